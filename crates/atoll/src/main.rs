@@ -1,0 +1,75 @@
+//! The `atoll` command: thin wiring from the command line to the library crates.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// atoll — cyber defense exercises for national teams, on one binary.
+#[derive(Debug, Parser)]
+#[command(name = "atoll", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check scenario files and report every problem with its line and column.
+    Validate {
+        /// Scenario files (YAML).
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of the scenario format (draft-07), for editors.
+    Schema,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate { files } => validate(&files),
+        Command::Schema => schema(),
+    }
+}
+
+/// Exit 0 when every file is valid, 1 when any has a problem.
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    let mut failed = 0;
+    for path in files {
+        let name = path.display().to_string();
+        match atoll_scenario::load_file(path) {
+            Ok(scenario) => {
+                let summary = atoll_scenario::summary(&scenario);
+                let _ = write!(stdout, "{name}: ok — {summary}");
+            }
+            Err(problems) => {
+                failed += 1;
+                let _ = write!(stderr, "{}", problems.render(&name));
+                let n = problems.diagnostics.len();
+                let _ = writeln!(stderr, "{name}: {n} problem{}", if n == 1 { "" } else { "s" });
+            }
+        }
+    }
+    if failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn schema() -> ExitCode {
+    let schema = atoll_scenario::json_schema();
+    let text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    let _ = writeln!(std::io::stdout().lock(), "{text}");
+    ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

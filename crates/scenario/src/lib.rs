@@ -1,0 +1,120 @@
+//! The atoll scenario format: what an instructor writes to describe an exercise.
+//!
+//! Loading goes bytes → [`yaml::Node`] tree with positions → [`model::Scenario`] (strict
+//! decoding: unknown keys, wrong types and missing fields are all reported) → semantic checks
+//! ([`validate`]). Every problem is a [`Diagnostic`] with a line, a column and a hint; a file
+//! with problems never yields a scenario.
+//!
+//! This crate does no I/O beyond reading the scenario file (and checking that attachment files
+//! exist) and knows nothing of exercises, HTTP or databases.
+
+pub mod decode;
+pub mod diag;
+pub mod model;
+pub mod time;
+pub mod validate;
+pub mod yaml;
+
+use std::path::Path;
+
+pub use diag::{Diagnostic, Span};
+pub use model::Scenario;
+
+use decode::{Cx, Decode};
+
+/// A scenario file that could not be loaded: its text (when it could be read as text, for
+/// showing source lines) and every problem found, in file order.
+#[derive(Debug)]
+pub struct Failed {
+    pub source: Option<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Failed {
+    /// All diagnostics rendered for a terminal, `FILE:LINE:COL: error: …` first on each.
+    pub fn render(&self, file: &str) -> String {
+        self.diagnostics.iter().map(|d| d.render(file, self.source.as_deref())).collect()
+    }
+}
+
+/// Reads, parses and checks a scenario file.
+pub fn load_file(path: &Path) -> Result<Scenario, Failed> {
+    let (text, node) = yaml::read_file(path).map_err(|(source, diagnostics)| Failed { source, diagnostics })?;
+    load_tree(&node, path.parent()).map_err(|diagnostics| Failed { source: Some(text), diagnostics })
+}
+
+/// Parses and checks scenario text. `base_dir` is where attachment files are looked up; with
+/// `None` their existence is not checked.
+pub fn load_str(text: &str, base_dir: Option<&Path>) -> Result<Scenario, Vec<Diagnostic>> {
+    let node = yaml::parse(text).map_err(|d| vec![d])?;
+    load_tree(&node, base_dir)
+}
+
+fn load_tree(node: &yaml::Node, base_dir: Option<&Path>) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut cx = Cx::default();
+    let scenario = Scenario::decode(node, &mut cx);
+    let mut diags = std::mem::take(&mut cx.diags);
+    if let Some(s) = &scenario {
+        diags.extend(validate::check(s, &cx, base_dir));
+    }
+    match scenario {
+        Some(s) if diags.is_empty() => Ok(s),
+        _ => {
+            diags.sort_by_key(|d| d.span);
+            diags.dedup();
+            Err(diags)
+        }
+    }
+}
+
+/// The JSON Schema (draft-07) of the scenario format, for editors.
+pub fn json_schema() -> serde_json::Value {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = generator.into_root_schema_for::<Scenario>();
+    schema.insert("$id".into(), "https://atoll.invalid/schema/scenario-v1.json".into());
+    schema.insert("title".into(), "atoll scenario (format atoll/v1)".into());
+    schema.to_value()
+}
+
+/// A few lines saying what a valid scenario holds.
+pub fn summary(s: &Scenario) -> String {
+    let lang = s.languages.first().map_or("en", |l| l.0.as_str());
+    let languages: Vec<&str> = s.languages.iter().map(|l| l.0.as_str()).collect();
+    let playing = s.teams.iter().filter(|t| t.observer != Some(true)).count();
+    let w = &s.world;
+    let steps: usize = s.campaigns.iter().map(|c| c.steps.len()).sum();
+    let techniques: std::collections::BTreeSet<&str> =
+        s.campaigns.iter().flat_map(|c| &c.steps).map(|st| st.technique.as_str()).collect();
+    format!(
+        "\"{}\" version {}, {} of play from {} ({}), languages {}\n\
+         teams: {} ({playing} playing, {} observing), {} tracks, {} objectives\n\
+         world: {} organisations, {} networks, {} hosts, {} accounts, {} services, {} links; {} activity profiles\n\
+         adversary: {} campaigns, {steps} steps, {} ATT&CK techniques\n\
+         play: {} injects, {} questions, {} decisions, {} expectations ({} points), {} hints\n",
+        s.title.get(lang),
+        s.version,
+        s.duration,
+        s.start,
+        s.time_zone.0,
+        languages.join(", "),
+        s.teams.len(),
+        s.teams.len() - playing,
+        s.tracks.len(),
+        s.objectives.len(),
+        w.organisations.len(),
+        w.networks.len(),
+        w.hosts.len(),
+        w.accounts.len(),
+        w.services.len(),
+        w.links.len(),
+        s.profiles.len(),
+        s.campaigns.len(),
+        techniques.len(),
+        s.injects.len(),
+        s.questions.len(),
+        s.decisions.len(),
+        s.expectations.len(),
+        s.expectations.iter().map(|e| u64::from(e.points)).sum::<u64>(),
+        s.hints.len(),
+    )
+}
