@@ -89,7 +89,7 @@ pub fn summary(s: &Scenario) -> String {
         "\"{}\" version {}, {} of play from {} ({}), languages {}\n\
          teams: {} ({playing} playing, {} observing), {} tracks, {} objectives\n\
          world: {} organisations, {} networks, {} hosts, {} accounts, {} services, {} links; {} activity profiles\n\
-         adversary: {} campaigns, {steps} steps, {} ATT&CK techniques\n\
+         adversary: {}, {steps} steps, {} ATT&CK techniques\n\
          play: {} injects, {} questions, {} decisions, {} expectations ({} points), {} hints\n",
         s.title.get(lang),
         s.version,
@@ -108,7 +108,7 @@ pub fn summary(s: &Scenario) -> String {
         w.services.len(),
         w.links.len(),
         s.profiles.len(),
-        s.campaigns.len(),
+        count(s.campaigns.len(), "campaign"),
         techniques.len(),
         s.injects.len(),
         s.questions.len(),
@@ -117,4 +117,8 @@ pub fn summary(s: &Scenario) -> String {
         s.expectations.iter().map(|e| u64::from(e.points)).sum::<u64>(),
         s.hints.len(),
     )
+}
+
+fn count(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }

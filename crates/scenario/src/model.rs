@@ -147,7 +147,8 @@ record! {
     "organisation"
     pub struct Organisation {
         pub id: Id<OrganisationK>,
-        pub name: Text,
+        /// Proper name, as written in every language, e.g. `PACTEL`.
+        pub name: String,
         /// ISO 3166-1 alpha-2 code.
         pub nation: Nation,
         pub sector: Sector,
@@ -178,7 +179,7 @@ record! {
     "network"
     pub struct Network {
         pub id: Id<NetworkK>,
-        pub name: Option<Text>,
+        pub name: Option<String>,
         pub organisation: Ref<OrganisationK>,
         /// Address range, e.g. `10.20.1.0/24`.
         pub cidr: Cidr,
@@ -408,7 +409,8 @@ record! {
     /// A link between sites: a submarine cable with its landing stations, a satellite hop, ….
     pub struct Link {
         pub id: Id<LinkK>,
-        pub name: Text,
+        /// Proper name, e.g. `East Micronesia Cable`.
+        pub name: String,
         pub kind: LinkKind,
         /// Capacity in Gbit/s.
         pub capacity_gbps: Option<f64>,
@@ -1132,6 +1134,8 @@ record! {
         pub options: Vec<DecisionOption>,
         /// The option taken when the team does not decide in time.
         pub default: Option<LocalId>,
+        #[serde(default)]
+        pub objectives: Vec<Ref<ObjectiveK>>,
         pub notes: Option<Text>,
     }
 }

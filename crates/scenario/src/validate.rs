@@ -8,7 +8,8 @@ use std::path::Path;
 use crate::decode::{Cx, IdDef, ItemKind, Ref, RefKind, TimedK};
 use crate::diag::{Diagnostic, Span, did_you_mean};
 use crate::model::{
-    Campaign, Condition, Consequence, Effect, Emit, Expectation, Host, Organisation, Question, Scenario, Selector,
+    AccountSelector, Campaign, Condition, Consequence, Effect, Emit, Expectation, Host, Organisation, Question, Scenario,
+    Selector, ServiceSelector,
     FORMAT,
 };
 use crate::time::{After, At, ClockTime, Duration};
@@ -432,6 +433,11 @@ fn check_campaigns(c: &mut Checker<'_>) {
                 if let Some(sel) = sel {
                     check_selector_matches(c, &idx, sel, &teams, &format!("an effect of step `{}`", step.id), sel.span);
                 }
+                match effect {
+                    Effect::StealCredentials(sel) => check_account_selector(c, &idx, sel, &teams, &step.id.name),
+                    Effect::DegradeService(outage) => check_service_selector(c, &idx, &outage.service, &teams),
+                    _ => {}
+                }
                 if let Effect::C2(c2) = effect {
                     if c2.domain.is_none() && c2.address.is_none() {
                         c.error(c2.span, format!("the C2 channel of step `{}` has neither `domain` nor `address`", step.id), "give the domain or address the implant calls");
@@ -483,6 +489,42 @@ fn check_selector_matches(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &Selec
             span,
             format!("{what} selects no host in any world it runs in"),
             "check the role, sector, zone, tag and hosts of the selector against the world",
+        );
+    }
+}
+
+fn check_account_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &AccountSelector, teams: &[&str], step: &str) {
+    let any = c.s.world.accounts.iter().any(|a| {
+        let org = idx.orgs.get(a.organisation.as_str());
+        org.and_then(|o| o.team.as_ref()).is_some_and(|t| teams.contains(&t.as_str()))
+            && (sel.accounts.is_empty() || sel.accounts.iter().any(|r| r.name == a.id.name))
+            && sel.kind.is_none_or(|k| k == a.kind)
+            && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
+            && sel.tag.as_ref().is_none_or(|t| a.tags.iter().any(|at| at.name == t.name))
+    });
+    if !any {
+        c.error(
+            sel.span,
+            format!("the accounts selected in step `{step}` match no account in any world it runs in"),
+            "check the kind, sector, tag and accounts of the selector against the world",
+        );
+    }
+}
+
+/// Checks that a service selector matches a service in one of `teams`' worlds (any team if empty).
+fn check_service_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &ServiceSelector, teams: &[&str]) {
+    let any = c.s.world.services.iter().any(|svc| {
+        let org = idx.orgs.get(svc.organisation.as_str());
+        org.and_then(|o| o.team.as_ref()).is_some_and(|t| teams.is_empty() || teams.contains(&t.as_str()))
+            && (sel.services.is_empty() || sel.services.iter().any(|r| r.name == svc.id.name))
+            && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
+            && sel.tag.as_ref().is_none_or(|t| svc.tags.iter().any(|st| st.name == t.name))
+    });
+    if !any {
+        c.error(
+            sel.span,
+            "this service selector matches no service in any team's world",
+            "check the sector, tag and services of the selector against the world",
         );
     }
 }
@@ -684,6 +726,26 @@ fn earliest<'a>(
 
 fn check_questions_and_decisions(c: &mut Checker<'_>) {
     let s = c.s;
+    let idx = WorldIndex::new(s);
+    let players: Vec<&str> = s.teams.iter().filter(|t| t.observer != Some(true)).map(|t| t.id.as_str()).collect();
+    for d in &s.decisions {
+        for option in &d.options {
+            for q in &option.consequences {
+                match q {
+                    Consequence::Outage(outage) => check_service_selector(c, &idx, &outage.service, &[]),
+                    Consequence::Isolate(sel) => {
+                        check_selector_matches(c, &idx, sel, &players, &format!("an option of decision `{}`", d.id), sel.span);
+                    }
+                    Consequence::Inject(_) | Consequence::Prevent(_) => {}
+                }
+            }
+        }
+    }
+    for e in &s.expectations {
+        if let Some(k) = &e.keep_up {
+            check_service_selector(c, &idx, &k.service, &[]);
+        }
+    }
     for q in &s.questions {
         check_question(c, q);
     }
