@@ -141,7 +141,10 @@ impl Cx {
 
     /// Decodes the field `key` of a mapping; reports it missing when it is required.
     pub fn field<T: Decode>(&mut self, parent: &Node, entries: &[(Node, Node)], key: &str, what: &str) -> Option<T> {
-        match entries.iter().find(|(k, _)| matches!(&k.kind, Kind::Str(s) if s == key)) {
+        match entries
+            .iter()
+            .find(|(k, _)| matches!(&k.kind, Kind::Str(s) if s == key))
+        {
             Some((_, value)) => T::decode(value, self),
             None => {
                 let absent = T::absent();
@@ -170,7 +173,11 @@ impl Cx {
                 None
             }
             other => {
-                self.error(node.span, format!("expected {what}, found {}", other.describe()), format!("write {what} here"));
+                self.error(
+                    node.span,
+                    format!("expected {what}, found {}", other.describe()),
+                    format!("write {what} here"),
+                );
                 None
             }
         }
@@ -191,7 +198,11 @@ impl Cx {
             [one] => Some(*one),
             [] => {
                 if entries.is_empty() {
-                    self.error(node.span, format!("empty {what}"), format!("a {what} is one of: {}", keys.join(", ")));
+                    self.error(
+                        node.span,
+                        format!("empty {what}"),
+                        format!("a {what} is one of: {}", keys.join(", ")),
+                    );
                 }
                 None
             }
@@ -199,7 +210,7 @@ impl Cx {
                 self.error(
                     second.1.span,
                     format!("a {what} has exactly one of {}, found several", keys.join(", ")),
-                    format!("split it, or combine several with `all:` / `any:` where that is allowed"),
+                    "split it, or combine several with `all:` / `any:` where that is allowed".to_string(),
                 );
                 None
             }
@@ -259,6 +270,88 @@ impl<T: Decode> Decode for Vec<T> {
     }
 }
 
+/// A list that must be given and hold at least one item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct List1<T>(pub Vec<T>);
+
+impl<T> std::ops::Deref for List1<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<'a, T> IntoIterator for &'a List1<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T: Decode> Decode for List1<T> {
+    fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
+        let items = Vec::<T>::decode(node, cx)?;
+        if items.is_empty() {
+            cx.error(node.span, "this list is empty", "give at least one item");
+            return None;
+        }
+        Some(List1(items))
+    }
+}
+
+impl<T: JsonSchema> JsonSchema for List1<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("List1_{}", T::schema_name()).into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let items = generator.subschema_for::<T>();
+        json_schema!({ "type": "array", "items": items, "minItems": 1 })
+    }
+}
+
+/// A value in a telemetry template: text, a whole number or a boolean, kept as written so that
+/// events carry `EventID: 4688` as a number and `CommandLine` as text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+impl Decode for FieldValue {
+    fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
+        match &node.kind {
+            Kind::Str(s) => Some(FieldValue::Text(s.clone())),
+            Kind::Int(i) => Some(FieldValue::Int(*i)),
+            Kind::Bool(b) => Some(FieldValue::Bool(*b)),
+            other => {
+                cx.error(
+                    node.span,
+                    format!(
+                        "expected a text, whole number or boolean field value, found {}",
+                        other.describe()
+                    ),
+                    "an event field holds one value; quote it to make it text",
+                );
+                None
+            }
+        }
+    }
+}
+
+impl JsonSchema for FieldValue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "FieldValue".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["string", "integer", "boolean"] })
+    }
+}
+
 impl Decode for String {
     fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
         cx.str(node, "a value").map(str::to_owned)
@@ -270,7 +363,11 @@ impl Decode for bool {
         match node.kind {
             Kind::Bool(b) => Some(b),
             ref other => {
-                cx.error(node.span, format!("expected true or false, found {}", other.describe()), "write `true` or `false`");
+                cx.error(
+                    node.span,
+                    format!("expected true or false, found {}", other.describe()),
+                    "write `true` or `false`",
+                );
                 None
             }
         }
@@ -283,12 +380,20 @@ impl Decode for u32 {
             Kind::Int(i) => match u32::try_from(i) {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    cx.error(node.span, format!("{i} is out of range"), "use a whole number from 0 to 4294967295");
+                    cx.error(
+                        node.span,
+                        format!("{i} is out of range"),
+                        "use a whole number from 0 to 4294967295",
+                    );
                     None
                 }
             },
             ref other => {
-                cx.error(node.span, format!("expected a whole number, found {}", other.describe()), "write a number such as `10`");
+                cx.error(
+                    node.span,
+                    format!("expected a whole number, found {}", other.describe()),
+                    "write a number such as `10`",
+                );
                 None
             }
         }
@@ -301,30 +406,26 @@ impl Decode for f64 {
             Kind::Int(i) => Some(i as f64),
             Kind::Float(x) if x.is_finite() => Some(x),
             ref other => {
-                cx.error(node.span, format!("expected a number, found {}", other.describe()), "write a number such as `99.5`");
+                cx.error(
+                    node.span,
+                    format!("expected a number, found {}", other.describe()),
+                    "write a number such as `99.5`",
+                );
                 None
             }
         }
     }
 }
 
-/// A free-form map of text values (used for telemetry field templates).
-impl Decode for BTreeMap<String, String> {
+/// A free-form map from names to values (used for telemetry field templates).
+impl<T: Decode> Decode for BTreeMap<String, T> {
     fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
         let entries = cx.map(node, "a mapping of names to values")?;
         let mut out = BTreeMap::new();
         let mut ok = true;
         for (k, v) in entries {
             let key = cx.str(k, "a field name");
-            let value = match &v.kind {
-                Kind::Str(s) => Some(s.clone()),
-                Kind::Int(i) => Some(i.to_string()),
-                Kind::Bool(b) => Some(b.to_string()),
-                other => {
-                    cx.error(v.span, format!("expected a text or number value, found {}", other.describe()), "field values are single values");
-                    None
-                }
-            };
+            let value = T::decode(v, cx);
             match (key, value) {
                 (Some(k), Some(v)) => {
                     out.insert(k.to_owned(), v);
@@ -333,9 +434,6 @@ impl Decode for BTreeMap<String, String> {
             }
         }
         ok.then_some(out)
-    }
-    fn absent() -> Option<Self> {
-        Some(BTreeMap::new())
     }
 }
 
@@ -424,11 +522,18 @@ parsed_scalar!(
     "DailyWindow",
     "A daily window in local time, `HH:MM-HH:MM`, e.g. `08:00-17:00`."
 );
-parsed_scalar!(crate::time::Rate, "a rate", "Rate", "How often, on average: `12/h`, `3/d`, `0.5/m`.");
+parsed_scalar!(
+    crate::time::Rate,
+    "a rate",
+    "Rate",
+    "How often, on average: `12/h`, `3/d`, `0.5/m`."
+);
 
 /// Checks the id syntax shared by ids and references.
 fn check_id_syntax(text: &str) -> Result<(), String> {
-    let ok_chars = text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let ok_chars = text
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let ok_ends = text.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric()) && !text.ends_with('-');
     if text.is_empty() {
         Err("an id cannot be empty".to_owned())
@@ -436,8 +541,7 @@ fn check_id_syntax(text: &str) -> Result<(), String> {
         Err(format!("the id `{}…` is longer than 64 characters", &text[..32]))
     } else if !ok_chars || !ok_ends {
         Err(format!("`{text}` is not a valid id"))
-    }
-    else {
+    } else {
         Ok(())
     }
 }
@@ -512,7 +616,11 @@ macro_rules! id_like {
     ($ty:ident) => {
         impl<K> Clone for $ty<K> {
             fn clone(&self) -> Self {
-                $ty { name: self.name.clone(), span: self.span, kind: PhantomData }
+                $ty {
+                    name: self.name.clone(),
+                    span: self.span,
+                    kind: PhantomData,
+                }
             }
         }
         impl<K> fmt::Debug for $ty<K> {
@@ -533,7 +641,11 @@ macro_rules! id_like {
         impl<K> Eq for $ty<K> {}
         impl<K> $ty<K> {
             pub fn new(name: impl Into<String>, span: Span) -> Self {
-                $ty { name: name.into(), span, kind: PhantomData }
+                $ty {
+                    name: name.into(),
+                    span,
+                    kind: PhantomData,
+                }
             }
             pub fn as_str(&self) -> &str {
                 &self.name
@@ -559,7 +671,11 @@ impl<K: RefKind> Decode for Id<K> {
             cx.error(node.span, message, ID_HINT);
             return None;
         }
-        cx.ids.push(IdDef { kind: K::KINDS[0], name: text.to_owned(), span: node.span });
+        cx.ids.push(IdDef {
+            kind: K::KINDS[0],
+            name: text.to_owned(),
+            span: node.span,
+        });
         Some(Id::new(text, node.span))
     }
 }
@@ -571,7 +687,12 @@ impl<K: RefKind> Decode for Ref<K> {
             cx.error(node.span, message, ID_HINT);
             return None;
         }
-        cx.refs.push(RefUse { kinds: K::KINDS, what: K::WHAT, name: text.to_owned(), span: node.span });
+        cx.refs.push(RefUse {
+            kinds: K::KINDS,
+            what: K::WHAT,
+            name: text.to_owned(),
+            span: node.span,
+        });
         Some(Ref::new(text, node.span))
     }
 }
@@ -590,7 +711,10 @@ impl Decode for LocalId {
             cx.error(node.span, message, ID_HINT);
             return None;
         }
-        Some(LocalId { name: text.to_owned(), span: node.span })
+        Some(LocalId {
+            name: text.to_owned(),
+            span: node.span,
+        })
     }
 }
 
@@ -635,8 +759,14 @@ impl Decode for Text {
     fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
         match &node.kind {
             Kind::Str(s) => {
-                cx.texts.push(TextUse { span: node.span, languages: None });
-                Some(Text { translations: vec![(String::new(), s.clone())], span: node.span })
+                cx.texts.push(TextUse {
+                    span: node.span,
+                    languages: None,
+                });
+                Some(Text {
+                    translations: vec![(String::new(), s.clone())],
+                    span: node.span,
+                })
             }
             Kind::Map(entries) => {
                 let mut translations = Vec::new();
@@ -647,7 +777,10 @@ impl Decode for Text {
                         other => {
                             cx.error(
                                 k.span,
-                                format!("expected a language code such as `en` or `ja`, found {}", other.describe()),
+                                format!(
+                                    "expected a language code such as `en` or `ja`, found {}",
+                                    other.describe()
+                                ),
                                 "translations are written `en: …` and `ja: …`, one per language",
                             );
                             None
@@ -660,14 +793,21 @@ impl Decode for Text {
                     }
                 }
                 if translations.is_empty() && ok {
-                    cx.error(node.span, "the text has no translations", "write the text, or `en: …` and `ja: …`");
+                    cx.error(
+                        node.span,
+                        "the text has no translations",
+                        "write the text, or `en: …` and `ja: …`",
+                    );
                     return None;
                 }
                 cx.texts.push(TextUse {
                     span: node.span,
                     languages: Some(translations.iter().map(|(l, _)| l.clone()).collect()),
                 });
-                ok.then_some(Text { translations, span: node.span })
+                ok.then_some(Text {
+                    translations,
+                    span: node.span,
+                })
             }
             other => {
                 cx.error(
@@ -788,8 +928,15 @@ macro_rules! keywords {
 
         impl $crate::decode::Decode for $name {
             fn decode(node: &$crate::yaml::Node, cx: &mut $crate::decode::Cx) -> Option<Self> {
-                let text = cx.str(node, $what)?;
-                match text {
+                let $crate::yaml::Kind::Str(text) = &node.kind else {
+                    cx.error(
+                        node.span,
+                        format!("expected a {}, found {}", $what, node.kind.describe()),
+                        format!("one of: {}", Self::WORDS.join(", ")),
+                    );
+                    return None;
+                };
+                match text.as_str() {
                     $($text => Some($name::$variant),)*
                     other => {
                         let hint = match $crate::diag::did_you_mean(other, Self::WORDS.iter().copied()) {
@@ -862,7 +1009,13 @@ mod tests {
     fn list_items_are_checked_independently() {
         let (v, msgs) = decode::<Vec<Widget>>("- {name: a, size: 1}\n- {name: b}\n- {name: c, size: x}\n");
         assert!(v.is_none());
-        assert_eq!(msgs, ["2:3: missing field `size` in widget", "3:19: expected a whole number, found the text \"x\""]);
+        assert_eq!(
+            msgs,
+            [
+                "2:3: missing field `size` in widget",
+                "3:19: expected a whole number, found the text \"x\""
+            ]
+        );
     }
 
     #[test]
@@ -870,7 +1023,10 @@ mod tests {
         let mut cx = Cx::default();
         let node = parse("1.10").unwrap();
         assert!(String::decode(&node, &mut cx).is_none());
-        assert_eq!(cx.diags[0].hint.as_deref(), Some("put the value in double quotes to make it text"));
+        assert_eq!(
+            cx.diags[0].hint.as_deref(),
+            Some("put the value in double quotes to make it text")
+        );
     }
 
     #[test]

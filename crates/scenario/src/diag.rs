@@ -51,10 +51,7 @@ impl Diagnostic {
     /// Renders the diagnostic as `FILE:LINE:COL: error: message`, then the offending source
     /// line with a caret under the column (when `source` has that line), then the hint.
     pub fn render(&self, file: &str, source: Option<&str>) -> String {
-        let mut out = format!(
-            "{file}:{}:{}: error: {}\n",
-            self.span.line, self.span.col, self.message
-        );
+        let mut out = format!("{file}:{}:{}: error: {}\n", self.span.line, self.span.col, self.message);
         if let Some(line) = source.and_then(|s| source_line(s, self.span.line)) {
             let number = self.span.line.to_string();
             let pad = " ".repeat(number.len());
@@ -102,8 +99,7 @@ mod tests {
 
     #[test]
     fn renders_location_source_line_and_hint() {
-        let d = Diagnostic::new(Span::new(2, 3), "unknown field `hostnme` in host")
-            .hint("did you mean `hostname`?");
+        let d = Diagnostic::new(Span::new(2, 3), "unknown field `hostnme` in host").hint("did you mean `hostname`?");
         let text = d.render("x.yaml", Some("a:\n  hostnme: PW\n"));
         assert_eq!(
             text,

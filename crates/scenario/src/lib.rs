@@ -33,14 +33,20 @@ pub struct Failed {
 impl Failed {
     /// All diagnostics rendered for a terminal, `FILE:LINE:COL: error: …` first on each.
     pub fn render(&self, file: &str) -> String {
-        self.diagnostics.iter().map(|d| d.render(file, self.source.as_deref())).collect()
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(file, self.source.as_deref()))
+            .collect()
     }
 }
 
 /// Reads, parses and checks a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, Failed> {
     let (text, node) = yaml::read_file(path).map_err(|(source, diagnostics)| Failed { source, diagnostics })?;
-    load_tree(&node, path.parent()).map_err(|diagnostics| Failed { source: Some(text), diagnostics })
+    load_tree(&node, path.parent()).map_err(|diagnostics| Failed {
+        source: Some(text),
+        diagnostics,
+    })
 }
 
 /// Parses and checks scenario text. `base_dir` is where attachment files are looked up; with
@@ -51,6 +57,12 @@ pub fn load_str(text: &str, base_dir: Option<&Path>) -> Result<Scenario, Vec<Dia
 }
 
 fn load_tree(node: &yaml::Node, base_dir: Option<&Path>) -> Result<Scenario, Vec<Diagnostic>> {
+    if node.kind == yaml::Kind::Null {
+        return Err(vec![
+            Diagnostic::new(node.span, "the file has no content, only comments or blank lines")
+                .hint("a scenario starts with `format: atoll/v1`; see docs/scenario-format.md"),
+        ]);
+    }
     let mut cx = Cx::default();
     let scenario = Scenario::decode(node, &mut cx);
     let mut diags = std::mem::take(&mut cx.diags);
@@ -83,14 +95,18 @@ pub fn summary(s: &Scenario) -> String {
     let playing = s.teams.iter().filter(|t| t.observer != Some(true)).count();
     let w = &s.world;
     let steps: usize = s.campaigns.iter().map(|c| c.steps.len()).sum();
-    let techniques: std::collections::BTreeSet<&str> =
-        s.campaigns.iter().flat_map(|c| &c.steps).map(|st| st.technique.as_str()).collect();
+    let techniques: std::collections::BTreeSet<&str> = s
+        .campaigns
+        .iter()
+        .flat_map(|c| &c.steps)
+        .map(|st| st.technique.as_str())
+        .collect();
     format!(
         "\"{}\" version {}, {} of play from {} ({}), languages {}\n\
-         teams: {} ({playing} playing, {} observing), {} tracks, {} objectives\n\
-         world: {} organisations, {} networks, {} hosts, {} accounts, {} services, {} links; {} activity profiles\n\
-         adversary: {}, {steps} steps, {} ATT&CK techniques\n\
-         play: {} injects, {} questions, {} decisions, {} expectations ({} points), {} hints\n",
+         teams: {} ({playing} playing, {} observing), {}, {}\n\
+         world: {}, {}, {}, {}, {}, {}; {}\n\
+         adversary: {}, {}, {}\n\
+         play: {}, {}, {}, {} ({} points), {}\n",
         s.title.get(lang),
         s.version,
         s.duration,
@@ -99,26 +115,31 @@ pub fn summary(s: &Scenario) -> String {
         languages.join(", "),
         s.teams.len(),
         s.teams.len() - playing,
-        s.tracks.len(),
-        s.objectives.len(),
-        w.organisations.len(),
-        w.networks.len(),
-        w.hosts.len(),
-        w.accounts.len(),
-        w.services.len(),
-        w.links.len(),
-        s.profiles.len(),
+        count(s.tracks.len(), "track"),
+        count(s.objectives.len(), "objective"),
+        count(w.organisations.len(), "organisation"),
+        count(w.networks.len(), "network"),
+        count(w.hosts.len(), "host"),
+        count(w.accounts.len(), "account"),
+        count(w.services.len(), "service"),
+        count(w.links.len(), "link"),
+        count(s.profiles.len(), "activity profile"),
         count(s.campaigns.len(), "campaign"),
-        techniques.len(),
-        s.injects.len(),
-        s.questions.len(),
-        s.decisions.len(),
-        s.expectations.len(),
+        count(steps, "step"),
+        count(techniques.len(), "ATT&CK technique"),
+        count(s.injects.len(), "inject"),
+        count(s.questions.len(), "question"),
+        count(s.decisions.len(), "decision"),
+        count(s.expectations.len(), "expectation"),
         s.expectations.iter().map(|e| u64::from(e.points)).sum::<u64>(),
-        s.hints.len(),
+        count(s.hints.len(), "hint"),
     )
 }
 
 fn count(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }

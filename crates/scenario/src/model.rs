@@ -6,10 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::decode::{Spanned, 
-    AccountK, CampaignK, Cx, Decode, DecisionK, HintTargetK, HostK, Id, InjectK, ItemKind, LinkK, LocalId,
-    NetworkK, ObjectiveK, OrganisationK, ProfileK, QuestionK, Ref, ServiceK, StepK, TeamK, Text,
-    TrackK, ExpectationK, HintK, keywords, record,
+use crate::decode::{
+    AccountK, CampaignK, Cx, DecisionK, Decode, ExpectationK, FieldValue, HintK, HintTargetK, HostK, Id, InjectK,
+    ItemKind, LinkK, List1, LocalId, NetworkK, ObjectiveK, OrganisationK, ProfileK, QuestionK, Ref, ServiceK, Spanned,
+    StepK, TeamK, Text, TrackK, keywords, record,
 };
 use crate::diag::Span;
 use crate::time::{After, At, ClockTime, DailyWindow, Duration, Rate};
@@ -35,7 +35,7 @@ record! {
         /// Licence of the scenario content, e.g. `CC-BY-4.0`.
         pub license: Option<String>,
         /// Languages every text is given in; the first is the default (`[en, ja]`).
-        pub languages: Vec<Language>,
+        pub languages: List1<Language>,
         /// IANA time zone the exercise clock reads in, e.g. `Pacific/Guam`.
         pub time_zone: TimeZone,
         /// When play starts, as a day time: `D1 09:00`.
@@ -298,7 +298,12 @@ impl Source {
     pub fn windows_only(self) -> bool {
         matches!(
             self,
-            Source::Sysmon | Source::Security | Source::System | Source::Application | Source::Powershell | Source::Defender
+            Source::Sysmon
+                | Source::Security
+                | Source::System
+                | Source::Application
+                | Source::Powershell
+                | Source::Defender
         )
     }
 }
@@ -572,7 +577,7 @@ record! {
         /// Teams it runs against; empty means every player team.
         #[serde(default)]
         pub teams: Vec<Ref<TeamK>>,
-        pub steps: Vec<Step>,
+        pub steps: List1<Step>,
         pub notes: Option<Text>,
     }
 }
@@ -657,7 +662,12 @@ impl TechniqueId {
     }
 }
 
-crate::decode::parsed_scalar!(TechniqueId, "a technique id", "TechniqueId", "ATT&CK technique id, `T1190` or `T1003.003`.");
+crate::decode::parsed_scalar!(
+    TechniqueId,
+    "a technique id",
+    "TechniqueId",
+    "ATT&CK technique id, `T1190` or `T1003.003`."
+);
 
 /// A language tag such as `en`, `ja` or `en-GB`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -676,7 +686,12 @@ impl Language {
     }
 }
 
-crate::decode::parsed_scalar!(Language, "a language code", "Language", "A language code such as `en` or `ja`.");
+crate::decode::parsed_scalar!(
+    Language,
+    "a language code",
+    "Language",
+    "A language code such as `en` or `ja`."
+);
 
 /// An ISO 3166-1 alpha-2 country or territory code, e.g. `PW`, `FM`, `GU`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -695,7 +710,12 @@ impl Nation {
     }
 }
 
-crate::decode::parsed_scalar!(Nation, "a country code", "Nation", "ISO 3166-1 alpha-2 code in capitals, e.g. `PW`.");
+crate::decode::parsed_scalar!(
+    Nation,
+    "a country code",
+    "Nation",
+    "ISO 3166-1 alpha-2 code in capitals, e.g. `PW`."
+);
 
 /// An IANA time zone name, checked against the time zone database built into atoll.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -713,7 +733,12 @@ impl TimeZone {
     }
 }
 
-crate::decode::parsed_scalar!(TimeZone, "a time zone", "TimeZone", "IANA time zone name, e.g. `Pacific/Guam`.");
+crate::decode::parsed_scalar!(
+    TimeZone,
+    "a time zone",
+    "TimeZone",
+    "IANA time zone name, e.g. `Pacific/Guam`."
+);
 
 /// An IP address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -750,7 +775,12 @@ impl Cidr {
     }
 }
 
-crate::decode::parsed_scalar!(Cidr, "a network range", "Cidr", "A network in CIDR notation, e.g. `10.20.1.0/24`.");
+crate::decode::parsed_scalar!(
+    Cidr,
+    "a network range",
+    "Cidr",
+    "A network in CIDR notation, e.g. `10.20.1.0/24`."
+);
 
 /// Something that holds or not at a moment of the exercise, in one team's world.
 #[derive(Debug, Clone, PartialEq, schemars::JsonSchema)]
@@ -778,8 +808,19 @@ pub enum Condition {
 }
 
 impl Condition {
-    const KEYS: &'static [&'static str] =
-        &["step", "blocked", "detected", "contained", "delivered", "answered", "chose", "time", "not", "all", "any"];
+    const KEYS: &'static [&'static str] = &[
+        "step",
+        "blocked",
+        "detected",
+        "contained",
+        "delivered",
+        "answered",
+        "chose",
+        "time",
+        "not",
+        "all",
+        "any",
+    ];
 
     /// Calls `f` on this condition and every condition inside it.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Condition)) {
@@ -892,8 +933,15 @@ pub enum Effect {
 
 impl Decode for Effect {
     fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
-        const KEYS: &[&str] =
-            &["compromise", "steal_credentials", "persist", "c2", "stage_data", "exfiltrate", "degrade_service"];
+        const KEYS: &[&str] = &[
+            "compromise",
+            "steal_credentials",
+            "persist",
+            "c2",
+            "stage_data",
+            "exfiltrate",
+            "degrade_service",
+        ];
         let (key, value) = cx.one_key(node, "effect", KEYS)?;
         Some(match key {
             "compromise" => Effect::Compromise(Decode::decode(value, cx)?),
@@ -915,7 +963,7 @@ record! {
         /// Hosts the event is logged on; the step's target when absent.
         pub on: Option<Selector>,
         /// The event's own fields, named exactly as the real product writes them.
-        pub fields: BTreeMap<String, String>,
+        pub fields: BTreeMap<String, FieldValue>,
     }
 }
 
@@ -1007,7 +1055,7 @@ record! {
 record! {
     "multiple-choice answer"
     pub struct ChoiceAnswer {
-        pub options: Vec<ChoiceOption>,
+        pub options: List1<ChoiceOption>,
         /// Several options may be chosen.
         #[serde(default)]
         pub multiple: Option<bool>,
@@ -1027,7 +1075,7 @@ record! {
     "free-text answer"
     pub struct FreeTextAnswer {
         /// What graders look for, criterion by criterion.
-        pub rubric: Vec<Criterion>,
+        pub rubric: List1<Criterion>,
     }
 }
 
@@ -1052,7 +1100,7 @@ record! {
     pub struct IndicatorAnswer {
         pub kind: IndicatorKind,
         /// Accepted values; `{{…}}` placeholders resolve in each team's world.
-        pub accept: Vec<String>,
+        pub accept: List1<String>,
         /// How many of them earn full points.
         pub required: Option<u32>,
     }
@@ -1131,7 +1179,7 @@ record! {
         pub when: Option<Condition>,
         /// Time to decide; then `default` applies.
         pub deadline: Option<Duration>,
-        pub options: Vec<DecisionOption>,
+        pub options: List1<DecisionOption>,
         /// The option taken when the team does not decide in time.
         pub default: Option<LocalId>,
         #[serde(default)]

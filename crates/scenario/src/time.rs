@@ -59,7 +59,10 @@ impl Duration {
         while !rest.is_empty() {
             let digits = rest.chars().take_while(char::is_ascii_digit).count();
             if digits == 0 {
-                return Err(err(format!("`{s}` is not a duration: expected a number at `{rest}`"), DURATION_HINT));
+                return Err(err(
+                    format!("`{s}` is not a duration: expected a number at `{rest}`"),
+                    DURATION_HINT,
+                ));
             }
             let number: u64 = rest[..digits]
                 .parse()
@@ -71,6 +74,12 @@ impl Duration {
                 Some('h') => 3_600,
                 Some('m') => 60,
                 Some('s') => 1,
+                Some(c) if c.is_whitespace() && rest.trim_start().starts_with(|c: char| c.is_alphabetic()) => {
+                    return Err(err(
+                        format!("`{s}` is not a duration: write the unit right after the number, as in `{number}h`"),
+                        DURATION_HINT,
+                    ));
+                }
                 Some(c) => {
                     return Err(err(
                         format!("`{s}` is not a duration: `{c}` is not a unit (use d, h, m or s)"),
@@ -96,7 +105,12 @@ impl Duration {
                 .checked_mul(unit)
                 .and_then(|n| n.checked_add(secs))
                 .filter(|&n| n <= MAX_SECS)
-                .ok_or_else(|| err(format!("`{s}` is longer than a year; exercises are shorter"), DURATION_HINT))?;
+                .ok_or_else(|| {
+                    err(
+                        format!("`{s}` is longer than a year; exercises are shorter"),
+                        DURATION_HINT,
+                    )
+                })?;
         }
         Ok(Duration { secs })
     }
@@ -148,16 +162,27 @@ impl ClockTime {
         let Some(rest) = s.strip_prefix('D').or_else(|| s.strip_prefix('d')) else {
             return Err(err(format!("`{s}` is not a clock time"), CLOCK_HINT));
         };
-        let (day, clock) = rest
-            .split_once(char::is_whitespace)
-            .ok_or_else(|| err(format!("`{s}`: a day needs a time of day, as in `D{rest} 09:00`"), CLOCK_HINT))?;
-        let day: u32 = day
-            .parse()
-            .ok()
-            .filter(|&d| d >= 1 && d <= 366)
-            .ok_or_else(|| err(format!("`{s}`: the day must be a number from 1, as in `D2`"), CLOCK_HINT))?;
-        let second_of_day = parse_time_of_day(clock.trim())
-            .ok_or_else(|| err(format!("`{s}`: `{}` is not a time of day (HH:MM or HH:MM:SS, 00:00–23:59)", clock.trim()), CLOCK_HINT))?;
+        let (day, clock) = rest.split_once(char::is_whitespace).ok_or_else(|| {
+            err(
+                format!("`{s}`: a day needs a time of day, as in `D{rest} 09:00`"),
+                CLOCK_HINT,
+            )
+        })?;
+        let day: u32 = day.parse().ok().filter(|&d| (1..=366).contains(&d)).ok_or_else(|| {
+            err(
+                format!("`{s}`: the day must be a number from 1, as in `D2`"),
+                CLOCK_HINT,
+            )
+        })?;
+        let second_of_day = parse_time_of_day(clock.trim()).ok_or_else(|| {
+            err(
+                format!(
+                    "`{s}`: `{}` is not a time of day (HH:MM or HH:MM:SS, 00:00–23:59)",
+                    clock.trim()
+                ),
+                CLOCK_HINT,
+            )
+        })?;
         Ok(ClockTime::Day { day, second_of_day })
     }
 
@@ -271,7 +296,10 @@ impl After {
             None => (head, Duration::ZERO),
         };
         if anchor.is_empty() {
-            return Err(err(format!("`{}` does not name what it follows", text.trim()), AFTER_HINT));
+            return Err(err(
+                format!("`{}` does not name what it follows", text.trim()),
+                AFTER_HINT,
+            ));
         }
         if anchor.contains(char::is_whitespace) {
             return Err(err(
@@ -314,8 +342,10 @@ impl DailyWindow {
         let (a, b) = s
             .split_once('-')
             .ok_or_else(|| err(format!("`{s}` is not a daily window"), HINT))?;
-        let from_second = parse_time_of_day(a.trim()).ok_or_else(|| err(format!("`{}` is not a time of day", a.trim()), HINT))?;
-        let to_second = parse_time_of_day(b.trim()).ok_or_else(|| err(format!("`{}` is not a time of day", b.trim()), HINT))?;
+        let from_second =
+            parse_time_of_day(a.trim()).ok_or_else(|| err(format!("`{}` is not a time of day", a.trim()), HINT))?;
+        let to_second =
+            parse_time_of_day(b.trim()).ok_or_else(|| err(format!("`{}` is not a time of day", b.trim()), HINT))?;
         if to_second <= from_second {
             return Err(err(format!("`{s}` ends before it starts"), HINT));
         }
@@ -333,7 +363,9 @@ impl Rate {
     pub fn parse(text: &str) -> Result<Self, TimeError> {
         const HINT: &str = "write rates like `12/h`, `3/d` or `0.5/m`";
         let s = text.trim();
-        let (n, unit) = s.split_once('/').ok_or_else(|| err(format!("`{s}` is not a rate"), HINT))?;
+        let (n, unit) = s
+            .split_once('/')
+            .ok_or_else(|| err(format!("`{s}` is not a rate"), HINT))?;
         let n: f64 = n
             .trim()
             .parse()
@@ -388,7 +420,18 @@ mod tests {
         assert_eq!(ClockTime::parse("+2h15m").unwrap().offset_from(start), 8100);
         assert_eq!(ClockTime::parse("D1 9:05:30").unwrap().offset_from(start), 330);
         assert_eq!(ClockTime::parse("D3 07:05").unwrap().to_string(), "D3 07:05");
-        for bad in ["D0 09:00", "D2", "D2 24:00", "D2 09:60", "D2 9.30", "2 09:00", "+", "+2x", "Dx 09:00", "D2 09:30:5"] {
+        for bad in [
+            "D0 09:00",
+            "D2",
+            "D2 24:00",
+            "D2 09:60",
+            "D2 9.30",
+            "2 09:00",
+            "+",
+            "+2x",
+            "Dx 09:00",
+            "D2 09:30:5",
+        ] {
             assert!(ClockTime::parse(bad).is_err(), "{bad:?} should not parse");
         }
     }
@@ -396,7 +439,13 @@ mod tests {
     #[test]
     fn at_with_jitter() {
         let at = At::parse("D1 10:15 ± 5m").unwrap();
-        assert_eq!(at.time, ClockTime::Day { day: 1, second_of_day: 36_900 });
+        assert_eq!(
+            at.time,
+            ClockTime::Day {
+                day: 1,
+                second_of_day: 36_900
+            }
+        );
         assert_eq!(at.jitter, Some(Duration::from_secs(300)));
         assert_eq!(At::parse("+1h +- 2m").unwrap().jitter, Some(Duration::from_secs(120)));
         assert_eq!(At::parse("+1h +/- 2m").unwrap().jitter, Some(Duration::from_secs(120)));

@@ -8,9 +8,8 @@ use std::path::Path;
 use crate::decode::{Cx, IdDef, ItemKind, Ref, RefKind, TimedK};
 use crate::diag::{Diagnostic, Span, did_you_mean};
 use crate::model::{
-    AccountSelector, Campaign, Condition, Consequence, Effect, Emit, Expectation, Host, Organisation, Question, Scenario,
-    Selector, ServiceSelector,
-    FORMAT,
+    AccountSelector, Campaign, Condition, Consequence, Effect, Emit, Expectation, FORMAT, Host, Organisation, Question,
+    Scenario, Selector, ServiceSelector,
 };
 use crate::time::{After, At, ClockTime, Duration};
 
@@ -34,6 +33,8 @@ struct Checker<'a> {
     diags: Vec<Diagnostic>,
     /// First definition of every id.
     ids: HashMap<&'a str, &'a IdDef>,
+    /// Whether every id was unique and every reference resolved.
+    references_ok: bool,
 }
 
 impl Checker<'_> {
@@ -44,9 +45,16 @@ impl Checker<'_> {
 
 /// Runs every semantic check. `base_dir` is the scenario file's folder, for attachment files.
 pub fn check(s: &Scenario, cx: &Cx, base_dir: Option<&Path>) -> Vec<Diagnostic> {
-    let mut c = Checker { s, diags: Vec::new(), ids: HashMap::new() };
+    let mut c = Checker {
+        s,
+        diags: Vec::new(),
+        ids: HashMap::new(),
+        references_ok: true,
+    };
     check_ids(&mut c, &cx.ids);
     check_refs(&mut c, cx);
+    // Checks that follow references would only repeat a broken reference in other words.
+    c.references_ok = c.diags.is_empty();
     check_metadata(&mut c);
     check_texts(&mut c, cx);
     check_world(&mut c);
@@ -87,18 +95,41 @@ fn resolve(c: &mut Checker<'_>, name: &str, span: Span, kinds: &[ItemKind], what
         Some(def) if kinds.contains(&def.kind) => true,
         Some(def) => {
             let kind = def.kind.name();
-            c.error(span, format!("`{name}` is a {kind}, but {what} is expected here"), format!("name {what}"));
+            let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            c.error(
+                span,
+                format!("`{name}` is {article} {kind}, but {what} is expected here"),
+                format!("name {what}"),
+            );
             false
         }
         None => {
-            let candidates: Vec<&str> =
-                c.ids.values().filter(|d| kinds.contains(&d.kind)).map(|d| d.name.as_str()).collect();
+            let candidates: Vec<&str> = c
+                .ids
+                .values()
+                .filter(|d| kinds.contains(&d.kind))
+                .map(|d| d.name.as_str())
+                .collect();
             let hint = match did_you_mean(name, candidates.iter().copied()) {
                 Some(near) => format!("did you mean `{near}`?"),
                 None if candidates.is_empty() => format!("the scenario defines no {}", plural(what)),
-                None => format!("define it, or use one of the ids that exist ({})", list_some(&candidates)),
+                None => format!(
+                    "define it, or use one of the ids that exist ({})",
+                    list_some(&candidates)
+                ),
             };
-            c.error(span, format!("no {} has the id `{name}`", what.trim_start_matches("a ").trim_start_matches("an ")), hint);
+            c.error(
+                span,
+                format!(
+                    "no {} has the id `{name}`",
+                    what.trim_start_matches("a ").trim_start_matches("an ")
+                ),
+                hint,
+            );
             false
         }
     }
@@ -132,23 +163,36 @@ fn check_metadata(c: &mut Checker<'_>) {
             format!("write `format: {FORMAT}`"),
         );
     }
-    if s.languages.is_empty() {
-        c.error(s.span, "the scenario declares no languages", "add `languages: [en]` (or `[en, ja]`)");
-    }
     let mut seen = BTreeSet::new();
     for lang in &s.languages {
         if !seen.insert(&lang.0) {
-            c.error(s.span, format!("the language `{}` is listed twice in `languages`", lang.0), "list each language once");
+            c.error(
+                s.span,
+                format!("the language `{}` is listed twice in `languages`", lang.0),
+                "list each language once",
+            );
         }
     }
     if let ClockTime::AfterStart(_) = s.start {
-        c.error(s.span, "`start` must be a day and time, such as `D1 09:00`", "write `start: D1 09:00`");
+        c.error(
+            s.span,
+            "`start` must be a day and time, such as `D1 09:00`",
+            "write `start: D1 09:00`",
+        );
     }
     if s.duration == Duration::ZERO {
-        c.error(s.span, "the planned `duration` is zero", "give the length of play, e.g. `duration: 3d 8h`");
+        c.error(
+            s.span,
+            "the planned `duration` is zero",
+            "give the length of play, e.g. `duration: 3d 8h`",
+        );
     }
     if !s.teams.iter().any(|t| t.observer != Some(true)) {
-        c.error(s.span, "the scenario has no player team", "add a team under `teams:` (observers alone cannot play)");
+        c.error(
+            s.span,
+            "the scenario has no player team",
+            "add a team under `teams:` (observers alone cannot play)",
+        );
     }
 }
 
@@ -159,8 +203,18 @@ fn check_texts(c: &mut Checker<'_>, cx: &Cx) {
         match &t.languages {
             None if declared.len() > 1 => c.error(
                 t.span,
-                format!("this text is only in `{first}`, but the scenario is in {}", declared.join(", ")),
-                format!("give every language: {}", declared.iter().map(|l| format!("`{l}: …`")).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "this text is only in `{first}`, but the scenario is in {}",
+                    declared.join(", ")
+                ),
+                format!(
+                    "give every language: {}",
+                    declared
+                        .iter()
+                        .map(|l| format!("`{l}: …`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ),
             None => {}
             Some(given) => {
@@ -169,7 +223,10 @@ fn check_texts(c: &mut Checker<'_>, cx: &Cx) {
                         c.error(
                             t.span,
                             format!("the `{lang}` translation is missing"),
-                            format!("add `{lang}: …`; the scenario declares languages {}", declared.join(", ")),
+                            format!(
+                                "add `{lang}: …`; the scenario declares languages {}",
+                                declared.join(", ")
+                            ),
                         );
                     }
                 }
@@ -177,7 +234,10 @@ fn check_texts(c: &mut Checker<'_>, cx: &Cx) {
                     if !declared.contains(&lang.as_str()) {
                         c.error(
                             t.span,
-                            format!("`{lang}` is not one of the scenario's languages ({})", declared.join(", ")),
+                            format!(
+                                "`{lang}` is not one of the scenario's languages ({})",
+                                declared.join(", ")
+                            ),
                             "add it to `languages:` or remove this translation",
                         );
                     }
@@ -198,13 +258,21 @@ impl<'a> WorldIndex<'a> {
     fn new(s: &'a Scenario) -> Self {
         WorldIndex {
             orgs: s.world.organisations.iter().map(|o| (o.id.as_str(), o)).collect(),
-            network_org: s.world.networks.iter().map(|n| (n.id.as_str(), n.organisation.as_str())).collect(),
+            network_org: s
+                .world
+                .networks
+                .iter()
+                .map(|n| (n.id.as_str(), n.organisation.as_str()))
+                .collect(),
             network_zone: s.world.networks.iter().map(|n| (n.id.as_str(), n.zone)).collect(),
         }
     }
 
     fn host_org(&self, h: &Host) -> Option<&'a Organisation> {
-        self.network_org.get(h.network.as_str()).and_then(|o| self.orgs.get(o)).copied()
+        self.network_org
+            .get(h.network.as_str())
+            .and_then(|o| self.orgs.get(o))
+            .copied()
     }
 
     /// The team whose world holds the host.
@@ -217,9 +285,20 @@ impl<'a> WorldIndex<'a> {
         (sel.hosts.is_empty() || sel.hosts.iter().any(|r| r.as_str() == h.id.as_str()))
             && sel.role.is_none_or(|r| r == h.role)
             && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
-            && sel.zone.is_none_or(|z| self.network_zone.get(h.network.as_str()) == Some(&z))
-            && sel.tag.as_ref().is_none_or(|t| h.tags.iter().any(|ht| ht.name == t.name))
-            && sel.os.as_deref().is_none_or(|os| if os == "windows" { h.os.is_windows() } else { h.os.as_str() == os })
+            && sel
+                .zone
+                .is_none_or(|z| self.network_zone.get(h.network.as_str()) == Some(&z))
+            && sel
+                .tag
+                .as_ref()
+                .is_none_or(|t| h.tags.iter().any(|ht| ht.name == t.name))
+            && sel.os.as_deref().is_none_or(|os| {
+                if os == "windows" {
+                    h.os.is_windows()
+                } else {
+                    h.os.as_str() == os
+                }
+            })
     }
 }
 
@@ -227,21 +306,30 @@ fn check_world(c: &mut Checker<'_>) {
     let s = c.s;
     let w = &s.world;
     let idx = WorldIndex::new(s);
-    let observers: BTreeSet<&str> =
-        s.teams.iter().filter(|t| t.observer == Some(true)).map(|t| t.id.as_str()).collect();
+    let observers: BTreeSet<&str> = s
+        .teams
+        .iter()
+        .filter(|t| t.observer == Some(true))
+        .map(|t| t.id.as_str())
+        .collect();
     for org in &w.organisations {
-        if let Some(team) = &org.team {
-            if observers.contains(team.as_str()) {
-                c.error(
-                    team.span,
-                    format!("`{team}` is an observer team; observers watch and defend no organisation"),
-                    "give the organisation to a player team, or make the team a player",
-                );
-            }
+        if let Some(team) = &org.team
+            && observers.contains(team.as_str())
+        {
+            c.error(
+                team.span,
+                format!("`{team}` is an observer team; observers watch and defend no organisation"),
+                "give the organisation to a player team, or make the team a player",
+            );
         }
     }
     for team in s.teams.iter().filter(|t| t.observer != Some(true)) {
-        if !w.organisations.is_empty() && !w.organisations.iter().any(|o| o.team.as_ref().is_some_and(|r| r.name == team.id.name)) {
+        if !w.organisations.is_empty()
+            && !w
+                .organisations
+                .iter()
+                .any(|o| o.team.as_ref().is_some_and(|r| r.name == team.id.name))
+        {
             c.error(
                 team.span,
                 format!("the player team `{}` defends no organisation", team.id),
@@ -257,20 +345,32 @@ fn check_world(c: &mut Checker<'_>) {
             if !net.cidr.0.contains(&h.address.0) {
                 c.error(
                     h.span,
-                    format!("the address {} of `{}` is outside its network `{}` ({})", h.address.0, h.id, net.id, net.cidr.0),
-                    format!("use an address inside {}, or put the host in another network", net.cidr.0),
+                    format!(
+                        "the address {} of `{}` is outside its network `{}` ({})",
+                        h.address.0, h.id, net.id, net.cidr.0
+                    ),
+                    format!(
+                        "use an address inside {}, or put the host in another network",
+                        net.cidr.0
+                    ),
                 );
             } else if h.address.0 == net.cidr.0.network() && net.cidr.0.prefix_len() < 31 {
                 c.error(
                     h.span,
-                    format!("{} is the network address of `{}`, not a host address", h.address.0, net.id),
+                    format!(
+                        "{} is the network address of `{}`, not a host address",
+                        h.address.0, net.id
+                    ),
                     "use an address between the network and broadcast addresses",
                 );
             }
             if let Some(other) = addresses.insert((net.id.as_str(), h.address.0), h) {
                 c.error(
                     h.span,
-                    format!("`{}` has the address {}, already used by `{}` on line {}", h.id, h.address.0, other.id, other.span.line),
+                    format!(
+                        "`{}` has the address {}, already used by `{}` on line {}",
+                        h.id, h.address.0, other.id, other.span.line
+                    ),
                     "give each host in a network its own address",
                 );
             }
@@ -278,14 +378,21 @@ fn check_world(c: &mut Checker<'_>) {
         if let Some(other) = hostnames.insert((idx.host_team(h), h.hostname.to_lowercase()), h) {
             c.error(
                 h.span,
-                format!("the hostname `{}` is already used by `{}` on line {} in the same world", h.hostname, other.id, other.span.line),
+                format!(
+                    "the hostname `{}` is already used by `{}` on line {} in the same world",
+                    h.hostname, other.id, other.span.line
+                ),
                 "hostnames must be unique within a team's world, as in a real domain",
             );
         }
         let mut seen = BTreeSet::new();
         for source in &h.telemetry {
             if !seen.insert(source) {
-                c.error(h.span, format!("`{source}` is listed twice in the telemetry of `{}`", h.id), "list each source once");
+                c.error(
+                    h.span,
+                    format!("`{source}` is listed twice in the telemetry of `{}`", h.id),
+                    "list each source once",
+                );
             }
             if source.windows_only() && !h.os.is_windows() {
                 c.error(
@@ -301,7 +408,11 @@ fn check_world(c: &mut Checker<'_>) {
         let mut seen = BTreeSet::new();
         for ls in &link.landing_stations {
             if !seen.insert(ls.id.name.as_str()) {
-                c.error(ls.id.span, format!("the landing station `{}` is listed twice in `{}`", ls.id.name, link.id), "give each landing station its own id");
+                c.error(
+                    ls.id.span,
+                    format!("the landing station `{}` is listed twice in `{}`", ls.id.name, link.id),
+                    "give each landing station its own id",
+                );
             }
         }
         let ends = link.landing_stations.len() + link.endpoints.len();
@@ -312,25 +423,36 @@ fn check_world(c: &mut Checker<'_>) {
                 "list the stations at each end under `landing_stations:`",
             );
         } else if ends < 2 {
-            c.error(link.span, format!("the link `{}` needs two ends", link.id), "list `endpoints:` (organisations) or `landing_stations:`");
+            c.error(
+                link.span,
+                format!("the link `{}` needs two ends", link.id),
+                "list `endpoints:` (organisations) or `landing_stations:`",
+            );
         }
         if link.backup.as_ref().is_some_and(|b| b.name == link.id.name) {
-            c.error(link.span, format!("the link `{}` cannot be its own backup", link.id), "name another link under `backup:`");
+            c.error(
+                link.span,
+                format!("the link `{}` cannot be its own backup", link.id),
+                "name another link under `backup:`",
+            );
         }
         if link.capacity_gbps.is_some_and(|g| g <= 0.0) {
-            c.error(link.span, format!("the capacity of `{}` must be more than zero", link.id), "give the capacity in Gbit/s");
+            c.error(
+                link.span,
+                format!("the capacity of `{}` must be more than zero", link.id),
+                "give the capacity in Gbit/s",
+            );
         }
     }
 }
 
 fn check_service_cycles(c: &mut Checker<'_>) {
-    let deps: BTreeMap<&str, Vec<&str>> = c
-        .s
-        .world
-        .services
-        .iter()
-        .map(|svc| (svc.id.as_str(), svc.depends_on.iter().map(Ref::as_str).collect()))
-        .collect();
+    let deps: BTreeMap<&str, Vec<&str>> =
+        c.s.world
+            .services
+            .iter()
+            .map(|svc| (svc.id.as_str(), svc.depends_on.iter().map(Ref::as_str).collect()))
+            .collect();
     let spans: HashMap<&str, Span> = c.s.world.services.iter().map(|s| (s.id.as_str(), s.span)).collect();
     for cycle in find_cycles(&deps) {
         let span = spans[cycle[0]];
@@ -387,13 +509,21 @@ fn find_cycles<'a>(edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'a str>>
 
 fn check_profiles(c: &mut Checker<'_>) {
     for p in &c.s.profiles {
-        if let Some(f) = p.off_hours_factor {
-            if !(0.0..=1.0).contains(&f) {
-                c.error(p.span, format!("`off_hours_factor` of `{}` is {f}; it must be from 0 to 1", p.id), "0 means nothing happens off hours, 1 means no difference");
-            }
+        if let Some(f) = p.off_hours_factor
+            && !(0.0..=1.0).contains(&f)
+        {
+            c.error(
+                p.span,
+                format!("`off_hours_factor` of `{}` is {f}; it must be from 0 to 1", p.id),
+                "0 means nothing happens off hours, 1 means no difference",
+            );
         }
         if !p.working_days.is_empty() && p.working_hours.is_none() {
-            c.error(p.span, format!("the profile `{}` has working days but no working hours", p.id), "add `working_hours: 08:00-17:00`");
+            c.error(
+                p.span,
+                format!("the profile `{}` has working days but no working hours", p.id),
+                "add `working_hours: 08:00-17:00`",
+            );
         }
     }
 }
@@ -401,27 +531,48 @@ fn check_profiles(c: &mut Checker<'_>) {
 fn check_campaigns(c: &mut Checker<'_>) {
     let s = c.s;
     let idx = WorldIndex::new(s);
-    let observers: BTreeSet<&str> =
-        s.teams.iter().filter(|t| t.observer == Some(true)).map(|t| t.id.as_str()).collect();
-    let fallback_targets: BTreeSet<&str> =
-        s.campaigns.iter().flat_map(|k| &k.steps).filter_map(|st| st.fallback.as_ref()).map(Ref::as_str).collect();
+    let observers: BTreeSet<&str> = s
+        .teams
+        .iter()
+        .filter(|t| t.observer == Some(true))
+        .map(|t| t.id.as_str())
+        .collect();
+    let fallback_targets: BTreeSet<&str> = s
+        .campaigns
+        .iter()
+        .flat_map(|k| &k.steps)
+        .filter_map(|st| st.fallback.as_ref())
+        .map(Ref::as_str)
+        .collect();
     for campaign in &s.campaigns {
-        if campaign.steps.is_empty() {
-            c.error(campaign.span, format!("the campaign `{}` has no steps", campaign.id), "add steps under `steps:`");
-        }
         for team in &campaign.teams {
             if observers.contains(team.as_str()) {
-                c.error(team.span, format!("`{team}` is an observer team; campaigns run against player teams"), "remove it from `teams:`");
+                c.error(
+                    team.span,
+                    format!("`{team}` is an observer team; campaigns run against player teams"),
+                    "remove it from `teams:`",
+                );
             }
         }
         let teams: Vec<&str> = if campaign.teams.is_empty() {
-            s.teams.iter().filter(|t| t.observer != Some(true)).map(|t| t.id.as_str()).collect()
+            s.teams
+                .iter()
+                .filter(|t| t.observer != Some(true))
+                .map(|t| t.id.as_str())
+                .collect()
         } else {
             campaign.teams.iter().map(Ref::as_str).collect()
         };
         let in_campaign: BTreeSet<&str> = campaign.steps.iter().map(|st| st.id.as_str()).collect();
         for step in &campaign.steps {
-            check_selector_matches(c, &idx, &step.target, &teams, &format!("the target of step `{}`", step.id), step.target.span);
+            check_selector_matches(
+                c,
+                &idx,
+                &step.target,
+                &teams,
+                &format!("the target of step `{}`", step.id),
+                step.target.span,
+            );
             for effect in &step.effects {
                 let sel = match effect {
                     Effect::Compromise(sel) | Effect::StageData(sel) => Some(sel),
@@ -431,43 +582,85 @@ fn check_campaigns(c: &mut Checker<'_>) {
                     Effect::StealCredentials(_) | Effect::DegradeService(_) => None,
                 };
                 if let Some(sel) = sel {
-                    check_selector_matches(c, &idx, sel, &teams, &format!("an effect of step `{}`", step.id), sel.span);
+                    check_selector_matches(
+                        c,
+                        &idx,
+                        sel,
+                        &teams,
+                        &format!("an effect of step `{}`", step.id),
+                        sel.span,
+                    );
                 }
                 match effect {
                     Effect::StealCredentials(sel) => check_account_selector(c, &idx, sel, &teams, &step.id.name),
                     Effect::DegradeService(outage) => check_service_selector(c, &idx, &outage.service, &teams),
                     _ => {}
                 }
-                if let Effect::C2(c2) = effect {
-                    if c2.domain.is_none() && c2.address.is_none() {
-                        c.error(c2.span, format!("the C2 channel of step `{}` has neither `domain` nor `address`", step.id), "give the domain or address the implant calls");
-                    }
+                if let Effect::C2(c2) = effect
+                    && c2.domain.is_none()
+                    && c2.address.is_none()
+                {
+                    c.error(
+                        c2.span,
+                        format!(
+                            "the C2 channel of step `{}` has neither `domain` nor `address`",
+                            step.id
+                        ),
+                        "give the domain or address the implant calls",
+                    );
                 }
             }
             for emit in &step.emits {
                 check_emit(c, emit);
                 if let Some(sel) = &emit.on {
-                    check_selector_matches(c, &idx, sel, &teams, &format!("a template of step `{}`", step.id), sel.span);
+                    check_selector_matches(
+                        c,
+                        &idx,
+                        sel,
+                        &teams,
+                        &format!("a template of step `{}`", step.id),
+                        sel.span,
+                    );
                 }
             }
             if let Some(fb) = &step.fallback {
                 if fb.name == step.id.name {
-                    c.error(fb.span, format!("the step `{}` cannot be its own fallback", step.id), "name another step of the campaign");
-                } else if !in_campaign.contains(fb.as_str()) && c.ids.get(fb.as_str()).is_some_and(|d| d.kind == ItemKind::Step) {
-                    c.error(fb.span, format!("the fallback `{fb}` belongs to another campaign"), "a fallback must be a step of the same campaign");
+                    c.error(
+                        fb.span,
+                        format!("the step `{}` cannot be its own fallback", step.id),
+                        "name another step of the campaign",
+                    );
+                } else if !in_campaign.contains(fb.as_str())
+                    && c.ids.get(fb.as_str()).is_some_and(|d| d.kind == ItemKind::Step)
+                {
+                    c.error(
+                        fb.span,
+                        format!("the fallback `{fb}` belongs to another campaign"),
+                        "a fallback must be a step of the same campaign",
+                    );
                 }
             }
             let is_fallback = fallback_targets.contains(step.id.as_str());
             match (&step.at, &step.after) {
-                (Some(_), Some(_)) => c.error(step.span, format!("the step `{}` has both `at` and `after`", step.id), "keep one of them"),
+                (Some(_), Some(_)) => c.error(
+                    step.span,
+                    format!("the step `{}` has both `at` and `after`", step.id),
+                    "keep one of them",
+                ),
                 (None, None) if !is_fallback => c.error(
                     step.span,
-                    format!("the step `{}` has no time: it has neither `at` nor `after` and is no step's fallback", step.id),
+                    format!(
+                        "the step `{}` has no time: it has neither `at` nor `after` and is no step's fallback",
+                        step.id
+                    ),
                     "add `at: D1 10:00` or `after: other-step + 30m`",
                 ),
                 (Some(_), _) | (_, Some(_)) if is_fallback => c.error(
                     step.span,
-                    format!("the step `{}` is a fallback, so it runs when the step it replaces is blocked", step.id),
+                    format!(
+                        "the step `{}` is a fallback, so it runs when the step it replaces is blocked",
+                        step.id
+                    ),
                     "remove its `at` / `after`",
                 ),
                 _ => {}
@@ -476,14 +669,33 @@ fn check_campaigns(c: &mut Checker<'_>) {
     }
 }
 
-fn check_selector_matches(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &Selector, teams: &[&str], what: &str, span: Span) {
-    if let Some(os) = sel.os.as_deref() {
-        if os != "windows" && !crate::model::Os::WORDS.contains(&os) {
-            c.error(span, format!("`{os}` is not an operating system"), "use `windows` or one of the operating systems of the format");
-            return;
-        }
+fn check_selector_matches(
+    c: &mut Checker<'_>,
+    idx: &WorldIndex<'_>,
+    sel: &Selector,
+    teams: &[&str],
+    what: &str,
+    span: Span,
+) {
+    if !c.references_ok {
+        return;
     }
-    let any = c.s.world.hosts.iter().any(|h| idx.host_team(h).is_some_and(|t| teams.contains(&t)) && idx.matches(sel, h));
+    if let Some(os) = sel.os.as_deref()
+        && os != "windows"
+        && !crate::model::Os::WORDS.contains(&os)
+    {
+        c.error(
+            span,
+            format!("`{os}` is not an operating system"),
+            "use `windows` or one of the operating systems of the format",
+        );
+        return;
+    }
+    let any =
+        c.s.world
+            .hosts
+            .iter()
+            .any(|h| idx.host_team(h).is_some_and(|t| teams.contains(&t)) && idx.matches(sel, h));
     if !any {
         c.error(
             span,
@@ -493,14 +705,27 @@ fn check_selector_matches(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &Selec
     }
 }
 
-fn check_account_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &AccountSelector, teams: &[&str], step: &str) {
+fn check_account_selector(
+    c: &mut Checker<'_>,
+    idx: &WorldIndex<'_>,
+    sel: &AccountSelector,
+    teams: &[&str],
+    step: &str,
+) {
+    if !c.references_ok {
+        return;
+    }
     let any = c.s.world.accounts.iter().any(|a| {
         let org = idx.orgs.get(a.organisation.as_str());
-        org.and_then(|o| o.team.as_ref()).is_some_and(|t| teams.contains(&t.as_str()))
+        org.and_then(|o| o.team.as_ref())
+            .is_some_and(|t| teams.contains(&t.as_str()))
             && (sel.accounts.is_empty() || sel.accounts.iter().any(|r| r.name == a.id.name))
             && sel.kind.is_none_or(|k| k == a.kind)
             && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
-            && sel.tag.as_ref().is_none_or(|t| a.tags.iter().any(|at| at.name == t.name))
+            && sel
+                .tag
+                .as_ref()
+                .is_none_or(|t| a.tags.iter().any(|at| at.name == t.name))
     });
     if !any {
         c.error(
@@ -513,12 +738,19 @@ fn check_account_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &Accou
 
 /// Checks that a service selector matches a service in one of `teams`' worlds (any team if empty).
 fn check_service_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &ServiceSelector, teams: &[&str]) {
+    if !c.references_ok {
+        return;
+    }
     let any = c.s.world.services.iter().any(|svc| {
         let org = idx.orgs.get(svc.organisation.as_str());
-        org.and_then(|o| o.team.as_ref()).is_some_and(|t| teams.is_empty() || teams.contains(&t.as_str()))
+        org.and_then(|o| o.team.as_ref())
+            .is_some_and(|t| teams.is_empty() || teams.contains(&t.as_str()))
             && (sel.services.is_empty() || sel.services.iter().any(|r| r.name == svc.id.name))
             && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
-            && sel.tag.as_ref().is_none_or(|t| svc.tags.iter().any(|st| st.name == t.name))
+            && sel
+                .tag
+                .as_ref()
+                .is_none_or(|t| svc.tags.iter().any(|st| st.name == t.name))
     });
     if !any {
         c.error(
@@ -531,10 +763,16 @@ fn check_service_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &Servi
 
 fn check_emit(c: &mut Checker<'_>, emit: &Emit) {
     if emit.fields.is_empty() {
-        c.error(emit.span, "the telemetry template has no fields", "give the event's fields, e.g. `EventID`, `Image`, `CommandLine`");
+        c.error(
+            emit.span,
+            "the telemetry template has no fields",
+            "give the event's fields, e.g. `EventID`, `Image`, `CommandLine`",
+        );
     }
     for value in emit.fields.values() {
-        check_placeholders(c, value, emit.span);
+        if let crate::decode::FieldValue::Text(text) = value {
+            check_placeholders(c, text, emit.span);
+        }
     }
 }
 
@@ -544,7 +782,11 @@ fn check_placeholders(c: &mut Checker<'_>, value: &str, span: Span) {
     while let Some(open) = rest.find("{{") {
         let after = &rest[open + 2..];
         let Some(close) = after.find("}}") else {
-            c.error(span, format!("unclosed placeholder in `{value}`"), "placeholders are written `{{host.hostname}}`");
+            c.error(
+                span,
+                format!("unclosed placeholder in `{value}`"),
+                "placeholders are written `{{host.hostname}}`",
+            );
             return;
         };
         let name = after[..close].trim();
@@ -581,57 +823,110 @@ fn check_timing(c: &mut Checker<'_>) {
         .collect();
     let mut timed: Vec<Timed<'_>> = Vec::new();
     for st in s.campaigns.iter().flat_map(|k| &k.steps) {
-        timed.push(Timed { id: st.id.as_str(), span: st.span, at: st.at.as_ref(), after: st.after.as_ref() });
+        timed.push(Timed {
+            id: st.id.as_str(),
+            span: st.span,
+            at: st.at.as_ref(),
+            after: st.after.as_ref(),
+        });
     }
     for inj in &s.injects {
-        let given = [inj.at.is_some(), inj.after.is_some(), inj.when.is_some()].iter().filter(|&&b| b).count();
+        let given = [inj.at.is_some(), inj.after.is_some(), inj.when.is_some()]
+            .iter()
+            .filter(|&&b| b)
+            .count();
         let by_consequence = triggered_by_consequence.contains(inj.id.as_str());
         if given > 1 {
-            c.error(inj.span, format!("the inject `{}` has more than one of `at`, `after` and `when`", inj.id), "keep one of them");
+            c.error(
+                inj.span,
+                format!("the inject `{}` has more than one of `at`, `after` and `when`", inj.id),
+                "keep one of them",
+            );
         } else if given == 0 && !by_consequence {
             c.error(
                 inj.span,
-                format!("the inject `{}` is never delivered: it has no `at`, `after` or `when` and no decision sends it", inj.id),
+                format!(
+                    "the inject `{}` is never delivered: it has no `at`, `after` or `when` and no decision sends it",
+                    inj.id
+                ),
                 "add `at: D1 09:30`, `after: step + 15m` or `when: {…}`",
             );
         } else if given == 1 && by_consequence {
-            c.error(inj.span, format!("the inject `{}` is sent by a decision, so it takes no time of its own", inj.id), "remove its `at` / `after` / `when`");
+            c.error(
+                inj.span,
+                format!(
+                    "the inject `{}` is sent by a decision, so it takes no time of its own",
+                    inj.id
+                ),
+                "remove its `at` / `after` / `when`",
+            );
         }
         if inj.delay.is_some() && inj.when.is_none() {
-            c.error(inj.span, format!("`delay` of inject `{}` only applies with `when`", inj.id), "use `after: … + delay` instead, or add `when:`");
+            c.error(
+                inj.span,
+                format!("`delay` of inject `{}` only applies with `when`", inj.id),
+                "use `after: … + delay` instead, or add `when:`",
+            );
         }
-        timed.push(Timed { id: inj.id.as_str(), span: inj.span, at: inj.at.as_ref(), after: inj.after.as_ref() });
+        timed.push(Timed {
+            id: inj.id.as_str(),
+            span: inj.span,
+            at: inj.at.as_ref(),
+            after: inj.after.as_ref(),
+        });
     }
     for q in &s.questions {
-        let given = [q.inject.is_some(), q.at.is_some(), q.after.is_some(), q.when.is_some()].iter().filter(|&&b| b).count();
+        let given = [q.inject.is_some(), q.at.is_some(), q.after.is_some(), q.when.is_some()]
+            .iter()
+            .filter(|&&b| b)
+            .count();
         if given != 1 {
             c.error(
                 q.span,
-                format!("the question `{}` needs exactly one of `inject`, `at`, `after` and `when` (it has {given})", q.id),
+                format!(
+                    "the question `{}` needs exactly one of `inject`, `at`, `after` and `when` (it has {given})",
+                    q.id
+                ),
                 "e.g. `inject: the-inject-it-follows`",
             );
         }
-        timed.push(Timed { id: q.id.as_str(), span: q.span, at: q.at.as_ref(), after: q.after.as_ref() });
+        timed.push(Timed {
+            id: q.id.as_str(),
+            span: q.span,
+            at: q.at.as_ref(),
+            after: q.after.as_ref(),
+        });
     }
     for d in &s.decisions {
-        let given = [d.inject.is_some(), d.at.is_some(), d.after.is_some(), d.when.is_some()].iter().filter(|&&b| b).count();
+        let given = [d.inject.is_some(), d.at.is_some(), d.after.is_some(), d.when.is_some()]
+            .iter()
+            .filter(|&&b| b)
+            .count();
         if given != 1 {
             c.error(
                 d.span,
-                format!("the decision `{}` needs exactly one of `inject`, `at`, `after` and `when` (it has {given})", d.id),
+                format!(
+                    "the decision `{}` needs exactly one of `inject`, `at`, `after` and `when` (it has {given})",
+                    d.id
+                ),
                 "e.g. `at: D2 14:00`",
             );
         }
-        timed.push(Timed { id: d.id.as_str(), span: d.span, at: d.at.as_ref(), after: d.after.as_ref() });
+        timed.push(Timed {
+            id: d.id.as_str(),
+            span: d.span,
+            at: d.at.as_ref(),
+            after: d.after.as_ref(),
+        });
     }
 
     // `after` anchors must be timed items; the graph they form must have no cycle.
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for t in &timed {
-        if let Some(after) = t.after {
-            if resolve(c, &after.anchor, t.span, TimedK::KINDS, TimedK::WHAT) {
-                edges.entry(t.id).or_default().push(after.anchor.as_str());
-            }
+        if let Some(after) = t.after
+            && resolve(c, &after.anchor, t.span, TimedK::KINDS, TimedK::WHAT)
+        {
+            edges.entry(t.id).or_default().push(after.anchor.as_str());
         }
     }
     let spans: HashMap<&str, Span> = timed.iter().map(|t| (t.id, t.span)).collect();
@@ -655,44 +950,61 @@ fn check_timing(c: &mut Checker<'_>) {
         .questions
         .iter()
         .filter_map(|q| q.inject.as_ref().map(|i| (q.id.as_str(), i.as_str())))
-        .chain(s.decisions.iter().filter_map(|d| d.inject.as_ref().map(|i| (d.id.as_str(), i.as_str()))))
+        .chain(
+            s.decisions
+                .iter()
+                .filter_map(|d| d.inject.as_ref().map(|i| (d.id.as_str(), i.as_str()))),
+        )
         .collect();
     let mut memo: HashMap<&str, Option<i64>> = HashMap::new();
     for t in &timed {
         if let Some(at) = t.at {
             let off = at.time.offset_from(start);
             if off < 0 {
-                c.error(t.span, format!("`{}` is due at {}, before the exercise starts at {}", t.id, at.time, start), "move it to the start or later");
+                c.error(
+                    t.span,
+                    format!(
+                        "`{}` is due at {}, before the exercise starts at {}",
+                        t.id, at.time, start
+                    ),
+                    "move it to the start or later",
+                );
             } else if off > end {
                 c.error(
                     t.span,
-                    format!("`{}` is due at {}, after the planned end ({} after the start at {start})", t.id, at.time, s.duration),
+                    format!(
+                        "`{}` is due at {}, after the planned end ({} after the start at {start})",
+                        t.id, at.time, s.duration
+                    ),
                     "move it earlier, or make `duration` longer",
                 );
             }
-        } else if let Some(after) = t.after {
-            if let Some(off) = earliest(t.id, &by_id, &question_inject, start, &mut memo) {
-                if off > end {
-                    let anchor = &after.anchor;
-                    c.error(
-                        t.span,
-                        format!(
-                            "`{}` would happen {} after the start, beyond the planned {} (it follows `{anchor}`)",
-                            t.id,
-                            Duration::from_secs(off as u64),
-                            s.duration
-                        ),
-                        "shorten the delay, or make `duration` longer",
-                    );
-                }
-            }
+        } else if let Some(after) = t.after
+            && let Some(off) = earliest(t.id, &by_id, &question_inject, start, &mut memo)
+            && off > end
+        {
+            let anchor = &after.anchor;
+            c.error(
+                t.span,
+                format!(
+                    "`{}` would happen {} after the start, beyond the planned {} (it follows `{anchor}`)",
+                    t.id,
+                    Duration::from_secs(off as u64),
+                    s.duration
+                ),
+                "shorten the delay, or make `duration` longer",
+            );
         }
     }
     for e in &s.expectations {
         if let Some(deadline) = e.deadline {
             let off = deadline.offset_from(start);
             if off < 0 || off > end {
-                c.error(e.span, format!("the deadline {deadline} of `{}` is outside the exercise", e.id), "give a deadline between the start and the planned end");
+                c.error(
+                    e.span,
+                    format!("the deadline {deadline} of `{}` is outside the exercise", e.id),
+                    "give a deadline between the start and the planned end",
+                );
             }
         }
     }
@@ -727,14 +1039,26 @@ fn earliest<'a>(
 fn check_questions_and_decisions(c: &mut Checker<'_>) {
     let s = c.s;
     let idx = WorldIndex::new(s);
-    let players: Vec<&str> = s.teams.iter().filter(|t| t.observer != Some(true)).map(|t| t.id.as_str()).collect();
+    let players: Vec<&str> = s
+        .teams
+        .iter()
+        .filter(|t| t.observer != Some(true))
+        .map(|t| t.id.as_str())
+        .collect();
     for d in &s.decisions {
         for option in &d.options {
             for q in &option.consequences {
                 match q {
                     Consequence::Outage(outage) => check_service_selector(c, &idx, &outage.service, &[]),
                     Consequence::Isolate(sel) => {
-                        check_selector_matches(c, &idx, sel, &players, &format!("an option of decision `{}`", d.id), sel.span);
+                        check_selector_matches(
+                            c,
+                            &idx,
+                            sel,
+                            &players,
+                            &format!("an option of decision `{}`", d.id),
+                            sel.span,
+                        );
                     }
                     Consequence::Inject(_) | Consequence::Prevent(_) => {}
                 }
@@ -751,27 +1075,46 @@ fn check_questions_and_decisions(c: &mut Checker<'_>) {
     }
     for d in &s.decisions {
         if d.options.len() < 2 {
-            c.error(d.span, format!("the decision `{}` needs at least two options", d.id), "a decision is a choice between options");
+            c.error(
+                d.span,
+                format!("the decision `{}` needs at least two options", d.id),
+                "a decision is a choice between options",
+            );
         }
         let mut seen = BTreeSet::new();
         for o in &d.options {
             if !seen.insert(o.id.name.as_str()) {
-                c.error(o.id.span, format!("the option `{}` appears twice in decision `{}`", o.id.name, d.id), "give each option its own id");
+                c.error(
+                    o.id.span,
+                    format!("the option `{}` appears twice in decision `{}`", o.id.name, d.id),
+                    "give each option its own id",
+                );
             }
         }
         if let Some(default) = &d.default {
             if !seen.contains(default.name.as_str()) {
-                c.error(default.span, format!("`{}` is not an option of decision `{}`", default.name, d.id), format!("options: {}", seen.iter().copied().collect::<Vec<_>>().join(", ")));
+                c.error(
+                    default.span,
+                    format!("`{}` is not an option of decision `{}`", default.name, d.id),
+                    format!("options: {}", seen.iter().copied().collect::<Vec<_>>().join(", ")),
+                );
             }
             if d.deadline.is_none() {
-                c.error(default.span, format!("the decision `{}` has a default but no deadline", d.id), "add `deadline: 1h`: the default applies when it passes");
+                c.error(
+                    default.span,
+                    format!("the decision `{}` has a default but no deadline", d.id),
+                    "add `deadline: 1h`: the default applies when it passes",
+                );
             }
         }
     }
 }
 
 fn check_question(c: &mut Checker<'_>, q: &Question) {
-    let kinds = [q.choice.is_some(), q.free_text.is_some(), q.indicator.is_some()].iter().filter(|&&b| b).count();
+    let kinds = [q.choice.is_some(), q.free_text.is_some(), q.indicator.is_some()]
+        .iter()
+        .filter(|&&b| b)
+        .count();
     if kinds != 1 {
         c.error(
             q.span,
@@ -781,49 +1124,73 @@ fn check_question(c: &mut Checker<'_>, q: &Question) {
     }
     if let Some(choice) = &q.choice {
         if choice.options.len() < 2 {
-            c.error(choice.span, format!("the question `{}` needs at least two options", q.id), "add options");
+            c.error(
+                choice.span,
+                format!("the question `{}` needs at least two options", q.id),
+                "add options",
+            );
         }
         let mut seen = BTreeSet::new();
         for o in &choice.options {
             if !seen.insert(o.id.name.as_str()) {
-                c.error(o.id.span, format!("the option `{}` appears twice in question `{}`", o.id.name, q.id), "give each option its own id");
+                c.error(
+                    o.id.span,
+                    format!("the option `{}` appears twice in question `{}`", o.id.name, q.id),
+                    "give each option its own id",
+                );
             }
         }
         let correct = choice.options.iter().filter(|o| o.correct == Some(true)).count();
         if correct > 1 && choice.multiple != Some(true) {
-            c.error(choice.span, format!("the question `{}` marks {correct} options correct but allows one answer", q.id), "add `multiple: true`, or mark one option correct");
+            c.error(
+                choice.span,
+                format!(
+                    "the question `{}` marks {correct} options correct but allows one answer",
+                    q.id
+                ),
+                "add `multiple: true`, or mark one option correct",
+            );
         }
     }
     if let Some(ft) = &q.free_text {
-        if ft.rubric.is_empty() {
-            c.error(ft.span, format!("the question `{}` has an empty rubric", q.id), "list what graders look for, with points");
-        }
         let mut seen = BTreeSet::new();
         for cr in &ft.rubric {
             if !seen.insert(cr.id.name.as_str()) {
-                c.error(cr.id.span, format!("the criterion `{}` appears twice in question `{}`", cr.id.name, q.id), "give each criterion its own id");
+                c.error(
+                    cr.id.span,
+                    format!("the criterion `{}` appears twice in question `{}`", cr.id.name, q.id),
+                    "give each criterion its own id",
+                );
             }
         }
     }
     if let Some(ind) = &q.indicator {
-        if ind.accept.is_empty() {
-            c.error(ind.span, format!("the question `{}` accepts no indicator", q.id), "list the accepted values under `accept:`");
-        }
-        for value in &ind.accept {
+        for value in ind.accept.iter() {
             check_placeholders(c, value, ind.span);
         }
-        if let Some(n) = ind.required {
-            if n == 0 || n as usize > ind.accept.len() {
-                c.error(ind.span, format!("`required: {n}` in question `{}` must be from 1 to the number of accepted values ({})", q.id, ind.accept.len()), "lower `required`");
-            }
+        if let Some(n) = ind.required
+            && (n == 0 || n as usize > ind.accept.len())
+        {
+            c.error(
+                ind.span,
+                format!(
+                    "`required: {n}` in question `{}` must be from 1 to the number of accepted values ({})",
+                    q.id,
+                    ind.accept.len()
+                ),
+                "lower `required`",
+            );
         }
     }
 }
 
 fn check_conditions(c: &mut Checker<'_>) {
     let s = c.s;
-    let decisions: HashMap<&str, BTreeSet<&str>> =
-        s.decisions.iter().map(|d| (d.id.as_str(), d.options.iter().map(|o| o.id.name.as_str()).collect())).collect();
+    let decisions: HashMap<&str, BTreeSet<&str>> = s
+        .decisions
+        .iter()
+        .map(|d| (d.id.as_str(), d.options.iter().map(|o| o.id.name.as_str()).collect()))
+        .collect();
     let mut all: Vec<&Condition> = Vec::new();
     let steps = s.campaigns.iter().flat_map(|k: &Campaign| &k.steps);
     for st in steps {
@@ -835,19 +1202,21 @@ fn check_conditions(c: &mut Checker<'_>) {
     let mut found = Vec::new();
     for cond in all {
         cond.walk(&mut |inner| {
-            if let Condition::Chose(choice) = inner {
-                if let Some(options) = decisions.get(choice.decision.as_str()) {
-                    if !options.contains(choice.option.name.as_str()) {
-                        let listed = options.iter().copied().collect::<Vec<_>>().join(", ");
-                        found.push(
-                            Diagnostic::new(
-                                choice.option.span,
-                                format!("`{}` is not an option of decision `{}`", choice.option.name, choice.decision),
-                            )
-                            .hint(format!("options: {listed}")),
-                        );
-                    }
-                }
+            if let Condition::Chose(choice) = inner
+                && let Some(options) = decisions.get(choice.decision.as_str())
+                && !options.contains(choice.option.name.as_str())
+            {
+                let listed = options.iter().copied().collect::<Vec<_>>().join(", ");
+                found.push(
+                    Diagnostic::new(
+                        choice.option.span,
+                        format!(
+                            "`{}` is not an option of decision `{}`",
+                            choice.option.name, choice.decision
+                        ),
+                    )
+                    .hint(format!("options: {listed}")),
+                );
             }
         });
     }
@@ -859,14 +1228,19 @@ fn check_expectations(c: &mut Checker<'_>) {
         check_expectation(c, e);
     }
     for h in &c.s.hints {
-        if let Some(target) = c.ids.get(h.r#for.as_str()) {
-            if target.kind == ItemKind::Expectation {
-                if let Some(e) = c.s.expectations.iter().find(|e| e.id.name == h.r#for.name) {
-                    if h.penalty > e.points {
-                        c.error(h.span, format!("the hint `{}` costs {} points, more than the {} its expectation is worth", h.id, h.penalty, e.points), "a hint should cost less than what it helps earn");
-                    }
-                }
-            }
+        if let Some(target) = c.ids.get(h.r#for.as_str())
+            && target.kind == ItemKind::Expectation
+            && let Some(e) = c.s.expectations.iter().find(|e| e.id.name == h.r#for.name)
+            && h.penalty > e.points
+        {
+            c.error(
+                h.span,
+                format!(
+                    "the hint `{}` costs {} points, more than the {} its expectation is worth",
+                    h.id, h.penalty, e.points
+                ),
+                "a hint should cost less than what it helps earn",
+            );
         }
     }
 }
@@ -891,15 +1265,30 @@ fn check_expectation(c: &mut Checker<'_>, e: &Expectation) {
         );
     }
     if e.within.is_some() && e.detect.is_none() && e.answer.is_none() && e.decide.is_none() {
-        c.error(e.span, format!("`within` of expectation `{}` only applies to `detect`, `answer` and `decide`", e.id), "use `deadline:` for an absolute time");
+        c.error(
+            e.span,
+            format!(
+                "`within` of expectation `{}` only applies to `detect`, `answer` and `decide`",
+                e.id
+            ),
+            "use `deadline:` for an absolute time",
+        );
     }
-    if let Some(k) = &e.keep_up {
-        if !(0.0..=100.0).contains(&k.min_percent) {
-            c.error(k.span, format!("`min_percent` is {}; it must be from 0 to 100", k.min_percent), "e.g. `min_percent: 95`");
-        }
+    if let Some(k) = &e.keep_up
+        && !(0.0..=100.0).contains(&k.min_percent)
+    {
+        c.error(
+            k.span,
+            format!("`min_percent` is {}; it must be from 0 to 100", k.min_percent),
+            "e.g. `min_percent: 95`",
+        );
     }
     if e.points == 0 {
-        c.error(e.span, format!("the expectation `{}` is worth no points", e.id), "give it points, or remove it");
+        c.error(
+            e.span,
+            format!("the expectation `{}` is worth no points", e.id),
+            "give it points, or remove it",
+        );
     }
 }
 
@@ -915,17 +1304,29 @@ fn check_attachments(c: &mut Checker<'_>, base_dir: Option<&Path>) {
                 (None, Some(file)) => {
                     let path = Path::new(file);
                     if path.is_absolute() || path.components().any(|p| matches!(p, std::path::Component::ParentDir)) {
-                        c.error(a.span, format!("the attachment file `{file}` must be inside the scenario's folder"), "use a path relative to the scenario, without `..`");
-                    } else if let Some(dir) = base_dir {
-                        if !dir.join(path).is_file() {
-                            c.error(a.span, format!("the attachment file `{file}` does not exist"), format!("put it at {}", dir.join(path).display()));
-                        }
+                        c.error(
+                            a.span,
+                            format!("the attachment file `{file}` must be inside the scenario's folder"),
+                            "use a path relative to the scenario, without `..`",
+                        );
+                    } else if let Some(dir) = base_dir
+                        && !dir.join(path).is_file()
+                    {
+                        c.error(
+                            a.span,
+                            format!("the attachment file `{file}` does not exist"),
+                            format!("put it at {}", dir.join(path).display()),
+                        );
                     }
                 }
                 (Some(_), None) => {}
             }
             if !a.media_type.contains('/') {
-                c.error(a.span, format!("`{}` is not a media type", a.media_type), "e.g. `text/plain` or `application/pdf`");
+                c.error(
+                    a.span,
+                    format!("`{}` is not a media type", a.media_type),
+                    "e.g. `text/plain` or `application/pdf`",
+                );
             }
         }
     }
@@ -937,8 +1338,9 @@ mod tests {
 
     #[test]
     fn cycles_are_found_once() {
-        let edges: BTreeMap<&str, Vec<&str>> =
-            [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec!["a"])].into_iter().collect();
+        let edges: BTreeMap<&str, Vec<&str>> = [("a", vec!["b"]), ("b", vec!["c"]), ("c", vec!["a"]), ("d", vec!["a"])]
+            .into_iter()
+            .collect();
         assert_eq!(find_cycles(&edges), vec![vec!["a", "b", "c", "a"]]);
         let acyclic: BTreeMap<&str, Vec<&str>> = [("a", vec!["b"]), ("b", vec![])].into_iter().collect();
         assert!(find_cycles(&acyclic).is_empty());

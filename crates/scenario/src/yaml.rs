@@ -13,6 +13,9 @@ use crate::diag::{Diagnostic, Span};
 
 /// Largest scenario file accepted. A large regional scenario is a few hundred kilobytes.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+/// Deepest nesting of lists and mappings. A scenario needs about ten levels; the limit also
+/// bounds the parser's recursion, so that parsing fits in a 2 MiB thread stack.
+pub const MAX_DEPTH: usize = 32;
 /// Most YAML nodes (scalars, lists, mappings) a scenario may hold, aliases expanded.
 pub const MAX_NODES: usize = 400_000;
 
@@ -69,7 +72,10 @@ pub fn read_file(path: &std::path::Path) -> Result<(String, Node), (Option<Strin
         .metadata()
         .map_err(|e| fail(format!("cannot read the file: {e}"), "check the path and permissions"))?;
     if meta.is_dir() {
-        return Err(fail("this is a folder, not a scenario file".to_owned(), "name a .yaml file"));
+        return Err(fail(
+            "this is a folder, not a scenario file".to_owned(),
+            "name a .yaml file",
+        ));
     }
     if meta.len() > MAX_FILE_BYTES {
         return Err(fail(
@@ -88,7 +94,10 @@ pub fn read_file(path: &std::path::Path) -> Result<(String, Node), (Option<Strin
         .map_err(|e| fail(format!("cannot read the file: {e}"), "check the path and permissions"))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(fail(
-            format!("the file is larger than the {} a scenario may be", human_bytes(MAX_FILE_BYTES)),
+            format!(
+                "the file is larger than the {} a scenario may be",
+                human_bytes(MAX_FILE_BYTES)
+            ),
             "a scenario is hand-written YAML; keep recorded data and attachments in separate files",
         ));
     }
@@ -114,8 +123,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Some(pos) = bytes.iter().position(|&b| b == 0) {
         let span = span_at_byte(bytes, pos);
-        return Err(Diagnostic::new(span, "this is a binary file, not YAML text (it contains a NUL byte)")
-            .hint("a scenario is a UTF-8 text file written in YAML; check that you named the right file"));
+        return Err(
+            Diagnostic::new(span, "this is a binary file, not YAML text (it contains a NUL byte)")
+                .hint("a scenario is a UTF-8 text file written in YAML; check that you named the right file"),
+        );
     }
     match std::str::from_utf8(bytes) {
         Ok(text) => Ok(text.to_owned()),
@@ -124,7 +135,10 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, Diagnostic> {
             let span = span_at_byte(bytes, pos);
             Err(Diagnostic::new(
                 span,
-                format!("the file is not valid UTF-8 text (byte 0x{:02X} at offset {pos})", bytes[pos]),
+                format!(
+                    "the file is not valid UTF-8 text (byte 0x{:02X} at offset {pos})",
+                    bytes[pos]
+                ),
             )
             .hint("save the file as UTF-8; most editors offer this under \"Save with encoding\""))
         }
@@ -152,7 +166,7 @@ pub fn parse(text: &str) -> Result<Node, Diagnostic> {
             max_documents: 1,
             max_nodes: MAX_NODES,
             max_events: 2 * MAX_NODES,
-            max_depth: 64,
+            max_depth: MAX_DEPTH,
             max_total_scalar_bytes: MAX_FILE_BYTES as usize,
         },
         alias_limits: serde_saphyr::alias_limits! {
@@ -162,38 +176,95 @@ pub fn parse(text: &str) -> Result<Node, Diagnostic> {
         strict_booleans: true,
         with_snippet: false,
     };
-    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| parse_error(&e))
+    serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| parse_error(&e, text))
 }
 
-fn parse_error(err: &serde_saphyr::Error) -> Diagnostic {
+fn parse_error(err: &serde_saphyr::Error, text: &str) -> Diagnostic {
     use serde_saphyr::MessageFormatter as _;
     let span = err
         .location()
         .filter(|l| l.line() > 0)
         .map_or(Span::new(1, 1), |l| Span::new(l.line() as u32, l.column() as u32));
-    let raw = serde_saphyr::DefaultMessageFormatter.format_message(err.without_snippet()).into_owned();
+    let raw = serde_saphyr::DefaultMessageFormatter
+        .format_message(err.without_snippet())
+        .into_owned();
+    // The parser's messages sometimes carry a second line of context; keep the first.
+    let raw = raw.lines().next().unwrap_or_default().to_owned();
     let lower = raw.to_lowercase();
-    let (message, hint) = if lower.contains("budget") || lower.contains("replay") || lower.contains("alias") && lower.contains("limit") {
+    let (message, hint): (String, String) = if lower.contains("documents {") {
+        (
+            "the file holds more than one YAML document".into(),
+            "a scenario file holds one document; remove the `---` separator and what follows, or split the file".into(),
+        )
+    } else if lower.contains("depth {") {
+        (
+            format!("values are nested more than {MAX_DEPTH} levels deep"),
+            "a scenario never nests this deep; look for brackets that open and never close".into(),
+        )
+    } else if lower.contains("budget") || lower.contains("replay") {
         (
             format!("the file expands to too much data ({raw})"),
             "anchors and aliases (`&x` / `*x`) that refer to each other multiply in size; a scenario \
-             never needs more than a few levels of them",
+             never needs more than a few levels of them"
+                .into(),
         )
-    } else if lower.contains("tab") {
-        (raw, "YAML indents with spaces only; replace the tab characters with spaces")
     } else if lower.contains("duplicate") {
-        let clean = raw.split(", set DuplicateKeyPolicy").next().unwrap_or(&raw).to_owned();
-        (clean, "each key may appear once in a mapping; remove or merge the repeated one")
-    } else if lower.contains("quoted") || lower.contains("unclosed") || lower.contains("end of stream") || lower.contains("eof") {
-        (raw, "a quote or bracket opened here is not closed; close it on the same value")
-    } else if lower.contains("documents") {
-        (raw, "a scenario file holds one YAML document; remove the extra `---` separators")
+        let key = raw
+            .split("duplicate mapping key: ")
+            .nth(1)
+            .and_then(|rest| rest.split(", set DuplicateKeyPolicy").next())
+            .unwrap_or("?");
+        (
+            format!("the key `{key}` appears twice in the same mapping"),
+            "each key may appear once; remove or merge the repeated one".into(),
+        )
+    } else if lower.contains("tab") && !lower.contains("table") {
+        (
+            raw,
+            "YAML indents with spaces only; replace the tab characters with spaces".into(),
+        )
     } else {
-        (raw, "check the indentation and punctuation around this place")
+        let hint = match unclosed_before(text, span.line) {
+            Some((what, line)) => format!("the {what} opened on line {line} is never closed"),
+            None => "check the indentation and punctuation around this place".to_owned(),
+        };
+        (raw, hint)
     };
-    // The parser's messages sometimes carry a second line of context; keep the first.
-    let message = message.lines().next().unwrap_or_default().to_owned();
     Diagnostic::new(span, message).hint(hint)
+}
+
+/// Looks for a flow bracket or a quote left open on the lines before `line`, the usual cause
+/// of syntax errors that the parser only notices later. Best effort: a hint, not a parser.
+fn unclosed_before(text: &str, line: u32) -> Option<(&'static str, usize)> {
+    let mut open: Vec<(char, usize)> = Vec::new();
+    for (i, l) in text.lines().enumerate().take(line as usize) {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for ch in l.chars() {
+            match quote {
+                Some(q) if ch == q && !(q == '"' && prev == '\\') => quote = None,
+                Some(_) => {}
+                None => match ch {
+                    '#' if prev == ' ' => break,
+                    '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':') => quote = Some(ch),
+                    '[' | '{' => open.push((ch, i + 1)),
+                    ']' | '}' => {
+                        open.pop();
+                    }
+                    _ => {}
+                },
+            }
+            prev = ch;
+        }
+        if let Some(q) = quote
+            && i + 1 < line as usize
+        {
+            let what = if q == '"' { "double quote" } else { "single quote" };
+            return Some((what, i + 1));
+        }
+    }
+    open.first()
+        .map(|&(ch, l)| (if ch == '[' { "bracket `[`" } else { "brace `{`" }, l))
 }
 
 impl<'de> Deserialize<'de> for Node {
@@ -237,13 +308,19 @@ impl<'de> Visitor<'de> for KindVisitor {
         Ok(Kind::Int(v))
     }
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Kind, E> {
-        i64::try_from(v).map(Kind::Int).map_err(|_| E::custom("number too large"))
+        i64::try_from(v)
+            .map(Kind::Int)
+            .map_err(|_| E::custom("number too large"))
     }
     fn visit_i128<E: serde::de::Error>(self, v: i128) -> Result<Kind, E> {
-        i64::try_from(v).map(Kind::Int).map_err(|_| E::custom("number too large"))
+        i64::try_from(v)
+            .map(Kind::Int)
+            .map_err(|_| E::custom("number too large"))
     }
     fn visit_u128<E: serde::de::Error>(self, v: u128) -> Result<Kind, E> {
-        i64::try_from(v).map(Kind::Int).map_err(|_| E::custom("number too large"))
+        i64::try_from(v)
+            .map(Kind::Int)
+            .map_err(|_| E::custom("number too large"))
     }
     fn visit_f64<E>(self, v: f64) -> Result<Kind, E> {
         Ok(Kind::Float(v))
@@ -280,11 +357,15 @@ mod tests {
     #[test]
     fn nodes_carry_positions_of_keys_and_values() {
         let node = parse("a: 1\nlist:\n  - x\n").unwrap();
-        let Kind::Map(entries) = node.kind else { panic!("expected a map") };
+        let Kind::Map(entries) = node.kind else {
+            panic!("expected a map")
+        };
         assert_eq!(entries[0].0.span, Span::new(1, 1));
         assert_eq!(entries[0].1.kind, Kind::Int(1));
         assert_eq!(entries[0].1.span, Span::new(1, 4));
-        let Kind::Seq(items) = &entries[1].1.kind else { panic!("expected a list") };
+        let Kind::Seq(items) = &entries[1].1.kind else {
+            panic!("expected a list")
+        };
         assert_eq!(items[0].kind, Kind::Str("x".into()));
         assert_eq!(items[0].span, Span::new(3, 5));
     }
@@ -292,7 +373,9 @@ mod tests {
     #[test]
     fn yaml_1_1_booleans_stay_text() {
         let node = parse("a: yes\nb: true\n").unwrap();
-        let Kind::Map(entries) = node.kind else { panic!("expected a map") };
+        let Kind::Map(entries) = node.kind else {
+            panic!("expected a map")
+        };
         assert_eq!(entries[0].1.kind, Kind::Str("yes".into()));
         assert_eq!(entries[1].1.kind, Kind::Bool(true));
     }
@@ -302,6 +385,19 @@ mod tests {
         let d = decode_text(b"id: x\nname: caf\xE9\n").unwrap_err();
         assert_eq!(d.span, Span::new(2, 10));
         assert!(d.message.contains("not valid UTF-8"), "{}", d.message);
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_parses_in_a_test_thread_stack() {
+        let depth = MAX_DEPTH - 1;
+        let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(parse(&text).is_ok());
+        let too_deep = format!("{}{}", "[".repeat(MAX_DEPTH + 8), "]".repeat(MAX_DEPTH + 8));
+        let d = parse(&too_deep).unwrap_err();
+        assert_eq!(
+            d.message,
+            format!("values are nested more than {MAX_DEPTH} levels deep")
+        );
     }
 
     #[test]

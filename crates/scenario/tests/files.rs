@@ -1,0 +1,239 @@
+//! Data-driven checks of whole scenario files: every file in `tests/bad/` must fail with exactly
+//! the messages in its `.expected` file (human-reviewed; regenerate with `UPDATE_EXPECT=1` and
+//! review the diff), every file in `tests/good/` and the bundled scenario must load, and the
+//! bundled scenario must satisfy the JSON Schema under an independent validator.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn files_with_ext(dir: &Path, ext: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == ext))
+        .collect();
+    files.sort();
+    files
+}
+
+fn tests_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests")
+}
+
+fn bundled() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/pacific-cable-shield.yaml")
+}
+
+/// The diagnostics of a failed load, one `LINE:COL: error: message` line each, hints indented.
+fn outline(failed: &atoll_scenario::Failed) -> String {
+    let mut out = String::new();
+    for d in &failed.diagnostics {
+        let _ = writeln!(out, "{}:{}: error: {}", d.span.line, d.span.col, d.message);
+        if let Some(hint) = &d.hint {
+            let _ = writeln!(out, "  hint: {hint}");
+        }
+    }
+    out
+}
+
+#[test]
+fn bad_files_fail_with_the_expected_messages() {
+    let bad = files_with_ext(&tests_dir().join("bad"), "yaml");
+    assert!(
+        bad.len() >= 20,
+        "keep at least 20 bad scenario files, found {}",
+        bad.len()
+    );
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut mismatches = Vec::new();
+    for path in &bad {
+        let failed = match atoll_scenario::load_file(path) {
+            Ok(_) => panic!("{} loaded, but it is in tests/bad", path.display()),
+            Err(failed) => failed,
+        };
+        assert!(!failed.diagnostics.is_empty());
+        for d in &failed.diagnostics {
+            assert!(
+                d.span.line >= 1 && d.span.col >= 1,
+                "{}: diagnostic without a position: {d:?}",
+                path.display()
+            );
+            assert!(d.hint.is_some(), "{}: diagnostic without a hint: {d:?}", path.display());
+        }
+        let actual = outline(&failed);
+        let expected_path = path.with_extension("expected");
+        if update {
+            std::fs::write(&expected_path, &actual).unwrap();
+            continue;
+        }
+        let expected =
+            std::fs::read_to_string(&expected_path).unwrap_or_else(|_| panic!("missing {}", expected_path.display()));
+        if actual != expected {
+            mismatches.push(format!(
+                "--- {}\nexpected:\n{expected}actual:\n{actual}",
+                path.display()
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+}
+
+#[test]
+fn good_files_and_the_bundled_scenario_load() {
+    let mut good = files_with_ext(&tests_dir().join("good"), "yaml");
+    good.push(bundled());
+    for path in good {
+        if let Err(failed) = atoll_scenario::load_file(&path) {
+            panic!("{}", failed.render(&path.display().to_string()));
+        }
+    }
+}
+
+#[test]
+fn bundled_scenario_has_what_the_exercise_needs() {
+    let s = atoll_scenario::load_file(&bundled()).unwrap();
+    let players: Vec<&str> = s
+        .teams
+        .iter()
+        .filter(|t| t.observer != Some(true))
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(
+        players,
+        ["palau", "micronesia", "marshall-islands", "nauru", "kiribati"]
+    );
+    let observers: Vec<&str> = s
+        .teams
+        .iter()
+        .filter(|t| t.observer == Some(true))
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(observers, ["fiji", "tonga"]);
+    let langs: Vec<&str> = s.languages.iter().map(|l| l.0.as_str()).collect();
+    assert_eq!(langs, ["en", "ja"]);
+    for team in &players {
+        let orgs: Vec<_> = s
+            .world
+            .organisations
+            .iter()
+            .filter(|o| o.team.as_ref().is_some_and(|t| t.as_str() == *team))
+            .collect();
+        let sectors: Vec<&str> = orgs.iter().map(|o| o.sector.as_str()).collect();
+        assert!(
+            sectors.contains(&"government") && sectors.contains(&"telecom"),
+            "{team}: {sectors:?}"
+        );
+    }
+    let cables = s
+        .world
+        .links
+        .iter()
+        .filter(|l| l.kind == atoll_scenario::model::LinkKind::SubmarineCable)
+        .count();
+    assert!(cables >= 4, "{cables} submarine cables");
+    assert!(
+        s.world
+            .links
+            .iter()
+            .any(|l| l.landing_stations.iter().any(|ls| ls.nation.0 == "GU")),
+        "cables land in Guam"
+    );
+    for role in [
+        "domain_controller",
+        "mail_server",
+        "web_server",
+        "vpn_edge",
+        "noc_workstation",
+        "billing_server",
+        "router",
+        "dns_resolver",
+    ] {
+        assert!(s.world.hosts.iter().any(|h| h.role.as_str() == role), "no {role}");
+    }
+    assert!(!s.injects.is_empty() && !s.questions.is_empty() && !s.objectives.is_empty());
+}
+
+/// The bundled file, read by a YAML library other than the loader's tree builder, must satisfy
+/// the schema under `jsonschema` (an independent implementation of JSON Schema).
+#[test]
+fn bundled_scenario_satisfies_the_json_schema() {
+    let schema = atoll_scenario::json_schema();
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    let validator = jsonschema::draft7::new(&schema).expect("the schema itself is valid draft-07");
+    let text = std::fs::read_to_string(bundled()).unwrap();
+    let instance: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&instance)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+    // And the schema is strict: an unknown key is rejected by the validator as by the loader.
+    let mut broken = instance.clone();
+    broken["world"]["hosts"][0]["hostnme"] = "PT-DC01".into();
+    assert!(!validator.is_valid(&broken));
+    let mut bad_enum = instance;
+    bad_enum["world"]["hosts"][0]["os"] = "windows_server2019".into();
+    assert!(!validator.is_valid(&bad_enum));
+}
+
+/// A 50 MB file is refused before it is read, so memory stays small.
+#[test]
+fn oversized_file_is_refused_with_a_clear_message() {
+    let dir = std::env::temp_dir().join(format!("atoll-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("huge.yaml");
+    let line = "# padding padding padding padding padding padding padding padding padding\n";
+    let mut text = String::from("format: atoll/v1\n");
+    while text.len() < 50 * 1024 * 1024 {
+        text.push_str(line);
+    }
+    std::fs::write(&path, &text).unwrap();
+    let failed = atoll_scenario::load_file(&path).unwrap_err();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(failed.diagnostics.len(), 1);
+    let d = &failed.diagnostics[0];
+    assert_eq!((d.span.line, d.span.col), (1, 1));
+    assert!(
+        d.message.starts_with("the file is 50.0 MiB, larger than the 8.0 MiB"),
+        "{}",
+        d.message
+    );
+}
+
+/// Every required field of the schema is reported missing by the loader, and nothing else is:
+/// the two come from the same declarations and must agree.
+#[test]
+fn schema_and_loader_agree_on_required_fields() {
+    let schema = atoll_scenario::json_schema();
+    let required: Vec<String> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    let failed = atoll_scenario::load_str("{}", None).unwrap_err();
+    let mut missing: Vec<String> = failed
+        .iter()
+        .filter_map(|d| d.message.strip_prefix("missing field `"))
+        .map(|m| m.trim_end_matches("` in scenario").to_owned())
+        .collect();
+    let mut required_sorted = required;
+    required_sorted.sort();
+    missing.sort();
+    assert_eq!(missing, required_sorted);
+    let host = &schema["definitions"]["Host"]["required"];
+    let failed = atoll_scenario::load_str(
+        "format: atoll/v1\nid: x\ntitle: x\nversion: '1'\nlanguages: [en]\ntime_zone: UTC\nstart: D1 09:00\nduration: 1h\nworld: {hosts: [{}]}\n",
+        None,
+    )
+    .unwrap_err();
+    let mut host_missing: Vec<&str> = failed
+        .iter()
+        .filter_map(|d| d.message.strip_prefix("missing field `"))
+        .map(|m| m.trim_end_matches("` in host"))
+        .collect();
+    let mut host_required: Vec<&str> = host.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    host_missing.sort_unstable();
+    host_required.sort_unstable();
+    assert_eq!(host_missing, host_required);
+}
