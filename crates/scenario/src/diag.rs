@@ -24,6 +24,13 @@ impl fmt::Display for Span {
     }
 }
 
+/// Why a value written as text (a time, an address, a technique id, …) did not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub hint: &'static str,
+}
+
 /// One problem in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {

@@ -11,7 +11,6 @@ use crate::decode::{
     ItemKind, LinkK, List1, LocalId, NetworkK, ObjectiveK, OrganisationK, ProfileK, QuestionK, Ref, ServiceK, Spanned,
     StepK, TeamK, Text, TrackK, keywords, record,
 };
-use crate::diag::Span;
 use crate::time::{After, At, ClockTime, DailyWindow, Duration, Rate};
 use crate::yaml::Node;
 
@@ -639,7 +638,7 @@ record! {
 pub struct TechniqueId(String);
 
 impl TechniqueId {
-    pub fn parse(text: &str) -> Result<Self, crate::time::TimeError> {
+    pub fn parse(text: &str) -> Result<Self, crate::diag::ParseError> {
         let b = text.as_bytes();
         let digits = |s: &[u8]| s.iter().all(u8::is_ascii_digit);
         let ok = match b.len() {
@@ -650,7 +649,7 @@ impl TechniqueId {
         if ok {
             Ok(TechniqueId(text.to_owned()))
         } else {
-            Err(crate::time::TimeError {
+            Err(crate::diag::ParseError {
                 message: format!("`{text}` is not an ATT&CK technique id"),
                 hint: "technique ids look like `T1190` or `T1003.003`",
             })
@@ -674,11 +673,11 @@ crate::decode::parsed_scalar!(
 pub struct Language(pub String);
 
 impl Language {
-    pub fn parse(text: &str) -> Result<Self, crate::time::TimeError> {
+    pub fn parse(text: &str) -> Result<Self, crate::diag::ParseError> {
         if crate::decode::check_language_tag(text) {
             Ok(Language(text.to_owned()))
         } else {
-            Err(crate::time::TimeError {
+            Err(crate::diag::ParseError {
                 message: format!("`{text}` is not a language code"),
                 hint: "use a lowercase language code such as `en` or `ja`",
             })
@@ -698,11 +697,11 @@ crate::decode::parsed_scalar!(
 pub struct Nation(pub String);
 
 impl Nation {
-    pub fn parse(text: &str) -> Result<Self, crate::time::TimeError> {
+    pub fn parse(text: &str) -> Result<Self, crate::diag::ParseError> {
         if text.len() == 2 && text.bytes().all(|b| b.is_ascii_uppercase()) {
             Ok(Nation(text.to_owned()))
         } else {
-            Err(crate::time::TimeError {
+            Err(crate::diag::ParseError {
                 message: format!("`{text}` is not a two-letter country code"),
                 hint: "use the ISO 3166-1 alpha-2 code in capitals, e.g. `PW` for Palau",
             })
@@ -722,10 +721,10 @@ crate::decode::parsed_scalar!(
 pub struct TimeZone(pub String);
 
 impl TimeZone {
-    pub fn parse(text: &str) -> Result<Self, crate::time::TimeError> {
+    pub fn parse(text: &str) -> Result<Self, crate::diag::ParseError> {
         match jiff::tz::TimeZone::get(text) {
             Ok(_) => Ok(TimeZone(text.to_owned())),
-            Err(_) => Err(crate::time::TimeError {
+            Err(_) => Err(crate::diag::ParseError {
                 message: format!("`{text}` is not a known time zone"),
                 hint: "use an IANA time zone name such as `Pacific/Guam` or `Pacific/Tarawa`",
             }),
@@ -745,8 +744,8 @@ crate::decode::parsed_scalar!(
 pub struct IpAddr(pub std::net::IpAddr);
 
 impl IpAddr {
-    pub fn parse(text: &str) -> Result<Self, crate::time::TimeError> {
-        text.trim().parse().map(IpAddr).map_err(|_| crate::time::TimeError {
+    pub fn parse(text: &str) -> Result<Self, crate::diag::ParseError> {
+        text.trim().parse().map(IpAddr).map_err(|_| crate::diag::ParseError {
             message: format!("`{text}` is not an IP address"),
             hint: "write an address such as `10.20.1.10` or `2001:db8::10`",
         })
@@ -760,13 +759,13 @@ crate::decode::parsed_scalar!(IpAddr, "an IP address", "IpAddr", "An IPv4 or IPv
 pub struct Cidr(pub ipnet::IpNet);
 
 impl Cidr {
-    pub fn parse(text: &str) -> Result<Self, crate::time::TimeError> {
-        let net: ipnet::IpNet = text.trim().parse().map_err(|_| crate::time::TimeError {
+    pub fn parse(text: &str) -> Result<Self, crate::diag::ParseError> {
+        let net: ipnet::IpNet = text.trim().parse().map_err(|_| crate::diag::ParseError {
             message: format!("`{text}` is not a network in CIDR notation"),
             hint: "write a network such as `10.20.1.0/24`",
         })?;
         if net.trunc() != net {
-            return Err(crate::time::TimeError {
+            return Err(crate::diag::ParseError {
                 message: format!("`{text}` has host bits set; the network is `{}`", net.trunc()),
                 hint: "write the network address, with all host bits zero",
             });
@@ -801,7 +800,7 @@ pub enum Condition {
     /// The team chose this option of a decision.
     Chose(Choice),
     /// The exercise clock has reached this time.
-    Time(ClockTime),
+    Time(Spanned<ClockTime>),
     Not(Box<Condition>),
     All(Vec<Condition>),
     Any(Vec<Condition>),
@@ -1280,10 +1279,3 @@ pub const SUMMARY_KINDS: &[ItemKind] = &[
     ItemKind::Expectation,
     ItemKind::Hint,
 ];
-
-impl Scenario {
-    /// Where the file's top-level mapping starts.
-    pub fn span(&self) -> Span {
-        self.span
-    }
-}

@@ -12,25 +12,20 @@
 
 use std::fmt;
 
+use crate::diag::ParseError;
+
 /// A length of exercise time, in whole seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Duration {
     secs: u64,
 }
 
-/// Why a piece of time notation did not parse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeError {
-    pub message: String,
-    pub hint: &'static str,
-}
-
 const DURATION_HINT: &str = "write durations like `45s`, `30m`, `2h15m` or `1d 4h`";
 const CLOCK_HINT: &str = "write clock times like `D2 09:30` (day 2, 09:30) or `+2h15m` (after the start)";
 const AFTER_HINT: &str = "write relative times like `step-id`, `step-id + 30m` or `step-id + 30m ± 10m`";
 
-fn err(message: impl Into<String>, hint: &'static str) -> TimeError {
-    TimeError {
+fn err(message: impl Into<String>, hint: &'static str) -> ParseError {
+    ParseError {
         message: message.into(),
         hint,
     }
@@ -48,7 +43,7 @@ impl Duration {
     }
 
     /// Parses `2h15m`, `1d 4h`, `90s`, `0m`.
-    pub fn parse(text: &str) -> Result<Self, TimeError> {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
         let s = text.trim();
         if s.is_empty() {
             return Err(err("a duration is missing", DURATION_HINT));
@@ -154,7 +149,7 @@ pub enum ClockTime {
 }
 
 impl ClockTime {
-    pub fn parse(text: &str) -> Result<Self, TimeError> {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
         let s = text.trim();
         if let Some(rest) = s.strip_prefix('+') {
             return Duration::parse(rest).map(ClockTime::AfterStart);
@@ -243,7 +238,7 @@ impl fmt::Display for ClockTime {
 }
 
 /// Splits `X ± J` into `X` and the jitter.
-fn split_jitter(s: &str) -> Result<(&str, Option<Duration>), TimeError> {
+fn split_jitter(s: &str) -> Result<(&str, Option<Duration>), ParseError> {
     for sep in ["±", "+/-", "+-"] {
         if let Some((head, jitter)) = s.split_once(sep) {
             let jitter = Duration::parse(jitter)?;
@@ -261,7 +256,7 @@ pub struct At {
 }
 
 impl At {
-    pub fn parse(text: &str) -> Result<Self, TimeError> {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
         let (head, jitter) = split_jitter(text.trim())?;
         Ok(At {
             time: ClockTime::parse(head)?,
@@ -289,7 +284,7 @@ pub struct After {
 }
 
 impl After {
-    pub fn parse(text: &str) -> Result<Self, TimeError> {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
         let (head, jitter) = split_jitter(text.trim())?;
         let (anchor, delay) = match head.split_once('+') {
             Some((anchor, delay)) => (anchor.trim(), Duration::parse(delay)?),
@@ -336,7 +331,7 @@ pub struct DailyWindow {
 }
 
 impl DailyWindow {
-    pub fn parse(text: &str) -> Result<Self, TimeError> {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
         const HINT: &str = "write daily windows like `08:00-17:00`";
         let s = text.trim();
         let (a, b) = s
@@ -360,7 +355,7 @@ pub struct Rate {
 }
 
 impl Rate {
-    pub fn parse(text: &str) -> Result<Self, TimeError> {
+    pub fn parse(text: &str) -> Result<Self, ParseError> {
         const HINT: &str = "write rates like `12/h`, `3/d` or `0.5/m`";
         let s = text.trim();
         let (n, unit) = s

@@ -1199,9 +1199,26 @@ fn check_conditions(c: &mut Checker<'_>) {
     all.extend(s.injects.iter().filter_map(|i| i.when.as_ref()));
     all.extend(s.questions.iter().filter_map(|q| q.when.as_ref()));
     all.extend(s.decisions.iter().filter_map(|d| d.when.as_ref()));
+    let (start, end) = (s.start, s.duration.as_secs() as i64);
     let mut found = Vec::new();
     for cond in all {
         cond.walk(&mut |inner| {
+            if let Condition::Time(t) = inner {
+                let off = t.value.offset_from(start);
+                if off < 0 || off > end {
+                    let shown = t.value;
+                    found.push(
+                        Diagnostic::new(
+                            t.span,
+                            format!(
+                                "the condition time {shown} is outside the exercise ({start} + {})",
+                                s.duration
+                            ),
+                        )
+                        .hint("give a time between the start and the planned end"),
+                    );
+                }
+            }
             if let Condition::Chose(choice) = inner
                 && let Some(options) = decisions.get(choice.decision.as_str())
                 && !options.contains(choice.option.name.as_str())

@@ -1,0 +1,93 @@
+//! The `atoll` command as users run it: exit codes, where output goes, what it says.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn atoll(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_atoll"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[test]
+fn bundled_scenario_validates_with_a_summary() {
+    let out = atoll(&["validate", "scenarios/pacific-cable-shield.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.starts_with("scenarios/pacific-cable-shield.yaml: ok — \"Pacific Cable Shield\""),
+        "{stdout}"
+    );
+    assert!(stdout.contains("teams: 7 (5 playing, 2 observing)"), "{stdout}");
+    assert!(stdout.contains("112 hosts"), "{stdout}");
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn problems_go_to_stderr_as_file_line_column_and_exit_1() {
+    let file = "crates/scenario/tests/bad/unknown-fields.yaml";
+    let out = atoll(&["validate", file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    let first = stderr.lines().next().unwrap();
+    assert_eq!(first, format!("{file}:21:7: error: unknown field `hostnme` in host"));
+    assert!(
+        stderr.contains("21 |       hostnme: PT-DC01\n   |       ^\n  hint: did you mean `hostname`?"),
+        "{stderr}"
+    );
+    assert!(stderr.ends_with(&format!("{file}: 2 problems\n")), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn every_file_is_checked_and_one_bad_file_fails_the_run() {
+    let good = "crates/scenario/tests/good/minimal.yaml";
+    let bad = "crates/scenario/tests/bad/step-cycle.yaml";
+    let out = atoll(&["validate", bad, good]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).starts_with(&format!("{good}: ok")));
+    assert!(text(&out.stderr).starts_with(&format!("{bad}:32:9: error: these wait for each other in a circle")));
+}
+
+#[test]
+fn a_missing_file_is_reported_not_panicked_on() {
+    let out = atoll(&["validate", "no/such/scenario.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("no/such/scenario.yaml:1:1: error: cannot open the file:"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(atoll(&["validate"]).status.code(), Some(2));
+    assert_eq!(atoll(&["frobnicate"]).status.code(), Some(2));
+}
+
+/// `docs/scenario-v1.schema.json` is what editors load; it must be what `atoll schema` prints.
+#[test]
+fn committed_schema_is_current() {
+    let out = atoll(&["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["$schema"], "http://json-schema.org/draft-07/schema#");
+    assert!(printed["definitions"]["Host"]["properties"]["telemetry"].is_object());
+    let committed = std::fs::read_to_string(root().join("docs/scenario-v1.schema.json")).unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert!(
+        printed == committed,
+        "docs/scenario-v1.schema.json is stale: run `atoll schema > docs/scenario-v1.schema.json`"
+    );
+}
