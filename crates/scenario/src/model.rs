@@ -564,6 +564,45 @@ record! {
     }
 }
 
+/// Whether `tags` holds `wanted` (true when nothing is wanted).
+fn tagged(tags: &[LocalId], wanted: Option<&LocalId>) -> bool {
+    wanted.is_none_or(|w| tags.iter().any(|t| t.name == w.name))
+}
+
+impl Selector {
+    /// Whether the selector picks `host`, which sits in `org` on a network of `zone`.
+    pub fn matches(&self, host: &Host, org: &Organisation, zone: Zone) -> bool {
+        (self.hosts.is_empty() || self.hosts.iter().any(|r| r.name == host.id.name))
+            && self.role.is_none_or(|r| r == host.role)
+            && self.sector.is_none_or(|s| s == org.sector)
+            && self.zone.is_none_or(|z| z == zone)
+            && tagged(&host.tags, self.tag.as_ref())
+            && self.os.as_deref().is_none_or(|os| match os {
+                "windows" => host.os.is_windows(),
+                exact => host.os.as_str() == exact,
+            })
+    }
+}
+
+impl AccountSelector {
+    /// Whether the selector picks `account`, which belongs to `org`.
+    pub fn matches(&self, account: &Account, org: &Organisation) -> bool {
+        (self.accounts.is_empty() || self.accounts.iter().any(|r| r.name == account.id.name))
+            && self.kind.is_none_or(|k| k == account.kind)
+            && self.sector.is_none_or(|s| s == org.sector)
+            && tagged(&account.tags, self.tag.as_ref())
+    }
+}
+
+impl ServiceSelector {
+    /// Whether the selector picks `service`, which belongs to `org`.
+    pub fn matches(&self, service: &Service, org: &Organisation) -> bool {
+        (self.services.is_empty() || self.services.iter().any(|r| r.name == service.id.name))
+            && self.sector.is_none_or(|s| s == org.sector)
+            && tagged(&service.tags, self.tag.as_ref())
+    }
+}
+
 record! {
     "campaign"
     /// An adversary's campaign: steps run in every player team's world where their targets exist.

@@ -281,24 +281,18 @@ impl<'a> WorldIndex<'a> {
     }
 
     fn matches(&self, sel: &Selector, h: &Host) -> bool {
-        let org = self.host_org(h);
-        (sel.hosts.is_empty() || sel.hosts.iter().any(|r| r.as_str() == h.id.as_str()))
-            && sel.role.is_none_or(|r| r == h.role)
-            && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
-            && sel
-                .zone
-                .is_none_or(|z| self.network_zone.get(h.network.as_str()) == Some(&z))
-            && sel
-                .tag
-                .as_ref()
-                .is_none_or(|t| h.tags.iter().any(|ht| ht.name == t.name))
-            && sel.os.as_deref().is_none_or(|os| {
-                if os == "windows" {
-                    h.os.is_windows()
-                } else {
-                    h.os.as_str() == os
-                }
-            })
+        let zone = self.network_zone.get(h.network.as_str()).copied();
+        match (self.host_org(h), zone) {
+            (Some(org), Some(zone)) => sel.matches(h, org, zone),
+            _ => false,
+        }
+    }
+
+    /// The organisation `org_id` if it belongs to one of `teams` (any player team when empty).
+    fn org_in(&self, org_id: &str, teams: &[&str]) -> Option<&'a Organisation> {
+        let org = self.orgs.get(org_id).copied()?;
+        let team = org.team.as_ref()?;
+        (teams.is_empty() || teams.contains(&team.as_str())).then_some(org)
     }
 }
 
@@ -716,16 +710,8 @@ fn check_account_selector(
         return;
     }
     let any = c.s.world.accounts.iter().any(|a| {
-        let org = idx.orgs.get(a.organisation.as_str());
-        org.and_then(|o| o.team.as_ref())
-            .is_some_and(|t| teams.contains(&t.as_str()))
-            && (sel.accounts.is_empty() || sel.accounts.iter().any(|r| r.name == a.id.name))
-            && sel.kind.is_none_or(|k| k == a.kind)
-            && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
-            && sel
-                .tag
-                .as_ref()
-                .is_none_or(|t| a.tags.iter().any(|at| at.name == t.name))
+        idx.org_in(a.organisation.as_str(), teams)
+            .is_some_and(|org| sel.matches(a, org))
     });
     if !any {
         c.error(
@@ -742,15 +728,8 @@ fn check_service_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &Servi
         return;
     }
     let any = c.s.world.services.iter().any(|svc| {
-        let org = idx.orgs.get(svc.organisation.as_str());
-        org.and_then(|o| o.team.as_ref())
-            .is_some_and(|t| teams.is_empty() || teams.contains(&t.as_str()))
-            && (sel.services.is_empty() || sel.services.iter().any(|r| r.name == svc.id.name))
-            && sel.sector.is_none_or(|s| org.is_some_and(|o| o.sector == s))
-            && sel
-                .tag
-                .as_ref()
-                .is_none_or(|t| svc.tags.iter().any(|st| st.name == t.name))
+        idx.org_in(svc.organisation.as_str(), teams)
+            .is_some_and(|org| sel.matches(svc, org))
     });
     if !any {
         c.error(
