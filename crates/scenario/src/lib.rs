@@ -22,6 +22,10 @@ pub use model::Scenario;
 
 use decode::{Cx, Decode};
 
+/// At most this many problems are reported for one file; the rest are counted. A file with
+/// more has a deeper problem than any one message can say, and the cap bounds the work.
+pub const MAX_REPORTED: usize = 200;
+
 /// A scenario file that could not be loaded: its text (when it could be read as text, for
 /// showing source lines) and every problem found, in file order.
 #[derive(Debug)]
@@ -74,6 +78,15 @@ fn load_tree(node: &yaml::Node, base_dir: Option<&Path>) -> Result<Scenario, Vec
         _ => {
             diags.sort_by_key(|d| d.span);
             diags.dedup();
+            if diags.len() > MAX_REPORTED {
+                let more = diags.len() - MAX_REPORTED;
+                let last = diags[MAX_REPORTED - 1].span;
+                diags.truncate(MAX_REPORTED);
+                diags.push(
+                    Diagnostic::new(last, format!("… and {more} more problems after this one"))
+                        .hint("fix the problems above first; many of the rest may be consequences of them"),
+                );
+            }
             Err(diags)
         }
     }

@@ -107,6 +107,11 @@ fn resolve(c: &mut Checker<'_>, name: &str, span: Span, kinds: &[ItemKind], what
             );
             false
         }
+        None if c.diags.len() >= crate::MAX_REPORTED => {
+            // Past the reporting cap, skip the (quadratic) search for a suggestion.
+            c.error(span, format!("no {} has the id `{name}`", bare(what)), "define it");
+            false
+        }
         None => {
             let candidates: Vec<&str> = c
                 .ids
@@ -135,8 +140,13 @@ fn resolve(c: &mut Checker<'_>, name: &str, span: Span, kinds: &[ItemKind], what
     }
 }
 
+/// "a host" → "host".
+fn bare(what: &str) -> &str {
+    what.trim_start_matches("a ").trim_start_matches("an ")
+}
+
 fn plural(what: &str) -> String {
-    let bare = what.trim_start_matches("a ").trim_start_matches("an ");
+    let bare = bare(what);
     if bare.contains(',') || bare.contains(" or ") {
         format!("such items ({bare})")
     } else {

@@ -237,3 +237,22 @@ fn schema_and_loader_agree_on_required_fields() {
     host_required.sort_unstable();
     assert_eq!(host_missing, host_required);
 }
+
+/// A file with hundreds of problems reports the first ones and counts the rest.
+#[test]
+fn problems_past_the_cap_are_counted() {
+    let mut text = String::from(
+        "format: atoll/v1\nid: x\ntitle: x\nversion: '1'\nlanguages: [en]\ntime_zone: UTC\nstart: D1 09:00\nduration: 1h\n\
+         teams: [{id: t, name: T, nation: PW}]\nworld:\n  organisations: [{id: o, name: O, nation: PW, sector: telecom, team: t}]\n  networks:\n",
+    );
+    for i in 0..300 {
+        let (a, b) = (i / 256, i % 256);
+        text.push_str(&format!(
+            "    - {{id: n{i}, organisation: missing-org, cidr: 10.{a}.{b}.0/24, zone: servers}}\n"
+        ));
+    }
+    let diags = atoll_scenario::load_str(&text, None).unwrap_err();
+    assert_eq!(diags.len(), atoll_scenario::MAX_REPORTED + 1);
+    assert_eq!(diags[0].message, "no organisation has the id `missing-org`");
+    assert_eq!(diags.last().unwrap().message, "… and 100 more problems after this one");
+}
