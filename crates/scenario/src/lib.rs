@@ -103,8 +103,8 @@ pub fn json_schema() -> serde_json::Value {
 
 /// A few lines saying what a valid scenario holds.
 pub fn summary(s: &Scenario) -> String {
-    let lang = s.languages.first().map_or("en", |l| l.0.as_str());
-    let languages: Vec<&str> = s.languages.iter().map(|l| l.0.as_str()).collect();
+    let lang = s.languages.first().map_or("en", |l| l.value.0.as_str());
+    let languages: Vec<&str> = s.languages.iter().map(|l| l.value.0.as_str()).collect();
     let playing = s.teams.iter().filter(|t| t.observer != Some(true)).count();
     let w = &s.world;
     let steps: usize = s.campaigns.iter().map(|c| c.steps.len()).sum();
@@ -122,8 +122,8 @@ pub fn summary(s: &Scenario) -> String {
          play: {}, {}, {}, {} ({} points), {}\n",
         s.title.get(lang),
         s.version,
-        s.duration,
-        s.start,
+        s.duration.value,
+        s.start.value,
         s.time_zone.0,
         languages.join(", "),
         s.teams.len(),

@@ -34,13 +34,13 @@ record! {
         /// Licence of the scenario content, e.g. `CC-BY-4.0`.
         pub license: Option<String>,
         /// Languages every text is given in; the first is the default (`[en, ja]`).
-        pub languages: List1<Language>,
+        pub languages: List1<Spanned<Language>>,
         /// IANA time zone the exercise clock reads in, e.g. `Pacific/Guam`.
         pub time_zone: TimeZone,
         /// When play starts, as a day time: `D1 09:00`.
-        pub start: ClockTime,
+        pub start: Spanned<ClockTime>,
         /// Planned length of play from the start, e.g. `3d 8h`.
-        pub duration: Duration,
+        pub duration: Spanned<Duration>,
         /// Who the exercise is for.
         pub audience: Option<Text>,
         #[serde(default)]

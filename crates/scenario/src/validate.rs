@@ -175,24 +175,24 @@ fn check_metadata(c: &mut Checker<'_>) {
     }
     let mut seen = BTreeSet::new();
     for lang in &s.languages {
-        if !seen.insert(&lang.0) {
+        if !seen.insert(&lang.value.0) {
             c.error(
-                s.span,
-                format!("the language `{}` is listed twice in `languages`", lang.0),
+                lang.span,
+                format!("the language `{}` is listed twice in `languages`", lang.value.0),
                 "list each language once",
             );
         }
     }
-    if let ClockTime::AfterStart(_) = s.start {
+    if let ClockTime::AfterStart(_) = s.start.value {
         c.error(
-            s.span,
+            s.start.span,
             "`start` must be a day and time, such as `D1 09:00`",
             "write `start: D1 09:00`",
         );
     }
-    if s.duration == Duration::ZERO {
+    if s.duration.value == Duration::ZERO {
         c.error(
-            s.span,
+            s.duration.span,
             "the planned `duration` is zero",
             "give the length of play, e.g. `duration: 3d 8h`",
         );
@@ -207,7 +207,7 @@ fn check_metadata(c: &mut Checker<'_>) {
 }
 
 fn check_texts(c: &mut Checker<'_>, cx: &Cx) {
-    let declared: Vec<&str> = c.s.languages.iter().map(|l| l.0.as_str()).collect();
+    let declared: Vec<&str> = c.s.languages.iter().map(|l| l.value.0.as_str()).collect();
     let Some(first) = declared.first().copied() else { return };
     for t in &cx.texts {
         match &t.languages {
@@ -932,8 +932,8 @@ fn check_timing(c: &mut Checker<'_>) {
     }
 
     // Earliest times, to check them against the planned duration.
-    let start = s.start;
-    let end = s.duration.as_secs() as i64;
+    let start = s.start.value;
+    let end = s.duration.value.as_secs() as i64;
     let by_id: HashMap<&str, &Timed<'_>> = timed.iter().map(|t| (t.id, t)).collect();
     let question_inject: HashMap<&str, &str> = s
         .questions
@@ -963,7 +963,7 @@ fn check_timing(c: &mut Checker<'_>) {
                     t.span,
                     format!(
                         "`{}` is due at {}, after the planned end ({} after the start at {start})",
-                        t.id, at.time, s.duration
+                        t.id, at.time, s.duration.value
                     ),
                     "move it earlier, or make `duration` longer",
                 );
@@ -979,7 +979,7 @@ fn check_timing(c: &mut Checker<'_>) {
                     "`{}` would happen {} after the start, beyond the planned {} (it follows `{anchor}`)",
                     t.id,
                     Duration::from_secs(off as u64),
-                    s.duration
+                    s.duration.value
                 ),
                 "shorten the delay, or make `duration` longer",
             );
@@ -1188,7 +1188,7 @@ fn check_conditions(c: &mut Checker<'_>) {
     all.extend(s.injects.iter().filter_map(|i| i.when.as_ref()));
     all.extend(s.questions.iter().filter_map(|q| q.when.as_ref()));
     all.extend(s.decisions.iter().filter_map(|d| d.when.as_ref()));
-    let (start, end) = (s.start, s.duration.as_secs() as i64);
+    let (start, end) = (s.start.value, s.duration.value.as_secs() as i64);
     let mut found = Vec::new();
     for cond in all {
         cond.walk(&mut |inner| {
@@ -1201,7 +1201,7 @@ fn check_conditions(c: &mut Checker<'_>) {
                             t.span,
                             format!(
                                 "the condition time {shown} is outside the exercise ({start} + {})",
-                                s.duration
+                                s.duration.value
                             ),
                         )
                         .hint("give a time between the start and the planned end"),

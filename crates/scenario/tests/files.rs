@@ -109,7 +109,7 @@ fn bundled_scenario_has_what_the_exercise_needs() {
         .map(|t| t.id.as_str())
         .collect();
     assert_eq!(observers, ["fiji", "tonga"]);
-    let langs: Vec<&str> = s.languages.iter().map(|l| l.0.as_str()).collect();
+    let langs: Vec<&str> = s.languages.iter().map(|l| l.value.0.as_str()).collect();
     assert_eq!(langs, ["en", "ja"]);
     for team in &players {
         let orgs: Vec<_> = s
