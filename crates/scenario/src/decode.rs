@@ -537,8 +537,11 @@ fn check_id_syntax(text: &str) -> Result<(), String> {
     let ok_ends = text.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric()) && !text.ends_with('-');
     if text.is_empty() {
         Err("an id cannot be empty".to_owned())
-    } else if text.len() > 64 {
-        Err(format!("the id `{}…` is longer than 64 characters", &text[..32]))
+    } else if text.chars().count() > 64 {
+        Err(format!(
+            "the id `{}…` is longer than 64 characters",
+            text.chars().take(32).collect::<String>()
+        ))
     } else if !ok_chars || !ok_ends {
         Err(format!("`{text}` is not a valid id"))
     } else {
@@ -1034,7 +1037,8 @@ mod tests {
         let (id, msgs) = decode::<Id<HostK>>("pw-dc01");
         assert!(msgs.is_empty());
         assert_eq!(id.unwrap().name, "pw-dc01");
-        for bad in ["PW-DC01", "pw_dc01", "-x", "x-", "\"\""] {
+        let long = format!("\"a{}\"", "é".repeat(40));
+        for bad in ["PW-DC01", "pw_dc01", "-x", "x-", "\"\"", &long] {
             let (id, msgs) = decode::<Id<HostK>>(bad);
             assert!(id.is_none() && msgs.len() == 1, "{bad}: {msgs:?}");
         }
