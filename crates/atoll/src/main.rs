@@ -50,7 +50,14 @@ fn validate(files: &[PathBuf]) -> ExitCode {
                 failed += 1;
                 let _ = write!(stderr, "{}", problems.render(&name));
                 let n = problems.diagnostics.len();
-                let _ = writeln!(stderr, "{name}: {n} problem{}", if n == 1 { "" } else { "s" });
+                let count = match n {
+                    1 => "1 problem".to_owned(),
+                    n if n > atoll_scenario::MAX_REPORTED => {
+                        format!("more than {} problems", atoll_scenario::MAX_REPORTED)
+                    }
+                    n => format!("{n} problems"),
+                };
+                let _ = writeln!(stderr, "{name}: {count}");
             }
         }
     }

@@ -56,7 +56,7 @@ fn every_file_is_checked_and_one_bad_file_fails_the_run() {
     let out = atoll(&["validate", bad, good]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).starts_with(&format!("{good}: ok")));
-    assert!(text(&out.stderr).starts_with(&format!("{bad}:32:9: error: these wait for each other in a circle")));
+    assert!(text(&out.stderr).starts_with(&format!("{bad}:36:16: error: these wait for each other in a circle")));
 }
 
 #[test]

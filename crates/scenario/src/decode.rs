@@ -103,10 +103,14 @@ impl Cx {
         self.diags.push(Diagnostic::new(span, message).hint(hint));
     }
 
-    /// The entries of a mapping, or an error naming what was expected.
+    /// The entries of a mapping, or an error naming what was expected. A key written twice is
+    /// reported; the first one counts.
     pub fn map<'a>(&mut self, node: &'a Node, what: &str) -> Option<&'a [(Node, Node)]> {
         match &node.kind {
-            Kind::Map(entries) => Some(entries),
+            Kind::Map(entries) => {
+                self.repeated_keys(entries);
+                Some(entries)
+            }
             other => {
                 self.error(
                     node.span,
@@ -114,6 +118,26 @@ impl Cx {
                     format!("write the {what} as `key: value` lines indented under this place"),
                 );
                 None
+            }
+        }
+    }
+
+    /// Reports every key written a second time in the same mapping.
+    pub fn repeated_keys(&mut self, entries: &[(Node, Node)]) {
+        let mut seen: std::collections::HashMap<&str, Span> = std::collections::HashMap::new();
+        for (key, _) in entries {
+            if let Kind::Str(k) = &key.kind
+                && let Some(first) = seen.insert(k, key.span)
+            {
+                seen.insert(k, first);
+                self.error(
+                    key.span,
+                    format!(
+                        "the key `{k}` appears twice in the same mapping (first on line {})",
+                        first.line
+                    ),
+                    "each key may appear once; remove or merge the repeated one",
+                );
             }
         }
     }
@@ -761,6 +785,14 @@ pub(crate) fn check_language_tag(tag: &str) -> bool {
 impl Decode for Text {
     fn decode(node: &Node, cx: &mut Cx) -> Option<Self> {
         match &node.kind {
+            Kind::Str(s) if s.trim().is_empty() => {
+                cx.error(
+                    node.span,
+                    "the text is empty",
+                    "write the text, or leave the field out if it is optional",
+                );
+                None
+            }
             Kind::Str(s) => {
                 cx.texts.push(TextUse {
                     span: node.span,
@@ -772,6 +804,7 @@ impl Decode for Text {
                 })
             }
             Kind::Map(entries) => {
+                cx.repeated_keys(entries);
                 let mut translations = Vec::new();
                 let mut ok = true;
                 for (k, v) in entries {
@@ -790,6 +823,10 @@ impl Decode for Text {
                         }
                     };
                     let text = cx.str(v, "the translated text").map(str::to_owned);
+                    if text.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                        cx.error(v.span, "this translation is empty", "write the translated text");
+                        ok = false;
+                    }
                     match (lang, text) {
                         (Some(l), Some(t)) => translations.push((l, t)),
                         _ => ok = false,

@@ -70,8 +70,10 @@ fn load_tree(node: &yaml::Node, base_dir: Option<&Path>) -> Result<Scenario, Vec
     let mut cx = Cx::default();
     let scenario = Scenario::decode(node, &mut cx);
     let mut diags = std::mem::take(&mut cx.diags);
-    if let Some(s) = &scenario {
-        diags.extend(validate::check(s, &cx, base_dir));
+    match &scenario {
+        Some(s) => diags.extend(validate::check(s, &cx, base_dir)),
+        // The model could not be built, but ids and references can still be checked.
+        None => diags.extend(validate::check_references(&cx)),
     }
     match scenario {
         Some(s) if diags.is_empty() => Ok(s),

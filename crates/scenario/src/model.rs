@@ -653,9 +653,9 @@ record! {
         /// The hosts it acts on.
         pub target: Selector,
         /// Runs at this time …
-        pub at: Option<At>,
+        pub at: Option<Spanned<At>>,
         /// … or this long after another step (a step with neither runs only as a fallback).
-        pub after: Option<After>,
+        pub after: Option<Spanned<After>>,
         /// Conditions that must hold when it is due; otherwise it is blocked and its fallback runs.
         #[serde(default)]
         pub requires: Vec<Condition>,
@@ -1066,12 +1066,12 @@ record! {
         pub to: Option<Audience>,
         pub subject: Text,
         pub body: Text,
-        pub at: Option<At>,
-        pub after: Option<After>,
+        pub at: Option<Spanned<At>>,
+        pub after: Option<Spanned<After>>,
         /// Delivered when this becomes true …
         pub when: Option<Condition>,
         /// … this long afterwards.
-        pub delay: Option<Duration>,
+        pub delay: Option<Spanned<Duration>>,
         #[serde(default)]
         pub attachments: Vec<Attachment>,
         #[serde(default)]
@@ -1155,8 +1155,8 @@ record! {
         /// Shown with this inject …
         pub inject: Option<Ref<InjectK>>,
         /// … or at its own time.
-        pub at: Option<At>,
-        pub after: Option<After>,
+        pub at: Option<Spanned<At>>,
+        pub after: Option<Spanned<After>>,
         pub when: Option<Condition>,
         pub choice: Option<ChoiceAnswer>,
         pub free_text: Option<FreeTextAnswer>,
@@ -1212,11 +1212,11 @@ record! {
         #[serde(default)]
         pub to: Option<Audience>,
         pub inject: Option<Ref<InjectK>>,
-        pub at: Option<At>,
-        pub after: Option<After>,
+        pub at: Option<Spanned<At>>,
+        pub after: Option<Spanned<After>>,
         pub when: Option<Condition>,
         /// Time to decide; then `default` applies.
-        pub deadline: Option<Duration>,
+        pub deadline: Option<Spanned<Duration>>,
         pub options: List1<DecisionOption>,
         /// The option taken when the team does not decide in time.
         pub default: Option<LocalId>,
@@ -1276,7 +1276,7 @@ record! {
         /// Deadline after the referenced item happens (for `detect`, `answer`, `decide`).
         pub within: Option<Duration>,
         /// Absolute deadline on the exercise clock.
-        pub deadline: Option<ClockTime>,
+        pub deadline: Option<Spanned<ClockTime>>,
         pub graded_by: Option<Grader>,
         #[serde(default)]
         pub teams: Vec<Ref<TeamK>>,

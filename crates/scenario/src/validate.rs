@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
-use crate::decode::{Cx, IdDef, ItemKind, Ref, RefKind, TimedK};
+use crate::decode::{Cx, IdDef, ItemKind, Ref, RefKind, Spanned, TimedK};
 use crate::diag::{Diagnostic, Span, did_you_mean};
 use crate::model::{
     AccountSelector, Campaign, Condition, Consequence, Effect, Emit, Expectation, FORMAT, Host, Organisation, Question,
@@ -30,31 +30,37 @@ pub const PLACEHOLDERS: &[&str] = &[
 
 struct Checker<'a> {
     s: &'a Scenario,
-    diags: Vec<Diagnostic>,
-    /// First definition of every id.
-    ids: HashMap<&'a str, &'a IdDef>,
+    r: Refs<'a>,
     /// Whether every id was unique and every reference resolved.
     references_ok: bool,
+    /// Host selectors already checked, by their content and the teams they run against.
+    selector_memo: HashMap<String, bool>,
+}
+
+/// The id table and the diagnostics found so far: all that resolving references needs, so that
+/// references are checked even in a file whose model could not be built.
+struct Refs<'a> {
+    ids: HashMap<&'a str, &'a IdDef>,
+    diags: Vec<Diagnostic>,
 }
 
 impl Checker<'_> {
     fn error(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
-        self.diags.push(Diagnostic::new(span, message).hint(hint));
+        self.r.error(span, message, hint);
     }
 }
 
 /// Runs every semantic check. `base_dir` is the scenario file's folder, for attachment files.
 pub fn check(s: &Scenario, cx: &Cx, base_dir: Option<&Path>) -> Vec<Diagnostic> {
+    let r = Refs::new(cx);
+    // Checks that follow references would only repeat a broken reference in other words.
+    let references_ok = r.diags.is_empty();
     let mut c = Checker {
         s,
-        diags: Vec::new(),
-        ids: HashMap::new(),
-        references_ok: true,
+        r,
+        references_ok,
+        selector_memo: HashMap::new(),
     };
-    check_ids(&mut c, &cx.ids);
-    check_refs(&mut c, cx);
-    // Checks that follow references would only repeat a broken reference in other words.
-    c.references_ok = c.diags.is_empty();
     check_metadata(&mut c);
     check_texts(&mut c, cx);
     check_world(&mut c);
@@ -65,77 +71,91 @@ pub fn check(s: &Scenario, cx: &Cx, base_dir: Option<&Path>) -> Vec<Diagnostic> 
     check_conditions(&mut c);
     check_expectations(&mut c);
     check_attachments(&mut c, base_dir);
-    c.diags
+    c.r.diags
 }
 
-fn check_ids<'a>(c: &mut Checker<'a>, ids: &'a [IdDef]) {
-    for def in ids {
-        if let Some(first) = c.ids.get(def.name.as_str()) {
-            let (kind, line) = (first.kind.name(), first.span.line);
-            c.error(
-                def.span,
-                format!("the id `{}` is already used by the {kind} on line {line}", def.name),
-                "ids must be unique across the whole scenario; rename one of them",
-            );
-        } else {
-            c.ids.insert(&def.name, def);
-        }
-    }
+/// Only the id and reference checks, for a file whose model could not be built.
+pub fn check_references(cx: &Cx) -> Vec<Diagnostic> {
+    Refs::new(cx).diags
 }
 
-fn check_refs(c: &mut Checker<'_>, cx: &Cx) {
-    for r in &cx.refs {
-        resolve(c, &r.name, r.span, r.kinds, r.what);
-    }
-}
-
-/// Checks that `name` is the id of one of `kinds`; reports what is wrong otherwise.
-fn resolve(c: &mut Checker<'_>, name: &str, span: Span, kinds: &[ItemKind], what: &str) -> bool {
-    match c.ids.get(name) {
-        Some(def) if kinds.contains(&def.kind) => true,
-        Some(def) => {
-            let kind = def.kind.name();
-            let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
-                "an"
+impl<'a> Refs<'a> {
+    /// Indexes the ids, reporting every one defined twice, and resolves every reference.
+    fn new(cx: &'a Cx) -> Self {
+        let mut r = Refs {
+            ids: HashMap::new(),
+            diags: Vec::new(),
+        };
+        for def in &cx.ids {
+            if let Some(first) = r.ids.get(def.name.as_str()) {
+                let (kind, line) = (first.kind.name(), first.span.line);
+                r.error(
+                    def.span,
+                    format!("the id `{}` is already used by the {kind} on line {line}", def.name),
+                    "ids must be unique across the whole scenario; rename one of them",
+                );
             } else {
-                "a"
-            };
-            c.error(
-                span,
-                format!("`{name}` is {article} {kind}, but {what} is expected here"),
-                format!("name {what}"),
-            );
-            false
+                r.ids.insert(&def.name, def);
+            }
         }
-        None if c.diags.len() >= crate::MAX_REPORTED => {
-            // Past the reporting cap, skip the (quadratic) search for a suggestion.
-            c.error(span, format!("no {} has the id `{name}`", bare(what)), "define it");
-            false
+        for u in &cx.refs {
+            r.resolve(&u.name, u.span, u.kinds, u.what);
         }
-        None => {
-            let candidates: Vec<&str> = c
-                .ids
-                .values()
-                .filter(|d| kinds.contains(&d.kind))
-                .map(|d| d.name.as_str())
-                .collect();
-            let hint = match did_you_mean(name, candidates.iter().copied()) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None if candidates.is_empty() => format!("the scenario defines no {}", plural(what)),
-                None => format!(
-                    "define it, or use one of the ids that exist ({})",
-                    list_some(&candidates)
-                ),
-            };
-            c.error(
-                span,
-                format!(
-                    "no {} has the id `{name}`",
-                    what.trim_start_matches("a ").trim_start_matches("an ")
-                ),
-                hint,
-            );
-            false
+        r
+    }
+
+    fn error(&mut self, span: Span, message: impl Into<String>, hint: impl Into<String>) {
+        self.diags.push(Diagnostic::new(span, message).hint(hint));
+    }
+
+    /// Checks that `name` is the id of one of `kinds`; reports what is wrong otherwise.
+    fn resolve(&mut self, name: &str, span: Span, kinds: &[ItemKind], what: &str) -> bool {
+        match self.ids.get(name) {
+            Some(def) if kinds.contains(&def.kind) => true,
+            Some(def) => {
+                let kind = def.kind.name();
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                self.error(
+                    span,
+                    format!("`{name}` is {article} {kind}, but {what} is expected here"),
+                    format!("name {what}"),
+                );
+                false
+            }
+            None if self.diags.len() >= crate::MAX_REPORTED => {
+                // Past the reporting cap, skip the (quadratic) search for a suggestion.
+                self.error(span, format!("no {} has the id `{name}`", bare(what)), "define it");
+                false
+            }
+            None => {
+                let candidates: Vec<&str> = self
+                    .ids
+                    .values()
+                    .filter(|d| kinds.contains(&d.kind))
+                    .map(|d| d.name.as_str())
+                    .collect();
+                let hint = match did_you_mean(name, candidates.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None if candidates.is_empty() => format!("the scenario defines no {}", plural(what)),
+                    None => format!(
+                        "define it, or use one of the ids that exist ({})",
+                        list_some(&candidates)
+                    ),
+                };
+                self.error(
+                    span,
+                    format!(
+                        "no {} has the id `{name}`",
+                        what.trim_start_matches("a ").trim_start_matches("an ")
+                    ),
+                    hint,
+                );
+                false
+            }
         }
     }
 }
@@ -309,7 +329,6 @@ impl<'a> WorldIndex<'a> {
 fn check_world(c: &mut Checker<'_>) {
     let s = c.s;
     let w = &s.world;
-    let idx = WorldIndex::new(s);
     let observers: BTreeSet<&str> = s
         .teams
         .iter()
@@ -344,6 +363,11 @@ fn check_world(c: &mut Checker<'_>) {
     let networks: HashMap<&str, &crate::model::Network> = w.networks.iter().map(|n| (n.id.as_str(), n)).collect();
     let mut addresses: HashMap<(&str, std::net::IpAddr), &Host> = HashMap::new();
     let mut hostnames: HashMap<(Option<&str>, String), &Host> = HashMap::new();
+    let network_org: HashMap<&str, &str> = w
+        .networks
+        .iter()
+        .map(|n| (n.id.as_str(), n.organisation.as_str()))
+        .collect();
     for h in &w.hosts {
         if let Some(net) = networks.get(h.network.as_str()) {
             if !net.cidr.0.contains(&h.address.0) {
@@ -367,6 +391,18 @@ fn check_world(c: &mut Checker<'_>) {
                     ),
                     "use an address between the network and broadcast addresses",
                 );
+            } else if let ipnet::IpNet::V4(v4) = net.cidr.0
+                && v4.prefix_len() < 31
+                && h.address.0 == std::net::IpAddr::V4(v4.broadcast())
+            {
+                c.error(
+                    h.span,
+                    format!(
+                        "{} is the broadcast address of `{}`, not a host address",
+                        h.address.0, net.id
+                    ),
+                    "use an address between the network and broadcast addresses",
+                );
             }
             if let Some(other) = addresses.insert((net.id.as_str(), h.address.0), h) {
                 c.error(
@@ -379,14 +415,15 @@ fn check_world(c: &mut Checker<'_>) {
                 );
             }
         }
-        if let Some(other) = hostnames.insert((idx.host_team(h), h.hostname.to_lowercase()), h) {
+        let org = network_org.get(h.network.as_str()).copied();
+        if let Some(other) = hostnames.insert((org, h.hostname.to_lowercase()), h) {
             c.error(
                 h.span,
                 format!(
-                    "the hostname `{}` is already used by `{}` on line {} in the same world",
+                    "the hostname `{}` is already used by `{}` on line {} in the same organisation",
                     h.hostname, other.id, other.span.line
                 ),
-                "hostnames must be unique within a team's world, as in a real domain",
+                "hostnames must be unique within an organisation, as in its domain",
             );
         }
         let mut seen = BTreeSet::new();
@@ -462,50 +499,62 @@ fn check_service_cycles(c: &mut Checker<'_>) {
         let span = spans[cycle[0]];
         c.error(
             span,
-            format!("services depend on each other in a circle: {}", cycle.join(" → ")),
+            format!("services depend on each other in a circle: {}", show_cycle(&cycle)),
             "break the circle: one of these services must not depend on the next",
         );
     }
 }
 
-/// Every elementary cycle found by a depth-first search, each reported once, starting at its
-/// smallest node. Enough for the small graphs of a scenario.
+/// `a → b → a`, shortened to its first and last items when long.
+fn show_cycle(cycle: &[&str]) -> String {
+    const SHOWN: usize = 8;
+    if cycle.len() <= 2 * SHOWN {
+        return cycle.join(" → ");
+    }
+    let head = cycle[..SHOWN].join(" → ");
+    let tail = cycle[cycle.len() - 2..].join(" → ");
+    format!("{head} → … → {tail} ({} items)", cycle.len() - 1)
+}
+
+/// Cycles found by a depth-first search: every cycle closed by a back edge is reported once.
+/// Iterative, so that a long chain in a large file cannot overflow the stack.
 fn find_cycles<'a>(edges: &BTreeMap<&'a str, Vec<&'a str>>) -> Vec<Vec<&'a str>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
-        New,
         Active,
         Done,
     }
-    fn visit<'a>(
-        n: &'a str,
-        edges: &BTreeMap<&'a str, Vec<&'a str>>,
-        marks: &mut HashMap<&'a str, Mark>,
-        path: &mut Vec<&'a str>,
-        out: &mut Vec<Vec<&'a str>>,
-    ) {
-        marks.insert(n, Mark::Active);
-        path.push(n);
-        for &m in edges.get(n).into_iter().flatten() {
-            match marks.get(m).copied().unwrap_or(Mark::New) {
-                Mark::New if edges.contains_key(m) => visit(m, edges, marks, path, out),
-                Mark::Active => {
-                    let start = path.iter().position(|&p| p == m).unwrap_or(0);
-                    let mut cycle: Vec<&str> = path[start..].to_vec();
-                    cycle.push(m);
-                    out.push(cycle);
-                }
-                _ => {}
-            }
-        }
-        path.pop();
-        marks.insert(n, Mark::Done);
-    }
-    let mut marks = HashMap::new();
+    let no_edges: Vec<&'a str> = Vec::new();
+    let mut marks: HashMap<&'a str, Mark> = HashMap::new();
     let mut out = Vec::new();
-    for &n in edges.keys() {
-        if marks.get(n).copied().unwrap_or(Mark::New) == Mark::New {
-            visit(n, edges, &mut marks, &mut Vec::new(), &mut out);
+    for &root in edges.keys() {
+        if marks.contains_key(root) {
+            continue;
+        }
+        // The path from the root, each node with the index of its next edge to follow.
+        let mut path: Vec<(&'a str, usize)> = vec![(root, 0)];
+        marks.insert(root, Mark::Active);
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            let targets = edges.get(node).unwrap_or(&no_edges);
+            if let Some(&m) = targets.get(*next) {
+                *next += 1;
+                match marks.get(m) {
+                    None => {
+                        marks.insert(m, Mark::Active);
+                        path.push((m, 0));
+                    }
+                    Some(Mark::Active) => {
+                        let from = path.iter().position(|&(p, _)| p == m).unwrap_or(0);
+                        let mut cycle: Vec<&str> = path[from..].iter().map(|&(p, _)| p).collect();
+                        cycle.push(m);
+                        out.push(cycle);
+                    }
+                    Some(Mark::Done) => {}
+                }
+            } else {
+                marks.insert(node, Mark::Done);
+                path.pop();
+            }
         }
     }
     out
@@ -613,6 +662,16 @@ fn check_campaigns(c: &mut Checker<'_>) {
                         "give the domain or address the implant calls",
                     );
                 }
+                if let Effect::C2(c2) = effect
+                    && let Some(port) = c2.port
+                    && !(1..=65535).contains(&port)
+                {
+                    c.error(
+                        c2.span,
+                        format!("{port} is not a port number"),
+                        "ports run from 1 to 65535",
+                    );
+                }
             }
             for emit in &step.emits {
                 check_emit(c, emit);
@@ -635,7 +694,7 @@ fn check_campaigns(c: &mut Checker<'_>) {
                         "name another step of the campaign",
                     );
                 } else if !in_campaign.contains(fb.as_str())
-                    && c.ids.get(fb.as_str()).is_some_and(|d| d.kind == ItemKind::Step)
+                    && c.r.ids.get(fb.as_str()).is_some_and(|d| d.kind == ItemKind::Step)
                 {
                     c.error(
                         fb.span,
@@ -695,11 +754,25 @@ fn check_selector_matches(
         );
         return;
     }
-    let any =
-        c.s.world
-            .hosts
-            .iter()
-            .any(|h| idx.host_team(h).is_some_and(|t| teams.contains(&t)) && idx.matches(sel, h));
+    // Many steps share a selector; remember answers so that checking stays linear in practice.
+    let hosts: Vec<&str> = sel.hosts.iter().map(Ref::as_str).collect();
+    let tag = sel.tag.as_ref().map(|t| t.name.as_str());
+    let key = format!(
+        "{teams:?}|{hosts:?}|{:?}|{:?}|{:?}|{tag:?}|{:?}",
+        sel.role, sel.sector, sel.zone, sel.os
+    );
+    let any = match c.selector_memo.get(&key) {
+        Some(&known) => known,
+        None => {
+            let found =
+                c.s.world
+                    .hosts
+                    .iter()
+                    .any(|h| idx.host_team(h).is_some_and(|t| teams.contains(&t)) && idx.matches(sel, h));
+            c.selector_memo.insert(key, found);
+            found
+        }
+    };
     if !any {
         c.error(
             span,
@@ -794,8 +867,26 @@ fn check_placeholders(c: &mut Checker<'_>, value: &str, span: Span) {
 struct Timed<'a> {
     id: &'a str,
     span: Span,
-    at: Option<&'a At>,
-    after: Option<&'a After>,
+    at: Option<&'a Spanned<At>>,
+    after: Option<&'a Spanned<After>>,
+    /// The inject a question or decision is shown with.
+    inject: Option<&'a str>,
+}
+
+impl<'a> Timed<'a> {
+    /// What this item's time follows, with the delay after it.
+    fn anchor(&self) -> Option<(&'a str, u64)> {
+        match (self.after, self.inject) {
+            (Some(after), _) => Some((after.value.anchor.as_str(), after.value.delay.as_secs())),
+            (None, Some(inject)) => Some((inject, 0)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Counts how many of `given` are true.
+fn how_many(given: &[bool]) -> usize {
+    given.iter().filter(|&&b| b).count()
 }
 
 fn check_timing(c: &mut Checker<'_>) {
@@ -817,13 +908,11 @@ fn check_timing(c: &mut Checker<'_>) {
             span: st.span,
             at: st.at.as_ref(),
             after: st.after.as_ref(),
+            inject: None,
         });
     }
     for inj in &s.injects {
-        let given = [inj.at.is_some(), inj.after.is_some(), inj.when.is_some()]
-            .iter()
-            .filter(|&&b| b)
-            .count();
+        let given = how_many(&[inj.at.is_some(), inj.after.is_some(), inj.when.is_some()]);
         let by_consequence = triggered_by_consequence.contains(inj.id.as_str());
         if given > 1 {
             c.error(
@@ -850,25 +939,26 @@ fn check_timing(c: &mut Checker<'_>) {
                 "remove its `at` / `after` / `when`",
             );
         }
-        if inj.delay.is_some() && inj.when.is_none() {
-            c.error(
-                inj.span,
-                format!("`delay` of inject `{}` only applies with `when`", inj.id),
-                "use `after: … + delay` instead, or add `when:`",
-            );
+        if let Some(delay) = &inj.delay {
+            if inj.when.is_none() {
+                c.error(
+                    delay.span,
+                    format!("`delay` of inject `{}` only applies with `when`", inj.id),
+                    "use `after: … + delay` instead, or add `when:`",
+                );
+            }
+            check_within_exercise(c, delay.value, delay.span, "this delay");
         }
         timed.push(Timed {
             id: inj.id.as_str(),
             span: inj.span,
             at: inj.at.as_ref(),
             after: inj.after.as_ref(),
+            inject: None,
         });
     }
     for q in &s.questions {
-        let given = [q.inject.is_some(), q.at.is_some(), q.after.is_some(), q.when.is_some()]
-            .iter()
-            .filter(|&&b| b)
-            .count();
+        let given = how_many(&[q.inject.is_some(), q.at.is_some(), q.after.is_some(), q.when.is_some()]);
         if given != 1 {
             c.error(
                 q.span,
@@ -879,18 +969,17 @@ fn check_timing(c: &mut Checker<'_>) {
                 "e.g. `inject: the-inject-it-follows`",
             );
         }
+        let inject = q.inject.as_ref().map(Ref::as_str);
         timed.push(Timed {
             id: q.id.as_str(),
             span: q.span,
             at: q.at.as_ref(),
             after: q.after.as_ref(),
+            inject,
         });
     }
     for d in &s.decisions {
-        let given = [d.inject.is_some(), d.at.is_some(), d.after.is_some(), d.when.is_some()]
-            .iter()
-            .filter(|&&b| b)
-            .count();
+        let given = how_many(&[d.inject.is_some(), d.at.is_some(), d.after.is_some(), d.when.is_some()]);
         if given != 1 {
             c.error(
                 d.span,
@@ -901,97 +990,115 @@ fn check_timing(c: &mut Checker<'_>) {
                 "e.g. `at: D2 14:00`",
             );
         }
+        if let Some(deadline) = &d.deadline {
+            check_within_exercise(c, deadline.value, deadline.span, "this deadline");
+        }
+        let inject = d.inject.as_ref().map(Ref::as_str);
         timed.push(Timed {
             id: d.id.as_str(),
             span: d.span,
             at: d.at.as_ref(),
             after: d.after.as_ref(),
+            inject,
         });
     }
 
-    // `after` anchors must be timed items; the graph they form must have no cycle.
+    // Anchors must be timed items; the graph they form must have no cycle.
     let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for t in &timed {
         if let Some(after) = t.after
-            && resolve(c, &after.anchor, t.span, TimedK::KINDS, TimedK::WHAT)
+            && c.r
+                .resolve(&after.value.anchor, after.span, TimedK::KINDS, TimedK::WHAT)
         {
-            edges.entry(t.id).or_default().push(after.anchor.as_str());
+            edges.entry(t.id).or_default().push(after.value.anchor.as_str());
+        } else if let Some(inject) = t.inject {
+            edges.entry(t.id).or_default().push(inject);
         }
     }
-    let spans: HashMap<&str, Span> = timed.iter().map(|t| (t.id, t.span)).collect();
-    let cycles = find_cycles(&edges);
-    for cycle in &cycles {
+    let spans: HashMap<&str, Span> = timed
+        .iter()
+        .map(|t| (t.id, t.after.map_or(t.span, |a| a.span)))
+        .collect();
+    for cycle in find_cycles(&edges) {
         c.error(
             spans[cycle[0]],
-            format!("these wait for each other in a circle: {}", cycle.join(" → ")),
+            format!("these wait for each other in a circle: {}", show_cycle(&cycle)),
             "one of them needs a time of its own (`at:`) or another item to follow",
         );
     }
-    if !cycles.is_empty() {
-        return;
+    let fallbacks: BTreeMap<&str, Vec<&str>> = s
+        .campaigns
+        .iter()
+        .flat_map(|k| &k.steps)
+        .filter_map(|st| st.fallback.as_ref().map(|f| (st.id.as_str(), vec![f.as_str()])))
+        .collect();
+    let step_spans: HashMap<&str, Span> = s
+        .campaigns
+        .iter()
+        .flat_map(|k| &k.steps)
+        .map(|st| (st.id.as_str(), st.span))
+        .collect();
+    for cycle in find_cycles(&fallbacks) {
+        c.error(
+            step_spans[cycle[0]],
+            format!(
+                "these steps fall back on each other in a circle: {}",
+                show_cycle(&cycle)
+            ),
+            "the last fallback of a chain must have no `fallback` of its own",
+        );
     }
 
-    // Earliest times, to check them against the planned duration.
+    // Planned times (without jitter) and their jitter, checked against start and end.
     let start = s.start.value;
     let end = s.duration.value.as_secs() as i64;
-    let by_id: HashMap<&str, &Timed<'_>> = timed.iter().map(|t| (t.id, t)).collect();
-    let question_inject: HashMap<&str, &str> = s
-        .questions
-        .iter()
-        .filter_map(|q| q.inject.as_ref().map(|i| (q.id.as_str(), i.as_str())))
-        .chain(
-            s.decisions
-                .iter()
-                .filter_map(|d| d.inject.as_ref().map(|i| (d.id.as_str(), i.as_str()))),
-        )
-        .collect();
-    let mut memo: HashMap<&str, Option<i64>> = HashMap::new();
+    let planned = planned_offsets(&timed, start);
     for t in &timed {
-        if let Some(at) = t.at {
-            let off = at.time.offset_from(start);
-            if off < 0 {
-                c.error(
-                    t.span,
-                    format!(
-                        "`{}` is due at {}, before the exercise starts at {}",
-                        t.id, at.time, start
-                    ),
-                    "move it to the start or later",
-                );
-            } else if off > end {
-                c.error(
-                    t.span,
-                    format!(
-                        "`{}` is due at {}, after the planned end ({} after the start at {start})",
-                        t.id, at.time, s.duration.value
-                    ),
-                    "move it earlier, or make `duration` longer",
-                );
-            }
-        } else if let Some(after) = t.after
-            && let Some(off) = earliest(t.id, &by_id, &question_inject, start, &mut memo)
-            && off > end
-        {
-            let anchor = &after.anchor;
+        let (value, span, jitter) = match (t.at, t.after) {
+            (Some(at), _) => (Some(at.value.time.offset_from(start)), at.span, at.value.jitter),
+            (None, Some(after)) => (planned.get(t.id).copied().flatten(), after.span, after.value.jitter),
+            (None, None) => continue,
+        };
+        let Some(off) = value else { continue };
+        let jitter = jitter.map_or(0, |j| j.as_secs() as i64);
+        let when = match t.after {
+            Some(after) => format!("{} (it follows `{}`)", describe_offset(off, start), after.value.anchor),
+            None => describe_offset(off, start),
+        };
+        if off < 0 {
             c.error(
-                t.span,
+                span,
+                format!("`{}` is due at {when}, before the exercise starts at {start}", t.id),
+                "move it to the start or later",
+            );
+        } else if off > end {
+            c.error(
+                span,
                 format!(
-                    "`{}` would happen {} after the start, beyond the planned {} (it follows `{anchor}`)",
-                    t.id,
-                    Duration::from_secs(off as u64),
-                    s.duration.value
+                    "`{}` is due at {when}, after the planned end ({} after the start at {start})",
+                    t.id, s.duration.value
                 ),
-                "shorten the delay, or make `duration` longer",
+                "move it earlier, or make `duration` longer",
+            );
+        } else if off - jitter < 0 || off + jitter > end {
+            let j = Duration::from_secs(jitter as u64);
+            c.error(
+                span,
+                format!(
+                    "with its jitter of ± {j}, `{}` (due at {when}) may fall outside the exercise",
+                    t.id
+                ),
+                "reduce the jitter or move the time away from the start and end",
             );
         }
     }
     for e in &s.expectations {
-        if let Some(deadline) = e.deadline {
-            let off = deadline.offset_from(start);
+        if let Some(deadline) = &e.deadline {
+            let off = deadline.value.offset_from(start);
             if off < 0 || off > end {
                 c.error(
-                    e.span,
-                    format!("the deadline {deadline} of `{}` is outside the exercise", e.id),
+                    deadline.span,
+                    format!("the deadline {} of `{}` is outside the exercise", deadline.value, e.id),
                     "give a deadline between the start and the planned end",
                 );
             }
@@ -999,30 +1106,81 @@ fn check_timing(c: &mut Checker<'_>) {
     }
 }
 
-/// Earliest offset from the start at which an item happens, if its time is known in advance.
-fn earliest<'a>(
-    id: &'a str,
-    by_id: &HashMap<&'a str, &Timed<'a>>,
-    question_inject: &HashMap<&'a str, &'a str>,
-    start: ClockTime,
-    memo: &mut HashMap<&'a str, Option<i64>>,
-) -> Option<i64> {
-    if let Some(v) = memo.get(id) {
-        return *v;
+/// Reports a duration longer than the whole exercise, which can never run out during play.
+fn check_within_exercise(c: &mut Checker<'_>, d: Duration, span: Span, what: &str) {
+    if d > c.s.duration.value {
+        c.error(
+            span,
+            format!(
+                "{what} ({d}) is longer than the whole exercise ({})",
+                c.s.duration.value
+            ),
+            "shorten it, or make `duration` longer",
+        );
     }
-    memo.insert(id, None); // guards against cycles, which are reported elsewhere
-    let t = by_id.get(id)?;
-    let value = if let Some(at) = t.at {
-        Some(at.time.offset_from(start))
-    } else if let Some(after) = t.after {
-        earliest(after.anchor.as_str(), by_id, question_inject, start, memo).map(|a| a + after.delay.as_secs() as i64)
-    } else if let Some(inject) = question_inject.get(id) {
-        earliest(inject, by_id, question_inject, start, memo)
-    } else {
-        None
-    };
-    memo.insert(id, value);
-    value
+}
+
+/// `D2 09:30` for an offset from `start` (a day time), `+2h` if that is not possible.
+fn describe_offset(off: i64, start: ClockTime) -> String {
+    match start {
+        ClockTime::Day { day, second_of_day } => {
+            let abs = i64::from(day - 1) * 86_400 + i64::from(second_of_day) + off;
+            match u32::try_from(abs) {
+                Ok(abs) => ClockTime::Day {
+                    day: abs / 86_400 + 1,
+                    second_of_day: abs % 86_400,
+                }
+                .to_string(),
+                Err(_) => format!("{off} seconds from the start"),
+            }
+        }
+        ClockTime::AfterStart(_) => format!("+{}", Duration::from_secs(off.unsigned_abs())),
+    }
+}
+
+/// The planned offset from the start of every item whose time is known in advance: `at` items,
+/// and items following them through `after` or `inject`. Items in a cycle, or following a
+/// condition-triggered item, have `None`. Iterative, so that long chains cannot overflow the
+/// stack.
+fn planned_offsets<'a>(timed: &[Timed<'a>], start: ClockTime) -> HashMap<&'a str, Option<i64>> {
+    let by_id: HashMap<&str, &Timed<'a>> = timed.iter().map(|t| (t.id, t)).collect();
+    let mut known: HashMap<&'a str, Option<i64>> = HashMap::new();
+    for t in timed {
+        let mut path: Vec<(&'a str, u64)> = Vec::new();
+        let mut on_path: BTreeSet<&str> = BTreeSet::new();
+        let mut current = t;
+        let base = loop {
+            if let Some(v) = known.get(current.id) {
+                break *v;
+            }
+            if !on_path.insert(current.id) {
+                break None; // a cycle, reported elsewhere
+            }
+            if let Some(at) = current.at {
+                known.insert(current.id, Some(at.value.time.offset_from(start)));
+                break Some(at.value.time.offset_from(start));
+            }
+            match current.anchor() {
+                Some((anchor, delay)) => {
+                    path.push((current.id, delay));
+                    match by_id.get(anchor) {
+                        Some(next) => current = next,
+                        None => break None,
+                    }
+                }
+                None => {
+                    known.insert(current.id, None);
+                    break None;
+                }
+            }
+        };
+        let mut value = base;
+        for (id, delay) in path.into_iter().rev() {
+            value = value.map(|v| v + delay as i64);
+            known.insert(id, value);
+        }
+    }
+    known
 }
 
 fn check_questions_and_decisions(c: &mut Checker<'_>) {
@@ -1226,7 +1384,7 @@ fn check_conditions(c: &mut Checker<'_>) {
             }
         });
     }
-    c.diags.extend(found);
+    c.r.diags.extend(found);
 }
 
 fn check_expectations(c: &mut Checker<'_>) {
@@ -1234,7 +1392,7 @@ fn check_expectations(c: &mut Checker<'_>) {
         check_expectation(c, e);
     }
     for h in &c.s.hints {
-        if let Some(target) = c.ids.get(h.r#for.as_str())
+        if let Some(target) = c.r.ids.get(h.r#for.as_str())
             && target.kind == ItemKind::Expectation
             && let Some(e) = c.s.expectations.iter().find(|e| e.id.name == h.r#for.name)
             && h.penalty > e.points

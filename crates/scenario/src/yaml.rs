@@ -178,6 +178,9 @@ pub fn parse(text: &str) -> Result<Node, Diagnostic> {
             max_replay_stack_depth: 16,
         },
         strict_booleans: true,
+        // Repeated keys reach the tree and are reported by the decoder, with every other
+        // problem, instead of stopping the parse.
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
         with_snippet: false,
     };
     serde_saphyr::from_str_with_options::<Node>(text, options).map_err(|e| parse_error(&e, text))
@@ -250,16 +253,17 @@ fn parse_error(err: &serde_saphyr::Error, text: &str) -> Diagnostic {
 /// of syntax errors that the parser only notices later. Best effort: a hint, not a parser.
 fn unclosed_before(text: &str, line: u32) -> Option<(&'static str, usize)> {
     let mut open: Vec<(char, usize)> = Vec::new();
-    for (i, l) in text.lines().enumerate().take(line as usize) {
-        let mut quote: Option<char> = None;
+    // A quoted scalar may span lines; only one still open where the error is counts.
+    let mut quote: Option<(char, usize)> = None;
+    for (i, l) in text.lines().enumerate().take(line.saturating_sub(1) as usize) {
         let mut prev = ' ';
         for ch in l.chars() {
             match quote {
-                Some(q) if ch == q && !(q == '"' && prev == '\\') => quote = None,
+                Some((q, _)) if ch == q && !(q == '"' && prev == '\\') => quote = None,
                 Some(_) => {}
                 None => match ch {
                     '#' if prev == ' ' => break,
-                    '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':') => quote = Some(ch),
+                    '"' | '\'' if matches!(prev, ' ' | '[' | '{' | ',' | ':') => quote = Some((ch, i + 1)),
                     '[' | '{' => open.push((ch, i + 1)),
                     ']' | '}' => {
                         open.pop();
@@ -269,12 +273,9 @@ fn unclosed_before(text: &str, line: u32) -> Option<(&'static str, usize)> {
             }
             prev = ch;
         }
-        if let Some(q) = quote
-            && i + 1 < line as usize
-        {
-            let what = if q == '"' { "double quote" } else { "single quote" };
-            return Some((what, i + 1));
-        }
+    }
+    if let Some((q, l)) = quote {
+        return Some((if q == '"' { "double quote" } else { "single quote" }, l));
     }
     open.first()
         .map(|&(ch, l)| (if ch == '[' { "bracket `[`" } else { "brace `{`" }, l))

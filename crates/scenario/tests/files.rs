@@ -256,3 +256,34 @@ fn problems_past_the_cap_are_counted() {
     assert_eq!(diags[0].message, "no organisation has the id `missing-org`");
     assert_eq!(diags.last().unwrap().message, "… and 100 more problems after this one");
 }
+
+/// A chain of 20,000 steps, each following the previous one, is checked without recursion deep
+/// enough to overflow a test thread's 2 MiB stack.
+#[test]
+fn long_after_chains_do_not_exhaust_the_stack() {
+    let mut text = String::from(
+        "format: atoll/v1\nid: x\ntitle: x\nversion: '1'\nlanguages: [en]\ntime_zone: UTC\nstart: D1 09:00\nduration: 300d\n\
+         teams: [{id: t, name: T, nation: PW}]\n\
+         world:\n  organisations: [{id: o, name: O, nation: PW, sector: telecom, team: t}]\n\
+         \x20 networks: [{id: n, organisation: o, cidr: 10.0.0.0/24, zone: servers}]\n\
+         \x20 hosts: [{id: h, hostname: H, network: n, address: 10.0.0.5, os: debian_12, role: router, criticality: low}]\n\
+         campaigns:\n  - id: c\n    name: C\n    steps:\n      - {id: s0, name: S, technique: T1190, target: {role: router}, at: D1 09:00}\n",
+    );
+    let n = 20_000;
+    for i in 1..n {
+        text.push_str(&format!(
+            "      - {{id: s{i}, name: S, technique: T1190, target: {{role: router}}, after: s{} + 1m}}\n",
+            i - 1
+        ));
+    }
+    // The last step is due 19,999 minutes (about 13.9 days) after the start: inside 300 days.
+    atoll_scenario::load_str(&text, None).unwrap();
+    // With the first step made to follow the last one, the chain becomes one long circle.
+    let circular = text.replace("at: D1 09:00}", &format!("after: s{} + 1m}}", n - 1));
+    let diags = atoll_scenario::load_str(&circular, None).unwrap_err();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(
+        diags[0].message,
+        "these wait for each other in a circle: s0 → s19999 → s19998 → s19997 → s19996 → s19995 → s19994 → s19993 → … → s1 → s0 (20000 items)"
+    );
+}
