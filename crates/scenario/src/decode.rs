@@ -916,8 +916,6 @@ macro_rules! record {
         }
 
         impl $name {
-            /// What this record is called in messages.
-            pub const WHAT: &'static str = $what;
             /// The YAML keys this record accepts.
             pub const FIELDS: &'static [&'static str] = &[$($crate::decode::key(stringify!($field))),*];
         }
@@ -998,7 +996,7 @@ mod tests {
     use super::*;
     use crate::yaml::parse;
 
-    #[expect(unreachable_pub, dead_code, reason = "a fixture declared like the public model")]
+    #[expect(unreachable_pub, reason = "a fixture declared like the public model")]
     mod fixture {
         record! {
             "widget"

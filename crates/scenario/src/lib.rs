@@ -107,7 +107,7 @@ pub fn json_schema() -> serde_json::Value {
 pub fn summary(s: &Scenario) -> String {
     let lang = s.languages.first().map_or("en", |l| l.value.0.as_str());
     let languages: Vec<&str> = s.languages.iter().map(|l| l.value.0.as_str()).collect();
-    let playing = s.teams.iter().filter(|t| t.observer != Some(true)).count();
+    let playing = s.player_teams().count();
     let w = &s.world;
     let steps: usize = s.campaigns.iter().map(|c| c.steps.len()).sum();
     let techniques: std::collections::BTreeSet<&str> = s

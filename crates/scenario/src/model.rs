@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use crate::decode::{
     AccountK, CampaignK, Cx, DecisionK, Decode, ExpectationK, FieldValue, HintK, HintTargetK, HostK, Id, InjectK,
-    ItemKind, LinkK, List1, LocalId, NetworkK, ObjectiveK, OrganisationK, ProfileK, QuestionK, Ref, ServiceK, Spanned,
-    StepK, TeamK, Text, TrackK, keywords, record,
+    LinkK, List1, LocalId, NetworkK, ObjectiveK, OrganisationK, ProfileK, QuestionK, Ref, ServiceK, Spanned, StepK,
+    TeamK, Text, TrackK, keywords, record,
 };
 use crate::time::{After, At, ClockTime, DailyWindow, Duration, Rate};
 use crate::yaml::Node;
@@ -561,6 +561,29 @@ record! {
         pub services: Vec<Ref<ServiceK>>,
         pub sector: Option<Sector>,
         pub tag: Option<LocalId>,
+    }
+}
+
+impl Team {
+    /// Observers watch and act on nothing.
+    pub fn is_observer(&self) -> bool {
+        self.observer == Some(true)
+    }
+}
+
+impl Scenario {
+    /// The teams that play (defend a world), in file order.
+    pub fn player_teams(&self) -> impl Iterator<Item = &Team> {
+        self.teams.iter().filter(|t| !t.is_observer())
+    }
+
+    /// The ids of the observer teams.
+    pub fn observer_ids(&self) -> std::collections::BTreeSet<&str> {
+        self.teams
+            .iter()
+            .filter(|t| t.is_observer())
+            .map(|t| t.id.as_str())
+            .collect()
     }
 }
 
@@ -1299,22 +1322,3 @@ record! {
         pub available_after: Option<Duration>,
     }
 }
-
-/// Every kind listed once, in file order of the format, for summaries.
-pub const SUMMARY_KINDS: &[ItemKind] = &[
-    ItemKind::Team,
-    ItemKind::Organisation,
-    ItemKind::Network,
-    ItemKind::Host,
-    ItemKind::Account,
-    ItemKind::Service,
-    ItemKind::Link,
-    ItemKind::Profile,
-    ItemKind::Campaign,
-    ItemKind::Step,
-    ItemKind::Inject,
-    ItemKind::Question,
-    ItemKind::Decision,
-    ItemKind::Expectation,
-    ItemKind::Hint,
-];

@@ -217,7 +217,7 @@ fn check_metadata(c: &mut Checker<'_>) {
             "give the length of play, e.g. `duration: 3d 8h`",
         );
     }
-    if !s.teams.iter().any(|t| t.observer != Some(true)) {
+    if s.player_teams().next().is_none() {
         c.error(
             s.span,
             "the scenario has no player team",
@@ -329,12 +329,7 @@ impl<'a> WorldIndex<'a> {
 fn check_world(c: &mut Checker<'_>) {
     let s = c.s;
     let w = &s.world;
-    let observers: BTreeSet<&str> = s
-        .teams
-        .iter()
-        .filter(|t| t.observer == Some(true))
-        .map(|t| t.id.as_str())
-        .collect();
+    let observers = s.observer_ids();
     for org in &w.organisations {
         if let Some(team) = &org.team
             && observers.contains(team.as_str())
@@ -346,7 +341,7 @@ fn check_world(c: &mut Checker<'_>) {
             );
         }
     }
-    for team in s.teams.iter().filter(|t| t.observer != Some(true)) {
+    for team in s.player_teams() {
         if !w.organisations.is_empty()
             && !w
                 .organisations
@@ -584,12 +579,7 @@ fn check_profiles(c: &mut Checker<'_>) {
 fn check_campaigns(c: &mut Checker<'_>) {
     let s = c.s;
     let idx = WorldIndex::new(s);
-    let observers: BTreeSet<&str> = s
-        .teams
-        .iter()
-        .filter(|t| t.observer == Some(true))
-        .map(|t| t.id.as_str())
-        .collect();
+    let observers = s.observer_ids();
     let fallback_targets: BTreeSet<&str> = s
         .campaigns
         .iter()
@@ -608,11 +598,7 @@ fn check_campaigns(c: &mut Checker<'_>) {
             }
         }
         let teams: Vec<&str> = if campaign.teams.is_empty() {
-            s.teams
-                .iter()
-                .filter(|t| t.observer != Some(true))
-                .map(|t| t.id.as_str())
-                .collect()
+            s.player_teams().map(|t| t.id.as_str()).collect()
         } else {
             campaign.teams.iter().map(Ref::as_str).collect()
         };
@@ -782,6 +768,21 @@ fn check_selector_matches(
     }
 }
 
+/// Whether any of `items`, in the world of one of `teams` (any player team when empty), is
+/// picked by `matches`. Shared by the account and service selector checks.
+fn selects_any<T>(
+    idx: &WorldIndex<'_>,
+    items: &[T],
+    teams: &[&str],
+    organisation: impl Fn(&T) -> &str,
+    matches: impl Fn(&T, &Organisation) -> bool,
+) -> bool {
+    items.iter().any(|item| {
+        idx.org_in(organisation(item), teams)
+            .is_some_and(|org| matches(item, org))
+    })
+}
+
 fn check_account_selector(
     c: &mut Checker<'_>,
     idx: &WorldIndex<'_>,
@@ -789,14 +790,15 @@ fn check_account_selector(
     teams: &[&str],
     step: &str,
 ) {
-    if !c.references_ok {
-        return;
-    }
-    let any = c.s.world.accounts.iter().any(|a| {
-        idx.org_in(a.organisation.as_str(), teams)
-            .is_some_and(|org| sel.matches(a, org))
-    });
-    if !any {
+    if c.references_ok
+        && !selects_any(
+            idx,
+            &c.s.world.accounts,
+            teams,
+            |a| a.organisation.as_str(),
+            |a, org| sel.matches(a, org),
+        )
+    {
         c.error(
             sel.span,
             format!("the accounts selected in step `{step}` match no account in any world it runs in"),
@@ -807,14 +809,15 @@ fn check_account_selector(
 
 /// Checks that a service selector matches a service in one of `teams`' worlds (any team if empty).
 fn check_service_selector(c: &mut Checker<'_>, idx: &WorldIndex<'_>, sel: &ServiceSelector, teams: &[&str]) {
-    if !c.references_ok {
-        return;
-    }
-    let any = c.s.world.services.iter().any(|svc| {
-        idx.org_in(svc.organisation.as_str(), teams)
-            .is_some_and(|org| sel.matches(svc, org))
-    });
-    if !any {
+    if c.references_ok
+        && !selects_any(
+            idx,
+            &c.s.world.services,
+            teams,
+            |svc| svc.organisation.as_str(),
+            |svc, org| sel.matches(svc, org),
+        )
+    {
         c.error(
             sel.span,
             "this service selector matches no service in any team's world",
@@ -1186,12 +1189,7 @@ fn planned_offsets<'a>(timed: &[Timed<'a>], start: ClockTime) -> HashMap<&'a str
 fn check_questions_and_decisions(c: &mut Checker<'_>) {
     let s = c.s;
     let idx = WorldIndex::new(s);
-    let players: Vec<&str> = s
-        .teams
-        .iter()
-        .filter(|t| t.observer != Some(true))
-        .map(|t| t.id.as_str())
-        .collect();
+    let players: Vec<&str> = s.player_teams().map(|t| t.id.as_str()).collect();
     for d in &s.decisions {
         for option in &d.options {
             for q in &option.consequences {

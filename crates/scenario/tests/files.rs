@@ -92,12 +92,7 @@ fn good_files_and_the_bundled_scenario_load() {
 #[test]
 fn bundled_scenario_has_what_the_exercise_needs() {
     let s = atoll_scenario::load_file(&bundled()).unwrap();
-    let players: Vec<&str> = s
-        .teams
-        .iter()
-        .filter(|t| t.observer != Some(true))
-        .map(|t| t.id.as_str())
-        .collect();
+    let players: Vec<&str> = s.player_teams().map(|t| t.id.as_str()).collect();
     assert_eq!(
         players,
         ["palau", "micronesia", "marshall-islands", "nauru", "kiribati"]
@@ -105,7 +100,7 @@ fn bundled_scenario_has_what_the_exercise_needs() {
     let observers: Vec<&str> = s
         .teams
         .iter()
-        .filter(|t| t.observer == Some(true))
+        .filter(|t| t.is_observer())
         .map(|t| t.id.as_str())
         .collect();
     assert_eq!(observers, ["fiji", "tonga"]);
