@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod sigma_cmd;
+
 /// atoll — cyber defense exercises for national teams, on one binary.
 #[derive(Debug, Parser)]
 #[command(name = "atoll", version, about, long_about = None)]
@@ -24,6 +26,8 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format (draft-07), for editors.
     Schema,
+    /// Run Sigma rules over event files and print one line per match.
+    Sigma(sigma_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +35,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { files } => validate(&files),
         Command::Schema => schema(),
+        Command::Sigma(args) => sigma_cmd::run(args),
     }
 }
 

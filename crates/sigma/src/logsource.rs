@@ -30,6 +30,7 @@ impl Sources {
 }
 
 const SYSMON: &str = "Microsoft-Windows-Sysmon/Operational";
+const KERNEL_FILE: &str = "Microsoft-Windows-Kernel-File";
 
 /// Windows services: the `service` name and the event log channels it means.
 pub const WINDOWS_SERVICES: &[(&str, &[&str])] = &[
@@ -182,7 +183,7 @@ pub fn is_known(dim: Dim, value: &str) -> bool {
         Dim::Category => {
             WINDOWS_CATEGORIES.iter().any(|(c, _, _)| *c == value)
                 || ATOLL_LOGS.iter().any(|(_, _, c, _)| *c == Some(value))
-                || value == "process_creation"
+                || ["process_creation", "file_access", "file_rename"].contains(&value)
         }
         Dim::Service => {
             WINDOWS_SERVICES.iter().any(|(s, _)| *s == value) || ATOLL_LOGS.iter().any(|(_, _, _, s)| s.contains(&value))
@@ -217,6 +218,13 @@ pub fn classify(event: &Event<'_>) -> Sources {
         Some(log) => ATOLL_WINDOWS_LOGS.iter().find(|(l, _)| *l == log).map(|(_, c)| *c),
         None => text(event, "Channel"),
     };
+    // Kernel-File ETW (what `file_access` and `file_rename` rules are written for) has no
+    // event log channel; its records are known by their provider.
+    if channel.is_none() && text(event, "Provider_Name") == Some(KERNEL_FILE) {
+        out.products.push("windows");
+        out.categories.extend(["file_access", "file_rename"]);
+        return out;
+    }
     if let Some(channel) = channel {
         out.products.push("windows");
         for (service, channels) in WINDOWS_SERVICES {
