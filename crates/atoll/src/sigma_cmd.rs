@@ -78,15 +78,26 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
         ..
     } = atoll_sigma::load(&args.rules, &config);
     for e in &errors {
-        let _ = writeln!(stderr, "{}:{}:{}: error: {}", e.file.display(), e.line, e.column, e.message);
+        let _ = writeln!(
+            stderr,
+            "{}:{}:{}: error: {}",
+            e.file.display(),
+            e.line,
+            e.column,
+            e.message
+        );
     }
     if !errors.is_empty() {
-        let what = if errors.len() == 1 { "rule" } else { "rules" };
+        let (what, verb) = if errors.len() == 1 {
+            ("rule", "is")
+        } else {
+            ("rules", "are")
+        };
         if args.strict {
             let _ = writeln!(stderr, "{} {what} failed to load; stopping (--strict)", errors.len());
             return ExitCode::FAILURE;
         }
-        let _ = writeln!(stderr, "{} {what} failed to load and are skipped", errors.len());
+        let _ = writeln!(stderr, "{} {what} failed to load and {verb} skipped", errors.len());
     }
     if rules.is_empty() {
         let _ = writeln!(stderr, "no rules loaded from {}", list(&args.rules));
@@ -121,7 +132,11 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
     let min = args.min_level.unwrap_or(Level::Informational);
     let mut out = BufWriter::new(std::io::stdout().lock());
     if args.format == Format::Table {
-        let _ = writeln!(out, "{:>8}  {:<13}  {:<16}  {:<60}  AUTHOR", "EVENT", "LEVEL", "HOST", "RULE");
+        let _ = writeln!(
+            out,
+            "{:>8}  {:<13}  {:<16}  {:<60}  AUTHOR",
+            "EVENT", "LEVEL", "HOST", "RULE"
+        );
     }
     let (mut events, mut matches, mut bad) = (0u64, 0u64, 0u64);
     let mut write_failed = false;
@@ -140,7 +155,15 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
                 }
                 matches += 1;
                 let line = match args.format {
-                    Format::Jsonl => jsonl(rule.id.as_deref(), &rule.title, rule.level, rule.author.as_deref(), index, &name, event),
+                    Format::Jsonl => jsonl(
+                        rule.id.as_deref(),
+                        &rule.title,
+                        rule.level,
+                        rule.author.as_deref(),
+                        index,
+                        &name,
+                        event,
+                    ),
                     Format::Table => table(&rule.title, rule.level, rule.author.as_deref(), index, event),
                 };
                 write_failed |= writeln!(out, "{line}").is_err();
@@ -192,17 +215,27 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
         stderr,
         "{events} events, {matches} matches, {} rules{}",
         set.len(),
-        if bad > 0 { format!(", {bad} unreadable events or inputs") } else { String::new() }
+        if bad > 0 {
+            format!(", {bad} unreadable events or inputs")
+        } else {
+            String::new()
+        }
     );
     if bad > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 fn list(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn text_of(event: &Event<'_>, names: &[&str]) -> Option<String> {
-    names.iter().find_map(|n| event.get(n).and_then(Value::text).map(|t| t.into_owned()))
+    names
+        .iter()
+        .find_map(|n| event.get(n).and_then(Value::text).map(|t| t.into_owned()))
 }
 
 fn jsonl(

@@ -91,3 +91,60 @@ fn committed_schema_is_current() {
         "docs/scenario-v1.schema.json is stale: run `atoll schema > docs/scenario-v1.schema.json`"
     );
 }
+
+#[test]
+fn sigma_reports_matches_with_author_and_skips_bad_rules_with_their_place() {
+    let dir = std::env::temp_dir().join(format!("atoll-cli-sigma-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.yml");
+    std::fs::write(
+        &good,
+        "title: Whoami\nid: r-1\nauthor: atoll tests\nlevel: medium\nlogsource: {product: windows, category: process_creation}\n\
+         detection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n",
+    )
+    .unwrap();
+    let bad = dir.join("bad.yml");
+    std::fs::write(
+        &bad,
+        "title: Bad\ndetection:\n  sel:\n    Image|contans: x\n  condition: sel\n",
+    )
+    .unwrap();
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &events,
+        "{\"log\": \"sysmon\", \"EventID\": 1, \"host\": \"PT-WS01\", \"Image\": \"C:\\\\W\\\\whoami.exe\"}\n\
+         {\"log\": \"sysmon\", \"EventID\": 1, \"Image\": \"C:\\\\W\\\\cmd.exe\"}\n\
+         {\"log\": \"sysmon\", \"EventID\": 1, \"Image\": \"C:\\\\W\\\\WHOAMI.EXE\"}\n",
+    )
+    .unwrap();
+    let (g, b, e) = (good.to_str().unwrap(), bad.to_str().unwrap(), events.to_str().unwrap());
+
+    let out = atoll(&["sigma", "--rules", g, b, e]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events_hit: Vec<u64> = lines.iter().map(|l| l["event"].as_u64().unwrap()).collect();
+    assert_eq!(events_hit, [0, 2]);
+    assert_eq!(lines[0]["rule_id"], "r-1");
+    assert_eq!(lines[0]["author"], "atoll tests");
+    assert_eq!(lines[0]["level"], "medium");
+    assert_eq!(lines[0]["host"], "PT-WS01");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("{b}:4:5: error: unknown modifier `contans`")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 rule failed to load and is skipped"), "{stderr}");
+
+    let strict = atoll(&["sigma", "--strict", "--rules", g, b, e]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(strict.stdout.is_empty());
+
+    let high = atoll(&["sigma", "--min-level", "high", "--rules", g, e]);
+    assert_eq!(high.status.code(), Some(0));
+    assert!(high.stdout.is_empty());
+
+    let usage = atoll(&["sigma", "--rules", g]);
+    assert_eq!(usage.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

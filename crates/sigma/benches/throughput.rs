@@ -7,7 +7,10 @@
 //! - atoll: rule load time, events per second (JSON parsing included), peak memory;
 //! - atoll without its prefilter (every routed rule evaluated: the straightforward version);
 //! - rsigma-eval 0.23 (`Engine::evaluate`, no log source filtering) on the same lines.
+//!
 //! The two baselines run on a slice of the corpus, since they are far slower.
+
+#![expect(clippy::print_stdout, reason = "a benchmark reports its numbers on stdout")]
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -53,11 +56,9 @@ fn base_events() -> Vec<serde_json::Map<String, serde_json::Value>> {
     }
     files.sort();
     for f in files {
-        atoll_sigma::input::read_path(
-            &f,
-            &mut |_, e: &Event<'_>| out.push(to_map(e)),
-            &mut |p| panic!("{}: {p}", f.display()),
-        )
+        atoll_sigma::input::read_path(&f, &mut |_, e: &Event<'_>| out.push(to_map(e)), &mut |p| {
+            panic!("{}: {p}", f.display())
+        })
         .expect("readable");
     }
     let cases = std::fs::read_to_string(shared().join("research/threat-cases.jsonl")).expect("threat cases");
@@ -185,6 +186,9 @@ fn main() {
         bytes as f64 / secs / 1e6
     );
 
+    if std::env::var_os("ATOLL_BENCH_ONLY_ATOLL").is_some() {
+        return;
+    }
     // Baseline 1: the same engine without routing shortcuts or prefilter.
     let slice = &lines[..lines.len().min(20_000)];
     let t = Instant::now();
@@ -227,5 +231,8 @@ fn main() {
         rsigma_slice.len(),
         atoll_rate / rate2
     );
-    println!("peak resident memory of the whole run (corpus included): {:.0} MiB", peak_rss_mib());
+    println!(
+        "peak resident memory of the whole run (corpus included): {:.0} MiB",
+        peak_rss_mib()
+    );
 }

@@ -146,7 +146,11 @@ impl Parser {
             self.pos += 1;
             items.push(self.and()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::Or(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::Or(items)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, ConditionError> {
@@ -155,7 +159,11 @@ impl Parser {
             self.pos += 1;
             items.push(self.not()?);
         }
-        Ok(if items.len() == 1 { items.remove(0) } else { Expr::And(items) })
+        Ok(if items.len() == 1 {
+            items.remove(0)
+        } else {
+            Expr::And(items)
+        })
     }
 
     fn not(&mut self) -> Result<Expr, ConditionError> {
@@ -291,7 +299,10 @@ mod tests {
     fn precedence_is_not_then_and_then_or() {
         assert_eq!(
             parse("a or b and not c").unwrap(),
-            Expr::Or(vec![name("a"), Expr::And(vec![name("b"), Expr::Not(Box::new(name("c")))])])
+            Expr::Or(vec![
+                name("a"),
+                Expr::And(vec![name("b"), Expr::Not(Box::new(name("c")))])
+            ])
         );
         assert_eq!(
             parse("(a or b) and c").unwrap(),
@@ -305,11 +316,17 @@ mod tests {
             parse("selection and not 1 of filter_*").unwrap(),
             Expr::And(vec![
                 name("selection"),
-                Expr::Not(Box::new(Expr::Of(Quantity::AtLeast(1), Target::Pattern("filter_*".into()))))
+                Expr::Not(Box::new(Expr::Of(
+                    Quantity::AtLeast(1),
+                    Target::Pattern("filter_*".into())
+                )))
             ])
         );
         assert_eq!(parse("all of them").unwrap(), Expr::Of(Quantity::All, Target::Them));
-        assert_eq!(parse("2 OF them").unwrap(), Expr::Of(Quantity::AtLeast(2), Target::Them));
+        assert_eq!(
+            parse("2 OF them").unwrap(),
+            Expr::Of(Quantity::AtLeast(2), Target::Them)
+        );
     }
 
     #[test]
@@ -317,7 +334,10 @@ mod tests {
         let e = parse("selection and").unwrap_err();
         assert_eq!(e.column, 14);
         let e = parse("(a or b").unwrap_err();
-        assert_eq!((e.column, e.message.as_str()), (8, "expected `)` to close the parenthesis"));
+        assert_eq!(
+            (e.column, e.message.as_str()),
+            (8, "expected `)` to close the parenthesis")
+        );
         let e = parse("selection | count() > 5").unwrap_err();
         assert_eq!(e.column, 11);
         assert!(e.message.contains("correlation"));

@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use atoll_yaml::{Kind, Node, Span};
 
+use crate::RuleSet;
 use crate::event::{Event, Value};
 use crate::rule::{Level, RuleError, get, text};
-use crate::RuleSet;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorrelationKind {
@@ -83,7 +83,10 @@ pub fn parse_timespan(text: &str) -> Option<i64> {
 pub(crate) fn compile(doc: &Node) -> Result<Correlation, RuleError> {
     let c = get(doc, "correlation").expect("called on correlation documents");
     if !matches!(c.kind, Kind::Map(_)) {
-        return Err(RuleError::new(c.span, "`correlation` should be a mapping with `type`, `rules`, `timespan`"));
+        return Err(RuleError::new(
+            c.span,
+            "`correlation` should be a mapping with `type`, `rules`, `timespan`",
+        ));
     }
     let title = get(doc, "title")
         .ok_or_else(|| RuleError::new(doc.span, "the correlation has no `title`"))
@@ -97,7 +100,9 @@ pub(crate) fn compile(doc: &Node) -> Result<Correlation, RuleError> {
         other => {
             return Err(RuleError::new(
                 type_node.span,
-                format!("unknown correlation type `{other}`; atoll knows event_count, value_count, temporal, temporal_ordered"),
+                format!(
+                    "unknown correlation type `{other}`; atoll knows event_count, value_count, temporal, temporal_ordered"
+                ),
             ));
         }
     };
@@ -114,7 +119,8 @@ pub(crate) fn compile(doc: &Node) -> Result<Correlation, RuleError> {
     if rules.is_empty() {
         return Err(RuleError::new(c.span, "the correlation names no `rules`"));
     }
-    let timespan_node = get(c, "timespan").ok_or_else(|| RuleError::new(c.span, "the correlation has no `timespan`"))?;
+    let timespan_node =
+        get(c, "timespan").ok_or_else(|| RuleError::new(c.span, "the correlation has no `timespan`"))?;
     let timespan_text = text(timespan_node, "timespan")?;
     let timespan_secs = parse_timespan(&timespan_text).ok_or_else(|| {
         RuleError::new(
@@ -126,7 +132,10 @@ pub(crate) fn compile(doc: &Node) -> Result<Correlation, RuleError> {
     let mut field = None;
     if let Some(cond) = get(c, "condition") {
         let Kind::Map(entries) = &cond.kind else {
-            return Err(RuleError::new(cond.span, "the correlation's `condition` should be a mapping like `gte: 5`"));
+            return Err(RuleError::new(
+                cond.span,
+                "the correlation's `condition` should be a mapping like `gte: 5`",
+            ));
         };
         for (k, v) in entries {
             let key = text(k, "condition")?;
@@ -155,7 +164,10 @@ pub(crate) fn compile(doc: &Node) -> Result<Correlation, RuleError> {
     }
     match kind {
         CorrelationKind::EventCount | CorrelationKind::ValueCount if threshold.is_none() => {
-            return Err(RuleError::new(c.span, "this correlation needs a `condition` such as `gte: 10`"));
+            return Err(RuleError::new(
+                c.span,
+                "this correlation needs a `condition` such as `gte: 10`",
+            ));
         }
         CorrelationKind::ValueCount if field.is_none() => {
             return Err(RuleError::new(c.span, "`value_count` needs `condition: {field: …}`"));
@@ -163,7 +175,10 @@ pub(crate) fn compile(doc: &Node) -> Result<Correlation, RuleError> {
         _ => {}
     }
     let opt = |key: &str| -> Result<Option<String>, RuleError> {
-        get(doc, key).filter(|n| n.kind != Kind::Null).map(|n| text(n, key)).transpose()
+        get(doc, key)
+            .filter(|n| n.kind != Kind::Null)
+            .map(|n| text(n, key))
+            .transpose()
     };
     let level = match opt("level")? {
         None => None,
@@ -304,7 +319,11 @@ impl<'r> Stream<'r> {
                 continue;
             }
             let c = &t.correlation;
-            let key: Vec<String> = c.group_by.iter().map(|f| first_text(event, f).unwrap_or_default()).collect();
+            let key: Vec<String> = c
+                .group_by
+                .iter()
+                .map(|f| first_text(event, f).unwrap_or_default())
+                .collect();
             let value = c.field.as_deref().and_then(|f| first_text(event, f));
             if !t.groups.contains_key(&key) && t.groups.len() >= MAX_GROUPS {
                 evict(&mut t.groups, time - c.timespan_secs);
@@ -392,10 +411,12 @@ fn first_text(event: &Event<'_>, field: &str) -> Option<String> {
 
 /// The event's time in seconds since the Unix epoch.
 pub fn event_time(event: &Event<'_>) -> Option<i64> {
-    ["@timestamp", "SystemTime", "timestamp", "UtcTime"].iter().find_map(|f| {
-        let Value::Str(s) = event.get(f)? else { return None };
-        parse_time(s)
-    })
+    ["@timestamp", "SystemTime", "timestamp", "UtcTime"]
+        .iter()
+        .find_map(|f| {
+            let Value::Str(s) = event.get(f)? else { return None };
+            parse_time(s)
+        })
 }
 
 fn parse_time(s: &str) -> Option<i64> {

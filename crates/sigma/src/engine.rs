@@ -26,6 +26,8 @@ use crate::rule::{Cond, Detection, Item, Logsource, Rule, Test};
 
 type FieldId = u32;
 const NONE: u32 = u32::MAX;
+/// The pseudo-field keyword (field-less) literals are indexed under: every string value.
+const KEYWORDS: &str = "\u{0}keywords";
 
 /// A rule's log source as interned term ids: every one must be among the event's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -38,8 +40,8 @@ struct Route {
 #[derive(Debug)]
 struct FieldIndex {
     automaton: AhoCorasick,
-    /// Pattern id → rules that require it.
-    rules: Vec<Vec<u32>>,
+    /// Pattern id → global needle id.
+    needles: Vec<u32>,
 }
 
 /// Compiled rules, ready to match events. Immutable and `Sync`: share one between threads.
@@ -52,17 +54,24 @@ pub struct RuleSet {
     fields: HashMap<String, FieldId>,
     terms: HashMap<(logsource::Dim, String), u16>,
     index: Vec<Option<FieldIndex>>,
+    /// Needle id → rules whose trigger clause holds it.
+    triggers: Vec<Vec<u32>>,
+    /// Per rule: clauses of needle ids, each of which must have a hit (sorted, deduplicated).
+    clauses: Vec<Vec<Vec<u32>>>,
     /// Rules without a required literal, grouped by route.
     unfiltered: Vec<(Route, Vec<u32>)>,
 }
 
 impl RuleSet {
-    pub fn new(rules: Vec<Rule>) -> RuleSet {
+    pub fn new(mut rules: Vec<Rule>) -> RuleSet {
         let mut fields: HashMap<String, FieldId> = HashMap::new();
         let mut intern = |name: &str| -> FieldId {
             let next = fields.len() as FieldId;
             *fields.entry(name.to_owned()).or_insert(next)
         };
+        if rules.iter().any(|r| r.detections.iter().any(has_keywords)) {
+            intern(KEYWORDS);
+        }
         let item_fields = rules
             .iter()
             .map(|r| r.detections.iter().map(|d| detection_fields(d, &mut intern)).collect())
@@ -80,45 +89,90 @@ impl RuleSet {
         let mut terms = HashMap::new();
         let routes: Vec<Route> = rules.iter().map(|r| route_of(&r.logsource, &mut terms)).collect();
 
-        // Prefilter: per field, the literals rules require there.
-        let mut needles: BTreeMap<FieldId, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+        // Prefilter: every literal some clause of some rule needs, per field.
+        let mut needle_ids: BTreeMap<(FieldId, String), u32> = BTreeMap::new();
+        let mut triggers: Vec<Vec<u32>> = Vec::new();
+        let mut clauses: Vec<Vec<Vec<u32>>> = vec![Vec::new(); rules.len()];
         let mut unfiltered: BTreeMap<Vec<u16>, (Route, Vec<u32>)> = BTreeMap::new();
         for (i, r) in rules.iter().enumerate() {
             if routes[i].unroutable {
                 continue;
             }
-            match requirement(&r.condition, &r.detections) {
-                Some(req) => {
-                    for (field, needle) in req {
-                        let id = fields[&field];
-                        needles.entry(id).or_default().entry(needle).or_default().push(i as u32);
+            let cnf = requirement(&r.condition, &r.detections);
+            let Some(trigger) = best_clause(&cnf) else {
+                unfiltered
+                    .entry(routes[i].terms.clone())
+                    .or_insert_with(|| (routes[i].clone(), Vec::new()))
+                    .1
+                    .push(i as u32);
+                continue;
+            };
+            for (ci, clause) in cnf.iter().enumerate() {
+                let mut ids: Vec<u32> = clause
+                    .iter()
+                    .map(|(field, needle)| {
+                        let key = (fields[field], needle.clone());
+                        let next = needle_ids.len() as u32;
+                        *needle_ids.entry(key).or_insert(next)
+                    })
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                if ci == trigger {
+                    for &id in &ids {
+                        if triggers.len() <= id as usize {
+                            triggers.resize(id as usize + 1, Vec::new());
+                        }
+                        triggers[id as usize].push(i as u32);
                     }
                 }
-                None => {
-                    unfiltered
-                        .entry(routes[i].terms.clone())
-                        .or_insert_with(|| (routes[i].clone(), Vec::new()))
-                        .1
-                        .push(i as u32);
-                }
+                clauses[i].push(ids);
             }
         }
-        let mut index: Vec<Option<FieldIndex>> = (0..fields.len()).map(|_| None).collect();
-        for (field, map) in needles {
-            let (patterns, mut rules_of): (Vec<String>, Vec<Vec<u32>>) = map.into_iter().unzip();
-            for list in &mut rules_of {
-                list.dedup();
+        // Every literal of every text matcher gets an id too: a matcher whose literal was not
+        // seen in its field cannot match, which evaluation checks before comparing text.
+        for (i, r) in rules.iter_mut().enumerate() {
+            if routes[i].unroutable {
+                continue;
             }
+            for d in &mut r.detections {
+                visit_keywords_mut(d, &mut |m| {
+                    if let Some(lit) = m.required_literal() {
+                        let key = (fields[KEYWORDS], lit);
+                        let next = needle_ids.len() as u32;
+                        m.set_literal_id(*needle_ids.entry(key).or_insert(next));
+                    }
+                });
+                visit_items_mut(d, &mut |item| {
+                    let Test::Values { matchers, .. } = &mut item.test else {
+                        return;
+                    };
+                    for m in matchers {
+                        if let Some(lit) = m.required_literal() {
+                            let key = (fields[&item.field], lit);
+                            let next = needle_ids.len() as u32;
+                            m.set_literal_id(*needle_ids.entry(key).or_insert(next));
+                        }
+                    }
+                });
+            }
+        }
+        triggers.resize(needle_ids.len(), Vec::new());
+        let mut per_field: BTreeMap<FieldId, (Vec<String>, Vec<u32>)> = BTreeMap::new();
+        for ((field, needle), id) in needle_ids {
+            let entry = per_field.entry(field).or_default();
+            entry.0.push(needle);
+            entry.1.push(id);
+        }
+        let mut index: Vec<Option<FieldIndex>> = (0..fields.len()).map(|_| None).collect();
+        for (field, (patterns, needles)) in per_field {
             let automaton = AhoCorasick::builder()
                 .kind(Some(AhoCorasickKind::DFA))
                 .match_kind(MatchKind::Standard)
                 .build(&patterns)
                 .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns))
                 .expect("literal patterns always build");
-            index[field as usize] = Some(FieldIndex {
-                automaton,
-                rules: rules_of,
-            });
+            index[field as usize] = Some(FieldIndex { automaton, needles });
         }
         RuleSet {
             rules,
@@ -127,6 +181,8 @@ impl RuleSet {
             fields,
             terms,
             index,
+            triggers,
+            clauses,
             unfiltered: unfiltered.into_values().collect(),
         }
     }
@@ -145,7 +201,11 @@ impl RuleSet {
 
     /// Rules whose log source no event atoll knows can carry; they load, and never match.
     pub fn unroutable(&self) -> impl Iterator<Item = &Rule> {
-        self.rules.iter().zip(&self.routes).filter(|(_, r)| r.unroutable).map(|(r, _)| r)
+        self.rules
+            .iter()
+            .zip(&self.routes)
+            .filter(|(_, r)| r.unroutable)
+            .map(|(r, _)| r)
     }
 
     /// The rules (by index, ascending) that match the event.
@@ -154,20 +214,47 @@ impl RuleSet {
         let prepared = self.prepare(event, &sources);
         let event_terms = self.event_terms(&sources);
         let mut out = Vec::new();
-        let mut seen = vec![false; self.rules.len()];
+        let mut hits: Vec<u32> = Vec::new();
         for (slot, value) in prepared.slots.iter().enumerate() {
             let field = prepared.slot_field[slot];
-            let Some(index) = &self.index[field as usize] else { continue };
+            let Some(index) = &self.index[field as usize] else {
+                continue;
+            };
             for m in index.automaton.find_overlapping_iter(value.lower.as_ref()) {
-                for &r in &index.rules[m.pattern().as_usize()] {
-                    let r = r as usize;
-                    if !seen[r] {
-                        seen[r] = true;
-                        if route_ok(&self.routes[r], &event_terms) && self.eval_rule(r, &prepared, event) {
-                            out.push(r);
-                        }
-                    }
+                hits.push(index.needles[m.pattern().as_usize()]);
+            }
+        }
+        if let Some(&kw) = self.fields.get(KEYWORDS)
+            && let Some(index) = &self.index[kw as usize]
+        {
+            for value in prepared.all_values(event) {
+                for m in index.automaton.find_overlapping_iter(value.lower.as_ref()) {
+                    hits.push(index.needles[m.pattern().as_usize()]);
                 }
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let prepared = PreparedEvent {
+            hits: Some(hits),
+            ..prepared
+        };
+        let hits = prepared.hits.as_deref().unwrap_or_default();
+        let mut seen: Vec<u32> = Vec::new();
+        for &needle in hits {
+            for &r in &self.triggers[needle as usize] {
+                seen.push(r);
+            }
+        }
+        seen.sort_unstable();
+        seen.dedup();
+        for r in seen {
+            let r = r as usize;
+            let all_clauses = self.clauses[r]
+                .iter()
+                .all(|clause| clause.iter().any(|n| hits.binary_search(n).is_ok()));
+            if all_clauses && route_ok(&self.routes[r], &event_terms) && self.eval_rule(r, &prepared, event) {
+                out.push(r);
             }
         }
         for (route, members) in &self.unfiltered {
@@ -220,6 +307,7 @@ impl RuleSet {
             slot_field: Vec::new(),
             next: Vec::new(),
             all_values: OnceCell::new(),
+            hits: None,
         };
         for (name, value) in &event.fields {
             let field = match self.fields.get(name.as_ref()) {
@@ -237,20 +325,19 @@ impl RuleSet {
         }
         if logsource::is_security_4688(sources) {
             for (sysmon_name, name) in logsource::FIELDS_4688 {
-                if let (Some(&f), Some(v)) = (self.fields.get(*sysmon_name), event.get(name)) {
-                    if p.values(f).next().is_none() {
-                        if let Some(v) = prepare_value(v) {
-                            p.push(f, v);
-                        }
-                    }
+                if let (Some(&f), Some(v)) = (self.fields.get(*sysmon_name), event.get(name))
+                    && p.values(f).next().is_none()
+                    && let Some(v) = prepare_value(v)
+                {
+                    p.push(f, v);
                 }
             }
             if let Some(&f) = self.fields.get("User") {
                 let text = |n: &str| event.get(n).and_then(Value::text);
-                if let (Some(domain), Some(user)) = (text("SubjectDomainName"), text("SubjectUserName")) {
-                    if p.values(f).next().is_none() {
-                        p.push(f, Prepared::new(Cow::Owned(format!("{domain}\\{user}")), None));
-                    }
+                if let (Some(domain), Some(user)) = (text("SubjectDomainName"), text("SubjectUserName"))
+                    && p.values(f).next().is_none()
+                {
+                    p.push(f, Prepared::new(Cow::Owned(format!("{domain}\\{user}")), None));
                 }
             }
         }
@@ -311,6 +398,30 @@ fn detection_fields(d: &Detection, intern: &mut impl FnMut(&str) -> FieldId) -> 
     }
 }
 
+fn has_keywords(d: &Detection) -> bool {
+    match d {
+        Detection::Keywords { .. } => true,
+        Detection::AnyOf(list) => list.iter().any(has_keywords),
+        Detection::AllOf(_) => false,
+    }
+}
+
+fn visit_keywords_mut(d: &mut Detection, f: &mut impl FnMut(&mut Matcher)) {
+    match d {
+        Detection::Keywords { matchers, .. } => matchers.iter_mut().for_each(f),
+        Detection::AnyOf(list) => list.iter_mut().for_each(|d| visit_keywords_mut(d, f)),
+        Detection::AllOf(_) => {}
+    }
+}
+
+fn visit_items_mut(d: &mut Detection, f: &mut impl FnMut(&mut Item)) {
+    match d {
+        Detection::AllOf(items) => items.iter_mut().for_each(&mut *f),
+        Detection::AnyOf(list) => list.iter_mut().for_each(|d| visit_items_mut(d, f)),
+        Detection::Keywords { .. } => {}
+    }
+}
+
 fn visit_matchers(d: &Detection, f: &mut impl FnMut(&Matcher)) {
     match d {
         Detection::AllOf(items) => {
@@ -325,60 +436,84 @@ fn visit_matchers(d: &Detection, f: &mut impl FnMut(&Matcher)) {
     }
 }
 
-/// Literals (field, lowercase needle) of which at least one occurs in any event the condition
-/// accepts; `None` when there is no such set.
-type Requirement = Vec<(String, String)>;
+/// Clauses of literals (field, lowercase needle): in any event the condition accepts, every
+/// clause has at least one of its literals in that field's value. Empty: no constraint.
+type Clause = Vec<(String, String)>;
 
-fn requirement(cond: &Cond, dets: &[Detection]) -> Option<Requirement> {
+fn requirement(cond: &Cond, dets: &[Detection]) -> Vec<Clause> {
     match cond {
         Cond::Det(i) => det_requirement(&dets[*i]),
-        Cond::Not(_) => None,
-        Cond::And(items) => best(items.iter().filter_map(|c| requirement(c, dets))),
-        Cond::All(ids) => best(ids.iter().filter_map(|&i| det_requirement(&dets[i]))),
-        Cond::Or(items) => union(items.iter().map(|c| requirement(c, dets))),
-        Cond::AtLeast(n, ids) if *n as usize == ids.len() => {
-            best(ids.iter().filter_map(|&i| det_requirement(&dets[i])))
+        Cond::Not(_) => Vec::new(),
+        Cond::And(items) => items.iter().flat_map(|c| requirement(c, dets)).collect(),
+        Cond::All(ids) => ids.iter().flat_map(|&i| det_requirement(&dets[i])).collect(),
+        Cond::Or(items) => any_of(items.iter().map(|c| requirement(c, dets))),
+        Cond::AtLeast(n, ids) if *n as usize >= ids.len() => {
+            ids.iter().flat_map(|&i| det_requirement(&dets[i])).collect()
         }
         // `n of` with n below the count: at least one of them holds.
-        Cond::AtLeast(n, ids) if *n >= 1 => union(ids.iter().map(|&i| det_requirement(&dets[i]))),
-        Cond::AtLeast(..) => None,
+        Cond::AtLeast(n, ids) if *n >= 1 => any_of(ids.iter().map(|&i| det_requirement(&dets[i]))),
+        Cond::AtLeast(..) => Vec::new(),
     }
 }
 
-fn det_requirement(d: &Detection) -> Option<Requirement> {
+fn det_requirement(d: &Detection) -> Vec<Clause> {
     match d {
-        Detection::AllOf(items) => best(items.iter().filter_map(item_requirement)),
-        Detection::AnyOf(list) => union(list.iter().map(det_requirement)),
-        // Keywords search every field; they are not prefiltered.
-        Detection::Keywords { .. } => None,
+        Detection::AllOf(items) => items.iter().flat_map(item_requirement).collect(),
+        Detection::AnyOf(list) => any_of(list.iter().map(det_requirement)),
+        Detection::Keywords { all, matchers } => {
+            let item = Item {
+                field: KEYWORDS.to_owned(),
+                test: Test::Values {
+                    all: *all,
+                    matchers: matchers.clone(),
+                },
+            };
+            item_requirement(&item)
+        }
     }
 }
 
-fn item_requirement(item: &Item) -> Option<Requirement> {
-    let Test::Values { all, matchers } = &item.test else { return None };
-    let lits = matchers.iter().map(Matcher::required_literal);
+fn item_requirement(item: &Item) -> Vec<Clause> {
+    let Test::Values { all, matchers } = &item.test else {
+        return Vec::new();
+    };
+    let lits: Vec<Option<String>> = matchers.iter().map(Matcher::required_literal).collect();
     if *all {
-        // Every value must match: the longest one's literal alone is required.
-        let longest = lits.flatten().max_by_key(String::len)?;
-        return Some(vec![(item.field.clone(), longest)]);
+        // Every value must match: each literal is a clause of its own.
+        return lits
+            .into_iter()
+            .flatten()
+            .map(|l| vec![(item.field.clone(), l)])
+            .collect();
     }
-    lits.map(|l| l.map(|l| (item.field.clone(), l))).collect()
+    match lits.into_iter().collect::<Option<Vec<String>>>() {
+        Some(ls) if !ls.is_empty() => vec![ls.into_iter().map(|l| (item.field.clone(), l)).collect()],
+        _ => Vec::new(),
+    }
 }
 
-/// The most selective requirement: the one whose shortest literal is longest.
-fn best(reqs: impl Iterator<Item = Requirement>) -> Option<Requirement> {
-    reqs.max_by_key(|r| {
-        let shortest = r.iter().map(|(_, n)| n.len()).min().unwrap_or(0);
-        (shortest.min(12), std::cmp::Reverse(r.len()))
-    })
-}
-
-fn union(reqs: impl Iterator<Item = Option<Requirement>>) -> Option<Requirement> {
+/// One clause for a disjunction: the union of each alternative's most selective clause, or no
+/// constraint if some alternative has none.
+fn any_of(alternatives: impl Iterator<Item = Vec<Clause>>) -> Vec<Clause> {
     let mut out = Vec::new();
-    for r in reqs {
-        out.extend(r?);
+    for cnf in alternatives {
+        match best_clause(&cnf) {
+            Some(i) => out.extend(cnf[i].iter().cloned()),
+            None => return Vec::new(),
+        }
     }
-    Some(out)
+    if out.is_empty() { Vec::new() } else { vec![out] }
+}
+
+/// The most selective clause: the one whose shortest literal is longest, then the smallest.
+fn best_clause(cnf: &[Clause]) -> Option<usize> {
+    cnf.iter()
+        .enumerate()
+        .max_by_key(|(_, c)| {
+            let shortest = c.iter().map(|(_, n)| n.len()).min().unwrap_or(0);
+            (shortest.min(12), std::cmp::Reverse(c.len()))
+        })
+        .map(|(i, _)| i)
 }
 
 struct PreparedEvent<'e> {
@@ -389,9 +524,24 @@ struct PreparedEvent<'e> {
     next: Vec<u32>,
     /// Every value of every field, for keyword searches; made on first use.
     all_values: OnceCell<Vec<Prepared<'e>>>,
+    /// Literal ids found in the event (sorted), when the prefilter ran.
+    hits: Option<Vec<u32>>,
 }
 
 impl<'e> PreparedEvent<'e> {
+    /// Every string value of the event, prepared, for keyword searches.
+    fn all_values(&self, raw: &Event<'_>) -> &[Prepared<'e>] {
+        self.all_values.get_or_init(|| {
+            raw.fields
+                .iter()
+                .filter_map(|(_, v)| match v {
+                    Value::Str(s) => Some(Prepared::new(Cow::Owned(s.to_string()), None)),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
     fn push(&mut self, field: FieldId, value: Prepared<'e>) {
         let slot = self.slots.len() as u32;
         self.slots.push(value);
@@ -480,18 +630,20 @@ impl EvalCx<'_, '_> {
                 ok
             }
             Detection::Keywords { all, matchers } => {
-                let values = self.event.all_values.get_or_init(|| {
-                    self.raw
-                        .fields
-                        .iter()
-                        .filter_map(|(_, v)| match v {
-                            Value::Str(s) => Some(Prepared::new(Cow::Owned(s.to_string()), None)),
-                            _ => None,
-                        })
-                        .collect()
-                });
-                let hit = |m: &Matcher| values.iter().any(|v| m.matches(v));
-                if *all { matchers.iter().all(hit) } else { matchers.iter().any(hit) }
+                let values = self.event.all_values(self.raw);
+                let hit = |m: &Matcher| {
+                    if let (Some(hits), Some(id)) = (&self.event.hits, m.literal_id())
+                        && hits.binary_search(&id).is_err()
+                    {
+                        return false;
+                    }
+                    values.iter().any(|v| m.matches(v))
+                };
+                if *all {
+                    matchers.iter().all(hit)
+                } else {
+                    matchers.iter().any(hit)
+                }
             }
         }
     }
@@ -511,9 +663,21 @@ impl EvalCx<'_, '_> {
                             .values(field)
                             .any(|v| self.event.values(other).any(|o| m.matches_ref(v, o)))
                     }
-                    _ => self.event.values(field).any(|v| m.matches(v)),
+                    _ => {
+                        // The literal this matcher needs was not found in the field: no match.
+                        if let (Some(hits), Some(id)) = (&self.event.hits, m.literal_id())
+                            && hits.binary_search(&id).is_err()
+                        {
+                            return false;
+                        }
+                        self.event.values(field).any(|v| m.matches(v))
+                    }
                 };
-                if *all { matchers.iter().all(hit) } else { matchers.iter().any(hit) }
+                if *all {
+                    matchers.iter().all(hit)
+                } else {
+                    matchers.iter().any(hit)
+                }
             }
         }
     }

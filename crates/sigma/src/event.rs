@@ -266,8 +266,8 @@ mod tests {
 
     #[test]
     fn flat_lines_borrow_plain_strings_and_copy_escaped_ones() {
-        let e = Event::from_json(r#"{"EventID": 1, "Image": "C:\\x.exe", "User": "bob", "ok": true, "n": null}"#)
-            .unwrap();
+        let e =
+            Event::from_json(r#"{"EventID": 1, "Image": "C:\\x.exe", "User": "bob", "ok": true, "n": null}"#).unwrap();
         assert_eq!(e.get("EventID"), Some(&Value::Int(1)));
         assert_eq!(e.get("Image"), Some(&Value::Str("C:\\x.exe".into())));
         assert!(matches!(e.get("User"), Some(Value::Str(Cow::Borrowed("bob")))));
@@ -285,7 +285,10 @@ mod tests {
             "EventData": {"NewProcessName": "C:\\w.exe", "Data": ["a", "b"]},
             "UserData": {"LogFileCleared": {"SubjectUserName": "eve"}}}}"##;
         let e = Event::from_json(text).unwrap();
-        assert_eq!(e.get("Provider_Name"), Some(&Value::Str("Microsoft-Windows-Security-Auditing".into())));
+        assert_eq!(
+            e.get("Provider_Name"),
+            Some(&Value::Str("Microsoft-Windows-Security-Auditing".into()))
+        );
         assert_eq!(e.get("EventID"), Some(&Value::Int(4688)));
         assert_eq!(e.get("Qualifiers"), Some(&Value::Int(0)));
         assert_eq!(e.get("SystemTime"), Some(&Value::Str("2024-01-01T00:00:00Z".into())));

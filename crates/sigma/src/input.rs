@@ -50,7 +50,9 @@ impl Format {
             return Format::Evtx;
         }
         // A JSON-lines file has a whole object on its first line.
-        let first = head.split(|&b| b == b'\n').find(|l| !l.iter().all(u8::is_ascii_whitespace));
+        let first = head
+            .split(|&b| b == b'\n')
+            .find(|l| !l.iter().all(u8::is_ascii_whitespace));
         match first {
             Some(line) if serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() => Format::JsonLines,
             Some(_) => Format::JsonObjects,
@@ -81,7 +83,8 @@ pub fn read_path(
         }
         Format::JsonObjects => {
             let mut text = head;
-            file.read_to_end(&mut text).map_err(|e| format!("cannot read the file: {e}"))?;
+            file.read_to_end(&mut text)
+                .map_err(|e| format!("cannot read the file: {e}"))?;
             read_json_objects(&text, each, problem);
             Ok(())
         }
@@ -199,9 +202,8 @@ pub fn read_json_objects(bytes: &[u8], each: &mut dyn FnMut(u64, &Event<'_>), pr
     let mut index = 0;
     loop {
         // Skip whitespace to tell the end of the input from a truncated object.
-        match de.end() {
-            Ok(()) => return,
-            Err(_) => {}
+        if de.end().is_ok() {
+            return;
         }
         match Event::deserialize_from(&mut de) {
             Ok(event) => each(index, &event),
@@ -226,8 +228,7 @@ pub fn read_evtx(
     each: &mut dyn FnMut(u64, &Event<'_>),
     problem: &mut dyn FnMut(InputError),
 ) -> Result<(), String> {
-    let mut parser =
-        evtx::EvtxParser::from_path(path).map_err(|e| format!("not a readable EVTX file: {e}"))?;
+    let mut parser = evtx::EvtxParser::from_path(path).map_err(|e| format!("not a readable EVTX file: {e}"))?;
     for (index, record) in parser.records_json_value().enumerate() {
         match record {
             Ok(record) => match Event::deserialize_from(record.data) {

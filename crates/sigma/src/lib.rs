@@ -50,7 +50,14 @@ pub struct LoadError {
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
     }
 }
 
@@ -154,7 +161,10 @@ pub fn load_documents(docs: &[Node], config: &Config) -> Result<(Vec<Rule>, Vec<
     for doc in docs {
         if !matches!(doc.kind, Kind::Map(_)) {
             if doc.kind != Kind::Null {
-                errors.push(RuleError::new(doc.span, "a Sigma rule is a mapping (`title: …`, `detection: …`)"));
+                errors.push(RuleError::new(
+                    doc.span,
+                    "a Sigma rule is a mapping (`title: …`, `detection: …`)",
+                ));
             }
             continue;
         }
@@ -186,7 +196,11 @@ pub fn load_documents(docs: &[Node], config: &Config) -> Result<(Vec<Rule>, Vec<
             errors.push(e);
         }
     }
-    if errors.is_empty() { Ok((rules, correlations)) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok((rules, correlations))
+    } else {
+        Err(errors)
+    }
 }
 
 /// `base` with `over` merged in: mappings merge key by key, anything else is replaced.

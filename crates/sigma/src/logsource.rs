@@ -46,10 +46,16 @@ pub const WINDOWS_SERVICES: &[(&str, &[&str])] = &[
     ("windefend", &["Microsoft-Windows-Windows Defender/Operational"]),
     ("taskscheduler", &["Microsoft-Windows-TaskScheduler/Operational"]),
     ("wmi", &["Microsoft-Windows-WMI-Activity/Operational"]),
-    ("appxdeployment-server", &["Microsoft-Windows-AppXDeploymentServer/Operational"]),
+    (
+        "appxdeployment-server",
+        &["Microsoft-Windows-AppXDeploymentServer/Operational"],
+    ),
     ("appxpackaging-om", &["Microsoft-Windows-AppxPackaging/Operational"]),
     ("appmodel-runtime", &["Microsoft-Windows-AppModel-Runtime/Admin"]),
-    ("codeintegrity-operational", &["Microsoft-Windows-CodeIntegrity/Operational"]),
+    (
+        "codeintegrity-operational",
+        &["Microsoft-Windows-CodeIntegrity/Operational"],
+    ),
     (
         "firewall-as",
         &["Microsoft-Windows-Windows Firewall With Advanced Security/Firewall"],
@@ -81,7 +87,10 @@ pub const WINDOWS_SERVICES: &[(&str, &[&str])] = &[
     ),
     (
         "microsoft-servicebus-client",
-        &["Microsoft-ServiceBus-Client/Operational", "Microsoft-ServiceBus-Client/Admin"],
+        &[
+            "Microsoft-ServiceBus-Client/Operational",
+            "Microsoft-ServiceBus-Client/Admin",
+        ],
     ),
     (
         "terminalservices-localsessionmanager",
@@ -92,17 +101,26 @@ pub const WINDOWS_SERVICES: &[(&str, &[&str])] = &[
         "certificateservicesclient-lifecycle-system",
         &["Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational"],
     ),
-    ("driver-framework", &["Microsoft-Windows-DriverFrameworks-UserMode/Operational"]),
+    (
+        "driver-framework",
+        &["Microsoft-Windows-DriverFrameworks-UserMode/Operational"],
+    ),
     ("ldap", &["Microsoft-Windows-LDAP-Client/Debug"]),
     ("smbclient-security", &["Microsoft-Windows-SmbClient/Security"]),
     ("smbclient-connectivity", &["Microsoft-Windows-SmbClient/Connectivity"]),
     ("smbserver-connectivity", &["Microsoft-Windows-SMBServer/Connectivity"]),
-    ("diagnosis-scripted", &["Microsoft-Windows-Diagnosis-Scripted/Operational"]),
+    (
+        "diagnosis-scripted",
+        &["Microsoft-Windows-Diagnosis-Scripted/Operational"],
+    ),
     ("lsa-server", &["Microsoft-Windows-LSA/Operational"]),
     ("openssh", &["OpenSSH/Operational"]),
     ("capi2", &["Microsoft-Windows-CAPI2/Operational"]),
     ("printservice-admin", &["Microsoft-Windows-PrintService/Admin"]),
-    ("printservice-operational", &["Microsoft-Windows-PrintService/Operational"]),
+    (
+        "printservice-operational",
+        &["Microsoft-Windows-PrintService/Operational"],
+    ),
 ];
 
 /// Windows categories: the channel and event ids that produce them.
@@ -150,8 +168,16 @@ pub const WINDOWS_CATEGORIES: &[(&str, &str, &[i64])] = &[
     ),
 ];
 
-/// atoll's `log` values for sources without a Windows channel: (log, product, category, service).
-pub const ATOLL_LOGS: &[(&str, Option<&str>, Option<&str>, &[&str])] = &[
+/// (log, product, category, services) of one atoll `log` value.
+pub type AtollLog = (
+    &'static str,
+    Option<&'static str>,
+    Option<&'static str>,
+    &'static [&'static str],
+);
+
+/// atoll's `log` values for sources without a Windows channel.
+pub const ATOLL_LOGS: &[AtollLog] = &[
     ("syslog", Some("linux"), None, &["syslog", "cron"]),
     ("auth", Some("linux"), None, &["auth", "sshd", "sudo"]),
     ("auditd", Some("linux"), None, &["auditd"]),
@@ -186,7 +212,8 @@ pub fn is_known(dim: Dim, value: &str) -> bool {
                 || ["process_creation", "file_access", "file_rename"].contains(&value)
         }
         Dim::Service => {
-            WINDOWS_SERVICES.iter().any(|(s, _)| *s == value) || ATOLL_LOGS.iter().any(|(_, _, _, s)| s.contains(&value))
+            WINDOWS_SERVICES.iter().any(|(s, _)| *s == value)
+                || ATOLL_LOGS.iter().any(|(_, _, _, s)| s.contains(&value))
         }
     }
 }

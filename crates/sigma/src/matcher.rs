@@ -102,10 +102,13 @@ pub(crate) enum Matcher {
         op: Op,
         needle: String,
         cased: bool,
+        /// The prefilter's id of the needle's literal in this field (`u32::MAX`: none).
+        literal: u32,
     },
     Glob {
         glob: Glob,
         cased: bool,
+        literal: u32,
     },
     Regex(regex::Regex),
     Cidr(ipnet::IpNet),
@@ -160,7 +163,10 @@ pub(crate) fn text_op(op: Op, value: &str, needle: &str) -> bool {
         Op::Equals => value == needle,
         Op::StartsWith => value.starts_with(needle),
         Op::EndsWith => value.ends_with(needle),
-        Op::Contains => needle.is_empty() || memmem::find(value.as_bytes(), needle.as_bytes()).is_some(),
+        Op::Contains => {
+            needle.is_empty()
+                || (value.len() >= needle.len() && memmem::find(value.as_bytes(), needle.as_bytes()).is_some())
+        }
     }
 }
 
@@ -170,8 +176,8 @@ impl Matcher {
     pub(crate) fn matches(&self, value: &Prepared<'_>) -> bool {
         match self {
             Matcher::Null | Matcher::FieldRef { .. } => false,
-            Matcher::Text { op, needle, cased } => text_op(*op, value.text(*cased), needle),
-            Matcher::Glob { glob, cased } => glob.matches(value.text(*cased)),
+            Matcher::Text { op, needle, cased, .. } => text_op(*op, value.text(*cased), needle),
+            Matcher::Glob { glob, cased, .. } => glob.matches(value.text(*cased)),
             Matcher::Regex(re) => re.is_match(&value.raw),
             Matcher::Cidr(net) => value
                 .raw
@@ -192,6 +198,20 @@ impl Matcher {
         match self {
             Matcher::FieldRef { op, cased, .. } => text_op(*op, value.text(*cased), other.text(*cased)),
             _ => false,
+        }
+    }
+
+    /// The prefilter id of the literal every accepted value contains, if it has one.
+    pub(crate) fn literal_id(&self) -> Option<u32> {
+        match self {
+            Matcher::Text { literal, .. } | Matcher::Glob { literal, .. } if *literal != u32::MAX => Some(*literal),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn set_literal_id(&mut self, id: u32) {
+        if let Matcher::Text { literal, .. } | Matcher::Glob { literal, .. } = self {
+            *literal = id;
         }
     }
 

@@ -130,7 +130,10 @@ pub(crate) struct Item {
 pub(crate) enum Test {
     Exists(bool),
     /// Any value matches (all of them with `|all`).
-    Values { all: bool, matchers: Vec<Matcher> },
+    Values {
+        all: bool,
+        matchers: Vec<Matcher>,
+    },
 }
 
 /// A condition with detection names resolved to indices.
@@ -244,9 +247,8 @@ pub(crate) fn compile(doc: &Node, config: &Config) -> Result<Rule, RuleError> {
             if !matches!(ls.kind, Kind::Map(_)) {
                 return Err(RuleError::new(ls.span, "`logsource` should be a mapping"));
             }
-            let lower = |k: &str| -> Result<Option<String>, RuleError> {
-                Ok(opt_text(ls, k)?.map(|s| s.to_ascii_lowercase()))
-            };
+            let lower =
+                |k: &str| -> Result<Option<String>, RuleError> { Ok(opt_text(ls, k)?.map(|s| s.to_ascii_lowercase())) };
             Logsource {
                 product: lower("product")?,
                 category: lower("category")?,
@@ -272,7 +274,10 @@ pub(crate) fn compile(doc: &Node, config: &Config) -> Result<Rule, RuleError> {
             "timeframe" => {}
             _ => {
                 if names.contains(&name) {
-                    return Err(RuleError::new(key.span, format!("the detection `{name}` is defined twice")));
+                    return Err(RuleError::new(
+                        key.span,
+                        format!("the detection `{name}` is defined twice"),
+                    ));
                 }
                 detections.push(detection_of(value, config)?);
                 names.push(name);
@@ -299,7 +304,10 @@ pub(crate) fn compile(doc: &Node, config: &Config) -> Result<Rule, RuleError> {
         status: opt_text(doc, "status")?,
         author: opt_text(doc, "author")?,
         description: opt_text(doc, "description")?,
-        tags: get(doc, "tags").map(|n| text_list(n, "tags")).transpose()?.unwrap_or_default(),
+        tags: get(doc, "tags")
+            .map(|n| text_list(n, "tags"))
+            .transpose()?
+            .unwrap_or_default(),
         logsource,
         span: doc.span,
         detections,
@@ -617,7 +625,11 @@ fn values_of(node: &Node, m: &Modifiers, config: &Config) -> Result<Vec<Matcher>
     if m.regex {
         let flags: String = m.flags.chars().filter(|c| "ims".contains(*c)).collect();
         let raw = ascii_classes(&raw);
-        let pattern = if flags.is_empty() { raw } else { format!("(?{flags}){raw}") };
+        let pattern = if flags.is_empty() {
+            raw
+        } else {
+            format!("(?{flags}){raw}")
+        };
         let re = regex::RegexBuilder::new(&pattern)
             .size_limit(REGEX_SIZE_LIMIT)
             .dfa_size_limit(REGEX_SIZE_LIMIT)
@@ -671,7 +683,9 @@ fn values_of(node: &Node, m: &Modifiers, config: &Config) -> Result<Vec<Matcher>
         cased = true;
         piece_lists = encoded.iter().map(|e| e.chars().map(Piece::Char).collect()).collect();
     } else if m.encoding.is_some() {
-        return Err(err("`wide`/`utf16` apply to what `base64` encodes; add `base64` or `base64offset`".to_owned()));
+        return Err(err(
+            "`wide`/`utf16` apply to what `base64` encodes; add `base64` or `base64offset`".to_owned(),
+        ));
     }
     Ok(piece_lists.into_iter().map(|p| text_matcher(p, op, cased)).collect())
 }
@@ -741,6 +755,7 @@ fn text_matcher(p: Vec<Piece>, op: Op, cased: bool) -> Matcher {
             op,
             needle: fold(lit),
             cased,
+            literal: u32::MAX,
         };
     }
     let mut parts = Vec::new();
@@ -757,7 +772,11 @@ fn text_matcher(p: Vec<Piece>, op: Op, cased: bool) -> Matcher {
                 }
                 // Consecutive stars are one star.
                 if !(piece == Piece::Star && parts.last() == Some(&GlobPart::Star)) {
-                    parts.push(if piece == Piece::Star { GlobPart::Star } else { GlobPart::One });
+                    parts.push(if piece == Piece::Star {
+                        GlobPart::Star
+                    } else {
+                        GlobPart::One
+                    });
                 }
             }
         }
@@ -771,6 +790,7 @@ fn text_matcher(p: Vec<Piece>, op: Op, cased: bool) -> Matcher {
     Matcher::Glob {
         glob: Glob { parts },
         cased,
+        literal: u32::MAX,
     }
 }
 
@@ -791,7 +811,9 @@ fn expand(value: &str, config: &Config) -> Result<Vec<String>, String> {
             }
         }
         if next.len() > MAX_EXPANDED_VALUES {
-            return Err(format!("placeholders expand this value into more than {MAX_EXPANDED_VALUES} values"));
+            return Err(format!(
+                "placeholders expand this value into more than {MAX_EXPANDED_VALUES} values"
+            ));
         }
         out = next;
         rest = &rest[start + len + 2..];
@@ -811,7 +833,9 @@ const DASHES: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
 fn windash(p: &[Piece]) -> Vec<Vec<Piece>> {
     let word = |x: Option<&Piece>| matches!(x, Some(Piece::Char(c)) if c.is_alphanumeric() || *c == '_');
     let positions: Vec<usize> = (0..p.len())
-        .filter(|&i| matches!(p[i], Piece::Char('-' | '/')) && !word(i.checked_sub(1).map(|j| &p[j])) && word(p.get(i + 1)))
+        .filter(|&i| {
+            matches!(p[i], Piece::Char('-' | '/')) && !word(i.checked_sub(1).map(|j| &p[j])) && word(p.get(i + 1))
+        })
         .collect();
     let mut out = vec![p.to_vec()];
     for &at in &positions {
@@ -868,8 +892,14 @@ mod tests {
 
     #[test]
     fn escapes_and_wildcards() {
-        assert_eq!(pieces(r"a\*b"), vec![Piece::Char('a'), Piece::Char('*'), Piece::Char('b')]);
-        assert_eq!(pieces(r"C:\W"), vec![Piece::Char('C'), Piece::Char(':'), Piece::Char('\\'), Piece::Char('W')]);
+        assert_eq!(
+            pieces(r"a\*b"),
+            vec![Piece::Char('a'), Piece::Char('*'), Piece::Char('b')]
+        );
+        assert_eq!(
+            pieces(r"C:\W"),
+            vec![Piece::Char('C'), Piece::Char(':'), Piece::Char('\\'), Piece::Char('W')]
+        );
         assert_eq!(pieces(r"\\*"), vec![Piece::Char('\\'), Piece::Star]);
         assert_eq!(pieces("a?"), vec![Piece::Char('a'), Piece::One]);
         assert_eq!(pieces("x\\"), vec![Piece::Char('x'), Piece::Char('\\')]);
@@ -902,8 +932,14 @@ mod tests {
     #[test]
     fn placeholders_expand() {
         let mut config = Config::default();
-        config.placeholders.insert("Admins".into(), vec!["a".into(), "b".into()]);
+        config
+            .placeholders
+            .insert("Admins".into(), vec!["a".into(), "b".into()]);
         assert_eq!(expand("x%Admins%y", &config).unwrap(), vec!["xay", "xby"]);
-        assert!(expand("%Nope%", &config).unwrap_err().contains("--placeholder Nope=VALUE"));
+        assert!(
+            expand("%Nope%", &config)
+                .unwrap_err()
+                .contains("--placeholder Nope=VALUE")
+        );
     }
 }

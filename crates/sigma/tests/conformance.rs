@@ -13,7 +13,11 @@ use atoll_sigma::{Config, Event, Loaded, RuleSet};
 
 fn shared() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(dir.join("sigma").is_dir(), "{} is missing: clone the project beside ../shared", dir.display());
+    assert!(
+        dir.join("sigma").is_dir(),
+        "{} is missing: clone the project beside ../shared",
+        dir.display()
+    );
     dir
 }
 
@@ -93,13 +97,17 @@ fn regression_cases() -> Vec<Case> {
         .unwrap();
         let doc = &docs[0];
         let field = |node: &atoll_yaml::Node, key: &str| -> Option<atoll_yaml::Node> {
-            let atoll_yaml::Kind::Map(entries) = &node.kind else { return None };
+            let atoll_yaml::Kind::Map(entries) = &node.kind else {
+                return None;
+            };
             entries
                 .iter()
                 .find(|(k, _)| matches!(&k.kind, atoll_yaml::Kind::Str(s) if s == key))
                 .map(|(_, v)| v.clone())
         };
-        let Some(tests) = field(doc, "regression_tests_info") else { continue };
+        let Some(tests) = field(doc, "regression_tests_info") else {
+            continue;
+        };
         let rule_id = match field(doc, "rule_metadata").map(|n| n.kind) {
             Some(atoll_yaml::Kind::Seq(items)) => match field(&items[0], "id").map(|n| n.kind) {
                 Some(atoll_yaml::Kind::Str(s)) => s,
@@ -107,9 +115,13 @@ fn regression_cases() -> Vec<Case> {
             },
             other => panic!("{}: rule_metadata {other:?}", info.display()),
         };
-        let atoll_yaml::Kind::Seq(tests) = tests.kind else { panic!() };
+        let atoll_yaml::Kind::Seq(tests) = tests.kind else {
+            panic!()
+        };
         for t in tests {
-            let Some(atoll_yaml::Kind::Str(path)) = field(&t, "path").map(|n| n.kind) else { panic!() };
+            let Some(atoll_yaml::Kind::Str(path)) = field(&t, "path").map(|n| n.kind) else {
+                panic!()
+            };
             let expected = match field(&t, "match_count").map(|n| n.kind) {
                 Some(atoll_yaml::Kind::Int(n)) => Some(n as usize),
                 None => None,
@@ -214,7 +226,12 @@ fn every_windows_regression_case_fires_its_rule() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -241,5 +258,10 @@ fn threat_cases_behave_as_expected() {
         checked += 1;
     }
     assert!(checked >= 140, "only {checked} cases");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

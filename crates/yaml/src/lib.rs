@@ -72,12 +72,12 @@ fn shorten(s: &str) -> String {
     out.escape_debug().to_string()
 }
 
+/// Why a file could not be read: its text when it could be read, and at least one diagnostic.
+pub type ReadError = (Option<String>, Vec<Diagnostic>);
+
 /// Reads and parses a YAML file into its documents. Problems come back as diagnostics; `Err`
 /// holds at least one, and the text when it could be read.
-pub fn read_file(
-    path: &std::path::Path,
-    limits: &Limits,
-) -> Result<(String, Vec<Node>), (Option<String>, Vec<Diagnostic>)> {
+pub fn read_file(path: &std::path::Path, limits: &Limits) -> Result<(String, Vec<Node>), ReadError> {
     use std::io::Read as _;
     let noun = limits.noun;
     let at_start = Span::new(1, 1);
