@@ -15,8 +15,7 @@ fn hits(yaml: &str, events: &[&str]) -> Vec<bool> {
         .iter()
         .map(|e| {
             let event = Event::from_json(e).unwrap();
-            let by_detection = !s.matches_ignoring_logsource(&event).is_empty();
-            by_detection
+            !s.matches_ignoring_logsource(&event).is_empty()
         })
         .collect()
 }
