@@ -129,11 +129,11 @@ fn corpus(n: usize) -> Vec<String> {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing else we use.
     let n: usize = std::env::var("ATOLL_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    // `cargo test --benches` lists targets with `--list`; there is nothing to list.
     if std::env::args().any(|a| a == "--list") {
         return;
     }

@@ -12,7 +12,7 @@ use atoll_yaml::{Kind, Node, Span};
 
 use crate::RuleSet;
 use crate::event::{Event, Value};
-use crate::rule::{Level, RuleError, get, text};
+use crate::rule::{Level, RuleError, get, level_of, opt_text, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorrelationKind {
@@ -174,16 +174,8 @@ pub(crate) fn compile(doc: &Node) -> Result<Correlation, RuleError> {
         }
         _ => {}
     }
-    let opt = |key: &str| -> Result<Option<String>, RuleError> {
-        get(doc, key)
-            .filter(|n| n.kind != Kind::Null)
-            .map(|n| text(n, key))
-            .transpose()
-    };
-    let level = match opt("level")? {
-        None => None,
-        Some(l) => Some(Level::parse(&l).ok_or_else(|| RuleError::new(doc.span, format!("unknown level `{l}`")))?),
-    };
+    let opt = |key: &str| opt_text(doc, key);
+    let level = level_of(doc)?;
     let generate = matches!(get(c, "generate").map(|n| &n.kind), Some(Kind::Bool(true)));
     Ok(Correlation {
         id: opt("id")?,

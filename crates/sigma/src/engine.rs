@@ -4,11 +4,14 @@
 //! For each event:
 //! 1. its log sources are computed once ([`crate::logsource`]);
 //! 2. every field value a rule refers to is lowercased once;
-//! 3. one Aho-Corasick automaton per field finds, in a single pass over the value, every
-//!    literal that some rule requires there: a rule is a *candidate* only if one of its
-//!    required literals occurs (rules without a required literal are always candidates, grouped
-//!    by log source so that only the groups routed to the event are looked at);
-//! 4. candidates whose log source matches are evaluated exactly.
+//! 3. each rule's condition was compiled into clauses of literals (field, lowercase text); any
+//!    matching event holds at least one literal of every clause. One Aho-Corasick automaton per field (and
+//!    one over all string values, for keyword rules) finds, in a single pass per value, every
+//!    literal some rule needs. A rule is a *candidate* if its most selective clause has a hit;
+//!    rules with no literal at all are always candidates, grouped by log source so that only
+//!    the groups routed to the event are looked at;
+//! 4. candidates whose other clauses also have hits and whose log source matches are evaluated
+//!    exactly; a text matcher whose literal was not found fails without comparing text.
 //!
 //! The prefilter only ever drops rules that cannot match, so the result equals evaluating every
 //! rule routed to the event; a test checks that on the SigmaHQ corpus.

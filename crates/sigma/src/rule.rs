@@ -209,7 +209,21 @@ pub(crate) fn text(node: &Node, what: &str) -> Result<String, RuleError> {
     }
 }
 
-fn opt_text(doc: &Node, key: &str) -> Result<Option<String>, RuleError> {
+/// The `level` of a rule or correlation document, if it has one.
+pub(crate) fn level_of(doc: &Node) -> Result<Option<Level>, RuleError> {
+    let Some(n) = get(doc, "level").filter(|n| n.kind != Kind::Null) else {
+        return Ok(None);
+    };
+    let t = text(n, "level")?;
+    Level::parse(&t).map(Some).ok_or_else(|| {
+        RuleError::new(
+            n.span,
+            format!("unknown level `{t}`; use one of {}", Level::NAMES.join(", ")),
+        )
+    })
+}
+
+pub(crate) fn opt_text(doc: &Node, key: &str) -> Result<Option<String>, RuleError> {
     get(doc, key)
         .filter(|n| n.kind != Kind::Null)
         .map(|n| text(n, key))
@@ -229,18 +243,7 @@ pub(crate) fn compile(doc: &Node, config: &Config) -> Result<Rule, RuleError> {
     let title = get(doc, "title")
         .ok_or_else(|| RuleError::new(doc.span, "the rule has no `title`"))
         .and_then(|n| text(n, "title"))?;
-    let level = match get(doc, "level").filter(|n| n.kind != Kind::Null) {
-        None => None,
-        Some(n) => {
-            let t = text(n, "level")?;
-            Some(Level::parse(&t).ok_or_else(|| {
-                RuleError::new(
-                    n.span,
-                    format!("unknown level `{t}`; use one of {}", Level::NAMES.join(", ")),
-                )
-            })?)
-        }
-    };
+    let level = level_of(doc)?;
     let logsource = match get(doc, "logsource") {
         None => Logsource::default(),
         Some(ls) => {
@@ -656,8 +659,9 @@ fn values_of(node: &Node, m: &Modifiers, config: &Config) -> Result<Vec<Matcher>
     }
     let mut piece_lists: Vec<Vec<Piece>> = values.iter().map(|v| pieces(v)).collect();
     if m.windash {
-        piece_lists = piece_lists.iter().flat_map(|p| windash(p)).collect();
-        if piece_lists.len() > MAX_EXPANDED_VALUES {
+        let expanded: Option<Vec<Vec<Vec<Piece>>>> = piece_lists.iter().map(|p| windash(p)).collect();
+        piece_lists = expanded.unwrap_or_default().into_iter().flatten().collect();
+        if piece_lists.is_empty() || piece_lists.len() > MAX_EXPANDED_VALUES {
             return Err(err(format!(
                 "`windash` expands this value into more than {MAX_EXPANDED_VALUES} variants"
             )));
@@ -829,19 +833,23 @@ fn expand(value: &str, config: &Config) -> Result<Vec<String>, String> {
 const DASHES: [char; 5] = ['-', '/', '\u{2013}', '\u{2014}', '\u{2015}'];
 
 /// Every variant of a value where each `-` or `/` that starts an option (not after a letter or
-/// digit, and before one) is written with each of the dashes.
-fn windash(p: &[Piece]) -> Vec<Vec<Piece>> {
+/// digit, and before one) is written with each of the dashes; `None` when that would be more
+/// than `MAX_EXPANDED_VALUES` variants.
+fn windash(p: &[Piece]) -> Option<Vec<Vec<Piece>>> {
     let word = |x: Option<&Piece>| matches!(x, Some(Piece::Char(c)) if c.is_alphanumeric() || *c == '_');
     let positions: Vec<usize> = (0..p.len())
         .filter(|&i| {
             matches!(p[i], Piece::Char('-' | '/')) && !word(i.checked_sub(1).map(|j| &p[j])) && word(p.get(i + 1))
         })
         .collect();
+    let count = u32::try_from(positions.len())
+        .ok()
+        .and_then(|n| DASHES.len().checked_pow(n));
+    if count.is_none_or(|c| c > MAX_EXPANDED_VALUES) {
+        return None;
+    }
     let mut out = vec![p.to_vec()];
     for &at in &positions {
-        if out.len() * DASHES.len() > MAX_EXPANDED_VALUES * 2 {
-            break;
-        }
         out = out
             .iter()
             .flat_map(|v| {
@@ -853,7 +861,7 @@ fn windash(p: &[Piece]) -> Vec<Vec<Piece>> {
             })
             .collect();
     }
-    out
+    Some(out)
 }
 
 fn encode(text: &str, encoding: Option<&str>) -> Vec<u8> {
@@ -913,8 +921,11 @@ mod tests {
 
     #[test]
     fn windash_varies_option_dashes_only() {
-        let v = windash(&pieces(" -enc a-b"));
+        let v = windash(&pieces(" -enc a-b")).unwrap();
         assert_eq!(v.len(), 5);
+        // Five option dashes would be 3,125 variants: refused, never cut short.
+        assert!(windash(&pieces(" -a -b -c -d -e")).is_none());
+        assert_eq!(windash(&pieces(" -a -b -c -d")).unwrap().len(), 625);
         let texts: Vec<String> = v.iter().map(|p| literal_of(p).unwrap()).collect();
         assert!(texts.contains(&" /enc a-b".to_owned()));
         assert!(texts.contains(&" \u{2015}enc a-b".to_owned()));
