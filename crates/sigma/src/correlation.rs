@@ -10,9 +10,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use atoll_yaml::{Kind, Node, Span};
 
-use crate::RuleSet;
 use crate::event::{Event, Value};
 use crate::rule::{Level, RuleError, get, level_of, opt_text, text};
+use crate::{RuleSet, Scanner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CorrelationKind {
@@ -238,7 +238,7 @@ struct Tracker {
 /// Matches a stream of events against a rule set and its correlations.
 #[derive(Debug)]
 pub struct Stream<'r> {
-    set: &'r RuleSet,
+    scanner: Scanner<'r>,
     trackers: Vec<Tracker>,
     /// Rules that only feed correlations (`generate: false`) and raise no match themselves.
     silent: BTreeSet<usize>,
@@ -284,13 +284,17 @@ impl<'r> Stream<'r> {
             return Err(errors);
         }
         let silent = silent.difference(&loud).copied().collect();
-        Ok(Stream { set, trackers, silent })
+        Ok(Stream {
+            scanner: set.scanner(),
+            trackers,
+            silent,
+        })
     }
 
     /// Matches one event; correlations use its time (`@timestamp` or `SystemTime`), and events
     /// without a readable time do not count towards them.
     pub fn push(&mut self, event: &Event<'_>) -> Output {
-        let matched = self.set.matches(event);
+        let matched = self.scanner.matches(event);
         let mut out = Output {
             rules: matched.iter().copied().filter(|r| !self.silent.contains(r)).collect(),
             correlations: Vec::new(),

@@ -1,36 +1,47 @@
 //! The rule set and its matcher: routing by log source, a literal prefilter, and exact
 //! evaluation of the rules that pass it.
 //!
-//! For each event:
-//! 1. its log sources are computed once ([`crate::logsource`]);
-//! 2. every field value a rule refers to is lowercased once;
-//! 3. each rule's condition was compiled into clauses of literals (field, lowercase text); any
-//!    matching event holds at least one literal of every clause. One Aho-Corasick automaton per field (and
-//!    one over all string values, for keyword rules) finds, in a single pass per value, every
-//!    literal some rule needs. A rule is a *candidate* if its most selective clause has a hit;
-//!    rules with no literal at all are always candidates, grouped by log source so that only
-//!    the groups routed to the event are looked at;
-//! 4. candidates whose other clauses also have hits and whose log source matches are evaluated
-//!    exactly; a text matcher whose literal was not found fails without comparing text.
+//! Rules are grouped by their log source (their *route*). For each event:
+//! 1. its log sources are computed once ([`crate::logsource`]), and with them the groups of
+//!    rules routed to it; every other rule is out of the picture;
+//! 2. every field value some rule refers to is lowercased once, into a buffer the [`Scanner`]
+//!    reuses from event to event;
+//! 3. each rule's condition was compiled into clauses of literals (field, place, lowercase
+//!    text); any matching event holds at least one literal of every clause. Per group and
+//!    field, literals that may sit anywhere are found by one Aho-Corasick automaton pass over
+//!    the value; literals at the start (or the whole value) by walking an anchored automaton
+//!    from the first byte, and literals at the end by walking one of reversed literals from
+//!    the last byte, which stops after a few bytes. Keyword (field-less) literals are searched
+//!    in every string value, only for groups that hold keyword rules. A rule is a *candidate*
+//!    if its most selective clause has a hit; rules with no literal at all are always
+//!    evaluated when their group is routed;
+//! 4. candidates whose other clauses also have hits are evaluated exactly. A text matcher
+//!    whose literal was not found at its place fails without comparing text, and a
+//!    case-insensitive one whose literal was found matches without comparing text.
 //!
 //! The prefilter only ever drops rules that cannot match, so the result equals evaluating every
 //! rule routed to the event; a test checks that on the SigmaHQ corpus.
 
-use std::borrow::Cow;
-use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind};
 
 use crate::event::{Event, Value};
-use crate::logsource::{self, Sources};
-use crate::matcher::{Matcher, Prepared};
+use crate::logsource::{self, Dim, Sources};
+use crate::matcher::{Anchor, Matcher, Prepared, needs_lowercase};
 use crate::rule::{Cond, Detection, Item, Logsource, Rule, Test};
 
 type FieldId = u32;
 const NONE: u32 = u32::MAX;
 /// The pseudo-field keyword (field-less) literals are indexed under: every string value.
 const KEYWORDS: &str = "\u{0}keywords";
+/// Automata over more literals than this are built as compact NFAs rather than DFAs: a DFA's
+/// table grows with literals × byte classes, and past this size its memory and build time
+/// cost more than its speed gives.
+const DFA_MAX_LITERALS: usize = 2_000;
 
 /// A rule's log source as interned term ids: every one must be among the event's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -40,14 +51,31 @@ struct Route {
     unroutable: bool,
 }
 
-#[derive(Debug)]
+/// Literals of one field for one group, by where they must sit.
+#[derive(Debug, Default)]
 struct FieldIndex {
-    automaton: AhoCorasick,
-    /// Pattern id → global needle id.
-    needles: Vec<u32>,
+    /// Literals anywhere: automaton, and pattern id → literal id.
+    contains: Option<(AhoCorasick, Vec<u32>)>,
+    /// Literals at the start: pattern id → (literal id, whether it must be the whole value).
+    start: Option<(contiguous::NFA, Vec<(u32, bool)>)>,
+    /// Literals at the end, reversed: pattern id → literal id.
+    end: Option<(contiguous::NFA, Vec<u32>)>,
 }
 
-/// Compiled rules, ready to match events. Immutable and `Sync`: share one between threads.
+/// The rules that share one route.
+#[derive(Debug)]
+struct Group {
+    route: Route,
+    /// Field id → position in `indexes`, or `NONE`.
+    field_pos: Vec<u32>,
+    indexes: Vec<FieldIndex>,
+    keywords: Option<FieldIndex>,
+    /// Rules without a required literal: evaluated whenever the group is routed.
+    unfiltered: Vec<u32>,
+}
+
+/// Compiled rules, ready to match events. Immutable and `Sync`: share one between threads,
+/// each with its own [`Scanner`].
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
@@ -55,15 +83,18 @@ pub struct RuleSet {
     item_fields: Vec<Vec<Vec<FieldId>>>,
     routes: Vec<Route>,
     fields: HashMap<String, FieldId>,
-    terms: HashMap<(logsource::Dim, String), u16>,
-    index: Vec<Option<FieldIndex>>,
-    /// Needle id → rules whose trigger clause holds it.
+    /// Per log source dimension: term → id.
+    terms: [HashMap<String, u16>; 3],
+    groups: Vec<Group>,
+    /// Literal id → rules whose trigger clause holds it.
     triggers: Vec<Vec<u32>>,
-    /// Per rule: clauses of needle ids, each of which must have a hit (sorted, deduplicated).
+    /// Per rule: clauses of literal ids, each of which must have a hit (sorted, deduplicated).
     clauses: Vec<Vec<Vec<u32>>>,
-    /// Rules without a required literal, grouped by route.
-    unfiltered: Vec<(Route, Vec<u32>)>,
+    has_keywords: bool,
 }
+
+/// A literal of the prefilter: group, field, place, lowercase text.
+type LiteralKey = (u32, FieldId, Anchor, String);
 
 impl RuleSet {
     pub fn new(mut rules: Vec<Rule>) -> RuleSet {
@@ -72,9 +103,8 @@ impl RuleSet {
             let next = fields.len() as FieldId;
             *fields.entry(name.to_owned()).or_insert(next)
         };
-        if rules.iter().any(|r| r.detections.iter().any(has_keywords)) {
-            intern(KEYWORDS);
-        }
+        let has_keywords = rules.iter().any(|r| r.detections.iter().any(has_keywords));
+        let keywords = intern(KEYWORDS);
         let item_fields = rules
             .iter()
             .map(|r| r.detections.iter().map(|d| detection_fields(d, &mut intern)).collect())
@@ -89,61 +119,98 @@ impl RuleSet {
                 });
             }
         }
-        let mut terms = HashMap::new();
+        let mut terms: [HashMap<String, u16>; 3] = Default::default();
         let routes: Vec<Route> = rules.iter().map(|r| route_of(&r.logsource, &mut terms)).collect();
 
-        // Prefilter: every literal some clause of some rule needs, per field.
-        let mut needle_ids: BTreeMap<(FieldId, String), u32> = BTreeMap::new();
+        // Groups: one per route, in order of first appearance.
+        let mut group_of_route: HashMap<Vec<u16>, u32> = HashMap::new();
+        let mut group_routes: Vec<Route> = Vec::new();
+        let rule_group: Vec<u32> = routes
+            .iter()
+            .map(|route| {
+                if route.unroutable {
+                    return NONE;
+                }
+                *group_of_route.entry(route.terms.clone()).or_insert_with(|| {
+                    group_routes.push(route.clone());
+                    (group_routes.len() - 1) as u32
+                })
+            })
+            .collect();
+        let mut unfiltered: Vec<Vec<u32>> = vec![Vec::new(); group_routes.len()];
+
+        // Prefilter. Each rule's trigger is its most selective clause: the rule is evaluated
+        // only when a literal of it is found. Literals at the start or end of a value cost a
+        // few bytes to find, so all of them are looked for; literals anywhere in a value cost
+        // a pass over it, so they are looked for only in the fields where some trigger needs
+        // such a pass.
+        let cnfs: Vec<Option<(Vec<Clause>, usize)>> = rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                if rule_group[i] == NONE {
+                    return None;
+                }
+                let cnf = requirement(&r.condition, &r.detections);
+                let trigger = best_clause(&cnf);
+                if trigger.is_none() {
+                    unfiltered[rule_group[i] as usize].push(i as u32);
+                }
+                trigger.map(|t| (cnf, t))
+            })
+            .collect();
+        let mut scanned: BTreeSet<(u32, FieldId)> = BTreeSet::new();
+        for (i, (cnf, trigger)) in cnfs.iter().enumerate().filter_map(|(i, c)| Some((i, c.as_ref()?))) {
+            for lit in cnf[*trigger].iter().filter(|l| l.anchor == Anchor::Contains) {
+                scanned.insert((rule_group[i], fields[&lit.field]));
+            }
+        }
+        let mut literal_ids: BTreeMap<LiteralKey, u32> = BTreeMap::new();
+        let mut id_of = |group: u32, field: FieldId, anchor: Anchor, text: String| {
+            if anchor == Anchor::Contains && !scanned.contains(&(group, field)) {
+                return None;
+            }
+            let next = literal_ids.len() as u32;
+            Some(*literal_ids.entry((group, field, anchor, text)).or_insert(next))
+        };
         let mut triggers: Vec<Vec<u32>> = Vec::new();
         let mut clauses: Vec<Vec<Vec<u32>>> = vec![Vec::new(); rules.len()];
-        let mut unfiltered: BTreeMap<Vec<u16>, (Route, Vec<u32>)> = BTreeMap::new();
-        for (i, r) in rules.iter().enumerate() {
-            if routes[i].unroutable {
-                continue;
-            }
-            let cnf = requirement(&r.condition, &r.detections);
-            let Some(trigger) = best_clause(&cnf) else {
-                unfiltered
-                    .entry(routes[i].terms.clone())
-                    .or_insert_with(|| (routes[i].clone(), Vec::new()))
-                    .1
-                    .push(i as u32);
-                continue;
-            };
+        for (i, (cnf, trigger)) in cnfs.iter().enumerate().filter_map(|(i, c)| Some((i, c.as_ref()?))) {
+            let group = rule_group[i];
             for (ci, clause) in cnf.iter().enumerate() {
-                let mut ids: Vec<u32> = clause
+                let ids: Option<Vec<u32>> = clause
                     .iter()
-                    .map(|(field, needle)| {
-                        let key = (fields[field], needle.clone());
-                        let next = needle_ids.len() as u32;
-                        *needle_ids.entry(key).or_insert(next)
-                    })
+                    .map(|lit| id_of(group, fields[&lit.field], lit.anchor, lit.text.clone()))
                     .collect();
+                // A clause with a literal nobody looks for is left to evaluation.
+                let Some(mut ids) = ids else { continue };
                 ids.sort_unstable();
                 ids.dedup();
-                if ci == trigger {
+                if ci == *trigger {
                     for &id in &ids {
                         if triggers.len() <= id as usize {
                             triggers.resize(id as usize + 1, Vec::new());
                         }
                         triggers[id as usize].push(i as u32);
                     }
+                } else {
+                    clauses[i].push(ids);
                 }
-                clauses[i].push(ids);
             }
         }
-        // Every literal of every text matcher gets an id too: a matcher whose literal was not
-        // seen in its field cannot match, which evaluation checks before comparing text.
+        // Text matchers get the id of their literal when it is looked for: a matcher whose
+        // literal was not found at its place cannot match, which evaluation checks first.
         for (i, r) in rules.iter_mut().enumerate() {
-            if routes[i].unroutable {
+            let group = rule_group[i];
+            if group == NONE {
                 continue;
             }
             for d in &mut r.detections {
                 visit_keywords_mut(d, &mut |m| {
-                    if let Some(lit) = m.required_literal() {
-                        let key = (fields[KEYWORDS], lit);
-                        let next = needle_ids.len() as u32;
-                        m.set_literal_id(*needle_ids.entry(key).or_insert(next));
+                    if let Some((anchor, lit)) = m.required_literal()
+                        && let Some(id) = id_of(group, keywords, anchor, lit)
+                    {
+                        m.set_literal_id(id);
                     }
                 });
                 visit_items_mut(d, &mut |item| {
@@ -151,31 +218,42 @@ impl RuleSet {
                         return;
                     };
                     for m in matchers {
-                        if let Some(lit) = m.required_literal() {
-                            let key = (fields[&item.field], lit);
-                            let next = needle_ids.len() as u32;
-                            m.set_literal_id(*needle_ids.entry(key).or_insert(next));
+                        if let Some((anchor, lit)) = m.required_literal()
+                            && let Some(id) = id_of(group, fields[&item.field], anchor, lit)
+                        {
+                            m.set_literal_id(id);
                         }
                     }
                 });
             }
         }
-        triggers.resize(needle_ids.len(), Vec::new());
-        let mut per_field: BTreeMap<FieldId, (Vec<String>, Vec<u32>)> = BTreeMap::new();
-        for ((field, needle), id) in needle_ids {
-            let entry = per_field.entry(field).or_default();
-            entry.0.push(needle);
-            entry.1.push(id);
+        triggers.resize(literal_ids.len(), Vec::new());
+
+        // Automata, per group and field.
+        let mut per_field: BTreeMap<(u32, FieldId), Vec<(Anchor, String, u32)>> = BTreeMap::new();
+        for ((group, field, anchor, text), id) in literal_ids {
+            per_field.entry((group, field)).or_default().push((anchor, text, id));
         }
-        let mut index: Vec<Option<FieldIndex>> = (0..fields.len()).map(|_| None).collect();
-        for (field, (patterns, needles)) in per_field {
-            let automaton = AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::DFA))
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&patterns))
-                .expect("literal patterns always build");
-            index[field as usize] = Some(FieldIndex { automaton, needles });
+        let mut groups: Vec<Group> = group_routes
+            .into_iter()
+            .zip(unfiltered)
+            .map(|(route, unfiltered)| Group {
+                route,
+                field_pos: vec![NONE; fields.len()],
+                indexes: Vec::new(),
+                keywords: None,
+                unfiltered,
+            })
+            .collect();
+        for ((group, field), literals) in per_field {
+            let index = field_index(literals);
+            let g = &mut groups[group as usize];
+            if field == keywords {
+                g.keywords = Some(index);
+            } else {
+                g.field_pos[field as usize] = g.indexes.len() as u32;
+                g.indexes.push(index);
+            }
         }
         RuleSet {
             rules,
@@ -183,10 +261,10 @@ impl RuleSet {
             routes,
             fields,
             terms,
-            index,
+            groups,
             triggers,
             clauses,
-            unfiltered: unfiltered.into_values().collect(),
+            has_keywords,
         }
     }
 
@@ -211,182 +289,454 @@ impl RuleSet {
             .map(|(r, _)| r)
     }
 
-    /// The rules (by index, ascending) that match the event.
+    /// A matcher for a stream of events, which reuses its buffers from one event to the next.
+    pub fn scanner(&self) -> Scanner<'_> {
+        Scanner {
+            set: self,
+            s: Scratch {
+                heads: vec![(NONE, NONE); self.fields.len()],
+                ..Scratch::default()
+            },
+        }
+    }
+
+    /// The rules (by index, ascending) that match the event. For many events, a
+    /// [`Scanner`] is faster.
     pub fn matches(&self, event: &Event<'_>) -> Vec<usize> {
-        let sources = logsource::classify(event);
-        let prepared = self.prepare(event, &sources);
-        let event_terms = self.event_terms(&sources);
-        let mut out = Vec::new();
-        let mut hits: Vec<u32> = Vec::new();
-        for (slot, value) in prepared.slots.iter().enumerate() {
-            let field = prepared.slot_field[slot];
-            let Some(index) = &self.index[field as usize] else {
-                continue;
-            };
-            for m in index.automaton.find_overlapping_iter(value.lower.as_ref()) {
-                hits.push(index.needles[m.pattern().as_usize()]);
-            }
-        }
-        if let Some(&kw) = self.fields.get(KEYWORDS)
-            && let Some(index) = &self.index[kw as usize]
-        {
-            for value in prepared.all_values(event) {
-                for m in index.automaton.find_overlapping_iter(value.lower.as_ref()) {
-                    hits.push(index.needles[m.pattern().as_usize()]);
-                }
-            }
-        }
-        hits.sort_unstable();
-        hits.dedup();
-        let prepared = PreparedEvent {
-            hits: Some(hits),
-            ..prepared
-        };
-        let hits = prepared.hits.as_deref().unwrap_or_default();
-        let mut seen: Vec<u32> = Vec::new();
-        for &needle in hits {
-            for &r in &self.triggers[needle as usize] {
-                seen.push(r);
-            }
-        }
-        seen.sort_unstable();
-        seen.dedup();
-        for r in seen {
-            let r = r as usize;
-            let all_clauses = self.clauses[r]
-                .iter()
-                .all(|clause| clause.iter().any(|n| hits.binary_search(n).is_ok()));
-            if all_clauses && route_ok(&self.routes[r], &event_terms) && self.eval_rule(r, &prepared, event) {
-                out.push(r);
-            }
-        }
-        for (route, members) in &self.unfiltered {
-            if route_ok(route, &event_terms) {
-                for &r in members {
-                    if self.eval_rule(r as usize, &prepared, event) {
-                        out.push(r as usize);
-                    }
-                }
-            }
-        }
-        out.sort_unstable();
-        out
+        self.scanner().matches(event).to_vec()
     }
 
     /// The rules (by index, ascending) whose detection matches the event, whatever their log
     /// source, without the prefilter: the reference the fast path is tested against, and what
     /// a rule author's test of one rule against one event wants.
     pub fn matches_ignoring_logsource(&self, event: &Event<'_>) -> Vec<usize> {
-        let prepared = self.prepare(event, &logsource::classify(event));
-        (0..self.rules.len())
-            .filter(|&r| self.eval_rule(r, &prepared, event))
-            .collect()
+        let mut scanner = self.scanner();
+        let s = &mut scanner.s;
+        let sources = logsource::classify(event);
+        s.prepare(self, event, &sources);
+        s.prepare_keywords(self, event);
+        let cx = Cx {
+            set: self,
+            s,
+            event,
+            filtered: false,
+        };
+        (0..self.rules.len()).filter(|&r| cx.rule(r)).collect()
     }
 
-    /// Every rule routed to the event, evaluated without the prefilter (for tests).
+    /// Every rule routed to the event, evaluated without the prefilter (for tests and as the
+    /// benchmark's baseline).
     pub fn matches_unfiltered(&self, event: &Event<'_>) -> Vec<usize> {
+        let mut scanner = self.scanner();
+        let s = &mut scanner.s;
         let sources = logsource::classify(event);
-        let prepared = self.prepare(event, &sources);
         let event_terms = self.event_terms(&sources);
+        s.prepare(self, event, &sources);
+        s.prepare_keywords(self, event);
+        let cx = Cx {
+            set: self,
+            s,
+            event,
+            filtered: false,
+        };
         (0..self.rules.len())
             .filter(|&r| !self.routes[r].unroutable && route_ok(&self.routes[r], &event_terms))
-            .filter(|&r| self.eval_rule(r, &prepared, event))
+            .filter(|&r| cx.rule(r))
             .collect()
     }
 
     fn event_terms(&self, sources: &Sources) -> Vec<u16> {
         let mut out: Vec<u16> = sources
             .terms()
-            .filter_map(|(dim, value)| self.terms.get(&(dim, value.to_owned())).copied())
+            .filter_map(|(dim, value)| self.terms[dim as usize].get(value).copied())
             .collect();
         out.sort_unstable();
         out
     }
 
-    fn prepare<'e>(&self, event: &'e Event<'e>, sources: &Sources) -> PreparedEvent<'e> {
-        let mut p = PreparedEvent {
-            heads: vec![NONE; self.fields.len()],
-            slots: Vec::new(),
-            slot_field: Vec::new(),
-            next: Vec::new(),
-            all_values: OnceCell::new(),
-            hits: None,
+    fn field_id(&self, name: &str) -> Option<FieldId> {
+        match self.fields.get(name) {
+            Some(&f) => Some(f),
+            // `Threat Name` (Defender) is `ThreatName` to the rules.
+            None if name.contains(' ') => self.fields.get(&name.replace(' ', "")).copied(),
+            None => None,
+        }
+    }
+}
+
+/// Builds the automata for one field's literals (sorted by text within each place).
+fn field_index(literals: Vec<(Anchor, String, u32)>) -> FieldIndex {
+    let mut index = FieldIndex::default();
+    let (mut anywhere, mut anywhere_ids) = (Vec::new(), Vec::new());
+    let (mut starts, mut start_ids) = (Vec::new(), Vec::new());
+    let (mut ends, mut end_ids) = (Vec::new(), Vec::new());
+    for (anchor, text, id) in literals {
+        match anchor {
+            Anchor::Contains => {
+                anywhere.push(text);
+                anywhere_ids.push(id);
+            }
+            Anchor::Prefix | Anchor::Exact => {
+                starts.push(text);
+                start_ids.push((id, anchor == Anchor::Exact));
+            }
+            Anchor::Suffix => {
+                ends.push(text.bytes().rev().collect::<Vec<u8>>());
+                end_ids.push(id);
+            }
+        }
+    }
+    if !anywhere.is_empty() {
+        let kind = if anywhere.len() <= DFA_MAX_LITERALS {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
         };
-        for (name, value) in &event.fields {
-            let field = match self.fields.get(name.as_ref()) {
-                Some(&f) => f,
-                // `Threat Name` (Defender) is `ThreatName` to the rules.
-                None if name.contains(' ') => match self.fields.get(&name.replace(' ', "")) {
-                    Some(&f) => f,
-                    None => continue,
-                },
-                None => continue,
+        let automaton = AhoCorasick::builder()
+            .kind(Some(kind))
+            .match_kind(MatchKind::Standard)
+            .build(&anywhere)
+            .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&anywhere))
+            .expect("literal patterns always build");
+        index.contains = Some((automaton, anywhere_ids));
+    }
+    let nfa = |patterns: &[Vec<u8>]| {
+        contiguous::NFA::builder()
+            .match_kind(MatchKind::Standard)
+            .build(patterns)
+            .expect("literal patterns always build")
+    };
+    if !starts.is_empty() {
+        let starts: Vec<Vec<u8>> = starts.into_iter().map(String::into_bytes).collect();
+        index.start = Some((nfa(&starts), start_ids));
+    }
+    if !ends.is_empty() {
+        index.end = Some((nfa(&ends), end_ids));
+    }
+    index
+}
+
+/// Walks an anchored automaton along `bytes` (a value, or its bytes in reverse) from its first
+/// byte, reporting the literals that end where the walk is, until no literal can continue.
+fn walk(nfa: &contiguous::NFA, bytes: impl Iterator<Item = u8>, mut report: impl FnMut(usize, usize)) {
+    let Ok(mut sid) = nfa.start_state(Anchored::Yes) else {
+        return;
+    };
+    for (depth, byte) in bytes.enumerate() {
+        sid = nfa.next_state(Anchored::Yes, sid, byte);
+        if nfa.is_dead(sid) {
+            return;
+        }
+        if nfa.is_match(sid) {
+            for i in 0..nfa.match_len(sid) {
+                let pattern = nfa.match_pattern(sid, i);
+                // A state's matches include literals that are proper suffixes of its path;
+                // only those that start at the first byte count here.
+                if nfa.pattern_len(pattern) == depth + 1 {
+                    report(pattern.as_usize(), depth + 1);
+                }
+            }
+        }
+    }
+}
+
+impl FieldIndex {
+    /// Pushes the id of every literal found at its place in `value` (lowercase text).
+    fn scan(&self, value: &str, hits: &mut Vec<u32>) {
+        if let Some((automaton, ids)) = &self.contains {
+            for m in automaton.find_overlapping_iter(value) {
+                hits.push(ids[m.pattern().as_usize()]);
+            }
+        }
+        if let Some((nfa, ids)) = &self.start {
+            walk(nfa, value.bytes(), |pattern, len| {
+                let (id, exact) = ids[pattern];
+                if !exact || len == value.len() {
+                    hits.push(id);
+                }
+            });
+        }
+        if let Some((nfa, ids)) = &self.end {
+            walk(nfa, value.bytes().rev(), |pattern, _| hits.push(ids[pattern]));
+        }
+    }
+}
+
+/// Matches events one after another against a [`RuleSet`], reusing its buffers. Not `Sync`:
+/// one per thread.
+#[derive(Debug)]
+pub struct Scanner<'s> {
+    set: &'s RuleSet,
+    s: Scratch,
+}
+
+impl Scanner<'_> {
+    /// The rules (by index, ascending) that match the event.
+    pub fn matches(&mut self, event: &Event<'_>) -> &[usize] {
+        let set = self.set;
+        let s = &mut self.s;
+        let sources = logsource::classify(event);
+        let event_terms = set.event_terms(&sources);
+        s.groups.clear();
+        s.groups
+            .extend((0..set.groups.len() as u32).filter(|&g| route_ok(&set.groups[g as usize].route, &event_terms)));
+        s.out.clear();
+        if s.groups.is_empty() {
+            return &s.out;
+        }
+        s.prepare(set, event, &sources);
+        if s.groups.iter().any(|&g| set.groups[g as usize].keywords.is_some()) {
+            s.prepare_keywords(set, event);
+        }
+
+        // Find the literals.
+        s.hits.clear();
+        for &g in &s.groups {
+            let group = &set.groups[g as usize];
+            for slot in &s.slots {
+                let pos = group.field_pos[slot.field as usize];
+                if pos != NONE {
+                    group.indexes[pos as usize].scan(text(&s.buffer, slot.lower, event), &mut s.hits);
+                }
+            }
+            if let Some(index) = &group.keywords {
+                for value in &s.keyword_values {
+                    index.scan(text(&s.buffer, value.lower, event), &mut s.hits);
+                }
+            }
+        }
+        s.hits.sort_unstable();
+        s.hits.dedup();
+
+        // Candidates, then exact evaluation.
+        s.candidates.clear();
+        for &literal in &s.hits {
+            s.candidates.extend_from_slice(&set.triggers[literal as usize]);
+        }
+        s.candidates.sort_unstable();
+        s.candidates.dedup();
+        let mut out = std::mem::take(&mut s.out);
+        {
+            let s = &*s;
+            let cx = Cx {
+                set,
+                s,
+                event,
+                filtered: true,
             };
-            if let Some(v) = prepare_value(value) {
-                p.push(field, v);
+            for &r in &s.candidates {
+                let all_clauses = set.clauses[r as usize]
+                    .iter()
+                    .all(|clause| clause.iter().any(|n| s.hits.binary_search(n).is_ok()));
+                if all_clauses && cx.rule(r as usize) {
+                    out.push(r as usize);
+                }
+            }
+            for &g in &s.groups {
+                for &r in &set.groups[g as usize].unfiltered {
+                    if cx.rule(r as usize) {
+                        out.push(r as usize);
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        s.out = out;
+        &s.out
+    }
+}
+
+/// Where a prepared text is: a string value of the event, or a span of the scratch buffer.
+#[derive(Debug, Clone, Copy)]
+enum Text {
+    Event(u32),
+    Buffer(u32, u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    field: FieldId,
+    raw: Text,
+    lower: Text,
+    number: Option<f64>,
+    /// The next slot of the same field, or `NONE`.
+    next: u32,
+}
+
+/// One event's prepared values and the matcher's working lists, kept between events so that
+/// matching allocates nothing once they have grown.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// Per field id: (first slot, last slot), or `NONE`.
+    heads: Vec<(u32, u32)>,
+    /// Fields whose heads are set, to reset them for the next event.
+    touched: Vec<FieldId>,
+    slots: Vec<Slot>,
+    /// Every string value, for keyword searches.
+    keyword_values: Vec<Slot>,
+    buffer: String,
+    groups: Vec<u32>,
+    hits: Vec<u32>,
+    candidates: Vec<u32>,
+    out: Vec<usize>,
+}
+
+impl Scratch {
+    fn prepared<'a>(&'a self, slot: &Slot, event: &'a Event<'_>) -> Prepared<'a> {
+        Prepared {
+            raw: text(&self.buffer, slot.raw, event),
+            lower: text(&self.buffer, slot.lower, event),
+            number: slot.number,
+        }
+    }
+
+    fn buffered(&mut self, value: impl std::fmt::Display) -> Text {
+        let start = self.buffer.len() as u32;
+        // Writing to a String cannot fail.
+        let _ = write!(self.buffer, "{value}");
+        Text::Buffer(start, self.buffer.len() as u32)
+    }
+
+    /// The raw and lowercase texts of event field `i`, and its number if it is one.
+    fn value(&mut self, i: usize, value: &Value<'_>) -> Option<(Text, Text, Option<f64>)> {
+        let (raw, number) = match value {
+            Value::Str(s) => {
+                let raw = Text::Event(i as u32);
+                if !needs_lowercase(s) {
+                    return Some((raw, raw, None));
+                }
+                let start = self.buffer.len() as u32;
+                if s.is_ascii() {
+                    self.buffer.push_str(s);
+                    self.buffer[start as usize..].make_ascii_lowercase();
+                } else {
+                    self.buffer.push_str(&s.to_lowercase());
+                }
+                return Some((raw, Text::Buffer(start, self.buffer.len() as u32), None));
+            }
+            Value::Int(n) => (self.buffered(n), Some(*n as f64)),
+            Value::Float(f) => (self.buffered(f), Some(*f)),
+            Value::Bool(b) => (self.buffered(if *b { "true" } else { "false" }), None),
+            Value::Null => return None,
+        };
+        Some((raw, raw, number))
+    }
+
+    fn push(&mut self, field: FieldId, raw: Text, lower: Text, number: Option<f64>) {
+        let slot = self.slots.len() as u32;
+        self.slots.push(Slot {
+            field,
+            raw,
+            lower,
+            number,
+            next: NONE,
+        });
+        // Keep file order within a field: append at the end of its chain.
+        let head = &mut self.heads[field as usize];
+        if head.0 == NONE {
+            *head = (slot, slot);
+            self.touched.push(field);
+        } else {
+            let last = head.1;
+            head.1 = slot;
+            self.slots[last as usize].next = slot;
+        }
+    }
+
+    fn first(&self, field: FieldId) -> u32 {
+        self.heads.get(field as usize).map_or(NONE, |h| h.0)
+    }
+
+    /// Prepares every value of the event that some rule reads.
+    fn prepare(&mut self, set: &RuleSet, event: &Event<'_>, sources: &Sources) {
+        for f in self.touched.drain(..) {
+            self.heads[f as usize] = (NONE, NONE);
+        }
+        self.slots.clear();
+        self.keyword_values.clear();
+        self.buffer.clear();
+        for (i, (name, value)) in event.fields.iter().enumerate() {
+            let Some(field) = set.field_id(name) else { continue };
+            if let Some((raw, lower, number)) = self.value(i, value) {
+                self.push(field, raw, lower, number);
             }
         }
         if logsource::is_security_4688(sources) {
             for (sysmon_name, name) in logsource::FIELDS_4688 {
-                if let (Some(&f), Some(v)) = (self.fields.get(*sysmon_name), event.get(name))
-                    && p.values(f).next().is_none()
-                    && let Some(v) = prepare_value(v)
+                if let Some(&f) = set.fields.get(*sysmon_name)
+                    && self.first(f) == NONE
+                    && let Some(i) = event.fields.iter().position(|(k, _)| k == name)
+                    && let Some((raw, lower, number)) = self.value(i, &event.fields[i].1)
                 {
-                    p.push(f, v);
+                    self.push(f, raw, lower, number);
                 }
             }
-            if let Some(&f) = self.fields.get("User") {
+            if let Some(&f) = set.fields.get("User") {
                 let text = |n: &str| event.get(n).and_then(Value::text);
                 if let (Some(domain), Some(user)) = (text("SubjectDomainName"), text("SubjectUserName"))
-                    && p.values(f).next().is_none()
+                    && self.first(f) == NONE
                 {
-                    p.push(f, Prepared::new(Cow::Owned(format!("{domain}\\{user}")), None));
+                    let raw = self.buffered(format_args!("{domain}\\{user}"));
+                    let lower = self.buffered(format!("{domain}\\{user}").to_lowercase());
+                    self.push(f, raw, lower, None);
                 }
             }
         }
-        p
     }
 
-    fn eval_rule(&self, r: usize, event: &PreparedEvent<'_>, raw: &Event<'_>) -> bool {
-        let rule = &self.rules[r];
-        let cx = EvalCx {
-            set: self,
-            fields: &self.item_fields[r],
-            detections: &rule.detections,
-            event,
-            raw,
-        };
-        cx.cond(&rule.condition)
+    /// Prepares every string value of the event, for keyword searches.
+    fn prepare_keywords(&mut self, set: &RuleSet, event: &Event<'_>) {
+        if !set.has_keywords {
+            return;
+        }
+        for (i, (_, value)) in event.fields.iter().enumerate() {
+            if let Value::Str(_) = value
+                && let Some((raw, lower, _)) = self.value(i, value)
+            {
+                self.keyword_values.push(Slot {
+                    field: NONE,
+                    raw,
+                    lower,
+                    number: None,
+                    next: NONE,
+                });
+            }
+        }
     }
 }
 
-fn prepare_value<'e>(value: &'e Value<'e>) -> Option<Prepared<'e>> {
-    Some(match value {
-        Value::Str(s) => Prepared::new(Cow::Borrowed(s.as_ref()), s.trim().parse::<f64>().ok()),
-        Value::Int(i) => Prepared::new(Cow::Owned(i.to_string()), Some(*i as f64)),
-        Value::Float(f) => Prepared::new(Cow::Owned(f.to_string()), Some(*f)),
-        Value::Bool(b) => Prepared::new(Cow::Borrowed(if *b { "true" } else { "false" }), None),
-        Value::Null => return None,
-    })
+/// The text a [`Text`] points at.
+fn text<'a>(buffer: &'a str, at: Text, event: &'a Event<'_>) -> &'a str {
+    match at {
+        Text::Event(i) => match event.fields.get(i as usize) {
+            Some((_, Value::Str(s))) => s,
+            _ => "",
+        },
+        Text::Buffer(a, b) => buffer.get(a as usize..b as usize).unwrap_or_default(),
+    }
 }
 
 fn route_ok(route: &Route, event_terms: &[u16]) -> bool {
     route.terms.iter().all(|t| event_terms.binary_search(t).is_ok())
 }
 
-fn route_of(ls: &Logsource, terms: &mut HashMap<(logsource::Dim, String), u16>) -> Route {
+fn route_of(ls: &Logsource, terms: &mut [HashMap<String, u16>; 3]) -> Route {
     let mut route = Route::default();
+    let mut next = terms.iter().map(HashMap::len).sum::<usize>() as u16;
     for (dim, value) in [
-        (logsource::Dim::Product, &ls.product),
-        (logsource::Dim::Category, &ls.category),
-        (logsource::Dim::Service, &ls.service),
+        (Dim::Product, &ls.product),
+        (Dim::Category, &ls.category),
+        (Dim::Service, &ls.service),
     ] {
         let Some(value) = value else { continue };
         if !logsource::is_known(dim, value) {
             route.unroutable = true;
         }
-        let next = terms.len() as u16;
-        route.terms.push(*terms.entry((dim, value.clone())).or_insert(next));
+        let id = *terms[dim as usize].entry(value.clone()).or_insert_with(|| {
+            next += 1;
+            next - 1
+        });
+        route.terms.push(id);
     }
     route.terms.sort_unstable();
     route
@@ -439,9 +789,17 @@ fn visit_matchers(d: &Detection, f: &mut impl FnMut(&Matcher)) {
     }
 }
 
-/// Clauses of literals (field, lowercase needle): in any event the condition accepts, every
-/// clause has at least one of its literals in that field's value. Empty: no constraint.
-type Clause = Vec<(String, String)>;
+/// A literal some matcher requires: in this field, at this place, this lowercase text.
+#[derive(Debug, Clone)]
+struct Literal {
+    field: String,
+    anchor: Anchor,
+    text: String,
+}
+
+/// Clauses of literals: in any event the condition accepts, every clause has at least one of
+/// its literals at its place in its field. Empty: no constraint.
+type Clause = Vec<Literal>;
 
 fn requirement(cond: &Cond, dets: &[Detection]) -> Vec<Clause> {
     match cond {
@@ -480,17 +838,22 @@ fn item_requirement(item: &Item) -> Vec<Clause> {
     let Test::Values { all, matchers } = &item.test else {
         return Vec::new();
     };
-    let lits: Vec<Option<String>> = matchers.iter().map(Matcher::required_literal).collect();
+    let literal = |(anchor, text)| Literal {
+        field: item.field.clone(),
+        anchor,
+        text,
+    };
+    let lits: Vec<Option<Vec<(Anchor, String)>>> = matchers.iter().map(Matcher::prefilter_literals).collect();
     if *all {
-        // Every value must match: each literal is a clause of its own.
+        // Every value must match: each matcher's literals are a clause of their own.
         return lits
             .into_iter()
             .flatten()
-            .map(|l| vec![(item.field.clone(), l)])
+            .map(|ls| ls.into_iter().map(literal).collect())
             .collect();
     }
-    match lits.into_iter().collect::<Option<Vec<String>>>() {
-        Some(ls) if !ls.is_empty() => vec![ls.into_iter().map(|l| (item.field.clone(), l)).collect()],
+    match lits.into_iter().collect::<Option<Vec<_>>>() {
+        Some(ls) if !ls.is_empty() => vec![ls.into_iter().flatten().map(literal).collect()],
         _ => Vec::new(),
     }
 }
@@ -508,94 +871,49 @@ fn any_of(alternatives: impl Iterator<Item = Vec<Clause>>) -> Vec<Clause> {
     if out.is_empty() { Vec::new() } else { vec![out] }
 }
 
-/// The most selective clause: the one whose shortest literal is longest, then the smallest.
+/// The most selective clause: the one whose shortest literal is longest (a literal tied to
+/// its place counts a few bytes more than one found anywhere), then the smallest.
 fn best_clause(cnf: &[Clause]) -> Option<usize> {
+    let weight = |l: &Literal| match l.anchor {
+        Anchor::Exact => l.text.len() + 8,
+        Anchor::Prefix | Anchor::Suffix => l.text.len() + 3,
+        Anchor::Contains => l.text.len(),
+    };
     cnf.iter()
         .enumerate()
         .max_by_key(|(_, c)| {
-            let shortest = c.iter().map(|(_, n)| n.len()).min().unwrap_or(0);
-            (shortest.min(12), std::cmp::Reverse(c.len()))
+            let shortest = c.iter().map(weight).min().unwrap_or(0);
+            (shortest.min(16), std::cmp::Reverse(c.len()))
         })
         .map(|(i, _)| i)
 }
 
-struct PreparedEvent<'e> {
-    /// Per field id: the first slot of that field, or `NONE`.
-    heads: Vec<u32>,
-    slots: Vec<Prepared<'e>>,
-    slot_field: Vec<FieldId>,
-    next: Vec<u32>,
-    /// Every value of every field, for keyword searches; made on first use.
-    all_values: OnceCell<Vec<Prepared<'e>>>,
-    /// Literal ids found in the event (sorted), when the prefilter ran.
-    hits: Option<Vec<u32>>,
-}
-
-impl<'e> PreparedEvent<'e> {
-    /// Every string value of the event, prepared, for keyword searches.
-    fn all_values(&self, raw: &Event<'_>) -> &[Prepared<'e>] {
-        self.all_values.get_or_init(|| {
-            raw.fields
-                .iter()
-                .filter_map(|(_, v)| match v {
-                    Value::Str(s) => Some(Prepared::new(Cow::Owned(s.to_string()), None)),
-                    _ => None,
-                })
-                .collect()
-        })
-    }
-
-    fn push(&mut self, field: FieldId, value: Prepared<'e>) {
-        let slot = self.slots.len() as u32;
-        self.slots.push(value);
-        self.slot_field.push(field);
-        self.next.push(NONE);
-        // Keep file order within a field: append at the end of its chain.
-        match self.heads[field as usize] {
-            NONE => self.heads[field as usize] = slot,
-            head => {
-                let mut at = head as usize;
-                while self.next[at] != NONE {
-                    at = self.next[at] as usize;
-                }
-                self.next[at] = slot;
-            }
-        }
-    }
-
-    fn values(&self, field: FieldId) -> impl Iterator<Item = &Prepared<'e>> {
-        let mut at = self.heads.get(field as usize).copied().unwrap_or(NONE);
-        std::iter::from_fn(move || {
-            if at == NONE {
-                return None;
-            }
-            let slot = &self.slots[at as usize];
-            at = self.next[at as usize];
-            Some(slot)
-        })
-    }
-}
-
-struct EvalCx<'a, 'e> {
+/// Evaluation of one event's rules over its prepared values.
+struct Cx<'a> {
     set: &'a RuleSet,
-    fields: &'a [Vec<FieldId>],
-    detections: &'a [Detection],
-    event: &'a PreparedEvent<'e>,
-    raw: &'a Event<'a>,
+    s: &'a Scratch,
+    event: &'a Event<'a>,
+    /// Whether `s.hits` holds the literals found (the prefilter ran for the rule's group).
+    filtered: bool,
 }
 
-impl EvalCx<'_, '_> {
-    fn cond(&self, c: &Cond) -> bool {
+impl Cx<'_> {
+    fn rule(&self, r: usize) -> bool {
+        let rule = &self.set.rules[r];
+        self.cond(r, &rule.condition)
+    }
+
+    fn cond(&self, r: usize, c: &Cond) -> bool {
         match c {
-            Cond::Det(i) => self.det(*i),
-            Cond::Not(inner) => !self.cond(inner),
-            Cond::And(items) => items.iter().all(|c| self.cond(c)),
-            Cond::Or(items) => items.iter().any(|c| self.cond(c)),
-            Cond::All(ids) => ids.iter().all(|&i| self.det(i)),
+            Cond::Det(i) => self.det(r, *i),
+            Cond::Not(inner) => !self.cond(r, inner),
+            Cond::And(items) => items.iter().all(|c| self.cond(r, c)),
+            Cond::Or(items) => items.iter().any(|c| self.cond(r, c)),
+            Cond::All(ids) => ids.iter().all(|&i| self.det(r, i)),
             Cond::AtLeast(n, ids) => {
                 let mut count = 0;
                 ids.iter().any(|&i| {
-                    if self.det(i) {
+                    if self.det(r, i) {
                         count += 1;
                     }
                     count >= *n
@@ -604,9 +922,9 @@ impl EvalCx<'_, '_> {
         }
     }
 
-    fn det(&self, i: usize) -> bool {
-        let mut fields = self.fields[i].iter().copied();
-        self.detection(&self.detections[i], &mut fields)
+    fn det(&self, r: usize, i: usize) -> bool {
+        let mut fields = self.set.item_fields[r][i].iter().copied();
+        self.detection(&self.set.rules[r].detections[i], &mut fields)
     }
 
     fn detection(&self, d: &Detection, fields: &mut dyn Iterator<Item = FieldId>) -> bool {
@@ -633,14 +951,13 @@ impl EvalCx<'_, '_> {
                 ok
             }
             Detection::Keywords { all, matchers } => {
-                let values = self.event.all_values(self.raw);
-                let hit = |m: &Matcher| {
-                    if let (Some(hits), Some(id)) = (&self.event.hits, m.literal_id())
-                        && hits.binary_search(&id).is_err()
-                    {
-                        return false;
-                    }
-                    values.iter().any(|v| m.matches(v))
+                let hit = |m: &Matcher| match self.prefiltered(m) {
+                    Some(decided) => decided,
+                    None => self
+                        .s
+                        .keyword_values
+                        .iter()
+                        .any(|v| m.matches(&self.s.prepared(v, self.event))),
                 };
                 if *all {
                     matchers.iter().all(hit)
@@ -651,30 +968,46 @@ impl EvalCx<'_, '_> {
         }
     }
 
+    /// What the prefilter already knows of a matcher: `Some(false)` if its literal is not at
+    /// its place, `Some(true)` if that decides a match, `None` if the value must be compared.
+    fn prefiltered(&self, m: &Matcher) -> Option<bool> {
+        let id = m.literal_id().filter(|_| self.filtered)?;
+        let found = self.s.hits.binary_search(&id).is_ok();
+        if !found {
+            Some(false)
+        } else if m.literal_decides() {
+            Some(true)
+        } else {
+            None
+        }
+    }
+
+    fn values(&self, field: FieldId) -> impl Iterator<Item = Prepared<'_>> {
+        let mut at = self.s.first(field);
+        std::iter::from_fn(move || {
+            let slot = self.s.slots.get(at as usize)?;
+            at = slot.next;
+            Some(self.s.prepared(slot, self.event))
+        })
+    }
+
     fn item(&self, item: &Item, field: FieldId) -> bool {
-        let mut values = self.event.values(field).peekable();
         match &item.test {
-            Test::Exists(want) => values.peek().is_some() == *want,
+            Test::Exists(want) => (self.s.first(field) != NONE) == *want,
             Test::Values { all, matchers } => {
-                if values.peek().is_none() {
+                if self.s.first(field) == NONE {
                     return matchers.iter().any(|m| matches!(m, Matcher::Null));
                 }
                 let hit = |m: &Matcher| match m {
                     Matcher::FieldRef { field: name, .. } => {
                         let other = self.set.fields.get(name).copied().unwrap_or(NONE);
-                        self.event
-                            .values(field)
-                            .any(|v| self.event.values(other).any(|o| m.matches_ref(v, o)))
+                        self.values(field)
+                            .any(|v| self.values(other).any(|o| m.matches_ref(&v, &o)))
                     }
-                    _ => {
-                        // The literal this matcher needs was not found in the field: no match.
-                        if let (Some(hits), Some(id)) = (&self.event.hits, m.literal_id())
-                            && hits.binary_search(&id).is_err()
-                        {
-                            return false;
-                        }
-                        self.event.values(field).any(|v| m.matches(v))
-                    }
+                    _ => match self.prefiltered(m) {
+                        Some(decided) => decided,
+                        None => self.values(field).any(|v| m.matches(&v)),
+                    },
                 };
                 if *all {
                     matchers.iter().all(hit)

@@ -4,8 +4,6 @@
 //! lowercased once when the rule is compiled, and each event value once per event
 //! ([`Prepared`]), so no comparison lowercases anything.
 
-use std::borrow::Cow;
-
 use memchr::memmem;
 
 /// How a text needle is compared with a value.
@@ -80,17 +78,6 @@ impl Glob {
             }
         }
     }
-
-    /// The longest literal run, which any matching text must contain.
-    pub(crate) fn longest_literal(&self) -> Option<&str> {
-        self.parts
-            .iter()
-            .filter_map(|p| match p {
-                GlobPart::Lit(l) => Some(l.as_str()),
-                _ => None,
-            })
-            .max_by_key(|l| l.len())
-    }
 }
 
 /// One test of one value.
@@ -124,38 +111,53 @@ pub(crate) enum Matcher {
     },
 }
 
-/// An event value prepared for matching: its text, its lowercase text, its number.
-#[derive(Debug, Clone)]
+/// An event value prepared for matching: its text and its lowercase text (the same text when
+/// it has no capitals), and its number when it came as a JSON number.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Prepared<'e> {
-    pub raw: Cow<'e, str>,
-    pub lower: Cow<'e, str>,
+    pub raw: &'e str,
+    pub lower: &'e str,
     pub number: Option<f64>,
 }
 
-impl<'e> Prepared<'e> {
-    pub(crate) fn new(raw: Cow<'e, str>, number: Option<f64>) -> Self {
-        let lower = lowercase(&raw);
-        let lower = match lower {
-            Some(l) => Cow::Owned(l),
-            None => raw.clone(),
-        };
-        Prepared { raw, lower, number }
+impl Prepared<'_> {
+    fn text(&self, cased: bool) -> &str {
+        if cased { self.raw } else { self.lower }
     }
 
-    fn text(&self, cased: bool) -> &str {
-        if cased { &self.raw } else { &self.lower }
+    /// The value as a number: JSON numbers, and text that reads as one (`"4688"`).
+    fn number(&self) -> Option<f64> {
+        self.number.or_else(|| self.raw.trim().parse().ok())
     }
+}
+
+/// Whether `s` needs lowercasing (has an ASCII capital, or anything non-ASCII).
+pub(crate) fn needs_lowercase(s: &str) -> bool {
+    s.bytes().any(|b| !b.is_ascii() || b.is_ascii_uppercase())
 }
 
 /// The lowercase form of `s`, or `None` when `s` is already lowercase (no copy needed).
 pub(crate) fn lowercase(s: &str) -> Option<String> {
-    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+    if !needs_lowercase(s) {
         None
     } else if s.is_ascii() {
         Some(s.to_ascii_lowercase())
     } else {
         Some(s.to_lowercase())
     }
+}
+
+/// Where a literal must sit in a value for a matcher to accept it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Anchor {
+    /// The whole value.
+    Exact,
+    /// At the start.
+    Prefix,
+    /// At the end.
+    Suffix,
+    /// Anywhere.
+    Contains,
 }
 
 pub(crate) fn text_op(op: Op, value: &str, needle: &str) -> bool {
@@ -184,7 +186,7 @@ impl Matcher {
                 .trim()
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| net.contains(&ip)),
-            Matcher::Compare { cmp, number } => value.number.is_some_and(|v| match cmp {
+            Matcher::Compare { cmp, number } => value.number().is_some_and(|v| match cmp {
                 Cmp::Lt => v < *number,
                 Cmp::Lte => v <= *number,
                 Cmp::Gt => v > *number,
@@ -215,17 +217,97 @@ impl Matcher {
         }
     }
 
-    /// A literal that every value this matcher accepts contains (lowercase), for the
-    /// prefilter; `None` when there is none (regex, numbers, `null`, …).
-    pub(crate) fn required_literal(&self) -> Option<String> {
-        let lit = match self {
-            Matcher::Text { needle, .. } => Some(needle.as_str()),
-            Matcher::Glob { glob, .. } => glob.longest_literal(),
-            _ => None,
-        }?;
-        // Cased needles keep their case; the prefilter works on lowercase text.
-        (!lit.is_empty()).then(|| lowercase(lit).unwrap_or_else(|| lit.to_owned()))
+    /// A literal, in lowercase, that every value this matcher accepts holds at the given place,
+    /// for the prefilter; `None` when there is none (regex, numbers, `null`, …).
+    pub(crate) fn required_literal(&self) -> Option<(Anchor, String)> {
+        let (anchor, lit, cased) = match self {
+            Matcher::Text { op, needle, cased, .. } => {
+                let anchor = match op {
+                    Op::Equals => Anchor::Exact,
+                    Op::StartsWith => Anchor::Prefix,
+                    Op::EndsWith => Anchor::Suffix,
+                    Op::Contains => Anchor::Contains,
+                };
+                (anchor, needle.as_str(), *cased)
+            }
+            Matcher::Glob { glob, cased, .. } => {
+                let (at, lit) = glob
+                    .parts
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, p)| match p {
+                        GlobPart::Lit(l) => Some((i, l.as_str())),
+                        _ => None,
+                    })
+                    .max_by_key(|(i, l)| (l.len(), std::cmp::Reverse(*i)))?;
+                let anchor = if at == 0 {
+                    Anchor::Prefix
+                } else if at + 1 == glob.parts.len() {
+                    Anchor::Suffix
+                } else {
+                    Anchor::Contains
+                };
+                (anchor, lit, *cased)
+            }
+            _ => return None,
+        };
+        // The prefilter works on lowercase text. A cased needle's lowercase form is in the
+        // lowercase value wherever the needle is in the value, except where Unicode
+        // lowercasing depends on context (a final sigma): such needles get no literal.
+        if lit.is_empty() || (cased && !lit.is_ascii()) {
+            return None;
+        }
+        Some((anchor, lowercase(lit).unwrap_or_else(|| lit.to_owned())))
     }
+
+    /// Literals, in lowercase, at least one of which every value this matcher accepts holds
+    /// at its place: the matcher's own literal, or those every match of a regex starts (or
+    /// ends) with.
+    pub(crate) fn prefilter_literals(&self) -> Option<Vec<(Anchor, String)>> {
+        match self {
+            Matcher::Regex(re) => {
+                regex_literals(re.as_str()).map(|ls| ls.into_iter().map(|l| (Anchor::Contains, l)).collect())
+            }
+            _ => self.required_literal().map(|l| vec![l]),
+        }
+    }
+
+    /// Whether the prefilter's finding of this matcher's literal decides the match: a
+    /// case-insensitive text comparison is exactly "the literal is at its place".
+    pub(crate) fn literal_decides(&self) -> bool {
+        matches!(self, Matcher::Text { cased: false, .. })
+    }
+}
+
+/// The most selective of the literal sets that every match of the regex starts with, or ends
+/// with, lowercased; `None` when there is no small set of non-empty ones.
+///
+/// A value holds one of these literals in its lowercase text wherever the regex matches:
+/// lowercasing maps each character on its own, except the Greek final sigma, so literals
+/// with a sigma are not used.
+pub(crate) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(64)
+        .build()
+        .parse(pattern)
+        .ok()?;
+    [ExtractKind::Prefix, ExtractKind::Suffix]
+        .into_iter()
+        .filter_map(|kind| {
+            let seq = Extractor::new().kind(kind).extract(&hir);
+            let mut out = seq
+                .literals()?
+                .iter()
+                .map(|l| std::str::from_utf8(l.as_bytes()).ok().map(str::to_lowercase))
+                .collect::<Option<Vec<String>>>()?;
+            out.sort_unstable();
+            out.dedup();
+            let usable =
+                !out.is_empty() && out.len() <= 64 && out.iter().all(|l| !l.is_empty() && !l.contains(['σ', 'ς']));
+            usable.then_some(out)
+        })
+        .max_by_key(|ls| ls.iter().map(String::len).min())
 }
 
 #[cfg(test)]
@@ -272,12 +354,74 @@ mod tests {
     }
 
     #[test]
-    fn prepared_values_lowercase_once() {
-        let p = Prepared::new(Cow::Borrowed("C:\\Windows\\CMD.exe"), None);
-        assert_eq!(p.lower, "c:\\windows\\cmd.exe");
-        let p = Prepared::new(Cow::Borrowed("already lower"), None);
-        assert!(matches!(p.lower, Cow::Borrowed(_)));
-        let p = Prepared::new(Cow::Borrowed("ÄBC"), None);
-        assert_eq!(p.lower, "äbc");
+    fn regex_literals_cover_every_match() {
+        assert_eq!(regex_literals(r"ipconfig\s+/all").unwrap(), ["ipconfig"]);
+        // Case variants fold into one lowercase literal.
+        assert_eq!(regex_literals(r"(?i)\.exe\s+x").unwrap(), [".exe"]);
+        assert_eq!(
+            regex_literals(r"net\s+(stop|start) x").unwrap(),
+            ["start x", "stop x"],
+            "the set whose shortest literal is longer wins"
+        );
+        assert_eq!(regex_literals(r"(cmd|pwsh)\.exe$").unwrap(), ["cmd.exe", "pwsh.exe"]);
+        // Nothing usable: a match may start and end anywhere.
+        assert_eq!(regex_literals(r".*"), None);
+        assert_eq!(regex_literals(r"[a-z]+\d"), None);
+        assert_eq!(regex_literals(r"(?i)Σ"), None);
+        // `(?i)s` also matches U+017F (long s), whose lowercase is itself: both are kept.
+        assert_eq!(regex_literals(r"(?i)as").unwrap(), ["as", "aſ"]);
+    }
+
+    #[test]
+    fn lowercase_copies_only_when_needed() {
+        assert_eq!(
+            lowercase("C:\\Windows\\CMD.exe").as_deref(),
+            Some("c:\\windows\\cmd.exe")
+        );
+        assert_eq!(lowercase("already lower"), None);
+        assert_eq!(lowercase("ÄBC").as_deref(), Some("äbc"));
+    }
+
+    #[test]
+    fn literals_carry_their_place() {
+        let text = |op, needle: &str| Matcher::Text {
+            op,
+            needle: needle.into(),
+            cased: false,
+            literal: u32::MAX,
+        };
+        assert_eq!(
+            text(Op::EndsWith, "\\cmd.exe").required_literal(),
+            Some((Anchor::Suffix, "\\cmd.exe".into()))
+        );
+        assert_eq!(
+            text(Op::Equals, "x").required_literal(),
+            Some((Anchor::Exact, "x".into()))
+        );
+        assert_eq!(text(Op::Contains, "").required_literal(), None);
+        let g = |parts: &[&str]| Matcher::Glob {
+            glob: glob(parts),
+            cased: false,
+            literal: u32::MAX,
+        };
+        // The longest literal run, anchored when it is first or last.
+        assert_eq!(
+            g(&["c:\\users\\", "*", "\\x.exe"]).required_literal(),
+            Some((Anchor::Prefix, "c:\\users\\".into()))
+        );
+        assert_eq!(
+            g(&["*", "a", "*", "\\evil.exe"]).required_literal(),
+            Some((Anchor::Suffix, "\\evil.exe".into()))
+        );
+        assert_eq!(
+            g(&["*", "a", "*", "middle", "?", "b"]).required_literal(),
+            Some((Anchor::Contains, "middle".into()))
+        );
+        let cased = Matcher::Glob {
+            glob: glob(&["*", "ΑΣ", "*"]),
+            cased: true,
+            literal: u32::MAX,
+        };
+        assert_eq!(cased.required_literal(), None);
     }
 }
