@@ -22,7 +22,7 @@
 //! The prefilter only ever drops rules that cannot match, so the result equals evaluating every
 //! rule routed to the event; a test checks that on the SigmaHQ corpus.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use aho_corasick::automaton::Automaton;
@@ -33,6 +33,10 @@ use crate::event::{Event, Value};
 use crate::logsource::{self, Dim, Sources};
 use crate::matcher::{Anchor, Matcher, Prepared, needs_lowercase};
 use crate::rule::{Cond, Detection, Item, Logsource, Rule, Test};
+
+/// Maps looked up for every event field: a fast hash with a fixed seed (the keys are rule
+/// field names, and iteration order is never used).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 type FieldId = u32;
 const NONE: u32 = u32::MAX;
@@ -98,7 +102,7 @@ type LiteralKey = (u32, FieldId, Anchor, String);
 
 impl RuleSet {
     pub fn new(mut rules: Vec<Rule>) -> RuleSet {
-        let mut fields: HashMap<String, FieldId> = HashMap::new();
+        let mut fields: HashMap<String, FieldId> = HashMap::default();
         let mut intern = |name: &str| -> FieldId {
             let next = fields.len() as FieldId;
             *fields.entry(name.to_owned()).or_insert(next)
@@ -123,7 +127,7 @@ impl RuleSet {
         let routes: Vec<Route> = rules.iter().map(|r| route_of(&r.logsource, &mut terms)).collect();
 
         // Groups: one per route, in order of first appearance.
-        let mut group_of_route: HashMap<Vec<u16>, u32> = HashMap::new();
+        let mut group_of_route: HashMap<Vec<u16>, u32> = HashMap::default();
         let mut group_routes: Vec<Route> = Vec::new();
         let rule_group: Vec<u32> = routes
             .iter()
@@ -313,7 +317,7 @@ impl RuleSet {
         let mut scanner = self.scanner();
         let s = &mut scanner.s;
         let sources = logsource::classify(event);
-        s.prepare(self, event, &sources);
+        s.prepare(self, event, logsource::is_security_4688(&sources));
         s.prepare_keywords(self, event);
         let cx = Cx {
             set: self,
@@ -331,7 +335,7 @@ impl RuleSet {
         let s = &mut scanner.s;
         let sources = logsource::classify(event);
         let event_terms = self.event_terms(&sources);
-        s.prepare(self, event, &sources);
+        s.prepare(self, event, logsource::is_security_4688(&sources));
         s.prepare_keywords(self, event);
         let cx = Cx {
             set: self,
@@ -443,11 +447,22 @@ fn walk(nfa: &contiguous::NFA, bytes: impl Iterator<Item = u8>, mut report: impl
 impl FieldIndex {
     /// Pushes the id of every literal found at its place in `value` (lowercase text).
     fn scan(&self, value: &str, hits: &mut Vec<u32>) {
+        self.scan_anywhere(value, hits);
+        self.scan_ends(value, hits);
+    }
+
+    /// Literals that may be anywhere. `text` may be several values joined by NUL bytes, which
+    /// no literal holds, so no literal is found across two values.
+    fn scan_anywhere(&self, text: &str, hits: &mut Vec<u32>) {
         if let Some((automaton, ids)) = &self.contains {
-            for m in automaton.find_overlapping_iter(value) {
+            for m in automaton.find_overlapping_iter(text) {
                 hits.push(ids[m.pattern().as_usize()]);
             }
         }
+    }
+
+    /// Literals at the start or end of `value`, or that are the whole of it.
+    fn scan_ends(&self, value: &str, hits: &mut Vec<u32>) {
         if let Some((nfa, ids)) = &self.start {
             walk(nfa, value.bytes(), |pattern, len| {
                 let (id, exact) = ids[pattern];
@@ -475,16 +490,16 @@ impl Scanner<'_> {
     pub fn matches(&mut self, event: &Event<'_>) -> &[usize] {
         let set = self.set;
         let s = &mut self.s;
-        let sources = logsource::classify(event);
-        let event_terms = set.event_terms(&sources);
+        let key = logsource::Key::of(event);
+        let routed = s.routing.get(set, &key);
+        let is_4688 = routed.is_4688;
         s.groups.clear();
-        s.groups
-            .extend((0..set.groups.len() as u32).filter(|&g| route_ok(&set.groups[g as usize].route, &event_terms)));
+        s.groups.extend_from_slice(&routed.groups);
         s.out.clear();
         if s.groups.is_empty() {
             return &s.out;
         }
-        s.prepare(set, event, &sources);
+        s.prepare(set, event, is_4688);
         if s.groups.iter().any(|&g| set.groups[g as usize].keywords.is_some()) {
             s.prepare_keywords(set, event);
         }
@@ -500,8 +515,9 @@ impl Scanner<'_> {
                 }
             }
             if let Some(index) = &group.keywords {
+                index.scan_anywhere(&s.joined, &mut s.hits);
                 for value in &s.keyword_values {
-                    index.scan(text(&s.buffer, value.lower, event), &mut s.hits);
+                    index.scan_ends(text(&s.buffer, value.lower, event), &mut s.hits);
                 }
             }
         }
@@ -546,6 +562,74 @@ impl Scanner<'_> {
     }
 }
 
+/// Routing decisions by [`logsource::Key`]: events carry few distinct keys, and classifying
+/// one takes longer than looking it up.
+#[derive(Debug, Default)]
+struct RoutingCache {
+    /// Key hash → keys with that hash and their routing.
+    entries: HashMap<u64, Vec<(OwnedKey, Routed)>>,
+    len: usize,
+}
+
+type OwnedKey = (Option<String>, Option<String>, Option<i64>, bool, bool);
+
+#[derive(Debug)]
+struct Routed {
+    groups: Vec<u32>,
+    is_4688: bool,
+}
+
+/// Cached keys at most; past this, the cache starts again (it only guards memory against
+/// events with ever-new channel names).
+const ROUTING_CACHE_MAX: usize = 1024;
+
+impl RoutingCache {
+    fn get(&mut self, set: &RuleSet, key: &logsource::Key<'_>) -> &Routed {
+        use std::hash::BuildHasher as _;
+        let hash = foldhash::fast::FixedState::default().hash_one(key);
+        let same = |k: &OwnedKey| {
+            k.0.as_deref() == key.log
+                && k.1.as_deref() == key.channel
+                && k.2 == key.id
+                && k.3 == key.kernel_file
+                && k.4 == key.image
+        };
+        let found = self
+            .entries
+            .get(&hash)
+            .and_then(|list| list.iter().position(|(k, _)| same(k)));
+        let at = match found {
+            Some(at) => at,
+            None => {
+                if self.len >= ROUTING_CACHE_MAX {
+                    self.entries.clear();
+                    self.len = 0;
+                }
+                let sources = logsource::classify_key(key);
+                let terms = set.event_terms(&sources);
+                let routed = Routed {
+                    groups: (0..set.groups.len() as u32)
+                        .filter(|&g| route_ok(&set.groups[g as usize].route, &terms))
+                        .collect(),
+                    is_4688: logsource::is_security_4688(&sources),
+                };
+                let owned = (
+                    key.log.map(str::to_owned),
+                    key.channel.map(str::to_owned),
+                    key.id,
+                    key.kernel_file,
+                    key.image,
+                );
+                let list = self.entries.entry(hash).or_default();
+                list.push((owned, routed));
+                self.len += 1;
+                list.len() - 1
+            }
+        };
+        &self.entries[&hash][at].1
+    }
+}
+
 /// Where a prepared text is: a string value of the event, or a span of the scratch buffer.
 #[derive(Debug, Clone, Copy)]
 enum Text {
@@ -574,8 +658,13 @@ struct Scratch {
     slots: Vec<Slot>,
     /// Every string value, for keyword searches.
     keyword_values: Vec<Slot>,
+    /// Their lowercase texts, joined by NUL bytes, searched in one pass.
+    joined: String,
+    /// Per event field: its prepared lowercase text, once made.
+    lower_of: Vec<Option<Text>>,
     buffer: String,
     groups: Vec<u32>,
+    routing: RoutingCache,
     hits: Vec<u32>,
     candidates: Vec<u32>,
     out: Vec<usize>,
@@ -648,20 +737,24 @@ impl Scratch {
     }
 
     /// Prepares every value of the event that some rule reads.
-    fn prepare(&mut self, set: &RuleSet, event: &Event<'_>, sources: &Sources) {
+    fn prepare(&mut self, set: &RuleSet, event: &Event<'_>, is_4688: bool) {
         for f in self.touched.drain(..) {
             self.heads[f as usize] = (NONE, NONE);
         }
         self.slots.clear();
         self.keyword_values.clear();
+        self.joined.clear();
+        self.lower_of.clear();
+        self.lower_of.resize(event.fields.len(), None);
         self.buffer.clear();
         for (i, (name, value)) in event.fields.iter().enumerate() {
             let Some(field) = set.field_id(name) else { continue };
             if let Some((raw, lower, number)) = self.value(i, value) {
+                self.lower_of[i] = Some(lower);
                 self.push(field, raw, lower, number);
             }
         }
-        if logsource::is_security_4688(sources) {
+        if is_4688 {
             for (sysmon_name, name) in logsource::FIELDS_4688 {
                 if let Some(&f) = set.fields.get(*sysmon_name)
                     && self.first(f) == NONE
@@ -690,9 +783,16 @@ impl Scratch {
             return;
         }
         for (i, (_, value)) in event.fields.iter().enumerate() {
-            if let Value::Str(_) = value
-                && let Some((raw, lower, _)) = self.value(i, value)
-            {
+            if !matches!(value, Value::Str(_)) {
+                continue;
+            }
+            let prepared = match self.lower_of.get(i).copied().flatten() {
+                Some(lower) => Some((Text::Event(i as u32), lower, None)),
+                None => self.value(i, value),
+            };
+            if let Some((raw, lower, _)) = prepared {
+                self.joined.push_str(text(&self.buffer, lower, event));
+                self.joined.push('\0');
                 self.keyword_values.push(Slot {
                     field: NONE,
                     raw,

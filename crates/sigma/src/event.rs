@@ -67,7 +67,10 @@ impl<'a> Event<'a> {
 
     /// Reads one JSON object from a deserializer (used for files holding several objects).
     pub fn deserialize_from<D: Deserializer<'a>>(de: D) -> Result<Event<'a>, D::Error> {
-        let mut event = Event::default();
+        // Room for a typical Windows event's fields, grown once at most.
+        let mut event = Event {
+            fields: Vec::with_capacity(32),
+        };
         let mut path = Vec::new();
         de.deserialize_map(Flatten {
             out: &mut event.fields,

@@ -218,15 +218,8 @@ pub fn is_known(dim: Dim, value: &str) -> bool {
     }
 }
 
-fn text<'a>(event: &'a Event<'_>, name: &str) -> Option<&'a str> {
-    match event.get(name)? {
-        Value::Str(s) => Some(s.as_ref()),
-        _ => None,
-    }
-}
-
-fn event_id(event: &Event<'_>) -> Option<i64> {
-    match event.get("EventID")? {
+fn event_id_of(value: &Value<'_>) -> Option<i64> {
+    match value {
         Value::Int(i) => Some(*i),
         Value::Str(s) => s.trim().parse().ok(),
         Value::Float(f) if f.fract() == 0.0 => Some(*f as i64),
@@ -234,20 +227,68 @@ fn event_id(event: &Event<'_>) -> Option<i64> {
     }
 }
 
-/// The log sources of an event. atoll's `log` field decides when present (a `Channel` field
-/// may then be data, as in System 104 where it names the cleared log); otherwise `Channel`.
+/// What routing reads from an event: two events with the same key have the same log sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key<'a> {
+    pub log: Option<&'a str>,
+    pub channel: Option<&'a str>,
+    pub id: Option<i64>,
+    /// The provider is Kernel-File ETW.
+    pub kernel_file: bool,
+    /// The event has an `Image` field.
+    pub image: bool,
+}
+
+impl<'a> Key<'a> {
+    /// Reads the key in one pass over the fields; the first value of each field counts.
+    pub fn of(event: &'a Event<'_>) -> Key<'a> {
+        let mut key = Key {
+            log: None,
+            channel: None,
+            id: None,
+            kernel_file: false,
+            image: false,
+        };
+        let (mut log, mut channel, mut id, mut provider) = (false, false, false, false);
+        let first = |seen: &mut bool| !std::mem::replace(seen, true);
+        for (name, value) in &event.fields {
+            let text = match value {
+                Value::Str(s) => Some(s.as_ref()),
+                _ => None,
+            };
+            match name.as_ref() {
+                "log" if first(&mut log) => key.log = text,
+                "Channel" if first(&mut channel) => key.channel = text,
+                "EventID" if first(&mut id) => key.id = event_id_of(value),
+                "Provider_Name" if first(&mut provider) => key.kernel_file = text == Some(KERNEL_FILE),
+                "Image" => key.image = true,
+                _ => {}
+            }
+        }
+        key
+    }
+}
+
+/// The log sources of an event.
 pub fn classify(event: &Event<'_>) -> Sources {
+    classify_key(&Key::of(event))
+}
+
+/// The log sources of events with this key. atoll's `log` field decides when present (a
+/// `Channel` field may then be data, as in System 104 where it names the cleared log);
+/// otherwise `Channel`.
+pub fn classify_key(key: &Key<'_>) -> Sources {
     let mut out = Sources::default();
-    let log = text(event, "log");
-    let id = event_id(event);
+    let log = key.log;
+    let id = key.id;
     let channel = match log {
         Some("powershell") if id.is_some_and(|i| CLASSIC_POWERSHELL_IDS.contains(&i)) => Some("Windows PowerShell"),
         Some(log) => ATOLL_WINDOWS_LOGS.iter().find(|(l, _)| *l == log).map(|(_, c)| *c),
-        None => text(event, "Channel"),
+        None => key.channel,
     };
     // Kernel-File ETW (what `file_access` and `file_rename` rules are written for) has no
     // event log channel; its records are known by their provider.
-    if channel.is_none() && text(event, "Provider_Name") == Some(KERNEL_FILE) {
+    if channel.is_none() && key.kernel_file {
         out.products.push("windows");
         out.categories.extend(["file_access", "file_rename"]);
         return out;
@@ -277,7 +318,7 @@ pub fn classify(event: &Event<'_>) -> Sources {
             }
         }
         // Linux process events (auditd EXECVE, Sysmon for Linux) carry an Image.
-        if log == "auditd" && event.get("Image").is_some() {
+        if log == "auditd" && key.image {
             out.categories.push("process_creation");
         }
     }

@@ -254,7 +254,8 @@ impl Matcher {
         // The prefilter works on lowercase text. A cased needle's lowercase form is in the
         // lowercase value wherever the needle is in the value, except where Unicode
         // lowercasing depends on context (a final sigma): such needles get no literal.
-        if lit.is_empty() || (cased && !lit.is_ascii()) {
+        // Keyword values are searched joined by NUL bytes: a literal must not hold one.
+        if lit.is_empty() || lit.contains('\0') || (cased && !lit.is_ascii()) {
             return None;
         }
         Some((anchor, lowercase(lit).unwrap_or_else(|| lit.to_owned())))
