@@ -31,7 +31,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind};
 
 use crate::event::{Event, Value};
 use crate::logsource::{self, Dim, Sources};
-use crate::matcher::{Anchor, Matcher, Prepared, needs_lowercase};
+use crate::matcher::{Anchor, Matcher, Prepared, lower_char, lowercase, needs_lowercase};
 use crate::rule::{Cond, Detection, Item, Logsource, Rule, Test};
 
 /// Maps looked up for every event field: a fast hash with a fixed seed (the keys are rule
@@ -96,6 +96,9 @@ pub struct RuleSet {
     clauses: Vec<Vec<Vec<u32>>>,
     has_keywords: bool,
 }
+
+/// A literal of one field: place, lowercase text, id.
+type FieldLiteral = (Anchor, String, u32);
 
 /// A literal of the prefilter: group, field, place, lowercase text.
 type LiteralKey = (u32, FieldId, Anchor, String);
@@ -234,7 +237,7 @@ impl RuleSet {
         triggers.resize(literal_ids.len(), Vec::new());
 
         // Automata, per group and field.
-        let mut per_field: BTreeMap<(u32, FieldId), Vec<(Anchor, String, u32)>> = BTreeMap::new();
+        let mut per_field: BTreeMap<(u32, FieldId), Vec<FieldLiteral>> = BTreeMap::new();
         for ((group, field, anchor, text), id) in literal_ids {
             per_field.entry((group, field)).or_default().push((anchor, text, id));
         }
@@ -369,7 +372,7 @@ impl RuleSet {
 }
 
 /// Builds the automata for one field's literals (sorted by text within each place).
-fn field_index(literals: Vec<(Anchor, String, u32)>) -> FieldIndex {
+fn field_index(literals: Vec<FieldLiteral>) -> FieldIndex {
     let mut index = FieldIndex::default();
     let (mut anywhere, mut anywhere_ids) = (Vec::new(), Vec::new());
     let (mut starts, mut start_ids) = (Vec::new(), Vec::new());
@@ -699,7 +702,7 @@ impl Scratch {
                     self.buffer.push_str(s);
                     self.buffer[start as usize..].make_ascii_lowercase();
                 } else {
-                    self.buffer.push_str(&s.to_lowercase());
+                    self.buffer.extend(s.chars().map(lower_char));
                 }
                 return Some((raw, Text::Buffer(start, self.buffer.len() as u32), None));
             }
@@ -770,7 +773,8 @@ impl Scratch {
                     && self.first(f) == NONE
                 {
                     let raw = self.buffered(format_args!("{domain}\\{user}"));
-                    let lower = self.buffered(format!("{domain}\\{user}").to_lowercase());
+                    let user = format!("{domain}\\{user}");
+                    let lower = self.buffered(lowercase(&user).unwrap_or(user));
                     self.push(f, raw, lower, None);
                 }
             }

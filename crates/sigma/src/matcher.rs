@@ -24,9 +24,12 @@ pub(crate) enum Cmp {
 }
 
 /// A Sigma wildcard pattern (`*` any text, `?` one character), anchored at both ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct Glob {
     pub parts: Vec<GlobPart>,
+    /// For patterns with `?`: the same pattern as a regex, whose matching time is linear in
+    /// the text whatever the pattern.
+    with_one: Option<regex::Regex>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,10 +39,75 @@ pub(crate) enum GlobPart {
     One,
 }
 
+/// Largest compiled form of a `?` pattern; past it, the pattern is matched by backtracking.
+const GLOB_REGEX_SIZE_LIMIT: usize = 256 * 1024;
+
 impl Glob {
-    /// Whether the whole of `text` matches. Iterative with one backtrack point per `*`: linear
-    /// in practice, and never worse than text length × pattern length.
+    pub(crate) fn new(parts: Vec<GlobPart>) -> Glob {
+        let with_one = parts.contains(&GlobPart::One).then(|| {
+            let mut pattern = String::from("(?s)^");
+            for p in &parts {
+                match p {
+                    GlobPart::Lit(l) => pattern.push_str(&regex::escape(l)),
+                    GlobPart::Star => pattern.push_str(".*"),
+                    GlobPart::One => pattern.push('.'),
+                }
+            }
+            pattern.push('$');
+            regex::RegexBuilder::new(&pattern)
+                .size_limit(GLOB_REGEX_SIZE_LIMIT)
+                .build()
+                .ok()
+        });
+        Glob {
+            parts,
+            with_one: with_one.flatten(),
+        }
+    }
+
+    /// Whether the whole of `text` matches. Without `?`, each literal between stars is taken
+    /// at its earliest place after the previous one (which finds a match whenever there is
+    /// one), so the time is linear in the text.
     pub(crate) fn matches(&self, text: &str) -> bool {
+        if let Some(re) = &self.with_one {
+            return re.is_match(text);
+        }
+        if self.parts.contains(&GlobPart::One) {
+            return self.matches_backtracking(text);
+        }
+        let mut segments = self.parts.split(|p| *p == GlobPart::Star).map(|seg| {
+            seg.iter()
+                .map(|p| match p {
+                    GlobPart::Lit(l) => l.as_str(),
+                    _ => "",
+                })
+                .collect::<Vec<&str>>()
+                .concat()
+        });
+        let first = segments.next().unwrap_or_default();
+        let mut middle: Vec<String> = segments.collect();
+        let Some(last) = middle.pop() else {
+            // No star: the whole text.
+            return text == first;
+        };
+        if !text.starts_with(first.as_str()) || text.len() < first.len() + last.len() || !text.ends_with(last.as_str())
+        {
+            return false;
+        }
+        let end = text.len() - last.len();
+        let mut at = first.len();
+        for seg in &middle {
+            match memmem::find(&text.as_bytes()[at..end], seg.as_bytes()) {
+                Some(i) => at += i + seg.len(),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    /// Iterative matching with one backtrack point per `*`: never worse than text length ×
+    /// pattern length. Used for `?` patterns too large to compile.
+    fn matches_backtracking(&self, text: &str) -> bool {
         let parts = &self.parts;
         let (mut p, mut t) = (0usize, 0usize);
         let mut star: Option<(usize, usize)> = None;
@@ -143,7 +211,20 @@ pub(crate) fn lowercase(s: &str) -> Option<String> {
     } else if s.is_ascii() {
         Some(s.to_ascii_lowercase())
     } else {
-        Some(s.to_lowercase())
+        Some(s.chars().map(lower_char).collect())
+    }
+}
+
+/// The lowercase of one character, when that is one character: all but `İ` (U+0130), whose
+/// lowercase is `i` and a combining dot, which stays as it is. Lowercasing text character by
+/// character keeps one character per character (a `?` still matches one character of the
+/// value) and does not depend on the neighbours (unlike a Greek final sigma in
+/// `str::to_lowercase`), so a text's lowercase holds the lowercase of every part of it.
+pub(crate) fn lower_char(c: char) -> char {
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
     }
 }
 
@@ -180,7 +261,7 @@ impl Matcher {
             Matcher::Null | Matcher::FieldRef { .. } => false,
             Matcher::Text { op, needle, cased, .. } => text_op(*op, value.text(*cased), needle),
             Matcher::Glob { glob, cased, .. } => glob.matches(value.text(*cased)),
-            Matcher::Regex(re) => re.is_match(&value.raw),
+            Matcher::Regex(re) => re.is_match(value.raw),
             Matcher::Cidr(net) => value
                 .raw
                 .trim()
@@ -220,17 +301,17 @@ impl Matcher {
     /// A literal, in lowercase, that every value this matcher accepts holds at the given place,
     /// for the prefilter; `None` when there is none (regex, numbers, `null`, …).
     pub(crate) fn required_literal(&self) -> Option<(Anchor, String)> {
-        let (anchor, lit, cased) = match self {
-            Matcher::Text { op, needle, cased, .. } => {
+        let (anchor, lit) = match self {
+            Matcher::Text { op, needle, .. } => {
                 let anchor = match op {
                     Op::Equals => Anchor::Exact,
                     Op::StartsWith => Anchor::Prefix,
                     Op::EndsWith => Anchor::Suffix,
                     Op::Contains => Anchor::Contains,
                 };
-                (anchor, needle.as_str(), *cased)
+                (anchor, needle.as_str())
             }
-            Matcher::Glob { glob, cased, .. } => {
+            Matcher::Glob { glob, .. } => {
                 let (at, lit) = glob
                     .parts
                     .iter()
@@ -247,15 +328,14 @@ impl Matcher {
                 } else {
                     Anchor::Contains
                 };
-                (anchor, lit, *cased)
+                (anchor, lit)
             }
             _ => return None,
         };
-        // The prefilter works on lowercase text. A cased needle's lowercase form is in the
-        // lowercase value wherever the needle is in the value, except where Unicode
-        // lowercasing depends on context (a final sigma): such needles get no literal.
-        // Keyword values are searched joined by NUL bytes: a literal must not hold one.
-        if lit.is_empty() || lit.contains('\0') || (cased && !lit.is_ascii()) {
+        // The prefilter works on lowercase text: a cased needle's lowercase is in the
+        // lowercase value wherever the needle is in the value. Keyword values are searched
+        // joined by NUL bytes: a literal must not hold one.
+        if lit.is_empty() || lit.contains('\0') {
             return None;
         }
         Some((anchor, lowercase(lit).unwrap_or_else(|| lit.to_owned())))
@@ -283,9 +363,8 @@ impl Matcher {
 /// The most selective of the literal sets that every match of the regex starts with, or ends
 /// with, lowercased; `None` when there is no small set of non-empty ones.
 ///
-/// A value holds one of these literals in its lowercase text wherever the regex matches:
-/// lowercasing maps each character on its own, except the Greek final sigma, so literals
-/// with a sigma are not used.
+/// A value holds one of these literals in its lowercase text wherever the regex matches, as
+/// [`lowercase`] maps each character on its own.
 pub(crate) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let hir = regex_syntax::ParserBuilder::new()
@@ -300,12 +379,15 @@ pub(crate) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
             let mut out = seq
                 .literals()?
                 .iter()
-                .map(|l| std::str::from_utf8(l.as_bytes()).ok().map(str::to_lowercase))
+                .map(|l| {
+                    std::str::from_utf8(l.as_bytes())
+                        .ok()
+                        .map(|l| lowercase(l).unwrap_or_else(|| l.to_owned()))
+                })
                 .collect::<Option<Vec<String>>>()?;
             out.sort_unstable();
             out.dedup();
-            let usable =
-                !out.is_empty() && out.len() <= 64 && out.iter().all(|l| !l.is_empty() && !l.contains(['σ', 'ς']));
+            let usable = !out.is_empty() && out.len() <= 64 && out.iter().all(|l| !l.is_empty() && !l.contains('\0'));
             usable.then_some(out)
         })
         .max_by_key(|ls| ls.iter().map(String::len).min())
@@ -316,8 +398,8 @@ mod tests {
     use super::*;
 
     fn glob(parts: &[&str]) -> Glob {
-        Glob {
-            parts: parts
+        Glob::new(
+            parts
                 .iter()
                 .map(|p| match *p {
                     "*" => GlobPart::Star,
@@ -325,7 +407,7 @@ mod tests {
                     l => GlobPart::Lit(l.into()),
                 })
                 .collect(),
-        }
+        )
     }
 
     #[test]
@@ -350,7 +432,7 @@ mod tests {
             parts.push(GlobPart::Star);
         }
         parts.push(GlobPart::Lit("b".into()));
-        let g = Glob { parts };
+        let g = Glob::new(parts);
         assert!(!g.matches(&"a".repeat(10_000)));
     }
 
@@ -368,7 +450,7 @@ mod tests {
         // Nothing usable: a match may start and end anywhere.
         assert_eq!(regex_literals(r".*"), None);
         assert_eq!(regex_literals(r"[a-z]+\d"), None);
-        assert_eq!(regex_literals(r"(?i)Σ"), None);
+        assert_eq!(regex_literals(r"(?i)xΣ").unwrap(), ["xς", "xσ"]);
         // `(?i)s` also matches U+017F (long s), whose lowercase is itself: both are kept.
         assert_eq!(regex_literals(r"(?i)as").unwrap(), ["as", "aſ"]);
     }
@@ -381,6 +463,9 @@ mod tests {
         );
         assert_eq!(lowercase("already lower"), None);
         assert_eq!(lowercase("ÄBC").as_deref(), Some("äbc"));
+        // One character for one: `İ` keeps its place, a final sigma folds like any other.
+        assert_eq!(lowercase("İX").as_deref(), Some("İx"));
+        assert_eq!(lowercase("ΑΣ").as_deref(), Some("ασ"));
     }
 
     #[test]
@@ -423,6 +508,6 @@ mod tests {
             cased: true,
             literal: u32::MAX,
         };
-        assert_eq!(cased.required_literal(), None);
+        assert_eq!(cased.required_literal(), Some((Anchor::Contains, "ασ".into())));
     }
 }

@@ -518,6 +518,11 @@ fn item_of(key: &Node, key_text: &str, value: &Node, config: &Config) -> Result<
             format!("the modifiers of `{key_text}` contradict each other"),
         ));
     }
+    // A keyword (`'|all': [...]`, no field) is searched for inside the event's values, as the
+    // items of a keyword list are.
+    if field.is_empty() && kinds == 0 && m.op.is_none() {
+        m.op = Some((Op::Contains, "contains"));
+    }
     if m.exists {
         let b = match &value.kind {
             Kind::Bool(b) => *b,
@@ -753,7 +758,14 @@ fn ascii_classes(pattern: &str) -> String {
 }
 
 fn text_matcher(p: Vec<Piece>, op: Op, cased: bool) -> Matcher {
-    let fold = |s: String| if cased { s } else { s.to_lowercase() };
+    // The same lowercasing as event values get, so that both sides fold alike.
+    let fold = |s: String| {
+        if cased {
+            s
+        } else {
+            crate::matcher::lowercase(&s).unwrap_or(s)
+        }
+    };
     if let Some(lit) = literal_of(&p) {
         return Matcher::Text {
             op,
@@ -792,7 +804,7 @@ fn text_matcher(p: Vec<Piece>, op: Op, cased: bool) -> Matcher {
         parts.push(GlobPart::Star);
     }
     Matcher::Glob {
-        glob: Glob { parts },
+        glob: Glob::new(parts),
         cased,
         literal: u32::MAX,
     }
@@ -938,6 +950,22 @@ mod tests {
         assert_eq!(ascii_classes(r"\\w"), r"\\w");
         assert_eq!(ascii_classes(r"[]\d]"), r"[]0-9]");
         assert_eq!(ascii_classes(r"[^]\d]"), r"[^]0-9]");
+    }
+
+    #[test]
+    fn keyword_maps_search_inside_values_as_keyword_lists_do() {
+        let rule = "title: t\nlogsource: {product: cisco}\ndetection:\n  keywords:\n    '|all':\n      \
+                    - ':179'\n      - 'BADAUTH'\n  condition: keywords\n";
+        let (rules, _) = crate::load_str(rule, &Config::default()).unwrap();
+        let set = crate::RuleSet::new(rules);
+        let hit = |json: &str| {
+            !set.matches_ignoring_logsource(&crate::Event::from_json(json).unwrap())
+                .is_empty()
+        };
+        assert!(hit(r#"{"msg": "from 10.0.0.1:179: %TCP-6-BADAUTH"}"#));
+        // Each keyword anywhere in the event, as a full-text search finds them.
+        assert!(hit(r#"{"a": "x:179", "b": "BADAUTH y"}"#));
+        assert!(!hit(r#"{"msg": "from 10.0.0.1:179"}"#));
     }
 
     #[test]
