@@ -143,6 +143,74 @@ fn corpus(n: usize) -> Vec<String> {
         .collect()
 }
 
+/// The worst rules and events we could write, each timed on the largest event a JSON line may
+/// hold (4 MiB): a pathological rule must cost milliseconds, not stall the engine.
+fn pathological() {
+    let big = |unit: &str| unit.repeat(4_000_000 / unit.len());
+    let list = |unit: &str, n: usize| format!("[{}]", vec![format!("\"{unit}\""); n].join(","));
+    let stars: String = (0..60).map(|_| "a*").collect();
+    let many: Vec<String> = (0..1000).map(|i| format!("'v{i}x'")).collect();
+    let cases: Vec<(&str, String, String)> = vec![
+        (
+            "60-star wildcard, 4 MB value of `a`",
+            format!("CommandLine: '*{stars}b'"),
+            format!(r#"{{"CommandLine": "{}"}}"#, big("a")),
+        ),
+        (
+            "wildcard with 60 `?`, 4 MB value",
+            format!("CommandLine: '*{}b*'", "a?".repeat(60)),
+            format!(r#"{{"CommandLine": "{}"}}"#, big("a")),
+        ),
+        (
+            "regex near the size limit, 4 MB value",
+            "CommandLine|re: '(?i)(\\w+\\s+){1,50}[a-z]{1,64}x$'".to_owned(),
+            format!(r#"{{"CommandLine": "{}"}}"#, big("ab ")),
+        ),
+        (
+            "1,000 values with |contains|all, 4 MB value",
+            format!("CommandLine|contains|all: [{}]", many.join(",")),
+            format!(r#"{{"CommandLine": "{}"}}"#, big("v1x ")),
+        ),
+        (
+            "fieldref|contains between two lists of 100,000 values",
+            "a|fieldref|contains: b".to_owned(),
+            format!(r#"{{"a": {}, "b": {}}}"#, list("xy", 100_000), list("z", 100_000)),
+        ),
+        (
+            "1,000 wildcard keywords, 100,000 values",
+            format!(
+                "keywords: [{}]",
+                (0..1000).map(|i| format!("'*k{i}*q'")).collect::<Vec<_>>().join(",")
+            ),
+            format!(r#"{{"a": {}}}"#, list("k1 k2 k3", 100_000)),
+        ),
+    ];
+    for (name, detection, event) in cases {
+        let (sel, cond) = if detection.starts_with("keywords") {
+            (detection.replacen("keywords: ", "keywords:\n    ", 1), "keywords")
+        } else {
+            (format!("selection:\n    {detection}"), "selection")
+        };
+        let rule = format!("title: worst\nlogsource: {{product: windows}}\ndetection:\n  {sel}\n  condition: {cond}\n");
+        let (rules, _) = atoll_sigma::load_str(&rule, &Config::default()).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let set = RuleSet::new(rules);
+        // A Security event, so that the rule (`product: windows`) is routed to it.
+        let event = event.replacen('{', r#"{"Channel": "Security", "#, 1);
+        let e = Event::from_json(&event).expect("valid event");
+        let mut scanner = set.scanner();
+        let time = |f: &mut dyn FnMut() -> usize| {
+            let t = Instant::now();
+            let matched: usize = (0..3).map(|_| f()).sum();
+            (t.elapsed().as_secs_f64() / 3.0 * 1000.0, matched)
+        };
+        let (fast, m1) = time(&mut || scanner.matches(&e).len());
+        let (full, m2) = time(&mut || set.matches_unfiltered(&e).len());
+        println!(
+            "worst case: {name}: {fast:.1} ms per event ({full:.1} ms without the prefilter; {m1}/{m2} of 3 matched)"
+        );
+    }
+}
+
 fn main() {
     let n: usize = std::env::var("ATOLL_BENCH_EVENTS")
         .ok()
@@ -208,6 +276,7 @@ fn main() {
         bytes as f64 / cpu / 1e6
     );
 
+    pathological();
     if std::env::var_os("ATOLL_BENCH_ONLY_ATOLL").is_some() {
         return;
     }

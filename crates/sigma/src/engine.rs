@@ -42,6 +42,11 @@ type FieldId = u32;
 const NONE: u32 = u32::MAX;
 /// The pseudo-field keyword (field-less) literals are indexed under: every string value.
 const KEYWORDS: &str = "\u{0}keywords";
+/// Values of one field (a JSON list) that rules match; later ones are ignored. It bounds the
+/// work of comparing two fields (`fieldref`), which is the product of their value counts.
+pub const MAX_VALUES_PER_FIELD: usize = 1024;
+/// String values of one event that keyword (field-less) rules search; later ones are ignored.
+pub const MAX_KEYWORD_VALUES: usize = 4096;
 /// Automata over more literals than this are built as compact NFAs rather than DFAs: a DFA's
 /// table grows with literals × byte classes, and past this size its memory and build time
 /// cost more than its speed gives.
@@ -301,7 +306,8 @@ impl RuleSet {
         Scanner {
             set: self,
             s: Scratch {
-                heads: vec![(NONE, NONE); self.fields.len()],
+                heads: vec![(NONE, NONE, 0); self.fields.len()],
+                hits: Hits::new(self.triggers.len()),
                 ..Scratch::default()
             },
         }
@@ -449,33 +455,33 @@ fn walk(nfa: &contiguous::NFA, bytes: impl Iterator<Item = u8>, mut report: impl
 
 impl FieldIndex {
     /// Pushes the id of every literal found at its place in `value` (lowercase text).
-    fn scan(&self, value: &str, hits: &mut Vec<u32>) {
+    fn scan(&self, value: &str, hits: &mut Hits) {
         self.scan_anywhere(value, hits);
         self.scan_ends(value, hits);
     }
 
     /// Literals that may be anywhere. `text` may be several values joined by NUL bytes, which
     /// no literal holds, so no literal is found across two values.
-    fn scan_anywhere(&self, text: &str, hits: &mut Vec<u32>) {
+    fn scan_anywhere(&self, text: &str, hits: &mut Hits) {
         if let Some((automaton, ids)) = &self.contains {
             for m in automaton.find_overlapping_iter(text) {
-                hits.push(ids[m.pattern().as_usize()]);
+                hits.add(ids[m.pattern().as_usize()]);
             }
         }
     }
 
     /// Literals at the start or end of `value`, or that are the whole of it.
-    fn scan_ends(&self, value: &str, hits: &mut Vec<u32>) {
+    fn scan_ends(&self, value: &str, hits: &mut Hits) {
         if let Some((nfa, ids)) = &self.start {
             walk(nfa, value.bytes(), |pattern, len| {
                 let (id, exact) = ids[pattern];
                 if !exact || len == value.len() {
-                    hits.push(id);
+                    hits.add(id);
                 }
             });
         }
         if let Some((nfa, ids)) = &self.end {
-            walk(nfa, value.bytes().rev(), |pattern, _| hits.push(ids[pattern]));
+            walk(nfa, value.bytes().rev(), |pattern, _| hits.add(ids[pattern]));
         }
     }
 }
@@ -524,12 +530,10 @@ impl Scanner<'_> {
                 }
             }
         }
-        s.hits.sort_unstable();
-        s.hits.dedup();
 
         // Candidates, then exact evaluation.
         s.candidates.clear();
-        for &literal in &s.hits {
+        for &literal in &s.hits.list {
             s.candidates.extend_from_slice(&set.triggers[literal as usize]);
         }
         s.candidates.sort_unstable();
@@ -546,7 +550,7 @@ impl Scanner<'_> {
             for &r in &s.candidates {
                 let all_clauses = set.clauses[r as usize]
                     .iter()
-                    .all(|clause| clause.iter().any(|n| s.hits.binary_search(n).is_ok()));
+                    .all(|clause| clause.iter().any(|&n| s.hits.contains(n)));
                 if all_clauses && cx.rule(r as usize) {
                     out.push(r as usize);
                 }
@@ -633,6 +637,49 @@ impl RoutingCache {
     }
 }
 
+/// The literals found in one event: each once, in the order found, with a bit per literal
+/// for constant-time lookups. A literal found a million times in a long value costs a bit
+/// test each time, not a million entries.
+#[derive(Debug, Default)]
+struct Hits {
+    list: Vec<u32>,
+    bits: Vec<u64>,
+}
+
+impl Hits {
+    fn new(literals: usize) -> Hits {
+        Hits {
+            list: Vec::new(),
+            bits: vec![0; literals.div_ceil(64)],
+        }
+    }
+
+    fn add(&mut self, id: u32) {
+        let bit = 1u64 << (id % 64);
+        if let Some(word) = self.bits.get_mut((id / 64) as usize)
+            && *word & bit == 0
+        {
+            *word |= bit;
+            self.list.push(id);
+        }
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        self.bits
+            .get((id / 64) as usize)
+            .is_some_and(|word| word & (1u64 << (id % 64)) != 0)
+    }
+
+    fn clear(&mut self) {
+        for &id in &self.list {
+            if let Some(word) = self.bits.get_mut((id / 64) as usize) {
+                *word = 0;
+            }
+        }
+        self.list.clear();
+    }
+}
+
 /// Where a prepared text is: a string value of the event, or a span of the scratch buffer.
 #[derive(Debug, Clone, Copy)]
 enum Text {
@@ -654,8 +701,8 @@ struct Slot {
 /// matching allocates nothing once they have grown.
 #[derive(Debug, Default)]
 struct Scratch {
-    /// Per field id: (first slot, last slot), or `NONE`.
-    heads: Vec<(u32, u32)>,
+    /// Per field id: (first slot, last slot, number of slots), or `NONE`.
+    heads: Vec<(u32, u32, u32)>,
     /// Fields whose heads are set, to reset them for the next event.
     touched: Vec<FieldId>,
     slots: Vec<Slot>,
@@ -668,7 +715,7 @@ struct Scratch {
     buffer: String,
     groups: Vec<u32>,
     routing: RoutingCache,
-    hits: Vec<u32>,
+    hits: Hits,
     candidates: Vec<u32>,
     out: Vec<usize>,
 }
@@ -726,13 +773,21 @@ impl Scratch {
         // Keep file order within a field: append at the end of its chain.
         let head = &mut self.heads[field as usize];
         if head.0 == NONE {
-            *head = (slot, slot);
+            *head = (slot, slot, 1);
             self.touched.push(field);
         } else {
             let last = head.1;
             head.1 = slot;
+            head.2 += 1;
             self.slots[last as usize].next = slot;
         }
+    }
+
+    /// Whether the field holds as many values as are matched.
+    fn full(&self, field: FieldId) -> bool {
+        self.heads
+            .get(field as usize)
+            .is_some_and(|h| h.2 as usize >= MAX_VALUES_PER_FIELD)
     }
 
     fn first(&self, field: FieldId) -> u32 {
@@ -742,7 +797,7 @@ impl Scratch {
     /// Prepares every value of the event that some rule reads.
     fn prepare(&mut self, set: &RuleSet, event: &Event<'_>, is_4688: bool) {
         for f in self.touched.drain(..) {
-            self.heads[f as usize] = (NONE, NONE);
+            self.heads[f as usize] = (NONE, NONE, 0);
         }
         self.slots.clear();
         self.keyword_values.clear();
@@ -752,6 +807,9 @@ impl Scratch {
         self.buffer.clear();
         for (i, (name, value)) in event.fields.iter().enumerate() {
             let Some(field) = set.field_id(name) else { continue };
+            if self.full(field) {
+                continue;
+            }
             if let Some((raw, lower, number)) = self.value(i, value) {
                 self.lower_of[i] = Some(lower);
                 self.push(field, raw, lower, number);
@@ -789,6 +847,9 @@ impl Scratch {
         for (i, (_, value)) in event.fields.iter().enumerate() {
             if !matches!(value, Value::Str(_)) {
                 continue;
+            }
+            if self.keyword_values.len() >= MAX_KEYWORD_VALUES {
+                break;
             }
             let prepared = match self.lower_of.get(i).copied().flatten() {
                 Some(lower) => Some((Text::Event(i as u32), lower, None)),
@@ -1076,7 +1137,7 @@ impl Cx<'_> {
     /// its place, `Some(true)` if that decides a match, `None` if the value must be compared.
     fn prefiltered(&self, m: &Matcher) -> Option<bool> {
         let id = m.literal_id().filter(|_| self.filtered)?;
-        let found = self.s.hits.binary_search(&id).is_ok();
+        let found = self.s.hits.contains(id);
         if !found {
             Some(false)
         } else if m.literal_decides() {

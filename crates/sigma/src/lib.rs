@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use atoll_yaml::{Kind, Limits, Node};
 
 pub use correlation::{Correlation, CorrelationHit, Stream};
-pub use engine::{RuleSet, Scanner};
+pub use engine::{MAX_KEYWORD_VALUES, MAX_VALUES_PER_FIELD, RuleSet, Scanner};
 pub use event::{Event, Value};
 pub use rule::{Config, Level, Logsource, Rule, RuleError};
 

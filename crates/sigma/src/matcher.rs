@@ -27,6 +27,11 @@ pub(crate) enum Cmp {
 #[derive(Debug, Clone)]
 pub(crate) struct Glob {
     pub parts: Vec<GlobPart>,
+    /// For patterns without `?`: the literal texts between stars (the first and last are
+    /// anchored at the ends, and empty when the pattern starts or ends with a star).
+    segments: Vec<String>,
+    /// Searchers for the segments between the first and the last, built once.
+    finders: Vec<memmem::Finder<'static>>,
     /// For patterns with `?`: the same pattern as a regex, whose matching time is linear in
     /// the text whatever the pattern.
     with_one: Option<regex::Regex>,
@@ -59,8 +64,28 @@ impl Glob {
                 .build()
                 .ok()
         });
+        let segments = parts
+            .split(|p| *p == GlobPart::Star)
+            .map(|seg| {
+                seg.iter()
+                    .map(|p| match p {
+                        GlobPart::Lit(l) => l.as_str(),
+                        _ => "",
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<String>>();
+        let finders = match segments.len() {
+            0..=2 => Vec::new(),
+            n => segments[1..n - 1]
+                .iter()
+                .map(|s| memmem::Finder::new(s.as_bytes()).into_owned())
+                .collect(),
+        };
         Glob {
             parts,
+            segments,
+            finders,
             with_one: with_one.flatten(),
         }
     }
@@ -75,18 +100,11 @@ impl Glob {
         if self.parts.contains(&GlobPart::One) {
             return self.matches_backtracking(text);
         }
-        let mut segments = self.parts.split(|p| *p == GlobPart::Star).map(|seg| {
-            seg.iter()
-                .map(|p| match p {
-                    GlobPart::Lit(l) => l.as_str(),
-                    _ => "",
-                })
-                .collect::<Vec<&str>>()
-                .concat()
-        });
-        let first = segments.next().unwrap_or_default();
-        let mut middle: Vec<String> = segments.collect();
-        let Some(last) = middle.pop() else {
+        let (first, rest) = match self.segments.split_first() {
+            Some(split) => split,
+            None => return text.is_empty(),
+        };
+        let Some((last, _)) = rest.split_last() else {
             // No star: the whole text.
             return text == first;
         };
@@ -96,9 +114,9 @@ impl Glob {
         }
         let end = text.len() - last.len();
         let mut at = first.len();
-        for seg in &middle {
-            match memmem::find(&text.as_bytes()[at..end], seg.as_bytes()) {
-                Some(i) => at += i + seg.len(),
+        for finder in &self.finders {
+            match finder.find(&text.as_bytes()[at..end]) {
+                Some(i) => at += i + finder.needle().len(),
                 None => return false,
             }
         }
