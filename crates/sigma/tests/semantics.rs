@@ -354,3 +354,19 @@ fn correlations_naming_unknown_rules_are_refused() {
     let err = Stream::new(&set, correlations).unwrap_err();
     assert!(err[0].contains("`nope`"), "{err:?}");
 }
+
+#[test]
+fn only_the_first_values_of_a_long_list_are_matched() {
+    let r = rule("  sel:\n    Tag: 'needle'\n  condition: sel");
+    let list = |at: usize| {
+        let mut values = vec!["\"hay\""; atoll_sigma::MAX_VALUES_PER_FIELD + 10];
+        values[at] = "\"needle\"";
+        format!(r#"{{"Tag": [{}]}}"#, values.join(","))
+    };
+    let last_matched = atoll_sigma::MAX_VALUES_PER_FIELD - 1;
+    let first_ignored = atoll_sigma::MAX_VALUES_PER_FIELD;
+    assert_eq!(
+        hits(&r, &[&list(0), &list(last_matched), &list(first_ignored)]),
+        [true, true, false]
+    );
+}
