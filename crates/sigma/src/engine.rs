@@ -7,14 +7,15 @@
 //! 2. every field value some rule refers to is lowercased once, into a buffer the [`Scanner`]
 //!    reuses from event to event;
 //! 3. each rule's condition was compiled into clauses of literals (field, place, lowercase
-//!    text); any matching event holds at least one literal of every clause. Per group and
-//!    field, literals that may sit anywhere are found by one Aho-Corasick automaton pass over
-//!    the value; literals at the start (or the whole value) by walking an anchored automaton
-//!    from the first byte, and literals at the end by walking one of reversed literals from
-//!    the last byte, which stops after a few bytes. Keyword (field-less) literals are searched
-//!    in every string value, only for groups that hold keyword rules. A rule is a *candidate*
-//!    if its most selective clause has a hit; rules with no literal at all are always
-//!    evaluated when their group is routed;
+//!    text); any matching event holds at least one literal of every clause, and the most
+//!    selective clause is the rule's *trigger*. Per group and field, literals at the start
+//!    (or the whole value) are found by walking an anchored automaton from the first byte and
+//!    literals at the end by walking one of reversed literals from the last byte, which stops
+//!    after a few bytes; literals that may sit anywhere by one Aho-Corasick pass over the
+//!    value, only in fields where some trigger needs one. Keyword (field-less) literals are
+//!    searched in all string values joined by NUL bytes, only for groups that hold keyword
+//!    rules. A rule is a *candidate* if its trigger has a hit; rules with no literal at all
+//!    are always evaluated when their group is routed;
 //! 4. candidates whose other clauses also have hits are evaluated exactly. A text matcher
 //!    whose literal was not found at its place fails without comparing text, and a
 //!    case-insensitive one whose literal was found matches without comparing text.
@@ -323,27 +324,23 @@ impl RuleSet {
     /// source, without the prefilter: the reference the fast path is tested against, and what
     /// a rule author's test of one rule against one event wants.
     pub fn matches_ignoring_logsource(&self, event: &Event<'_>) -> Vec<usize> {
-        let mut scanner = self.scanner();
-        let s = &mut scanner.s;
-        let sources = logsource::classify(event);
-        s.prepare(self, event, logsource::is_security_4688(&sources));
-        s.prepare_keywords(self, event);
-        let cx = Cx {
-            set: self,
-            s,
-            event,
-            filtered: false,
-        };
-        (0..self.rules.len()).filter(|&r| cx.rule(r)).collect()
+        self.evaluate_all(event, |_| true)
     }
 
     /// Every rule routed to the event, evaluated without the prefilter (for tests and as the
     /// benchmark's baseline).
     pub fn matches_unfiltered(&self, event: &Event<'_>) -> Vec<usize> {
+        let terms = self.event_terms(&logsource::classify(event));
+        self.evaluate_all(event, |r| {
+            !self.routes[r].unroutable && route_ok(&self.routes[r], &terms)
+        })
+    }
+
+    /// Evaluates every rule `wanted` accepts, without the prefilter.
+    fn evaluate_all(&self, event: &Event<'_>, wanted: impl Fn(usize) -> bool) -> Vec<usize> {
         let mut scanner = self.scanner();
         let s = &mut scanner.s;
         let sources = logsource::classify(event);
-        let event_terms = self.event_terms(&sources);
         s.prepare(self, event, logsource::is_security_4688(&sources));
         s.prepare_keywords(self, event);
         let cx = Cx {
@@ -352,10 +349,7 @@ impl RuleSet {
             event,
             filtered: false,
         };
-        (0..self.rules.len())
-            .filter(|&r| !self.routes[r].unroutable && route_ok(&self.routes[r], &event_terms))
-            .filter(|&r| cx.rule(r))
-            .collect()
+        (0..self.rules.len()).filter(|&r| wanted(r) && cx.rule(r)).collect()
     }
 
     fn event_terms(&self, sources: &Sources) -> Vec<u16> {
