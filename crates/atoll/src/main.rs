@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod sigma_cmd;
+mod simulate_cmd;
 
 /// atoll — cyber defense exercises for national teams, on one binary.
 #[derive(Debug, Parser)]
@@ -28,6 +29,8 @@ enum Command {
     Schema,
     /// Run Sigma rules over event files and print one line per match.
     Sigma(sigma_cmd::Args),
+    /// Simulate a scenario's worlds: events as JSON lines, and the ground truth.
+    Simulate(simulate_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Schema => schema(),
         Command::Sigma(args) => sigma_cmd::run(args),
+        Command::Simulate(args) => simulate_cmd::run(&args),
     }
 }
 

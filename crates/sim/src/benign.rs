@@ -1,0 +1,904 @@
+//! Benign activity: what hosts and people do all day, at the rates their profiles give.
+//!
+//! Each (host or account, activity) pair is a [`Generator`]: a Poisson process whose rate is
+//! the profile's rate inside working hours (in the organisation's time zone) and that rate
+//! times `off_hours_factor` outside, sampled exactly over the piecewise-constant rate. Every
+//! generator draws from its own random stream, so adding a host leaves the others' events
+//! alone, and generators read the world only at the moment they fire, so a team's action at
+//! time t changes nothing before t.
+
+use std::net::Ipv4Addr;
+use std::rc::Rc;
+
+use atoll_scenario::model::{HostRole, Lookalike, ProfileKind, Source};
+
+use crate::catalog::{self, Proc};
+use crate::clock::{HOUR, Millis};
+use crate::fill::{Actor, internet_address};
+use crate::rng::Rng;
+use crate::sim::Out;
+use crate::world::World;
+
+/// What a generator produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    Processes,
+    Logons,
+    FailedLogons,
+    Connections,
+    DnsQueries,
+    WebRequests,
+    Emails,
+    FileWrites,
+    AdminCommands,
+    ScheduledJobs,
+    Flows,
+    /// Routine messages of appliances (NTP, link and alarm notices).
+    Syslog,
+    Lookalike(Lookalike),
+}
+
+impl Activity {
+    /// Whether the activity needs the network (stops when the host is isolated).
+    fn networked(self) -> bool {
+        matches!(
+            self,
+            Activity::Connections
+                | Activity::DnsQueries
+                | Activity::WebRequests
+                | Activity::Emails
+                | Activity::Flows
+                | Activity::Logons
+                | Activity::FailedLogons
+        )
+    }
+}
+
+/// One Poisson stream of benign events.
+#[derive(Debug)]
+pub struct Generator {
+    pub host: usize,
+    pub actor: Actor,
+    pub kind: Option<ProfileKind>,
+    pub activity: Activity,
+    /// Events per millisecond during working time.
+    pub per_ms: f64,
+    pub off_factor: f64,
+    /// Working periods; `None`: the same rate around the clock.
+    pub periods: Option<Rc<[(Millis, Millis)]>>,
+    period: usize,
+    pub rng: Rng,
+}
+
+impl Generator {
+    #[expect(clippy::too_many_arguments, reason = "a plain constructor of a plain record")]
+    pub fn new(
+        host: usize,
+        actor: Actor,
+        kind: Option<ProfileKind>,
+        activity: Activity,
+        per_hour: f64,
+        off_factor: f64,
+        periods: Option<Rc<[(Millis, Millis)]>>,
+        rng: Rng,
+    ) -> Generator {
+        Generator {
+            host,
+            actor,
+            kind,
+            activity,
+            per_ms: per_hour / HOUR as f64,
+            off_factor,
+            periods,
+            period: 0,
+            rng,
+        }
+    }
+
+    /// The next firing strictly after `from`, or `None` when the rate stays zero.
+    pub fn next_after(&mut self, from: Millis) -> Option<Millis> {
+        let mut target = self.rng.exp1();
+        let mut t = from as f64;
+        loop {
+            let (factor, end) = match &self.periods {
+                None => (1.0, f64::INFINITY),
+                Some(p) => {
+                    while self.period < p.len() && (p[self.period].1 as f64) <= t {
+                        self.period += 1;
+                    }
+                    match p.get(self.period) {
+                        Some(&(a, b)) if (a as f64) <= t => (1.0, b as f64),
+                        Some(&(a, _)) => (self.off_factor, a as f64),
+                        None => (self.off_factor, f64::INFINITY),
+                    }
+                }
+            };
+            let rate = self.per_ms * factor;
+            if rate > 0.0 {
+                let cap = rate * (end - t);
+                if target < cap {
+                    let next = (t + target / rate).floor() as Millis;
+                    return Some(next.max(from + 1));
+                }
+                target -= cap;
+            }
+            if end.is_infinite() {
+                return None;
+            }
+            t = end;
+        }
+    }
+
+    /// Produces the generator's events at `t`.
+    pub fn fire<'s>(&mut self, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+        let host = self.host;
+        let h = &w.hosts[host].state;
+        if h.off || t < h.rebuilding_until || (h.isolated && self.activity.networked()) {
+            return;
+        }
+        if let Actor::Account(a) = self.actor
+            && w.accounts[a].disabled
+        {
+            // A disabled account's owner keeps trying to sign in: the cost of the action.
+            if matches!(self.activity, Activity::Logons | Activity::Processes) && self.rng.chance(0.3) {
+                failed_logon(self, w, t, out, None);
+            }
+            return;
+        }
+        let windows = w.hosts[host].def.os.is_windows();
+        match self.activity {
+            Activity::Processes | Activity::ScheduledJobs | Activity::AdminCommands if windows => {
+                let table = self.process_table();
+                let p = *self.rng.pick(table);
+                process(self, w, t, out, p);
+            }
+            Activity::Processes | Activity::ScheduledJobs if w.collects(host, Source::Auditd) => {
+                let p = *self.rng.pick(catalog::LINUX);
+                linux_process(self, w, t, out, p);
+            }
+            Activity::AdminCommands => router_command(self, w, t, out),
+            Activity::Logons => logon(self, w, t, out),
+            Activity::FailedLogons => failed_logon(self, w, t, out, None),
+            Activity::Connections => connection(self, w, t, out),
+            Activity::DnsQueries => dns(self, w, t, out),
+            Activity::WebRequests => web(self, w, t, out),
+            Activity::Emails => email(self, w, t, out),
+            Activity::FileWrites => file_write(self, w, t, out),
+            Activity::Flows => flow(self, w, t, out),
+            Activity::Syslog => appliance_syslog(self, w, t, out),
+            Activity::Lookalike(l) => lookalike(self, w, t, out, l),
+            _ => {}
+        }
+    }
+
+    fn process_table(&self) -> &'static [Proc] {
+        match (self.activity, self.kind) {
+            (Activity::ScheduledJobs, _) => catalog::SCHEDULED,
+            (_, Some(ProfileKind::OfficeWorker)) => catalog::OFFICE,
+            (_, Some(ProfileKind::Administrator)) => catalog::ADMIN,
+            (_, Some(ProfileKind::HelpDesk)) => catalog::HELPDESK,
+            (_, Some(ProfileKind::NocEngineer)) => catalog::NOC,
+            (_, Some(ProfileKind::DomainController)) => catalog::DC,
+            (_, Some(ProfileKind::WebServer)) => catalog::WEB,
+            (_, Some(ProfileKind::DatabaseServer)) => catalog::DATABASE,
+            (_, Some(ProfileKind::BackupServer)) => catalog::BACKUP,
+            (_, Some(ProfileKind::MonitoringServer)) => catalog::MONITORING,
+            _ => catalog::SERVER,
+        }
+    }
+}
+
+/// Host of a role in the same organisation (the first), else any host of the world with it.
+fn org_host(w: &World<'_>, host: usize, role: HostRole) -> Option<usize> {
+    let org = w.hosts[host].org;
+    (0..w.hosts.len())
+        .find(|&i| w.hosts[i].org == org && w.hosts[i].def.role == role)
+        .or_else(|| (0..w.hosts.len()).find(|&i| w.hosts[i].def.role == role))
+}
+
+fn hostname(w: &World<'_>, host: Option<usize>, fallback: &str) -> String {
+    host.map_or_else(|| fallback.to_string(), |h| w.hosts[h].def.hostname.clone())
+}
+
+/// Fills a command template for this host and actor.
+fn expand(template: &str, g: &mut Generator, w: &World<'_>) -> String {
+    if !template.contains('{') {
+        return template.to_string();
+    }
+    let host = g.host;
+    let org = &w.orgs[w.hosts[host].org];
+    let user = match g.actor {
+        Actor::Account(a) => w.accounts[a].user.clone(),
+        _ => "Administrator".into(),
+    };
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(i) = rest.find('{') {
+        out.push_str(&rest[..i]);
+        let Some(j) = rest[i..].find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        match &rest[i + 1..i + j] {
+            "user" => out.push_str(&user),
+            "domain" => out.push_str(&org.domain),
+            "netbios" => out.push_str(&org.netbios),
+            "dc" => out.push_str(&hostname(w, org_host(w, host, HostRole::DomainController), "DC01")),
+            "fs" => out.push_str(&hostname(w, org_host(w, host, HostRole::FileServer), "FS01")),
+            "host" => out.push_str(&w.hosts[host].def.hostname),
+            "doc" => {
+                let d: &&str = g.rng.pick(catalog::DOCS);
+                out.push_str(d);
+            }
+            "n" => out.push_str(itoa::Buffer::new().format(g.rng.range(2, 60))),
+            other => {
+                out.push('{');
+                out.push_str(other);
+                out.push('}');
+            }
+        }
+        rest = &rest[i + j + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A Windows process start, as Sysmon 1 and Security 4688 (whichever the host collects).
+pub fn process<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, p: Proc) {
+    let (parent, image, cmd) = p;
+    let image = expand(image, g, w);
+    let parent = expand(parent, g, w);
+    let cmd = expand(cmd, g, w);
+    let pid = (g.rng.range(250, 16_000) * 4) as i64;
+    if out.start(w, t, g.host, Source::Sysmon) {
+        out.ev
+            .int("EventID", 1)
+            .int("ProcessId", pid)
+            .str("Image", &image)
+            .str("CommandLine", &cmd)
+            .str("ParentImage", &parent);
+        out.finish(w, g.actor, &mut g.rng);
+    }
+    if out.start(w, t, g.host, Source::Security) {
+        out.ev
+            .int("EventID", 4688)
+            .fmt("NewProcessId", format_args!("0x{pid:x}"))
+            .str("NewProcessName", &image)
+            .str("CommandLine", &cmd)
+            .str("ParentProcessName", &parent);
+        out.finish(w, g.actor, &mut g.rng);
+    }
+}
+
+fn linux_process<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, p: Proc) {
+    if out.start(w, t, g.host, Source::Auditd) {
+        out.ev
+            .str("Image", p.1)
+            .str("CommandLine", p.2)
+            .str("ParentImage", p.0)
+            .str("User", "root");
+        out.finish(w, Actor::System, &mut g.rng);
+    }
+}
+
+fn address(w: &World<'_>, host: usize) -> String {
+    w.hosts[host].def.address.0.to_string()
+}
+
+/// A workstation or server of the same organisation, other than `host` (for logon sources).
+fn peer(g: &mut Generator, w: &World<'_>) -> usize {
+    let org = w.hosts[g.host].org;
+    let candidates: Vec<usize> = (0..w.hosts.len())
+        .filter(|&i| i != g.host && w.hosts[i].org == org && w.hosts[i].def.os.is_windows())
+        .collect();
+    if candidates.is_empty() {
+        g.host
+    } else {
+        *g.rng.pick(&candidates)
+    }
+}
+
+/// An account of the host's organisation (for server-side logons), or the generator's own.
+fn someone(g: &mut Generator, w: &World<'_>) -> Option<usize> {
+    if let Actor::Account(a) = g.actor {
+        return Some(a);
+    }
+    let org = w.hosts[g.host].org;
+    let people: Vec<usize> = (0..w.accounts.len()).filter(|&a| w.accounts[a].org == org).collect();
+    (!people.is_empty()).then(|| *g.rng.pick(&people))
+}
+
+fn logon<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    let role = w.hosts[host].def.role;
+    if role == HostRole::VpnEdge {
+        let who = someone(g, w);
+        if out.start(w, t, host, Source::Edge) {
+            let user = who.map_or("vpnuser".to_string(), |a| w.accounts[a].user.clone());
+            let ip = internet_address(&mut g.rng).to_string();
+            out.ev
+                .str("logid", "0101039947")
+                .str("type", "event")
+                .str("subtype", "vpn")
+                .str("level", "information")
+                .str("action", "tunnel-up")
+                .str("user", &user)
+                .str("srcip", &ip)
+                .str("msg", "SSL tunnel established");
+            out.finish(w, Actor::System, &mut g.rng);
+        }
+        return;
+    }
+    if !w.hosts[host].def.os.is_windows() {
+        if out.start(w, t, host, Source::Auth) {
+            let port = g.rng.range(40_000, 65_000);
+            let from = address(w, peer(g, w));
+            out.ev.str("program", "sshd").with("message", |m| {
+                m.push_str("Accepted publickey for ");
+                m.push_str("netadmin from ");
+                m.push_str(&from);
+                m.push_str(" port ");
+                m.push_str(itoa::Buffer::new().format(port));
+                m.push_str(" ssh2: ED25519 SHA256:q3V1xQe0n0KjQm0m1a6m0yY8E2yq3d2v9Yk3QkP1x1c");
+            });
+            out.finish(w, Actor::System, &mut g.rng);
+        }
+        return;
+    }
+    let Some(account) = someone(g, w) else { return };
+    let interactive = matches!(g.actor, Actor::Account(_));
+    let logon_type = if interactive { *g.rng.pick(&[2, 7, 11]) } else { 3 };
+    let source = peer(g, w);
+    let source_ip = if interactive {
+        "127.0.0.1".to_string()
+    } else {
+        address(w, source)
+    };
+    if out.start(w, t, host, Source::Security) {
+        out.ev.int("EventID", 4624).int("LogonType", logon_type);
+        if !interactive {
+            let name = w.hosts[source].def.hostname.clone();
+            out.ev.str("IpAddress", &source_ip).str("WorkstationName", &name);
+        }
+        out.finish(w, Actor::Account(account), &mut g.rng);
+    }
+    if w.hosts[host].def.role == HostRole::DomainController && out.start(w, t, host, Source::Security) {
+        let ip = format!("::ffff:{}", address(w, source));
+        let service = format!("{}$", hostname(w, Some(peer(g, w)), "SRV01"));
+        out.ev
+            .int("EventID", 4769)
+            .str("ServiceName", &service)
+            .str("IpAddress", &ip);
+        out.finish(w, Actor::Account(account), &mut g.rng);
+    }
+}
+
+/// A failed logon; `from` is an internet address for scanners, else an internal mistype.
+fn failed_logon<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, from: Option<Ipv4Addr>) {
+    let host = g.host;
+    match w.hosts[host].def.role {
+        HostRole::VpnEdge | HostRole::Firewall => {
+            if out.start(w, t, host, Source::Edge) {
+                let ip = from.unwrap_or_else(|| internet_address(&mut g.rng)).to_string();
+                let user = *g.rng.pick(catalog::SPRAY_USERS);
+                out.ev
+                    .str("logid", "0101039426")
+                    .str("type", "event")
+                    .str("subtype", "vpn")
+                    .str("level", "alert")
+                    .str("action", "ssl-login-fail")
+                    .str("user", user)
+                    .str("srcip", &ip)
+                    .str("msg", "SSL user failed to logged in");
+                out.finish(w, Actor::System, &mut g.rng);
+            }
+        }
+        _ if !w.hosts[host].def.os.is_windows() => {
+            if out.start(w, t, host, Source::Auth) {
+                let ip = from.unwrap_or_else(|| internet_address(&mut g.rng)).to_string();
+                let user = *g.rng.pick(catalog::SPRAY_USERS);
+                let port = g.rng.range(30_000, 65_000);
+                out.ev.str("program", "sshd").with("message", |m| {
+                    m.push_str("Failed password for invalid user ");
+                    m.push_str(user);
+                    m.push_str(" from ");
+                    m.push_str(&ip);
+                    m.push_str(" port ");
+                    m.push_str(itoa::Buffer::new().format(port));
+                    m.push_str(" ssh2");
+                });
+                out.finish(w, Actor::System, &mut g.rng);
+            }
+        }
+        _ => {
+            let account = someone(g, w);
+            if out.start(w, t, host, Source::Security) {
+                out.ev.int("EventID", 4625).int("LogonType", 3);
+                match from {
+                    Some(ip) => {
+                        let user = *g.rng.pick(catalog::SPRAY_USERS);
+                        out.ev
+                            .str("TargetUserName", user)
+                            .str("TargetDomainName", "")
+                            .str("IpAddress", &ip.to_string())
+                            .str("WorkstationName", "-");
+                    }
+                    None => {
+                        let src = peer(g, w);
+                        let ip = address(w, src);
+                        let name = w.hosts[src].def.hostname.clone();
+                        out.ev.str("IpAddress", &ip).str("WorkstationName", &name);
+                    }
+                }
+                let actor = account.map_or(Actor::System, Actor::Account);
+                out.finish(w, actor, &mut g.rng);
+            }
+        }
+    }
+}
+
+fn connection<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    let internal = g.rng.chance(0.45);
+    let (dst, port, image) = if internal {
+        let server = org_host(
+            w,
+            host,
+            *g.rng
+                .pick(&[HostRole::DomainController, HostRole::FileServer, HostRole::MailServer]),
+        )
+        .unwrap_or(host);
+        let port = *g.rng.pick(&[445u16, 389, 88, 135, 443]);
+        (address(w, server), port, "System")
+    } else {
+        let image = match g.kind {
+            Some(ProfileKind::OfficeWorker | ProfileKind::Administrator | ProfileKind::HelpDesk) => {
+                "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe"
+            }
+            Some(ProfileKind::MonitoringServer) => "C:\\Program Files (x86)\\PRTG Network Monitor\\PRTG Probe.exe",
+            Some(ProfileKind::MailServer) => {
+                "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Bin\\EdgeTransport.exe"
+            }
+            _ => "C:\\Windows\\System32\\svchost.exe",
+        };
+        (internet_address(&mut g.rng).to_string(), 443, image)
+    };
+    let (image, port) = if g.kind == Some(ProfileKind::MonitoringServer) && internal {
+        ("C:\\Program Files (x86)\\PRTG Network Monitor\\PRTG Probe.exe", 161)
+    } else {
+        (image, port)
+    };
+    if out.start(w, t, host, Source::Sysmon) {
+        out.ev
+            .int("EventID", 3)
+            .str("Image", if image == "System" { "System" } else { image })
+            .str("Protocol", if port == 161 { "udp" } else { "tcp" })
+            .str("DestinationIp", &dst)
+            .int("DestinationPort", i64::from(port));
+        let actor = if image == "System" { Actor::System } else { g.actor };
+        out.finish(w, actor, &mut g.rng);
+    }
+}
+
+fn dns<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    let domain = w.orgs[w.hosts[host].org].domain.clone();
+    let name = if g.rng.chance(0.3) {
+        let target = *g
+            .rng
+            .pick(&["intranet", "mail", "fs01", "sharepoint", "wsus", "prtg", "portal"]);
+        format!("{target}.{domain}")
+    } else {
+        (*g.rng.pick(catalog::DOMAINS)).to_string()
+    };
+    if w.collects(host, Source::Dns) {
+        // A resolver (or a DC serving DNS) logs queries from its clients.
+        let client = peer(g, w);
+        if out.start(w, t, host, Source::Dns) {
+            let src = address(w, client);
+            let answer = internet_address(&mut g.rng).to_string();
+            out.ev
+                .str("src_ip", &src)
+                .str("query", &name)
+                .str("record_type", if g.rng.chance(0.85) { "A" } else { "AAAA" })
+                .str("rcode", "NOERROR")
+                .str("answer", &answer);
+            out.finish(w, Actor::System, &mut g.rng);
+        }
+    } else if out.start(w, t, host, Source::Sysmon) {
+        let image = match g.kind {
+            Some(ProfileKind::OfficeWorker | ProfileKind::Administrator | ProfileKind::HelpDesk) => {
+                "C:\\Program Files (x86)\\Microsoft\\Edge\\Application\\msedge.exe"
+            }
+            _ => "C:\\Windows\\System32\\svchost.exe",
+        };
+        out.ev.int("EventID", 22).str("QueryName", &name).str("Image", image);
+        out.finish(w, g.actor, &mut g.rng);
+    }
+}
+
+fn web<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    if w.collects(host, Source::Webserver) {
+        if out.start(w, t, host, Source::Webserver) {
+            let (method, page) = *g.rng.pick(catalog::PAGES);
+            let status = if page == "/robots.txt" && g.rng.chance(0.5) {
+                404
+            } else {
+                200
+            };
+            let ip = internet_address(&mut g.rng).to_string();
+            let ua = *g.rng.pick(catalog::USER_AGENTS);
+            out.ev
+                .str("cs-method", method)
+                .str("cs-uri-stem", page)
+                .str("c-ip", &ip)
+                .str("cs(User-Agent)", ua)
+                .int("sc-status", status);
+            out.finish(w, Actor::System, &mut g.rng);
+        }
+    } else {
+        connection(g, w, t, out);
+    }
+}
+
+fn email<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    if !w.collects(host, Source::Email) {
+        return;
+    }
+    let org = w.hosts[host].org;
+    let people: Vec<usize> = (0..w.accounts.len())
+        .filter(|&a| w.accounts[a].org == org && w.accounts[a].def.kind != atoll_scenario::model::AccountKind::Service)
+        .collect();
+    if people.is_empty() || !out.start(w, t, host, Source::Email) {
+        return;
+    }
+    let who = *g.rng.pick(&people);
+    let local = format!(
+        "{}@{}",
+        w.accounts[who].user.replace(['\\', ' '], "."),
+        w.orgs[org].domain
+    );
+    let inbound = g.rng.chance(0.6);
+    let other = (*g.rng.pick(catalog::MAIL_SENDERS)).to_string();
+    let subject = *g.rng.pick(catalog::MAIL_SUBJECTS);
+    let (sender, recipient) = if inbound { (other, local) } else { (local, other) };
+    let client = if inbound {
+        internet_address(&mut g.rng).to_string()
+    } else {
+        address(w, host)
+    };
+    out.ev
+        .str("sender", &sender)
+        .str("recipient", &recipient)
+        .str("subject", subject)
+        .str("attachment", if g.rng.chance(0.2) { "report.pdf" } else { "" })
+        .str("client_ip", &client);
+    out.finish(w, Actor::System, &mut g.rng);
+}
+
+fn file_write<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    let doc = *g.rng.pick(catalog::DOCS);
+    let file_server = w.hosts[host].def.role == HostRole::FileServer;
+    let account = someone(g, w);
+    if out.start(w, t, host, Source::Sysmon) {
+        let (image, path) = match (file_server, account) {
+            (true, _) => ("System".to_string(), format!("D:\\Shares\\Shared\\{doc}.docx")),
+            (false, Some(a)) if matches!(g.actor, Actor::Account(_)) => (
+                "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE".to_string(),
+                format!("C:\\Users\\{}\\Documents\\{doc}.docx", w.accounts[a].user),
+            ),
+            _ => (
+                "C:\\Windows\\System32\\svchost.exe".to_string(),
+                format!("C:\\Windows\\Temp\\{:08x}.tmp", g.rng.next_u64() as u32),
+            ),
+        };
+        out.ev
+            .int("EventID", 11)
+            .str("Image", &image)
+            .str("TargetFilename", &path);
+        let actor = if image == "System" { Actor::System } else { g.actor };
+        out.finish(w, actor, &mut g.rng);
+    }
+    if file_server && out.start(w, t, host, Source::Security) {
+        let src = peer(g, w);
+        let ip = address(w, src);
+        out.ev
+            .int("EventID", 5145)
+            .str("ShareName", "\\\\*\\Shared")
+            .str("ShareLocalPath", "\\??\\D:\\Shares\\Shared")
+            .fmt("RelativeTargetName", format_args!("{doc}.docx"))
+            .str("IpAddress", &ip)
+            .str("AccessMask", "0x2");
+        let actor = account.map_or(Actor::System, Actor::Account);
+        out.finish(w, actor, &mut g.rng);
+    }
+}
+
+/// Network engineers' commands on the organisation's routers (AAA command accounting).
+fn router_command<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    let routers: Vec<usize> = if w.hosts[host].def.role == HostRole::Router {
+        vec![host]
+    } else {
+        let org = w.hosts[host].org;
+        (0..w.hosts.len())
+            .filter(|&i| w.hosts[i].org == org && w.hosts[i].def.role == HostRole::Router)
+            .collect()
+    };
+    if routers.is_empty() {
+        return;
+    }
+    let router = *g.rng.pick(&routers);
+    let user = match g.actor {
+        Actor::Account(a) => w.accounts[a].user.clone(),
+        _ => "netops".into(),
+    };
+    if out.start(w, t, router, Source::CiscoAaa) {
+        let cmd = *g.rng.pick(catalog::ROUTER_COMMANDS);
+        out.ev.str("user", &user).str("command", cmd);
+        out.finish(w, Actor::System, &mut g.rng);
+    }
+}
+
+fn flow<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    let org = w.hosts[host].org;
+    let inside: Vec<usize> = (0..w.hosts.len()).filter(|&i| w.hosts[i].org == org).collect();
+    let client = address(w, *g.rng.pick(&inside));
+    let remote = internet_address(&mut g.rng).to_string();
+    let inbound_web = g.rng.chance(0.2);
+    let (src, dst, port) = if inbound_web {
+        let web = org_host(w, host, HostRole::WebServer).map_or_else(|| client.clone(), |h| address(w, h));
+        (remote, web, 443)
+    } else {
+        (client, remote, *g.rng.pick(&[443u16, 443, 443, 80, 53, 123, 993]))
+    };
+    let protocol = if port == 53 || port == 123 { "udp" } else { "tcp" };
+    if out.start(w, t, host, Source::Netflow) {
+        out.ev
+            .str("src_ip", &src)
+            .str("dst_ip", &dst)
+            .int("dst_port", i64::from(port))
+            .str("protocol", protocol);
+        out.finish(w, Actor::System, &mut g.rng);
+    }
+    if out.start(w, t, host, Source::Firewall) {
+        out.ev
+            .str("action", "accept")
+            .str("src_ip", &src)
+            .str("dst_ip", &dst)
+            .int("dst_port", i64::from(port))
+            .str("protocol", protocol);
+        out.finish(w, Actor::System, &mut g.rng);
+    }
+}
+
+fn appliance_syslog<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    if out.start(w, t, host, Source::Syslog) {
+        let (program, message) = *g.rng.pick(&[
+            ("ntpd", "synchronized to 10.0.0.123, stratum 2"),
+            ("alarmd", "OSC channel 1 optical power within threshold"),
+            ("snmpd", "Connection from UDP: [10.20.2.15]:161"),
+            ("lldpd", "neighbor updated on port 1"),
+            ("systemd", "Started Daily apt download activities."),
+        ]);
+        out.ev.str("program", program).str("message", message);
+        out.finish(w, Actor::System, &mut g.rng);
+    }
+}
+
+/// A command run by a person as a fixed process event (the `FP-*` cases).
+fn fixed_process<'s>(
+    g: &mut Generator,
+    w: &mut World<'s>,
+    t: Millis,
+    out: &mut Out<'s>,
+    p: (&str, &str, &str),
+    original: Option<&str>,
+    actor: Actor,
+) {
+    let image = expand(p.1, g, w);
+    let parent = expand(p.0, g, w);
+    let cmd = expand(p.2, g, w);
+    let pid = (g.rng.range(250, 16_000) * 4) as i64;
+    if out.start(w, t, g.host, Source::Sysmon) {
+        out.ev.int("EventID", 1).int("ProcessId", pid).str("Image", &image);
+        if let Some(o) = original {
+            out.ev.str("OriginalFileName", o);
+        }
+        out.ev.str("CommandLine", &cmd).str("ParentImage", &parent);
+        out.finish(w, actor, &mut g.rng);
+    }
+    if out.start(w, t, g.host, Source::Security) {
+        out.ev
+            .int("EventID", 4688)
+            .fmt("NewProcessId", format_args!("0x{pid:x}"))
+            .str("NewProcessName", &image)
+            .str("CommandLine", &cmd)
+            .str("ParentProcessName", &parent);
+        out.finish(w, actor, &mut g.rng);
+    }
+}
+
+fn lookalike<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, l: Lookalike) {
+    let me = g.actor;
+    const CMD: &str = "C:\\Windows\\System32\\cmd.exe";
+    match l {
+        Lookalike::HelpdeskNetGroup => {
+            fixed_process(
+                g,
+                w,
+                t,
+                out,
+                (
+                    CMD,
+                    "C:\\Windows\\System32\\net.exe",
+                    "net group \"Domain Admins\" /domain",
+                ),
+                Some("net.exe"),
+                me,
+            );
+        }
+        Lookalike::AdminDomainQueries => {
+            if g.rng.chance(0.6) {
+                fixed_process(
+                    g,
+                    w,
+                    t,
+                    out,
+                    (CMD, "C:\\Windows\\System32\\nltest.exe", "nltest /dsgetdc:{domain}"),
+                    Some("nltestrk.exe"),
+                    me,
+                );
+            } else {
+                fixed_process(
+                    g,
+                    w,
+                    t,
+                    out,
+                    (
+                        CMD,
+                        "C:\\Windows\\System32\\ldifde.exe",
+                        "ldifde -f C:\\Migration\\users.ldf -r \"(objectClass=user)\"",
+                    ),
+                    Some("ldifde.exe"),
+                    me,
+                );
+            }
+        }
+        Lookalike::ItPsexec => {
+            let target = hostname(w, Some(peer(g, w)), "WS01");
+            let cmd = format!("PsExec64.exe -accepteula \\\\{target} -s cmd /c gpupdate /force");
+            fixed_process(
+                g,
+                w,
+                t,
+                out,
+                (CMD, "C:\\Tools\\SysinternalsSuite\\PsExec64.exe", &cmd),
+                None,
+                me,
+            );
+        }
+        Lookalike::BackupShadowCopy => {
+            fixed_process(
+                g,
+                w,
+                t,
+                out,
+                (
+                    "C:\\Program Files\\Veeam\\Endpoint Backup\\Veeam.EndPoint.Service.exe",
+                    "C:\\Windows\\System32\\vssadmin.exe",
+                    "vssadmin create shadow /for=D:",
+                ),
+                Some("VSSADMIN.EXE"),
+                Actor::System,
+            );
+        }
+        Lookalike::MonitoringWmi => {
+            fixed_process(
+                g,
+                w,
+                t,
+                out,
+                (
+                    "C:\\Program Files\\Zabbix Agent\\zabbix_agentd.exe",
+                    "C:\\Windows\\System32\\wbem\\WMIC.exe",
+                    "wmic logicaldisk get caption,size,freespace",
+                ),
+                Some("wmic.exe"),
+                Actor::System,
+            );
+        }
+        Lookalike::UpdaterDownload => {
+            fixed_process(
+                g,
+                w,
+                t,
+                out,
+                (
+                    CMD,
+                    "C:\\Windows\\System32\\certutil.exe",
+                    "certutil -urlcache -f http://pki.{domain}/crl/{netbios}-ROOT-CA.crl C:\\PKI\\root.crl",
+                ),
+                Some("CertUtil.exe"),
+                me,
+            );
+        }
+        Lookalike::MaintenanceScripts => {
+            if g.rng.chance(0.5) {
+                fixed_process(
+                    g,
+                    w,
+                    t,
+                    out,
+                    (CMD, "C:\\Windows\\System32\\net.exe", "net stop spooler"),
+                    Some("net.exe"),
+                    me,
+                );
+            } else {
+                fixed_process(
+                    g,
+                    w,
+                    t,
+                    out,
+                    (
+                        CMD,
+                        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                        "powershell.exe -c \"Get-WinEvent -LogName Security -MaxEvents 50 | ? Id -eq 4740\"",
+                    ),
+                    Some("PowerShell.EXE"),
+                    me,
+                );
+            }
+        }
+        Lookalike::AdminRdp => {
+            let src = peer(g, w);
+            let ip = address(w, src);
+            let name = w.hosts[src].def.hostname.clone();
+            if out.start(w, t, g.host, Source::Security) {
+                out.ev
+                    .int("EventID", 4624)
+                    .int("LogonType", 10)
+                    .str("IpAddress", &ip)
+                    .str("WorkstationName", &name);
+                out.finish(w, me, &mut g.rng);
+            }
+        }
+        Lookalike::InternetScanning => {
+            let ip = internet_address(&mut g.rng);
+            failed_logon(g, w, t, out, Some(ip));
+        }
+        Lookalike::NetopsConfigBackup => {
+            let routers: Vec<usize> = if w.hosts[g.host].def.role == HostRole::Router {
+                vec![g.host]
+            } else {
+                let org = w.hosts[g.host].org;
+                (0..w.hosts.len())
+                    .filter(|&i| w.hosts[i].org == org && w.hosts[i].def.role == HostRole::Router)
+                    .collect()
+            };
+            if routers.is_empty() {
+                return;
+            }
+            let router = *g.rng.pick(&routers);
+            let name = w.hosts[router].def.hostname.clone();
+            let org = w.hosts[router].org;
+            let tftp = (0..w.hosts.len())
+                .find(|&i| w.hosts[i].org == org && w.hosts[i].def.role == HostRole::NocWorkstation)
+                .map_or_else(|| "10.0.0.60".to_string(), |h| address(w, h));
+            let cmd = match g.rng.below(3) {
+                0 => format!("copy running-config tftp://{tftp}/{name}.cfg"),
+                1 => "access-list 10 permit 10.30.0.0 0.0.0.255".to_string(),
+                _ => "username noc2 privilege 15 secret 9 $9$...".to_string(),
+            };
+            if out.start(w, t, router, Source::CiscoAaa) {
+                out.ev.str("user", "netops").str("command", &cmd);
+                out.finish(w, Actor::System, &mut g.rng);
+            }
+        }
+    }
+}

@@ -1,0 +1,1286 @@
+//! The run: one queue of timed work over every team's world.
+//!
+//! Everything that happens is an entry in one priority queue ordered by (time, class, team,
+//! index): team actions first, then campaign steps coming due, then the events steps left
+//! behind, beacons, and benign generators. Popping an entry may write event lines and push
+//! new entries; nothing ever happens out of time order, and nothing reads the wall clock.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::rc::Rc;
+
+use atoll_scenario::Scenario;
+use atoll_scenario::decode::FieldValue;
+use atoll_scenario::model::{Effect, HostRole, Lookalike, Profile, Rates, Source};
+use atoll_scenario::time::ClockTime;
+use jiff::civil::Date;
+use serde_json::{Value, json};
+
+use crate::actions::{Action, ActionKind};
+use crate::benign::{Activity, Generator};
+use crate::campaign::{self, Achieved, C2, Facts, Plan, Status, StepState};
+use crate::clock::{Calendar, Clock, HOUR, MINUTE, Millis, SECOND, working_periods};
+use crate::event::Event;
+use crate::fill::{Actor, Ctx, Filler, next_record};
+use crate::rng::Rng;
+use crate::world::{World, channel_index};
+
+/// Working periods of a profile in one time zone, shared by its generators.
+type Periods = Rc<[(Millis, Millis)]>;
+
+/// What to simulate.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub seed: u64,
+    /// The calendar date of exercise day 1.
+    pub date: Date,
+    /// Exercise time to stop at.
+    pub until: Millis,
+    /// The player teams to simulate; empty means all.
+    pub teams: Vec<String>,
+    pub actions: Vec<Action>,
+}
+
+/// The default date of day 1 when none is given: a Monday, so working days fall as written.
+pub const DEFAULT_DATE: Date = Date::constant(2026, 6, 1);
+
+const ACTION: u8 = 0;
+const STEP: u8 = 1;
+const PENDING: u8 = 2;
+const BEACON: u8 = 3;
+const GENERATOR: u8 = 4;
+/// An action index meaning "re-check service availability" (a rebuild or outage ends).
+const RECHECK: u32 = u32::MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Entry {
+    time: Millis,
+    class: u8,
+    team: u32,
+    index: u32,
+}
+
+/// Where events go: the reusable event, the filler, and the output buffer.
+#[derive(Debug)]
+pub struct Out<'s> {
+    pub ev: Event<'s>,
+    filler: Filler,
+    /// JSON lines not yet taken by the caller.
+    pub buf: Vec<u8>,
+    /// Lines written so far (the next line's 0-based number).
+    pub lines: u64,
+    clock: Clock,
+    started: bool,
+}
+
+impl<'s> Out<'s> {
+    /// Starts an event if the host collects `log`; otherwise the caller builds nothing.
+    pub fn start(&mut self, w: &World<'_>, t: Millis, host: usize, log: Source) -> bool {
+        self.started = w.collects(host, log);
+        if self.started {
+            self.ev.reset(t, host, log);
+        }
+        self.started
+    }
+
+    /// Completes and writes the started event; returns its line number.
+    pub fn finish(&mut self, w: &mut World<'s>, actor: Actor, rng: &mut Rng) -> Option<u64> {
+        if !std::mem::take(&mut self.started) {
+            return None;
+        }
+        let host = self.ev.host;
+        let log = self.ev.log;
+        let record = match channel_index(log) {
+            Some(ch) => {
+                let h = &mut w.hosts[host];
+                next_record(&mut h.records[ch], &h.fqdn, log)
+            }
+            None => 0,
+        };
+        let unix = self.clock.unix_ms(self.ev.time);
+        let cx = Ctx {
+            world: w,
+            host,
+            actor,
+            unix_ms: unix,
+        };
+        self.filler.complete(&mut self.ev, cx, rng, record);
+        self.ev.write_json(
+            &mut self.buf,
+            &mut self.filler.cal,
+            unix,
+            &w.hosts[host].def.hostname,
+            w.team,
+        );
+        let line = self.lines;
+        self.lines += 1;
+        Some(line)
+    }
+}
+
+#[derive(Debug)]
+enum PValue {
+    Text(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// An event a step left behind, waiting for its time.
+#[derive(Debug)]
+struct Pending<'s> {
+    team: usize,
+    step: usize,
+    host: usize,
+    log: Source,
+    fields: Vec<(&'s str, PValue)>,
+    actor: Actor,
+}
+
+/// An implant calling its command-and-control channel.
+#[derive(Debug)]
+struct Beacon {
+    team: usize,
+    c2: C2,
+    rng: Rng,
+}
+
+#[derive(Debug)]
+struct TeamSim<'s> {
+    world: World<'s>,
+    gens: Vec<Generator>,
+    states: Vec<StepState>,
+    /// Per campaign: the adversary's memory.
+    actors: Vec<campaign::Actor>,
+    facts: Facts,
+    /// Per service: availability changes (time, up).
+    availability: Vec<Vec<(Millis, bool)>>,
+    killed: HashMap<usize, Millis>,
+    persisted: Vec<bool>,
+}
+
+/// A running simulation.
+#[derive(Debug)]
+pub struct Simulation<'s> {
+    scenario: &'s Scenario,
+    plan: Plan<'s>,
+    clock: Clock,
+    seed: u64,
+    until: Millis,
+    teams: Vec<TeamSim<'s>>,
+    actions: Vec<Action>,
+    pending: Vec<Option<Pending<'s>>>,
+    beacons: Vec<Beacon>,
+    queue: BinaryHeap<Reverse<Entry>>,
+    out: Out<'s>,
+    now: Millis,
+    done: bool,
+}
+
+fn rate(r: &Option<atoll_scenario::time::Rate>) -> f64 {
+    r.as_ref().map_or(0.0, |r| r.per_hour)
+}
+
+fn activities(rates: &Rates) -> [(Activity, f64); 11] {
+    [
+        (Activity::Processes, rate(&rates.processes)),
+        (Activity::Logons, rate(&rates.logons)),
+        (Activity::FailedLogons, rate(&rates.failed_logons)),
+        (Activity::Connections, rate(&rates.network_connections)),
+        (Activity::DnsQueries, rate(&rates.dns_queries)),
+        (Activity::WebRequests, rate(&rates.web_requests)),
+        (Activity::Emails, rate(&rates.emails)),
+        (Activity::FileWrites, rate(&rates.file_writes)),
+        (Activity::AdminCommands, rate(&rates.admin_commands)),
+        (Activity::ScheduledJobs, rate(&rates.scheduled_jobs)),
+        (Activity::Flows, rate(&rates.flows)),
+    ]
+}
+
+fn activity_name(a: Activity) -> String {
+    match a {
+        Activity::Lookalike(l) => format!("lookalike/{}", l.as_str()),
+        other => format!("{other:?}"),
+    }
+}
+
+/// How often a look-alike happens, per hour of its profile's working time.
+fn lookalike_rate(l: Lookalike) -> f64 {
+    match l {
+        // Scanners never sleep: the constant background of the internet.
+        Lookalike::InternetScanning => 4.0,
+        Lookalike::MonitoringWmi => 1.0,
+        Lookalike::BackupShadowCopy => 0.08,
+        _ => 0.25,
+    }
+}
+
+impl<'s> Simulation<'s> {
+    pub fn new(scenario: &'s Scenario, config: Config) -> Result<Simulation<'s>, String> {
+        let start = scenario.start.value;
+        let clock = Clock::new(&scenario.time_zone.0, config.date, start)?;
+        let plan = Plan::new(&scenario.campaigns);
+        let team_ids: Vec<&'s str> = scenario
+            .player_teams()
+            .map(|t| t.id.name.as_str())
+            .filter(|t| config.teams.is_empty() || config.teams.iter().any(|x| x == t))
+            .collect();
+        for wanted in &config.teams {
+            if !team_ids.contains(&wanted.as_str()) {
+                let all: Vec<&str> = scenario.player_teams().map(|t| t.id.name.as_str()).collect();
+                return Err(format!("no player team `{wanted}`; teams: {}", all.join(", ")));
+            }
+        }
+        let mut sim = Simulation {
+            scenario,
+            plan,
+            out: Out {
+                ev: Event::new(),
+                filler: Filler::default(),
+                buf: Vec::with_capacity(1 << 20),
+                lines: 0,
+                clock: clock.clone(),
+                started: false,
+            },
+            clock,
+            seed: config.seed,
+            until: config.until,
+            teams: Vec::new(),
+            actions: Vec::new(),
+            pending: Vec::new(),
+            beacons: Vec::new(),
+            queue: BinaryHeap::new(),
+            now: 0,
+            done: false,
+        };
+        for (ti, team) in team_ids.iter().enumerate() {
+            let t = sim.build_team(team, ti)?;
+            sim.teams.push(t);
+        }
+        for (i, a) in config.actions.into_iter().enumerate() {
+            let Some(ti) = team_ids.iter().position(|t| *t == a.team) else {
+                continue; // an action for a team not simulated in this run
+            };
+            let facts = &mut sim.teams[ti].facts;
+            match &a.kind {
+                ActionKind::Detected(s) => {
+                    facts.detected.entry(s.clone()).or_insert(a.at);
+                }
+                ActionKind::Delivered(s) => {
+                    facts.delivered.entry(s.clone()).or_insert(a.at);
+                }
+                ActionKind::Answered(s) => {
+                    facts.answered.entry(s.clone()).or_insert(a.at);
+                }
+                ActionKind::Chose { decision, option } => {
+                    facts.chose.entry((decision.clone(), option.clone())).or_insert(a.at);
+                }
+                _ => {}
+            }
+            sim.queue.push(Reverse(Entry {
+                time: a.at,
+                class: ACTION,
+                team: ti as u32,
+                index: i as u32,
+            }));
+            sim.actions.push(a);
+        }
+        // Injects with a fixed time are delivered then, whatever the actions say.
+        for team in &mut sim.teams {
+            for inject in &scenario.injects {
+                if let Some(at) = &inject.at {
+                    let t = sim.clock.offset(&at.value.time).max(0) as Millis;
+                    team.facts.delivered.entry(inject.id.name.clone()).or_insert(t);
+                }
+            }
+        }
+        for ti in 0..sim.teams.len() {
+            sim.record_availability(ti, 0);
+        }
+        Ok(sim)
+    }
+
+    fn build_team(&mut self, team: &'s str, ti: usize) -> Result<TeamSim<'s>, String> {
+        let scenario = self.scenario;
+        let world = World::build(scenario, team);
+        let seed = self.seed;
+        let mut gens = Vec::new();
+        let profiles: HashMap<&str, &'s Profile> = scenario.profiles.iter().map(|p| (p.id.name.as_str(), p)).collect();
+        let mut periods: HashMap<(String, String), Periods> = HashMap::new();
+        let mut add = |gens: &mut Vec<Generator>,
+                       owner: &str,
+                       host: usize,
+                       actor: Actor,
+                       profile: Option<&Profile>,
+                       org_tz: &str,
+                       activity: Activity,
+                       per_hour: f64|
+         -> Result<(), String> {
+            if per_hour <= 0.0 {
+                return Ok(());
+            }
+            let (window, off) = match profile.and_then(|p| p.working_hours.map(|w| (p, w))) {
+                Some((p, w)) => {
+                    let key = (p.id.name.clone(), org_tz.to_string());
+                    let span = match periods.get(&key) {
+                        Some(s) => s.clone(),
+                        None => {
+                            let s: Rc<[(Millis, Millis)]> =
+                                working_periods(&self.clock, org_tz, w, &p.working_days, self.until)?.into();
+                            periods.insert(key, s.clone());
+                            s
+                        }
+                    };
+                    (Some(span), p.off_hours_factor.unwrap_or(0.1))
+                }
+                None => (None, 1.0),
+            };
+            let rng = Rng::stream(seed, &[team, owner, &activity_name(activity)]);
+            gens.push(Generator::new(
+                host,
+                actor,
+                profile.map(|p| p.kind),
+                activity,
+                per_hour,
+                off,
+                window,
+                rng,
+            ));
+            Ok(())
+        };
+        for (hi, h) in world.hosts.iter().enumerate() {
+            let tz = world.orgs[h.org].tz.clone();
+            let owner = format!("host/{}", h.def.id.name);
+            match h.def.profile.as_ref().and_then(|r| profiles.get(r.name.as_str())) {
+                Some(p) => {
+                    for (a, r) in activities(&p.rates) {
+                        add(&mut gens, &owner, hi, Actor::System, Some(p), &tz, a, r)?;
+                    }
+                    for &l in &p.lookalikes {
+                        let actor = h.users.first().map_or(Actor::System, |&a| Actor::Account(a));
+                        add(
+                            &mut gens,
+                            &owner,
+                            hi,
+                            actor,
+                            Some(p),
+                            &tz,
+                            Activity::Lookalike(l),
+                            lookalike_rate(l),
+                        )?;
+                    }
+                }
+                None if h.users.is_empty() => {
+                    // No profile and nobody signs in: the machine's own background.
+                    if h.def.os.is_windows() {
+                        add(
+                            &mut gens,
+                            &owner,
+                            hi,
+                            Actor::System,
+                            None,
+                            &tz,
+                            Activity::Processes,
+                            6.0,
+                        )?;
+                        add(
+                            &mut gens,
+                            &owner,
+                            hi,
+                            Actor::System,
+                            None,
+                            &tz,
+                            Activity::DnsQueries,
+                            20.0,
+                        )?;
+                    } else {
+                        add(&mut gens, &owner, hi, Actor::System, None, &tz, Activity::Syslog, 4.0)?;
+                    }
+                }
+                None => {
+                    if h.def.os.is_windows() {
+                        add(
+                            &mut gens,
+                            &owner,
+                            hi,
+                            Actor::System,
+                            None,
+                            &tz,
+                            Activity::Processes,
+                            4.0,
+                        )?;
+                    }
+                }
+            }
+        }
+        for (ai, a) in world.accounts.iter().enumerate() {
+            let (Some(p), Some(&host)) = (
+                a.def.profile.as_ref().and_then(|r| profiles.get(r.name.as_str())),
+                a.def.hosts.first().and_then(|r| world.host(&r.name)).as_ref(),
+            ) else {
+                continue;
+            };
+            let tz = world.orgs[a.org].tz.clone();
+            let owner = format!("account/{}", a.def.id.name);
+            for (act, r) in activities(&p.rates) {
+                add(&mut gens, &owner, host, Actor::Account(ai), Some(p), &tz, act, r)?;
+            }
+            for &l in &p.lookalikes {
+                add(
+                    &mut gens,
+                    &owner,
+                    host,
+                    Actor::Account(ai),
+                    Some(p),
+                    &tz,
+                    Activity::Lookalike(l),
+                    lookalike_rate(l),
+                )?;
+            }
+        }
+        for (gi, g) in gens.iter_mut().enumerate() {
+            if let Some(t) = g.next_after(0)
+                && t < self.until
+            {
+                self.queue.push(Reverse(Entry {
+                    time: t,
+                    class: GENERATOR,
+                    team: ti as u32,
+                    index: gi as u32,
+                }));
+            }
+        }
+        // Campaign steps of this world.
+        let mut states = Vec::with_capacity(self.plan.steps.len());
+        for (campaign, step, _) in &self.plan.steps {
+            let runs_here = campaign.teams.is_empty() || campaign.teams.iter().any(|t| t.name == team);
+            states.push(StepState {
+                status: Status::Pending,
+                due: None,
+                hosts: Vec::new(),
+                events: Vec::new(),
+                reason: None,
+                achieved: Achieved::default(),
+                fallback_for: None,
+                applies: runs_here && !world.select(&step.target).is_empty(),
+            });
+        }
+        for (si, (_, step, _)) in self.plan.steps.iter().enumerate() {
+            if !states[si].applies {
+                continue;
+            }
+            let due = if let Some(at) = &step.at {
+                let base = self.clock.offset(&at.value.time);
+                Some(self.jitter(team, &step.id.name, base, at.value.jitter))
+            } else if let Some(after) = &step.after {
+                if self.plan.index.contains_key(after.value.anchor.as_str()) {
+                    None // scheduled when its anchor comes due
+                } else {
+                    self.static_time(&after.value.anchor, 0).map(|base| {
+                        let base = base + after.value.delay.as_secs() as i64 * 1000;
+                        self.jitter(team, &step.id.name, base, after.value.jitter)
+                    })
+                }
+            } else {
+                None
+            };
+            if let Some(due) = due {
+                self.queue.push(Reverse(Entry {
+                    time: due,
+                    class: STEP,
+                    team: ti as u32,
+                    index: si as u32,
+                }));
+            }
+        }
+        let campaigns = self.scenario.campaigns.len();
+        let services = world.services.len();
+        let hosts = world.hosts.len();
+        Ok(TeamSim {
+            world,
+            gens,
+            states,
+            actors: vec![campaign::Actor::default(); campaigns],
+            facts: Facts::default(),
+            availability: vec![Vec::new(); services],
+            killed: HashMap::new(),
+            persisted: vec![false; hosts],
+        })
+    }
+
+    /// The time of an inject, question or decision with a fixed time (following `after:`
+    /// chains among them), in exercise milliseconds.
+    fn static_time(&self, id: &str, depth: usize) -> Option<i64> {
+        if depth > 32 {
+            return None;
+        }
+        let s = self.scenario;
+        let (at, after) = if let Some(i) = s.injects.iter().find(|i| i.id.name == id) {
+            (i.at.as_ref(), i.after.as_ref())
+        } else if let Some(q) = s.questions.iter().find(|q| q.id.name == id) {
+            (q.at.as_ref(), q.after.as_ref())
+        } else if let Some(d) = s.decisions.iter().find(|d| d.id.name == id) {
+            (d.at.as_ref(), d.after.as_ref())
+        } else {
+            return None;
+        };
+        match (at, after) {
+            (Some(at), _) => Some(self.clock.offset(&at.value.time)),
+            (None, Some(after)) => self
+                .static_time(&after.value.anchor, depth + 1)
+                .map(|b| b + after.value.delay.as_secs() as i64 * 1000),
+            _ => None,
+        }
+    }
+
+    fn jitter(&self, team: &str, step: &str, base: i64, jitter: Option<atoll_scenario::time::Duration>) -> Millis {
+        let j = jitter.map_or(0, |d| d.as_secs() as i64 * 1000);
+        let mut rng = Rng::stream(self.seed, &[team, "step", step]);
+        let shift = if j > 0 {
+            rng.range(0, 2 * j as u64) as i64 - j
+        } else {
+            0
+        };
+        (base + shift).max(0) as Millis
+    }
+
+    /// Exercise time reached so far.
+    pub fn now(&self) -> Millis {
+        self.now
+    }
+
+    pub fn until(&self) -> Millis {
+        self.until
+    }
+
+    /// Events written so far.
+    pub fn events(&self) -> u64 {
+        self.out.lines
+    }
+
+    /// The JSON lines produced since the last call.
+    pub fn take_output(&mut self) -> &mut Vec<u8> {
+        &mut self.out.buf
+    }
+
+    /// Does the next piece of work; `false` once the run has reached its end.
+    pub fn step(&mut self) -> bool {
+        if self.done {
+            return false;
+        }
+        let Some(Reverse(e)) = self.queue.pop() else {
+            self.done = true;
+            self.now = self.until;
+            return false;
+        };
+        if e.time >= self.until {
+            self.done = true;
+            self.now = self.until;
+            self.queue.clear();
+            return false;
+        }
+        self.now = e.time;
+        let ti = e.team as usize;
+        match e.class {
+            ACTION if e.index == RECHECK => self.record_availability(ti, e.time),
+            ACTION => self.apply_action(ti, e.index as usize, e.time),
+            STEP => self.step_due(ti, e.index as usize, e.time, None),
+            PENDING => self.write_pending(e.index as usize),
+            BEACON => self.beacon(e.index as usize, e.time),
+            _ => {
+                let team = &mut self.teams[ti];
+                let g = &mut team.gens[e.index as usize];
+                g.fire(&mut team.world, e.time, &mut self.out);
+                if let Some(next) = g.next_after(e.time)
+                    && next < self.until
+                {
+                    self.queue.push(Reverse(Entry { time: next, ..e }));
+                }
+            }
+        }
+        true
+    }
+
+    /// Runs to the end, handing output to `sink` in chunks with the exercise time reached.
+    pub fn run(&mut self, mut sink: impl FnMut(&[u8], Millis) -> std::io::Result<()>) -> std::io::Result<()> {
+        while self.step() {
+            if self.out.buf.len() >= 1 << 16 {
+                sink(&self.out.buf, self.now)?;
+                self.out.buf.clear();
+            }
+        }
+        sink(&self.out.buf, self.now)?;
+        self.out.buf.clear();
+        Ok(())
+    }
+
+    fn push(&mut self, time: Millis, class: u8, team: usize, index: usize) {
+        if time < self.until {
+            self.queue.push(Reverse(Entry {
+                time,
+                class,
+                team: team as u32,
+                index: index as u32,
+            }));
+        }
+    }
+
+    // ----- campaign steps -----
+
+    fn step_due(&mut self, ti: usize, si: usize, t: Millis, fallback_for: Option<usize>) {
+        if self.teams[ti].states[si].due.is_some() || !self.teams[ti].states[si].applies {
+            return;
+        }
+        let (campaign, step, ci) = self.plan.steps[si];
+        let team = self.teams[ti].world.team;
+        {
+            let st = &mut self.teams[ti].states[si];
+            st.due = Some(t);
+            st.fallback_for = fallback_for;
+        }
+        let reason = self.why_not(ti, si, t);
+        match reason {
+            Some(reason) => {
+                let st = &mut self.teams[ti].states[si];
+                st.status = Status::Prevented;
+                st.reason = Some(reason);
+                if let Some(fb) = &step.fallback
+                    && let Some(&fi) = self.plan.index.get(fb.name.as_str())
+                {
+                    self.step_due(ti, fi, t, Some(si));
+                }
+            }
+            None => self.run_step(ti, si, ci, t),
+        }
+        let _ = campaign;
+        // Steps timed after this one.
+        let deps = self.plan.dependents[si].clone();
+        for d in deps {
+            let (_, dstep, _) = self.plan.steps[d];
+            if let Some(after) = &dstep.after {
+                let base = t as i64 + after.value.delay.as_secs() as i64 * 1000;
+                let due = self.jitter(team, &dstep.id.name, base, after.value.jitter).max(t);
+                self.push(due, STEP, ti, d);
+            }
+        }
+    }
+
+    /// Why a due step cannot run now, or `None` when it can.
+    fn why_not(&self, ti: usize, si: usize, t: Millis) -> Option<String> {
+        let (_, step, ci) = self.plan.steps[si];
+        let team = &self.teams[ti];
+        let w = &team.world;
+        let offset = |c: &ClockTime| self.clock.offset(c);
+        for c in &step.requires {
+            if !campaign::holds(c, &self.plan, &team.states, w, &team.facts, t, &offset) {
+                return Some(format!("requires {}", campaign::describe(c)));
+            }
+        }
+        let targets = self.targets(ti, si, t);
+        if targets.is_empty() {
+            let all = w.select(&step.target);
+            let names: Vec<&str> = all.iter().map(|&h| w.hosts[h].def.hostname.as_str()).collect();
+            return Some(
+                if step.technique.as_str() == "T1190" && all.iter().all(|&h| w.hosts[h].state.patched) {
+                    format!("target patched: {}", names.join(", "))
+                } else {
+                    format!("target isolated or offline: {}", names.join(", "))
+                },
+            );
+        }
+        for e in &step.effects {
+            if let Effect::C2(c) = e {
+                if let Some(a) = &c.address
+                    && w.is_blocked(&a.0.to_string())
+                {
+                    return Some(format!("command-and-control address {} blocked", a.0));
+                }
+                if let Some(d) = &c.domain
+                    && w.is_blocked(d)
+                {
+                    return Some(format!("command-and-control domain {d} blocked"));
+                }
+                if let Some(via) = &c.via
+                    && w.select(via).iter().all(|&h| !w.reachable(h, t))
+                {
+                    return Some("the relay it needs is isolated or offline".into());
+                }
+            }
+        }
+        if campaign::uses(step, "account") {
+            let actor = &team.actors[ci];
+            if !actor.creds.is_empty() && self.acting_account(ti, ci).is_none() {
+                return Some("the stolen credentials no longer work (disabled or reset)".into());
+            }
+        }
+        None
+    }
+
+    /// The step's target hosts that the adversary can reach now.
+    fn targets(&self, ti: usize, si: usize, t: Millis) -> Vec<usize> {
+        let (_, step, _) = self.plan.steps[si];
+        let w = &self.teams[ti].world;
+        w.select(&step.target)
+            .into_iter()
+            .filter(|&h| w.reachable(h, t))
+            .filter(|&h| !(step.technique.as_str() == "T1190" && w.hosts[h].state.patched))
+            .collect()
+    }
+
+    /// The credentials the campaign acts with: the latest stolen ones that still work.
+    fn acting_account(&self, ti: usize, ci: usize) -> Option<usize> {
+        let team = &self.teams[ti];
+        team.actors[ci].creds.iter().rev().find_map(|&(a, when)| {
+            let acc = &team.world.accounts[a];
+            (!acc.disabled && acc.reset_at.is_none_or(|r| r < when)).then_some(a)
+        })
+    }
+
+    fn run_step(&mut self, ti: usize, si: usize, ci: usize, t: Millis) {
+        let (_, step, _) = self.plan.steps[si];
+        let targets = self.targets(ti, si, t);
+        let team_name = self.teams[ti].world.team;
+        let mut rng = Rng::stream(self.seed, &[team_name, "step-events", &step.id.name]);
+        let mut achieved = Achieved::default();
+        let mut exfil = Vec::new();
+        for e in &step.effects {
+            let w = &self.teams[ti].world;
+            match e {
+                Effect::Compromise(s) | Effect::StageData(s) => {
+                    achieved
+                        .hosts
+                        .extend(w.select(s).into_iter().filter(|&h| w.reachable(h, t)));
+                }
+                Effect::Persist(p) => {
+                    let hosts: Vec<usize> = w.select(&p.on).into_iter().filter(|&h| w.reachable(h, t)).collect();
+                    for &h in &hosts {
+                        self.teams[ti].persisted[h] = true;
+                    }
+                    achieved.hosts.extend(hosts);
+                }
+                Effect::StealCredentials(s) => {
+                    let accounts = w.select_accounts(s);
+                    for &a in &accounts {
+                        self.teams[ti].actors[ci].creds.push((a, t));
+                    }
+                    achieved.accounts.extend(accounts);
+                }
+                Effect::C2(c) => {
+                    let via = c.via.as_ref().map(|v| w.select(v)).unwrap_or_default();
+                    let channel = C2 {
+                        domain: c.domain.clone(),
+                        address: c.address.as_ref().map(|a| a.0.to_string()),
+                        port: c.port.unwrap_or(443),
+                        via: via.clone(),
+                        from: if via.is_empty() { targets.clone() } else { Vec::new() },
+                        opened: t,
+                        step: si,
+                    };
+                    self.teams[ti].actors[ci].c2 = Some(channel.clone());
+                    achieved.c2.push(channel.clone());
+                    let index = self.beacons.len();
+                    let rng = Rng::stream(self.seed, &[team_name, "beacon", &step.id.name]);
+                    self.beacons.push(Beacon {
+                        team: ti,
+                        c2: channel,
+                        rng,
+                    });
+                    self.push(t + 2 * MINUTE, BEACON, ti, index);
+                }
+                Effect::Exfiltrate(x) => {
+                    let from: Vec<usize> = w.select(&x.from);
+                    exfil.push((from, x.megabytes, x.to.clone()));
+                }
+                Effect::DegradeService(o) => {
+                    let until = o.duration.map_or(Millis::MAX, |d| t + d.as_secs() * SECOND);
+                    let services = w.select_services(&o.service);
+                    for s in services {
+                        let svc = &mut self.teams[ti].world.services[s];
+                        svc.degraded_until = svc.degraded_until.max(until);
+                    }
+                    if until != Millis::MAX {
+                        self.push(until, ACTION, ti, RECHECK as usize);
+                    }
+                }
+            }
+        }
+        if achieved.hosts.is_empty() && achieved.accounts.is_empty() && achieved.c2.is_empty() {
+            // The adversary acted on its targets: isolating them contains the step.
+            achieved.hosts = targets.clone();
+        }
+        // Events, with placeholders filled from the world as it is now.
+        let acting = self.acting_account(ti, ci).or_else(|| {
+            let w = &self.teams[ti].world;
+            targets.iter().find_map(|&h| w.hosts[h].users.first().copied())
+        });
+        let uses_account = campaign::uses(step, "account");
+        let actor = match acting {
+            Some(a) if uses_account => Actor::Account(a),
+            _ => Actor::Service,
+        };
+        let campaign_actor = self.teams[ti].actors[ci].clone();
+        let mut offset = 0;
+        let mut queued: Vec<(Millis, Pending<'s>)> = Vec::new();
+        for (k, emit) in step.emits.iter().enumerate() {
+            let w = &self.teams[ti].world;
+            let hosts = match &emit.on {
+                Some(sel) => w.select(sel),
+                None => targets.clone(),
+            };
+            if k > 0 {
+                offset += rng.range(400, 4_000);
+            }
+            for (n, &h) in hosts.iter().enumerate() {
+                if !w.collects(h, emit.log) {
+                    continue;
+                }
+                let peer = campaign_actor
+                    .last_hosts
+                    .iter()
+                    .copied()
+                    .find(|p| !targets.contains(p))
+                    .or_else(|| campaign_actor.last_hosts.first().copied());
+                let lookup = |name: &str| -> String {
+                    let host = &w.hosts[h];
+                    let org = &w.orgs[host.org];
+                    match name {
+                        "host.hostname" => host.def.hostname.clone(),
+                        "host.address" => host.def.address.0.to_string(),
+                        "host.fqdn" => host.fqdn.clone(),
+                        "org.domain" => org.domain.clone(),
+                        "org.netbios" => org.netbios.clone(),
+                        "account.username" => acting.map_or_else(
+                            || format!("{}\\Administrator", org.netbios),
+                            |a| format!("{}\\{}", w.accounts[a].domain, w.accounts[a].user),
+                        ),
+                        "account.user" => acting.map_or_else(|| "Administrator".into(), |a| w.accounts[a].user.clone()),
+                        "peer.hostname" => peer.map_or_else(|| "-".into(), |p| w.hosts[p].def.hostname.clone()),
+                        "peer.address" => peer.map_or_else(
+                            || {
+                                campaign_actor
+                                    .c2
+                                    .as_ref()
+                                    .and_then(|c| c.address.clone())
+                                    .unwrap_or_else(|| "-".into())
+                            },
+                            |p| w.hosts[p].def.address.0.to_string(),
+                        ),
+                        "c2.domain" => self.teams[ti].actors[ci]
+                            .c2
+                            .as_ref()
+                            .and_then(|c| c.domain.clone())
+                            .unwrap_or_default(),
+                        "c2.address" => self.teams[ti].actors[ci]
+                            .c2
+                            .as_ref()
+                            .and_then(|c| c.address.clone())
+                            .unwrap_or_default(),
+                        other => format!("{{{{{other}}}}}"),
+                    }
+                };
+                let fields = emit
+                    .fields
+                    .iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            FieldValue::Text(s) => PValue::Text(campaign::fill_placeholders(s, &lookup)),
+                            FieldValue::Int(i) => PValue::Int(*i),
+                            FieldValue::Bool(b) => PValue::Bool(*b),
+                        };
+                        (k.as_str(), v)
+                    })
+                    .collect();
+                let at = t + offset + n as u64 * rng.range(50, 900);
+                queued.push((
+                    at,
+                    Pending {
+                        team: ti,
+                        step: si,
+                        host: h,
+                        log: emit.log,
+                        fields,
+                        actor,
+                    },
+                ));
+            }
+        }
+        for (at, p) in queued {
+            let index = self.pending.len();
+            self.pending.push(Some(p));
+            self.push(at, PENDING, ti, index);
+        }
+        for (from, megabytes, to) in exfil {
+            self.exfiltration(
+                ti,
+                si,
+                t + offset + 30 * SECOND,
+                &from,
+                megabytes,
+                to.as_deref(),
+                &mut rng,
+            );
+        }
+        let team = &mut self.teams[ti];
+        team.actors[ci].last_hosts = targets.clone();
+        let st = &mut team.states[si];
+        st.status = Status::Succeeded;
+        st.hosts = targets;
+        st.achieved = achieved;
+        self.record_availability(ti, t);
+    }
+
+    fn write_pending(&mut self, index: usize) {
+        let Some(p) = self.pending[index].take() else { return };
+        let team = &mut self.teams[p.team];
+        let t = self.now;
+        if !self.out.start(&team.world, t, p.host, p.log) {
+            return;
+        }
+        for (k, v) in &p.fields {
+            match v {
+                PValue::Text(s) => self.out.ev.str(k, s),
+                PValue::Int(i) => self.out.ev.int(k, *i),
+                PValue::Bool(b) => self.out.ev.bool(k, *b),
+            };
+        }
+        let mut rng = Rng::stream(self.seed, &[team.world.team, "pending", &index.to_string()]);
+        if let Some(line) = self.out.finish(&mut team.world, p.actor, &mut rng) {
+            team.states[p.step].events.push(line);
+        }
+    }
+
+    /// Flow records of data leaving: one per 25 MB, on the organisation's flow exporters.
+    #[expect(clippy::too_many_arguments, reason = "an internal helper of run_step")]
+    fn exfiltration(
+        &mut self,
+        ti: usize,
+        si: usize,
+        t: Millis,
+        from: &[usize],
+        megabytes: u32,
+        to: Option<&str>,
+        rng: &mut Rng,
+    ) {
+        let team = &mut self.teams[ti];
+        let w = &mut team.world;
+        let Some(&src) = from.first() else { return };
+        let dst = to
+            .filter(|x| x.parse::<std::net::IpAddr>().is_ok())
+            .map_or_else(|| "203.0.113.200".to_string(), str::to_string);
+        let org = w.hosts[src].org;
+        let exporters: Vec<usize> = (0..w.hosts.len())
+            .filter(|&h| w.hosts[h].org == org && w.collects(h, Source::Netflow))
+            .collect();
+        let chunks = megabytes.div_ceil(25).max(1);
+        let src_ip = w.hosts[src].def.address.0.to_string();
+        for c in 0..chunks {
+            let at = t + u64::from(c) * rng.range(20, 90) * SECOND;
+            let bytes = (i64::from(megabytes) * 1_000_000 / i64::from(chunks)) + rng.range(0, 50_000) as i64;
+            for &x in &exporters {
+                if self.out.start(w, at, x, Source::Netflow) {
+                    self.out
+                        .ev
+                        .str("src_ip", &src_ip)
+                        .str("dst_ip", &dst)
+                        .int("dst_port", 443)
+                        .str("protocol", "tcp")
+                        .int("bytes", bytes)
+                        .int("duration_ms", rng.range(60_000, 180_000) as i64);
+                    if let Some(line) = self.out.finish(w, Actor::System, rng) {
+                        team.states[si].events.push(line);
+                    }
+                }
+            }
+        }
+    }
+
+    fn beacon(&mut self, bi: usize, t: Millis) {
+        let ti = self.beacons[bi].team;
+        let team = &mut self.teams[ti];
+        let b = &mut self.beacons[bi];
+        let w = &mut team.world;
+        let c2 = &b.c2;
+        // A host cut off, switched off or rebuilt since the implant arrived calls no more.
+        let alive = |h: usize| {
+            let s = &w.hosts[h].state;
+            !s.isolated && !s.off && t >= s.rebuilding_until && s.rebuilt_at.is_none_or(|r| r < c2.opened)
+        };
+        let origins: Vec<usize> = if c2.via.is_empty() {
+            c2.from.clone()
+        } else {
+            c2.via.clone()
+        };
+        let live: Vec<usize> = origins.iter().copied().filter(|&h| alive(h)).collect();
+        if live.is_empty() {
+            return; // the channel is gone for good
+        }
+        let paused = live.iter().all(|&h| {
+            team.killed
+                .get(&h)
+                .is_some_and(|&k| k > c2.opened && (!team.persisted[h] || t < k + HOUR))
+        });
+        let next = t + b.rng.around(5 * MINUTE, 40 * SECOND);
+        if !paused {
+            let blocked = c2.address.as_deref().is_some_and(|a| w.is_blocked(a))
+                || c2.domain.as_deref().is_some_and(|d| w.is_blocked(d));
+            let remote = c2.address.clone().unwrap_or_else(|| {
+                format!(
+                    "198.51.100.{}",
+                    10 + crate::world::stable_u32(c2.domain.as_deref().unwrap_or("")) % 200
+                )
+            });
+            let org = w.hosts[live[0]].org;
+            let local = w.hosts[live[0]].def.address.0.to_string();
+            let (src, dst, port) = if c2.via.is_empty() {
+                (local, remote, c2.port)
+            } else {
+                // Through a relay: the actor comes in from the relay's address.
+                (remote, local, c2.port)
+            };
+            let exporters: Vec<usize> = (0..w.hosts.len())
+                .filter(|&h| {
+                    w.hosts[h].org == org && (w.collects(h, Source::Netflow) || w.collects(h, Source::Firewall))
+                })
+                .collect();
+            let step = c2.step;
+            for &x in &exporters {
+                if self.out.start(w, t, x, Source::Netflow) {
+                    let bytes = if blocked { 60 } else { b.rng.range(300, 2_400) as i64 };
+                    self.out
+                        .ev
+                        .str("src_ip", &src)
+                        .str("dst_ip", &dst)
+                        .int("dst_port", i64::from(port))
+                        .str("protocol", "tcp")
+                        .int("bytes", bytes)
+                        .int("packets", if blocked { 1 } else { 4 + b.rng.range(0, 6) as i64 })
+                        .int("duration_ms", b.rng.range(80, 1_500) as i64);
+                    if let Some(line) = self.out.finish(w, Actor::System, &mut b.rng) {
+                        team.states[step].events.push(line);
+                    }
+                }
+                if self.out.start(w, t, x, Source::Firewall) {
+                    self.out
+                        .ev
+                        .str("action", if blocked { "deny" } else { "accept" })
+                        .str("src_ip", &src)
+                        .str("dst_ip", &dst)
+                        .int("dst_port", i64::from(port))
+                        .str("protocol", "tcp");
+                    if let Some(line) = self.out.finish(w, Actor::System, &mut b.rng) {
+                        team.states[step].events.push(line);
+                    }
+                }
+            }
+        }
+        self.push(next, BEACON, ti, bi);
+    }
+
+    // ----- team actions -----
+
+    fn apply_action(&mut self, ti: usize, ai: usize, t: Millis) {
+        let kind = self.actions[ai].kind.clone();
+        let mut account_change = None;
+        let mut recheck = None;
+        {
+            let TeamSim {
+                world: w,
+                persisted,
+                killed,
+                ..
+            } = &mut self.teams[ti];
+            match &kind {
+                ActionKind::IsolateHost(h) | ActionKind::ReleaseHost(h) => {
+                    if let Some(h) = w.host(h) {
+                        w.hosts[h].state.isolated = matches!(kind, ActionKind::IsolateHost(_));
+                    }
+                }
+                ActionKind::BlockAddress(a) => {
+                    w.blocked_addresses.insert(a.to_ascii_lowercase());
+                }
+                ActionKind::BlockDomain(d) => {
+                    w.blocked_domains.insert(d.clone());
+                }
+                ActionKind::DisableAccount(a) | ActionKind::EnableAccount(a) | ActionKind::ResetPassword(a) => {
+                    if let Some(x) = w.account(a) {
+                        let event_id = match &kind {
+                            ActionKind::DisableAccount(_) => {
+                                w.accounts[x].disabled = true;
+                                4725
+                            }
+                            ActionKind::EnableAccount(_) => {
+                                w.accounts[x].disabled = false;
+                                4722
+                            }
+                            _ => {
+                                w.accounts[x].reset_at = Some(t);
+                                4724
+                            }
+                        };
+                        account_change = Some((x, event_id));
+                    }
+                }
+                ActionKind::KillProcess { host: h, .. } => {
+                    if let Some(h) = w.host(h) {
+                        killed.insert(h, t);
+                    }
+                }
+                ActionKind::ReimageHost(h) | ActionKind::RestoreBackup(h) | ActionKind::PatchHost(h) => {
+                    if let Some(hi) = w.host(h) {
+                        let down = match &kind {
+                            ActionKind::ReimageHost(_) => 4 * HOUR,
+                            ActionKind::RestoreBackup(_) => 2 * HOUR,
+                            _ => 20 * MINUTE,
+                        };
+                        let s = &mut w.hosts[hi].state;
+                        s.rebuilding_until = s.rebuilding_until.max(t + down);
+                        if !matches!(kind, ActionKind::PatchHost(_)) {
+                            s.rebuilt_at = Some(t);
+                            s.isolated = false;
+                            persisted[hi] = false;
+                        }
+                        // A fresh image carries current patches too.
+                        if !matches!(kind, ActionKind::RestoreBackup(_)) {
+                            s.patched = true;
+                        }
+                        recheck = Some(t + down);
+                    }
+                }
+                ActionKind::ShutdownHost(h) | ActionKind::StartHost(h) => {
+                    if let Some(h) = w.host(h) {
+                        w.hosts[h].state.off = matches!(kind, ActionKind::ShutdownHost(_));
+                    }
+                }
+                ActionKind::StopService(s) => {
+                    if let Some(s) = w.service(s) {
+                        w.services[s].stopped = true;
+                    }
+                }
+                ActionKind::StartService(s) => {
+                    if let Some(si) = w.service(s) {
+                        let svc = &mut w.services[si];
+                        svc.stopped = false;
+                        if svc.degraded_until > t {
+                            // Restoring what the adversary broke takes a little while.
+                            svc.degraded_until = t + 10 * MINUTE;
+                            recheck = Some(t + 10 * MINUTE);
+                        }
+                    }
+                }
+                ActionKind::Detected(_)
+                | ActionKind::Delivered(_)
+                | ActionKind::Answered(_)
+                | ActionKind::Chose { .. } => {}
+            }
+        }
+        if let Some((account, event_id)) = account_change {
+            self.account_event(ti, account, event_id, t);
+        }
+        if let Some(at) = recheck {
+            self.push(at, ACTION, ti, RECHECK as usize);
+        }
+        self.record_availability(ti, t);
+    }
+
+    /// The directory event an account change leaves on the organisation's domain controller.
+    fn account_event(&mut self, ti: usize, account: usize, event_id: i64, t: Millis) {
+        let w = &mut self.teams[ti].world;
+        let org = w.accounts[account].org;
+        let Some(dc) =
+            (0..w.hosts.len()).find(|&h| w.hosts[h].org == org && w.hosts[h].def.role == HostRole::DomainController)
+        else {
+            return;
+        };
+        let admin = (0..w.accounts.len()).find(|&a| w.accounts[a].org == org && w.is_admin(a) && a != account);
+        if self.out.start(w, t, dc, Source::Security) {
+            let (user, domain, sid) = {
+                let a = &w.accounts[account];
+                (a.user.clone(), a.domain.clone(), a.sid.clone())
+            };
+            self.out
+                .ev
+                .int("EventID", event_id)
+                .str("TargetUserName", &user)
+                .str("TargetDomainName", &domain)
+                .str("TargetSid", &sid);
+            let mut rng = Rng::stream(self.seed, &[w.team, "account-change", &t.to_string()]);
+            self.out
+                .finish(w, admin.map_or(Actor::System, Actor::Account), &mut rng);
+        }
+    }
+
+    fn record_availability(&mut self, ti: usize, t: Millis) {
+        let team = &mut self.teams[ti];
+        for s in 0..team.world.services.len() {
+            let up = team.world.service_up(s, t);
+            let log = &mut team.availability[s];
+            if log.last().is_none_or(|&(_, was)| was != up) {
+                log.push((t, up));
+            }
+        }
+    }
+
+    // ----- ground truth -----
+
+    fn rfc3339(&self, t: Millis) -> String {
+        let mut cal = Calendar::default();
+        let mut b = Vec::new();
+        cal.rfc3339(self.clock.unix_ms(t), &mut b);
+        String::from_utf8(b).unwrap_or_default()
+    }
+
+    /// The ground truth: one JSON object per (team, step) that applies, then one per
+    /// (team, service) with its availability. Call after the run.
+    pub fn truth(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for team in &self.teams {
+            let w = &team.world;
+            for (si, st) in team.states.iter().enumerate() {
+                if !st.applies {
+                    continue;
+                }
+                let (campaign, step, _) = self.plan.steps[si];
+                if st.due.is_none() && step.at.is_none() && step.after.is_none() {
+                    continue; // a fallback that was never needed
+                }
+                out.push(json!({
+                    "type": "step",
+                    "team": w.team,
+                    "campaign": campaign.id.name,
+                    "step": step.id.name,
+                    "technique": step.technique.as_str(),
+                    "tactic": step.tactic.map(|t| t.as_str()),
+                    "status": st.status,
+                    "due": st.due.map(|t| self.rfc3339(t)),
+                    "reason": st.reason,
+                    "fallback_for": st.fallback_for.map(|f| self.plan.steps[f].1.id.name.as_str()),
+                    "hosts": st.hosts.iter().map(|&h| w.hosts[h].def.hostname.as_str()).collect::<Vec<_>>(),
+                    "events": st.events,
+                }));
+            }
+            for (s, log) in team.availability.iter().enumerate() {
+                let mut outages = Vec::new();
+                let mut down_ms = 0;
+                for (i, &(at, up)) in log.iter().enumerate() {
+                    if !up {
+                        let end = log.get(i + 1).map_or(self.until, |&(e, _)| e).min(self.until);
+                        down_ms += end.saturating_sub(at);
+                        outages.push(json!({"from": self.rfc3339(at), "to": self.rfc3339(end)}));
+                    }
+                }
+                let percent = if self.until == 0 {
+                    100.0
+                } else {
+                    100.0 * (self.until - down_ms) as f64 / self.until as f64
+                };
+                out.push(json!({
+                    "type": "service",
+                    "team": w.team,
+                    "service": w.services[s].def.id.name,
+                    "available_percent": (percent * 100.0).round() / 100.0,
+                    "outages": outages,
+                }));
+            }
+        }
+        out
+    }
+}
