@@ -29,7 +29,7 @@ fn bundled_scenario_validates_with_a_summary() {
         "{stdout}"
     );
     assert!(stdout.contains("teams: 7 (5 playing, 2 observing)"), "{stdout}");
-    assert!(stdout.contains("112 hosts"), "{stdout}");
+    assert!(stdout.contains("114 hosts"), "{stdout}");
     assert!(out.stderr.is_empty());
 }
 
@@ -147,4 +147,95 @@ fn sigma_reports_matches_with_author_and_skips_bad_rules_with_their_place() {
     let usage = atoll(&["sigma", "--rules", g]);
     assert_eq!(usage.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn simulate_writes_events_and_ground_truth() {
+    let dir = std::env::temp_dir().join(format!("atoll-cli-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let events = dir.join("events.jsonl");
+    let truth = dir.join("truth.jsonl");
+    let actions = dir.join("actions.jsonl");
+    std::fs::write(
+        &actions,
+        "# the team isolates the portal a quarter of an hour in\n\
+         {\"at\": \"D1 08:45\", \"team\": \"palau\", \"action\": \"isolate_host\", \"host\": \"pw-tel-web01\"}\n",
+    )
+    .unwrap();
+    let out = atoll(&[
+        "simulate",
+        "scenarios/pacific-cable-shield.yaml",
+        "--seed",
+        "3",
+        "--until",
+        "2h",
+        "--team",
+        "palau",
+        "--actions",
+        actions.to_str().unwrap(),
+        "--out",
+        events.to_str().unwrap(),
+        "--truth",
+        truth.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines = std::fs::read_to_string(&events).unwrap();
+    assert!(lines.lines().count() > 1_000);
+    assert!(lines.lines().all(|l| l.contains("\"team\":\"palau\"")));
+    let truth = std::fs::read_to_string(&truth).unwrap();
+    // The exploit of the isolated portal was prevented, and says why.
+    let exploit = truth
+        .lines()
+        .find(|l| l.contains("\"step\":\"vt-edge-exploit\""))
+        .unwrap();
+    assert!(
+        exploit.contains("\"status\":\"prevented\"") && exploit.contains("isolated"),
+        "{exploit}"
+    );
+    assert!(text(&out.stderr).contains("events over 2h of exercise time"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn simulate_reports_bad_actions_by_line_and_changes_nothing() {
+    let dir = std::env::temp_dir().join(format!("atoll-cli-simbad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let actions = dir.join("actions.jsonl");
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &actions,
+        "{\"at\": \"D1 09:00\", \"team\": \"palau\", \"action\": \"isolate_host\", \"host\": \"pw-tel-web01\"}\n\
+         {\"at\": \"D1 09:00\", \"team\": \"palau\", \"action\": \"isolate_host\", \"host\": \"fm-tel-web01\"}\n\
+         {\"at\": \"D1 09:00\", \"team\": \"palau\", \"action\": \"unplug\"}\n\
+         {\"at\": \"D1 9\", \"team\": \"palau\", \"action\": \"block_address\", \"address\": \"203.0.113.45\"}\n",
+    )
+    .unwrap();
+    let a = actions.to_str().unwrap();
+    let out = atoll(&[
+        "simulate",
+        "scenarios/pacific-cable-shield.yaml",
+        "--seed",
+        "1",
+        "--until",
+        "1h",
+        "--actions",
+        a,
+        "--out",
+        events.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{a}:2:1: error: field `host`: team `palau` has no host `fm-tel-web01`"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{a}:3:1: error: field `action`: `unplug` is not an action")),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("{a}:4:1: error: field `at`:")), "{stderr}");
+    assert!(!events.exists(), "no output is written when the inputs are bad");
+    std::fs::remove_dir_all(&dir).ok();
 }

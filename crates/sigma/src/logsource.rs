@@ -187,6 +187,9 @@ pub const ATOLL_LOGS: &[AtollLog] = &[
     ("firewall", None, Some("firewall"), &[]),
     ("proxy", None, Some("proxy"), &[]),
     ("webserver", None, Some("webserver"), &[]),
+    // atoll's own log sources that no SigmaHQ log source covers; atoll's rules in `rules/`.
+    ("netflow", Some("atoll"), None, &["netflow"]),
+    ("email", Some("atoll"), None, &["email"]),
 ];
 
 /// atoll's `log` values for Windows logs and the channel each stands for.
@@ -205,7 +208,7 @@ const CLASSIC_POWERSHELL_IDS: &[i64] = &[400, 403, 500, 501, 600, 800];
 /// Whether any event can carry this log source term.
 pub fn is_known(dim: Dim, value: &str) -> bool {
     match dim {
-        Dim::Product => ["windows", "linux", "cisco", "fortigate"].contains(&value),
+        Dim::Product => ["windows", "linux", "cisco", "fortigate", "atoll"].contains(&value),
         Dim::Category => {
             WINDOWS_CATEGORIES.iter().any(|(c, _, _)| *c == value)
                 || ATOLL_LOGS.iter().any(|(_, _, c, _)| *c == Some(value))

@@ -449,7 +449,13 @@ fn connection<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
         )
         .unwrap_or(host);
         let port = *g.rng.pick(&[445u16, 389, 88, 135, 443]);
-        (address(w, server), port, "System")
+        // Kerberos and LDAP come from the security subsystem, SMB from the kernel.
+        let image = match port {
+            88 | 389 => "C:\\Windows\\System32\\lsass.exe",
+            135 | 443 => "C:\\Windows\\System32\\svchost.exe",
+            _ => "System",
+        };
+        (address(w, server), port, image)
     } else {
         let image = match g.kind {
             Some(ProfileKind::OfficeWorker | ProfileKind::Administrator | ProfileKind::HelpDesk) => {
@@ -475,7 +481,11 @@ fn connection<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
             .str("Protocol", if port == 161 { "udp" } else { "tcp" })
             .str("DestinationIp", &dst)
             .int("DestinationPort", i64::from(port));
-        let actor = if image == "System" { Actor::System } else { g.actor };
+        let actor = if image == "System" || image.ends_with("lsass.exe") || image.ends_with("svchost.exe") {
+            Actor::System
+        } else {
+            g.actor
+        };
         out.finish(w, actor, &mut g.rng);
     }
 }

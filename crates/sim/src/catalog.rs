@@ -85,11 +85,6 @@ pub const ADMIN: &[Proc] = &[
         "\"C:\\Windows\\system32\\mmc.exe\" \"C:\\Windows\\system32\\gpmc.msc\"",
     ),
     (
-        "C:\\Windows\\explorer.exe",
-        "C:\\Windows\\System32\\mstsc.exe",
-        "\"C:\\Windows\\system32\\mstsc.exe\" /v:{fs}",
-    ),
-    (
         "C:\\Windows\\System32\\cmd.exe",
         "C:\\Windows\\System32\\gpupdate.exe",
         "gpupdate /force",
@@ -156,11 +151,6 @@ pub const HELPDESK: &[Proc] = &[
         "C:\\Windows\\System32\\cmd.exe",
         "C:\\Windows\\System32\\PING.EXE",
         "ping -n 2 {fs}",
-    ),
-    (
-        "C:\\Windows\\explorer.exe",
-        "C:\\Windows\\System32\\mstsc.exe",
-        "\"C:\\Windows\\system32\\mstsc.exe\" /shadow:{n} /control",
     ),
     (
         "C:\\Windows\\explorer.exe",
@@ -239,11 +229,6 @@ pub const SERVER: &[Proc] = &[
         "C:\\Windows\\System32\\taskhostw.exe",
         "taskhostw.exe SYSTEM",
     ),
-    (
-        "C:\\Windows\\System32\\svchost.exe",
-        "C:\\Windows\\System32\\conhost.exe",
-        "\\??\\C:\\Windows\\system32\\conhost.exe 0xffffffff -ForceV1",
-    ),
 ];
 
 pub const DC: &[Proc] = &[
@@ -264,18 +249,11 @@ pub const DC: &[Proc] = &[
     ),
 ];
 
-pub const WEB: &[Proc] = &[
-    (
-        "C:\\Windows\\System32\\svchost.exe",
-        "C:\\Windows\\System32\\inetsrv\\w3wp.exe",
-        "c:\\windows\\system32\\inetsrv\\w3wp.exe -ap \"DefaultAppPool\" -v \"v4.0\" -l \"webengine4.dll\" -h \"C:\\inetpub\\temp\\apppools\\DefaultAppPool\\DefaultAppPool.config\" -w \"\" -m 0",
-    ),
-    (
-        "C:\\Windows\\System32\\inetsrv\\w3wp.exe",
-        "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\csc.exe",
-        "\"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\csc.exe\" /noconfig /fullpaths @\"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files\\root\\{n}\\{n}.cmdline\"",
-    ),
-];
+pub const WEB: &[Proc] = &[(
+    "C:\\Windows\\System32\\svchost.exe",
+    "C:\\Windows\\System32\\inetsrv\\w3wp.exe",
+    "c:\\windows\\system32\\inetsrv\\w3wp.exe -ap \"DefaultAppPool\" -v \"v4.0\" -l \"webengine4.dll\" -h \"C:\\inetpub\\temp\\apppools\\DefaultAppPool\\DefaultAppPool.config\" -w \"\" -m 0",
+)];
 
 pub const DATABASE: &[Proc] = &[
     (
@@ -324,8 +302,8 @@ pub const MONITORING: &[Proc] = &[
 pub const SCHEDULED: &[Proc] = &[
     (
         "C:\\Windows\\System32\\svchost.exe",
-        "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
-        "powershell.exe -NoProfile -ExecutionPolicy Bypass -File C:\\Scripts\\Cleanup-TempFiles.ps1",
+        "C:\\Windows\\System32\\cleanmgr.exe",
+        "\"C:\\Windows\\system32\\cleanmgr.exe\" /autoclean /d C:",
     ),
     (
         "C:\\Windows\\System32\\svchost.exe",

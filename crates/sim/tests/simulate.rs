@@ -1,0 +1,258 @@
+//! The simulation's contract on the bundled scenario: determinism, independence of noise and
+//! structure, actions that change only the future, and the interactions the scenario is built
+//! around (isolating the beachhead, blocking the primary C2).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use atoll_scenario::Scenario;
+use atoll_sim::clock::{MINUTE, Millis};
+use atoll_sim::{Action, ActionKind, Config, DEFAULT_DATE, Simulation};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+fn scenario() -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/pacific-cable-shield.yaml");
+    atoll_scenario::load_file(&path).unwrap_or_else(|f| panic!("{}", f.render("pacific-cable-shield.yaml")))
+}
+
+struct Run {
+    events: Vec<u8>,
+    truth: Vec<Value>,
+}
+
+fn run(s: &Scenario, seed: u64, hours: u64, team: &str, actions: Vec<Action>) -> Run {
+    let config = Config {
+        seed,
+        date: DEFAULT_DATE,
+        until: hours * 60 * MINUTE,
+        teams: vec![team.to_string()],
+        actions,
+    };
+    let mut sim = Simulation::new(s, config).expect("simulation starts");
+    let mut events = Vec::new();
+    sim.run(|chunk, _| {
+        events.extend_from_slice(chunk);
+        Ok(())
+    })
+    .expect("writing to memory cannot fail");
+    Run {
+        events,
+        truth: sim.truth(),
+    }
+}
+
+fn step<'a>(r: &'a Run, id: &str) -> &'a Value {
+    r.truth
+        .iter()
+        .find(|v| v["type"] == "step" && v["step"] == id)
+        .unwrap_or_else(|| panic!("no ground truth for {id}"))
+}
+
+fn lines(r: &Run) -> Vec<&str> {
+    std::str::from_utf8(&r.events).unwrap().lines().collect()
+}
+
+/// Exercise milliseconds of a ground-truth `due` time (RFC 3339), given the run's start.
+fn due_ms(v: &Value, start: &str) -> Millis {
+    let t: jiff::Timestamp = v["due"].as_str().unwrap().parse().unwrap();
+    let s: jiff::Timestamp = start.parse().unwrap();
+    (t.as_millisecond() - s.as_millisecond()) as Millis
+}
+
+/// D1 08:30 Guam on the default date.
+const START: &str = "2026-05-31T22:30:00Z";
+
+fn act(at: Millis, kind: ActionKind) -> Action {
+    Action {
+        at,
+        team: "palau".into(),
+        kind,
+        line: 0,
+    }
+}
+
+#[test]
+fn same_inputs_give_the_same_bytes() {
+    let s = scenario();
+    let a = run(&s, 42, 3, "palau", Vec::new());
+    let b = run(&s, 42, 3, "palau", Vec::new());
+    assert!(
+        lines(&a).len() > 10_000,
+        "three hours of a nation's telemetry: {}",
+        lines(&a).len()
+    );
+    assert!(a.events == b.events, "two runs with the same inputs differ");
+    assert_eq!(a.truth, b.truth);
+    // Every line is one JSON object with the contract's leading fields, in time order.
+    let mut last = String::new();
+    for line in lines(&a) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let ts = v["@timestamp"].as_str().unwrap().to_string();
+        assert!(ts >= last, "{ts} after {last}");
+        assert!(v["host"].is_string() && v["log"].is_string());
+        last = ts;
+    }
+}
+
+/// The golden hash guards the bytes across changes of code and dependencies. When the
+/// bundled scenario or the generators change on purpose, update it with the value this
+/// test prints, and say why in the commit.
+#[test]
+fn golden_hash_of_a_short_run() {
+    let s = scenario();
+    let r = run(&s, 7, 1, "palau", Vec::new());
+    let hash: String = Sha256::digest(&r.events).iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(hash, GOLDEN, "events of seed 7, palau, first hour changed");
+}
+
+const GOLDEN: &str = "f9f883b1b1168be23cc348ec7c0a86ca71c2cabb4bb5428633fb0e0f09c0fd78";
+
+/// What a step did, without the noise: its outcome, hosts and the kinds of events it left.
+fn structure(r: &Run) -> Vec<(String, String, String, BTreeSet<String>)> {
+    let all = lines(r);
+    r.truth
+        .iter()
+        .filter(|v| v["type"] == "step")
+        .map(|v| {
+            let kinds = v["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| {
+                    let e: Value = serde_json::from_str(all[n.as_u64().unwrap() as usize]).unwrap();
+                    format!("{} {} {}", e["log"], e["EventID"], e["CommandLine"])
+                })
+                .collect();
+            (
+                v["step"].to_string(),
+                v["status"].to_string(),
+                v["hosts"].to_string(),
+                kinds,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn another_seed_changes_the_noise_not_the_campaign() {
+    let s = scenario();
+    let a = run(&s, 1, 12, "palau", Vec::new());
+    let b = run(&s, 2, 12, "palau", Vec::new());
+    assert_ne!(a.events, b.events);
+    let (sa, sb) = (structure(&a), structure(&b));
+    assert!(sa.iter().filter(|x| x.1 == "\"succeeded\"").count() >= 6, "{sa:#?}");
+    assert_eq!(sa, sb);
+}
+
+#[test]
+fn an_action_changes_nothing_before_its_time() {
+    let s = scenario();
+    let at = 3 * 60 * MINUTE;
+    let plain = run(&s, 5, 6, "palau", Vec::new());
+    let acted = run(
+        &s,
+        5,
+        6,
+        "palau",
+        vec![
+            act(at, ActionKind::IsolateHost("pw-tel-dc01".into())),
+            act(at, ActionKind::DisableAccount("pw-tel-admin".into())),
+            act(at, ActionKind::BlockAddress("203.0.113.45".into())),
+        ],
+    );
+    let cut = "2026-06-01T01:30:00.000Z"; // START + 3h
+    let before = |r: &Run| -> Vec<String> {
+        lines(r)
+            .into_iter()
+            .take_while(|l| l[15..39] < *cut)
+            .map(str::to_string)
+            .collect()
+    };
+    let (p, q) = (before(&plain), before(&acted));
+    assert!(p.len() > 10_000);
+    assert_eq!(p.len(), q.len());
+    assert!(p == q, "events before the action differ");
+    assert_ne!(
+        plain.events, acted.events,
+        "the actions changed nothing after their time"
+    );
+}
+
+#[test]
+fn isolating_the_beachhead_before_lateral_movement_prevents_the_later_steps() {
+    let s = scenario();
+    let free = run(&s, 3, 12, "palau", Vec::new());
+    let recon = due_ms(step(&free, "vt-webshell-recon"), START);
+    let creds = due_ms(step(&free, "vt-prtg-creds"), START);
+    assert!(
+        creds > recon + 10 * MINUTE,
+        "the scenario leaves time to act between recon and creds"
+    );
+    let r = run(
+        &s,
+        3,
+        12,
+        "palau",
+        vec![act(recon + 5 * MINUTE, ActionKind::IsolateHost("pw-tel-web01".into()))],
+    );
+    assert_eq!(step(&r, "vt-webshell-recon")["status"], "succeeded");
+    for later in [
+        "vt-prtg-creds",
+        "vt-wmic-dc",
+        "vt-ntds-dump",
+        "vt-portproxy",
+        "vt-stage",
+        "vt-clear-logs",
+    ] {
+        let v = step(&r, later);
+        assert_eq!(v["status"], "prevented", "{later}: {v}");
+        assert!(v["events"].as_array().unwrap().is_empty(), "{later} left events: {v}");
+        assert!(v["reason"].as_str().is_some_and(|x| !x.is_empty()));
+    }
+    let text = std::str::from_utf8(&r.events).unwrap();
+    for trace in ["ntdsutil", "portproxy add", "cisco_up.gif", "wevtutil cl"] {
+        assert!(!text.contains(trace), "{trace} appears although its step was prevented");
+    }
+    // Without the action the same steps ran and left those traces.
+    let free_text = std::str::from_utf8(&free.events).unwrap();
+    assert!(free_text.contains("ntdsutil") && free_text.contains("portproxy add"));
+}
+
+#[test]
+fn blocking_the_primary_c2_makes_the_actor_fall_back() {
+    let s = scenario();
+    let r = run(
+        &s,
+        3,
+        12,
+        "palau",
+        vec![act(MINUTE, ActionKind::BlockAddress("203.0.113.45".into()))],
+    );
+    let primary = step(&r, "vt-portproxy");
+    assert_eq!(primary["status"], "prevented", "{primary}");
+    assert!(primary["reason"].as_str().unwrap().contains("203.0.113.45"));
+    let fallback = step(&r, "vt-soho-proxy");
+    assert_eq!(fallback["status"], "succeeded", "{fallback}");
+    assert_eq!(fallback["fallback_for"], "vt-portproxy");
+    let all = lines(&r);
+    let events: Vec<Value> = fallback["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| serde_json::from_str(all[n.as_u64().unwrap() as usize]).unwrap())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["log"] == "firewall" && e["src_ip"] == "198.51.100.77"),
+        "the fallback's connection through the home router is logged: {events:?}"
+    );
+    // Without the block, the primary runs and the fallback is not needed.
+    let free = run(&s, 3, 12, "palau", Vec::new());
+    assert_eq!(step(&free, "vt-portproxy")["status"], "succeeded");
+    assert!(
+        free.truth.iter().all(|v| v["step"] != "vt-soho-proxy"),
+        "an unneeded fallback has no ground truth"
+    );
+}
