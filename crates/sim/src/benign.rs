@@ -243,31 +243,11 @@ fn expand(template: &str, g: &mut Generator, w: &World<'_>) -> String {
     out
 }
 
-/// A Windows process start, as Sysmon 1 and Security 4688 (whichever the host collects).
+/// A Windows process start from a catalog, as Sysmon 1 and Security 4688 (whichever the host
+/// collects), by the generator's own actor.
 pub fn process<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, p: Proc) {
-    let (parent, image, cmd) = p;
-    let image = expand(image, g, w);
-    let parent = expand(parent, g, w);
-    let cmd = expand(cmd, g, w);
-    let pid = (g.rng.range(250, 16_000) * 4) as i64;
-    if out.start(w, t, g.host, Source::Sysmon) {
-        out.ev
-            .int("EventID", 1)
-            .int("ProcessId", pid)
-            .str("Image", &image)
-            .str("CommandLine", &cmd)
-            .str("ParentImage", &parent);
-        out.finish(w, g.actor, &mut g.rng);
-    }
-    if out.start(w, t, g.host, Source::Security) {
-        out.ev
-            .int("EventID", 4688)
-            .fmt("NewProcessId", format_args!("0x{pid:x}"))
-            .str("NewProcessName", &image)
-            .str("CommandLine", &cmd)
-            .str("ParentProcessName", &parent);
-        out.finish(w, g.actor, &mut g.rng);
-    }
+    let actor = g.actor;
+    fixed_process(g, w, t, out, p, None, actor);
 }
 
 fn linux_process<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, p: Proc) {
@@ -627,17 +607,20 @@ fn file_write<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
     }
 }
 
+/// The routers a host's people work on: the host itself if it is one, else its organisation's.
+fn routers_for(w: &World<'_>, host: usize) -> Vec<usize> {
+    if w.hosts[host].def.role == HostRole::Router {
+        return vec![host];
+    }
+    let org = w.hosts[host].org;
+    (0..w.hosts.len())
+        .filter(|&i| w.hosts[i].org == org && w.hosts[i].def.role == HostRole::Router)
+        .collect()
+}
+
 /// Network engineers' commands on the organisation's routers (AAA command accounting).
 fn router_command<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
-    let host = g.host;
-    let routers: Vec<usize> = if w.hosts[host].def.role == HostRole::Router {
-        vec![host]
-    } else {
-        let org = w.hosts[host].org;
-        (0..w.hosts.len())
-            .filter(|&i| w.hosts[i].org == org && w.hosts[i].def.role == HostRole::Router)
-            .collect()
-    };
+    let routers = routers_for(w, g.host);
     if routers.is_empty() {
         return;
     }
@@ -701,7 +684,8 @@ fn appliance_syslog<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &m
     }
 }
 
-/// A command run by a person as a fixed process event (the `FP-*` cases).
+/// A process start as Sysmon 1 and Security 4688, with the Sysmon `OriginalFileName` when the
+/// case gives one (the `FP-*` look-alikes do).
 fn fixed_process<'s>(
     g: &mut Generator,
     w: &mut World<'s>,
@@ -883,14 +867,7 @@ fn lookalike<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<
             failed_logon(g, w, t, out, Some(ip));
         }
         Lookalike::NetopsConfigBackup => {
-            let routers: Vec<usize> = if w.hosts[g.host].def.role == HostRole::Router {
-                vec![g.host]
-            } else {
-                let org = w.hosts[g.host].org;
-                (0..w.hosts.len())
-                    .filter(|&i| w.hosts[i].org == org && w.hosts[i].def.role == HostRole::Router)
-                    .collect()
-            };
+            let routers = routers_for(w, g.host);
             if routers.is_empty() {
                 return;
             }

@@ -115,18 +115,17 @@ impl<'s> Plan<'s> {
     }
 }
 
-/// Whether what `state` achieved has all been undone in `world` by time `t`.
-pub fn contained(state: &StepState, world: &World<'_>, t: Millis, succeeded_at: Millis) -> bool {
+/// Whether what `state` achieved has all been undone in `world` as it is now: its hosts
+/// isolated, off or rebuilt since, its stolen accounts disabled or reset since, its channels
+/// blocked or cut at their relay.
+pub fn contained(state: &StepState, world: &World<'_>, succeeded_at: Millis) -> bool {
     if state.status != Status::Succeeded {
         return false;
     }
     let a = &state.achieved;
     let host_clean = |h: usize| {
         let s = &world.hosts[h].state;
-        s.isolated
-            || s.off
-            || s.rebuilt_at.is_some_and(|r| r >= succeeded_at) && t >= s.rebuilding_until
-            || s.rebuilt_at.is_some_and(|r| r >= succeeded_at)
+        s.isolated || s.off || s.rebuilt_at.is_some_and(|r| r >= succeeded_at)
     };
     let account_clean = |x: usize| {
         let acc = &world.accounts[x];
@@ -161,7 +160,7 @@ pub fn holds(
         Condition::Step(r) => step(&r.name).is_some_and(|s| s.status == Status::Succeeded),
         Condition::Blocked(r) => step(&r.name).is_some_and(|s| s.status == Status::Prevented),
         Condition::Detected(r) => fact(&facts.detected, &r.name),
-        Condition::Contained(r) => step(&r.name).is_some_and(|s| contained(s, world, t, s.due.unwrap_or(0))),
+        Condition::Contained(r) => step(&r.name).is_some_and(|s| contained(s, world, s.due.unwrap_or(0))),
         Condition::Delivered(r) => fact(&facts.delivered, &r.name),
         Condition::Answered(r) => fact(&facts.answered, &r.name),
         Condition::Chose(ch) => facts

@@ -686,7 +686,6 @@ impl Filler {
             }
         };
         let host_part = stable_u32(&host.fqdn);
-        let windows = host.def.os.is_windows();
         let pid = |rng: &mut Rng| (rng.range(250, 16_000) * 4) as i64;
         let logon_id = |rng: &mut Rng| {
             if system {
@@ -1064,10 +1063,8 @@ impl Filler {
             "ShareLocalPath" => {
                 ev.str(key, "");
             }
-            "RelativeTargetName" => {
-                if event_id == Some(5145) {
-                    ev.str(key, "srvsvc");
-                }
+            "RelativeTargetName" if event_id == Some(5145) => {
+                ev.str(key, "srvsvc");
             }
             "AccessMask" => {
                 ev.str(key, "0x1");
@@ -1268,9 +1265,7 @@ impl Filler {
             "level" => {
                 ev.str(key, "information");
             }
-            _ => {
-                let _ = windows;
-            }
+            _ => {}
         }
     }
 }

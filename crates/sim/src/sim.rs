@@ -630,7 +630,7 @@ impl<'s> Simulation<'s> {
         if self.teams[ti].states[si].due.is_some() || !self.teams[ti].states[si].applies {
             return;
         }
-        let (campaign, step, ci) = self.plan.steps[si];
+        let (_, step, ci) = self.plan.steps[si];
         let team = self.teams[ti].world.team;
         {
             let st = &mut self.teams[ti].states[si];
@@ -651,7 +651,6 @@ impl<'s> Simulation<'s> {
             }
             None => self.run_step(ti, si, ci, t),
         }
-        let _ = campaign;
         // Steps timed after this one.
         let deps = self.plan.dependents[si].clone();
         for d in deps {
@@ -700,7 +699,7 @@ impl<'s> Simulation<'s> {
                     return Some(format!("command-and-control domain {d} blocked"));
                 }
                 if let Some(via) = &c.via
-                    && w.select(via).iter().all(|&h| !w.reachable(h, t))
+                    && w.select(via).iter().all(|&h| !w.host_up(h, t))
                 {
                     return Some("the relay it needs is isolated or offline".into());
                 }
@@ -721,7 +720,7 @@ impl<'s> Simulation<'s> {
         let w = &self.teams[ti].world;
         w.select(&step.target)
             .into_iter()
-            .filter(|&h| w.reachable(h, t))
+            .filter(|&h| w.host_up(h, t))
             .filter(|&h| !(step.technique.as_str() == "T1190" && w.hosts[h].state.patched))
             .collect()
     }
@@ -748,10 +747,10 @@ impl<'s> Simulation<'s> {
                 Effect::Compromise(s) | Effect::StageData(s) => {
                     achieved
                         .hosts
-                        .extend(w.select(s).into_iter().filter(|&h| w.reachable(h, t)));
+                        .extend(w.select(s).into_iter().filter(|&h| w.host_up(h, t)));
                 }
                 Effect::Persist(p) => {
-                    let hosts: Vec<usize> = w.select(&p.on).into_iter().filter(|&h| w.reachable(h, t)).collect();
+                    let hosts: Vec<usize> = w.select(&p.on).into_iter().filter(|&h| w.host_up(h, t)).collect();
                     for &h in &hosts {
                         self.teams[ti].persisted[h] = true;
                     }

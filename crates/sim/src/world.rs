@@ -312,11 +312,6 @@ impl<'s> World<'s> {
         !s.isolated && !s.off && t >= s.rebuilding_until
     }
 
-    /// Whether a host is reachable for the adversary at `t` (not isolated, running).
-    pub fn reachable(&self, host: usize, t: Millis) -> bool {
-        self.host_up(host, t)
-    }
-
     /// Whether a service works at `t`: not stopped or degraded, its hosts up, and every
     /// service it depends on working.
     pub fn service_up(&self, service: usize, t: Millis) -> bool {
