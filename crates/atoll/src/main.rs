@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod hunt_cmd;
 mod sigma_cmd;
 mod simulate_cmd;
 
@@ -31,6 +32,8 @@ enum Command {
     Sigma(sigma_cmd::Args),
     /// Simulate a scenario's worlds: events as JSON lines, and the ground truth.
     Simulate(simulate_cmd::Args),
+    /// Search an event file with the hunting language (docs/hunting.md).
+    Hunt(hunt_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,7 @@ fn main() -> ExitCode {
         Command::Schema => schema(),
         Command::Sigma(args) => sigma_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(&args),
+        Command::Hunt(args) => hunt_cmd::run(&args),
     }
 }
 

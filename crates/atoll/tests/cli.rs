@@ -239,3 +239,87 @@ fn simulate_reports_bad_actions_by_line_and_changes_nothing() {
     assert!(!events.exists(), "no output is written when the inputs are bad");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn hunt_answers_queries_over_an_event_file() {
+    let events = "crates/hunt/tests/hunt/fixture.jsonl";
+    let out = atoll(&["hunt", events, "CommandLine:*ntdsutil*", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let fixture = std::fs::read_to_string(root().join(events)).unwrap();
+    // The event comes back as it was written.
+    assert_eq!(text(&out.stdout), format!("{}\n", fixture.lines().nth(3).unwrap()));
+
+    let out = atoll(&["hunt", events, "EventID:4625 | stats count by host, TargetUserName"]);
+    assert_eq!(
+        text(&out.stdout),
+        "host     TargetUserName  count\nPT-DC01  admin.jtellei   2\n"
+    );
+
+    let out = atoll(&["hunt", events, "log:security", "--format", "count"]);
+    assert_eq!(text(&out.stdout), "5\n");
+
+    let out = atoll(&[
+        "hunt",
+        events,
+        "| stats count by log",
+        "--format",
+        "jsonl",
+        "--limit",
+        "1",
+    ]);
+    assert_eq!(text(&out.stdout), "{\"log\":\"security\",\"count\":5}\n");
+
+    let out = atoll(&[
+        "hunt",
+        events,
+        r#"earliest:"D1 11:00" latest:"D1 12:00""#,
+        "--format",
+        "count",
+        "--scenario",
+        "scenarios/pacific-cable-shield.yaml",
+    ]);
+    assert_eq!(text(&out.stdout), "4\n", "{}", text(&out.stderr));
+}
+
+#[test]
+fn hunt_points_at_the_mistake_in_a_query() {
+    let out = atoll(&[
+        "hunt",
+        "crates/hunt/tests/hunt/fixture.jsonl",
+        "log:dns AND comandline:*ntds*",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "error: column 13: no event has a field `comandline`; did you mean `CommandLine`?\n  log:dns AND comandline:*ntds*\n              ^\n"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn hunt_reports_lines_that_are_not_events_and_still_answers() {
+    let dir = std::env::temp_dir().join(format!("atoll-hunt-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("events.jsonl");
+    std::fs::write(
+        &file,
+        "{\"host\":\"a\",\"log\":\"dns\"}\n{\"host\": \"b\",\n\n{\"host\":\"c\",\"log\":\"dns\"}\n",
+    )
+    .unwrap();
+    let out = atoll(&["hunt", file.to_str().unwrap(), "log:dns", "--format", "count"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "2\n");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "{}:2:13: error: not JSON: EOF while parsing a value",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("1 line was not an event and was left out\n"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
