@@ -173,6 +173,8 @@ pub struct Simulation<'s> {
     queue: BinaryHeap<Reverse<Entry>>,
     out: Out<'s>,
     now: Millis,
+    /// The time [`Simulation::advance_to`] has reached: actions may be added from here on.
+    reached: Millis,
     done: bool,
 }
 
@@ -250,39 +252,18 @@ impl<'s> Simulation<'s> {
             beacons: Vec::new(),
             queue: BinaryHeap::new(),
             now: 0,
+            reached: 0,
             done: false,
         };
         for (ti, team) in team_ids.iter().enumerate() {
             let t = sim.build_team(team, ti)?;
             sim.teams.push(t);
         }
-        for (i, a) in config.actions.into_iter().enumerate() {
-            let Some(ti) = team_ids.iter().position(|t| *t == a.team) else {
-                continue; // an action for a team not simulated in this run
-            };
-            let facts = &mut sim.teams[ti].facts;
-            match &a.kind {
-                ActionKind::Detected(s) => {
-                    facts.detected.entry(s.clone()).or_insert(a.at);
-                }
-                ActionKind::Delivered(s) => {
-                    facts.delivered.entry(s.clone()).or_insert(a.at);
-                }
-                ActionKind::Answered(s) => {
-                    facts.answered.entry(s.clone()).or_insert(a.at);
-                }
-                ActionKind::Chose { decision, option } => {
-                    facts.chose.entry((decision.clone(), option.clone())).or_insert(a.at);
-                }
-                _ => {}
+        for a in config.actions {
+            // An action for a team not simulated in this run is left out.
+            if let Some(ti) = team_ids.iter().position(|t| *t == a.team) {
+                sim.enqueue_action(ti, a);
             }
-            sim.queue.push(Reverse(Entry {
-                time: a.at,
-                class: ACTION,
-                team: ti as u32,
-                index: i as u32,
-            }));
-            sim.actions.push(a);
         }
         // Injects with a fixed time are delivered then, whatever the actions say.
         for team in &mut sim.teams {
@@ -541,6 +522,67 @@ impl<'s> Simulation<'s> {
             0
         };
         (base + shift).max(0) as Millis
+    }
+
+    fn enqueue_action(&mut self, ti: usize, a: Action) {
+        let facts = &mut self.teams[ti].facts;
+        match &a.kind {
+            ActionKind::Detected(s) => {
+                facts.detected.entry(s.clone()).or_insert(a.at);
+            }
+            ActionKind::Delivered(s) => {
+                facts.delivered.entry(s.clone()).or_insert(a.at);
+            }
+            ActionKind::Answered(s) => {
+                facts.answered.entry(s.clone()).or_insert(a.at);
+            }
+            ActionKind::Chose { decision, option } => {
+                facts.chose.entry((decision.clone(), option.clone())).or_insert(a.at);
+            }
+            _ => {}
+        }
+        self.queue.push(Reverse(Entry {
+            time: a.at,
+            class: ACTION,
+            team: ti as u32,
+            index: self.actions.len() as u32,
+        }));
+        self.actions.push(a);
+    }
+
+    /// Adds a team action or exercise fact during a run (a team acting in a live exercise).
+    /// It must not be earlier than the time the run has been advanced to: the run then goes on
+    /// exactly as if the action had been given at the start.
+    pub fn add_action(&mut self, action: Action) -> Result<(), String> {
+        if action.at < self.reached {
+            return Err(format!(
+                "an action at {} ms cannot be added: the simulation has already reached {} ms",
+                action.at, self.reached
+            ));
+        }
+        let Some(ti) = self.teams.iter().position(|t| t.world.team == action.team) else {
+            return Err(format!("team `{}` is not simulated in this run", action.team));
+        };
+        self.enqueue_action(ti, action);
+        Ok(())
+    }
+
+    /// Does every piece of work before exercise time `to` (at most the end), writing its
+    /// events to the output buffer ([`Simulation::take_output`]). Returns `false` once the end
+    /// is reached.
+    pub fn advance_to(&mut self, to: Millis) -> bool {
+        let to = to.min(self.until);
+        while self.queue.peek().is_some_and(|Reverse(e)| e.time < to) {
+            self.step();
+        }
+        self.reached = self.reached.max(to);
+        self.now = self.now.max(to);
+        to < self.until
+    }
+
+    /// The exercise's clock: exercise time to UTC and back.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     /// Exercise time reached so far.

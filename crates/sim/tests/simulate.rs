@@ -256,3 +256,54 @@ fn blocking_the_primary_c2_makes_the_actor_fall_back() {
         "an unneeded fallback has no ground truth"
     );
 }
+
+#[test]
+fn a_live_run_with_actions_added_as_it_goes_equals_one_run_with_them_all() {
+    let s = scenario();
+    let free = run(&s, 3, 12, "palau", Vec::new());
+    let recon = due_ms(step(&free, "vt-webshell-recon"), START);
+    let actions = vec![
+        act(recon + 5 * MINUTE, ActionKind::IsolateHost("pw-tel-web01".into())),
+        act(recon + 5 * MINUTE, ActionKind::BlockAddress("203.0.113.45".into())),
+        act(recon + 47 * MINUTE, ActionKind::Detected("vt-webshell-recon".into())),
+    ];
+    let whole = run(&s, 3, 12, "palau", actions.clone());
+
+    let config = Config {
+        seed: 3,
+        date: DEFAULT_DATE,
+        until: 12 * 60 * MINUTE,
+        teams: vec!["palau".into()],
+        actions: Vec::new(),
+    };
+    let mut sim = Simulation::new(&s, config).unwrap();
+    let mut events = Vec::new();
+    let mut pending = actions.into_iter().peekable();
+    // Uneven ticks, as a clock with pauses and speed changes would give.
+    let mut t = 0;
+    let mut tick = 7 * 1000;
+    loop {
+        while let Some(a) = pending.next_if(|a| a.at >= t && a.at < t + tick) {
+            if t > 0 {
+                // Earlier than the time reached is refused, and changes nothing.
+                assert!(sim.add_action(Action { at: t - 1, ..a.clone() }).is_err());
+            }
+            sim.add_action(a).unwrap();
+        }
+        t += tick;
+        let more = sim.advance_to(t);
+        events.append(sim.take_output());
+        if !more {
+            break;
+        }
+        tick = tick * 3 % (41 * MINUTE) + 1000;
+    }
+    assert!(pending.next().is_none());
+    assert_eq!(events.len(), whole.events.len());
+    assert!(events == whole.events, "the live run wrote different bytes");
+    assert_eq!(sim.truth(), whole.truth);
+    let err = sim
+        .add_action(act(0, ActionKind::IsolateHost("pw-tel-web01".into())))
+        .unwrap_err();
+    assert!(err.contains("has already reached"), "{err}");
+}

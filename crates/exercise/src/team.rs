@@ -1,0 +1,223 @@
+//! One team's world as the exercise clock moves: the simulation writes the team's telemetry,
+//! the event store indexes it for hunting, and the Sigma engine raises alerts on it.
+//!
+//! Everything here follows from (scenario, seed, day-1 date, the team's actions, the exercise
+//! time reached): a server that restarts builds the same runtime again by replaying the
+//! actions it stored and advancing to the clock's time, and gets the same events, rows and
+//! alerts.
+
+use atoll_hunt::{Row, Store};
+use atoll_scenario::Scenario;
+use atoll_sigma::{Correlation, Level, RuleSet, Stream};
+use atoll_sim::{Action, Config, Simulation};
+
+use crate::clock::Millis;
+
+/// An alert: a rule (or correlation) that matched the team's events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// Exercise time of the event that raised it.
+    pub at: Millis,
+    /// The event in the team's store (for a correlation, the event that completed it).
+    pub row: Row,
+    pub rule_id: Option<String>,
+    pub title: String,
+    pub level: Option<Level>,
+    /// The rule's author, shown wherever the alert is (Detection Rule License 1.1).
+    pub author: Option<String>,
+    /// ATT&CK technique ids from the rule's tags (`attack.t1003.003` → `T1003.003`).
+    pub techniques: Vec<String>,
+    pub host: Option<String>,
+    /// For a correlation: what it counted, e.g. `IpAddress=203.0.113.45, count 25`.
+    pub detail: Option<String>,
+}
+
+/// Why a team's runtime could not be built or take an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuntimeError(pub String);
+
+impl std::fmt::Display for RuntimeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RuntimeError {}
+
+/// The seed, date and detection rules of one exercise.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    pub seed: u64,
+    pub date: jiff::civil::Date,
+    /// The planned end of play (exercise milliseconds).
+    pub end: Millis,
+}
+
+#[derive(Debug)]
+pub struct TeamRuntime<'a> {
+    team: String,
+    sim: Simulation<'a>,
+    store: Store,
+    stream: Stream<'a>,
+    rules: &'a RuleSet,
+    correlations: Vec<Correlation>,
+    alerts: Vec<Alert>,
+    /// Lines the store refused (none from the simulation; kept to be reported, not hidden).
+    refused: u64,
+}
+
+impl<'a> TeamRuntime<'a> {
+    pub fn new(
+        scenario: &'a Scenario,
+        setup: &Setup,
+        team: &str,
+        rules: &'a RuleSet,
+        correlations: Vec<Correlation>,
+    ) -> Result<TeamRuntime<'a>, RuntimeError> {
+        let config = Config {
+            seed: setup.seed,
+            date: setup.date,
+            until: setup.end,
+            teams: vec![team.to_owned()],
+            actions: Vec::new(),
+        };
+        let sim = Simulation::new(scenario, config).map_err(RuntimeError)?;
+        let stream = Stream::new(rules, correlations.clone()).map_err(|e| RuntimeError(e.join("; ")))?;
+        Ok(TeamRuntime {
+            team: team.to_owned(),
+            sim,
+            store: Store::new(),
+            stream,
+            rules,
+            correlations,
+            alerts: Vec::new(),
+            refused: 0,
+        })
+    }
+
+    pub fn team(&self) -> &str {
+        &self.team
+    }
+
+    /// Exercise time the team's world has been simulated to.
+    pub fn reached(&self) -> Millis {
+        self.sim.now()
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn alerts(&self) -> &[Alert] {
+        &self.alerts
+    }
+
+    /// Takes a team action (or records an exercise fact) from exercise time `action.at` on,
+    /// which must not be before the time reached.
+    pub fn act(&mut self, action: Action) -> Result<(), RuntimeError> {
+        if action.team != self.team {
+            return Err(RuntimeError(format!(
+                "an action of team `{}` cannot be taken in team `{}`'s world",
+                action.team, self.team
+            )));
+        }
+        self.sim.add_action(action).map_err(RuntimeError)
+    }
+
+    /// Simulates the team's world up to exercise time `to`, indexing every new event and
+    /// raising alerts. Returns how many events were added.
+    pub fn advance_to(&mut self, to: Millis) -> u64 {
+        self.sim.advance_to(to);
+        let output = std::mem::take(self.sim.take_output());
+        let start = self.sim.clock().unix_ms(0);
+        let mut added = 0;
+        for line in output.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            let Ok(line) = std::str::from_utf8(line) else {
+                self.refused += 1;
+                continue;
+            };
+            let Ok(row) = self.store.push_json(line) else {
+                self.refused += 1;
+                continue;
+            };
+            added += 1;
+            if let Ok(event) = atoll_sigma::Event::from_json(line) {
+                let at = (self.store.times()[row as usize] - start).max(0) as Millis;
+                self.raise(&event, row, at);
+            }
+        }
+        let buffer = self.sim.take_output();
+        *buffer = output;
+        buffer.clear();
+        added
+    }
+
+    fn raise(&mut self, event: &atoll_sigma::Event<'_>, row: Row, at: Millis) {
+        let host = event.get("host").and_then(|v| v.text()).map(|h| h.into_owned());
+        let out = self.stream.push(event);
+        for &i in &out.rules {
+            let rule = &self.rules.rules()[i];
+            self.alerts.push(Alert {
+                at,
+                row,
+                rule_id: rule.id.clone(),
+                title: rule.title.clone(),
+                level: rule.level,
+                author: rule.author.clone(),
+                techniques: techniques(&rule.tags),
+                host: host.clone(),
+                detail: None,
+            });
+        }
+        for hit in &out.correlations {
+            let c = &self.correlations[hit.correlation];
+            let group: Vec<String> = hit.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            self.alerts.push(Alert {
+                at,
+                row,
+                rule_id: c.id.clone(),
+                title: c.title.clone(),
+                level: c.level,
+                author: c.author.clone(),
+                techniques: Vec::new(),
+                host: host.clone(),
+                detail: Some(format!("{}, count {}", group.join(", "), hit.count)),
+            });
+        }
+    }
+
+    /// Lines the store refused so far (0 unless the simulation wrote something unreadable).
+    pub fn refused(&self) -> u64 {
+        self.refused
+    }
+
+    /// What each campaign step did so far, and each service's availability (the simulation's
+    /// ground truth, for scoring and the after-action report).
+    pub fn truth(&self) -> Vec<serde_json::Value> {
+        self.sim.truth()
+    }
+}
+
+/// ATT&CK technique ids from Sigma tags.
+fn techniques(tags: &[String]) -> Vec<String> {
+    tags.iter()
+        .filter_map(|t| t.strip_prefix("attack.t"))
+        .filter(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .map(|rest| format!("T{}", rest.to_ascii_uppercase()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn technique_tags() {
+        let tags = [
+            "attack.credential-access",
+            "attack.t1003.003",
+            "attack.t1059",
+            "cve.2021-44228",
+        ]
+        .map(String::from);
+        assert_eq!(super::techniques(&tags), ["T1003.003", "T1059"]);
+    }
+}

@@ -1,0 +1,169 @@
+//! A team's runtime driven by the exercise clock gives what a one-shot simulation gives:
+//! the same events in its store, alerts equal to the Sigma engine's over those events, and
+//! actions that take effect from their time.
+
+use std::path::{Path, PathBuf};
+
+use atoll_exercise::{Clock, Setup, TeamRuntime};
+use atoll_scenario::Scenario;
+use atoll_sigma::{Config as RuleConfig, RuleSet, Stream};
+use atoll_sim::clock::{HOUR, MINUTE};
+use atoll_sim::{Action, ActionKind, Config, DEFAULT_DATE, Simulation};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn scenario() -> Scenario {
+    atoll_scenario::load_file(&root().join("scenarios/pacific-cable-shield.yaml"))
+        .unwrap_or_else(|p| panic!("{}", p.render("scenario")))
+}
+
+/// atoll's own rules and SigmaHQ's Windows rules.
+fn rules() -> (RuleSet, Vec<atoll_sigma::Correlation>) {
+    let loaded = atoll_sigma::load(
+        &[root().join("rules"), root().join("../shared/sigma/rules/windows")],
+        &RuleConfig::default(),
+    );
+    assert!(loaded.rules.len() > 2000, "{} rules", loaded.rules.len());
+    (RuleSet::new(loaded.rules), loaded.correlations)
+}
+
+fn one_shot(s: &Scenario, until: u64, actions: Vec<Action>) -> Vec<String> {
+    let config = Config {
+        seed: 5,
+        date: DEFAULT_DATE,
+        until,
+        teams: vec!["palau".into()],
+        actions,
+    };
+    let mut sim = Simulation::new(s, config).unwrap();
+    let mut bytes = Vec::new();
+    sim.run(|chunk, _| {
+        bytes.extend_from_slice(chunk);
+        Ok(())
+    })
+    .unwrap();
+    String::from_utf8(bytes).unwrap().lines().map(str::to_owned).collect()
+}
+
+fn setup() -> Setup {
+    Setup {
+        seed: 5,
+        date: DEFAULT_DATE,
+        end: 6 * HOUR,
+    }
+}
+
+const T0: i64 = 1_780_000_000_000;
+
+#[test]
+fn the_clock_drives_the_world_with_pauses_and_the_store_holds_what_simulate_writes() {
+    let s = scenario();
+    let (set, correlations) = rules();
+    let mut team = TeamRuntime::new(&s, &setup(), "palau", &set, correlations.clone()).unwrap();
+    let mut clock = Clock::new(6 * HOUR, 600).unwrap();
+    clock.start(T0).unwrap();
+    let mut wall = T0;
+    let mut paused_at = None;
+    for tick in 0..40 {
+        wall += 1000;
+        if tick == 10 {
+            clock.pause(wall).unwrap();
+        }
+        if tick == 30 {
+            clock.resume(wall).unwrap();
+        }
+        let added = team.advance_to(clock.now(wall));
+        if tick == 10 {
+            paused_at = Some(team.reached());
+        }
+        if (11..=30).contains(&tick) {
+            assert_eq!(added, 0, "nothing happens while paused (tick {tick})");
+            assert_eq!(Some(team.reached()), paused_at);
+        } else {
+            assert!(added > 0, "tick {tick}");
+        }
+    }
+    // 11 s before the pause and 9 s after it, at 600x: 200 minutes of exercise time.
+    assert_eq!(clock.now(wall), 200 * MINUTE);
+    assert_eq!(team.reached(), 200 * MINUTE);
+
+    let lines = one_shot(&s, 200 * MINUTE, Vec::new());
+    assert_eq!(team.store().len(), lines.len());
+    assert_eq!(team.refused(), 0);
+    let mut out = String::new();
+    for (row, line) in lines.iter().enumerate() {
+        out.clear();
+        team.store().write_json(row as u32, &mut out);
+        assert_eq!(&out, line, "row {row}");
+    }
+
+    // The alerts are the engine's matches over the same lines, in order.
+    let mut stream = Stream::new(&set, correlations.clone()).unwrap();
+    let mut expected = Vec::new();
+    for (row, line) in lines.iter().enumerate() {
+        let event = atoll_sigma::Event::from_json(line).unwrap();
+        let out = stream.push(&event);
+        expected.extend(out.rules.iter().map(|&i| (row as u32, set.rules()[i].title.clone())));
+        expected.extend(
+            out.correlations
+                .iter()
+                .map(|h| (row as u32, correlations[h.correlation].title.clone())),
+        );
+    }
+    let got: Vec<(u32, String)> = team.alerts().iter().map(|a| (a.row, a.title.clone())).collect();
+    assert!(got.len() > 50, "{} alerts", got.len());
+    assert_eq!(got, expected);
+
+    // The credential dump on the domain controller is among them, with its technique,
+    // author and exercise time.
+    let ntds = team
+        .alerts()
+        .iter()
+        .find(|a| a.techniques.iter().any(|t| t == "T1003.003") && a.host.as_deref() == Some("PT-DC01"))
+        .expect("an alert for the NTDS dump on PT-DC01");
+    assert!(ntds.author.is_some());
+    assert!(ntds.at > 60 * MINUTE && ntds.at < 200 * MINUTE, "{}", ntds.at);
+}
+
+#[test]
+fn actions_take_effect_from_their_time_and_late_or_foreign_ones_are_refused() {
+    let s = scenario();
+    let (set, _) = rules();
+    let isolate = |at| Action {
+        at,
+        team: "palau".into(),
+        kind: ActionKind::IsolateHost("pw-tel-web01".into()),
+        line: 0,
+    };
+    let mut team = TeamRuntime::new(&s, &setup(), "palau", &set, Vec::new()).unwrap();
+    team.advance_to(40 * MINUTE);
+    let err = team.act(isolate(39 * MINUTE)).unwrap_err();
+    assert!(err.0.contains("has already reached"), "{err}");
+    let foreign = Action {
+        team: "nauru".into(),
+        ..isolate(50 * MINUTE)
+    };
+    assert_eq!(
+        team.act(foreign).unwrap_err().0,
+        "an action of team `nauru` cannot be taken in team `palau`'s world"
+    );
+    team.act(isolate(50 * MINUTE)).unwrap();
+    team.advance_to(4 * HOUR);
+    let lines = one_shot(&s, 4 * HOUR, vec![isolate(50 * MINUTE)]);
+    assert_eq!(team.store().len(), lines.len());
+    let truth = team.truth();
+    let prevented = truth
+        .iter()
+        .filter(|v| v["type"] == "step" && v["status"] == "prevented")
+        .count();
+    assert!(prevented > 0, "isolating the web server prevents later steps");
+    // No event comes from the isolated host's attacker after the isolation.
+    let mut out = String::new();
+    for row in 0..team.store().len() as u32 {
+        out.clear();
+        team.store().write_json(row, &mut out);
+        assert!(!out.contains("ntdsutil"), "the credential dump was prevented");
+    }
+}
