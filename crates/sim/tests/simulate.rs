@@ -307,3 +307,19 @@ fn a_live_run_with_actions_added_as_it_goes_equals_one_run_with_them_all() {
         .unwrap_err();
     assert!(err.contains("has already reached"), "{err}");
 }
+
+#[test]
+fn actions_of_teams_left_out_of_a_run_do_not_disturb_the_others() {
+    let s = scenario();
+    let isolate = act(40 * MINUTE, ActionKind::IsolateHost("pw-tel-web01".into()));
+    let other = Action {
+        team: "nauru".into(),
+        ..act(10 * MINUTE, ActionKind::BlockAddress("203.0.113.45".into()))
+    };
+    // Before the fix, the Palau action was looked up at its index in the whole list, past the
+    // end of the actions kept for this run.
+    let mixed = run(&s, 3, 2, "palau", vec![other, isolate.clone()]);
+    let alone = run(&s, 3, 2, "palau", vec![isolate]);
+    assert!(mixed.events == alone.events);
+    assert_eq!(mixed.truth, alone.truth);
+}
