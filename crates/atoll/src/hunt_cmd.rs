@@ -46,9 +46,16 @@ pub(crate) struct Args {
     offset: usize,
     #[arg(long)]
     limit: Option<usize>,
-    /// Seconds the query may run.
-    #[arg(long, default_value_t = 60.0)]
-    timeout: f64,
+    /// Seconds the query may run (at most a day).
+    #[arg(long, default_value = "60", value_parser = parse_timeout)]
+    timeout: Duration,
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    match text.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= 86_400.0 => Ok(Duration::from_secs_f64(secs)),
+        _ => Err("give a number of seconds from 0.001 to 86400".to_owned()),
+    }
 }
 
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -111,7 +118,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
         }
     };
     let limits = Limits {
-        timeout: Duration::from_secs_f64(args.timeout.max(0.001)),
+        timeout: args.timeout,
         ..Limits::default()
     };
     let page = Page {
@@ -158,27 +165,28 @@ fn load(path: &PathBuf, name: &str, stderr: &mut impl Write) -> std::io::Result<
     };
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let mut store = Store::new();
-    let mut line = String::new();
+    let mut bytes = Vec::new();
     let (mut number, mut bad) = (0u64, 0u64);
     loop {
-        line.clear();
-        if reader.read_line(&mut line)? == 0 {
+        bytes.clear();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
             break;
         }
         number += 1;
-        let text = line.trim_end_matches(['\n', '\r']);
-        if text.trim().is_empty() {
-            continue;
-        }
-        if let Err(e) = store.push_json(text) {
+        let problem = match std::str::from_utf8(&bytes) {
+            Err(e) => Some((e.valid_up_to() + 1, "not UTF-8 text".to_owned())),
+            Ok(text) => {
+                let text = text.trim_end_matches(['\n', '\r']);
+                if text.trim().is_empty() {
+                    continue;
+                }
+                store.push_json(text).err().map(|e| (e.column.unwrap_or(1), e.message))
+            }
+        };
+        if let Some((column, message)) = problem {
             bad += 1;
             if bad <= 20 {
-                let _ = writeln!(
-                    stderr,
-                    "{name}:{number}:{}: error: {}",
-                    e.column.unwrap_or(1),
-                    e.message
-                );
+                let _ = writeln!(stderr, "{name}:{number}:{column}: error: {message}");
             }
         }
     }

@@ -303,7 +303,7 @@ fn hunt_reports_lines_that_are_not_events_and_still_answers() {
     let file = dir.join("events.jsonl");
     std::fs::write(
         &file,
-        "{\"host\":\"a\",\"log\":\"dns\"}\n{\"host\": \"b\",\n\n{\"host\":\"c\",\"log\":\"dns\"}\n",
+        b"{\"host\":\"a\",\"log\":\"dns\"}\n{\"host\": \"b\",\n\n{\"host\":\"c\",\"log\":\"dns\"}\n{\"host\":\"\xff\"}\n",
     )
     .unwrap();
     let out = atoll(&["hunt", file.to_str().unwrap(), "log:dns", "--format", "count"]);
@@ -318,7 +318,11 @@ fn hunt_reports_lines_that_are_not_events_and_still_answers() {
         "{stderr}"
     );
     assert!(
-        stderr.ends_with("1 line was not an event and was left out\n"),
+        stderr.contains(&format!("{}:5:10: error: not UTF-8 text\n", file.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("2 lines were not events and were left out\n"),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();

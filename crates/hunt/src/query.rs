@@ -150,14 +150,26 @@ pub struct Query {
 }
 
 const STAGES: [&str; 6] = ["stats", "sort", "head", "tail", "table", "timeline"];
+/// Longest query read, in characters.
+pub const MAX_QUERY_CHARS: usize = 10_000;
+/// Deepest nesting of parentheses and `NOT`.
+pub const MAX_DEPTH: usize = 64;
 /// Characters that end an unquoted word.
 const STOP: &[char] = &['(', ')', '|', ':', '=', '<', '>', '!', '"'];
 
 impl Query {
     pub fn parse(text: &str) -> Result<Query, QueryError> {
+        let chars: Vec<char> = text.chars().collect();
+        if chars.len() > MAX_QUERY_CHARS {
+            return Err(QueryError::at(
+                MAX_QUERY_CHARS + 1,
+                format!("a query is at most {MAX_QUERY_CHARS} characters long"),
+            ));
+        }
         let mut p = Parser {
-            chars: text.chars().collect(),
+            chars,
             pos: 0,
+            depth: 0,
         };
         p.skip_ws();
         let search = if p.at_end() || p.peek() == Some('|') {
@@ -185,6 +197,8 @@ impl Query {
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Parentheses and `NOT`s open around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -266,6 +280,18 @@ impl Parser {
 
     fn not(&mut self) -> Result<Expr, QueryError> {
         self.skip_ws();
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error(format!(
+                "the search nests parentheses and NOT more than {MAX_DEPTH} deep"
+            )));
+        }
+        let expr = self.nested();
+        self.depth -= 1;
+        expr
+    }
+
+    fn nested(&mut self) -> Result<Expr, QueryError> {
         if self.take_keyword("NOT") {
             return Ok(Expr::Not(Box::new(self.not()?)));
         }
@@ -314,13 +340,18 @@ impl Parser {
     /// A run of characters up to a space or one of `stop`. A `(` inside a word that is closed
     /// before the next space belongs to it, so that `cs(User-Agent)` and `*(x86)*` read whole.
     fn word(&mut self, stop: &[char]) -> String {
+        self.word_from(stop, false)
+    }
+
+    /// As [`Parser::word`]; a value may also start with a closed `(` (`CommandLine:(x86)`).
+    fn word_from(&mut self, stop: &[char], value: bool) -> String {
         let start = self.pos;
         let mut depth = 0;
         while let Some(c) = self.peek() {
             if c.is_whitespace() {
                 break;
             }
-            if c == '(' && self.pos > start && self.closes_before_space() {
+            if c == '(' && (value || self.pos > start) && self.closes_before_space() {
                 depth += 1;
             } else if c == ')' && depth > 0 {
                 depth -= 1;
@@ -344,7 +375,7 @@ impl Parser {
         if self.peek() == Some('"') {
             return self.quoted();
         }
-        let value = self.word(&[')', '|']);
+        let value = self.word_from(&[')', '|'], true);
         if value.is_empty() {
             return Err(self.error(format!("expected a value after `{after}` (`Field:*` finds any value)")));
         }
@@ -639,7 +670,11 @@ pub fn parse_when(text: &str) -> Option<When> {
     if t.eq_ignore_ascii_case("now") {
         return Some(When::FromNow(0));
     }
-    let rel = t.strip_prefix("now").unwrap_or(t);
+    let rel = if t.len() >= 3 && t.is_char_boundary(3) && t[..3].eq_ignore_ascii_case("now") {
+        &t[3..]
+    } else {
+        t
+    };
     if let Some(span) = rel.strip_prefix('-') {
         return time::parse_span(span).map(|s| When::FromNow(-s));
     }
@@ -779,5 +814,16 @@ mod tests {
         assert_eq!(err("a AND"), (6, "expected a search term after this".into()));
         assert_eq!(err(">= 5"), (1, "expected a search term, found `>`".into()));
         assert_eq!(err("()"), (2, "empty parentheses: put a search between them".into()));
+        assert_eq!(
+            err(&"(".repeat(100_000)),
+            (10_001, "a query is at most 10000 characters long".into())
+        );
+        assert_eq!(
+            err(&format!("{}x", "NOT ".repeat(100))),
+            (257, "the search nests parentheses and NOT more than 64 deep".into())
+        );
+        assert!(Query::parse(&format!("{}x{}", "(".repeat(60), ")".repeat(60))).is_ok());
+        let q = Query::parse("CommandLine:(x86) earliest:NOW-2h").unwrap();
+        assert!(matches!(&q.search, Expr::And(v) if matches!(&v[0], Expr::Field { text, .. } if text == "(x86)")));
     }
 }

@@ -128,7 +128,8 @@ impl Store {
         let run = Run {
             store: self,
             ctx,
-            deadline: Instant::now() + limits.timeout,
+            // A day is more than any query should take, and keeps the deadline representable.
+            deadline: Instant::now() + limits.timeout.min(Duration::from_secs(86_400)),
             limits,
         };
         let mut node = run.compile(&query.search)?;
@@ -144,12 +145,18 @@ impl Store {
             current = run.stage(stage, current, &mut notes)?;
             run.check_time(0)?;
         }
-        let output = match current {
-            Current::Hits(hits) => Output::Events(run.sorted_rows(&hits)),
-            Current::Events(rows) => Output::Events(rows),
-            Current::Table(table) => Output::Table(table),
+        let (total, output) = match current {
+            Current::Hits(hits) => paged(Output::Events(run.sorted_rows(&hits)), page),
+            Current::Events(rows) => paged(Output::Events(rows), page),
+            Current::Table(table) => paged(Output::Table(table), page),
+            // Cells are written for the requested page only.
+            Current::Projected { rows, fields } => {
+                let (total, Output::Events(rows)) = paged(Output::Events(rows), page) else {
+                    unreachable!("events page as events")
+                };
+                (total, Output::Table(run.project(rows, &fields)))
+            }
         };
-        let (total, output) = paged(output, page);
         Ok(Answer {
             matched,
             total,
@@ -184,33 +191,51 @@ impl Store {
                 }
             }
         }
-        let mut top: Vec<(u32, u64)> = counts
-            .into_iter()
-            .enumerate()
-            .filter(|c| c.1 > 0)
-            .map(|(i, c)| (i as u32, c))
-            .collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1).then(dict.text(a.0).cmp(dict.text(b.0))));
+        // By text: 4625 and "4625" are one value.
+        let mut by_text: HashMap<&str, u64> = HashMap::new();
+        for (id, c) in counts.into_iter().enumerate().filter(|c| c.1 > 0) {
+            *by_text.entry(dict.text(id as u32)).or_insert(0) += c;
+        }
+        let mut top: Vec<(&str, u64)> = by_text.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         top.into_iter()
             .take(limit)
-            .map(|(id, c)| (dict.text(id).to_owned(), c))
+            .map(|(text, c)| (text.to_owned(), c))
             .collect()
     }
 
-    /// The field a name refers to: exactly, or in another case when only one field fits.
-    /// Otherwise an error at the name, suggesting the nearest field.
+    /// The field a stage names: exactly, or in another case when only one field fits.
     pub(crate) fn resolve(&self, name: &Name) -> Result<FieldId, QueryError> {
         if let Some(id) = self.field_id(&name.text) {
             return Ok(id);
         }
-        let folded: Vec<(&str, u64)> = self
+        match self.resolve_all(name)?.as_slice() {
+            [only] => Ok(*only),
+            several => {
+                let names: Vec<String> = several.iter().map(|&f| format!("`{}`", self.name(f))).collect();
+                Err(QueryError::at(
+                    name.column,
+                    format!(
+                        "`{}` could be {}; write the name exactly",
+                        name.text,
+                        names.join(" or ")
+                    ),
+                ))
+            }
+        }
+    }
+
+    /// The fields a search term names: every field whose name is the same in any case
+    /// (`user:admin` looks in `User` and `user`). Otherwise an error at the name, suggesting
+    /// the nearest field.
+    pub(crate) fn resolve_all(&self, name: &Name) -> Result<Vec<FieldId>, QueryError> {
+        let same: Vec<FieldId> = self
             .fields()
             .filter(|(n, _)| n.eq_ignore_ascii_case(&name.text))
+            .filter_map(|(n, _)| self.field_id(n))
             .collect();
-        if let [(only, _)] = folded.as_slice() {
-            return self
-                .field_id(only)
-                .ok_or_else(|| QueryError::at(name.column, "unreachable"));
+        if !same.is_empty() {
+            return Ok(same);
         }
         let wanted = name.text.to_ascii_lowercase();
         let nearest = self
@@ -381,6 +406,12 @@ struct Hits {
 enum Current {
     Hits(Vec<Hits>),
     Events(Vec<Row>),
+    /// Events with the fields `table` chose; cells are written only for the page returned.
+    Projected {
+        rows: Vec<Row>,
+        fields: Vec<FieldId>,
+    },
+    /// The output of `stats` or `timeline`.
     Table(Table),
 }
 
@@ -432,30 +463,46 @@ impl<'a> Run<'a> {
                             pattern: None,
                         });
                     }
+                    self.check_time(0)?;
                 }
                 if any.is_empty() { Node::Nothing } else { Node::Or(any) }
             }
             Expr::Field { field, pattern, .. } => {
-                let field = store.resolve(field)?;
-                Node::Field {
-                    field,
-                    values: scan(store.dict(field), pattern),
-                    pattern: (field == 0).then_some(pattern),
-                }
+                let nodes = store
+                    .resolve_all(field)?
+                    .into_iter()
+                    .map(|field| Node::Field {
+                        field,
+                        values: scan(store.dict(field), pattern),
+                        pattern: (field == 0).then_some(pattern),
+                    })
+                    .collect();
+                any_of(nodes)
             }
             Expr::Exists { field } => {
-                let field = store.resolve(field)?;
-                let n = store.dict(field).len();
                 // A derived time has no dictionary entry; with no pattern, its rows all hold.
-                Node::Field {
-                    field,
-                    values: Bits::ones(n),
-                    pattern: None,
-                }
+                let nodes = store
+                    .resolve_all(field)?
+                    .into_iter()
+                    .map(|field| Node::Field {
+                        field,
+                        values: Bits::ones(store.dict(field).len()),
+                        pattern: None,
+                    })
+                    .collect();
+                any_of(nodes)
             }
             Expr::Compare { field: name, op, value } => {
-                let field = store.resolve(name)?;
-                if field == 0 {
+                let mut nodes = Vec::new();
+                for field in store.resolve_all(name)? {
+                    if field != 0 {
+                        nodes.push(Node::Field {
+                            field,
+                            values: compare(store.dict(field), *op, value),
+                            pattern: None,
+                        });
+                        continue;
+                    }
                     let Some(When::At(at)) = crate::query::parse_when(value) else {
                         return Err(QueryError::at(
                             name.column,
@@ -464,17 +511,13 @@ impl<'a> Run<'a> {
                     };
                     let (lo, hi) = match op {
                         Op::Lt => (NO_TIME + 1, at),
-                        Op::Le => (NO_TIME + 1, at + 1),
-                        Op::Gt => (at + 1, Millis::MAX),
+                        Op::Le => (NO_TIME + 1, at.saturating_add(1)),
+                        Op::Gt => (at.saturating_add(1), Millis::MAX),
                         Op::Ge => (at, Millis::MAX),
                     };
-                    return Ok(Node::Range { lo, hi });
+                    nodes.push(Node::Range { lo, hi });
                 }
-                Node::Field {
-                    field,
-                    values: compare(store.dict(field), *op, value),
-                    pattern: None,
-                }
+                any_of(nodes)
             }
             Expr::Time {
                 earliest,
@@ -500,10 +543,8 @@ impl<'a> Run<'a> {
         match when {
             When::At(ms) => Ok(*ms),
             When::FromNow(offset) => {
-                let now = self
-                    .ctx
-                    .now
-                    .unwrap_or_else(|| self.store.times().iter().copied().max().unwrap_or(0));
+                let newest = || self.store.times().iter().copied().filter(|&t| t != NO_TIME).max();
+                let now = self.ctx.now.or_else(newest).unwrap_or(0);
                 Ok(now.saturating_add(*offset))
             }
             When::Day { day, minutes } => {
@@ -513,15 +554,17 @@ impl<'a> Run<'a> {
                         "exercise days (D2 08:30) need the exercise's calendar here; give a time such as 2026-06-02T08:30:00Z",
                     ));
                 };
-                let date = cal
-                    .day_one
-                    .checked_add(jiff::Span::new().days(i64::from(*day) - 1))
+                let date = jiff::Span::new()
+                    .try_days(i64::from(*day) - 1)
+                    .and_then(|span| cal.day_one.checked_add(span))
                     .map_err(|e| QueryError::at(column, format!("day {day}: {e}")))?;
-                let local = date.to_datetime(jiff::civil::Time::midnight());
+                // The local time of day, so that days with a clock change read as the wall
+                // clock there says.
+                let local = date.at((minutes / 60) as i8, (minutes % 60) as i8, 0, 0);
                 let zoned = local
                     .to_zoned(cal.zone.clone())
                     .map_err(|e| QueryError::at(column, format!("day {day}: {e}")))?;
-                Ok(zoned.timestamp().as_millisecond() + i64::from(*minutes) * MINUTE)
+                Ok(zoned.timestamp().as_millisecond())
             }
         }
     }
@@ -678,7 +721,9 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The rows behind the hits, in store order.
+    /// The rows behind the hits, in the order the events happened (store order, which is
+    /// time order unless events were appended out of order; then by time, events without one
+    /// first).
     fn sorted_rows(&self, hits: &[Hits]) -> Vec<Row> {
         let total: usize = hits.iter().map(|h| h.bits.count()).sum();
         let mut rows = Vec::with_capacity(total);
@@ -698,27 +743,61 @@ impl<'a> Run<'a> {
             }
             rows.sort_unstable();
         }
+        if !self.store.is_sorted() {
+            let times = self.store.times();
+            rows.sort_by_key(|&r| times[r as usize]);
+        }
         rows
     }
 
-    /// Calls `f(shape, position, row)` for every event of `current` (hits or rows).
-    fn each(&self, current: &Current, mut f: impl FnMut(usize, usize, Row)) {
+    /// Calls `f(shape, position, row)` for every event of `current`, watching the time limit.
+    fn each(&self, current: &Current, mut f: impl FnMut(usize, usize, Row)) -> Result<(), QueryError> {
+        let mut done = 0usize;
+        let tick = |done: &mut usize| {
+            *done += 1;
+            if done.is_multiple_of(BLOCK) {
+                self.check_time(0)
+            } else {
+                Ok(())
+            }
+        };
         match current {
             Current::Hits(hits) => {
                 for h in hits {
                     let shape = &self.store.shapes()[h.shape];
                     for i in h.bits.ones_iter() {
                         f(h.shape, h.lo + i, shape.rows[h.lo + i]);
+                        tick(&mut done)?;
                     }
                 }
             }
-            Current::Events(rows) => {
+            Current::Events(rows) | Current::Projected { rows, .. } => {
                 for &row in rows {
                     let (shape, position) = self.store.place(row);
                     f(shape, position, row);
+                    tick(&mut done)?;
                 }
             }
             Current::Table(_) => {}
+        }
+        Ok(())
+    }
+
+    /// The cells of `fields` for `rows`.
+    fn project(&self, rows: Vec<Row>, fields: &[FieldId]) -> Table {
+        let store = self.store;
+        Table {
+            columns: fields.iter().map(|&f| store.name(f).to_owned()).collect(),
+            rows: rows
+                .iter()
+                .map(|&row| {
+                    fields
+                        .iter()
+                        .map(|&f| store.value_of(row, f).map(|(_, v)| v.into_owned()).unwrap_or_default())
+                        .collect()
+                })
+                .collect(),
+            events: Some(rows),
         }
     }
 
@@ -726,20 +805,20 @@ impl<'a> Run<'a> {
         let store = self.store;
         match stage {
             Stage::Stats { by } => {
-                let Current::Table(_) = current else {
-                    let fields = by.iter().map(|n| store.resolve(n)).collect::<Result<Vec<_>, _>>()?;
-                    return Ok(Current::Table(self.stats(&current, &fields, notes)));
-                };
-                Err(QueryError::at(
-                    0,
-                    "`stats` counts events; put it before `table` or another `stats`",
-                ))
+                if let Current::Table(_) = current {
+                    return Err(QueryError::at(
+                        0,
+                        "`stats` counts events; it cannot follow `stats` or `timeline`",
+                    ));
+                }
+                let fields = by.iter().map(|n| store.resolve(n)).collect::<Result<Vec<_>, _>>()?;
+                self.stats(&current, &fields, notes).map(Current::Table)
             }
             Stage::Timeline(span) => {
                 if let Current::Table(_) = current {
                     return Err(QueryError::at(
                         0,
-                        "`timeline` counts events; put it before `table` or `stats`",
+                        "`timeline` counts events; it cannot follow `stats` or `timeline`",
                     ));
                 }
                 self.timeline(&current, *span, notes).map(Current::Table)
@@ -753,20 +832,7 @@ impl<'a> Run<'a> {
                 }
                 let fields = names.iter().map(|n| store.resolve(n)).collect::<Result<Vec<_>, _>>()?;
                 let rows = self.rows_of(current)?;
-                let table = Table {
-                    columns: fields.iter().map(|&f| store.name(f).to_owned()).collect(),
-                    rows: rows
-                        .iter()
-                        .map(|&row| {
-                            fields
-                                .iter()
-                                .map(|&f| store.value_of(row, f).map(|(_, v)| v.into_owned()).unwrap_or_default())
-                                .collect()
-                        })
-                        .collect(),
-                    events: Some(rows),
-                };
-                Ok(Current::Table(table))
+                Ok(Current::Projected { rows, fields })
             }
             Stage::Head(n) | Stage::Tail(n) => {
                 let tail = matches!(stage, Stage::Tail(_));
@@ -780,11 +846,15 @@ impl<'a> Run<'a> {
                 Ok(match current {
                     Current::Table(mut t) => {
                         let r = keep(t.rows.len());
-                        t.rows = t.rows.drain(r.clone()).collect();
-                        if let Some(e) = &mut t.events {
-                            *e = e.drain(r).collect();
-                        }
+                        t.rows = t.rows.drain(r).collect();
                         Current::Table(t)
+                    }
+                    Current::Projected { mut rows, fields } => {
+                        let r = keep(rows.len());
+                        Current::Projected {
+                            rows: rows.drain(r).collect(),
+                            fields,
+                        }
                     }
                     other => {
                         let mut rows = self.rows_of(other)?;
@@ -813,20 +883,40 @@ impl<'a> Run<'a> {
                     idx.sort_by(|&a, &b| {
                         order.iter().fold(Ordering::Equal, |acc, &(col, desc)| {
                             acc.then_with(|| {
-                                let o = compare_text(&t.rows[a][col], &t.rows[b][col]);
-                                if desc { o.reverse() } else { o }
+                                SortValue::of_text(&t.rows[a][col]).cmp(&SortValue::of_text(&t.rows[b][col]), desc)
                             })
                         })
                     });
                     let rows = idx.iter().map(|&i| std::mem::take(&mut t.rows[i])).collect();
-                    t.events = t.events.map(|e| idx.iter().map(|&i| e[i]).collect());
                     t.rows = rows;
                     Ok(Current::Table(t))
                 }
                 other => {
+                    let projected = match &other {
+                        Current::Projected { fields, .. } => Some(fields.clone()),
+                        _ => None,
+                    };
                     let fields = keys
                         .iter()
-                        .map(|k| store.resolve(&k.name))
+                        .map(|k| match &projected {
+                            // After `table`, sort by its columns.
+                            Some(columns) => columns
+                                .iter()
+                                .copied()
+                                .find(|&f| store.name(f).eq_ignore_ascii_case(&k.name.text))
+                                .ok_or_else(|| {
+                                    let names: Vec<&str> = columns.iter().map(|&f| store.name(f)).collect();
+                                    QueryError::at(
+                                        k.name.column,
+                                        format!(
+                                            "no column `{}` to sort by; the columns are {}",
+                                            k.name.text,
+                                            names.join(", ")
+                                        ),
+                                    )
+                                }),
+                            None => store.resolve(&k.name),
+                        })
                         .collect::<Result<Vec<_>, _>>()?;
                     let rows = self.rows_of(other)?;
                     if rows.len() > self.limits.max_sort {
@@ -849,7 +939,11 @@ impl<'a> Run<'a> {
                             acc.then_with(|| a.0[i].cmp(&b.0[i], key.descending))
                         })
                     });
-                    Ok(Current::Events(keyed.into_iter().map(|(_, r)| r).collect()))
+                    let rows = keyed.into_iter().map(|(_, r)| r).collect();
+                    Ok(match projected {
+                        Some(fields) => Current::Projected { rows, fields },
+                        None => Current::Events(rows),
+                    })
                 }
             },
         }
@@ -858,10 +952,11 @@ impl<'a> Run<'a> {
     fn rows_of(&self, current: Current) -> Result<Vec<Row>, QueryError> {
         match current {
             Current::Hits(hits) => Ok(self.sorted_rows(&hits)),
-            Current::Events(rows) => Ok(rows),
-            Current::Table(t) => t
-                .events
-                .ok_or_else(|| QueryError::at(0, "this stage needs events, but `stats` or `timeline` came before it")),
+            Current::Events(rows) | Current::Projected { rows, .. } => Ok(rows),
+            Current::Table(_) => Err(QueryError::at(
+                0,
+                "this stage needs events, but `stats` or `timeline` came before it",
+            )),
         }
     }
 
@@ -876,12 +971,14 @@ impl<'a> Run<'a> {
         }
         match self.store.value_of(row, field) {
             None => SortValue::Missing,
-            Some((Kind::Num, text)) => text.parse().map_or(SortValue::Text(text), SortValue::Number),
-            Some((_, text)) => SortValue::Text(text),
+            Some((_, text)) => match number(&text) {
+                Some(n) => SortValue::Number(n),
+                None => SortValue::Text(text),
+            },
         }
     }
 
-    fn stats(&self, current: &Current, fields: &[FieldId], notes: &mut Vec<String>) -> Table {
+    fn stats(&self, current: &Current, fields: &[FieldId], notes: &mut Vec<String>) -> Result<Table, QueryError> {
         let store = self.store;
         let mut columns: Vec<String> = fields.iter().map(|&f| store.name(f).to_owned()).collect();
         columns.push("count".to_owned());
@@ -915,13 +1012,13 @@ impl<'a> Run<'a> {
                 }
             }
             *groups.entry_ref(key.as_slice()).or_insert(0) += 1;
-        });
+        })?;
         if fields.is_empty() {
-            return Table {
+            return Ok(Table {
                 columns,
                 rows: vec![vec![total.to_string()]],
                 events: None,
-            };
+            });
         }
         if let Some(counts) = single {
             for (id, count) in counts.into_iter().enumerate() {
@@ -934,10 +1031,14 @@ impl<'a> Run<'a> {
             Part::Id(id) => store.dict(fields[i]).text(*id).to_owned(),
             Part::Time(t) => time::to_string(*t),
         };
-        let mut rows: Vec<(Vec<String>, u64)> = groups
-            .into_iter()
-            .map(|(k, count)| (k.iter().enumerate().map(|(i, p)| text(i, p)).collect(), count))
-            .collect();
+        // Values are grouped by their text: 4625 and "4625" are one group.
+        let mut by_text: HashMap<Vec<String>, u64> = HashMap::new();
+        for (k, count) in groups {
+            *by_text
+                .entry(k.iter().enumerate().map(|(i, p)| text(i, p)).collect())
+                .or_insert(0) += count;
+        }
+        let mut rows: Vec<(Vec<String>, u64)> = by_text.into_iter().collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         if rows.len() > self.limits.max_groups {
             notes.push(format!(
@@ -947,7 +1048,7 @@ impl<'a> Run<'a> {
             ));
             rows.truncate(self.limits.max_groups);
         }
-        Table {
+        Ok(Table {
             columns,
             rows: rows
                 .into_iter()
@@ -957,7 +1058,7 @@ impl<'a> Run<'a> {
                 })
                 .collect(),
             events: None,
-        }
+        })
     }
 
     fn timeline(&self, current: &Current, span: Millis, notes: &mut Vec<String>) -> Result<Table, QueryError> {
@@ -971,7 +1072,7 @@ impl<'a> Run<'a> {
                 first = first.min(t.div_euclid(span));
                 last = last.max(t.div_euclid(span));
             }
-        });
+        })?;
         if untimed > 0 {
             notes.push(format!("{untimed} events without a time are not in the timeline"));
         }
@@ -983,7 +1084,7 @@ impl<'a> Run<'a> {
         if first > last {
             return Ok(table);
         }
-        let buckets = (last - first + 1) as u64;
+        let buckets = last.abs_diff(first).saturating_add(1);
         if buckets > self.limits.max_buckets as u64 {
             return Err(QueryError::at(
                 0,
@@ -1000,7 +1101,7 @@ impl<'a> Run<'a> {
             if t != NO_TIME {
                 counts[(t.div_euclid(span) - first) as usize] += 1;
             }
-        });
+        })?;
         table.rows = counts
             .into_iter()
             .enumerate()
@@ -1052,13 +1153,36 @@ impl SortValue<'_> {
     }
 }
 
-/// Table cells compare as numbers when both are numbers, otherwise as text.
-fn compare_text(a: &str, b: &str) -> Ordering {
-    match (a.parse::<f64>(), b.parse::<f64>()) {
-        (Ok(x), Ok(y)) => x.total_cmp(&y),
-        (Ok(_), Err(_)) => Ordering::Less,
-        (Err(_), Ok(_)) => Ordering::Greater,
-        _ => a.cmp(b),
+impl<'s> SortValue<'s> {
+    /// A table cell: a number if it reads as one, nothing if empty, otherwise text.
+    fn of_text(text: &'s str) -> SortValue<'s> {
+        if text.is_empty() {
+            SortValue::Missing
+        } else {
+            number(text).map_or(SortValue::Text(Cow::Borrowed(text)), SortValue::Number)
+        }
+    }
+}
+
+/// A value that is written as a number (`4625`, `-1.5`, `2e3`; not `inf` or `NaN`).
+fn number(text: &str) -> Option<f64> {
+    let plausible = text
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || b == b'-' || b == b'+' || b == b'.')
+        && text.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if plausible {
+        text.parse().ok().filter(|n: &f64| n.is_finite())
+    } else {
+        None
+    }
+}
+
+fn any_of(mut nodes: Vec<Node<'_>>) -> Node<'_> {
+    if nodes.len() == 1 {
+        nodes.remove(0)
+    } else {
+        Node::Or(nodes)
     }
 }
 
@@ -1099,24 +1223,27 @@ fn scan(dict: &Dict, pattern: &Pattern) -> Bits {
 }
 
 /// The ids of the dictionary values that compare as asked: as numbers when the operand is a
-/// number (values that are not numbers never match), otherwise as text.
+/// number (values that are not numbers never match), otherwise as text in any case.
 fn compare(dict: &Dict, op: Op, operand: &str) -> Bits {
     let mut out = Bits::zeros(dict.len());
-    let number = operand.parse::<f64>().ok();
+    let operand_number = number(operand);
+    let lower = operand.to_ascii_lowercase();
     for id in 0..dict.len() as u32 {
         let text = dict.text(id);
-        let ordering = match number {
-            Some(x) => match text.parse::<f64>() {
-                Ok(v) => v.partial_cmp(&x),
-                Err(_) => None,
-            },
-            None => Some(text.cmp(operand)),
+        let ordering = match operand_number {
+            Some(x) => number(text).and_then(|v| v.partial_cmp(&x)),
+            None => Some(cmp_ignore_ascii_case(text, &lower)),
         };
         if ordering.is_some_and(|o| op.holds(o)) {
             out.set(id as usize);
         }
     }
     out
+}
+
+/// `a` against an already lowercased `b`, ASCII letters in any case.
+fn cmp_ignore_ascii_case(a: &str, lower_b: &str) -> Ordering {
+    a.bytes().map(|c| c.to_ascii_lowercase()).cmp(lower_b.bytes())
 }
 
 /// One stored event as the Sigma engine reads it.

@@ -118,8 +118,23 @@ fn prepare(expr: &Expr, now: i64) -> Naive<'_> {
 }
 
 fn naive(expr: &Naive<'_>, event: &[(String, String)], time: Option<i64>) -> bool {
+    // A field name in a search term stands for every field of that name in any case.
     fn values<'e>(event: &'e [(String, String)], name: &'e str) -> impl Iterator<Item = &'e str> {
-        event.iter().filter(move |(k, _)| k == name).map(|(_, v)| v.as_str())
+        event
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+    // Text written as a number: digits, sign, point, exponent; finite.
+    fn num(t: &str) -> Option<f64> {
+        let ok = !t.is_empty()
+            && t.chars().all(|c| c.is_ascii_digit() || "+-.eE".contains(c))
+            && t.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c));
+        if ok {
+            t.parse::<f64>().ok().filter(|n| n.is_finite())
+        } else {
+            None
+        }
     }
     match expr {
         Naive::All => true,
@@ -138,13 +153,9 @@ fn naive(expr: &Naive<'_>, event: &[(String, String)], time: Option<i64>) -> boo
                 };
                 return op.holds(t.cmp(&at));
             }
-            values(event, name).any(|v| match value.parse::<f64>() {
-                Ok(x) => v
-                    .parse::<f64>()
-                    .ok()
-                    .and_then(|n| n.partial_cmp(&x))
-                    .is_some_and(|o| op.holds(o)),
-                Err(_) => op.holds(v.cmp(value)),
+            values(event, name).any(|v| match num(value) {
+                Some(x) => num(v).and_then(|n| n.partial_cmp(&x)).is_some_and(|o| op.holds(o)),
+                None => op.holds(v.to_ascii_lowercase().cmp(&value.to_ascii_lowercase())),
             })
         }
         Naive::Time(earliest, latest) => {

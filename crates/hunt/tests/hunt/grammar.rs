@@ -79,11 +79,12 @@ fn boolean_logic() {
     check("log:dns AND NOT rcode:NOERROR", &[6]);
     check("log:dns not rcode:noerror", &[6]);
     check("dst_port:443 OR (log:dns rcode:NXDOMAIN)", &[6, 7]);
-    check("host!=PT-DC01", &[4, 5, 6, 7, 8, 9, 10, 12]);
-    check("NOT host:pt-dc01", &[4, 5, 6, 7, 8, 9, 10, 12]);
+    check("host!=PT-DC01", &[12, 4, 5, 6, 7, 8, 9, 10]);
+    check("NOT host:pt-dc01", &[12, 4, 5, 6, 7, 8, 9, 10]);
     check("rcode!=NOERROR", &[6]);
-    check("NOT rcode:NOERROR log:syslog", &[9, 12]);
-    check("*", &(0..13).collect::<Vec<_>>());
+    check("NOT rcode:NOERROR log:syslog", &[12, 9]);
+    // The event without a time comes first: its time is unknown, so it sorts before all others.
+    check("*", &[12, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
 }
 
 #[test]
@@ -96,7 +97,8 @@ fn comparisons_and_exists() {
     check("_exists_:CommandLine", &[3, 4, 10]);
     check("CommandLine:*", &[3, 4, 10]);
     check("_exists_:@timestamp", &(0..12).collect::<Vec<_>>());
-    check("host > PT-F", &[4, 5, 6, 9, 10, 12]);
+    check("host > PT-F", &[12, 4, 9, 10]);
+    check("host > pt-f", &[12, 4, 9, 10]);
 }
 
 #[test]
@@ -112,6 +114,10 @@ fn time_ranges() {
     check("earliest:now-61m latest:now", &[9, 10]);
     // Day 1 is 1 June in Guam (UTC+10): D1 11:00 is 01:00 UTC.
     check(r#"earliest:"D1 11:00" latest:"D1 12:00""#, &[3, 4, 5, 6]);
+    let err = fixture()
+        .search("earliest:D99999999", &guam(), &Limits::default(), Page::ALL)
+        .unwrap_err();
+    assert!(err.message.starts_with("day 99999999: "), "{err}");
     check("earliest:2026-06-01 latest:2026-06-02 log:syslog", &[9]);
 }
 
@@ -155,6 +161,11 @@ fn stages() {
             &["PT-CORE-RTR01", "203.0.113.45", "1500000"],
             &["PT-CORE-RTR01", "52.40.238.68", "4709"],
         ],
+    );
+    check_table(
+        "log:netflow OR log:dns | table host, bytes | sort -bytes | head 2",
+        &["host", "bytes"],
+        &[&["PT-CORE-RTR01", "1500000"], &["PT-CORE-RTR01", "4709"]],
     );
     check_table(
         "log:security | timeline 1h",
@@ -251,4 +262,46 @@ fn fields_for_autocomplete() {
         store.top_values("log", 2),
         [("security".to_owned(), 5), ("dns".to_owned(), 2)]
     );
+}
+
+#[test]
+fn case_variants_and_json_types() {
+    let mut store = atoll_hunt::Store::new();
+    for line in [
+        r#"{"log":"sysmon","User":"PACTEL\\a"}"#,
+        r#"{"log":"cisco_aaa","user":"netops"}"#,
+        r#"{"log":"security","EventID":4625}"#,
+        r#"{"log":"security","EventID":"4625"}"#,
+        r#"{"log":"netflow","bytes":"900"}"#,
+        r#"{"log":"netflow","bytes":"10000"}"#,
+    ] {
+        store.push_json(line).unwrap();
+    }
+    let run = |q: &str| store.search(q, &Context::default(), &Limits::default(), Page::ALL);
+    assert_eq!(rows(&run("user:netops").unwrap()), [1]);
+    assert_eq!(
+        rows(&run("USER:*").unwrap()),
+        [0, 1],
+        "a search term looks in every case variant"
+    );
+    assert_eq!(rows(&run("User:*").unwrap()), [0, 1]);
+    let err = run("| stats count by USER").unwrap_err();
+    assert_eq!(
+        (err.column, err.message.as_str()),
+        (18, "`USER` could be `User` or `user`; write the name exactly")
+    );
+    let Output::Table(t) = run("| stats count by EventID").unwrap().output else {
+        panic!()
+    };
+    assert_eq!(t.rows, [["4625", "2"]], "4625 and \"4625\" are one group");
+    assert_eq!(store.top_values("EventID", 5), [("4625".to_owned(), 2)]);
+    assert_eq!(
+        rows(&run("_exists_:bytes | sort -bytes").unwrap()),
+        [5, 4],
+        "numbers written as text sort as numbers"
+    );
+    assert_eq!(rows(&run("bytes > 1000").unwrap()), [5]);
+    // Without any time, "now" is not a time every event is after.
+    assert!(rows(&run("earliest:-2h").unwrap()).is_empty());
+    assert_eq!(rows(&run("NOT earliest:-2h").unwrap()), [0, 1, 2, 3, 4, 5]);
 }

@@ -30,7 +30,7 @@ fn a_query_past_its_time_limit_says_so() {
         ..Limits::default()
     };
     let err = store
-        .search("q1*", &Context::default(), &limits, Page::ALL)
+        .search("query:q1*", &Context::default(), &limits, Page::ALL)
         .unwrap_err();
     assert_eq!(err.column, 0);
     assert!(
@@ -40,7 +40,7 @@ fn a_query_past_its_time_limit_says_so() {
     );
     // The same query within the default limit answers.
     let answer = store
-        .search("q1*", &Context::default(), &Limits::default(), Page::ALL)
+        .search("query:q1*", &Context::default(), &Limits::default(), Page::ALL)
         .unwrap();
     assert_eq!(answer.total, 111_111);
 }
