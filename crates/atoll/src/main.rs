@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod demo_cmd;
 mod hunt_cmd;
 mod sigma_cmd;
 mod simulate_cmd;
@@ -20,6 +21,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the bundled exercise on this machine: a web server with demo accounts, the clock
+    /// running, every team's world simulated (embedded SQLite in a data folder).
+    Demo(demo_cmd::Args),
     /// Check scenario files and report every problem with its line and column.
     Validate {
         /// Scenario files (YAML).
@@ -39,6 +43,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo(args) => demo_cmd::run(args),
         Command::Validate { files } => validate(&files),
         Command::Schema => schema(),
         Command::Sigma(args) => sigma_cmd::run(args),

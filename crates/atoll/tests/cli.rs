@@ -327,3 +327,84 @@ fn hunt_reports_lines_that_are_not_events_and_still_answers() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Sends one HTTP/1.1 request and returns the response head and body.
+fn http(address: &str, request: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn demo_serves_the_exercise_and_its_accounts_sign_in() {
+    use std::io::BufRead as _;
+    let dir = std::env::temp_dir().join(format!("atoll-demo-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let start = |dir: &Path| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atoll"))
+            .args(["demo", "--bind", "127.0.0.1:0", "--data"])
+            .arg(dir)
+            .current_dir(root())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let address = first.split("http://").nth(1).unwrap().trim_end_matches('/').to_owned();
+        let rest: Vec<String> = lines.by_ref().take(15).map(Result::unwrap).collect();
+        (child, address, rest)
+    };
+    let (mut child, address, printed) = start(&dir);
+    let accounts: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
+    // One instructor, one observer, two players for each of the five teams.
+    assert_eq!(accounts.len(), 12);
+    assert!(printed.iter().any(|l| l.contains("palau-1")), "{printed:?}");
+    let palau = accounts.iter().find(|a| a["username"] == "palau-1").unwrap();
+    assert_eq!(
+        (palau["role"].as_str(), palau["team"].as_str()),
+        (Some("player"), Some("palau"))
+    );
+    let body = format!("username=palau-1&password={}", palau["password"].as_str().unwrap());
+    let response = http(
+        &address,
+        &format!(
+            "POST /login HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
+    let cookie = response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned();
+    let page = http(
+        &address,
+        &format!("GET /teams/palau HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("Alerts — Palau"),
+        "{page}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Run again: the same accounts, and the session from before still works.
+    let (mut child, address, _) = start(&dir);
+    let again: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
+    assert_eq!(again, accounts);
+    let page = http(
+        &address,
+        &format!("GET /teams/palau HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -99,6 +99,11 @@ impl<'a> TeamRuntime<'a> {
         &self.team
     }
 
+    /// Unix milliseconds of the start of play.
+    pub fn start_unix_ms(&self) -> i64 {
+        self.sim.clock().unix_ms(0)
+    }
+
     /// Exercise time the team's world has been simulated to.
     pub fn reached(&self) -> Millis {
         self.sim.now()

@@ -8,7 +8,7 @@
 //! time t changes nothing before t.
 
 use std::net::Ipv4Addr;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use atoll_scenario::model::{HostRole, Lookalike, ProfileKind, Source};
 
@@ -65,7 +65,7 @@ pub struct Generator {
     pub per_ms: f64,
     pub off_factor: f64,
     /// Working periods; `None`: the same rate around the clock.
-    pub periods: Option<Rc<[(Millis, Millis)]>>,
+    pub periods: Option<Arc<[(Millis, Millis)]>>,
     period: usize,
     pub rng: Rng,
 }
@@ -79,7 +79,7 @@ impl Generator {
         activity: Activity,
         per_hour: f64,
         off_factor: f64,
-        periods: Option<Rc<[(Millis, Millis)]>>,
+        periods: Option<Arc<[(Millis, Millis)]>>,
         rng: Rng,
     ) -> Generator {
         Generator {

@@ -7,7 +7,7 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use atoll_scenario::Scenario;
 use atoll_scenario::decode::FieldValue;
@@ -26,7 +26,7 @@ use crate::rng::Rng;
 use crate::world::{World, channel_index};
 
 /// Working periods of a profile in one time zone, shared by its generators.
-type Periods = Rc<[(Millis, Millis)]>;
+type Periods = Arc<[(Millis, Millis)]>;
 
 /// What to simulate.
 #[derive(Debug, Clone)]
@@ -305,7 +305,7 @@ impl<'s> Simulation<'s> {
                     let span = match periods.get(&key) {
                         Some(s) => s.clone(),
                         None => {
-                            let s: Rc<[(Millis, Millis)]> =
+                            let s: Arc<[(Millis, Millis)]> =
                                 working_periods(&self.clock, org_tz, w, &p.working_days, self.until)?.into();
                             periods.insert(key, s.clone());
                             s

@@ -1,0 +1,444 @@
+//! atoll's persistence: accounts, sessions, sign-in failures and exercises with their clocks.
+//!
+//! [`Store`] is what the server uses; [`Sqlite`] implements it on an embedded SQLite file (the
+//! default deployment). A PostgreSQL implementation of the same trait is to follow for the
+//! scaled-out deployment; nothing outside this crate writes SQL.
+//!
+//! Migrations are numbered SQL files in `migrations/`, compiled into the binary and applied in
+//! order, each in a transaction, at open.
+
+use std::future::Future;
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::Row as _;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+/// Numbered migrations, applied in order.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_accounts_and_exercises.sql"))];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Instructor,
+    Player,
+    Observer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Instructor => "instructor",
+            Role::Player => "player",
+            Role::Observer => "observer",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "instructor" => Some(Role::Instructor),
+            "player" => Some(Role::Player),
+            "observer" => Some(Role::Observer),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The team of a player.
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exercise {
+    pub id: i64,
+    pub name: String,
+    pub scenario_path: String,
+    pub seed: u64,
+    /// Day 1, `YYYY-MM-DD`.
+    pub date: String,
+    /// The exercise clock as JSON.
+    pub clock: String,
+}
+
+/// A storage failure, or a request the data refuses (a taken username).
+#[derive(Debug)]
+pub enum StoreError {
+    /// The username is already taken.
+    Taken(String),
+    /// A player needs a team, and only a player has one.
+    Team,
+    Database(sqlx::Error),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Taken(name) => write!(f, "the username `{name}` is taken"),
+            StoreError::Team => f.write_str("a player belongs to exactly one team; instructors and observers to none"),
+            StoreError::Database(e) => write!(f, "database: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Everything the server keeps. Times are Unix milliseconds, given by the caller.
+pub trait Store: Send + Sync + 'static {
+    fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        team: Option<&str>,
+        now: i64,
+    ) -> impl Future<Output = Result<User>> + Send;
+    /// A user and their password hash, by username.
+    fn user_by_name(&self, username: &str) -> impl Future<Output = Result<Option<(User, String)>>> + Send;
+    fn users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
+
+    fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: i64,
+        now: i64,
+        expires: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The user of an unexpired session.
+    fn session_user(&self, token_hash: &[u8], now: i64) -> impl Future<Output = Result<Option<User>>> + Send;
+    fn delete_session(&self, token_hash: &[u8]) -> impl Future<Output = Result<()>> + Send;
+
+    fn record_login_failure(&self, username: &str, address: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Failures since `since` for this username, and for this address.
+    fn login_failures(
+        &self,
+        username: &str,
+        address: &str,
+        since: i64,
+    ) -> impl Future<Output = Result<(u32, u32)>> + Send;
+
+    fn create_exercise(
+        &self,
+        name: &str,
+        scenario_path: &str,
+        seed: u64,
+        date: &str,
+        clock: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Exercise>> + Send;
+    fn exercises(&self) -> impl Future<Output = Result<Vec<Exercise>>> + Send;
+    fn save_clock(&self, exercise: i64, clock: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The embedded SQLite store.
+#[derive(Debug, Clone)]
+pub struct Sqlite {
+    pool: SqlitePool,
+}
+
+impl Sqlite {
+    /// Opens (creating if needed) the database file and brings its schema up to date.
+    pub async fn open(path: &Path) -> Result<Sqlite> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Every committed transaction survives a crash of the process (WAL + NORMAL keeps
+            // commits across a process kill; only a power loss can take the last ones).
+            .synchronous(SqliteSynchronous::Normal);
+        Self::with_options(options).await
+    }
+
+    /// A private in-memory database (tests).
+    pub async fn in_memory() -> Result<Sqlite> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
+        Self::with_options(options).await
+    }
+
+    async fn with_options(options: SqliteConnectOptions) -> Result<Sqlite> {
+        // One connection: SQLite writes one at a time anyway, and an in-memory database
+        // exists per connection.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        let store = Sqlite { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for &(version, sql) in MIGRATIONS {
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?;
+            if done.is_some() {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, strftime('%s','now') * 1000)")
+                .bind(version)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+fn user_from(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        role: Role::parse(&role)
+            .ok_or_else(|| StoreError::Database(sqlx::Error::Decode(format!("role `{role}`").into())))?,
+        team: row.try_get("team")?,
+    })
+}
+
+fn exercise_from(row: &sqlx::sqlite::SqliteRow) -> Result<Exercise> {
+    let seed: i64 = row.try_get("seed")?;
+    Ok(Exercise {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        scenario_path: row.try_get("scenario_path")?,
+        seed: seed as u64,
+        date: row.try_get("date")?,
+        clock: row.try_get("clock")?,
+    })
+}
+
+impl Store for Sqlite {
+    async fn create_user(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        team: Option<&str>,
+        now: i64,
+    ) -> Result<User> {
+        if (role == Role::Player) != team.is_some() {
+            return Err(StoreError::Team);
+        }
+        let result =
+            sqlx::query("INSERT INTO users (username, password_hash, role, team, created_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(username)
+                .bind(password_hash)
+                .bind(role.as_str())
+                .bind(team)
+                .bind(now)
+                .execute(&self.pool)
+                .await;
+        match result {
+            Ok(done) => Ok(User {
+                id: done.last_insert_rowid(),
+                username: username.to_owned(),
+                role,
+                team: team.map(str::to_owned),
+            }),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Taken(username.to_owned())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>> {
+        let row = sqlx::query("SELECT id, username, role, team, password_hash FROM users WHERE username = ?")
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| Ok((user_from(&r)?, r.try_get("password_hash")?)))
+            .transpose()
+    }
+
+    async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query("SELECT id, username, role, team FROM users ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from).collect()
+    }
+
+    async fn create_session(&self, token_hash: &[u8], user: i64, now: i64, expires: i64) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(token_hash)
+            .bind(user)
+            .bind(now)
+            .bind(expires)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.username, u.role, u.team FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ?",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn delete_session(&self, token_hash: &[u8]) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn record_login_failure(&self, username: &str, address: &str, now: i64) -> Result<()> {
+        sqlx::query("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
+            .bind(username)
+            .bind(address)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn login_failures(&self, username: &str, address: &str, since: i64) -> Result<(u32, u32)> {
+        let by_name: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ? AND at >= ?")
+            .bind(username)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        let by_address: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE address = ? AND at >= ?")
+            .bind(address)
+            .bind(since)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((by_name as u32, by_address as u32))
+    }
+
+    async fn create_exercise(
+        &self,
+        name: &str,
+        scenario_path: &str,
+        seed: u64,
+        date: &str,
+        clock: &str,
+        now: i64,
+    ) -> Result<Exercise> {
+        let done = sqlx::query(
+            "INSERT INTO exercises (name, scenario_path, seed, date, clock, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(name)
+        .bind(scenario_path)
+        .bind(seed as i64)
+        .bind(date)
+        .bind(clock)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(Exercise {
+            id: done.last_insert_rowid(),
+            name: name.to_owned(),
+            scenario_path: scenario_path.to_owned(),
+            seed,
+            date: date.to_owned(),
+            clock: clock.to_owned(),
+        })
+    }
+
+    async fn exercises(&self) -> Result<Vec<Exercise>> {
+        let rows = sqlx::query("SELECT id, name, scenario_path, seed, date, clock FROM exercises ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(exercise_from).collect()
+    }
+
+    async fn save_clock(&self, exercise: i64, clock: &str) -> Result<()> {
+        sqlx::query("UPDATE exercises SET clock = ? WHERE id = ?")
+            .bind(clock)
+            .bind(exercise)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accounts_sessions_and_failures() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let alice = db
+            .create_user("alice", "$argon2id$x", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        assert_eq!(alice.team.as_deref(), Some("palau"));
+        assert!(matches!(
+            db.create_user("alice", "h", Role::Observer, None, 2).await,
+            Err(StoreError::Taken(_))
+        ));
+        assert!(matches!(
+            db.create_user("bob", "h", Role::Player, None, 2).await,
+            Err(StoreError::Team)
+        ));
+        assert!(matches!(
+            db.create_user("bob", "h", Role::Instructor, Some("palau"), 2).await,
+            Err(StoreError::Team)
+        ));
+        let (found, hash) = db.user_by_name("alice").await.unwrap().unwrap();
+        assert_eq!((found, hash.as_str()), (alice.clone(), "$argon2id$x"));
+        assert!(db.user_by_name("nobody").await.unwrap().is_none());
+
+        db.create_session(b"token-hash", alice.id, 10, 100).await.unwrap();
+        assert_eq!(db.session_user(b"token-hash", 50).await.unwrap(), Some(alice.clone()));
+        assert_eq!(db.session_user(b"token-hash", 100).await.unwrap(), None, "expired");
+        assert_eq!(db.session_user(b"other", 50).await.unwrap(), None);
+        db.delete_session(b"token-hash").await.unwrap();
+        assert_eq!(db.session_user(b"token-hash", 50).await.unwrap(), None, "ended");
+
+        for at in [10, 20, 30] {
+            db.record_login_failure("alice", "10.0.0.1", at).await.unwrap();
+        }
+        db.record_login_failure("carol", "10.0.0.1", 40).await.unwrap();
+        assert_eq!(db.login_failures("alice", "10.0.0.1", 15).await.unwrap(), (2, 3));
+        assert_eq!(db.login_failures("dave", "10.0.0.2", 0).await.unwrap(), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn exercises_and_their_clock_survive_reopening() {
+        let dir = std::env::temp_dir().join(format!("atoll-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("atoll.db");
+        {
+            let db = Sqlite::open(&path).await.unwrap();
+            let e = db
+                .create_exercise("Demo", "scenario.yaml", 7, "2026-06-01", "{}", 1)
+                .await
+                .unwrap();
+            db.save_clock(e.id, r#"{"speed":60}"#).await.unwrap();
+        }
+        let db = Sqlite::open(&path).await.unwrap();
+        let all = db.exercises().await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!((all[0].seed, all[0].clock.as_str()), (7, r#"{"speed":60}"#));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,294 @@
+//! Sign-in, sessions, the extractors that authorise every page, and the same-origin rule for
+//! requests that change anything.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use atoll_store::{Role, Store, User};
+use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use sha2::{Digest as _, Sha256};
+
+use crate::{App, clock_now, html};
+
+const COOKIE: &str = "atoll_session";
+/// How long a session lasts: a working day and a half.
+const SESSION_MS: i64 = 12 * 3_600_000;
+/// Failed sign-ins counted over this window…
+const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+/// …block an account after this many…
+const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
+/// …and an address (a whole classroom may share one) after this many.
+const MAX_FAILURES_PER_ADDRESS: u32 = 30;
+
+/// An argon2id hash (PHC string) of a password.
+pub fn hash_password(password: &str) -> Result<String, String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| format!("hashing the password: {e}"))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
+/// A random secret for sessions and demo passwords, from the operating system.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // The OS random source not answering is not something a server can work around.
+    getrandom::fill(&mut buf).expect("the operating system's random source");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// Anyone signed in. Without a session, pages send the browser to the sign-in page.
+#[derive(Debug, Clone)]
+pub struct Signed(pub User);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        let Some(token) = session_token(&parts.headers) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        match app.db.session_user(&token_hash(&token), clock_now()).await {
+            Ok(Some(user)) => Ok(Signed(user)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(_) => Err(html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server cannot read its database right now.",
+            )),
+        }
+    }
+}
+
+/// Instructors and observers: the whole exercise.
+#[derive(Debug, Clone)]
+pub struct Staff(pub User);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Staff {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        let Signed(user) = Signed::from_request_parts(parts, app).await?;
+        match user.role {
+            Role::Instructor | Role::Observer => Ok(Staff(user)),
+            Role::Player => Err(html::problem(
+                StatusCode::FORBIDDEN,
+                "This page is for the white cell and observers.",
+            )),
+        }
+    }
+}
+
+/// Instructors only: changing the exercise.
+#[derive(Debug, Clone)]
+pub struct Instructor(pub User);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for Instructor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        let Signed(user) = Signed::from_request_parts(parts, app).await?;
+        match user.role {
+            Role::Instructor => Ok(Instructor(user)),
+            _ => Err(html::problem(StatusCode::FORBIDDEN, "Only instructors can do this.")),
+        }
+    }
+}
+
+/// The team named in the path, for someone allowed to see it: its own players, instructors
+/// and observers. A player asking for another team's page gets 403, whatever the page.
+#[derive(Debug, Clone)]
+pub struct TeamView {
+    pub user: User,
+    /// Index of the team among the exercise's player teams.
+    pub team: usize,
+}
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamView {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        let Signed(user) = Signed::from_request_parts(parts, app).await?;
+        let Path(team) = Path::<String>::from_request_parts(parts, app)
+            .await
+            .map_err(|_| html::problem(StatusCode::NOT_FOUND, "No such team."))?;
+        let Some(index) = app.live.scenario.player_teams().position(|t| t.id.name == team) else {
+            return Err(html::problem(StatusCode::NOT_FOUND, "No such team in this exercise."));
+        };
+        let allowed = match user.role {
+            Role::Instructor | Role::Observer => true,
+            Role::Player => user.team.as_deref() == Some(team.as_str()),
+        };
+        if !allowed {
+            return Err(html::problem(StatusCode::FORBIDDEN, "This is another team's page."));
+        }
+        Ok(TeamView { user, team: index })
+    }
+}
+
+/// Refuses requests that change something unless they come from this server's own pages:
+/// browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`), so another site
+/// cannot make a signed-in browser act here.
+pub async fn same_origin_only(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    let cross = match site {
+        Some(site) => site != "same-origin" && site != "none",
+        None => match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+            (Some(origin), Some(host)) => {
+                let origin = origin.to_str().unwrap_or_default();
+                let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+                Some(origin_host) != host.to_str().ok()
+            }
+            (Some(_), None) => true,
+            _ => false,
+        },
+    };
+    if cross {
+        return html::problem(
+            StatusCode::FORBIDDEN,
+            "This request did not come from a page of this server.",
+        );
+    }
+    next.run(request).await
+}
+
+pub async fn login_page<S: Store>(State(app): State<Arc<App<S>>>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers)
+        && let Ok(Some(_)) = app.db.session_user(&token_hash(&token), clock_now()).await
+    {
+        return Redirect::to("/").into_response();
+    }
+    html::login(&app.live.name, None, StatusCode::OK)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+}
+
+pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> Response {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &app).await else {
+        return html::login(
+            &app.live.name,
+            Some("Give a username and a password."),
+            StatusCode::BAD_REQUEST,
+        );
+    };
+    let now = clock_now();
+    let username = form.username.trim().to_owned();
+    let Ok((by_account, by_address)) = app
+        .db
+        .login_failures(&username, &address, now - FAILURE_WINDOW_MS)
+        .await
+    else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
+        return html::login(
+            &app.live.name,
+            Some("Too many failed sign-ins. Wait 15 minutes, or ask an instructor for your password."),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let found = match app.db.user_by_name(&username).await {
+        Ok(found) => found,
+        Err(_) => {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server cannot read its database right now.",
+            );
+        }
+    };
+    // Unknown users cost the same hashing work as known ones, so timing does not tell them apart.
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, DUMMY_HASH.to_owned()),
+    };
+    let password = form.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false);
+    let Some(user) = user.filter(|_| ok) else {
+        let _ = app.db.record_login_failure(&username, &address, now).await;
+        return html::login(
+            &app.live.name,
+            Some("Wrong username or password."),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let token = random_token(32);
+    if app
+        .db
+        .create_session(&token_hash(&token), user.id, now, now + SESSION_MS)
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot write its database right now.",
+        );
+    }
+    let cookie = format!(
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
+        SESSION_MS / 1000
+    );
+    let mut response = Redirect::to("/").into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The hash of a password nobody has, verified against when the username is unknown.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Bn7S0i1l3ZQ1xb5pdcJtH4Ug8J4oGZ8Cz0Dk3wX3mWk";
+
+pub async fn logout<S: Store>(State(app): State<Arc<App<S>>>, headers: HeaderMap) -> Response {
+    if let Some(token) = session_token(&headers) {
+        let _ = app.db.delete_session(&token_hash(&token)).await;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("atoll_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+use axum::extract::FromRequest as _;

@@ -1,0 +1,67 @@
+//! atoll's web server: sign-in, the instructor's board and clock, each team's alerts and hunt.
+//!
+//! Server-rendered HTML (maud), no JavaScript, one small stylesheet inside the binary; no
+//! request leaves the server's origin. Every page is reached through an extractor that
+//! authorises it — [`auth::Signed`] (anyone signed in), [`auth::Staff`] (instructors and
+//! observers), [`auth::Instructor`], [`auth::TeamView`] (the team in the path: its players,
+//! instructors, observers) — so a handler cannot forget the check. State-changing requests
+//! must come from a page of this server (`Sec-Fetch-Site` / `Origin`), and sign-in failures
+//! are counted in the database per account and per address.
+
+pub mod auth;
+mod html;
+pub mod live;
+mod pages;
+
+use std::sync::Arc;
+
+use atoll_store::Store;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use live::Live;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct App<S> {
+    pub db: S,
+    pub live: Live,
+    /// Day 1 of the exercise.
+    pub day_one: jiff::civil::Date,
+}
+
+/// Wall-clock milliseconds since the Unix epoch: the one place the server reads the clock.
+pub fn clock_now() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Every route of the server.
+pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
+        .route("/logout", post(auth::logout::<S>))
+        .route("/board", get(pages::board::<S>))
+        .route("/clock", post(pages::clock::<S>))
+        .route("/teams/{team}", get(pages::alerts::<S>))
+        .route("/teams/{team}/hunt", get(pages::hunt::<S>))
+        .route("/style.css", get(html::stylesheet))
+        .layer(axum::middleware::from_fn(auth::same_origin_only))
+        .with_state(app)
+}
+
+/// Advances the exercise once a second, storing the clock when play reaches its end.
+pub async fn run_clock<S: Store>(app: Arc<App<S>>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        interval.tick().await;
+        let worker = app.clone();
+        let settled = tokio::task::spawn_blocking(move || worker.live.tick(clock_now())).await;
+        if let Ok(Some(clock)) = settled
+            && let Ok(text) = serde_json::to_string(&clock)
+        {
+            // A failed write is retried at the next change; the clock in memory stays right.
+            let _ = app.db.save_clock(app.live.exercise, &text).await;
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! The pages: home, the instructor's board and clock, a team's alerts and its hunt.
+
+use std::sync::Arc;
+
+use atoll_hunt::{Calendar, Context, Limits, Output, Page};
+use atoll_sigma::Level;
+use atoll_store::{Role, Store};
+use axum::extract::{Form, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use crate::auth::{Instructor, Signed, Staff, TeamView};
+use crate::{App, clock_now, html};
+
+/// Results shown per hunt page.
+const HUNT_PAGE: usize = 100;
+/// Alerts listed on a team's page, newest first.
+const ALERTS_SHOWN: usize = 300;
+
+/// Each role's start page.
+pub(crate) async fn home(Signed(user): Signed) -> Response {
+    match (user.role, &user.team) {
+        (Role::Player, Some(team)) => Redirect::to(&format!("/teams/{team}")).into_response(),
+        _ => Redirect::to("/board").into_response(),
+    }
+}
+
+fn clock_text(clock: &atoll_exercise::Clock) -> &'static str {
+    match clock.state {
+        atoll_exercise::State::NotStarted => "not started",
+        atoll_exercise::State::Running { .. } => "running",
+        atoll_exercise::State::Paused { .. } => "paused",
+        atoll_exercise::State::Ended { .. } => "ended",
+    }
+}
+
+/// The exercise at a glance: the clock, and every team's events and alerts.
+pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    let live = &app.live;
+    let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
+    let wall = clock_now();
+    let now = state.clock.now(wall);
+    let start = state.teams.first().map_or(0, |t| t.start_unix_ms());
+    let when = live.label(start + now as i64, app.day_one);
+    let body = html! {
+        h1 { "Board" }
+        p {
+            "Exercise time " strong { (when) } " — " (clock_text(&state.clock))
+            ", " (state.clock.speed) "× real time."
+        }
+        @if user.role == Role::Instructor {
+            form.inline method="post" action="/clock" {
+                @match state.clock.state {
+                    atoll_exercise::State::NotStarted => { button name="action" value="start" { "Start" } }
+                    atoll_exercise::State::Running { .. } => { button name="action" value="pause" { "Pause" } }
+                    atoll_exercise::State::Paused { .. } => { button name="action" value="resume" { "Resume" } }
+                    atoll_exercise::State::Ended { .. } => {}
+                }
+            }
+            " "
+            form.inline method="post" action="/clock" {
+                label for="speed" { "Speed " }
+                input #speed name="speed" type="number" min="1" max="3600" value=(state.clock.speed);
+                " "
+                button name="action" value="speed" { "Set speed" }
+            }
+        }
+        table {
+            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } } }
+            tbody {
+                @for (team, runtime) in live.scenario.player_teams().zip(&state.teams) {
+                    @let alerts = runtime.alerts();
+                    tr {
+                        td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
+                        td.num { (runtime.store().len()) }
+                        td.num { (alerts.len()) }
+                        td.num { (alerts.iter().filter(|a| a.level >= Some(Level::High)).count()) }
+                        td {
+                            @if let Some(a) = alerts.last() {
+                                (live.label(start + a.at as i64, app.day_one)) " · " (a.title)
+                            } @else { span.muted { "none yet" } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html::page(&live.name, "Board", Some(&user), &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ClockForm {
+    action: String,
+    speed: Option<String>,
+}
+
+/// Start, pause, resume or change the speed; the new clock is stored before the answer.
+pub(crate) async fn clock<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(_): Instructor,
+    Form(form): Form<ClockForm>,
+) -> Response {
+    let wall = clock_now();
+    let changed = {
+        let mut state = app.live.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut clock = state.clock;
+        let result = match form.action.as_str() {
+            "start" => clock.start(wall),
+            "pause" => clock.pause(wall),
+            "resume" => clock.resume(wall),
+            "speed" => match form.speed.as_deref().map(str::trim).map(str::parse::<u32>) {
+                Some(Ok(speed)) => clock.set_speed(wall, speed),
+                _ => Err(atoll_exercise::ClockError(
+                    "speed: give a whole number from 1 to 3600".into(),
+                )),
+            },
+            other => Err(atoll_exercise::ClockError(format!(
+                "action: `{other}` is not a clock action"
+            ))),
+        };
+        match result {
+            Ok(()) => {
+                // Every world catches up to the old clock's now before the change takes effect.
+                let now = state.clock.now(wall);
+                for team in &mut state.teams {
+                    team.advance_to(now);
+                }
+                state.clock = clock;
+                Ok(clock)
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match changed {
+        Ok(clock) => {
+            let Ok(text) = serde_json::to_string(&clock) else {
+                return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The clock could not be written.");
+            };
+            if app.db.save_clock(app.live.exercise, &text).await.is_err() {
+                return html::problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The clock changed but could not be stored; try again.",
+                );
+            }
+            Redirect::to("/board").into_response()
+        }
+        Err(e) => html::problem(StatusCode::CONFLICT, &e.0),
+    }
+}
+
+/// A team's alerts, newest first.
+pub(crate) async fn alerts<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let live = &app.live;
+    let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
+    let runtime = &state.teams[view.team];
+    let team = live
+        .scenario
+        .player_teams()
+        .nth(view.team)
+        .map_or("", |t| t.name.get("en"));
+    let start = runtime.start_unix_ms();
+    let alerts = runtime.alerts();
+    let body = html! {
+        h1 { "Alerts — " (team) }
+        p.muted { (alerts.len()) " alerts on " (runtime.store().len()) " events so far." }
+        table {
+            thead { tr { th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } } }
+            tbody {
+                @for a in alerts.iter().rev().take(ALERTS_SHOWN) {
+                    @let level = a.level.map_or("", |l| l.as_str());
+                    tr {
+                        td { (live.label(start + a.at as i64, app.day_one)) }
+                        td class={ "level-" (level) } { (level) }
+                        td { (a.title) @if let Some(d) = &a.detail { br; span.muted { (d) } } }
+                        td {
+                            @if let Some(h) = &a.host {
+                                a href={ "/teams/" (runtime.team()) "/hunt?" (query_string(&format!("host:{h}"))) } { (h) }
+                            }
+                        }
+                        td { (a.techniques.join(", ")) }
+                        td.muted { (a.author.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    };
+    html::page(&live.name, "Alerts", Some(&view.user), &body).into_response()
+}
+
+fn query_string(q: &str) -> String {
+    serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct HuntQuery {
+    q: Option<String>,
+    page: Option<usize>,
+}
+
+/// The hunting language over the team's events so far.
+pub(crate) async fn hunt<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Query(params): Query<HuntQuery>,
+) -> Response {
+    let text = params.q.unwrap_or_default();
+    let page_no = params.page.unwrap_or(0).min(10_000);
+    let worker = app.clone();
+    let team = view.team;
+    let query = text.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
+        let runtime = &state.teams[team];
+        let start = runtime.start_unix_ms();
+        let calendar = jiff::tz::TimeZone::get(&live.scenario.time_zone.0)
+            .ok()
+            .map(|zone| Calendar {
+                day_one: worker.day_one,
+                zone,
+            });
+        let ctx = Context {
+            now: Some(start + state.clock.now(clock_now()) as i64),
+            calendar,
+        };
+        let page = Page {
+            offset: page_no * HUNT_PAGE,
+            limit: HUNT_PAGE,
+        };
+        let answer = if query.trim().is_empty() {
+            None
+        } else {
+            Some(runtime.store().search(&query, &ctx, &Limits::default(), page))
+        };
+        // The rows as text, while the store is at hand.
+        answer.map(|a| {
+            a.map(|answer| {
+                let rows: Vec<Vec<String>> = match &answer.output {
+                    Output::Events(rows) => rows
+                        .iter()
+                        .map(|&row| {
+                            let mut time = String::new();
+                            let mut rest = Vec::new();
+                            for (name, _, value) in runtime.store().event(row) {
+                                if name == "@timestamp" {
+                                    time = live.label(atoll_hunt::time::parse(&value).unwrap_or(0), worker.day_one);
+                                } else {
+                                    rest.push(format!("{name}={value}"));
+                                }
+                            }
+                            vec![time, rest.join(" ")]
+                        })
+                        .collect(),
+                    Output::Table(t) => t.rows.clone(),
+                };
+                let columns = match &answer.output {
+                    Output::Events(_) => vec!["Time".to_owned(), "Event".to_owned()],
+                    Output::Table(t) => t.columns.clone(),
+                };
+                (answer.total, answer.notes, columns, rows)
+            })
+        })
+    })
+    .await;
+    let Ok(result) = result else {
+        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The search failed.");
+    };
+    let team_id = app
+        .live
+        .scenario
+        .player_teams()
+        .nth(view.team)
+        .map_or("", |t| t.id.name.as_str())
+        .to_owned();
+    let body = html! {
+        h1 { "Hunt" }
+        form method="get" action={ "/teams/" (team_id) "/hunt" } role="search" {
+            label for="q" { "Query " }
+            input #q type="search" name="q" value=(text) autofocus placeholder="CommandLine:*ntdsutil* | table @timestamp, host, CommandLine";
+            " " button type="submit" { "Search" }
+        }
+        p.muted { "Field values with * and ?, free text, AND/OR/NOT, EventID >= 4624, earliest:-2h, and | stats count by host, | sort, | head, | table, | timeline 1h." }
+        @match result {
+            None => {}
+            Some(Err(e)) => {
+                p.error role="alert" {
+                    (e.to_string()) "\n" (text) "\n"
+                    @if e.column > 0 { (" ".repeat(e.column - 1)) "^" }
+                }
+            }
+            Some(Ok((total, notes, columns, rows))) => {
+                p { (total) " results" @if total > HUNT_PAGE { ", " (page_no * HUNT_PAGE + 1) "–" ((page_no * HUNT_PAGE + rows.len())) " shown" } "." }
+                @for note in &notes { p.muted { (note) } }
+                table {
+                    thead { tr { @for c in &columns { th { (c) } } } }
+                    tbody { @for row in &rows { tr { @for (i, cell) in row.iter().enumerate() { td class=[(i + 1 == row.len() && columns.len() == 2 && columns[1] == "Event").then_some("ev")] { (cell) } } } } }
+                }
+                @if (page_no + 1) * HUNT_PAGE < total {
+                    a href={ "/teams/" (team_id) "/hunt?" (query_string(&text)) "&page=" (page_no + 1) } { "Next " (HUNT_PAGE) }
+                }
+            }
+        }
+    };
+    html::page(&app.live.name, "Hunt", Some(&view.user), &body).into_response()
+}

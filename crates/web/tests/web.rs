@@ -1,0 +1,354 @@
+//! The server driven in process: sign-in, sessions, the same-origin rule, rate limiting, and
+//! who may open which page (every route × every role × own and other team).
+
+use std::sync::{Arc, LazyLock};
+
+use atoll_exercise::{Clock, Setup};
+use atoll_scenario::Scenario;
+use atoll_sigma::RuleSet;
+use atoll_store::{Role, Sqlite, Store};
+use atoll_web::auth::hash_password;
+use atoll_web::{App, Live, clock_now, router};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt as _;
+
+static SCENARIO: LazyLock<Scenario> = LazyLock::new(|| {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/pacific-cable-shield.yaml");
+    atoll_scenario::load_file(&path).unwrap_or_else(|p| panic!("{}", p.render("scenario")))
+});
+static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::new(Vec::new()));
+/// One hash for every test account (hashing is deliberately slow).
+static HASH: LazyLock<String> = LazyLock::new(|| hash_password("correct horse").unwrap());
+
+const PASSWORD: &str = "correct horse";
+
+async fn app() -> Arc<App<Sqlite>> {
+    let db = Sqlite::in_memory().await.unwrap();
+    for (name, role, team) in [
+        ("ines", Role::Instructor, None),
+        ("olga", Role::Observer, None),
+        ("pita", Role::Player, Some("palau")),
+        ("nora", Role::Player, Some("nauru")),
+    ] {
+        db.create_user(name, &HASH, role, team, 0).await.unwrap();
+    }
+    let end = SCENARIO.duration.value.as_secs() * 1000;
+    let mut clock = Clock::new(end, 60).unwrap();
+    clock.start(clock_now()).unwrap();
+    let exercise = db
+        .create_exercise(
+            "Test",
+            "bundled",
+            1,
+            "2026-06-01",
+            &serde_json::to_string(&clock).unwrap(),
+            0,
+        )
+        .await
+        .unwrap();
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end,
+    };
+    let live = Live::new(exercise.id, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
+    Arc::new(App {
+        db,
+        live,
+        day_one: atoll_sim::DEFAULT_DATE,
+    })
+}
+
+async fn send(app: &Arc<App<Sqlite>>, request: Request<Body>) -> (StatusCode, Vec<(String, String)>, String) {
+    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
+fn login_request(username: &str, password: &str) -> Request<Body> {
+    Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(format!(
+            "username={username}&password={}",
+            password.replace(' ', "+")
+        )))
+        .unwrap()
+}
+
+/// Signs in and returns the session cookie.
+async fn sign_in(app: &Arc<App<Sqlite>>, username: &str) -> String {
+    let (status, headers, _) = send(app, login_request(username, PASSWORD)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{username} signs in");
+    let cookie = header(&headers, "set-cookie").unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+fn get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
+fn post(path: &str, cookie: &str, form: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(form.to_owned()))
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_route_for_every_role_and_team() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let observer = sign_in(&app, "olga").await;
+    let player = sign_in(&app, "pita").await; // palau
+    let nobody = "atoll_session=not-a-session".to_owned();
+    use StatusCode as S;
+    // (request builder, [instructor, observer, palau player, no session])
+    type Build = Box<dyn Fn(&str) -> Request<Body>>;
+    let cases: Vec<(&str, Build, [S; 4])> = vec![
+        (
+            "home",
+            Box::new(|c| get("/", c)),
+            [S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            "board",
+            Box::new(|c| get("/board", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team alerts",
+            Box::new(|c| get("/teams/palau", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team alerts",
+            Box::new(|c| get("/teams/nauru", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team hunt",
+            Box::new(|c| get("/teams/palau/hunt?q=*", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team hunt",
+            Box::new(|c| get("/teams/nauru/hunt?q=*", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "no such team",
+            Box::new(|c| get("/teams/atlantis", c)),
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::SEE_OTHER],
+        ),
+        (
+            "clock",
+            Box::new(|c| post("/clock", c, "action=speed&speed=60")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "logout",
+            Box::new(|c| post("/logout", c, "")),
+            [S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            "stylesheet",
+            Box::new(|c| get("/style.css", c)),
+            [S::OK, S::OK, S::OK, S::OK],
+        ),
+        (
+            "login page",
+            Box::new(|c| get("/login", c)),
+            [S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER, S::OK],
+        ),
+    ];
+    for (name, build, expected) in &cases {
+        for (who, cookie, want) in [
+            ("instructor", &instructor, expected[0]),
+            ("observer", &observer, expected[1]),
+            ("player", &player, expected[2]),
+            ("nobody", &nobody, expected[3]),
+        ] {
+            // Logging out ends the session, so every sign-in is fresh for that case.
+            let cookie = if *name == "logout" && who != "nobody" {
+                sign_in(
+                    &app,
+                    match who {
+                        "instructor" => "ines",
+                        "observer" => "olga",
+                        _ => "pita",
+                    },
+                )
+                .await
+            } else {
+                cookie.clone()
+            };
+            let (status, headers, _) = send(&app, build(&cookie)).await;
+            assert_eq!(status, want, "{name} as {who}");
+            if status == S::SEE_OTHER && who == "nobody" && *name != "home" && *name != "logout" {
+                assert_eq!(header(&headers, "location"), Some("/login"), "{name} as {who}");
+            }
+        }
+    }
+    // The player's team page shows their own team; another's is refused whatever the page.
+    let (_, _, body) = send(&app, get("/teams/palau", &player)).await;
+    assert!(body.contains("Alerts — Palau"), "{body}");
+    let (_, _, body) = send(&app, get("/teams/nauru/hunt?q=host:*", &player)).await;
+    assert!(body.contains("another team") && !body.contains("NT-DC01"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_in_failures_are_counted_and_then_refused() {
+    let app = app().await;
+    let (status, _, body) = send(&app, login_request("pita", "wrong")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.contains("Wrong username or password."));
+    let (status, _, body) = send(&app, login_request("nobody-at-all", "wrong")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "unknown users get the same answer");
+    assert!(body.contains("Wrong username or password."));
+    for _ in 0..4 {
+        send(&app, login_request("pita", "wrong")).await;
+    }
+    // Five failures: even the right password waits now.
+    let (status, _, body) = send(&app, login_request("pita", PASSWORD)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("Too many failed sign-ins"));
+    // Another account is not locked by them.
+    sign_in(&app, "nora").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_from_other_sites_change_nothing() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let before = app.db.exercises().await.unwrap()[0].clock.clone();
+    let cross = Request::post("/clock")
+        .header(header::COOKIE, &instructor)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from("action=pause"))
+        .unwrap();
+    assert_eq!(send(&app, cross).await.0, StatusCode::FORBIDDEN);
+    let other_origin = Request::post("/clock")
+        .header(header::COOKIE, &instructor)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "atoll.local:8080")
+        .header(header::ORIGIN, "http://evil.example")
+        .body(Body::from("action=pause"))
+        .unwrap();
+    assert_eq!(send(&app, other_origin).await.0, StatusCode::FORBIDDEN);
+    let login = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(format!(
+            "username=ines&password={}",
+            PASSWORD.replace(' ', "+")
+        )))
+        .unwrap();
+    assert_eq!(send(&app, login).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.db.exercises().await.unwrap()[0].clock,
+        before,
+        "the clock was not touched"
+    );
+    // From the server's own page, with the matching origin, it pauses.
+    let same = Request::post("/clock")
+        .header(header::COOKIE, &instructor)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "atoll.local:8080")
+        .header(header::ORIGIN, "http://atoll.local:8080")
+        .body(Body::from("action=pause"))
+        .unwrap();
+    assert_eq!(send(&app, same).await.0, StatusCode::SEE_OTHER);
+    let stored: Clock = serde_json::from_str(&app.db.exercises().await.unwrap()[0].clock).unwrap();
+    assert!(
+        matches!(stored.state, atoll_exercise::State::Paused { .. }),
+        "{stored:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=pause")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let paused = app.live.now();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    assert_eq!(app.live.now(), paused, "a paused clock does not move");
+    let (status, _, body) = send(&app, post("/clock", &instructor, "action=pause")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("already paused"));
+    let (status, _, body) = send(&app, post("/clock", &instructor, "action=speed&speed=0")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("speed must be from 1 to 3600"), "{body}");
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=resume")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let stored: Clock = serde_json::from_str(&app.db.exercises().await.unwrap()[0].clock).unwrap();
+    assert!(matches!(stored.state, atoll_exercise::State::Running { at, .. } if at == paused));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_hunts_in_its_own_events() {
+    let app = app().await;
+    app.live.tick(clock_now() + 30 * 60_000 / 60);
+    let player = sign_in(&app, "pita").await;
+    let (status, _, body) = send(
+        &app,
+        get("/teams/palau/hunt?q=log%3Adns+%7C+stats+count+by+host", &player),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("pt-dns01"), "Palau's resolver is in Palau's results");
+    assert!(!body.contains("nt-dns01"), "no other team's host appears");
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=comandline%3A*ntds*", &player)).await;
+    assert!(
+        body.contains("did you mean `CommandLine`?") || body.contains("no event has a field `comandline`"),
+        "{body}"
+    );
+    let (_, _, body) = send(
+        &app,
+        get("/teams/palau/hunt?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", &player),
+    )
+    .await;
+    assert!(!body.contains("<script>"), "query text is escaped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn signing_out_ends_the_session() {
+    let app = app().await;
+    let cookie = sign_in(&app, "olga").await;
+    assert_eq!(send(&app, get("/board", &cookie)).await.0, StatusCode::OK);
+    let (status, headers, _) = send(&app, post("/logout", &cookie, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(header(&headers, "set-cookie").unwrap().contains("Max-Age=0"));
+    let (status, headers, _) = send(&app, get("/board", &cookie)).await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/login"))
+    );
+}
