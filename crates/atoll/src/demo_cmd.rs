@@ -139,8 +139,12 @@ fn rules(extra: &[PathBuf]) -> Result<(RuleSet, Vec<Correlation>), String> {
 
 async fn demo(args: Args) -> Result<(), String> {
     let dir = args.data.clone().unwrap_or_else(default_data_dir);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    create_private_dir(&dir)?;
     let db = Sqlite::open(&dir.join("atoll.db")).await.map_err(|e| e.to_string())?;
+    // The database holds password hashes and session digests: for its owner only.
+    for name in ["atoll.db", "atoll.db-wal", "atoll.db-shm"] {
+        make_private(&dir.join(name));
+    }
     let scenario: &'static Scenario =
         Box::leak(Box::new(atoll_scenario::load_str(SCENARIO, None).map_err(|d| {
             format!("the bundled scenario does not load ({} problems)", d.len())
@@ -149,13 +153,7 @@ async fn demo(args: Args) -> Result<(), String> {
     let set: &'static RuleSet = Box::leak(Box::new(set));
 
     let accounts_file = dir.join("demo-accounts.json");
-    if db.users().await.map_err(|e| e.to_string())?.is_empty() {
-        let accounts = create_accounts(&db, scenario).await?;
-        write_private(
-            &accounts_file,
-            &serde_json::to_string_pretty(&accounts).map_err(|e| e.to_string())?,
-        )?;
-    }
+    let created = ensure_accounts(&db, scenario, &accounts_file).await?;
     let end = scenario.duration.value.as_secs() * 1000;
     let exercise = match db.exercises().await.map_err(|e| e.to_string())?.into_iter().next() {
         Some(e) => e,
@@ -192,7 +190,7 @@ async fn demo(args: Args) -> Result<(), String> {
         set,
         &correlations,
     )?;
-    let app = Arc::new(App { db, live, day_one });
+    let app = Arc::new(App::new(db, live, day_one));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.bind))?;
@@ -205,12 +203,14 @@ async fn demo(args: Args) -> Result<(), String> {
         "data: {} (run `atoll demo` again to continue; delete the folder to start over)",
         dir.display()
     );
-    match std::fs::read_to_string(&accounts_file)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Vec<Account>>(&t).ok())
-    {
+    match created {
+        // Passwords are shown once, when they are made; afterwards they are only in the file.
         Some(accounts) => {
-            let _ = writeln!(out, "accounts (also in {}):", accounts_file.display());
+            let _ = writeln!(
+                out,
+                "accounts (also in {}, readable only by you):",
+                accounts_file.display()
+            );
             for a in &accounts {
                 let _ = writeln!(
                     out,
@@ -225,9 +225,8 @@ async fn demo(args: Args) -> Result<(), String> {
         None => {
             let _ = writeln!(
                 out,
-                "accounts: {} is missing; delete {} to make new ones",
-                accounts_file.display(),
-                dir.display()
+                "accounts: usernames and passwords are in {}",
+                accounts_file.display()
             );
         }
     }
@@ -240,47 +239,105 @@ async fn demo(args: Args) -> Result<(), String> {
     axum::serve(listener, service).await.map_err(|e| e.to_string())
 }
 
+/// The demo accounts: read from the accounts file, or made (random passwords) and written there
+/// first; then any that the database lacks are created, so that a start interrupted half-way
+/// finishes the job. Returns the accounts when they were made by this call.
+async fn ensure_accounts(db: &Sqlite, scenario: &Scenario, file: &Path) -> Result<Option<Vec<Account>>, String> {
+    let (accounts, created) = match std::fs::read_to_string(file) {
+        Ok(text) => (
+            serde_json::from_str::<Vec<Account>>(&text).map_err(|e| format!("{}: {e}", file.display()))?,
+            false,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if !db.users().await.map_err(|e| e.to_string())?.is_empty() {
+                return Err(format!(
+                    "{} is missing but the database has accounts; delete the data folder to start over",
+                    file.display()
+                ));
+            }
+            let accounts = new_accounts(scenario);
+            write_private(
+                file,
+                &serde_json::to_string_pretty(&accounts).map_err(|e| e.to_string())?,
+            )?;
+            (accounts, true)
+        }
+        Err(e) => return Err(format!("{}: {e}", file.display())),
+    };
+    let existing: Vec<String> = db
+        .users()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|u| u.username)
+        .collect();
+    for a in accounts.iter().filter(|a| !existing.contains(&a.username)) {
+        let role = Role::parse(&a.role).ok_or_else(|| format!("{}: role `{}`", file.display(), a.role))?;
+        let password = a.password.clone();
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| e.to_string())??;
+        db.create_user(&a.username, &hash, role, a.team.as_deref(), clock_now())
+            .await
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(created.then_some(accounts))
+}
+
 /// One instructor, one observer and two players per team, each with a random password.
-async fn create_accounts(db: &Sqlite, scenario: &Scenario) -> Result<Vec<Account>, String> {
-    let mut wanted = vec![
-        ("instructor".to_owned(), Role::Instructor, None),
-        ("observer".to_owned(), Role::Observer, None),
+fn new_accounts(scenario: &Scenario) -> Vec<Account> {
+    let account = |role: Role, team: Option<String>, username: String| Account {
+        role: role.as_str().into(),
+        team,
+        username,
+        password: random_token(8),
+    };
+    let mut accounts = vec![
+        account(Role::Instructor, None, "instructor".into()),
+        account(Role::Observer, None, "observer".into()),
     ];
     for team in scenario.player_teams() {
         for n in 1..=2 {
-            wanted.push((
-                format!("{}-{n}", team.id.name),
+            accounts.push(account(
                 Role::Player,
                 Some(team.id.name.clone()),
+                format!("{}-{n}", team.id.name),
             ));
         }
     }
-    let mut accounts = Vec::new();
-    for (username, role, team) in wanted {
-        let password = random_token(8);
-        let hash = tokio::task::spawn_blocking({
-            let password = password.clone();
-            move || hash_password(&password)
-        })
-        .await
-        .map_err(|e| e.to_string())??;
-        db.create_user(&username, &hash, role, team.as_deref(), clock_now())
-            .await
-            .map_err(|e| e.to_string())?;
-        accounts.push(Account {
-            role: role.as_str().to_owned(),
-            team,
-            username,
-            password,
-        });
+    accounts
+}
+
+/// Creates the data folder for its owner only.
+fn create_private_dir(dir: &Path) -> Result<(), String> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
     }
-    Ok(accounts)
+    builder.create(dir).map_err(|e| format!("{}: {e}", dir.display()))
+}
+
+/// Makes an existing file readable by its owner only.
+fn make_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if path.exists() {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
 }
 
 /// Writes a file only its owner can read (it holds passwords).
 fn write_private(path: &Path, text: &str) -> Result<(), String> {
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    // A new file: never through a link someone left in its place.
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;

@@ -354,7 +354,16 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
         let first = lines.next().unwrap().unwrap();
         let address = first.split("http://").nth(1).unwrap().trim_end_matches('/').to_owned();
-        let rest: Vec<String> = lines.by_ref().take(15).map(Result::unwrap).collect();
+        // Everything up to the last line of the greeting.
+        let mut rest = Vec::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            let done = line.starts_with("Ctrl+C stops the server");
+            rest.push(line);
+            if done {
+                break;
+            }
+        }
         (child, address, rest)
     };
     let (mut child, address, printed) = start(&dir);
@@ -395,7 +404,15 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
     child.wait().unwrap();
 
     // Run again: the same accounts, and the session from before still works.
-    let (mut child, address, _) = start(&dir);
+    let (mut child, address, printed) = start(&dir);
+    assert!(
+        !printed.iter().any(|l| l.contains(palau["password"].as_str().unwrap())),
+        "passwords are shown once: {printed:?}"
+    );
+    assert!(
+        printed.iter().any(|l| l.contains("usernames and passwords are in")),
+        "{printed:?}"
+    );
     let again: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
     assert_eq!(again, accounts);

@@ -120,7 +120,7 @@ pub trait Store: Send + Sync + 'static {
     fn delete_session(&self, token_hash: &[u8]) -> impl Future<Output = Result<()>> + Send;
 
     fn record_login_failure(&self, username: &str, address: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
-    /// Failures since `since` for this username, and for this address.
+    /// Failures since `since` for this username from this address, and for this address.
     fn login_failures(
         &self,
         username: &str,
@@ -319,11 +319,13 @@ impl Store for Sqlite {
     }
 
     async fn login_failures(&self, username: &str, address: &str, since: i64) -> Result<(u32, u32)> {
-        let by_name: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ? AND at >= ?")
-            .bind(username)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
+        let by_name: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ? AND address = ? AND at >= ?")
+                .bind(username)
+                .bind(address)
+                .bind(since)
+                .fetch_one(&self.pool)
+                .await?;
         let by_address: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE address = ? AND at >= ?")
             .bind(address)
             .bind(since)

@@ -22,7 +22,8 @@ const COOKIE: &str = "atoll_session";
 const SESSION_MS: i64 = 12 * 3_600_000;
 /// Failed sign-ins counted over this window…
 const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
-/// …block an account after this many…
+/// …block an account from one address after this many (so that nobody can lock another
+/// person out from elsewhere)…
 const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
 /// …and an address (a whole classroom may share one) after this many.
 const MAX_FAILURES_PER_ADDRESS: u32 = 30;
@@ -136,16 +137,13 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamView {
         let Path(team) = Path::<String>::from_request_parts(parts, app)
             .await
             .map_err(|_| html::problem(StatusCode::NOT_FOUND, "No such team."))?;
+        // A player learns nothing about other teams, not even which exist.
+        if user.role == Role::Player && user.team.as_deref() != Some(team.as_str()) {
+            return Err(html::problem(StatusCode::FORBIDDEN, "This is another team's page."));
+        }
         let Some(index) = app.live.scenario.player_teams().position(|t| t.id.name == team) else {
             return Err(html::problem(StatusCode::NOT_FOUND, "No such team in this exercise."));
         };
-        let allowed = match user.role {
-            Role::Instructor | Role::Observer => true,
-            Role::Player => user.team.as_deref() == Some(team.as_str()),
-        };
-        if !allowed {
-            return Err(html::problem(StatusCode::FORBIDDEN, "This is another team's page."));
-        }
         Ok(TeamView { user, team: index })
     }
 }
@@ -158,17 +156,17 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let headers = request.headers();
-    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    let cross = match site {
-        Some(site) => site != "same-origin" && site != "none",
+    // Browsers say where a form comes from; a request that says neither is refused too, so
+    // that a browser sending no such header cannot be used either.
+    let cross = match headers.get("sec-fetch-site") {
+        Some(site) => !matches!(site.to_str(), Ok("same-origin" | "none")),
         None => match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
             (Some(origin), Some(host)) => {
                 let origin = origin.to_str().unwrap_or_default();
-                let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+                let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
                 Some(origin_host) != host.to_str().ok()
             }
-            (Some(_), None) => true,
-            _ => false,
+            _ => true,
         },
     };
     if cross {
@@ -200,6 +198,7 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let presented = session_token(request.headers());
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &app).await else {
         return html::login(
             &app.live.name,
@@ -207,8 +206,20 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
             StatusCode::BAD_REQUEST,
         );
     };
-    let now = clock_now();
     let username = form.username.trim().to_owned();
+    if username.chars().count() > 200 {
+        return html::login(
+            &app.live.name,
+            Some("A username is at most 200 characters."),
+            StatusCode::BAD_REQUEST,
+        );
+    }
+    // Password checks queue for a permit, and each counts the failures recorded before it,
+    // so parallel guesses get no more tries than sequential ones.
+    let Ok(_permit) = app.logins.acquire().await else {
+        return html::problem(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.");
+    };
+    let now = clock_now();
     let Ok((by_account, by_address)) = app
         .db
         .login_failures(&username, &address, now - FAILURE_WINDOW_MS)
@@ -252,6 +263,10 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
             StatusCode::UNAUTHORIZED,
         );
     };
+    // A session the browser already had (perhaps planted) ends here.
+    if let Some(old) = &presented {
+        let _ = app.db.delete_session(&token_hash(old)).await;
+    }
     let token = random_token(32);
     if app
         .db

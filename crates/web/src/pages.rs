@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
+use atoll_exercise::ClockError;
 use atoll_hunt::{Calendar, Context, Limits, Output, Page};
 use atoll_sigma::Level;
-use atoll_store::{Role, Store};
+use atoll_store::{Role, Store, User};
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,6 +39,18 @@ fn clock_text(clock: &atoll_exercise::Clock) -> &'static str {
 
 /// The exercise at a glance: the clock, and every team's events and alerts.
 pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    blocking(move || board_page(&app, &user)).await
+}
+
+/// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
+/// never holds up the server's async workers.
+async fn blocking(page: impl FnOnce() -> Response + Send + 'static) -> Response {
+    tokio::task::spawn_blocking(page)
+        .await
+        .unwrap_or_else(|_| html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed."))
+}
+
+fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
     let live = &app.live;
     let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
     let wall = clock_now();
@@ -87,71 +100,76 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
             }
         }
     };
-    html::page(&live.name, "Board", Some(&user), &body).into_response()
+    html::page(&live.name, "Board", Some(user), &body).into_response()
 }
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct ClockForm {
-    action: String,
+    action: Option<String>,
     speed: Option<String>,
 }
 
-/// Start, pause, resume or change the speed; the new clock is stored before the answer.
+/// Start, pause, resume or change the speed. Changes go one at a time, each stored before the
+/// answer; one that cannot be stored is undone, so memory and database never disagree.
 pub(crate) async fn clock<S: Store>(
     State(app): State<Arc<App<S>>>,
     Instructor(_): Instructor,
     Form(form): Form<ClockForm>,
 ) -> Response {
-    let wall = clock_now();
-    let changed = {
-        let mut state = app.live.state.lock().unwrap_or_else(|e| e.into_inner());
-        let mut clock = state.clock;
-        let result = match form.action.as_str() {
+    let _writing = app.clock_writes.lock().await;
+    let worker = app.clone();
+    let changed = tokio::task::spawn_blocking(move || {
+        let wall = clock_now();
+        let mut state = worker.live.state.lock().unwrap_or_else(|e| e.into_inner());
+        let before = state.clock;
+        let mut clock = before;
+        let result = match form.action.as_deref().unwrap_or_default() {
             "start" => clock.start(wall),
             "pause" => clock.pause(wall),
             "resume" => clock.resume(wall),
             "speed" => match form.speed.as_deref().map(str::trim).map(str::parse::<u32>) {
                 Some(Ok(speed)) => clock.set_speed(wall, speed),
-                _ => Err(atoll_exercise::ClockError(
-                    "speed: give a whole number from 1 to 3600".into(),
-                )),
+                _ => Err(ClockError("speed: give a whole number from 1 to 3600".into())),
             },
-            other => Err(atoll_exercise::ClockError(format!(
-                "action: `{other}` is not a clock action"
-            ))),
+            "" => Err(ClockError("action: say start, pause, resume or speed".into())),
+            other => Err(ClockError(format!("action: `{other}` is not a clock action"))),
         };
-        match result {
-            Ok(()) => {
-                // Every world catches up to the old clock's now before the change takes effect.
-                let now = state.clock.now(wall);
-                for team in &mut state.teams {
-                    team.advance_to(now);
-                }
-                state.clock = clock;
-                Ok(clock)
+        result.map(|()| {
+            // Every world catches up to the old clock's time before the change takes effect.
+            let now = before.now(wall);
+            for team in &mut state.teams {
+                team.advance_to(now);
             }
-            Err(e) => Err(e),
-        }
+            state.clock = clock;
+            (before, clock)
+        })
+    })
+    .await;
+    let (before, clock) = match changed {
+        Ok(Ok(change)) => change,
+        Ok(Err(e)) => return html::problem(StatusCode::CONFLICT, &e.0),
+        Err(_) => return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The clock could not be changed."),
     };
-    match changed {
-        Ok(clock) => {
-            let Ok(text) = serde_json::to_string(&clock) else {
-                return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The clock could not be written.");
-            };
-            if app.db.save_clock(app.live.exercise, &text).await.is_err() {
-                return html::problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The clock changed but could not be stored; try again.",
-                );
-            }
-            Redirect::to("/board").into_response()
-        }
-        Err(e) => html::problem(StatusCode::CONFLICT, &e.0),
+    let stored = match serde_json::to_string(&clock) {
+        Ok(text) => app.db.save_clock(app.live.exercise, &text).await.is_ok(),
+        Err(_) => false,
+    };
+    if !stored {
+        app.live.state.lock().unwrap_or_else(|e| e.into_inner()).clock = before;
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The clock could not be stored, so it was not changed; try again.",
+        );
     }
+    Redirect::to("/board").into_response()
 }
 
 /// A team's alerts, newest first.
 pub(crate) async fn alerts<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    blocking(move || alerts_page(&app, &view)).await
+}
+
+fn alerts_page<S: Store>(app: &App<S>, view: &TeamView) -> Response {
     let live = &app.live;
     let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
     let runtime = &state.teams[view.team];
@@ -196,7 +214,8 @@ fn query_string(q: &str) -> String {
 #[derive(Debug, Deserialize)]
 pub(crate) struct HuntQuery {
     q: Option<String>,
-    page: Option<usize>,
+    /// Read leniently: anything but a page number is the first page.
+    page: Option<String>,
 }
 
 /// The hunting language over the team's events so far.
@@ -206,7 +225,18 @@ pub(crate) async fn hunt<S: Store>(
     Query(params): Query<HuntQuery>,
 ) -> Response {
     let text = params.q.unwrap_or_default();
-    let page_no = params.page.unwrap_or(0).min(10_000);
+    let page_no = params
+        .page
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(10_000);
+    if text.chars().count() > atoll_hunt::query::MAX_QUERY_CHARS {
+        return html::problem(StatusCode::BAD_REQUEST, "A query is at most 10,000 characters.");
+    }
+    // A few hunts at a time; the others wait their turn.
+    let Ok(_permit) = app.hunts.acquire().await else {
+        return html::problem(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.");
+    };
     let worker = app.clone();
     let team = view.team;
     let query = text.clone();

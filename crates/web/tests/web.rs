@@ -53,11 +53,7 @@ async fn app() -> Arc<App<Sqlite>> {
         end,
     };
     let live = Live::new(exercise.id, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
-    Arc::new(App {
-        db,
-        live,
-        day_one: atoll_sim::DEFAULT_DATE,
-    })
+    Arc::new(App::new(db, live, atoll_sim::DEFAULT_DATE))
 }
 
 async fn send(app: &Arc<App<Sqlite>>, request: Request<Body>) -> (StatusCode, Vec<(String, String)>, String) {
@@ -157,9 +153,10 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            // A player is told nothing about which teams exist.
             "no such team",
             Box::new(|c| get("/teams/atlantis", c)),
-            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::SEE_OTHER],
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
             "clock",
@@ -233,8 +230,16 @@ async fn sign_in_failures_are_counted_and_then_refused() {
     let (status, _, body) = send(&app, login_request("pita", PASSWORD)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(body.contains("Too many failed sign-ins"));
-    // Another account is not locked by them.
+    // Another account is not locked by them, nor is the same account from another address.
     sign_in(&app, "nora").await;
+    let mut elsewhere = login_request("pita", PASSWORD);
+    elsewhere
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [10, 9, 9, 9],
+            50000,
+        ))));
+    assert_eq!(send(&app, elsewhere).await.0, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -266,6 +271,13 @@ async fn requests_from_other_sites_change_nothing() {
         )))
         .unwrap();
     assert_eq!(send(&app, login).await.0, StatusCode::FORBIDDEN);
+    // Saying nothing about where it comes from is not enough either.
+    let silent = Request::post("/clock")
+        .header(header::COOKIE, &instructor)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("action=pause"))
+        .unwrap();
+    assert_eq!(send(&app, silent).await.0, StatusCode::FORBIDDEN);
     assert_eq!(
         app.db.exercises().await.unwrap()[0].clock,
         before,
@@ -301,6 +313,9 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
     let (status, _, body) = send(&app, post("/clock", &instructor, "action=pause")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("already paused"));
+    let (status, _, body) = send(&app, post("/clock", &instructor, "speed=5")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("action: say start, pause, resume or speed"), "{body}");
     let (status, _, body) = send(&app, post("/clock", &instructor, "action=speed&speed=0")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("speed must be from 1 to 3600"), "{body}");
@@ -330,6 +345,8 @@ async fn a_team_hunts_in_its_own_events() {
         body.contains("did you mean `CommandLine`?") || body.contains("no event has a field `comandline`"),
         "{body}"
     );
+    let (status, _, _) = send(&app, get("/teams/palau/hunt?q=log%3Adns&page=-1", &player)).await;
+    assert_eq!(status, StatusCode::OK, "a strange page number is the first page");
     let (_, _, body) = send(
         &app,
         get("/teams/palau/hunt?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", &player),
