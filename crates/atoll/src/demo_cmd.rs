@@ -190,6 +190,9 @@ async fn demo(args: Args) -> Result<(), String> {
         set,
         &correlations,
     )?;
+    // Every action teams took, again, so that their worlds are where they left them.
+    let actions = db.actions(exercise.id).await.map_err(|e| e.to_string())?;
+    live.replay(&actions)?;
     let app = Arc::new(App::new(db, live, day_one));
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await

@@ -15,7 +15,10 @@ use sqlx::Row as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Numbered migrations, applied in order.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_accounts_and_exercises.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_accounts_and_exercises.sql")),
+    (2, include_str!("../migrations/0002_actions.sql")),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -62,6 +65,19 @@ pub struct Exercise {
     pub date: String,
     /// The exercise clock as JSON.
     pub clock: String,
+}
+
+/// A team action as stored: who did what to which target, at which exercise time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRecord {
+    pub id: i64,
+    pub team: String,
+    /// Exercise milliseconds.
+    pub at: u64,
+    /// The action word, e.g. `isolate_host`.
+    pub action: String,
+    pub target: String,
+    pub username: String,
 }
 
 /// A storage failure, or a request the data refuses (a taken username).
@@ -139,6 +155,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Exercise>> + Send;
     fn exercises(&self) -> impl Future<Output = Result<Vec<Exercise>>> + Send;
     fn save_clock(&self, exercise: i64, clock: &str) -> impl Future<Output = Result<()>> + Send;
+
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn record_action(
+        &self,
+        exercise: i64,
+        team: &str,
+        at: u64,
+        action: &str,
+        target: &str,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// An exercise's actions in the order they were taken.
+    fn actions(&self, exercise: i64) -> impl Future<Output = Result<Vec<ActionRecord>>> + Send;
 }
 
 /// The embedded SQLite store.
@@ -379,6 +409,54 @@ impl Store for Sqlite {
             .await?;
         Ok(())
     }
+
+    async fn record_action(
+        &self,
+        exercise: i64,
+        team: &str,
+        at: u64,
+        action: &str,
+        target: &str,
+        user: i64,
+        now: i64,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO actions (exercise, team, at, action, target, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(at as i64)
+        .bind(action)
+        .bind(target)
+        .bind(user)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn actions(&self, exercise: i64) -> Result<Vec<ActionRecord>> {
+        let rows = sqlx::query(
+            "SELECT a.id, a.team, a.at, a.action, a.target, u.username FROM actions a JOIN users u ON u.id = a.user_id \
+             WHERE a.exercise = ? ORDER BY a.id",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = r.try_get("at")?;
+                Ok(ActionRecord {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    at: at as u64,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    username: r.try_get("username")?,
+                })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -440,6 +518,23 @@ mod tests {
         let db = Sqlite::open(&path).await.unwrap();
         let all = db.exercises().await.unwrap();
         assert_eq!(all.len(), 1);
+        let user = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        db.record_action(all[0].id, "palau", 60_000, "isolate_host", "PT-WEB01", user.id, 2)
+            .await
+            .unwrap();
+        db.record_action(all[0].id, "palau", 30_000, "block_address", "203.0.113.45", user.id, 3)
+            .await
+            .unwrap();
+        let actions = db.actions(all[0].id).await.unwrap();
+        assert_eq!(
+            actions.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+            ["isolate_host", "block_address"],
+            "in the order taken"
+        );
+        assert_eq!((actions[0].at, actions[0].username.as_str()), (60_000, "pita"));
         assert_eq!((all[0].seed, all[0].clock.as_str()), (7, r#"{"speed":60}"#));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -148,6 +148,26 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamView {
     }
 }
 
+/// Someone who may act for the team in the path: its own players and instructors (observers
+/// watch; they do not act).
+#[derive(Debug, Clone)]
+pub struct TeamActor(pub TeamView);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamActor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        let view = TeamView::from_request_parts(parts, app).await?;
+        if view.user.role == Role::Observer {
+            return Err(html::problem(
+                StatusCode::FORBIDDEN,
+                "Observers watch the exercise; they do not act in it.",
+            ));
+        }
+        Ok(TeamActor(view))
+    }
+}
+
 /// Refuses requests that change something unless they come from this server's own pages:
 /// browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`), so another site
 /// cannot make a signed-in browser act here.

@@ -55,6 +55,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                     @if let Some(team) = &user.team {
                                         a href={ "/teams/" (team) } { "Alerts" }
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
+                                        a href={ "/teams/" (team) "/respond" } { "Respond" }
                                     }
                                 }
                                 _ => { a href="/board" { "Board" } }

@@ -12,6 +12,7 @@ pub mod auth;
 mod html;
 pub mod live;
 mod pages;
+mod respond;
 
 use std::sync::Arc;
 
@@ -64,6 +65,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/clock", post(pages::clock::<S>))
         .route("/teams/{team}", get(pages::alerts::<S>))
         .route("/teams/{team}/hunt", get(pages::hunt::<S>))
+        .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
         .route("/style.css", get(html::stylesheet))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         .with_state(app)

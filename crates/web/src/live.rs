@@ -5,6 +5,8 @@ use std::sync::Mutex;
 use atoll_exercise::{Clock, Setup, TeamRuntime};
 use atoll_scenario::Scenario;
 use atoll_sigma::{Correlation, RuleSet};
+use atoll_sim::Action;
+use atoll_sim::actions::ACTIONS;
 
 use crate::clock_now;
 
@@ -15,6 +17,8 @@ pub struct Live {
     pub name: String,
     pub scenario: &'static Scenario,
     pub state: Mutex<State>,
+    /// Exercise time to UTC, for reading actions.
+    sim_clock: atoll_sim::clock::Clock,
 }
 
 #[derive(Debug)]
@@ -38,11 +42,13 @@ impl Live {
             .player_teams()
             .map(|t| TeamRuntime::new(scenario, setup, &t.id.name, rules, correlations.to_vec()).map_err(|e| e.0))
             .collect::<Result<Vec<_>, _>>()?;
+        let sim_clock = atoll_sim::clock::Clock::new(&scenario.time_zone.0, setup.date, scenario.start.value)?;
         Ok(Live {
             exercise,
             name,
             scenario,
             state: Mutex::new(State { clock, teams }),
+            sim_clock,
         })
     }
 
@@ -56,6 +62,50 @@ impl Live {
             team.advance_to(now);
         }
         settled.then_some(state.clock)
+    }
+
+    /// A team action at exercise time `at` (whole seconds), checked against the scenario as an
+    /// actions file line would be: the host, account, address or service must make sense.
+    pub fn action(&self, team: &str, at: u64, action: &str, target: &str) -> Result<Action, String> {
+        let field = ACTIONS
+            .iter()
+            .find(|(word, needs)| *word == action && needs.len() == 1)
+            .map(|(_, needs)| needs[0])
+            .ok_or_else(|| format!("action: `{action}` is not a response action"))?;
+        let line = serde_json::json!({
+            "at": format!("+{}s", at / 1000),
+            "team": team,
+            "action": action,
+            field: target.trim(),
+        })
+        .to_string();
+        match atoll_sim::actions::parse(&line, self.scenario, &self.sim_clock) {
+            Ok(mut actions) if actions.len() == 1 => Ok(actions.remove(0)),
+            Ok(_) => Err("the action could not be read".to_owned()),
+            Err(errors) => Err(errors.into_iter().map(|e| e.message).collect::<Vec<_>>().join("; ")),
+        }
+    }
+
+    /// Takes the stored actions again, in their order, before the worlds move: after a
+    /// restart, every world is where the actions left it.
+    pub fn replay(&self, actions: &[atoll_store::ActionRecord]) -> Result<(), String> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        for record in actions {
+            let action = self.action(&record.team, record.at, &record.action, &record.target)?;
+            let team = state
+                .teams
+                .iter_mut()
+                .find(|t| t.team() == record.team)
+                .ok_or_else(|| format!("stored action {}: no team `{}`", record.id, record.team))?;
+            team.act(action)
+                .map_err(|e| format!("stored action {}: {e}", record.id))?;
+        }
+        Ok(())
+    }
+
+    /// Unix milliseconds of the start of play.
+    pub fn start_unix_ms(&self) -> i64 {
+        self.sim_clock.unix_ms(0)
     }
 
     /// Exercise time now, on the wall clock.

@@ -169,6 +169,27 @@ async fn every_route_for_every_role_and_team() {
             [S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER],
         ),
         (
+            "own team respond",
+            Box::new(|c| get("/teams/palau/respond", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team respond",
+            Box::new(|c| get("/teams/nauru/respond", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // Reviewing an action shows its cost (200); observers never act.
+        (
+            "own team action",
+            Box::new(|c| post("/teams/palau/respond", c, "action=isolate_host&target=pw-tel-web01")),
+            [S::OK, S::FORBIDDEN, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team action",
+            Box::new(|c| post("/teams/nauru/respond", c, "action=isolate_host&target=nr-tel-web01")),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "stylesheet",
             Box::new(|c| get("/style.css", c)),
             [S::OK, S::OK, S::OK, S::OK],
@@ -368,4 +389,100 @@ async fn signing_out_ends_the_session() {
         (status, header(&headers, "location")),
         (StatusCode::SEE_OTHER, Some("/login"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let (status, _, body) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=pw-tel-web01",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("is cut off the network"),
+        "the cost is stated before anything happens"
+    );
+    assert!(
+        app.db.actions(app.live.exercise).await.unwrap().is_empty(),
+        "nothing is taken before confirming"
+    );
+    let (status, _, body) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=no-such-host",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("no-such-host"), "{body}");
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=nr-tel-web01",
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "another team's host is not Palau's to isolate"
+    );
+    let (status, _, body) = send(
+        &app,
+        post("/teams/palau/respond", &player, "action=format_everything&target=x"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("is not a response action"), "{body}");
+    let (status, headers, _) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=pw-tel-web01&confirm=yes",
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/respond"))
+    );
+    let stored = app.db.actions(app.live.exercise).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (
+            stored[0].team.as_str(),
+            stored[0].action.as_str(),
+            stored[0].username.as_str()
+        ),
+        ("palau", "isolate_host", "pita")
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/respond", &player)).await;
+    assert!(
+        body.contains("Isolate host") && body.contains("pw-tel-web01") && body.contains("pita"),
+        "the log shows it"
+    );
+
+    // A restarted server replays it into a fresh world.
+    let state = app.live.state.lock().unwrap();
+    let clock = state.clock;
+    drop(state);
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end: SCENARIO.duration.value.as_secs() * 1000,
+    };
+    let again = Live::new(app.live.exercise, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
+    again.replay(&stored).unwrap();
 }

@@ -1,0 +1,246 @@
+//! A team's response: the actions of the simulation as a form, a confirmation that states what
+//! the action costs, and the log of who did what when.
+
+use std::sync::Arc;
+
+use atoll_store::{Role, Store};
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use crate::auth::{TeamActor, TeamView};
+use crate::{App, clock_now, html};
+
+/// The response actions a team can take, what the target is, and what each costs.
+const ACTIONS: &[(&str, &str, &str)] = &[
+    (
+        "isolate_host",
+        "host",
+        "{} is cut off the network: nothing reaches it or leaves it, including the services it runs for its users, until you release it.",
+    ),
+    ("release_host", "host", "{} goes back on the network."),
+    (
+        "block_address",
+        "address",
+        "Nothing in your network can reach {}, and {} cannot reach your network.",
+    ),
+    (
+        "block_domain",
+        "domain",
+        "Names under {} stop resolving for everyone in your network, whatever uses them.",
+    ),
+    (
+        "disable_account",
+        "account",
+        "{} cannot sign in anywhere until the account is enabled again.",
+    ),
+    ("enable_account", "account", "{} can sign in again."),
+    (
+        "reset_password",
+        "account",
+        "{} gets a new password: whoever knew the old one is locked out, and so is its owner until told the new one.",
+    ),
+    (
+        "reimage_host",
+        "host",
+        "{} is wiped and rebuilt: down for four hours, and what changed on it since it was built is lost.",
+    ),
+    (
+        "restore_backup",
+        "host",
+        "{} goes back to its last backup: down for two hours.",
+    ),
+    (
+        "patch_host",
+        "host",
+        "{} is patched and restarts: down for twenty minutes.",
+    ),
+    (
+        "shutdown_host",
+        "host",
+        "{} is switched off, with every service it runs, until it is started again.",
+    ),
+    ("start_host", "host", "{} is switched on."),
+    (
+        "stop_service",
+        "service",
+        "The service {} stops for everyone who uses it.",
+    ),
+    ("start_service", "service", "The service {} starts again."),
+];
+
+fn label(action: &str) -> String {
+    let mut text = action.replace('_', " ");
+    if let Some(first) = text.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    text
+}
+
+/// The response page: the form (for those who may act) and the team's action log.
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    render(&app, &view, None).await
+}
+
+async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) -> Response {
+    let team = app.live.scenario.player_teams().nth(view.team);
+    let (team_id, team_name) = team.map_or(("", ""), |t| (t.id.name.as_str(), t.name.get("en")));
+    let log = match app.db.actions(app.live.exercise).await {
+        Ok(all) => all.into_iter().filter(|a| a.team == team_id).collect::<Vec<_>>(),
+        Err(_) => {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server cannot read its database right now.",
+            );
+        }
+    };
+    let start = app.live.start_unix_ms();
+    let body = html! {
+        h1 { "Respond — " (team_name) }
+        @if let Some(problem) = problem { p.error role="alert" { (problem) } }
+        @if view.user.role != Role::Observer {
+            form method="post" action={ "/teams/" (team_id) "/respond" } {
+                label for="action" { "Action " }
+                select #action name="action" {
+                    @for (word, target, _) in ACTIONS { option value=(word) { (label(word)) " (" (target) ")" } }
+                }
+                " "
+                label for="target" { "Target " }
+                input #target name="target" required placeholder="PT-WEB01, 203.0.113.45, PACTEL\\svc_prtg, …";
+                " "
+                button type="submit" { "Review…" }
+            }
+            p.muted { "You will see what the action costs before it is taken. Actions take effect from the exercise time you confirm them." }
+        }
+        h2 { "Action log" }
+        @if log.is_empty() { p.muted { "No action taken yet." } } @else {
+            table {
+                thead { tr { th { "Time" } th { "Action" } th { "Target" } th { "By" } } }
+                tbody {
+                    @for a in log.iter().rev() {
+                        tr {
+                            td { (app.live.label(start + a.at as i64, app.day_one)) }
+                            td { (label(&a.action)) }
+                            td.mono { (a.target) }
+                            td { (a.username) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let status = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, html::page(&app.live.name, "Respond", Some(&view.user), &body)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ActionForm {
+    action: Option<String>,
+    target: Option<String>,
+    confirm: Option<String>,
+}
+
+/// Reviews an action (what it will cost), or takes it once confirmed: stored first, then
+/// applied to the team's world from the current exercise time.
+pub(crate) async fn act<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let team_id = match app.live.scenario.player_teams().nth(view.team) {
+        Some(t) => t.id.name.clone(),
+        None => return html::problem(StatusCode::NOT_FOUND, "No such team in this exercise."),
+    };
+    let action = form.action.unwrap_or_default();
+    let target = form.target.unwrap_or_default().trim().to_owned();
+    let Some((_, _, cost)) = ACTIONS.iter().find(|(w, _, _)| *w == action) else {
+        return render(
+            &app,
+            &view,
+            Some(&format!("action: `{action}` is not a response action")),
+        )
+        .await;
+    };
+    if target.is_empty() || target.chars().count() > 200 {
+        return render(
+            &app,
+            &view,
+            Some("target: name a host, address, domain, account or service (at most 200 characters)"),
+        )
+        .await;
+    }
+    // Actions and clock changes go one at a time, so the time an action is checked for is the
+    // time it is taken at.
+    let _writing = app.clock_writes.lock().await;
+    // The exercise lock is taken on a blocking thread, as everywhere.
+    let worker = app.clone();
+    let (team, name, verb, object) = (view.team, team_id.clone(), action.clone(), target.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        let state = worker.live.state.lock().unwrap_or_else(|e| e.into_inner());
+        let now = state.clock.now(clock_now()).max(state.teams[team].reached());
+        // Whole seconds, never before the time the world has reached.
+        let at = now.div_ceil(1000) * 1000;
+        worker.live.action(&name, at, &verb, &object).map(|a| (a, at))
+    })
+    .await
+    .unwrap_or_else(|_| Err("the action could not be checked".to_owned()));
+    let (parsed, at) = match checked {
+        Ok(ok) => ok,
+        Err(message) => return render(&app, &view, Some(&message)).await,
+    };
+    if form.confirm.as_deref() != Some("yes") {
+        let body = html! {
+            h1 { "Confirm: " (label(&action)) " " span.mono { (target) } }
+            p { (cost.replace("{}", &target)) }
+            form method="post" action={ "/teams/" (team_id) "/respond" } {
+                input type="hidden" name="action" value=(action);
+                input type="hidden" name="target" value=(target);
+                button name="confirm" value="yes" { "Yes, " (label(&action).to_lowercase()) }
+                " "
+                a href={ "/teams/" (team_id) "/respond" } { "Cancel" }
+            }
+        };
+        return html::page(&app.live.name, "Confirm", Some(&view.user), &body).into_response();
+    }
+    if app
+        .db
+        .record_action(
+            app.live.exercise,
+            &team_id,
+            at,
+            &action,
+            &target,
+            view.user.id,
+            clock_now(),
+        )
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The action could not be stored, so it was not taken; try again.",
+        );
+    }
+    let worker = app.clone();
+    let team = view.team;
+    let applied = tokio::task::spawn_blocking(move || {
+        let mut state = worker.live.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.teams[team].act(parsed).map_err(|e| e.0)
+    })
+    .await
+    .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
+    if let Err(e) = applied {
+        // Stored but refused: it will be refused again at replay. Say so rather than hide it.
+        return html::problem(
+            StatusCode::CONFLICT,
+            &format!("The action was recorded but could not be applied: {e}"),
+        );
+    }
+    Redirect::to(&format!("/teams/{team_id}/respond")).into_response()
+}
