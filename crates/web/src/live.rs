@@ -1,6 +1,10 @@
 //! The running exercise in memory: the clock and every team's runtime, advanced once a second.
+//!
+//! The clock and each team have their own lock, so one team's long hunt holds up only that
+//! team. Locks are taken clock first, then a team, never the other way round, and never two
+//! teams at once.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use atoll_exercise::{Clock, Setup, TeamRuntime};
 use atoll_scenario::Scenario;
@@ -16,15 +20,16 @@ pub struct Live {
     pub exercise: i64,
     pub name: String,
     pub scenario: &'static Scenario,
-    pub state: Mutex<State>,
+    clock: Mutex<Clock>,
+    /// Every player team, in the scenario's order.
+    teams: Vec<Mutex<TeamRuntime<'static>>>,
     /// Exercise time to UTC, for reading actions.
     sim_clock: atoll_sim::clock::Clock,
 }
 
-#[derive(Debug)]
-pub struct State {
-    pub clock: Clock,
-    pub teams: Vec<TeamRuntime<'static>>,
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere leaves the data as it was between whole operations.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Live {
@@ -40,14 +45,19 @@ impl Live {
     ) -> Result<Live, String> {
         let teams = scenario
             .player_teams()
-            .map(|t| TeamRuntime::new(scenario, setup, &t.id.name, rules, correlations.to_vec()).map_err(|e| e.0))
+            .map(|t| {
+                TeamRuntime::new(scenario, setup, &t.id.name, rules, correlations.to_vec())
+                    .map(Mutex::new)
+                    .map_err(|e| e.0)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         let sim_clock = atoll_sim::clock::Clock::new(&scenario.time_zone.0, setup.date, scenario.start.value)?;
         Ok(Live {
             exercise,
             name,
             scenario,
-            state: Mutex::new(State { clock, teams }),
+            clock: Mutex::new(clock),
+            teams,
             sim_clock,
         })
     }
@@ -55,13 +65,49 @@ impl Live {
     /// Advances every team to the clock's time. Returns the clock when it changed state (play
     /// reached its planned end), for the caller to store.
     pub fn tick(&self, wall: i64) -> Option<Clock> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let settled = state.clock.settle(wall);
-        let now = state.clock.now(wall);
-        for team in &mut state.teams {
-            team.advance_to(now);
+        let (now, settled) = {
+            let mut clock = lock(&self.clock);
+            let settled = clock.settle(wall);
+            (clock.now(wall), settled.then_some(*clock))
+        };
+        for team in &self.teams {
+            lock(team).advance_to(now);
         }
-        settled.then_some(state.clock)
+        settled
+    }
+
+    /// The clock as it is.
+    pub fn clock(&self) -> Clock {
+        *lock(&self.clock)
+    }
+
+    /// Changes the clock with `change`; every world first catches up to the old clock's time.
+    /// Returns the clocks before and after.
+    pub fn change_clock<E>(
+        &self,
+        wall: i64,
+        change: impl FnOnce(&mut Clock) -> Result<(), E>,
+    ) -> Result<(Clock, Clock), E> {
+        let mut clock = lock(&self.clock);
+        let before = *clock;
+        let mut after = before;
+        change(&mut after)?;
+        let now = before.now(wall);
+        for team in &self.teams {
+            lock(team).advance_to(now);
+        }
+        *clock = after;
+        Ok((before, after))
+    }
+
+    /// Puts a clock back (a change that could not be stored).
+    pub fn restore_clock(&self, clock: Clock) {
+        *lock(&self.clock) = clock;
+    }
+
+    /// One team's runtime, locked.
+    pub fn team(&self, index: usize) -> MutexGuard<'_, TeamRuntime<'static>> {
+        lock(&self.teams[index])
     }
 
     /// A team action at exercise time `at` (whole seconds), checked against the scenario as an
@@ -89,15 +135,15 @@ impl Live {
     /// Takes the stored actions again, in their order, before the worlds move: after a
     /// restart, every world is where the actions left it.
     pub fn replay(&self, actions: &[atoll_store::ActionRecord]) -> Result<(), String> {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         for record in actions {
             let action = self.action(&record.team, record.at, &record.action, &record.target)?;
-            let team = state
-                .teams
-                .iter_mut()
-                .find(|t| t.team() == record.team)
+            let index = self
+                .scenario
+                .player_teams()
+                .position(|t| t.id.name == record.team)
                 .ok_or_else(|| format!("stored action {}: no team `{}`", record.id, record.team))?;
-            team.act(action)
+            self.team(index)
+                .act(action)
                 .map_err(|e| format!("stored action {}: {e}", record.id))?;
         }
         Ok(())
@@ -110,11 +156,7 @@ impl Live {
 
     /// Exercise time now, on the wall clock.
     pub fn now(&self) -> u64 {
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clock
-            .now(clock_now())
+        self.clock().now(clock_now())
     }
 
     /// `D2 08:30` for an event time (Unix milliseconds), in the exercise's time zone, day 1

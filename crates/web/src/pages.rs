@@ -52,20 +52,34 @@ async fn blocking(page: impl FnOnce() -> Response + Send + 'static) -> Response 
 
 fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
     let live = &app.live;
-    let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
-    let wall = clock_now();
-    let now = state.clock.now(wall);
-    let start = state.teams.first().map_or(0, |t| t.start_unix_ms());
+    let clock = live.clock();
+    let now = clock.now(clock_now());
+    let start = live.start_unix_ms();
     let when = live.label(start + now as i64, app.day_one);
+    // Each team's numbers, taking its lock only as long as it takes to read them.
+    let rows: Vec<(usize, usize, usize, Option<String>)> = (0..live.scenario.player_teams().count())
+        .map(|i| {
+            let runtime = live.team(i);
+            let alerts = runtime.alerts();
+            (
+                runtime.store().len(),
+                alerts.len(),
+                alerts.iter().filter(|a| a.level >= Some(Level::High)).count(),
+                alerts
+                    .last()
+                    .map(|a| format!("{} · {}", live.label(start + a.at as i64, app.day_one), a.title)),
+            )
+        })
+        .collect();
     let body = html! {
         h1 { "Board" }
         p {
-            "Exercise time " strong { (when) } " — " (clock_text(&state.clock))
-            ", " (state.clock.speed) "× real time."
+            "Exercise time " strong { (when) } " — " (clock_text(&clock))
+            ", " (clock.speed) "× real time."
         }
         @if user.role == Role::Instructor {
             form.inline method="post" action="/clock" {
-                @match state.clock.state {
+                @match clock.state {
                     atoll_exercise::State::NotStarted => { button name="action" value="start" { "Start" } }
                     atoll_exercise::State::Running { .. } => { button name="action" value="pause" { "Pause" } }
                     atoll_exercise::State::Paused { .. } => { button name="action" value="resume" { "Resume" } }
@@ -75,7 +89,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
             " "
             form.inline method="post" action="/clock" {
                 label for="speed" { "Speed " }
-                input #speed name="speed" type="number" min="1" max="3600" value=(state.clock.speed);
+                input #speed name="speed" type="number" min="1" max="3600" value=(clock.speed);
                 " "
                 button name="action" value="speed" { "Set speed" }
             }
@@ -83,17 +97,14 @@ fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
         table {
             thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } } }
             tbody {
-                @for (team, runtime) in live.scenario.player_teams().zip(&state.teams) {
-                    @let alerts = runtime.alerts();
+                @for (team, (events, alerts, high, latest)) in live.scenario.player_teams().zip(&rows) {
                     tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
-                        td.num { (runtime.store().len()) }
-                        td.num { (alerts.len()) }
-                        td.num { (alerts.iter().filter(|a| a.level >= Some(Level::High)).count()) }
+                        td.num { (events) }
+                        td.num { (alerts) }
+                        td.num { (high) }
                         td {
-                            @if let Some(a) = alerts.last() {
-                                (live.label(start + a.at as i64, app.day_one)) " · " (a.title)
-                            } @else { span.muted { "none yet" } }
+                            @if let Some(latest) = latest { (latest) } @else { span.muted { "none yet" } }
                         }
                     }
                 }
@@ -120,29 +131,19 @@ pub(crate) async fn clock<S: Store>(
     let worker = app.clone();
     let changed = tokio::task::spawn_blocking(move || {
         let wall = clock_now();
-        let mut state = worker.live.state.lock().unwrap_or_else(|e| e.into_inner());
-        let before = state.clock;
-        let mut clock = before;
-        let result = match form.action.as_deref().unwrap_or_default() {
-            "start" => clock.start(wall),
-            "pause" => clock.pause(wall),
-            "resume" => clock.resume(wall),
-            "speed" => match form.speed.as_deref().map(str::trim).map(str::parse::<u32>) {
-                Some(Ok(speed)) => clock.set_speed(wall, speed),
-                _ => Err(ClockError("speed: give a whole number from 1 to 3600".into())),
-            },
-            "" => Err(ClockError("action: say start, pause, resume or speed".into())),
-            other => Err(ClockError(format!("action: `{other}` is not a clock action"))),
-        };
-        result.map(|()| {
-            // Every world catches up to the old clock's time before the change takes effect.
-            let now = before.now(wall);
-            for team in &mut state.teams {
-                team.advance_to(now);
-            }
-            state.clock = clock;
-            (before, clock)
-        })
+        worker
+            .live
+            .change_clock(wall, |clock| match form.action.as_deref().unwrap_or_default() {
+                "start" => clock.start(wall),
+                "pause" => clock.pause(wall),
+                "resume" => clock.resume(wall),
+                "speed" => match form.speed.as_deref().map(str::trim).map(str::parse::<u32>) {
+                    Some(Ok(speed)) => clock.set_speed(wall, speed),
+                    _ => Err(ClockError("speed: give a whole number from 1 to 3600".into())),
+                },
+                "" => Err(ClockError("action: say start, pause, resume or speed".into())),
+                other => Err(ClockError(format!("action: `{other}` is not a clock action"))),
+            })
     })
     .await;
     let (before, clock) = match changed {
@@ -155,7 +156,7 @@ pub(crate) async fn clock<S: Store>(
         Err(_) => false,
     };
     if !stored {
-        app.live.state.lock().unwrap_or_else(|e| e.into_inner()).clock = before;
+        app.live.restore_clock(before);
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The clock could not be stored, so it was not changed; try again.",
@@ -171,8 +172,7 @@ pub(crate) async fn alerts<S: Store>(State(app): State<Arc<App<S>>>, view: TeamV
 
 fn alerts_page<S: Store>(app: &App<S>, view: &TeamView) -> Response {
     let live = &app.live;
-    let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
-    let runtime = &state.teams[view.team];
+    let runtime = live.team(view.team);
     let team = live
         .scenario
         .player_teams()
@@ -243,8 +243,8 @@ pub(crate) async fn hunt<S: Store>(
     let query = text.clone();
     let result = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
-        let state = live.state.lock().unwrap_or_else(|e| e.into_inner());
-        let runtime = &state.teams[team];
+        let now = live.clock().now(clock_now());
+        let runtime = live.team(team);
         let start = runtime.start_unix_ms();
         let calendar = jiff::tz::TimeZone::get(&live.scenario.time_zone.0)
             .ok()
@@ -253,7 +253,7 @@ pub(crate) async fn hunt<S: Store>(
                 zone,
             });
         let ctx = Context {
-            now: Some(start + state.clock.now(clock_now()) as i64),
+            now: Some(start + now as i64),
             calendar,
         };
         let page = Page {

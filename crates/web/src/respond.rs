@@ -182,8 +182,8 @@ pub(crate) async fn act<S: Store>(
     let worker = app.clone();
     let (team, name, verb, object) = (view.team, team_id.clone(), action.clone(), target.clone());
     let checked = tokio::task::spawn_blocking(move || {
-        let state = worker.live.state.lock().unwrap_or_else(|e| e.into_inner());
-        let now = state.clock.now(clock_now()).max(state.teams[team].reached());
+        let clock_time = worker.live.clock().now(clock_now());
+        let now = clock_time.max(worker.live.team(team).reached());
         // Whole seconds, never before the time the world has reached.
         let at = now.div_ceil(1000) * 1000;
         worker.live.action(&name, at, &verb, &object).map(|a| (a, at))
@@ -229,12 +229,9 @@ pub(crate) async fn act<S: Store>(
     }
     let worker = app.clone();
     let team = view.team;
-    let applied = tokio::task::spawn_blocking(move || {
-        let mut state = worker.live.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.teams[team].act(parsed).map_err(|e| e.0)
-    })
-    .await
-    .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
+    let applied = tokio::task::spawn_blocking(move || worker.live.team(team).act(parsed).map_err(|e| e.0))
+        .await
+        .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
     if let Err(e) = applied {
         // Stored but refused: it will be refused again at replay. Say so rather than hide it.
         return html::problem(

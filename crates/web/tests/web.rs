@@ -475,9 +475,7 @@ async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
     );
 
     // A restarted server replays it into a fresh world.
-    let state = app.live.state.lock().unwrap();
-    let clock = state.clock;
-    drop(state);
+    let clock = app.live.clock();
     let setup = Setup {
         seed: 1,
         date: atoll_sim::DEFAULT_DATE,
