@@ -20,7 +20,9 @@ th{font-size:13px;color:var(--muted)}td.num{text-align:right;font-variant-numeri
 form.inline{display:inline}button,input,select{font:inherit;padding:4px 8px}input[type=search]{width:min(100%,720px)}\
 .error{color:var(--bad);white-space:pre-wrap;font-family:ui-monospace,Consolas,monospace}.muted{color:var(--muted)}\
 .login{max-width:340px;margin:40px auto}.login label{display:block;margin:8px 0 2px}.login input{width:100%}\
-:focus-visible{outline:3px solid #f0a500;outline-offset:1px}";
+:focus-visible{outline:3px solid #f0a500;outline-offset:1px}\
+.hist{display:flex;align-items:flex-end;gap:1px;height:64px;border-bottom:1px solid var(--line);margin:8px 0}\
+.hist .bar{flex:1;background:var(--accent);min-height:1px}";
 
 pub(crate) async fn stylesheet() -> Response {
     (

@@ -208,6 +208,55 @@ fn alerts_page<S: Store>(app: &App<S>, view: &TeamView) -> Response {
     html::page(&live.name, "Alerts", Some(&view.user), &body).into_response()
 }
 
+/// Hits of `query` per bucket over everything the team has seen, at most 60 bars.
+fn histogram(
+    runtime: &atoll_exercise::TeamRuntime<'_>,
+    query: &str,
+    ctx: &Context,
+    live: &crate::Live,
+    day_one: jiff::civil::Date,
+) -> Vec<(String, u64)> {
+    let store = runtime.store();
+    let (Some(&first), Some(&last)) = (
+        store.times().iter().find(|&&t| t != atoll_hunt::NO_TIME),
+        store.times().last(),
+    ) else {
+        return Vec::new();
+    };
+    let range = (last - first).max(1);
+    let spans = [
+        ("1m", 60_000),
+        ("5m", 300_000),
+        ("15m", 900_000),
+        ("1h", 3_600_000),
+        ("3h", 10_800_000),
+        ("6h", 21_600_000),
+        ("1d", 86_400_000),
+    ];
+    let Some((span, _)) = spans.iter().find(|(_, ms)| range / ms < 60).or(spans.last()) else {
+        return Vec::new();
+    };
+    let text = if query.trim().is_empty() {
+        format!("| timeline {span}")
+    } else {
+        format!("{query} | timeline {span}")
+    };
+    let Ok(answer) = store.search(&text, ctx, &Limits::default(), Page::ALL) else {
+        return Vec::new();
+    };
+    match answer.output {
+        Output::Table(t) => t
+            .rows
+            .into_iter()
+            .filter_map(|r| {
+                let at = atoll_hunt::time::parse(r.first()?)?;
+                Some((live.label(at, day_one), r.get(1)?.parse().ok()?))
+            })
+            .collect(),
+        Output::Events(_) => Vec::new(),
+    }
+}
+
 fn query_string(q: &str) -> String {
     serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
 }
@@ -265,8 +314,17 @@ pub(crate) async fn hunt<S: Store>(
         } else {
             Some(runtime.store().search(&query, &ctx, &Limits::default(), page))
         };
+        // The fields the team's events have, most common first, to write queries with.
+        let mut fields: Vec<(String, u64)> = runtime.store().fields().map(|(n, c)| (n.to_owned(), c)).collect();
+        fields.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        // A histogram of a plain search's hits over the exercise so far.
+        let histogram = if query.contains('|') {
+            Vec::new()
+        } else {
+            histogram(&runtime, &query, &ctx, live, worker.day_one)
+        };
         // The rows as text, while the store is at hand.
-        answer.map(|a| {
+        let answer = answer.map(|a| {
             a.map(|answer| {
                 let rows: Vec<Vec<String>> = match &answer.output {
                     Output::Events(rows) => rows
@@ -292,12 +350,14 @@ pub(crate) async fn hunt<S: Store>(
                 };
                 (answer.total, answer.notes, columns, rows)
             })
-        })
+        });
+        (answer, fields, histogram)
     })
     .await;
-    let Ok(result) = result else {
+    let Ok((result, fields, histogram)) = result else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The search failed.");
     };
+    let tallest = histogram.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let team_id = app
         .live
         .scenario
@@ -313,6 +373,12 @@ pub(crate) async fn hunt<S: Store>(
             " " button type="submit" { "Search" }
         }
         p.muted { "Field values with * and ?, free text, AND/OR/NOT, EventID >= 4624, earliest:-2h, and | stats count by host, | sort, | head, | table, | timeline 1h." }
+        @if !fields.is_empty() {
+            details {
+                summary { "Fields in your events (" (fields.len()) ")" }
+                p.mono { @for (name, count) in &fields { (name) " (" (count) ")  " } }
+            }
+        }
         @match result {
             None => {}
             Some(Err(e)) => {
@@ -322,6 +388,13 @@ pub(crate) async fn hunt<S: Store>(
                 }
             }
             Some(Ok((total, notes, columns, rows))) => {
+                @if !histogram.is_empty() {
+                    div.hist role="img" aria-label="Results over the exercise so far" {
+                        @for (label, count) in &histogram {
+                            div.bar style={ "height:" (count * 100 / tallest) "%" } title={ (label) ": " (count) } {}
+                        }
+                    }
+                }
                 p { (total) " results" @if total > HUNT_PAGE { ", " (page_no * HUNT_PAGE + 1) "–" ((page_no * HUNT_PAGE + rows.len())) " shown" } "." }
                 @for note in &notes { p.muted { (note) } }
                 table {

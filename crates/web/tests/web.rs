@@ -361,6 +361,12 @@ async fn a_team_hunts_in_its_own_events() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("pt-dns01"), "Palau's resolver is in Palau's results");
     assert!(!body.contains("nt-dns01"), "no other team's host appears");
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(body.contains("class=\"hist\""), "a plain search draws its histogram");
+    assert!(
+        body.contains("Fields in your events") && body.contains("query ("),
+        "the team's own fields are listed"
+    );
     let (_, _, body) = send(&app, get("/teams/palau/hunt?q=comandline%3A*ntds*", &player)).await;
     assert!(
         body.contains("did you mean `CommandLine`?") || body.contains("no event has a field `comandline`"),
