@@ -18,7 +18,10 @@ use std::sync::Arc;
 
 use atoll_store::Store;
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use live::Live;
 
@@ -68,6 +71,16 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
         .route("/style.css", get(html::stylesheet))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
+        // Nothing on a page may load from anywhere but this server, run inline script, or be
+        // framed by another site.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        // Pages shrink several times over for satellite links (brotli or gzip, as the browser asks).
+        .layer(CompressionLayer::new())
         .with_state(app)
 }
 

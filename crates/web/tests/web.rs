@@ -490,3 +490,42 @@ async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
     let again = Live::new(app.live.exercise, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
     again.replay(&stored).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_are_compressed_and_load_nothing_from_elsewhere() {
+    let app = app().await;
+    app.live.tick(clock_now() + 20_000);
+    let player = sign_in(&app, "pita").await;
+    let plain = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    let mut request = get("/teams/palau/hunt?q=log%3Adns", &player);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, "br, gzip".parse().unwrap());
+    let response = router(app.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.headers().get(header::CONTENT_ENCODING).unwrap(), "br");
+    let csp = response
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("script-src 'none'"),
+        "{csp}"
+    );
+    let compressed = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
+    assert!(
+        plain.2.len() > 3 * compressed.len(),
+        "{} bytes plain, {} compressed",
+        plain.2.len(),
+        compressed.len()
+    );
+    // No page refers to anything outside the server.
+    for page in [plain.2, send(&app, get("/login", "")).await.2] {
+        assert!(
+            !page.contains("http://") && !page.contains("https://") && !page.contains("//cdn"),
+            "{page}"
+        );
+    }
+}
