@@ -22,7 +22,8 @@ form.inline{display:inline}button,input,select{font:inherit;padding:4px 8px}inpu
 .login{max-width:340px;margin:40px auto}.login label{display:block;margin:8px 0 2px}.login input{width:100%}\
 :focus-visible{outline:3px solid #f0a500;outline-offset:1px}\
 .hist{display:flex;align-items:flex-end;gap:1px;height:64px;border-bottom:1px solid var(--line);margin:8px 0}\
-.hist .bar{flex:1;background:var(--accent);min-height:1px}";
+.hist .bar{flex:1;background:var(--accent);min-height:1px}\
+article.inject{border-bottom:1px solid var(--line);padding:4px 0 8px}article.inject h2{margin:6px 0 2px}";
 
 pub(crate) async fn stylesheet() -> Response {
     (
@@ -55,6 +56,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                             @match user.role {
                                 Role::Player => {
                                     @if let Some(team) = &user.team {
+                                        a href={ "/teams/" (team) "/inbox" } { "Inbox" }
                                         a href={ "/teams/" (team) } { "Alerts" }
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }

@@ -10,6 +10,7 @@
 
 pub mod auth;
 mod html;
+mod inbox;
 pub mod live;
 mod pages;
 mod respond;
@@ -67,6 +68,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/board", get(pages::board::<S>))
         .route("/clock", post(pages::clock::<S>))
         .route("/teams/{team}", get(pages::alerts::<S>))
+        .route("/teams/{team}/inbox", get(inbox::page::<S>))
         .route("/teams/{team}/hunt", get(pages::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
         .route("/style.css", get(html::stylesheet))

@@ -149,6 +149,11 @@ impl Live {
         Ok(())
     }
 
+    /// Exercise time to UTC and back.
+    pub fn sim_clock(&self) -> &atoll_sim::clock::Clock {
+        &self.sim_clock
+    }
+
     /// Unix milliseconds of the start of play.
     pub fn start_unix_ms(&self) -> i64 {
         self.sim_clock.unix_ms(0)

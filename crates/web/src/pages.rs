@@ -182,7 +182,11 @@ fn alerts_page<S: Store>(app: &App<S>, view: &TeamView) -> Response {
     let alerts = runtime.alerts();
     let body = html! {
         h1 { "Alerts — " (team) }
-        p { a href={ "/teams/" (runtime.team()) "/hunt" } { "Hunt" } " · " a href={ "/teams/" (runtime.team()) "/respond" } { "Respond" } }
+        p {
+            a href={ "/teams/" (runtime.team()) "/inbox" } { "Inbox" } " · "
+            a href={ "/teams/" (runtime.team()) "/hunt" } { "Hunt" } " · "
+            a href={ "/teams/" (runtime.team()) "/respond" } { "Respond" }
+        }
         p.muted { (alerts.len()) " alerts on " (runtime.store().len()) " events so far." }
         table {
             thead { tr { th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } } }

@@ -24,6 +24,11 @@ static HASH: LazyLock<String> = LazyLock::new(|| hash_password("correct horse").
 const PASSWORD: &str = "correct horse";
 
 async fn app() -> Arc<App<Sqlite>> {
+    app_started(0).await
+}
+
+/// An exercise whose clock (60×) started `ago` wall milliseconds before now.
+async fn app_started(ago: i64) -> Arc<App<Sqlite>> {
     let db = Sqlite::in_memory().await.unwrap();
     for (name, role, team) in [
         ("ines", Role::Instructor, None),
@@ -35,7 +40,7 @@ async fn app() -> Arc<App<Sqlite>> {
     }
     let end = SCENARIO.duration.value.as_secs() * 1000;
     let mut clock = Clock::new(end, 60).unwrap();
-    clock.start(clock_now()).unwrap();
+    clock.start(clock_now() - ago).unwrap();
     let exercise = db
         .create_exercise(
             "Test",
@@ -176,6 +181,16 @@ async fn every_route_for_every_role_and_team() {
         (
             "other team respond",
             Box::new(|c| get("/teams/nauru/respond", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team inbox",
+            Box::new(|c| get("/teams/palau/inbox", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team inbox",
+            Box::new(|c| get("/teams/nauru/inbox", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         // Reviewing an action shows its cost (200); observers never act.
@@ -528,4 +543,21 @@ async fn pages_are_compressed_and_load_nothing_from_elsewhere() {
             "{page}"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn injects_arrive_on_the_exercise_clock() {
+    // Half an hour into play (D1 09:00): the start and the partner advisory (D1 08:45) are in,
+    // the ministry's call (D1 13:00) is not.
+    let app = app_started(30_000).await;
+    let player = sign_in(&app, "pita").await;
+    let (status, _, body) = send(&app, get("/teams/palau/inbox", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("EXERCISE — Pacific Cable Shield begins"), "{body}");
+    assert!(body.contains("TLP:AMBER — state actors pre-positioning in Pacific telecoms"));
+    assert!(body.contains("for the technical track"));
+    assert!(!body.contains("Ministry"), "later injects have not arrived: {body}");
+    let advisory = body.find("TLP:AMBER").unwrap();
+    let start = body.find("EXERCISE — Pacific").unwrap();
+    assert!(advisory < start, "newest first");
 }

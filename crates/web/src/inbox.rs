@@ -1,0 +1,141 @@
+//! A team's inbox: the scenario's injects (emails, news, phone-call notes, tickets, advisories)
+//! as they arrive on the exercise clock.
+//!
+//! An inject with a fixed time (`at: D1 08:30`) arrives then; one that follows a campaign step
+//! (`after: vt-edge-exploit + 20m`) arrives that long after the step ran in this team's world,
+//! and never if the team prevented it; one that follows another inject, that long after it.
+//! Injects that wait for a condition (`when:`) are not delivered yet.
+
+use std::sync::Arc;
+
+use atoll_scenario::model::Inject;
+use atoll_store::Store;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+use crate::auth::TeamView;
+use crate::{App, clock_now, html};
+
+/// When an inject reaches this team, in exercise milliseconds, if it has.
+fn arrival(
+    inject: &Inject,
+    injects: &[Inject],
+    steps: &[(String, Option<u64>)],
+    clock: &atoll_sim::clock::Clock,
+    depth: u8,
+) -> Option<u64> {
+    if let Some(at) = &inject.at {
+        return Some(clock.offset(&at.value.time).max(0) as u64);
+    }
+    let after = &inject.after.as_ref()?.value;
+    let delay = after.delay.as_secs() * 1000;
+    if let Some((_, due)) = steps.iter().find(|(id, _)| *id == after.anchor) {
+        return due.map(|d| d + delay);
+    }
+    let anchor = injects.iter().find(|i| i.id.name == after.anchor)?;
+    if depth > 8 {
+        return None;
+    }
+    arrival(anchor, injects, steps, clock, depth + 1).map(|t| t + delay)
+}
+
+/// Whether an inject is addressed to players of `team`, and to which track if only one.
+fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
+    let Some(to) = &inject.to else {
+        return Some(None);
+    };
+    let team_ok = to.teams.is_empty() || to.teams.iter().any(|t| t.name == team);
+    let role_ok = to.roles.is_empty() || to.roles.iter().any(|r| r.as_str() == "player");
+    (team_ok && role_ok).then(|| {
+        (!to.tracks.is_empty()).then(|| to.tracks.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "))
+    })
+}
+
+/// The team's inbox, newest first.
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let worker = app.clone();
+    let index = view.team;
+    let listed = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let now = live.clock().now(clock_now());
+        let start = live.start_unix_ms();
+        // Campaign steps that ran in this team's world, with their exercise times.
+        let steps: Vec<(String, Option<u64>)> = live
+            .team(index)
+            .truth()
+            .iter()
+            .filter(|v| v["type"] == "step")
+            .filter_map(|v| {
+                let id = v["step"].as_str()?.to_owned();
+                let due = v["due"]
+                    .as_str()
+                    .and_then(atoll_hunt::time::parse)
+                    .filter(|_| v["status"] == "succeeded");
+                Some((id, due.map(|d| (d - start).max(0) as u64)))
+            })
+            .collect();
+        let team = live
+            .scenario
+            .player_teams()
+            .nth(index)
+            .map(|t| t.id.name.clone())
+            .unwrap_or_default();
+        let clock = live.sim_clock();
+        let injects = &live.scenario.injects;
+        let mut arrived: Vec<(u64, &Inject, Option<String>)> = injects
+            .iter()
+            .filter_map(|i| {
+                let track = addressed(i, &team)?;
+                let at = arrival(i, injects, &steps, clock, 0)?;
+                (at <= now).then_some((at, i, track))
+            })
+            .collect();
+        arrived.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
+        arrived
+            .into_iter()
+            .map(|(at, i, track)| {
+                let attachments: Vec<(String, Option<String>)> = i
+                    .attachments
+                    .iter()
+                    .map(|a| (a.name.clone(), a.content.as_ref().map(|c| c.get("en").to_owned())))
+                    .collect();
+                (
+                    live.label(start + at as i64, worker.day_one),
+                    i.channel.as_str().replace('_', " "),
+                    i.from.get("en").to_owned(),
+                    i.subject.get("en").to_owned(),
+                    i.body.get("en").to_owned(),
+                    track,
+                    attachments,
+                )
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    let team_name = app
+        .live
+        .scenario
+        .player_teams()
+        .nth(view.team)
+        .map_or("", |t| t.name.get("en"));
+    let body = html! {
+        h1 { "Inbox — " (team_name) }
+        @if listed.is_empty() { p.muted { "Nothing has arrived yet." } }
+        @for (when, channel, from, subject, text, track, attachments) in &listed {
+            article.inject {
+                h2 { (subject) }
+                p.muted { (when) " · " (channel) " · from " (from) @if let Some(track) = track { " · for the " (track) " track" } }
+                p { (text) }
+                @for (name, content) in attachments {
+                    details {
+                        summary { "Attachment: " (name) }
+                        @if let Some(content) = content { pre.mono { (content) } } @else { p.muted { "(a file kept with the scenario)" } }
+                    }
+                }
+            }
+        }
+    };
+    html::page(&app.live.name, "Inbox", Some(&view.user), &body).into_response()
+}
