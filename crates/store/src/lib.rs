@@ -18,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_accounts_and_exercises.sql")),
     (2, include_str!("../migrations/0002_actions.sql")),
+    (3, include_str!("../migrations/0003_alert_triage.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +79,20 @@ pub struct ActionRecord {
     pub action: String,
     pub target: String,
     pub username: String,
+}
+
+/// A verdict on an alert, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triage {
+    pub row: u32,
+    /// The rule's id, or its title when it has none.
+    pub rule: String,
+    /// `new`, `investigating`, `true_positive` or `false_positive`.
+    pub state: String,
+    pub note: String,
+    pub username: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
 }
 
 /// A storage failure, or a request the data refuses (a taken username).
@@ -169,6 +184,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<i64>> + Send;
     /// An exercise's actions in the order they were taken.
     fn actions(&self, exercise: i64) -> impl Future<Output = Result<Vec<ActionRecord>>> + Send;
+
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn triage(
+        &self,
+        exercise: i64,
+        team: &str,
+        row: u32,
+        rule: &str,
+        state: &str,
+        note: &str,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A team's verdicts, oldest first (the last one of an alert is its state).
+    fn triages(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Triage>>> + Send;
 }
 
 /// The embedded SQLite store.
@@ -453,6 +483,57 @@ impl Store for Sqlite {
                     action: r.try_get("action")?,
                     target: r.try_get("target")?,
                     username: r.try_get("username")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn triage(
+        &self,
+        exercise: i64,
+        team: &str,
+        row: u32,
+        rule: &str,
+        state: &str,
+        note: &str,
+        user: i64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO alert_triage (exercise, team, event_row, rule, state, note, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(i64::from(row))
+        .bind(rule)
+        .bind(state)
+        .bind(note)
+        .bind(user)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn triages(&self, exercise: i64, team: &str) -> Result<Vec<Triage>> {
+        let rows = sqlx::query(
+            "SELECT t.event_row, t.rule, t.state, t.note, u.username, t.created_at FROM alert_triage t \
+             JOIN users u ON u.id = t.user_id WHERE t.exercise = ? AND t.team = ? ORDER BY t.id",
+        )
+        .bind(exercise)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let row: i64 = r.try_get("event_row")?;
+                Ok(Triage {
+                    row: row as u32,
+                    rule: r.try_get("rule")?,
+                    state: r.try_get("state")?,
+                    note: r.try_get("note")?,
+                    username: r.try_get("username")?,
+                    created_at: r.try_get("created_at")?,
                 })
             })
             .collect()

@@ -68,6 +68,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/board", get(pages::board::<S>))
         .route("/clock", post(pages::clock::<S>))
         .route("/teams/{team}", get(pages::alerts::<S>))
+        .route("/teams/{team}/alerts", post(pages::triage::<S>))
         .route("/teams/{team}/inbox", get(inbox::page::<S>))
         .route("/teams/{team}/hunt", get(pages::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))

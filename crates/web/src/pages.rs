@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
-use crate::auth::{Instructor, Signed, Staff, TeamView};
+use crate::auth::{Instructor, Signed, Staff, TeamActor, TeamView};
 use crate::{App, clock_now, html};
 
 /// Results shown per hunt page.
@@ -167,10 +167,36 @@ pub(crate) async fn clock<S: Store>(
 
 /// A team's alerts, newest first.
 pub(crate) async fn alerts<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    blocking(move || alerts_page(&app, &view)).await
+    let team_id = app
+        .live
+        .scenario
+        .player_teams()
+        .nth(view.team)
+        .map(|t| t.id.name.clone())
+        .unwrap_or_default();
+    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    blocking(move || alerts_page(&app, &view, &triages)).await
 }
 
-fn alerts_page<S: Store>(app: &App<S>, view: &TeamView) -> Response {
+/// The states an alert can be in, as stored and as shown.
+const STATES: [(&str, &str); 4] = [
+    ("new", "New"),
+    ("investigating", "Investigating"),
+    ("true_positive", "True positive"),
+    ("false_positive", "False positive"),
+];
+
+/// How an alert is known in the triage table: the event's row and the rule.
+fn alert_key(a: &atoll_exercise::Alert) -> String {
+    a.rule_id.clone().unwrap_or_else(|| a.title.clone())
+}
+
+fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::Triage]) -> Response {
     let live = &app.live;
     let runtime = live.team(view.team);
     let team = live
@@ -180,36 +206,146 @@ fn alerts_page<S: Store>(app: &App<S>, view: &TeamView) -> Response {
         .map_or("", |t| t.name.get("en"));
     let start = runtime.start_unix_ms();
     let alerts = runtime.alerts();
+    // The latest verdict of each alert.
+    let latest: std::collections::HashMap<(u32, &str), &atoll_store::Triage> =
+        triages.iter().map(|t| ((t.row, t.rule.as_str()), t)).collect();
+    let state_of = |a: &atoll_exercise::Alert| latest.get(&(a.row, alert_key(a).as_str())).copied();
+    let mut counts = [0usize; 4];
+    for a in alerts {
+        let state = state_of(a).map_or("new", |t| t.state.as_str());
+        if let Some(i) = STATES.iter().position(|(s, _)| *s == state) {
+            counts[i] += 1;
+        }
+    }
+    let can_act = view.user.role != Role::Observer;
+    let team_id = runtime.team().to_owned();
     let body = html! {
         h1 { "Alerts — " (team) }
         p {
-            a href={ "/teams/" (runtime.team()) "/inbox" } { "Inbox" } " · "
-            a href={ "/teams/" (runtime.team()) "/hunt" } { "Hunt" } " · "
-            a href={ "/teams/" (runtime.team()) "/respond" } { "Respond" }
+            a href={ "/teams/" (team_id) "/inbox" } { "Inbox" } " · "
+            a href={ "/teams/" (team_id) "/hunt" } { "Hunt" } " · "
+            a href={ "/teams/" (team_id) "/respond" } { "Respond" }
         }
-        p.muted { (alerts.len()) " alerts on " (runtime.store().len()) " events so far." }
+        p.muted {
+            (alerts.len()) " alerts on " (runtime.store().len()) " events so far: "
+            @for (i, (_, label)) in STATES.iter().enumerate() { (counts[i]) " " (label.to_lowercase()) @if i < 3 { ", " } }
+            "."
+        }
         table {
-            thead { tr { th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } } }
+            thead { tr { th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } th { "State" } } }
             tbody {
                 @for a in alerts.iter().rev().take(ALERTS_SHOWN) {
                     @let level = a.level.map_or("", |l| l.as_str());
-                    tr {
+                    @let verdict = state_of(a);
+                    @let state = verdict.map_or("new", |t| t.state.as_str());
+                    tr id={ "alert-" (a.row) } {
                         td { (live.label(start + a.at as i64, app.day_one)) }
                         td class={ "level-" (level) } { (level) }
                         td { (a.title) @if let Some(d) = &a.detail { br; span.muted { (d) } } }
                         td {
                             @if let Some(h) = &a.host {
-                                a href={ "/teams/" (runtime.team()) "/hunt?" (query_string(&format!("host:{h}"))) } { (h) }
+                                a href={ "/teams/" (team_id) "/hunt?" (query_string(&format!("host:{h}"))) } { (h) }
                             }
                         }
                         td { (a.techniques.join(", ")) }
                         td.muted { (a.author.as_deref().unwrap_or("")) }
+                        td {
+                            @if can_act {
+                                form method="post" action={ "/teams/" (team_id) "/alerts" } {
+                                    input type="hidden" name="row" value=(a.row);
+                                    input type="hidden" name="rule" value=(alert_key(a));
+                                    select name="state" aria-label="State" {
+                                        @for (value, label) in STATES { option value=(value) selected[value == state] { (label) } }
+                                    }
+                                    " "
+                                    input name="note" aria-label="Note" placeholder="note" value=(verdict.map_or("", |t| t.note.as_str()));
+                                    " "
+                                    button type="submit" { "Save" }
+                                }
+                            } @else {
+                                (STATES.iter().find(|(s, _)| *s == state).map_or(state, |(_, l)| *l))
+                            }
+                            @if let Some(t) = verdict { br; span.muted { "by " (t.username) } }
+                        }
                     }
                 }
             }
         }
     };
     html::page(&live.name, "Alerts", Some(&view.user), &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct TriageForm {
+    row: Option<String>,
+    rule: Option<String>,
+    state: Option<String>,
+    note: Option<String>,
+}
+
+/// Records a verdict on one of the team's alerts.
+pub(crate) async fn triage<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<TriageForm>,
+) -> Response {
+    let team_id = app
+        .live
+        .scenario
+        .player_teams()
+        .nth(view.team)
+        .map(|t| t.id.name.clone())
+        .unwrap_or_default();
+    let Some(state) = form.state.filter(|s| STATES.iter().any(|(v, _)| v == s)) else {
+        return html::problem(
+            StatusCode::BAD_REQUEST,
+            "state: choose new, investigating, true positive or false positive.",
+        );
+    };
+    let note = form.note.unwrap_or_default();
+    if note.chars().count() > 2000 {
+        return html::problem(StatusCode::BAD_REQUEST, "note: at most 2,000 characters.");
+    }
+    let (Some(row), Some(rule)) = (form.row.and_then(|r| r.parse::<u32>().ok()), form.rule) else {
+        return html::problem(StatusCode::BAD_REQUEST, "row and rule: say which alert.");
+    };
+    let worker = app.clone();
+    let key = rule.clone();
+    let index = view.team;
+    let exists = tokio::task::spawn_blocking(move || {
+        worker
+            .live
+            .team(index)
+            .alerts()
+            .iter()
+            .any(|a| a.row == row && alert_key(a) == key)
+    })
+    .await
+    .unwrap_or(false);
+    if !exists {
+        return html::problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
+    }
+    if app
+        .db
+        .triage(
+            app.live.exercise,
+            &team_id,
+            row,
+            &rule,
+            &state,
+            note.trim(),
+            view.user.id,
+            clock_now(),
+        )
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The verdict could not be stored; try again.",
+        );
+    }
+    Redirect::to(&format!("/teams/{team_id}#alert-{row}")).into_response()
 }
 
 /// Hits of `query` per bucket over everything the team has seen, at most 60 bars.

@@ -18,6 +18,12 @@ static SCENARIO: LazyLock<Scenario> = LazyLock::new(|| {
     atoll_scenario::load_file(&path).unwrap_or_else(|p| panic!("{}", p.render("scenario")))
 });
 static RULES: LazyLock<RuleSet> = LazyLock::new(|| RuleSet::new(Vec::new()));
+/// atoll's own rules (they see the web shell upload half an hour into play).
+static ATOLL_RULES: LazyLock<(RuleSet, Vec<atoll_sigma::Correlation>)> = LazyLock::new(|| {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules");
+    let loaded = atoll_sigma::load(&[dir], &atoll_sigma::Config::default());
+    (RuleSet::new(loaded.rules), loaded.correlations)
+});
 /// One hash for every test account (hashing is deliberately slow).
 static HASH: LazyLock<String> = LazyLock::new(|| hash_password("correct horse").unwrap());
 
@@ -29,6 +35,10 @@ async fn app() -> Arc<App<Sqlite>> {
 
 /// An exercise whose clock (60×) started `ago` wall milliseconds before now.
 async fn app_started(ago: i64) -> Arc<App<Sqlite>> {
+    app_with(ago, &RULES, &[]).await
+}
+
+async fn app_with(ago: i64, rules: &'static RuleSet, correlations: &[atoll_sigma::Correlation]) -> Arc<App<Sqlite>> {
     let db = Sqlite::in_memory().await.unwrap();
     for (name, role, team) in [
         ("ines", Role::Instructor, None),
@@ -57,7 +67,16 @@ async fn app_started(ago: i64) -> Arc<App<Sqlite>> {
         date: atoll_sim::DEFAULT_DATE,
         end,
     };
-    let live = Live::new(exercise.id, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
+    let live = Live::new(
+        exercise.id,
+        "Test".into(),
+        &SCENARIO,
+        &setup,
+        clock,
+        rules,
+        correlations,
+    )
+    .unwrap();
     Arc::new(App::new(db, live, atoll_sim::DEFAULT_DATE))
 }
 
@@ -560,4 +579,87 @@ async fn injects_arrive_on_the_exercise_clock() {
     let advisory = body.find("TLP:AMBER").unwrap();
     let start = body.find("EXERCISE — Pacific").unwrap();
     assert!(advisory < start, "newest first");
+}
+
+/// The value of the first `<input … name="NAME" value="…">` after `from` in a page.
+fn input_value<'p>(page: &'p str, from: usize, name: &str) -> &'p str {
+    let at = from + page[from..].find(&format!("name=\"{name}\" value=\"")).unwrap() + name.len() + 15;
+    &page[at..at + page[at..].find('"').unwrap()]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_triages_its_alerts_and_only_its_own() {
+    let app = app_with(0, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    // Forty minutes of play: the web shell upload at D1 09:00 has raised an alert in Palau.
+    app.live.tick(clock_now() + 40_000);
+    let player = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
+    let found = page.find("aspnet_client").unwrap_or_else(|| {
+        panic!(
+            "the web shell alert is listed: {}",
+            &page[page.find("alerts on").unwrap_or(0)..][..200]
+        )
+    });
+    let (row, rule) = (
+        input_value(&page, found, "row").to_owned(),
+        input_value(&page, found, "rule").to_owned(),
+    );
+    let form = |state: &str, row: &str| format!("row={row}&rule={rule}&state={state}&note=web+shell+on+PT-WEB01");
+
+    let (status, headers, _) = send(&app, post("/teams/palau/alerts", &player, &form("true_positive", &row))).await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (
+            StatusCode::SEE_OTHER,
+            Some(format!("/teams/palau#alert-{row}").as_str())
+        )
+    );
+    let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
+    assert!(page.contains("1 true positive"), "counted");
+    assert!(
+        page.contains("<option value=\"true_positive\" selected>") && page.contains("by pita"),
+        "shown with who set it"
+    );
+    assert_eq!(
+        app.db.triages(app.live.exercise, "palau").await.unwrap()[0].note,
+        "web shell on PT-WEB01"
+    );
+
+    let observer = sign_in(&app, "olga").await;
+    assert_eq!(
+        send(
+            &app,
+            post("/teams/palau/alerts", &observer, &form("false_positive", &row))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let other = sign_in(&app, "nora").await;
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts", &other, &form("false_positive", &row)))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            &app,
+            post("/teams/palau/alerts", &player, &form("false_positive", "999999999"))
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts", &player, &form("maybe", &row)))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.db.triages(app.live.exercise, "palau").await.unwrap().len(),
+        1,
+        "refused verdicts change nothing"
+    );
 }
