@@ -149,6 +149,10 @@ pub trait Store: Send + Sync + 'static {
     /// The user of an unexpired session.
     fn session_user(&self, token_hash: &[u8], now: i64) -> impl Future<Output = Result<Option<User>>> + Send;
     fn delete_session(&self, token_hash: &[u8]) -> impl Future<Output = Result<()>> + Send;
+    /// Each user's unexpired sessions: (user id, how many, the latest sign-in).
+    fn active_sessions(&self, now: i64) -> impl Future<Output = Result<Vec<(i64, u32, i64)>>> + Send;
+    /// Ends every session of a user; returns how many there were.
+    fn end_sessions(&self, user: i64) -> impl Future<Output = Result<u64>> + Send;
 
     fn record_login_failure(&self, username: &str, address: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
     /// Failures since `since` for this username from this address, and for this address.
@@ -368,6 +372,29 @@ impl Store for Sqlite {
         Ok(())
     }
 
+    async fn active_sessions(&self, now: i64) -> Result<Vec<(i64, u32, i64)>> {
+        let rows = sqlx::query(
+            "SELECT user_id, count(*) AS n, max(created_at) AS latest FROM sessions WHERE expires_at > ? GROUP BY user_id ORDER BY user_id",
+        )
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let n: i64 = r.try_get("n")?;
+                Ok((r.try_get("user_id")?, n as u32, r.try_get("latest")?))
+            })
+            .collect()
+    }
+
+    async fn end_sessions(&self, user: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
     async fn record_login_failure(&self, username: &str, address: &str, now: i64) -> Result<()> {
         sqlx::query("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
             .bind(username)
@@ -574,6 +601,12 @@ mod tests {
         assert_eq!(db.session_user(b"other", 50).await.unwrap(), None);
         db.delete_session(b"token-hash").await.unwrap();
         assert_eq!(db.session_user(b"token-hash", 50).await.unwrap(), None, "ended");
+        db.create_session(b"a", alice.id, 10, 100).await.unwrap();
+        db.create_session(b"b", alice.id, 20, 100).await.unwrap();
+        db.create_session(b"c", alice.id, 5, 8).await.unwrap();
+        assert_eq!(db.active_sessions(50).await.unwrap(), [(alice.id, 2, 20)]);
+        assert_eq!(db.end_sessions(alice.id).await.unwrap(), 3);
+        assert!(db.active_sessions(50).await.unwrap().is_empty());
 
         for at in [10, 20, 30] {
             db.record_login_failure("alice", "10.0.0.1", at).await.unwrap();

@@ -13,6 +13,7 @@ mod html;
 mod inbox;
 pub mod live;
 mod pages;
+mod people;
 mod respond;
 
 use std::sync::Arc;
@@ -67,6 +68,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/logout", post(auth::logout::<S>))
         .route("/board", get(pages::board::<S>))
         .route("/clock", post(pages::clock::<S>))
+        .route("/people", get(people::page::<S>))
+        .route("/people/end", post(people::end::<S>))
         .route("/teams/{team}", get(pages::alerts::<S>))
         .route("/teams/{team}/alerts", post(pages::triage::<S>))
         .route("/teams/{team}/inbox", get(inbox::page::<S>))

@@ -397,6 +397,15 @@ fn histogram(
     }
 }
 
+/// The first `n` characters of `text`, with an ellipsis if there were more.
+fn short(text: &str, n: usize) -> String {
+    let mut out: String = text.chars().take(n).collect();
+    if text.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
 fn query_string(q: &str) -> String {
     serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
 }
@@ -479,7 +488,7 @@ pub(crate) async fn hunt<S: Store>(
                                     rest.push(format!("{name}={value}"));
                                 }
                             }
-                            vec![time, rest.join(" ")]
+                            vec![time, rest.join("\n")]
                         })
                         .collect(),
                     Output::Table(t) => t.rows.clone(),
@@ -528,6 +537,7 @@ pub(crate) async fn hunt<S: Store>(
                 }
             }
             Some(Ok((total, notes, columns, rows))) => {
+                @let is_events = columns.len() == 2 && columns[1] == "Event";
                 @if !histogram.is_empty() {
                     div.hist role="img" aria-label="Results over the exercise so far" {
                         @for (label, count) in &histogram {
@@ -539,7 +549,20 @@ pub(crate) async fn hunt<S: Store>(
                 @for note in &notes { p.muted { (note) } }
                 table {
                     thead { tr { @for c in &columns { th { (c) } } } }
-                    tbody { @for row in &rows { tr { @for (i, cell) in row.iter().enumerate() { td class=[(i + 1 == row.len() && columns.len() == 2 && columns[1] == "Event").then_some("ev")] { (cell) } } } } }
+                    tbody {
+                        @for row in &rows {
+                            tr {
+                                @for (i, cell) in row.iter().enumerate() {
+                                    @if i == 1 && is_events {
+                                        // The event's fields one per line, opened on demand.
+                                        td.ev { details { summary { (short(&cell.replace('\n', " "), 160)) } pre.mono { (cell) } } }
+                                    } @else {
+                                        td { (cell) }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
                 @if (page_no + 1) * HUNT_PAGE < total {
                     a href={ "/teams/" (team_id) "/hunt?" (query_string(&text)) "&page=" (page_no + 1) } { "Next " (HUNT_PAGE) }

@@ -212,6 +212,16 @@ async fn every_route_for_every_role_and_team() {
             Box::new(|c| get("/teams/nauru/inbox", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
+        (
+            "people",
+            Box::new(|c| get("/people", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "end sessions",
+            Box::new(|c| post("/people/end", c, "user=999")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
         // Reviewing an action shows its cost (200); observers never act.
         (
             "own team action",
@@ -397,6 +407,10 @@ async fn a_team_hunts_in_its_own_events() {
     assert!(!body.contains("nt-dns01"), "no other team's host appears");
     let (_, _, body) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
     assert!(body.contains("class=\"hist\""), "a plain search draws its histogram");
+    assert!(
+        body.contains("<details><summary>") && body.contains("query="),
+        "each event opens to its fields"
+    );
     assert!(
         body.contains("Fields in your events") && body.contains("query ("),
         "the team's own fields are listed"
@@ -661,5 +675,29 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
         app.db.triages(app.live.exercise, "palau").await.unwrap().len(),
         1,
         "refused verdicts change nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_instructor_sees_who_is_signed_in_and_ends_a_session() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let player = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/people", &instructor)).await;
+    assert!(page.contains("2 of 4 accounts signed in"), "{page}");
+    let pita = app.db.user_by_name("pita").await.unwrap().unwrap().0.id;
+    assert_eq!(send(&app, get("/teams/palau", &player)).await.0, StatusCode::OK);
+    let (status, _, _) = send(&app, post("/people/end", &instructor, &format!("user={pita}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, headers, _) = send(&app, get("/teams/palau", &player)).await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/login")),
+        "signed out"
+    );
+    assert_eq!(
+        send(&app, get("/board", &instructor)).await.0,
+        StatusCode::OK,
+        "others stay signed in"
     );
 }

@@ -1,0 +1,79 @@
+//! Who takes part and who is signed in; instructors can end someone's sessions (a lost laptop,
+//! a shared account, a player who moved teams).
+
+use std::sync::Arc;
+
+use atoll_store::{Role, Store};
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use crate::auth::{Instructor, Staff};
+use crate::{App, clock_now, html};
+
+/// Every account, with its signed-in sessions.
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    let (Ok(users), Ok(active)) = (app.db.users().await, app.db.active_sessions(clock_now()).await) else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    let signed_in = |id: i64| active.iter().find(|(u, _, _)| *u == id);
+    let body = html! {
+        h1 { "People" }
+        p.muted { (active.len()) " of " (users.len()) " accounts signed in." }
+        table {
+            thead { tr { th { "Username" } th { "Role" } th { "Team" } th { "Signed in" } th {} } }
+            tbody {
+                @for u in &users {
+                    tr {
+                        td { (u.username) }
+                        td { (u.role.as_str()) }
+                        td { (u.team.as_deref().unwrap_or("")) }
+                        td {
+                            @if let Some((_, n, latest)) = signed_in(u.id) {
+                                (n) @if *n == 1 { " session" } @else { " sessions" }
+                                ", latest at " (jiff::Timestamp::from_millisecond(*latest).map(|t| t.strftime("%H:%M UTC").to_string()).unwrap_or_default())
+                            } @else { span.muted { "no" } }
+                        }
+                        td {
+                            @if user.role == Role::Instructor && signed_in(u.id).is_some() && u.id != user.id {
+                                form.inline method="post" action="/people/end" {
+                                    input type="hidden" name="user" value=(u.id);
+                                    button type="submit" { "End sessions" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html::page(&app.live.name, "People", Some(&user), &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EndForm {
+    user: Option<String>,
+}
+
+/// Ends every session of one account: it must sign in again.
+pub(crate) async fn end<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(_): Instructor,
+    Form(form): Form<EndForm>,
+) -> Response {
+    let Some(user) = form.user.and_then(|u| u.parse::<i64>().ok()) else {
+        return html::problem(StatusCode::BAD_REQUEST, "user: say whose sessions to end.");
+    };
+    match app.db.end_sessions(user).await {
+        Ok(_) => Redirect::to("/people").into_response(),
+        Err(_) => html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The sessions could not be ended; try again.",
+        ),
+    }
+}
