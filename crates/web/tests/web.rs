@@ -701,3 +701,75 @@ async fn an_instructor_sees_who_is_signed_in_and_ends_a_session() {
         "others stay signed in"
     );
 }
+
+/// Compressed size (brotli, as a browser asks) of a page.
+async fn compressed_size(app: &Arc<App<Sqlite>>, path: &str, cookie: &str) -> (StatusCode, usize) {
+    let mut request = get(path, cookie);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, "br".parse().unwrap());
+    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    (
+        status,
+        axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap().len(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_page_fits_a_satellite_link_budget() {
+    // Two hours of play with atoll's rules: full alert lists, inbox and hunt pages.
+    let app = app_with(2 * 60_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
+    const PAGE_BUDGET: usize = 30 * 1024;
+    const ASSET_BUDGET: usize = 40 * 1024;
+    let mut largest = (0, String::new());
+    for (who, paths) in [
+        (
+            "ines",
+            vec![
+                "/board",
+                "/people",
+                "/teams/palau",
+                "/teams/palau/inbox",
+                "/teams/palau/respond",
+                "/teams/palau/hunt?q=*",
+                "/teams/palau/hunt?q=log%3Asysmon+%7C+stats+count+by+Image",
+            ],
+        ),
+        ("olga", vec!["/board", "/teams/nauru", "/teams/nauru/hunt?q=log%3Adns"]),
+        (
+            "pita",
+            vec![
+                "/teams/palau",
+                "/teams/palau/inbox",
+                "/teams/palau/respond",
+                "/teams/palau/hunt?q=*",
+                "/teams/palau/hunt?q=%7C+timeline+5m",
+            ],
+        ),
+    ] {
+        let cookie = sign_in(&app, who).await;
+        for path in paths {
+            let (status, size) = compressed_size(&app, path, &cookie).await;
+            assert_eq!(status, StatusCode::OK, "{path} as {who}");
+            assert!(
+                size <= PAGE_BUDGET,
+                "{path} as {who}: {size} bytes compressed, over {PAGE_BUDGET}"
+            );
+            if size > largest.0 {
+                largest = (size, format!("{path} as {who}"));
+            }
+        }
+    }
+    let (_, login) = compressed_size(&app, "/login", "").await;
+    assert!(login <= PAGE_BUDGET);
+    let (_, css) = compressed_size(&app, "/style.css", "").await;
+    assert!(css <= ASSET_BUDGET, "all CSS and JS together: {css} bytes");
+    // The largest page, for the record (cargo test -- --nocapture shows it).
+    eprintln!(
+        "largest page: {} ({} bytes compressed); stylesheet {css} bytes; no JavaScript",
+        largest.1, largest.0
+    );
+    assert!(largest.0 > 1000, "pages have content");
+}
