@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_accounts_and_exercises.sql")),
     (2, include_str!("../migrations/0002_actions.sql")),
     (3, include_str!("../migrations/0003_alert_triage.sql")),
+    (4, include_str!("../migrations/0004_inject_reads.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +204,18 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<()>> + Send;
     /// A team's verdicts, oldest first (the last one of an alert is its state).
     fn triages(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Triage>>> + Send;
+
+    /// Notes that `user` has seen these injects in `team`'s inbox (the first time counts).
+    fn mark_read(
+        &self,
+        exercise: i64,
+        team: &str,
+        injects: &[String],
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Who has read which inject, per team: (team, inject, username), in reading order.
+    fn reads(&self, exercise: i64) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;
 }
 
 /// The embedded SQLite store.
@@ -563,6 +576,37 @@ impl Store for Sqlite {
                     created_at: r.try_get("created_at")?,
                 })
             })
+            .collect()
+    }
+
+    async fn mark_read(&self, exercise: i64, team: &str, injects: &[String], user: i64, now: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for inject in injects {
+            sqlx::query(
+                "INSERT OR IGNORE INTO inject_reads (exercise, team, inject, user_id, read_at) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(exercise)
+            .bind(team)
+            .bind(inject)
+            .bind(user)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn reads(&self, exercise: i64) -> Result<Vec<(String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT r.team, r.inject, u.username FROM inject_reads r JOIN users u ON u.id = r.user_id \
+             WHERE r.exercise = ? ORDER BY r.read_at, u.username",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("team")?, r.try_get("inject")?, r.try_get("username")?)))
             .collect()
     }
 }

@@ -52,68 +52,76 @@ fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
     })
 }
 
-/// The team's inbox, newest first.
+/// The injects that have reached team `index` by now: (exercise time, inject, track), newest
+/// first.
+pub(crate) fn arrivals(live: &crate::Live, index: usize) -> Vec<(u64, &'static Inject, Option<String>)> {
+    let now = live.clock().now(clock_now());
+    let start = live.start_unix_ms();
+    // Campaign steps that ran in this team's world, with their exercise times.
+    let steps: Vec<(String, Option<u64>)> = live
+        .team(index)
+        .truth()
+        .iter()
+        .filter(|v| v["type"] == "step")
+        .filter_map(|v| {
+            let id = v["step"].as_str()?.to_owned();
+            let due = v["due"]
+                .as_str()
+                .and_then(atoll_hunt::time::parse)
+                .filter(|_| v["status"] == "succeeded");
+            Some((id, due.map(|d| (d - start).max(0) as u64)))
+        })
+        .collect();
+    let scenario: &'static atoll_scenario::Scenario = live.scenario;
+    let team = scenario
+        .player_teams()
+        .nth(index)
+        .map(|t| t.id.name.clone())
+        .unwrap_or_default();
+    let injects = &scenario.injects;
+    let mut arrived: Vec<(u64, &'static Inject, Option<String>)> = injects
+        .iter()
+        .filter_map(|i| {
+            let track = addressed(i, &team)?;
+            let at = arrival(i, injects, &steps, live.sim_clock(), 0)?;
+            (at <= now).then_some((at, i, track))
+        })
+        .collect();
+    arrived.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
+    arrived
+}
+
+/// The team's inbox, newest first. A player opening it is a read receipt for what it shows.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     let worker = app.clone();
     let index = view.team;
-    let listed = tokio::task::spawn_blocking(move || {
-        let live = &worker.live;
-        let now = live.clock().now(clock_now());
-        let start = live.start_unix_ms();
-        // Campaign steps that ran in this team's world, with their exercise times.
-        let steps: Vec<(String, Option<u64>)> = live
-            .team(index)
-            .truth()
+    let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index))
+        .await
+        .unwrap_or_default();
+    let team_id = app
+        .live
+        .scenario
+        .player_teams()
+        .nth(view.team)
+        .map(|t| t.id.name.clone())
+        .unwrap_or_default();
+    if view.user.team.as_deref() == Some(team_id.as_str()) {
+        let ids: Vec<String> = arrived.iter().map(|(_, i, _)| i.id.name.clone()).collect();
+        // A receipt that cannot be written is not worth refusing the page for.
+        let _ = app
+            .db
+            .mark_read(app.live.exercise, &team_id, &ids, view.user.id, clock_now())
+            .await;
+    }
+    let reads = app.db.reads(app.live.exercise).await.unwrap_or_default();
+    let readers = |inject: &str| -> Vec<&str> {
+        reads
             .iter()
-            .filter(|v| v["type"] == "step")
-            .filter_map(|v| {
-                let id = v["step"].as_str()?.to_owned();
-                let due = v["due"]
-                    .as_str()
-                    .and_then(atoll_hunt::time::parse)
-                    .filter(|_| v["status"] == "succeeded");
-                Some((id, due.map(|d| (d - start).max(0) as u64)))
-            })
-            .collect();
-        let team = live
-            .scenario
-            .player_teams()
-            .nth(index)
-            .map(|t| t.id.name.clone())
-            .unwrap_or_default();
-        let clock = live.sim_clock();
-        let injects = &live.scenario.injects;
-        let mut arrived: Vec<(u64, &Inject, Option<String>)> = injects
-            .iter()
-            .filter_map(|i| {
-                let track = addressed(i, &team)?;
-                let at = arrival(i, injects, &steps, clock, 0)?;
-                (at <= now).then_some((at, i, track))
-            })
-            .collect();
-        arrived.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
-        arrived
-            .into_iter()
-            .map(|(at, i, track)| {
-                let attachments: Vec<(String, Option<String>)> = i
-                    .attachments
-                    .iter()
-                    .map(|a| (a.name.clone(), a.content.as_ref().map(|c| c.get("en").to_owned())))
-                    .collect();
-                (
-                    live.label(start + at as i64, worker.day_one),
-                    i.channel.as_str().replace('_', " "),
-                    i.from.get("en").to_owned(),
-                    i.subject.get("en").to_owned(),
-                    i.body.get("en").to_owned(),
-                    track,
-                    attachments,
-                )
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    .unwrap_or_default();
+            .filter(|(t, i, _)| *t == team_id && i == inject)
+            .map(|(_, _, u)| u.as_str())
+            .collect()
+    };
+    let start = app.live.start_unix_ms();
     let team_name = app
         .live
         .scenario
@@ -122,16 +130,22 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .map_or("", |t| t.name.get("en"));
     let body = html! {
         h1 { "Inbox — " (team_name) }
-        @if listed.is_empty() { p.muted { "Nothing has arrived yet." } }
-        @for (when, channel, from, subject, text, track, attachments) in &listed {
+        @if arrived.is_empty() { p.muted { "Nothing has arrived yet." } }
+        @for (at, inject, track) in &arrived {
+            @let read_by = readers(&inject.id.name);
             article.inject {
-                h2 { (subject) }
-                p.muted { (when) " · " (channel) " · from " (from) @if let Some(track) = track { " · for the " (track) " track" } }
-                p { (text) }
-                @for (name, content) in attachments {
+                h2 { (inject.subject.get("en")) }
+                p.muted {
+                    (app.live.label(start + *at as i64, app.day_one)) " · " (inject.channel.as_str().replace('_', " "))
+                    " · from " (inject.from.get("en"))
+                    @if let Some(track) = track { " · for the " (track) " track" }
+                    " · " @if read_by.is_empty() { "not read yet" } @else { "read by " (read_by.join(", ")) }
+                }
+                p { (inject.body.get("en")) }
+                @for a in &inject.attachments {
                     details {
-                        summary { "Attachment: " (name) }
-                        @if let Some(content) = content { pre.mono { (content) } } @else { p.muted { "(a file kept with the scenario)" } }
+                        summary { "Attachment: " (a.name) }
+                        @if let Some(content) = &a.content { pre.mono { (content.get("en")) } } @else { p.muted { "(a file kept with the scenario)" } }
                     }
                 }
             }

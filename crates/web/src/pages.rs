@@ -39,7 +39,8 @@ fn clock_text(clock: &atoll_exercise::Clock) -> &'static str {
 
 /// The exercise at a glance: the clock, and every team's events and alerts.
 pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    blocking(move || board_page(&app, &user)).await
+    let reads = app.db.reads(app.live.exercise).await.unwrap_or_default();
+    blocking(move || board_page(&app, &user, &reads)).await
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
@@ -50,15 +51,28 @@ async fn blocking(page: impl FnOnce() -> Response + Send + 'static) -> Response 
         .unwrap_or_else(|_| html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed."))
 }
 
-fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
+fn board_page<S: Store>(app: &App<S>, user: &User, reads: &[(String, String, String)]) -> Response {
     let live = &app.live;
     let clock = live.clock();
     let now = clock.now(clock_now());
     let start = live.start_unix_ms();
     let when = live.label(start + now as i64, app.day_one);
     // Each team's numbers, taking its lock only as long as it takes to read them.
-    let rows: Vec<(usize, usize, usize, Option<String>)> = (0..live.scenario.player_teams().count())
-        .map(|i| {
+    let rows: Vec<(usize, usize, usize, Option<String>, String)> = live
+        .scenario
+        .player_teams()
+        .enumerate()
+        .map(|(i, team)| {
+            // Injects that have arrived, and how many of them someone in the team has read.
+            let arrived = crate::inbox::arrivals(live, i);
+            let read = arrived
+                .iter()
+                .filter(|(_, inject, _)| {
+                    reads
+                        .iter()
+                        .any(|(t, id, _)| *t == team.id.name && *id == inject.id.name)
+                })
+                .count();
             let runtime = live.team(i);
             let alerts = runtime.alerts();
             (
@@ -68,6 +82,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
                 alerts
                     .last()
                     .map(|a| format!("{} · {}", live.label(start + a.at as i64, app.day_one), a.title)),
+                format!("{read} of {}", arrived.len()),
             )
         })
         .collect();
@@ -95,9 +110,9 @@ fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
             }
         }
         table {
-            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } } }
+            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } th { "Injects read" } } }
             tbody {
-                @for (team, (events, alerts, high, latest)) in live.scenario.player_teams().zip(&rows) {
+                @for (team, (events, alerts, high, latest, inbox)) in live.scenario.player_teams().zip(&rows) {
                     tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
                         td.num { (events) }
@@ -106,6 +121,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User) -> Response {
                         td {
                             @if let Some(latest) = latest { (latest) } @else { span.muted { "none yet" } }
                         }
+                        td.num { (inbox) }
                     }
                 }
             }

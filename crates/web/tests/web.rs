@@ -590,6 +590,15 @@ async fn injects_arrive_on_the_exercise_clock() {
     assert!(body.contains("TLP:AMBER — state actors pre-positioning in Pacific telecoms"));
     assert!(body.contains("for the technical track"));
     assert!(!body.contains("Ministry"), "later injects have not arrived: {body}");
+    assert!(body.contains("read by pita"), "opening the inbox is a read receipt");
+    let instructor = sign_in(&app, "ines").await;
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(board.contains("2 of 2"), "the board shows Palau has read both: {board}");
+    let (_, _, nauru) = send(&app, get("/teams/nauru/inbox", &instructor)).await;
+    assert!(
+        nauru.contains("not read yet") && !nauru.contains("read by ines"),
+        "instructors reading leave no receipt"
+    );
     let advisory = body.find("TLP:AMBER").unwrap();
     let start = body.find("EXERCISE — Pacific").unwrap();
     assert!(advisory < start, "newest first");
