@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_actions.sql")),
     (3, include_str!("../migrations/0003_alert_triage.sql")),
     (4, include_str!("../migrations/0004_inject_reads.sql")),
+    (5, include_str!("../migrations/0005_messages.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,20 @@ pub struct Triage {
     pub username: String,
     /// Unix milliseconds.
     pub created_at: i64,
+}
+
+/// A message between the white cell and a team.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: i64,
+    pub team: String,
+    /// From the white cell to the team (an ad-hoc inject), or the team's reply.
+    pub to_team: bool,
+    pub subject: String,
+    pub body: String,
+    pub username: String,
+    /// Exercise milliseconds when it was sent.
+    pub at: u64,
 }
 
 /// A storage failure, or a request the data refuses (a taken username).
@@ -216,6 +231,21 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<()>> + Send;
     /// Who has read which inject, per team: (team, inject, username), in reading order.
     fn reads(&self, exercise: i64) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;
+
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn send_message(
+        &self,
+        exercise: i64,
+        team: &str,
+        to_team: bool,
+        subject: &str,
+        body: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// An exercise's messages, oldest first.
+    fn messages(&self, exercise: i64) -> impl Future<Output = Result<Vec<Message>>> + Send;
 }
 
 /// The embedded SQLite store.
@@ -607,6 +637,58 @@ impl Store for Sqlite {
         .await?;
         rows.iter()
             .map(|r| Ok((r.try_get("team")?, r.try_get("inject")?, r.try_get("username")?)))
+            .collect()
+    }
+
+    async fn send_message(
+        &self,
+        exercise: i64,
+        team: &str,
+        to_team: bool,
+        subject: &str,
+        body: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO messages (exercise, team, direction, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(if to_team { "to_team" } else { "from_team" })
+        .bind(subject)
+        .bind(body)
+        .bind(user)
+        .bind(at as i64)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn messages(&self, exercise: i64) -> Result<Vec<Message>> {
+        let rows = sqlx::query(
+            "SELECT m.id, m.team, m.direction, m.subject, m.body, u.username, m.at FROM messages m \
+             JOIN users u ON u.id = m.user_id WHERE m.exercise = ? ORDER BY m.id",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let direction: String = r.try_get("direction")?;
+                let at: i64 = r.try_get("at")?;
+                Ok(Message {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    to_team: direction == "to_team",
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                    username: r.try_get("username")?,
+                    at: at as u64,
+                })
+            })
             .collect()
     }
 }

@@ -62,7 +62,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }
                                     }
                                 }
-                                _ => { a href="/board" { "Board" } a href="/people" { "People" } }
+                                _ => { a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/people" { "People" } }
                             }
                         }
                         span.who { (user.username) " (" (user.role.as_str()) @if let Some(t) = &user.team { ", " (t) } ")" }

@@ -114,6 +114,15 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             .await;
     }
     let reads = app.db.reads(app.live.exercise).await.unwrap_or_default();
+    let messages: Vec<atoll_store::Message> = app
+        .db
+        .messages(app.live.exercise)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|m| m.team == team_id)
+        .collect();
+    let can_reply = view.user.role != atoll_store::Role::Observer;
     let readers = |inject: &str| -> Vec<&str> {
         reads
             .iter()
@@ -130,6 +139,30 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .map_or("", |t| t.name.get("en"));
     let body = html! {
         h1 { "Inbox — " (team_name) }
+        @if can_reply {
+            details {
+                summary { "Write to the white cell" }
+                form method="post" action={ "/teams/" (team_id) "/messages" } {
+                    p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60"; }
+                    p { label for="body" { "Message" } br; textarea #body name="body" required rows="4" cols="72" maxlength="5000" {} }
+                    p { button type="submit" { "Send" } }
+                }
+            }
+        }
+        @if !messages.is_empty() {
+            h2 { "Messages" }
+            @for m in messages.iter().rev() {
+                article.inject {
+                    h2 { (m.subject) }
+                    p.muted {
+                        (app.live.label(start + m.at as i64, app.day_one)) " · "
+                        @if m.to_team { "from the white cell" } @else { "from your team (" (m.username) ") to the white cell" }
+                    }
+                    p { (m.body) }
+                }
+            }
+            h2 { "Injects" }
+        }
         @if arrived.is_empty() { p.muted { "Nothing has arrived yet." } }
         @for (at, inject, track) in &arrived {
             @let read_by = readers(&inject.id.name);

@@ -12,6 +12,7 @@ pub mod auth;
 mod html;
 mod inbox;
 pub mod live;
+mod messages;
 mod pages;
 mod people;
 mod respond;
@@ -69,6 +70,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/board", get(pages::board::<S>))
         .route("/clock", post(pages::clock::<S>))
         .route("/people", get(people::page::<S>))
+        .route("/messages", get(messages::page::<S>).post(messages::send::<S>))
+        .route("/teams/{team}/messages", post(messages::reply::<S>))
         .route("/people/end", post(people::end::<S>))
         .route("/teams/{team}", get(pages::alerts::<S>))
         .route("/teams/{team}/alerts", post(pages::triage::<S>))

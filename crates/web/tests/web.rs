@@ -222,6 +222,11 @@ async fn every_route_for_every_role_and_team() {
             Box::new(|c| post("/people/end", c, "user=999")),
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
+        (
+            "messages",
+            Box::new(|c| get("/messages", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
         // Reviewing an action shows its cost (200); observers never act.
         (
             "own team action",
@@ -781,4 +786,80 @@ async fn every_page_fits_a_satellite_link_budget() {
         largest.1, largest.0
     );
     assert!(largest.0 > 1000, "pages have content");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_white_cell_and_the_teams_write_to_each_other() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let palau = sign_in(&app, "pita").await;
+    let nauru = sign_in(&app, "nora").await;
+    let observer = sign_in(&app, "olga").await;
+    let everyone = "team=&subject=Situation+report+due&body=Send+your+first+report+by+D1+12%3A00.";
+    assert_eq!(
+        send(&app, post("/messages", &instructor, everyone)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let only_palau = "team=palau&subject=Ministry+waiting&body=The+minister+asks+for+a+call.";
+    assert_eq!(
+        send(&app, post("/messages", &instructor, only_palau)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &palau)).await;
+    assert!(
+        inbox.contains("Situation report due")
+            && inbox.contains("Ministry waiting")
+            && inbox.contains("from the white cell")
+    );
+    let (_, _, inbox) = send(&app, get("/teams/nauru/inbox", &nauru)).await;
+    assert!(
+        inbox.contains("Situation report due") && !inbox.contains("Ministry waiting"),
+        "only Palau got the second"
+    );
+
+    let reply = "subject=Report&body=PT-WEB01+isolated+at+D1+09%3A10.";
+    assert_eq!(
+        send(&app, post("/teams/palau/messages", &palau, reply)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, all) = send(&app, get("/messages", &instructor)).await;
+    assert!(
+        all.contains("from palau (pita)") && all.contains("PT-WEB01 isolated"),
+        "{all}"
+    );
+    let (_, _, theirs) = send(&app, get("/teams/nauru/inbox", &nauru)).await;
+    assert!(
+        !theirs.contains("PT-WEB01 isolated"),
+        "another team's reply stays with the white cell"
+    );
+
+    assert_eq!(
+        send(&app, post("/messages", &observer, everyone)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app, post("/messages", &palau, everyone)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app, post("/teams/palau/messages", &nauru, reply)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app, post("/teams/palau/messages", &palau, "subject=&body=x"))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&app, post("/messages", &instructor, "team=atlantis&subject=a&body=b"))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.db.messages(app.live.exercise).await.unwrap().len(),
+        5 + 1 + 1,
+        "five teams, then Palau, then the reply"
+    );
 }

@@ -1,0 +1,160 @@
+//! Messages between the white cell and the teams: ad-hoc injects written on the spot, to one
+//! team or every team, and teams' replies.
+
+use std::sync::Arc;
+
+use atoll_store::{Role, Store};
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::html;
+use serde::Deserialize;
+
+use crate::auth::{Instructor, Staff, TeamActor};
+use crate::{App, clock_now, html};
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct MessageForm {
+    team: Option<String>,
+    subject: Option<String>,
+    body: Option<String>,
+}
+
+/// A subject and body within their limits, or what is wrong.
+fn checked(form: &MessageForm) -> Result<(String, String), &'static str> {
+    let subject = form.subject.as_deref().unwrap_or_default().trim().to_owned();
+    let body = form.body.as_deref().unwrap_or_default().trim().to_owned();
+    if subject.is_empty() || subject.chars().count() > 200 {
+        return Err("subject: write one, of at most 200 characters.");
+    }
+    if body.is_empty() || body.chars().count() > 5000 {
+        return Err("message: write one, of at most 5,000 characters.");
+    }
+    Ok((subject, body))
+}
+
+/// Every message of the exercise, newest first, and (for instructors) the form to send one.
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    let Ok(messages) = app.db.messages(app.live.exercise).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    let start = app.live.start_unix_ms();
+    let body = html! {
+        h1 { "Messages" }
+        @if user.role == Role::Instructor {
+            form method="post" action="/messages" {
+                p {
+                    label for="team" { "To " }
+                    select #team name="team" {
+                        option value="" { "every team" }
+                        @for t in app.live.scenario.player_teams() { option value=(t.id.name) { (t.name.get("en")) } }
+                    }
+                }
+                p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60"; }
+                p { label for="body" { "Message" } br; textarea #body name="body" required rows="5" cols="72" maxlength="5000" {} }
+                p { button type="submit" { "Send now" } }
+            }
+        }
+        @if messages.is_empty() { p.muted { "No messages yet." } }
+        @for m in messages.iter().rev() {
+            article.inject {
+                h2 { (m.subject) }
+                p.muted {
+                    (app.live.label(start + m.at as i64, app.day_one)) " · "
+                    @if m.to_team { "to " (m.team) " from " (m.username) } @else { "from " (m.team) " (" (m.username) ")" }
+                }
+                p { (m.body) }
+            }
+        }
+    };
+    html::page(&app.live.name, "Messages", Some(&user), &body).into_response()
+}
+
+/// Sends an ad-hoc inject now, to one team or every team.
+pub(crate) async fn send<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    Form(form): Form<MessageForm>,
+) -> Response {
+    let (subject, body) = match checked(&form) {
+        Ok(ok) => ok,
+        Err(problem) => return html::problem(StatusCode::BAD_REQUEST, problem),
+    };
+    let teams: Vec<String> = match form.team.as_deref().unwrap_or_default() {
+        "" => app.live.scenario.player_teams().map(|t| t.id.name.clone()).collect(),
+        one if app.live.scenario.player_teams().any(|t| t.id.name == one) => vec![one.to_owned()],
+        other => {
+            return html::problem(
+                StatusCode::BAD_REQUEST,
+                &format!("team: `{other}` is not a team of this exercise."),
+            );
+        }
+    };
+    let at = app.live.now();
+    for team in teams {
+        if app
+            .db
+            .send_message(
+                app.live.exercise,
+                &team,
+                true,
+                &subject,
+                &body,
+                user.id,
+                at,
+                clock_now(),
+            )
+            .await
+            .is_err()
+        {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("The message to {team} could not be stored; the teams before it have it."),
+            );
+        }
+    }
+    Redirect::to("/messages").into_response()
+}
+
+/// A team's message to the white cell.
+pub(crate) async fn reply<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<MessageForm>,
+) -> Response {
+    let team = app
+        .live
+        .scenario
+        .player_teams()
+        .nth(view.team)
+        .map(|t| t.id.name.clone())
+        .unwrap_or_default();
+    let (subject, body) = match checked(&form) {
+        Ok(ok) => ok,
+        Err(problem) => return html::problem(StatusCode::BAD_REQUEST, problem),
+    };
+    if app
+        .db
+        .send_message(
+            app.live.exercise,
+            &team,
+            false,
+            &subject,
+            &body,
+            view.user.id,
+            app.live.now(),
+            clock_now(),
+        )
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The message could not be stored; try again (your text is below).",
+        );
+    }
+    Redirect::to(&format!("/teams/{team}/inbox")).into_response()
+}
