@@ -112,7 +112,9 @@ pub(crate) async fn send<S: Store>(
         {
             return html::problem(
                 StatusCode::SERVICE_UNAVAILABLE,
-                &format!("The message to {team} could not be stored; the teams before it have it."),
+                &format!(
+                    "The message to {team} could not be stored; the teams before it have it. What you wrote: {subject} — {body}"
+                ),
             );
         }
     }
@@ -153,7 +155,8 @@ pub(crate) async fn reply<S: Store>(
     {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
-            "The message could not be stored; try again (your text is below).",
+            // Nothing typed is lost: the text comes back to be sent again.
+            &format!("The message could not be stored; try again. What you wrote: {subject} — {body}"),
         );
     }
     Redirect::to(&format!("/teams/{team}/inbox")).into_response()

@@ -744,6 +744,7 @@ async fn every_page_fits_a_satellite_link_budget() {
             vec![
                 "/board",
                 "/people",
+                "/messages",
                 "/teams/palau",
                 "/teams/palau/inbox",
                 "/teams/palau/respond",
