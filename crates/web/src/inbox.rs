@@ -73,11 +73,7 @@ pub(crate) fn arrivals(live: &crate::Live, index: usize) -> Vec<(u64, &'static I
         })
         .collect();
     let scenario: &'static atoll_scenario::Scenario = live.scenario;
-    let team = scenario
-        .player_teams()
-        .nth(index)
-        .map(|t| t.id.name.clone())
-        .unwrap_or_default();
+    let team = live.team_id(index);
     let injects = &scenario.injects;
     let mut arrived: Vec<(u64, &'static Inject, Option<String>)> = injects
         .iter()
@@ -98,13 +94,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index))
         .await
         .unwrap_or_default();
-    let team_id = app
-        .live
-        .scenario
-        .player_teams()
-        .nth(view.team)
-        .map(|t| t.id.name.clone())
-        .unwrap_or_default();
+    let team_id = app.live.team_id(view.team);
     if view.user.team.as_deref() == Some(team_id.as_str()) {
         let ids: Vec<String> = arrived.iter().map(|(_, i, _)| i.id.name.clone()).collect();
         // A receipt that cannot be written is not worth refusing the page for.
@@ -131,12 +121,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             .collect()
     };
     let start = app.live.start_unix_ms();
-    let team_name = app
-        .live
-        .scenario
-        .player_teams()
-        .nth(view.team)
-        .map_or("", |t| t.name.get("en"));
+    let team_name = app.live.team_name(view.team);
     let body = html! {
         h1 { "Inbox — " (team_name) }
         @if can_reply {

@@ -149,6 +149,21 @@ impl Live {
         Ok(())
     }
 
+    /// The id of player team `index` (`palau`).
+    pub fn team_id(&self, index: usize) -> String {
+        self.scenario
+            .player_teams()
+            .nth(index)
+            .map(|t| t.id.name.clone())
+            .unwrap_or_default()
+    }
+
+    /// The name of player team `index`, as players read it (`Palau`).
+    pub fn team_name(&self, index: usize) -> &'static str {
+        let scenario: &'static Scenario = self.scenario;
+        scenario.player_teams().nth(index).map_or("", |t| t.name.get("en"))
+    }
+
     /// Exercise time to UTC and back.
     pub fn sim_clock(&self) -> &atoll_sim::clock::Clock {
         &self.sim_clock

@@ -127,13 +127,7 @@ pub(crate) async fn reply<S: Store>(
     TeamActor(view): TeamActor,
     Form(form): Form<MessageForm>,
 ) -> Response {
-    let team = app
-        .live
-        .scenario
-        .player_teams()
-        .nth(view.team)
-        .map(|t| t.id.name.clone())
-        .unwrap_or_default();
+    let team = app.live.team_id(view.team);
     let (subject, body) = match checked(&form) {
         Ok(ok) => ok,
         Err(problem) => return html::problem(StatusCode::BAD_REQUEST, problem),

@@ -183,13 +183,7 @@ pub(crate) async fn clock<S: Store>(
 
 /// A team's alerts, newest first.
 pub(crate) async fn alerts<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    let team_id = app
-        .live
-        .scenario
-        .player_teams()
-        .nth(view.team)
-        .map(|t| t.id.name.clone())
-        .unwrap_or_default();
+    let team_id = app.live.team_id(view.team);
     let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -215,11 +209,7 @@ fn alert_key(a: &atoll_exercise::Alert) -> String {
 fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::Triage]) -> Response {
     let live = &app.live;
     let runtime = live.team(view.team);
-    let team = live
-        .scenario
-        .player_teams()
-        .nth(view.team)
-        .map_or("", |t| t.name.get("en"));
+    let team = live.team_name(view.team);
     let start = runtime.start_unix_ms();
     let alerts = runtime.alerts();
     // The latest verdict of each alert.
@@ -305,13 +295,7 @@ pub(crate) async fn triage<S: Store>(
     TeamActor(view): TeamActor,
     Form(form): Form<TriageForm>,
 ) -> Response {
-    let team_id = app
-        .live
-        .scenario
-        .player_teams()
-        .nth(view.team)
-        .map(|t| t.id.name.clone())
-        .unwrap_or_default();
+    let team_id = app.live.team_id(view.team);
     let Some(state) = form.state.filter(|s| STATES.iter().any(|(v, _)| v == s)) else {
         return html::problem(
             StatusCode::BAD_REQUEST,
@@ -523,13 +507,7 @@ pub(crate) async fn hunt<S: Store>(
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The search failed.");
     };
     let tallest = histogram.iter().map(|b| b.1).max().unwrap_or(0).max(1);
-    let team_id = app
-        .live
-        .scenario
-        .player_teams()
-        .nth(view.team)
-        .map_or("", |t| t.id.name.as_str())
-        .to_owned();
+    let team_id = app.live.team_id(view.team);
     let body = html! {
         h1 { "Hunt" }
         form method="get" action={ "/teams/" (team_id) "/hunt" } role="search" {

@@ -85,8 +85,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
 }
 
 async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) -> Response {
-    let team = app.live.scenario.player_teams().nth(view.team);
-    let (team_id, team_name) = team.map_or(("", ""), |t| (t.id.name.as_str(), t.name.get("en")));
+    let (team_id, team_name) = (app.live.team_id(view.team), app.live.team_name(view.team));
     let log = match app.db.actions(app.live.exercise).await {
         Ok(all) => all.into_iter().filter(|a| a.team == team_id).collect::<Vec<_>>(),
         Err(_) => {
@@ -153,10 +152,8 @@ pub(crate) async fn act<S: Store>(
     TeamActor(view): TeamActor,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let team_id = match app.live.scenario.player_teams().nth(view.team) {
-        Some(t) => t.id.name.clone(),
-        None => return html::problem(StatusCode::NOT_FOUND, "No such team in this exercise."),
-    };
+    // `TeamView` has checked the team exists.
+    let team_id = app.live.team_id(view.team);
     let action = form.action.unwrap_or_default();
     let target = form.target.unwrap_or_default().trim().to_owned();
     let Some((_, _, cost)) = ACTIONS.iter().find(|(w, _, _)| *w == action) else {
