@@ -193,6 +193,16 @@ pub(crate) async fn alerts<S: Store>(State(app): State<Arc<App<S>>>, view: TeamV
     blocking(move || alerts_page(&app, &view, &triages)).await
 }
 
+/// Alerts of one rule on one host.
+#[derive(Debug)]
+struct Group {
+    level: &'static str,
+    count: usize,
+    /// Not judged yet (new).
+    open: usize,
+    latest: u64,
+}
+
 /// The states an alert can be in, as stored and as shown.
 const STATES: [(&str, &str); 4] = [
     ("new", "New"),
@@ -223,6 +233,23 @@ fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::
             counts[i] += 1;
         }
     }
+    // Alerts grouped by rule and host, the groups with alerts not yet judged first.
+    let mut groups: std::collections::BTreeMap<(&str, &str), Group> = std::collections::BTreeMap::new();
+    for a in alerts {
+        let g = groups
+            .entry((a.title.as_str(), a.host.as_deref().unwrap_or("")))
+            .or_insert(Group {
+                level: a.level.map_or("", |l| l.as_str()),
+                count: 0,
+                open: 0,
+                latest: 0,
+            });
+        g.count += 1;
+        g.open += usize::from(state_of(a).is_none_or(|t| t.state == "new"));
+        g.latest = g.latest.max(a.at);
+    }
+    let mut groups: Vec<((&str, &str), Group)> = groups.into_iter().collect();
+    groups.sort_by(|a, b| b.1.open.cmp(&a.1.open).then(b.1.latest.cmp(&a.1.latest)));
     let can_act = view.user.role != Role::Observer;
     let team_id = runtime.team().to_owned();
     let body = html! {
@@ -237,6 +264,27 @@ fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::
             @for (i, (_, label)) in STATES.iter().enumerate() { (counts[i]) " " (label.to_lowercase()) @if i < 3 { ", " } }
             "."
         }
+        @if !groups.is_empty() {
+            details open {
+                summary { "By rule and host (" (groups.len()) ")" }
+                table {
+                    thead { tr { th { "Rule" } th { "Level" } th { "Host" } th { "Alerts" } th { "Not yet judged" } th { "Latest" } } }
+                    tbody {
+                        @for ((title, host), g) in &groups {
+                            tr {
+                                td { (title) }
+                                td class={ "level-" (g.level) } { (g.level) }
+                                td { (host) }
+                                td.num { (g.count) }
+                                td.num { (g.open) }
+                                td { (live.label(start + g.latest as i64, app.day_one)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { "Newest alerts" }
         table {
             thead { tr { th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } th { "State" } } }
             tbody {

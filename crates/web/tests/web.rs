@@ -644,6 +644,7 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
     );
     let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
     assert!(page.contains("1 true positive"), "counted");
+    assert!(page.contains("By rule and host"), "alerts are grouped");
     assert!(
         page.contains("<option value=\"true_positive\" selected>") && page.contains("by pita"),
         "shown with who set it"
