@@ -350,3 +350,39 @@ fn write_private(path: &Path, text: &str) -> Result<(), String> {
     file.write_all(text.as_bytes())
         .map_err(|e| format!("{}: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every rule under `rules/` is inside the binary: a rule added there and not here would
+    /// silently be missing from the demo.
+    #[test]
+    fn every_rule_file_is_bundled() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                    out.push(path.file_name().unwrap().to_string_lossy().into_owned());
+                }
+            }
+        }
+        let mut on_disk = Vec::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
+            &mut on_disk,
+        );
+        on_disk.sort();
+        let mut bundled: Vec<String> = super::RULES.iter().map(|(name, _)| (*name).to_owned()).collect();
+        bundled.sort();
+        assert_eq!(bundled, on_disk);
+        // Every file loads (`rules` fails on any that does not), as rules and correlations.
+        let (set, correlations) = super::rules(&[]).unwrap();
+        assert!(
+            set.len() + correlations.len() >= on_disk.len(),
+            "{} rules, {} correlations",
+            set.len(),
+            correlations.len()
+        );
+    }
+}

@@ -13,63 +13,54 @@ use serde::Deserialize;
 use crate::auth::{TeamActor, TeamView};
 use crate::{App, clock_now, html};
 
-/// The response actions a team can take, what the target is, and what each costs.
-const ACTIONS: &[(&str, &str, &str)] = &[
+/// The response actions a team can take, and what each costs (`{}` is the target). What each
+/// takes as its target comes from the simulation's own list of actions.
+const ACTIONS: &[(&str, &str)] = &[
     (
         "isolate_host",
-        "host",
         "{} is cut off the network: nothing reaches it or leaves it, including the services it runs for its users, until you release it.",
     ),
-    ("release_host", "host", "{} goes back on the network."),
+    ("release_host", "{} goes back on the network."),
     (
         "block_address",
-        "address",
         "Nothing in your network can reach {}, and {} cannot reach your network.",
     ),
     (
         "block_domain",
-        "domain",
         "Names under {} stop resolving for everyone in your network, whatever uses them.",
     ),
     (
         "disable_account",
-        "account",
         "{} cannot sign in anywhere until the account is enabled again.",
     ),
-    ("enable_account", "account", "{} can sign in again."),
+    ("enable_account", "{} can sign in again."),
     (
         "reset_password",
-        "account",
         "{} gets a new password: whoever knew the old one is locked out, and so is its owner until told the new one.",
     ),
     (
         "reimage_host",
-        "host",
         "{} is wiped and rebuilt: down for four hours, and what changed on it since it was built is lost.",
     ),
-    (
-        "restore_backup",
-        "host",
-        "{} goes back to its last backup: down for two hours.",
-    ),
-    (
-        "patch_host",
-        "host",
-        "{} is patched and restarts: down for twenty minutes.",
-    ),
+    ("restore_backup", "{} goes back to its last backup: down for two hours."),
+    ("patch_host", "{} is patched and restarts: down for twenty minutes."),
     (
         "shutdown_host",
-        "host",
         "{} is switched off, with every service it runs, until it is started again.",
     ),
-    ("start_host", "host", "{} is switched on."),
-    (
-        "stop_service",
-        "service",
-        "The service {} stops for everyone who uses it.",
-    ),
-    ("start_service", "service", "The service {} starts again."),
+    ("start_host", "{} is switched on."),
+    ("stop_service", "The service {} stops for everyone who uses it."),
+    ("start_service", "The service {} starts again."),
 ];
+
+/// What an action takes as its target (`host`, `account`, …), as the simulation reads it.
+fn target_of(action: &str) -> &'static str {
+    atoll_sim::actions::ACTIONS
+        .iter()
+        .find(|(word, _)| *word == action)
+        .and_then(|(_, needs)| needs.first().copied())
+        .unwrap_or("target")
+}
 
 fn label(action: &str) -> String {
     let mut text = action.replace('_', " ");
@@ -103,7 +94,7 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) 
             form method="post" action={ "/teams/" (team_id) "/respond" } {
                 label for="action" { "Action " }
                 select #action name="action" {
-                    @for (word, target, _) in ACTIONS { option value=(word) { (label(word)) " (" (target) ")" } }
+                    @for (word, _) in ACTIONS { option value=(word) { (label(word)) " (" (target_of(word)) ")" } }
                 }
                 " "
                 label for="target" { "Target " }
@@ -156,7 +147,7 @@ pub(crate) async fn act<S: Store>(
     let team_id = app.live.team_id(view.team);
     let action = form.action.unwrap_or_default();
     let target = form.target.unwrap_or_default().trim().to_owned();
-    let Some((_, _, cost)) = ACTIONS.iter().find(|(w, _, _)| *w == action) else {
+    let Some((_, cost)) = ACTIONS.iter().find(|(w, _)| *w == action) else {
         return render(
             &app,
             &view,
@@ -237,4 +228,19 @@ pub(crate) async fn act<S: Store>(
         );
     }
     Redirect::to(&format!("/teams/{team_id}/respond")).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_response_action_is_one_the_simulation_takes_with_one_target() {
+        for (word, cost) in super::ACTIONS {
+            let needs = atoll_sim::actions::ACTIONS
+                .iter()
+                .find(|(w, _)| w == word)
+                .map(|(_, n)| n.len());
+            assert_eq!(needs, Some(1), "{word}");
+            assert!(cost.contains("{}"), "{word}: the cost names the target");
+        }
+    }
 }
