@@ -73,15 +73,15 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     };
     if let Some(path) = &args.scenario {
         match atoll_scenario::load_file(path) {
-            Ok(scenario) => match jiff::tz::TimeZone::get(&scenario.time_zone.0) {
-                Ok(zone) => {
-                    ctx.calendar = Some(Calendar {
-                        day_one: args.date.unwrap_or(atoll_sim::DEFAULT_DATE),
-                        zone,
-                    });
-                }
-                Err(e) => {
-                    let _ = writeln!(stderr, "{}: error: time zone: {e}", path.display());
+            Ok(scenario) => match Calendar::of(args.date.unwrap_or(atoll_sim::DEFAULT_DATE), &scenario.time_zone.0) {
+                Some(calendar) => ctx.calendar = Some(calendar),
+                None => {
+                    let _ = writeln!(
+                        stderr,
+                        "{}: error: unknown time zone `{}`",
+                        path.display(),
+                        scenario.time_zone.0
+                    );
                     return ExitCode::FAILURE;
                 }
             },
@@ -195,11 +195,7 @@ fn load(path: &PathBuf, name: &str, stderr: &mut impl Write) -> std::io::Result<
 
 /// The error under the query, with a caret at its column.
 fn render_error(query: &str, e: &atoll_hunt::QueryError) -> String {
-    if e.column == 0 {
-        return format!("error: {}\n", e.message);
-    }
-    let caret = " ".repeat(e.column - 1);
-    format!("error: {e}\n  {query}\n  {caret}^\n")
+    format!("error: {}\n", e.pointed(query))
 }
 
 fn write_jsonl(store: &Store, answer: &Answer, out: &mut impl Write) -> std::io::Result<()> {

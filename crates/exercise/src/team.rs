@@ -44,7 +44,7 @@ impl std::fmt::Display for RuntimeError {
 
 impl std::error::Error for RuntimeError {}
 
-/// The seed, date and detection rules of one exercise.
+/// The seed, day-1 date and planned end of one exercise's simulation.
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub seed: u64,

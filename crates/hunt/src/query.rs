@@ -37,6 +37,23 @@ impl QueryError {
     }
 }
 
+impl QueryError {
+    /// The error, then the query with a caret under the column (when there is one), for a
+    /// terminal or a `<pre>` block:
+    ///
+    /// ```text
+    /// column 13: no event has a field `comandline`; did you mean `CommandLine`?
+    ///   log:dns AND comandline:*ntds*
+    ///               ^
+    /// ```
+    pub fn pointed(&self, query: &str) -> String {
+        if self.column == 0 {
+            return self.message.clone();
+        }
+        format!("{self}\n  {query}\n  {}^", " ".repeat(self.column - 1))
+    }
+}
+
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.column > 0 {

@@ -36,6 +36,16 @@ pub struct Calendar {
     pub zone: jiff::tz::TimeZone,
 }
 
+impl Calendar {
+    /// The calendar of an exercise whose day 1 is `day_one` in the IANA zone `zone`
+    /// (`Pacific/Guam`); `None` for a zone this build does not know.
+    pub fn of(day_one: jiff::civil::Date, zone: &str) -> Option<Calendar> {
+        jiff::tz::TimeZone::get(zone)
+            .ok()
+            .map(|zone| Calendar { day_one, zone })
+    }
+}
+
 /// How much work one query may do.
 #[derive(Debug, Clone)]
 pub struct Limits {

@@ -745,6 +745,8 @@ mod tests {
     #[tokio::test]
     async fn exercises_and_their_clock_survive_reopening() {
         let dir = std::env::temp_dir().join(format!("atoll-store-{}", std::process::id()));
+        // A folder left by an earlier run that failed half-way must not count here.
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("atoll.db");
         {

@@ -321,7 +321,8 @@ pub async fn logout<S: Store>(State(app): State<Arc<App<S>>>, headers: HeaderMap
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("atoll_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        HeaderValue::from_str(&format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"))
+            .unwrap_or_else(|_| HeaderValue::from_static("")),
     );
     response
 }

@@ -55,7 +55,7 @@ fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
 /// The injects that have reached team `index` by now: (exercise time, inject, track), newest
 /// first.
 pub(crate) fn arrivals(live: &crate::Live, index: usize) -> Vec<(u64, &'static Inject, Option<String>)> {
-    let now = live.clock().now(clock_now());
+    let now = live.now();
     let start = live.start_unix_ms();
     // Campaign steps that ran in this team's world, with their exercise times.
     let steps: Vec<(String, Option<u64>)> = live

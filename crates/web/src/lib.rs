@@ -61,6 +61,15 @@ pub fn clock_now() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
+/// Exercise time now, read on a blocking thread (the clock's lock can be held while every
+/// world catches up to a clock change).
+async fn exercise_now<S: Store>(app: &Arc<App<S>>) -> u64 {
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || worker.live.now())
+        .await
+        .unwrap_or(0)
+}
+
 /// Every route of the server.
 pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
     Router::new()

@@ -93,7 +93,7 @@ pub(crate) async fn send<S: Store>(
             );
         }
     };
-    let at = app.live.now();
+    let at = crate::exercise_now(&app).await;
     for team in teams {
         if app
             .db
@@ -132,6 +132,7 @@ pub(crate) async fn reply<S: Store>(
         Ok(ok) => ok,
         Err(problem) => return html::problem(StatusCode::BAD_REQUEST, problem),
     };
+    let now = crate::exercise_now(&app).await;
     if app
         .db
         .send_message(
@@ -141,7 +142,7 @@ pub(crate) async fn reply<S: Store>(
             &subject,
             &body,
             view.user.id,
-            app.live.now(),
+            now,
             clock_now(),
         )
         .await

@@ -211,7 +211,8 @@ const STATES: [(&str, &str); 4] = [
     ("false_positive", "False positive"),
 ];
 
-/// How an alert is known in the triage table: the event's row and the rule.
+/// The rule part of an alert's key in the triage table (the other part is the event's row):
+/// the rule's id, or its title when it has none.
 fn alert_key(a: &atoll_exercise::Alert) -> String {
     a.rule_id.clone().unwrap_or_else(|| a.title.clone())
 }
@@ -489,15 +490,10 @@ pub(crate) async fn hunt<S: Store>(
     let query = text.clone();
     let result = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
-        let now = live.clock().now(clock_now());
+        let now = live.now();
         let runtime = live.team(team);
         let start = runtime.start_unix_ms();
-        let calendar = jiff::tz::TimeZone::get(&live.scenario.time_zone.0)
-            .ok()
-            .map(|zone| Calendar {
-                day_one: worker.day_one,
-                zone,
-            });
+        let calendar = Calendar::of(worker.day_one, &live.scenario.time_zone.0);
         let ctx = Context {
             now: Some(start + now as i64),
             calendar,
@@ -515,7 +511,7 @@ pub(crate) async fn hunt<S: Store>(
         let mut fields: Vec<(String, u64)> = runtime.store().fields().map(|(n, c)| (n.to_owned(), c)).collect();
         fields.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         // A histogram of a plain search's hits over the exercise so far.
-        let histogram = if query.contains('|') {
+        let histogram = if query.contains('|') || query.trim().is_empty() {
             Vec::new()
         } else {
             histogram(&runtime, &query, &ctx, live, worker.day_one)
@@ -573,10 +569,7 @@ pub(crate) async fn hunt<S: Store>(
         @match result {
             None => {}
             Some(Err(e)) => {
-                p.error role="alert" {
-                    (e.to_string()) "\n" (text) "\n"
-                    @if e.column > 0 { (" ".repeat(e.column - 1)) "^" }
-                }
+                p.error role="alert" { (e.pointed(&text)) }
             }
             Some(Ok((total, notes, columns, rows))) => {
                 @let is_events = columns.len() == 2 && columns[1] == "Event";

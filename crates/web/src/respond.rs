@@ -170,7 +170,7 @@ pub(crate) async fn act<S: Store>(
     let worker = app.clone();
     let (team, name, verb, object) = (view.team, team_id.clone(), action.clone(), target.clone());
     let checked = tokio::task::spawn_blocking(move || {
-        let clock_time = worker.live.clock().now(clock_now());
+        let clock_time = worker.live.now();
         let now = clock_time.max(worker.live.team(team).reached());
         // Whole seconds, never before the time the world has reached.
         let at = now.div_ceil(1000) * 1000;

@@ -227,6 +227,32 @@ async fn every_route_for_every_role_and_team() {
             Box::new(|c| get("/messages", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
+        (
+            "send a message",
+            Box::new(|c| post("/messages", c, "team=&subject=s&body=b")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team writes",
+            Box::new(|c| post("/teams/palau/messages", c, "subject=s&body=b")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            "other team writes",
+            Box::new(|c| post("/teams/nauru/messages", c, "subject=s&body=b")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // No alerts exist in this world (no rules), so a verdict on one is 404 once allowed.
+        (
+            "own team verdict",
+            Box::new(|c| post("/teams/palau/alerts", c, "row=0&rule=r&state=new")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::NOT_FOUND, S::SEE_OTHER],
+        ),
+        (
+            "other team verdict",
+            Box::new(|c| post("/teams/nauru/alerts", c, "row=0&rule=r&state=new")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
         // Reviewing an action shows its cost (200); observers never act.
         (
             "own team action",
@@ -542,6 +568,21 @@ async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
     };
     let again = Live::new(app.live.exercise, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
     again.replay(&stored).unwrap();
+    let without = Live::new(app.live.exercise, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
+    // An hour of play later, the replayed world is the one the action made, not the one without it.
+    let later = clock_now() + 60_000;
+    for live in [&app.live, &again, &without] {
+        live.tick(later);
+    }
+    let palau = 0;
+    assert_eq!(SCENARIO.player_teams().next().unwrap().id.name, "palau");
+    let (acted, replayed, untouched) = (
+        app.live.team(palau).truth(),
+        again.team(palau).truth(),
+        without.team(palau).truth(),
+    );
+    assert_eq!(replayed, acted);
+    assert_ne!(replayed, untouched, "the isolation changed what the adversary could do");
 }
 
 #[tokio::test(flavor = "multi_thread")]
