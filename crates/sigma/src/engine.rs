@@ -28,7 +28,7 @@ use std::fmt::Write as _;
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous;
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind};
+use aho_corasick::{Anchored, MatchKind, StartKind, dfa};
 
 use crate::event::{Event, Value};
 use crate::logsource::{self, Dim, Sources};
@@ -65,11 +65,19 @@ struct Route {
 #[derive(Debug, Default)]
 struct FieldIndex {
     /// Literals anywhere: automaton, and pattern id → literal id.
-    contains: Option<(AhoCorasick, Vec<u32>)>,
+    contains: Option<(Anywhere, Vec<u32>)>,
     /// Literals at the start: pattern id → (literal id, whether it must be the whole value).
     start: Option<(contiguous::NFA, Vec<(u32, bool)>)>,
     /// Literals at the end, reversed: pattern id → literal id.
     end: Option<(contiguous::NFA, Vec<u32>)>,
+}
+
+/// An unanchored automaton of literals that may sit anywhere in a value.
+#[derive(Debug)]
+enum Anywhere {
+    Dfa(dfa::DFA),
+    /// Past [`DFA_MAX_LITERALS`].
+    Nfa(contiguous::NFA),
 }
 
 /// The rules that share one route.
@@ -394,17 +402,21 @@ fn field_index(literals: Vec<FieldLiteral>) -> FieldIndex {
         }
     }
     if !anywhere.is_empty() {
-        let kind = if anywhere.len() <= DFA_MAX_LITERALS {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
+        let nfa = || {
+            contiguous::NFA::builder()
+                .match_kind(MatchKind::Standard)
+                .build(&anywhere)
+                .expect("literal patterns always build")
         };
-        let automaton = AhoCorasick::builder()
-            .kind(Some(kind))
-            .match_kind(MatchKind::Standard)
-            .build(&anywhere)
-            .or_else(|_| AhoCorasick::builder().match_kind(MatchKind::Standard).build(&anywhere))
-            .expect("literal patterns always build");
+        let automaton = if anywhere.len() <= DFA_MAX_LITERALS {
+            dfa::DFA::builder()
+                .match_kind(MatchKind::Standard)
+                .start_kind(StartKind::Unanchored)
+                .build(&anywhere)
+                .map_or_else(|_| Anywhere::Nfa(nfa()), Anywhere::Dfa)
+        } else {
+            Anywhere::Nfa(nfa())
+        };
         index.contains = Some((automaton, anywhere_ids));
     }
     let nfa = |patterns: &[Vec<u8>]| {
@@ -447,6 +459,23 @@ fn walk(nfa: &contiguous::NFA, bytes: impl Iterator<Item = u8>, mut report: impl
     }
 }
 
+/// Reports every literal found anywhere in `text`, overlapping ones included, walking the
+/// automaton's states directly: one table step per byte, and no search state kept between
+/// matches as an iterator would.
+fn find_all<A: Automaton>(automaton: &A, text: &[u8], mut report: impl FnMut(usize)) {
+    let Ok(mut sid) = automaton.start_state(Anchored::No) else {
+        return;
+    };
+    for &byte in text {
+        sid = automaton.next_state(Anchored::No, sid, byte);
+        if automaton.is_special(sid) && automaton.is_match(sid) {
+            for i in 0..automaton.match_len(sid) {
+                report(automaton.match_pattern(sid, i).as_usize());
+            }
+        }
+    }
+}
+
 impl FieldIndex {
     /// Pushes the id of every literal found at its place in `value` (lowercase text).
     fn scan(&self, value: &str, hits: &mut Hits) {
@@ -457,10 +486,13 @@ impl FieldIndex {
     /// Literals that may be anywhere. `text` may be several values joined by NUL bytes, which
     /// no literal holds, so no literal is found across two values.
     fn scan_anywhere(&self, text: &str, hits: &mut Hits) {
-        if let Some((automaton, ids)) = &self.contains {
-            for m in automaton.find_overlapping_iter(text) {
-                hits.add(ids[m.pattern().as_usize()]);
-            }
+        let Some((automaton, ids)) = &self.contains else {
+            return;
+        };
+        let report = |pattern: usize| hits.add(ids[pattern]);
+        match automaton {
+            Anywhere::Dfa(dfa) => find_all(dfa, text.as_bytes(), report),
+            Anywhere::Nfa(nfa) => find_all(nfa, text.as_bytes(), report),
         }
     }
 
