@@ -6,8 +6,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod admin_cmd;
+mod config;
 mod demo_cmd;
 mod hunt_cmd;
+mod serve_cmd;
+mod server;
 mod sigma_cmd;
 mod simulate_cmd;
 
@@ -24,6 +28,11 @@ enum Command {
     /// Run the bundled exercise on this machine: a web server with demo accounts, the clock
     /// running, every team's world simulated (embedded SQLite in a data folder).
     Demo(demo_cmd::Args),
+    /// Serve a stored exercise to the white cell and the teams (`atoll admin` creates it).
+    /// Settings: flags, then ATOLL_* environment variables, then a TOML file (--config).
+    Serve(serve_cmd::Args),
+    /// Accounts and exercises in a server's database.
+    Admin(admin_cmd::Args),
     /// Check scenario files and report every problem with its line and column.
     Validate {
         /// Scenario files (YAML).
@@ -44,6 +53,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Demo(args) => demo_cmd::run(args),
+        Command::Serve(args) => serve_cmd::run(args),
+        Command::Admin(args) => admin_cmd::run(args),
         Command::Validate { files } => validate(&files),
         Command::Schema => schema(),
         Command::Sigma(args) => sigma_cmd::run(args),

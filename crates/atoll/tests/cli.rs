@@ -340,20 +340,10 @@ fn http(address: &str, request: &str) -> String {
 
 #[test]
 fn demo_serves_the_exercise_and_its_accounts_sign_in() {
-    use std::io::BufRead as _;
     let dir = std::env::temp_dir().join(format!("atoll-demo-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let start = |dir: &Path| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_atoll"))
-            .args(["demo", "--bind", "127.0.0.1:0", "--data"])
-            .arg(dir)
-            .current_dir(root())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let address = first.split("http://").nth(1).unwrap().trim_end_matches('/').to_owned();
+        let (child, _, address, mut lines) = Server::start(&["demo".as_ref(), "--data".as_ref(), dir.as_os_str()]);
         // Everything up to the last line of the greeting.
         let mut rest = Vec::new();
         for line in lines.by_ref() {
@@ -366,7 +356,7 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
         }
         (child, address, rest)
     };
-    let (mut child, address, printed) = start(&dir);
+    let (child, address, printed) = start(&dir);
     let accounts: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
     // One instructor, one observer, two players for each of the five teams.
@@ -377,21 +367,7 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
         (palau["role"].as_str(), palau["team"].as_str()),
         (Some("player"), Some("palau"))
     );
-    let body = format!("username=palau-1&password={}", palau["password"].as_str().unwrap());
-    let response = http(
-        &address,
-        &format!(
-            "POST /login HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    );
-    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
-    let cookie = response
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_owned();
+    let cookie = sign_in(&address, "palau-1", palau["password"].as_str().unwrap());
     let page = http(
         &address,
         &format!("GET /teams/palau HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
@@ -400,11 +376,10 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
         page.starts_with("HTTP/1.1 200") && page.contains("Alerts — Palau"),
         "{page}"
     );
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
 
     // Run again: the same accounts, and the session from before still works.
-    let (mut child, address, printed) = start(&dir);
+    let (child, address, printed) = start(&dir);
     assert!(
         !printed.iter().any(|l| l.contains(palau["password"].as_str().unwrap())),
         "passwords are shown once: {printed:?}"
@@ -421,7 +396,178 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
         &format!("GET /teams/palau HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
     );
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A server started by a test, stopped when the test ends, however it ends (a failed
+/// assertion must not leave it running, holding the test runner's output open).
+struct Server(std::process::Child);
+
+type Lines = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
+
+impl Server {
+    /// Starts `atoll ARGS… --bind 127.0.0.1:0`; returns it with the first line it printed, the
+    /// address in that line, and the rest of its output.
+    fn start(args: &[&std::ffi::OsStr]) -> (Server, String, String, Lines) {
+        use std::io::BufRead as _;
+        let mut child = Server(
+            Command::new(env!("CARGO_BIN_EXE_atoll"))
+                .args(args)
+                .args(["--bind", "127.0.0.1:0"])
+                .current_dir(root())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let mut lines = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let address = first.split("http://").nth(1).unwrap().trim_end_matches('/').to_owned();
+        (child, first, address, lines)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Signs in and returns the session cookie (`name=value`).
+fn sign_in(address: &str, username: &str, password: &str) -> String {
+    let body = format!("username={username}&password={password}");
+    let response = http(
+        address,
+        &format!(
+            "POST /login HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
+    response
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
+    use std::io::Write as _;
+    let dir = std::env::temp_dir().join(format!("atoll-serve-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // Settings from a file; the database path in it is relative to the file.
+    let settings = dir.join("atoll.toml");
+    std::fs::write(
+        &settings,
+        "database = \"sqlite://state/atoll.db\"\nbind = \"127.0.0.1:0\"\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("state")).unwrap();
+    let admin = |args: &[&str], stdin: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_atoll"))
+            .arg("admin")
+            .args(args)
+            .arg("--config")
+            .arg(&settings)
+            .current_dir(root())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+
+    // A player cannot be created before the exercise that knows the teams.
+    let (code, _, err) = admin(&["create-user", "pita", "--role", "player", "--team", "palau"], "");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("create the exercise first"), "{err}");
+
+    // A broken scenario creates nothing and says where it is broken.
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "title: [unclosed\n").unwrap();
+    let (code, _, err) = admin(&["create-exercise", broken.to_str().unwrap()], "");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("broken.yaml:1:"), "{err}");
+    let (_, listed, _) = admin(&["list"], "");
+    assert!(listed.starts_with("exercises: 0\n"), "{listed}");
+
+    let (code, out, err) = admin(
+        &[
+            "create-exercise",
+            "scenarios/pacific-cable-shield.yaml",
+            "--name",
+            "Guam 2026",
+            "--speed",
+            "60",
+            "--start",
+        ],
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("created exercise 1 «Guam 2026»: 5 teams"), "{out}");
+
+    let (code, _, err) = admin(
+        &["create-user", "chief", "--role", "instructor", "--password-stdin"],
+        "correct horse battery\n",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = admin(&["create-user", "pita", "--role", "player", "--team", "palau"], "");
+    assert_eq!(code, Some(0), "{err}");
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password (shown once): "))
+        .unwrap()
+        .to_owned();
+    let (code, _, err) = admin(&["create-user", "pita", "--role", "observer"], "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("`pita` is taken"), "{err}");
+    let (code, _, err) = admin(&["create-user", "x", "--role", "player", "--team", "guam"], "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("`guam` is not a team"), "{err}");
+
+    let (child, first, address, _) = Server::start(&["serve".as_ref(), "--config".as_ref(), settings.as_os_str()]);
+    assert!(first.contains("exercise 1 «Guam 2026»"), "{first}");
+    let cookie = sign_in(&address, "chief", "correct horse battery");
+    let board = http(
+        &address,
+        &format!("GET /board HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(
+        board.starts_with("HTTP/1.1 200") && board.contains("Guam 2026"),
+        "{board}"
+    );
+    let cookie = sign_in(&address, "pita", &password);
+    let team = http(
+        &address,
+        &format!("GET /teams/palau HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(team.starts_with("HTTP/1.1 200"), "{team}");
+    let other = http(
+        &address,
+        &format!("GET /teams/nauru HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(other.starts_with("HTTP/1.1 403"), "{other}");
+    drop(child);
+
+    // Without any database setting, serve says how to give one.
+    let out = Command::new(env!("CARGO_BIN_EXE_atoll"))
+        .arg("serve")
+        .env_remove("ATOLL_DATABASE")
+        .env_remove("ATOLL_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database: pass --database"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_alert_triage.sql")),
     (4, include_str!("../migrations/0004_inject_reads.sql")),
     (5, include_str!("../migrations/0005_messages.sql")),
+    (6, include_str!("../migrations/0006_exercise_scenario_text.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,12 +63,28 @@ pub struct User {
 pub struct Exercise {
     pub id: i64,
     pub name: String,
+    /// Where the scenario came from: a file path, or `bundled:NAME`.
     pub scenario_path: String,
+    /// The scenario's YAML text; `None` for a scenario bundled in the binary.
+    pub scenario_text: Option<String>,
     pub seed: u64,
     /// Day 1, `YYYY-MM-DD`.
     pub date: String,
     /// The exercise clock as JSON.
     pub clock: String,
+}
+
+/// What an exercise is created from.
+#[derive(Debug, Clone, Copy)]
+pub struct NewExercise<'a> {
+    pub name: &'a str,
+    pub scenario_path: &'a str,
+    pub scenario_text: Option<&'a str>,
+    pub seed: u64,
+    /// Day 1, `YYYY-MM-DD`.
+    pub date: &'a str,
+    /// The exercise clock as JSON.
+    pub clock: &'a str,
 }
 
 /// A team action as stored: who did what to which target, at which exercise time.
@@ -179,15 +196,7 @@ pub trait Store: Send + Sync + 'static {
         since: i64,
     ) -> impl Future<Output = Result<(u32, u32)>> + Send;
 
-    fn create_exercise(
-        &self,
-        name: &str,
-        scenario_path: &str,
-        seed: u64,
-        date: &str,
-        clock: &str,
-        now: i64,
-    ) -> impl Future<Output = Result<Exercise>> + Send;
+    fn create_exercise(&self, new: &NewExercise<'_>, now: i64) -> impl Future<Output = Result<Exercise>> + Send;
     fn exercises(&self) -> impl Future<Output = Result<Vec<Exercise>>> + Send;
     fn save_clock(&self, exercise: i64, clock: &str) -> impl Future<Output = Result<()>> + Send;
 
@@ -329,6 +338,7 @@ fn exercise_from(row: &sqlx::sqlite::SqliteRow) -> Result<Exercise> {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         scenario_path: row.try_get("scenario_path")?,
+        scenario_text: row.try_get("scenario_text")?,
         seed: seed as u64,
         date: row.try_get("date")?,
         clock: row.try_get("clock")?,
@@ -464,40 +474,36 @@ impl Store for Sqlite {
         Ok((by_name as u32, by_address as u32))
     }
 
-    async fn create_exercise(
-        &self,
-        name: &str,
-        scenario_path: &str,
-        seed: u64,
-        date: &str,
-        clock: &str,
-        now: i64,
-    ) -> Result<Exercise> {
+    async fn create_exercise(&self, new: &NewExercise<'_>, now: i64) -> Result<Exercise> {
         let done = sqlx::query(
-            "INSERT INTO exercises (name, scenario_path, seed, date, clock, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO exercises (name, scenario_path, scenario_text, seed, date, clock, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(name)
-        .bind(scenario_path)
-        .bind(seed as i64)
-        .bind(date)
-        .bind(clock)
+        .bind(new.name)
+        .bind(new.scenario_path)
+        .bind(new.scenario_text)
+        .bind(new.seed as i64)
+        .bind(new.date)
+        .bind(new.clock)
         .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(Exercise {
             id: done.last_insert_rowid(),
-            name: name.to_owned(),
-            scenario_path: scenario_path.to_owned(),
-            seed,
-            date: date.to_owned(),
-            clock: clock.to_owned(),
+            name: new.name.to_owned(),
+            scenario_path: new.scenario_path.to_owned(),
+            scenario_text: new.scenario_text.map(str::to_owned),
+            seed: new.seed,
+            date: new.date.to_owned(),
+            clock: new.clock.to_owned(),
         })
     }
 
     async fn exercises(&self) -> Result<Vec<Exercise>> {
-        let rows = sqlx::query("SELECT id, name, scenario_path, seed, date, clock FROM exercises ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT id, name, scenario_path, scenario_text, seed, date, clock FROM exercises ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter().map(exercise_from).collect()
     }
 
@@ -752,7 +758,17 @@ mod tests {
         {
             let db = Sqlite::open(&path).await.unwrap();
             let e = db
-                .create_exercise("Demo", "scenario.yaml", 7, "2026-06-01", "{}", 1)
+                .create_exercise(
+                    &NewExercise {
+                        name: "Demo",
+                        scenario_path: "scenario.yaml",
+                        scenario_text: Some("title: x"),
+                        seed: 7,
+                        date: "2026-06-01",
+                        clock: "{}",
+                    },
+                    1,
+                )
                 .await
                 .unwrap();
             db.save_clock(e.id, r#"{"speed":60}"#).await.unwrap();
@@ -778,6 +794,7 @@ mod tests {
         );
         assert_eq!((actions[0].at, actions[0].username.as_str()), (60_000, "pita"));
         assert_eq!((all[0].seed, all[0].clock.as_str()), (7, r#"{"speed":60}"#));
+        assert_eq!(all[0].scenario_text.as_deref(), Some("title: x"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -6,7 +6,7 @@ use std::sync::{Arc, LazyLock};
 use atoll_exercise::{Clock, Setup};
 use atoll_scenario::Scenario;
 use atoll_sigma::RuleSet;
-use atoll_store::{Role, Sqlite, Store};
+use atoll_store::{NewExercise, Role, Sqlite, Store};
 use atoll_web::auth::hash_password;
 use atoll_web::{App, Live, clock_now, router};
 use axum::body::Body;
@@ -53,11 +53,14 @@ async fn app_with(ago: i64, rules: &'static RuleSet, correlations: &[atoll_sigma
     clock.start(clock_now() - ago).unwrap();
     let exercise = db
         .create_exercise(
-            "Test",
-            "bundled",
-            1,
-            "2026-06-01",
-            &serde_json::to_string(&clock).unwrap(),
+            &NewExercise {
+                name: "Test",
+                scenario_path: "bundled",
+                scenario_text: None,
+                seed: 1,
+                date: "2026-06-01",
+                clock: &serde_json::to_string(&clock).unwrap(),
+            },
             0,
         )
         .await

@@ -1,0 +1,284 @@
+//! `atoll admin`: accounts and exercises in a server's database, from the command line (the
+//! first instructor has no one to invite them).
+
+use std::io::{BufRead as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use atoll_exercise::Clock;
+use atoll_store::{NewExercise, Role, Sqlite, Store, StoreError};
+use atoll_web::auth::{hash_password, random_token};
+use atoll_web::clock_now;
+
+use crate::config::{Common, Database};
+use crate::server;
+
+/// Shortest password `create-user` accepts.
+const MIN_PASSWORD_CHARS: usize = 10;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    /// Runs the exercise: clock, injects, grading.
+    Instructor,
+    /// Member of one team (`--team`).
+    Player,
+    /// Reads every team's pages, changes nothing.
+    Observer,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Create an account. The password is read from standard input with --password-stdin;
+    /// otherwise a random one is made and printed once.
+    CreateUser {
+        /// Letters, digits, `.`, `_` and `-`, at most 64.
+        username: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The player's team: a team id of the newest exercise's scenario.
+        #[arg(long, value_name = "ID")]
+        team: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create an exercise from a scenario file (checked first, as `atoll validate` does). The
+    /// scenario's text is stored with the exercise.
+    CreateExercise {
+        /// The scenario (YAML).
+        scenario: PathBuf,
+        /// Its name on every page [default: the scenario's title].
+        #[arg(long)]
+        name: Option<String>,
+        /// Seed of the simulated worlds: the same seed gives the same telemetry.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Day 1 of the exercise, YYYY-MM-DD [default: 2026-06-01].
+        #[arg(long, value_name = "DATE")]
+        date: Option<jiff::civil::Date>,
+        /// Exercise seconds per real second.
+        #[arg(long, default_value_t = 1)]
+        speed: u32,
+        /// Start the clock now (otherwise an instructor starts it from the board).
+        #[arg(long)]
+        start: bool,
+    },
+    /// List the exercises and the accounts.
+    List,
+}
+
+pub(crate) fn run(args: Args) -> ExitCode {
+    server::run_async(admin(args))
+}
+
+async fn admin(args: Args) -> Result<(), String> {
+    let file = args.common.file()?;
+    let Database::Sqlite(path) = args.common.database(&file)?;
+    let db = server::open_private(&path).await?;
+    match args.command {
+        Command::CreateUser {
+            username,
+            role,
+            team,
+            password_stdin,
+        } => create_user(&db, &username, role, team, password_stdin).await,
+        Command::CreateExercise {
+            scenario,
+            name,
+            seed,
+            date,
+            speed,
+            start,
+        } => create_exercise(&db, &scenario, name, seed, date, speed, start).await,
+        Command::List => list(&db).await,
+    }
+}
+
+async fn create_user(
+    db: &Sqlite,
+    username: &str,
+    role: RoleArg,
+    team: Option<String>,
+    password_stdin: bool,
+) -> Result<(), String> {
+    check_username(username)?;
+    let role = match role {
+        RoleArg::Instructor => Role::Instructor,
+        RoleArg::Player => Role::Player,
+        RoleArg::Observer => Role::Observer,
+    };
+    match (role, &team) {
+        (Role::Player, None) => return Err("--team: a player belongs to one team".into()),
+        (Role::Player, Some(team)) => check_team(db, team).await?,
+        (_, Some(_)) => {
+            return Err(format!(
+                "--team: only players belong to a team; a{} {} sees every team",
+                if role == Role::Instructor { "n" } else { "" },
+                role.as_str()
+            ));
+        }
+        (_, None) => {}
+    }
+    let (password, made) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("reading the password from standard input: {e}"))?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(format!(
+                "password: at least {MIN_PASSWORD_CHARS} characters (read {} from standard input)",
+                password.chars().count()
+            ));
+        }
+        (password, false)
+    } else {
+        (random_token(9), true)
+    };
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password).map(|h| (h, password)))
+        .await
+        .map_err(|e| e.to_string())??;
+    let user = db
+        .create_user(username, &hash.0, role, team.as_deref(), clock_now())
+        .await
+        .map_err(|e| match e {
+            StoreError::Taken(name) => format!("username `{name}` is taken"),
+            e => e.to_string(),
+        })?;
+    let mut out = std::io::stdout().lock();
+    let team = team.map(|t| format!(" of team {t}")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "created {} {}{team} (account {})",
+        role.as_str(),
+        user.username,
+        user.id
+    );
+    if made {
+        let _ = writeln!(out, "password (shown once): {}", hash.1);
+    }
+    Ok(())
+}
+
+fn check_username(username: &str) -> Result<(), String> {
+    let ok = !username.is_empty()
+        && username.chars().count() <= 64
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "username `{username}`: use 1 to 64 letters, digits, `.`, `_` or `-`"
+        ))
+    }
+}
+
+/// A player's team must be a player team of the exercise they will play.
+async fn check_team(db: &Sqlite, team: &str) -> Result<(), String> {
+    let exercise = db
+        .exercises()
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next_back()
+        .ok_or("--team: create the exercise first (`atoll admin create-exercise`), so that its teams are known")?;
+    let scenario = server::scenario_of(&exercise)?;
+    let teams: Vec<&str> = scenario.player_teams().map(|t| t.id.name.as_str()).collect();
+    if teams.contains(&team) {
+        Ok(())
+    } else {
+        Err(format!(
+            "--team: `{team}` is not a team of exercise {} «{}»; its teams are {}",
+            exercise.id,
+            exercise.name,
+            teams.join(", ")
+        ))
+    }
+}
+
+async fn create_exercise(
+    db: &Sqlite,
+    path: &std::path::Path,
+    name: Option<String>,
+    seed: u64,
+    date: Option<jiff::civil::Date>,
+    speed: u32,
+    start: bool,
+) -> Result<(), String> {
+    let shown = path.display().to_string();
+    let scenario = atoll_scenario::load_file(path).map_err(|failed| {
+        let n = failed.diagnostics.len();
+        format!(
+            "{}{shown}: {n} problem{}; nothing was created",
+            failed.render(&shown),
+            if n == 1 { "" } else { "s" }
+        )
+    })?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    let end = scenario.duration.value.as_secs() * 1000;
+    let mut clock = Clock::new(end, speed).map_err(|e| format!("--speed: {}", e.0))?;
+    if start {
+        clock.start(clock_now()).map_err(|e| e.0)?;
+    }
+    let clock_text = serde_json::to_string(&clock).map_err(|e| e.to_string())?;
+    let name = name.unwrap_or_else(|| scenario.title.get("en").to_owned());
+    let date = date.unwrap_or(atoll_sim::DEFAULT_DATE).to_string();
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let scenario_path = absolute.display().to_string();
+    let new = NewExercise {
+        name: &name,
+        scenario_path: &scenario_path,
+        scenario_text: Some(&text),
+        seed,
+        date: &date,
+        clock: &clock_text,
+    };
+    let exercise = db.create_exercise(&new, clock_now()).await.map_err(|e| e.to_string())?;
+    let teams: Vec<&str> = scenario.player_teams().map(|t| t.id.name.as_str()).collect();
+    let _ = writeln!(
+        std::io::stdout().lock(),
+        "created exercise {} «{}»: {} teams ({}), seed {seed}, day 1 {date}, {speed}× speed, clock {}",
+        exercise.id,
+        exercise.name,
+        teams.len(),
+        teams.join(", "),
+        if start { "running" } else { "not started" }
+    );
+    Ok(())
+}
+
+async fn list(db: &Sqlite) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    let exercises = db.exercises().await.map_err(|e| e.to_string())?;
+    let _ = writeln!(out, "exercises: {}", exercises.len());
+    for e in &exercises {
+        let _ = writeln!(
+            out,
+            "  {:>3}  {}  (seed {}, day 1 {}, {})",
+            e.id, e.name, e.seed, e.date, e.scenario_path
+        );
+    }
+    let users = db.users().await.map_err(|e| e.to_string())?;
+    let _ = writeln!(out, "accounts: {}", users.len());
+    for u in &users {
+        let _ = writeln!(
+            out,
+            "  {:<24} {:<10} {}",
+            u.username,
+            u.role.as_str(),
+            u.team.as_deref().unwrap_or("-")
+        );
+    }
+    Ok(())
+}
