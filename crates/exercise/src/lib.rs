@@ -11,6 +11,7 @@
 //! rebuilt after a restart.
 
 pub mod clock;
+pub mod score;
 pub mod team;
 
 pub use clock::{Clock, ClockError, State};

@@ -201,6 +201,16 @@ impl<'a> TeamRuntime<'a> {
     pub fn truth(&self) -> Vec<serde_json::Value> {
         self.sim.truth()
     }
+
+    /// The campaign steps of this team's world as they stand, typed.
+    pub fn outcomes(&self) -> Vec<atoll_sim::StepOutcome<'_>> {
+        self.sim.outcomes()
+    }
+
+    /// How long each service of this team's world was down up to exercise time `to`.
+    pub fn downtime(&self, to: Millis) -> Vec<atoll_sim::Downtime<'a>> {
+        self.sim.downtime(to)
+    }
 }
 
 /// ATT&CK technique ids from Sigma tags.

@@ -158,6 +158,27 @@ struct TeamSim<'s> {
     persisted: Vec<bool>,
 }
 
+/// A campaign step in one team's world, as it stands.
+#[derive(Debug, Clone)]
+pub struct StepOutcome<'a> {
+    pub team: &'a str,
+    pub step: &'a str,
+    pub status: crate::campaign::Status,
+    /// Exercise time it ran (or was prevented).
+    pub due: Option<Millis>,
+    /// Its events: 0-based line numbers of the output.
+    pub events: &'a [u64],
+    pub reason: Option<&'a str>,
+}
+
+/// How long one service of a team's world was down.
+#[derive(Debug, Clone)]
+pub struct Downtime<'s> {
+    pub team: &'s str,
+    pub service: &'s atoll_scenario::model::Service,
+    pub down: Millis,
+}
+
 /// A running simulation.
 #[derive(Debug)]
 pub struct Simulation<'s> {
@@ -1271,6 +1292,53 @@ impl<'s> Simulation<'s> {
 
     /// The ground truth: one JSON object per (team, step) that applies, then one per
     /// (team, service) with its availability. Call after the run.
+    /// Every campaign step that applies in a team's world, as it stands (typed; [`Self::truth`]
+    /// is the same as JSON).
+    pub fn outcomes(&self) -> Vec<StepOutcome<'_>> {
+        let mut out = Vec::new();
+        for team in &self.teams {
+            for (si, st) in team.states.iter().enumerate() {
+                let (_, step, _) = self.plan.steps[si];
+                if !st.applies || (st.due.is_none() && step.at.is_none() && step.after.is_none()) {
+                    continue;
+                }
+                out.push(StepOutcome {
+                    team: team.world.team,
+                    step: &step.id.name,
+                    status: st.status,
+                    due: st.due,
+                    events: &st.events,
+                    reason: st.reason.as_deref(),
+                });
+            }
+        }
+        out
+    }
+
+    /// Every service of every team's world with the time it was down from the start of play
+    /// to exercise time `to`.
+    pub fn downtime(&self, to: Millis) -> Vec<Downtime<'s>> {
+        let mut out = Vec::new();
+        for team in &self.teams {
+            let w = &team.world;
+            for (s, log) in team.availability.iter().enumerate() {
+                let mut down = 0;
+                for (i, &(at, up)) in log.iter().enumerate() {
+                    if !up && at < to {
+                        let end = log.get(i + 1).map_or(to, |&(e, _)| e).min(to);
+                        down += end.saturating_sub(at);
+                    }
+                }
+                out.push(Downtime {
+                    team: w.team,
+                    service: w.services[s].def,
+                    down,
+                });
+            }
+        }
+        out
+    }
+
     pub fn truth(&self) -> Vec<Value> {
         let mut out = Vec::new();
         for team in &self.teams {

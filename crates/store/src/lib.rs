@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_inject_reads.sql")),
     (5, include_str!("../migrations/0005_messages.sql")),
     (6, include_str!("../migrations/0006_exercise_scenario_text.sql")),
+    (7, include_str!("../migrations/0007_triage_exercise_time.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,8 @@ pub struct Triage {
     pub username: String,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// Exercise time it was given (`None` for verdicts stored before that was recorded).
+    pub at: Option<u64>,
 }
 
 /// A message between the white cell and a team.
@@ -224,6 +227,7 @@ pub trait Store: Send + Sync + 'static {
         state: &str,
         note: &str,
         user: i64,
+        at: u64,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
     /// A team's verdicts, oldest first (the last one of an alert is its state).
@@ -573,10 +577,12 @@ impl Store for Sqlite {
         state: &str,
         note: &str,
         user: i64,
+        at: u64,
         now: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO alert_triage (exercise, team, event_row, rule, state, note, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO alert_triage (exercise, team, event_row, rule, state, note, user_id, at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(exercise)
         .bind(team)
@@ -585,6 +591,7 @@ impl Store for Sqlite {
         .bind(state)
         .bind(note)
         .bind(user)
+        .bind(at as i64)
         .bind(now)
         .execute(&self.pool)
         .await?;
@@ -593,7 +600,7 @@ impl Store for Sqlite {
 
     async fn triages(&self, exercise: i64, team: &str) -> Result<Vec<Triage>> {
         let rows = sqlx::query(
-            "SELECT t.event_row, t.rule, t.state, t.note, u.username, t.created_at FROM alert_triage t \
+            "SELECT t.event_row, t.rule, t.state, t.note, u.username, t.created_at, t.at FROM alert_triage t \
              JOIN users u ON u.id = t.user_id WHERE t.exercise = ? AND t.team = ? ORDER BY t.id",
         )
         .bind(exercise)
@@ -610,6 +617,7 @@ impl Store for Sqlite {
                     note: r.try_get("note")?,
                     username: r.try_get("username")?,
                     created_at: r.try_get("created_at")?,
+                    at: r.try_get::<Option<i64>, _>("at")?.map(|t| t as u64),
                 })
             })
             .collect()

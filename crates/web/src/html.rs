@@ -60,6 +60,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                         a href={ "/teams/" (team) } { "Alerts" }
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }
+                                        a href={ "/teams/" (team) "/score" } { "Score" }
                                     }
                                 }
                                 _ => { a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/people" { "People" } }

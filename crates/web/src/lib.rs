@@ -16,6 +16,7 @@ mod messages;
 mod pages;
 mod people;
 mod respond;
+mod score;
 
 use std::sync::Arc;
 
@@ -87,6 +88,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/inbox", get(inbox::page::<S>))
         .route("/teams/{team}/hunt", get(pages::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
+        .route("/teams/{team}/score", get(score::page::<S>))
         .route("/style.css", get(html::stylesheet))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Nothing on a page may load from anywhere but this server, run inline script, or be

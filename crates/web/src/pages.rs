@@ -40,7 +40,12 @@ fn clock_text(clock: &atoll_exercise::Clock) -> &'static str {
 /// The exercise at a glance: the clock, and every team's events and alerts.
 pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
     let reads = app.db.reads(app.live.exercise).await.unwrap_or_default();
-    blocking(move || board_page(&app, &user, &reads)).await
+    let mut triages = Vec::new();
+    for i in 0..app.live.scenario.player_teams().count() {
+        let team = app.live.team_id(i);
+        triages.push(app.db.triages(app.live.exercise, &team).await.unwrap_or_default());
+    }
+    blocking(move || board_page(&app, &user, &reads, &triages)).await
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
@@ -51,13 +56,24 @@ async fn blocking(page: impl FnOnce() -> Response + Send + 'static) -> Response 
         .unwrap_or_else(|_| html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed."))
 }
 
-fn board_page<S: Store>(app: &App<S>, user: &User, reads: &[(String, String, String)]) -> Response {
+fn board_page<S: Store>(
+    app: &App<S>,
+    user: &User,
+    reads: &[(String, String, String)],
+    triages: &[Vec<atoll_store::Triage>],
+) -> Response {
     let live = &app.live;
     let clock = live.clock();
     let now = clock.now(clock_now());
     let start = live.start_unix_ms();
     let when = live.label(start + now as i64, app.day_one);
     // Each team's numbers, taking its lock only as long as it takes to read them.
+    let scores: Vec<String> = (0..triages.len())
+        .map(|i| {
+            let s = crate::score::team_score(app, i, &triages[i]);
+            format!("{} / {}", s.total(), s.possible())
+        })
+        .collect();
     let rows: Vec<(usize, usize, usize, Option<String>, String)> = live
         .scenario
         .player_teams()
@@ -110,9 +126,9 @@ fn board_page<S: Store>(app: &App<S>, user: &User, reads: &[(String, String, Str
             }
         }
         table {
-            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } th { "Injects read" } } }
+            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } th { "Injects read" } th { "Score" } } }
             tbody {
-                @for (team, (events, alerts, high, latest, inbox)) in live.scenario.player_teams().zip(&rows) {
+                @for ((team, (events, alerts, high, latest, inbox)), score) in live.scenario.player_teams().zip(&rows).zip(&scores) {
                     tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
                         td.num { (events) }
@@ -122,6 +138,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, reads: &[(String, String, Str
                             @if let Some(latest) = latest { (latest) } @else { span.muted { "none yet" } }
                         }
                         td.num { (inbox) }
+                        td.num { a href={ "/teams/" (team.id.name) "/score" } { (score) } }
                     }
                 }
             }
@@ -374,6 +391,7 @@ pub(crate) async fn triage<S: Store>(
     if !exists {
         return html::problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
     }
+    let at = crate::exercise_now(&app).await;
     if app
         .db
         .triage(
@@ -384,6 +402,7 @@ pub(crate) async fn triage<S: Store>(
             &state,
             note.trim(),
             view.user.id,
+            at,
             clock_now(),
         )
         .await

@@ -206,6 +206,16 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "own team score",
+            Box::new(|c| get("/teams/palau/score", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team score",
+            Box::new(|c| get("/teams/nauru/score", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "own team inbox",
             Box::new(|c| get("/teams/palau/inbox", c)),
             [S::OK, S::OK, S::OK, S::SEE_OTHER],
@@ -661,9 +671,10 @@ fn input_value<'p>(page: &'p str, from: usize, name: &str) -> &'p str {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_team_triages_its_alerts_and_only_its_own() {
-    let app = app_with(0, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
-    // Forty minutes of play: the web shell upload at D1 09:00 has raised an alert in Palau.
-    app.live.tick(clock_now() + 40_000);
+    // Forty minutes of play (40 s at 60×): the web shell upload at D1 09:00 has raised an
+    // alert in Palau.
+    let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
     let player = sign_in(&app, "pita").await;
     let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
     let found = page.find("aspnet_client").unwrap_or_else(|| {
@@ -693,9 +704,31 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
         page.contains("<option value=\"true_positive\" selected>") && page.contains("by pita"),
         "shown with who set it"
     );
-    assert_eq!(
-        app.db.triages(app.live.exercise, "palau").await.unwrap()[0].note,
-        "web shell on PT-WEB01"
+    let stored = &app.db.triages(app.live.exercise, "palau").await.unwrap()[0];
+    assert_eq!(stored.note, "web shell on PT-WEB01");
+    assert!(
+        stored.at.is_some_and(|t| t >= 30 * 60_000),
+        "exercise time kept: {:?}",
+        stored.at
+    );
+
+    // The verdict detects the web shell step: the team's score and the board say so, with why.
+    let (status, _, page) = send(&app, get("/teams/palau/score", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    let line = &page[page
+        .find("expectation-e-detect-webshell")
+        .expect("the expectation is listed")..];
+    let line = &line[..line.find("</tr>").unwrap()];
+    assert!(line.contains("100 / 100") && line.contains("earned"), "{line}");
+    assert!(
+        line.contains("Detected: ") && line.contains("marked true positive by pita"),
+        "{line}"
+    );
+    let instructor = sign_in(&app, "ines").await;
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(
+        board.contains("href=\"/teams/palau/score\">100 / "),
+        "board shows Palau's score"
     );
 
     let observer = sign_in(&app, "olga").await;
@@ -793,6 +826,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau",
                 "/teams/palau/inbox",
                 "/teams/palau/respond",
+                "/teams/palau/score",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=log%3Asysmon+%7C+stats+count+by+Image",
             ],

@@ -1,0 +1,351 @@
+//! A team's score from the scenario's expectations, each with the reason for its points.
+//!
+//! Pure: it reads the simulation's outcomes, the team's alert verdicts (with the exercise time
+//! each was given) and the time now, and says for every expectation what the team earned and
+//! why, in words a team can check against its own timeline:
+//! - **detect** a step: an alert raised by one of the step's events, marked *true positive* by
+//!   the team (and not changed since), in time (`within` after the step ran, and before the
+//!   `deadline`); a step the team prevented earns the points too, since there was nothing left
+//!   to detect;
+//! - **contain before** a step: the step was prevented;
+//! - **keep up** services: the share of play so far that every chosen service was up, against
+//!   the minimum; settled when play ends;
+//! - **report**, **answer**, **decide**: scored when the team's reports, answers and decisions
+//!   are graded, which this build cannot take yet: such expectations are listed, unscored.
+
+use atoll_scenario::Scenario;
+use atoll_scenario::time::ClockTime;
+use atoll_sim::campaign::Status;
+use atoll_sim::{Downtime, StepOutcome};
+
+use crate::clock::Millis;
+use crate::team::Alert;
+
+/// A team's verdict on one alert, as stored.
+#[derive(Debug, Clone)]
+pub struct Verdict<'a> {
+    pub row: u32,
+    /// The rule's id, or its title when it has none.
+    pub rule: &'a str,
+    pub state: &'a str,
+    /// Exercise time it was given; `None` for verdicts stored before that was recorded.
+    pub at: Option<Millis>,
+    pub username: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Earned,
+    Missed,
+    /// Can still be earned or missed.
+    Open,
+    /// Needs something this build does not take (reports, answers, decisions).
+    Unscored,
+}
+
+/// One expectation's result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub expectation: String,
+    pub text: String,
+    pub points: u32,
+    pub max: u32,
+    pub standing: Standing,
+    pub why: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Score {
+    pub items: Vec<Item>,
+}
+
+impl Score {
+    pub fn total(&self) -> u32 {
+        self.items.iter().map(|i| i.points).sum()
+    }
+
+    /// Points of every expectation that can be scored in this build.
+    pub fn possible(&self) -> u32 {
+        self.items
+            .iter()
+            .filter(|i| i.standing != Standing::Unscored)
+            .map(|i| i.max)
+            .sum()
+    }
+}
+
+/// What scoring reads about one team at one moment.
+#[derive(Debug)]
+pub struct Facts<'a> {
+    pub team: &'a str,
+    pub outcomes: &'a [StepOutcome<'a>],
+    pub downtime: &'a [Downtime<'a>],
+    pub verdicts: &'a [Verdict<'a>],
+    pub alerts: &'a [Alert],
+    /// Exercise time now, and whether play has ended.
+    pub now: Millis,
+    pub ended: bool,
+}
+
+/// Scores one team. `label` writes an exercise time as people read it (`D1 09:40`);
+/// `offset` turns a clock time of the scenario into exercise time.
+pub fn score(
+    scenario: &Scenario,
+    facts: &Facts<'_>,
+    label: &dyn Fn(Millis) -> String,
+    offset: &dyn Fn(&ClockTime) -> i64,
+) -> Score {
+    let mut items = Vec::new();
+    for e in &scenario.expectations {
+        if !e.teams.is_empty() && !e.teams.iter().any(|t| t.name == facts.team) {
+            continue;
+        }
+        let deadline = e.deadline.as_ref().map(|d| offset(&d.value).max(0) as Millis);
+        let within = e.within.map(|w| w.as_secs() * 1000);
+        let result = if let Some(step) = &e.detect {
+            let Some(outcome) = outcome(facts, &step.name) else {
+                continue;
+            };
+            Some(detect(facts, outcome, within, deadline, label))
+        } else if let Some(step) = &e.contain_before {
+            let Some(outcome) = outcome(facts, &step.name) else {
+                continue;
+            };
+            Some(contain(outcome, label))
+        } else if let Some(keep) = &e.keep_up {
+            keep_up(scenario, facts, keep)
+        } else {
+            None
+        };
+        let (earned, standing, why) = result.unwrap_or_else(|| {
+            let what = if e.report.is_some() {
+                "an incident report"
+            } else if e.answer.is_some() {
+                "an answer"
+            } else {
+                "a decision"
+            };
+            (
+                false,
+                Standing::Unscored,
+                format!("Scored when {what} is graded; this build does not take them yet."),
+            )
+        });
+        items.push(Item {
+            expectation: e.id.name.clone(),
+            text: e.text.get("en").to_owned(),
+            points: if earned { e.points } else { 0 },
+            max: e.points,
+            standing,
+            why,
+        });
+    }
+    Score { items }
+}
+
+fn outcome<'a>(facts: &'a Facts<'a>, step: &str) -> Option<&'a StepOutcome<'a>> {
+    facts.outcomes.iter().find(|o| o.team == facts.team && o.step == step)
+}
+
+/// A duration as people say it: `45 min`, `2 h`, `2 h 5 min`.
+fn span(ms: Millis) -> String {
+    let minutes = ms / 60_000;
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+fn detect(
+    facts: &Facts<'_>,
+    outcome: &StepOutcome<'_>,
+    within: Option<Millis>,
+    deadline: Option<Millis>,
+    label: &dyn Fn(Millis) -> String,
+) -> (bool, Standing, String) {
+    let step = outcome.step;
+    let ran = match (outcome.status, outcome.due) {
+        (Status::Prevented, _) => {
+            let reason = outcome.reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            return (
+                true,
+                Standing::Earned,
+                format!(
+                    "Step {step} never ran: the team's response prevented it{reason}, so there was nothing left to detect."
+                ),
+            );
+        }
+        (Status::Succeeded, Some(at)) => at,
+        _ => {
+            return (false, Standing::Open, format!("Step {step} has not happened yet."));
+        }
+    };
+    let limit = match (within.map(|w| ran + w), deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    let allowed = limit.map_or(String::new(), |l| format!("; the limit was {}", label(l)));
+    match detection(facts, outcome) {
+        Some((at, verdict, alert)) => {
+            let what = alert.map_or_else(
+                || format!("the alert on event {}", verdict.row),
+                |a| match &a.host {
+                    Some(host) => format!("alert «{}» on {host}", a.title),
+                    None => format!("alert «{}»", a.title),
+                },
+            );
+            let when = format!(
+                "{what} was marked true positive by {} at {}, {} after the step ran at {}{allowed}",
+                verdict.username,
+                label(at),
+                span(at.saturating_sub(ran)),
+                label(ran)
+            );
+            if limit.is_none_or(|l| at <= l) {
+                (true, Standing::Earned, format!("Detected: {when}."))
+            } else {
+                (false, Standing::Missed, format!("Detected too late: {when}."))
+            }
+        }
+        None => match limit {
+            Some(l) if facts.now > l => (
+                false,
+                Standing::Missed,
+                format!(
+                    "Not detected in time: step {step} ran at {} and no alert on its events was marked true positive by {}.",
+                    label(ran),
+                    label(l)
+                ),
+            ),
+            Some(l) => (
+                false,
+                Standing::Open,
+                format!(
+                    "Step {step} ran at {}; {} left to mark an alert on its events true positive.",
+                    label(ran),
+                    span(l - facts.now)
+                ),
+            ),
+            None if facts.ended => (
+                false,
+                Standing::Missed,
+                format!(
+                    "Not detected: step {step} ran at {} and no alert on its events was marked true positive.",
+                    label(ran)
+                ),
+            ),
+            None => (
+                false,
+                Standing::Open,
+                format!(
+                    "Step {step} ran at {}; no alert on its events is marked true positive yet.",
+                    label(ran)
+                ),
+            ),
+        },
+    }
+}
+
+/// The earliest true-positive verdict, still standing, on an alert raised by one of the step's
+/// events.
+fn detection<'a>(
+    facts: &'a Facts<'a>,
+    outcome: &StepOutcome<'_>,
+) -> Option<(Millis, &'a Verdict<'a>, Option<&'a Alert>)> {
+    let mut best: Option<(Millis, &Verdict<'_>)> = None;
+    for v in facts.verdicts {
+        let (Some(at), "true_positive") = (v.at, v.state) else {
+            continue;
+        };
+        if outcome.events.binary_search(&u64::from(v.row)).is_err() {
+            continue;
+        }
+        // Only if the alert's latest verdict still says so.
+        let latest = facts
+            .verdicts
+            .iter()
+            .rev()
+            .find(|w| w.row == v.row && w.rule == v.rule)
+            .map(|w| w.state);
+        if latest != Some("true_positive") {
+            continue;
+        }
+        if best.is_none_or(|(b, _)| at < b) {
+            best = Some((at, v));
+        }
+    }
+    let (at, verdict) = best?;
+    let alert = facts
+        .alerts
+        .iter()
+        .find(|a| a.row == verdict.row && a.rule_id.as_deref().unwrap_or(&a.title) == verdict.rule);
+    Some((at, verdict, alert))
+}
+
+fn contain(outcome: &StepOutcome<'_>, label: &dyn Fn(Millis) -> String) -> (bool, Standing, String) {
+    let step = outcome.step;
+    match (outcome.status, outcome.due) {
+        (Status::Prevented, _) => {
+            let reason = outcome.reason.map(|r| format!(": {r}")).unwrap_or_default();
+            (true, Standing::Earned, format!("Step {step} was prevented{reason}."))
+        }
+        (Status::Succeeded, Some(at)) => (
+            false,
+            Standing::Missed,
+            format!("Step {step} ran at {} before the intrusion was contained.", label(at)),
+        ),
+        _ => (
+            false,
+            Standing::Open,
+            format!("Step {step} has not happened yet: contain the intrusion before it does."),
+        ),
+    }
+}
+
+fn keep_up(
+    scenario: &Scenario,
+    facts: &Facts<'_>,
+    keep: &atoll_scenario::model::KeepUp,
+) -> Option<(bool, Standing, String)> {
+    let chosen: Vec<&Downtime<'_>> = facts
+        .downtime
+        .iter()
+        .filter(|d| d.team == facts.team)
+        .filter(|d| {
+            scenario
+                .world
+                .organisations
+                .iter()
+                .find(|o| o.id.name == d.service.organisation.name)
+                .is_some_and(|org| keep.service.matches(d.service, org))
+        })
+        .collect();
+    if chosen.is_empty() {
+        return None;
+    }
+    let percent = |down: Millis| {
+        if facts.now == 0 {
+            100.0
+        } else {
+            100.0 * facts.now.saturating_sub(down) as f64 / facts.now as f64
+        }
+    };
+    let worst = chosen
+        .iter()
+        .min_by(|a, b| percent(a.down).total_cmp(&percent(b.down)))?;
+    let p = percent(worst.down);
+    let name = worst.service.name.get("en");
+    let ok = p + 1e-9 >= keep.min_percent;
+    let state = format!(
+        "{name} was up {p:.1}% of play so far (down {}); the minimum is {}%",
+        span(worst.down),
+        keep.min_percent
+    );
+    Some(match (ok, facts.ended) {
+        (true, true) => (true, Standing::Earned, format!("Kept up: {state}.")),
+        (false, true) => (false, Standing::Missed, format!("Not kept up: {state}.")),
+        (true, false) => (false, Standing::Open, format!("On track: {state}.")),
+        (false, false) => (false, Standing::Open, format!("Below the minimum for now: {state}.")),
+    })
+}
