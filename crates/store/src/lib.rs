@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_messages.sql")),
     (6, include_str!("../migrations/0006_exercise_scenario_text.sql")),
     (7, include_str!("../migrations/0007_triage_exercise_time.sql")),
+    (8, include_str!("../migrations/0008_invitations.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +132,30 @@ pub struct Message {
     pub at: u64,
 }
 
+/// A one-time invitation to join as a player of one team or as an observer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: i64,
+    pub role: Role,
+    pub team: Option<String>,
+    /// Who made it.
+    pub created_by: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    /// Who joined with it.
+    pub used_by: Option<String>,
+}
+
+/// Why an invitation cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unusable {
+    Unknown,
+    Used,
+    Expired,
+}
+
 /// A storage failure, or a request the data refuses (a taken username).
 #[derive(Debug)]
 pub enum StoreError {
@@ -138,6 +163,8 @@ pub enum StoreError {
     Taken(String),
     /// A player needs a team, and only a player has one.
     Team,
+    /// The invitation cannot be used.
+    Invitation(Unusable),
     Database(sqlx::Error),
 }
 
@@ -146,6 +173,9 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Taken(name) => write!(f, "the username `{name}` is taken"),
             StoreError::Team => f.write_str("a player belongs to exactly one team; instructors and observers to none"),
+            StoreError::Invitation(Unusable::Unknown) => f.write_str("no such invitation"),
+            StoreError::Invitation(Unusable::Used) => f.write_str("the invitation has been used"),
+            StoreError::Invitation(Unusable::Expired) => f.write_str("the invitation has expired"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -198,6 +228,30 @@ pub trait Store: Send + Sync + 'static {
         address: &str,
         since: i64,
     ) -> impl Future<Output = Result<(u32, u32)>> + Send;
+
+    /// Stores an invitation (by the SHA-256 of its token) valid until `expires_at`.
+    fn create_invitation(
+        &self,
+        token_hash: &[u8],
+        role: Role,
+        team: Option<&str>,
+        created_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// Every invitation, newest first.
+    fn invitations(&self) -> impl Future<Output = Result<Vec<Invitation>>> + Send;
+    /// The invitation of a token, if it can still be used at `now`.
+    fn invitation(&self, token_hash: &[u8], now: i64) -> impl Future<Output = Result<Invitation>> + Send;
+    /// Creates the account an invitation offers and marks it used, in one transaction: a
+    /// taken username leaves the invitation usable.
+    fn redeem_invitation(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<User>> + Send;
 
     fn create_exercise(&self, new: &NewExercise<'_>, now: i64) -> impl Future<Output = Result<Exercise>> + Send;
     fn exercises(&self) -> impl Future<Output = Result<Vec<Exercise>>> + Send;
@@ -333,6 +387,24 @@ fn user_from(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
         role: Role::parse(&role)
             .ok_or_else(|| StoreError::Database(sqlx::Error::Decode(format!("role `{role}`").into())))?,
         team: row.try_get("team")?,
+    })
+}
+
+const INVITATIONS_SELECT: &str = "SELECT i.id, i.role, i.team, c.username AS created_by, i.created_at, i.expires_at, \
+     i.used_at, u.username AS used_by FROM invitations i JOIN users c ON c.id = i.created_by \
+     LEFT JOIN users u ON u.id = i.used_by";
+
+fn invitation_from(row: &sqlx::sqlite::SqliteRow) -> Result<Invitation> {
+    let role: String = row.try_get("role")?;
+    Ok(Invitation {
+        id: row.try_get("id")?,
+        role: Role::parse(&role).ok_or(StoreError::Team)?,
+        team: row.try_get("team")?,
+        created_by: row.try_get("created_by")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        used_at: row.try_get("used_at")?,
+        used_by: row.try_get("used_by")?,
     })
 }
 
@@ -476,6 +548,105 @@ impl Store for Sqlite {
             .fetch_one(&self.pool)
             .await?;
         Ok((by_name as u32, by_address as u32))
+    }
+
+    async fn create_invitation(
+        &self,
+        token_hash: &[u8],
+        role: Role,
+        team: Option<&str>,
+        created_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<i64> {
+        if role == Role::Instructor || (role == Role::Player) != team.is_some() {
+            return Err(StoreError::Team);
+        }
+        let done = sqlx::query(
+            "INSERT INTO invitations (token_hash, role, team, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(role.as_str())
+        .bind(team)
+        .bind(created_by)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn invitations(&self) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(&format!("{INVITATIONS_SELECT} ORDER BY i.id DESC"))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(invitation_from).collect()
+    }
+
+    async fn invitation(&self, token_hash: &[u8], now: i64) -> Result<Invitation> {
+        let row = sqlx::query(&format!("{INVITATIONS_SELECT} WHERE i.token_hash = ?"))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let invitation = row
+            .as_ref()
+            .map(invitation_from)
+            .transpose()?
+            .ok_or(StoreError::Invitation(Unusable::Unknown))?;
+        if invitation.used_at.is_some() {
+            Err(StoreError::Invitation(Unusable::Used))
+        } else if invitation.expires_at <= now {
+            Err(StoreError::Invitation(Unusable::Expired))
+        } else {
+            Ok(invitation)
+        }
+    }
+
+    async fn redeem_invitation(
+        &self,
+        token_hash: &[u8],
+        username: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<User> {
+        let invitation = self.invitation(token_hash, now).await?;
+        let mut tx = self.pool.begin().await?;
+        let inserted =
+            sqlx::query("INSERT INTO users (username, password_hash, role, team, created_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(username)
+                .bind(password_hash)
+                .bind(invitation.role.as_str())
+                .bind(invitation.team.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await;
+        let id = match inserted {
+            Ok(done) => done.last_insert_rowid(),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(StoreError::Taken(username.to_owned()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // Only one redemption wins: the row changes only while it is still unused and valid.
+        let marked = sqlx::query(
+            "UPDATE invitations SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(invitation.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if marked.rows_affected() != 1 {
+            return Err(StoreError::Invitation(Unusable::Used));
+        }
+        tx.commit().await?;
+        Ok(User {
+            id,
+            username: username.to_owned(),
+            role: invitation.role,
+            team: invitation.team,
+        })
     }
 
     async fn create_exercise(&self, new: &NewExercise<'_>, now: i64) -> Result<Exercise> {
@@ -804,5 +975,52 @@ mod tests {
         assert_eq!((all[0].seed, all[0].clock.as_str()), (7, r#"{"speed":60}"#));
         assert_eq!(all[0].scenario_text.as_deref(), Some("title: x"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_invitation_works_once_and_not_after_it_expires() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let chief = db.create_user("chief", "h", Role::Instructor, None, 1).await.unwrap();
+        db.create_user("taken", "h", Role::Observer, None, 1).await.unwrap();
+        let (token, old) = (b"t1".as_slice(), b"t2".as_slice());
+        db.create_invitation(token, Role::Player, Some("palau"), chief.id, 10, 1_000)
+            .await
+            .unwrap();
+        db.create_invitation(old, Role::Observer, None, chief.id, 10, 500)
+            .await
+            .unwrap();
+        // An instructor cannot be invited, and a player needs a team.
+        assert!(
+            db.create_invitation(b"t3", Role::Instructor, None, chief.id, 10, 1_000)
+                .await
+                .is_err()
+        );
+        assert!(
+            db.create_invitation(b"t4", Role::Player, None, chief.id, 10, 1_000)
+                .await
+                .is_err()
+        );
+
+        // A taken username leaves the invitation usable.
+        let e = db.redeem_invitation(token, "taken", "h2", 100).await.unwrap_err();
+        assert!(matches!(e, StoreError::Taken(_)), "{e}");
+        let user = db.redeem_invitation(token, "pita", "h2", 100).await.unwrap();
+        assert_eq!((user.role, user.team.as_deref()), (Role::Player, Some("palau")));
+        let e = db.redeem_invitation(token, "pita2", "h2", 101).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Used)), "{e}");
+        // At its expiry time it no longer works, and nothing was created.
+        let e = db.redeem_invitation(old, "olga", "h", 500).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Expired)), "{e}");
+        assert!(db.user_by_name("olga").await.unwrap().is_none());
+        let e = db.invitation(b"nope", 1).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Unknown)), "{e}");
+
+        let all = db.invitations().await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[1].used_by.as_deref(), all[1].used_at, all[1].created_by.as_str()),
+            (Some("pita"), Some(100), "chief")
+        );
+        assert_eq!((all[0].used_at, all[0].expires_at), (None, 500));
     }
 }

@@ -48,11 +48,11 @@ pub fn random_token(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
+pub(crate) fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -283,8 +283,13 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
             StatusCode::UNAUTHORIZED,
         );
     };
-    // A session the browser already had (perhaps planted) ends here.
-    if let Some(old) = &presented {
+    start_session(&app, &user, presented.as_deref(), now).await
+}
+
+/// Signs `user` in: a new session, its cookie, and off to their start page. A session the
+/// browser already had (perhaps planted) ends here.
+pub(crate) async fn start_session<S: Store>(app: &App<S>, user: &User, presented: Option<&str>, now: i64) -> Response {
+    if let Some(old) = presented {
         let _ = app.db.delete_session(&token_hash(old)).await;
     }
     let token = random_token(32);

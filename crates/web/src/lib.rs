@@ -11,6 +11,7 @@
 pub mod auth;
 mod html;
 mod inbox;
+mod invite;
 pub mod live;
 mod messages;
 mod pages;
@@ -83,6 +84,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/messages", get(messages::page::<S>).post(messages::send::<S>))
         .route("/teams/{team}/messages", post(messages::reply::<S>))
         .route("/people/end", post(people::end::<S>))
+        .route("/people/invite", post(invite::create::<S>))
+        .route("/invite/{token}", get(invite::page::<S>).post(invite::join::<S>))
         .route("/teams/{team}", get(pages::alerts::<S>))
         .route("/teams/{team}/alerts", post(pages::triage::<S>))
         .route("/teams/{team}/inbox", get(inbox::page::<S>))

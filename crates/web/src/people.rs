@@ -15,13 +15,24 @@ use crate::{App, clock_now, html};
 
 /// Every account, with its signed-in sessions.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    let (Ok(users), Ok(active)) = (app.db.users().await, app.db.active_sessions(clock_now()).await) else {
+    let (Ok(users), Ok(active), Ok(invitations)) = (
+        app.db.users().await,
+        app.db.active_sessions(clock_now()).await,
+        app.db.invitations().await,
+    ) else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The server cannot read its database right now.",
         );
     };
     let signed_in = |id: i64| active.iter().find(|(u, _, _)| *u == id);
+    let teams: Vec<(String, String)> = app
+        .live
+        .scenario
+        .player_teams()
+        .map(|t| (t.id.name.clone(), t.name.get("en").to_owned()))
+        .collect();
+    let now = clock_now();
     let body = html! {
         h1 { "People" }
         p.muted { (active.len()) " of " (users.len()) " accounts signed in." }
@@ -44,6 +55,36 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                                 form.inline method="post" action="/people/end" {
                                     input type="hidden" name="user" value=(u.id);
                                     button type="submit" { "End sessions" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let body = html! {
+        (body)
+        h2 { "Invitations" }
+        @if user.role == Role::Instructor {
+            p.muted { "A link lets one person make their own account; it works once, until it expires." }
+            (crate::invite::form(&teams))
+        }
+        @if invitations.is_empty() {
+            p.muted { "No invitations yet." }
+        } @else {
+            table {
+                thead { tr { th { "For" } th { "Made by" } th { "Expires" } th { "Used" } } }
+                tbody {
+                    @for i in &invitations {
+                        tr {
+                            td { @match &i.team { Some(t) => { "player of " (app.live.team_name_of(t)) }, None => { "observer" } } }
+                            td { (i.created_by) }
+                            td { (crate::invite::utc(i.expires_at)) @if i.used_at.is_none() && i.expires_at <= now { " (expired)" } }
+                            td {
+                                @match (&i.used_by, i.used_at) {
+                                    (Some(by), Some(at)) => { "by " (by) ", " (crate::invite::utc(at)) }
+                                    _ => { span.muted { "not yet" } }
                                 }
                             }
                         }

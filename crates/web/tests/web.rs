@@ -11,6 +11,7 @@ use atoll_web::auth::hash_password;
 use atoll_web::{App, Live, clock_now, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use sha2::Digest as _;
 use tower::ServiceExt as _;
 
 static SCENARIO: LazyLock<Scenario> = LazyLock::new(|| {
@@ -204,6 +205,17 @@ async fn every_route_for_every_role_and_team() {
             "other team respond",
             Box::new(|c| get("/teams/nauru/respond", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "make an invitation",
+            Box::new(|c| post("/people/invite", c, "as=player%3Apalau&hours=24")),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            // Anyone may open a link; this one is not known.
+            "unknown invitation",
+            Box::new(|c| get("/invite/0123456789abcdef", c)),
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND],
         ),
         (
             "own team score",
@@ -942,4 +954,106 @@ async fn the_white_cell_and_the_teams_write_to_each_other() {
         5 + 1 + 1,
         "five teams, then Palau, then the reply"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_invitation_makes_one_account_once_and_expires() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let (status, headers, page) = send(&app, post("/people/invite", &instructor, "as=player%3Apalau&hours=1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some("no-store"),
+        "the link is a secret"
+    );
+    let start = page.find("/invite/").expect("the link is shown");
+    let token: String = page[start + 8..].chars().take_while(char::is_ascii_hexdigit).collect();
+    assert_eq!(token.len(), 32, "{}", &page[start..start + 60]);
+    assert!(page.contains("a player of Palau"), "says whom it invites");
+    let link = format!("/invite/{token}");
+
+    // Anyone holding the link sees the form; mistakes keep the username and change nothing.
+    let (status, _, form) = send(&app, get(&link, "")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(form.contains("invited as a player of Palau"), "{form}");
+    let (status, _, form) = send(
+        &app,
+        post(&link, "", "username=mele&password=long-enough-1&repeat=long-enough-2"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        form.contains("the two passwords differ") && form.contains("value=\"mele\""),
+        "{form}"
+    );
+    let (status, _, form) = send(&app, post(&link, "", "username=mele&password=short&repeat=short")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(form.contains("password: 10 to 200 characters"), "{form}");
+    let (status, _, form) = send(
+        &app,
+        post(&link, "", "username=pita&password=long-enough-1&repeat=long-enough-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(form.contains("taken"), "an existing username: {form}");
+    assert!(app.db.user_by_name("mele").await.unwrap().is_none());
+
+    // Joining makes a Palau player and signs them in.
+    let (status, headers, _) = send(
+        &app,
+        post(&link, "", "username=mele&password=long-enough-1&repeat=long-enough-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = header(&headers, "set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(send(&app, get("/teams/palau", &cookie)).await.0, StatusCode::OK);
+    assert_eq!(send(&app, get("/teams/nauru", &cookie)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&app, login_request("mele", "long-enough-1")).await.0,
+        StatusCode::SEE_OTHER
+    );
+
+    // Once only.
+    let (status, _, page) = send(
+        &app,
+        post(&link, "", "username=mele2&password=long-enough-1&repeat=long-enough-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("already been used"), "{page}");
+    assert!(app.db.user_by_name("mele2").await.unwrap().is_none());
+    let (_, _, people) = send(&app, get("/people", &instructor)).await;
+    assert!(people.contains("by mele"), "the people page says who used it");
+
+    // An expired link shows why and creates nothing.
+    let ines = app.db.user_by_name("ines").await.unwrap().unwrap().0;
+    let now = clock_now();
+    app.db
+        .create_invitation(
+            &sha2::Sha256::digest(b"feedfacefeedfacefeedfacefeedface"),
+            Role::Observer,
+            None,
+            ines.id,
+            now - 7_200_000,
+            now - 1,
+        )
+        .await
+        .unwrap();
+    let old = "/invite/feedfacefeedfacefeedfacefeedface";
+    let (status, _, page) = send(&app, get(old, "")).await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(page.contains("expired"), "{page}");
+    let (status, _, _) = send(
+        &app,
+        post(old, "", "username=late&password=long-enough-1&repeat=long-enough-1"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::GONE);
+    assert!(app.db.user_by_name("late").await.unwrap().is_none());
 }
