@@ -124,6 +124,21 @@ fn board_page<S: Store>(
                 " "
                 button name="action" value="speed" { "Set speed" }
             }
+            @if matches!(clock.state, atoll_exercise::State::Running { .. } | atoll_exercise::State::Paused { .. }) {
+                " "
+                form.inline method="post" action="/clock" {
+                    label for="jump-to" { "Jump forward to " }
+                    input #jump-to name="to" size="9" placeholder="D2 08:30" required;
+                    " "
+                    button name="action" value="jump" { "Jump" }
+                }
+                " "
+                form.inline method="post" action="/clock" {
+                    input #end-confirm type="checkbox" name="confirm" value="yes" required;
+                    label for="end-confirm" { " I mean it: " }
+                    button name="action" value="end" { "End the exercise" }
+                }
+            }
         }
         table {
             thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } th { "Injects read" } th { "Score" } } }
@@ -151,10 +166,15 @@ fn board_page<S: Store>(
 pub(crate) struct ClockForm {
     action: Option<String>,
     speed: Option<String>,
+    /// Where to jump: `D2 08:30` or `+5h` (from the start of play).
+    to: Option<String>,
+    /// Ending needs this ticked.
+    confirm: Option<String>,
 }
 
-/// Start, pause, resume or change the speed. Changes go one at a time, each stored before the
-/// answer; one that cannot be stored is undone, so memory and database never disagree.
+/// Start, pause, resume, change the speed, jump forward or end play. Changes go one at a time,
+/// each stored before the answer; one that cannot be stored is undone, so memory and database
+/// never disagree.
 pub(crate) async fn clock<S: Store>(
     State(app): State<Arc<App<S>>>,
     Instructor(_): Instructor,
@@ -174,7 +194,29 @@ pub(crate) async fn clock<S: Store>(
                     Some(Ok(speed)) => clock.set_speed(wall, speed),
                     _ => Err(ClockError("speed: give a whole number from 1 to 3600".into())),
                 },
-                "" => Err(ClockError("action: say start, pause, resume or speed".into())),
+                "jump" => {
+                    let to = form.to.as_deref().map(str::trim).unwrap_or_default();
+                    match atoll_scenario::time::ClockTime::parse(to) {
+                        Ok(time) => {
+                            let at = worker.live.sim_clock().offset(&time);
+                            if at < 0 {
+                                Err(ClockError(format!("to: `{to}` is before play starts")))
+                            } else {
+                                clock.jump(wall, at as u64)
+                            }
+                        }
+                        Err(_) => Err(ClockError(format!(
+                            "to: `{to}` is not an exercise time; write e.g. `D2 08:30` or `+5h`"
+                        ))),
+                    }
+                }
+                "end" if form.confirm.as_deref() == Some("yes") => clock.end_now(wall),
+                "end" => Err(ClockError(
+                    "confirm: tick the box to end the exercise; play cannot be resumed afterwards".into(),
+                )),
+                "" => Err(ClockError(
+                    "action: say start, pause, resume, speed, jump or end".into(),
+                )),
                 other => Err(ClockError(format!("action: `{other}` is not a clock action"))),
             })
     })

@@ -436,7 +436,10 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
     assert!(body.contains("already paused"));
     let (status, _, body) = send(&app, post("/clock", &instructor, "speed=5")).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(body.contains("action: say start, pause, resume or speed"), "{body}");
+    assert!(
+        body.contains("action: say start, pause, resume, speed, jump or end"),
+        "{body}"
+    );
     let (status, _, body) = send(&app, post("/clock", &instructor, "action=speed&speed=0")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("speed must be from 1 to 3600"), "{body}");
@@ -446,6 +449,52 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
     );
     let stored: Clock = serde_json::from_str(&app.db.exercises().await.unwrap()[0].clock).unwrap();
     assert!(matches!(stored.state, atoll_exercise::State::Running { at, .. } if at == paused));
+
+    // Jumps go forward only, to an exercise time written as people write it.
+    let (status, _, body) = send(&app, post("/clock", &instructor, "action=jump&to=tomorrow")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("to: `tomorrow` is not an exercise time"), "{body}");
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=jump&to=%2B3h")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let now = app.live.now();
+    assert!(
+        (3 * 3_600_000..3 * 3_600_000 + 60_000).contains(&now),
+        "three hours in: {now}"
+    );
+    let (status, _, body) = send(&app, post("/clock", &instructor, "action=jump&to=%2B1h")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("it can only move forward"), "{body}");
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(
+        board.contains("Exercise time <strong>D1 11:"),
+        "the board follows the jump"
+    );
+
+    // Ending needs a confirmation, is stored, and is final.
+    let (status, _, body) = send(&app, post("/clock", &instructor, "action=end")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("tick the box"), "{body}");
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=end&confirm=yes"))
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let stored: Clock = serde_json::from_str(&app.db.exercises().await.unwrap()[0].clock).unwrap();
+    assert!(
+        matches!(stored.state, atoll_exercise::State::Ended { .. }),
+        "{stored:?}"
+    );
+    let (status, _, body) = send(&app, post("/clock", &instructor, "action=resume")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("has ended"), "{body}");
+    let observer = sign_in(&app, "olga").await;
+    assert_eq!(
+        send(&app, post("/clock", &observer, "action=end&confirm=yes")).await.0,
+        StatusCode::FORBIDDEN
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
