@@ -45,7 +45,23 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
         let team = app.live.team_id(i);
         triages.push(app.db.triages(app.live.exercise, &team).await.unwrap_or_default());
     }
-    blocking(move || board_page(&app, &user, &reads, &triages)).await
+    // Who of each team is signed in now.
+    let (users, active) = (
+        app.db.users().await.unwrap_or_default(),
+        app.db.active_sessions(clock_now()).await.unwrap_or_default(),
+    );
+    let online: Vec<Vec<String>> = (0..triages.len())
+        .map(|i| {
+            let team = app.live.team_id(i);
+            users
+                .iter()
+                .filter(|u| u.team.as_deref() == Some(team.as_str()))
+                .filter(|u| active.iter().any(|(id, _, _)| *id == u.id))
+                .map(|u| u.username.clone())
+                .collect()
+        })
+        .collect();
+    blocking(move || board_page(&app, &user, &reads, &triages, &online)).await
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
@@ -61,6 +77,7 @@ fn board_page<S: Store>(
     user: &User,
     reads: &[(String, String, String)],
     triages: &[Vec<atoll_store::Triage>],
+    online: &[Vec<String>],
 ) -> Response {
     let live = &app.live;
     let clock = live.clock();
@@ -141,9 +158,9 @@ fn board_page<S: Store>(
             }
         }
         table {
-            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } th { "Injects read" } th { "Score" } } }
+            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } th { "Injects read" } th { "Score" } th { "Signed in" } } }
             tbody {
-                @for ((team, (events, alerts, high, latest, inbox)), score) in live.scenario.player_teams().zip(&rows).zip(&scores) {
+                @for (((team, (events, alerts, high, latest, inbox)), score), online) in live.scenario.player_teams().zip(&rows).zip(&scores).zip(online) {
                     tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
                         td.num { (events) }
@@ -154,6 +171,9 @@ fn board_page<S: Store>(
                         }
                         td.num { (inbox) }
                         td.num { a href={ "/teams/" (team.id.name) "/score" } { (score) } }
+                        td {
+                            @if online.is_empty() { span.muted { "nobody" } } @else { (online.join(", ")) }
+                        }
                     }
                 }
             }

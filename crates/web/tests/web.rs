@@ -791,6 +791,10 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
         board.contains("href=\"/teams/palau/score\">100 / "),
         "board shows Palau's score"
     );
+    assert!(
+        board.contains("<td>pita</td>"),
+        "the board shows who of Palau is signed in"
+    );
 
     let observer = sign_in(&app, "olga").await;
     assert_eq!(
