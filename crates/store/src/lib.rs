@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_exercise_scenario_text.sql")),
     (7, include_str!("../migrations/0007_triage_exercise_time.sql")),
     (8, include_str!("../migrations/0008_invitations.sql")),
+    (9, include_str!("../migrations/0009_inject_sends.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,6 +297,19 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Records that an instructor sent a scenario inject to a team at exercise time `at`.
+    /// Returns false, changing nothing, when it was sent to that team before.
+    fn send_inject(
+        &self,
+        exercise: i64,
+        team: &str,
+        inject: &str,
+        at: u64,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Injects sent by hand: (team, inject, exercise time), in the order sent.
+    fn inject_sends(&self, exercise: i64) -> impl Future<Output = Result<Vec<(String, String, u64)>>> + Send;
     /// Who has read which inject, per team: (team, inject, username), in reading order.
     fn reads(&self, exercise: i64) -> impl Future<Output = Result<Vec<(String, String, String)>>> + Send;
 
@@ -790,6 +804,34 @@ impl Store for Sqlite {
                     created_at: r.try_get("created_at")?,
                     at: r.try_get::<Option<i64>, _>("at")?.map(|t| t as u64),
                 })
+            })
+            .collect()
+    }
+
+    async fn send_inject(&self, exercise: i64, team: &str, inject: &str, at: u64, user: i64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO inject_sends (exercise, team, inject, at, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(inject)
+        .bind(at as i64)
+        .bind(user)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn inject_sends(&self, exercise: i64) -> Result<Vec<(String, String, u64)>> {
+        let rows = sqlx::query("SELECT team, inject, at FROM inject_sends WHERE exercise = ? ORDER BY id")
+            .bind(exercise)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = r.try_get("at")?;
+                Ok((r.try_get("team")?, r.try_get("inject")?, at as u64))
             })
             .collect()
     }

@@ -4,7 +4,9 @@
 //! An inject with a fixed time (`at: D1 08:30`) arrives then; one that follows a campaign step
 //! (`after: vt-edge-exploit + 20m`) arrives that long after the step ran in this team's world,
 //! and never if the team prevented it; one that follows another inject, that long after it.
-//! Injects that wait for a condition (`when:`) are not delivered yet.
+//! An instructor may send any inject by hand (from the messages page): it then arrives at the
+//! time it was sent, if that is earlier. Injects that wait for a condition (`when:`) arrive
+//! only that way for now.
 
 use std::sync::Arc;
 
@@ -17,31 +19,48 @@ use maud::html;
 use crate::auth::TeamView;
 use crate::{App, clock_now, html};
 
-/// When an inject reaches this team, in exercise milliseconds, if it has.
-fn arrival(
-    inject: &Inject,
-    injects: &[Inject],
-    steps: &[(String, Option<u64>)],
-    clock: &atoll_sim::clock::Clock,
-    depth: u8,
-) -> Option<u64> {
-    if let Some(at) = &inject.at {
-        return Some(clock.offset(&at.value.time).max(0) as u64);
+/// What decides when injects reach one team.
+struct Timing<'a> {
+    injects: &'a [Inject],
+    /// Campaign steps that ran in the team's world, with their exercise times.
+    steps: &'a [(String, u64)],
+    /// Injects an instructor sent to the team by hand, with when.
+    sent: &'a [(&'a str, u64)],
+    clock: &'a atoll_sim::clock::Clock,
+}
+
+/// When an inject reaches the team, in exercise milliseconds, if it will: as planned, or when
+/// it was sent by hand if that is earlier.
+fn arrival(inject: &Inject, timing: &Timing<'_>, depth: u8) -> Option<u64> {
+    let by_hand = timing
+        .sent
+        .iter()
+        .find(|(id, _)| *id == inject.id.name)
+        .map(|&(_, at)| at);
+    let planned = if let Some(at) = &inject.at {
+        Some(timing.clock.offset(&at.value.time).max(0) as u64)
+    } else if let Some(after) = &inject.after {
+        let after = &after.value;
+        let delay = after.delay.as_secs() * 1000;
+        if let Some(&(_, due)) = timing.steps.iter().find(|(id, _)| *id == after.anchor) {
+            Some(due + delay)
+        } else if depth <= 8 {
+            let anchor = timing.injects.iter().find(|i| i.id.name == after.anchor);
+            anchor.and_then(|a| arrival(a, timing, depth + 1)).map(|t| t + delay)
+        } else {
+            None
+        }
+    } else {
+        None
+    };
+    match (planned, by_hand) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
-    let after = &inject.after.as_ref()?.value;
-    let delay = after.delay.as_secs() * 1000;
-    if let Some((_, due)) = steps.iter().find(|(id, _)| *id == after.anchor) {
-        return due.map(|d| d + delay);
-    }
-    let anchor = injects.iter().find(|i| i.id.name == after.anchor)?;
-    if depth > 8 {
-        return None;
-    }
-    arrival(anchor, injects, steps, clock, depth + 1).map(|t| t + delay)
 }
 
 /// Whether an inject is addressed to players of `team`, and to which track if only one.
-fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
+pub(crate) fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
     let Some(to) = &inject.to else {
         return Some(None);
     };
@@ -53,33 +72,39 @@ fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
 }
 
 /// The injects that have reached team `index` by now: (exercise time, inject, track), newest
-/// first.
-pub(crate) fn arrivals(live: &crate::Live, index: usize) -> Vec<(u64, &'static Inject, Option<String>)> {
+/// first. `sent` is every inject sent by hand: (team, inject, exercise time).
+pub(crate) fn arrivals(
+    live: &crate::Live,
+    index: usize,
+    sent: &[(String, String, u64)],
+) -> Vec<(u64, &'static Inject, Option<String>)> {
     let now = live.now();
-    let start = live.start_unix_ms();
-    // Campaign steps that ran in this team's world, with their exercise times.
-    let steps: Vec<(String, Option<u64>)> = live
+    let team = live.team_id(index);
+    let steps: Vec<(String, u64)> = live
         .team(index)
-        .truth()
+        .outcomes()
         .iter()
-        .filter(|v| v["type"] == "step")
-        .filter_map(|v| {
-            let id = v["step"].as_str()?.to_owned();
-            let due = v["due"]
-                .as_str()
-                .and_then(atoll_hunt::time::parse)
-                .filter(|_| v["status"] == "succeeded");
-            Some((id, due.map(|d| (d - start).max(0) as u64)))
-        })
+        .filter(|o| o.status == atoll_sim::campaign::Status::Succeeded)
+        .filter_map(|o| Some((o.step.to_owned(), o.due?)))
+        .collect();
+    let sent: Vec<(&str, u64)> = sent
+        .iter()
+        .filter(|(t, _, _)| *t == team)
+        .map(|(_, inject, at)| (inject.as_str(), *at))
         .collect();
     let scenario: &'static atoll_scenario::Scenario = live.scenario;
-    let team = live.team_id(index);
-    let injects = &scenario.injects;
-    let mut arrived: Vec<(u64, &'static Inject, Option<String>)> = injects
+    let timing = Timing {
+        injects: &scenario.injects,
+        steps: &steps,
+        sent: &sent,
+        clock: live.sim_clock(),
+    };
+    let mut arrived: Vec<(u64, &'static Inject, Option<String>)> = scenario
+        .injects
         .iter()
         .filter_map(|i| {
             let track = addressed(i, &team)?;
-            let at = arrival(i, injects, &steps, live.sim_clock(), 0)?;
+            let at = arrival(i, &timing, 0)?;
             (at <= now).then_some((at, i, track))
         })
         .collect();
@@ -89,9 +114,10 @@ pub(crate) fn arrivals(live: &crate::Live, index: usize) -> Vec<(u64, &'static I
 
 /// The team's inbox, newest first. A player opening it is a read receipt for what it shows.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let sent = app.db.inject_sends(app.live.exercise).await.unwrap_or_default();
     let worker = app.clone();
     let index = view.team;
-    let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index))
+    let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index, &sent))
         .await
         .unwrap_or_default();
     let team_id = app.live.team_id(view.team);

@@ -82,6 +82,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/clock", post(pages::clock::<S>))
         .route("/people", get(people::page::<S>))
         .route("/messages", get(messages::page::<S>).post(messages::send::<S>))
+        .route("/messages/inject", post(messages::send_inject::<S>))
         .route("/teams/{team}/messages", post(messages::reply::<S>))
         .route("/people/end", post(people::end::<S>))
         .route("/people/invite", post(invite::create::<S>))

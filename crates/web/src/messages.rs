@@ -1,5 +1,5 @@
 //! Messages between the white cell and the teams: ad-hoc injects written on the spot, to one
-//! team or every team, and teams' replies.
+//! team or every team, and teams' replies; and the scenario's injects sent by hand.
 
 use std::sync::Arc;
 
@@ -57,6 +57,24 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                 p { label for="body" { "Message" } br; textarea #body name="body" required rows="5" cols="72" maxlength="5000" {} }
                 p { button type="submit" { "Send now" } }
             }
+            h2 { "Send a scenario inject now" }
+            p.muted { "Ahead of its planned time, or an inject that waits for a condition you judge met. It reaches each team once." }
+            form method="post" action="/messages/inject" {
+                label for="inject" { "Inject " }
+                select #inject name="inject" {
+                    @for i in &app.live.scenario.injects {
+                        option value=(i.id.name) { (i.id.name) " — " (i.subject.get("en")) }
+                    }
+                }
+                " "
+                label for="inject-team" { "to " }
+                select #inject-team name="team" {
+                    option value="" { "every team it is addressed to" }
+                    @for t in app.live.scenario.player_teams() { option value=(t.id.name) { (t.name.get("en")) } }
+                }
+                " "
+                button type="submit" { "Send inject" }
+            }
         }
         @if messages.is_empty() { p.muted { "No messages yet." } }
         @for m in messages.iter().rev() {
@@ -71,6 +89,81 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
         }
     };
     html::page(&app.live.name, "Messages", Some(&user), &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct InjectForm {
+    inject: Option<String>,
+    team: Option<String>,
+}
+
+/// Sends a scenario inject now, to one team or every team it is addressed to.
+pub(crate) async fn send_inject<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    Form(form): Form<InjectForm>,
+) -> Response {
+    let id = form.inject.unwrap_or_default();
+    let Some(inject) = app.live.scenario.injects.iter().find(|i| i.id.name == id) else {
+        return html::problem(
+            StatusCode::BAD_REQUEST,
+            &format!("inject: `{id}` is not an inject of this scenario."),
+        );
+    };
+    let addressed: Vec<String> = app
+        .live
+        .scenario
+        .player_teams()
+        .map(|t| t.id.name.clone())
+        .filter(|t| crate::inbox::addressed(inject, t).is_some())
+        .collect();
+    let teams = match form.team.as_deref().unwrap_or_default() {
+        "" if addressed.is_empty() => {
+            return html::problem(
+                StatusCode::BAD_REQUEST,
+                &format!("inject: `{id}` is addressed to no player team."),
+            );
+        }
+        "" => addressed,
+        one if addressed.iter().any(|t| t == one) => vec![one.to_owned()],
+        one if app.live.scenario.player_teams().any(|t| t.id.name == one) => {
+            return html::problem(
+                StatusCode::BAD_REQUEST,
+                &format!("team: inject `{id}` is not addressed to `{one}`."),
+            );
+        }
+        other => {
+            return html::problem(
+                StatusCode::BAD_REQUEST,
+                &format!("team: `{other}` is not a team of this exercise."),
+            );
+        }
+    };
+    let at = crate::exercise_now(&app).await;
+    let mut already = Vec::new();
+    for team in &teams {
+        match app
+            .db
+            .send_inject(app.live.exercise, team, &id, at, user.id, clock_now())
+            .await
+        {
+            Ok(true) => {}
+            Ok(false) => already.push(team.as_str()),
+            Err(_) => {
+                return html::problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The inject could not be sent; try again (teams it reached before keep it).",
+                );
+            }
+        }
+    }
+    if already.len() == teams.len() {
+        return html::problem(
+            StatusCode::CONFLICT,
+            &format!("inject `{id}` was already sent by hand to {}.", already.join(", ")),
+        );
+    }
+    Redirect::to("/messages").into_response()
 }
 
 /// Sends an ad-hoc inject now, to one team or every team.

@@ -61,7 +61,8 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                 .collect()
         })
         .collect();
-    blocking(move || board_page(&app, &user, &reads, &triages, &online)).await
+    let sent = app.db.inject_sends(app.live.exercise).await.unwrap_or_default();
+    blocking(move || board_page(&app, &user, &reads, &triages, &online, &sent)).await
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
@@ -78,6 +79,7 @@ fn board_page<S: Store>(
     reads: &[(String, String, String)],
     triages: &[Vec<atoll_store::Triage>],
     online: &[Vec<String>],
+    sent: &[(String, String, u64)],
 ) -> Response {
     let live = &app.live;
     let clock = live.clock();
@@ -97,7 +99,7 @@ fn board_page<S: Store>(
         .enumerate()
         .map(|(i, team)| {
             // Injects that have arrived, and how many of them someone in the team has read.
-            let arrived = crate::inbox::arrivals(live, i);
+            let arrived = crate::inbox::arrivals(live, i, sent);
             let read = arrived
                 .iter()
                 .filter(|(_, inject, _)| {

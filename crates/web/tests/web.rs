@@ -207,6 +207,11 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "send a scenario inject",
+            Box::new(|c| post("/messages/inject", c, "inject=news-rumour&team=palau")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "make an invitation",
             Box::new(|c| post("/people/invite", c, "as=player%3Apalau&hours=24")),
             [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
@@ -1109,4 +1114,59 @@ async fn an_invitation_makes_one_account_once_and_expires() {
     .await;
     assert_eq!(status, StatusCode::GONE);
     assert!(app.db.user_by_name("late").await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_white_cell_sends_a_scenario_inject_by_hand() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let pita = sign_in(&app, "pita").await; // palau
+    let nora = sign_in(&app, "nora").await; // nauru
+    let text = "Leadership has approved evicting the intruder now.";
+    // `eviction-brief` has no planned time: only the white cell sends it.
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &pita)).await;
+    assert!(!inbox.contains(text), "not arrived before it is sent");
+    assert_eq!(
+        send(
+            &app,
+            post("/messages/inject", &instructor, "inject=eviction-brief&team=palau")
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &pita)).await;
+    assert!(inbox.contains(text), "Palau has it");
+    let (_, _, inbox) = send(&app, get("/teams/nauru/inbox", &nora)).await;
+    assert!(!inbox.contains(text), "Nauru does not");
+    let (status, _, body) = send(
+        &app,
+        post("/messages/inject", &instructor, "inject=eviction-brief&team=palau"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(body.contains("already sent by hand to palau"), "{body}");
+    // To every team it is addressed to: the others get it now, Palau keeps its first copy.
+    assert_eq!(
+        send(
+            &app,
+            post("/messages/inject", &instructor, "inject=eviction-brief&team=")
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, inbox) = send(&app, get("/teams/nauru/inbox", &nora)).await;
+    assert!(inbox.contains(text), "Nauru has it now");
+    assert_eq!(app.db.inject_sends(app.live.exercise).await.unwrap().len(), 5);
+    let (status, _, body) = send(&app, post("/messages/inject", &instructor, "inject=nope&team=palau")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("`nope` is not an inject"), "{body}");
+    let (status, _, body) = send(
+        &app,
+        post("/messages/inject", &instructor, "inject=startex&team=atlantis"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("`atlantis` is not a team"), "{body}");
 }
