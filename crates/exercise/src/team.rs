@@ -207,6 +207,11 @@ impl<'a> TeamRuntime<'a> {
         self.sim.outcomes()
     }
 
+    /// This team's world as it stands (hosts and their state, accounts, services).
+    pub fn world(&self) -> Option<&atoll_sim::world::World<'a>> {
+        self.sim.world(&self.team)
+    }
+
     /// How long each service of this team's world was down up to exercise time `to`.
     pub fn downtime(&self, to: Millis) -> Vec<atoll_sim::Downtime<'a>> {
         self.sim.downtime(to)

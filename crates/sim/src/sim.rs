@@ -177,6 +177,8 @@ pub struct Downtime<'s> {
     pub team: &'s str,
     pub service: &'s atoll_scenario::model::Service,
     pub down: Millis,
+    /// Up at the time asked about.
+    pub up: bool,
 }
 
 /// A running simulation.
@@ -1315,8 +1317,13 @@ impl<'s> Simulation<'s> {
         out
     }
 
+    /// A team's world as it stands: hosts with their state, accounts, services.
+    pub fn world(&self, team: &str) -> Option<&World<'s>> {
+        self.teams.iter().map(|t| &t.world).find(|w| w.team == team)
+    }
+
     /// Every service of every team's world with the time it was down from the start of play
-    /// to exercise time `to`.
+    /// to exercise time `to`, and whether it is up at `to`.
     pub fn downtime(&self, to: Millis) -> Vec<Downtime<'s>> {
         let mut out = Vec::new();
         for team in &self.teams {
@@ -1329,10 +1336,12 @@ impl<'s> Simulation<'s> {
                         down += end.saturating_sub(at);
                     }
                 }
+                let up = log.iter().rev().find(|&&(at, _)| at <= to).is_none_or(|&(_, up)| up);
                 out.push(Downtime {
                     team: w.team,
                     service: w.services[s].def,
                     down,
+                    up,
                 });
             }
         }

@@ -223,6 +223,16 @@ async fn every_route_for_every_role_and_team() {
             [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND],
         ),
         (
+            "own team network",
+            Box::new(|c| get("/teams/palau/network", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team network",
+            Box::new(|c| get("/teams/nauru/network", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "own team score",
             Box::new(|c| get("/teams/palau/score", c)),
             [S::OK, S::OK, S::OK, S::SEE_OTHER],
@@ -637,6 +647,22 @@ async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
         body.contains("Isolate host") && body.contains("pw-tel-web01") && body.contains("pita"),
         "the log shows it"
     );
+    // Once the world has moved past the action (the clock ticks every second), the network
+    // page shows the host as isolated, and only Palau's hosts.
+    app.live.tick(clock_now() + 2_000);
+    let (status, _, body) = send(&app, get("/teams/palau/network", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    let hosts = &body[body.find("<h2>Hosts</h2>").expect("a hosts section")..];
+    let row = &hosts[hosts
+        .find("<td class=\"mono\">PT-WEB01</td>")
+        .expect("the web server is listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("isolated") && row.contains("pw-tel-web01"), "{row}");
+    assert!(!body.contains("nr-tel-web01"), "no other team's host");
+    assert!(
+        body.contains("Available") && body.contains("%"),
+        "services with their availability"
+    );
 
     // A restarted server replays it into a fresh world.
     let clock = app.live.clock();
@@ -897,6 +923,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau/inbox",
                 "/teams/palau/respond",
                 "/teams/palau/score",
+                "/teams/palau/network",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=log%3Asysmon+%7C+stats+count+by+Image",
             ],

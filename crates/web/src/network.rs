@@ -1,0 +1,193 @@
+//! A team's network: its services with their availability so far, its hosts with what the
+//! team has done to them, and the links (submarine cables, satellite) its organisations use.
+
+use std::sync::Arc;
+
+use atoll_store::Store;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+use crate::auth::TeamView;
+use crate::{App, clock_now, html};
+
+/// One service as the page shows it.
+struct ServiceRow {
+    name: String,
+    org: String,
+    criticality: &'static str,
+    up: bool,
+    available: f64,
+    hosts: String,
+}
+
+/// One host as the page shows it.
+struct HostRow {
+    hostname: String,
+    /// What response actions name it by.
+    id: String,
+    address: String,
+    role: &'static str,
+    org: String,
+    state: String,
+}
+
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let worker = app.clone();
+    let index = view.team;
+    let rows = tokio::task::spawn_blocking(move || rows(&worker, index))
+        .await
+        .unwrap_or_default();
+    let (services, hosts) = rows;
+    let live = &app.live;
+    let team_id = live.team_id(view.team);
+    let team_name = live.team_name(view.team);
+    // The links any of the team's organisations use: as an endpoint or operating a landing.
+    let orgs: Vec<&str> = live
+        .scenario
+        .world
+        .organisations
+        .iter()
+        .filter(|o| o.team.as_ref().is_some_and(|t| t.name == team_id))
+        .map(|o| o.id.name.as_str())
+        .collect();
+    let links: Vec<&atoll_scenario::model::Link> = live
+        .scenario
+        .world
+        .links
+        .iter()
+        .filter(|l| {
+            l.endpoints.iter().any(|e| orgs.contains(&e.name.as_str()))
+                || l.landing_stations
+                    .iter()
+                    .any(|s| s.operator.as_ref().is_some_and(|o| orgs.contains(&o.name.as_str())))
+        })
+        .collect();
+    let body = html! {
+        h1 { "Network — " (team_name) }
+        h2 { "Services" }
+        p.muted { "Availability is the share of play so far that the service was up." }
+        table {
+            thead { tr { th { "Service" } th { "Organisation" } th { "Criticality" } th { "Now" } th { "Available" } th { "Runs on" } } }
+            tbody {
+                @for s in &services {
+                    tr {
+                        td { (s.name) }
+                        td { (s.org) }
+                        td { (s.criticality) }
+                        td { @if s.up { "up" } @else { strong.level-high { "down" } } }
+                        td.num { (format!("{:.1}%", s.available)) }
+                        td.mono { (s.hosts) }
+                    }
+                }
+            }
+        }
+        h2 { "Hosts" }
+        table {
+            thead { tr { th { "Host" } th { "Id (in actions)" } th { "Address" } th { "Role" } th { "Organisation" } th { "State" } } }
+            tbody {
+                @for h in &hosts {
+                    tr {
+                        td.mono { (h.hostname) }
+                        td.mono { (h.id) }
+                        td.mono { (h.address) }
+                        td { (h.role) }
+                        td { (h.org) }
+                        td { @if h.state.is_empty() { span.muted { "normal" } } @else { (h.state) } }
+                    }
+                }
+            }
+        }
+        h2 { "Links" }
+        @if links.is_empty() { p.muted { "No links in the scenario for this team." } }
+        @else {
+            table {
+                thead { tr { th { "Link" } th { "Kind" } th { "Capacity" } th { "Landing stations" } th { "Backup" } } }
+                tbody {
+                    @for l in &links {
+                        tr {
+                            td { (l.name) }
+                            td { (l.kind.as_str().replace('_', " ")) }
+                            td.num { @if let Some(c) = l.capacity_gbps { (c) " Gbit/s" } }
+                            td { (l.landing_stations.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")) }
+                            td { @if let Some(b) = &l.backup { (b.name) } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html::page(&live.name, &format!("Network — {team_name}"), Some(&view.user), &body).into_response()
+}
+
+/// The team's services and hosts as they stand now. Takes the team's lock: call it off the
+/// async workers.
+fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
+    let live = &app.live;
+    let now = live.clock().now(clock_now());
+    let start = live.start_unix_ms();
+    let runtime = live.team(index);
+    let Some(world) = runtime.world() else {
+        return (Vec::new(), Vec::new());
+    };
+    let org_name = |i: usize| world.orgs.get(i).map_or(String::new(), |o| o.def.name.clone());
+    let downtime = runtime.downtime(now);
+    let services = world
+        .services
+        .iter()
+        .map(|s| {
+            let d = downtime.iter().find(|d| d.service.id.name == s.def.id.name);
+            let available = match (d, now) {
+                (_, 0) | (None, _) => 100.0,
+                (Some(d), now) => 100.0 * now.saturating_sub(d.down) as f64 / now as f64,
+            };
+            ServiceRow {
+                name: s.def.name.get("en").to_owned(),
+                org: org_name(s.org),
+                criticality: s.def.criticality.as_str(),
+                up: d.is_none_or(|d| d.up),
+                available,
+                hosts: s
+                    .hosts
+                    .iter()
+                    .filter_map(|&h| world.hosts.get(h).map(|h| h.def.hostname.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }
+        })
+        .collect();
+    let hosts = world
+        .hosts
+        .iter()
+        .map(|h| {
+            let st = &h.state;
+            let mut state = Vec::new();
+            if st.isolated {
+                state.push("isolated".to_owned());
+            }
+            if st.off {
+                state.push("shut down".to_owned());
+            }
+            if st.rebuilding_until > now {
+                state.push(format!(
+                    "being rebuilt until {}",
+                    live.label(start + st.rebuilding_until as i64, app.day_one)
+                ));
+            } else if let Some(at) = st.rebuilt_at {
+                state.push(format!("rebuilt at {}", live.label(start + at as i64, app.day_one)));
+            }
+            if st.patched {
+                state.push("patched".to_owned());
+            }
+            HostRow {
+                hostname: h.def.hostname.clone(),
+                id: h.def.id.name.clone(),
+                address: h.def.address.0.to_string(),
+                role: h.def.role.as_str(),
+                org: org_name(h.org),
+                state: state.join(", "),
+            }
+        })
+        .collect();
+    (services, hosts)
+}
