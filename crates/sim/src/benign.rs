@@ -14,7 +14,7 @@ use atoll_scenario::model::{HostRole, Lookalike, ProfileKind, Source};
 
 use crate::catalog::{self, Proc};
 use crate::clock::{HOUR, Millis};
-use crate::fill::{Actor, internet_address};
+use crate::fill::{Actor, internet_address, ip_text, ipv4_text};
 use crate::rng::Rng;
 use crate::sim::Out;
 use crate::world::World;
@@ -262,7 +262,7 @@ fn linux_process<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut 
 }
 
 fn address(w: &World<'_>, host: usize) -> String {
-    w.hosts[host].def.address.0.to_string()
+    ip_text(w.hosts[host].def.address.0)
 }
 
 /// A workstation or server of the same organisation, other than `host` (for logon sources).
@@ -295,7 +295,7 @@ fn logon<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>)
         let who = someone(g, w);
         if out.start(w, t, host, Source::Edge) {
             let user = who.map_or("vpnuser".to_string(), |a| w.accounts[a].user.clone());
-            let ip = internet_address(&mut g.rng).to_string();
+            let ip = ipv4_text(internet_address(&mut g.rng));
             out.ev
                 .str("logid", "0101039947")
                 .str("type", "event")
@@ -359,7 +359,7 @@ fn failed_logon<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut O
     match w.hosts[host].def.role {
         HostRole::VpnEdge | HostRole::Firewall => {
             if out.start(w, t, host, Source::Edge) {
-                let ip = from.unwrap_or_else(|| internet_address(&mut g.rng)).to_string();
+                let ip = ipv4_text(from.unwrap_or_else(|| internet_address(&mut g.rng)));
                 let user = *g.rng.pick(catalog::SPRAY_USERS);
                 out.ev
                     .str("logid", "0101039426")
@@ -375,7 +375,7 @@ fn failed_logon<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut O
         }
         _ if !w.hosts[host].def.os.is_windows() => {
             if out.start(w, t, host, Source::Auth) {
-                let ip = from.unwrap_or_else(|| internet_address(&mut g.rng)).to_string();
+                let ip = ipv4_text(from.unwrap_or_else(|| internet_address(&mut g.rng)));
                 let user = *g.rng.pick(catalog::SPRAY_USERS);
                 let port = g.rng.range(30_000, 65_000);
                 out.ev.str("program", "sshd").with("message", |m| {
@@ -447,7 +447,7 @@ fn connection<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
             }
             _ => "C:\\Windows\\System32\\svchost.exe",
         };
-        (internet_address(&mut g.rng).to_string(), 443, image)
+        (ipv4_text(internet_address(&mut g.rng)), 443, image)
     };
     let (image, port) = if g.kind == Some(ProfileKind::MonitoringServer) && internal {
         ("C:\\Program Files (x86)\\PRTG Network Monitor\\PRTG Probe.exe", 161)
@@ -486,7 +486,7 @@ fn dns<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
         let client = peer(g, w);
         if out.start(w, t, host, Source::Dns) {
             let src = address(w, client);
-            let answer = internet_address(&mut g.rng).to_string();
+            let answer = ipv4_text(internet_address(&mut g.rng));
             out.ev
                 .str("src_ip", &src)
                 .str("query", &name)
@@ -517,7 +517,7 @@ fn web<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
             } else {
                 200
             };
-            let ip = internet_address(&mut g.rng).to_string();
+            let ip = ipv4_text(internet_address(&mut g.rng));
             let ua = *g.rng.pick(catalog::USER_AGENTS);
             out.ev
                 .str("cs-method", method)
@@ -555,7 +555,7 @@ fn email<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>)
     let subject = *g.rng.pick(catalog::MAIL_SUBJECTS);
     let (sender, recipient) = if inbound { (other, local) } else { (local, other) };
     let client = if inbound {
-        internet_address(&mut g.rng).to_string()
+        ipv4_text(internet_address(&mut g.rng))
     } else {
         address(w, host)
     };
@@ -641,7 +641,7 @@ fn flow<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) 
     let org = w.hosts[host].org;
     let inside: Vec<usize> = (0..w.hosts.len()).filter(|&i| w.hosts[i].org == org).collect();
     let client = address(w, *g.rng.pick(&inside));
-    let remote = internet_address(&mut g.rng).to_string();
+    let remote = ipv4_text(internet_address(&mut g.rng));
     let inbound_web = g.rng.chance(0.2);
     let (src, dst, port) = if inbound_web {
         let web = org_host(w, host, HostRole::WebServer).map_or_else(|| client.clone(), |h| address(w, h));

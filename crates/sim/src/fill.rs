@@ -685,7 +685,7 @@ impl Filler {
                 _ => "NT AUTHORITY\\SYSTEM".into(),
             }
         };
-        let host_part = stable_u32(&host.fqdn);
+        let host_part = host.fqdn_hash;
         let pid = |rng: &mut Rng| (rng.range(250, 16_000) * 4) as i64;
         let logon_id = |rng: &mut Rng| {
             if system {
@@ -1282,6 +1282,32 @@ pub fn next_record(next: &mut u64, host_fqdn: &str, log: Source) -> u64 {
 }
 
 /// A public-looking address outside the documentation ranges the scenario uses for the actor.
+/// An address as text, written without the formatting machinery: most events carry one.
+pub fn ip_text(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => ipv4_text(v4),
+        std::net::IpAddr::V6(v6) => v6.to_string(),
+    }
+}
+
+/// `a.b.c.d`, as `Ipv4Addr`'s `Display` writes it.
+pub fn ipv4_text(ip: std::net::Ipv4Addr) -> String {
+    let mut out = String::with_capacity(15);
+    for (i, &octet) in ip.octets().iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+    out
+}
+
 pub fn internet_address(rng: &mut Rng) -> std::net::Ipv4Addr {
     // Ranges of large access networks and clouds, so the noise looks like the internet.
     const FIRST: [u8; 12] = [20, 23, 34, 40, 49, 52, 61, 101, 110, 118, 124, 175];
@@ -1291,4 +1317,19 @@ pub fn internet_address(rng: &mut Rng) -> std::net::Ipv4Addr {
         rng.range(0, 255) as u8,
         rng.range(1, 254) as u8,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn addresses_are_written_as_display_writes_them() {
+        for a in [0u8, 1, 9, 10, 99, 100, 109, 199, 200, 255] {
+            for b in [0u8, 7, 42, 250] {
+                let ip = std::net::Ipv4Addr::new(a, b, 255 - b, a / 2);
+                assert_eq!(super::ipv4_text(ip), ip.to_string());
+            }
+        }
+        let v6: std::net::IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(super::ip_text(v6), "2001:db8::1");
+    }
 }

@@ -42,6 +42,8 @@ pub struct HostW<'s> {
     pub org: usize,
     pub zone: Zone,
     pub fqdn: String,
+    /// `stable_u32(fqdn)`, computed once: events derive ids from it.
+    pub fqdn_hash: u32,
     /// Bit `i` set when the host collects `Source::ALL[i]`.
     sources: u32,
     /// Accounts whose `hosts` list names this host.
@@ -187,11 +189,13 @@ impl<'s> World<'s> {
                 continue;
             };
             host_ids.insert(h.id.name.as_str(), hosts.len());
+            let fqdn = format!("{}.{}", h.hostname, orgs[org].domain);
             hosts.push(HostW {
                 def: h,
                 org,
                 zone,
-                fqdn: format!("{}.{}", h.hostname, orgs[org].domain),
+                fqdn_hash: stable_u32(&fqdn),
+                fqdn,
                 sources: h.telemetry.iter().fold(0, |m, s| m | source_bit(*s)),
                 users: Vec::new(),
                 records: [0; 6],
