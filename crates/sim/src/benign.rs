@@ -267,14 +267,18 @@ fn address(w: &World<'_>, host: usize) -> String {
 
 /// A workstation or server of the same organisation, other than `host` (for logon sources).
 fn peer(g: &mut Generator, w: &World<'_>) -> usize {
-    let org = w.hosts[g.host].org;
-    let candidates: Vec<usize> = (0..w.hosts.len())
-        .filter(|&i| i != g.host && w.hosts[i].org == org && w.hosts[i].def.os.is_windows())
-        .collect();
-    if candidates.is_empty() {
-        g.host
-    } else {
-        *g.rng.pick(&candidates)
+    // The organisation's Windows hosts without this one, in ascending order, picked from
+    // without building the list.
+    let pool = &w.windows_by_org[w.hosts[g.host].org];
+    let own = pool.iter().position(|&h| h == g.host);
+    let n = pool.len() - usize::from(own.is_some());
+    if n == 0 {
+        return g.host;
+    }
+    let k = g.rng.below(n);
+    match own {
+        Some(at) if k >= at => pool[k + 1],
+        _ => pool[k],
     }
 }
 

@@ -87,6 +87,8 @@ pub struct World<'s> {
     pub hosts: Vec<HostW<'s>>,
     pub accounts: Vec<AccountW<'s>>,
     pub services: Vec<ServiceW<'s>>,
+    /// Per organisation, its Windows hosts (ascending), the pool logon sources come from.
+    pub windows_by_org: Vec<Vec<usize>>,
     host_ids: HashMap<&'s str, usize>,
     account_ids: HashMap<&'s str, usize>,
     service_ids: HashMap<&'s str, usize>,
@@ -258,9 +260,17 @@ impl<'s> World<'s> {
                 .collect();
             service.depends_on = deps;
         }
+        let windows_by_org = (0..orgs.len())
+            .map(|o| {
+                (0..hosts.len())
+                    .filter(|&h| hosts[h].org == o && hosts[h].def.os.is_windows())
+                    .collect()
+            })
+            .collect();
         World {
             team,
             orgs,
+            windows_by_org,
             hosts,
             accounts,
             services,
