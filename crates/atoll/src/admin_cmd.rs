@@ -7,14 +7,11 @@ use std::process::ExitCode;
 
 use atoll_exercise::Clock;
 use atoll_store::{NewExercise, Role, Sqlite, Store, StoreError};
-use atoll_web::auth::{hash_password, random_token};
+use atoll_web::auth::{check_new_password, check_username, hash_password, random_token};
 use atoll_web::clock_now;
 
 use crate::config::{Common, Database};
 use crate::server;
-
-/// Shortest password `create-user` accepts.
-const MIN_PASSWORD_CHARS: usize = 10;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -134,12 +131,7 @@ async fn create_user(
             .read_line(&mut line)
             .map_err(|e| format!("reading the password from standard input: {e}"))?;
         let password = line.trim_end_matches(['\r', '\n']).to_owned();
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(format!(
-                "password: at least {MIN_PASSWORD_CHARS} characters (read {} from standard input)",
-                password.chars().count()
-            ));
-        }
+        check_new_password(&password).map_err(|e| format!("{e} (read from standard input)"))?;
         (password, false)
     } else {
         (random_token(9), true)
@@ -167,21 +159,6 @@ async fn create_user(
         let _ = writeln!(out, "password (shown once): {}", hash.1);
     }
     Ok(())
-}
-
-fn check_username(username: &str) -> Result<(), String> {
-    let ok = !username.is_empty()
-        && username.chars().count() <= 64
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "username `{username}`: use 1 to 64 letters, digits, `.`, `_` or `-`"
-        ))
-    }
 }
 
 /// A player's team must be a player team of the exercise they will play.

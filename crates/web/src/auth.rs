@@ -40,6 +40,38 @@ fn verify_password(password: &str, hash: &str) -> bool {
     Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
 }
 
+/// Shortest password a new account may have.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest password accepted (it bounds the hashing work a request can ask for).
+pub const MAX_PASSWORD_CHARS: usize = 200;
+
+/// What is wrong with a new account's username, if anything: 1 to 64 letters, digits, `.`,
+/// `_` or `-`, so that it reads the same in every log and page.
+pub fn check_username(username: &str) -> Result<(), String> {
+    let ok = !username.is_empty()
+        && username.chars().count() <= 64
+        && username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err("username: use 1 to 64 letters, digits, `.`, `_` or `-`.".to_owned())
+    }
+}
+
+/// What is wrong with a new password, if anything.
+pub fn check_new_password(password: &str) -> Result<(), String> {
+    let n = password.chars().count();
+    if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
+        Ok(())
+    } else {
+        Err(format!(
+            "password: {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters (this one has {n})."
+        ))
+    }
+}
+
 /// A random secret for sessions and demo passwords, from the operating system.
 pub fn random_token(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
@@ -333,3 +365,22 @@ pub async fn logout<S: Store>(State(app): State<Arc<App<S>>>, headers: HeaderMap
 }
 
 use axum::extract::FromRequest as _;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_usernames_and_passwords_are_checked() {
+        for ok in ["pita", "a", "ops.team_2-x", &"n".repeat(64)] {
+            assert_eq!(check_username(ok), Ok(()), "{ok}");
+        }
+        for bad in ["", "two words", "émile", "a/b", &"n".repeat(65)] {
+            assert!(check_username(bad).is_err(), "{bad}");
+        }
+        assert!(check_new_password("123456789").unwrap_err().contains("this one has 9"));
+        assert_eq!(check_new_password("1234567890"), Ok(()));
+        assert_eq!(check_new_password(&"é".repeat(200)), Ok(()), "characters, not bytes");
+        assert!(check_new_password(&"x".repeat(201)).is_err());
+    }
+}

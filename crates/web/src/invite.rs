@@ -11,13 +11,14 @@ use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::{Instructor, hash_password, random_token, start_session, token_hash};
+use crate::auth::{
+    Instructor, MIN_PASSWORD_CHARS, check_new_password, check_username, hash_password, random_token, start_session,
+    token_hash,
+};
 use crate::{App, clock_now, html};
 
 /// How long a link may stay valid, in hours, as offered on the people page.
 pub(crate) const VALIDITY_HOURS: [(u32, &str); 3] = [(1, "1 hour"), (24, "1 day"), (168, "7 days")];
-/// Shortest password an invited person may choose.
-const MIN_PASSWORD_CHARS: usize = 10;
 
 /// The form on the people page.
 pub(crate) fn form(teams: &[(String, String)]) -> Markup {
@@ -219,16 +220,8 @@ pub(crate) async fn join<S: Store>(
     let username = form.username.unwrap_or_default().trim().to_owned();
     let password = form.password.unwrap_or_default();
     let again = |message: &str| join_page(&app.live.name, &whom, &username, Some(message), StatusCode::BAD_REQUEST);
-    let name_ok = !username.is_empty()
-        && username.chars().count() <= 64
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if !name_ok {
-        return again("username: use 1 to 64 letters, digits, `.`, `_` or `-`.");
-    }
-    if password.chars().count() < MIN_PASSWORD_CHARS || password.chars().count() > 200 {
-        return again(&format!("password: {MIN_PASSWORD_CHARS} to 200 characters."));
+    if let Err(problem) = check_username(&username).and_then(|()| check_new_password(&password)) {
+        return again(&problem);
     }
     if form.repeat.as_deref() != Some(password.as_str()) {
         return again("password again: the two passwords differ.");
