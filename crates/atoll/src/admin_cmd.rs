@@ -194,7 +194,8 @@ async fn create_exercise(
     start: bool,
 ) -> Result<(), String> {
     let shown = path.display().to_string();
-    let scenario = atoll_scenario::load_file(path).map_err(|failed| {
+    // The text stored is the text checked: the file is read once.
+    let (scenario, text) = atoll_scenario::load_file_and_text(path).map_err(|failed| {
         let n = failed.diagnostics.len();
         format!(
             "{}{shown}: {n} problem{}; nothing was created",
@@ -202,7 +203,6 @@ async fn create_exercise(
             if n == 1 { "" } else { "s" }
         )
     })?;
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
     let end = scenario.duration.value.as_secs() * 1000;
     let mut clock = Clock::new(end, speed).map_err(|e| format!("--speed: {}", e.0))?;
     if start {

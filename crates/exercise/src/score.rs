@@ -4,10 +4,12 @@
 //! each was given) and the time now, and says for every expectation what the team earned and
 //! why, in words a team can check against its own timeline:
 //! - **detect** a step: an alert raised by one of the step's events, marked *true positive* by
-//!   the team (and not changed since), in time (`within` after the step ran, and before the
-//!   `deadline`); a step the team prevented earns the points too, since there was nothing left
-//!   to detect;
+//!   the team and not withdrawn since (timed from the verdict that began the standing run of
+//!   true positives), in time (`within` after the step ran, and before the `deadline`); a step
+//!   the team prevented earns the points too, since there was nothing left to detect;
 //! - **contain before** a step: the step was prevented;
+//! - once play has ended nothing stays open: a step that never came due is missed, with that
+//!   reason;
 //! - **keep up** services: the share of play so far that every chosen service was up, against
 //!   the minimum; settled when play ends;
 //! - **report**, **answer**, **decide**: scored when the team's reports, answers and decisions
@@ -111,9 +113,13 @@ pub fn score(
             let Some(outcome) = outcome(facts, &step.name) else {
                 continue;
             };
-            Some(contain(outcome, label))
+            Some(contain(outcome, facts.ended, label))
         } else if let Some(keep) = &e.keep_up {
-            keep_up(scenario, facts, keep)
+            // No service of this team's world is chosen: the expectation is not this team's.
+            let Some(result) = keep_up(scenario, facts, keep) else {
+                continue;
+            };
+            Some(result)
         } else {
             None
         };
@@ -177,6 +183,13 @@ fn detect(
             );
         }
         (Status::Succeeded, Some(at)) => at,
+        _ if facts.ended => {
+            return (
+                false,
+                Standing::Missed,
+                format!("Play ended before step {step} ran, so its detection cannot be judged."),
+            );
+        }
         _ => {
             return (false, Standing::Open, format!("Step {step} has not happened yet."));
         }
@@ -209,7 +222,7 @@ fn detect(
             }
         }
         None => match limit {
-            Some(l) if facts.now > l => (
+            Some(l) if facts.now > l || facts.ended => (
                 false,
                 Standing::Missed,
                 format!(
@@ -247,30 +260,37 @@ fn detect(
     }
 }
 
-/// The earliest true-positive verdict, still standing, on an alert raised by one of the step's
-/// events.
+/// The earliest standing true-positive verdict on an alert raised by one of the step's events:
+/// for each such alert whose latest verdict is true positive, the verdict that began that
+/// unbroken run of true positives (a verdict withdrawn and given again counts from again).
 fn detection<'a>(
     facts: &'a Facts<'a>,
     outcome: &StepOutcome<'_>,
 ) -> Option<(Millis, &'a Verdict<'a>, Option<&'a Alert>)> {
-    let mut best: Option<(Millis, &Verdict<'_>)> = None;
+    // (row, rule) → the verdict that began its current run of true positives, if any.
+    let mut runs: Vec<(u32, &str, Option<&Verdict<'_>>)> = Vec::new();
     for v in facts.verdicts {
-        let (Some(at), "true_positive") = (v.at, v.state) else {
-            continue;
-        };
         if outcome.events.binary_search(&u64::from(v.row)).is_err() {
             continue;
         }
-        // Only if the alert's latest verdict still says so.
-        let latest = facts
-            .verdicts
-            .iter()
-            .rev()
-            .find(|w| w.row == v.row && w.rule == v.rule)
-            .map(|w| w.state);
-        if latest != Some("true_positive") {
-            continue;
+        let at = match runs.iter().position(|(row, rule, _)| *row == v.row && *rule == v.rule) {
+            Some(at) => at,
+            None => {
+                runs.push((v.row, v.rule, None));
+                runs.len() - 1
+            }
+        };
+        let run = &mut runs[at].2;
+        if v.state != "true_positive" {
+            *run = None;
+        } else if run.is_none() {
+            *run = Some(v);
         }
+    }
+    let mut best: Option<(Millis, &Verdict<'_>)> = None;
+    for v in runs.iter().filter_map(|(_, _, run)| *run) {
+        // Verdicts stored before their exercise time was recorded cannot be timed.
+        let Some(at) = v.at else { continue };
         if best.is_none_or(|(b, _)| at < b) {
             best = Some((at, v));
         }
@@ -283,7 +303,7 @@ fn detection<'a>(
     Some((at, verdict, alert))
 }
 
-fn contain(outcome: &StepOutcome<'_>, label: &dyn Fn(Millis) -> String) -> (bool, Standing, String) {
+fn contain(outcome: &StepOutcome<'_>, ended: bool, label: &dyn Fn(Millis) -> String) -> (bool, Standing, String) {
     let step = outcome.step;
     match (outcome.status, outcome.due) {
         (Status::Prevented, _) => {
@@ -295,12 +315,25 @@ fn contain(outcome: &StepOutcome<'_>, label: &dyn Fn(Millis) -> String) -> (bool
             Standing::Missed,
             format!("Step {step} ran at {} before the intrusion was contained.", label(at)),
         ),
+        // Play ended first: the adversary never got there, because time ran out, not because
+        // the team stopped it.
+        _ if ended => (
+            false,
+            Standing::Missed,
+            format!("Play ended before step {step} came due, so its containment cannot be judged."),
+        ),
         _ => (
             false,
             Standing::Open,
             format!("Step {step} has not happened yet: contain the intrusion before it does."),
         ),
     }
+}
+
+/// Whether players see an item's text and reason: once it is settled. An open item would tell
+/// them which step ran when, or what comes next.
+pub fn shown_to_players(item: &Item) -> bool {
+    matches!(item.standing, Standing::Earned | Standing::Missed)
 }
 
 fn keep_up(

@@ -48,6 +48,10 @@ fn label(t: u64) -> String {
 }
 
 fn scored(s: &Scenario, team: &TeamRuntime<'_>, verdicts: &[Verdict<'_>], now: u64) -> Score {
+    scored_at(s, team, verdicts, now, false)
+}
+
+fn scored_at(s: &Scenario, team: &TeamRuntime<'_>, verdicts: &[Verdict<'_>], now: u64, ended: bool) -> Score {
     let outcomes = team.outcomes();
     let downtime = team.downtime(now);
     let facts = Facts {
@@ -57,7 +61,7 @@ fn scored(s: &Scenario, team: &TeamRuntime<'_>, verdicts: &[Verdict<'_>], now: u
         verdicts,
         alerts: team.alerts(),
         now,
-        ended: false,
+        ended,
     };
     score(s, &facts, &label, &|_| 0)
 }
@@ -139,19 +143,49 @@ fn detection_counts_a_true_positive_in_time_and_says_why() {
     let other = team
         .alerts()
         .iter()
-        .find(|a| !exploit.events.contains(&u64::from(a.row)));
-    if let Some(other) = other {
-        let rule = other.rule_id.clone().unwrap_or_else(|| other.title.clone());
-        let wrong = Verdict {
-            row: other.row,
-            rule: &rule,
-            state: "true_positive",
-            at: Some(ran + 10 * MINUTE),
-            username: "pita",
-        };
-        let score = scored(s, &team, &[wrong], ran + HOUR);
-        assert_eq!(item(&score, "e-detect-webshell").points, 0);
-    }
+        .find(|a| !exploit.events.contains(&u64::from(a.row)))
+        .expect("six hours of Palau raise alerts on other events too");
+    let other_rule = other.rule_id.clone().unwrap_or_else(|| other.title.clone());
+    let wrong = Verdict {
+        row: other.row,
+        rule: &other_rule,
+        state: "true_positive",
+        at: Some(ran + 10 * MINUTE),
+        username: "pita",
+    };
+    let score = scored(s, &team, &[wrong], ran + HOUR);
+    let detect = item(&score, "e-detect-webshell");
+    assert_eq!((detect.standing, detect.points), (Standing::Open, 0), "{}", detect.why);
+
+    // Withdrawn and given again: it counts from the second time, which is too late.
+    let score = scored(
+        s,
+        &team,
+        &[
+            verdict("true_positive", ran + 10 * MINUTE),
+            verdict("false_positive", ran + 20 * MINUTE),
+            verdict("true_positive", ran + 3 * HOUR),
+        ],
+        ran + 4 * HOUR,
+    );
+    let detect = item(&score, "e-detect-webshell");
+    assert_eq!((detect.standing, detect.points), (Standing::Missed, 0));
+    assert!(detect.why.contains(&label(ran + 3 * HOUR)), "{}", detect.why);
+
+    // Play ended before the limit without a detection: missed, not open for ever.
+    let score = scored_at(s, &team, &[], ran + HOUR, true);
+    let detect = item(&score, "e-detect-webshell");
+    assert_eq!((detect.standing, detect.points), (Standing::Missed, 0));
+    assert!(detect.why.starts_with("Not detected in time"), "{}", detect.why);
+    assert!(
+        score.items.iter().all(|i| i.standing != Standing::Open),
+        "nothing stays open once play has ended: {:?}",
+        score
+            .items
+            .iter()
+            .filter(|i| i.standing == Standing::Open)
+            .collect::<Vec<_>>()
+    );
 
     // Reports are graded by instructors, which this build cannot take: listed, not counted.
     let report = item(&score, "e-report-incident");

@@ -46,11 +46,20 @@ impl Failed {
 
 /// Reads, parses and checks a scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, Failed> {
+    load_file_and_text(path).map(|(scenario, _)| scenario)
+}
+
+/// Reads, parses and checks a scenario file, and returns the text it checked (to store it
+/// without reading the file a second time).
+pub fn load_file_and_text(path: &Path) -> Result<(Scenario, String), Failed> {
     let (text, node) = yaml::read_file(path).map_err(|(source, diagnostics)| Failed { source, diagnostics })?;
-    load_tree(&node, path.parent()).map_err(|diagnostics| Failed {
-        source: Some(text),
-        diagnostics,
-    })
+    match load_tree(&node, path.parent()) {
+        Ok(scenario) => Ok((scenario, text)),
+        Err(diagnostics) => Err(Failed {
+            source: Some(text),
+            diagnostics,
+        }),
+    }
 }
 
 /// Parses and checks scenario text. `base_dir` is where attachment files are looked up; with

@@ -1281,7 +1281,6 @@ pub fn next_record(next: &mut u64, host_fqdn: &str, log: Source) -> u64 {
     *next
 }
 
-/// A public-looking address outside the documentation ranges the scenario uses for the actor.
 /// An address as text, written without the formatting machinery: most events carry one.
 pub fn ip_text(ip: std::net::IpAddr) -> String {
     match ip {
@@ -1308,6 +1307,7 @@ pub fn ipv4_text(ip: std::net::Ipv4Addr) -> String {
     out
 }
 
+/// A public-looking address outside the documentation ranges the scenario uses for the actor.
 pub fn internet_address(rng: &mut Rng) -> std::net::Ipv4Addr {
     // Ranges of large access networks and clouds, so the noise looks like the internet.
     const FIRST: [u8; 12] = [20, 23, 34, 40, 49, 52, 61, 101, 110, 118, 124, 175];

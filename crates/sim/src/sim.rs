@@ -1292,8 +1292,6 @@ impl<'s> Simulation<'s> {
         String::from_utf8(b).unwrap_or_default()
     }
 
-    /// The ground truth: one JSON object per (team, step) that applies, then one per
-    /// (team, service) with its availability. Call after the run.
     /// Every campaign step that applies in a team's world, as it stands (typed; [`Self::truth`]
     /// is the same as JSON).
     pub fn outcomes(&self) -> Vec<StepOutcome<'_>> {
@@ -1348,6 +1346,8 @@ impl<'s> Simulation<'s> {
         out
     }
 
+    /// The ground truth: one JSON object per (team, step) that applies, then one per
+    /// (team, service) with its availability. Call after the run.
     pub fn truth(&self) -> Vec<Value> {
         let mut out = Vec::new();
         for team in &self.teams {

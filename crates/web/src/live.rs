@@ -158,7 +158,6 @@ impl Live {
             .unwrap_or_default()
     }
 
-    /// The name of player team `index`, as players read it (`Palau`).
     /// The display name of the team with id `team` (the id itself if there is none).
     pub fn team_name_of<'t>(&self, team: &'t str) -> &'t str {
         let scenario: &'static Scenario = self.scenario;
@@ -168,6 +167,7 @@ impl Live {
             .map_or(team, |t| t.name.get("en"))
     }
 
+    /// The name of player team `index`, as players read it (`Palau`).
     pub fn team_name(&self, index: usize) -> &'static str {
         let scenario: &'static Scenario = self.scenario;
         scenario.player_teams().nth(index).map_or("", |t| t.name.get("en"))

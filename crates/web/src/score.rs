@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::score::{Facts, Score, Standing, Verdict, score};
+use atoll_exercise::score::{Facts, Score, Standing, Verdict, score, shown_to_players};
 use atoll_store::{Store, Triage};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -62,6 +62,11 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
     let team_name = app.live.team_name(view.team);
+    // Players see what is settled; an open item would tell them which step ran when.
+    let player = view.user.role == atoll_store::Role::Player;
+    let shown: Vec<&atoll_exercise::score::Item> =
+        score.items.iter().filter(|i| !player || shown_to_players(i)).collect();
+    let unsettled = score.items.len() - shown.len();
     let body = html! {
         h1 { "Score — " (team_name) }
         p {
@@ -71,7 +76,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         table {
             thead { tr { th { "Expectation" } th { "Points" } th { "Standing" } th { "Why" } } }
             tbody {
-                @for item in &score.items {
+                @for item in &shown {
                     tr id={ "expectation-" (item.expectation) } {
                         td { (item.text) }
                         td.num { (item.points) " / " (item.max) }
@@ -80,6 +85,9 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                     }
                 }
             }
+        }
+        @if unsettled > 0 {
+            p.muted { (unsettled) " more expectations are not settled yet; each appears here, with its reason, once it is." }
         }
         @if score.items.is_empty() {
             p.muted { "The scenario sets no expectations for this team." }

@@ -816,7 +816,15 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
         line.contains("Detected: ") && line.contains("marked true positive by pita"),
         "{line}"
     );
+    // Players see only what is settled: an open item would tell them what comes next.
+    assert!(page.contains("not settled yet"), "the rest is counted");
+    assert!(!page.contains("expectation-e-contain-before-staging") && !page.contains("has not happened yet"));
     let instructor = sign_in(&app, "ines").await;
+    let (_, _, full) = send(&app, get("/teams/palau/score", &instructor)).await;
+    assert!(
+        full.contains("expectation-e-contain-before-staging"),
+        "the white cell sees everything"
+    );
     let (_, _, board) = send(&app, get("/board", &instructor)).await;
     assert!(
         board.contains("href=\"/teams/palau/score\">100 / "),
