@@ -12,10 +12,12 @@
 //!    (or the whole value) are found by walking an anchored automaton from the first byte and
 //!    literals at the end by walking one of reversed literals from the last byte, which stops
 //!    after a few bytes; literals that may sit anywhere by one Aho-Corasick pass over the
-//!    value, only in fields where some trigger needs one. Keyword (field-less) literals are
-//!    searched in all string values joined by NUL bytes, only for groups that hold keyword
-//!    rules. A rule is a *candidate* if its trigger has a hit; rules with no literal at all
-//!    are always evaluated when their group is routed;
+//!    value, only in fields where some trigger needs one (for up to a few dozen literals, a
+//!    SIMD search first tells whether any is there at all, and usually none is). Keyword
+//!    (field-less) literals are searched in all string values joined by NUL bytes, once for
+//!    all routed groups that hold keyword rules, by an index made for that set of groups the
+//!    first time an event needs it. A rule is a *candidate* if its trigger has a hit; rules
+//!    with no literal at all are always evaluated when their group is routed;
 //! 4. candidates whose other clauses also have hits are evaluated exactly. A text matcher
 //!    whose literal was not found at its place fails without comparing text, and a
 //!    case-insensitive one whose literal was found matches without comparing text.
@@ -25,10 +27,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::nfa::contiguous;
-use aho_corasick::{Anchored, MatchKind, StartKind, dfa};
+use aho_corasick::{Anchored, MatchKind, Span, StartKind, dfa, packed};
 
 use crate::event::{Event, Value};
 use crate::logsource::{self, Dim, Sources};
@@ -65,11 +68,23 @@ struct Route {
 #[derive(Debug, Default)]
 struct FieldIndex {
     /// Literals anywhere: automaton, and pattern id → literal id.
-    contains: Option<(Anywhere, Vec<u32>)>,
+    contains: Option<Contains>,
     /// Literals at the start: pattern id → (literal id, whether it must be the whole value).
     start: Option<(contiguous::NFA, Vec<(u32, bool)>)>,
     /// Literals at the end, reversed: pattern id → literal id.
     end: Option<(contiguous::NFA, Vec<u32>)>,
+}
+
+/// Literals that may sit anywhere in a value.
+#[derive(Debug)]
+struct Contains {
+    automaton: Anywhere,
+    /// Pattern id → literal id.
+    ids: Vec<u32>,
+    /// For a few literals, a SIMD search (Teddy) that tells whether any of them is in a
+    /// text at all: most texts hold none, and then the automaton is not walked. (The
+    /// automaton finds overlapping matches, which rules out its own SIMD prefilter.)
+    any: Option<packed::Searcher>,
 }
 
 /// An unanchored automaton of literals that may sit anywhere in a value.
@@ -87,7 +102,9 @@ struct Group {
     /// Field id → position in `indexes`, or `NONE`.
     field_pos: Vec<u32>,
     indexes: Vec<FieldIndex>,
-    keywords: Option<FieldIndex>,
+    /// Keyword literals, searched in all string values: several groups' are searched in one
+    /// pass by a [`KeywordIndex`] made for the groups an event is routed to.
+    keywords: Vec<FieldLiteral>,
     /// Rules without a required literal: evaluated whenever the group is routed.
     unfiltered: Vec<u32>,
 }
@@ -97,18 +114,29 @@ struct Group {
 #[derive(Debug)]
 pub struct RuleSet {
     rules: Vec<Rule>,
-    /// Per rule: for each detection, for each item (in order), the field id.
-    item_fields: Vec<Vec<Vec<FieldId>>>,
     routes: Vec<Route>,
     fields: HashMap<String, FieldId>,
     /// Per log source dimension: term → id.
     terms: [HashMap<String, u16>; 3],
     groups: Vec<Group>,
+    /// Keyword indexes by the groups they serve (those of a routing with keyword literals),
+    /// made when an event first needs one.
+    keyword_indexes: Mutex<HashMap<Vec<u32>, Arc<KeywordIndex>>>,
     /// Literal id → rules whose trigger clause holds it.
     triggers: Vec<Vec<u32>>,
     /// Per rule: clauses of literal ids, each of which must have a hit (sorted, deduplicated).
     clauses: Vec<Vec<Vec<u32>>>,
     has_keywords: bool,
+}
+
+/// The keyword literals of the groups one event is routed to, searched in one pass. Its
+/// automata report a distinct (place, text) each, which stands for the literal id of each
+/// group that looks for it.
+#[derive(Debug)]
+struct KeywordIndex {
+    index: FieldIndex,
+    /// Distinct literal → literal ids.
+    owners: Vec<Vec<u32>>,
 }
 
 /// A literal of one field: place, lowercase text, id.
@@ -126,10 +154,11 @@ impl RuleSet {
         };
         let has_keywords = rules.iter().any(|r| r.detections.iter().any(has_keywords));
         let keywords = intern(KEYWORDS);
-        let item_fields = rules
-            .iter()
-            .map(|r| r.detections.iter().map(|d| detection_fields(d, &mut intern)).collect())
-            .collect();
+        for r in &mut rules {
+            for d in &mut r.detections {
+                visit_items_mut(d, &mut |item| item.field_id = intern(&item.field));
+            }
+        }
         // Fields a `fieldref` reads must be prepared too.
         for r in &rules {
             for d in &r.detections {
@@ -262,27 +291,26 @@ impl RuleSet {
                 route,
                 field_pos: vec![NONE; fields.len()],
                 indexes: Vec::new(),
-                keywords: None,
+                keywords: Vec::new(),
                 unfiltered,
             })
             .collect();
         for ((group, field), literals) in per_field {
-            let index = field_index(literals);
             let g = &mut groups[group as usize];
             if field == keywords {
-                g.keywords = Some(index);
+                g.keywords = literals;
             } else {
                 g.field_pos[field as usize] = g.indexes.len() as u32;
-                g.indexes.push(index);
+                g.indexes.push(field_index(literals, false));
             }
         }
         RuleSet {
             rules,
-            item_fields,
             routes,
             fields,
             terms,
             groups,
+            keyword_indexes: Mutex::default(),
             triggers,
             clauses,
             has_keywords,
@@ -369,6 +397,40 @@ impl RuleSet {
         out
     }
 
+    /// The keyword index for an event routed to `groups`, if any of them has keyword literals.
+    fn keyword_index(&self, groups: &[u32]) -> Option<Arc<KeywordIndex>> {
+        let with: Vec<u32> = groups
+            .iter()
+            .copied()
+            .filter(|&g| !self.groups[g as usize].keywords.is_empty())
+            .collect();
+        if with.is_empty() {
+            return None;
+        }
+        // A poisoned lock only means another thread panicked while inserting; the map
+        // itself is still whole.
+        let mut cache = self.keyword_indexes.lock().unwrap_or_else(|p| p.into_inner());
+        let index = cache.entry(with).or_insert_with_key(|with| {
+            let mut owners: BTreeMap<(Anchor, &str), Vec<u32>> = BTreeMap::new();
+            for &g in with {
+                for (anchor, text, id) in &self.groups[g as usize].keywords {
+                    owners.entry((*anchor, text)).or_default().push(*id);
+                }
+            }
+            let mut literals = Vec::new();
+            let mut ids = Vec::new();
+            for (k, ((anchor, text), owned)) in owners.into_iter().enumerate() {
+                literals.push((anchor, text.to_owned(), k as u32));
+                ids.push(owned);
+            }
+            Arc::new(KeywordIndex {
+                index: field_index(literals, true),
+                owners: ids,
+            })
+        });
+        Some(Arc::clone(index))
+    }
+
     fn field_id(&self, name: &str) -> Option<FieldId> {
         match self.fields.get(name) {
             Some(&f) => Some(f),
@@ -380,7 +442,10 @@ impl RuleSet {
 }
 
 /// Builds the automata for one field's literals (sorted by text within each place).
-fn field_index(literals: Vec<FieldLiteral>) -> FieldIndex {
+/// `prefilter` gives the anywhere automaton aho-corasick's own skip-ahead search: worth it
+/// for keywords, which are searched in long texts; for field values, which are short, its
+/// per-call cost measured more than it saved.
+fn field_index(literals: Vec<FieldLiteral>, prefilter: bool) -> FieldIndex {
     let mut index = FieldIndex::default();
     let (mut anywhere, mut anywhere_ids) = (Vec::new(), Vec::new());
     let (mut starts, mut start_ids) = (Vec::new(), Vec::new());
@@ -405,19 +470,30 @@ fn field_index(literals: Vec<FieldLiteral>) -> FieldIndex {
         let nfa = || {
             contiguous::NFA::builder()
                 .match_kind(MatchKind::Standard)
+                .prefilter(prefilter)
                 .build(&anywhere)
                 .expect("literal patterns always build")
         };
         let automaton = if anywhere.len() <= DFA_MAX_LITERALS {
             dfa::DFA::builder()
                 .match_kind(MatchKind::Standard)
+                .prefilter(prefilter)
                 .start_kind(StartKind::Unanchored)
                 .build(&anywhere)
                 .map_or_else(|_| Anywhere::Nfa(nfa()), Anywhere::Dfa)
         } else {
             Anywhere::Nfa(nfa())
         };
-        index.contains = Some((automaton, anywhere_ids));
+        let any = packed::Config::new()
+            .match_kind(packed::MatchKind::LeftmostFirst)
+            .builder()
+            .extend(&anywhere)
+            .build();
+        index.contains = Some(Contains {
+            automaton,
+            ids: anywhere_ids,
+            any,
+        });
     }
     let nfa = |patterns: &[Vec<u8>]| {
         contiguous::NFA::builder()
@@ -463,33 +539,53 @@ fn walk(nfa: &contiguous::NFA, bytes: impl Iterator<Item = u8>, mut report: impl
 /// automaton's states directly: one table step per byte, and no search state kept between
 /// matches as an iterator would.
 fn find_all<A: Automaton>(automaton: &A, text: &[u8], mut report: impl FnMut(usize)) {
-    let Ok(mut sid) = automaton.start_state(Anchored::No) else {
+    let Ok(start) = automaton.start_state(Anchored::No) else {
         return;
     };
-    for &byte in text {
-        sid = automaton.next_state(Anchored::No, sid, byte);
+    let prefilter = automaton.prefilter();
+    let mut sid = start;
+    let mut at = 0;
+    while at < text.len() {
+        // Back at the start, no literal is under way: the prefilter skips to where one may
+        // begin (it never skips one).
+        if sid == start
+            && let Some(pre) = prefilter
+        {
+            match pre.find_in(text, Span::from(at..text.len())).into_option() {
+                Some(next) => at = next,
+                None => return,
+            }
+        }
+        sid = automaton.next_state(Anchored::No, sid, text[at]);
         if automaton.is_special(sid) && automaton.is_match(sid) {
             for i in 0..automaton.match_len(sid) {
                 report(automaton.match_pattern(sid, i).as_usize());
             }
         }
+        at += 1;
     }
 }
 
 impl FieldIndex {
-    /// Pushes the id of every literal found at its place in `value` (lowercase text).
-    fn scan(&self, value: &str, hits: &mut Hits) {
-        self.scan_anywhere(value, hits);
-        self.scan_ends(value, hits);
+    /// Reports the id of every literal found at its place in `value` (lowercase text).
+    fn scan(&self, value: &str, mut report: impl FnMut(u32)) {
+        self.scan_anywhere(value, &mut report);
+        self.scan_ends(value, report);
     }
 
     /// Literals that may be anywhere. `text` may be several values joined by NUL bytes, which
     /// no literal holds, so no literal is found across two values.
-    fn scan_anywhere(&self, text: &str, hits: &mut Hits) {
-        let Some((automaton, ids)) = &self.contains else {
+    fn scan_anywhere(&self, text: &str, mut report: impl FnMut(u32)) {
+        let Some(Contains { automaton, ids, any }) = &self.contains else {
             return;
         };
-        let report = |pattern: usize| hits.add(ids[pattern]);
+        if let Some(any) = any
+            && text.len() >= any.minimum_len()
+            && any.find(text).is_none()
+        {
+            return;
+        }
+        let report = |pattern: usize| report(ids[pattern]);
         match automaton {
             Anywhere::Dfa(dfa) => find_all(dfa, text.as_bytes(), report),
             Anywhere::Nfa(nfa) => find_all(nfa, text.as_bytes(), report),
@@ -497,17 +593,17 @@ impl FieldIndex {
     }
 
     /// Literals at the start or end of `value`, or that are the whole of it.
-    fn scan_ends(&self, value: &str, hits: &mut Hits) {
+    fn scan_ends(&self, value: &str, mut report: impl FnMut(u32)) {
         if let Some((nfa, ids)) = &self.start {
             walk(nfa, value.bytes(), |pattern, len| {
                 let (id, exact) = ids[pattern];
                 if !exact || len == value.len() {
-                    hits.add(id);
+                    report(id);
                 }
             });
         }
         if let Some((nfa, ids)) = &self.end {
-            walk(nfa, value.bytes().rev(), |pattern, _| hits.add(ids[pattern]));
+            walk(nfa, value.bytes().rev(), |pattern, _| report(ids[pattern]));
         }
     }
 }
@@ -528,6 +624,7 @@ impl Scanner<'_> {
         let key = logsource::Key::of(event);
         let routed = s.routing.get(set, &key);
         let is_4688 = routed.is_4688;
+        let keywords = routed.keywords.clone();
         s.groups.clear();
         s.groups.extend_from_slice(&routed.groups);
         s.out.clear();
@@ -535,7 +632,7 @@ impl Scanner<'_> {
             return &s.out;
         }
         s.prepare(set, event, is_4688);
-        if s.groups.iter().any(|&g| set.groups[g as usize].keywords.is_some()) {
+        if keywords.is_some() {
             s.prepare_keywords(set, event);
         }
 
@@ -546,14 +643,21 @@ impl Scanner<'_> {
             for slot in &s.slots {
                 let pos = group.field_pos[slot.field as usize];
                 if pos != NONE {
-                    group.indexes[pos as usize].scan(text(&s.buffer, slot.lower, event), &mut s.hits);
+                    let hits = &mut s.hits;
+                    group.indexes[pos as usize].scan(text(&s.buffer, slot.lower, event), |id| hits.add(id));
                 }
             }
-            if let Some(index) = &group.keywords {
-                index.scan_anywhere(&s.joined, &mut s.hits);
-                for value in &s.keyword_values {
-                    index.scan_ends(text(&s.buffer, value.lower, event), &mut s.hits);
+        }
+        if let Some(kw) = &keywords {
+            let hits = &mut s.hits;
+            let mut report = |k: u32| {
+                for &id in &kw.owners[k as usize] {
+                    hits.add(id);
                 }
+            };
+            kw.index.scan_anywhere(&s.joined, &mut report);
+            for value in &s.keyword_values {
+                kw.index.scan_ends(text(&s.buffer, value.lower, event), &mut report);
             }
         }
 
@@ -610,6 +714,7 @@ type OwnedKey = (Option<String>, Option<String>, Option<i64>, bool, bool);
 struct Routed {
     groups: Vec<u32>,
     is_4688: bool,
+    keywords: Option<Arc<KeywordIndex>>,
 }
 
 /// Cached keys at most; past this, the cache starts again (it only guards memory against
@@ -640,10 +745,12 @@ impl RoutingCache {
                 }
                 let sources = logsource::classify_key(key);
                 let terms = set.event_terms(&sources);
+                let groups: Vec<u32> = (0..set.groups.len() as u32)
+                    .filter(|&g| route_ok(&set.groups[g as usize].route, &terms))
+                    .collect();
                 let routed = Routed {
-                    groups: (0..set.groups.len() as u32)
-                        .filter(|&g| route_ok(&set.groups[g as usize].route, &terms))
-                        .collect(),
+                    keywords: set.keyword_index(&groups),
+                    groups,
                     is_4688: logsource::is_security_4688(&sources),
                 };
                 let owned = (
@@ -933,15 +1040,6 @@ fn route_of(ls: &Logsource, terms: &mut [HashMap<String, u16>; 3]) -> Route {
     route
 }
 
-fn detection_fields(d: &Detection, intern: &mut impl FnMut(&str) -> FieldId) -> Vec<FieldId> {
-    match d {
-        Detection::AllOf(items) => items.iter().map(|i| intern(&i.field)).collect(),
-        // Nested detections are flattened in order.
-        Detection::AnyOf(list) => list.iter().flat_map(|d| detection_fields(d, intern)).collect(),
-        Detection::Keywords { .. } => Vec::new(),
-    }
-}
-
 fn has_keywords(d: &Detection) -> bool {
     match d {
         Detection::Keywords { .. } => true,
@@ -1015,6 +1113,7 @@ fn det_requirement(d: &Detection) -> Vec<Clause> {
         Detection::Keywords { all, matchers } => {
             let item = Item {
                 field: KEYWORDS.to_owned(),
+                field_id: NONE,
                 test: Test::Values {
                     all: *all,
                     matchers: matchers.clone(),
@@ -1114,33 +1213,13 @@ impl Cx<'_> {
     }
 
     fn det(&self, r: usize, i: usize) -> bool {
-        let mut fields = self.set.item_fields[r][i].iter().copied();
-        self.detection(&self.set.rules[r].detections[i], &mut fields)
+        self.detection(&self.set.rules[r].detections[i])
     }
 
-    fn detection(&self, d: &Detection, fields: &mut dyn Iterator<Item = FieldId>) -> bool {
+    fn detection(&self, d: &Detection) -> bool {
         match d {
-            Detection::AllOf(items) => {
-                // Consume every field id even after a failure, to stay aligned.
-                let mut ok = true;
-                for item in items {
-                    let field = fields.next().unwrap_or(NONE);
-                    ok = ok && self.item(item, field);
-                }
-                ok
-            }
-            Detection::AnyOf(list) => {
-                let mut ok = false;
-                for d in list {
-                    // Evaluate (or skip) each alternative, keeping field ids aligned.
-                    if ok {
-                        skip_fields(d, fields);
-                    } else {
-                        ok = self.detection(d, fields);
-                    }
-                }
-                ok
-            }
+            Detection::AllOf(items) => items.iter().all(|item| self.item(item)),
+            Detection::AnyOf(list) => list.iter().any(|d| self.detection(d)),
             Detection::Keywords { all, matchers } => {
                 let hit = |m: &Matcher| match self.prefiltered(m) {
                     Some(decided) => decided,
@@ -1182,7 +1261,8 @@ impl Cx<'_> {
         })
     }
 
-    fn item(&self, item: &Item, field: FieldId) -> bool {
+    fn item(&self, item: &Item) -> bool {
+        let field = item.field_id;
         match &item.test {
             Test::Exists(want) => (self.s.first(field) != NONE) == *want,
             Test::Values { all, matchers } => {
@@ -1207,17 +1287,5 @@ impl Cx<'_> {
                 }
             }
         }
-    }
-}
-
-fn skip_fields(d: &Detection, fields: &mut dyn Iterator<Item = FieldId>) {
-    match d {
-        Detection::AllOf(items) => {
-            for _ in items {
-                fields.next();
-            }
-        }
-        Detection::AnyOf(list) => list.iter().for_each(|d| skip_fields(d, fields)),
-        Detection::Keywords { .. } => {}
     }
 }

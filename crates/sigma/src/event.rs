@@ -7,8 +7,9 @@
 //!   `EventRecordID`, `EventID`, …) and whose EventData / UserData fields come up to the top;
 //! - `.evtx` files, read through the `evtx` crate into that nested shape.
 //!
-//! Flat JSON is parsed without building a `serde_json::Value`: strings without escapes borrow
-//! from the line, everything else is copied once.
+//! No JSON is parsed into a `serde_json::Value`: strings without escapes borrow from the line,
+//! everything else is copied once. Flat lines of strings, integers, booleans and null take a
+//! one-pass fast path ([`crate::flat`]); everything else goes through serde_json.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -59,6 +60,18 @@ pub struct Event<'a> {
 impl<'a> Event<'a> {
     /// Parses one JSON object, flat or in the nested EVTX-dump shape.
     pub fn from_json(text: &'a str) -> Result<Event<'a>, serde_json::Error> {
+        if let Some(fields) = crate::flat::parse(text) {
+            let mut event = Event { fields };
+            event.normalise();
+            return Ok(event);
+        }
+        Event::from_json_slow(text)
+    }
+
+    /// [`Event::from_json`] through serde_json alone: what the fast path for flat lines must
+    /// agree with.
+    #[doc(hidden)]
+    pub fn from_json_slow(text: &'a str) -> Result<Event<'a>, serde_json::Error> {
         let mut de = serde_json::Deserializer::from_str(text);
         let event = Event::deserialize_from(&mut de)?;
         de.end()?;
@@ -165,7 +178,7 @@ impl<'de> Visitor<'de> for Flatten<'_, 'de> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+        while let Some(key) = map.next_key_seed(Key)? {
             self.path.push(key);
             if self.path.len() > MAX_EVENT_DEPTH {
                 map.next_value::<de::IgnoredAny>()?;
@@ -178,6 +191,34 @@ impl<'de> Visitor<'de> for Flatten<'_, 'de> {
             self.path.pop();
         }
         Ok(())
+    }
+}
+
+/// A field name, borrowed from the text unless it holds escapes. (`Cow<str>`'s own
+/// `Deserialize` always copies.)
+struct Key;
+
+impl<'de> DeserializeSeed<'de> for Key {
+    type Value = Cow<'de, str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Key {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
     }
 }
 
@@ -274,6 +315,10 @@ mod tests {
         assert_eq!(e.get("EventID"), Some(&Value::Int(1)));
         assert_eq!(e.get("Image"), Some(&Value::Str("C:\\x.exe".into())));
         assert!(matches!(e.get("User"), Some(Value::Str(Cow::Borrowed("bob")))));
+        assert!(
+            e.fields.iter().all(|(k, _)| matches!(k, Cow::Borrowed(_))),
+            "names borrow"
+        );
         assert_eq!(e.get("ok"), Some(&Value::Bool(true)));
         assert_eq!(e.get("n"), Some(&Value::Null));
     }

@@ -13,6 +13,7 @@ pub mod condition;
 pub mod correlation;
 mod engine;
 pub mod event;
+mod flat;
 pub mod input;
 pub mod logsource;
 mod matcher;

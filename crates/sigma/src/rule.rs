@@ -123,6 +123,8 @@ pub(crate) enum Detection {
 #[derive(Debug, Clone)]
 pub(crate) struct Item {
     pub field: String,
+    /// The field's id in the [`crate::RuleSet`] that holds the rule (set when it is built).
+    pub field_id: u32,
     pub test: Test,
 }
 
@@ -537,6 +539,7 @@ fn item_of(key: &Node, key_text: &str, value: &Node, config: &Config) -> Result<
         };
         return Ok(Item {
             field,
+            field_id: u32::MAX,
             test: Test::Exists(b),
         });
     }
@@ -555,6 +558,7 @@ fn item_of(key: &Node, key_text: &str, value: &Node, config: &Config) -> Result<
     }
     Ok(Item {
         field,
+        field_id: u32::MAX,
         test: Test::Values { all: m.all, matchers },
     })
 }

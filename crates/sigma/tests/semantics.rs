@@ -208,6 +208,68 @@ fn keywords_search_every_value() {
 }
 
 #[test]
+fn keyword_rules_of_several_log_sources_see_only_their_events() {
+    // Three keyword rules: any Windows event, Sysmon process creation only, and the System
+    // log only. Two share a literal. An event routed to the first two is searched once for
+    // both; the third's literals must not make it match an event it is not routed to.
+    let rules = [
+        ("any", "{product: windows}", "['mimikatz', 'sekurlsa::']"),
+        (
+            "proc",
+            "{product: windows, category: process_creation}",
+            "['\\perfc.dat', 'mimikatz']",
+        ),
+        (
+            "system",
+            "{product: windows, service: system}",
+            "['\\perfc.dat', 'eventlog cleared']",
+        ),
+    ];
+    let yaml: Vec<String> = rules
+        .iter()
+        .map(|(title, ls, words)| {
+            format!("title: {title}\nlogsource: {ls}\ndetection:\n  keywords: {words}\n  condition: keywords\n")
+        })
+        .collect();
+    let s = set(&yaml.join("---\n"));
+    let titles = |json: &str| -> Vec<&str> {
+        let e = Event::from_json(json).unwrap();
+        s.matches(&e).iter().map(|&i| s.rules()[i].title.as_str()).collect()
+    };
+    let sysmon = r#""Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1"#;
+    let system = r#""Channel": "System", "EventID": 104"#;
+    // Long values take the SIMD presence test, short ones the automaton alone.
+    let long = "x".repeat(300);
+    assert_eq!(
+        titles(&format!(r#"{{{sysmon}, "CommandLine": "C:\\x\\perfc.dat"}}"#)),
+        ["proc"]
+    );
+    assert_eq!(
+        titles(&format!(
+            r#"{{{sysmon}, "CommandLine": "{long} C:\\x\\PERFC.DAT {long}"}}"#
+        )),
+        ["proc"]
+    );
+    assert_eq!(
+        titles(&format!(r#"{{{sysmon}, "a": "{long}", "b": "Mimikatz"}}"#)),
+        ["any", "proc"]
+    );
+    assert_eq!(
+        titles(&format!(r#"{{{sysmon}, "a": "{long}", "b": "{long}"}}"#)),
+        Vec::<&str>::new()
+    );
+    assert_eq!(
+        titles(&format!(r#"{{{system}, "a": "{long} perfc.dat sekurlsa::x"}}"#)),
+        ["any"]
+    );
+    assert_eq!(titles(&format!(r#"{{{system}, "a": "c:\\perfc.dat"}}"#)), ["system"]);
+    assert_eq!(
+        titles(&format!(r#"{{{system}, "a": "EventLog cleared", "b": "{long}"}}"#)),
+        ["system"]
+    );
+}
+
+#[test]
 fn conditions_with_quantifiers() {
     let r = rule(
         "  sel_a:\n    A: '1'\n  sel_b:\n    B: '1'\n  filter:\n    C: '1'\n  condition: 1 of sel_* and not filter",
