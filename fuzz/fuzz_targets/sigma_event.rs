@@ -1,6 +1,7 @@
 //! Feeds arbitrary bytes to the event readers (JSON lines, nested EVTX-dump JSON) and matches
 //! what they read against a small rule set. Events come from the network and from files
-//! teams upload: no input may panic.
+//! teams upload: no input may panic. The fast path for flat JSON lines must read exactly what
+//! serde_json reads.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -58,10 +59,18 @@ fuzz_target!(|data: &[u8]| {
         let fast = scanner.matches(e).to_vec();
         assert_eq!(fast, set.matches_unfiltered(e));
     };
-    if let Ok(text) = std::str::from_utf8(data)
-        && let Ok(e) = Event::from_json(text)
-    {
-        check(&e);
+    if let Ok(text) = std::str::from_utf8(data) {
+        // The fast path for flat lines reads what serde_json reads, or both refuse.
+        let fast = Event::from_json(text);
+        let slow = Event::from_json_slow(text);
+        match (&fast, &slow) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{text:?}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{text:?}: fast path {fast:?}, serde_json {slow:?}"),
+        }
+        if let Ok(e) = fast {
+            check(&e);
+        }
     }
     let _ = atoll_sigma::input::read_json_lines(data, &mut |_, e| check(e), &mut |_| {});
     atoll_sigma::input::read_json_objects(data, &mut |_, e| check(e), &mut |_| {});

@@ -18,7 +18,7 @@
 use atoll_scenario::Scenario;
 use atoll_scenario::time::ClockTime;
 use atoll_sim::campaign::Status;
-use atoll_sim::{Downtime, StepOutcome};
+use atoll_sim::{Downtime, StepOutcome, available_percent};
 
 use crate::clock::Millis;
 use crate::team::Alert;
@@ -149,12 +149,43 @@ pub fn score(
     Score { items }
 }
 
+/// One campaign step of a team as play stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub step: String,
+    pub status: Status,
+    /// Exercise time it ran or was prevented.
+    pub at: Option<Millis>,
+    /// When the team detected it: the standing true-positive verdict on an alert its events
+    /// raised, timed as detection expectations time it.
+    pub detected: Option<Millis>,
+}
+
+/// Where the campaign stands for the team: every step of it, in the order the simulation
+/// lists them.
+pub fn progress(facts: &Facts<'_>) -> Vec<Progress> {
+    facts
+        .outcomes
+        .iter()
+        .filter(|o| o.team == facts.team)
+        .map(|o| Progress {
+            step: o.step.to_owned(),
+            status: o.status,
+            at: o.due,
+            detected: match o.status {
+                Status::Succeeded => detection(facts, o).map(|(at, _, _)| at),
+                _ => None,
+            },
+        })
+        .collect()
+}
+
 fn outcome<'a>(facts: &'a Facts<'a>, step: &str) -> Option<&'a StepOutcome<'a>> {
     facts.outcomes.iter().find(|o| o.team == facts.team && o.step == step)
 }
 
 /// A duration as people say it: `45 min`, `2 h`, `2 h 5 min`.
-fn span(ms: Millis) -> String {
+pub fn span(ms: Millis) -> String {
     let minutes = ms / 60_000;
     match (minutes / 60, minutes % 60) {
         (0, m) => format!("{m} min"),
@@ -357,13 +388,7 @@ fn keep_up(
     if chosen.is_empty() {
         return None;
     }
-    let percent = |down: Millis| {
-        if facts.now == 0 {
-            100.0
-        } else {
-            100.0 * facts.now.saturating_sub(down) as f64 / facts.now as f64
-        }
-    };
+    let percent = |down: Millis| available_percent(down, facts.now);
     let worst = chosen
         .iter()
         .min_by(|a, b| percent(a.down).total_cmp(&percent(b.down)))?;

@@ -21,4 +21,4 @@ pub mod sim;
 pub mod world;
 
 pub use actions::{Action, ActionKind};
-pub use sim::{Config, DEFAULT_DATE, Downtime, Simulation, StepOutcome};
+pub use sim::{Config, DEFAULT_DATE, Downtime, Simulation, StepOutcome, available_percent};

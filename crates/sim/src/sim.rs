@@ -181,6 +181,16 @@ pub struct Downtime<'s> {
     pub up: bool,
 }
 
+/// The share of `of` milliseconds of play that a service down for `down` of them was up, in
+/// percent; 100 before play has run at all.
+pub fn available_percent(down: Millis, of: Millis) -> f64 {
+    if of == 0 {
+        100.0
+    } else {
+        100.0 * of.saturating_sub(down) as f64 / of as f64
+    }
+}
+
 /// A running simulation.
 #[derive(Debug)]
 pub struct Simulation<'s> {
@@ -1385,11 +1395,7 @@ impl<'s> Simulation<'s> {
                         outages.push(json!({"from": self.rfc3339(at), "to": self.rfc3339(end)}));
                     }
                 }
-                let percent = if self.until == 0 {
-                    100.0
-                } else {
-                    100.0 * (self.until - down_ms) as f64 / self.until as f64
-                };
+                let percent = available_percent(down_ms, self.until);
                 out.push(json!({
                     "type": "service",
                     "team": w.team,

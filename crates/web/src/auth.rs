@@ -180,6 +180,26 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamView {
     }
 }
 
+/// The team named in the path, for instructors and observers only: pages that show what a
+/// team must not see, such as what its adversary does next.
+#[derive(Debug, Clone)]
+pub struct StaffTeamView(pub TeamView);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for StaffTeamView {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        let view = TeamView::from_request_parts(parts, app).await?;
+        if view.user.role == Role::Player {
+            return Err(html::problem(
+                StatusCode::FORBIDDEN,
+                "This page is for the white cell and observers.",
+            ));
+        }
+        Ok(StaffTeamView(view))
+    }
+}
+
 /// Someone who may act for the team in the path: its own players and instructors (observers
 /// watch; they do not act).
 #[derive(Debug, Clone)]

@@ -19,6 +19,7 @@ mod pages;
 mod people;
 mod respond;
 mod score;
+mod timeline;
 
 use std::sync::Arc;
 
@@ -95,6 +96,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
         .route("/teams/{team}/score", get(score::page::<S>))
         .route("/teams/{team}/network", get(network::page::<S>))
+        .route("/teams/{team}/timeline", get(timeline::page::<S>))
         .route("/style.css", get(html::stylesheet))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Nothing on a page may load from anywhere but this server, run inline script, or be

@@ -137,10 +137,7 @@ fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
         .iter()
         .map(|s| {
             let d = downtime.iter().find(|d| d.service.id.name == s.def.id.name);
-            let available = match (d, now) {
-                (_, 0) | (None, _) => 100.0,
-                (Some(d), now) => 100.0 * now.saturating_sub(d.down) as f64 / now as f64,
-            };
+            let available = d.map_or(100.0, |d| atoll_sim::available_percent(d.down, now));
             ServiceRow {
                 name: s.def.name.get("en").to_owned(),
                 org: org_name(s.org),

@@ -87,11 +87,9 @@ fn board_page<S: Store>(
     let start = live.start_unix_ms();
     let when = live.label(start + now as i64, app.day_one);
     // Each team's numbers, taking its lock only as long as it takes to read them.
-    let scores: Vec<String> = (0..triages.len())
-        .map(|i| {
-            let s = crate::score::team_score(app, i, &triages[i]);
-            format!("{} / {}", s.total(), s.possible())
-        })
+    let label = |t: u64| live.label(start + t as i64, app.day_one);
+    let statuses: Vec<BoardStatus> = (0..triages.len())
+        .map(|i| board_status(crate::score::team_status(app, i, &triages[i]), &label))
         .collect();
     let rows: Vec<(usize, usize, usize, Option<String>, String)> = live
         .scenario
@@ -160,11 +158,20 @@ fn board_page<S: Store>(
             }
         }
         table {
-            thead { tr { th { "Team" } th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" } th { "Injects read" } th { "Score" } th { "Signed in" } } }
+            thead {
+                tr {
+                    th { "Team" } th { "Campaign" } th { "Time to detect" } th { "Lowest availability" }
+                    th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" }
+                    th { "Injects read" } th { "Score" } th { "Signed in" }
+                }
+            }
             tbody {
-                @for (((team, (events, alerts, high, latest, inbox)), score), online) in live.scenario.player_teams().zip(&rows).zip(&scores).zip(online) {
+                @for (((team, (events, alerts, high, latest, inbox)), status), online) in live.scenario.player_teams().zip(&rows).zip(&statuses).zip(online) {
                     tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
+                        td { a href={ "/teams/" (team.id.name) "/timeline" } { (status.campaign) } }
+                        td { (status.detect) }
+                        td { (status.availability) }
                         td.num { (events) }
                         td.num { (alerts) }
                         td.num { (high) }
@@ -172,7 +179,7 @@ fn board_page<S: Store>(
                             @if let Some(latest) = latest { (latest) } @else { span.muted { "none yet" } }
                         }
                         td.num { (inbox) }
-                        td.num { a href={ "/teams/" (team.id.name) "/score" } { (score) } }
+                        td.num { a href={ "/teams/" (team.id.name) "/score" } { (status.score) } }
                         td {
                             @if online.is_empty() { span.muted { "nobody" } } @else { (online.join(", ")) }
                         }
@@ -182,6 +189,55 @@ fn board_page<S: Store>(
         }
     };
     html::page(&live.name, "Board", Some(user), &body).into_response()
+}
+
+/// A team's row of the board, as text.
+struct BoardStatus {
+    /// Steps run and prevented of all, and the latest to run.
+    campaign: String,
+    /// How many steps that ran were detected, and the median time it took.
+    detect: String,
+    availability: String,
+    score: String,
+}
+
+fn board_status(status: crate::score::TeamStatus, label: &dyn Fn(u64) -> String) -> BoardStatus {
+    use atoll_sim::campaign::Status;
+    let steps = &status.progress;
+    let ran: Vec<_> = steps.iter().filter(|p| p.status == Status::Succeeded).collect();
+    let prevented = steps.iter().filter(|p| p.status == Status::Prevented).count();
+    let latest = ran.iter().filter_map(|p| Some((p.at?, &p.step))).max();
+    let mut campaign = format!("{} of {} steps ran", ran.len(), steps.len());
+    if prevented > 0 {
+        campaign.push_str(&format!(", {prevented} prevented"));
+    }
+    if let Some((at, step)) = latest {
+        campaign.push_str(&format!("; latest {step} at {}", label(at)));
+    }
+    let mut times: Vec<u64> = ran
+        .iter()
+        .filter_map(|p| Some(p.detected?.saturating_sub(p.at?)))
+        .collect();
+    times.sort_unstable();
+    let detect = match times.len() {
+        0 if ran.is_empty() => "nothing to detect yet".to_owned(),
+        0 => format!("0 of {} detected", ran.len()),
+        n => format!(
+            "{n} of {} detected; median {}",
+            ran.len(),
+            atoll_exercise::score::span(times[(n - 1) / 2])
+        ),
+    };
+    let availability = status.lowest.map_or_else(
+        || "no services".to_owned(),
+        |(name, percent)| format!("{percent:.1}% {name}"),
+    );
+    BoardStatus {
+        campaign,
+        detect,
+        availability,
+        score: format!("{} / {}", status.score.total(), status.score.possible()),
+    }
 }
 
 #[derive(Debug, Deserialize)]

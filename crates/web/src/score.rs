@@ -2,7 +2,8 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::score::{Facts, Score, Standing, Verdict, score, shown_to_players};
+use atoll_exercise::score::{Facts, Progress, Score, Standing, Verdict, progress, score, shown_to_players};
+use atoll_sim::available_percent;
 use atoll_store::{Store, Triage};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,9 +13,23 @@ use maud::html;
 use crate::auth::TeamView;
 use crate::{App, clock_now, html};
 
+/// Team `index` as play stands: its score, its campaign's progress and its least available
+/// service.
+pub(crate) struct TeamStatus {
+    pub score: Score,
+    pub progress: Vec<Progress>,
+    /// The service up least of play so far, and its availability in percent.
+    pub lowest: Option<(String, f64)>,
+}
+
 /// Scores team `index` now, from its stored verdicts. Takes the team's lock: call it off the
 /// async workers.
 pub(crate) fn team_score<S>(app: &App<S>, index: usize, triages: &[Triage]) -> Score {
+    team_status(app, index, triages).score
+}
+
+/// [`team_score`] and the rest of what the board shows of the team.
+pub(crate) fn team_status<S>(app: &App<S>, index: usize, triages: &[Triage]) -> TeamStatus {
     let live = &app.live;
     let clock = live.clock();
     let now = clock.now(clock_now());
@@ -45,7 +60,16 @@ pub(crate) fn team_score<S>(app: &App<S>, index: usize, triages: &[Triage]) -> S
         now,
         ended,
     };
-    score(live.scenario, &facts, &label, &offset)
+    let lowest = downtime
+        .iter()
+        .filter(|d| d.team == team_id)
+        .map(|d| (d.service.name.get("en").to_owned(), available_percent(d.down, now)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    TeamStatus {
+        score: score(live.scenario, &facts, &label, &offset),
+        progress: progress(&facts),
+        lowest,
+    }
 }
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {

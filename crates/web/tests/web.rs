@@ -233,6 +233,17 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            // What comes next: never for players, not even their own team's.
+            "own team timeline",
+            Box::new(|c| get("/teams/palau/timeline", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "other team timeline",
+            Box::new(|c| get("/teams/nauru/timeline", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "own team score",
             Box::new(|c| get("/teams/palau/score", c)),
             [S::OK, S::OK, S::OK, S::SEE_OTHER],
@@ -834,6 +845,36 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
         board.contains("<td>pita</td>"),
         "the board shows who of Palau is signed in"
     );
+    // Palau's row: how far the campaign got, what was detected and how fast, the service
+    // that was up least.
+    let palau_row = &board[board.find("href=\"/teams/palau\"").expect("Palau's row")..];
+    let palau_row = &palau_row[..palau_row.find("</tr>").unwrap()];
+    assert!(palau_row.contains(" steps ran; latest "), "{palau_row}");
+    assert!(
+        palau_row.contains("1 of ") && palau_row.contains(" detected; median "),
+        "{palau_row}"
+    );
+    assert!(palau_row.contains("% "), "availability: {palau_row}");
+    // The white cell's timeline of Palau: the web shell step ran and was detected, with the
+    // time it took; steps still to come are listed with their plan.
+    let (status, _, timeline) = send(&app, get("/teams/palau/timeline", &instructor)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        timeline.contains(">ran<") && timeline.contains(" after)"),
+        "a detected step"
+    );
+    assert!(
+        timeline.contains("to come") && timeline.contains("planned "),
+        "steps to come"
+    );
+    assert!(timeline.contains("Inject: "), "arrived injects are on it");
+    let (_, _, nauru) = send(&app, get("/board", &instructor)).await;
+    let nauru = &nauru[nauru.find("href=\"/teams/nauru\"").expect("Nauru's row")..];
+    let nauru = &nauru[..nauru.find("</tr>").unwrap()];
+    assert!(
+        nauru.contains(">0 of ") && nauru.contains("nothing to detect yet"),
+        "Nauru's campaign has not begun: {nauru}"
+    );
 
     let observer = sign_in(&app, "olga").await;
     assert_eq!(
@@ -932,6 +973,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau/respond",
                 "/teams/palau/score",
                 "/teams/palau/network",
+                "/teams/palau/timeline",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=log%3Asysmon+%7C+stats+count+by+Image",
             ],
