@@ -12,11 +12,13 @@
 //!   reason;
 //! - **keep up** services: the share of play so far that every chosen service was up, against
 //!   the minimum; settled when play ends;
+//! - a step the white cell skipped is not scored, either way;
 //! - **report**, **answer**, **decide**: scored when the team's reports, answers and decisions
 //!   are graded, which this build cannot take yet: such expectations are listed, unscored.
 
 use atoll_scenario::Scenario;
 use atoll_scenario::time::ClockTime;
+use atoll_sim::actions::SKIPPED;
 use atoll_sim::campaign::Status;
 use atoll_sim::{Downtime, StepOutcome, available_percent};
 
@@ -108,12 +110,12 @@ pub fn score(
             let Some(outcome) = outcome(facts, &step.name) else {
                 continue;
             };
-            Some(detect(facts, outcome, within, deadline, label))
+            Some(skipped(outcome).unwrap_or_else(|| detect(facts, outcome, within, deadline, label)))
         } else if let Some(step) = &e.contain_before {
             let Some(outcome) = outcome(facts, &step.name) else {
                 continue;
             };
-            Some(contain(outcome, facts.ended, label))
+            Some(skipped(outcome).unwrap_or_else(|| contain(outcome, facts.ended, label)))
         } else if let Some(keep) = &e.keep_up {
             // No service of this team's world is chosen: the expectation is not this team's.
             let Some(result) = keep_up(scenario, facts, keep) else {
@@ -159,6 +161,8 @@ pub struct Progress {
     /// When the team detected it: the standing true-positive verdict on an alert its events
     /// raised, timed as detection expectations time it.
     pub detected: Option<Millis>,
+    /// Why it did not run, for a prevented step ([`SKIPPED`] if the white cell skipped it).
+    pub reason: Option<String>,
 }
 
 /// Where the campaign stands for the team: every step of it, in the order the simulation
@@ -176,8 +180,21 @@ pub fn progress(facts: &Facts<'_>) -> Vec<Progress> {
                 Status::Succeeded => detection(facts, o).map(|(at, _, _)| at),
                 _ => None,
             },
+            reason: o.reason.map(str::to_owned),
         })
         .collect()
+}
+
+/// A step the white cell skipped is scored neither way: the team had nothing to detect or
+/// contain, and did nothing to stop it either.
+fn skipped(outcome: &StepOutcome<'_>) -> Option<(bool, Standing, String)> {
+    (outcome.reason == Some(SKIPPED)).then(|| {
+        (
+            false,
+            Standing::Unscored,
+            format!("The white cell skipped step {}, so this is not scored.", outcome.step),
+        )
+    })
 }
 
 fn outcome<'a>(facts: &'a Facts<'a>, step: &str) -> Option<&'a StepOutcome<'a>> {

@@ -1,15 +1,17 @@
-//! What the team does (response actions) and what the exercise tells the world (a step was
-//! detected, an inject delivered, a question answered, a decision taken), each at an exercise
+//! What the team does (response actions), what the exercise tells the world (a step was
+//! detected, an inject delivered, a question answered, a decision taken) and what the white
+//! cell does to one team's campaign (run a step now, skip it, delay it), each at an exercise
 //! time. `atoll simulate --actions FILE` reads them as JSON lines:
 //!
 //! ```text
 //! {"at": "D1 10:05", "team": "palau", "action": "isolate_host", "host": "pw-tel-web01"}
 //! {"at": "+3h", "team": "palau", "action": "block_address", "address": "203.0.113.45"}
 //! {"at": "D1 11:00", "team": "palau", "action": "detected", "step": "vt-edge-exploit"}
+//! {"at": "D1 11:00", "team": "palau", "action": "delay_step", "step": "vt-stage", "by": "1h"}
 //! ```
 
 use atoll_scenario::Scenario;
-use atoll_scenario::time::ClockTime;
+use atoll_scenario::time::{ClockTime, Duration};
 use serde_json::{Map, Value};
 
 use crate::clock::{Clock, Millis};
@@ -55,7 +57,23 @@ pub enum ActionKind {
         decision: String,
         option: String,
     },
+    /// The white cell runs a campaign step now, if it has not come due yet.
+    RunStep(String),
+    /// The white cell takes a step out of the campaign: it never runs and leaves no trace,
+    /// and later steps go on as if it had (those that require it still run).
+    SkipStep(String),
+    /// The white cell puts a step that has not come due off by this long.
+    DelayStep {
+        step: String,
+        by: Millis,
+    },
 }
+
+/// The reason a step skipped by the white cell gives as its outcome.
+pub const SKIPPED: &str = "skipped by the white cell";
+
+/// The actions the white cell takes on the campaign, not the team: a team never sees them.
+pub const WHITE_CELL_ACTIONS: &[&str] = &["run_step", "skip_step", "delay_step"];
 
 impl ActionKind {
     pub fn name(&self) -> &'static str {
@@ -79,6 +97,9 @@ impl ActionKind {
             ActionKind::Delivered(_) => "delivered",
             ActionKind::Answered(_) => "answered",
             ActionKind::Chose { .. } => "chose",
+            ActionKind::RunStep(_) => "run_step",
+            ActionKind::SkipStep(_) => "skip_step",
+            ActionKind::DelayStep { .. } => "delay_step",
         }
     }
 }
@@ -104,6 +125,9 @@ pub const ACTIONS: &[(&str, &[&str])] = &[
     ("delivered", &["inject"]),
     ("answered", &["question"]),
     ("chose", &["decision", "option"]),
+    ("run_step", &["step"]),
+    ("skip_step", &["step"]),
+    ("delay_step", &["step", "by"]),
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -261,6 +285,19 @@ fn parse_line(s: &str, line: usize, column: usize, scenario: &Scenario, clock: &
             Err(err(format!("field `{key}`: team `{team}` has no service `{id}`")))
         }
     };
+    let step = |key: &str| -> Result<String, ActionError> {
+        let id = text(&obj, key, line, column)?;
+        if scenario
+            .campaigns
+            .iter()
+            .flat_map(|c| &c.steps)
+            .any(|s| s.id.name == id)
+        {
+            Ok(id.to_string())
+        } else {
+            Err(err(format!("field `{key}`: no campaign step `{id}`")))
+        }
+    };
     let kind = match word {
         "isolate_host" => ActionKind::IsolateHost(host("host")?),
         "release_host" => ActionKind::ReleaseHost(host("host")?),
@@ -293,17 +330,19 @@ fn parse_line(s: &str, line: usize, column: usize, scenario: &Scenario, clock: &
         "start_host" => ActionKind::StartHost(host("host")?),
         "stop_service" => ActionKind::StopService(service("service")?),
         "start_service" => ActionKind::StartService(service("service")?),
-        "detected" => {
-            let id = text(&obj, "step", line, column)?;
-            if !scenario
-                .campaigns
-                .iter()
-                .flat_map(|c| &c.steps)
-                .any(|s| s.id.name == id)
-            {
-                return Err(err(format!("field `step`: no campaign step `{id}`")));
+        "detected" => ActionKind::Detected(step("step")?),
+        "run_step" => ActionKind::RunStep(step("step")?),
+        "skip_step" => ActionKind::SkipStep(step("step")?),
+        "delay_step" => {
+            let by = text(&obj, "by", line, column)?;
+            let by = Duration::parse(by).map_err(|e| err(format!("field `by`: {}", e.message)))?;
+            if by.as_secs() == 0 {
+                return Err(err("field `by`: a delay must be longer than zero".into()));
             }
-            ActionKind::Detected(id.to_string())
+            ActionKind::DelayStep {
+                step: step("step")?,
+                by: by.as_secs() * 1000,
+            }
         }
         "delivered" => {
             let id = text(&obj, "inject", line, column)?;

@@ -57,6 +57,8 @@ pub struct StepState {
     pub fallback_for: Option<usize>,
     /// Whether the step applies in this world (its campaign runs here and its target exists).
     pub applies: bool,
+    /// Skipped by the white cell: it never ran, but later steps go on as if it had.
+    pub skipped: bool,
 }
 
 /// Per-campaign memory of the adversary in one world.
@@ -157,8 +159,8 @@ pub fn holds(
     let step = |name: &str| plan.index.get(name).map(|&i| &states[i]);
     let fact = |m: &HashMap<String, Millis>, k: &str| m.get(k).is_some_and(|&at| at <= t);
     match c {
-        Condition::Step(r) => step(&r.name).is_some_and(|s| s.status == Status::Succeeded),
-        Condition::Blocked(r) => step(&r.name).is_some_and(|s| s.status == Status::Prevented),
+        Condition::Step(r) => step(&r.name).is_some_and(|s| s.status == Status::Succeeded || s.skipped),
+        Condition::Blocked(r) => step(&r.name).is_some_and(|s| s.status == Status::Prevented && !s.skipped),
         Condition::Detected(r) => fact(&facts.detected, &r.name),
         Condition::Contained(r) => step(&r.name).is_some_and(|s| contained(s, world, s.due.unwrap_or(0))),
         Condition::Delivered(r) => fact(&facts.delivered, &r.name),

@@ -156,6 +156,8 @@ struct TeamSim<'s> {
     availability: Vec<Vec<(Millis, bool)>>,
     killed: HashMap<usize, Millis>,
     persisted: Vec<bool>,
+    /// Per step: how long the white cell put it off, taken when it next comes due.
+    delays: HashMap<usize, Millis>,
 }
 
 /// A campaign step in one team's world, as it stands.
@@ -476,6 +478,7 @@ impl<'s> Simulation<'s> {
                 achieved: Achieved::default(),
                 fallback_for: None,
                 applies: runs_here && !world.select(&step.target).is_empty(),
+                skipped: false,
             });
         }
         for (si, (_, step, _)) in self.plan.steps.iter().enumerate() {
@@ -518,6 +521,7 @@ impl<'s> Simulation<'s> {
             availability: vec![Vec::new(); services],
             killed: HashMap::new(),
             persisted: vec![false; hosts],
+            delays: HashMap::new(),
         })
     }
 
@@ -658,7 +662,11 @@ impl<'s> Simulation<'s> {
         match e.class {
             ACTION if e.index == RECHECK => self.record_availability(ti, e.time),
             ACTION => self.apply_action(ti, e.index as usize, e.time),
-            STEP => self.step_due(ti, e.index as usize, e.time, None),
+            STEP => match self.teams[ti].delays.remove(&(e.index as usize)) {
+                // Put off by the white cell: it comes due that much later instead.
+                Some(by) => self.push(e.time + by, STEP, ti, e.index as usize),
+                None => self.step_due(ti, e.index as usize, e.time, None),
+            },
             PENDING => self.write_pending(e.index as usize),
             BEACON => self.beacon(e.index as usize, e.time),
             _ => {
@@ -701,12 +709,41 @@ impl<'s> Simulation<'s> {
 
     // ----- campaign steps -----
 
+    /// The white cell's change to one step of a team's campaign. Only a step that applies to
+    /// the team and has not come due yet can be run, skipped or delayed; otherwise nothing
+    /// changes.
+    fn white_cell(&mut self, ti: usize, step: &str, kind: &ActionKind, t: Millis) {
+        let Some(&si) = self.plan.index.get(step) else { return };
+        let st = &self.teams[ti].states[si];
+        if st.due.is_some() || !st.applies {
+            return;
+        }
+        match kind {
+            ActionKind::RunStep(_) => {
+                self.teams[ti].delays.remove(&si);
+                self.step_due(ti, si, t, None);
+            }
+            ActionKind::SkipStep(_) => {
+                let st = &mut self.teams[ti].states[si];
+                st.due = Some(t);
+                st.status = Status::Prevented;
+                st.reason = Some(crate::actions::SKIPPED.to_owned());
+                st.skipped = true;
+                self.teams[ti].delays.remove(&si);
+                self.schedule_dependents(ti, si, t);
+            }
+            ActionKind::DelayStep { by, .. } => {
+                *self.teams[ti].delays.entry(si).or_insert(0) += by;
+            }
+            _ => {}
+        }
+    }
+
     fn step_due(&mut self, ti: usize, si: usize, t: Millis, fallback_for: Option<usize>) {
         if self.teams[ti].states[si].due.is_some() || !self.teams[ti].states[si].applies {
             return;
         }
         let (_, step, ci) = self.plan.steps[si];
-        let team = self.teams[ti].world.team;
         {
             let st = &mut self.teams[ti].states[si];
             st.due = Some(t);
@@ -726,7 +763,12 @@ impl<'s> Simulation<'s> {
             }
             None => self.run_step(ti, si, ci, t),
         }
-        // Steps timed after this one.
+        self.schedule_dependents(ti, si, t);
+    }
+
+    /// Queues the steps timed after step `si`, which came due at `t`.
+    fn schedule_dependents(&mut self, ti: usize, si: usize, t: Millis) {
+        let team = self.teams[ti].world.team;
         let deps = self.plan.dependents[si].clone();
         for d in deps {
             let (_, dstep, _) = self.plan.steps[d];
@@ -1243,8 +1285,14 @@ impl<'s> Simulation<'s> {
                 ActionKind::Detected(_)
                 | ActionKind::Delivered(_)
                 | ActionKind::Answered(_)
-                | ActionKind::Chose { .. } => {}
+                | ActionKind::Chose { .. }
+                | ActionKind::RunStep(_)
+                | ActionKind::SkipStep(_)
+                | ActionKind::DelayStep { .. } => {}
             }
+        }
+        if let ActionKind::RunStep(step) | ActionKind::SkipStep(step) | ActionKind::DelayStep { step, .. } = &kind {
+            self.white_cell(ti, step, &kind, t);
         }
         if let Some((account, event_id)) = account_change {
             self.account_event(ti, account, event_id, t);

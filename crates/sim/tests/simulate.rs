@@ -323,3 +323,98 @@ fn actions_of_teams_left_out_of_a_run_do_not_disturb_the_others() {
     assert!(mixed.events == alone.events);
     assert_eq!(mixed.truth, alone.truth);
 }
+
+#[test]
+fn the_white_cell_runs_skips_and_delays_a_step_for_one_team() {
+    let s = scenario();
+    let free = run(&s, 3, 12, "palau", Vec::new());
+    let exploit = due_ms(step(&free, "vt-edge-exploit"), START);
+    let recon = due_ms(step(&free, "vt-webshell-recon"), START);
+    let creds = due_ms(step(&free, "vt-prtg-creds"), START);
+    assert_eq!(step(&free, "vt-webshell-recon")["status"], "succeeded");
+
+    // Run now: the reconnaissance comes due when the white cell says, not 20 minutes after
+    // the exploit; what is timed after it moves with it.
+    let now = exploit + 2 * MINUTE;
+    let r = run(
+        &s,
+        3,
+        12,
+        "palau",
+        vec![act(now, ActionKind::RunStep("vt-webshell-recon".into()))],
+    );
+    assert_eq!(step(&r, "vt-webshell-recon")["status"], "succeeded");
+    assert_eq!(due_ms(step(&r, "vt-webshell-recon"), START), now);
+    assert!(
+        due_ms(step(&r, "vt-prtg-creds"), START) < creds,
+        "the chain moved earlier"
+    );
+
+    // Skip: it never runs and leaves no events, with the reason; the chain goes on.
+    let r = run(
+        &s,
+        3,
+        12,
+        "palau",
+        vec![act(exploit + MINUTE, ActionKind::SkipStep("vt-webshell-recon".into()))],
+    );
+    let v = step(&r, "vt-webshell-recon");
+    assert_eq!(v["status"], "prevented");
+    assert_eq!(v["reason"], atoll_sim::actions::SKIPPED);
+    assert!(v["events"].as_array().unwrap().is_empty());
+    assert_eq!(step(&r, "vt-prtg-creds")["status"], "succeeded", "the chain goes on");
+
+    // Delay: it comes due that much later, and so does what is timed after it.
+    let r = run(
+        &s,
+        3,
+        12,
+        "palau",
+        vec![act(
+            exploit + MINUTE,
+            ActionKind::DelayStep {
+                step: "vt-webshell-recon".into(),
+                by: 60 * MINUTE,
+            },
+        )],
+    );
+    assert_eq!(due_ms(step(&r, "vt-webshell-recon"), START), recon + 60 * MINUTE);
+    assert_eq!(due_ms(step(&r, "vt-prtg-creds"), START), creds + 60 * MINUTE);
+
+    // A step that already came due is left alone: the run is the same as without the action.
+    let late = run(
+        &s,
+        3,
+        12,
+        "palau",
+        vec![act(recon + MINUTE, ActionKind::SkipStep("vt-webshell-recon".into()))],
+    );
+    assert_eq!(late.events, free.events);
+    assert_eq!(step(&late, "vt-webshell-recon")["status"], "succeeded");
+
+    // And all three read from an actions file with their place-stamped errors.
+    let clock = atoll_sim::clock::Clock::new(&s.time_zone.0, DEFAULT_DATE, s.start.value).unwrap();
+    let parsed = atoll_sim::actions::parse(
+        r#"{"at": "D1 09:05", "team": "palau", "action": "delay_step", "step": "vt-stage", "by": "1h30m"}"#,
+        &s,
+        &clock,
+    )
+    .unwrap();
+    assert_eq!(
+        parsed[0].kind,
+        ActionKind::DelayStep {
+            step: "vt-stage".into(),
+            by: 90 * MINUTE
+        }
+    );
+    let errors = atoll_sim::actions::parse(
+        "{\"at\": \"D1 09:05\", \"team\": \"palau\", \"action\": \"skip_step\", \"step\": \"nope\"}\n\
+         {\"at\": \"D1 09:05\", \"team\": \"palau\", \"action\": \"delay_step\", \"step\": \"vt-stage\", \"by\": \"0m\"}",
+        &s,
+        &clock,
+    )
+    .unwrap_err();
+    assert_eq!(errors.len(), 2);
+    assert!(errors[0].message.contains("no campaign step `nope`"), "{:?}", errors[0]);
+    assert!(errors[1].message.contains("field `by`"), "{:?}", errors[1]);
+}

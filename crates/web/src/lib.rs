@@ -96,7 +96,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
         .route("/teams/{team}/score", get(score::page::<S>))
         .route("/teams/{team}/network", get(network::page::<S>))
-        .route("/teams/{team}/timeline", get(timeline::page::<S>))
+        .route("/teams/{team}/timeline", get(timeline::page::<S>).post(timeline::change::<S>))
         .route("/style.css", get(html::stylesheet))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Nothing on a page may load from anywhere but this server, run inline script, or be

@@ -110,21 +110,29 @@ impl Live {
         lock(&self.teams[index])
     }
 
-    /// A team action at exercise time `at` (whole seconds), checked against the scenario as an
-    /// actions file line would be: the host, account, address or service must make sense.
+    /// An action at exercise time `at` (whole seconds), checked against the scenario as an
+    /// actions file line would be: the host, account, address, service or step must make
+    /// sense. `target` holds the action's fields in the simulation's order, one per line
+    /// (`vt-stage` for `skip_step`, `vt-stage\n30m` for `delay_step`). Which actions a
+    /// request may take is the handler's to decide.
     pub fn action(&self, team: &str, at: u64, action: &str, target: &str) -> Result<Action, String> {
-        let field = ACTIONS
+        let needs = ACTIONS
             .iter()
-            .find(|(word, needs)| *word == action && needs.len() == 1)
-            .map(|(_, needs)| needs[0])
-            .ok_or_else(|| format!("action: `{action}` is not a response action"))?;
-        let line = serde_json::json!({
-            "at": format!("+{}s", at / 1000),
-            "team": team,
-            "action": action,
-            field: target.trim(),
-        })
-        .to_string();
+            .find(|(word, _)| *word == action)
+            .map(|(_, needs)| *needs)
+            .ok_or_else(|| format!("action: `{action}` is not an action"))?;
+        let values: Vec<&str> = target.split('\n').collect();
+        if values.len() != needs.len() {
+            return Err(format!("action: `{action}` takes {}", needs.join(" and ")));
+        }
+        let mut fields = serde_json::Map::new();
+        fields.insert("at".into(), format!("+{}s", at / 1000).into());
+        fields.insert("team".into(), team.into());
+        fields.insert("action".into(), action.into());
+        for (field, value) in needs.iter().zip(values) {
+            fields.insert((*field).into(), value.trim().into());
+        }
+        let line = serde_json::Value::Object(fields).to_string();
         match atoll_sim::actions::parse(&line, self.scenario, &self.sim_clock) {
             Ok(mut actions) if actions.len() == 1 => Ok(actions.remove(0)),
             Ok(_) => Err("the action could not be read".to_owned()),

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use atoll_sim::actions::WHITE_CELL_ACTIONS;
 use atoll_store::{Role, Store};
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
@@ -78,7 +79,11 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
 async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) -> Response {
     let (team_id, team_name) = (app.live.team_id(view.team), app.live.team_name(view.team));
     let log = match app.db.actions(app.live.exercise).await {
-        Ok(all) => all.into_iter().filter(|a| a.team == team_id).collect::<Vec<_>>(),
+        // The white cell's changes to the campaign are not the team's to see.
+        Ok(all) => all
+            .into_iter()
+            .filter(|a| a.team == team_id && !WHITE_CELL_ACTIONS.contains(&a.action.as_str()))
+            .collect::<Vec<_>>(),
         Err(_) => {
             return html::problem(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -1,25 +1,42 @@
 //! The white cell's timeline of one team: every campaign step with what became of it (ran,
-//! prevented, still to come and when it is planned), when the team detected it, and the
-//! facilitator's notes; and the injects that have arrived. Staff only: it shows what comes
-//! next.
+//! prevented, skipped, still to come and when it is planned), when the team detected it, and
+//! the facilitator's notes; the injects that have arrived; and what the white cell changed.
+//! Staff only: it shows what comes next. Instructors can run a step that is still to come
+//! now, delay it or skip it, for this team alone; the change is stored like a team action,
+//! so it survives a restart, and the team never sees it.
 
 use std::sync::Arc;
 
 use atoll_exercise::score::span;
+use atoll_sim::actions::{SKIPPED, WHITE_CELL_ACTIONS};
 use atoll_sim::campaign::Status;
-use atoll_store::Store;
-use axum::extract::State;
+use atoll_store::{ActionRecord, Role, Store};
+use axum::extract::{Form, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
+use serde::Deserialize;
 
 use crate::auth::StaffTeamView;
-use crate::{App, html};
+use crate::{App, clock_now, html};
+
+/// What an instructor can do to a step still to come: form value, label.
+const CHANGES: &[(&str, &str)] = &[
+    ("run", "Run it now"),
+    ("delay:15m", "Delay 15 min"),
+    ("delay:30m", "Delay 30 min"),
+    ("delay:1h", "Delay 1 h"),
+    ("delay:2h", "Delay 2 h"),
+    ("delay:4h", "Delay 4 h"),
+    ("skip", "Skip it"),
+];
 
 /// One line of the timeline.
 struct Line {
     /// Exercise time, for ordering; steps still to come sort last, in scenario order.
     at: Option<u64>,
+    /// A step still to come, which an instructor may change.
+    pending: Option<String>,
     when: String,
     what: Markup,
     status: Markup,
@@ -28,36 +45,67 @@ struct Line {
 }
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: StaffTeamView) -> Response {
+    render(&app, &view, None).await
+}
+
+async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Option<&str>) -> Response {
     let index = view.0.team;
     let team_id = app.live.team_id(index);
-    let (Ok(triages), Ok(sent)) = (
+    let (Ok(triages), Ok(sent), Ok(actions)) = (
         app.db.triages(app.live.exercise, &team_id).await,
         app.db.inject_sends(app.live.exercise).await,
+        app.db.actions(app.live.exercise).await,
     ) else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The timeline could not be read; try again.",
         );
     };
+    let changes: Vec<ActionRecord> = actions
+        .into_iter()
+        .filter(|a| a.team == team_id && WHITE_CELL_ACTIONS.contains(&a.action.as_str()))
+        .collect();
     let worker = app.clone();
-    let Ok(lines) = tokio::task::spawn_blocking(move || lines(&worker, index, &triages, &sent)).await else {
+    let built = tokio::task::spawn_blocking(move || lines(&worker, index, &triages, &sent, &changes)).await;
+    let Ok(lines) = built else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
     let team_name = app.live.team_name(index);
+    let instructor = view.0.user.role == Role::Instructor;
     let body = html! {
         h1 { "Timeline — " (team_name) }
         p.muted {
             "What the adversary did in this team's network and when, what the team's response prevented, what is still to come, and the injects that reached the team. "
             "Players never see this page."
         }
+        @if let Some(problem) = problem { p.error role="alert" { (problem) } }
+        @if instructor {
+            p.muted {
+                "A step still to come can be run now, delayed or skipped for this team alone. "
+                "Steps timed after it move with it; a skipped step leaves no trace, is not scored, and the steps after it go on as if it had run."
+            }
+        }
         table {
             thead { tr { th { "When" } th { "What" } th { "Status" } th { "Detected" } th { "Notes for the white cell" } } }
             tbody {
                 @for line in &lines {
-                    tr {
+                    tr id=[line.pending.as_ref().map(|s| format!("step-{s}"))] {
                         td { (line.when) }
                         td { (line.what) }
-                        td { (line.status) }
+                        td {
+                            (line.status)
+                            @if let (true, Some(step)) = (instructor, &line.pending) {
+                                form.inline method="post" action={ "/teams/" (team_id) "/timeline" } {
+                                    " "
+                                    input type="hidden" name="step" value=(step);
+                                    select name="change" aria-label={ "Change " (step) } {
+                                        @for (value, label) in CHANGES { option value=(value) { (label) } }
+                                    }
+                                    " "
+                                    button { "Apply" }
+                                }
+                            }
+                        }
                         td { (line.detected) }
                         td { (line.notes) }
                     }
@@ -78,8 +126,106 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: StaffTe
     .into_response()
 }
 
+#[derive(Debug, Deserialize)]
+pub(crate) struct ChangeForm {
+    step: Option<String>,
+    /// One of [`CHANGES`].
+    change: Option<String>,
+}
+
+/// An instructor runs, delays or skips a step still to come, for this team. Stored first, then
+/// applied from the current exercise time, as a team's response action is.
+pub(crate) async fn change<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: StaffTeamView,
+    Form(form): Form<ChangeForm>,
+) -> Response {
+    if view.0.user.role != Role::Instructor {
+        return html::problem(StatusCode::FORBIDDEN, "Only instructors can change the campaign.");
+    }
+    let team_id = app.live.team_id(view.0.team);
+    let step = form.step.unwrap_or_default().trim().to_owned();
+    let change = form.change.unwrap_or_default();
+    let (action, target) = match change.as_str() {
+        "run" => ("run_step", step.clone()),
+        "skip" => ("skip_step", step.clone()),
+        other => match other.strip_prefix("delay:") {
+            Some(by) if CHANGES.iter().any(|(v, _)| *v == other) => ("delay_step", format!("{step}\n{by}")),
+            _ => {
+                let choices: Vec<&str> = CHANGES.iter().map(|(v, _)| *v).collect();
+                let message = format!("change: `{change}` is not one of {}", choices.join(", "));
+                return render(&app, &view, Some(&message)).await;
+            }
+        },
+    };
+    // One change at a time, with clock changes and team actions, as `respond::act` does.
+    let _writing = app.clock_writes.lock().await;
+    let worker = app.clone();
+    let (team, name, target_text) = (view.0.team, team_id.clone(), target.clone());
+    let checked = tokio::task::spawn_blocking(move || {
+        let now = worker.live.now().max(worker.live.team(team).reached());
+        // Whole seconds, never before the time the world has reached.
+        let at = now.div_ceil(1000) * 1000;
+        let pending = worker
+            .live
+            .team(team)
+            .outcomes()
+            .iter()
+            .any(|o| o.step == step && o.status == Status::Pending && o.due.is_none());
+        if !pending {
+            return Err(format!(
+                "step: `{step}` is not a step still to come for this team; only those can be changed."
+            ));
+        }
+        worker.live.action(&name, at, action, &target_text).map(|a| (a, at))
+    })
+    .await
+    .unwrap_or_else(|_| Err("the change could not be checked".to_owned()));
+    let (parsed, at) = match checked {
+        Ok(ok) => ok,
+        Err(message) => return render(&app, &view, Some(&message)).await,
+    };
+    let stored = app
+        .db
+        .record_action(
+            app.live.exercise,
+            &team_id,
+            at,
+            action,
+            &target,
+            view.0.user.id,
+            clock_now(),
+        )
+        .await;
+    if stored.is_err() {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The change could not be stored, so it was not made; try again.",
+        );
+    }
+    let worker = app.clone();
+    let team = view.0.team;
+    let applied = tokio::task::spawn_blocking(move || worker.live.team(team).act(parsed).map_err(|e| e.0))
+        .await
+        .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
+    if let Err(e) = applied {
+        // Stored but refused: it will be refused again at replay. Say so rather than hide it.
+        return html::problem(
+            StatusCode::CONFLICT,
+            &format!("The change was recorded but could not be applied: {e}"),
+        );
+    }
+    Redirect::to(&format!("/teams/{team_id}/timeline")).into_response()
+}
+
 /// The team's lines, in exercise time. Takes the team's lock: call it off the async workers.
-fn lines<S>(app: &App<S>, index: usize, triages: &[atoll_store::Triage], sent: &[(String, String, u64)]) -> Vec<Line> {
+fn lines<S>(
+    app: &App<S>,
+    index: usize,
+    triages: &[atoll_store::Triage],
+    sent: &[(String, String, u64)],
+    changes: &[ActionRecord],
+) -> Vec<Line> {
     let live = &app.live;
     let start = live.start_unix_ms();
     let label = |t: u64| live.label(start + t as i64, app.day_one);
@@ -100,12 +246,15 @@ fn lines<S>(app: &App<S>, index: usize, triages: &[atoll_store::Triage], sent: &
                 (None, Some(after)) => format!("planned {}", after.value),
                 (None, None) => "only if the step before it is blocked".to_owned(),
             });
+            let skipped = p.reason.as_deref() == Some(SKIPPED);
             let (when, state) = match (p.status, p.at) {
                 (Status::Succeeded, Some(at)) => (label(at), html! { strong.level-high { "ran" } }),
+                (Status::Prevented, Some(at)) if skipped => (label(at), html! { "skipped by the white cell" }),
                 (Status::Prevented, Some(at)) => (label(at), html! { "prevented" }),
                 (Status::Prevented, None) => (planned, html! { "prevented" }),
                 _ => (planned, html! { span.muted { "to come" } }),
             };
+            let pending = (p.status == Status::Pending && p.at.is_none()).then(|| p.step.clone());
             let detected = match (p.status, p.at, p.detected) {
                 (Status::Succeeded, Some(at), Some(d)) => {
                     format!("{} ({} after)", label(d), span(d.saturating_sub(at)))
@@ -115,6 +264,7 @@ fn lines<S>(app: &App<S>, index: usize, triages: &[atoll_store::Triage], sent: &
             };
             Line {
                 at: p.at,
+                pending,
                 when,
                 what: html! {
                     (name) " " span.muted { "(" (p.step) @if let Some(t) = &technique { " · " (t) } ")" }
@@ -131,9 +281,29 @@ fn lines<S>(app: &App<S>, index: usize, triages: &[atoll_store::Triage], sent: &
     for (at, inject, _) in crate::inbox::arrivals(live, index, sent) {
         out.push(Line {
             at: Some(at),
+            pending: None,
             when: label(at),
             what: html! { "Inject: " (inject.subject.get("en")) " " span.muted { "(" (inject.id.name) ")" } },
             status: html! { "arrived" },
+            detected: String::new(),
+            notes: String::new(),
+        });
+    }
+    for c in changes {
+        let mut fields = c.target.split('\n');
+        let step = fields.next().unwrap_or_default();
+        let what = match (c.action.as_str(), fields.next()) {
+            ("run_step", _) => format!("White cell: ran step {step} now"),
+            ("skip_step", _) => format!("White cell: skipped step {step}"),
+            (_, Some(by)) => format!("White cell: delayed step {step} by {by}"),
+            _ => format!("White cell: {} {step}", c.action),
+        };
+        out.push(Line {
+            at: Some(c.at),
+            pending: None,
+            when: label(c.at),
+            what: html! { (what) },
+            status: html! { "by " (c.username) },
             detected: String::new(),
             notes: String::new(),
         });

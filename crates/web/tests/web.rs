@@ -244,6 +244,11 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "change a step of the campaign",
+            Box::new(|c| post("/teams/palau/timeline", c, "step=vt-stage&change=delay%3A15m")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "own team score",
             Box::new(|c| get("/teams/palau/score", c)),
             [S::OK, S::OK, S::OK, S::SEE_OTHER],
@@ -1246,4 +1251,135 @@ async fn the_white_cell_sends_a_scenario_inject_by_hand() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body.contains("`atlantis` is not a team"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
+    // Forty minutes of play: the web shell step (D1 09:00) has run in Palau; the rest of the
+    // campaign is still to come.
+    let app = app_started(40_000).await;
+    app.live.tick(clock_now());
+    let instructor = sign_in(&app, "ines").await;
+    let change = |step: &str, change: &str| format!("step={step}&change={change}");
+    let status_of = |app: &Arc<App<Sqlite>>, step: &str| {
+        app.live
+            .team(0)
+            .outcomes()
+            .iter()
+            .find(|o| o.step == step)
+            .map(|o| (o.status, o.due, o.reason.map(str::to_owned)))
+            .unwrap()
+    };
+    use atoll_sim::campaign::Status;
+    assert_eq!(status_of(&app, "vt-prtg-creds").0, Status::Pending);
+
+    // Observers and players cannot change the campaign; nonsense and steps that already came
+    // due are refused with the field named, and nothing is stored.
+    let observer = sign_in(&app, "olga").await;
+    let player = sign_in(&app, "pita").await;
+    for who in [&observer, &player] {
+        let (status, _, _) = send(
+            &app,
+            post("/teams/palau/timeline", who, &change("vt-prtg-creds", "skip")),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+    }
+    let (_, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/timeline",
+            &instructor,
+            &change("vt-prtg-creds", "delay:9y"),
+        ),
+    )
+    .await;
+    assert!(page.contains("change: `delay:9y` is not one of"), "bad change named");
+    let (_, _, page) = send(
+        &app,
+        post("/teams/palau/timeline", &instructor, &change("vt-edge-exploit", "skip")),
+    )
+    .await;
+    assert!(
+        page.contains("step: `vt-edge-exploit` is not a step still to come"),
+        "a step that ran"
+    );
+    assert!(app.db.actions(app.live.exercise).await.unwrap().is_empty());
+
+    // Delay one step, skip another, run a third now.
+    for (step, what) in [
+        ("vt-clear-logs", "delay:2h"),
+        ("vt-stage", "skip"),
+        ("vt-webshell-recon", "run"),
+    ] {
+        let (status, headers, _) = send(&app, post("/teams/palau/timeline", &instructor, &change(step, what))).await;
+        assert_eq!(
+            (status, header(&headers, "location")),
+            (StatusCode::SEE_OTHER, Some("/teams/palau/timeline")),
+            "{step}"
+        );
+    }
+    // Changes take effect from the next whole second of exercise time.
+    app.live.tick(clock_now() + 1_000);
+    let (status, due, _) = status_of(&app, "vt-webshell-recon");
+    assert_eq!(status, Status::Succeeded, "run now");
+    assert!(due.is_some_and(|d| d < 60 * 60_000), "{due:?}");
+    let (_, _, page) = send(&app, get("/teams/palau/timeline", &instructor)).await;
+    assert!(
+        page.contains("White cell: delayed step vt-clear-logs by 2h"),
+        "the delay is listed"
+    );
+    assert!(page.contains("White cell: skipped step vt-stage"), "the skip is listed");
+    assert!(
+        page.contains("White cell: ran step vt-webshell-recon now"),
+        "the run is listed"
+    );
+    assert!(
+        !page.contains("id=\"step-vt-webshell-recon\""),
+        "a step that ran has no controls"
+    );
+    assert!(
+        page.contains("id=\"step-vt-clear-logs\""),
+        "a delayed step is still to come"
+    );
+    assert!(!page.contains("id=\"step-vt-stage\""), "a skipped step is done with");
+
+    // The team sees none of it.
+    let (_, _, respond) = send(&app, get("/teams/palau/respond", &player)).await;
+    assert!(
+        !respond.contains("vt-clear-logs") && !respond.contains("skip"),
+        "not in the team's log"
+    );
+
+    // A restarted server replays the changes: an exercise day later both worlds agree, and
+    // the skipped step never ran.
+    let stored = app.db.actions(app.live.exercise).await.unwrap();
+    assert_eq!(stored.len(), 3);
+    assert_eq!(stored[0].target, "vt-clear-logs\n2h");
+    let clock = app.live.clock();
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end: SCENARIO.duration.value.as_secs() * 1000,
+    };
+    let again = Live::new(app.live.exercise, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
+    again.replay(&stored).unwrap();
+    let later = clock_now() + 2 * 60_000;
+    for live in [&app.live, &again] {
+        live.tick(later);
+    }
+    assert_eq!(again.team(0).truth(), app.live.team(0).truth());
+    let (status, _, reason) = status_of(&app, "vt-stage");
+    assert_eq!(
+        (status, reason.as_deref()),
+        (Status::Prevented, Some(atoll_sim::actions::SKIPPED))
+    );
+    // Containing the intrusion before the skipped step is scored neither way.
+    let score = send(&app, get("/teams/palau/score", &instructor)).await.2;
+    let line = &score[score.find("expectation-e-contain-before-staging").expect("listed")..];
+    let line = &line[..line.find("</tr>").unwrap()];
+    assert!(
+        line.contains("not scored yet") && line.contains("The white cell skipped step vt-stage"),
+        "{line}"
+    );
 }
