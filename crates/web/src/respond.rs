@@ -201,38 +201,71 @@ pub(crate) async fn act<S: Store>(
         };
         return html::page(&app.live.name, "Confirm", Some(&view.user), &body).into_response();
     }
-    if app
+    let taken = Taken {
+        team: view.team,
+        at,
+        action: &action,
+        target: &target,
+        user: view.user.id,
+        what: "action",
+    };
+    if let Err(problem) = store_and_apply(&app, taken, parsed).await {
+        return problem;
+    }
+    Redirect::to(&format!("/teams/{team_id}/respond")).into_response()
+}
+
+/// An action checked and about to be taken, as it is stored.
+pub(crate) struct Taken<'a> {
+    pub team: usize,
+    pub at: u64,
+    pub action: &'a str,
+    /// Its fields, one per line.
+    pub target: &'a str,
+    pub user: i64,
+    /// What the page calls it: `action`, `change`.
+    pub what: &'a str,
+}
+
+/// Stores an action, then applies it to the team's world: stored first, so that what the
+/// world did is never more than the database knows. The error is the page to answer with.
+pub(crate) async fn store_and_apply<S: Store>(
+    app: &Arc<App<S>>,
+    taken: Taken<'_>,
+    parsed: atoll_sim::Action,
+) -> Result<(), Response> {
+    let team_id = app.live.team_id(taken.team);
+    let what = taken.what;
+    let stored = app
         .db
         .record_action(
             app.live.exercise,
             &team_id,
-            at,
-            &action,
-            &target,
-            view.user.id,
+            taken.at,
+            taken.action,
+            taken.target,
+            taken.user,
             clock_now(),
         )
-        .await
-        .is_err()
-    {
-        return html::problem(
+        .await;
+    if stored.is_err() {
+        return Err(html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
-            "The action could not be stored, so it was not taken; try again.",
-        );
+            &format!("The {what} could not be stored, so it was not taken; try again."),
+        ));
     }
     let worker = app.clone();
-    let team = view.team;
+    let team = taken.team;
     let applied = tokio::task::spawn_blocking(move || worker.live.team(team).act(parsed).map_err(|e| e.0))
         .await
         .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
-    if let Err(e) = applied {
-        // Stored but refused: it will be refused again at replay. Say so rather than hide it.
-        return html::problem(
+    // Stored but refused: it will be refused again at replay. Say so rather than hide it.
+    applied.map_err(|e| {
+        html::problem(
             StatusCode::CONFLICT,
-            &format!("The action was recorded but could not be applied: {e}"),
-        );
-    }
-    Redirect::to(&format!("/teams/{team_id}/respond")).into_response()
+            &format!("The {what} was recorded but could not be applied: {e}"),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::StaffTeamView;
-use crate::{App, clock_now, html};
+use crate::{App, html};
 
 /// What an instructor can do to a step still to come: form value, label.
 const CHANGES: &[(&str, &str)] = &[
@@ -185,35 +185,16 @@ pub(crate) async fn change<S: Store>(
         Ok(ok) => ok,
         Err(message) => return render(&app, &view, Some(&message)).await,
     };
-    let stored = app
-        .db
-        .record_action(
-            app.live.exercise,
-            &team_id,
-            at,
-            action,
-            &target,
-            view.0.user.id,
-            clock_now(),
-        )
-        .await;
-    if stored.is_err() {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The change could not be stored, so it was not made; try again.",
-        );
-    }
-    let worker = app.clone();
-    let team = view.0.team;
-    let applied = tokio::task::spawn_blocking(move || worker.live.team(team).act(parsed).map_err(|e| e.0))
-        .await
-        .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
-    if let Err(e) = applied {
-        // Stored but refused: it will be refused again at replay. Say so rather than hide it.
-        return html::problem(
-            StatusCode::CONFLICT,
-            &format!("The change was recorded but could not be applied: {e}"),
-        );
+    let taken = crate::respond::Taken {
+        team: view.0.team,
+        at,
+        action,
+        target: &target,
+        user: view.0.user.id,
+        what: "change",
+    };
+    if let Err(problem) = crate::respond::store_and_apply(&app, taken, parsed).await {
+        return problem;
     }
     Redirect::to(&format!("/teams/{team_id}/timeline")).into_response()
 }
