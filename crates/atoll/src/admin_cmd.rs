@@ -27,7 +27,7 @@ enum RoleArg {
     Instructor,
     /// Member of one team (`--team`).
     Player,
-    /// Reads every team's pages, changes nothing.
+    /// Reads every team's pages (or those of `--follows`), changes nothing.
     Observer,
 }
 
@@ -43,6 +43,9 @@ enum Command {
         /// The player's team: a team id of the newest exercise's scenario.
         #[arg(long, value_name = "ID")]
         team: Option<String>,
+        /// The teams an observer follows, comma-separated [default: every team].
+        #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+        follows: Vec<String>,
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
@@ -85,8 +88,9 @@ async fn admin(args: Args) -> Result<(), String> {
             username,
             role,
             team,
+            follows,
             password_stdin,
-        } => create_user(&db, &username, role, team, password_stdin).await,
+        } => create_user(&db, &username, role, team, follows, password_stdin).await,
         Command::CreateExercise {
             scenario,
             name,
@@ -104,6 +108,7 @@ async fn create_user(
     username: &str,
     role: RoleArg,
     team: Option<String>,
+    follows: Vec<String>,
     password_stdin: bool,
 ) -> Result<(), String> {
     check_username(username)?;
@@ -114,15 +119,26 @@ async fn create_user(
     };
     match (role, &team) {
         (Role::Player, None) => return Err("--team: a player belongs to one team".into()),
-        (Role::Player, Some(team)) => check_team(db, team).await?,
+        (Role::Player, Some(team)) => check_team(db, team, "--team").await?,
         (_, Some(_)) => {
             return Err(format!(
-                "--team: only players belong to a team; a{} {} sees every team",
+                "--team: only players belong to a team; a{} {} sees every team{}",
                 if role == Role::Instructor { "n" } else { "" },
-                role.as_str()
+                role.as_str(),
+                if role == Role::Observer {
+                    " (or those of --follows)"
+                } else {
+                    ""
+                }
             ));
         }
         (_, None) => {}
+    }
+    if !follows.is_empty() && role != Role::Observer {
+        return Err("--follows: only observers follow chosen teams".into());
+    }
+    for team in &follows {
+        check_team(db, team, "--follows").await?;
     }
     let (password, made) = if password_stdin {
         let mut line = String::new();
@@ -146,8 +162,15 @@ async fn create_user(
             StoreError::Taken(name) => format!("username `{name}` is taken"),
             e => e.to_string(),
         })?;
+    if !follows.is_empty() {
+        db.set_follows(user.id, &follows).await.map_err(|e| e.to_string())?;
+    }
     let mut out = std::io::stdout().lock();
-    let team = team.map(|t| format!(" of team {t}")).unwrap_or_default();
+    let team = match (team, follows.is_empty()) {
+        (Some(t), _) => format!(" of team {t}"),
+        (None, false) => format!(" following {}", follows.join(", ")),
+        (None, true) => String::new(),
+    };
     let _ = writeln!(
         out,
         "created {} {}{team} (account {})",
@@ -161,22 +184,25 @@ async fn create_user(
     Ok(())
 }
 
-/// A player's team must be a player team of the exercise they will play.
-async fn check_team(db: &Sqlite, team: &str) -> Result<(), String> {
+/// A player's team, or a team an observer follows, must be a player team of the newest
+/// exercise. `flag` names the option in messages.
+async fn check_team(db: &Sqlite, team: &str, flag: &str) -> Result<(), String> {
     let exercise = db
         .exercises()
         .await
         .map_err(|e| e.to_string())?
         .into_iter()
         .next_back()
-        .ok_or("--team: create the exercise first (`atoll admin create-exercise`), so that its teams are known")?;
+        .ok_or_else(|| {
+            format!("{flag}: create the exercise first (`atoll admin create-exercise`), so that its teams are known")
+        })?;
     let scenario = server::scenario_of(&exercise)?;
     let teams: Vec<&str> = scenario.player_teams().map(|t| t.id.name.as_str()).collect();
     if teams.contains(&team) {
         Ok(())
     } else {
         Err(format!(
-            "--team: `{team}` is not a team of exercise {} «{}»; its teams are {}",
+            "{flag}: `{team}` is not a team of exercise {} «{}»; its teams are {}",
             exercise.id,
             exercise.name,
             teams.join(", ")
@@ -254,7 +280,12 @@ async fn list(db: &Sqlite) -> Result<(), String> {
             "  {:<24} {:<10} {}",
             u.username,
             u.role.as_str(),
-            u.team.as_deref().unwrap_or("-")
+            match (&u.team, u.role) {
+                (Some(team), _) => team.clone(),
+                (None, Role::Observer) if u.follows.is_empty() => "every team".to_owned(),
+                (None, Role::Observer) => format!("follows {}", u.follows.join(", ")),
+                (None, _) => "-".to_owned(),
+            }
         );
     }
     Ok(())

@@ -535,6 +535,31 @@ fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
     let (code, _, err) = admin(&["create-user", "x", "--role", "player", "--team", "guam"], "");
     assert_eq!(code, Some(1));
     assert!(err.contains("`guam` is not a team"), "{err}");
+    // An observer can follow chosen teams; they must be the exercise's, and only observers follow.
+    let (code, out, err) = admin(
+        &[
+            "create-user",
+            "liaison",
+            "--role",
+            "observer",
+            "--follows",
+            "palau,nauru",
+        ],
+        "",
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("created observer liaison following palau, nauru"), "{out}");
+    let (code, _, err) = admin(
+        &["create-user", "y", "--role", "observer", "--follows", "palau,guam"],
+        "",
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--follows: `guam` is not a team"), "{err}");
+    let (code, _, err) = admin(&["create-user", "z", "--role", "instructor", "--follows", "palau"], "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--follows: only observers"), "{err}");
+    let (_, out, _) = admin(&["list"], "");
+    assert!(out.contains("follows nauru, palau"), "{out}");
 
     let (child, first, address, _) = Server::start(&["serve".as_ref(), "--config".as_ref(), settings.as_os_str()]);
     assert!(first.contains("exercise 1 «Guam 2026»"), "{first}");

@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_triage_exercise_time.sql")),
     (8, include_str!("../migrations/0008_invitations.sql")),
     (9, include_str!("../migrations/0009_inject_sends.sql")),
+    (10, include_str!("../migrations/0010_observer_teams.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,29 @@ pub struct User {
     pub role: Role,
     /// The team of a player.
     pub team: Option<String>,
+    /// The teams an observer follows, sorted; empty for every team (and for other roles).
+    pub follows: Vec<String>,
+}
+
+impl User {
+    /// Whether this user may see team `team`'s pages: instructors every team, observers the
+    /// teams they follow (every team if none is chosen), players their own.
+    pub fn sees(&self, team: &str) -> bool {
+        match self.role {
+            Role::Instructor => true,
+            Role::Observer => self.follows.is_empty() || self.follows.iter().any(|t| t == team),
+            Role::Player => self.team.as_deref() == Some(team),
+        }
+    }
+
+    /// Sees every team: an instructor, or an observer who follows no team in particular.
+    pub fn sees_all(&self) -> bool {
+        match self.role {
+            Role::Instructor => true,
+            Role::Observer => self.follows.is_empty(),
+            Role::Player => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +188,8 @@ pub enum StoreError {
     Taken(String),
     /// A player needs a team, and only a player has one.
     Team,
+    /// Only observers follow chosen teams.
+    Follows,
     /// The invitation cannot be used.
     Invitation(Unusable),
     Database(sqlx::Error),
@@ -174,6 +200,7 @@ impl std::fmt::Display for StoreError {
         match self {
             StoreError::Taken(name) => write!(f, "the username `{name}` is taken"),
             StoreError::Team => f.write_str("a player belongs to exactly one team; instructors and observers to none"),
+            StoreError::Follows => f.write_str("only observers follow chosen teams"),
             StoreError::Invitation(Unusable::Unknown) => f.write_str("no such invitation"),
             StoreError::Invitation(Unusable::Used) => f.write_str("the invitation has been used"),
             StoreError::Invitation(Unusable::Expired) => f.write_str("the invitation has expired"),
@@ -205,6 +232,8 @@ pub trait Store: Send + Sync + 'static {
     /// A user and their password hash, by username.
     fn user_by_name(&self, username: &str) -> impl Future<Output = Result<Option<(User, String)>>> + Send;
     fn users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
+    /// Sets the teams an observer follows (none: every team). Only observers follow teams.
+    fn set_follows(&self, user: i64, teams: &[String]) -> impl Future<Output = Result<()>> + Send;
 
     fn create_session(
         &self,
@@ -401,8 +430,17 @@ fn user_from(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
         role: Role::parse(&role)
             .ok_or_else(|| StoreError::Database(sqlx::Error::Decode(format!("role `{role}`").into())))?,
         team: row.try_get("team")?,
+        follows: {
+            let joined: Option<String> = row.try_get("follows")?;
+            let mut teams: Vec<String> = joined.iter().flat_map(|j| j.split('\n')).map(str::to_owned).collect();
+            teams.sort();
+            teams
+        },
     })
 }
+
+/// The `follows` column of [`user_from`], for a query where the users table is `u`.
+const FOLLOWS: &str = "(SELECT group_concat(o.team, char(10)) FROM observer_teams o WHERE o.user_id = u.id) AS follows";
 
 const INVITATIONS_SELECT: &str = "SELECT i.id, i.role, i.team, c.username AS created_by, i.created_at, i.expires_at, \
      i.used_at, u.username AS used_by FROM invitations i JOIN users c ON c.id = i.created_by \
@@ -462,6 +500,7 @@ impl Store for Sqlite {
                 username: username.to_owned(),
                 role,
                 team: team.map(str::to_owned),
+                follows: Vec::new(),
             }),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Taken(username.to_owned())),
             Err(e) => Err(e.into()),
@@ -469,19 +508,47 @@ impl Store for Sqlite {
     }
 
     async fn user_by_name(&self, username: &str) -> Result<Option<(User, String)>> {
-        let row = sqlx::query("SELECT id, username, role, team, password_hash FROM users WHERE username = ?")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT u.id, u.username, u.role, u.team, u.password_hash, {FOLLOWS} FROM users u WHERE u.username = ?"
+        ))
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|r| Ok((user_from(&r)?, r.try_get("password_hash")?)))
             .transpose()
     }
 
     async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT id, username, role, team FROM users ORDER BY id")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT u.id, u.username, u.role, u.team, {FOLLOWS} FROM users u ORDER BY u.id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(user_from).collect()
+    }
+
+    async fn set_follows(&self, user: i64, teams: &[String]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let role: Option<String> = sqlx::query_scalar("SELECT role FROM users WHERE id = ?")
+            .bind(user)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if role.as_deref() != Some(Role::Observer.as_str()) {
+            return Err(StoreError::Follows);
+        }
+        sqlx::query("DELETE FROM observer_teams WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        for team in teams {
+            sqlx::query("INSERT OR IGNORE INTO observer_teams (user_id, team) VALUES (?, ?)")
+                .bind(user)
+                .bind(team)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn create_session(&self, token_hash: &[u8], user: i64, now: i64, expires: i64) -> Result<()> {
@@ -496,10 +563,10 @@ impl Store for Sqlite {
     }
 
     async fn session_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.username, u.role, u.team FROM sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = ? AND s.expires_at > ?",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT u.id, u.username, u.role, u.team, {FOLLOWS} FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ?"
+        ))
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.pool)
@@ -660,6 +727,7 @@ impl Store for Sqlite {
             username: username.to_owned(),
             role: invitation.role,
             team: invitation.team,
+            follows: Vec::new(),
         })
     }
 
@@ -967,6 +1035,45 @@ mod tests {
         db.record_login_failure("carol", "10.0.0.1", 40).await.unwrap();
         assert_eq!(db.login_failures("alice", "10.0.0.1", 15).await.unwrap(), (2, 3));
         assert_eq!(db.login_failures("dave", "10.0.0.2", 0).await.unwrap(), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn observers_follow_every_team_or_chosen_ones() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let olga = db.create_user("olga", "h", Role::Observer, None, 1).await.unwrap();
+        let pita = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        let ines = db.create_user("ines", "h", Role::Instructor, None, 1).await.unwrap();
+        assert!(olga.follows.is_empty() && olga.sees("nauru") && olga.sees_all());
+        db.set_follows(olga.id, &["tonga".into(), "palau".into(), "palau".into()])
+            .await
+            .unwrap();
+        let (olga, _) = db.user_by_name("olga").await.unwrap().unwrap();
+        assert_eq!(olga.follows, ["palau", "tonga"], "sorted, once each");
+        assert!(olga.sees("palau") && olga.sees("tonga") && !olga.sees("nauru") && !olga.sees_all());
+        db.create_session(b"t", olga.id, 1, 100).await.unwrap();
+        assert_eq!(
+            db.session_user(b"t", 2).await.unwrap().unwrap().follows,
+            ["palau", "tonga"]
+        );
+        let listed = db.users().await.unwrap();
+        assert_eq!(
+            listed.iter().find(|u| u.id == olga.id).unwrap().follows,
+            ["palau", "tonga"]
+        );
+        // Following none again is following every team.
+        db.set_follows(olga.id, &[]).await.unwrap();
+        assert!(db.user_by_name("olga").await.unwrap().unwrap().0.sees_all());
+        for other in [pita.id, ines.id, 999] {
+            assert!(matches!(
+                db.set_follows(other, &["palau".into()]).await,
+                Err(StoreError::Follows)
+            ));
+        }
+        assert!(pita.sees("palau") && !pita.sees("nauru") && !pita.sees_all());
+        assert!(ines.sees("nauru") && ines.sees_all());
     }
 
     #[tokio::test]

@@ -153,7 +153,8 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for Instructor {
 }
 
 /// The team named in the path, for someone allowed to see it: its own players, instructors
-/// and observers. A player asking for another team's page gets 403, whatever the page.
+/// and observers (those who follow chosen teams: only those). A player asking for another
+/// team's page gets 403, whatever the page.
 #[derive(Debug, Clone)]
 pub struct TeamView {
     pub user: User,
@@ -176,6 +177,13 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamView {
         let Some(index) = app.live.scenario.player_teams().position(|t| t.id.name == team) else {
             return Err(html::problem(StatusCode::NOT_FOUND, "No such team in this exercise."));
         };
+        // An observer who follows chosen teams sees only those.
+        if !user.sees(&team) {
+            return Err(html::problem(
+                StatusCode::FORBIDDEN,
+                "You follow other teams in this exercise; ask the white cell to add this one.",
+            ));
+        }
         Ok(TeamView { user, team: index })
     }
 }

@@ -64,7 +64,10 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                         a href={ "/teams/" (team) "/score" } { "Score" }
                                     }
                                 }
-                                _ => { a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/people" { "People" } }
+                                _ => {
+                                    a href="/board" { "Board" } a href="/messages" { "Messages" }
+                                    @if user.sees_all() { a href="/people" { "People" } }
+                                }
                             }
                         }
                         span.who { (user.username) " (" (user.role.as_str()) @if let Some(t) = &user.team { ", " (t) } ")" }

@@ -87,6 +87,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/messages/inject", post(messages::send_inject::<S>))
         .route("/teams/{team}/messages", post(messages::reply::<S>))
         .route("/people/end", post(people::end::<S>))
+        .route("/people/follows", post(people::follows::<S>))
         .route("/people/invite", post(invite::create::<S>))
         .route("/invite/{token}", get(invite::page::<S>).post(invite::join::<S>))
         .route("/teams/{team}", get(pages::alerts::<S>))

@@ -41,6 +41,8 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
             "The server cannot read its database right now.",
         );
     };
+    // An observer who follows chosen teams reads only their messages.
+    let messages: Vec<_> = messages.into_iter().filter(|m| user.sees(&m.team)).collect();
     let start = app.live.start_unix_ms();
     let body = html! {
         h1 { "Messages" }

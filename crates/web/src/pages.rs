@@ -167,7 +167,7 @@ fn board_page<S: Store>(
             }
             tbody {
                 @for (((team, (events, alerts, high, latest, inbox)), status), online) in live.scenario.player_teams().zip(&rows).zip(&statuses).zip(online) {
-                    tr {
+                    @if user.sees(&team.id.name) { tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
                         td { a href={ "/teams/" (team.id.name) "/timeline" } { (status.campaign) } }
                         td { (status.detect) }
@@ -183,9 +183,12 @@ fn board_page<S: Store>(
                         td {
                             @if online.is_empty() { span.muted { "nobody" } } @else { (online.join(", ")) }
                         }
-                    }
+                    } }
                 }
             }
+        }
+        @if !user.sees_all() {
+            p.muted { "You follow " (user.follows.join(", ")) "; the white cell can change which teams you follow." }
         }
     };
     html::page(&live.name, "Board", Some(user), &body).into_response()

@@ -1,5 +1,5 @@
 //! Who takes part and who is signed in; instructors can end someone's sessions (a lost laptop,
-//! a shared account, a player who moved teams).
+//! a shared account, a player who moved teams) and choose which teams an observer follows.
 
 use std::sync::Arc;
 
@@ -15,6 +15,13 @@ use crate::{App, clock_now, html};
 
 /// Every account, with its signed-in sessions.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    // Every account of every team: not for an observer who follows chosen teams.
+    if !user.sees_all() {
+        return html::problem(
+            StatusCode::FORBIDDEN,
+            "This page lists every team's people; you follow chosen teams only.",
+        );
+    }
     let (Ok(users), Ok(active), Ok(invitations)) = (
         app.db.users().await,
         app.db.active_sessions(clock_now()).await,
@@ -43,7 +50,29 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                     tr {
                         td { (u.username) }
                         td { (u.role.as_str()) }
-                        td { (u.team.as_deref().unwrap_or("")) }
+                        td {
+                            @match u.role {
+                                Role::Player => { (u.team.as_deref().unwrap_or("")) }
+                                Role::Observer if user.role == Role::Instructor => {
+                                    form.inline method="post" action="/people/follows" {
+                                        input type="hidden" name="user" value=(u.id);
+                                        "Follows "
+                                        @for (id, name) in &teams {
+                                            label {
+                                                input type="checkbox" name="team" value=(id) checked[u.follows.contains(id)];
+                                                " " (name)
+                                            }
+                                            " "
+                                        }
+                                        button type="submit" { "Save" }
+                                        @if u.follows.is_empty() { " " span.muted { "(none ticked: every team)" } }
+                                    }
+                                }
+                                Role::Observer if u.follows.is_empty() => { "follows every team" }
+                                Role::Observer => { "follows " (u.follows.join(", ")) }
+                                Role::Instructor => {}
+                            }
+                        }
                         td {
                             @if let Some((_, n, latest)) = signed_in(u.id) {
                                 (n) @if *n == 1 { " session" } @else { " sessions" }
@@ -94,6 +123,44 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
         }
     };
     html::page(&app.live.name, "People", Some(&user), &body).into_response()
+}
+
+/// Sets the teams an observer follows: `user=ID` and a `team=ID` for each (none: every team).
+pub(crate) async fn follows<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(_): Instructor,
+    body: axum::body::Bytes,
+) -> Response {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
+        return html::problem(StatusCode::BAD_REQUEST, "The form could not be read.");
+    };
+    let Some(user) = pairs
+        .iter()
+        .find(|(k, _)| k == "user")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+    else {
+        return html::problem(StatusCode::BAD_REQUEST, "user: say which observer.");
+    };
+    let mut teams = Vec::new();
+    for (_, team) in pairs.iter().filter(|(k, _)| k == "team") {
+        if !app.live.scenario.player_teams().any(|t| t.id.name == *team) {
+            return html::problem(
+                StatusCode::BAD_REQUEST,
+                &format!("team: `{team}` is not a team of this exercise."),
+            );
+        }
+        teams.push(team.clone());
+    }
+    match app.db.set_follows(user, &teams).await {
+        Ok(()) => Redirect::to("/people").into_response(),
+        Err(atoll_store::StoreError::Follows) => {
+            html::problem(StatusCode::BAD_REQUEST, "user: only observers follow chosen teams.")
+        }
+        Err(_) => html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The teams could not be saved; try again.",
+        ),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -244,6 +244,12 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            // Olga (id 2) follows every team: ticking none keeps it so.
+            "choose the teams an observer follows",
+            Box::new(|c| post("/people/follows", c, "user=2")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "change a step of the campaign",
             Box::new(|c| post("/teams/palau/timeline", c, "step=vt-stage&change=delay%3A15m")),
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
@@ -1382,4 +1388,76 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
         line.contains("not scored yet") && line.contains("The white cell skipped step vt-stage"),
         "{line}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_observer_can_follow_chosen_teams_only() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let olga = app.db.user_by_name("olga").await.unwrap().unwrap().0;
+    let pita = app.db.user_by_name("pita").await.unwrap().unwrap().0;
+    // One message to each team, so the messages page has something to hide.
+    for (team, subject) in [("palau", "For+Palau"), ("nauru", "For+Nauru")] {
+        let form = format!("team={team}&subject={subject}&body=Read+this");
+        assert_eq!(
+            send(&app, post("/messages", &instructor, &form)).await.0,
+            StatusCode::SEE_OTHER
+        );
+    }
+    // Bad requests change nothing and say what is wrong.
+    let refused = [
+        (
+            format!("user={}&team=atlantis", olga.id),
+            "team: `atlantis` is not a team",
+        ),
+        (
+            format!("user={}&team=palau", pita.id),
+            "only observers follow chosen teams",
+        ),
+    ];
+    for (form, says) in refused {
+        let (status, _, page) = send(&app, post("/people/follows", &instructor, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(says), "{form}: {page}");
+    }
+    let observer = sign_in(&app, "olga").await;
+    assert_eq!(
+        send(
+            &app,
+            post("/people/follows", &observer, &format!("user={}&team=palau", olga.id))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN,
+        "observers do not choose for themselves"
+    );
+    let (_, _, board) = send(&app, get("/board", &observer)).await;
+    assert!(board.contains("href=\"/teams/nauru\""), "every team before choosing");
+
+    // The white cell has Olga follow Palau alone.
+    let form = format!("user={}&team=palau", olga.id);
+    assert_eq!(
+        send(&app, post("/people/follows", &instructor, &form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, people) = send(&app, get("/people", &instructor)).await;
+    assert!(people.contains("value=\"palau\" checked"), "the choice is shown ticked");
+    for (path, expected) in [
+        ("/teams/palau", StatusCode::OK),
+        ("/teams/palau/timeline", StatusCode::OK),
+        ("/teams/nauru", StatusCode::FORBIDDEN),
+        ("/teams/nauru/score", StatusCode::FORBIDDEN),
+        ("/teams/nauru/timeline", StatusCode::FORBIDDEN),
+        ("/people", StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(send(&app, get(path, &observer)).await.0, expected, "{path}");
+    }
+    let (_, _, board) = send(&app, get("/board", &observer)).await;
+    assert!(board.contains("href=\"/teams/palau\"") && !board.contains("href=\"/teams/nauru\""));
+    assert!(!board.contains("href=\"/people\""), "no People link");
+    let (_, _, messages) = send(&app, get("/messages", &observer)).await;
+    assert!(messages.contains("For Palau") && !messages.contains("For Nauru"));
+    // The instructor still sees everything.
+    let (_, _, messages) = send(&app, get("/messages", &instructor)).await;
+    assert!(messages.contains("For Palau") && messages.contains("For Nauru"));
 }
