@@ -5,6 +5,7 @@ use std::sync::Arc;
 use atoll_exercise::ClockError;
 use atoll_hunt::{Calendar, Context, Limits, Output, Page};
 use atoll_sigma::Level;
+use atoll_sim::actions::WHITE_CELL_ACTIONS;
 use atoll_store::{Role, Store, User};
 use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
@@ -62,7 +63,29 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
         })
         .collect();
     let sent = app.db.inject_sends(app.live.exercise).await.unwrap_or_default();
-    blocking(move || board_page(&app, &user, &reads, &triages, &online, &sent)).await
+    // What each team last did: a verdict, a response action or a message to the white cell.
+    let actions = app.db.actions(app.live.exercise).await.unwrap_or_default();
+    let messages = app.db.messages(app.live.exercise).await.unwrap_or_default();
+    let last: Vec<Option<(u64, String)>> = triages
+        .iter()
+        .enumerate()
+        .map(|(i, verdicts)| {
+            let team = app.live.team_id(i);
+            let verdicts = verdicts
+                .iter()
+                .filter_map(|t| Some((t.at?, format!("{} marked an alert", t.username))));
+            let acted = actions
+                .iter()
+                .filter(|a| a.team == team && !WHITE_CELL_ACTIONS.contains(&a.action.as_str()))
+                .map(|a| (a.at, format!("{} took {}", a.username, a.action.replace('_', " "))));
+            let wrote = messages
+                .iter()
+                .filter(|m| m.team == team && !m.to_team)
+                .map(|m| (m.at, format!("{} wrote to the white cell", m.username)));
+            verdicts.chain(acted).chain(wrote).max_by_key(|(at, _)| *at)
+        })
+        .collect();
+    blocking(move || board_page(&app, &user, &reads, &triages, &online, &sent, &last)).await
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
@@ -80,6 +103,7 @@ fn board_page<S: Store>(
     triages: &[Vec<atoll_store::Triage>],
     online: &[Vec<String>],
     sent: &[(String, String, u64)],
+    last: &[Option<(u64, String)>],
 ) -> Response {
     let live = &app.live;
     let clock = live.clock();
@@ -162,11 +186,11 @@ fn board_page<S: Store>(
                 tr {
                     th { "Team" } th { "Campaign" } th { "Time to detect" } th { "Lowest availability" }
                     th { "Events" } th { "Alerts" } th { "High or critical" } th { "Latest alert" }
-                    th { "Injects read" } th { "Score" } th { "Signed in" }
+                    th { "Injects read" } th { "Score" } th { "Last activity" } th { "Signed in" }
                 }
             }
             tbody {
-                @for (((team, (events, alerts, high, latest, inbox)), status), online) in live.scenario.player_teams().zip(&rows).zip(&statuses).zip(online) {
+                @for ((((team, (events, alerts, high, latest, inbox)), status), online), last) in live.scenario.player_teams().zip(&rows).zip(&statuses).zip(online).zip(last) {
                     @if user.sees(&team.id.name) { tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
                         td { a href={ "/teams/" (team.id.name) "/timeline" } { (status.campaign) } }
@@ -180,6 +204,12 @@ fn board_page<S: Store>(
                         }
                         td.num { (inbox) }
                         td.num { a href={ "/teams/" (team.id.name) "/score" } { (status.score) } }
+                        td {
+                            @match last {
+                                Some((at, what)) => { (live.label(start + *at as i64, app.day_one)) " · " (what) }
+                                None => { span.muted { "nothing yet" } }
+                            }
+                        }
                         td {
                             @if online.is_empty() { span.muted { "nobody" } } @else { (online.join(", ")) }
                         }

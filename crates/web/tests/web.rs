@@ -866,6 +866,10 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
         "{palau_row}"
     );
     assert!(palau_row.contains("% "), "availability: {palau_row}");
+    assert!(
+        palau_row.contains(" · pita marked an alert"),
+        "last activity: {palau_row}"
+    );
     // The white cell's timeline of Palau: the web shell step ran and was detected, with the
     // time it took; steps still to come are listed with their plan.
     let (status, _, timeline) = send(&app, get("/teams/palau/timeline", &instructor)).await;
@@ -883,7 +887,7 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
     let nauru = &nauru[nauru.find("href=\"/teams/nauru\"").expect("Nauru's row")..];
     let nauru = &nauru[..nauru.find("</tr>").unwrap()];
     assert!(
-        nauru.contains(">0 of ") && nauru.contains("nothing to detect yet"),
+        nauru.contains(">0 of ") && nauru.contains("nothing to detect yet") && nauru.contains("nothing yet<"),
         "Nauru's campaign has not begun: {nauru}"
     );
 
