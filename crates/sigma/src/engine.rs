@@ -105,6 +105,10 @@ struct Group {
     /// Keyword literals, searched in all string values: several groups' are searched in one
     /// pass by a [`KeywordIndex`] made for the groups an event is routed to.
     keywords: Vec<FieldLiteral>,
+    /// Whether some rule of the group has a keyword detection: then every string value of an
+    /// event routed to it is prepared for keyword matching, whether or not the prefilter
+    /// looks for any of its literals.
+    keyword_rules: bool,
     /// Rules without a required literal: evaluated whenever the group is routed.
     unfiltered: Vec<u32>,
 }
@@ -292,9 +296,15 @@ impl RuleSet {
                 field_pos: vec![NONE; fields.len()],
                 indexes: Vec::new(),
                 keywords: Vec::new(),
+                keyword_rules: false,
                 unfiltered,
             })
             .collect();
+        for (r, &g) in rules.iter().zip(&rule_group) {
+            if g != NONE && r.detections.iter().any(crate::engine::has_keywords) {
+                groups[g as usize].keyword_rules = true;
+            }
+        }
         for ((group, field), literals) in per_field {
             let g = &mut groups[group as usize];
             if field == keywords {
@@ -625,6 +635,7 @@ impl Scanner<'_> {
         let routed = s.routing.get(set, &key);
         let is_4688 = routed.is_4688;
         let keywords = routed.keywords.clone();
+        let keyword_rules = routed.keyword_rules;
         s.groups.clear();
         s.groups.extend_from_slice(&routed.groups);
         s.out.clear();
@@ -632,7 +643,7 @@ impl Scanner<'_> {
             return &s.out;
         }
         s.prepare(set, event, is_4688);
-        if keywords.is_some() {
+        if keyword_rules {
             s.prepare_keywords(set, event);
         }
 
@@ -715,6 +726,8 @@ struct Routed {
     groups: Vec<u32>,
     is_4688: bool,
     keywords: Option<Arc<KeywordIndex>>,
+    /// Some routed group has a rule with a keyword detection.
+    keyword_rules: bool,
 }
 
 /// Cached keys at most; past this, the cache starts again (it only guards memory against
@@ -750,6 +763,7 @@ impl RoutingCache {
                     .collect();
                 let routed = Routed {
                     keywords: set.keyword_index(&groups),
+                    keyword_rules: groups.iter().any(|&g| set.groups[g as usize].keyword_rules),
                     groups,
                     is_4688: logsource::is_security_4688(&sources),
                 };

@@ -270,6 +270,29 @@ fn keyword_rules_of_several_log_sources_see_only_their_events() {
 }
 
 #[test]
+fn keywords_that_are_not_a_rules_trigger_are_still_searched() {
+    // The prefilter triggers on the image; the keyword is only evaluated. Both conditions must
+    // see the event's values, routed and prefiltered as in a live exercise.
+    let sysmon = r#"{"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c whoami /all"}"#;
+    let quiet = r#"{"Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1, "Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": "cmd /c dir"}"#;
+    for (condition, expected) in [("sel and kw", [true, false]), ("sel and not kw", [false, true])] {
+        let s = set(&format!(
+            "title: t\nlogsource: {{product: windows, category: process_creation}}\ndetection:\n  sel:\n    Image|endswith: '\\cmd.exe'\n  kw: ['whoami']\n  condition: {condition}\n"
+        ));
+        let got: Vec<bool> = [sysmon, quiet]
+            .iter()
+            .map(|e| !s.matches(&Event::from_json(e).unwrap()).is_empty())
+            .collect();
+        assert_eq!(got, expected, "{condition}");
+        let reference: Vec<bool> = [sysmon, quiet]
+            .iter()
+            .map(|e| !s.matches_unfiltered(&Event::from_json(e).unwrap()).is_empty())
+            .collect();
+        assert_eq!(got, reference, "{condition}: the prefilter changes nothing");
+    }
+}
+
+#[test]
 fn conditions_with_quantifiers() {
     let r = rule(
         "  sel_a:\n    A: '1'\n  sel_b:\n    B: '1'\n  filter:\n    C: '1'\n  condition: 1 of sel_* and not filter",

@@ -341,7 +341,7 @@ fn parse_line(s: &str, line: usize, column: usize, scenario: &Scenario, clock: &
             }
             ActionKind::DelayStep {
                 step: step("step")?,
-                by: by.as_secs() * 1000,
+                by: by.as_secs().saturating_mul(1000),
             }
         }
         "delivered" => {

@@ -662,11 +662,7 @@ impl<'s> Simulation<'s> {
         match e.class {
             ACTION if e.index == RECHECK => self.record_availability(ti, e.time),
             ACTION => self.apply_action(ti, e.index as usize, e.time),
-            STEP => match self.teams[ti].delays.remove(&(e.index as usize)) {
-                // Put off by the white cell: it comes due that much later instead.
-                Some(by) => self.push(e.time + by, STEP, ti, e.index as usize),
-                None => self.step_due(ti, e.index as usize, e.time, None),
-            },
+            STEP => self.step_due(ti, e.index as usize, e.time, None),
             PENDING => self.write_pending(e.index as usize),
             BEACON => self.beacon(e.index as usize, e.time),
             _ => {
@@ -733,7 +729,8 @@ impl<'s> Simulation<'s> {
                 self.schedule_dependents(ti, si, t);
             }
             ActionKind::DelayStep { by, .. } => {
-                *self.teams[ti].delays.entry(si).or_insert(0) += by;
+                let delay = self.teams[ti].delays.entry(si).or_insert(0);
+                *delay = delay.saturating_add(*by);
             }
             _ => {}
         }
@@ -741,6 +738,12 @@ impl<'s> Simulation<'s> {
 
     fn step_due(&mut self, ti: usize, si: usize, t: Millis, fallback_for: Option<usize>) {
         if self.teams[ti].states[si].due.is_some() || !self.teams[ti].states[si].applies {
+            return;
+        }
+        // Put off by the white cell: it comes due that much later instead (as a step of its
+        // own, even if it came due as another's fallback).
+        if let Some(by) = self.teams[ti].delays.remove(&si) {
+            self.push(t.saturating_add(by), STEP, ti, si);
             return;
         }
         let (_, step, ci) = self.plan.steps[si];

@@ -170,20 +170,20 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamView {
         let Path(team) = Path::<String>::from_request_parts(parts, app)
             .await
             .map_err(|_| html::problem(StatusCode::NOT_FOUND, "No such team."))?;
-        // A player learns nothing about other teams, not even which exist.
-        if user.role == Role::Player && user.team.as_deref() != Some(team.as_str()) {
-            return Err(html::problem(StatusCode::FORBIDDEN, "This is another team's page."));
+        // A player, or an observer who follows chosen teams, learns nothing about other
+        // teams, not even which exist.
+        if !user.sees(&team) {
+            return Err(html::problem(
+                StatusCode::FORBIDDEN,
+                match user.role {
+                    Role::Player => "This is another team's page.",
+                    _ => "You follow other teams in this exercise; ask the white cell to add this one.",
+                },
+            ));
         }
         let Some(index) = app.live.scenario.player_teams().position(|t| t.id.name == team) else {
             return Err(html::problem(StatusCode::NOT_FOUND, "No such team in this exercise."));
         };
-        // An observer who follows chosen teams sees only those.
-        if !user.sees(&team) {
-            return Err(html::problem(
-                StatusCode::FORBIDDEN,
-                "You follow other teams in this exercise; ask the white cell to add this one.",
-            ));
-        }
         Ok(TeamView { user, team: index })
     }
 }

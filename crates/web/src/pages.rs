@@ -238,11 +238,19 @@ fn board_status(status: crate::score::TeamStatus, label: &dyn Fn(u64) -> String)
     use atoll_sim::campaign::Status;
     let steps = &status.progress;
     let ran: Vec<_> = steps.iter().filter(|p| p.status == Status::Succeeded).collect();
-    let prevented = steps.iter().filter(|p| p.status == Status::Prevented).count();
+    let skipped = |p: &&atoll_exercise::score::Progress| p.reason.as_deref() == Some(atoll_sim::actions::SKIPPED);
+    let prevented = steps
+        .iter()
+        .filter(|p| p.status == Status::Prevented && !skipped(p))
+        .count();
+    let skips = steps.iter().filter(skipped).count();
     let latest = ran.iter().filter_map(|p| Some((p.at?, &p.step))).max();
     let mut campaign = format!("{} of {} steps ran", ran.len(), steps.len());
     if prevented > 0 {
         campaign.push_str(&format!(", {prevented} prevented"));
+    }
+    if skips > 0 {
+        campaign.push_str(&format!(", {skips} skipped by the white cell"));
     }
     if let Some((at, step)) = latest {
         campaign.push_str(&format!("; latest {step} at {}", label(at)));

@@ -163,15 +163,19 @@ pub(crate) async fn change<S: Store>(
     let worker = app.clone();
     let (team, name, target_text) = (view.0.team, team_id.clone(), target.clone());
     let checked = tokio::task::spawn_blocking(move || {
-        let now = worker.live.now().max(worker.live.team(team).reached());
+        // The clock before the team, as everywhere.
+        let clock_time = worker.live.now();
+        let mut runtime = worker.live.team(team);
         // Whole seconds, never before the time the world has reached.
-        let at = now.div_ceil(1000) * 1000;
-        let pending = worker
-            .live
-            .team(team)
+        let at = clock_time.max(runtime.reached()).div_ceil(1000) * 1000;
+        // The world as it stands when the change takes effect: a step that comes due before
+        // then is no longer the white cell's to change.
+        runtime.advance_to(at);
+        let pending = runtime
             .outcomes()
             .iter()
             .any(|o| o.step == step && o.status == Status::Pending && o.due.is_none());
+        drop(runtime);
         if !pending {
             return Err(format!(
                 "step: `{step}` is not a step still to come for this team; only those can be changed."
