@@ -216,6 +216,16 @@ fn lines<S>(
     let label = |t: u64| live.label(start + t as i64, app.day_one);
     let status = crate::score::team_status(app, index, triages);
     let steps = live.scenario.campaigns.iter().flat_map(|c| c.steps.iter());
+    // The delays the white cell gave each step, in the order given.
+    let delays = |step: &str| -> Vec<&str> {
+        changes
+            .iter()
+            .filter(|c| c.action == "delay_step")
+            .filter_map(|c| c.target.split_once('\n'))
+            .filter(|(s, _)| *s == step)
+            .map(|(_, by)| by)
+            .collect()
+    };
     let mut out: Vec<Line> = status
         .progress
         .iter()
@@ -240,6 +250,12 @@ fn lines<S>(
                 _ => (planned, html! { span.muted { "to come" } }),
             };
             let pending = (p.status == Status::Pending && p.at.is_none()).then(|| p.step.clone());
+            let given = delays(&p.step);
+            let when = if pending.is_some() && !given.is_empty() {
+                format!("{when}, then delayed by {}", given.join(" + "))
+            } else {
+                when
+            };
             let detected = match (p.status, p.at, p.detected) {
                 (Status::Succeeded, Some(at), Some(d)) => {
                     format!("{} ({} after)", label(d), span(d.saturating_sub(at)))

@@ -1352,6 +1352,7 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
         page.contains("id=\"step-vt-clear-logs\""),
         "a delayed step is still to come"
     );
+    assert!(page.contains(", then delayed by 2h"), "its plan says so");
     assert!(!page.contains("id=\"step-vt-stage\""), "a skipped step is done with");
 
     // The team sees none of it.
