@@ -10,7 +10,9 @@
 //! in and keeps what matters (clock state, actions) in its database, from which a runtime is
 //! rebuilt after a restart.
 
+pub mod answers;
 pub mod clock;
+pub mod deliver;
 pub mod score;
 pub mod team;
 

@@ -13,8 +13,14 @@
 //! - **keep up** services: the share of play so far that every chosen service was up, against
 //!   the minimum; settled when play ends;
 //! - a step the white cell skipped is not scored, either way;
-//! - **report**, **answer**, **decide**: scored when the team's reports, answers and decisions
-//!   are graded, which this build cannot take yet: such expectations are listed, unscored.
+//! - **answer** a question: the answer's grade (automatic for choices and indicators, the
+//!   white cell's for free text) scales the points, if it was given in time (`within` after
+//!   the question was put to the team, and before the `deadline`); a question never put to the
+//!   team is not scored;
+//! - **report** an incident: the best points the white cell gave the expectation on any report
+//!   handed in by `within` after the step ran (any time, if it was prevented);
+//! - **decide**: decisions are not taken in this build; such expectations are listed, unscored;
+//! - every hint the team opened costs its penalty, once.
 
 use atoll_scenario::Scenario;
 use atoll_scenario::time::ClockTime;
@@ -22,6 +28,7 @@ use atoll_sim::actions::SKIPPED;
 use atoll_sim::campaign::Status;
 use atoll_sim::{Downtime, StepOutcome, available_percent};
 
+use crate::answers::{Grade, Points};
 use crate::clock::Millis;
 use crate::team::Alert;
 
@@ -43,7 +50,7 @@ pub enum Standing {
     Missed,
     /// Can still be earned or missed.
     Open,
-    /// Needs something this build does not take (reports, answers, decisions).
+    /// Not scored for this team (a skipped step, a question never asked, a decision).
     Unscored,
 }
 
@@ -58,14 +65,32 @@ pub struct Item {
     pub why: String,
 }
 
+/// Points a hint the team opened cost.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Penalty {
+    pub hint: String,
+    pub points: u32,
+    pub why: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Score {
     pub items: Vec<Item>,
+    pub penalties: Vec<Penalty>,
 }
 
 impl Score {
+    /// Points earned, less hint penalties (never below zero).
     pub fn total(&self) -> u32 {
+        self.earned().saturating_sub(self.penalty())
+    }
+
+    pub fn earned(&self) -> u32 {
         self.items.iter().map(|i| i.points).sum()
+    }
+
+    pub fn penalty(&self) -> u32 {
+        self.penalties.iter().map(|p| p.points).sum()
     }
 
     /// Points of every expectation that can be scored in this build.
@@ -89,6 +114,31 @@ pub struct Facts<'a> {
     /// Exercise time now, and whether play has ended.
     pub now: Millis,
     pub ended: bool,
+    /// When each question reached the team (those that have).
+    pub asked: &'a [(&'a str, Millis)],
+    pub answers: &'a [AnswerFact<'a>],
+    pub reports: &'a [ReportFact<'a>],
+    /// Hints the team opened: (hint, exercise time, who).
+    pub hints: &'a [(&'a str, Millis, &'a str)],
+}
+
+/// A team's answer to a question, with its grade if it has one yet.
+#[derive(Debug, Clone)]
+pub struct AnswerFact<'a> {
+    pub question: &'a str,
+    pub at: Millis,
+    pub username: &'a str,
+    pub grade: Option<Grade>,
+}
+
+/// A team's incident report, with the white cell's points per report expectation once graded.
+#[derive(Debug, Clone)]
+pub struct ReportFact<'a> {
+    pub title: &'a str,
+    pub at: Millis,
+    pub username: &'a str,
+    /// Points per expectation, the comment, and who graded it.
+    pub grade: Option<(Points, &'a str, &'a str)>,
 }
 
 /// Scores one team. `label` writes an exercise time as people read it (`D1 09:40`);
@@ -100,55 +150,261 @@ pub fn score(
     offset: &dyn Fn(&ClockTime) -> i64,
 ) -> Score {
     let mut items = Vec::new();
+    let mut penalties = Vec::new();
+    for &(hint, at, who) in facts.hints {
+        let Some(h) = scenario.hints.iter().find(|h| h.id.name == hint) else {
+            continue;
+        };
+        penalties.push(Penalty {
+            hint: hint.to_owned(),
+            points: h.penalty,
+            why: format!("Hint opened by {who} at {}.", label(at)),
+        });
+    }
     for e in &scenario.expectations {
         if !e.teams.is_empty() && !e.teams.iter().any(|t| t.name == facts.team) {
             continue;
         }
         let deadline = e.deadline.as_ref().map(|d| offset(&d.value).max(0) as Millis);
         let within = e.within.map(|w| w.as_secs() * 1000);
-        let result = if let Some(step) = &e.detect {
+        let all_or_nothing =
+            |(earned, standing, why): (bool, Standing, String)| (if earned { e.points } else { 0 }, standing, why);
+        let (points, standing, why) = if let Some(step) = &e.detect {
             let Some(outcome) = outcome(facts, &step.name) else {
                 continue;
             };
-            Some(skipped(outcome).unwrap_or_else(|| detect(facts, outcome, within, deadline, label)))
+            all_or_nothing(skipped(outcome).unwrap_or_else(|| detect(facts, outcome, within, deadline, label)))
         } else if let Some(step) = &e.contain_before {
             let Some(outcome) = outcome(facts, &step.name) else {
                 continue;
             };
-            Some(skipped(outcome).unwrap_or_else(|| contain(outcome, facts.ended, label)))
+            all_or_nothing(skipped(outcome).unwrap_or_else(|| contain(outcome, facts.ended, label)))
         } else if let Some(keep) = &e.keep_up {
             // No service of this team's world is chosen: the expectation is not this team's.
             let Some(result) = keep_up(scenario, facts, keep) else {
                 continue;
             };
-            Some(result)
-        } else {
-            None
-        };
-        let (earned, standing, why) = result.unwrap_or_else(|| {
-            let what = if e.report.is_some() {
-                "an incident report"
-            } else if e.answer.is_some() {
-                "an answer"
-            } else {
-                "a decision"
+            all_or_nothing(result)
+        } else if let Some(question) = &e.answer {
+            answer(facts, &question.name, e.points, within, deadline, label)
+        } else if let Some(report) = &e.report {
+            let Some(outcome) = outcome(facts, &report.step.name) else {
+                continue;
             };
+            match skipped(outcome) {
+                Some(result) => all_or_nothing(result),
+                None => {
+                    let within = report.within.as_secs() * 1000;
+                    reported(facts, &e.id.name, outcome, e.points, within, deadline, label)
+                }
+            }
+        } else {
             (
-                false,
+                0,
                 Standing::Unscored,
-                format!("Scored when {what} is graded; this build does not take them yet."),
+                "Scored when the decision is taken; this build does not take decisions yet.".to_owned(),
             )
-        });
+        };
         items.push(Item {
             expectation: e.id.name.clone(),
             text: e.text.get("en").to_owned(),
-            points: if earned { e.points } else { 0 },
+            points,
             max: e.points,
             standing,
             why,
         });
     }
-    Score { items }
+    Score { items, penalties }
+}
+
+/// The earlier of a time after something happened and an absolute deadline.
+fn limit_of(from: Option<Millis>, within: Option<Millis>, deadline: Option<Millis>) -> Option<Millis> {
+    match (from.zip(within).map(|(f, w)| f + w), deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn answer(
+    facts: &Facts<'_>,
+    question: &str,
+    points: u32,
+    within: Option<Millis>,
+    deadline: Option<Millis>,
+    label: &dyn Fn(Millis) -> String,
+) -> (u32, Standing, String) {
+    let Some(&(_, asked)) = facts.asked.iter().find(|(q, _)| *q == question) else {
+        return if facts.ended {
+            (
+                0,
+                Standing::Unscored,
+                format!("Question {question} was never put to the team, so this is not scored."),
+            )
+        } else {
+            (
+                0,
+                Standing::Open,
+                format!("Question {question} has not been asked yet."),
+            )
+        };
+    };
+    let limit = limit_of(Some(asked), within, deadline);
+    let allowed = limit.map_or(String::new(), |l| format!("; the limit was {}", label(l)));
+    let Some(a) = facts.answers.iter().find(|a| a.question == question) else {
+        return match limit {
+            Some(l) if facts.now > l || facts.ended => (
+                0,
+                Standing::Missed,
+                format!(
+                    "Not answered: question {question} was asked at {}{allowed}.",
+                    label(asked)
+                ),
+            ),
+            _ if facts.ended => (
+                0,
+                Standing::Missed,
+                format!("Not answered: question {question} was asked at {}.", label(asked)),
+            ),
+            _ => (
+                0,
+                Standing::Open,
+                format!(
+                    "Question {question} was asked at {} and is not answered yet.",
+                    label(asked)
+                ),
+            ),
+        };
+    };
+    let when = format!("Answered by {} at {}", a.username, label(a.at));
+    if limit.is_some_and(|l| a.at > l) {
+        return (0, Standing::Missed, format!("{when}, too late{allowed}."));
+    }
+    match &a.grade {
+        None => (
+            0,
+            Standing::Open,
+            format!("{when}; the white cell has not graded it yet."),
+        ),
+        Some(grade) => {
+            let earned = grade.scale(points);
+            let standing = if earned > 0 { Standing::Earned } else { Standing::Missed };
+            (earned, standing, format!("{when}. {}", grade.why))
+        }
+    }
+}
+
+fn reported(
+    facts: &Facts<'_>,
+    expectation: &str,
+    outcome: &StepOutcome<'_>,
+    points: u32,
+    within: Millis,
+    deadline: Option<Millis>,
+    label: &dyn Fn(Millis) -> String,
+) -> (u32, Standing, String) {
+    let step = outcome.step;
+    let ran = match (outcome.status, outcome.due) {
+        (Status::Succeeded, Some(at)) => Some(at),
+        _ => None,
+    };
+    let limit = limit_of(ran, Some(within), deadline);
+    let in_time: Vec<&ReportFact<'_>> = facts
+        .reports
+        .iter()
+        .filter(|r| limit.is_none_or(|l| r.at <= l))
+        .collect();
+    let best = in_time
+        .iter()
+        .filter_map(|r| {
+            let (grade, comment, grader) = r.grade.as_ref()?;
+            Some((r, grade.get(expectation).copied()?.min(points), *comment, *grader))
+        })
+        .max_by_key(|&(r, p, _, _)| (p, std::cmp::Reverse(r.at)));
+    let allowed = limit.map_or(String::new(), |l| format!(" (the limit is {})", label(l)));
+    if let Some((r, p, comment, grader)) = best {
+        let comment = if comment.trim().is_empty() {
+            String::new()
+        } else {
+            format!(" Comment: {}", comment.trim())
+        };
+        let standing = if p > 0 { Standing::Earned } else { Standing::Missed };
+        return (
+            p,
+            standing,
+            format!(
+                "Report «{}» by {} at {}, graded by {grader}: {p} of {points}.{comment}",
+                r.title,
+                r.username,
+                label(r.at)
+            ),
+        );
+    }
+    if let Some(r) = in_time.iter().find(|r| r.grade.is_none()) {
+        return (
+            0,
+            Standing::Open,
+            format!(
+                "Report «{}» by {} at {} awaits the white cell's grade.",
+                r.title,
+                r.username,
+                label(r.at)
+            ),
+        );
+    }
+    let over = limit.is_some_and(|l| facts.now > l) || facts.ended;
+    match (ran, over) {
+        (Some(at), true) => (
+            0,
+            Standing::Missed,
+            format!(
+                "No report on this incident in time: step {step} ran at {}{allowed}.",
+                label(at)
+            ),
+        ),
+        (None, true) => (
+            0,
+            Standing::Missed,
+            "No report on this incident was handed in.".to_owned(),
+        ),
+        (Some(at), false) => (
+            0,
+            Standing::Open,
+            format!("Step {step} ran at {}; report the incident{allowed}.", label(at)),
+        ),
+        (None, false) => (0, Standing::Open, format!("Step {step} has not happened yet.")),
+    }
+}
+
+/// When a hint becomes available to the team, if it is yet to or has: `available_after` the
+/// item it helps with became active (a question when it was asked; a detection or report
+/// expectation when its step ran; an answer expectation when its question was asked; the
+/// others from the start of play). `None` while the item is not active.
+pub fn hint_available(scenario: &Scenario, hint: &atoll_scenario::model::Hint, facts: &Facts<'_>) -> Option<Millis> {
+    let target = hint.r#for.name.as_str();
+    let asked = |q: &str| facts.asked.iter().find(|(id, _)| *id == q).map(|&(_, at)| at);
+    let ran = |step: &str| {
+        outcome(facts, step).and_then(|o| match (o.status, o.due) {
+            (Status::Succeeded, Some(at)) => Some(at),
+            _ => None,
+        })
+    };
+    let active = if scenario.questions.iter().any(|q| q.id.name == target) {
+        asked(target)?
+    } else {
+        let e = scenario.expectations.iter().find(|e| e.id.name == target)?;
+        if let Some(step) = &e.detect {
+            ran(&step.name)?
+        } else if let Some(report) = &e.report {
+            ran(&report.step.name)?
+        } else if let Some(q) = &e.answer {
+            asked(&q.name)?
+        } else if e.decide.is_some() {
+            return None;
+        } else {
+            0
+        }
+    };
+    Some(active + hint.available_after.map_or(0, |d| d.as_secs() * 1000))
 }
 
 /// One campaign step of a team as play stands.

@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use atoll_exercise::score::{Facts, Score, Standing, Verdict, score};
+use atoll_exercise::answers::{self, Answer, Points};
+use atoll_exercise::deliver::Timing;
+use atoll_exercise::score::{AnswerFact, Facts, ReportFact, Score, Standing, Verdict, hint_available, score};
 use atoll_exercise::{Setup, TeamRuntime};
 use atoll_scenario::Scenario;
 use atoll_sigma::{Config as RuleConfig, RuleSet};
@@ -52,17 +54,77 @@ fn scored(s: &Scenario, team: &TeamRuntime<'_>, verdicts: &[Verdict<'_>], now: u
 }
 
 fn scored_at(s: &Scenario, team: &TeamRuntime<'_>, verdicts: &[Verdict<'_>], now: u64, ended: bool) -> Score {
-    let outcomes = team.outcomes();
-    let downtime = team.downtime(now);
-    let facts = Facts {
+    scored_with(s, team, verdicts, now, ended, &Handed::default())
+}
+
+/// What the team handed in and opened, for scoring.
+#[derive(Default)]
+struct Handed<'a> {
+    answers: Vec<AnswerFact<'a>>,
+    reports: Vec<ReportFact<'a>>,
+    hints: Vec<(&'a str, u64, &'a str)>,
+}
+
+/// When each question reached Palau by exercise time `now`, as the server works it out.
+fn asked(s: &Scenario, team: &TeamRuntime<'_>, now: u64) -> Vec<(&'static str, u64)> {
+    let steps: Vec<(String, u64)> = team
+        .outcomes()
+        .iter()
+        .filter(|o| o.status == Status::Succeeded)
+        .filter_map(|o| Some((o.step.to_owned(), o.due?)))
+        .collect();
+    let clock = atoll_sim::clock::Clock::new(&s.time_zone.0, DEFAULT_DATE, s.start.value).unwrap();
+    let timing = Timing {
+        scenario: s,
+        steps: &steps,
+        sent: &[],
+        clock: &clock,
+    };
+    s.questions
+        .iter()
+        .filter(|q| atoll_exercise::deliver::addressed(q.to.as_ref(), "palau").is_some())
+        .filter_map(|q| Some((q.id.name.clone().leak() as &'static str, timing.question(q)?)))
+        .filter(|&(_, at)| at <= now)
+        .collect()
+}
+
+fn facts<'a>(
+    team: &'a TeamRuntime<'_>,
+    outcomes: &'a [atoll_sim::StepOutcome<'a>],
+    downtime: &'a [atoll_sim::Downtime<'a>],
+    asked: &'a [(&'a str, u64)],
+    handed: &'a Handed<'a>,
+    now: u64,
+    ended: bool,
+) -> Facts<'a> {
+    Facts {
         team: "palau",
-        outcomes: &outcomes,
-        downtime: &downtime,
-        verdicts,
+        outcomes,
+        downtime,
+        verdicts: &[],
         alerts: team.alerts(),
         now,
         ended,
-    };
+        asked,
+        answers: &handed.answers,
+        reports: &handed.reports,
+        hints: &handed.hints,
+    }
+}
+
+fn scored_with(
+    s: &Scenario,
+    team: &TeamRuntime<'_>,
+    verdicts: &[Verdict<'_>],
+    now: u64,
+    ended: bool,
+    handed: &Handed<'_>,
+) -> Score {
+    let outcomes = team.outcomes();
+    let downtime = team.downtime(now);
+    let asked = asked(s, team, now);
+    let mut facts = facts(team, &outcomes, &downtime, &asked, handed, now, ended);
+    facts.verdicts = verdicts;
     score(s, &facts, &label, &|_| 0)
 }
 
@@ -187,10 +249,234 @@ fn detection_counts_a_true_positive_in_time_and_says_why() {
             .collect::<Vec<_>>()
     );
 
-    // Reports are graded by instructors, which this build cannot take: listed, not counted.
-    let report = item(&score, "e-report-incident");
-    assert_eq!(report.standing, Standing::Unscored);
+    // Decisions are not taken in this build: listed, not counted.
+    let decide = item(&score, "e-decide-eviction");
+    assert_eq!(decide.standing, Standing::Unscored);
     assert!(score.possible() < score.items.iter().map(|i| i.max).sum::<u32>());
+}
+
+fn question(s: &'static Scenario, id: &str) -> &'static atoll_scenario::model::Question {
+    s.questions.iter().find(|q| q.id.name == id).unwrap()
+}
+
+#[test]
+fn answers_earn_their_grade_in_time() {
+    let s = scenario();
+    let team = runtime(s, Vec::new(), 12 * HOUR);
+    let all = asked(s, &team, 12 * HOUR);
+    let at = |q: &str| all.iter().find(|(id, _)| *id == q).map(|&(_, t)| t).unwrap();
+    // Put to the team an hour after the web shell was delivered (`after: vt-edge-exploit + 1h`).
+    let exploit = team
+        .outcomes()
+        .into_iter()
+        .find(|o| o.step == "vt-edge-exploit")
+        .unwrap();
+    let indicators_asked = at("q-edge-indicators");
+    assert_eq!(indicators_asked, exploit.due.unwrap() + HOUR);
+
+    let q = question(s, "q-edge-indicators");
+    let none = |_: &str| Vec::new();
+    let indicator = |value: &str, when: u64| AnswerFact {
+        question: "q-edge-indicators",
+        at: when,
+        username: "pita",
+        grade: answers::auto_grade(q, &Answer::Indicators(vec![value.to_owned()]), &none),
+    };
+    let one = |answer: AnswerFact<'static>, now: u64, ended: bool| {
+        let handed = Handed {
+            answers: vec![answer],
+            ..Handed::default()
+        };
+        let score = scored_with(s, &team, &[], now, ended, &handed);
+        let expectation = match handed.answers[0].question {
+            "q-edge-indicators" => "e-answer-indicators",
+            _ => "e-answer-declare",
+        };
+        item(&score, expectation).clone()
+    };
+
+    // The right address, defanged as analysts write it, within the 3 h: the full 50 points.
+    let right = one(
+        indicator("203.0.113[.]45", indicators_asked + 30 * MINUTE),
+        indicators_asked + HOUR,
+        false,
+    );
+    assert_eq!((right.standing, right.points, right.max), (Standing::Earned, 50, 50));
+    for part in [
+        format!("Answered by pita at {}", label(indicators_asked + 30 * MINUTE)),
+        "1 of the 1 needed found: `203.0.113.45`".to_owned(),
+    ] {
+        assert!(right.why.contains(&part), "{part:?} missing from {:?}", right.why);
+    }
+    // A wrong address earns nothing, and says so.
+    let wrong = one(
+        indicator("198.51.100.9", indicators_asked + 30 * MINUTE),
+        indicators_asked + HOUR,
+        false,
+    );
+    assert_eq!((wrong.standing, wrong.points), (Standing::Missed, 0));
+    assert!(wrong.why.contains("None of the 1 given"), "{}", wrong.why);
+    // The right address after the limit earns nothing either.
+    let late = one(
+        indicator("203.0.113.45", indicators_asked + 4 * HOUR),
+        indicators_asked + 5 * HOUR,
+        false,
+    );
+    assert_eq!((late.standing, late.points), (Standing::Missed, 0));
+    assert!(late.why.contains("too late"), "{}", late.why);
+    assert!(
+        late.why
+            .contains(&format!("the limit was {}", label(indicators_asked + 3 * HOUR))),
+        "{}",
+        late.why
+    );
+
+    // Before the question is asked the expectation is open; if play ends first it is not
+    // scored at all (the team was never asked).
+    let before = scored_with(s, &team, &[], indicators_asked - MINUTE, false, &Handed::default());
+    assert_eq!(item(&before, "e-answer-indicators").standing, Standing::Open);
+    let ended = scored_with(s, &team, &[], indicators_asked - MINUTE, true, &Handed::default());
+    let never = item(&ended, "e-answer-indicators");
+    assert_eq!(never.standing, Standing::Unscored, "{}", never.why);
+    assert!(never.why.contains("never put to the team"), "{}", never.why);
+
+    // Free text waits for the white cell, then earns the rubric's share: 4 + 2 + 0 of 10
+    // points is 6/10 of the expectation's 50, i.e. 30.
+    let declare = question(s, "q-declare-incident");
+    let declare_asked = at("q-declare-incident");
+    let text = |grade| AnswerFact {
+        question: "q-declare-incident",
+        at: declare_asked + 20 * MINUTE,
+        username: "sione",
+        grade,
+    };
+    let waiting = one(text(None), declare_asked + HOUR, false);
+    assert_eq!((waiting.standing, waiting.points), (Standing::Open, 0));
+    assert!(waiting.why.contains("has not graded it yet"), "{}", waiting.why);
+    let points: Points = [
+        ("evidence".to_owned(), 4),
+        ("authority".to_owned(), 2),
+        ("timing".to_owned(), 0),
+    ]
+    .into();
+    let graded = one(
+        text(answers::rubric_grade(declare, &points, "Name the regulator.")),
+        declare_asked + HOUR,
+        false,
+    );
+    assert_eq!((graded.standing, graded.points, graded.max), (Standing::Earned, 30, 50));
+    for part in ["Answered by sione", "4/4", "2/4", "0/2", "Comment: Name the regulator."] {
+        assert!(graded.why.contains(part), "{part:?} missing from {:?}", graded.why);
+    }
+}
+
+#[test]
+fn reports_earn_the_white_cells_points_in_time() {
+    let s = scenario();
+    let team = runtime(s, Vec::new(), 12 * HOUR);
+    let ntds = team.outcomes().into_iter().find(|o| o.step == "vt-ntds-dump").unwrap();
+    assert_eq!(
+        ntds.status,
+        Status::Succeeded,
+        "without a response the database is copied"
+    );
+    let ran = ntds.due.unwrap();
+    let graded = |points: u32| -> Option<(Points, &'static str, &'static str)> {
+        Some((
+            [("e-report-incident".to_owned(), points)].into(),
+            "Clear timeline.",
+            "ana",
+        ))
+    };
+    let report = |at: u64, grade| ReportFact {
+        title: "Domain database copied",
+        at,
+        username: "pita",
+        grade,
+    };
+    let one = |reports: Vec<ReportFact<'static>>, now: u64| {
+        let handed = Handed {
+            reports,
+            ..Handed::default()
+        };
+        let score = scored_with(s, &team, &[], now, false, &handed);
+        item(&score, "e-report-incident").clone()
+    };
+
+    let none = one(Vec::new(), ran + HOUR);
+    assert_eq!(none.standing, Standing::Open);
+    let waiting = one(vec![report(ran + HOUR, None)], ran + 2 * HOUR);
+    assert_eq!(waiting.standing, Standing::Open);
+    assert!(waiting.why.contains("awaits the white cell's grade"), "{}", waiting.why);
+
+    // The best grade among reports handed in by the limit counts.
+    let best = one(
+        vec![report(ran + HOUR, graded(40)), report(ran + 3 * HOUR, graded(80))],
+        ran + 5 * HOUR,
+    );
+    assert_eq!((best.standing, best.points, best.max), (Standing::Earned, 80, 100));
+    for part in [
+        "«Domain database copied» by pita",
+        "graded by ana: 80 of 100",
+        "Comment: Clear timeline.",
+    ] {
+        assert!(best.why.contains(part), "{part:?} missing from {:?}", best.why);
+    }
+    // A report handed in after the 4 h does not count, however good.
+    let late = one(vec![report(ran + 5 * HOUR, graded(100))], ran + 6 * HOUR);
+    assert_eq!((late.standing, late.points), (Standing::Missed, 0));
+    assert!(late.why.contains("No report on this incident in time"), "{}", late.why);
+    // Points above the expectation's are capped.
+    let capped = one(vec![report(ran + HOUR, graded(500))], ran + 2 * HOUR);
+    assert_eq!(capped.points, 100);
+}
+
+#[test]
+fn hints_cost_their_penalty_once_they_are_opened() {
+    let s = scenario();
+    let team = runtime(s, Vec::new(), 12 * HOUR);
+    let outcomes = team.outcomes();
+    let downtime = team.downtime(12 * HOUR);
+    let asked = asked(s, &team, 12 * HOUR);
+    let handed = Handed::default();
+    let later = facts(&team, &outcomes, &downtime, &asked, &handed, 12 * HOUR, false);
+    let hint = |id: &str| s.hints.iter().find(|h| h.id.name == id).unwrap();
+    let ran = |step: &str| outcomes.iter().find(|o| o.step == step).unwrap().due.unwrap();
+    // `available_after: 30m` after the step the detection expectation is about ran.
+    assert_eq!(
+        hint_available(s, hint("h-webshell"), &later),
+        Some(ran("vt-edge-exploit") + 30 * MINUTE)
+    );
+    assert_eq!(hint_available(s, hint("h-ntds"), &later), Some(ran("vt-ntds-dump")));
+    let q = asked.iter().find(|(q, _)| *q == "q-edge-indicators").unwrap().1;
+    assert_eq!(hint_available(s, hint("h-indicators"), &later), Some(q));
+    // Before the step runs the hint is not offered at all (it would say that it ran).
+    let early = runtime(s, Vec::new(), 5 * MINUTE);
+    let (o, d) = (early.outcomes(), early.downtime(5 * MINUTE));
+    let nothing = Handed::default();
+    let early_facts = facts(&early, &o, &d, &[], &nothing, 5 * MINUTE, false);
+    assert_eq!(hint_available(s, hint("h-ntds"), &early_facts), None);
+
+    let handed = Handed {
+        hints: vec![
+            ("h-webshell", ran("vt-edge-exploit") + HOUR, "pita"),
+            ("h-ntds", ran("vt-ntds-dump"), "sione"),
+        ],
+        ..Handed::default()
+    };
+    let score = scored_with(s, &team, &[], 12 * HOUR, false, &handed);
+    assert_eq!(score.penalty(), 50);
+    assert_eq!(score.penalties[0].points, 20);
+    assert!(
+        score.penalties[0]
+            .why
+            .contains(&format!("opened by pita at {}", label(ran("vt-edge-exploit") + HOUR))),
+        "{}",
+        score.penalties[0].why
+    );
+    // Nothing earned yet: the total does not go below zero.
+    assert_eq!(score.earned(), 0, "{:?}", score.items);
+    assert_eq!(score.total(), 0);
 }
 
 #[test]
@@ -240,4 +526,54 @@ fn containment_is_scored_from_the_world() {
     let ntds = item(&score, "e-detect-ntds");
     assert_eq!((ntds.standing, ntds.points), (Standing::Earned, 150));
     assert!(ntds.why.contains("never ran"), "{}", ntds.why);
+}
+
+#[test]
+fn choices_are_graded_exactly_and_bad_answers_are_refused_by_field() {
+    let s = scenario();
+    let none = |_: &str| Vec::new();
+    let sources = question(s, "q-telemetry-sources");
+    let choose = |ids: &[&str]| Answer::Choices(ids.iter().map(|i| (*i).to_owned()).collect());
+    let grade = |ids: &[&str]| answers::auto_grade(sources, &choose(ids), &none).unwrap();
+    // Both right options, in any order: right.
+    assert_eq!(
+        (grade(&["process", "iis"]).earned, grade(&["process", "iis"]).max),
+        (1, 1)
+    );
+    // One of the two, or the two with a wrong one: not right, and the reason names the right ones.
+    let partial = grade(&["iis"]);
+    assert_eq!(partial.earned, 0);
+    assert!(
+        partial
+            .why
+            .contains("The right answers: The web server's access log; Process creation"),
+        "{}",
+        partial.why
+    );
+    assert_eq!(grade(&["iis", "process", "cable"]).earned, 0);
+    // A question with no option marked correct has no right answer to grade against.
+    let tlp = question(s, "q-tlp");
+    assert_eq!(answers::auto_grade(tlp, &choose(&["amber"]), &none), None);
+
+    // Bad answers are refused before anything is stored, naming the form field.
+    let refused = |q, a: &Answer| answers::check(q, a).unwrap_err();
+    assert_eq!(
+        refused(tlp, &choose(&["amber", "red"])),
+        "choice: this question takes one option"
+    );
+    assert_eq!(
+        refused(tlp, &choose(&["purple"])),
+        "choice: `purple` is not an option of this question"
+    );
+    assert_eq!(refused(tlp, &choose(&[])), "choice: choose an option");
+    assert_eq!(
+        refused(tlp, &Answer::Text("x".into())),
+        "choice: this question takes another kind of answer"
+    );
+    let ind = question(s, "q-edge-indicators");
+    let many = Answer::Indicators((0..5).map(|i| format!("203.0.113.{i}")).collect());
+    assert_eq!(refused(ind, &many), "indicators: give at most 4, one per line");
+    let declare = question(s, "q-declare-incident");
+    assert_eq!(refused(declare, &Answer::Text("  ".into())), "text: write your answer");
+    assert!(answers::check(sources, &choose(&["iis", "process"])).is_ok());
 }

@@ -26,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_invitations.sql")),
     (9, include_str!("../migrations/0009_inject_sends.sql")),
     (10, include_str!("../migrations/0010_observer_teams.sql")),
+    (11, include_str!("../migrations/0011_submissions.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +158,60 @@ pub struct Message {
     pub at: u64,
 }
 
+/// What a team hands in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An answer to one of the scenario's questions; `subject` is the question's id.
+    Answer,
+    /// An incident report; `subject` is its title.
+    Report,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Answer => "answer",
+            Kind::Report => "report",
+        }
+    }
+}
+
+/// An answer or a report as stored, with its newest grade.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub id: i64,
+    pub team: String,
+    pub kind: Kind,
+    pub subject: String,
+    /// The form as JSON.
+    pub body: String,
+    pub username: String,
+    /// Exercise milliseconds when it was handed in.
+    pub at: u64,
+    pub grade: Option<Grade>,
+}
+
+/// An instructor's grade of a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grade {
+    /// Points per rubric criterion or per expectation, as a JSON object.
+    pub points: String,
+    pub comment: String,
+    pub username: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A hint a team opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HintOpened {
+    pub team: String,
+    pub hint: String,
+    pub username: String,
+    /// Exercise milliseconds.
+    pub at: u64,
+}
+
 /// A one-time invitation to join as a player of one team or as an observer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {
@@ -192,6 +247,10 @@ pub enum StoreError {
     Follows,
     /// The invitation cannot be used.
     Invitation(Unusable),
+    /// The team has already answered this question.
+    Answered,
+    /// No such submission in this exercise.
+    NoSubmission,
     Database(sqlx::Error),
 }
 
@@ -204,6 +263,8 @@ impl std::fmt::Display for StoreError {
             StoreError::Invitation(Unusable::Unknown) => f.write_str("no such invitation"),
             StoreError::Invitation(Unusable::Used) => f.write_str("the invitation has been used"),
             StoreError::Invitation(Unusable::Expired) => f.write_str("the invitation has expired"),
+            StoreError::Answered => f.write_str("the team has already answered this question"),
+            StoreError::NoSubmission => f.write_str("no such answer or report in this exercise"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -356,6 +417,46 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<()>> + Send;
     /// An exercise's messages, oldest first.
     fn messages(&self, exercise: i64) -> impl Future<Output = Result<Vec<Message>>> + Send;
+
+    /// Stores an answer or a report; returns its id. A second answer of the team to the same
+    /// question is refused with [`StoreError::Answered`].
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn submit(
+        &self,
+        exercise: i64,
+        team: &str,
+        kind: Kind,
+        subject: &str,
+        body: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// An exercise's answers and reports, of one team or of all, oldest first, each with its
+    /// newest grade.
+    fn submissions(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<Submission>>> + Send;
+    /// Grades a submission of this exercise (again, if it was graded: the newest grade counts).
+    fn grade(
+        &self,
+        exercise: i64,
+        submission: i64,
+        points: &str,
+        comment: &str,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Records that a team opened a hint; `false` if it had already.
+    fn open_hint(
+        &self,
+        exercise: i64,
+        team: &str,
+        hint: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The hints teams opened, of one team or of all, in the order opened.
+    fn hints_opened(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<HintOpened>>> + Send;
 }
 
 /// The embedded SQLite store.
@@ -986,6 +1087,145 @@ impl Store for Sqlite {
             })
             .collect()
     }
+
+    async fn submit(
+        &self,
+        exercise: i64,
+        team: &str,
+        kind: Kind,
+        subject: &str,
+        body: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO submissions (exercise, team, kind, subject, body, user_id, at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(kind.as_str())
+        .bind(subject)
+        .bind(body)
+        .bind(user)
+        .bind(at as i64)
+        .bind(now)
+        .execute(&self.pool)
+        .await;
+        match done {
+            Ok(done) => Ok(done.last_insert_rowid()),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Answered),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn submissions(&self, exercise: i64, team: Option<&str>) -> Result<Vec<Submission>> {
+        // The newest grade of each submission, if any.
+        let rows = sqlx::query(
+            "SELECT s.id, s.team, s.kind, s.subject, s.body, u.username, s.at, \
+                    g.points, g.comment, gu.username AS grader, g.created_at AS graded_at \
+             FROM submissions s JOIN users u ON u.id = s.user_id \
+             LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE submission_id = s.id) \
+             LEFT JOIN users gu ON gu.id = g.user_id \
+             WHERE s.exercise = ? AND (? IS NULL OR s.team = ?) ORDER BY s.id",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                let at: i64 = r.try_get("at")?;
+                let grade = match r.try_get::<Option<String>, _>("points")? {
+                    Some(points) => Some(Grade {
+                        points,
+                        comment: r.try_get("comment")?,
+                        username: r.try_get("grader")?,
+                        created_at: r.try_get("graded_at")?,
+                    }),
+                    None => None,
+                };
+                Ok(Submission {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    kind: if kind == "answer" { Kind::Answer } else { Kind::Report },
+                    subject: r.try_get("subject")?,
+                    body: r.try_get("body")?,
+                    username: r.try_get("username")?,
+                    at: at as u64,
+                    grade,
+                })
+            })
+            .collect()
+    }
+
+    async fn grade(
+        &self,
+        exercise: i64,
+        submission: i64,
+        points: &str,
+        comment: &str,
+        user: i64,
+        now: i64,
+    ) -> Result<()> {
+        let done = sqlx::query(
+            "INSERT INTO grades (submission_id, points, comment, user_id, created_at) \
+             SELECT id, ?, ?, ?, ? FROM submissions WHERE id = ? AND exercise = ?",
+        )
+        .bind(points)
+        .bind(comment)
+        .bind(user)
+        .bind(now)
+        .bind(submission)
+        .bind(exercise)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoSubmission);
+        }
+        Ok(())
+    }
+
+    async fn open_hint(&self, exercise: i64, team: &str, hint: &str, user: i64, at: u64, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO hints_opened (exercise, team, hint, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(hint)
+        .bind(user)
+        .bind(at as i64)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn hints_opened(&self, exercise: i64, team: Option<&str>) -> Result<Vec<HintOpened>> {
+        let rows = sqlx::query(
+            "SELECT h.team, h.hint, u.username, h.at FROM hints_opened h JOIN users u ON u.id = h.user_id \
+             WHERE h.exercise = ? AND (? IS NULL OR h.team = ?) ORDER BY h.id",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = r.try_get("at")?;
+                Ok(HintOpened {
+                    team: r.try_get("team")?,
+                    hint: r.try_get("hint")?,
+                    username: r.try_get("username")?,
+                    at: at as u64,
+                })
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -1171,5 +1411,130 @@ mod tests {
             (Some("pita"), Some(100), "chief")
         );
         assert_eq!((all[0].used_at, all[0].expires_at), (None, 500));
+    }
+
+    #[tokio::test]
+    async fn answers_are_final_reports_are_graded_and_hints_open_once() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let new = NewExercise {
+            name: "Demo",
+            scenario_path: "s.yaml",
+            scenario_text: None,
+            seed: 1,
+            date: "2026-06-01",
+            clock: "{}",
+        };
+        let e = db.create_exercise(&new, 1).await.unwrap();
+        let other = db.create_exercise(&new, 1).await.unwrap();
+        let pita = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        let ana = db.create_user("ana", "h", Role::Instructor, None, 1).await.unwrap();
+
+        let answer = db
+            .submit(
+                e.id,
+                "palau",
+                Kind::Answer,
+                "q-tlp",
+                r#"{"choices":["amber"]}"#,
+                pita.id,
+                5_000,
+                2,
+            )
+            .await
+            .unwrap();
+        // An answer is final: the same question again is refused, and nothing changes.
+        let again = db
+            .submit(
+                e.id,
+                "palau",
+                Kind::Answer,
+                "q-tlp",
+                r#"{"choices":["red"]}"#,
+                pita.id,
+                6_000,
+                3,
+            )
+            .await;
+        assert!(matches!(again, Err(StoreError::Answered)), "{again:?}");
+        // Another team, or another exercise, answers the same question freely.
+        db.submit(e.id, "nauru", Kind::Answer, "q-tlp", "{}", pita.id, 6_000, 3)
+            .await
+            .unwrap();
+        db.submit(other.id, "palau", Kind::Answer, "q-tlp", "{}", pita.id, 6_000, 3)
+            .await
+            .unwrap();
+        // Reports: as many as the team writes, even with the same title.
+        let r1 = db
+            .submit(
+                e.id,
+                "palau",
+                Kind::Report,
+                "Web shell",
+                r#"{"what":"a"}"#,
+                pita.id,
+                7_000,
+                4,
+            )
+            .await
+            .unwrap();
+        let r2 = db
+            .submit(
+                e.id,
+                "palau",
+                Kind::Report,
+                "Web shell",
+                r#"{"what":"b"}"#,
+                pita.id,
+                8_000,
+                5,
+            )
+            .await
+            .unwrap();
+        assert_ne!(r1, r2);
+
+        db.grade(e.id, r1, r#"{"e-report":40}"#, "Too thin.", ana.id, 10)
+            .await
+            .unwrap();
+        db.grade(e.id, r1, r#"{"e-report":60}"#, "Better on a second look.", ana.id, 11)
+            .await
+            .unwrap();
+        // A submission of another exercise cannot be graded from this one.
+        let wrong = db.grade(other.id, r2, "{}", "", ana.id, 12).await;
+        assert!(matches!(wrong, Err(StoreError::NoSubmission)), "{wrong:?}");
+
+        let palau = db.submissions(e.id, Some("palau")).await.unwrap();
+        let ids: Vec<i64> = palau.iter().map(|s| s.id).collect();
+        assert_eq!(ids, vec![answer, r1, r2]);
+        assert_eq!(palau[0].kind, Kind::Answer);
+        assert_eq!(palau[0].body, r#"{"choices":["amber"]}"#);
+        assert_eq!(palau[0].at, 5_000);
+        assert_eq!(palau[0].username, "pita");
+        assert_eq!(palau[0].grade, None);
+        let grade = palau[1].grade.as_ref().unwrap();
+        assert_eq!(grade.points, r#"{"e-report":60}"#, "the newest grade counts");
+        assert_eq!(grade.comment, "Better on a second look.");
+        assert_eq!(grade.username, "ana");
+        assert_eq!(palau[2].grade, None);
+        assert_eq!(db.submissions(e.id, None).await.unwrap().len(), 4);
+        assert_eq!(db.submissions(e.id, Some("tonga")).await.unwrap(), vec![]);
+
+        assert!(db.open_hint(e.id, "palau", "h-ntds", pita.id, 9_000, 6).await.unwrap());
+        assert!(!db.open_hint(e.id, "palau", "h-ntds", pita.id, 9_500, 7).await.unwrap());
+        assert!(db.open_hint(e.id, "nauru", "h-ntds", pita.id, 9_600, 7).await.unwrap());
+        let opened = db.hints_opened(e.id, Some("palau")).await.unwrap();
+        assert_eq!(
+            opened,
+            vec![HintOpened {
+                team: "palau".into(),
+                hint: "h-ntds".into(),
+                username: "pita".into(),
+                at: 9_000,
+            }]
+        );
+        assert_eq!(db.hints_opened(e.id, None).await.unwrap().len(), 2);
+        assert_eq!(db.hints_opened(other.id, None).await.unwrap(), vec![]);
     }
 }

@@ -23,7 +23,10 @@ form.inline{display:inline}button,input,select{font:inherit;padding:4px 8px}inpu
 :focus-visible{outline:3px solid #f0a500;outline-offset:1px}\
 .hist{display:flex;align-items:flex-end;gap:1px;height:64px;border-bottom:1px solid var(--line);margin:8px 0}\
 .hist .bar{flex:1;background:var(--accent);min-height:1px}\
-article.inject{border-bottom:1px solid var(--line);padding:4px 0 8px}article.inject h2{margin:6px 0 2px}";
+article.inject{border-bottom:1px solid var(--line);padding:4px 0 8px}article.inject h2{margin:6px 0 2px}\
+.pre{white-space:pre-wrap}blockquote{margin:4px 0;padding-left:10px;border-left:3px solid var(--line);white-space:pre-wrap}\
+.hint{background:#f4f7fb;border-left:3px solid var(--accent);padding:2px 8px;margin:6px 0}fieldset{border:1px solid var(--line)}\
+textarea{font:inherit;max-width:100%}dt{font-weight:600;margin-top:4px}dd{margin-left:12px}";
 
 pub(crate) async fn stylesheet() -> Response {
     (
@@ -61,11 +64,13 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
                                         a href={ "/teams/" (team) "/network" } { "Network" }
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }
+                                        a href={ "/teams/" (team) "/questions" } { "Questions" }
+                                        a href={ "/teams/" (team) "/reports" } { "Reports" }
                                         a href={ "/teams/" (team) "/score" } { "Score" }
                                     }
                                 }
                                 _ => {
-                                    a href="/board" { "Board" } a href="/messages" { "Messages" }
+                                    a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/grading" { "Grading" }
                                     @if user.sees_all() { a href="/people" { "People" } }
                                 }
                             }

@@ -1,16 +1,12 @@
 //! A team's inbox: the scenario's injects (emails, news, phone-call notes, tickets, advisories)
 //! as they arrive on the exercise clock.
 //!
-//! An inject with a fixed time (`at: D1 08:30`) arrives then; one that follows a campaign step
-//! (`after: vt-edge-exploit + 20m`) arrives that long after the step ran in this team's world,
-//! and never if the team prevented it; one that follows another inject, that long after it.
-//! An instructor may send any inject by hand (from the messages page): it then arrives at the
-//! time it was sent, if that is earlier. Injects that wait for a condition (`when:`) arrive
-//! only that way for now.
+//! When each inject arrives is [`atoll_exercise::deliver`]'s to say.
 
 use std::sync::Arc;
 
-use atoll_scenario::model::Inject;
+use atoll_exercise::deliver::Timing;
+use atoll_scenario::model::{Inject, Question};
 use atoll_store::Store;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -19,72 +15,31 @@ use maud::html;
 use crate::auth::TeamView;
 use crate::{App, clock_now, html};
 
-/// What decides when injects reach one team.
-struct Timing<'a> {
-    injects: &'a [Inject],
-    /// Campaign steps that ran in the team's world, with their exercise times.
-    steps: &'a [(String, u64)],
-    /// Injects an instructor sent to the team by hand, with when.
-    sent: &'a [(&'a str, u64)],
-    clock: &'a atoll_sim::clock::Clock,
-}
-
-/// When an inject reaches the team, in exercise milliseconds, if it will: as planned, or when
-/// it was sent by hand if that is earlier.
-fn arrival(inject: &Inject, timing: &Timing<'_>, depth: u8) -> Option<u64> {
-    let by_hand = timing
-        .sent
-        .iter()
-        .find(|(id, _)| *id == inject.id.name)
-        .map(|&(_, at)| at);
-    let planned = if let Some(at) = &inject.at {
-        Some(timing.clock.offset(&at.value.time).max(0) as u64)
-    } else if let Some(after) = &inject.after {
-        let after = &after.value;
-        let delay = after.delay.as_secs() * 1000;
-        if let Some(&(_, due)) = timing.steps.iter().find(|(id, _)| *id == after.anchor) {
-            Some(due + delay)
-        } else if depth <= 8 {
-            let anchor = timing.injects.iter().find(|i| i.id.name == after.anchor);
-            anchor.and_then(|a| arrival(a, timing, depth + 1)).map(|t| t + delay)
-        } else {
-            None
-        }
-    } else {
-        None
-    };
-    match (planned, by_hand) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
-}
-
 /// Whether an inject is addressed to players of `team`, and to which track if only one.
 pub(crate) fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
-    let Some(to) = &inject.to else {
-        return Some(None);
-    };
-    let team_ok = to.teams.is_empty() || to.teams.iter().any(|t| t.name == team);
-    let role_ok = to.roles.is_empty() || to.roles.iter().any(|r| r.as_str() == "player");
-    (team_ok && role_ok).then(|| {
-        (!to.tracks.is_empty()).then(|| to.tracks.iter().map(|t| t.name.clone()).collect::<Vec<_>>().join(", "))
-    })
+    atoll_exercise::deliver::addressed(inject.to.as_ref(), team)
 }
 
-/// The injects that have reached team `index` by now: (exercise time, inject, track), newest
-/// first. `sent` is every inject sent by hand: (team, inject, exercise time).
-pub(crate) fn arrivals(
+/// What has reached one team by exercise time `now`, newest first: injects and questions,
+/// each with its exercise time and track (if only some tracks are addressed).
+#[derive(Debug, Default)]
+pub(crate) struct Delivered {
+    pub injects: Vec<(u64, &'static Inject, Option<String>)>,
+    pub questions: Vec<(u64, &'static Question, Option<String>)>,
+}
+
+/// [`Delivered`] for team `team` from its campaign's outcomes; `sent` is every inject sent by
+/// hand: (team, inject, exercise time). Takes no lock.
+pub(crate) fn delivered(
     live: &crate::Live,
-    index: usize,
+    team: &str,
+    outcomes: &[atoll_sim::StepOutcome<'_>],
     sent: &[(String, String, u64)],
-) -> Vec<(u64, &'static Inject, Option<String>)> {
-    let now = live.now();
-    let team = live.team_id(index);
-    let steps: Vec<(String, u64)> = live
-        .team(index)
-        .outcomes()
+    now: u64,
+) -> Delivered {
+    let steps: Vec<(String, u64)> = outcomes
         .iter()
-        .filter(|o| o.status == atoll_sim::campaign::Status::Succeeded)
+        .filter(|o| o.team == team && o.status == atoll_sim::campaign::Status::Succeeded)
         .filter_map(|o| Some((o.step.to_owned(), o.due?)))
         .collect();
     let sent: Vec<(&str, u64)> = sent
@@ -94,22 +49,47 @@ pub(crate) fn arrivals(
         .collect();
     let scenario: &'static atoll_scenario::Scenario = live.scenario;
     let timing = Timing {
-        injects: &scenario.injects,
+        scenario,
         steps: &steps,
         sent: &sent,
         clock: live.sim_clock(),
     };
-    let mut arrived: Vec<(u64, &'static Inject, Option<String>)> = scenario
+    let mut injects: Vec<(u64, &'static Inject, Option<String>)> = scenario
         .injects
         .iter()
         .filter_map(|i| {
-            let track = addressed(i, &team)?;
-            let at = arrival(i, &timing, 0)?;
+            let track = addressed(i, team)?;
+            let at = timing.inject(i)?;
             (at <= now).then_some((at, i, track))
         })
         .collect();
-    arrived.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
-    arrived
+    injects.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
+    let mut questions: Vec<(u64, &'static Question, Option<String>)> = scenario
+        .questions
+        .iter()
+        .filter_map(|q| {
+            let track = atoll_exercise::deliver::addressed(q.to.as_ref(), team)?;
+            let at = timing.question(q)?;
+            (at <= now).then_some((at, q, track))
+        })
+        .collect();
+    questions.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
+    Delivered { injects, questions }
+}
+
+/// The injects that have reached team `index` by now: (exercise time, inject, track), newest
+/// first. `sent` is every inject sent by hand: (team, inject, exercise time). Takes the team's
+/// lock.
+pub(crate) fn arrivals(
+    live: &crate::Live,
+    index: usize,
+    sent: &[(String, String, u64)],
+) -> Vec<(u64, &'static Inject, Option<String>)> {
+    let now = live.now();
+    let team = live.team_id(index);
+    let runtime = live.team(index);
+    let outcomes = runtime.outcomes();
+    delivered(live, &team, &outcomes, sent, now).injects
 }
 
 /// The team's inbox, newest first. A player opening it is a read receipt for what it shows.
@@ -196,4 +176,9 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         }
     };
     html::page(&app.live.name, "Inbox", Some(&view.user), &body).into_response()
+}
+
+/// The tracks something addressed to `to` is for, if only some, for team `team`.
+pub(crate) fn track_of(to: Option<&atoll_scenario::model::Audience>, team: &str) -> Option<String> {
+    atoll_exercise::deliver::addressed(to, team).flatten()
 }

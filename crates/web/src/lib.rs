@@ -17,6 +17,8 @@ mod messages;
 mod network;
 mod pages;
 mod people;
+mod questions;
+mod reports;
 mod respond;
 mod score;
 mod timeline;
@@ -98,6 +100,11 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/score", get(score::page::<S>))
         .route("/teams/{team}/network", get(network::page::<S>))
         .route("/teams/{team}/timeline", get(timeline::page::<S>).post(timeline::change::<S>))
+        .route("/teams/{team}/questions", get(questions::page::<S>).post(questions::answer::<S>))
+        .route("/teams/{team}/hints", post(questions::open_hint::<S>))
+        .route("/teams/{team}/reports", get(reports::page::<S>).post(reports::send::<S>))
+        .route("/grading", get(reports::queue::<S>))
+        .route("/grading/{id}", post(reports::grade::<S>))
         .route("/style.css", get(html::stylesheet))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Nothing on a page may load from anywhere but this server, run inline script, or be

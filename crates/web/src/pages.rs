@@ -41,17 +41,21 @@ fn clock_text(clock: &atoll_exercise::Clock) -> &'static str {
 /// The exercise at a glance: the clock, and every team's events and alerts.
 pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
     let reads = app.db.reads(app.live.exercise).await.unwrap_or_default();
-    let mut triages = Vec::new();
+    let mut records = Vec::new();
     for i in 0..app.live.scenario.player_teams().count() {
         let team = app.live.team_id(i);
-        triages.push(app.db.triages(app.live.exercise, &team).await.unwrap_or_default());
+        records.push(
+            crate::score::records(&app.db, app.live.exercise, &team)
+                .await
+                .unwrap_or_default(),
+        );
     }
     // Who of each team is signed in now.
     let (users, active) = (
         app.db.users().await.unwrap_or_default(),
         app.db.active_sessions(clock_now()).await.unwrap_or_default(),
     );
-    let online: Vec<Vec<String>> = (0..triages.len())
+    let online: Vec<Vec<String>> = (0..records.len())
         .map(|i| {
             let team = app.live.team_id(i);
             users
@@ -66,12 +70,13 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
     // What each team last did: a verdict, a response action or a message to the white cell.
     let actions = app.db.actions(app.live.exercise).await.unwrap_or_default();
     let messages = app.db.messages(app.live.exercise).await.unwrap_or_default();
-    let last: Vec<Option<(u64, String)>> = triages
+    let last: Vec<Option<(u64, String)>> = records
         .iter()
         .enumerate()
-        .map(|(i, verdicts)| {
+        .map(|(i, records)| {
             let team = app.live.team_id(i);
-            let verdicts = verdicts
+            let verdicts = records
+                .triages
                 .iter()
                 .filter_map(|t| Some((t.at?, format!("{} marked an alert", t.username))));
             let acted = actions
@@ -82,10 +87,21 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                 .iter()
                 .filter(|m| m.team == team && !m.to_team)
                 .map(|m| (m.at, format!("{} wrote to the white cell", m.username)));
-            verdicts.chain(acted).chain(wrote).max_by_key(|(at, _)| *at)
+            let handed = records.submissions.iter().map(|s| {
+                let what = match s.kind {
+                    atoll_store::Kind::Answer => "answered a question",
+                    atoll_store::Kind::Report => "sent a report",
+                };
+                (s.at, format!("{} {what}", s.username))
+            });
+            verdicts
+                .chain(acted)
+                .chain(wrote)
+                .chain(handed)
+                .max_by_key(|(at, _)| *at)
         })
         .collect();
-    blocking(move || board_page(&app, &user, &reads, &triages, &online, &sent, &last)).await
+    blocking(move || board_page(&app, &user, &reads, &records, &online, &sent, &last)).await
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
@@ -100,7 +116,7 @@ fn board_page<S: Store>(
     app: &App<S>,
     user: &User,
     reads: &[(String, String, String)],
-    triages: &[Vec<atoll_store::Triage>],
+    records: &[crate::score::Records],
     online: &[Vec<String>],
     sent: &[(String, String, u64)],
     last: &[Option<(u64, String)>],
@@ -112,8 +128,8 @@ fn board_page<S: Store>(
     let when = live.label(start + now as i64, app.day_one);
     // Each team's numbers, taking its lock only as long as it takes to read them.
     let label = |t: u64| live.label(start + t as i64, app.day_one);
-    let statuses: Vec<BoardStatus> = (0..triages.len())
-        .map(|i| board_status(crate::score::team_status(app, i, &triages[i]), &label))
+    let statuses: Vec<BoardStatus> = (0..records.len())
+        .map(|i| board_status(crate::score::team_status(app, i, &records[i]), &label))
         .collect();
     let rows: Vec<(usize, usize, usize, Option<String>, String)> = live
         .scenario

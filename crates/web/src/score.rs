@@ -2,9 +2,13 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::score::{Facts, Progress, Score, Standing, Verdict, progress, score, shown_to_players};
+use atoll_exercise::answers::{self, Answer, Points};
+use atoll_exercise::score::{
+    AnswerFact, Facts, Progress, ReportFact, Score, Standing, Verdict, hint_available, progress, score,
+    shown_to_players,
+};
 use atoll_sim::available_percent;
-use atoll_store::{Store, Triage};
+use atoll_store::{HintOpened, Kind, Store, Submission, Triage};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -20,22 +24,70 @@ pub(crate) struct TeamStatus {
     pub progress: Vec<Progress>,
     /// The service up least of play so far, and its availability in percent.
     pub lowest: Option<(String, f64)>,
+    /// The questions put to the team so far, with when.
+    pub asked: Vec<(String, u64)>,
+    /// Hints the team may open, now or later, with the time they become available.
+    pub hints_available: Vec<(String, u64)>,
+    /// The exercise time this was worked out at.
+    pub now: u64,
 }
 
-/// Scores team `index` now, from its stored verdicts. Takes the team's lock: call it off the
-/// async workers.
-pub(crate) fn team_score<S>(app: &App<S>, index: usize, triages: &[Triage]) -> Score {
-    team_status(app, index, triages).score
+/// What the database holds of one team that scoring reads.
+#[derive(Debug, Default)]
+pub(crate) struct Records {
+    pub triages: Vec<Triage>,
+    pub submissions: Vec<Submission>,
+    pub hints: Vec<HintOpened>,
+    /// Injects sent by hand to any team: (team, inject, exercise time).
+    pub sent: Vec<(String, String, u64)>,
+}
+
+/// Reads team `team`'s records.
+pub(crate) async fn records<S: Store>(db: &S, exercise: i64, team: &str) -> atoll_store::Result<Records> {
+    Ok(Records {
+        triages: db.triages(exercise, team).await?,
+        submissions: db.submissions(exercise, Some(team)).await?,
+        hints: db.hints_opened(exercise, Some(team)).await?,
+        sent: db.inject_sends(exercise).await?,
+    })
+}
+
+/// Scores team `index` now, from its records. Takes the team's lock: call it off the async
+/// workers.
+pub(crate) fn team_score<S>(app: &App<S>, index: usize, records: &Records) -> Score {
+    team_status(app, index, records).score
+}
+
+/// A stored answer's question and grade now (automatic, or the white cell's for free text);
+/// `None` while it waits for the white cell, or when its question has no right answer.
+pub(crate) fn answer_grade(
+    scenario: &'static atoll_scenario::Scenario,
+    world: Option<&atoll_sim::world::World<'_>>,
+    submission: &Submission,
+) -> Option<atoll_exercise::answers::Grade> {
+    let question = scenario.questions.iter().find(|q| q.id.name == submission.subject)?;
+    let answer: Answer = serde_json::from_str(&submission.body).ok()?;
+    let graded = match &submission.grade {
+        Some(g) => Some((serde_json::from_str::<Points>(&g.points).ok()?, g.comment.as_str())),
+        None => None,
+    };
+    let candidates = |name: &str| {
+        world
+            .map(|w| answers::world_values(scenario, w, name))
+            .unwrap_or_default()
+    };
+    answers::grade(question, &answer, graded.as_ref().map(|(p, c)| (p, *c)), &candidates)
 }
 
 /// [`team_score`] and the rest of what the board shows of the team.
-pub(crate) fn team_status<S>(app: &App<S>, index: usize, triages: &[Triage]) -> TeamStatus {
+pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStatus {
     let live = &app.live;
     let clock = live.clock();
     let now = clock.now(clock_now());
     let ended = matches!(clock.state, atoll_exercise::State::Ended { .. });
     let team_id = live.team_id(index);
-    let verdicts: Vec<Verdict<'_>> = triages
+    let verdicts: Vec<Verdict<'_>> = records
+        .triages
         .iter()
         .map(|t| Verdict {
             row: t.row,
@@ -51,6 +103,45 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, triages: &[Triage]) -> 
     let runtime = live.team(index);
     let outcomes = runtime.outcomes();
     let downtime = runtime.downtime(now);
+    let delivered = crate::inbox::delivered(live, &team_id, &outcomes, &records.sent, now);
+    let asked: Vec<(&str, u64)> = delivered
+        .questions
+        .iter()
+        .map(|(at, q, _)| (q.id.name.as_str(), *at))
+        .collect();
+    let answers: Vec<AnswerFact<'_>> = records
+        .submissions
+        .iter()
+        .filter(|s| s.kind == Kind::Answer)
+        .map(|s| AnswerFact {
+            question: &s.subject,
+            at: s.at,
+            username: &s.username,
+            grade: answer_grade(live.scenario, runtime.world(), s),
+        })
+        .collect();
+    let reports: Vec<ReportFact<'_>> = records
+        .submissions
+        .iter()
+        .filter(|s| s.kind == Kind::Report)
+        .map(|s| ReportFact {
+            title: &s.subject,
+            at: s.at,
+            username: &s.username,
+            grade: s.grade.as_ref().and_then(|g| {
+                Some((
+                    serde_json::from_str::<Points>(&g.points).ok()?,
+                    g.comment.as_str(),
+                    g.username.as_str(),
+                ))
+            }),
+        })
+        .collect();
+    let hints: Vec<(&str, u64, &str)> = records
+        .hints
+        .iter()
+        .map(|h| (h.hint.as_str(), h.at, h.username.as_str()))
+        .collect();
     let facts = Facts {
         team: &team_id,
         outcomes: &outcomes,
@@ -59,7 +150,17 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, triages: &[Triage]) -> 
         alerts: runtime.alerts(),
         now,
         ended,
+        asked: &asked,
+        answers: &answers,
+        reports: &reports,
+        hints: &hints,
     };
+    let hints_available: Vec<(String, u64)> = live
+        .scenario
+        .hints
+        .iter()
+        .filter_map(|h| Some((h.id.name.clone(), hint_available(live.scenario, h, &facts)?)))
+        .collect();
     let lowest = downtime
         .iter()
         .filter(|d| d.team == team_id)
@@ -69,12 +170,15 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, triages: &[Triage]) -> 
         score: score(live.scenario, &facts, &label, &offset),
         progress: progress(&facts),
         lowest,
+        asked: asked.iter().map(|&(q, at)| (q.to_owned(), at)).collect(),
+        hints_available,
+        now,
     }
 }
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+    let Ok(records) = records(&app.db, app.live.exercise, &team_id).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The score could not be read; try again.",
@@ -82,7 +186,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     };
     let worker = app.clone();
     let index = view.team;
-    let Ok(score) = tokio::task::spawn_blocking(move || team_score(&worker, index, &triages)).await else {
+    let Ok(score) = tokio::task::spawn_blocking(move || team_score(&worker, index, &records)).await else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
     let team_name = app.live.team_name(view.team);
@@ -95,6 +199,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         h1 { "Score — " (team_name) }
         p {
             strong { (score.total()) " of " (score.possible()) " points" }
+            @if score.penalty() > 0 { " (" (score.earned()) " earned, less " (score.penalty()) " for hints)" }
             " so far. Each line says why; detection counts when an alert raised by the step's events is marked true positive on the Alerts page."
         }
         table {
@@ -106,6 +211,17 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                         td.num { (item.points) " / " (item.max) }
                         td { (standing(item.standing)) }
                         td { (item.why) }
+                    }
+                }
+            }
+        }
+        @if !score.penalties.is_empty() {
+            h2 { "Hints opened" }
+            table {
+                thead { tr { th { "Hint" } th { "Points" } th { "Why" } } }
+                tbody {
+                    @for p in &score.penalties {
+                        tr { td { (p.hint) } td.num { "−" (p.points) } td { (p.why) } }
                     }
                 }
             }

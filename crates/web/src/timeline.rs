@@ -51,9 +51,8 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: StaffTe
 async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Option<&str>) -> Response {
     let index = view.0.team;
     let team_id = app.live.team_id(index);
-    let (Ok(triages), Ok(sent), Ok(actions)) = (
-        app.db.triages(app.live.exercise, &team_id).await,
-        app.db.inject_sends(app.live.exercise).await,
+    let (Ok(records), Ok(actions)) = (
+        crate::score::records(&app.db, app.live.exercise, &team_id).await,
         app.db.actions(app.live.exercise).await,
     ) else {
         return html::problem(
@@ -66,7 +65,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Opti
         .filter(|a| a.team == team_id && WHITE_CELL_ACTIONS.contains(&a.action.as_str()))
         .collect();
     let worker = app.clone();
-    let built = tokio::task::spawn_blocking(move || lines(&worker, index, &triages, &sent, &changes)).await;
+    let built = tokio::task::spawn_blocking(move || lines(&worker, index, &records, &changes)).await;
     let Ok(lines) = built else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
@@ -204,17 +203,12 @@ pub(crate) async fn change<S: Store>(
 }
 
 /// The team's lines, in exercise time. Takes the team's lock: call it off the async workers.
-fn lines<S>(
-    app: &App<S>,
-    index: usize,
-    triages: &[atoll_store::Triage],
-    sent: &[(String, String, u64)],
-    changes: &[ActionRecord],
-) -> Vec<Line> {
+fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes: &[ActionRecord]) -> Vec<Line> {
     let live = &app.live;
     let start = live.start_unix_ms();
     let label = |t: u64| live.label(start + t as i64, app.day_one);
-    let status = crate::score::team_status(app, index, triages);
+    let status = crate::score::team_status(app, index, records);
+    let sent = &records.sent;
     let steps = live.scenario.campaigns.iter().flat_map(|c| c.steps.iter());
     // The delays the white cell gave each step, in the order given.
     let delays = |step: &str| -> Vec<&str> {

@@ -327,6 +327,80 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "own team questions",
+            Box::new(|c| get("/teams/palau/questions", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team questions",
+            Box::new(|c| get("/teams/nauru/questions", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // At the start of play no question has been put to any team: refused, with why.
+        (
+            "own team answer",
+            Box::new(|c| post("/teams/palau/questions", c, "question=q-tlp&choice=amber")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+        ),
+        (
+            "other team answer",
+            Box::new(|c| post("/teams/nauru/questions", c, "question=q-tlp&choice=amber")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team hint",
+            Box::new(|c| post("/teams/palau/hints", c, "hint=h-webshell")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+        ),
+        (
+            "other team hint",
+            Box::new(|c| post("/teams/nauru/hints", c, "hint=h-webshell")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team reports",
+            Box::new(|c| get("/teams/palau/reports", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team reports",
+            Box::new(|c| get("/teams/nauru/reports", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team sends a report",
+            Box::new(|c| {
+                post(
+                    "/teams/palau/reports",
+                    c,
+                    "title=t&to=national_cert&tlp=TLP%3AAMBER&what=w",
+                )
+            }),
+            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            "other team sends a report",
+            Box::new(|c| {
+                post(
+                    "/teams/nauru/reports",
+                    c,
+                    "title=t&to=national_cert&tlp=TLP%3AAMBER&what=w",
+                )
+            }),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "grading queue",
+            Box::new(|c| get("/grading", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            // The first report above: instructors grade it, nobody else.
+            "grade a report",
+            Box::new(|c| post("/grading/1", c, "points.e-report-incident=10&comment=ok")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "stylesheet",
             Box::new(|c| get("/style.css", c)),
             [S::OK, S::OK, S::OK, S::OK],
@@ -989,17 +1063,26 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau/score",
                 "/teams/palau/network",
                 "/teams/palau/timeline",
+                "/teams/palau/questions",
+                "/teams/palau/reports",
+                "/grading",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=log%3Asysmon+%7C+stats+count+by+Image",
             ],
         ),
-        ("olga", vec!["/board", "/teams/nauru", "/teams/nauru/hunt?q=log%3Adns"]),
+        (
+            "olga",
+            vec!["/board", "/teams/nauru", "/teams/nauru/hunt?q=log%3Adns", "/grading"],
+        ),
         (
             "pita",
             vec![
                 "/teams/palau",
                 "/teams/palau/inbox",
                 "/teams/palau/respond",
+                "/teams/palau/questions",
+                "/teams/palau/reports",
+                "/teams/palau/score",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=%7C+timeline+5m",
             ],
@@ -1465,4 +1548,221 @@ async fn an_observer_can_follow_chosen_teams_only() {
     // The instructor still sees everything.
     let (_, _, messages) = send(&app, get("/messages", &instructor)).await;
     assert!(messages.contains("For Palau") && messages.contains("For Nauru"));
+}
+
+/// The id of the newest submission of `team`, as the grading queue and the pages name it.
+async fn newest_submission(app: &Arc<App<Sqlite>>, team: &str) -> i64 {
+    let all = app.db.submissions(app.live.exercise, Some(team)).await.unwrap();
+    all.last().unwrap().id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
+    // Three hours of play (D1 11:30): the partner advisory with its question, the web shell
+    // (about D1 09:10) and the question on declaring an incident (D1 11:00) are all in.
+    let app = app_started(180_000).await;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || worker.live.tick(clock_now()))
+        .await
+        .unwrap();
+    let player = sign_in(&app, "pita").await;
+    let instructor = sign_in(&app, "ines").await;
+    let observer = sign_in(&app, "olga").await;
+
+    let (status, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Which of your log sources would show activity through a web shell",
+        "At what point do you declare an incident",
+        "Send answer (final)",
+    ] {
+        assert!(page.contains(text), "{text:?} missing: {page}");
+    }
+    assert!(
+        !page.contains("firmware image you installed"),
+        "the D2 question is not asked yet"
+    );
+
+    // A choice question sent without a choice: refused by field, nothing stored.
+    let (status, _, page) = send(
+        &app,
+        post("/teams/palau/questions", &player, "question=q-telemetry-sources"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("choice: choose an option"), "{page}");
+    assert!(app.db.submissions(app.live.exercise, None).await.unwrap().is_empty());
+
+    // Both right options: graded at once, and final.
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-telemetry-sources&choice=iis&choice=process",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains("1 of 1</strong> — Right: The web server"), "{page}");
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-telemetry-sources&choice=iis",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("your team has already answered this question"), "{page}");
+
+    // A written answer waits for the white cell.
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-declare-incident&text=Now%3A+the+web+shell+is+evidence.+The+CISO+declares%3B+we+tell+the+CERT.",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let written = newest_submission(&app, "palau").await;
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains("The white cell has not graded it yet."), "{page}");
+
+    // The hint on the web shell (30 minutes after it landed) costs 20 points.
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains("Opening it costs 20 points"), "{page}");
+    let (status, _, _) = send(&app, post("/teams/palau/hints", &player, "hint=h-webshell")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(
+        page.contains("/aspnet_client/") && page.contains("opened by pita"),
+        "{page}"
+    );
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(
+        score.contains("less 20 for hints") && score.contains("h-webshell"),
+        "{score}"
+    );
+
+    // A report without a title comes back as it was written, saying what is missing.
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &player,
+            "title=&to=national_cert&tlp=TLP%3AAMBER&what=Web+shell+on+PT-WEB01",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("title: give the report a title"), "{page}");
+    assert!(
+        page.contains("Web shell on PT-WEB01</textarea>"),
+        "nothing typed is lost: {page}"
+    );
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &player,
+            "title=Web+shell+on+the+portal&to=national_cert&tlp=TLP%3AGREEN&what=Web+shell+on+PT-WEB01&indicators=203.0.113.45",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let report = newest_submission(&app, "palau").await;
+
+    // The white cell's queue holds both, with the rubric and the report expectation.
+    let (_, _, queue) = send(&app, get("/grading", &instructor)).await;
+    assert!(queue.contains("Waiting (2)"), "{queue}");
+    assert!(queue.contains("Names who declares and who is notified"), "{queue}");
+    assert!(
+        queue.contains("Report the incident to the national CERT within four hours"),
+        "{queue}"
+    );
+    assert!(
+        !queue.contains("log sources would show"),
+        "choices are graded automatically: {queue}"
+    );
+    // Observers read it but get no forms.
+    let (_, _, seen) = send(&app, get("/grading", &observer)).await;
+    assert!(
+        seen.contains("Waiting (2)") && !seen.contains("action=\"/grading/"),
+        "{seen}"
+    );
+
+    // Points above a criterion's maximum are refused, and nothing is stored.
+    let (status, _, page) = send(
+        &app,
+        post(
+            &format!("/grading/{written}"),
+            &instructor,
+            "points.evidence=9&points.authority=4&points.timing=2",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("points.evidence: give whole points from 0 to 4"),
+        "{page}"
+    );
+    let (status, _, _) = send(
+        &app,
+        post(
+            &format!("/grading/{written}"),
+            &instructor,
+            "points.evidence=4&points.authority=4&points.timing=2&comment=Clear+and+timely.",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(
+        &app,
+        post(
+            &format!("/grading/{report}"),
+            &instructor,
+            "points.e-report-incident=70&comment=Add+the+affected+accounts.",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, queue) = send(&app, get("/grading", &instructor)).await;
+    assert!(queue.contains("Waiting (0)") && queue.contains("Graded (2)"), "{queue}");
+
+    // The team reads its grades and comments, and its score changes with them.
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(
+        page.contains("10 of 10") && page.contains("Comment: Clear and timely."),
+        "{page}"
+    );
+    let (_, _, page) = send(&app, get("/teams/palau/reports", &player)).await;
+    assert!(
+        page.contains("70 of 100 points") && page.contains("Comment: Add the affected accounts."),
+        "{page}"
+    );
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    for id in ["expectation-e-answer-declare", "expectation-e-report-incident"] {
+        let at = score
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} settled and shown: {score}"));
+        assert!(score[at..].contains("earned"), "{id}: {score}");
+    }
+    assert!(score.contains("50 / 50") && score.contains("70 / 100"), "{score}");
+    // The board shows the team's last act.
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(board.contains("pita sent a report"), "{board}");
+    // Another team sees none of it.
+    let nora = sign_in(&app, "nora").await;
+    let (status, _, _) = send(&app, get("/teams/palau/reports", &nora)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, theirs) = send(&app, get("/teams/nauru/questions", &nora)).await;
+    assert!(
+        !theirs.contains("opened by pita") && !theirs.contains("10 of 10"),
+        "{theirs}"
+    );
 }

@@ -1,0 +1,386 @@
+//! A team's questions and hints: the scenario's questions as they are put to the team, with a
+//! form for each (options, free text or indicators); answers are final once sent. Choices and
+//! indicators are graded at once, free text by the white cell on the question's rubric. Hints
+//! the team may open, each with what it costs.
+
+use std::sync::Arc;
+
+use atoll_exercise::answers::{self, Answer, EXTRA_INDICATORS};
+use atoll_scenario::model::Question;
+use atoll_store::{Kind, Role, Store, StoreError, Submission};
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+
+use crate::auth::{TeamActor, TeamView};
+use crate::score::{Records, TeamStatus, records, team_status};
+use crate::{App, clock_now, html};
+
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    render(&app, &view, None).await
+}
+
+/// The page, with a problem to show above it (a refused answer), if any.
+async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option<(&str, &str)>) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let Ok(records) = records(&app.db, app.live.exercise, &team_id).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The questions could not be read; try again.",
+        );
+    };
+    let worker = app.clone();
+    let index = view.team;
+    let Ok((status, records, grades)) = tokio::task::spawn_blocking(move || {
+        let status = team_status(&worker, index, &records);
+        let grades = answer_grades(&worker, index, &records);
+        (status, records, grades)
+    })
+    .await
+    else {
+        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
+    };
+    let body = body(app, view, &status, &records, &grades, problem);
+    let code = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let team_name = app.live.team_name(view.team);
+    (
+        code,
+        html::page(
+            &app.live.name,
+            &format!("Questions — {team_name}"),
+            Some(&view.user),
+            &body,
+        ),
+    )
+        .into_response()
+}
+
+/// Each answer's grade now, by submission id. Takes the team's lock.
+fn answer_grades<S>(app: &App<S>, index: usize, records: &Records) -> Vec<(i64, answers::Grade)> {
+    let runtime = app.live.team(index);
+    records
+        .submissions
+        .iter()
+        .filter(|s| s.kind == Kind::Answer)
+        .filter_map(|s| Some((s.id, crate::score::answer_grade(app.live.scenario, runtime.world(), s)?)))
+        .collect()
+}
+
+fn body<S>(
+    app: &App<S>,
+    view: &TeamView,
+    status: &TeamStatus,
+    records: &Records,
+    grades: &[(i64, answers::Grade)],
+    problem: Option<(&str, &str)>,
+) -> Markup {
+    let live = &app.live;
+    let team_id = live.team_id(view.team);
+    let start = live.start_unix_ms();
+    let label = |t: u64| live.label(start + t as i64, app.day_one);
+    let acts = view.user.role != Role::Observer;
+    let scenario = live.scenario;
+    // Newest first.
+    let mut asked: Vec<(&Question, u64)> = status
+        .asked
+        .iter()
+        .filter_map(|(q, at)| Some((scenario.questions.iter().find(|x| x.id.name == *q)?, *at)))
+        .collect();
+    asked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.name.cmp(&b.0.id.name)));
+    let answer_of = |q: &str| {
+        records
+            .submissions
+            .iter()
+            .find(|s| s.kind == Kind::Answer && s.subject == q)
+    };
+    let opened = |h: &str| records.hints.iter().find(|o| o.hint == h);
+    // Hints available now, for a question or for an expectation.
+    let hints_for = |target: &str| -> Vec<&atoll_scenario::model::Hint> {
+        scenario
+            .hints
+            .iter()
+            .filter(|h| h.r#for.name == target)
+            .filter(|h| {
+                opened(&h.id.name).is_some()
+                    || status
+                        .hints_available
+                        .iter()
+                        .any(|(id, at)| *id == h.id.name && *at <= status.now)
+            })
+            .collect()
+    };
+    let other_hints: Vec<(&atoll_scenario::model::Hint, &str)> = scenario
+        .hints
+        .iter()
+        .filter(|h| !scenario.questions.iter().any(|q| q.id.name == h.r#for.name))
+        .filter_map(|h| {
+            let e = scenario.expectations.iter().find(|e| e.id.name == h.r#for.name)?;
+            hints_for(&e.id.name)
+                .iter()
+                .any(|x| x.id.name == h.id.name)
+                .then_some((h, e.text.get("en")))
+        })
+        .collect();
+    let hint = |h: &atoll_scenario::model::Hint, about: Option<&str>| -> Markup {
+        html! {
+            div.hint id={ "hint-" (h.id.name) } {
+                @if let Some(o) = opened(&h.id.name) {
+                    p {
+                        strong { "Hint" } @if let Some(about) = about { " — " (about) }
+                        " (opened by " (o.username) " at " (label(o.at)) ", −" (h.penalty) " points): "
+                        (h.text.get("en"))
+                    }
+                } @else {
+                    p {
+                        strong { "Hint available" } @if let Some(about) = about { " — " (about) }
+                        ". Opening it costs " (h.penalty) " points."
+                    }
+                    @if acts {
+                        form.inline method="post" action={ "/teams/" (team_id) "/hints" } {
+                            input type="hidden" name="hint" value=(h.id.name);
+                            button type="submit" { "Open hint (−" (h.penalty) " points)" }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        h1 { "Questions — " (live.team_name(view.team)) }
+        p.muted {
+            "The white cell's questions, as they come. An answer is final once sent. Choices and indicators are graded at once; written answers by the white cell, who may comment. Hints help, at a cost in points."
+        }
+        @if let Some((field, message)) = problem {
+            p.error role="alert" id="problem" { (field) ": " (message) }
+        }
+        @if !other_hints.is_empty() {
+            h2 { "Hints" }
+            @for (h, about) in &other_hints { (hint(h, Some(about))) }
+        }
+        @if asked.is_empty() {
+            p.muted { "No question has been put to your team yet." }
+        }
+        @for (q, at) in &asked {
+            article.inject id={ "question-" (q.id.name) } {
+                h2 { (q.prompt.get("en")) }
+                p.muted {
+                    "Asked at " (label(*at))
+                    @if let Some(track) = crate::inbox::track_of(q.to.as_ref(), &team_id) { " · for the " (track) " track" }
+                }
+                @match answer_of(&q.id.name) {
+                    Some(s) => (answered(q, s, grades.iter().find(|(id, _)| *id == s.id).map(|(_, g)| g), &label)),
+                    None if acts => (form(q, &team_id)),
+                    None => p.muted { "Not answered yet." },
+                }
+                @for h in hints_for(&q.id.name) { (hint(h, None)) }
+            }
+        }
+    }
+}
+
+/// A sent answer, with its grade if it has one.
+fn answered(q: &Question, s: &Submission, grade: Option<&answers::Grade>, label: &dyn Fn(u64) -> String) -> Markup {
+    let answer: Option<Answer> = serde_json::from_str(&s.body).ok();
+    let option_text = |id: &str| {
+        q.choice
+            .as_ref()
+            .and_then(|c| c.options.iter().find(|o| o.id.name == id))
+            .map_or_else(|| id.to_owned(), |o| o.text.get("en").to_owned())
+    };
+    html! {
+        div.answer {
+            p.muted { "Answered by " (s.username) " at " (label(s.at)) ":" }
+            @match &answer {
+                Some(Answer::Choices(ids)) => ul { @for id in ids { li { (option_text(id)) } } },
+                Some(Answer::Text(text)) => blockquote { (text) },
+                Some(Answer::Indicators(values)) => ul.mono { @for v in values { li { (v) } } },
+                None => p.error { "This answer could not be read." },
+            }
+            @match grade {
+                Some(g) => p { strong { (g.earned) " of " (g.max) } " — " (g.why) },
+                None if q.free_text.is_some() => p.muted { "The white cell has not graded it yet." },
+                None => p.muted { "This question has no single right answer; it is discussed at the hotwash." },
+            }
+        }
+    }
+}
+
+/// The form for a question's answer.
+fn form(q: &Question, team: &str) -> Markup {
+    let id = &q.id.name;
+    html! {
+        form method="post" action={ "/teams/" (team) "/questions" } {
+            input type="hidden" name="question" value=(id);
+            @if let Some(choice) = &q.choice {
+                @let multiple = choice.multiple == Some(true);
+                fieldset {
+                    legend { @if multiple { "Choose every option that applies" } @else { "Choose one option" } }
+                    @for o in choice.options.iter() {
+                        @let field = format!("{id}-{}", o.id.name);
+                        div {
+                            @if multiple {
+                                input type="checkbox" name="choice" value=(o.id.name) id=(field);
+                            } @else {
+                                input type="radio" name="choice" value=(o.id.name) id=(field) required;
+                            }
+                            " " label for=(field) { (o.text.get("en")) }
+                        }
+                    }
+                }
+            } @else if let Some(ind) = &q.indicator {
+                label for={ (id) "-indicators" } {
+                    "Indicators (" (ind.kind.as_str().replace('_', " ")) "), one per line, at most " (ind.accept.len() + EXTRA_INDICATORS)
+                }
+                br;
+                textarea id={ (id) "-indicators" } name="indicators" rows="3" cols="60" required {}
+            } @else {
+                label for={ (id) "-text" } { "Your answer" }
+                br;
+                textarea id={ (id) "-text" } name="text" rows="6" cols="80" maxlength="20000" required {}
+            }
+            p { button type="submit" { "Send answer (final)" } }
+        }
+    }
+}
+
+/// Sends an answer: checked against the question's form, then stored once. Nothing is stored
+/// when it is refused, and the page says which field is wrong.
+pub(crate) async fn answer<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let question_id = field("question").unwrap_or_default().to_owned();
+    let team_id = app.live.team_id(view.team);
+    let Some(question) = app.live.scenario.questions.iter().find(|q| q.id.name == question_id) else {
+        return render(&app, &view, Some(("question", "no such question"))).await;
+    };
+    let answer = match answers::form_of(question) {
+        "choice" => Answer::Choices(
+            fields
+                .iter()
+                .filter(|(k, _)| k == "choice")
+                .map(|(_, v)| v.clone())
+                .collect(),
+        ),
+        "indicator" => Answer::Indicators(
+            field("indicators")
+                .unwrap_or_default()
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        ),
+        _ => Answer::Text(field("text").unwrap_or_default().trim().to_owned()),
+    };
+    if let Err(message) = answers::check(question, &answer) {
+        let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
+        return render(&app, &view, Some((field, message))).await;
+    }
+    // Only a question already put to the team can be answered.
+    let Some(status) = status_now(&app, view.team).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The answer could not be stored; try again.",
+        );
+    };
+    if !status.asked.iter().any(|(q, _)| *q == question_id) {
+        return render(
+            &app,
+            &view,
+            Some(("question", "this question has not been put to your team")),
+        )
+        .await;
+    }
+    let now = status.now;
+    let Ok(body) = serde_json::to_string(&answer) else {
+        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be stored.");
+    };
+    let stored = app
+        .db
+        .submit(
+            app.live.exercise,
+            &team_id,
+            Kind::Answer,
+            &question.id.name,
+            &body,
+            view.user.id,
+            now,
+            clock_now(),
+        )
+        .await;
+    match stored {
+        Ok(_) => Redirect::to(&format!("/teams/{team_id}/questions#question-{}", question.id.name)).into_response(),
+        Err(StoreError::Answered) => {
+            render(
+                &app,
+                &view,
+                Some(("question", "your team has already answered this question")),
+            )
+            .await
+        }
+        Err(_) => html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The answer could not be stored; try again.",
+        ),
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub(crate) struct HintForm {
+    hint: Option<String>,
+}
+
+/// Opens a hint for the team, once, if it is available now.
+pub(crate) async fn open_hint<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<HintForm>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let hint = form.hint.unwrap_or_default();
+    let Some(status) = status_now(&app, view.team).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The hint could not be opened; try again.",
+        );
+    };
+    let now = status.now;
+    if !status.hints_available.iter().any(|(h, at)| *h == hint && *at <= now) {
+        return render(
+            &app,
+            &view,
+            Some(("hint", "this hint is not available to your team now")),
+        )
+        .await;
+    }
+    if app
+        .db
+        .open_hint(app.live.exercise, &team_id, &hint, view.user.id, now, clock_now())
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The hint could not be opened; try again.",
+        );
+    }
+    Redirect::to(&format!("/teams/{team_id}/questions#hint-{hint}")).into_response()
+}
+
+/// Team `index` as play stands now, from its stored records (`None` if they cannot be read).
+async fn status_now<S: Store>(app: &Arc<App<S>>, index: usize) -> Option<TeamStatus> {
+    let team_id = app.live.team_id(index);
+    let records = records(&app.db, app.live.exercise, &team_id).await.ok()?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || team_status(&worker, index, &records))
+        .await
+        .ok()
+}

@@ -1,0 +1,485 @@
+//! Incident reports and the white cell's grading queue.
+//!
+//! A team writes reports to its national CERT, a partner agency, its regulator or its own
+//! management on a structured form (what, when, impact, actions taken, indicators, next steps,
+//! the fields NIST SP 800-61r3 asks of incident reporting), as many as the incident needs.
+//! Instructors grade each report against the scenario's report expectations for that team
+//! (points up to each expectation's, and a comment the team reads), and each free-text answer
+//! on its question's rubric. A grade can be changed; the newest counts.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use atoll_exercise::answers::{Answer, Points, REPORT_RECIPIENTS, Report, TLP};
+use atoll_scenario::model::Expectation;
+use atoll_store::{Kind, Role, Store, Submission};
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::auth::{Instructor, Staff, TeamActor, TeamView};
+use crate::{App, clock_now, exercise_now, html};
+
+/// Longest text of one report field.
+const FIELD_LIMIT: usize = 20_000;
+
+/// The report form's text fields: name, label, what to write.
+const FIELDS: &[(&str, &str, &str)] = &[
+    (
+        "what",
+        "What happened",
+        "What was seen, on which systems, and what you believe it is.",
+    ),
+    (
+        "when",
+        "When",
+        "When it started, when it was found, and when it was contained if it is.",
+    ),
+    (
+        "impact",
+        "Impact",
+        "Systems, services and data affected; the effect on users and on other nations.",
+    ),
+    ("actions", "Actions taken", "What your team has done so far, and when."),
+    (
+        "indicators",
+        "Indicators",
+        "Addresses, domains, hashes, accounts: one per line.",
+    ),
+    (
+        "next_steps",
+        "Next steps and help needed",
+        "What you will do next, and what you need from the recipient.",
+    ),
+];
+
+/// The report expectations that apply to a team.
+fn report_expectations<'s>(scenario: &'s atoll_scenario::Scenario, team: &str) -> Vec<&'s Expectation> {
+    scenario
+        .expectations
+        .iter()
+        .filter(|e| e.report.is_some())
+        .filter(|e| e.teams.is_empty() || e.teams.iter().any(|t| t.name == team))
+        .collect()
+}
+
+fn recipient(id: &str) -> &str {
+    REPORT_RECIPIENTS
+        .iter()
+        .find(|(k, _)| *k == id)
+        .map_or(id, |(_, label)| label)
+}
+
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    render(&app, &view, None, None).await
+}
+
+/// The team's reports, newest first, and the form (kept filled in when it was refused).
+async fn render<S: Store>(
+    app: &Arc<App<S>>,
+    view: &TeamView,
+    problem: Option<(&str, &str)>,
+    draft: Option<(&str, &Report)>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let Ok(submissions) = app.db.submissions(app.live.exercise, Some(&team_id)).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The reports could not be read; try again.",
+        );
+    };
+    let start = app.live.start_unix_ms();
+    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let reports: Vec<&Submission> = submissions.iter().rev().filter(|s| s.kind == Kind::Report).collect();
+    let acts = view.user.role != Role::Observer;
+    let (title, empty) = (draft.map_or("", |d| d.0), Report::default());
+    let draft = draft.map_or(&empty, |d| d.1);
+    let expectations = report_expectations(app.live.scenario, &team_id);
+    let body = html! {
+        h1 { "Reports — " (app.live.team_name(view.team)) }
+        p.muted {
+            "Incident reports from your team, newest first. Send one as soon as you have something to report, and another as you learn more; the white cell grades each and comments."
+        }
+        @if let Some((field, message)) = problem {
+            p.error role="alert" id="problem" { (field) ": " (message) }
+        }
+        @if acts {
+            details open[problem.is_some()] {
+                summary { "Write a report" }
+                form method="post" action={ "/teams/" (team_id) "/reports" } {
+                    p {
+                        label for="title" { "Title" } br;
+                        input #title name="title" required maxlength="200" size="60" value=(title);
+                    }
+                    p {
+                        label for="to" { "To " }
+                        select #to name="to" {
+                            @for (id, text) in REPORT_RECIPIENTS { option value=(id) selected[draft.to == *id] { (text) } }
+                        }
+                        " "
+                        label for="tlp" { "Marking " }
+                        select #tlp name="tlp" {
+                            @for t in TLP { option value=(t) selected[draft.tlp == *t || (draft.tlp.is_empty() && *t == "TLP:AMBER")] { (t) } }
+                        }
+                    }
+                    @for (name, text, help) in FIELDS {
+                        p {
+                            label for=(name) { (text) } br;
+                            span.muted id={ (name) "-help" } { (help) } br;
+                            textarea id=(name) name=(name) rows="4" cols="80" maxlength="20000" aria-describedby={ (name) "-help" } required[*name == "what"] { (field_of(draft, name)) }
+                        }
+                    }
+                    p { button type="submit" { "Send report" } }
+                }
+            }
+        }
+        @if reports.is_empty() { p.muted { "No report sent yet." } }
+        @for s in &reports {
+            (report_view(s, &label, &expectations))
+        }
+    };
+    let code = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (code, html::page(&app.live.name, "Reports", Some(&view.user), &body)).into_response()
+}
+
+fn field_of<'a>(r: &'a Report, name: &str) -> &'a str {
+    match name {
+        "what" => &r.what,
+        "when" => &r.when,
+        "impact" => &r.impact,
+        "actions" => &r.actions,
+        "indicators" => &r.indicators,
+        _ => &r.next_steps,
+    }
+}
+
+/// One report as sent, with its grade once it has one.
+fn report_view(s: &Submission, label: &dyn Fn(u64) -> String, expectations: &[&Expectation]) -> Markup {
+    let report: Option<Report> = serde_json::from_str(&s.body).ok();
+    let points: Option<Points> = s.grade.as_ref().and_then(|g| serde_json::from_str(&g.points).ok());
+    html! {
+        article.inject id={ "report-" (s.id) } {
+            h2 { (s.subject) }
+            @match &report {
+                Some(r) => {
+                    p.muted { (r.tlp) " · to " (recipient(&r.to)) " · sent by " (s.username) " at " (label(s.at)) }
+                    dl {
+                        @for (name, text, _) in FIELDS {
+                            @let value = field_of(r, name);
+                            @if !value.trim().is_empty() {
+                                dt { (text) }
+                                dd.pre { (value) }
+                            }
+                        }
+                    }
+                }
+                None => p.error { "This report could not be read." },
+            }
+            @match (&s.grade, &points) {
+                (Some(g), Some(points)) => {
+                    div.grade {
+                        p { strong { "Graded by " (g.username) } }
+                        ul {
+                            @for e in expectations {
+                                li { (e.text.get("en")) ": " (points.get(&e.id.name).copied().unwrap_or(0).min(e.points)) " of " (e.points) " points" }
+                            }
+                        }
+                        @if !g.comment.trim().is_empty() { p { "Comment: " (g.comment) } }
+                    }
+                }
+                _ => p.muted { "Not graded yet." },
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ReportForm {
+    title: Option<String>,
+    to: Option<String>,
+    tlp: Option<String>,
+    what: Option<String>,
+    when: Option<String>,
+    impact: Option<String>,
+    actions: Option<String>,
+    indicators: Option<String>,
+    next_steps: Option<String>,
+}
+
+/// Sends a report. A refused one comes back filled in, with the field that is wrong.
+pub(crate) async fn send<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<ReportForm>,
+) -> Response {
+    let text = |v: Option<String>| v.unwrap_or_default().trim().to_owned();
+    let title = text(form.title);
+    let report = Report {
+        to: text(form.to),
+        tlp: text(form.tlp),
+        what: text(form.what),
+        when: text(form.when),
+        impact: text(form.impact),
+        actions: text(form.actions),
+        indicators: text(form.indicators),
+        next_steps: text(form.next_steps),
+    };
+    let problem = if title.is_empty() || title.chars().count() > 200 {
+        Some(("title", "give the report a title of at most 200 characters"))
+    } else if !REPORT_RECIPIENTS.iter().any(|(id, _)| *id == report.to) {
+        Some(("to", "choose who the report is for"))
+    } else if !TLP.contains(&report.tlp.as_str()) {
+        Some(("tlp", "choose a TLP marking"))
+    } else if report.what.is_empty() {
+        Some(("what", "say what happened"))
+    } else {
+        FIELDS
+            .iter()
+            .find(|(name, _, _)| field_of(&report, name).len() > FIELD_LIMIT)
+            .map(|(name, _, _)| (*name, "keep each field under 20,000 characters"))
+    };
+    if let Some(problem) = problem {
+        return render(&app, &view, Some(problem), Some((&title, &report))).await;
+    }
+    let team_id = app.live.team_id(view.team);
+    let at = exercise_now(&app).await;
+    let Ok(body) = serde_json::to_string(&report) else {
+        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The report could not be stored.");
+    };
+    match app
+        .db
+        .submit(
+            app.live.exercise,
+            &team_id,
+            Kind::Report,
+            &title,
+            &body,
+            view.user.id,
+            at,
+            clock_now(),
+        )
+        .await
+    {
+        Ok(id) => Redirect::to(&format!("/teams/{team_id}/reports#report-{id}")).into_response(),
+        Err(_) => {
+            // Nothing is lost: the form comes back as it was sent.
+            render(
+                &app,
+                &view,
+                Some(("report", "the report could not be stored; send it again")),
+                Some((&title, &report)),
+            )
+            .await
+        }
+    }
+}
+
+/// What a submission is graded on: a question's rubric, or the team's report expectations.
+/// (id, text, maximum points) each.
+fn criteria<S>(app: &App<S>, s: &Submission) -> Vec<(String, String, u32)> {
+    let scenario = app.live.scenario;
+    match s.kind {
+        Kind::Answer => scenario
+            .questions
+            .iter()
+            .find(|q| q.id.name == s.subject)
+            .and_then(|q| q.free_text.as_ref())
+            .map(|ft| {
+                ft.rubric
+                    .iter()
+                    .map(|c| (c.id.name.clone(), c.text.get("en").to_owned(), c.points))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Kind::Report => report_expectations(scenario, &s.team)
+            .into_iter()
+            .map(|e| (e.id.name.clone(), e.text.get("en").to_owned(), e.points))
+            .collect(),
+    }
+}
+
+/// Whether the white cell grades a submission: reports, and answers in free text.
+fn graded_by_hand<S>(app: &App<S>, s: &Submission) -> bool {
+    match s.kind {
+        Kind::Report => true,
+        Kind::Answer => app
+            .live
+            .scenario
+            .questions
+            .iter()
+            .any(|q| q.id.name == s.subject && q.free_text.is_some()),
+    }
+}
+
+/// The grading queue: what waits for a grade, oldest first, then what has been graded.
+/// Observers see it (of the teams they follow) without the forms.
+pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    let Ok(all) = app.db.submissions(app.live.exercise, None).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The grading queue could not be read; try again.",
+        );
+    };
+    let items: Vec<&Submission> = all
+        .iter()
+        .filter(|s| user.sees(&s.team) && graded_by_hand(&app, s))
+        .collect();
+    let waiting: Vec<&&Submission> = items.iter().filter(|s| s.grade.is_none()).collect();
+    let done: Vec<&&Submission> = items.iter().rev().filter(|s| s.grade.is_some()).collect();
+    let start = app.live.start_unix_ms();
+    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let grades = user.role == Role::Instructor;
+    let team_name = |id: &str| {
+        app.live
+            .scenario
+            .player_teams()
+            .position(|t| t.id.name == id)
+            .map_or_else(|| id.to_owned(), |i| app.live.team_name(i).to_owned())
+    };
+    let entry = |s: &Submission| -> Markup {
+        let criteria = criteria(&app, s);
+        let given: Points = s
+            .grade
+            .as_ref()
+            .and_then(|g| serde_json::from_str(&g.points).ok())
+            .unwrap_or_default();
+        html! {
+            article.inject id={ "submission-" (s.id) } {
+                h2 {
+                    (team_name(&s.team)) " — "
+                    @match s.kind {
+                        Kind::Report => { "report «" (s.subject) "»" },
+                        Kind::Answer => { "answer to: " (app.live.scenario.questions.iter().find(|q| q.id.name == s.subject).map_or(s.subject.as_str(), |q| q.prompt.get("en"))) },
+                    }
+                }
+                p.muted { "Sent by " (s.username) " at " (label(s.at)) }
+                @match s.kind {
+                    Kind::Report => @if let Ok(r) = serde_json::from_str::<Report>(&s.body) {
+                        p.muted { (r.tlp) " · to " (recipient(&r.to)) }
+                        dl {
+                            @for (name, text, _) in FIELDS {
+                                @let value = field_of(&r, name);
+                                @if !value.trim().is_empty() { dt { (text) } dd.pre { (value) } }
+                            }
+                        }
+                    },
+                    Kind::Answer => @if let Ok(Answer::Text(text)) = serde_json::from_str::<Answer>(&s.body) {
+                        blockquote.pre { (text) }
+                    },
+                }
+                @if let Some(g) = &s.grade {
+                    p { strong { "Graded by " (g.username) ": " } (given.values().sum::<u32>()) " points" @if !g.comment.is_empty() { ". Comment: " (g.comment) } }
+                }
+                @if grades {
+                    form method="post" action={ "/grading/" (s.id) } {
+                        @if criteria.is_empty() {
+                            p.muted { "The scenario gives this team no report expectation: a comment only." }
+                        }
+                        table {
+                            thead { tr { th { "Criterion" } th { "Points" } } }
+                            tbody {
+                                @for (id, text, max) in &criteria {
+                                    @let field = format!("s{}-{id}", s.id);
+                                    tr {
+                                        td { label for=(field) { (text) } }
+                                        td.num {
+                                            input id=(field) type="number" name={ "points." (id) } min="0" max=(max) step="1" required
+                                                value=(given.get(id).copied().unwrap_or(0));
+                                            " of " (max)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        p {
+                            label for={ "s" (s.id) "-comment" } { "Comment for the team" } br;
+                            textarea id={ "s" (s.id) "-comment" } name="comment" rows="3" cols="80" maxlength="5000" {
+                                (s.grade.as_ref().map_or("", |g| g.comment.as_str()))
+                            }
+                        }
+                        button type="submit" { @if s.grade.is_some() { "Change grade" } @else { "Grade" } }
+                    }
+                }
+            }
+        }
+    };
+    let body = html! {
+        h1 { "Grading" }
+        p.muted { "Reports and written answers, oldest first. Choices and indicators are graded automatically and do not appear here." }
+        h2 { "Waiting (" (waiting.len()) ")" }
+        @if waiting.is_empty() { p.muted { "Nothing waits for a grade." } }
+        @for s in &waiting { (entry(s)) }
+        h2 { "Graded (" (done.len()) ")" }
+        @if done.is_empty() { p.muted { "Nothing graded yet." } }
+        @for s in &done { (entry(s)) }
+    };
+    html::page(&app.live.name, "Grading", Some(&user), &body).into_response()
+}
+
+/// Grades a submission: points per criterion within each criterion's maximum, and a comment.
+pub(crate) async fn grade<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Response {
+    let Ok(all) = app.db.submissions(app.live.exercise, None).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The grade could not be stored; try again.",
+        );
+    };
+    let Some(s) = all.iter().find(|s| s.id == id && graded_by_hand(&app, s)) else {
+        return html::problem(
+            StatusCode::NOT_FOUND,
+            "No such report or written answer in this exercise.",
+        );
+    };
+    let criteria = criteria(&app, s);
+    let mut points: BTreeMap<String, u32> = BTreeMap::new();
+    for (id, text, max) in &criteria {
+        let name = format!("points.{id}");
+        let raw = fields.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v.trim());
+        match raw.parse::<u32>() {
+            Ok(p) if p <= *max => {
+                points.insert(id.clone(), p);
+            }
+            _ => {
+                return html::problem(
+                    StatusCode::BAD_REQUEST,
+                    &format!("{name}: give whole points from 0 to {max} for «{text}»; nothing was stored."),
+                );
+            }
+        }
+    }
+    let comment = fields
+        .iter()
+        .find(|(k, _)| k == "comment")
+        .map_or("", |(_, v)| v.trim());
+    if comment.chars().count() > 5_000 {
+        return html::problem(
+            StatusCode::BAD_REQUEST,
+            "comment: keep it under 5,000 characters; nothing was stored.",
+        );
+    }
+    let Ok(points) = serde_json::to_string(&points) else {
+        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The grade could not be stored.");
+    };
+    match app
+        .db
+        .grade(app.live.exercise, id, &points, comment, user.id, clock_now())
+        .await
+    {
+        Ok(()) => Redirect::to("/grading").into_response(),
+        Err(_) => html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The grade could not be stored; try again.",
+        ),
+    }
+}
