@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_inject_sends.sql")),
     (10, include_str!("../migrations/0010_observer_teams.sql")),
     (11, include_str!("../migrations/0011_submissions.sql")),
+    (12, include_str!("../migrations/0012_cases.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +213,35 @@ pub struct HintOpened {
     pub at: u64,
 }
 
+/// A team's incident case, with its current status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: i64,
+    pub team: String,
+    pub title: String,
+    pub status: String,
+    /// Who opened it.
+    pub username: String,
+    /// Exercise milliseconds when it was opened.
+    pub at: u64,
+    /// How many entries of each kind: notes, alerts, indicators.
+    pub notes: u32,
+    pub alerts: u32,
+    pub indicators: u32,
+}
+
+/// One entry of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEntry {
+    pub id: i64,
+    /// `note`, `alert`, `indicator` or `status`.
+    pub kind: String,
+    pub body: String,
+    pub username: String,
+    /// Exercise milliseconds.
+    pub at: u64,
+}
+
 /// A one-time invitation to join as a player of one team or as an observer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitation {
@@ -251,6 +281,8 @@ pub enum StoreError {
     Answered,
     /// No such submission in this exercise.
     NoSubmission,
+    /// No such case of this team.
+    NoCase,
     Database(sqlx::Error),
 }
 
@@ -265,6 +297,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Invitation(Unusable::Expired) => f.write_str("the invitation has expired"),
             StoreError::Answered => f.write_str("the team has already answered this question"),
             StoreError::NoSubmission => f.write_str("no such answer or report in this exercise"),
+            StoreError::NoCase => f.write_str("no such case of this team"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -457,6 +490,38 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<bool>> + Send;
     /// The hints teams opened, of one team or of all, in the order opened.
     fn hints_opened(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<HintOpened>>> + Send;
+
+    /// Opens a case for a team with status `status`; returns its id.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn open_case(
+        &self,
+        exercise: i64,
+        team: &str,
+        title: &str,
+        status: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// A team's cases, newest first.
+    fn cases(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Case>>> + Send;
+    /// One case of a team with its entries, oldest first ([`StoreError::NoCase`] if the case
+    /// is not this team's).
+    fn case(&self, exercise: i64, team: &str, case: i64)
+    -> impl Future<Output = Result<(Case, Vec<CaseEntry>)>> + Send;
+    /// Adds an entry to a team's case; a `status` entry also sets the case's status.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn add_case_entry(
+        &self,
+        exercise: i64,
+        team: &str,
+        case: i64,
+        kind: &str,
+        body: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// The embedded SQLite store.
@@ -546,6 +611,28 @@ const FOLLOWS: &str = "(SELECT group_concat(o.team, char(10)) FROM observer_team
 const INVITATIONS_SELECT: &str = "SELECT i.id, i.role, i.team, c.username AS created_by, i.created_at, i.expires_at, \
      i.used_at, u.username AS used_by FROM invitations i JOIN users c ON c.id = i.created_by \
      LEFT JOIN users u ON u.id = i.used_by";
+
+const CASES_SELECT: &str = "SELECT c.id, c.team, c.title, c.status, u.username, c.at, \
+     (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'note') AS notes, \
+     (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'alert') AS alerts, \
+     (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'indicator') AS indicators \
+     FROM cases c JOIN users u ON u.id = c.user_id";
+
+fn case_from(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
+    let at: i64 = row.try_get("at")?;
+    let count = |name: &str| -> Result<u32> { Ok(row.try_get::<i64, _>(name)? as u32) };
+    Ok(Case {
+        id: row.try_get("id")?,
+        team: row.try_get("team")?,
+        title: row.try_get("title")?,
+        status: row.try_get("status")?,
+        username: row.try_get("username")?,
+        at: at as u64,
+        notes: count("notes")?,
+        alerts: count("alerts")?,
+        indicators: count("indicators")?,
+    })
+}
 
 fn invitation_from(row: &sqlx::sqlite::SqliteRow) -> Result<Invitation> {
     let role: String = row.try_get("role")?;
@@ -1204,6 +1291,118 @@ impl Store for Sqlite {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn open_case(
+        &self,
+        exercise: i64,
+        team: &str,
+        title: &str,
+        status: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO cases (exercise, team, title, status, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(title)
+        .bind(status)
+        .bind(user)
+        .bind(at as i64)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn cases(&self, exercise: i64, team: &str) -> Result<Vec<Case>> {
+        let rows = sqlx::query(&format!(
+            "{CASES_SELECT} WHERE c.exercise = ? AND c.team = ? ORDER BY c.id DESC"
+        ))
+        .bind(exercise)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(case_from).collect()
+    }
+
+    async fn case(&self, exercise: i64, team: &str, case: i64) -> Result<(Case, Vec<CaseEntry>)> {
+        let row = sqlx::query(&format!(
+            "{CASES_SELECT} WHERE c.exercise = ? AND c.team = ? AND c.id = ?"
+        ))
+        .bind(exercise)
+        .bind(team)
+        .bind(case)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NoCase)?;
+        let entries = sqlx::query(
+            "SELECT e.id, e.kind, e.body, u.username, e.at FROM case_entries e JOIN users u ON u.id = e.user_id \
+             WHERE e.case_id = ? ORDER BY e.id",
+        )
+        .bind(case)
+        .fetch_all(&self.pool)
+        .await?;
+        let entries = entries
+            .iter()
+            .map(|r| {
+                let at: i64 = r.try_get("at")?;
+                Ok(CaseEntry {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    body: r.try_get("body")?,
+                    username: r.try_get("username")?,
+                    at: at as u64,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((case_from(&row)?, entries))
+    }
+
+    async fn add_case_entry(
+        &self,
+        exercise: i64,
+        team: &str,
+        case: i64,
+        kind: &str,
+        body: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let mine = sqlx::query("SELECT 1 FROM cases WHERE id = ? AND exercise = ? AND team = ?")
+            .bind(case)
+            .bind(exercise)
+            .bind(team)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if mine.is_none() {
+            return Err(StoreError::NoCase);
+        }
+        sqlx::query(
+            "INSERT INTO case_entries (case_id, kind, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(case)
+        .bind(kind)
+        .bind(body)
+        .bind(user)
+        .bind(at as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        if kind == "status" {
+            sqlx::query("UPDATE cases SET status = ? WHERE id = ?")
+                .bind(body)
+                .bind(case)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn hints_opened(&self, exercise: i64, team: Option<&str>) -> Result<Vec<HintOpened>> {
         let rows = sqlx::query(
             "SELECT h.team, h.hint, u.username, h.at FROM hints_opened h JOIN users u ON u.id = h.user_id \
@@ -1413,17 +1612,22 @@ mod tests {
         assert_eq!((all[0].used_at, all[0].expires_at), (None, 500));
     }
 
-    #[tokio::test]
-    async fn answers_are_final_reports_are_graded_and_hints_open_once() {
-        let db = Sqlite::in_memory().await.unwrap();
-        let new = NewExercise {
+    /// An exercise row for tests that need one.
+    fn test_exercise() -> NewExercise<'static> {
+        NewExercise {
             name: "Demo",
             scenario_path: "s.yaml",
             scenario_text: None,
             seed: 1,
             date: "2026-06-01",
             clock: "{}",
-        };
+        }
+    }
+
+    #[tokio::test]
+    async fn answers_are_final_reports_are_graded_and_hints_open_once() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let new = test_exercise();
         let e = db.create_exercise(&new, 1).await.unwrap();
         let other = db.create_exercise(&new, 1).await.unwrap();
         let pita = db
@@ -1536,5 +1740,62 @@ mod tests {
         );
         assert_eq!(db.hints_opened(e.id, None).await.unwrap().len(), 2);
         assert_eq!(db.hints_opened(other.id, None).await.unwrap(), vec![]);
+    }
+
+    #[tokio::test]
+    async fn a_case_keeps_its_entries_in_order_and_belongs_to_one_team() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let new = test_exercise();
+        let e = db.create_exercise(&new, 1).await.unwrap();
+        let pita = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        let case = db
+            .open_case(e.id, "palau", "Web shell on the portal", "open", pita.id, 1_000, 2)
+            .await
+            .unwrap();
+        db.add_case_entry(e.id, "palau", case, "note", "Found iisstart.aspx", pita.id, 2_000, 3)
+            .await
+            .unwrap();
+        db.add_case_entry(
+            e.id,
+            "palau",
+            case,
+            "indicator",
+            "ipv4\n203.0.113.45",
+            pita.id,
+            3_000,
+            4,
+        )
+        .await
+        .unwrap();
+        db.add_case_entry(e.id, "palau", case, "status", "contained", pita.id, 4_000, 5)
+            .await
+            .unwrap();
+        // Another team cannot add to it, or read it.
+        let foreign = db
+            .add_case_entry(e.id, "nauru", case, "note", "x", pita.id, 5_000, 6)
+            .await;
+        assert!(matches!(foreign, Err(StoreError::NoCase)), "{foreign:?}");
+        assert!(matches!(db.case(e.id, "nauru", case).await, Err(StoreError::NoCase)));
+        assert_eq!(db.cases(e.id, "nauru").await.unwrap(), vec![]);
+
+        let (c, entries) = db.case(e.id, "palau", case).await.unwrap();
+        assert_eq!(
+            (c.title.as_str(), c.status.as_str(), c.at),
+            ("Web shell on the portal", "contained", 1_000)
+        );
+        assert_eq!((c.notes, c.alerts, c.indicators), (1, 0, 1));
+        let kinds: Vec<&str> = entries.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["note", "indicator", "status"]);
+        assert_eq!(entries[1].body, "ipv4\n203.0.113.45");
+        assert_eq!(entries[2].at, 4_000);
+        let later = db
+            .open_case(e.id, "palau", "Second", "open", pita.id, 6_000, 7)
+            .await
+            .unwrap();
+        let ids: Vec<i64> = db.cases(e.id, "palau").await.unwrap().iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![later, case], "newest first");
     }
 }

@@ -167,9 +167,13 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamView {
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
         let Signed(user) = Signed::from_request_parts(parts, app).await?;
-        let Path(team) = Path::<String>::from_request_parts(parts, app)
+        // The team is the path's `{team}`; a page of the team may name more (`{id}`).
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, app)
             .await
             .map_err(|_| html::problem(StatusCode::NOT_FOUND, "No such team."))?;
+        let Some((_, team)) = params.into_iter().find(|(name, _)| name == "team") else {
+            return Err(html::problem(StatusCode::NOT_FOUND, "No such team."));
+        };
         // A player, or an observer who follows chosen teams, learns nothing about other
         // teams, not even which exist.
         if !user.sees(&team) {

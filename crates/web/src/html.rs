@@ -64,6 +64,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
                                         a href={ "/teams/" (team) "/network" } { "Network" }
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }
+                                        a href={ "/teams/" (team) "/cases" } { "Cases" }
                                         a href={ "/teams/" (team) "/questions" } { "Questions" }
                                         a href={ "/teams/" (team) "/reports" } { "Reports" }
                                         a href={ "/teams/" (team) "/score" } { "Score" }

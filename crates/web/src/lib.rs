@@ -9,6 +9,7 @@
 //! are counted in the database per account and per address.
 
 pub mod auth;
+mod cases;
 mod html;
 mod inbox;
 mod invite;
@@ -103,6 +104,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/questions", get(questions::page::<S>).post(questions::answer::<S>))
         .route("/teams/{team}/hints", post(questions::open_hint::<S>))
         .route("/teams/{team}/reports", get(reports::page::<S>).post(reports::send::<S>))
+        .route("/teams/{team}/cases", get(cases::list::<S>).post(cases::open::<S>))
+        .route("/teams/{team}/cases/{id}", get(cases::page::<S>).post(cases::add::<S>))
         .route("/grading", get(reports::queue::<S>))
         .route("/grading/{id}", post(reports::grade::<S>))
         .route("/style.css", get(html::stylesheet))

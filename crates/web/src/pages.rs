@@ -452,7 +452,12 @@ fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::
         p {
             a href={ "/teams/" (team_id) "/inbox" } { "Inbox" } " · "
             a href={ "/teams/" (team_id) "/hunt" } { "Hunt" } " · "
-            a href={ "/teams/" (team_id) "/respond" } { "Respond" }
+            a href={ "/teams/" (team_id) "/network" } { "Network" } " · "
+            a href={ "/teams/" (team_id) "/respond" } { "Respond" } " · "
+            a href={ "/teams/" (team_id) "/cases" } { "Cases" } " · "
+            a href={ "/teams/" (team_id) "/questions" } { "Questions" } " · "
+            a href={ "/teams/" (team_id) "/reports" } { "Reports" } " · "
+            a href={ "/teams/" (team_id) "/score" } { "Score" }
         }
         p.muted {
             (alerts.len()) " alerts on " (runtime.store().len()) " events so far: "

@@ -390,6 +390,48 @@ async fn every_route_for_every_role_and_team() {
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "own team cases",
+            Box::new(|c| get("/teams/palau/cases", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team cases",
+            Box::new(|c| get("/teams/nauru/cases", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team opens a case",
+            Box::new(|c| post("/teams/palau/cases", c, "title=Case")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            "other team opens a case",
+            Box::new(|c| post("/teams/nauru/cases", c, "title=Case")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // Case 1 is Palau's (the instructor opened it just above).
+        (
+            "own team case",
+            Box::new(|c| get("/teams/palau/cases/1", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "own team adds to a case",
+            Box::new(|c| post("/teams/palau/cases/1", c, "kind=note&note=n")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            // Palau's case through Nauru's path: not Nauru's case.
+            "a case through another team's path",
+            Box::new(|c| get("/teams/nauru/cases/1", c)),
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "adding to a case through another team's path",
+            Box::new(|c| post("/teams/nauru/cases/1", c, "kind=note&note=n")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "grading queue",
             Box::new(|c| get("/grading", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
@@ -1065,6 +1107,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau/timeline",
                 "/teams/palau/questions",
                 "/teams/palau/reports",
+                "/teams/palau/cases",
                 "/grading",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=log%3Asysmon+%7C+stats+count+by+Image",
@@ -1765,4 +1808,83 @@ async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
         !theirs.contains("opened by pita") && !theirs.contains("10 of 10"),
         "{theirs}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_builds_a_case_from_its_alerts() {
+    // Forty minutes of play with atoll's rules: the web shell upload has raised an alert.
+    let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/cases", &player, "title=Web+shell+on+the+portal"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let case = header(&headers, "location").unwrap().to_owned();
+    assert!(case.starts_with("/teams/palau/cases/"), "{case}");
+    let (status, _, page) = send(&app, get(&case, &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Status: <strong>Open</strong>"), "{page}");
+    // The alert on offer, and linking it.
+    let at = page.find("name=\"alert\"").expect("alerts to link");
+    let value_at = at + page[at..].find("value=\"").unwrap() + 7;
+    let value = &page[value_at..value_at + page[value_at..].find('"').unwrap()];
+    let form = format!("kind=alert&alert={}", value.replace(':', "%3A").replace(' ', "+"));
+    let (status, _, _) = send(&app, post(&case, &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    for form in [
+        "kind=note&note=iisstart.aspx+was+written+by+w3wp.exe",
+        "kind=indicator&indicator_kind=ipv4&indicator=203.0.113[.]45",
+        "kind=status&status=contained",
+    ] {
+        let (status, _, page) = send(&app, post(&case, &player, form)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{form}: {page}");
+    }
+    // Bad entries are refused by field, and nothing is stored.
+    for (form, message) in [
+        (
+            "kind=indicator&indicator_kind=ipv4&indicator=not-an-address",
+            "indicator: `not-an-address` is not an IPv4 address",
+        ),
+        ("kind=status&status=solved", "status: `solved` is not a case status"),
+        ("kind=alert&alert=999999%3Anope", "alert: no such alert of your team"),
+        ("kind=note&note=+", "note: write a note"),
+    ] {
+        let (status, _, page) = send(&app, post(&case, &player, form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(message), "{message:?} missing: {page}");
+    }
+    let (_, _, page) = send(&app, get(&case, &player)).await;
+    assert!(page.contains("Status: <strong>Contained</strong>"), "{page}");
+    let timeline = &page[page.find("<ol class=\"timeline\">").unwrap()..];
+    let order: Vec<usize> = [
+        "linked alert",
+        "iisstart.aspx was written",
+        "203.0.113[.]45",
+        "status set to",
+    ]
+    .iter()
+    .map(|t| timeline.find(t).unwrap_or_else(|| panic!("{t:?} missing: {timeline}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "in the order added: {order:?}");
+    assert!(timeline.contains("The event that raised it"), "{timeline}");
+    assert_eq!(
+        timeline.matches("<li ").count(),
+        4,
+        "the refused entries left nothing: {timeline}"
+    );
+    let (_, _, list) = send(&app, get("/teams/palau/cases", &player)).await;
+    assert!(
+        list.contains("Web shell on the portal") && list.contains("Contained"),
+        "{list}"
+    );
+    // Nauru cannot read it, even through its own path.
+    let nora = sign_in(&app, "nora").await;
+    let id = case.rsplit('/').next().unwrap();
+    let (status, _, _) = send(&app, get(&format!("/teams/nauru/cases/{id}"), &nora)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&app, get(&case, &nora)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

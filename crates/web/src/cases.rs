@@ -1,0 +1,436 @@
+//! A team's incident cases: a title and a status, and a timeline of entries — notes, the
+//! team's alerts linked to it (with the event that raised each), indicators (addresses,
+//! domains, hashes, accounts, …) and status changes — each with who and when.
+
+use std::sync::Arc;
+
+use atoll_exercise::answers::normalise;
+use atoll_scenario::model::IndicatorKind;
+use atoll_store::{CaseEntry, Role, Store, StoreError};
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::auth::{TeamActor, TeamView};
+use crate::{App, clock_now, exercise_now, html};
+
+/// A case's statuses, in the order an incident goes through them.
+const STATUSES: &[(&str, &str)] = &[
+    ("open", "Open"),
+    ("contained", "Contained"),
+    ("eradicated", "Eradicated"),
+    ("recovered", "Recovered"),
+    ("closed", "Closed"),
+];
+
+/// The kinds of indicator a case records, as the scenario's indicator questions name them.
+const INDICATOR_KINDS: &[(IndicatorKind, &str)] = &[
+    (IndicatorKind::Ipv4, "IPv4 address"),
+    (IndicatorKind::Ipv6, "IPv6 address"),
+    (IndicatorKind::Domain, "Domain"),
+    (IndicatorKind::Url, "URL"),
+    (IndicatorKind::Sha256, "SHA-256"),
+    (IndicatorKind::Md5, "MD5"),
+    (IndicatorKind::Account, "Account"),
+    (IndicatorKind::FilePath, "File path"),
+    (IndicatorKind::Hostname, "Host name"),
+    (IndicatorKind::RegistryKey, "Registry key"),
+];
+
+/// How many of the team's newest alerts the case page offers to link.
+const ALERTS_OFFERED: usize = 100;
+
+fn status_label(id: &str) -> &str {
+    STATUSES.iter().find(|(k, _)| *k == id).map_or(id, |(_, l)| l)
+}
+
+/// The team's cases, newest first, and a form to open one.
+pub(crate) async fn list<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    list_page(&app, &view, None).await
+}
+
+async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option<&str>) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let Ok(cases) = app.db.cases(app.live.exercise, &team_id).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The cases could not be read; try again.",
+        );
+    };
+    let start = app.live.start_unix_ms();
+    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let body = html! {
+        h1 { "Cases — " (app.live.team_name(view.team)) }
+        p.muted { "An incident case gathers what your team knows: notes, the alerts that belong to it, indicators and where the response stands." }
+        @if let Some(problem) = problem { p.error role="alert" { (problem) } }
+        @if view.user.role != Role::Observer {
+            form method="post" action={ "/teams/" (team_id) "/cases" } {
+                label for="title" { "New case " }
+                input #title name="title" required maxlength="200" size="50" placeholder="Web shell on the customer portal";
+                " "
+                button type="submit" { "Open case" }
+            }
+        }
+        @if cases.is_empty() { p.muted { "No case opened yet." } } @else {
+            table {
+                thead { tr { th { "Case" } th { "Status" } th { "Alerts" } th { "Indicators" } th { "Notes" } th { "Opened" } } }
+                tbody {
+                    @for c in &cases {
+                        tr {
+                            td { a href={ "/teams/" (team_id) "/cases/" (c.id) } { (c.title) } }
+                            td { (status_label(&c.status)) }
+                            td.num { (c.alerts) }
+                            td.num { (c.indicators) }
+                            td.num { (c.notes) }
+                            td { (label(c.at)) " by " (c.username) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let code = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (code, html::page(&app.live.name, "Cases", Some(&view.user), &body)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct OpenForm {
+    title: Option<String>,
+}
+
+pub(crate) async fn open<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<OpenForm>,
+) -> Response {
+    let title = form.title.unwrap_or_default().trim().to_owned();
+    if title.is_empty() || title.chars().count() > 200 {
+        return list_page(
+            &app,
+            &view,
+            Some("title: give the case a title of at most 200 characters"),
+        )
+        .await;
+    }
+    let team_id = app.live.team_id(view.team);
+    let at = exercise_now(&app).await;
+    match app
+        .db
+        .open_case(
+            app.live.exercise,
+            &team_id,
+            &title,
+            "open",
+            view.user.id,
+            at,
+            clock_now(),
+        )
+        .await
+    {
+        Ok(id) => Redirect::to(&format!("/teams/{team_id}/cases/{id}")).into_response(),
+        Err(_) => html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The case could not be opened; try again.",
+        ),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CasePath {
+    id: i64,
+}
+
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Path(CasePath { id }): Path<CasePath>,
+) -> Response {
+    case_page(&app, &view, id, None).await
+}
+
+/// An alert of the team as the case page offers and shows it.
+struct AlertLine {
+    row: u32,
+    key: String,
+    text: String,
+    /// The event that raised it, field by field.
+    event: Vec<(String, String)>,
+}
+
+async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, problem: Option<(&str, &str)>) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let (case, entries) = match app.db.case(app.live.exercise, &team_id, id).await {
+        Ok(found) => found,
+        Err(StoreError::NoCase) => return html::problem(StatusCode::NOT_FOUND, "No such case of this team."),
+        Err(_) => {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The case could not be read; try again.",
+            );
+        }
+    };
+    let start = app.live.start_unix_ms();
+    // The alerts on offer and the linked ones' events, read under the team's lock.
+    let linked: Vec<u32> = entries
+        .iter()
+        .filter(|e| e.kind == "alert")
+        .filter_map(|e| e.body.lines().next()?.parse().ok())
+        .collect();
+    let worker = app.clone();
+    let index = view.team;
+    let Ok((offered, shown)) = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let runtime = live.team(index);
+        let line = |a: &atoll_exercise::Alert, with_event: bool| AlertLine {
+            row: a.row,
+            key: a.rule_id.clone().unwrap_or_else(|| a.title.clone()),
+            text: format!(
+                "{} · {}{}",
+                live.label(start + a.at as i64, worker.day_one),
+                a.title,
+                a.host.as_deref().map(|h| format!(" · {h}")).unwrap_or_default()
+            ),
+            event: if with_event {
+                runtime
+                    .store()
+                    .event(a.row)
+                    .into_iter()
+                    .map(|(name, _, value)| (name.to_owned(), value.into_owned()))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        };
+        let alerts = runtime.alerts();
+        let offered: Vec<AlertLine> = alerts
+            .iter()
+            .rev()
+            .filter(|a| !linked.contains(&a.row))
+            .take(ALERTS_OFFERED)
+            .map(|a| line(a, false))
+            .collect();
+        let shown: Vec<AlertLine> = alerts
+            .iter()
+            .filter(|a| linked.contains(&a.row))
+            .map(|a| line(a, true))
+            .collect();
+        (offered, shown)
+    })
+    .await
+    else {
+        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
+    };
+    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let acts = view.user.role != Role::Observer;
+    let action = format!("/teams/{team_id}/cases/{id}");
+    let body = html! {
+        p { a href={ "/teams/" (team_id) "/cases" } { "All cases" } }
+        h1 { (case.title) }
+        p { "Status: " strong { (status_label(&case.status)) } span.muted { " · opened by " (case.username) " at " (label(case.at)) } }
+        @if let Some((field, message)) = problem { p.error role="alert" id="problem" { (field) ": " (message) } }
+        h2 { "Timeline" }
+        @if entries.is_empty() { p.muted { "Nothing recorded yet." } }
+        ol.timeline {
+            @for e in &entries {
+                li id={ "entry-" (e.id) } {
+                    span.muted { (label(e.at)) " · " (e.username) ": " }
+                    (entry(e, &shown, &team_id))
+                }
+            }
+        }
+        @if acts {
+            h2 { "Add to the case" }
+            form method="post" action=(action) {
+                input type="hidden" name="kind" value="note";
+                label for="note" { "Note" } br;
+                textarea #note name="note" rows="3" cols="80" maxlength="10000" required {}
+                br; button type="submit" { "Add note" }
+            }
+            @if !offered.is_empty() {
+                form method="post" action=(action) {
+                    input type="hidden" name="kind" value="alert";
+                    label for="alert" { "Link an alert " }
+                    select #alert name="alert" {
+                        @for a in &offered { option value={ (a.row) ":" (a.key) } { (a.text) } }
+                    }
+                    " " button type="submit" { "Link" }
+                }
+            }
+            form method="post" action=(action) {
+                input type="hidden" name="kind" value="indicator";
+                label for="indicator_kind" { "Indicator " }
+                select #indicator_kind name="indicator_kind" {
+                    @for (k, text) in INDICATOR_KINDS { option value=(k.as_str()) { (text) } }
+                }
+                " "
+                input name="indicator" aria-label="Indicator value" required maxlength="500" size="40" placeholder="203.0.113.45";
+                " " button type="submit" { "Add indicator" }
+            }
+            form method="post" action=(action) {
+                input type="hidden" name="kind" value="status";
+                label for="status" { "Status " }
+                select #status name="status" {
+                    @for (k, text) in STATUSES { option value=(k) selected[*k == case.status] { (text) } }
+                }
+                " " button type="submit" { "Change status" }
+            }
+        }
+    };
+    let code = if problem.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (code, html::page(&app.live.name, &case.title, Some(&view.user), &body)).into_response()
+}
+
+/// One timeline entry as read.
+fn entry(e: &CaseEntry, shown: &[AlertLine], team: &str) -> Markup {
+    match e.kind.as_str() {
+        "note" => html! { span.pre { (e.body) } },
+        "status" => html! { "status set to " strong { (status_label(&e.body)) } },
+        "indicator" => {
+            let (kind, value) = e.body.split_once('\n').unwrap_or(("", &e.body));
+            let kind = INDICATOR_KINDS
+                .iter()
+                .find(|(k, _)| k.as_str() == kind)
+                .map_or(kind, |(_, text)| text);
+            html! { "indicator (" (kind) ") " span.mono { (value) } }
+        }
+        _ => {
+            let row: Option<u32> = e.body.lines().next().and_then(|r| r.parse().ok());
+            match shown.iter().find(|a| Some(a.row) == row) {
+                Some(a) => html! {
+                    "linked alert " a href={ "/teams/" (team) "#alert-" (a.row) } { (a.text) }
+                    details {
+                        summary { "The event that raised it" }
+                        pre.mono { @for (name, value) in &a.event { (name) ": " (value) "\n" } }
+                    }
+                },
+                None => {
+                    html! { "linked an alert no longer in this team's list (event " (e.body.lines().next().unwrap_or("?")) ")" }
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EntryForm {
+    kind: Option<String>,
+    note: Option<String>,
+    alert: Option<String>,
+    indicator_kind: Option<String>,
+    indicator: Option<String>,
+    status: Option<String>,
+}
+
+/// Adds a note, an alert, an indicator or a status change to a case, checked first; a refused
+/// entry stores nothing and the page names the field.
+pub(crate) async fn add<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Path(CasePath { id }): Path<CasePath>,
+    Form(form): Form<EntryForm>,
+) -> Response {
+    let kind = form.kind.unwrap_or_default();
+    let checked: Result<String, (&str, String)> =
+        match kind.as_str() {
+            "note" => {
+                let note = form.note.unwrap_or_default().trim().to_owned();
+                if note.is_empty() || note.chars().count() > 10_000 {
+                    Err(("note", "write a note of at most 10,000 characters".into()))
+                } else {
+                    Ok(note)
+                }
+            }
+            "status" => {
+                let status = form.status.unwrap_or_default();
+                if STATUSES.iter().any(|(k, _)| *k == status) {
+                    Ok(status)
+                } else {
+                    Err(("status", format!("`{status}` is not a case status")))
+                }
+            }
+            "indicator" => {
+                let word = form.indicator_kind.unwrap_or_default();
+                let value = form.indicator.unwrap_or_default().trim().to_owned();
+                match INDICATOR_KINDS.iter().find(|(k, _)| k.as_str() == word) {
+                    None => Err(("indicator_kind", format!("`{word}` is not a kind of indicator"))),
+                    Some(_) if value.is_empty() || value.chars().count() > 500 || value.contains('\n') => {
+                        Err(("indicator", "give one value of at most 500 characters".into()))
+                    }
+                    Some((k, text)) if matches!(k, IndicatorKind::Ipv4 | IndicatorKind::Ipv6) => {
+                        let ip = normalise(*k, &value).parse::<std::net::IpAddr>();
+                        match (k, ip) {
+                            (IndicatorKind::Ipv4, Ok(std::net::IpAddr::V4(_)))
+                            | (IndicatorKind::Ipv6, Ok(std::net::IpAddr::V6(_))) => Ok(format!("{word}\n{value}")),
+                            _ => Err(("indicator", format!("`{value}` is not an {text}"))),
+                        }
+                    }
+                    Some(_) => Ok(format!("{word}\n{value}")),
+                }
+            }
+            "alert" => {
+                let raw = form.alert.unwrap_or_default();
+                match raw
+                    .split_once(':')
+                    .and_then(|(row, key)| Some((row.parse::<u32>().ok()?, key.to_owned())))
+                {
+                    None => Err(("alert", "choose an alert".into())),
+                    Some((row, key)) => {
+                        let worker = app.clone();
+                        let index = view.team;
+                        let rule = key.clone();
+                        let exists =
+                            tokio::task::spawn_blocking(move || {
+                                worker.live.team(index).alerts().iter().any(|a| {
+                                    a.row == row && a.rule_id.clone().unwrap_or_else(|| a.title.clone()) == rule
+                                })
+                            })
+                            .await
+                            .unwrap_or(false);
+                        if exists {
+                            Ok(format!("{row}\n{key}"))
+                        } else {
+                            Err(("alert", "no such alert of your team".into()))
+                        }
+                    }
+                }
+            }
+            other => Err(("kind", format!("`{other}` is not something a case records"))),
+        };
+    let body = match checked {
+        Ok(body) => body,
+        Err((field, message)) => return case_page(&app, &view, id, Some((field, &message))).await,
+    };
+    let team_id = app.live.team_id(view.team);
+    let at = exercise_now(&app).await;
+    match app
+        .db
+        .add_case_entry(
+            app.live.exercise,
+            &team_id,
+            id,
+            &kind,
+            &body,
+            view.user.id,
+            at,
+            clock_now(),
+        )
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/teams/{team_id}/cases/{id}")).into_response(),
+        Err(StoreError::NoCase) => html::problem(StatusCode::NOT_FOUND, "No such case of this team."),
+        Err(_) => html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The entry could not be stored; try again.",
+        ),
+    }
+}
