@@ -116,7 +116,7 @@ pub fn check(question: &Question, answer: &Answer) -> Result<(), String> {
         (Answer::Text(text), _, Some(_), _) => {
             if text.trim().is_empty() {
                 Err("text: write your answer".into())
-            } else if text.len() > 20_000 {
+            } else if text.chars().count() > 20_000 {
                 Err("text: keep the answer under 20,000 characters".into())
             } else {
                 Ok(())
@@ -128,7 +128,7 @@ pub fn check(question: &Question, answer: &Answer) -> Result<(), String> {
                 Err("indicators: give at least one, one per line".into())
             } else if values.len() > limit {
                 Err(format!("indicators: give at most {limit}, one per line"))
-            } else if let Some(v) = values.iter().find(|v| v.len() > 2_000) {
+            } else if let Some(v) = values.iter().find(|v| v.chars().count() > 2_000) {
                 Err(format!(
                     "indicators: `{}…` is too long",
                     v.chars().take(40).collect::<String>()
@@ -360,8 +360,9 @@ pub fn normalise(kind: IndicatorKind, value: &str) -> String {
 }
 
 /// Whether two normalised indicators name the same thing: equal, or for accounts and
-/// hostnames the same name with or without its domain (`PT\svc_prtg`, `svc_prtg@pt.local`
-/// and `svc_prtg`; `pt-dc01.pt.local` and `pt-dc01`).
+/// hostnames a bare name and the same name with a domain (`svc_prtg` matches `PT\svc_prtg`
+/// and `svc_prtg@pt.local`; `pt-dc01` matches `pt-dc01.pt.local`). Two names that both carry
+/// a domain must be written alike.
 fn same(kind: IndicatorKind, a: &str, b: &str) -> bool {
     if a == b {
         return true;

@@ -321,7 +321,13 @@ fn reported(
         })
         .max_by_key(|&(r, p, _, _)| (p, std::cmp::Reverse(r.at)));
     let allowed = limit.map_or(String::new(), |l| format!(" (the limit is {})", label(l)));
-    if let Some((r, p, comment, grader)) = best {
+    let over = limit.is_some_and(|l| facts.now > l) || facts.ended;
+    let waiting = in_time.iter().find(|r| r.grade.is_none());
+    // A report graded 0 for this expectation settles it only once no other report can count:
+    // until then a report waiting for its grade, or one still to come, may earn it.
+    if let Some((r, p, comment, grader)) = best
+        && (p > 0 || (over && waiting.is_none()))
+    {
         let comment = if comment.trim().is_empty() {
             String::new()
         } else {
@@ -339,7 +345,7 @@ fn reported(
             ),
         );
     }
-    if let Some(r) = in_time.iter().find(|r| r.grade.is_none()) {
+    if let Some(r) = waiting {
         return (
             0,
             Standing::Open,
@@ -351,7 +357,7 @@ fn reported(
             ),
         );
     }
-    let over = limit.is_some_and(|l| facts.now > l) || facts.ended;
+    let prevented = outcome.status == Status::Prevented;
     match (ran, over) {
         (Some(at), true) => (
             0,
@@ -361,10 +367,20 @@ fn reported(
                 label(at)
             ),
         ),
+        (None, true) if prevented => (
+            0,
+            Standing::Missed,
+            format!("Step {step} was prevented, and no report on the incident was handed in before play ended."),
+        ),
         (None, true) => (
             0,
             Standing::Missed,
-            "No report on this incident was handed in.".to_owned(),
+            format!("Play ended before step {step} ran, and no report on the incident was handed in."),
+        ),
+        (None, false) if prevented => (
+            0,
+            Standing::Open,
+            format!("Step {step} was prevented; a report on the incident counts until play ends."),
         ),
         (Some(at), false) => (
             0,
@@ -392,6 +408,9 @@ pub fn hint_available(scenario: &Scenario, hint: &atoll_scenario::model::Hint, f
         asked(target)?
     } else {
         let e = scenario.expectations.iter().find(|e| e.id.name == target)?;
+        if !e.teams.is_empty() && !e.teams.iter().any(|t| t.name == facts.team) {
+            return None;
+        }
         if let Some(step) = &e.detect {
             ran(&step.name)?
         } else if let Some(report) = &e.report {

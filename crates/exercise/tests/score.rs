@@ -426,6 +426,23 @@ fn reports_earn_the_white_cells_points_in_time() {
     let late = one(vec![report(ran + 5 * HOUR, graded(100))], ran + 6 * HOUR);
     assert_eq!((late.standing, late.points), (Standing::Missed, 0));
     assert!(late.why.contains("No report on this incident in time"), "{}", late.why);
+    // A report graded 0 for this expectation does not settle it while the limit is ahead, nor
+    // hide a later report still waiting for its grade.
+    let zero = one(vec![report(ran + HOUR, graded(0))], ran + 2 * HOUR);
+    assert_eq!(zero.standing, Standing::Open, "{}", zero.why);
+    let newer = one(
+        vec![report(ran + HOUR, graded(0)), report(ran + 2 * HOUR, None)],
+        ran + 5 * HOUR,
+    );
+    assert_eq!(newer.standing, Standing::Open, "{}", newer.why);
+    assert!(newer.why.contains("awaits the white cell's grade"), "{}", newer.why);
+    let settled = one(vec![report(ran + HOUR, graded(0))], ran + 5 * HOUR);
+    assert_eq!(
+        (settled.standing, settled.points),
+        (Standing::Missed, 0),
+        "{}",
+        settled.why
+    );
     // Points above the expectation's are capped.
     let capped = one(vec![report(ran + HOUR, graded(500))], ran + 2 * HOUR);
     assert_eq!(capped.points, 100);

@@ -232,6 +232,26 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamActor {
     }
 }
 
+/// One of the players of the team in the path: the only ones who hand in the team's work
+/// (answers, hints opened, reports), so that nobody else's click can spend its points.
+#[derive(Debug, Clone)]
+pub struct TeamPlayer(pub TeamView);
+
+impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamPlayer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        let view = TeamView::from_request_parts(parts, app).await?;
+        if view.user.role != Role::Player {
+            return Err(html::problem(
+                StatusCode::FORBIDDEN,
+                "Only the team's players hand in its answers and reports, and open its hints.",
+            ));
+        }
+        Ok(TeamPlayer(view))
+    }
+}
+
 /// Refuses requests that change something unless they come from this server's own pages:
 /// browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`), so another site
 /// cannot make a signed-in browser act here.

@@ -13,16 +13,21 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
-use crate::auth::{TeamActor, TeamView};
+use crate::auth::{TeamPlayer, TeamView};
 use crate::score::{Records, TeamStatus, records, team_status};
 use crate::{App, clock_now, html};
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    render(&app, &view, None).await
+    render(&app, &view, None, None).await
 }
 
 /// The page, with a problem to show above it (a refused answer), if any.
-async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option<(&str, &str)>) -> Response {
+async fn render<S: Store>(
+    app: &Arc<App<S>>,
+    view: &TeamView,
+    problem: Option<(&str, &str)>,
+    sent: Option<&Answer>,
+) -> Response {
     let team_id = app.live.team_id(view.team);
     let Ok(records) = records(&app.db, app.live.exercise, &team_id).await else {
         return html::problem(
@@ -41,7 +46,22 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option<(&
     else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
-    let body = body(app, view, &status, &records, &grades, problem);
+    let mut body = body(app, view, &status, &records, &grades, problem);
+    // A refused answer is shown back, so that nothing typed is lost.
+    if let Some(sent) = sent {
+        let text = match sent {
+            Answer::Choices(c) => c.join(", "),
+            Answer::Text(t) => t.clone(),
+            Answer::Indicators(v) => v.join("\n"),
+        };
+        if !text.trim().is_empty() {
+            body = html! {
+                (body)
+                h2 { "What you sent (not stored)" }
+                blockquote #sent { (text) }
+            };
+        }
+    }
     let code = if problem.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -83,7 +103,8 @@ fn body<S>(
     let team_id = live.team_id(view.team);
     let start = live.start_unix_ms();
     let label = |t: u64| live.label(start + t as i64, app.day_one);
-    let acts = view.user.role != Role::Observer;
+    // Only players hand in the team's answers and open its hints.
+    let acts = view.user.role == Role::Player && !status.ended;
     let scenario = live.scenario;
     // Newest first.
     let mut asked: Vec<(&Question, u64)> = status
@@ -114,16 +135,17 @@ fn body<S>(
             })
             .collect()
     };
-    let other_hints: Vec<(&atoll_scenario::model::Hint, &str)> = scenario
+    let other_hints: Vec<&atoll_scenario::model::Hint> = scenario
         .hints
         .iter()
         .filter(|h| !scenario.questions.iter().any(|q| q.id.name == h.r#for.name))
         .filter_map(|h| {
             let e = scenario.expectations.iter().find(|e| e.id.name == h.r#for.name)?;
+            // What it helps with is not said: that would name a step of the campaign.
             hints_for(&e.id.name)
                 .iter()
                 .any(|x| x.id.name == h.id.name)
-                .then_some((h, e.text.get("en")))
+                .then_some(h)
         })
         .collect();
     let hint = |h: &atoll_scenario::model::Hint, about: Option<&str>| -> Markup {
@@ -160,7 +182,7 @@ fn body<S>(
         }
         @if !other_hints.is_empty() {
             h2 { "Hints" }
-            @for (h, about) in &other_hints { (hint(h, Some(about))) }
+            @for h in &other_hints { (hint(h, None)) }
         }
         @if asked.is_empty() {
             p.muted { "No question has been put to your team yet." }
@@ -252,14 +274,14 @@ fn form(q: &Question, team: &str) -> Markup {
 /// when it is refused, and the page says which field is wrong.
 pub(crate) async fn answer<S: Store>(
     State(app): State<Arc<App<S>>>,
-    TeamActor(view): TeamActor,
+    TeamPlayer(view): TeamPlayer,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let question_id = field("question").unwrap_or_default().to_owned();
     let team_id = app.live.team_id(view.team);
     let Some(question) = app.live.scenario.questions.iter().find(|q| q.id.name == question_id) else {
-        return render(&app, &view, Some(("question", "no such question"))).await;
+        return render(&app, &view, Some(("question", "no such question")), None).await;
     };
     let answer = match answers::form_of(question) {
         "choice" => Answer::Choices(
@@ -280,10 +302,6 @@ pub(crate) async fn answer<S: Store>(
         ),
         _ => Answer::Text(field("text").unwrap_or_default().trim().to_owned()),
     };
-    if let Err(message) = answers::check(question, &answer) {
-        let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
-        return render(&app, &view, Some((field, message))).await;
-    }
     // Only a question already put to the team can be answered.
     let Some(status) = status_now(&app, view.team).await else {
         return html::problem(
@@ -291,15 +309,29 @@ pub(crate) async fn answer<S: Store>(
             "The answer could not be stored; try again.",
         );
     };
+    if status.ended {
+        return render(
+            &app,
+            &view,
+            Some(("question", "play has ended; answers are no longer taken")),
+            Some(&answer),
+        )
+        .await;
+    }
     if !status.asked.iter().any(|(q, _)| *q == question_id) {
         return render(
             &app,
             &view,
             Some(("question", "this question has not been put to your team")),
+            Some(&answer),
         )
         .await;
     }
     let now = status.now;
+    if let Err(message) = answers::check(question, &answer) {
+        let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
+        return render(&app, &view, Some((field, message)), Some(&answer)).await;
+    }
     let Ok(body) = serde_json::to_string(&answer) else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be stored.");
     };
@@ -323,6 +355,7 @@ pub(crate) async fn answer<S: Store>(
                 &app,
                 &view,
                 Some(("question", "your team has already answered this question")),
+                Some(&answer),
             )
             .await
         }
@@ -341,7 +374,7 @@ pub(crate) struct HintForm {
 /// Opens a hint for the team, once, if it is available now.
 pub(crate) async fn open_hint<S: Store>(
     State(app): State<Arc<App<S>>>,
-    TeamActor(view): TeamActor,
+    TeamPlayer(view): TeamPlayer,
     Form(form): Form<HintForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
@@ -353,11 +386,21 @@ pub(crate) async fn open_hint<S: Store>(
         );
     };
     let now = status.now;
+    if status.ended {
+        return render(
+            &app,
+            &view,
+            Some(("hint", "play has ended; hints are no longer opened")),
+            None,
+        )
+        .await;
+    }
     if !status.hints_available.iter().any(|(h, at)| *h == hint && *at <= now) {
         return render(
             &app,
             &view,
             Some(("hint", "this hint is not available to your team now")),
+            None,
         )
         .await;
     }

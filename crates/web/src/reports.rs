@@ -19,8 +19,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::{Instructor, Staff, TeamActor, TeamView};
-use crate::{App, clock_now, exercise_now, html};
+use crate::auth::{Instructor, Staff, TeamPlayer, TeamView};
+use crate::{App, clock_now, html};
 
 /// Longest text of one report field.
 const FIELD_LIMIT: usize = 20_000;
@@ -93,7 +93,15 @@ async fn render<S: Store>(
     let start = app.live.start_unix_ms();
     let label = |t: u64| app.live.label(start + t as i64, app.day_one);
     let reports: Vec<&Submission> = submissions.iter().rev().filter(|s| s.kind == Kind::Report).collect();
-    let acts = view.user.role != Role::Observer;
+    // Only players write the team's reports, while play lasts.
+    // The clock's lock is taken off the async workers, as everywhere.
+    let worker = app.clone();
+    let ended = tokio::task::spawn_blocking(move || worker.live.clock())
+        .await
+        .is_ok_and(|c| matches!(c.state, atoll_exercise::State::Ended { .. }));
+    // A refused report is shown in its form even after play ended, so nothing typed is lost.
+    let acts = view.user.role == Role::Player && (!ended || draft.is_some());
+    let staff = view.user.role != Role::Player;
     let (title, empty) = (draft.map_or("", |d| d.0), Report::default());
     let draft = draft.map_or(&empty, |d| d.1);
     let expectations = report_expectations(app.live.scenario, &team_id);
@@ -137,7 +145,7 @@ async fn render<S: Store>(
         }
         @if reports.is_empty() { p.muted { "No report sent yet." } }
         @for s in &reports {
-            (report_view(s, &label, &expectations))
+            (report_view(s, &label, &expectations, staff))
         }
     };
     let code = if problem.is_some() {
@@ -160,7 +168,7 @@ fn field_of<'a>(r: &'a Report, name: &str) -> &'a str {
 }
 
 /// One report as sent, with its grade once it has one.
-fn report_view(s: &Submission, label: &dyn Fn(u64) -> String, expectations: &[&Expectation]) -> Markup {
+fn report_view(s: &Submission, label: &dyn Fn(u64) -> String, expectations: &[&Expectation], staff: bool) -> Markup {
     let report: Option<Report> = serde_json::from_str(&s.body).ok();
     let points: Option<Points> = s.grade.as_ref().and_then(|g| serde_json::from_str(&g.points).ok());
     html! {
@@ -185,10 +193,22 @@ fn report_view(s: &Submission, label: &dyn Fn(u64) -> String, expectations: &[&E
                 (Some(g), Some(points)) => {
                     div.grade {
                         p { strong { "Graded by " (g.username) } }
-                        ul {
-                            @for e in expectations {
-                                li { (e.text.get("en")) ": " (points.get(&e.id.name).copied().unwrap_or(0).min(e.points)) " of " (e.points) " points" }
+                        // Players see the points, not the expectations: those name campaign
+                        // steps that may not have happened yet.
+                        @if staff {
+                            ul {
+                                @for e in expectations {
+                                    li {
+                                        (e.text.get("en")) ": "
+                                        @match points.get(&e.id.name) {
+                                            Some(p) => { ((*p).min(e.points)) " of " (e.points) " points" },
+                                            None => "not counted",
+                                        }
+                                    }
+                                }
                             }
+                        } @else {
+                            p { (expectations.iter().map(|e| points.get(&e.id.name).copied().unwrap_or(0).min(e.points)).sum::<u32>()) " points" }
                         }
                         @if !g.comment.trim().is_empty() { p { "Comment: " (g.comment) } }
                     }
@@ -215,7 +235,7 @@ pub(crate) struct ReportForm {
 /// Sends a report. A refused one comes back filled in, with the field that is wrong.
 pub(crate) async fn send<S: Store>(
     State(app): State<Arc<App<S>>>,
-    TeamActor(view): TeamActor,
+    TeamPlayer(view): TeamPlayer,
     Form(form): Form<ReportForm>,
 ) -> Response {
     let text = |v: Option<String>| v.unwrap_or_default().trim().to_owned();
@@ -241,14 +261,28 @@ pub(crate) async fn send<S: Store>(
     } else {
         FIELDS
             .iter()
-            .find(|(name, _, _)| field_of(&report, name).len() > FIELD_LIMIT)
+            .find(|(name, _, _)| field_of(&report, name).chars().count() > FIELD_LIMIT)
             .map(|(name, _, _)| (*name, "keep each field under 20,000 characters"))
     };
     if let Some(problem) = problem {
         return render(&app, &view, Some(problem), Some((&title, &report))).await;
     }
     let team_id = app.live.team_id(view.team);
-    let at = exercise_now(&app).await;
+    let worker = app.clone();
+    let clock = tokio::task::spawn_blocking(move || worker.live.clock()).await;
+    let Ok(clock) = clock else {
+        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The report could not be stored.");
+    };
+    if matches!(clock.state, atoll_exercise::State::Ended { .. }) {
+        return render(
+            &app,
+            &view,
+            Some(("report", "play has ended; reports are no longer taken")),
+            Some((&title, &report)),
+        )
+        .await;
+    }
+    let at = clock.now(clock_now());
     let Ok(body) = serde_json::to_string(&report) else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The report could not be stored.");
     };
@@ -374,7 +408,11 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                     },
                 }
                 @if let Some(g) = &s.grade {
-                    p { strong { "Graded by " (g.username) ": " } (given.values().sum::<u32>()) " points" @if !g.comment.is_empty() { ". Comment: " (g.comment) } }
+                    p {
+                        strong { "Graded by " (g.username) ": " }
+                        (given.values().sum::<u32>()) " of " (criteria.iter().map(|c| c.2).sum::<u32>()) " points"
+                        @if !g.comment.is_empty() { ". Comment: " (g.comment) }
+                    }
                 }
                 @if grades {
                     form method="post" action={ "/grading/" (s.id) } {
@@ -389,8 +427,13 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                                     tr {
                                         td { label for=(field) { (text) } }
                                         td.num {
-                                            input id=(field) type="number" name={ "points." (id) } min="0" max=(max) step="1" required
-                                                value=(given.get(id).copied().unwrap_or(0));
+                                            @if s.kind == Kind::Report {
+                                                input id=(field) type="number" name={ "points." (id) } min="0" max=(max) step="1"
+                                                    value=[given.get(id)];
+                                            } @else {
+                                                input id=(field) type="number" name={ "points." (id) } min="0" max=(max) step="1" required
+                                                    value=(given.get(id).copied().unwrap_or(0));
+                                            }
                                             " of " (max)
                                         }
                                     }
@@ -411,7 +454,10 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
     };
     let body = html! {
         h1 { "Grading" }
-        p.muted { "Reports and written answers, oldest first. Choices and indicators are graded automatically and do not appear here." }
+        p.muted {
+            "Reports and written answers: those waiting oldest first, those graded newest first. Choices and indicators are graded automatically and do not appear here. "
+            "On a report, leave an expectation blank if the report is not about it."
+        }
         h2 { "Waiting (" (waiting.len()) ")" }
         @if waiting.is_empty() { p.muted { "Nothing waits for a grade." } }
         @for s in &waiting { (entry(s)) }
@@ -446,6 +492,10 @@ pub(crate) async fn grade<S: Store>(
     for (id, text, max) in &criteria {
         let name = format!("points.{id}");
         let raw = fields.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v.trim());
+        // A report need not count for every report expectation: blank leaves one out.
+        if raw.is_empty() && s.kind == Kind::Report {
+            continue;
+        }
         match raw.parse::<u32>() {
             Ok(p) if p <= *max => {
                 points.insert(id.clone(), p);

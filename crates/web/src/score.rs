@@ -28,8 +28,9 @@ pub(crate) struct TeamStatus {
     pub asked: Vec<(String, u64)>,
     /// Hints the team may open, now or later, with the time they become available.
     pub hints_available: Vec<(String, u64)>,
-    /// The exercise time this was worked out at.
+    /// The exercise time this was worked out at, and whether play had ended.
     pub now: u64,
+    pub ended: bool,
 }
 
 /// What the database holds of one team that scoring reads.
@@ -173,6 +174,7 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
         asked: asked.iter().map(|&(q, at)| (q.to_owned(), at)).collect(),
         hints_available,
         now,
+        ended,
     }
 }
 

@@ -336,26 +336,27 @@ async fn every_route_for_every_role_and_team() {
             Box::new(|c| get("/teams/nauru/questions", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
-        // At the start of play no question has been put to any team: refused, with why.
+        // Only a team's players hand in its work. At the start of play no question has been
+        // put to any team and no hint is open: refused, with why.
         (
             "own team answer",
             Box::new(|c| post("/teams/palau/questions", c, "question=q-tlp&choice=amber")),
-            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
         ),
         (
             "other team answer",
             Box::new(|c| post("/teams/nauru/questions", c, "question=q-tlp&choice=amber")),
-            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
             "own team hint",
             Box::new(|c| post("/teams/palau/hints", c, "hint=h-webshell")),
-            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
         ),
         (
             "other team hint",
             Box::new(|c| post("/teams/nauru/hints", c, "hint=h-webshell")),
-            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
             "own team reports",
@@ -376,7 +377,7 @@ async fn every_route_for_every_role_and_team() {
                     "title=t&to=national_cert&tlp=TLP%3AAMBER&what=w",
                 )
             }),
-            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
         ),
         (
             "other team sends a report",
@@ -387,7 +388,7 @@ async fn every_route_for_every_role_and_team() {
                     "title=t&to=national_cert&tlp=TLP%3AAMBER&what=w",
                 )
             }),
-            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
             "own team cases",
@@ -437,7 +438,7 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
-            // The first report above: instructors grade it, nobody else.
+            // The report Palau's player sent above: instructors grade it, nobody else.
             "grade a report",
             Box::new(|c| post("/grading/1", c, "points.e-report-incident=10&comment=ok")),
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
@@ -1785,9 +1786,15 @@ async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
     );
     let (_, _, page) = send(&app, get("/teams/palau/reports", &player)).await;
     assert!(
-        page.contains("70 of 100 points") && page.contains("Comment: Add the affected accounts."),
+        page.contains("70 points") && page.contains("Comment: Add the affected accounts."),
         "{page}"
     );
+    assert!(
+        !page.contains("within four hours of the database copy"),
+        "players are not told the report expectations, which name later steps: {page}"
+    );
+    let (_, _, staff_view) = send(&app, get("/teams/palau/reports", &instructor)).await;
+    assert!(staff_view.contains("70 of 100 points"), "{staff_view}");
     let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
     for id in ["expectation-e-answer-declare", "expectation-e-report-incident"] {
         let at = score
@@ -1799,6 +1806,38 @@ async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
     // The board shows the team's last act.
     let (_, _, board) = send(&app, get("/board", &instructor)).await;
     assert!(board.contains("pita sent a report"), "{board}");
+    // Once play has ended, nothing more is handed in.
+    let (status, _, _) = send(&app, post("/clock", &instructor, "action=end&confirm=yes")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-authorise-isolation&text=The+CEO",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(page.contains("play has ended"), "{page}");
+    assert!(
+        page.contains("<blockquote id=\"sent\">The CEO</blockquote>"),
+        "nothing typed is lost: {page}"
+    );
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &player,
+            "title=Late&to=national_cert&tlp=TLP%3AAMBER&what=w",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("play has ended") && page.contains("value=\"Late\""),
+        "{page}"
+    );
     // Another team sees none of it.
     let nora = sign_in(&app, "nora").await;
     let (status, _, _) = send(&app, get("/teams/palau/reports", &nora)).await;
