@@ -64,7 +64,7 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
     let body = html! {
         h1 { "Cases — " (app.live.team_name(view.team)) }
         p.muted { "An incident case gathers what your team knows: notes, the alerts that belong to it, indicators and where the response stands." }
-        @if let Some(problem) = problem { p.error role="alert" { (problem) } }
+        (html::refusal(problem))
         @if view.user.role != Role::Observer {
             form method="post" action={ "/teams/" (team_id) "/cases" } {
                 label for="title" { "New case " }
@@ -91,12 +91,7 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
             }
         }
     };
-    let code = if problem.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (code, html::page(&app.live.name, "Cases", Some(&view.user), &body)).into_response()
+    html::form_page(&app.live.name, "Cases", &view.user, problem.is_some(), &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,7 +228,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         p { a href={ "/teams/" (team_id) "/cases" } { "All cases" } }
         h1 { (case.title) }
         p { "Status: " strong { (status_label(&case.status)) } span.muted { " · opened by " (case.username) " at " (label(case.at)) } }
-        @if let Some((field, message)) = problem { p.error role="alert" id="problem" { (field) ": " (message) } }
+        (html::refusal(problem.map(|(field, message)| format!("{field}: {message}")).as_deref()))
         h2 { "Timeline" }
         @if entries.is_empty() { p.muted { "Nothing recorded yet." } }
         ol.timeline {
@@ -282,12 +277,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
             }
         }
     };
-    let code = if problem.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (code, html::page(&app.live.name, &case.title, Some(&view.user), &body)).into_response()
+    html::form_page(&app.live.name, &case.title, &view.user, problem.is_some(), &body)
 }
 
 /// One timeline entry as read.

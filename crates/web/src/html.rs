@@ -103,6 +103,22 @@ pub(crate) fn login(exercise: &str, message: Option<&str>, status: StatusCode) -
     (status, page(exercise, "Sign in", None, &body)).into_response()
 }
 
+/// A page answering a form: `400 Bad Request` when the form was refused (the page then says
+/// why, see [`refusal`]), `200 OK` otherwise.
+pub(crate) fn form_page(exercise: &str, title: &str, user: &User, refused: bool, body: &Markup) -> Response {
+    let status = if refused {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    (status, page(exercise, title, Some(user), body)).into_response()
+}
+
+/// What was wrong with a refused form (`field: what to do`), for the top of its page.
+pub(crate) fn refusal(problem: Option<&str>) -> Markup {
+    html! { @if let Some(problem) = problem { p.error role="alert" id="problem" { (problem) } } }
+}
+
 /// A short page saying what went wrong.
 pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
     let body = html! {

@@ -62,22 +62,14 @@ async fn render<S: Store>(
             };
         }
     }
-    let code = if problem.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
     let team_name = app.live.team_name(view.team);
-    (
-        code,
-        html::page(
-            &app.live.name,
-            &format!("Questions — {team_name}"),
-            Some(&view.user),
-            &body,
-        ),
+    html::form_page(
+        &app.live.name,
+        &format!("Questions — {team_name}"),
+        &view.user,
+        problem.is_some(),
+        &body,
     )
-        .into_response()
 }
 
 /// Each answer's grade now, by submission id. Takes the team's lock.
@@ -178,7 +170,7 @@ fn body<S>(
             "The white cell's questions, as they come. An answer is final once sent. Choices and indicators are graded at once; written answers by the white cell, who may comment. Hints help, at a cost in points."
         }
         @if let Some((field, message)) = problem {
-            p.error role="alert" id="problem" { (field) ": " (message) }
+            (html::refusal(Some(&format!("{field}: {message}"))))
         }
         @if !other_hints.is_empty() {
             h2 { "Hints" }

@@ -111,7 +111,7 @@ async fn render<S: Store>(
             "Incident reports from your team, newest first. Send one as soon as you have something to report, and another as you learn more; the white cell grades each and comments."
         }
         @if let Some((field, message)) = problem {
-            p.error role="alert" id="problem" { (field) ": " (message) }
+            (html::refusal(Some(&format!("{field}: {message}"))))
         }
         @if acts {
             details open[problem.is_some()] {
@@ -148,12 +148,7 @@ async fn render<S: Store>(
             (report_view(s, &label, &expectations, staff))
         }
     };
-    let code = if problem.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (code, html::page(&app.live.name, "Reports", Some(&view.user), &body)).into_response()
+    html::form_page(&app.live.name, "Reports", &view.user, problem.is_some(), &body)
 }
 
 fn field_of<'a>(r: &'a Report, name: &str) -> &'a str {

@@ -94,7 +94,7 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) 
     let start = app.live.start_unix_ms();
     let body = html! {
         h1 { "Respond — " (team_name) }
-        @if let Some(problem) = problem { p.error role="alert" { (problem) } }
+        (html::refusal(problem))
         @if view.user.role != Role::Observer {
             form method="post" action={ "/teams/" (team_id) "/respond" } {
                 label for="action" { "Action " }
@@ -126,12 +126,7 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) 
             }
         }
     };
-    let status = if problem.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (status, html::page(&app.live.name, "Respond", Some(&view.user), &body)).into_response()
+    html::form_page(&app.live.name, "Respond", &view.user, problem.is_some(), &body)
 }
 
 #[derive(Debug, Deserialize)]

@@ -77,7 +77,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Opti
             "What the adversary did in this team's network and when, what the team's response prevented, what is still to come, and the injects that reached the team. "
             "Players never see this page."
         }
-        @if let Some(problem) = problem { p.error role="alert" { (problem) } }
+        (html::refusal(problem))
         @if instructor {
             p.muted {
                 "A step still to come can be run now, delayed or skipped for this team alone. "
@@ -116,13 +116,13 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Opti
         }
         p { a href={ "/teams/" (team_id) "/score" } { "Score and why" } " · " a href="/board" { "Board" } }
     };
-    html::page(
+    html::form_page(
         &app.live.name,
         &format!("Timeline — {team_name}"),
-        Some(&view.0.user),
+        &view.0.user,
+        problem.is_some(),
         &body,
     )
-    .into_response()
 }
 
 #[derive(Debug, Deserialize)]

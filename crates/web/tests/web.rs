@@ -1432,7 +1432,7 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
     )
     .await;
     assert!(page.contains("change: `delay:9y` is not one of"), "bad change named");
-    let (_, _, page) = send(
+    let (status, _, page) = send(
         &app,
         post("/teams/palau/timeline", &instructor, &change("vt-edge-exploit", "skip")),
     )
@@ -1440,6 +1440,11 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
     assert!(
         page.contains("step: `vt-edge-exploit` is not a step still to come"),
         "a step that ran"
+    );
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a refused change says so in its status too"
     );
     assert!(app.db.actions(app.live.exercise).await.unwrap().is_empty());
 
