@@ -7,12 +7,18 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The `atoll` binary, with none of the `ATOLL_*` settings of whoever runs the tests: they
+/// would point it at their own database.
+fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_atoll"));
+    for name in ["ATOLL_DATABASE", "ATOLL_CONFIG", "ATOLL_BIND", "ATOLL_RULES"] {
+        command.env_remove(name);
+    }
+    command
+}
+
 fn atoll(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_atoll"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .unwrap()
+    command().args(args).current_dir(root()).output().unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -332,6 +338,10 @@ fn hunt_reports_lines_that_are_not_events_and_still_answers() {
 fn http(address: &str, request: &str) -> String {
     use std::io::{Read as _, Write as _};
     let mut stream = std::net::TcpStream::connect(address).unwrap();
+    // A server that stops answering fails the test rather than hanging the run.
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(120)))
+        .unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
@@ -412,7 +422,7 @@ impl Server {
     fn start(args: &[&std::ffi::OsStr]) -> (Server, String, String, Lines) {
         use std::io::BufRead as _;
         let mut child = Server(
-            Command::new(env!("CARGO_BIN_EXE_atoll"))
+            command()
                 .args(args)
                 .args(["--bind", "127.0.0.1:0"])
                 .current_dir(root())
@@ -468,7 +478,7 @@ fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
     .unwrap();
     std::fs::create_dir_all(dir.join("state")).unwrap();
     let admin = |args: &[&str], stdin: &str| {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_atoll"))
+        let mut child = command()
             .arg("admin")
             .args(args)
             .arg("--config")
@@ -586,12 +596,7 @@ fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
     drop(child);
 
     // Without any database setting, serve says how to give one.
-    let out = Command::new(env!("CARGO_BIN_EXE_atoll"))
-        .arg("serve")
-        .env_remove("ATOLL_DATABASE")
-        .env_remove("ATOLL_CONFIG")
-        .output()
-        .unwrap();
+    let out = command().arg("serve").output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database: pass --database"));
     std::fs::remove_dir_all(&dir).unwrap();

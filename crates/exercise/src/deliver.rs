@@ -2,7 +2,8 @@
 //!
 //! - An item with a fixed time (`at: D1 08:30`) arrives then.
 //! - One that follows a campaign step (`after: vt-edge-exploit + 20m`) arrives that long after
-//!   the step ran in this team's world, and never if the team prevented it.
+//!   the step ran in this team's world (or the white cell skipped it), and never if the team
+//!   prevented it.
 //! - One that follows another inject or question arrives that long after it reached the team.
 //! - A question shown with an inject (`inject: partner-advisory`) arrives with it.
 //! - An instructor may send an inject by hand: it then arrives at the time it was sent, if that

@@ -43,7 +43,7 @@ use crate::rule::{Cond, Detection, Item, Logsource, Rule, Test};
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 type FieldId = u32;
-const NONE: u32 = u32::MAX;
+const NONE: u32 = crate::matcher::UNSET;
 /// The pseudo-field keyword (field-less) literals are indexed under: every string value.
 const KEYWORDS: &str = "\u{0}keywords";
 /// Values of one field (a JSON list) that rules match; later ones are ignored. It bounds the

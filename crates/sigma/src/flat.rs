@@ -256,3 +256,46 @@ impl<'a> Parser<'a> {
         at
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_flat_lines_take_the_fast_path_and_borrow_their_strings() {
+        let line = r#" {"EventID": 4688, "Channel":"Security", "CommandLine":"a \"b\"", "Ok": true, "Gone": null} "#;
+        let fields = parse(line).expect("a flat line is read here, not by serde_json");
+        let names: Vec<&str> = fields.iter().map(|(n, _)| n.as_ref()).collect();
+        assert_eq!(names, ["EventID", "Channel", "CommandLine", "Ok", "Gone"]);
+        assert!(matches!(fields[0].1, Value::Int(4688)));
+        assert!(
+            matches!(&fields[1].1, Value::Str(Cow::Borrowed("Security"))),
+            "no escape, no copy"
+        );
+        assert!(
+            matches!(&fields[2].1, Value::Str(Cow::Owned(s)) if s == "a \"b\""),
+            "escapes are decoded"
+        );
+        assert!(matches!(fields[3].1, Value::Bool(true)));
+        assert!(matches!(fields[4].1, Value::Null));
+        assert_eq!(parse("{}").map(|f| f.len()), Some(0));
+    }
+
+    #[test]
+    fn anything_else_is_left_to_serde_json() {
+        for line in [
+            r#"{"a": {"b": 1}}"#,
+            r#"{"a": [1]}"#,
+            r#"{"a": 1.5}"#,
+            r#"{"a": 1e3}"#,
+            r#"{"a": -0}"#,
+            r#"{"a": 99999999999999999999}"#,
+            r#"{"a": "\ud800"}"#,
+            r#"{"a": 1} x"#,
+            r#"{"a" 1}"#,
+            "[1]",
+        ] {
+            assert!(parse(line).is_none(), "{line}");
+        }
+    }
+}

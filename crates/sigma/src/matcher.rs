@@ -166,6 +166,10 @@ impl Glob {
     }
 }
 
+/// An id the [`crate::RuleSet`] gives when it is built (a literal's, a field's): until then,
+/// and where there is none, this.
+pub(crate) const UNSET: u32 = u32::MAX;
+
 /// One test of one value.
 #[derive(Debug, Clone)]
 pub(crate) enum Matcher {
@@ -175,7 +179,7 @@ pub(crate) enum Matcher {
         op: Op,
         needle: String,
         cased: bool,
-        /// The prefilter's id of the needle's literal in this field (`u32::MAX`: none).
+        /// The prefilter's id of the needle's literal in this field ([`UNSET`]: none).
         literal: u32,
     },
     Glob {
@@ -305,7 +309,7 @@ impl Matcher {
     /// The prefilter id of the literal every accepted value contains, if it has one.
     pub(crate) fn literal_id(&self) -> Option<u32> {
         match self {
-            Matcher::Text { literal, .. } | Matcher::Glob { literal, .. } if *literal != u32::MAX => Some(*literal),
+            Matcher::Text { literal, .. } | Matcher::Glob { literal, .. } if *literal != UNSET => Some(*literal),
             _ => None,
         }
     }
@@ -492,7 +496,7 @@ mod tests {
             op,
             needle: needle.into(),
             cased: false,
-            literal: u32::MAX,
+            literal: UNSET,
         };
         assert_eq!(
             text(Op::EndsWith, "\\cmd.exe").required_literal(),
@@ -506,7 +510,7 @@ mod tests {
         let g = |parts: &[&str]| Matcher::Glob {
             glob: glob(parts),
             cased: false,
-            literal: u32::MAX,
+            literal: UNSET,
         };
         // The longest literal run, anchored when it is first or last.
         assert_eq!(
@@ -524,7 +528,7 @@ mod tests {
         let cased = Matcher::Glob {
             glob: glob(&["*", "ΑΣ", "*"]),
             cased: true,
-            literal: u32::MAX,
+            literal: UNSET,
         };
         assert_eq!(cased.required_literal(), Some((Anchor::Contains, "ασ".into())));
     }

@@ -539,7 +539,7 @@ fn item_of(key: &Node, key_text: &str, value: &Node, config: &Config) -> Result<
         };
         return Ok(Item {
             field,
-            field_id: u32::MAX,
+            field_id: crate::matcher::UNSET,
             test: Test::Exists(b),
         });
     }
@@ -558,7 +558,7 @@ fn item_of(key: &Node, key_text: &str, value: &Node, config: &Config) -> Result<
     }
     Ok(Item {
         field,
-        field_id: u32::MAX,
+        field_id: crate::matcher::UNSET,
         test: Test::Values { all: m.all, matchers },
     })
 }
@@ -775,7 +775,7 @@ fn text_matcher(p: Vec<Piece>, op: Op, cased: bool) -> Matcher {
             op,
             needle: fold(lit),
             cased,
-            literal: u32::MAX,
+            literal: crate::matcher::UNSET,
         };
     }
     let mut parts = Vec::new();
@@ -810,7 +810,7 @@ fn text_matcher(p: Vec<Piece>, op: Op, cased: bool) -> Matcher {
     Matcher::Glob {
         glob: Glob::new(parts),
         cased,
-        literal: u32::MAX,
+        literal: crate::matcher::UNSET,
     }
 }
 

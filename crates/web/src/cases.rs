@@ -14,6 +14,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::{TeamActor, TeamView};
+use crate::pages::alert_key;
 use crate::{App, clock_now, exercise_now, html};
 
 /// A case's statuses, in the order an incident goes through them.
@@ -172,10 +173,11 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
     };
     let start = app.live.start_unix_ms();
     // The alerts on offer and the linked ones' events, read under the team's lock.
-    let linked: Vec<u32> = entries
+    // An alert is its event's row and its rule: two rules can fire on one event.
+    let linked: Vec<(u32, String)> = entries
         .iter()
         .filter(|e| e.kind == "alert")
-        .filter_map(|e| e.body.lines().next()?.parse().ok())
+        .filter_map(|e| linked_alert(&e.body))
         .collect();
     let worker = app.clone();
     let index = view.team;
@@ -184,7 +186,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         let runtime = live.team(index);
         let line = |a: &atoll_exercise::Alert, with_event: bool| AlertLine {
             row: a.row,
-            key: a.rule_id.clone().unwrap_or_else(|| a.title.clone()),
+            key: alert_key(a),
             text: format!(
                 "{} · {}{}",
                 live.label(start + a.at as i64, worker.day_one),
@@ -206,13 +208,13 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         let offered: Vec<AlertLine> = alerts
             .iter()
             .rev()
-            .filter(|a| !linked.contains(&a.row))
+            .filter(|a| !linked.iter().any(|(row, key)| *row == a.row && *key == alert_key(a)))
             .take(ALERTS_OFFERED)
             .map(|a| line(a, false))
             .collect();
         let shown: Vec<AlertLine> = alerts
             .iter()
-            .filter(|a| linked.contains(&a.row))
+            .filter(|a| linked.iter().any(|(row, key)| *row == a.row && *key == alert_key(a)))
             .map(|a| line(a, true))
             .collect();
         (offered, shown)
@@ -280,6 +282,12 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
     html::form_page(&app.live.name, &case.title, &view.user, problem.is_some(), &body)
 }
 
+/// A linked alert's event row and rule key, as an `alert` entry stores them.
+fn linked_alert(body: &str) -> Option<(u32, String)> {
+    let (row, key) = body.split_once('\n')?;
+    Some((row.parse().ok()?, key.to_owned()))
+}
+
 /// One timeline entry as read.
 fn entry(e: &CaseEntry, shown: &[AlertLine], team: &str) -> Markup {
     match e.kind.as_str() {
@@ -294,8 +302,11 @@ fn entry(e: &CaseEntry, shown: &[AlertLine], team: &str) -> Markup {
             html! { "indicator (" (kind) ") " span.mono { (value) } }
         }
         _ => {
-            let row: Option<u32> = e.body.lines().next().and_then(|r| r.parse().ok());
-            match shown.iter().find(|a| Some(a.row) == row) {
+            let link = linked_alert(&e.body);
+            match shown
+                .iter()
+                .find(|a| link.as_ref().is_some_and(|(row, key)| *row == a.row && *key == a.key))
+            {
                 Some(a) => html! {
                     "linked alert " a href={ "/teams/" (team) "#alert-" (a.row) } { (a.text) }
                     details {
@@ -330,72 +341,73 @@ pub(crate) async fn add<S: Store>(
     Form(form): Form<EntryForm>,
 ) -> Response {
     let kind = form.kind.unwrap_or_default();
-    let checked: Result<String, (&str, String)> =
-        match kind.as_str() {
-            "note" => {
-                let note = form.note.unwrap_or_default().trim().to_owned();
-                if note.is_empty() || note.chars().count() > 10_000 {
-                    Err(("note", "write a note of at most 10,000 characters".into()))
-                } else {
-                    Ok(note)
-                }
+    let checked: Result<String, (&str, String)> = match kind.as_str() {
+        "note" => {
+            let note = form.note.unwrap_or_default().trim().to_owned();
+            if note.is_empty() || note.chars().count() > 10_000 {
+                Err(("note", "write a note of at most 10,000 characters".into()))
+            } else {
+                Ok(note)
             }
-            "status" => {
-                let status = form.status.unwrap_or_default();
-                if STATUSES.iter().any(|(k, _)| *k == status) {
-                    Ok(status)
-                } else {
-                    Err(("status", format!("`{status}` is not a case status")))
-                }
+        }
+        "status" => {
+            let status = form.status.unwrap_or_default();
+            if STATUSES.iter().any(|(k, _)| *k == status) {
+                Ok(status)
+            } else {
+                Err(("status", format!("`{status}` is not a case status")))
             }
-            "indicator" => {
-                let word = form.indicator_kind.unwrap_or_default();
-                let value = form.indicator.unwrap_or_default().trim().to_owned();
-                match INDICATOR_KINDS.iter().find(|(k, _)| k.as_str() == word) {
-                    None => Err(("indicator_kind", format!("`{word}` is not a kind of indicator"))),
-                    Some(_) if value.is_empty() || value.chars().count() > 500 || value.contains('\n') => {
-                        Err(("indicator", "give one value of at most 500 characters".into()))
-                    }
-                    Some((k, text)) if matches!(k, IndicatorKind::Ipv4 | IndicatorKind::Ipv6) => {
-                        let ip = normalise(*k, &value).parse::<std::net::IpAddr>();
-                        match (k, ip) {
-                            (IndicatorKind::Ipv4, Ok(std::net::IpAddr::V4(_)))
-                            | (IndicatorKind::Ipv6, Ok(std::net::IpAddr::V6(_))) => Ok(format!("{word}\n{value}")),
-                            _ => Err(("indicator", format!("`{value}` is not an {text}"))),
-                        }
-                    }
-                    Some(_) => Ok(format!("{word}\n{value}")),
+        }
+        "indicator" => {
+            let word = form.indicator_kind.unwrap_or_default();
+            let value = form.indicator.unwrap_or_default().trim().to_owned();
+            match INDICATOR_KINDS.iter().find(|(k, _)| k.as_str() == word) {
+                None => Err(("indicator_kind", format!("`{word}` is not a kind of indicator"))),
+                Some(_) if value.is_empty() || value.chars().count() > 500 || value.contains('\n') => {
+                    Err(("indicator", "give one value of at most 500 characters".into()))
                 }
-            }
-            "alert" => {
-                let raw = form.alert.unwrap_or_default();
-                match raw
-                    .split_once(':')
-                    .and_then(|(row, key)| Some((row.parse::<u32>().ok()?, key.to_owned())))
-                {
-                    None => Err(("alert", "choose an alert".into())),
-                    Some((row, key)) => {
-                        let worker = app.clone();
-                        let index = view.team;
-                        let rule = key.clone();
-                        let exists =
-                            tokio::task::spawn_blocking(move || {
-                                worker.live.team(index).alerts().iter().any(|a| {
-                                    a.row == row && a.rule_id.clone().unwrap_or_else(|| a.title.clone()) == rule
-                                })
-                            })
-                            .await
-                            .unwrap_or(false);
-                        if exists {
-                            Ok(format!("{row}\n{key}"))
-                        } else {
-                            Err(("alert", "no such alert of your team".into()))
-                        }
+                Some((k, text)) if matches!(k, IndicatorKind::Ipv4 | IndicatorKind::Ipv6) => {
+                    let ip = normalise(*k, &value).parse::<std::net::IpAddr>();
+                    match (k, ip) {
+                        (IndicatorKind::Ipv4, Ok(std::net::IpAddr::V4(_)))
+                        | (IndicatorKind::Ipv6, Ok(std::net::IpAddr::V6(_))) => Ok(format!("{word}\n{value}")),
+                        _ => Err(("indicator", format!("`{value}` is not an {text}"))),
                     }
                 }
+                Some(_) => Ok(format!("{word}\n{value}")),
             }
-            other => Err(("kind", format!("`{other}` is not something a case records"))),
-        };
+        }
+        "alert" => {
+            let raw = form.alert.unwrap_or_default();
+            match raw
+                .split_once(':')
+                .and_then(|(row, key)| Some((row.parse::<u32>().ok()?, key.to_owned())))
+            {
+                None => Err(("alert", "choose an alert".into())),
+                Some((row, key)) => {
+                    let worker = app.clone();
+                    let index = view.team;
+                    let rule = key.clone();
+                    let exists = tokio::task::spawn_blocking(move || {
+                        worker
+                            .live
+                            .team(index)
+                            .alerts()
+                            .iter()
+                            .any(|a| a.row == row && alert_key(a) == rule)
+                    })
+                    .await
+                    .unwrap_or(false);
+                    if exists {
+                        Ok(format!("{row}\n{key}"))
+                    } else {
+                        Err(("alert", "no such alert of your team".into()))
+                    }
+                }
+            }
+        }
+        other => Err(("kind", format!("`{other}` is not something a case records"))),
+    };
     let body = match checked {
         Ok(body) => body,
         Err((field, message)) => return case_page(&app, &view, id, Some((field, &message))).await,

@@ -39,7 +39,12 @@ pub(crate) fn delivered(
 ) -> Delivered {
     let steps: Vec<(String, u64)> = outcomes
         .iter()
-        .filter(|o| o.team == team && o.status == atoll_sim::campaign::Status::Succeeded)
+        // A step the white cell skipped counts as having happened, as it does for the steps
+        // that require it: what follows it still comes.
+        .filter(|o| {
+            o.team == team
+                && (o.status == atoll_sim::campaign::Status::Succeeded || o.reason == Some(atoll_sim::actions::SKIPPED))
+        })
         .filter_map(|o| Some((o.step.to_owned(), o.due?)))
         .collect();
     let sent: Vec<(&str, u64)> = sent

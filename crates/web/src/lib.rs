@@ -1,10 +1,12 @@
-//! atoll's web server: sign-in, the instructor's board and clock, each team's alerts and hunt.
+//! atoll's web server: sign-in, the white cell's board, clock, timelines, messages and grading,
+//! and each team's inbox, alerts, hunt, network, response, cases, questions, reports and score.
 //!
 //! Server-rendered HTML (maud), no JavaScript, one small stylesheet inside the binary; no
 //! request leaves the server's origin. Every page is reached through an extractor that
 //! authorises it — [`auth::Signed`] (anyone signed in), [`auth::Staff`] (instructors and
 //! observers), [`auth::Instructor`], [`auth::TeamView`] (the team in the path: its players,
-//! instructors, observers) — so a handler cannot forget the check. State-changing requests
+//! instructors, observers) and its narrower forms [`auth::TeamActor`], [`auth::TeamPlayer`],
+//! [`auth::StaffTeamView`] — so a handler cannot forget the check. State-changing requests
 //! must come from a page of this server (`Sec-Fetch-Site` / `Origin`), and sign-in failures
 //! are counted in the database per account and per address.
 

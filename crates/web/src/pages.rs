@@ -407,7 +407,7 @@ const STATES: [(&str, &str); 4] = [
 
 /// The rule part of an alert's key in the triage table (the other part is the event's row):
 /// the rule's id, or its title when it has none.
-fn alert_key(a: &atoll_exercise::Alert) -> String {
+pub(crate) fn alert_key(a: &atoll_exercise::Alert) -> String {
     a.rule_id.clone().unwrap_or_else(|| a.title.clone())
 }
 

@@ -142,7 +142,7 @@ fn body<S>(
         .collect();
     let hint = |h: &atoll_scenario::model::Hint, about: Option<&str>| -> Markup {
         html! {
-            div.hint id={ "hint-" (h.id.name) } {
+            div.hint id={ "hint-" (hint_number(scenario, &h.id.name)) } {
                 @if let Some(o) = opened(&h.id.name) {
                     p {
                         strong { "Hint" } @if let Some(about) = about { " — " (about) }
@@ -156,7 +156,7 @@ fn body<S>(
                     }
                     @if acts {
                         form.inline method="post" action={ "/teams/" (team_id) "/hints" } {
-                            input type="hidden" name="hint" value=(h.id.name);
+                            input type="hidden" name="hint" value=(hint_number(scenario, &h.id.name));
                             button type="submit" { "Open hint (−" (h.penalty) " points)" }
                         }
                     }
@@ -370,7 +370,13 @@ pub(crate) async fn open_hint<S: Store>(
     Form(form): Form<HintForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let hint = form.hint.unwrap_or_default();
+    // Hints go by their number: their ids can say what they are about.
+    let number = form.hint.unwrap_or_default();
+    let hint = number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| app.live.scenario.hints.get(n.checked_sub(1)?))
+        .map_or_else(String::new, |h| h.id.name.clone());
     let Some(status) = status_now(&app, view.team).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -407,7 +413,13 @@ pub(crate) async fn open_hint<S: Store>(
             "The hint could not be opened; try again.",
         );
     }
-    Redirect::to(&format!("/teams/{team_id}/questions#hint-{hint}")).into_response()
+    Redirect::to(&format!("/teams/{team_id}/questions#hint-{number}")).into_response()
+}
+
+/// A hint's number as players see it (1 for the scenario's first hint): its id may say what it
+/// is about.
+pub(crate) fn hint_number(scenario: &atoll_scenario::Scenario, id: &str) -> usize {
+    scenario.hints.iter().position(|h| h.id.name == id).map_or(0, |i| i + 1)
 }
 
 /// Team `index` as play stands now, from its stored records (`None` if they cannot be read).

@@ -223,7 +223,11 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                 thead { tr { th { "Hint" } th { "Points" } th { "Why" } } }
                 tbody {
                     @for p in &score.penalties {
-                        tr { td { (p.hint) } td.num { "−" (p.points) } td { (p.why) } }
+                        tr {
+                            td { "Hint " (crate::questions::hint_number(app.live.scenario, &p.hint)) }
+                            td.num { "−" (p.points) }
+                            td { (p.why) }
+                        }
                     }
                 }
             }
