@@ -385,20 +385,7 @@ pub(crate) async fn add<S: Store>(
             {
                 None => Err(("alert", "choose an alert".into())),
                 Some((row, key)) => {
-                    let worker = app.clone();
-                    let index = view.team;
-                    let rule = key.clone();
-                    let exists = tokio::task::spawn_blocking(move || {
-                        worker
-                            .live
-                            .team(index)
-                            .alerts()
-                            .iter()
-                            .any(|a| a.row == row && alert_key(a) == rule)
-                    })
-                    .await
-                    .unwrap_or(false);
-                    if exists {
+                    if crate::pages::has_alert(&app, view.team, row, &key).await {
                         Ok(format!("{row}\n{key}"))
                     } else {
                         Err(("alert", "no such alert of your team".into()))

@@ -411,6 +411,23 @@ pub(crate) fn alert_key(a: &atoll_exercise::Alert) -> String {
     a.rule_id.clone().unwrap_or_else(|| a.title.clone())
 }
 
+/// Whether team `index` has the alert of rule `key` on event `row` (read off the async
+/// workers: it takes the team's lock).
+pub(crate) async fn has_alert<S: Store>(app: &Arc<App<S>>, index: usize, row: u32, key: &str) -> bool {
+    let worker = app.clone();
+    let key = key.to_owned();
+    tokio::task::spawn_blocking(move || {
+        worker
+            .live
+            .team(index)
+            .alerts()
+            .iter()
+            .any(|a| a.row == row && alert_key(a) == key)
+    })
+    .await
+    .unwrap_or(false)
+}
+
 fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::Triage]) -> Response {
     let live = &app.live;
     let runtime = live.team(view.team);
@@ -557,20 +574,7 @@ pub(crate) async fn triage<S: Store>(
     let (Some(row), Some(rule)) = (form.row.and_then(|r| r.parse::<u32>().ok()), form.rule) else {
         return html::problem(StatusCode::BAD_REQUEST, "row and rule: say which alert.");
     };
-    let worker = app.clone();
-    let key = rule.clone();
-    let index = view.team;
-    let exists = tokio::task::spawn_blocking(move || {
-        worker
-            .live
-            .team(index)
-            .alerts()
-            .iter()
-            .any(|a| a.row == row && alert_key(a) == key)
-    })
-    .await
-    .unwrap_or(false);
-    if !exists {
+    if !has_alert(&app, view.team, row, &rule).await {
         return html::problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
     }
     let at = crate::exercise_now(&app).await;
