@@ -25,6 +25,11 @@ pub(crate) struct Args {
     /// Exercise seconds per real second when the demo exercise is created.
     #[arg(long, default_value_t = 40)]
     speed: u32,
+    /// Create the demo exercise with its clock stopped at the start of play, for the white
+    /// cell to start it from the board (after a briefing, say). Has no effect once the
+    /// exercise exists.
+    #[arg(long)]
+    paused: bool,
     /// More Sigma rule files or folders for alerts (a SigmaHQ checkout, say), besides
     /// atoll's own rules.
     #[arg(long = "rules", value_name = "PATH")]
@@ -63,7 +68,9 @@ async fn demo(args: Args) -> Result<(), String> {
         None => {
             let end = scenario.duration.value.as_secs() * 1000;
             let mut clock = Clock::new(end, args.speed).map_err(|e| e.0)?;
-            clock.start(clock_now()).map_err(|e| e.0)?;
+            if !args.paused {
+                clock.start(clock_now()).map_err(|e| e.0)?;
+            }
             let text = serde_json::to_string(&clock).map_err(|e| e.to_string())?;
             let name = format!("{} (demo)", scenario.title.get("en"));
             let date = atoll_sim::DEFAULT_DATE.to_string();

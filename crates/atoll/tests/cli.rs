@@ -1,21 +1,11 @@
 //! The `atoll` command as users run it: exit codes, where output goes, what it says.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use std::path::Path;
+use std::process::Output;
 
-/// The `atoll` binary, with none of the `ATOLL_*` settings of whoever runs the tests: they
-/// would point it at their own database.
-fn command() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_atoll"));
-    for name in ["ATOLL_DATABASE", "ATOLL_CONFIG", "ATOLL_BIND", "ATOLL_RULES"] {
-        command.env_remove(name);
-    }
-    command
-}
+use common::{Server, command, root};
 
 fn atoll(args: &[&str]) -> Output {
     command().args(args).current_dir(root()).output().unwrap()
@@ -408,40 +398,6 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     drop(child);
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// A server started by a test, stopped when the test ends, however it ends (a failed
-/// assertion must not leave it running, holding the test runner's output open).
-struct Server(std::process::Child);
-
-type Lines = std::io::Lines<std::io::BufReader<std::process::ChildStdout>>;
-
-impl Server {
-    /// Starts `atoll ARGS… --bind 127.0.0.1:0`; returns it with the first line it printed, the
-    /// address in that line, and the rest of its output.
-    fn start(args: &[&std::ffi::OsStr]) -> (Server, String, String, Lines) {
-        use std::io::BufRead as _;
-        let mut child = Server(
-            command()
-                .args(args)
-                .args(["--bind", "127.0.0.1:0"])
-                .current_dir(root())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let mut lines = std::io::BufReader::new(child.0.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let address = first.split("http://").nth(1).unwrap().trim_end_matches('/').to_owned();
-        (child, first, address, lines)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Signs in and returns the session cookie (`name=value`).

@@ -254,13 +254,15 @@ fn parse_line(s: &str, line: usize, column: usize, scenario: &Scenario, clock: &
     };
     let host = |key: &str| -> Result<String, ActionError> {
         let id = text(&obj, key, line, column)?;
-        if w.hosts
-            .iter()
-            .any(|h| h.id.name == id && in_team_network(&h.network.name))
-        {
-            Ok(id.to_string())
-        } else {
-            Err(err(format!("field `{key}`: team `{team}` has no host `{id}`")))
+        // A host by its id or, as teams see it on their screens, by its host name.
+        let own = |h: &&atoll_scenario::model::Host| in_team_network(&h.network.name);
+        let by_id = w.hosts.iter().filter(own).find(|h| h.id.name == id);
+        match by_id.or_else(|| w.hosts.iter().filter(own).find(|h| h.hostname.eq_ignore_ascii_case(id))) {
+            Some(h) => Ok(h.id.name.clone()),
+            None => Err(err(format!(
+                "field `{key}`: team `{team}` has no host `{id}` (give a host name such as `{}`, or its id)",
+                w.hosts.iter().find(own).map_or("", |h| h.hostname.as_str())
+            ))),
         }
     };
     let account = |key: &str| -> Result<String, ActionError> {

@@ -418,3 +418,27 @@ fn the_white_cell_runs_skips_and_delays_a_step_for_one_team() {
     assert!(errors[0].message.contains("no campaign step `nope`"), "{:?}", errors[0]);
     assert!(errors[1].message.contains("field `by`"), "{:?}", errors[1]);
 }
+
+#[test]
+fn an_action_names_a_host_by_its_id_or_by_the_host_name_teams_see() {
+    let s = scenario();
+    let clock = atoll_sim::clock::Clock::new(&s.time_zone.0, DEFAULT_DATE, s.start.value).unwrap();
+    let line =
+        |host: &str| format!(r#"{{"at": "D1 10:00", "team": "palau", "action": "isolate_host", "host": "{host}"}}"#);
+    for host in ["pw-tel-web01", "PT-WEB01", "pt-web01"] {
+        let parsed = atoll_sim::actions::parse(&line(host), &s, &clock).unwrap();
+        assert_eq!(parsed[0].kind, ActionKind::IsolateHost("pw-tel-web01".into()), "{host}");
+    }
+    // Another team's host, by either name, is not this team's to touch.
+    for host in ["fm-tel-web01", "FT-WEB01"] {
+        let errors = atoll_sim::actions::parse(&line(host), &s, &clock).unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains(&format!("team `palau` has no host `{host}`"))
+                && errors[0].message.contains("such as `PT-"),
+            "{:?}",
+            errors[0]
+        );
+    }
+}

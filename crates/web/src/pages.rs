@@ -785,7 +785,7 @@ pub(crate) async fn hunt<S: Store>(
                         }
                     }
                 }
-                p { (total) " results" @if total > HUNT_PAGE { ", " (page_no * HUNT_PAGE + 1) "–" ((page_no * HUNT_PAGE + rows.len())) " shown" } "." }
+                p { (total) @if total == 1 { " result" } @else { " results" } @if total > HUNT_PAGE { ", " (page_no * HUNT_PAGE + 1) "–" ((page_no * HUNT_PAGE + rows.len())) " shown" } "." }
                 @for note in &notes { p.muted { (note) } }
                 table {
                     thead { tr { @for c in &columns { th { (c) } } } }

@@ -73,10 +73,12 @@ fn label(action: &str) -> String {
 
 /// The response page: the form (for those who may act) and the team's action log.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    render(&app, &view, None).await
+    render(&app, &view, None, ("", "")).await
 }
 
-async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) -> Response {
+/// The page; `problem` says why a form was refused and `draft` (action, target) is what it
+/// held, filled in again.
+async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, draft: (&str, &str)) -> Response {
     let (team_id, team_name) = (app.live.team_id(view.team), app.live.team_name(view.team));
     let log = match app.db.actions(app.live.exercise).await {
         // The white cell's changes to the campaign are not the team's to see.
@@ -99,11 +101,11 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>) 
             form method="post" action={ "/teams/" (team_id) "/respond" } {
                 label for="action" { "Action " }
                 select #action name="action" {
-                    @for (word, _) in ACTIONS { option value=(word) { (label(word)) " (" (target_of(word)) ")" } }
+                    @for (word, _) in ACTIONS { option value=(word) selected[*word == draft.0] { (label(word)) " (" (target_of(word)) ")" } }
                 }
                 " "
                 label for="target" { "Target " }
-                input #target name="target" required placeholder="PT-WEB01, 203.0.113.45, PACTEL\\svc_prtg, …";
+                input #target name="target" required value=(draft.1) placeholder="PT-WEB01, 203.0.113.45, PACTEL\\svc_prtg, …";
                 " "
                 button type="submit" { "Review…" }
             }
@@ -152,6 +154,7 @@ pub(crate) async fn act<S: Store>(
             &app,
             &view,
             Some(&format!("action: `{action}` is not a response action")),
+            (&action, &target),
         )
         .await;
     };
@@ -160,6 +163,7 @@ pub(crate) async fn act<S: Store>(
             &app,
             &view,
             Some("target: name a host, address, domain, account or service (at most 200 characters)"),
+            (&action, &target),
         )
         .await;
     }
@@ -180,7 +184,7 @@ pub(crate) async fn act<S: Store>(
     .unwrap_or_else(|_| Err("the action could not be checked".to_owned()));
     let (parsed, at) = match checked {
         Ok(ok) => ok,
-        Err(message) => return render(&app, &view, Some(&message)).await,
+        Err(message) => return render(&app, &view, Some(&message), (&action, &target)).await,
     };
     if form.confirm.as_deref() != Some("yes") {
         let body = html! {

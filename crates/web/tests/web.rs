@@ -736,7 +736,11 @@ async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body.contains("no-such-host"), "{body}");
+    assert!(body.contains("has no host `no-such-host`"), "{body}");
+    assert!(
+        body.contains(r#"value="no-such-host""#) && body.contains(r#"<option value="isolate_host" selected>"#),
+        "the refused form comes back filled in: {body}"
+    );
     let (status, _, _) = send(
         &app,
         post(

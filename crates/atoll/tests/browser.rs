@@ -1,0 +1,496 @@
+//! The whole story of an exercise in a real browser: headless Chromium driven through
+//! ChromeDriver (Debian's `chromium` and `chromium-driver`, which `.ci/run` installs), on the
+//! demo as `atoll demo` serves it.
+//!
+//! The instructor starts the exercise and moves the clock to mid-morning; a player of Palau
+//! reads the first inject, finds the web-shell alert and marks it, hunts the processes the web
+//! server started, isolates the host, opens a case, answers a question after opening its hint
+//! and sends a report; the instructor grades the report; the team's score and the board show
+//! it. The story runs once on the bare loopback and once with the browser's network throttled
+//! to 256 kbit/s and 600 ms round trips, as a satellite hop would be. Each page visited is
+//! saved as a screenshot under the target folder (`browser/<story>/`), and how long each took
+//! to load is printed (and written to `timings.txt` there).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::{Lines, Server};
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_story_on_the_loopback() {
+    story("loopback", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_story_over_a_satellite_link() {
+    story(
+        "satellite",
+        Some(Throttle {
+            latency_ms: 600,
+            bytes_per_second: 256_000 / 8,
+        }),
+    )
+    .await;
+}
+
+/// Network conditions for the browser: ChromeDriver's `network_conditions` command.
+#[derive(Debug, Clone, Copy)]
+struct Throttle {
+    /// Added to every round trip.
+    latency_ms: u32,
+    /// Each way.
+    bytes_per_second: u32,
+}
+
+impl WebDriverCompatibleCommand for Throttle {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/chromium/network_conditions",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({
+            "network_conditions": {
+                "offline": false,
+                "latency": self.latency_ms,
+                "download_throughput": self.bytes_per_second,
+                "upload_throughput": self.bytes_per_second,
+            }
+        });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// ChromeDriver on a free port of the loopback, stopped with the test.
+struct Driver(std::process::Child, u16);
+
+impl Driver {
+    fn start() -> Driver {
+        assert!(
+            Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists(),
+            "the browser tests need Debian's chromium and chromium-driver \
+             (`apt-get install chromium chromium-driver`; .ci/run installs them)"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        Driver(child, port)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": CHROMIUM,
+            // A laptop screen of the kind teams bring; no sandbox, as CI runs as root.
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,768"],
+        }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.1);
+    let mut last = None;
+    // ChromeDriver takes a moment to listen.
+    for _ in 0..100 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => return client,
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("ChromeDriver did not start a browser: {last:?}");
+}
+
+/// One browser and where its screenshots go.
+struct Visit {
+    client: Client,
+    base: String,
+    shots: PathBuf,
+    count: usize,
+    /// (page, milliseconds from the request to the end of the load event).
+    timings: Vec<(String, f64)>,
+    /// When the page now shown was requested (`performance.timeOrigin`).
+    page_origin: Option<f64>,
+}
+
+impl Visit {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Opens `path` and returns the page's text.
+    async fn open(&mut self, path: &str, name: &str) -> String {
+        self.client.goto(&self.url(path)).await.unwrap();
+        self.seen(name).await
+    }
+
+    /// Clicks what `css` selects (a form's button, say), waits for the page it leads to and
+    /// returns that page's text.
+    async fn click(&mut self, css: &str, name: &str) -> String {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        self.seen(name).await
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self.client.find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn choose(&self, css: &str, value: &str) {
+        self.client
+            .find(Locator::Css(css))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    /// The page as it stands now: its screenshot saved, its load time noted, its text.
+    async fn seen(&mut self, name: &str) -> String {
+        self.count += 1;
+        let png = self.client.screenshot().await.unwrap();
+        std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.count)), png).unwrap();
+        // From the request to the end of the load event (the stylesheet applied), for pages
+        // reached by a navigation; a click that only opened part of the page has none.
+        let timing = self
+            .client
+            .execute(
+                "const n = performance.getEntriesByType('navigation')[0]; return n ? [performance.timeOrigin, n.loadEventEnd] : null;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if let Some([origin, ms]) = timing.as_array().map(|t| [t[0].as_f64(), t[1].as_f64()])
+            && origin != self.page_origin
+        {
+            self.page_origin = origin;
+            self.timings.push((name.to_owned(), ms.unwrap_or_default()));
+        }
+        self.text().await
+    }
+
+    async fn text(&self) -> String {
+        self.client
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn sign_in(&mut self, username: &str, password: &str) -> String {
+        self.open("/login", &format!("sign-in-{username}")).await;
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click("form[action='/login'] button", &format!("signed-in-{username}"))
+            .await
+    }
+
+    async fn sign_out(&mut self) {
+        self.client
+            .find(Locator::Css("form[action='/logout'] button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Reloads `path` until its text holds `wanted` (the clock moves on its own), for at most
+    /// a minute.
+    async fn wait_for(&mut self, path: &str, name: &str, wanted: &str) -> String {
+        for _ in 0..60 {
+            let text = self.open(path, name).await;
+            if text.contains(wanted) {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        panic!("{path} never showed «{wanted}»");
+    }
+}
+
+/// The demo's password for `username`, from its accounts file.
+fn password(data: &Path, username: &str) -> String {
+    let accounts: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(data.join("demo-accounts.json")).unwrap()).unwrap();
+    accounts
+        .iter()
+        .find(|a| a["username"] == username)
+        .and_then(|a| a["password"].as_str())
+        .unwrap()
+        .to_owned()
+}
+
+/// `12 / 430` on the board or `12 of 430 points` on the score page: the first number.
+fn points(text: &str) -> u32 {
+    text.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap()
+}
+
+async fn palau_score_on_board(visit: &mut Visit, name: &str) -> u32 {
+    visit.open("/board", name).await;
+    let cell = visit
+        .client
+        .find(Locator::XPath("//tr[td[1][normalize-space()='Palau']]/td[10]"))
+        .await
+        .unwrap();
+    points(&cell.text().await.unwrap())
+}
+
+async fn team_score(visit: &mut Visit, name: &str) -> u32 {
+    let text = visit.open("/teams/palau/score", name).await;
+    let total = text
+        .lines()
+        .find(|l| l.starts_with(|c: char| c.is_ascii_digit()) && l.contains(" points ("))
+        .unwrap_or_else(|| panic!("no total on the score page:\n{text}"));
+    points(total)
+}
+
+async fn story(name: &str, throttle: Option<Throttle>) {
+    let data = std::env::temp_dir().join(format!("atoll-browser-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join(name);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+
+    let (_server, _, address, _output): (Server, String, String, Lines) = Server::start(&[
+        "demo".as_ref(),
+        "--paused".as_ref(),
+        "--speed".as_ref(),
+        "60".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ]);
+    let driver = Driver::start();
+    let client = browser(&driver).await;
+    if let Some(throttle) = throttle {
+        client.issue_cmd(throttle).await.unwrap();
+    }
+    let mut visit = Visit {
+        client,
+        base: format!("http://{address}"),
+        shots: shots.clone(),
+        count: 0,
+        timings: Vec::new(),
+        page_origin: None,
+    };
+
+    // The white cell starts the exercise and moves the clock past the web shell's arrival
+    // (D1 09:10 ± 10m) and the question about it (an hour later).
+    let board = visit.sign_in("instructor", &password(&data, "instructor")).await;
+    assert!(board.contains("EXERCISE") && board.contains("not started"), "{board}");
+    let board = visit.click("button[value='start']", "board-started").await;
+    assert!(board.contains("Pause"), "{board}");
+    visit.fill("#jump-to", "D1 10:30").await;
+    let board = visit.click("button[value='jump']", "board-jumped").await;
+    assert!(board.contains("D1 10:3"), "{board}");
+    let score_before_grading = palau_score_on_board(&mut visit, "board-before").await;
+    visit.sign_out().await;
+
+    // A player of Palau reads the first inject; opening the inbox is a read receipt.
+    let alerts = visit.sign_in("palau-1", &password(&data, "palau-1")).await;
+    assert!(alerts.contains("Alerts — Palau"), "{alerts}");
+    visit.open("/teams/palau/inbox", "inbox").await;
+    let first = visit
+        .client
+        .find_all(Locator::Css("article.inject"))
+        .await
+        .unwrap()
+        .pop()
+        .expect("an inject has arrived by D1 10:30");
+    let first = first.text().await.unwrap();
+    assert!(first.contains("from "), "{first}");
+    let inbox = visit.open("/teams/palau/inbox", "inbox-read").await;
+    assert!(inbox.contains("read by palau-1"), "{inbox}");
+
+    // The web-shell alert, marked a true positive.
+    let rule = "Script Page Uploaded Or Run Under IIS aspnet_client Folder";
+    visit.wait_for("/teams/palau", "alerts", rule).await;
+    let row = format!("//tr[starts-with(@id,'alert-')][td[3][contains(., '{rule}')]]");
+    visit
+        .client
+        .find(Locator::XPath(&format!("{row}//select[@name='state']")))
+        .await
+        .unwrap()
+        .select_by_value("true_positive")
+        .await
+        .unwrap();
+    visit
+        .client
+        .find(Locator::XPath(&format!("{row}//button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let alerts = visit.seen("alert-marked").await;
+    assert!(alerts.contains("1 true positive"), "{alerts}");
+
+    // What the web server's worker process started: the web shell's reconnaissance.
+    visit.open("/teams/palau/hunt", "hunt").await;
+    visit
+        .fill(
+            "#q",
+            "host:PT-WEB01 ParentImage:*w3wp.exe | table @timestamp, ParentImage, Image, CommandLine",
+        )
+        .await;
+    let hunt = visit.click("form[role='search'] button", "hunt-process-tree").await;
+    assert!(hunt.contains("whoami /all"), "{hunt}");
+
+    // Isolating the web server, after reading what it costs.
+    visit.open("/teams/palau/respond", "respond").await;
+    visit.choose("#action", "isolate_host").await;
+    visit.fill("#target", "PT-WEB01").await;
+    let review = visit
+        .click("form[action='/teams/palau/respond'] button", "respond-review")
+        .await;
+    assert!(review.contains("PT-WEB01"), "{review}");
+    let done = visit.click("button[name='confirm']", "respond-done").await;
+    assert!(done.contains("Isolate host") && done.contains("palau-1"), "{done}");
+
+    // A case with the alert and the attacker's address.
+    visit.open("/teams/palau/cases", "cases").await;
+    visit.fill("#title", "Web shell on the customer portal").await;
+    let case = visit
+        .click("form[action='/teams/palau/cases'] button", "case-opened")
+        .await;
+    assert!(case.contains("Web shell on the customer portal"), "{case}");
+    let option = visit
+        .client
+        .find(Locator::XPath(&format!(
+            "//select[@id='alert']/option[contains(., '{rule}')]"
+        )))
+        .await
+        .unwrap();
+    option.click().await.unwrap();
+    visit.click("#alert ~ button", "case-alert-linked").await;
+    visit.choose("#indicator_kind", "ipv4").await;
+    visit.fill("input[name='indicator']", "203.0.113.45").await;
+    let case = visit.click("input[value='indicator'] ~ button", "case-indicator").await;
+    assert!(case.contains(rule) && case.contains("203.0.113.45"), "{case}");
+
+    // The question about the delivering address, after opening its hint.
+    let questions = visit.open("/teams/palau/questions", "questions").await;
+    assert!(questions.contains("From which external address"), "{questions}");
+    let questions = visit
+        .click(
+            "#question-q-edge-indicators form[action='/teams/palau/hints'] button",
+            "hint-opened",
+        )
+        .await;
+    assert!(questions.contains("look at the client address"), "{questions}");
+    visit.fill("#q-edge-indicators-indicators", "203.0.113[.]45").await;
+    let answered = visit
+        .click(
+            "#question-q-edge-indicators form[action='/teams/palau/questions'] button",
+            "answered",
+        )
+        .await;
+    assert!(answered.contains("1 of the 1 needed found"), "{answered}");
+
+    // A report to the national CERT.
+    visit.open("/teams/palau/reports", "reports").await;
+    visit.click("summary", "report-form").await;
+    visit.fill("#title", "Web shell on the customer portal").await;
+    visit
+        .fill("#what", "A web shell was uploaded to PT-WEB01 and used to run whoami.")
+        .await;
+    visit.fill("#actions", "PT-WEB01 isolated at D1 10:3x.").await;
+    visit.fill("#indicators", "203.0.113.45").await;
+    let reports = visit
+        .click("form[action='/teams/palau/reports'] button", "report-sent")
+        .await;
+    assert!(reports.contains("Web shell on the customer portal"), "{reports}");
+    let score_before_grade = team_score(&mut visit, "score-before-grade").await;
+    visit.sign_out().await;
+
+    // The white cell grades the report: full marks and a comment.
+    visit.sign_in("instructor", &password(&data, "instructor")).await;
+    let queue = visit.open("/grading", "grading").await;
+    assert!(queue.contains("Web shell on the customer portal"), "{queue}");
+    let mut given = 0;
+    for input in visit
+        .client
+        .find_all(Locator::Css("form[action^='/grading/'] input[type='number']"))
+        .await
+        .unwrap()
+    {
+        let max: u32 = input.attr("max").await.unwrap().unwrap().parse().unwrap();
+        input.clear().await.unwrap();
+        input.send_keys(&max.to_string()).await.unwrap();
+        given += max;
+    }
+    assert!(given > 0, "the report has expectations to grade");
+    visit
+        .fill(
+            "form[action^='/grading/'] textarea",
+            "Clear and early; name the CERT contact next time.",
+        )
+        .await;
+    let graded = visit.click("form[action^='/grading/'] button", "graded").await;
+    assert!(graded.contains("Graded by instructor"), "{graded}");
+    let score_after_grading = palau_score_on_board(&mut visit, "board-after").await;
+    assert!(
+        score_after_grading > score_before_grading,
+        "board: {score_before_grading} before, {score_after_grading} after"
+    );
+    visit.sign_out().await;
+
+    // The team sees the grade, its comment and its score.
+    visit.sign_in("palau-2", &password(&data, "palau-2")).await;
+    let reports = visit.open("/teams/palau/reports", "reports-graded").await;
+    assert!(reports.contains("name the CERT contact next time"), "{reports}");
+    let score_after_grade = team_score(&mut visit, "score-after-grade").await;
+    assert_eq!(
+        score_after_grade,
+        score_before_grade + given,
+        "the report's points count"
+    );
+
+    let table: String = visit
+        .timings
+        .iter()
+        .map(|(page, ms)| format!("{page:<24} {ms:>7.0} ms\n"))
+        .collect();
+    std::fs::write(shots.join("timings.txt"), &table).unwrap();
+    eprintln!("{name}: page load times (screenshots in {}):\n{table}", shots.display());
+    visit.client.close().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&data);
+}
