@@ -139,6 +139,11 @@ pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) ->
     )?;
     let actions = db.actions(exercise.id).await.map_err(|e| e.to_string())?;
     live.replay(&actions)?;
+    let team_rules = db.team_rules(exercise.id, None).await.map_err(|e| e.to_string())?;
+    for problem in live.replay_rules(&team_rules) {
+        // Not fatal: the exercise goes on without that rule, and the rule stays stored.
+        eprintln!("atoll: warning: {problem}");
+    }
     Ok(Arc::new(App::new(db, live, day_one)))
 }
 

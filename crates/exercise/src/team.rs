@@ -32,6 +32,41 @@ pub struct Alert {
     pub detail: Option<String>,
 }
 
+/// The alert a rule's match raises, with the rule id it is known by.
+fn rule_alert(rule: &atoll_sigma::Rule, rule_id: Option<String>, at: Millis, row: Row, host: &Option<String>) -> Alert {
+    Alert {
+        at,
+        row,
+        rule_id,
+        title: rule.title.clone(),
+        level: rule.level,
+        author: rule.author.clone(),
+        techniques: techniques(&rule.tags),
+        host: host.clone(),
+        detail: None,
+    }
+}
+
+/// The start of the rule id of an alert raised by a rule the team wrote (`team-rule-7`).
+pub const TEAM_RULE: &str = "team-rule-";
+
+impl Alert {
+    /// The id of the team's own rule that raised this alert, if one did.
+    pub fn team_rule(&self) -> Option<i64> {
+        self.rule_id.as_deref()?.strip_prefix(TEAM_RULE)?.parse().ok()
+    }
+}
+
+/// A Sigma rule the team wrote, live from exercise time `from` until `until`.
+#[derive(Debug)]
+struct TeamRule {
+    id: i64,
+    /// The rule alone, routed by its log source like any other.
+    set: RuleSet,
+    from: Millis,
+    until: Option<Millis>,
+}
+
 /// Why a team's runtime could not be built or take an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RuntimeError(pub String);
@@ -61,6 +96,8 @@ pub struct TeamRuntime<'a> {
     stream: Stream<'a>,
     rules: &'a RuleSet,
     correlations: Vec<Correlation>,
+    /// The team's own rules, in the order turned on.
+    team_rules: Vec<TeamRule>,
     alerts: Vec<Alert>,
     /// Lines the store refused (none from the simulation; kept to be reported, not hidden).
     refused: u64,
@@ -90,6 +127,7 @@ impl<'a> TeamRuntime<'a> {
             stream,
             rules,
             correlations,
+            team_rules: Vec::new(),
             alerts: Vec::new(),
             refused: 0,
         })
@@ -129,6 +167,44 @@ impl<'a> TeamRuntime<'a> {
         self.sim.add_action(action).map_err(RuntimeError)
     }
 
+    /// Turns on the team's rule `id` (its one rule compiled alone into `set`) from exercise
+    /// time `from`, which must not be before the time reached: a rule sees the events from
+    /// the moment it is turned on, as in a real SIEM, and a restart gives the same alerts.
+    pub fn add_rule(&mut self, id: i64, set: RuleSet, from: Millis) -> Result<(), RuntimeError> {
+        if from < self.reached() {
+            return Err(RuntimeError(format!(
+                "rule {id} cannot be turned on before the time the world has reached"
+            )));
+        }
+        if self.team_rules.iter().any(|r| r.id == id) {
+            return Err(RuntimeError(format!("rule {id} is on already")));
+        }
+        self.team_rules.push(TeamRule {
+            id,
+            set,
+            from,
+            until: None,
+        });
+        Ok(())
+    }
+
+    /// Turns the team's rule `id` off from exercise time `at` (not before the time reached).
+    pub fn stop_rule(&mut self, id: i64, at: Millis) -> Result<(), RuntimeError> {
+        let reached = self.reached();
+        let rule = self
+            .team_rules
+            .iter_mut()
+            .find(|r| r.id == id && r.until.is_none())
+            .ok_or_else(|| RuntimeError(format!("rule {id} is not on")))?;
+        if at < reached {
+            return Err(RuntimeError(format!(
+                "rule {id} cannot be turned off before the time the world has reached"
+            )));
+        }
+        rule.until = Some(at);
+        Ok(())
+    }
+
     /// Simulates the team's world up to exercise time `to`, indexing every new event and
     /// raising alerts. Returns how many events were added.
     pub fn advance_to(&mut self, to: Millis) -> u64 {
@@ -162,17 +238,7 @@ impl<'a> TeamRuntime<'a> {
         let out = self.stream.push(event);
         for &i in &out.rules {
             let rule = &self.rules.rules()[i];
-            self.alerts.push(Alert {
-                at,
-                row,
-                rule_id: rule.id.clone(),
-                title: rule.title.clone(),
-                level: rule.level,
-                author: rule.author.clone(),
-                techniques: techniques(&rule.tags),
-                host: host.clone(),
-                detail: None,
-            });
+            self.alerts.push(rule_alert(rule, rule.id.clone(), at, row, &host));
         }
         for hit in &out.correlations {
             let c = &self.correlations[hit.correlation];
@@ -188,6 +254,16 @@ impl<'a> TeamRuntime<'a> {
                 host: host.clone(),
                 detail: Some(format!("{}, count {}", group.join(", "), hit.count)),
             });
+        }
+        for team_rule in &self.team_rules {
+            if at < team_rule.from || team_rule.until.is_some_and(|until| at >= until) {
+                continue;
+            }
+            for i in team_rule.set.matches(event) {
+                let id = format!("{TEAM_RULE}{}", team_rule.id);
+                self.alerts
+                    .push(rule_alert(&team_rule.set.rules()[i], Some(id), at, row, &host));
+            }
         }
     }
 

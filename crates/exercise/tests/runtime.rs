@@ -174,3 +174,55 @@ fn actions_take_effect_from_their_time_and_late_or_foreign_ones_are_refused() {
         assert!(!out.contains("ntdsutil"), "the credential dump was prevented");
     }
 }
+
+#[test]
+fn a_rule_the_team_writes_sees_events_from_when_it_is_turned_on_until_it_is_turned_off() {
+    let s = scenario();
+    let empty = RuleSet::new(Vec::new());
+    // Every successful sign-in: frequent enough to fall in each window below.
+    let text = "title: Any successful sign-in\nlevel: low\nauthor: palau-1\ntags: [attack.t1078]\n\
+                logsource: {product: windows, service: security}\n\
+                detection: {selection: {EventID: 4624}, condition: selection}\n";
+    let compile = || {
+        let (rules, correlations) = atoll_sigma::load_str(text, &RuleConfig::default()).unwrap();
+        assert!(correlations.is_empty());
+        RuleSet::new(rules)
+    };
+    let mut team = TeamRuntime::new(&s, &setup(), "palau", &empty, Vec::new()).unwrap();
+    team.advance_to(HOUR);
+    let late = team.add_rule(7, compile(), HOUR - MINUTE).unwrap_err();
+    assert!(late.0.contains("before the time the world has reached"), "{late}");
+    team.add_rule(7, compile(), 2 * HOUR).unwrap();
+    assert!(
+        team.add_rule(7, compile(), 2 * HOUR).is_err(),
+        "a rule is turned on once"
+    );
+    team.advance_to(3 * HOUR);
+    team.stop_rule(7, 3 * HOUR).unwrap();
+    assert!(team.stop_rule(7, 3 * HOUR).is_err(), "a rule is turned off once");
+    team.advance_to(4 * HOUR);
+
+    // Exactly the sign-ins between 2 h and 3 h, by the same engine over the stored lines.
+    let set = compile();
+    let start = team.start_unix_ms();
+    let mut expected = Vec::new();
+    let mut out = String::new();
+    for row in 0..team.store().len() as u32 {
+        let at = (team.store().times()[row as usize] - start) as u64;
+        out.clear();
+        team.store().write_json(row, &mut out);
+        let event = atoll_sigma::Event::from_json(&out).unwrap();
+        if (2 * HOUR..3 * HOUR).contains(&at) && !set.matches(&event).is_empty() {
+            expected.push(row);
+        }
+    }
+    assert!(expected.len() > 5, "{} sign-ins in the window", expected.len());
+    let raised: Vec<u32> = team.alerts().iter().map(|a| a.row).collect();
+    assert_eq!(raised, expected);
+    let alert = &team.alerts()[0];
+    assert_eq!(alert.team_rule(), Some(7));
+    assert_eq!(
+        (alert.title.as_str(), alert.author.as_deref(), alert.techniques.clone()),
+        ("Any successful sign-in", Some("palau-1"), vec!["T1078".to_owned()])
+    );
+}

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_observer_teams.sql")),
     (11, include_str!("../migrations/0011_submissions.sql")),
     (12, include_str!("../migrations/0012_cases.sql")),
+    (13, include_str!("../migrations/0013_searches_and_team_rules.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +204,32 @@ pub struct Grade {
     pub created_at: i64,
 }
 
+/// A search a team saved by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedSearch {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
+    /// Who saved it (last).
+    pub username: String,
+}
+
+/// A Sigma rule a team wrote and turned on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamRule {
+    pub id: i64,
+    pub team: String,
+    pub title: String,
+    /// The rule as written.
+    pub yaml: String,
+    /// Who turned it on.
+    pub username: String,
+    /// Exercise milliseconds from which it is live.
+    pub at: u64,
+    /// Exercise milliseconds at which it was turned off, and by whom.
+    pub off: Option<(u64, String)>,
+}
+
 /// A hint a team opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HintOpened {
@@ -283,6 +310,10 @@ pub enum StoreError {
     NoSubmission,
     /// No such case of this team.
     NoCase,
+    /// No such saved search of this team.
+    NoSearch,
+    /// No such rule of this team that is on.
+    NoRule,
     Database(sqlx::Error),
 }
 
@@ -298,6 +329,8 @@ impl std::fmt::Display for StoreError {
             StoreError::Answered => f.write_str("the team has already answered this question"),
             StoreError::NoSubmission => f.write_str("no such answer or report in this exercise"),
             StoreError::NoCase => f.write_str("no such case of this team"),
+            StoreError::NoSearch => f.write_str("no such saved search of this team"),
+            StoreError::NoRule => f.write_str("no such rule of this team that is on"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -521,6 +554,46 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Saves a team's search as `name`, replacing the query of a search of that name.
+    fn save_search(
+        &self,
+        exercise: i64,
+        team: &str,
+        name: &str,
+        query: &str,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A team's saved searches, by name.
+    fn saved_searches(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<SavedSearch>>> + Send;
+    /// Deletes a team's saved search ([`StoreError::NoSearch`] if it is not this team's).
+    fn delete_search(&self, exercise: i64, team: &str, search: i64) -> impl Future<Output = Result<()>> + Send;
+
+    /// Turns on a Sigma rule a team wrote, live from exercise time `at`; returns its id.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn add_team_rule(
+        &self,
+        exercise: i64,
+        team: &str,
+        title: &str,
+        yaml: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// The rules teams turned on (of one team, or of all), oldest first.
+    fn team_rules(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<TeamRule>>> + Send;
+    /// Turns a team's rule off from exercise time `at` ([`StoreError::NoRule`] if it is not
+    /// this team's or is off already).
+    fn turn_off_rule(
+        &self,
+        exercise: i64,
+        team: &str,
+        rule: i64,
+        user: i64,
+        at: u64,
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -1403,6 +1476,128 @@ impl Store for Sqlite {
         Ok(())
     }
 
+    async fn save_search(&self, exercise: i64, team: &str, name: &str, query: &str, user: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO saved_searches (exercise, team, name, query, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (exercise, team, name) DO UPDATE SET query = excluded.query, user_id = excluded.user_id, \
+             created_at = excluded.created_at",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(name)
+        .bind(query)
+        .bind(user)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn saved_searches(&self, exercise: i64, team: &str) -> Result<Vec<SavedSearch>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.name, s.query, u.username FROM saved_searches s JOIN users u ON u.id = s.user_id \
+             WHERE s.exercise = ? AND s.team = ? ORDER BY s.name, s.id",
+        )
+        .bind(exercise)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(SavedSearch {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    query: r.try_get("query")?,
+                    username: r.try_get("username")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn delete_search(&self, exercise: i64, team: &str, search: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM saved_searches WHERE id = ? AND exercise = ? AND team = ?")
+            .bind(search)
+            .bind(exercise)
+            .bind(team)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoSearch);
+        }
+        Ok(())
+    }
+
+    async fn add_team_rule(
+        &self,
+        exercise: i64,
+        team: &str,
+        title: &str,
+        yaml: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO team_rules (exercise, team, title, yaml, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(title)
+        .bind(yaml)
+        .bind(user)
+        .bind(at as i64)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn team_rules(&self, exercise: i64, team: Option<&str>) -> Result<Vec<TeamRule>> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.team, r.title, r.yaml, u.username, r.at, r.off_at, o.username AS off_by \
+             FROM team_rules r JOIN users u ON u.id = r.user_id LEFT JOIN users o ON o.id = r.off_by \
+             WHERE r.exercise = ? AND (? IS NULL OR r.team = ?) ORDER BY r.id",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = r.try_get("at")?;
+                let off_at: Option<i64> = r.try_get("off_at")?;
+                let off_by: Option<String> = r.try_get("off_by")?;
+                Ok(TeamRule {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    title: r.try_get("title")?,
+                    yaml: r.try_get("yaml")?,
+                    username: r.try_get("username")?,
+                    at: at as u64,
+                    off: off_at.map(|t| (t as u64, off_by.unwrap_or_default())),
+                })
+            })
+            .collect()
+    }
+
+    async fn turn_off_rule(&self, exercise: i64, team: &str, rule: i64, user: i64, at: u64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE team_rules SET off_at = ?, off_by = ? WHERE id = ? AND exercise = ? AND team = ? AND off_at IS NULL",
+        )
+        .bind(at as i64)
+        .bind(user)
+        .bind(rule)
+        .bind(exercise)
+        .bind(team)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoRule);
+        }
+        Ok(())
+    }
+
     async fn hints_opened(&self, exercise: i64, team: Option<&str>) -> Result<Vec<HintOpened>> {
         let rows = sqlx::query(
             "SELECT h.team, h.hint, u.username, h.at FROM hints_opened h JOIN users u ON u.id = h.user_id \
@@ -1740,6 +1935,81 @@ mod tests {
         );
         assert_eq!(db.hints_opened(e.id, None).await.unwrap().len(), 2);
         assert_eq!(db.hints_opened(other.id, None).await.unwrap(), vec![]);
+    }
+
+    #[tokio::test]
+    async fn saved_searches_and_team_rules_belong_to_one_team() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let e = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let pita = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        let sione = db
+            .create_user("sione", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        db.save_search(e.id, "palau", "web shell", "cs-uri-stem:*aspx*", pita.id, 2)
+            .await
+            .unwrap();
+        db.save_search(e.id, "palau", "dumps", "CommandLine:*ntdsutil*", pita.id, 3)
+            .await
+            .unwrap();
+        // The same name again replaces the query and says who saved it last.
+        db.save_search(e.id, "palau", "web shell", "cs-uri-stem:/aspnet_client/*", sione.id, 4)
+            .await
+            .unwrap();
+        let saved = db.saved_searches(e.id, "palau").await.unwrap();
+        let shown: Vec<(&str, &str, &str)> = saved
+            .iter()
+            .map(|s| (s.name.as_str(), s.query.as_str(), s.username.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("dumps", "CommandLine:*ntdsutil*", "pita"),
+                ("web shell", "cs-uri-stem:/aspnet_client/*", "sione")
+            ]
+        );
+        assert_eq!(db.saved_searches(e.id, "nauru").await.unwrap(), vec![]);
+        let foreign = db.delete_search(e.id, "nauru", saved[0].id).await;
+        assert!(matches!(foreign, Err(StoreError::NoSearch)), "{foreign:?}");
+        db.delete_search(e.id, "palau", saved[0].id).await.unwrap();
+        assert_eq!(db.saved_searches(e.id, "palau").await.unwrap().len(), 1);
+
+        let rule = db
+            .add_team_rule(
+                e.id,
+                "palau",
+                "whoami from IIS",
+                "title: whoami from IIS",
+                pita.id,
+                60_000,
+                5,
+            )
+            .await
+            .unwrap();
+        let foreign = db.turn_off_rule(e.id, "nauru", rule, pita.id, 70_000).await;
+        assert!(matches!(foreign, Err(StoreError::NoRule)), "{foreign:?}");
+        assert_eq!(db.team_rules(e.id, Some("palau")).await.unwrap()[0].off, None);
+        db.turn_off_rule(e.id, "palau", rule, sione.id, 90_000).await.unwrap();
+        let again = db.turn_off_rule(e.id, "palau", rule, sione.id, 95_000).await;
+        assert!(
+            matches!(again, Err(StoreError::NoRule)),
+            "a rule is turned off once: {again:?}"
+        );
+        let rules = db.team_rules(e.id, None).await.unwrap();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(
+            (
+                rules[0].team.as_str(),
+                rules[0].username.as_str(),
+                rules[0].at,
+                rules[0].off.clone()
+            ),
+            ("palau", "pita", 60_000, Some((90_000, "sione".to_owned())))
+        );
+        assert_eq!(db.team_rules(e.id, Some("nauru")).await.unwrap(), vec![]);
     }
 
     #[tokio::test]

@@ -62,6 +62,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                         a href={ "/teams/" (team) "/inbox" } { "Inbox" }
                                         a href={ "/teams/" (team) } { "Alerts" }
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
+                                        a href={ "/teams/" (team) "/rules" } { "Rules" }
                                         a href={ "/teams/" (team) "/network" } { "Network" }
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }
                                         a href={ "/teams/" (team) "/cases" } { "Cases" }

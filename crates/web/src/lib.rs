@@ -1,5 +1,6 @@
 //! atoll's web server: sign-in, the white cell's board, clock, timelines, messages and grading,
-//! and each team's inbox, alerts, hunt, network, response, cases, questions, reports and score.
+//! and each team's inbox, alerts, hunt (with saved searches), own detection rules, network,
+//! response, cases, questions, reports and score.
 //!
 //! Server-rendered HTML (maud), no JavaScript, one small stylesheet inside the binary; no
 //! request leaves the server's origin. Every page is reached through an extractor that
@@ -23,7 +24,9 @@ mod people;
 mod questions;
 mod reports;
 mod respond;
+mod rules;
 mod score;
+mod searches;
 mod timeline;
 
 use std::sync::Arc;
@@ -108,6 +111,10 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/reports", get(reports::page::<S>).post(reports::send::<S>))
         .route("/teams/{team}/cases", get(cases::list::<S>).post(cases::open::<S>))
         .route("/teams/{team}/cases/{id}", get(cases::page::<S>).post(cases::add::<S>))
+        .route("/teams/{team}/rules", get(rules::page::<S>).post(rules::submit::<S>))
+        .route("/teams/{team}/rules/{id}/off", post(rules::off::<S>))
+        .route("/teams/{team}/searches", post(searches::save::<S>))
+        .route("/teams/{team}/searches/{id}/delete", post(searches::delete::<S>))
         .route("/grading", get(reports::queue::<S>))
         .route("/grading/{id}", post(reports::grade::<S>))
         .route("/style.css", get(html::stylesheet))

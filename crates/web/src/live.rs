@@ -157,6 +157,35 @@ impl Live {
         Ok(())
     }
 
+    /// Turns the rules teams wrote on again, each from the time it was turned on (and off
+    /// where it was), before the worlds move. Returns what could not be turned on (a rule this
+    /// build no longer reads), for the log: the rest of the exercise runs regardless.
+    pub fn replay_rules(&self, rules: &[atoll_store::TeamRule]) -> Vec<String> {
+        let mut problems = Vec::new();
+        for rule in rules {
+            let Some(index) = self.scenario.player_teams().position(|t| t.id.name == rule.team) else {
+                problems.push(format!("team rule {}: no team `{}`", rule.id, rule.team));
+                continue;
+            };
+            let set = match crate::rules::compile(&rule.yaml) {
+                Ok(set) => set,
+                Err(errors) => {
+                    problems.push(format!("team rule {} «{}»: {}", rule.id, rule.title, errors.join("; ")));
+                    continue;
+                }
+            };
+            let mut team = self.team(index);
+            let turned = team.add_rule(rule.id, set, rule.at).and_then(|()| match &rule.off {
+                Some((at, _)) => team.stop_rule(rule.id, *at),
+                None => Ok(()),
+            });
+            if let Err(e) = turned {
+                problems.push(format!("team rule {}: {e}", rule.id));
+            }
+        }
+        problems
+    }
+
     /// The id of player team `index` (`palau`).
     pub fn team_id(&self, index: usize) -> String {
         self.scenario

@@ -512,7 +512,11 @@ fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::
                     tr id={ "alert-" (a.row) } {
                         td { (live.label(start + a.at as i64, app.day_one)) }
                         td class={ "level-" (level) } { (level) }
-                        td { (a.title) @if let Some(d) = &a.detail { br; span.muted { (d) } } }
+                        td {
+                            (a.title)
+                            @if a.team_rule().is_some() { " " span.muted { "(the team's own rule)" } }
+                            @if let Some(d) = &a.detail { br; span.muted { (d) } }
+                        }
                         td {
                             @if let Some(h) = &a.host {
                                 a href={ "/teams/" (team_id) "/hunt?" (query_string(&format!("host:{h}"))) } { (h) }
@@ -652,7 +656,7 @@ fn histogram(
 }
 
 /// The first `n` characters of `text`, with an ellipsis if there were more.
-fn short(text: &str, n: usize) -> String {
+pub(crate) fn short(text: &str, n: usize) -> String {
     let mut out: String = text.chars().take(n).collect();
     if text.chars().count() > n {
         out.push('…');
@@ -660,7 +664,7 @@ fn short(text: &str, n: usize) -> String {
     out
 }
 
-fn query_string(q: &str) -> String {
+pub(crate) fn query_string(q: &str) -> String {
     serde_urlencoded::to_string([("q", q)]).unwrap_or_default()
 }
 
@@ -757,8 +761,25 @@ pub(crate) async fn hunt<S: Store>(
     };
     let tallest = histogram.iter().map(|b| b.1).max().unwrap_or(0).max(1);
     let team_id = app.live.team_id(view.team);
+    // A list that cannot be read leaves the hunt usable.
+    let saved = app
+        .db
+        .saved_searches(app.live.exercise, &team_id)
+        .await
+        .unwrap_or_default();
+    let acts = view.user.role != Role::Observer;
+    let ran = matches!(result, Some(Ok(_)));
     let body = html! {
         h1 { "Hunt" }
+        @if !saved.is_empty() {
+            nav.saved aria-label="Saved searches" {
+                "Saved searches: "
+                @for (i, s) in saved.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    a href={ "/teams/" (team_id) "/hunt?" (query_string(&s.query)) } title=(s.query) { (s.name) }
+                }
+            }
+        }
         form method="get" action={ "/teams/" (team_id) "/hunt" } role="search" {
             label for="q" { "Query " }
             input #q type="search" name="q" value=(text) autofocus placeholder="CommandLine:*ntdsutil* | table @timestamp, host, CommandLine";
@@ -806,6 +827,38 @@ pub(crate) async fn hunt<S: Store>(
                 }
                 @if (page_no + 1) * HUNT_PAGE < total {
                     a href={ "/teams/" (team_id) "/hunt?" (query_string(&text)) "&page=" (page_no + 1) } { "Next " (HUNT_PAGE) }
+                }
+            }
+        }
+        @if acts && ran {
+            form method="post" action={ "/teams/" (team_id) "/searches" } {
+                input type="hidden" name="q" value=(text);
+                label for="save-name" { "Save this search as " }
+                input #save-name name="name" required maxlength=(crate::searches::MAX_NAME_CHARS) placeholder="web shell requests";
+                " " button type="submit" { "Save search" }
+            }
+        }
+        @if !saved.is_empty() {
+            details {
+                summary { "Manage saved searches (" (saved.len()) ")" }
+                table {
+                    thead { tr { th { "Name" } th { "Query" } th { "Saved by" } @if acts { th { "" } } } }
+                    tbody {
+                        @for s in &saved {
+                            tr {
+                                td { a href={ "/teams/" (team_id) "/hunt?" (query_string(&s.query)) } { (s.name) } }
+                                td.mono { (s.query) }
+                                td { (s.username) }
+                                @if acts {
+                                    td {
+                                        form.inline method="post" action={ "/teams/" (team_id) "/searches/" (s.id) "/delete" } {
+                                            button type="submit" aria-label={ "Delete the saved search " (s.name) } { "Delete" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -433,6 +433,66 @@ async fn every_route_for_every_role_and_team() {
             [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "own team rules",
+            Box::new(|c| get("/teams/palau/rules", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team rules",
+            Box::new(|c| get("/teams/nauru/rules", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // Testing a rule shows what it matches; observers never write rules.
+        (
+            "own team tests a rule",
+            Box::new(|c| post("/teams/palau/rules", c, &rule_form(SIGN_IN_RULE, "test"))),
+            [S::OK, S::FORBIDDEN, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team tests a rule",
+            Box::new(|c| post("/teams/nauru/rules", c, &rule_form(SIGN_IN_RULE, "test"))),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // Rule 1 is the instructor's, rule 2 the player's.
+        (
+            "own team turns a rule on",
+            Box::new(|c| post("/teams/palau/rules", c, &rule_form(SIGN_IN_RULE, "on"))),
+            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            "a rule turned off through another team's path",
+            Box::new(|c| post("/teams/nauru/rules/1/off", c, "")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            // The instructor turns it off first; the player then finds it off already.
+            "own team turns a rule off",
+            Box::new(|c| post("/teams/palau/rules/1/off", c, "")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::NOT_FOUND, S::SEE_OTHER],
+        ),
+        // Saved search 1 is Palau's (saved by the instructor, then again by the player).
+        (
+            "own team saves a search",
+            Box::new(|c| post("/teams/palau/searches", c, "q=log%3Adns&name=dns")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+        ),
+        (
+            "other team saves a search",
+            Box::new(|c| post("/teams/nauru/searches", c, "q=log%3Adns&name=dns")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "a search deleted through another team's path",
+            Box::new(|c| post("/teams/nauru/searches/1/delete", c, "")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            // The instructor deletes it first; the player then finds it gone.
+            "own team deletes a search",
+            Box::new(|c| post("/teams/palau/searches/1/delete", c, "")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::NOT_FOUND, S::SEE_OTHER],
+        ),
+        (
             "grading queue",
             Box::new(|c| get("/grading", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
@@ -1113,6 +1173,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau/questions",
                 "/teams/palau/reports",
                 "/teams/palau/cases",
+                "/teams/palau/rules",
                 "/grading",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=log%3Asysmon+%7C+stats+count+by+Image",
@@ -1131,6 +1192,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau/questions",
                 "/teams/palau/reports",
                 "/teams/palau/score",
+                "/teams/palau/rules",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=%7C+timeline+5m",
             ],
@@ -1936,4 +1998,236 @@ async fn a_team_builds_a_case_from_its_alerts() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _, _) = send(&app, get(&case, &nora)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// A rule a team might write: every successful Windows sign-in.
+const SIGN_IN_RULE: &str = "title: Successful sign-in\nlevel: low\nauthor: Palau SOC\n\
+    logsource: {product: windows, service: security}\n\
+    detection: {selection: {EventID: 4624}, condition: selection}\n";
+
+/// The rules form's body: the rule and which button.
+fn rule_form(yaml: &str, action: &str) -> String {
+    serde_urlencoded::to_string([("yaml", yaml), ("action", action)]).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_tests_a_rule_turns_it_on_and_its_alerts_come_back_after_a_restart() {
+    // Half an hour of play (60×) so far: sign-ins to test against.
+    let app = app_started(30_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+
+    let (status, _, body) = send(&app, get("/teams/palau/rules", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("Scheduled task created") && body.contains("No rule turned on yet"),
+        "{body}"
+    );
+
+    // A broken rule: where and what, the text kept, nothing stored.
+    let broken =
+        "title: Broken\nlogsource: {product: windows}\ndetection: {selection: {EventID: 4624}, condition: selecton}\n";
+    let (status, _, body) = send(&app, post("/teams/palau/rules", &player, &rule_form(broken, "on"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("line ") && body.contains("selecton"), "{body}");
+    assert!(
+        body.contains("condition: selecton}"),
+        "the rule comes back as written: {body}"
+    );
+    assert!(app.db.team_rules(app.live.exercise, None).await.unwrap().is_empty());
+
+    // A test counts the matches among the team's events, by host, with the newest events.
+    let (status, _, body) = send(
+        &app,
+        post("/teams/palau/rules", &player, &rule_form(SIGN_IN_RULE, "test")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let matched: u64 = body
+        .split(r#"<strong id="matched">"#)
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count of matching events");
+    let expected = {
+        let runtime = app.live.team(0);
+        let set = atoll_sigma::RuleSet::new(
+            atoll_sigma::load_str(SIGN_IN_RULE, &atoll_sigma::Config::default())
+                .unwrap()
+                .0,
+        );
+        let mut line = String::new();
+        (0..runtime.store().len() as u32)
+            .filter(|&row| {
+                line.clear();
+                runtime.store().write_json(row, &mut line);
+                !set.matches(&atoll_sigma::Event::from_json(&line).unwrap()).is_empty()
+            })
+            .count() as u64
+    };
+    assert!(expected > 0, "sign-ins in the first half hour");
+    assert_eq!(matched, expected);
+    assert!(
+        body.contains("Newest matching events") && body.contains("EventID=4624"),
+        "{body}"
+    );
+    assert!(
+        app.db.team_rules(app.live.exercise, None).await.unwrap().is_empty(),
+        "testing stores nothing"
+    );
+
+    // Turned on: stored, and from then on it raises alerts on new events, with its author.
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/rules", &player, &rule_form(SIGN_IN_RULE, "on")),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/rules#rule-1"))
+    );
+    let stored = app.db.team_rules(app.live.exercise, None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].title.as_str(), stored[0].username.as_str()),
+        ("Successful sign-in", "pita")
+    );
+    let from = stored[0].at;
+    assert!(
+        app.live.team(0).alerts().iter().all(|a| a.team_rule().is_none()),
+        "nothing before it was turned on"
+    );
+    let later = clock_now() + 60_000;
+    app.live.tick(later);
+    let raised: Vec<(u64, u32)> = app
+        .live
+        .team(0)
+        .alerts()
+        .iter()
+        .filter(|a| a.team_rule() == Some(1))
+        .map(|a| (a.at, a.row))
+        .collect();
+    assert!(!raised.is_empty(), "an hour of play brings sign-ins");
+    assert!(raised.iter().all(|&(at, _)| at >= from), "{raised:?} from {from}");
+    assert!(
+        app.live.team(1).alerts().iter().all(|a| a.team_rule().is_none()),
+        "Nauru's world has none of Palau's rules"
+    );
+    let (_, _, alerts) = send(&app, get("/teams/palau", &player)).await;
+    assert!(
+        alerts.contains("Successful sign-in") && alerts.contains("Palau SOC"),
+        "{alerts}"
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/rules", &player)).await;
+    assert!(
+        body.contains("Turn off") && body.contains(&format!(">{}</td>", raised.len())),
+        "{body}"
+    );
+
+    // A restarted server turns it on again from the same time: the same alerts.
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end: SCENARIO.duration.value.as_secs() * 1000,
+    };
+    let again = Live::new(
+        app.live.exercise,
+        "Test".into(),
+        &SCENARIO,
+        &setup,
+        app.live.clock(),
+        &RULES,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(again.replay_rules(&stored), Vec::<String>::new());
+    again.tick(later);
+    let replayed: Vec<(u64, u32)> = again
+        .team(0)
+        .alerts()
+        .iter()
+        .filter(|a| a.team_rule() == Some(1))
+        .map(|a| (a.at, a.row))
+        .collect();
+    assert_eq!(replayed, raised);
+
+    // Turned off: no alert after that.
+    let (status, _, _) = send(&app, post("/teams/palau/rules/1/off", &player, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let off = app.db.team_rules(app.live.exercise, None).await.unwrap()[0]
+        .off
+        .clone()
+        .unwrap();
+    app.live.tick(later + 60_000);
+    assert!(
+        app.live
+            .team(0)
+            .alerts()
+            .iter()
+            .filter(|a| a.team_rule() == Some(1))
+            .all(|a| a.at < off.0),
+        "none after {off:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_saves_a_search_and_runs_it_again_in_one_click() {
+    let app = app_started(10_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let observer = sign_in(&app, "olga").await;
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(
+        body.contains("Save this search as"),
+        "offered once a search ran: {body}"
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &observer)).await;
+    assert!(!body.contains("Save this search as"), "observers do not save");
+
+    // No name, or a query that does not parse: refused by field, what was typed kept.
+    let (status, _, body) = send(&app, post("/teams/palau/searches", &player, "q=log%3Adns&name=")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("name: give the search a name") && body.contains("log:dns"),
+        "{body}"
+    );
+    let (status, _, body) = send(
+        &app,
+        post("/teams/palau/searches", &player, "q=%28log%3Adns&name=broken"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("q: ") && body.contains(r#"value="broken""#), "{body}");
+    assert!(
+        app.db
+            .saved_searches(app.live.exercise, "palau")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/searches", &player, "q=log%3Adns&name=DNS+lookups"),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/hunt?q=log%3Adns"))
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/hunt", &player)).await;
+    assert!(
+        body.contains(r#"<a href="/teams/palau/hunt?q=log%3Adns" title="log:dns">DNS lookups</a>"#),
+        "{body}"
+    );
+    // Nauru's hunt page does not list it.
+    let nora = sign_in(&app, "nora").await;
+    let (_, _, body) = send(&app, get("/teams/nauru/hunt", &nora)).await;
+    assert!(!body.contains("DNS lookups"), "{body}");
+    // Deleted by the team, it is gone.
+    let id = app.db.saved_searches(app.live.exercise, "palau").await.unwrap()[0].id;
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/searches/{id}/delete"), &player, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(&app, get("/teams/palau/hunt", &player)).await;
+    assert!(!body.contains("DNS lookups"), "{body}");
 }

@@ -1,0 +1,393 @@
+//! A team's own detections: a Sigma rule written in the browser, tested against the team's
+//! events so far, then turned on to raise alerts on new events like atoll's rules do (and
+//! turned off again). Rules are stored as written and replayed at start-up from the time each
+//! was turned on, so a restart raises the same alerts.
+
+use std::sync::Arc;
+
+use atoll_hunt::{Context, Limits, Page};
+use atoll_sigma::RuleSet;
+use atoll_store::{Role, Store, StoreError};
+use axum::extract::{Form, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::auth::{TeamActor, TeamView};
+use crate::{App, clock_now, html};
+
+/// The longest rule a team may write.
+const MAX_RULE_BYTES: usize = 20_000;
+/// How many matching events a test shows.
+const EVENTS_SHOWN: usize = 20;
+
+/// What the form starts with: a rule to adapt, not one that finds this scenario's attack.
+const EXAMPLE: &str = "\
+title: Scheduled task created from the command line
+description: schtasks.exe asked to create a task; admins do this, and so do intruders who want to come back.
+level: medium
+tags:
+  - attack.t1053.005
+logsource:
+  product: windows
+  category: process_creation
+detection:
+  selection:
+    Image|endswith: '\\schtasks.exe'
+    CommandLine|contains: '/create'
+  condition: selection
+";
+
+/// A rule the team wrote, compiled alone: exactly one Sigma rule and no correlation. The
+/// errors say where (`line 3, column 5: …`).
+pub(crate) fn compile(yaml: &str) -> Result<RuleSet, Vec<String>> {
+    if yaml.len() > MAX_RULE_BYTES {
+        return Err(vec![format!("yaml: a rule is at most {MAX_RULE_BYTES} bytes")]);
+    }
+    let (rules, correlations) = atoll_sigma::load_str(yaml, &atoll_sigma::Config::default()).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| format!("line {}, column {}: {}", e.span.line, e.span.col, e.message))
+            .collect::<Vec<_>>()
+    })?;
+    if !correlations.is_empty() {
+        return Err(vec![
+            "yaml: correlation rules cannot be turned on from the workspace; write a single detection rule".to_owned(),
+        ]);
+    }
+    if rules.len() != 1 {
+        return Err(vec![format!(
+            "yaml: write exactly one rule (this text has {})",
+            rules.len()
+        )]);
+    }
+    Ok(RuleSet::new(rules))
+}
+
+/// A test of a rule over the team's events so far.
+struct Tested {
+    matched: u64,
+    events: u64,
+    /// (host, matching events), most first.
+    by_host: Vec<(String, String)>,
+    /// The newest matching events: (time, host, fields).
+    newest: Vec<(String, String, String)>,
+}
+
+/// What the page shows besides the team's rules.
+#[derive(Default)]
+struct Draft<'a> {
+    yaml: &'a str,
+    problems: Vec<String>,
+    tested: Option<Tested>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct RuleForm {
+    yaml: Option<String>,
+    /// `test` or `on`.
+    action: Option<String>,
+}
+
+/// The team's rules and the form to write one.
+pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    render(&app, &view, Draft::default()).await
+}
+
+/// Tests a rule over the team's events, or turns it on.
+pub(crate) async fn submit<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<RuleForm>,
+) -> Response {
+    let yaml = form.yaml.unwrap_or_default();
+    let set = match compile(&yaml) {
+        Ok(set) => set,
+        Err(problems) => {
+            let draft = Draft {
+                yaml: &yaml,
+                problems,
+                tested: None,
+            };
+            return render(&app, &view, draft).await;
+        }
+    };
+    match form.action.as_deref() {
+        Some("on") => turn_on(&app, &view, &yaml, set).await,
+        _ => {
+            let tested = test(&app, view.team, set).await;
+            let draft = Draft {
+                yaml: &yaml,
+                problems: Vec::new(),
+                tested,
+            };
+            render(&app, &view, draft).await
+        }
+    }
+}
+
+/// Runs the rule over the team's events so far, as a hunt would (a few at a time, off the
+/// async workers).
+async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet) -> Option<Tested> {
+    let _permit = app.hunts.acquire().await.ok()?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let runtime = live.team(team);
+        let store = runtime.store();
+        let by_host = atoll_hunt::query::Query::parse("* | stats count by host | sort -count").ok()?;
+        let answer = store
+            .run(&by_host, Some(&set), &Context::default(), &Limits::default(), Page::ALL)
+            .ok()?;
+        let by_host = match answer.output {
+            atoll_hunt::Output::Table(t) => t
+                .rows
+                .into_iter()
+                .filter_map(|r| Some((r.first()?.clone(), r.get(1)?.clone())))
+                .collect(),
+            atoll_hunt::Output::Events(_) => Vec::new(),
+        };
+        let all = atoll_hunt::query::Query::parse("*").ok()?;
+        let offset = (answer.matched as usize).saturating_sub(EVENTS_SHOWN);
+        let page = Page {
+            offset,
+            limit: EVENTS_SHOWN,
+        };
+        let events = store
+            .run(&all, Some(&set), &Context::default(), &Limits::default(), page)
+            .ok()?;
+        let rows = match events.output {
+            atoll_hunt::Output::Events(rows) => rows,
+            atoll_hunt::Output::Table(_) => Vec::new(),
+        };
+        let newest = rows
+            .iter()
+            .rev()
+            .map(|&row| {
+                let (mut time, mut host, mut rest) = (String::new(), String::new(), Vec::new());
+                for (name, _, value) in store.event(row) {
+                    match name {
+                        "@timestamp" => {
+                            time = live.label(atoll_hunt::time::parse(&value).unwrap_or(0), worker.day_one);
+                        }
+                        "host" => host = value.to_string(),
+                        _ => rest.push(format!("{name}={value}")),
+                    }
+                }
+                (time, host, rest.join("\n"))
+            })
+            .collect();
+        Some(Tested {
+            matched: answer.matched,
+            events: store.len() as u64,
+            by_host,
+            newest,
+        })
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// The exercise time a change to team `team`'s rules takes effect at: now, in whole seconds,
+/// never before the time its world has reached (taken off the async workers).
+async fn change_time<S: Store>(app: &Arc<App<S>>, team: usize) -> u64 {
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let now = worker.live.now().max(worker.live.team(team).reached());
+        now.div_ceil(1000) * 1000
+    })
+    .await
+    .unwrap_or(u64::MAX)
+}
+
+/// Stores the rule, then turns it on in the team's world from the current exercise time.
+async fn turn_on<S: Store>(app: &Arc<App<S>>, view: &TeamView, yaml: &str, set: RuleSet) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let title = set.rules().first().map(|r| r.title.clone()).unwrap_or_default();
+    // One change at a time, so that the time checked is the time the rule goes live.
+    let _writing = app.clock_writes.lock().await;
+    let team = view.team;
+    let at = change_time(app, team).await;
+    let id = match app
+        .db
+        .add_team_rule(app.live.exercise, &team_id, &title, yaml, view.user.id, at, clock_now())
+        .await
+    {
+        Ok(id) => id,
+        Err(_) => {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The rule could not be stored; nothing was turned on. Try again.",
+            );
+        }
+    };
+    let worker = app.clone();
+    let applied = tokio::task::spawn_blocking(move || worker.live.team(team).add_rule(id, set, at)).await;
+    if !matches!(applied, Ok(Ok(()))) {
+        return html::problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The rule was stored but could not be turned on now; it will be on after the server restarts.",
+        );
+    }
+    Redirect::to(&format!("/teams/{team_id}/rules#rule-{id}")).into_response()
+}
+
+/// Turns one of the team's rules off from the current exercise time.
+pub(crate) async fn off<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Path((_, id)): Path<(String, i64)>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let _writing = app.clock_writes.lock().await;
+    let team = view.team;
+    let at = change_time(&app, team).await;
+    match app
+        .db
+        .turn_off_rule(app.live.exercise, &team_id, id, view.user.id, at)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::NoRule) => {
+            return html::problem(StatusCode::NOT_FOUND, "Your team has no such rule turned on.");
+        }
+        Err(_) => {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The rule could not be turned off; try again.",
+            );
+        }
+    }
+    let worker = app.clone();
+    // Stored first: if the world cannot follow now, it will after a restart.
+    let _ = tokio::task::spawn_blocking(move || worker.live.team(team).stop_rule(id, at)).await;
+    Redirect::to(&format!("/teams/{team_id}/rules#rule-{id}")).into_response()
+}
+
+async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let Ok(rules) = app.db.team_rules(app.live.exercise, Some(&team_id)).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The team's rules could not be read; try again.",
+        );
+    };
+    // Alerts each rule raised so far.
+    let worker = app.clone();
+    let team = view.team;
+    let raised: Vec<i64> = tokio::task::spawn_blocking(move || {
+        worker
+            .live
+            .team(team)
+            .alerts()
+            .iter()
+            .filter_map(atoll_exercise::Alert::team_rule)
+            .collect()
+    })
+    .await
+    .unwrap_or_default();
+    let start = app.live.start_unix_ms();
+    let label = |at: u64| app.live.label(start + at as i64, app.day_one);
+    let acts = view.user.role != Role::Observer;
+    let refused = !draft.problems.is_empty();
+    let body = html! {
+        h1 { "Detection rules — " (app.live.team_name(view.team)) }
+        p.muted {
+            "Write a Sigma rule, test it against your team's events so far, then turn it on: from then on it raises alerts on new events, as atoll's rules do, with your rule's author and level. "
+            "Rules see the events of their log source ("
+            code { "product: windows" } ", " code { "category: process_creation" } ", " code { "service: security" } ", …)."
+        }
+        @if acts {
+            form method="post" action={ "/teams/" (team_id) "/rules" } {
+                @if refused {
+                    div.error role="alert" id="problem" {
+                        @for p in &draft.problems { (p) "\n" }
+                    }
+                }
+                p {
+                    label for="yaml" { "Sigma rule (YAML)" } br;
+                    textarea #yaml name="yaml" rows="16" cols="90" spellcheck="false" class="mono" required
+                        aria-describedby=[refused.then_some("problem")] {
+                        @if draft.yaml.is_empty() { (EXAMPLE) } @else { (draft.yaml) }
+                    }
+                }
+                p {
+                    button name="action" value="test" { "Test against our events" }
+                    " "
+                    button name="action" value="on" { "Turn on" }
+                }
+            }
+        }
+        @if let Some(t) = &draft.tested { (tested(t)) }
+        h2 { "Your team's rules" }
+        @if rules.is_empty() {
+            p.muted { "No rule turned on yet." }
+        } @else {
+            table {
+                thead { tr { th { "Rule" } th { "On since" } th { "State" } th.num { "Alerts raised" } } }
+                tbody {
+                    @for r in rules.iter().rev() {
+                        tr id={ "rule-" (r.id) } {
+                            td {
+                                details {
+                                    summary { (r.title) }
+                                    pre.mono { (r.yaml) }
+                                }
+                            }
+                            td { (label(r.at)) " by " (r.username) }
+                            td {
+                                @match &r.off {
+                                    Some((at, by)) => { "off since " (label(*at)) " (" (by) ")" }
+                                    None => {
+                                        strong { "on" }
+                                        @if acts {
+                                            " "
+                                            form.inline method="post" action={ "/teams/" (team_id) "/rules/" (r.id) "/off" } {
+                                                button type="submit" { "Turn off" }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            td.num { (raised.iter().filter(|&&id| id == r.id).count()) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html::form_page(&app.live.name, "Detection rules", &view.user, refused, &body)
+}
+
+fn tested(t: &Tested) -> Markup {
+    html! {
+        h2 { "Test result" }
+        p {
+            strong #matched { (t.matched) } " of your team's " (t.events) " events so far match."
+            @if t.matched == 0 { " Check the log source and the field names (the Hunt page lists the fields your events have)." }
+        }
+        @if !t.by_host.is_empty() {
+            table {
+                thead { tr { th { "Host" } th.num { "Matching events" } } }
+                tbody { @for (host, count) in &t.by_host { tr { td { (host) } td.num { (count) } } } }
+            }
+        }
+        @if !t.newest.is_empty() {
+            h2 { "Newest matching events" }
+            table {
+                thead { tr { th { "Time" } th { "Host" } th { "Event" } } }
+                tbody {
+                    @for (time, host, fields) in &t.newest {
+                        tr {
+                            td { (time) }
+                            td { (host) }
+                            td.ev { details { summary { (crate::pages::short(&fields.replace('\n', " "), 160)) } pre.mono { (fields) } } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
