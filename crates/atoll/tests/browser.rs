@@ -21,6 +21,51 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Checks run on every page the story visits, in the page: what a screen-reader user, a
+/// keyboard user or someone on a small or dim screen would trip over. Returns the problems.
+/// - every form control has a name (a `label for`, a wrapping label, `aria-label`), and so
+///   does every button and link;
+/// - text contrasts with its background as WCAG 2 AA asks (4.5:1, or 3:1 for large text),
+///   the background being the first opaque one among the text's ancestors;
+/// - the page has a language, a title and one `h1`;
+/// - nothing is wider than the window (no sideways scrolling of the page);
+/// - nothing is taken out of the keyboard's reach (`tabindex` below 0) or forced into an
+///   order of its own (above 0).
+const ACCESSIBILITY: &str = r##"
+const problems = [];
+const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.name ? "[name=" + el.name + "]" : "");
+const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length) && getComputedStyle(el).visibility !== "hidden";
+for (const el of document.querySelectorAll("input, select, textarea")) {
+  if (el.type === "hidden" || el.type === "submit" || !visible(el)) continue;
+  const named = (el.id && document.querySelector('label[for="' + el.id + '"]')) || el.closest("label") || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
+  if (!named) problems.push("no label: " + describe(el));
+}
+for (const el of document.querySelectorAll("button, a[href]")) {
+  if (visible(el) && !(el.textContent.trim() || el.getAttribute("aria-label"))) problems.push("no name: " + describe(el));
+}
+for (const el of document.querySelectorAll("[tabindex]")) {
+  if (parseInt(el.getAttribute("tabindex"), 10) !== 0) problems.push("tabindex " + el.getAttribute("tabindex") + ": " + describe(el));
+}
+const rgb = (text) => { const m = text.match(/[\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; };
+const luminance = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }; return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+const background = (el) => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length < 4 || c[3] > 0.99) return c; } return [255, 255, 255]; };
+for (const el of document.querySelectorAll("body *")) {
+  const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!own || !visible(el)) continue;
+  const style = getComputedStyle(el);
+  const fg = luminance(rgb(style.color)), bg = luminance(background(el));
+  const ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+  const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
+  const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+  if (ratio < needed) problems.push("contrast " + ratio.toFixed(2) + " < " + needed + ": " + describe(el) + " «" + el.textContent.trim().slice(0, 40) + "»");
+}
+if (!document.documentElement.lang) problems.push("no lang on html");
+if (!document.title.trim()) problems.push("no title");
+if (document.querySelectorAll("h1").length !== 1) problems.push(document.querySelectorAll("h1").length + " h1 elements");
+if (document.documentElement.scrollWidth > window.innerWidth + 1) problems.push("wider than the window: " + document.documentElement.scrollWidth + " > " + window.innerWidth);
+return problems;
+"##;
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -185,6 +230,7 @@ impl Visit {
         self.count += 1;
         let png = self.client.screenshot().await.unwrap();
         std::fs::write(self.shots.join(format!("{:02}-{name}.png", self.count)), png).unwrap();
+        self.check_accessibility(name).await;
         // From the request to the end of the load event (the stylesheet applied), for pages
         // reached by a navigation; a click that only opened part of the page has none.
         let timing = self
@@ -204,6 +250,21 @@ impl Visit {
         self.text().await
     }
 
+    async fn check_accessibility(&self, name: &str) {
+        let problems = self.client.execute(ACCESSIBILITY, vec![]).await.unwrap();
+        let problems: Vec<&str> = problems
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{name} ({}): {problems:#?}",
+            self.client.current_url().await.unwrap()
+        );
+    }
+
     async fn text(&self) -> String {
         self.client
             .find(Locator::Css("body"))
@@ -212,6 +273,18 @@ impl Visit {
             .text()
             .await
             .unwrap()
+    }
+
+    /// The text `css` selects once the live updates have filled it (at most twenty seconds).
+    async fn live_text(&self, css: &str) -> String {
+        for _ in 0..100 {
+            let text = self.client.find(Locator::Css(css)).await.unwrap().text().await.unwrap();
+            if !text.is_empty() {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("the live updates never filled {css}");
     }
 
     async fn sign_in(&mut self, username: &str, password: &str) -> String {
@@ -327,6 +400,11 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     let alerts = visit.sign_in("palau-1", &password(&data, "palau-1")).await;
     assert!(alerts.contains("Alerts — Palau"), "{alerts}");
     visit.open("/teams/palau/inbox", "inbox").await;
+    // With JavaScript on, the live updates fill in the exercise time and the counts.
+    let clock = visit.live_text("header .clock").await;
+    assert!(clock.starts_with("D1 "), "{clock}");
+    let count = visit.live_text("header [data-live='inbox']").await;
+    assert!(count.parse::<u32>().is_ok_and(|n| n > 0), "inbox count {count}");
     let first = visit
         .client
         .find_all(Locator::Css("article.inject"))
@@ -482,6 +560,24 @@ async fn story(name: &str, throttle: Option<Throttle>) {
         score_before_grade + given,
         "the report's points count"
     );
+
+    // The same pages on a phone: readable, nothing wider than the screen.
+    visit.client.set_window_size(390, 844).await.unwrap();
+    for path in [
+        "/teams/palau/inbox",
+        "/teams/palau",
+        "/teams/palau/hunt?q=host%3APT-WEB01",
+        "/teams/palau/network",
+        "/teams/palau/respond",
+        "/teams/palau/cases",
+        "/teams/palau/rules",
+        "/teams/palau/questions",
+        "/teams/palau/reports",
+        "/teams/palau/score",
+    ] {
+        let name = format!("phone{}", path.replace(['/', '?', '%'], "-"));
+        visit.open(path, &name).await;
+    }
 
     let table: String = visit
         .timings

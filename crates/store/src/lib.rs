@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_submissions.sql")),
     (12, include_str!("../migrations/0012_cases.sql")),
     (13, include_str!("../migrations/0013_searches_and_team_rules.sql")),
+    (14, include_str!("../migrations/0014_scoreboard.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -555,6 +556,11 @@ pub trait Store: Send + Sync + 'static {
         at: u64,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Whether teams may see the scoreboard of this exercise.
+    fn scoreboard_shown(&self, exercise: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Shows the scoreboard to teams, or hides it again.
+    fn show_scoreboard(&self, exercise: i64, shown: bool) -> impl Future<Output = Result<()>> + Send;
 
     /// Saves a team's search as `name`, replacing the query of a search of that name.
     fn save_search(
@@ -1473,6 +1479,23 @@ impl Store for Sqlite {
                 .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn scoreboard_shown(&self, exercise: i64) -> Result<bool> {
+        let shown: Option<i64> = sqlx::query_scalar("SELECT scoreboard FROM exercises WHERE id = ?")
+            .bind(exercise)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(shown == Some(1))
+    }
+
+    async fn show_scoreboard(&self, exercise: i64, shown: bool) -> Result<()> {
+        sqlx::query("UPDATE exercises SET scoreboard = ? WHERE id = ?")
+            .bind(i64::from(shown))
+            .bind(exercise)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -1,6 +1,9 @@
 //! The page frame, the stylesheet and the small pages every role shares.
 
+use std::sync::LazyLock;
+
 use atoll_store::{Role, User};
+use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{DOCTYPE, Markup, html};
@@ -26,15 +29,83 @@ form.inline{display:inline}button,input,select{font:inherit;padding:4px 8px}inpu
 article.inject{border-bottom:1px solid var(--line);padding:4px 0 8px}article.inject h2{margin:6px 0 2px}\
 .pre{white-space:pre-wrap}blockquote{margin:4px 0;padding-left:10px;border-left:3px solid var(--line);white-space:pre-wrap}\
 .hint{background:#f4f7fb;border-left:3px solid var(--accent);padding:2px 8px;margin:6px 0}fieldset{border:1px solid var(--line)}\
-textarea{font:inherit;max-width:100%}dt{font-weight:600;margin-top:4px}dd{margin-left:12px}";
+textarea{font:inherit;max-width:100%}dt{font-weight:600;margin-top:4px}dd{margin-left:12px}\
+.count:not(:empty){margin-left:4px;background:var(--accent);color:#fff;border-radius:9px;padding:0 6px;font-size:12px}\
+.clock{font-variant-numeric:tabular-nums;color:var(--muted)}\
+#live-notes{list-style:none;margin:0;padding:4px 16px;background:#f4f7fb;border-bottom:1px solid var(--line)}#live-notes:empty{display:none}\
+input,select,pre{max-width:100%}pre{overflow-x:auto}\
+.strip{display:flex;flex-wrap:wrap;gap:1px;min-width:100px}.strip span{width:6px;height:14px;background:#2e7d32}\
+.strip .part{background:#b26a00}.strip .down{background:var(--bad)}\
+@media (max-width:700px){main{padding:8px}header{padding:6px 8px}table{display:block;overflow-x:auto}}";
 
-pub(crate) async fn stylesheet() -> Response {
+/// The only script: live updates for pages open in a browser with JavaScript on. It fills
+/// every `data-live` element from the server's `update` events and lists `note` events (the
+/// five newest) under the header. Pages work the same without it.
+const JS: &str = r#"(function () {
+  var src = document.body.getAttribute("data-live-src");
+  var notes = document.getElementById("live-notes");
+  if (!src || !window.EventSource || !notes) return;
+  var events = new EventSource(src);
+  // A browser keeps only a few connections to one server: give this one back on leaving.
+  window.addEventListener("pagehide", function () { events.close(); });
+  events.addEventListener("update", function (e) {
+    var values = JSON.parse(e.data);
+    var shown = document.querySelectorAll("[data-live]");
+    for (var i = 0; i < shown.length; i++) {
+      var key = shown[i].getAttribute("data-live");
+      if (Object.prototype.hasOwnProperty.call(values, key)) shown[i].textContent = values[key];
+    }
+  });
+  events.addEventListener("note", function (e) {
+    var note = JSON.parse(e.data);
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = note.href;
+    link.textContent = note.text;
+    item.appendChild(link);
+    notes.insertBefore(item, notes.firstChild);
+    while (notes.children.length > 5) notes.removeChild(notes.lastChild);
+  });
+})();
+"#;
+
+/// An asset inside the binary, served under a name that changes with its content, so that
+/// browsers keep it for good and fetch it once over a slow link.
+struct Asset {
+    path: String,
+    content_type: &'static str,
+    body: &'static str,
+}
+
+fn asset(stem: &str, extension: &str, content_type: &'static str, body: &'static str) -> Asset {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(body.as_bytes());
+    let hash: String = digest.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    Asset {
+        path: format!("/assets/{stem}-{hash}.{extension}"),
+        content_type,
+        body,
+    }
+}
+
+static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| asset("style", "css", "text/css; charset=utf-8", CSS));
+static SCRIPT: LazyLock<Asset> = LazyLock::new(|| asset("live", "js", "text/javascript; charset=utf-8", JS));
+
+/// `/assets/{name}`: the stylesheet and the script, cached for a year (a new build that
+/// changes one changes its name).
+pub(crate) async fn assets(Path(name): Path<String>) -> Response {
+    let Some(asset) = [&*STYLESHEET, &*SCRIPT]
+        .into_iter()
+        .find(|a| a.path.strip_prefix("/assets/") == Some(name.as_str()))
+    else {
+        return problem(StatusCode::NOT_FOUND, "There is no such file.");
+    };
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "max-age=3600"),
+            (header::CONTENT_TYPE, asset.content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        CSS,
+        asset.body,
     )
         .into_response()
 }
@@ -48,25 +119,27 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — " (exercise) }
-                link rel="stylesheet" href="/style.css";
+                link rel="stylesheet" href=(STYLESHEET.path);
+                @if user.is_some() { script src=(SCRIPT.path) defer {} }
             }
-            body {
+            body data-live-src=[user.and_then(live_source)] {
                 div.banner role="note" { "EXERCISE · EXERCISE · EXERCISE" }
                 header {
                     strong { (exercise) }
+                    @if user.is_some() { span.clock data-live="clock" {} }
                     @if let Some(user) = user {
                         nav aria-label="Pages" {
                             @match user.role {
                                 Role::Player => {
                                     @if let Some(team) = &user.team {
-                                        a href={ "/teams/" (team) "/inbox" } { "Inbox" }
-                                        a href={ "/teams/" (team) } { "Alerts" }
+                                        a href={ "/teams/" (team) "/inbox" } { "Inbox" span.count data-live="inbox" {} }
+                                        a href={ "/teams/" (team) } { "Alerts" span.count data-live="alerts" {} }
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
                                         a href={ "/teams/" (team) "/rules" } { "Rules" }
                                         a href={ "/teams/" (team) "/network" } { "Network" }
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }
                                         a href={ "/teams/" (team) "/cases" } { "Cases" }
-                                        a href={ "/teams/" (team) "/questions" } { "Questions" }
+                                        a href={ "/teams/" (team) "/questions" } { "Questions" span.count data-live="questions" {} }
                                         a href={ "/teams/" (team) "/reports" } { "Reports" }
                                         a href={ "/teams/" (team) "/score" } { "Score" }
                                     }
@@ -81,9 +154,19 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                         form.inline method="post" action="/logout" { button type="submit" { "Sign out" } }
                     }
                 }
+                @if user.is_some() { ul #live-notes aria-live="polite" aria-label="What just happened" {} }
                 main { (body) }
             }
         }
+    }
+}
+
+/// Where a user's pages get their live updates: a player's team stream, the white cell's.
+fn live_source(user: &User) -> Option<String> {
+    match (user.role, &user.team) {
+        (Role::Player, Some(team)) => Some(format!("/teams/{team}/live")),
+        (Role::Player, None) => None,
+        _ => Some("/live".to_owned()),
     }
 }
 

@@ -2,7 +2,8 @@
 //! and each team's inbox, alerts, hunt (with saved searches), own detection rules, network,
 //! response, cases, questions, reports and score.
 //!
-//! Server-rendered HTML (maud), no JavaScript, one small stylesheet inside the binary; no
+//! Server-rendered HTML (maud), one small stylesheet and one small script (live updates over
+//! server-sent events; every page works without it) inside the binary, fingerprinted; no
 //! request leaves the server's origin. Every page is reached through an extractor that
 //! authorises it — [`auth::Signed`] (anyone signed in), [`auth::Staff`] (instructors and
 //! observers), [`auth::Instructor`], [`auth::TeamView`] (the team in the path: its players,
@@ -26,8 +27,10 @@ mod reports;
 mod respond;
 mod rules;
 mod score;
+mod scoreboard;
 mod searches;
 mod timeline;
+mod updates;
 
 use std::sync::Arc;
 
@@ -115,15 +118,18 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/rules/{id}/off", post(rules::off::<S>))
         .route("/teams/{team}/searches", post(searches::save::<S>))
         .route("/teams/{team}/searches/{id}/delete", post(searches::delete::<S>))
+        .route("/scoreboard", get(scoreboard::page::<S>).post(scoreboard::show::<S>))
         .route("/grading", get(reports::queue::<S>))
         .route("/grading/{id}", post(reports::grade::<S>))
-        .route("/style.css", get(html::stylesheet))
+        .route("/live", get(updates::staff::<S>))
+        .route("/teams/{team}/live", get(updates::team::<S>))
+        .route("/assets/{name}", get(html::assets))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Nothing on a page may load from anywhere but this server, run inline script, or be
         // framed by another site.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+            HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))

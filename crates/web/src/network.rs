@@ -18,8 +18,13 @@ struct ServiceRow {
     criticality: &'static str,
     up: bool,
     available: f64,
+    /// Availability hour by hour from the start of play: (when the hour began, percent up).
+    hourly: Vec<(String, f64)>,
     hosts: String,
 }
+
+/// Hours of availability the page draws at most (the latest ones).
+const HOURS_SHOWN: usize = 120;
 
 /// One host as the page shows it.
 struct HostRow {
@@ -66,9 +71,9 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let body = html! {
         h1 { "Network — " (team_name) }
         h2 { "Services" }
-        p.muted { "Availability is the share of play so far that the service was up." }
+        p.muted { "Availability is the share of play so far that the service was up; the strip shows it hour by hour (green all up, amber partly down, red down all hour)." }
         table {
-            thead { tr { th { "Service" } th { "Organisation" } th { "Criticality" } th { "Now" } th { "Available" } th { "Runs on" } } }
+            thead { tr { th { "Service" } th { "Organisation" } th { "Criticality" } th { "Now" } th { "Available" } th { "Hour by hour" } th { "Runs on" } } }
             tbody {
                 @for s in &services {
                     tr {
@@ -77,6 +82,14 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                         td { (s.criticality) }
                         td { @if s.up { "up" } @else { strong.level-high { "down" } } }
                         td.num { (format!("{:.1}%", s.available)) }
+                        td {
+                            div.strip role="img" aria-label=(strip_summary(&s.hourly)) {
+                                @for (when, up) in &s.hourly {
+                                    span class=(if *up >= 99.95 { "up" } else if *up > 0.05 { "part" } else { "down" })
+                                        title=(format!("{when}: {up:.0}% up")) {}
+                                }
+                            }
+                        }
                         td.mono { (s.hosts) }
                     }
                 }
@@ -120,6 +133,23 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     html::page(&live.name, &format!("Network — {team_name}"), Some(&view.user), &body).into_response()
 }
 
+/// What the hour-by-hour strip says to a screen reader.
+fn strip_summary(hourly: &[(String, f64)]) -> String {
+    let short: Vec<String> = hourly
+        .iter()
+        .filter(|(_, up)| *up < 99.95)
+        .map(|(when, up)| format!("{when} {up:.0}%"))
+        .collect();
+    match short.len() {
+        0 => "Up every hour so far".to_owned(),
+        n if n > 10 => format!(
+            "Down for part or all of {n} hours; the latest: {}",
+            short[n - 10..].join(", ")
+        ),
+        _ => format!("Down for part or all of: {}", short.join(", ")),
+    }
+}
+
 /// The team's services and hosts as they stand now. Takes the team's lock: call it off the
 /// async workers.
 fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
@@ -132,6 +162,27 @@ fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
     };
     let org_name = |i: usize| world.orgs.get(i).map_or(String::new(), |o| o.def.name.clone());
     let downtime = runtime.downtime(now);
+    // Downtime so far at each hour of play, to tell each hour's share.
+    let hour = 3_600_000;
+    let first = (now / hour).saturating_sub(HOURS_SHOWN as u64 - 1);
+    let marks: Vec<u64> = (first..=now.div_ceil(hour)).map(|h| (h * hour).min(now)).collect();
+    let at_marks: Vec<Vec<atoll_sim::Downtime<'_>>> = marks.iter().map(|&t| runtime.downtime(t)).collect();
+    let hourly = |service: &str| -> Vec<(String, f64)> {
+        let down = |i: usize| {
+            at_marks[i]
+                .iter()
+                .find(|d| d.service.id.name == service)
+                .map_or(0, |d| d.down)
+        };
+        (1..marks.len())
+            .filter(|&i| marks[i] > marks[i - 1])
+            .map(|i| {
+                let span = marks[i] - marks[i - 1];
+                let when = live.label(start + marks[i - 1] as i64, app.day_one);
+                (when, atoll_sim::available_percent(down(i) - down(i - 1), span))
+            })
+            .collect()
+    };
     let services = world
         .services
         .iter()
@@ -144,6 +195,7 @@ fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
                 criticality: s.def.criticality.as_str(),
                 up: d.is_none_or(|d| d.up),
                 available,
+                hourly: hourly(&s.def.id.name),
                 hosts: s
                     .hosts
                     .iter()

@@ -101,7 +101,16 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                 .max_by_key(|(at, _)| *at)
         })
         .collect();
-    blocking(move || board_page(&app, &user, &reads, &records, &online, &sent, &last)).await
+    let scoreboard = app.db.scoreboard_shown(app.live.exercise).await.unwrap_or(false);
+    let input = BoardRecords {
+        reads,
+        records,
+        online,
+        sent,
+        last,
+        scoreboard,
+    };
+    blocking(move || board_page(&app, &user, &input)).await
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
@@ -112,15 +121,32 @@ async fn blocking(page: impl FnOnce() -> Response + Send + 'static) -> Response 
         .unwrap_or_else(|_| html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed."))
 }
 
-fn board_page<S: Store>(
-    app: &App<S>,
-    user: &User,
-    reads: &[(String, String, String)],
-    records: &[crate::score::Records],
-    online: &[Vec<String>],
-    sent: &[(String, String, u64)],
-    last: &[Option<(u64, String)>],
-) -> Response {
+/// What the board reads from the database before it takes the exercise's locks.
+struct BoardRecords {
+    /// Read receipts: (team, inject, username).
+    reads: Vec<(String, String, String)>,
+    /// Each team's records, in the scenario's order.
+    records: Vec<crate::score::Records>,
+    /// Who of each team is signed in.
+    online: Vec<Vec<String>>,
+    /// Injects sent by hand: (team, inject, exercise time).
+    sent: Vec<(String, String, u64)>,
+    /// Each team's last activity.
+    last: Vec<Option<(u64, String)>>,
+    /// Whether teams see the scoreboard.
+    scoreboard: bool,
+}
+
+fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords) -> Response {
+    let BoardRecords {
+        reads,
+        records,
+        online,
+        sent,
+        last,
+        scoreboard,
+    } = input;
+    let scoreboard = *scoreboard;
     let live = &app.live;
     let clock = live.clock();
     let now = clock.now(clock_now());
@@ -162,7 +188,7 @@ fn board_page<S: Store>(
     let body = html! {
         h1 { "Board" }
         p {
-            "Exercise time " strong { (when) } " — " (clock_text(&clock))
+            "Exercise time " strong data-live="clock" { (when) } " — " (clock_text(&clock))
             ", " (clock.speed) "× real time."
         }
         @if user.role == Role::Instructor {
@@ -197,6 +223,17 @@ fn board_page<S: Store>(
                 }
             }
         }
+        p {
+            a href="/scoreboard" { "Scoreboard" } ": "
+            @if scoreboard { "teams can see it." } @else { "only the white cell sees it." }
+            @if user.role == Role::Instructor {
+                " "
+                form.inline method="post" action="/scoreboard" {
+                    input type="hidden" name="show" value=(if scoreboard { "no" } else { "yes" });
+                    button type="submit" { @if scoreboard { "Hide it from teams" } @else { "Show it to teams" } }
+                }
+            }
+        }
         table {
             thead {
                 tr {
@@ -212,10 +249,10 @@ fn board_page<S: Store>(
                         td { a href={ "/teams/" (team.id.name) "/timeline" } { (status.campaign) } }
                         td { (status.detect) }
                         td { (status.availability) }
-                        td.num { (events) }
-                        td.num { (alerts) }
-                        td.num { (high) }
-                        td {
+                        td.num data-live={ (team.id.name) ".events" } { (events) }
+                        td.num data-live={ (team.id.name) ".alerts" } { (alerts) }
+                        td.num data-live={ (team.id.name) ".high" } { (high) }
+                        td data-live={ (team.id.name) ".latest" } {
                             @if let Some(latest) = latest { (latest) } @else { span.muted { "none yet" } }
                         }
                         td.num { (inbox) }

@@ -186,6 +186,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             "The score could not be read; try again.",
         );
     };
+    let scoreboard = app.db.scoreboard_shown(app.live.exercise).await.unwrap_or(false);
     let worker = app.clone();
     let index = view.team;
     let Ok(score) = tokio::task::spawn_blocking(move || team_score(&worker, index, &records)).await else {
@@ -203,6 +204,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             strong { (score.total()) " of " (score.possible()) " points" }
             @if score.penalty() > 0 { " (" (score.earned()) " earned, less " (score.penalty()) " for hints)" }
             " so far. Each line says why; detection counts when an alert raised by the step's events is marked true positive on the Alerts page."
+            @if scoreboard || !player { " " a href="/scoreboard" { "Scoreboard" } }
         }
         table {
             thead { tr { th { "Expectation" } th { "Points" } th { "Standing" } th { "Why" } } }

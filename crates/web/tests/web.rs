@@ -92,8 +92,32 @@ async fn send(app: &Arc<App<Sqlite>>, request: Request<Body>) -> (StatusCode, Ve
         .iter()
         .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
         .collect();
+    // A stream of live updates never ends: its status and headers are the answer.
+    if response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"))
+    {
+        return (status, headers, String::new());
+    }
     let body = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
     (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// The stylesheet's and the script's paths, as a signed-in page links them.
+async fn asset_paths(app: &Arc<App<Sqlite>>, cookie: &str) -> (String, String) {
+    let (_, _, page) = send(app, get("/", cookie)).await;
+    let (_, _, page) = if page.is_empty() {
+        send(app, get("/board", cookie)).await
+    } else {
+        (StatusCode::OK, Vec::new(), page)
+    };
+    let find = |start: &str, end: &str| {
+        let from = page.find(start).unwrap_or_else(|| panic!("{start} in {page}"));
+        let rest = &page[from..];
+        rest[..rest.find(end).unwrap() + end.len()].to_owned()
+    };
+    (find("/assets/style-", ".css"), find("/assets/live-", ".js"))
 }
 
 fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
@@ -147,6 +171,7 @@ async fn every_route_for_every_role_and_team() {
     let player = sign_in(&app, "pita").await; // palau
     let nobody = "atoll_session=not-a-session".to_owned();
     use StatusCode as S;
+    let (css, js) = asset_paths(&app, &instructor).await;
     // (request builder, [instructor, observer, palau player, no session])
     type Build = Box<dyn Fn(&str) -> Request<Body>>;
     let cases: Vec<(&str, Build, [S; 4])> = vec![
@@ -492,6 +517,17 @@ async fn every_route_for_every_role_and_team() {
             Box::new(|c| post("/teams/palau/searches/1/delete", c, "")),
             [S::SEE_OTHER, S::FORBIDDEN, S::NOT_FOUND, S::SEE_OTHER],
         ),
+        // Hidden from teams at first; only instructors show it.
+        (
+            "scoreboard",
+            Box::new(|c| get("/scoreboard", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "show the scoreboard",
+            Box::new(|c| post("/scoreboard", c, "show=no")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
         (
             "grading queue",
             Box::new(|c| get("/grading", c)),
@@ -505,8 +541,29 @@ async fn every_route_for_every_role_and_team() {
         ),
         (
             "stylesheet",
-            Box::new(|c| get("/style.css", c)),
+            Box::new(move |c| get(&css, c)),
             [S::OK, S::OK, S::OK, S::OK],
+        ),
+        ("script", Box::new(move |c| get(&js, c)), [S::OK, S::OK, S::OK, S::OK]),
+        (
+            "no such asset",
+            Box::new(|c| get("/assets/style-0000000000.css", c)),
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND],
+        ),
+        (
+            "white cell's live updates",
+            Box::new(|c| get("/live", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team's live updates",
+            Box::new(|c| get("/teams/palau/live", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team's live updates",
+            Box::new(|c| get("/teams/nauru/live", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
             "login page",
@@ -682,7 +739,7 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
     assert!(body.contains("it can only move forward"), "{body}");
     let (_, _, board) = send(&app, get("/board", &instructor)).await;
     assert!(
-        board.contains("Exercise time <strong>D1 11:"),
+        board.contains(r#"Exercise time <strong data-live="clock">D1 11:"#),
         "the board follows the jump"
     );
 
@@ -866,6 +923,12 @@ async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
         body.contains("Available") && body.contains("%"),
         "services with their availability"
     );
+    // Hour by hour: the portal on the isolated web server is down in the first hour of play.
+    assert!(
+        body.contains(r#"class="strip" role="img" aria-label="Down for part or all of: D1 08:30"#)
+            && body.contains(r#"title="D1 08:30: 100% up""#),
+        "{body}"
+    );
 
     // A restarted server replays it into a fresh world.
     let clock = app.live.clock();
@@ -913,7 +976,7 @@ async fn pages_are_compressed_and_load_nothing_from_elsewhere() {
         .unwrap()
         .to_owned();
     assert!(
-        csp.contains("default-src 'self'") && csp.contains("script-src 'none'"),
+        csp.contains("default-src 'self'") && csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
         "{csp}"
     );
     let compressed = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
@@ -1213,11 +1276,13 @@ async fn every_page_fits_a_satellite_link_budget() {
     }
     let (_, login) = compressed_size(&app, "/login", "").await;
     assert!(login <= PAGE_BUDGET);
-    let (_, css) = compressed_size(&app, "/style.css", "").await;
-    assert!(css <= ASSET_BUDGET, "all CSS and JS together: {css} bytes");
+    let (css_path, js_path) = asset_paths(&app, &sign_in(&app, "ines").await).await;
+    let (_, css) = compressed_size(&app, &css_path, "").await;
+    let (_, js) = compressed_size(&app, &js_path, "").await;
+    assert!(css + js <= ASSET_BUDGET, "all CSS and JS together: {} bytes", css + js);
     // The largest page, for the record (cargo test -- --nocapture shows it).
     eprintln!(
-        "largest page: {} ({} bytes compressed); stylesheet {css} bytes; no JavaScript",
+        "largest page: {} ({} bytes compressed); stylesheet {css} bytes, script {js} bytes",
         largest.1, largest.0
     );
     assert!(largest.0 > 1000, "pages have content");
@@ -2230,4 +2295,190 @@ async fn a_team_saves_a_search_and_runs_it_again_in_one_click() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, _, body) = send(&app, get("/teams/palau/hunt", &player)).await;
     assert!(!body.contains("DNS lookups"), "{body}");
+}
+
+/// Reads a live-updates stream until an `update` event came (or ten seconds passed): every
+/// event before it and the update itself, as (event, id, data).
+async fn live_events(
+    app: &Arc<App<Sqlite>>,
+    path: &str,
+    cookie: &str,
+    last_id: Option<&str>,
+) -> Vec<(String, String, String)> {
+    use futures_util::StreamExt as _;
+    let mut request = get(path, cookie);
+    if let Some(id) = last_id {
+        request.headers_mut().insert("last-event-id", id.parse().unwrap());
+    }
+    let response = router(app.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers().get(header::CONTENT_TYPE).unwrap(),
+        "text/event-stream"
+    );
+    let mut body = response.into_body().into_data_stream();
+    let mut text = String::new();
+    let mut events = Vec::new();
+    let read = async {
+        while let Some(chunk) = body.next().await {
+            text.push_str(std::str::from_utf8(&chunk.unwrap()).unwrap());
+            while let Some(end) = text.find("\n\n") {
+                let block: String = text.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    block
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                let event = (field("event: "), field("id: "), field("data: "));
+                let done = event.0 == "update";
+                events.push(event);
+                if done {
+                    return;
+                }
+            }
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("an update within ten seconds");
+    events
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn live_updates_bring_new_items_and_resume_after_a_dropout() {
+    // Two hours of play with an alert on every sign-in: alerts and injects to be told of.
+    static SIGN_INS: LazyLock<RuleSet> = LazyLock::new(|| {
+        RuleSet::new(
+            atoll_sigma::load_str(SIGN_IN_RULE, &atoll_sigma::Config::default())
+                .unwrap()
+                .0,
+        )
+    });
+    let app = app_with(2 * 60_000, &SIGN_INS, &[]).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (alerts, last_title) = {
+        let team = app.live.team(0);
+        (team.alerts().len(), team.alerts().last().unwrap().title.clone())
+    };
+    assert!(alerts > 6, "{alerts} alerts");
+
+    // A first connection: the numbers the pages show, no notes.
+    let first = live_events(&app, "/teams/palau/live", &player, None).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    let values: serde_json::Value = serde_json::from_str(&first[0].2).unwrap();
+    assert_eq!(values["alerts"], alerts.to_string());
+    assert!(values["clock"].as_str().unwrap().starts_with("D1 "), "{values}");
+    let inbox: usize = values["inbox"].as_str().unwrap().parse().unwrap();
+    assert!(inbox > 0, "injects have arrived in two hours: {values}");
+    let cursor = first[0].1.clone();
+    assert_eq!(
+        cursor,
+        format!("{alerts}.{inbox}.0.{}", values["questions"].as_str().unwrap())
+    );
+
+    // Resumed from the cursor: nothing missed, nothing to tell.
+    let again = live_events(&app, "/teams/palau/live", &player, Some(&cursor)).await;
+    assert_eq!(again.len(), 1, "{again:?}");
+
+    // The white cell writes while the browser is away; back with the old cursor, it is told.
+    let instructor = sign_in(&app, "ines").await;
+    let message = "team=palau&subject=Call+the+CERT&body=Now.";
+    assert_eq!(
+        send(&app, post("/messages", &instructor, message)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let resumed = live_events(&app, "/teams/palau/live", &player, Some(&cursor)).await;
+    let notes: Vec<&str> = resumed.iter().filter(|e| e.0 == "note").map(|e| e.2.as_str()).collect();
+    assert_eq!(notes.len(), 1, "{resumed:?}");
+    assert!(
+        notes[0].contains("Message from the white cell: Call the CERT") && notes[0].contains("/teams/palau/inbox"),
+        "{notes:?}"
+    );
+
+    // Back from a long dropout (nothing seen): the newest five alerts, the rest counted.
+    let long = live_events(&app, "/teams/palau/live", &player, Some("0.0.0.0")).await;
+    let alert_notes: Vec<&str> = long
+        .iter()
+        .filter(|e| e.0 == "note" && (e.2.contains("New alert") || e.2.contains("more alerts")))
+        .map(|e| e.2.as_str())
+        .collect();
+    assert_eq!(alert_notes.len(), 6, "{alert_notes:?}");
+    assert!(
+        alert_notes[0].contains(&format!("{} more alerts while you were away", alerts - 5)),
+        "{alert_notes:?}"
+    );
+    assert!(
+        alert_notes[5].contains(&format!("New alert: {last_title}")),
+        "{alert_notes:?}"
+    );
+    assert!(long.iter().any(|e| e.2.contains("In your inbox: ")), "{long:?}");
+    let ids: Vec<&str> = long.iter().map(|e| e.1.as_str()).collect();
+    assert!(
+        ids.iter().all(|id| *id == ids[0]),
+        "every event carries the new cursor: {ids:?}"
+    );
+
+    // The white cell's stream: the board's numbers for every team, and what teams write.
+    let board = live_events(&app, "/live", &instructor, None).await;
+    let values: serde_json::Value = serde_json::from_str(&board[0].2).unwrap();
+    assert_eq!(values["palau.alerts"], alerts.to_string());
+    assert!(values["nauru.events"].as_str().is_some(), "{values}");
+    let cursor = board[0].1.clone();
+    let reply = "subject=Web+shell+found&body=PT-WEB01+isolated.";
+    assert_eq!(
+        send(&app, post("/teams/palau/messages", &player, reply)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let told = live_events(&app, "/live", &instructor, Some(&cursor)).await;
+    assert!(
+        told.iter()
+            .any(|e| e.0 == "note" && e.2.contains("Message from Palau: Web shell found")),
+        "{told:?}"
+    );
+    // A player's stream of another team is refused (the route table checks every role).
+    let nora = sign_in(&app, "nora").await;
+    assert_eq!(
+        send(&app, get("/teams/palau/live", &nora)).await.0,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn teams_see_the_scoreboard_only_while_the_white_cell_shows_it() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let player = sign_in(&app, "pita").await;
+    let (status, _, body) = send(&app, get("/scoreboard", &player)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("has not opened the scoreboard"), "{body}");
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(!score.contains(r#"href="/scoreboard""#), "no link while hidden");
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(
+        board.contains("only the white cell sees it") && board.contains("Show it to teams"),
+        "{board}"
+    );
+
+    let (status, _, _) = send(&app, post("/scoreboard", &instructor, "show=yes")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, body) = send(&app, get("/scoreboard", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Teams can see this page"), "{body}");
+    for team in SCENARIO.player_teams() {
+        assert!(
+            body.contains(&format!("<td>{}</td>", team.name.get("en"))),
+            "{} in {body}",
+            team.id.name
+        );
+    }
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(score.contains(r#"href="/scoreboard""#), "linked from the team's score");
+    let (status, _, _) = send(&app, post("/scoreboard", &instructor, "show=maybe")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (_, _, _) = send(&app, post("/scoreboard", &instructor, "show=no")).await;
+    assert_eq!(send(&app, get("/scoreboard", &player)).await.0, StatusCode::FORBIDDEN);
 }

@@ -1,0 +1,323 @@
+//! Live updates over server-sent events, for pages open in a browser with JavaScript on.
+//!
+//! A team's stream (`/teams/{team}/live`) sends the counts its pages show (alerts, inbox,
+//! questions) and the exercise time whenever they change, and a note for each new alert,
+//! inject, message from the white cell and question. The white cell's stream (`/live`) sends
+//! the board's numbers for the teams the user sees, and a note for each report or answer
+//! handed in and each message from a team. Every event carries a cursor (how many of each
+//! kind of item the browser has been told of) as its id: a browser that lost the connection
+//! sends it back as `Last-Event-ID` and is told what it missed, so a satellite dropout costs
+//! nothing. Pages work the same without it: this only saves a refresh.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use atoll_sigma::Level;
+use atoll_store::{Kind, Store, User};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use crate::App;
+use crate::auth::{Staff, TeamView};
+
+/// How often a stream looks for changes.
+const EVERY: Duration = Duration::from_secs(1);
+/// At most this many notes of one kind after a dropout; the rest are counted in one note.
+const MAX_NOTES: usize = 5;
+
+/// What one poll found: the numbers pages show, and the items the browser has not been told
+/// of, in the order they came.
+#[derive(Debug, Default)]
+struct Poll {
+    values: Map<String, Value>,
+    /// How many items of each kind exist now.
+    cursor: Vec<usize>,
+    /// (text, link) for each new item.
+    notes: Vec<(String, String)>,
+}
+
+/// The cursor a browser sends back: counts separated by dots (`12.3.0.1`).
+fn parse_cursor(headers: &HeaderMap, kinds: usize) -> Option<Vec<usize>> {
+    let text = headers.get("last-event-id")?.to_str().ok()?;
+    let cursor: Vec<usize> = text.split('.').map(|n| n.parse().ok()).collect::<Option<_>>()?;
+    (cursor.len() == kinds).then_some(cursor)
+}
+
+fn cursor_text(cursor: &[usize]) -> String {
+    cursor.iter().map(usize::to_string).collect::<Vec<_>>().join(".")
+}
+
+/// Notes for the items of one kind beyond `seen`: one per item, the newest `MAX_NOTES`, and
+/// a count of the others.
+fn notes_for(items: &[(String, String)], seen: usize, what: &str, href: &str, notes: &mut Vec<(String, String)>) {
+    let new = items.get(seen..).unwrap_or_default();
+    let skipped = new.len().saturating_sub(MAX_NOTES);
+    if skipped > 0 {
+        notes.push((format!("{skipped} more {what} while you were away"), href.to_owned()));
+    }
+    notes.extend(new[skipped..].iter().cloned());
+}
+
+/// Streams `poll`'s changes: the first poll sends the numbers (and, on a reconnection, the
+/// notes missed), each later one what changed.
+fn stream<F, Fut>(resumed: Option<Vec<usize>>, poll: F) -> Response
+where
+    F: Fn(Option<Vec<usize>>) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Option<Poll>> + Send,
+{
+    struct Loop<F> {
+        poll: F,
+        seen: Option<Vec<usize>>,
+        sent: Option<Map<String, Value>>,
+        pending: VecDeque<Event>,
+        interval: tokio::time::Interval,
+    }
+    let mut interval = tokio::time::interval(EVERY);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let state = Loop {
+        poll,
+        seen: resumed,
+        sent: None,
+        pending: VecDeque::new(),
+        interval,
+    };
+    let events = futures_util::stream::unfold(state, |mut s| async move {
+        loop {
+            if let Some(event) = s.pending.pop_front() {
+                return Some((Ok::<Event, std::convert::Infallible>(event), s));
+            }
+            s.interval.tick().await;
+            let Some(poll) = (s.poll)(s.seen.clone()).await else {
+                continue;
+            };
+            let id = cursor_text(&poll.cursor);
+            for (text, href) in &poll.notes {
+                let data = serde_json::json!({ "text": text, "href": href }).to_string();
+                s.pending
+                    .push_back(Event::default().event("note").id(id.clone()).data(data));
+            }
+            if s.sent.as_ref() != Some(&poll.values) || !poll.notes.is_empty() {
+                let data = Value::Object(poll.values.clone()).to_string();
+                s.pending.push_back(Event::default().event("update").id(id).data(data));
+                s.sent = Some(poll.values);
+            }
+            s.seen = Some(poll.cursor);
+        }
+    });
+    let mut response = Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    // Proxies in front of the server must pass events on as they come.
+    response
+        .headers_mut()
+        .insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    response
+}
+
+/// The team's stream.
+pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView, headers: HeaderMap) -> Response {
+    let resumed = parse_cursor(&headers, 4);
+    let index = view.team;
+    stream(resumed, move |seen| {
+        let app = app.clone();
+        async move { team_poll(&app, index, seen).await }
+    })
+}
+
+async fn team_poll<S: Store>(app: &Arc<App<S>>, index: usize, seen: Option<Vec<usize>>) -> Option<Poll> {
+    let team_id = app.live.team_id(index);
+    let sent = app.db.inject_sends(app.live.exercise).await.ok()?;
+    let messages: Vec<(String, String)> = app
+        .db
+        .messages(app.live.exercise)
+        .await
+        .ok()?
+        .into_iter()
+        .filter(|m| m.team == team_id && m.to_team)
+        .map(|m| {
+            (
+                format!("Message from the white cell: {}", m.subject),
+                format!("/teams/{team_id}/inbox"),
+            )
+        })
+        .collect();
+    let worker = app.clone();
+    let seen_alerts = seen.as_ref().map_or(usize::MAX, |s| s[0]);
+    let (now, alerts, new_alerts, delivered) = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let now = live.now();
+        let team_id = live.team_id(index);
+        let runtime = live.team(index);
+        let alerts = runtime.alerts();
+        let new_alerts: Vec<(String, String)> = alerts
+            .iter()
+            .skip(seen_alerts)
+            .map(|a| {
+                let on = a.host.as_deref().map_or(String::new(), |h| format!(" on {h}"));
+                (
+                    format!("New alert: {}{on}", a.title),
+                    format!("/teams/{team_id}#alert-{}", a.row),
+                )
+            })
+            .collect();
+        let outcomes = runtime.outcomes();
+        let delivered = crate::inbox::delivered(live, &team_id, &outcomes, &sent, now);
+        // Oldest first, as they came.
+        let injects: Vec<(String, String)> = delivered
+            .injects
+            .iter()
+            .rev()
+            .map(|(_, i, _)| {
+                (
+                    format!("In your inbox: {}", i.subject.get("en")),
+                    format!("/teams/{team_id}/inbox"),
+                )
+            })
+            .collect();
+        let questions: Vec<(String, String)> = delivered
+            .questions
+            .iter()
+            .rev()
+            .map(|(_, q, _)| {
+                (
+                    format!("New question: {}", crate::pages::short(q.prompt.get("en"), 100)),
+                    format!("/teams/{team_id}/questions#question-{}", q.id.name),
+                )
+            })
+            .collect();
+        (now, alerts.len(), new_alerts, (injects, questions))
+    })
+    .await
+    .ok()?;
+    let (injects, questions) = delivered;
+    let cursor = vec![alerts, injects.len(), messages.len(), questions.len()];
+    let mut notes = Vec::new();
+    if let Some(seen) = &seen {
+        notes_for(&new_alerts, 0, "alerts", &format!("/teams/{team_id}"), &mut notes);
+        notes_for(
+            &injects,
+            seen[1],
+            "injects",
+            &format!("/teams/{team_id}/inbox"),
+            &mut notes,
+        );
+        notes_for(
+            &messages,
+            seen[2],
+            "messages",
+            &format!("/teams/{team_id}/inbox"),
+            &mut notes,
+        );
+        let href = format!("/teams/{team_id}/questions");
+        notes_for(&questions, seen[3], "questions", &href, &mut notes);
+    }
+    let mut values = Map::new();
+    values.insert("clock".into(), clock_label(app, now).into());
+    values.insert("alerts".into(), alerts.to_string().into());
+    values.insert("inbox".into(), (injects.len() + messages.len()).to_string().into());
+    values.insert("questions".into(), questions.len().to_string().into());
+    Some(Poll { values, cursor, notes })
+}
+
+fn clock_label<S>(app: &App<S>, now: u64) -> String {
+    app.live.label(app.live.start_unix_ms() + now as i64, app.day_one)
+}
+
+/// The white cell's stream: the board's numbers and what teams hand in or write.
+pub(crate) async fn staff<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    headers: HeaderMap,
+) -> Response {
+    let resumed = parse_cursor(&headers, 2);
+    let user = Arc::new(user);
+    stream(resumed, move |seen| {
+        let (app, user) = (app.clone(), user.clone());
+        async move { staff_poll(&app, &user, seen).await }
+    })
+}
+
+async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<usize>>) -> Option<Poll> {
+    let name = |team: &str| app.live.team_name_of(team).to_owned();
+    let handed_in: Vec<(String, String)> = app
+        .db
+        .submissions(app.live.exercise, None)
+        .await
+        .ok()?
+        .into_iter()
+        .filter(|s| user.sees(&s.team))
+        .map(|s| {
+            let what = match s.kind {
+                Kind::Report => format!("a report: {}", s.subject),
+                Kind::Answer => "a written answer".to_owned(),
+            };
+            (format!("{} sent {what}", name(&s.team)), "/grading".to_owned())
+        })
+        .collect();
+    let written: Vec<(String, String)> = app
+        .db
+        .messages(app.live.exercise)
+        .await
+        .ok()?
+        .into_iter()
+        .filter(|m| !m.to_team && user.sees(&m.team))
+        .map(|m| {
+            (
+                format!("Message from {}: {}", name(&m.team), m.subject),
+                "/messages".to_owned(),
+            )
+        })
+        .collect();
+    let worker = app.clone();
+    let visible: Vec<bool> = app
+        .live
+        .scenario
+        .player_teams()
+        .map(|t| user.sees(&t.id.name))
+        .collect();
+    let (now, teams) = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let now = live.now();
+        let start = live.start_unix_ms();
+        let mut teams = Vec::new();
+        for (index, visible) in visible.iter().enumerate() {
+            if !visible {
+                continue;
+            }
+            let runtime = live.team(index);
+            let alerts = runtime.alerts();
+            let high = alerts.iter().filter(|a| a.level >= Some(Level::High)).count();
+            let latest = alerts
+                .last()
+                .map(|a| format!("{} · {}", live.label(start + a.at as i64, worker.day_one), a.title));
+            teams.push((live.team_id(index), runtime.store().len(), alerts.len(), high, latest));
+        }
+        (now, teams)
+    })
+    .await
+    .ok()?;
+    let mut values = Map::new();
+    values.insert("clock".into(), clock_label(app, now).into());
+    for (team, events, alerts, high, latest) in teams {
+        values.insert(format!("{team}.events"), events.to_string().into());
+        values.insert(format!("{team}.alerts"), alerts.to_string().into());
+        values.insert(format!("{team}.high"), high.to_string().into());
+        if let Some(latest) = latest {
+            values.insert(format!("{team}.latest"), latest.into());
+        }
+    }
+    let mut notes = Vec::new();
+    if let Some(seen) = &seen {
+        notes_for(&handed_in, seen[0], "reports and answers", "/grading", &mut notes);
+        notes_for(&written, seen[1], "messages", "/messages", &mut notes);
+    }
+    Some(Poll {
+        values,
+        cursor: vec![handed_in.len(), written.len()],
+        notes,
+    })
+}
