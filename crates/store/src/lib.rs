@@ -30,6 +30,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_cases.sql")),
     (13, include_str!("../migrations/0013_searches_and_team_rules.sql")),
     (14, include_str!("../migrations/0014_scoreboard.sql")),
+    (15, include_str!("../migrations/0015_case_events.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,9 +253,10 @@ pub struct Case {
     pub username: String,
     /// Exercise milliseconds when it was opened.
     pub at: u64,
-    /// How many entries of each kind: notes, alerts, indicators.
+    /// How many entries of each kind: notes, alerts, events, indicators.
     pub notes: u32,
     pub alerts: u32,
+    pub events: u32,
     pub indicators: u32,
 }
 
@@ -694,6 +696,7 @@ const INVITATIONS_SELECT: &str = "SELECT i.id, i.role, i.team, c.username AS cre
 const CASES_SELECT: &str = "SELECT c.id, c.team, c.title, c.status, u.username, c.at, \
      (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'note') AS notes, \
      (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'alert') AS alerts, \
+     (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'event') AS events, \
      (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'indicator') AS indicators \
      FROM cases c JOIN users u ON u.id = c.user_id";
 
@@ -709,6 +712,7 @@ fn case_from(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
         at: at as u64,
         notes: count("notes")?,
         alerts: count("alerts")?,
+        events: count("events")?,
         indicators: count("indicators")?,
     })
 }

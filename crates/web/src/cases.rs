@@ -64,7 +64,7 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
     let label = |t: u64| app.live.label(start + t as i64, app.day_one);
     let body = html! {
         h1 { "Cases — " (app.live.team_name(view.team)) }
-        p.muted { "An incident case gathers what your team knows: notes, the alerts that belong to it, indicators and where the response stands." }
+        p.muted { "An incident case gathers what your team knows: notes, the alerts and events that belong to it (link events from the Hunt page), indicators and where the response stands." }
         (html::refusal(problem))
         @if view.user.role != Role::Observer {
             form method="post" action={ "/teams/" (team_id) "/cases" } {
@@ -76,13 +76,14 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
         }
         @if cases.is_empty() { p.muted { "No case opened yet." } } @else {
             table {
-                thead { tr { th { "Case" } th { "Status" } th { "Alerts" } th { "Indicators" } th { "Notes" } th { "Opened" } } }
+                thead { tr { th { "Case" } th { "Status" } th { "Alerts" } th { "Events" } th { "Indicators" } th { "Notes" } th { "Opened" } } }
                 tbody {
                     @for c in &cases {
                         tr {
                             td { a href={ "/teams/" (team_id) "/cases/" (c.id) } { (c.title) } }
                             td { (status_label(&c.status)) }
                             td.num { (c.alerts) }
+                            td.num { (c.events) }
                             td.num { (c.indicators) }
                             td.num { (c.notes) }
                             td { (label(c.at)) " by " (c.username) }
@@ -150,6 +151,14 @@ pub(crate) async fn page<S: Store>(
     case_page(&app, &view, id, None).await
 }
 
+/// An event linked to a case, as its page shows it.
+struct LinkedEvent {
+    row: u32,
+    /// Time, host and log.
+    summary: String,
+    fields: Vec<(String, String)>,
+}
+
 /// An alert of the team as the case page offers and shows it.
 struct AlertLine {
     row: u32,
@@ -179,9 +188,14 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         .filter(|e| e.kind == "alert")
         .filter_map(|e| linked_alert(&e.body))
         .collect();
+    let event_rows: Vec<u32> = entries
+        .iter()
+        .filter(|e| e.kind == "event")
+        .filter_map(|e| e.body.parse().ok())
+        .collect();
     let worker = app.clone();
     let index = view.team;
-    let Ok((offered, shown)) = tokio::task::spawn_blocking(move || {
+    let Ok((offered, shown, events)) = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let runtime = live.team(index);
         let line = |a: &atoll_exercise::Alert, with_event: bool| AlertLine {
@@ -217,7 +231,29 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
             .filter(|a| linked.iter().any(|(row, key)| *row == a.row && *key == alert_key(a)))
             .map(|a| line(a, true))
             .collect();
-        (offered, shown)
+        let store = runtime.store();
+        let events: Vec<LinkedEvent> = event_rows
+            .iter()
+            .filter(|&&row| (row as usize) < store.len())
+            .map(|&row| {
+                let fields: Vec<(String, String)> = store
+                    .event(row)
+                    .into_iter()
+                    .map(|(name, _, value)| (name.to_owned(), value.into_owned()))
+                    .collect();
+                let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+                let time = field("@timestamp")
+                    .and_then(|t| atoll_hunt::time::parse(&t))
+                    .map_or(String::new(), |ms| live.label(ms, worker.day_one));
+                let summary = format!(
+                    "{time} · {}{}",
+                    field("host").unwrap_or_default(),
+                    field("log").map(|l| format!(" · {l}")).unwrap_or_default()
+                );
+                LinkedEvent { row, summary, fields }
+            })
+            .collect();
+        (offered, shown, events)
     })
     .await
     else {
@@ -237,7 +273,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
             @for e in &entries {
                 li id={ "entry-" (e.id) } {
                     span.muted { (label(e.at)) " · " (e.username) ": " }
-                    (entry(e, &shown, &team_id))
+                    (entry(e, &shown, &events, &team_id))
                 }
             }
         }
@@ -289,8 +325,18 @@ fn linked_alert(body: &str) -> Option<(u32, String)> {
 }
 
 /// One timeline entry as read.
-fn entry(e: &CaseEntry, shown: &[AlertLine], team: &str) -> Markup {
+fn entry(e: &CaseEntry, shown: &[AlertLine], events: &[LinkedEvent], team: &str) -> Markup {
     match e.kind.as_str() {
+        "event" => match events.iter().find(|ev| e.body.parse() == Ok(ev.row)) {
+            Some(ev) => html! {
+                "linked event " (ev.summary)
+                details {
+                    summary { "Its fields" }
+                    pre.mono { @for (name, value) in &ev.fields { (name) ": " (value) "\n" } }
+                }
+            },
+            None => html! { "linked an event this server does not have (row " (e.body) ")" },
+        },
         "note" => html! { span.pre { (e.body) } },
         "status" => html! { "status set to " strong { (status_label(&e.body)) } },
         "indicator" => {
@@ -327,9 +373,38 @@ pub(crate) struct EntryForm {
     kind: Option<String>,
     note: Option<String>,
     alert: Option<String>,
+    /// An event's row in the team's store (events are linked from the Hunt page).
+    event: Option<String>,
     indicator_kind: Option<String>,
     indicator: Option<String>,
     status: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct EventLinkForm {
+    case: Option<String>,
+    event: Option<String>,
+}
+
+/// Links an event found by hunting to the case chosen beside it.
+pub(crate) async fn link_event<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    actor: TeamActor,
+    Form(form): Form<EventLinkForm>,
+) -> Response {
+    let Some(id) = form.case.and_then(|c| c.parse::<i64>().ok()) else {
+        return html::problem(StatusCode::BAD_REQUEST, "case: choose one of your team's cases.");
+    };
+    let entry = EntryForm {
+        kind: Some("event".to_owned()),
+        note: None,
+        alert: None,
+        event: form.event,
+        indicator_kind: None,
+        indicator: None,
+        status: None,
+    };
+    record(&app, actor, id, entry).await
 }
 
 /// Adds a note, an alert, an indicator or a status change to a case, checked first; a refused
@@ -340,6 +415,10 @@ pub(crate) async fn add<S: Store>(
     Path(CasePath { id }): Path<CasePath>,
     Form(form): Form<EntryForm>,
 ) -> Response {
+    record(&app, TeamActor(view), id, form).await
+}
+
+async fn record<S: Store>(app: &Arc<App<S>>, TeamActor(view): TeamActor, id: i64, form: EntryForm) -> Response {
     let kind = form.kind.unwrap_or_default();
     let checked: Result<String, (&str, String)> = match kind.as_str() {
         "note" => {
@@ -385,7 +464,7 @@ pub(crate) async fn add<S: Store>(
             {
                 None => Err(("alert", "choose an alert".into())),
                 Some((row, key)) => {
-                    if crate::pages::has_alert(&app, view.team, row, &key).await {
+                    if crate::pages::has_alert(app, view.team, row, &key).await {
                         Ok(format!("{row}\n{key}"))
                     } else {
                         Err(("alert", "no such alert of your team".into()))
@@ -393,14 +472,29 @@ pub(crate) async fn add<S: Store>(
                 }
             }
         }
+        "event" => match form.event.and_then(|r| r.parse::<u32>().ok()) {
+            None => Err(("event", "choose an event".into())),
+            Some(row) => {
+                let worker = app.clone();
+                let index = view.team;
+                let known = tokio::task::spawn_blocking(move || (row as usize) < worker.live.team(index).store().len())
+                    .await
+                    .unwrap_or(false);
+                if known {
+                    Ok(row.to_string())
+                } else {
+                    Err(("event", "no such event of your team".into()))
+                }
+            }
+        },
         other => Err(("kind", format!("`{other}` is not something a case records"))),
     };
     let body = match checked {
         Ok(body) => body,
-        Err((field, message)) => return case_page(&app, &view, id, Some((field, &message))).await,
+        Err((field, message)) => return case_page(app, &view, id, Some((field, &message))).await,
     };
     let team_id = app.live.team_id(view.team);
-    let at = exercise_now(&app).await;
+    let at = exercise_now(app).await;
     match app
         .db
         .add_case_entry(

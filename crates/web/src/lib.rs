@@ -113,6 +113,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/hints", post(questions::open_hint::<S>))
         .route("/teams/{team}/reports", get(reports::page::<S>).post(reports::send::<S>))
         .route("/teams/{team}/cases", get(cases::list::<S>).post(cases::open::<S>))
+        .route("/teams/{team}/cases/event", post(cases::link_event::<S>))
         .route("/teams/{team}/cases/{id}", get(cases::page::<S>).post(cases::add::<S>))
         .route("/teams/{team}/rules", get(rules::page::<S>).post(rules::submit::<S>))
         .route("/teams/{team}/rules/{id}/off", post(rules::off::<S>))

@@ -787,7 +787,12 @@ pub(crate) async fn hunt<S: Store>(
                     Output::Events(_) => vec!["Time".to_owned(), "Event".to_owned()],
                     Output::Table(t) => t.columns.clone(),
                 };
-                (answer.total, answer.notes, columns, rows)
+                // Each event's row, for linking it to a case.
+                let event_rows = match &answer.output {
+                    Output::Events(rows) => rows.clone(),
+                    Output::Table(_) => Vec::new(),
+                };
+                (answer.total, answer.notes, columns, rows, event_rows)
             })
         });
         (answer, fields, histogram)
@@ -806,6 +811,18 @@ pub(crate) async fn hunt<S: Store>(
         .unwrap_or_default();
     let acts = view.user.role != Role::Observer;
     let ran = matches!(result, Some(Ok(_)));
+    // The cases still open, to link events to.
+    let open_cases: Vec<atoll_store::Case> = if acts && ran {
+        app.db
+            .cases(app.live.exercise, &team_id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.status != "closed")
+            .collect()
+    } else {
+        Vec::new()
+    };
     let body = html! {
         h1 { "Hunt" }
         @if !saved.is_empty() {
@@ -834,7 +851,7 @@ pub(crate) async fn hunt<S: Store>(
             Some(Err(e)) => {
                 p.error role="alert" { (e.pointed(&text)) }
             }
-            Some(Ok((total, notes, columns, rows))) => {
+            Some(Ok((total, notes, columns, rows, event_rows))) => {
                 @let is_events = columns.len() == 2 && columns[1] == "Event";
                 @if !histogram.is_empty() {
                     div.hist role="img" aria-label="Results over the exercise so far" {
@@ -846,9 +863,9 @@ pub(crate) async fn hunt<S: Store>(
                 p { (total) @if total == 1 { " result" } @else { " results" } @if total > HUNT_PAGE { ", " (page_no * HUNT_PAGE + 1) "–" ((page_no * HUNT_PAGE + rows.len())) " shown" } "." }
                 @for note in &notes { p.muted { (note) } }
                 table {
-                    thead { tr { @for c in &columns { th { (c) } } } }
+                    thead { tr { @for c in &columns { th { (c) } } @if is_events && !open_cases.is_empty() { th { "Case" } } } }
                     tbody {
-                        @for row in &rows {
+                        @for (n, row) in rows.iter().enumerate() {
                             tr {
                                 @for (i, cell) in row.iter().enumerate() {
                                     @if i == 1 && is_events {
@@ -856,6 +873,17 @@ pub(crate) async fn hunt<S: Store>(
                                         td.ev { details { summary { (short(&cell.replace('\n', " "), 160)) } pre.mono { (cell) } } }
                                     } @else {
                                         td { (cell) }
+                                    }
+                                }
+                                @if let (true, false, Some(event)) = (is_events, open_cases.is_empty(), event_rows.get(n)) {
+                                    td {
+                                        form.inline method="post" action={ "/teams/" (team_id) "/cases/event" } {
+                                            input type="hidden" name="event" value=(event);
+                                            select name="case" aria-label="Case to add this event to" {
+                                                @for c in &open_cases { option value=(c.id) { (short(&c.title, 40)) } }
+                                            }
+                                            " " button type="submit" { "Add" }
+                                        }
                                     }
                                 }
                             }

@@ -528,6 +528,18 @@ async fn every_route_for_every_role_and_team() {
             Box::new(|c| post("/scoreboard", c, "show=no")),
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
+        // No event has that row: refused with why, once the role may link events at all.
+        (
+            "own team links an event to a case",
+            Box::new(|c| post("/teams/palau/cases/event", c, "case=1&event=999999999")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+        ),
+        (
+            // Case 1 is Palau's: through Nauru's path there is no such case.
+            "other team links an event to a case",
+            Box::new(|c| post("/teams/nauru/cases/event", c, "case=1&event=999999999")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
         (
             "grading queue",
             Box::new(|c| get("/grading", c)),
@@ -2481,4 +2493,69 @@ async fn teams_see_the_scoreboard_only_while_the_white_cell_shows_it() {
 
     let (_, _, _) = send(&app, post("/scoreboard", &instructor, "show=no")).await;
     assert_eq!(send(&app, get("/scoreboard", &player)).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_links_an_event_it_found_by_hunting_to_a_case() {
+    let app = app_started(10_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (_, _, hunt) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(!hunt.contains("/cases/event"), "no open case, nothing to link to");
+    let (status, _, _) = send(&app, post("/teams/palau/cases", &player, "title=DNS+oddities")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, hunt) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(
+        hunt.contains(r#"action="/teams/palau/cases/event""#)
+            && hunt.contains(r#"<option value="1">DNS oddities</option>"#),
+        "{hunt}"
+    );
+    let row: u32 = hunt
+        .split(r#"name="event" value=""#)
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("an event row to link");
+
+    // A row the team does not have is refused by field; nothing is stored.
+    let (status, _, body) = send(&app, post("/teams/palau/cases/event", &player, "case=1&event=99999999")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("event: no such event of your team"), "{body}");
+    // Another team cannot add to Palau's case.
+    let nora = sign_in(&app, "nora").await;
+    let (status, _, _) = send(
+        &app,
+        post("/teams/nauru/cases/event", &nora, &format!("case=1&event={row}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/cases/event", &player, &format!("case=1&event={row}")),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/cases/1"))
+    );
+    let (_, _, case) = send(&app, get("/teams/palau/cases/1", &player)).await;
+    let mut expected = String::new();
+    app.live.team(0).store().write_json(row, &mut expected);
+    let event: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    assert!(
+        case.contains("linked event") && case.contains(&format!("host: {}", event["host"].as_str().unwrap())),
+        "{case}"
+    );
+    assert!(case.contains("log: dns"), "the event's fields: {case}");
+    let (_, _, list) = send(&app, get("/teams/palau/cases", &player)).await;
+    assert!(list.contains("<th>Events</th>"), "{list}");
+    let entries = app.db.case(app.live.exercise, "palau", 1).await.unwrap().1;
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| (e.kind.as_str(), e.body.clone()))
+            .collect::<Vec<_>>(),
+        [("event", row.to_string())]
+    );
 }
