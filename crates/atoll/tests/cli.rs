@@ -1,11 +1,14 @@
 //! The `atoll` command as users run it: exit codes, where output goes, what it says.
 
 mod common;
+#[path = "common/http.rs"]
+mod http;
 
 use std::path::Path;
 use std::process::Output;
 
 use common::{Server, command, root};
+use http::{http, sign_in};
 
 fn atoll(args: &[&str]) -> Output {
     command().args(args).current_dir(root()).output().unwrap()
@@ -325,19 +328,6 @@ fn hunt_reports_lines_that_are_not_events_and_still_answers() {
 }
 
 /// Sends one HTTP/1.1 request and returns the response head and body.
-fn http(address: &str, request: &str) -> String {
-    use std::io::{Read as _, Write as _};
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    // A server that stops answering fails the test rather than hanging the run.
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(120)))
-        .unwrap();
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    response
-}
-
 #[test]
 fn demo_serves_the_exercise_and_its_accounts_sign_in() {
     let dir = std::env::temp_dir().join(format!("atoll-demo-cli-{}", std::process::id()));
@@ -398,25 +388,6 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
     drop(child);
     std::fs::remove_dir_all(&dir).unwrap();
-}
-
-/// Signs in and returns the session cookie (`name=value`).
-fn sign_in(address: &str, username: &str, password: &str) -> String {
-    let body = format!("username={username}&password={password}");
-    let response = http(
-        address,
-        &format!(
-            "POST /login HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    );
-    assert!(response.starts_with("HTTP/1.1 303"), "{response}");
-    response
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: "))
-        .and_then(|c| c.split(';').next())
-        .unwrap()
-        .to_owned()
 }
 
 #[test]
