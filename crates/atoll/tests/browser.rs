@@ -16,7 +16,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Lines, Server};
+use common::{Lines, Server, demo_password};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -319,18 +319,6 @@ impl Visit {
     }
 }
 
-/// The demo's password for `username`, from its accounts file.
-fn password(data: &Path, username: &str) -> String {
-    let accounts: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(data.join("demo-accounts.json")).unwrap()).unwrap();
-    accounts
-        .iter()
-        .find(|a| a["username"] == username)
-        .and_then(|a| a["password"].as_str())
-        .unwrap()
-        .to_owned()
-}
-
 /// `12 / 430` on the board or `12 of 430 points` on the score page: the first number.
 fn points(text: &str) -> u32 {
     text.split_whitespace().next().and_then(|n| n.parse().ok()).unwrap()
@@ -386,7 +374,7 @@ async fn story(name: &str, throttle: Option<Throttle>) {
 
     // The white cell starts the exercise and moves the clock past the web shell's arrival
     // (D1 09:10 ± 10m) and the question about it (an hour later).
-    let board = visit.sign_in("instructor", &password(&data, "instructor")).await;
+    let board = visit.sign_in("instructor", &demo_password(&data, "instructor")).await;
     assert!(board.contains("EXERCISE") && board.contains("not started"), "{board}");
     let board = visit.click("button[value='start']", "board-started").await;
     assert!(board.contains("Pause"), "{board}");
@@ -397,7 +385,7 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     visit.sign_out().await;
 
     // A player of Palau reads the first inject; opening the inbox is a read receipt.
-    let alerts = visit.sign_in("palau-1", &password(&data, "palau-1")).await;
+    let alerts = visit.sign_in("palau-1", &demo_password(&data, "palau-1")).await;
     assert!(alerts.contains("Alerts — Palau"), "{alerts}");
     visit.open("/teams/palau/inbox", "inbox").await;
     // With JavaScript on, the live updates fill in the exercise time and the counts.
@@ -519,7 +507,7 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     visit.sign_out().await;
 
     // The white cell grades the report: full marks and a comment.
-    visit.sign_in("instructor", &password(&data, "instructor")).await;
+    visit.sign_in("instructor", &demo_password(&data, "instructor")).await;
     let queue = visit.open("/grading", "grading").await;
     assert!(queue.contains("Web shell on the customer portal"), "{queue}");
     let mut given = 0;
@@ -551,7 +539,7 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     visit.sign_out().await;
 
     // The team sees the grade, its comment and its score.
-    visit.sign_in("palau-2", &password(&data, "palau-2")).await;
+    visit.sign_in("palau-2", &demo_password(&data, "palau-2")).await;
     let reports = visit.open("/teams/palau/reports", "reports-graded").await;
     assert!(reports.contains("name the CERT contact next time"), "{reports}");
     let score_after_grade = team_score(&mut visit, "score-after-grade").await;

@@ -7,7 +7,7 @@ mod http;
 use std::path::Path;
 use std::process::Output;
 
-use common::{Server, command, root};
+use common::{Server, command, demo_password, root};
 use http::{http, sign_in};
 
 fn atoll(args: &[&str]) -> Output {
@@ -357,7 +357,7 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
         (palau["role"].as_str(), palau["team"].as_str()),
         (Some("player"), Some("palau"))
     );
-    let cookie = sign_in(&address, "palau-1", palau["password"].as_str().unwrap());
+    let cookie = sign_in(&address, "palau-1", &demo_password(&dir, "palau-1"));
     let page = http(
         &address,
         &format!("GET /teams/palau HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),

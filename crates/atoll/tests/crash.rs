@@ -14,24 +14,13 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Lines, Server};
+use common::{Lines, Server, demo_password};
 use http::{sign_in, try_http};
 
 /// A demo server on `data`, with what it printed kept open.
 fn start(data: &Path) -> (Server, String, Lines) {
     let (server, _, address, lines) = Server::start(&["demo".as_ref(), "--data".as_ref(), data.as_os_str()]);
     (server, address, lines)
-}
-
-fn password(data: &Path, username: &str) -> String {
-    let accounts: Vec<serde_json::Value> =
-        serde_json::from_str(&std::fs::read_to_string(data.join("demo-accounts.json")).unwrap()).unwrap();
-    accounts
-        .iter()
-        .find(|a| a["username"] == username)
-        .and_then(|a| a["password"].as_str())
-        .unwrap()
-        .to_owned()
 }
 
 /// POSTs a form; the response's status line and `location`, or `None` if the server was gone.
@@ -100,8 +89,8 @@ fn a_killed_server_loses_nothing_it_confirmed_and_its_clock_goes_on() {
     let data = std::env::temp_dir().join(format!("atoll-crash-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let (mut server, mut address, mut _output) = start(&data);
-    let player = sign_in(&address, "palau-1", &password(&data, "palau-1"));
-    let instructor = sign_in(&address, "instructor", &password(&data, "instructor"));
+    let player = sign_in(&address, "palau-1", &demo_password(&data, "palau-1"));
+    let instructor = sign_in(&address, "instructor", &demo_password(&data, "instructor"));
     let (status, case) = post(&address, &player, "/teams/palau/cases", "title=Crash+drill").unwrap();
     assert!(status.starts_with("HTTP/1.1 303"), "{status}");
     let notes = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -18,6 +18,18 @@ pub(crate) fn command() -> Command {
     command
 }
 
+/// The password `atoll demo` made for `username`, from the accounts file in `data`.
+pub(crate) fn demo_password(data: &Path, username: &str) -> String {
+    let accounts: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(data.join("demo-accounts.json")).unwrap()).unwrap();
+    accounts
+        .iter()
+        .find(|a| a["username"] == username)
+        .and_then(|a| a["password"].as_str())
+        .unwrap_or_else(|| panic!("no demo account {username}"))
+        .to_owned()
+}
+
 /// A server started by a test, stopped when the test ends, however it ends (a failed
 /// assertion must not leave it running, holding the test runner's output open).
 pub(crate) struct Server(std::process::Child);
