@@ -446,7 +446,10 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     let review = visit
         .click("form[action='/teams/palau/respond'] button", "respond-review")
         .await;
-    assert!(review.contains("PT-WEB01"), "{review}");
+    assert!(
+        review.contains("PT-WEB01") && review.contains("Customer web portal"),
+        "the cost names the service that stops: {review}"
+    );
     let done = visit.click("button[name='confirm']", "respond-done").await;
     assert!(done.contains("Isolate host") && done.contains("palau-1"), "{done}");
 

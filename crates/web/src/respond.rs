@@ -54,6 +54,31 @@ const ACTIONS: &[(&str, &str)] = &[
     ("start_service", "The service {} starts again."),
 ];
 
+/// The services an action on a host takes down with it (`Customer portal — Palau Telecom,
+/// critical`), as the team's world stands: what the confirmation names as the cost.
+fn affected_services(runtime: &atoll_exercise::TeamRuntime<'_>, kind: &atoll_sim::ActionKind) -> Vec<String> {
+    use atoll_sim::ActionKind as K;
+    let host = match kind {
+        K::IsolateHost(h) | K::ShutdownHost(h) | K::ReimageHost(h) | K::RestoreBackup(h) | K::PatchHost(h) => h,
+        _ => return Vec::new(),
+    };
+    let Some(world) = runtime.world() else {
+        return Vec::new();
+    };
+    let Some(index) = world.hosts.iter().position(|h| h.def.id.name == *host) else {
+        return Vec::new();
+    };
+    world
+        .services
+        .iter()
+        .filter(|s| s.hosts.contains(&index))
+        .map(|s| {
+            let org = world.orgs.get(s.org).map_or("", |o| o.def.name.as_str());
+            format!("{} — {org}, {}", s.def.name.get("en"), s.def.criticality.as_str())
+        })
+        .collect()
+}
+
 /// What an action takes as its target (`host`, `account`, …), as the simulation reads it.
 fn target_of(action: &str) -> &'static str {
     atoll_sim::actions::ACTIONS
@@ -178,11 +203,13 @@ pub(crate) async fn act<S: Store>(
         let now = clock_time.max(worker.live.team(team).reached());
         // Whole seconds, never before the time the world has reached.
         let at = now.div_ceil(1000) * 1000;
-        worker.live.action(&name, at, &verb, &object).map(|a| (a, at))
+        let parsed = worker.live.action(&name, at, &verb, &object)?;
+        let affected = affected_services(&worker.live.team(team), &parsed.kind);
+        Ok((parsed, at, affected))
     })
     .await
     .unwrap_or_else(|_| Err("the action could not be checked".to_owned()));
-    let (parsed, at) = match checked {
+    let (parsed, at, affected) = match checked {
         Ok(ok) => ok,
         Err(message) => return render(&app, &view, Some(&message), (&action, &target)).await,
     };
@@ -190,6 +217,10 @@ pub(crate) async fn act<S: Store>(
         let body = html! {
             h1 { "Confirm: " (label(&action)) " " span.mono { (target) } }
             p { (cost.replace("{}", &target)) }
+            @if !affected.is_empty() {
+                p { strong { "Services that stop with it" } " (for everyone who uses them):" }
+                ul { @for service in &affected { li { (service) } } }
+            }
             form method="post" action={ "/teams/" (team_id) "/respond" } {
                 input type="hidden" name="action" value=(action);
                 input type="hidden" name="target" value=(target);

@@ -852,6 +852,10 @@ async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
         "the cost is stated before anything happens"
     );
     assert!(
+        body.contains("Services that stop with it") && body.contains("Customer web portal"),
+        "and the services that stop with the host: {body}"
+    );
+    assert!(
         app.db.actions(app.live.exercise).await.unwrap().is_empty(),
         "nothing is taken before confirming"
     );
