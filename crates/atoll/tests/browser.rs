@@ -477,12 +477,54 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     // The question about the delivering address, after opening its hint.
     let questions = visit.open("/teams/palau/questions", "questions").await;
     assert!(questions.contains("From which external address"), "{questions}");
-    let questions = visit
-        .click(
-            "#question-q-edge-indicators form[action='/teams/palau/hints'] button",
-            "hint-opened",
-        )
-        .await;
+    // With the keyboard alone: Tab to the hint's button (each stop visibly focused), Enter.
+    let wanted = "#question-q-edge-indicators form[action='/teams/palau/hints'] button";
+    let mut reached = false;
+    for _ in 0..80 {
+        visit
+            .client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys("\u{E004}")
+            .await
+            .unwrap();
+        let focus = visit
+            .client
+            .execute(
+                "const e = document.activeElement; return [e.matches(arguments[0]), getComputedStyle(e).outlineStyle];",
+                vec![serde_json::json!(wanted)],
+            )
+            .await
+            .unwrap();
+        assert_ne!(focus[1], "none", "the focused element shows it");
+        if focus[0] == true {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "Tab reaches the hint's button");
+    visit
+        .client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys("\u{E007}")
+        .await
+        .unwrap();
+    // The form's answer may still be on its way.
+    for _ in 0..50 {
+        if visit
+            .client
+            .source()
+            .await
+            .is_ok_and(|page| page.contains("look at the client address"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let questions = visit.seen("hint-opened").await;
     assert!(questions.contains("look at the client address"), "{questions}");
     visit.fill("#q-edge-indicators-indicators", "203.0.113[.]45").await;
     let answered = visit
