@@ -31,6 +31,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/0013_searches_and_team_rules.sql")),
     (14, include_str!("../migrations/0014_scoreboard.sql")),
     (15, include_str!("../migrations/0015_case_events.sql")),
+    (16, include_str!("../migrations/0016_message_tracks.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +156,8 @@ pub struct Message {
     pub team: String,
     /// From the white cell to the team (an ad-hoc inject), or the team's reply.
     pub to_team: bool,
+    /// The track of the team a white-cell message is meant for, if only one.
+    pub track: Option<String>,
     pub subject: String,
     pub body: String,
     pub username: String,
@@ -478,6 +481,7 @@ pub trait Store: Send + Sync + 'static {
         exercise: i64,
         team: &str,
         to_team: bool,
+        track: Option<&str>,
         subject: &str,
         body: &str,
         user: i64,
@@ -1211,6 +1215,7 @@ impl Store for Sqlite {
         exercise: i64,
         team: &str,
         to_team: bool,
+        track: Option<&str>,
         subject: &str,
         body: &str,
         user: i64,
@@ -1218,11 +1223,12 @@ impl Store for Sqlite {
         now: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO messages (exercise, team, direction, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO messages (exercise, team, direction, track, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(exercise)
         .bind(team)
         .bind(if to_team { "to_team" } else { "from_team" })
+        .bind(track)
         .bind(subject)
         .bind(body)
         .bind(user)
@@ -1235,7 +1241,7 @@ impl Store for Sqlite {
 
     async fn messages(&self, exercise: i64) -> Result<Vec<Message>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.team, m.direction, m.subject, m.body, u.username, m.at FROM messages m \
+            "SELECT m.id, m.team, m.direction, m.track, m.subject, m.body, u.username, m.at FROM messages m \
              JOIN users u ON u.id = m.user_id WHERE m.exercise = ? ORDER BY m.id",
         )
         .bind(exercise)
@@ -1249,6 +1255,7 @@ impl Store for Sqlite {
                     id: r.try_get("id")?,
                     team: r.try_get("team")?,
                     to_team: direction == "to_team",
+                    track: r.try_get("track")?,
                     subject: r.try_get("subject")?,
                     body: r.try_get("body")?,
                     username: r.try_get("username")?,

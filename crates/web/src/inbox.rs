@@ -152,7 +152,10 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                     h2 { (m.subject) }
                     p.muted {
                         (app.live.label(start + m.at as i64, app.day_one)) " · "
-                        @if m.to_team { "from the white cell" } @else { "from your team (" (m.username) ") to the white cell" }
+                        @if m.to_team {
+                            "from the white cell"
+                            @if let Some(track) = &m.track { " · for the " (track_name(&app.live, track)) " track" }
+                        } @else { "from your team (" (m.username) ") to the white cell" }
                     }
                     p { (m.body) }
                 }
@@ -181,6 +184,15 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         }
     };
     html::page(&app.live.name, "Inbox", Some(&view.user), &body).into_response()
+}
+
+/// A track's name as players read it (its id if the scenario has no such track).
+fn track_name<'s>(live: &'s crate::Live, track: &'s str) -> &'s str {
+    live.scenario
+        .tracks
+        .iter()
+        .find(|t| t.id.name == track)
+        .map_or(track, |t| t.name.get("en"))
 }
 
 /// The tracks something addressed to `to` is for, if only some, for team `team`.

@@ -16,6 +16,8 @@ use crate::{App, clock_now, html};
 #[derive(Debug, Deserialize)]
 pub(crate) struct MessageForm {
     team: Option<String>,
+    /// Empty: every track.
+    track: Option<String>,
     subject: Option<String>,
     body: Option<String>,
 }
@@ -54,6 +56,14 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                         option value="" { "every team" }
                         @for t in app.live.scenario.player_teams() { option value=(t.id.name) { (t.name.get("en")) } }
                     }
+                    @if !app.live.scenario.tracks.is_empty() {
+                        " "
+                        label for="track" { "for " }
+                        select #track name="track" {
+                            option value="" { "every track" }
+                            @for t in &app.live.scenario.tracks { option value=(t.id.name) { "the " (t.name.get("en")) " track" } }
+                        }
+                    }
                 }
                 p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60"; }
                 p { label for="body" { "Message" } br; textarea #body name="body" required rows="5" cols="72" maxlength="5000" {} }
@@ -84,7 +94,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                 h2 { (m.subject) }
                 p.muted {
                     (app.live.label(start + m.at as i64, app.day_one)) " · "
-                    @if m.to_team { "to " (m.team) " from " (m.username) } @else { "from " (m.team) " (" (m.username) ")" }
+                    @if m.to_team { "to " (m.team) @if let Some(t) = &m.track { ", " (t) " track," } " from " (m.username) } @else { "from " (m.team) " (" (m.username) ")" }
                 }
                 p { (m.body) }
             }
@@ -178,6 +188,16 @@ pub(crate) async fn send<S: Store>(
         Ok(ok) => ok,
         Err(problem) => return html::problem(StatusCode::BAD_REQUEST, problem),
     };
+    let track = match form.track.as_deref().unwrap_or_default() {
+        "" => None,
+        one if app.live.scenario.tracks.iter().any(|t| t.id.name == one) => Some(one.to_owned()),
+        other => {
+            return html::problem(
+                StatusCode::BAD_REQUEST,
+                &format!("track: `{other}` is not a track of this exercise."),
+            );
+        }
+    };
     let teams: Vec<String> = match form.team.as_deref().unwrap_or_default() {
         "" => app.live.scenario.player_teams().map(|t| t.id.name.clone()).collect(),
         one if app.live.scenario.player_teams().any(|t| t.id.name == one) => vec![one.to_owned()],
@@ -196,6 +216,7 @@ pub(crate) async fn send<S: Store>(
                 app.live.exercise,
                 &team,
                 true,
+                track.as_deref(),
                 &subject,
                 &body,
                 user.id,
@@ -234,6 +255,7 @@ pub(crate) async fn reply<S: Store>(
             app.live.exercise,
             &team,
             false,
+            None,
             &subject,
             &body,
             view.user.id,

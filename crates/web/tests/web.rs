@@ -1316,7 +1316,8 @@ async fn the_white_cell_and_the_teams_write_to_each_other() {
         send(&app, post("/messages", &instructor, everyone)).await.0,
         StatusCode::SEE_OTHER
     );
-    let only_palau = "team=palau&subject=Ministry+waiting&body=The+minister+asks+for+a+call.";
+    // To Palau's policy track: Palau's inbox says for whom.
+    let only_palau = "team=palau&track=policy&subject=Ministry+waiting&body=The+minister+asks+for+a+call.";
     assert_eq!(
         send(&app, post("/messages", &instructor, only_palau)).await.0,
         StatusCode::SEE_OTHER
@@ -1325,8 +1326,31 @@ async fn the_white_cell_and_the_teams_write_to_each_other() {
     assert!(
         inbox.contains("Situation report due")
             && inbox.contains("Ministry waiting")
-            && inbox.contains("from the white cell")
+            && inbox.contains("from the white cell · for the Policy track"),
+        "{inbox}"
     );
+    let stored = app.db.messages(app.live.exercise).await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|m| (m.team.as_str(), m.track.as_deref()))
+            .collect::<Vec<_>>()[..6],
+        [
+            ("palau", None),
+            ("micronesia", None),
+            ("marshall-islands", None),
+            ("nauru", None),
+            ("kiribati", None),
+            ("palau", Some("policy"))
+        ]
+    );
+    let (status, _, body) = send(
+        &app,
+        post("/messages", &instructor, "team=&track=legal&subject=s&body=b"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("track: `legal` is not a track"), "{body}");
     let (_, _, inbox) = send(&app, get("/teams/nauru/inbox", &nauru)).await;
     assert!(
         inbox.contains("Situation report due") && !inbox.contains("Ministry waiting"),
