@@ -1,10 +1,11 @@
 //! `kill -9` at any moment loses nothing the server said it did: a demo server is killed
-//! (SIGKILL, no chance to clean up) while a team keeps adding to a case and taking response
-//! actions through its pages, then started again on the same data. Everything the server
-//! answered `303 See Other` for is there after the restart, sessions survive, and the clock
-//! goes on from where it was (running: by the wall clock; paused: at the same time).
+//! (SIGKILL, no chance to clean up) at random moments while a script keeps adding to a team's
+//! case and taking response actions through the JSON API, then started again on the same
+//! data. Everything the server answered `201 Created` for is there after the restart, API
+//! tokens and sessions survive, and the clock goes on from where it was (running: by the wall
+//! clock; paused: at the same time).
 //!
-//! The team acts through its web forms; there is no JSON API yet.
+//! The kill times come from a seed printed at the start; `ATOLL_CRASH_SEED=N` replays a run.
 
 mod common;
 #[path = "common/http.rs"]
@@ -16,6 +17,7 @@ use std::time::Duration;
 
 use common::{Lines, Server, demo_password};
 use http::{sign_in, try_http};
+use serde_json::Value;
 
 /// A demo server on `data`, with what it printed kept open.
 fn start(data: &Path) -> (Server, String, Lines) {
@@ -23,98 +25,158 @@ fn start(data: &Path) -> (Server, String, Lines) {
     (server, address, lines)
 }
 
-/// POSTs a form; the response's status line and `location`, or `None` if the server was gone.
-fn post(address: &str, cookie: &str, path: &str, form: &str) -> Option<(String, String)> {
+/// Sends a request; its status code and body, or `None` if the server was gone.
+fn send(address: &str, method: &str, path: &str, headers: &str, body: &str) -> Option<(u16, String)> {
     let response = try_http(
         address,
         &format!(
-            "POST {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
-            form.len()
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         ),
     )?;
-    let status = response.lines().next()?.to_owned();
-    let location = response
-        .lines()
-        .find_map(|l| l.strip_prefix("location: "))
-        .unwrap_or_default()
-        .to_owned();
-    Some((status, location))
+    let status = response.split(' ').nth(1)?.parse().ok()?;
+    let (_, body) = response.split_once("\r\n\r\n")?;
+    Some((status, body.to_owned()))
 }
 
-fn get(address: &str, cookie: &str, path: &str) -> String {
-    let response = try_http(
-        address,
-        &format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+/// Calls the JSON API with `token`; the status and the JSON answer, or `None` if the server
+/// was gone.
+fn api(address: &str, token: &str, method: &str, path: &str, body: Option<&str>) -> Option<(u16, Value)> {
+    let mut headers = format!("Authorization: Bearer {token}\r\n");
+    if body.is_some() {
+        headers.push_str("Content-Type: application/json\r\n");
+    }
+    let (status, text) = send(address, method, path, &headers, body.unwrap_or_default())?;
+    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"));
+    Some((status, value))
+}
+
+/// Makes an API token on the account page of the user signed in with `cookie`.
+fn make_token(address: &str, cookie: &str) -> String {
+    let headers =
+        format!("Origin: http://{address}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\n");
+    let (status, page) = send(address, "POST", "/account", &headers, "name=crash+drill&days=1").unwrap();
+    assert_eq!(status, 200, "{page}");
+    let from = page.find("value=\"atoll_").expect("the new token is shown") + "value=\"".len();
+    page[from..from + page[from..].find('"').unwrap()].to_owned()
+}
+
+/// Exercise time (milliseconds) and whether the clock runs.
+fn clock(address: &str, token: &str) -> (u64, bool) {
+    let (status, exercise) = api(address, token, "GET", "/api/v1/exercise", None).expect("the server answers");
+    assert_eq!(status, 200, "{exercise}");
+    (
+        exercise["clock"]["time"]["ms"].as_u64().unwrap(),
+        exercise["clock"]["state"] == "running",
     )
-    .unwrap_or_else(|| panic!("{address} did not answer GET {path}"));
-    assert!(response.starts_with("HTTP/1.1 200"), "GET {path}: {response}");
-    response
 }
 
-/// The board's exercise time (`D1 08:47`) in minutes, and whether the clock runs.
-fn clock(address: &str, instructor: &str) -> (u32, bool) {
-    let board = get(address, instructor, "/board");
-    let label = board
-        .split(r#"<strong data-live="clock">"#)
-        .nth(1)
-        .and_then(|t| t.split('<').next())
-        .unwrap_or_else(|| panic!("no exercise time on the board: {board}"));
-    let (day, time) = label.trim_start_matches('D').split_once(' ').unwrap();
-    let (h, m) = time.split_once(':').unwrap();
-    let minutes =
-        (day.parse::<u32>().unwrap() - 1) * 24 * 60 + h.parse::<u32>().unwrap() * 60 + m.parse::<u32>().unwrap();
-    (minutes, board.contains("</strong> — running"))
-}
-
-/// Everything the server confirmed so far is on the team's pages.
-fn check_kept(address: &str, player: &str, case: &str, notes: &[String], actions: &[String]) {
-    let page = get(address, player, case);
+/// Everything the server confirmed so far is in the team's case and its actions.
+fn check_kept(address: &str, token: &str, case: i64, notes: &[String], actions: &[String]) {
+    let (status, case) = api(
+        address,
+        token,
+        "GET",
+        &format!("/api/v1/teams/palau/cases/{case}"),
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{case}");
+    let kept: Vec<&str> = case["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["body"].as_str())
+        .collect();
     for note in notes {
         assert!(
-            page.contains(note.as_str()),
+            kept.contains(&note.as_str()),
             "{note} was confirmed but is not on the case"
         );
     }
-    let log = get(address, player, "/teams/palau/respond");
+    let (status, log) = api(address, token, "GET", "/api/v1/teams/palau/actions", None).unwrap();
+    assert_eq!(status, 200, "{log}");
+    let taken: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["target"].as_str())
+        .collect();
     for target in actions {
         assert!(
-            log.contains(&format!(">{target}<")),
+            taken.contains(&target.as_str()),
             "blocking {target} was confirmed but is not in the log"
         );
     }
 }
 
+/// Kill times in milliseconds of traffic: four, from 100 to 1,500, from `seed`.
+fn kill_times(seed: u64) -> Vec<u64> {
+    let mut state = seed | 1;
+    (0..4)
+        .map(|_| {
+            // xorshift64: enough to spread four numbers, and replayable.
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            100 + state % 1_400
+        })
+        .collect()
+}
+
 #[test]
 fn a_killed_server_loses_nothing_it_confirmed_and_its_clock_goes_on() {
+    let seed = std::env::var("ATOLL_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+        });
+    let times = kill_times(seed);
+    eprintln!("ATOLL_CRASH_SEED={seed}: kills after {times:?} ms of traffic");
     let data = std::env::temp_dir().join(format!("atoll-crash-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
     let (mut server, mut address, mut _output) = start(&data);
-    let player = sign_in(&address, "palau-1", &demo_password(&data, "palau-1"));
-    let instructor = sign_in(&address, "instructor", &demo_password(&data, "instructor"));
-    let (status, case) = post(&address, &player, "/teams/palau/cases", "title=Crash+drill").unwrap();
-    assert!(status.starts_with("HTTP/1.1 303"), "{status}");
+    let player_cookie = sign_in(&address, "palau-1", &demo_password(&data, "palau-1"));
+    let instructor_cookie = sign_in(&address, "instructor", &demo_password(&data, "instructor"));
+    let player = make_token(&address, &player_cookie);
+    let instructor = make_token(&address, &instructor_cookie);
+    let (status, case) = api(
+        &address,
+        &player,
+        "POST",
+        "/api/v1/teams/palau/cases",
+        Some(r#"{"title":"Crash drill"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 201, "{case}");
+    let case = case["id"].as_i64().unwrap();
     let notes = Arc::new(Mutex::new(Vec::<String>::new()));
     let actions = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut last_clock = clock(&address, &instructor).0;
 
-    // Killed after these many milliseconds of traffic, in turn: early, late, in between.
-    for (round, after_ms) in [150_u64, 1_300, 600, 900].into_iter().enumerate() {
+    for (round, after_ms) in times.into_iter().enumerate() {
         let worker = {
-            let (address, player, case) = (address.clone(), player.clone(), case.clone());
+            let (address, player) = (address.clone(), player.clone());
             let (notes, actions) = (notes.clone(), actions.clone());
             std::thread::spawn(move || {
+                let entries = format!("/api/v1/teams/palau/cases/{case}/entries");
                 for i in 0..250 {
                     let note = format!("crash-{round}-{i}");
-                    match post(&address, &player, &case, &format!("kind=note&note={note}")) {
-                        Some((status, _)) if status.starts_with("HTTP/1.1 303") => notes.lock().unwrap().push(note),
-                        Some((status, _)) => panic!("note {note}: {status}"),
+                    let body = format!(r#"{{"kind":"note","note":"{note}"}}"#);
+                    match api(&address, &player, "POST", &entries, Some(&body)) {
+                        Some((201, _)) => notes.lock().unwrap().push(note),
+                        Some((status, answer)) => panic!("note {note}: {status} {answer}"),
                         None => return,
                     }
                     let target = format!("100.64.{round}.{}", i + 1);
-                    let form = format!("action=block_address&target={target}&confirm=yes");
-                    match post(&address, &player, "/teams/palau/respond", &form) {
-                        Some((status, _)) if status.starts_with("HTTP/1.1 303") => actions.lock().unwrap().push(target),
-                        Some((status, _)) => panic!("block {target}: {status}"),
+                    let body = format!(r#"{{"action":"block_address","target":"{target}"}}"#);
+                    match api(&address, &player, "POST", "/api/v1/teams/palau/actions", Some(&body)) {
+                        Some((201, _)) => actions.lock().unwrap().push(target),
+                        Some((status, answer)) => panic!("block {target}: {status} {answer}"),
                         None => return,
                     }
                 }
@@ -131,14 +193,23 @@ fn a_killed_server_loses_nothing_it_confirmed_and_its_clock_goes_on() {
         worker.join().unwrap();
 
         (server, address, _output) = start(&data);
-        // The sessions were in the database too: the same cookies work.
+        // Tokens and sessions were in the database too: the same ones work.
         check_kept(
             &address,
             &player,
-            &case,
+            case,
             &notes.lock().unwrap(),
             &actions.lock().unwrap(),
         );
+        let (status, _) = send(
+            &address,
+            "GET",
+            "/teams/palau/respond",
+            &format!("Cookie: {player_cookie}\r\n"),
+            "",
+        )
+        .unwrap();
+        assert_eq!(status, 200, "the player's session survives");
         let (after, running) = clock(&address, &instructor);
         assert!(running, "still running after the restart");
         assert!(after >= before, "the clock goes on: {after} after {before}");
@@ -151,10 +222,18 @@ fn a_killed_server_loses_nothing_it_confirmed_and_its_clock_goes_on() {
     );
 
     // A paused clock stays paused, at the same time, through a kill.
-    let (status, _) = post(&address, &instructor, "/clock", "action=pause").unwrap();
-    assert!(status.starts_with("HTTP/1.1 303"), "{status}");
+    let (status, paused) = api(
+        &address,
+        &instructor,
+        "POST",
+        "/api/v1/clock",
+        Some(r#"{"action":"pause"}"#),
+    )
+    .unwrap();
+    assert_eq!(status, 200, "{paused}");
     let (paused_at, running) = clock(&address, &instructor);
     assert!(!running);
+    assert_eq!(paused["time"]["ms"].as_u64(), Some(paused_at));
     drop(server);
     std::thread::sleep(Duration::from_millis(1_500));
     let (_server, address, _output) = start(&data);

@@ -32,6 +32,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_scoreboard.sql")),
     (15, include_str!("../migrations/0015_case_events.sql")),
     (16, include_str!("../migrations/0016_message_tracks.sql")),
+    (17, include_str!("../migrations/0017_api_tokens.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,6 +292,18 @@ pub struct Invitation {
     pub used_by: Option<String>,
 }
 
+/// An API token, as its owner sees it in the list (the token itself is shown once, when made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub id: i64,
+    pub name: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Last time it was used, to the minute.
+    pub last_used: Option<i64>,
+}
+
 /// Why an invitation cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unusable {
@@ -320,6 +333,8 @@ pub enum StoreError {
     NoSearch,
     /// No such rule of this team that is on.
     NoRule,
+    /// No such API token of this user.
+    NoToken,
     Database(sqlx::Error),
 }
 
@@ -337,6 +352,7 @@ impl std::fmt::Display for StoreError {
             StoreError::NoCase => f.write_str("no such case of this team"),
             StoreError::NoSearch => f.write_str("no such saved search of this team"),
             StoreError::NoRule => f.write_str("no such rule of this team that is on"),
+            StoreError::NoToken => f.write_str("no such API token of yours"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -380,8 +396,24 @@ pub trait Store: Send + Sync + 'static {
     fn delete_session(&self, token_hash: &[u8]) -> impl Future<Output = Result<()>> + Send;
     /// Each user's unexpired sessions: (user id, how many, the latest sign-in).
     fn active_sessions(&self, now: i64) -> impl Future<Output = Result<Vec<(i64, u32, i64)>>> + Send;
-    /// Ends every session of a user; returns how many there were.
+    /// Ends every session and API token of a user; returns how many there were.
     fn end_sessions(&self, user: i64) -> impl Future<Output = Result<u64>> + Send;
+
+    /// Stores a new API token of `user` (by its SHA-256); returns its id.
+    fn create_token(
+        &self,
+        user: i64,
+        name: &str,
+        token_hash: &[u8],
+        now: i64,
+        expires: i64,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// The user of an unexpired API token, noting (to the minute) that it was used now.
+    fn token_user(&self, token_hash: &[u8], now: i64) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// A user's API tokens, expired ones too, oldest first.
+    fn tokens(&self, user: i64) -> impl Future<Output = Result<Vec<ApiToken>>> + Send;
+    /// Deletes one of `user`'s tokens ([`StoreError::NoToken`] if it is not theirs).
+    fn revoke_token(&self, user: i64, id: i64) -> impl Future<Output = Result<()>> + Send;
 
     fn record_login_failure(&self, username: &str, address: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
     /// Failures since `since` for this username from this address, and for this address.
@@ -873,11 +905,87 @@ impl Store for Sqlite {
     }
 
     async fn end_sessions(&self, user: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        let mut tx = self.pool.begin().await?;
+        let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        let tokens = sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(sessions.rows_affected() + tokens.rows_affected())
+    }
+
+    async fn create_token(&self, user: i64, name: &str, token_hash: &[u8], now: i64, expires: i64) -> Result<i64> {
+        let id = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user)
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .bind(expires)
+        .execute(&self.pool)
+        .await?
+        .last_insert_rowid();
+        Ok(id)
+    }
+
+    async fn token_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>> {
+        let row = sqlx::query(&format!(
+            "SELECT u.id, u.username, u.role, u.team, {FOLLOWS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = ? AND t.expires_at > ?"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await?;
+        if row.is_some() {
+            // One write a minute at most, however busy the script.
+            sqlx::query(
+                "UPDATE api_tokens SET last_used = ? WHERE token_hash = ? AND (last_used IS NULL OR last_used <= ?)",
+            )
+            .bind(now)
+            .bind(token_hash)
+            .bind(now - 60_000)
+            .execute(&self.pool)
+            .await?;
+        }
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn tokens(&self, user: i64) -> Result<Vec<ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, expires_at, last_used FROM api_tokens WHERE user_id = ? ORDER BY id",
+        )
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ApiToken {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    created_at: r.try_get("created_at")?,
+                    expires_at: r.try_get("expires_at")?,
+                    last_used: r.try_get("last_used")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn revoke_token(&self, user: i64, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM api_tokens WHERE id = ? AND user_id = ?")
+            .bind(id)
             .bind(user)
             .execute(&self.pool)
             .await?;
-        Ok(done.rows_affected())
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoToken);
+        }
+        Ok(())
     }
 
     async fn record_login_failure(&self, username: &str, address: &str, now: i64) -> Result<()> {
@@ -1696,6 +1804,37 @@ mod tests {
         assert_eq!(db.active_sessions(50).await.unwrap(), [(alice.id, 2, 20)]);
         assert_eq!(db.end_sessions(alice.id).await.unwrap(), 3);
         assert!(db.active_sessions(50).await.unwrap().is_empty());
+
+        // API tokens: by hash, until they expire, only their owner revokes them, and ending
+        // a user's sessions ends their tokens.
+        let t1 = db
+            .create_token(alice.id, "nightly", b"tok-1", 10, 1_000_000)
+            .await
+            .unwrap();
+        let t2 = db.create_token(alice.id, "old", b"tok-2", 10, 100).await.unwrap();
+        assert_eq!(db.token_user(b"tok-1", 70_000).await.unwrap(), Some(alice.clone()));
+        assert_eq!(db.token_user(b"tok-2", 100).await.unwrap(), None, "expired");
+        assert_eq!(db.token_user(b"tok-3", 50).await.unwrap(), None);
+        assert_eq!(db.token_user(b"tok-1", 80_000).await.unwrap(), Some(alice.clone()));
+        let listed = db.tokens(alice.id).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|t| (t.id, t.name.as_str())).collect::<Vec<_>>(),
+            [(t1, "nightly"), (t2, "old")]
+        );
+        assert_eq!(listed[0].last_used, Some(70_000), "noted once a minute at most");
+        assert_eq!(listed[1].last_used, None);
+        assert!(
+            matches!(db.revoke_token(alice.id + 1, t1).await, Err(StoreError::NoToken)),
+            "not theirs"
+        );
+        db.revoke_token(alice.id, t2).await.unwrap();
+        assert!(
+            matches!(db.revoke_token(alice.id, t2).await, Err(StoreError::NoToken)),
+            "gone"
+        );
+        db.create_session(b"d", alice.id, 10, 100).await.unwrap();
+        assert_eq!(db.end_sessions(alice.id).await.unwrap(), 2, "one session and one token");
+        assert_eq!(db.token_user(b"tok-1", 70_000).await.unwrap(), None);
 
         for at in [10, 20, 30] {
             db.record_login_failure("alice", "10.0.0.1", at).await.unwrap();

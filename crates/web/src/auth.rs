@@ -95,7 +95,45 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// Anyone signed in. Without a session, pages send the browser to the sign-in page.
+/// What an API token starts with, so that it is recognised wherever it is pasted by mistake.
+pub const API_TOKEN_PREFIX: &str = "atoll_";
+
+/// The user of the API token in an `Authorization: Bearer …` header. The JSON API takes no
+/// cookies, so another site cannot make a signed-in browser use it.
+async fn token_user<S: Store>(parts: &Parts, app: &App<S>) -> Result<User, Response> {
+    let unauthorized = |message: &str| {
+        let mut response = html::problem(StatusCode::UNAUTHORIZED, message);
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"atoll\""),
+        );
+        response
+    };
+    let presented = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(token) = presented else {
+        return Err(unauthorized(
+            "Authorization: send `Bearer` and an API token; make one on your account page (/account).",
+        ));
+    };
+    match app.db.token_user(&token_hash(token), clock_now()).await {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err(unauthorized(
+            "Authorization: this API token is unknown, revoked or expired; make a new one on your account page (/account).",
+        )),
+        Err(_) => Err(html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        )),
+    }
+}
+
+/// Anyone signed in: by a session cookie on pages, by an API token on the JSON API. Without
+/// one, pages send the browser to the sign-in page and the API answers 401.
 #[derive(Debug, Clone)]
 pub struct Signed(pub User);
 
@@ -103,6 +141,9 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for Signed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
+        if crate::api::is_api(parts.uri.path()) {
+            return token_user(parts, app).await.map(Signed);
+        }
         let Some(token) = session_token(&parts.headers) else {
             return Err(Redirect::to("/login").into_response());
         };
@@ -255,8 +296,11 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for TeamPlayer {
 /// Refuses requests that change something unless they come from this server's own pages:
 /// browsers say where a request comes from (`Sec-Fetch-Site`, `Origin`), so another site
 /// cannot make a signed-in browser act here.
+///
+/// The JSON API is not concerned: it authenticates by a header no other site can make a
+/// browser send, never by cookie.
 pub async fn same_origin_only(request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD) {
+    if matches!(*request.method(), Method::GET | Method::HEAD) || crate::api::is_api(request.uri().path()) {
         return next.run(request).await;
     }
     let headers = request.headers();

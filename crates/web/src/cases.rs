@@ -93,7 +93,7 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
             }
         }
     };
-    html::form_page(&app.live.name, "Cases", &view.user, problem.is_some(), &body)
+    html::form_page(&app.live.name, "Cases", &view.user, problem, &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -315,7 +315,8 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
             }
         }
     };
-    html::form_page(&app.live.name, &case.title, &view.user, problem.is_some(), &body)
+    let problem = problem.map(|(field, message)| format!("{field}: {message}"));
+    html::form_page(&app.live.name, &case.title, &view.user, problem.as_deref(), &body)
 }
 
 /// A linked alert's event row and rule key, as an `alert` entry stores them.
@@ -418,7 +419,12 @@ pub(crate) async fn add<S: Store>(
     record(&app, TeamActor(view), id, form).await
 }
 
-async fn record<S: Store>(app: &Arc<App<S>>, TeamActor(view): TeamActor, id: i64, form: EntryForm) -> Response {
+pub(crate) async fn record<S: Store>(
+    app: &Arc<App<S>>,
+    TeamActor(view): TeamActor,
+    id: i64,
+    form: EntryForm,
+) -> Response {
     let kind = form.kind.unwrap_or_default();
     let checked: Result<String, (&str, String)> = match kind.as_str() {
         "note" => {

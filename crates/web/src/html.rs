@@ -150,7 +150,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                 }
                             }
                         }
-                        span.who { (user.username) " (" (user.role.as_str()) @if let Some(t) = &user.team { ", " (t) } ")" }
+                        a.who href="/account" title="Your account and API tokens" { (user.username) " (" (user.role.as_str()) @if let Some(t) = &user.team { ", " (t) } ")" }
                         form.inline method="post" action="/logout" { button type="submit" { "Sign out" } }
                     }
                 }
@@ -187,16 +187,21 @@ pub(crate) fn login(exercise: &str, message: Option<&str>, status: StatusCode) -
     (status, page(exercise, "Sign in", None, &body)).into_response()
 }
 
-/// A page answering a form: `400 Bad Request` when the form was refused (the page then says
-/// why, see [`refusal`]), `200 OK` otherwise.
-pub(crate) fn form_page(exercise: &str, title: &str, user: &User, refused: bool, body: &Markup) -> Response {
-    let status = if refused {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
+/// A page answering a form: `400 Bad Request` when the form was refused for `problem` (the
+/// page then says why, see [`refusal`]), `200 OK` otherwise.
+pub(crate) fn form_page(exercise: &str, title: &str, user: &User, problem: Option<&str>, body: &Markup) -> Response {
+    let Some(problem) = problem else {
+        return page(exercise, title, Some(user), body).into_response();
     };
-    (status, page(exercise, title, Some(user), body)).into_response()
+    let mut response = (StatusCode::BAD_REQUEST, page(exercise, title, Some(user), body)).into_response();
+    response.extensions_mut().insert(Refusal(problem.to_owned()));
+    response
 }
+
+/// Why a request was refused, carried with the page that says so, for the JSON API to answer
+/// with instead of the page (see `api::json_errors`).
+#[derive(Debug, Clone)]
+pub(crate) struct Refusal(pub String);
 
 /// What was wrong with a refused form (`field: what to do`), for the top of its page.
 pub(crate) fn refusal(problem: Option<&str>) -> Markup {
@@ -210,5 +215,7 @@ pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
         p { (message) }
         p { a href="/" { "Back to your start page" } }
     };
-    (status, page("atoll", "Problem", None, &body)).into_response()
+    let mut response = (status, page("atoll", "Problem", None, &body)).into_response();
+    response.extensions_mut().insert(Refusal(message.to_owned()));
+    response
 }

@@ -12,6 +12,7 @@
 //! must come from a page of this server (`Sec-Fetch-Site` / `Origin`), and sign-in failures
 //! are counted in the database per account and per address.
 
+pub mod api;
 pub mod auth;
 mod cases;
 mod html;
@@ -30,6 +31,7 @@ mod score;
 mod scoreboard;
 mod searches;
 mod timeline;
+mod tokens;
 mod updates;
 
 use std::sync::Arc;
@@ -125,6 +127,10 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/live", get(updates::staff::<S>))
         .route("/teams/{team}/live", get(updates::team::<S>))
         .route("/assets/{name}", get(html::assets))
+        .route("/account", get(tokens::page::<S>).post(tokens::create::<S>))
+        .route("/account/tokens/{id}/revoke", post(tokens::revoke::<S>))
+        .merge(api::routes::<S>())
+        .layer(axum::middleware::from_fn(api::json_errors))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Nothing on a page may load from anywhere but this server, run inline script, or be
         // framed by another site.

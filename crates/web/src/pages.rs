@@ -40,6 +40,12 @@ fn clock_text(clock: &atoll_exercise::Clock) -> &'static str {
 
 /// The exercise at a glance: the clock, and every team's events and alerts.
 pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    let input = board_records(&app).await;
+    blocking(move || board_page(&app, &user, &input)).await
+}
+
+/// Reads what the board shows from the database (what cannot be read counts as nothing yet).
+pub(crate) async fn board_records<S: Store>(app: &App<S>) -> BoardRecords {
     let reads = app.db.reads(app.live.exercise).await.unwrap_or_default();
     let mut records = Vec::new();
     for i in 0..app.live.scenario.player_teams().count() {
@@ -102,49 +108,81 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
         })
         .collect();
     let scoreboard = app.db.scoreboard_shown(app.live.exercise).await.unwrap_or(false);
-    let input = BoardRecords {
+    BoardRecords {
         reads,
         records,
         online,
         sent,
         last,
         scoreboard,
-    };
-    blocking(move || board_page(&app, &user, &input)).await
+    }
 }
 
 /// Runs a page that takes the exercise lock on a blocking thread, so that waiting for the lock
 /// never holds up the server's async workers.
-async fn blocking(page: impl FnOnce() -> Response + Send + 'static) -> Response {
+pub(crate) async fn blocking(page: impl FnOnce() -> Response + Send + 'static) -> Response {
     tokio::task::spawn_blocking(page)
         .await
         .unwrap_or_else(|_| html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed."))
 }
 
 /// What the board reads from the database before it takes the exercise's locks.
-struct BoardRecords {
+pub(crate) struct BoardRecords {
     /// Read receipts: (team, inject, username).
-    reads: Vec<(String, String, String)>,
+    pub reads: Vec<(String, String, String)>,
     /// Each team's records, in the scenario's order.
-    records: Vec<crate::score::Records>,
+    pub records: Vec<crate::score::Records>,
     /// Who of each team is signed in.
-    online: Vec<Vec<String>>,
+    pub online: Vec<Vec<String>>,
     /// Injects sent by hand: (team, inject, exercise time).
-    sent: Vec<(String, String, u64)>,
+    pub sent: Vec<(String, String, u64)>,
     /// Each team's last activity.
-    last: Vec<Option<(u64, String)>>,
+    pub last: Vec<Option<(u64, String)>>,
     /// Whether teams see the scoreboard.
-    scoreboard: bool,
+    pub scoreboard: bool,
+}
+
+/// A team's counts on the board.
+pub(crate) struct Counts {
+    pub events: usize,
+    pub alerts: usize,
+    /// Alerts of level high or critical.
+    pub high: usize,
+    /// The newest alert: exercise time and title.
+    pub latest: Option<(u64, String)>,
+    /// Injects that have arrived, and how many of them someone in the team has read.
+    pub arrived: usize,
+    pub read: usize,
+}
+
+/// Team `i`'s counts. Takes the team's lock: call it off the async workers.
+pub(crate) fn counts<S>(app: &App<S>, i: usize, input: &BoardRecords) -> Counts {
+    let live = &app.live;
+    let team = live.team_id(i);
+    let arrived = crate::inbox::arrivals(live, i, &input.sent);
+    let read = arrived
+        .iter()
+        .filter(|(_, inject, _)| input.reads.iter().any(|(t, id, _)| *t == team && *id == inject.id.name))
+        .count();
+    let runtime = live.team(i);
+    let alerts = runtime.alerts();
+    Counts {
+        events: runtime.store().len(),
+        alerts: alerts.len(),
+        high: alerts.iter().filter(|a| a.level >= Some(Level::High)).count(),
+        latest: alerts.last().map(|a| (a.at, a.title.clone())),
+        arrived: arrived.len(),
+        read,
+    }
 }
 
 fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords) -> Response {
     let BoardRecords {
-        reads,
         records,
         online,
-        sent,
         last,
         scoreboard,
+        ..
     } = input;
     let scoreboard = *scoreboard;
     let live = &app.live;
@@ -157,31 +195,15 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords) -> Resp
     let statuses: Vec<BoardStatus> = (0..records.len())
         .map(|i| board_status(crate::score::team_status(app, i, &records[i]), &label))
         .collect();
-    let rows: Vec<(usize, usize, usize, Option<String>, String)> = live
-        .scenario
-        .player_teams()
-        .enumerate()
-        .map(|(i, team)| {
-            // Injects that have arrived, and how many of them someone in the team has read.
-            let arrived = crate::inbox::arrivals(live, i, sent);
-            let read = arrived
-                .iter()
-                .filter(|(_, inject, _)| {
-                    reads
-                        .iter()
-                        .any(|(t, id, _)| *t == team.id.name && *id == inject.id.name)
-                })
-                .count();
-            let runtime = live.team(i);
-            let alerts = runtime.alerts();
+    let rows: Vec<(usize, usize, usize, Option<String>, String)> = (0..records.len())
+        .map(|i| {
+            let c = counts(app, i, input);
             (
-                runtime.store().len(),
-                alerts.len(),
-                alerts.iter().filter(|a| a.level >= Some(Level::High)).count(),
-                alerts
-                    .last()
-                    .map(|a| format!("{} · {}", live.label(start + a.at as i64, app.day_one), a.title)),
-                format!("{read} of {}", arrived.len()),
+                c.events,
+                c.alerts,
+                c.high,
+                c.latest.map(|(at, title)| format!("{} · {title}", label(at))),
+                format!("{} of {}", c.read, c.arrived),
             )
         })
         .collect();
@@ -287,39 +309,69 @@ struct BoardStatus {
     score: String,
 }
 
+/// Where a team's campaign stands, in numbers.
+pub(crate) struct Campaign {
+    pub steps: usize,
+    pub ran: usize,
+    /// Prevented by the team (not those the white cell skipped).
+    pub prevented: usize,
+    pub skipped: usize,
+    /// The latest step to run: exercise time and id.
+    pub latest: Option<(u64, String)>,
+    /// For each step that ran and was detected, how long detection took, shortest first.
+    pub detect_times: Vec<u64>,
+}
+
+impl Campaign {
+    pub(crate) fn of(steps: &[atoll_exercise::score::Progress]) -> Campaign {
+        use atoll_sim::campaign::Status;
+        let ran: Vec<_> = steps.iter().filter(|p| p.status == Status::Succeeded).collect();
+        let skipped = |p: &&atoll_exercise::score::Progress| p.reason.as_deref() == Some(atoll_sim::actions::SKIPPED);
+        let mut detect_times: Vec<u64> = ran
+            .iter()
+            .filter_map(|p| Some(p.detected?.saturating_sub(p.at?)))
+            .collect();
+        detect_times.sort_unstable();
+        Campaign {
+            steps: steps.len(),
+            ran: ran.len(),
+            prevented: steps
+                .iter()
+                .filter(|p| p.status == Status::Prevented && !skipped(p))
+                .count(),
+            skipped: steps.iter().filter(skipped).count(),
+            latest: ran.iter().filter_map(|p| Some((p.at?, p.step.clone()))).max(),
+            detect_times,
+        }
+    }
+
+    /// The median time to detect, of the steps detected.
+    pub(crate) fn median_detect(&self) -> Option<u64> {
+        let n = self.detect_times.len();
+        (n > 0).then(|| self.detect_times[(n - 1) / 2])
+    }
+}
+
 fn board_status(status: crate::score::TeamStatus, label: &dyn Fn(u64) -> String) -> BoardStatus {
-    use atoll_sim::campaign::Status;
-    let steps = &status.progress;
-    let ran: Vec<_> = steps.iter().filter(|p| p.status == Status::Succeeded).collect();
-    let skipped = |p: &&atoll_exercise::score::Progress| p.reason.as_deref() == Some(atoll_sim::actions::SKIPPED);
-    let prevented = steps
-        .iter()
-        .filter(|p| p.status == Status::Prevented && !skipped(p))
-        .count();
-    let skips = steps.iter().filter(skipped).count();
-    let latest = ran.iter().filter_map(|p| Some((p.at?, &p.step))).max();
-    let mut campaign = format!("{} of {} steps ran", ran.len(), steps.len());
-    if prevented > 0 {
-        campaign.push_str(&format!(", {prevented} prevented"));
+    let c = Campaign::of(&status.progress);
+    let mut campaign = format!("{} of {} steps ran", c.ran, c.steps);
+    if c.prevented > 0 {
+        campaign.push_str(&format!(", {} prevented", c.prevented));
     }
-    if skips > 0 {
-        campaign.push_str(&format!(", {skips} skipped by the white cell"));
+    if c.skipped > 0 {
+        campaign.push_str(&format!(", {} skipped by the white cell", c.skipped));
     }
-    if let Some((at, step)) = latest {
-        campaign.push_str(&format!("; latest {step} at {}", label(at)));
+    if let Some((at, step)) = &c.latest {
+        campaign.push_str(&format!("; latest {step} at {}", label(*at)));
     }
-    let mut times: Vec<u64> = ran
-        .iter()
-        .filter_map(|p| Some(p.detected?.saturating_sub(p.at?)))
-        .collect();
-    times.sort_unstable();
-    let detect = match times.len() {
-        0 if ran.is_empty() => "nothing to detect yet".to_owned(),
-        0 => format!("0 of {} detected", ran.len()),
-        n => format!(
-            "{n} of {} detected; median {}",
-            ran.len(),
-            atoll_exercise::score::span(times[(n - 1) / 2])
+    let detect = match c.median_detect() {
+        None if c.ran == 0 => "nothing to detect yet".to_owned(),
+        None => format!("0 of {} detected", c.ran),
+        Some(median) => format!(
+            "{} of {} detected; median {}",
+            c.detect_times.len(),
+            c.ran,
+            atoll_exercise::score::span(median)
         ),
     };
     let availability = status.lowest.map_or_else(
@@ -363,8 +415,13 @@ pub(crate) async fn clock<S: Store>(
                 "pause" => clock.pause(wall),
                 "resume" => clock.resume(wall),
                 "speed" => match form.speed.as_deref().map(str::trim).map(str::parse::<u32>) {
-                    Some(Ok(speed)) => clock.set_speed(wall, speed),
-                    _ => Err(ClockError("speed: give a whole number from 1 to 3600".into())),
+                    Some(Ok(speed)) if (1..=atoll_exercise::clock::MAX_SPEED).contains(&speed) => {
+                        clock.set_speed(wall, speed)
+                    }
+                    _ => Err(ClockError(format!(
+                        "speed: give a whole number from 1 to {}",
+                        atoll_exercise::clock::MAX_SPEED
+                    ))),
                 },
                 "jump" => {
                     let to = form.to.as_deref().map(str::trim).unwrap_or_default();
@@ -373,6 +430,10 @@ pub(crate) async fn clock<S: Store>(
                             let at = worker.live.sim_clock().offset(&time);
                             if at < 0 {
                                 Err(ClockError(format!("to: `{to}` is before play starts")))
+                            } else if (at as u64) < clock.now(wall) {
+                                Err(ClockError(format!(
+                                    "to: `{to}` has passed; the clock only moves forward"
+                                )))
                             } else {
                                 clock.jump(wall, at as u64)
                             }

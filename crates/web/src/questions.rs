@@ -63,11 +63,12 @@ async fn render<S: Store>(
         }
     }
     let team_name = app.live.team_name(view.team);
+    let problem = problem.map(|(field, message)| format!("{field}: {message}"));
     html::form_page(
         &app.live.name,
         &format!("Questions — {team_name}"),
         &view.user,
-        problem.is_some(),
+        problem.as_deref(),
         &body,
     )
 }

@@ -148,7 +148,8 @@ async fn render<S: Store>(
             (report_view(s, &label, &expectations, staff))
         }
     };
-    html::form_page(&app.live.name, "Reports", &view.user, problem.is_some(), &body)
+    let problem = problem.map(|(field, message)| format!("{field}: {message}"));
+    html::form_page(&app.live.name, "Reports", &view.user, problem.as_deref(), &body)
 }
 
 fn field_of<'a>(r: &'a Report, name: &str) -> &'a str {
@@ -311,7 +312,7 @@ pub(crate) async fn send<S: Store>(
 
 /// What a submission is graded on: a question's rubric, or the team's report expectations.
 /// (id, text, maximum points) each.
-fn criteria<S>(app: &App<S>, s: &Submission) -> Vec<(String, String, u32)> {
+pub(crate) fn criteria<S>(app: &App<S>, s: &Submission) -> Vec<(String, String, u32)> {
     let scenario = app.live.scenario;
     match s.kind {
         Kind::Answer => scenario
@@ -334,7 +335,7 @@ fn criteria<S>(app: &App<S>, s: &Submission) -> Vec<(String, String, u32)> {
 }
 
 /// Whether the white cell grades a submission: reports, and answers in free text.
-fn graded_by_hand<S>(app: &App<S>, s: &Submission) -> bool {
+pub(crate) fn graded_by_hand<S>(app: &App<S>, s: &Submission) -> bool {
     match s.kind {
         Kind::Report => true,
         Kind::Answer => app

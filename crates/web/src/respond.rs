@@ -153,7 +153,7 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
             }
         }
     };
-    html::form_page(&app.live.name, "Respond", &view.user, problem.is_some(), &body)
+    html::form_page(&app.live.name, "Respond", &view.user, problem, &body)
 }
 
 #[derive(Debug, Deserialize)]

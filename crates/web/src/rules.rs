@@ -358,7 +358,8 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
             }
         }
     };
-    html::form_page(&app.live.name, "Detection rules", &view.user, refused, &body)
+    let problem = refused.then(|| draft.problems.join("\n"));
+    html::form_page(&app.live.name, "Detection rules", &view.user, problem.as_deref(), &body)
 }
 
 fn tested(t: &Tested) -> Markup {

@@ -120,7 +120,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Opti
         &app.live.name,
         &format!("Timeline — {team_name}"),
         &view.0.user,
-        problem.is_some(),
+        problem,
         &body,
     )
 }

@@ -578,6 +578,17 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "own account",
+            Box::new(|c| get("/account", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            // Nobody's token, so nobody's to revoke.
+            "revoke a token",
+            Box::new(|c| post("/account/tokens/999/revoke", c, "")),
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::SEE_OTHER],
+        ),
+        (
             "login page",
             Box::new(|c| get("/login", c)),
             [S::SEE_OTHER, S::SEE_OTHER, S::SEE_OTHER, S::OK],
@@ -725,7 +736,7 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
     );
     let (status, _, body) = send(&app, post("/clock", &instructor, "action=speed&speed=0")).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(body.contains("speed must be from 1 to 3600"), "{body}");
+    assert!(body.contains("speed: give a whole number from 1 to 3600"), "{body}");
     assert_eq!(
         send(&app, post("/clock", &instructor, "action=resume")).await.0,
         StatusCode::SEE_OTHER
@@ -748,7 +759,10 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
     );
     let (status, _, body) = send(&app, post("/clock", &instructor, "action=jump&to=%2B1h")).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert!(body.contains("it can only move forward"), "{body}");
+    assert!(
+        body.contains("to: `+1h` has passed; the clock only moves forward"),
+        "{body}"
+    );
     let (_, _, board) = send(&app, get("/board", &instructor)).await;
     assert!(
         board.contains(r#"Exercise time <strong data-live="clock">D1 11:"#),
@@ -2586,4 +2600,702 @@ async fn a_team_links_an_event_it_found_by_hunting_to_a_case() {
             .collect::<Vec<_>>(),
         [("event", row.to_string())]
     );
+}
+
+// ----- The JSON API --------------------------------------------------------------------------
+
+/// Makes an API token on the account page, as `cookie`'s user, and returns it.
+async fn make_token(app: &Arc<App<Sqlite>>, cookie: &str, name: &str) -> String {
+    let (status, headers, page) = send(app, post("/account", cookie, &format!("name={name}&days=30"))).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+    let from = page.find("value=\"atoll_").expect("the new token is shown") + "value=\"".len();
+    let token = &page[from..from + page[from..].find('"').unwrap()];
+    assert_eq!(token.len(), "atoll_".len() + 64, "{token}");
+    token.to_owned()
+}
+
+/// A request to the JSON API as a script sends it: a token, no cookie, no browser headers.
+fn api(method: &str, path: &str, token: &str, body: Option<&str>) -> Request<Body> {
+    let mut request = Request::builder().method(method).uri(path);
+    if !token.is_empty() {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    match body {
+        Some(body) => request
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap(),
+        None => request.body(Body::empty()).unwrap(),
+    }
+}
+
+/// Sends an API request and checks its answer against the OpenAPI document: a JSON body that
+/// is the operation's response schema on success, a `Problem` otherwise.
+async fn call(
+    app: &Arc<App<Sqlite>>,
+    method: &str,
+    path: &str,
+    token: &str,
+    body: Option<&str>,
+) -> (StatusCode, serde_json::Value) {
+    let (status, headers, text) = send(app, api(method, path, token, body)).await;
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/json"),
+        "{method} {path}: {text}"
+    );
+    let value: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"));
+    let document = atoll_web::api::openapi();
+    // The operation whose path template matches.
+    let template = document["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|t| {
+            let (a, b): (Vec<&str>, Vec<&str>) = (
+                t.split('/').collect(),
+                path.split('?').next().unwrap().split('/').collect(),
+            );
+            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.starts_with('{') || x == y)
+        })
+        .unwrap_or_else(|| panic!("{path} is in the OpenAPI document"))
+        .clone();
+    let responses = &document["paths"][&template][method.to_lowercase()]["responses"];
+    let schema = if status.is_success() {
+        let ok = &responses[status.as_str()];
+        assert!(
+            ok.is_object(),
+            "{method} {path}: {status} is the documented success status"
+        );
+        ok["content"]["application/json"]["schema"].clone()
+    } else {
+        responses["default"]["content"]["application/json"]["schema"].clone()
+    };
+    let mut root = schema.as_object().cloned().unwrap_or_default();
+    root.insert("components".into(), document["components"].clone());
+    let validator = jsonschema::draft202012::new(&serde_json::Value::Object(root)).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path} ({status}) does not fit its schema: {errors:?}\n{value:#}"
+    );
+    (status, value)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn api_tokens_are_made_on_the_account_page_shown_once_and_revoked() {
+    let app = app().await;
+    let pita = sign_in(&app, "pita").await;
+    let token = make_token(&app, &pita, "nightly").await;
+    // Shown once: the list names it, and the token is nowhere on the page again. Only its
+    // hash is stored.
+    let (_, _, page) = send(&app, get("/account", &pita)).await;
+    assert!(
+        page.contains("nightly") && page.contains("never") && !page.contains(&token),
+        "{page}"
+    );
+    let (status, me) = call(&app, "GET", "/api/v1/exercise", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (me["you"]["username"].as_str(), me["you"]["team"].as_str()),
+        (Some("pita"), Some("palau"))
+    );
+    let teams: Vec<&str> = me["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(teams, ["palau"], "a player's token sees the player's team only");
+    let (_, _, page) = send(&app, get("/account", &pita)).await;
+    assert!(!page.contains("never"), "last use noted: {page}");
+
+    // Refused forms name the field and make nothing.
+    for (form, field) in [("name=&days=30", "name:"), ("name=x&days=365", "days:")] {
+        let (status, _, page) = send(&app, post("/account", &pita, form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(
+            page.contains(field) && !page.contains("value=\"atoll_"),
+            "{form}: {page}"
+        );
+    }
+    assert_eq!(
+        app.db
+            .tokens(app.db.user_by_name("pita").await.unwrap().unwrap().0.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Without a token, with a wrong one, or with a session cookie instead: 401, said in JSON.
+    let cookie_only = Request::get("/api/v1/exercise")
+        .header(header::COOKIE, &pita)
+        .body(Body::empty())
+        .unwrap();
+    let (status, headers, body) = send(&app, cookie_only).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the API takes no cookies");
+    assert!(header(&headers, "www-authenticate").is_some_and(|v| v.starts_with("Bearer")));
+    assert!(body.contains("\"field\":\"Authorization\""), "{body}");
+    for bad in ["", "atoll_0000", &format!("{token}x")] {
+        let (status, problem) = call(&app, "GET", "/api/v1/exercise", bad, None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad}");
+        assert_eq!(problem["error"]["status"], 401);
+    }
+    // Another player cannot revoke it; its owner can, and then it opens nothing.
+    let nora = sign_in(&app, "nora").await;
+    let (status, _, _) = send(&app, post("/account/tokens/1/revoke", &nora, "")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/exercise", &token, None).await.0,
+        StatusCode::OK
+    );
+    let (status, _, _) = send(&app, post("/account/tokens/1/revoke", &pita, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/exercise", &token, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // An instructor ending a player's sessions ends their tokens too.
+    let second = make_token(&app, &pita, "second").await;
+    let ines = sign_in(&app, "ines").await;
+    let id = app.db.user_by_name("pita").await.unwrap().unwrap().0.id;
+    let (status, _, _) = send(&app, post("/people/end", &ines, &format!("user={id}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        call(&app, "GET", "/api/v1/exercise", &second, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_api_operation_for_every_role_and_team() {
+    let app = app_started(40_000).await;
+    app.live.tick(clock_now());
+    let mut tokens = Vec::new();
+    for who in ["ines", "olga", "pita"] {
+        let cookie = sign_in(&app, who).await;
+        tokens.push(make_token(&app, &cookie, who).await);
+    }
+    // A report from Palau, for the grading rows.
+    let pita = sign_in(&app, "pita").await;
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &pita,
+            "title=t&to=national_cert&tlp=TLP%3AAMBER&what=w",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let report = newest_submission(&app, "palau").await;
+    use StatusCode as S;
+    let grade = format!("/api/v1/grading/{report}");
+    // (method, path, body, [instructor, observer, palau player, no token])
+    let cases: Vec<(&str, &str, Option<&str>, [S; 4])> = vec![
+        ("GET", "/api/v1/openapi.json", None, [S::OK, S::OK, S::OK, S::OK]),
+        ("GET", "/api/v1/exercise", None, [S::OK, S::OK, S::OK, S::UNAUTHORIZED]),
+        (
+            "POST",
+            "/api/v1/clock",
+            Some(r#"{"action":"speed","speed":60}"#),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/board",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/scoreboard",
+            Some(r#"{"show":false}"#),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/score",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/score",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/atlantis/score",
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/steps",
+            Some(r#"{"step":"vt-prtg-creds","change":"delay:15m"}"#),
+            [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/messages",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/messages",
+            Some(r#"{"team":"nauru","subject":"Status","body":"Send us your status."}"#),
+            [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/injects",
+            Some(r#"{"inject":"news-rumour","team":"nauru"}"#),
+            [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/grading",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            &grade,
+            Some(r#"{"points":{"e-report-incident":10},"comment":"ok"}"#),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/actions",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/actions",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/actions",
+            Some(r#"{"action":"block_address","target":"203.0.113.45"}"#),
+            [S::CREATED, S::FORBIDDEN, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/actions",
+            Some(r#"{"action":"block_address","target":"203.0.113.45"}"#),
+            [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/cases",
+            Some(r#"{"title":"Web shell"}"#),
+            [S::CREATED, S::FORBIDDEN, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/cases",
+            Some(r#"{"title":"Web shell"}"#),
+            [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/cases/1",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        // Case 1 is Palau's: asked for as Nauru's it does not exist.
+        (
+            "GET",
+            "/api/v1/teams/nauru/cases/1",
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/cases/1/entries",
+            Some(r#"{"kind":"note","note":"seen"}"#),
+            [S::CREATED, S::FORBIDDEN, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/cases/1/entries",
+            Some(r#"{"kind":"note","note":"seen"}"#),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/no-such-thing",
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND],
+        ),
+    ];
+    let documented = atoll_web::api::operations();
+    for (method, path) in &documented {
+        let tested = cases.iter().any(|(m, p, _, _)| {
+            let (a, b): (Vec<&str>, Vec<&str>) = (
+                path.split('/').collect(),
+                p.trim_start_matches("/api/v1").split('/').collect(),
+            );
+            m.eq_ignore_ascii_case(method)
+                && a.len() == b.len()
+                && a.iter().zip(&b).all(|(x, y)| x.starts_with('{') || x == y)
+        });
+        assert!(tested, "{method} {path} is in the table");
+    }
+    for (method, path, body, expected) in &cases {
+        for (who, token, want) in [
+            ("instructor", tokens[0].as_str(), expected[0]),
+            ("observer", &tokens[1], expected[1]),
+            ("player", &tokens[2], expected[2]),
+            ("nobody", "", expected[3]),
+        ] {
+            if *path == "/api/v1/no-such-thing" {
+                let (status, _, text) = send(&app, api(method, path, token, *body)).await;
+                assert_eq!(status, want, "{method} {path} as {who}");
+                assert!(text.contains("openapi.json"), "{text}");
+                continue;
+            }
+            let (status, answer) = call(&app, method, path, token, *body).await;
+            assert_eq!(status, want, "{method} {path} as {who}: {answer}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_runs_the_exercise_through_the_api_as_the_console_does() {
+    let app = app_started(40_000).await;
+    app.live.tick(clock_now());
+    let (ines, pita) = (sign_in(&app, "ines").await, sign_in(&app, "pita").await);
+    let (white, player) = (
+        make_token(&app, &ines, "script").await,
+        make_token(&app, &pita, "script").await,
+    );
+
+    // The clock: pause, a bad speed refused by field (nothing changes), jump, resume.
+    let (status, clock) = call(&app, "POST", "/api/v1/clock", &white, Some(r#"{"action":"pause"}"#)).await;
+    assert_eq!((status, clock["state"].as_str()), (StatusCode::OK, Some("paused")));
+    let paused_at = clock["time"]["ms"].as_u64().unwrap();
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/clock",
+        &white,
+        Some(r#"{"action":"speed","speed":0}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(problem["error"]["field"], "speed", "{problem}");
+    assert_eq!(app.live.clock().speed, 60);
+    let (status, problem) = call(&app, "POST", "/api/v1/clock", &white, Some(r#"{"action":"end"}"#)).await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::CONFLICT, Some("confirm"))
+    );
+    let (status, clock) = call(
+        &app,
+        "POST",
+        "/api/v1/clock",
+        &white,
+        Some(r#"{"action":"jump","to":"D1 10:30"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{clock}");
+    assert_eq!(
+        (clock["state"].as_str(), clock["time"]["label"].as_str()),
+        (Some("paused"), Some("D1 10:30"))
+    );
+    assert!(clock["time"]["ms"].as_u64().unwrap() > paused_at);
+    let (_, clock) = call(&app, "POST", "/api/v1/clock", &white, Some(r#"{"action":"resume"}"#)).await;
+    assert_eq!(clock["state"], "running");
+
+    // Bodies that are not what the operation takes are refused, saying where.
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/clock",
+        &white,
+        Some(r#"{"action":"pause","sped":2}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        problem["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field `sped`"),
+        "{problem}"
+    );
+    let (status, problem) = call(&app, "POST", "/api/v1/clock", &white, Some("{\"action\":\n  pause}")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["error"]["message"].as_str().unwrap().contains("line 2 column"),
+        "{problem}"
+    );
+
+    // A message to one track of one team; a scenario inject; a campaign step delayed.
+    let (status, sent) = call(
+        &app,
+        "POST",
+        "/api/v1/messages",
+        &white,
+        Some(r#"{"team":"palau","track":"policy","subject":"Minister asks","body":"Brief the minister by noon."}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert_eq!(sent.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (sent[0]["team"].as_str(), sent[0]["track"].as_str()),
+        (Some("palau"), Some("policy"))
+    );
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/messages",
+        &white,
+        Some(r#"{"subject":"","body":"x"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("subject"))
+    );
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &pita)).await;
+    assert!(inbox.contains("Brief the minister by noon."), "the player reads it");
+    let (status, sent) = call(
+        &app,
+        "POST",
+        "/api/v1/injects",
+        &white,
+        Some(r#"{"inject":"news-rumour"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{sent}");
+    assert!(!sent["sent"].as_array().unwrap().is_empty());
+    let (status, again) = call(
+        &app,
+        "POST",
+        "/api/v1/injects",
+        &white,
+        Some(r#"{"inject":"news-rumour"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    let (status, change) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/steps",
+        &white,
+        Some(r#"{"step":"vt-clear-logs","change":"delay:1h"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{change}");
+    assert_eq!(
+        (change["action"].as_str(), change["by"].as_str()),
+        (Some("delay_step"), Some("ines"))
+    );
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/steps",
+        &white,
+        Some(r#"{"step":"vt-prtg-creds","change":"delay:5h"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("change"))
+    );
+
+    // The team acts through the API: the host by its name, then a case with a note and an
+    // indicator. A bad target is refused by field and stores nothing.
+    let stored = app.db.actions(app.live.exercise).await.unwrap().len();
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/actions",
+        &player,
+        Some(r#"{"action":"isolate_host","target":"NO-SUCH-HOST"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{problem}");
+    assert_eq!(app.db.actions(app.live.exercise).await.unwrap().len(), stored);
+    let (status, action) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/actions",
+        &player,
+        Some(r#"{"action":"isolate_host","target":"pt-web01"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{action}");
+    assert_eq!(
+        (action["action"].as_str(), action["by"].as_str()),
+        (Some("isolate_host"), Some("pita"))
+    );
+    let (_, listed) = call(&app, "GET", "/api/v1/teams/palau/actions", &player, None).await;
+    let words: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        words,
+        ["isolate_host"],
+        "the white cell's delay is not the team's to see"
+    );
+    let (_, listed) = call(&app, "GET", "/api/v1/teams/palau/actions", &white, None).await;
+    assert_eq!(
+        listed.as_array().unwrap().len(),
+        2,
+        "the white cell sees its change too"
+    );
+    let (status, case) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/cases",
+        &player,
+        Some(r#"{"title":"Web shell on PT-WEB01"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let case_path = format!("/api/v1/teams/palau/cases/{}/entries", case["id"]);
+    let (status, case) = call(
+        &app,
+        "POST",
+        &case_path,
+        &player,
+        Some(r#"{"kind":"indicator","indicator_kind":"ipv4","indicator":"203.0.113.45"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let (status, problem) = call(
+        &app,
+        "POST",
+        &case_path,
+        &player,
+        Some(r#"{"kind":"indicator","indicator_kind":"ipv4","indicator":"not an address"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("indicator"))
+    );
+    let entries: Vec<(&str, &str)> = case["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["body"].as_str().unwrap()))
+        .collect();
+    assert_eq!(entries, [("indicator", "ipv4\n203.0.113.45")]);
+
+    // A report handed in on the page is graded through the API; the score says why.
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &pita,
+            "title=Web+shell&to=national_cert&tlp=TLP%3AAMBER&what=w",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, queue) = call(&app, "GET", "/api/v1/grading", &white, None).await;
+    let item = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["subject"] == "Web shell")
+        .unwrap()
+        .clone();
+    assert!(item["grade"].is_null());
+    let criterion = item["criteria"][0]["id"].as_str().unwrap().to_owned();
+    let max = item["criteria"][0]["max"].as_u64().unwrap();
+    let grade_path = format!("/api/v1/grading/{}", item["id"]);
+    let too_many = format!(r#"{{"points":{{"{criterion}":{}}}}}"#, max + 1);
+    let (status, problem) = call(&app, "POST", &grade_path, &white, Some(&too_many)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(problem["error"]["field"], format!("points.{criterion}"));
+    let full = format!(r#"{{"points":{{"{criterion}":{max}}},"comment":"Clear and on time."}}"#);
+    let (status, graded) = call(&app, "POST", &grade_path, &white, Some(&full)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(graded["grade"]["points"][&criterion].as_u64(), Some(max));
+    assert_eq!(graded["grade"]["comment"], "Clear and on time.");
+    let (_, score) = call(&app, "GET", "/api/v1/teams/palau/score", &player, None).await;
+    let item = score["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["expectation"] == criterion.as_str())
+        .unwrap();
+    assert_eq!(
+        (item["points"].as_u64(), item["standing"].as_str()),
+        (Some(max), Some("earned")),
+        "{item}"
+    );
+    assert!(!item["why"].as_str().unwrap().is_empty());
+    assert!(
+        score["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["standing"] == "earned" || i["standing"] == "missed"),
+        "players see settled items only"
+    );
+
+    // The board agrees with the score and lists every team for the white cell.
+    let (_, board) = call(&app, "GET", "/api/v1/board", &white, None).await;
+    let teams: Vec<&str> = board["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["team"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = SCENARIO.player_teams().map(|t| t.id.name.clone()).collect();
+    assert_eq!(teams, expected);
+    assert_eq!(board["teams"][0]["score"]["total"], score["total"]);
+    assert!(board["teams"][0]["events"].as_u64().unwrap() > 0);
+    assert_eq!(board["teams"][0]["online"], serde_json::json!(["pita"]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_openapi_document_lists_every_api_route_and_only_those() {
+    let app = app().await;
+    let (status, document) = call(&app, "GET", "/api/v1/openapi.json", "", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(document["openapi"], "3.1.0");
+    // Every operation is routed (without a token: 401, never 404 or 405); and its schemas
+    // resolve.
+    for (method, path) in atoll_web::api::operations() {
+        let concrete = format!("/api/v1{}", path.replace("{team}", "palau").replace("{id}", "1"));
+        let (status, _, _) = send(&app, api(&method.to_uppercase(), &concrete, "", Some("{}"))).await;
+        let want = if path == "/openapi.json" {
+            StatusCode::OK
+        } else {
+            StatusCode::UNAUTHORIZED
+        };
+        assert_eq!(status, want, "{method} {path}");
+    }
+    let text = document.to_string();
+    let mut at = 0;
+    while let Some(i) = text[at..].find("\"$ref\":\"#/components/schemas/") {
+        let start = at + i + "\"$ref\":\"#/components/schemas/".len();
+        let name = &text[start..start + text[start..].find('"').unwrap()];
+        assert!(document["components"]["schemas"][name].is_object(), "{name} is defined");
+        at = start;
+    }
+    assert!(at > 0, "schemas are referenced");
 }

@@ -1,0 +1,1415 @@
+//! The JSON API, `/api/v1/…`: what the white cell's console does (clock, board, campaign
+//! changes, injects, messages, grading, scoreboard, scores) and what a team does that scripts
+//! need (response actions, cases), for agencies that script their exercises.
+//!
+//! A request authenticates with a personal API token (`Authorization: Bearer atoll_…`, made on
+//! `/account`) and acts as the token's user: the same extractors authorise it as they do pages
+//! ([`crate::auth::Signed`] reads the token on these paths, and never a cookie), and every
+//! action goes through the very handler the console's form posts to, so checks, storage and
+//! the order of writes are the console's. A refusal comes back as
+//! `{"error": {"status", "field", "message"}}` with the page's status code.
+//!
+//! `GET /api/v1/openapi.json` describes it all (OpenAPI 3.1; the schemas come from the types
+//! below through `schemars`).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use atoll_exercise::score::{Standing, shown_to_players};
+use atoll_sim::actions::WHITE_CELL_ACTIONS;
+use atoll_store::{Kind, Role, Store, User};
+use axum::Json;
+use axum::extract::{Form, Path, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::auth::{Instructor, Signed, Staff, StaffTeamView, TeamActor, TeamView};
+use crate::html::Refusal;
+use crate::{App, clock_now};
+
+/// Where the API lives.
+pub const BASE: &str = "/api/v1";
+
+/// Whether a path is the JSON API's.
+pub(crate) fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+// ----- Errors --------------------------------------------------------------------------------
+
+/// A refused request.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Problem {
+    pub error: ProblemBody,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProblemBody {
+    /// The HTTP status code, again.
+    pub status: u16,
+    /// The request field at fault, when there is one.
+    pub field: Option<String>,
+    /// What was wrong and what to do, in words for people.
+    pub message: String,
+}
+
+fn problem(status: StatusCode, message: &str) -> Response {
+    // Messages about one field start with its name: `speed: give a whole number …`.
+    let field = message
+        .split_once(": ")
+        .map(|(name, _)| name)
+        .filter(|name| {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+        })
+        .map(str::to_owned);
+    let body = Problem {
+        error: ProblemBody {
+            status: status.as_u16(),
+            field,
+            message: message.to_owned(),
+        },
+    };
+    (status, Json(body)).into_response()
+}
+
+/// Middleware: on the API's paths, any refusal (a page saying what was wrong, or a plain-text
+/// rejection of a body that is not JSON) becomes a [`Problem`], with the same status.
+pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
+    if !is_api(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    let status = response.status();
+    if let Some(Refusal(message)) = response.extensions().get::<Refusal>().cloned() {
+        let mut answer = problem(status, &message);
+        if let Some(challenge) = response.headers().get(header::WWW_AUTHENTICATE) {
+            answer.headers_mut().insert(header::WWW_AUTHENTICATE, challenge.clone());
+        }
+        return answer;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if status.is_success() || status.is_redirection() || is_json {
+        return response;
+    }
+    // axum's own rejections (a body that is not JSON, a missing field, no such route) are
+    // short plain text.
+    let text = match axum::body::to_bytes(response.into_body(), 4096).await {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        Err(_) => String::new(),
+    };
+    let message = if text.is_empty() {
+        match status {
+            StatusCode::NOT_FOUND => format!("No such API path; the paths are listed in {BASE}/openapi.json."),
+            StatusCode::METHOD_NOT_ALLOWED => {
+                "This path does not take this method; see the OpenAPI document.".to_owned()
+            }
+            other => other.canonical_reason().unwrap_or("Refused").to_owned(),
+        }
+    } else {
+        text
+    };
+    problem(status, &message)
+}
+
+/// What a console handler answered: `Ok` for its redirect after success, else the refusal.
+fn done(response: Response) -> Result<Response, Box<Response>> {
+    if response.status() == StatusCode::SEE_OTHER {
+        Ok(response)
+    } else if response.status().is_success() {
+        // A form answered with a page instead of acting (a review to confirm); not expected
+        // for the API's requests.
+        Err(Box::new(problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The request was not carried out.",
+        )))
+    } else {
+        Err(Box::new(response))
+    }
+}
+
+/// The form a console handler reads, from name–value pairs (absent values left out).
+fn form<T: DeserializeOwned>(pairs: &[(&str, Option<String>)]) -> Option<Form<T>> {
+    let present: Vec<(&str, &str)> = pairs.iter().filter_map(|(k, v)| Some((*k, v.as_deref()?))).collect();
+    serde_urlencoded::to_string(&present)
+        .ok()
+        .and_then(|text| serde_urlencoded::from_str(&text).ok())
+        .map(Form)
+}
+
+fn not_read() -> Response {
+    problem(StatusCode::INTERNAL_SERVER_ERROR, "The request could not be read.")
+}
+
+/// Runs a blocking read of the exercise (it takes the clock's or a team's lock).
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Response> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| problem(StatusCode::INTERNAL_SERVER_ERROR, "The request failed."))
+}
+
+fn unreadable() -> Response {
+    problem(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The server cannot read its database right now; try again.",
+    )
+}
+
+// ----- The exercise and its clock --------------------------------------------------------
+
+/// An exercise time: milliseconds since the start of play, and as people read it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    /// Milliseconds since the start of play.
+    pub ms: u64,
+    /// Day and local time, e.g. `D1 10:30`.
+    pub label: String,
+}
+
+fn when<S>(app: &App<S>, ms: u64) -> When {
+    When {
+        ms,
+        label: app.live.label(app.live.start_unix_ms() + ms as i64, app.day_one),
+    }
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockState {
+    NotStarted,
+    Running,
+    Paused,
+    Ended,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockView {
+    pub state: ClockState,
+    /// Exercise time now.
+    pub time: When,
+    /// Exercise seconds per real second.
+    pub speed: u32,
+    /// The planned end of play.
+    pub end: When,
+}
+
+fn clock_view<S>(app: &App<S>) -> ClockView {
+    let clock = app.live.clock();
+    let state = match clock.state {
+        atoll_exercise::State::NotStarted => ClockState::NotStarted,
+        atoll_exercise::State::Running { .. } => ClockState::Running,
+        atoll_exercise::State::Paused { .. } => ClockState::Paused,
+        atoll_exercise::State::Ended { .. } => ClockState::Ended,
+    };
+    ClockView {
+        state,
+        time: when(app, clock.now(clock_now())),
+        speed: clock.speed,
+        end: when(app, clock.end),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Named {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Me {
+    pub username: String,
+    /// `instructor`, `player` or `observer`.
+    pub role: String,
+    /// A player's team.
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseView {
+    pub name: String,
+    pub you: Me,
+    pub clock: ClockView,
+    /// The teams you may see (a player: their own).
+    pub teams: Vec<Named>,
+    pub tracks: Vec<Named>,
+}
+
+/// `GET /api/v1/exercise`
+pub(crate) async fn exercise<S: Store>(State(app): State<Arc<App<S>>>, Signed(user): Signed) -> Response {
+    let worker = app.clone();
+    let clock = match blocking(move || clock_view(&worker)).await {
+        Ok(clock) => clock,
+        Err(e) => return e,
+    };
+    let scenario = app.live.scenario;
+    Json(ExerciseView {
+        name: app.live.name.clone(),
+        you: Me {
+            username: user.username.clone(),
+            role: user.role.as_str().to_owned(),
+            team: user.team.clone(),
+        },
+        clock,
+        teams: scenario
+            .player_teams()
+            .filter(|t| user.sees(&t.id.name))
+            .map(|t| Named {
+                id: t.id.name.clone(),
+                name: t.name.get("en").to_owned(),
+            })
+            .collect(),
+        tracks: scenario
+            .tracks
+            .iter()
+            .map(|t| Named {
+                id: t.id.name.clone(),
+                name: t.name.get("en").to_owned(),
+            })
+            .collect(),
+    })
+    .into_response()
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockAction {
+    Start,
+    Pause,
+    Resume,
+    /// Set `speed`.
+    Speed,
+    /// Jump forward to `to`.
+    Jump,
+    /// End play for good; needs `confirm: true`.
+    End,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClockRequest {
+    pub action: ClockAction,
+    /// For `speed`: exercise seconds per real second, 1 to 3600.
+    pub speed: Option<u32>,
+    /// For `jump`: an exercise time such as `D2 08:30` or `+5h` (from the start of play).
+    pub to: Option<String>,
+    /// For `end`: `true`, to say you mean it.
+    pub confirm: Option<bool>,
+}
+
+/// `POST /api/v1/clock`
+pub(crate) async fn clock<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    who: Instructor,
+    Json(request): Json<ClockRequest>,
+) -> Response {
+    let action = match request.action {
+        ClockAction::Start => "start",
+        ClockAction::Pause => "pause",
+        ClockAction::Resume => "resume",
+        ClockAction::Speed => "speed",
+        ClockAction::Jump => "jump",
+        ClockAction::End => "end",
+    };
+    let Some(form) = form(&[
+        ("action", Some(action.to_owned())),
+        ("speed", request.speed.map(|s| s.to_string())),
+        ("to", request.to),
+        ("confirm", request.confirm.filter(|c| *c).map(|_| "yes".to_owned())),
+    ]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::pages::clock(State(app.clone()), who, form).await) {
+        return *refused;
+    }
+    let worker = app.clone();
+    match blocking(move || clock_view(&worker)).await {
+        Ok(clock) => Json(clock).into_response(),
+        Err(e) => e,
+    }
+}
+
+// ----- The board -------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepAt {
+    pub step: String,
+    pub at: When,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignView {
+    /// Steps of the campaigns run against the team.
+    pub steps: usize,
+    pub ran: usize,
+    /// Prevented by the team's response.
+    pub prevented: usize,
+    /// Skipped by the white cell.
+    pub skipped: usize,
+    pub latest: Option<StepAt>,
+    /// Steps that ran and were detected (a true-positive verdict on an alert they raised).
+    pub detected: usize,
+    /// Median time from a step running to its detection, of those detected.
+    pub median_time_to_detect_ms: Option<u64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    pub service: String,
+    /// Percent of play so far the service was up.
+    pub percent: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Activity {
+    pub at: When,
+    pub what: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Points {
+    pub total: u32,
+    pub possible: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BoardTeam {
+    pub team: String,
+    pub name: String,
+    pub campaign: CampaignView,
+    /// The service up least of play so far.
+    pub lowest_availability: Option<Availability>,
+    pub events: usize,
+    pub alerts: usize,
+    pub high_alerts: usize,
+    pub latest_alert: Option<Activity>,
+    pub injects_arrived: usize,
+    /// Injects someone in the team has read.
+    pub injects_read: usize,
+    pub score: Points,
+    pub last_activity: Option<Activity>,
+    /// Who of the team is signed in.
+    pub online: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Board {
+    pub clock: ClockView,
+    /// Whether the teams see the scoreboard.
+    pub scoreboard_shown: bool,
+    /// The teams you may see, in the scenario's order.
+    pub teams: Vec<BoardTeam>,
+}
+
+/// `GET /api/v1/board`
+pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    let input = crate::pages::board_records(&app).await;
+    let worker = app.clone();
+    let built = blocking(move || {
+        let app = &*worker;
+        let teams = (0..input.records.len())
+            .filter(|&i| user.sees(&app.live.team_id(i)))
+            .map(|i| {
+                let status = crate::score::team_status(app, i, &input.records[i]);
+                let counts = crate::pages::counts(app, i, &input);
+                let c = crate::pages::Campaign::of(&status.progress);
+                BoardTeam {
+                    team: app.live.team_id(i),
+                    name: app.live.team_name(i).to_owned(),
+                    campaign: CampaignView {
+                        steps: c.steps,
+                        ran: c.ran,
+                        prevented: c.prevented,
+                        skipped: c.skipped,
+                        latest: c.latest.as_ref().map(|(at, step)| StepAt {
+                            step: step.clone(),
+                            at: when(app, *at),
+                        }),
+                        detected: c.detect_times.len(),
+                        median_time_to_detect_ms: c.median_detect(),
+                    },
+                    lowest_availability: status
+                        .lowest
+                        .map(|(service, percent)| Availability { service, percent }),
+                    events: counts.events,
+                    alerts: counts.alerts,
+                    high_alerts: counts.high,
+                    latest_alert: counts.latest.map(|(at, what)| Activity {
+                        at: when(app, at),
+                        what,
+                    }),
+                    injects_arrived: counts.arrived,
+                    injects_read: counts.read,
+                    score: Points {
+                        total: status.score.total(),
+                        possible: status.score.possible(),
+                    },
+                    last_activity: input.last[i].as_ref().map(|(at, what)| Activity {
+                        at: when(app, *at),
+                        what: what.clone(),
+                    }),
+                    online: input.online[i].clone(),
+                }
+            })
+            .collect();
+        Board {
+            clock: clock_view(app),
+            scoreboard_shown: input.scoreboard,
+            teams,
+        }
+    })
+    .await;
+    match built {
+        Ok(board) => Json(board).into_response(),
+        Err(e) => e,
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreboardRequest {
+    /// Whether the teams see the scoreboard.
+    pub show: bool,
+}
+
+/// `POST /api/v1/scoreboard`
+pub(crate) async fn scoreboard<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    who: Instructor,
+    Json(request): Json<ScoreboardRequest>,
+) -> Response {
+    let show = if request.show { "yes" } else { "no" };
+    let Some(form) = form(&[("show", Some(show.to_owned()))]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::scoreboard::show(State(app.clone()), who, form).await) {
+        return *refused;
+    }
+    match app.db.scoreboard_shown(app.live.exercise).await {
+        Ok(shown) => Json(ScoreboardRequest { show: shown }).into_response(),
+        Err(_) => unreadable(),
+    }
+}
+
+// ----- Scores ----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StandingView {
+    Earned,
+    Missed,
+    /// Can still be earned or missed.
+    Open,
+    /// Not scored for this team.
+    Unscored,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreItem {
+    pub expectation: String,
+    pub text: String,
+    pub points: u32,
+    pub max: u32,
+    pub standing: StandingView,
+    /// Why these points, in words teams and instructors read.
+    pub why: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PenaltyView {
+    /// The hint's number as players see it ("Hint 2").
+    pub hint: usize,
+    pub points: u32,
+    pub why: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreView {
+    pub team: String,
+    /// Earned less penalties, never below zero.
+    pub total: u32,
+    pub earned: u32,
+    pub penalty: u32,
+    pub possible: u32,
+    /// Players get the settled items only (earned or missed); the white cell gets all.
+    pub items: Vec<ScoreItem>,
+    pub penalties: Vec<PenaltyView>,
+    /// Items not listed because they are not settled yet.
+    pub unsettled: usize,
+}
+
+/// `GET /api/v1/teams/{team}/score`
+pub(crate) async fn score<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let team = app.live.team_id(view.team);
+    let Ok(records) = crate::score::records(&app.db, app.live.exercise, &team).await else {
+        return unreadable();
+    };
+    let worker = app.clone();
+    let index = view.team;
+    let score = match blocking(move || crate::score::team_score(&worker, index, &records)).await {
+        Ok(score) => score,
+        Err(e) => return e,
+    };
+    let player = view.user.role == Role::Player;
+    let items: Vec<ScoreItem> = score
+        .items
+        .iter()
+        .filter(|i| !player || shown_to_players(i))
+        .map(|i| ScoreItem {
+            expectation: i.expectation.clone(),
+            text: i.text.clone(),
+            points: i.points,
+            max: i.max,
+            standing: match i.standing {
+                Standing::Earned => StandingView::Earned,
+                Standing::Missed => StandingView::Missed,
+                Standing::Open => StandingView::Open,
+                Standing::Unscored => StandingView::Unscored,
+            },
+            why: i.why.clone(),
+        })
+        .collect();
+    Json(ScoreView {
+        team,
+        total: score.total(),
+        earned: score.earned(),
+        penalty: score.penalty(),
+        possible: score.possible(),
+        unsettled: score.items.len() - items.len(),
+        items,
+        penalties: score
+            .penalties
+            .iter()
+            .map(|p| PenaltyView {
+                hint: crate::questions::hint_number(app.live.scenario, &p.hint),
+                points: p.points,
+                why: p.why.clone(),
+            })
+            .collect(),
+    })
+    .into_response()
+}
+
+// ----- The campaign, injects and messages ------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepChange {
+    /// A campaign step still to come for this team.
+    pub step: String,
+    /// `run` (now), `skip`, or `delay:15m`, `delay:30m`, `delay:1h`, `delay:2h`, `delay:4h`.
+    pub change: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionView {
+    pub id: i64,
+    pub team: String,
+    pub at: When,
+    /// e.g. `isolate_host`, `block_address`; the white cell's changes are `run_step`,
+    /// `delay_step` and `skip_step`.
+    pub action: String,
+    pub target: String,
+    pub by: String,
+}
+
+/// The newest action of `team`, as stored (the one a request just took).
+async fn newest_action<S: Store>(app: &App<S>, team: &str, by: &User) -> Response {
+    let Ok(actions) = app.db.actions(app.live.exercise).await else {
+        return unreadable();
+    };
+    match actions
+        .into_iter()
+        .filter(|a| a.team == team && a.username == by.username)
+        .max_by_key(|a| a.id)
+    {
+        Some(a) => (StatusCode::CREATED, Json(action_view(app, a))).into_response(),
+        None => problem(StatusCode::INTERNAL_SERVER_ERROR, "The action was not stored."),
+    }
+}
+
+fn action_view<S>(app: &App<S>, a: atoll_store::ActionRecord) -> ActionView {
+    ActionView {
+        id: a.id,
+        at: when(app, a.at),
+        team: a.team,
+        action: a.action,
+        target: a.target,
+        by: a.username,
+    }
+}
+
+/// `POST /api/v1/teams/{team}/steps`
+pub(crate) async fn change_step<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: StaffTeamView,
+    Json(request): Json<StepChange>,
+) -> Response {
+    let team = app.live.team_id(view.0.team);
+    let user = view.0.user.clone();
+    let Some(form) = form(&[("step", Some(request.step)), ("change", Some(request.change))]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::timeline::change(State(app.clone()), view, form).await) {
+        return *refused;
+    }
+    newest_action(&app, &team, &user).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageRequest {
+    /// One team; absent: every team.
+    pub team: Option<String>,
+    /// One track of the team(s); absent: every track.
+    pub track: Option<String>,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MessageView {
+    pub id: i64,
+    pub team: String,
+    /// From the white cell to the team; else the team's message to the white cell.
+    pub to_team: bool,
+    pub track: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub from: String,
+    pub at: When,
+}
+
+/// The messages `user` may read, oldest first.
+async fn messages_for<S: Store>(app: &App<S>, user: &User) -> Result<Vec<MessageView>, Response> {
+    let messages = app.db.messages(app.live.exercise).await.map_err(|_| unreadable())?;
+    Ok(messages
+        .into_iter()
+        .filter(|m| user.sees(&m.team))
+        .map(|m| MessageView {
+            id: m.id,
+            at: when(app, m.at),
+            team: m.team,
+            to_team: m.to_team,
+            track: m.track,
+            subject: m.subject,
+            body: m.body,
+            from: m.username,
+        })
+        .collect())
+}
+
+/// `GET /api/v1/messages`
+pub(crate) async fn messages<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    match messages_for(&app, &user).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => e,
+    }
+}
+
+/// `POST /api/v1/messages`: answers with the messages it stored (one per team).
+pub(crate) async fn send_message<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    who: Instructor,
+    Json(request): Json<MessageRequest>,
+) -> Response {
+    let user = who.0.clone();
+    let before = match messages_for(&app, &user).await {
+        Ok(list) => list.iter().map(|m| m.id).max().unwrap_or(0),
+        Err(e) => return e,
+    };
+    let Some(form) = form(&[
+        ("team", request.team),
+        ("track", request.track),
+        ("subject", Some(request.subject)),
+        ("body", Some(request.body)),
+    ]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::messages::send(State(app.clone()), who, form).await) {
+        return *refused;
+    }
+    match messages_for(&app, &user).await {
+        Ok(list) => {
+            let sent: Vec<MessageView> = list
+                .into_iter()
+                .filter(|m| m.id > before && m.to_team && m.from == user.username)
+                .collect();
+            (StatusCode::CREATED, Json(sent)).into_response()
+        }
+        Err(e) => e,
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InjectRequest {
+    /// A scenario inject's id.
+    pub inject: String,
+    /// One team it is addressed to; absent: every team it is addressed to.
+    pub team: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InjectSent {
+    pub inject: String,
+    /// Every team the inject has been sent to by hand, and when.
+    pub sent: Vec<SentTo>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SentTo {
+    pub team: String,
+    pub at: When,
+}
+
+/// `POST /api/v1/injects`
+pub(crate) async fn send_inject<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    who: Instructor,
+    Json(request): Json<InjectRequest>,
+) -> Response {
+    let id = request.inject.clone();
+    let Some(form) = form(&[("inject", Some(request.inject)), ("team", request.team)]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::messages::send_inject(State(app.clone()), who, form).await) {
+        return *refused;
+    }
+    let Ok(sends) = app.db.inject_sends(app.live.exercise).await else {
+        return unreadable();
+    };
+    let sent = sends
+        .into_iter()
+        .filter(|(_, inject, _)| *inject == id)
+        .map(|(team, _, at)| SentTo {
+            team,
+            at: when(&app, at),
+        })
+        .collect();
+    (StatusCode::CREATED, Json(InjectSent { inject: id, sent })).into_response()
+}
+
+// ----- Grading ---------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Criterion {
+    pub id: String,
+    pub text: String,
+    pub max: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeView {
+    /// Points per criterion id.
+    pub points: BTreeMap<String, u32>,
+    pub comment: String,
+    pub by: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradingItem {
+    pub id: i64,
+    pub team: String,
+    /// `report`, or `answer` (to a question answered in free text).
+    pub kind: String,
+    /// A report's title, or the question's id.
+    pub subject: String,
+    /// What the team handed in: the report's fields, or the answer.
+    pub content: Value,
+    pub by: String,
+    pub at: When,
+    /// What it is graded on: a question's rubric, or the team's report expectations.
+    pub criteria: Vec<Criterion>,
+    /// The newest grade, if graded.
+    pub grade: Option<GradeView>,
+}
+
+/// `GET /api/v1/grading`: reports and written answers, oldest first.
+pub(crate) async fn grading<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    let Ok(all) = app.db.submissions(app.live.exercise, None).await else {
+        return unreadable();
+    };
+    let items: Vec<GradingItem> = all
+        .into_iter()
+        .filter(|s| user.sees(&s.team) && crate::reports::graded_by_hand(&app, s))
+        .map(|s| GradingItem {
+            id: s.id,
+            criteria: crate::reports::criteria(&app, &s)
+                .into_iter()
+                .map(|(id, text, max)| Criterion { id, text, max })
+                .collect(),
+            kind: match s.kind {
+                Kind::Answer => "answer",
+                Kind::Report => "report",
+            }
+            .to_owned(),
+            content: serde_json::from_str(&s.body).unwrap_or(Value::String(s.body.clone())),
+            at: when(&app, s.at),
+            grade: s.grade.map(|g| GradeView {
+                points: serde_json::from_str(&g.points).unwrap_or_default(),
+                comment: g.comment,
+                by: g.username,
+            }),
+            team: s.team,
+            subject: s.subject,
+            by: s.username,
+        })
+        .collect();
+    Json(items).into_response()
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeRequest {
+    /// Points per criterion id, each from 0 to its maximum. On a report, leave out the
+    /// expectations it is not about.
+    pub points: BTreeMap<String, u32>,
+    pub comment: Option<String>,
+}
+
+/// `POST /api/v1/grading/{id}`: answers with the item as graded.
+pub(crate) async fn grade<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    who: Instructor,
+    Path(id): Path<i64>,
+    Json(request): Json<GradeRequest>,
+) -> Response {
+    let user = who.0.clone();
+    let mut fields: Vec<(String, String)> = request
+        .points
+        .iter()
+        .map(|(k, v)| (format!("points.{k}"), v.to_string()))
+        .collect();
+    fields.push(("comment".to_owned(), request.comment.unwrap_or_default()));
+    if let Err(refused) = done(crate::reports::grade(State(app.clone()), who, Path(id), Form(fields)).await) {
+        return *refused;
+    }
+    let response = grading(State(app), Staff(user)).await;
+    let Ok(bytes) = axum::body::to_bytes(response.into_body(), usize::MAX).await else {
+        return unreadable();
+    };
+    let items: Vec<GradingItem> = serde_json::from_slice(&bytes).unwrap_or_default();
+    match items.into_iter().find(|i| i.id == id) {
+        Some(item) => Json(item).into_response(),
+        None => unreadable(),
+    }
+}
+
+// ----- A team's actions and cases --------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// A response action: `isolate_host`, `block_address`, `block_domain`, `disable_account`,
+    /// `reset_password`, … (the Respond page lists them with what each costs).
+    pub action: String,
+    /// What it acts on: a host (id or name), address, domain, account or service.
+    pub target: String,
+}
+
+/// `GET /api/v1/teams/{team}/actions`: the team's response actions, oldest first (and, for
+/// the white cell, its own changes to the team's campaign).
+pub(crate) async fn actions<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let team = app.live.team_id(view.team);
+    let Ok(all) = app.db.actions(app.live.exercise).await else {
+        return unreadable();
+    };
+    let player = view.user.role == Role::Player;
+    let list: Vec<ActionView> = all
+        .into_iter()
+        .filter(|a| a.team == team && !(player && WHITE_CELL_ACTIONS.contains(&a.action.as_str())))
+        .map(|a| action_view(&app, a))
+        .collect();
+    Json(list).into_response()
+}
+
+/// `POST /api/v1/teams/{team}/actions`: takes the action at once (the request is the
+/// confirmation the Respond page asks for).
+pub(crate) async fn act<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    actor: TeamActor,
+    Json(request): Json<ActionRequest>,
+) -> Response {
+    let team = app.live.team_id(actor.0.team);
+    let user = actor.0.user.clone();
+    let Some(form) = form(&[
+        ("action", Some(request.action)),
+        ("target", Some(request.target)),
+        ("confirm", Some("yes".to_owned())),
+    ]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::respond::act(State(app.clone()), actor, form).await) {
+        return *refused;
+    }
+    newest_action(&app, &team, &user).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRequest {
+    pub title: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryView {
+    pub id: i64,
+    /// `note`, `alert`, `event`, `indicator` or `status`.
+    pub kind: String,
+    pub body: String,
+    pub by: String,
+    pub at: When,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseView {
+    pub id: i64,
+    pub team: String,
+    pub title: String,
+    /// `open`, `contained`, `closed`, …
+    pub status: String,
+    pub opened_by: String,
+    pub at: When,
+    /// Oldest first.
+    pub entries: Vec<EntryView>,
+}
+
+async fn case_view<S: Store>(app: &App<S>, team: &str, id: i64, status: StatusCode) -> Response {
+    match app.db.case(app.live.exercise, team, id).await {
+        Ok((case, entries)) => (
+            status,
+            Json(CaseView {
+                id: case.id,
+                team: case.team,
+                title: case.title,
+                status: case.status,
+                opened_by: case.username,
+                at: when(app, case.at),
+                entries: entries
+                    .into_iter()
+                    .map(|e| EntryView {
+                        id: e.id,
+                        kind: e.kind,
+                        body: e.body,
+                        by: e.username,
+                        at: when(app, e.at),
+                    })
+                    .collect(),
+            }),
+        )
+            .into_response(),
+        Err(atoll_store::StoreError::NoCase) => problem(StatusCode::NOT_FOUND, "No such case of this team."),
+        Err(_) => unreadable(),
+    }
+}
+
+/// `POST /api/v1/teams/{team}/cases`
+pub(crate) async fn open_case<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    actor: TeamActor,
+    Json(request): Json<CaseRequest>,
+) -> Response {
+    let team = app.live.team_id(actor.0.team);
+    let Some(form) = form(&[("title", Some(request.title))]) else {
+        return not_read();
+    };
+    let opened = match done(crate::cases::open(State(app.clone()), actor, form).await) {
+        Ok(redirect) => redirect,
+        Err(refused) => return *refused,
+    };
+    // The console goes on to the new case's page: `/teams/{team}/cases/{id}`.
+    let id = opened
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| l.rsplit('/').next())
+        .and_then(|id| id.parse::<i64>().ok());
+    match id {
+        Some(id) => case_view(&app, &team, id, StatusCode::CREATED).await,
+        None => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The case was opened but cannot be found.",
+        ),
+    }
+}
+
+/// `GET /api/v1/teams/{team}/cases/{id}`
+pub(crate) async fn case<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Path((_, id)): Path<(String, i64)>,
+) -> Response {
+    case_view(&app, &app.live.team_id(view.team), id, StatusCode::OK).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EntryRequest {
+    /// `note` (with `note`), `alert` (with `alert`: the row of the event that raised it, a
+    /// colon, and the rule's id), `event` (with `event`, a row of the team's events), `indicator` (with
+    /// `indicator_kind` and `indicator`) or `status` (with `status`).
+    pub kind: String,
+    pub note: Option<String>,
+    pub alert: Option<String>,
+    pub event: Option<u32>,
+    /// `ipv4`, `ipv6`, `domain`, `url`, `sha256`, `md5`, `account`, `file_path`,
+    /// `hostname` or `registry_key`.
+    pub indicator_kind: Option<String>,
+    pub indicator: Option<String>,
+    /// `open`, `contained`, `eradicated`, `recovered`, `closed`.
+    pub status: Option<String>,
+}
+
+/// `POST /api/v1/teams/{team}/cases/{id}/entries`: answers with the case.
+pub(crate) async fn add_entry<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    actor: TeamActor,
+    Path((_, id)): Path<(String, i64)>,
+    Json(request): Json<EntryRequest>,
+) -> Response {
+    let team = app.live.team_id(actor.0.team);
+    let Some(form) = form(&[
+        ("kind", Some(request.kind)),
+        ("note", request.note),
+        ("alert", request.alert),
+        ("event", request.event.map(|e| e.to_string())),
+        ("indicator_kind", request.indicator_kind),
+        ("indicator", request.indicator),
+        ("status", request.status),
+    ]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::cases::record(&app, actor, id, form.0).await) {
+        return *refused;
+    }
+    case_view(&app, &team, id, StatusCode::CREATED).await
+}
+
+// ----- The OpenAPI document --------------------------------------------------------------
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    Anyone,
+    Signed,
+    Staff,
+    Instructor,
+    /// The team's players, instructors and observers.
+    TeamView,
+    /// The team's players and instructors.
+    TeamActor,
+}
+
+/// One operation of the API.
+struct Operation {
+    method: &'static str,
+    /// Under [`BASE`].
+    path: &'static str,
+    summary: &'static str,
+    who: Who,
+    request: Option<fn(&mut SchemaGenerator) -> Schema>,
+    /// Status and body of the answer on success.
+    status: u16,
+    response: fn(&mut SchemaGenerator) -> Schema,
+}
+
+fn schema<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
+    generator.subschema_for::<T>()
+}
+
+/// Every operation, in the order the document lists them.
+const OPERATIONS: &[Operation] = &[
+    Operation {
+        method: "get",
+        path: "/openapi.json",
+        summary: "This document.",
+        who: Who::Anyone,
+        request: None,
+        status: 200,
+        response: schema::<Value>,
+    },
+    Operation {
+        method: "get",
+        path: "/exercise",
+        summary: "The exercise: its clock, the teams you may see, the tracks, and who you are.",
+        who: Who::Signed,
+        request: None,
+        status: 200,
+        response: schema::<ExerciseView>,
+    },
+    Operation {
+        method: "post",
+        path: "/clock",
+        summary: "Start, pause, resume, change the speed, jump forward, or end play. Answers with the clock.",
+        who: Who::Instructor,
+        request: Some(schema::<ClockRequest>),
+        status: 200,
+        response: schema::<ClockView>,
+    },
+    Operation {
+        method: "get",
+        path: "/board",
+        summary: "Every team at a glance: campaign, detection, availability, alerts, injects read, score, last activity, who is signed in.",
+        who: Who::Staff,
+        request: None,
+        status: 200,
+        response: schema::<Board>,
+    },
+    Operation {
+        method: "post",
+        path: "/scoreboard",
+        summary: "Show the scoreboard to the teams, or hide it.",
+        who: Who::Instructor,
+        request: Some(schema::<ScoreboardRequest>),
+        status: 200,
+        response: schema::<ScoreboardRequest>,
+    },
+    Operation {
+        method: "get",
+        path: "/teams/{team}/score",
+        summary: "A team's score with the reason for every point (players: settled items only).",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<ScoreView>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/steps",
+        summary: "Run a campaign step still to come now, delay it or skip it, for this team alone. Answers with the change as stored.",
+        who: Who::Instructor,
+        request: Some(schema::<StepChange>),
+        status: 201,
+        response: schema::<ActionView>,
+    },
+    Operation {
+        method: "get",
+        path: "/messages",
+        summary: "Messages between the white cell and the teams, oldest first.",
+        who: Who::Staff,
+        request: None,
+        status: 200,
+        response: schema::<Vec<MessageView>>,
+    },
+    Operation {
+        method: "post",
+        path: "/messages",
+        summary: "Send a message (an ad-hoc inject written on the spot) to one team or every team, one track or every track. Answers with the messages stored.",
+        who: Who::Instructor,
+        request: Some(schema::<MessageRequest>),
+        status: 201,
+        response: schema::<Vec<MessageView>>,
+    },
+    Operation {
+        method: "post",
+        path: "/injects",
+        summary: "Send one of the scenario's injects now, to one team or every team it is addressed to.",
+        who: Who::Instructor,
+        request: Some(schema::<InjectRequest>),
+        status: 201,
+        response: schema::<InjectSent>,
+    },
+    Operation {
+        method: "get",
+        path: "/grading",
+        summary: "Reports and answers written in free text, with what they are graded on and their grade.",
+        who: Who::Staff,
+        request: None,
+        status: 200,
+        response: schema::<Vec<GradingItem>>,
+    },
+    Operation {
+        method: "post",
+        path: "/grading/{id}",
+        summary: "Grade a report or a written answer (again, to change its grade).",
+        who: Who::Instructor,
+        request: Some(schema::<GradeRequest>),
+        status: 200,
+        response: schema::<GradingItem>,
+    },
+    Operation {
+        method: "get",
+        path: "/teams/{team}/actions",
+        summary: "The team's response actions (and, for the white cell, its changes to the team's campaign).",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<Vec<ActionView>>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/actions",
+        summary: "Take a response action now. Answers with the action as stored.",
+        who: Who::TeamActor,
+        request: Some(schema::<ActionRequest>),
+        status: 201,
+        response: schema::<ActionView>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/cases",
+        summary: "Open a case.",
+        who: Who::TeamActor,
+        request: Some(schema::<CaseRequest>),
+        status: 201,
+        response: schema::<CaseView>,
+    },
+    Operation {
+        method: "get",
+        path: "/teams/{team}/cases/{id}",
+        summary: "A case and its entries.",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<CaseView>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/cases/{id}/entries",
+        summary: "Add a note, an alert, an event, an indicator or a status to a case. Answers with the case.",
+        who: Who::TeamActor,
+        request: Some(schema::<EntryRequest>),
+        status: 201,
+        response: schema::<CaseView>,
+    },
+];
+
+/// Every operation as (method, path under [`BASE`]), for tests.
+pub fn operations() -> Vec<(&'static str, &'static str)> {
+    OPERATIONS.iter().map(|o| (o.method, o.path)).collect()
+}
+
+/// The OpenAPI 3.1 document.
+pub fn openapi() -> Value {
+    let mut settings = schemars::generate::SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    let mut generator = settings.into_generator();
+    let problem_ref = generator.subschema_for::<Problem>();
+    let mut paths = serde_json::Map::new();
+    for op in OPERATIONS {
+        let mut parameters = Vec::new();
+        for name in ["team", "id"] {
+            if op.path.contains(&format!("{{{name}}}")) {
+                parameters.push(json!({
+                    "name": name,
+                    "in": "path",
+                    "required": true,
+                    "schema": if name == "id" { json!({"type": "integer"}) } else { json!({"type": "string"}) },
+                    "description": if name == "team" { "A team's id, e.g. `palau`." } else { "The item's id." },
+                }));
+            }
+        }
+        let who = match op.who {
+            Who::Anyone => "Anyone; no token needed.",
+            Who::Signed => "Anyone with a token.",
+            Who::Staff => "Instructors and observers (observers who follow chosen teams see those).",
+            Who::Instructor => "Instructors.",
+            Who::TeamView => "The team's players, instructors, and observers who follow the team.",
+            Who::TeamActor => "The team's players and instructors.",
+        };
+        let mut operation = json!({
+            "summary": op.summary,
+            "description": format!("Who: {who}"),
+            "parameters": parameters,
+            "responses": {
+                op.status.to_string(): {
+                    "description": "Done.",
+                    "content": {"application/json": {"schema": (op.response)(&mut generator)}},
+                },
+                "default": {
+                    "description": "Refused: the message says what and, in `field`, where.",
+                    "content": {"application/json": {"schema": problem_ref}},
+                },
+            },
+        });
+        if matches!(op.who, Who::Anyone) {
+            operation["security"] = json!([]);
+        }
+        if let Some(request) = op.request {
+            operation["requestBody"] = json!({
+                "required": true,
+                "content": {"application/json": {"schema": request(&mut generator)}},
+            });
+        }
+        let path = paths.entry(format!("{BASE}{}", op.path)).or_insert_with(|| json!({}));
+        path[op.method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "atoll",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Drive an atoll exercise from scripts: what the white cell's console does, and a team's response actions and cases. Authenticate with a personal API token (made on /account) as `Authorization: Bearer atoll_…`; a token acts as its user, with the same rights.",
+        },
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "servers": [{"url": "/"}],
+        "security": [{"token": []}],
+        "paths": paths,
+        "components": {
+            "schemas": generator.take_definitions(true),
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "A personal API token, `atoll_` and 64 hex digits."}},
+        },
+    })
+}
+
+/// `GET /api/v1/openapi.json`
+pub(crate) async fn document() -> Response {
+    Json(openapi()).into_response()
+}
+
+/// The API's routes, for [`crate::router`].
+pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
+    use axum::routing::{get, post};
+    axum::Router::new()
+        .route("/api/v1/openapi.json", get(document))
+        .route("/api/v1/exercise", get(exercise::<S>))
+        .route("/api/v1/clock", post(clock::<S>))
+        .route("/api/v1/board", get(board::<S>))
+        .route("/api/v1/scoreboard", post(scoreboard::<S>))
+        .route("/api/v1/teams/{team}/score", get(score::<S>))
+        .route("/api/v1/teams/{team}/steps", post(change_step::<S>))
+        .route("/api/v1/messages", get(messages::<S>).post(send_message::<S>))
+        .route("/api/v1/injects", post(send_inject::<S>))
+        .route("/api/v1/grading", get(grading::<S>))
+        .route("/api/v1/grading/{id}", post(grade::<S>))
+        .route("/api/v1/teams/{team}/actions", get(actions::<S>).post(act::<S>))
+        .route("/api/v1/teams/{team}/cases", post(open_case::<S>))
+        .route("/api/v1/teams/{team}/cases/{id}", get(case::<S>))
+        .route("/api/v1/teams/{team}/cases/{id}/entries", post(add_entry::<S>))
+}
