@@ -618,6 +618,106 @@ pub(crate) async fn score<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVi
 
 // ----- The campaign, injects and messages ------------------------------------------------
 
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Ran,
+    /// Prevented by the team's response.
+    Prevented,
+    /// Skipped by the white cell.
+    Skipped,
+    /// Still to come (or waiting for what it requires).
+    ToCome,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineStep {
+    pub step: String,
+    pub status: StepStatus,
+    /// When it ran or was prevented.
+    pub at: Option<When>,
+    /// When the team detected it.
+    pub detected: Option<When>,
+    /// Why it did not run.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Arrived {
+    pub inject: String,
+    pub subject: String,
+    pub at: When,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Timeline {
+    pub team: String,
+    pub clock: ClockView,
+    /// Every campaign step against the team, in the simulation's order.
+    pub steps: Vec<TimelineStep>,
+    /// The injects that have reached the team, oldest first.
+    pub injects: Vec<Arrived>,
+}
+
+/// `GET /api/v1/teams/{team}/timeline`: what the adversary did in the team's network, what
+/// the team prevented and detected, what is still to come, and the injects that arrived.
+pub(crate) async fn timeline<S: Store>(State(app): State<Arc<App<S>>>, view: StaffTeamView) -> Response {
+    let index = view.0.team;
+    let team = app.live.team_id(index);
+    let Ok(records) = crate::score::records(&app.db, app.live.exercise, &team).await else {
+        return unreadable();
+    };
+    let worker = app.clone();
+    let built = blocking(move || {
+        let app = &*worker;
+        let status = crate::score::team_status(app, index, &records);
+        let steps = status
+            .progress
+            .iter()
+            .map(|p| {
+                use atoll_sim::campaign::Status;
+                TimelineStep {
+                    step: p.step.clone(),
+                    status: match p.status {
+                        Status::Succeeded => StepStatus::Ran,
+                        Status::Prevented if p.reason.as_deref() == Some(atoll_sim::actions::SKIPPED) => {
+                            StepStatus::Skipped
+                        }
+                        Status::Prevented => StepStatus::Prevented,
+                        Status::Pending => StepStatus::ToCome,
+                    },
+                    at: p.at.map(|at| when(app, at)),
+                    detected: p.detected.map(|at| when(app, at)),
+                    reason: p.reason.clone(),
+                }
+            })
+            .collect();
+        let mut injects: Vec<Arrived> = crate::inbox::arrivals(&app.live, index, &records.sent)
+            .into_iter()
+            .map(|(at, inject, _)| Arrived {
+                inject: inject.id.name.clone(),
+                subject: inject.subject.get("en").to_owned(),
+                at: when(app, at),
+            })
+            .collect();
+        injects.reverse();
+        Timeline {
+            team: app.live.team_id(index),
+            clock: clock_view(app),
+            steps,
+            injects,
+        }
+    })
+    .await;
+    match built {
+        Ok(timeline) => Json(timeline).into_response(),
+        Err(e) => e,
+    }
+}
+
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepChange {
@@ -1210,6 +1310,15 @@ const OPERATIONS: &[Operation] = &[
         response: schema::<ScoreView>,
     },
     Operation {
+        method: "get",
+        path: "/teams/{team}/timeline",
+        summary: "A team's campaign as it stands (ran, prevented, skipped or to come; when detected) and the injects that reached it. Never shown to players.",
+        who: Who::Staff,
+        request: None,
+        status: 200,
+        response: schema::<Timeline>,
+    },
+    Operation {
         method: "post",
         path: "/teams/{team}/steps",
         summary: "Run a campaign step still to come now, delay it or skip it, for this team alone. Answers with the change as stored.",
@@ -1403,6 +1512,7 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/board", get(board::<S>))
         .route("/api/v1/scoreboard", post(scoreboard::<S>))
         .route("/api/v1/teams/{team}/score", get(score::<S>))
+        .route("/api/v1/teams/{team}/timeline", get(timeline::<S>))
         .route("/api/v1/teams/{team}/steps", post(change_step::<S>))
         .route("/api/v1/messages", get(messages::<S>).post(send_message::<S>))
         .route("/api/v1/injects", post(send_inject::<S>))

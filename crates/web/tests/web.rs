@@ -2839,6 +2839,18 @@ async fn every_api_operation_for_every_role_and_team() {
             [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::UNAUTHORIZED],
         ),
         (
+            "GET",
+            "/api/v1/teams/palau/timeline",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/timeline",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
             "POST",
             "/api/v1/teams/nauru/steps",
             Some(r#"{"step":"vt-prtg-creds","change":"delay:15m"}"#),
@@ -3117,6 +3129,38 @@ async fn a_script_runs_the_exercise_through_the_api_as_the_console_does() {
     assert_eq!(
         (status, problem["error"]["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("change"))
+    );
+    // The timeline shows the web shell step that ran and the delayed one still to come; a
+    // player never gets it.
+    let (status, timeline) = call(&app, "GET", "/api/v1/teams/palau/timeline", &white, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let step = |id: &str| {
+        timeline["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(step("vt-edge-exploit")["status"], "ran", "{timeline}");
+    assert!(
+        step("vt-edge-exploit")["at"]["label"]
+            .as_str()
+            .unwrap()
+            .starts_with("D1 09:")
+    );
+    assert_eq!(step("vt-clear-logs")["status"], "to_come");
+    assert!(
+        timeline["injects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["inject"] == "news-rumour")
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/v1/teams/palau/timeline", &player, None).await.0,
+        StatusCode::FORBIDDEN
     );
 
     // The team acts through the API: the host by its name, then a case with a note and an
