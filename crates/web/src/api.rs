@@ -1,6 +1,7 @@
-//! The JSON API, `/api/v1/…`: what the white cell's console does (clock, board, campaign
-//! changes, injects, messages, grading, scoreboard, scores) and what a team does that scripts
-//! need (response actions, cases), for agencies that script their exercises.
+//! The JSON API, `/api/v1/…`: what the white cell's console does (clock, board, timelines,
+//! campaign changes, injects, messages, grading, scoreboard, scores, people, invitations) and
+//! what a team does that scripts need (response actions, cases), for agencies that script
+//! their exercises.
 //!
 //! A request authenticates with a personal API token (`Authorization: Bearer atoll_…`, made on
 //! `/account`) and acts as the token's user: the same extractors authorise it as they do pages
@@ -1221,6 +1222,148 @@ pub(crate) async fn add_entry<S: Store>(
     case_view(&app, &team, id, StatusCode::CREATED).await
 }
 
+// ----- People ----------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub id: i64,
+    pub username: String,
+    /// `instructor`, `player` or `observer`.
+    pub role: String,
+    pub team: Option<String>,
+    /// The teams an observer follows (empty: every team).
+    pub follows: Vec<String>,
+    /// Signed-in sessions now.
+    pub sessions: u32,
+    /// Unix milliseconds of the latest sign-in of those sessions.
+    pub latest_sign_in: Option<i64>,
+}
+
+/// The people `GET /api/v1/people` lists (a [`Staff`] who sees every team).
+async fn people_list<S: Store>(app: &App<S>, user: &User) -> Response {
+    if !user.sees_all() {
+        return problem(
+            StatusCode::FORBIDDEN,
+            "People lists every team's people; you follow chosen teams only.",
+        );
+    }
+    let (Ok(users), Ok(active)) = (app.db.users().await, app.db.active_sessions(clock_now()).await) else {
+        return unreadable();
+    };
+    let people: Vec<Person> = users
+        .into_iter()
+        .map(|u| {
+            let signed = active.iter().find(|(id, _, _)| *id == u.id);
+            Person {
+                id: u.id,
+                role: u.role.as_str().to_owned(),
+                sessions: signed.map_or(0, |s| s.1),
+                latest_sign_in: signed.map(|s| s.2),
+                username: u.username,
+                team: u.team,
+                follows: u.follows,
+            }
+        })
+        .collect();
+    Json(people).into_response()
+}
+
+/// `GET /api/v1/people`: every account and who is signed in.
+pub(crate) async fn people<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    people_list(&app, &user).await
+}
+
+/// `POST /api/v1/people/{id}/end`: ends every session and API token of a user. Answers with
+/// everyone, as `GET /api/v1/people` does.
+pub(crate) async fn end_sessions<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    who: Instructor,
+    Path(id): Path<i64>,
+) -> Response {
+    let user = who.0.clone();
+    let Some(form) = form(&[("user", Some(id.to_string()))]) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::people::end(State(app.clone()), who, form).await) {
+        return *refused;
+    }
+    people_list(&app, &user).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FollowsRequest {
+    /// The teams the observer follows; empty: every team.
+    pub teams: Vec<String>,
+}
+
+/// `POST /api/v1/people/{id}/follows`: the teams an observer follows.
+pub(crate) async fn follows<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    who: Instructor,
+    Path(id): Path<i64>,
+    Json(request): Json<FollowsRequest>,
+) -> Response {
+    let user = who.0.clone();
+    let mut pairs = vec![("user", id.to_string())];
+    pairs.extend(request.teams.into_iter().map(|t| ("team", t)));
+    let Ok(body) = serde_urlencoded::to_string(&pairs) else {
+        return not_read();
+    };
+    if let Err(refused) = done(crate::people::follows(State(app.clone()), who, body.into()).await) {
+        return *refused;
+    }
+    people_list(&app, &user).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationRequest {
+    /// `observer`, or `player:` and a team's id (`player:palau`).
+    #[serde(rename = "as")]
+    pub as_: String,
+    /// How long the link works: 1, 24 or 168 hours.
+    pub hours: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationView {
+    /// The one-time link to send; this is the only time it is given.
+    pub link: String,
+    pub role: String,
+    pub team: Option<String>,
+    /// Unix milliseconds.
+    pub expires: i64,
+}
+
+/// `POST /api/v1/invitations`
+pub(crate) async fn invite<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    headers: axum::http::HeaderMap,
+    Json(request): Json<InvitationRequest>,
+) -> Response {
+    let Some(Form(form)) = form(&[("as", Some(request.as_)), ("hours", Some(request.hours.to_string()))]) else {
+        return not_read();
+    };
+    match crate::invite::make(&app, &user, &headers, form).await {
+        Ok(made) => (
+            StatusCode::CREATED,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(InvitationView {
+                link: made.link,
+                role: made.role.as_str().to_owned(),
+                team: made.team,
+                expires: made.expires,
+            }),
+        )
+            .into_response(),
+        Err(refused) => *refused,
+    }
+}
+
 // ----- The OpenAPI document --------------------------------------------------------------
 
 /// Who may call an operation.
@@ -1417,6 +1560,42 @@ const OPERATIONS: &[Operation] = &[
         status: 201,
         response: schema::<CaseView>,
     },
+    Operation {
+        method: "get",
+        path: "/people",
+        summary: "Every account, and who is signed in.",
+        who: Who::Staff,
+        request: None,
+        status: 200,
+        response: schema::<Vec<Person>>,
+    },
+    Operation {
+        method: "post",
+        path: "/people/{id}/end",
+        summary: "End every session and API token of a user (a lost laptop, a shared account). Answers with everyone.",
+        who: Who::Instructor,
+        request: None,
+        status: 200,
+        response: schema::<Vec<Person>>,
+    },
+    Operation {
+        method: "post",
+        path: "/people/{id}/follows",
+        summary: "Choose the teams an observer follows (none: every team). Answers with everyone.",
+        who: Who::Instructor,
+        request: Some(schema::<FollowsRequest>),
+        status: 200,
+        response: schema::<Vec<Person>>,
+    },
+    Operation {
+        method: "post",
+        path: "/invitations",
+        summary: "Make a one-time invitation link: a player of one team, or an observer.",
+        who: Who::Instructor,
+        request: Some(schema::<InvitationRequest>),
+        status: 201,
+        response: schema::<InvitationView>,
+    },
 ];
 
 /// Every operation as (method, path under [`BASE`]), for tests.
@@ -1522,4 +1701,8 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/teams/{team}/cases", post(open_case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}", get(case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}/entries", post(add_entry::<S>))
+        .route("/api/v1/people", get(people::<S>))
+        .route("/api/v1/people/{id}/end", post(end_sessions::<S>))
+        .route("/api/v1/people/{id}/follows", post(follows::<S>))
+        .route("/api/v1/invitations", post(invite::<S>))
 }

@@ -54,6 +54,45 @@ pub(crate) async fn create<S: Store>(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Response {
+    let made = match make(&app, &user, &headers, form).await {
+        Ok(made) => made,
+        Err(refused) => return *refused,
+    };
+    let whom = match &made.team {
+        Some(t) => format!("a player of {}", app.live.team_name_of(t)),
+        None => "an observer".to_owned(),
+    };
+    let body = html! {
+        h1 { "Invitation" }
+        p { "Send this link to the person you invite as " (whom) ". It works once, until " (utc(made.expires)) "; this is the only time it is shown." }
+        p.mono { (made.link) }
+        p { a href="/people" { "Back to people" } }
+    };
+    // The page holds a secret: never cached.
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        html::page(&app.live.name, "Invitation", Some(&user), &body),
+    )
+        .into_response()
+}
+
+/// An invitation just made.
+pub(crate) struct Made {
+    pub link: String,
+    pub role: Role,
+    pub team: Option<String>,
+    /// Unix milliseconds.
+    pub expires: i64,
+}
+
+/// Checks and stores an invitation by `user`; its link holds the only copy of the token.
+pub(crate) async fn make<S: Store>(
+    app: &App<S>,
+    user: &atoll_store::User,
+    headers: &HeaderMap,
+    form: InviteForm,
+) -> Result<Made, Box<Response>> {
+    let refuse = |status, message: &str| Err(Box::new(html::problem(status, message)));
     let (role, team) = match form.as_.as_deref() {
         Some("observer") => (Role::Observer, None),
         Some(value) => match value.strip_prefix("player:") {
@@ -61,20 +100,20 @@ pub(crate) async fn create<S: Store>(
                 (Role::Player, Some(team.to_owned()))
             }
             _ => {
-                return html::problem(
+                return refuse(
                     StatusCode::BAD_REQUEST,
                     "as: choose a team of this exercise, or observer.",
                 );
             }
         },
-        None => return html::problem(StatusCode::BAD_REQUEST, "as: choose whom to invite."),
+        None => return refuse(StatusCode::BAD_REQUEST, "as: choose whom to invite."),
     };
     let Some(hours) = form
         .hours
         .and_then(|h| h.parse::<u32>().ok())
         .filter(|h| VALIDITY_HOURS.iter().any(|(v, _)| v == h))
     else {
-        return html::problem(StatusCode::BAD_REQUEST, "hours: choose 1 hour, 1 day or 7 days.");
+        return refuse(StatusCode::BAD_REQUEST, "hours: choose 1 hour, 1 day or 7 days.");
     };
     let token = random_token(16);
     let now = clock_now();
@@ -85,28 +124,17 @@ pub(crate) async fn create<S: Store>(
         .await
         .is_err()
     {
-        return html::problem(
+        return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             "The invitation could not be stored; try again.",
         );
     }
-    let link = format!("{}/invite/{token}", origin(&headers));
-    let whom = match &team {
-        Some(t) => format!("a player of {}", app.live.team_name_of(t)),
-        None => "an observer".to_owned(),
-    };
-    let body = html! {
-        h1 { "Invitation" }
-        p { "Send this link to the person you invite as " (whom) ". It works once, until " (utc(expires)) "; this is the only time it is shown." }
-        p.mono { (link) }
-        p { a href="/people" { "Back to people" } }
-    };
-    // The page holds a secret: never cached.
-    (
-        [(header::CACHE_CONTROL, "no-store")],
-        html::page(&app.live.name, "Invitation", Some(&user), &body),
-    )
-        .into_response()
+    Ok(Made {
+        link: format!("{}/invite/{token}", origin(headers)),
+        role,
+        team,
+        expires,
+    })
 }
 
 /// `https://host` as the inviting browser reached this server (behind a TLS proxy that says

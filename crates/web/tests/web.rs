@@ -2949,6 +2949,31 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/people",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        // Nora's sessions (she has none here); Olga follows every team, as before.
+        (
+            "POST",
+            "/api/v1/people/4/end",
+            None,
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/people/2/follows",
+            Some(r#"{"teams":[]}"#),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations",
+            Some(r#"{"as":"player:palau","hours":24}"#),
+            [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/no-such-thing",
             None,
             [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND],
@@ -3299,6 +3324,53 @@ async fn a_script_runs_the_exercise_through_the_api_as_the_console_does() {
             .all(|i| i["standing"] == "earned" || i["standing"] == "missed"),
         "players see settled items only"
     );
+
+    // People: an observer made to follow Palau only, a team that does not exist refused by
+    // field; an invitation whose link opens the join page, bad hours refused by field.
+    let olga = app.db.user_by_name("olga").await.unwrap().unwrap().0.id;
+    let follows = format!("/api/v1/people/{olga}/follows");
+    let (status, people) = call(&app, "POST", &follows, &white, Some(r#"{"teams":["palau"]}"#)).await;
+    assert_eq!(status, StatusCode::OK);
+    let olga_row = people
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["username"] == "olga")
+        .unwrap();
+    assert_eq!(olga_row["follows"], serde_json::json!(["palau"]));
+    let (status, problem) = call(&app, "POST", &follows, &white, Some(r#"{"teams":["atlantis"]}"#)).await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("team"))
+    );
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/invitations",
+        &white,
+        Some(r#"{"as":"observer","hours":5}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("hours"))
+    );
+    let (status, invitation) = call(
+        &app,
+        "POST",
+        "/api/v1/invitations",
+        &white,
+        Some(r#"{"as":"observer","hours":1}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, invitation["role"].as_str()),
+        (StatusCode::CREATED, Some("observer"))
+    );
+    let link = invitation["link"].as_str().unwrap();
+    let path = &link[link.find("/invite/").unwrap()..];
+    let (status, _, page) = send(&app, Request::get(path).body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
 
     // The board agrees with the score and lists every team for the white cell.
     let (_, board) = call(&app, "GET", "/api/v1/board", &white, None).await;
