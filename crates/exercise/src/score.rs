@@ -8,8 +8,9 @@
 //!   true positives), in time (`within` after the step ran, and before the `deadline`); a step
 //!   the team prevented earns the points too, since there was nothing left to detect;
 //! - **contain before** a step: the step was prevented;
-//! - once play has ended nothing stays open: a step that never came due is missed, with that
-//!   reason;
+//! - once play has ended nothing stays open; a step that never came due (time ran out
+//!   before the adversary got there) is not scored either way, as a question never asked is
+//!   not: the team neither stopped it nor failed to see it;
 //! - **keep up** services: the share of play so far that every chosen service was up, against
 //!   the minimum; settled when play ends;
 //! - a step the white cell skipped is not scored, either way;
@@ -374,8 +375,8 @@ fn reported(
         ),
         (None, true) => (
             0,
-            Standing::Missed,
-            format!("Play ended before step {step} ran, and no report on the incident was handed in."),
+            Standing::Unscored,
+            format!("Play ended before step {step} ran, so there was no incident to report; not scored."),
         ),
         (None, false) if prevented => (
             0,
@@ -509,8 +510,8 @@ fn detect(
         _ if facts.ended => {
             return (
                 false,
-                Standing::Missed,
-                format!("Play ended before step {step} ran, so its detection cannot be judged."),
+                Standing::Unscored,
+                format!("Play ended before step {step} ran, so there was nothing to detect; not scored."),
             );
         }
         _ => {
@@ -642,8 +643,8 @@ fn contain(outcome: &StepOutcome<'_>, ended: bool, label: &dyn Fn(Millis) -> Str
         // the team stopped it.
         _ if ended => (
             false,
-            Standing::Missed,
-            format!("Play ended before step {step} came due, so its containment cannot be judged."),
+            Standing::Unscored,
+            format!("Play ended before step {step} came due, so the team was never put to the test; not scored."),
         ),
         _ => (
             false,

@@ -278,6 +278,11 @@ impl<'a> TeamRuntime<'a> {
         self.sim.truth()
     }
 
+    /// What a campaign step requires that does not hold in this team's world at `at`.
+    pub fn unmet_requirement(&self, step: &str, at: Millis) -> Option<String> {
+        self.sim.unmet_requirement(&self.team, step, at)
+    }
+
     /// The campaign steps of this team's world as they stand, typed.
     pub fn outcomes(&self) -> Vec<atoll_sim::StepOutcome<'_>> {
         self.sim.outcomes()

@@ -546,6 +546,35 @@ fn containment_is_scored_from_the_world() {
 }
 
 #[test]
+fn steps_play_never_reached_are_not_scored_when_it_ends() {
+    let s = scenario();
+    // Play ended two hours in: the web shell has run, staging has not come due.
+    let team = runtime(s, Vec::new(), 2 * HOUR);
+    let stage = team.outcomes().into_iter().find(|o| o.step == "vt-stage").unwrap();
+    assert_eq!(stage.status, Status::Pending);
+    let open = scored_at(s, &team, &[], 2 * HOUR, false);
+    let ended = scored_at(s, &team, &[], 2 * HOUR, true);
+    for id in ["e-contain-before-staging", "e-detect-ntds"] {
+        assert_eq!(item(&open, id).standing, Standing::Open, "{id} while play goes on");
+        let settled = item(&ended, id);
+        assert_eq!((settled.standing, settled.points), (Standing::Unscored, 0), "{id}");
+        assert!(settled.why.starts_with("Play ended before step"), "{}", settled.why);
+    }
+    // They leave the points possible instead of counting as lost.
+    let unscored: u32 = ended
+        .items
+        .iter()
+        .filter(|i| i.standing == Standing::Unscored && item(&open, &i.expectation).standing == Standing::Open)
+        .map(|i| i.max)
+        .sum();
+    assert!(unscored >= item(&open, "e-contain-before-staging").max + item(&open, "e-detect-ntds").max);
+    assert_eq!(ended.possible(), open.possible() - unscored);
+    // A step that ran and was not detected is still missed at the end.
+    let web = item(&ended, "e-detect-webshell");
+    assert_eq!((web.standing, web.points), (Standing::Missed, 0), "{}", web.why);
+}
+
+#[test]
 fn choices_are_graded_exactly_and_bad_answers_are_refused_by_field() {
     let s = scenario();
     let none = |_: &str| Vec::new();

@@ -1376,6 +1376,22 @@ impl<'s> Simulation<'s> {
         out
     }
 
+    /// What `step` requires that does not hold in `team`'s world at `t`, described as the
+    /// scenario says it (`None` when all of it holds, or there is no such step or team). The
+    /// white cell may not run a step before what it requires: the step would only be prevented,
+    /// and the team credited for a prevention it did not make.
+    pub fn unmet_requirement(&self, team: &str, step: &str, t: Millis) -> Option<String> {
+        let ti = self.teams.iter().position(|x| x.world.team == team)?;
+        let &si = self.plan.index.get(step)?;
+        let (_, def, _) = self.plan.steps[si];
+        let x = &self.teams[ti];
+        let offset = |c: &ClockTime| self.clock.offset(c);
+        def.requires
+            .iter()
+            .find(|c| !campaign::holds(c, &self.plan, &x.states, &x.world, &x.facts, t, &offset))
+            .map(campaign::describe)
+    }
+
     /// A team's world as it stands: hosts with their state, accounts, services.
     pub fn world(&self, team: &str) -> Option<&World<'s>> {
         self.teams.iter().map(|t| &t.world).find(|w| w.team == team)

@@ -249,6 +249,6 @@ fn standing(s: Standing) -> &'static str {
         Standing::Earned => "earned",
         Standing::Missed => "missed",
         Standing::Open => "open",
-        Standing::Unscored => "not scored yet",
+        Standing::Unscored => "not scored",
     }
 }

@@ -174,10 +174,20 @@ pub(crate) async fn change<S: Store>(
             .outcomes()
             .iter()
             .any(|o| o.step == step && o.status == Status::Pending && o.due.is_none());
+        let unmet = (action == "run_step")
+            .then(|| runtime.unmet_requirement(&step, at))
+            .flatten();
         drop(runtime);
         if !pending {
             return Err(format!(
                 "step: `{step}` is not a step still to come for this team; only those can be changed."
+            ));
+        }
+        // Run before what it requires, the step would only be prevented, and the team
+        // credited for a prevention it did not make.
+        if let Some(unmet) = unmet {
+            return Err(format!(
+                "step: `{step}` cannot run now: it requires {unmet}, which does not hold in this team's world yet. Run what it requires first, or skip it."
             ));
         }
         worker.live.action(&name, at, action, &target_text).map(|a| (a, at))

@@ -1631,6 +1631,22 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
         StatusCode::BAD_REQUEST,
         "a refused change says so in its status too"
     );
+    // A step cannot be run before what it requires: it would only be prevented, and the
+    // team credited with a prevention it did not make.
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/timeline",
+            &instructor,
+            &change("vt-putty-sessions", "run"),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("step: `vt-putty-sessions` cannot run now: it requires") && page.contains("vt-prtg-creds"),
+        "{page}"
+    );
     assert!(app.db.actions(app.live.exercise).await.unwrap().is_empty());
 
     // Delay one step, skip another, run a third now.
@@ -1708,7 +1724,7 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
     let line = &score[score.find("expectation-e-contain-before-staging").expect("listed")..];
     let line = &line[..line.find("</tr>").unwrap()];
     assert!(
-        line.contains("not scored yet") && line.contains("The white cell skipped step vt-stage"),
+        line.contains("not scored") && line.contains("The white cell skipped step vt-stage"),
         "{line}"
     );
 }
