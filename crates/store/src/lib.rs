@@ -414,6 +414,15 @@ pub trait Store: Send + Sync + 'static {
     fn tokens(&self, user: i64) -> impl Future<Output = Result<Vec<ApiToken>>> + Send;
     /// Deletes one of `user`'s tokens ([`StoreError::NoToken`] if it is not theirs).
     fn revoke_token(&self, user: i64, id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Forgets what is of no more use: sessions expired by `now`, API tokens expired before
+    /// `tokens_before` (their owners see them marked expired until then), and sign-in
+    /// failures older than `failures_before`. Returns how many rows went.
+    fn forget_expired(
+        &self,
+        now: i64,
+        tokens_before: i64,
+        failures_before: i64,
+    ) -> impl Future<Output = Result<u64>> + Send;
 
     fn record_login_failure(&self, username: &str, address: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
     /// Failures since `since` for this username from this address, and for this address.
@@ -974,6 +983,20 @@ impl Store for Sqlite {
                 })
             })
             .collect()
+    }
+
+    async fn forget_expired(&self, now: i64, tokens_before: i64, failures_before: i64) -> Result<u64> {
+        let mut tx = self.pool.begin().await?;
+        let mut gone = 0;
+        for (sql, at) in [
+            ("DELETE FROM sessions WHERE expires_at <= ?", now),
+            ("DELETE FROM api_tokens WHERE expires_at < ?", tokens_before),
+            ("DELETE FROM login_failures WHERE at < ?", failures_before),
+        ] {
+            gone += sqlx::query(sql).bind(at).execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(gone)
     }
 
     async fn revoke_token(&self, user: i64, id: i64) -> Result<()> {
@@ -1835,6 +1858,21 @@ mod tests {
         db.create_session(b"d", alice.id, 10, 100).await.unwrap();
         assert_eq!(db.end_sessions(alice.id).await.unwrap(), 2, "one session and one token");
         assert_eq!(db.token_user(b"tok-1", 70_000).await.unwrap(), None);
+
+        // Housekeeping forgets expired sessions, long-expired tokens and old failures only.
+        db.create_session(b"old", alice.id, 10, 100).await.unwrap();
+        db.create_session(b"new", alice.id, 10, 1_000).await.unwrap();
+        db.create_token(alice.id, "long gone", b"t-old", 10, 100).await.unwrap();
+        db.create_token(alice.id, "just expired", b"t-recent", 10, 400)
+            .await
+            .unwrap();
+        db.record_login_failure("erin", "10.9.9.9", 50).await.unwrap();
+        db.record_login_failure("erin", "10.9.9.9", 450).await.unwrap();
+        assert_eq!(db.forget_expired(500, 300, 200).await.unwrap(), 3);
+        assert_eq!(db.session_user(b"new", 500).await.unwrap(), Some(alice.clone()));
+        let kept: Vec<String> = db.tokens(alice.id).await.unwrap().into_iter().map(|t| t.name).collect();
+        assert_eq!(kept, ["just expired"]);
+        assert_eq!(db.login_failures("erin", "10.9.9.9", 0).await.unwrap(), (1, 1));
 
         for at in [10, 20, 30] {
             db.record_login_failure("alice", "10.0.0.1", at).await.unwrap();

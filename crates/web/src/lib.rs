@@ -145,11 +145,24 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .with_state(app)
 }
 
-/// Advances the exercise once a second, storing the clock when play reaches its end.
+/// How long expired API tokens stay listed (marked expired) for their owners.
+const EXPIRED_TOKENS_SHOWN_MS: i64 = 7 * 86_400_000;
+
+/// Advances the exercise once a second, storing the clock when play reaches its end; once an
+/// hour (and at start) forgets expired sessions, long-expired tokens and old sign-in failures.
 pub async fn run_clock<S: Store>(app: Arc<App<S>>) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut ticks: u64 = 0;
     loop {
         interval.tick().await;
+        if ticks.is_multiple_of(3600) {
+            let now = clock_now();
+            let _ = app
+                .db
+                .forget_expired(now, now - EXPIRED_TOKENS_SHOWN_MS, now - 86_400_000)
+                .await;
+        }
+        ticks += 1;
         // Clock changes by instructors and the end of play are stored one at a time.
         let _writing = app.clock_writes.lock().await;
         let worker = app.clone();

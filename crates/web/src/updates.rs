@@ -21,6 +21,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
+use crate::clock_now;
+
 use crate::App;
 use crate::auth::{Staff, TeamView};
 
@@ -62,12 +64,31 @@ fn notes_for(items: &[(String, String)], seen: usize, what: &str, href: &str, no
     notes.extend(new[skipped..].iter().cloned());
 }
 
+/// How often (in polls) a stream checks that the session it was opened with still exists.
+const SESSION_CHECK_EVERY: u64 = 5;
+
+/// What one poll of a stream found.
+enum Polled {
+    /// Nothing could be read this time.
+    Nothing,
+    Changes(Poll),
+    /// The session the stream was opened with has ended (signed out, ended by an instructor,
+    /// expired): the stream ends too.
+    Ended,
+}
+
+/// Whether the session of the cookie in `headers` still exists (a database that cannot be
+/// read now counts as yes: the next check decides).
+async fn still_signed_in<S: Store>(app: &App<S>, session: &[u8]) -> bool {
+    !matches!(app.db.session_user(session, clock_now()).await, Ok(None))
+}
+
 /// Streams `poll`'s changes: the first poll sends the numbers (and, on a reconnection, the
-/// notes missed), each later one what changed.
+/// notes missed), each later one what changed. `poll` is told when to check the session too.
 fn stream<F, Fut>(resumed: Option<Vec<usize>>, poll: F) -> Response
 where
-    F: Fn(Option<Vec<usize>>) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Option<Poll>> + Send,
+    F: Fn(Option<Vec<usize>>, bool) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Polled> + Send,
 {
     struct Loop<F> {
         poll: F,
@@ -75,6 +96,7 @@ where
         sent: Option<Map<String, Value>>,
         pending: VecDeque<Event>,
         interval: tokio::time::Interval,
+        polls: u64,
     }
     let mut interval = tokio::time::interval(EVERY);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -84,6 +106,7 @@ where
         sent: None,
         pending: VecDeque::new(),
         interval,
+        polls: 0,
     };
     let events = futures_util::stream::unfold(state, |mut s| async move {
         loop {
@@ -91,8 +114,12 @@ where
                 return Some((Ok::<Event, std::convert::Infallible>(event), s));
             }
             s.interval.tick().await;
-            let Some(poll) = (s.poll)(s.seen.clone()).await else {
-                continue;
+            s.polls += 1;
+            let check = s.polls.is_multiple_of(SESSION_CHECK_EVERY);
+            let poll = match (s.poll)(s.seen.clone(), check).await {
+                Polled::Nothing => continue,
+                Polled::Ended => return None,
+                Polled::Changes(poll) => poll,
             };
             let id = cursor_text(&poll.cursor);
             for (text, href) in &poll.notes {
@@ -122,9 +149,20 @@ where
 pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView, headers: HeaderMap) -> Response {
     let resumed = parse_cursor(&headers, 4);
     let index = view.team;
-    stream(resumed, move |seen| {
-        let app = app.clone();
-        async move { team_poll(&app, index, seen).await }
+    let session: Arc<[u8]> = crate::auth::session_token(&headers)
+        .map(|t| crate::auth::token_hash(&t))
+        .unwrap_or_default()
+        .into();
+    stream(resumed, move |seen, check| {
+        let (app, session) = (app.clone(), session.clone());
+        async move {
+            if check && !still_signed_in(&app, &session).await {
+                return Polled::Ended;
+            }
+            team_poll(&app, index, seen)
+                .await
+                .map_or(Polled::Nothing, Polled::Changes)
+        }
     })
 }
 
@@ -235,9 +273,20 @@ pub(crate) async fn staff<S: Store>(
 ) -> Response {
     let resumed = parse_cursor(&headers, 2);
     let user = Arc::new(user);
-    stream(resumed, move |seen| {
-        let (app, user) = (app.clone(), user.clone());
-        async move { staff_poll(&app, &user, seen).await }
+    let session: Arc<[u8]> = crate::auth::session_token(&headers)
+        .map(|t| crate::auth::token_hash(&t))
+        .unwrap_or_default()
+        .into();
+    stream(resumed, move |seen, check| {
+        let (app, user, session) = (app.clone(), user.clone(), session.clone());
+        async move {
+            if check && !still_signed_in(&app, &session).await {
+                return Polled::Ended;
+            }
+            staff_poll(&app, &user, seen)
+                .await
+                .map_or(Polled::Nothing, Polled::Changes)
+        }
     })
 }
 

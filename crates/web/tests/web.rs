@@ -2417,6 +2417,31 @@ async fn live_events(
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_live_stream_ends_when_its_session_does() {
+    use futures_util::StreamExt as _;
+    let app = app().await;
+    for (user, path) in [("pita", "/teams/palau/live"), ("ines", "/live")] {
+        let cookie = sign_in(&app, user).await;
+        let response = router(app.clone()).oneshot(get(path, &cookie)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let mut body = response.into_body().into_data_stream();
+        // The stream goes on while the session lasts…
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await;
+        assert!(matches!(first, Ok(Some(Ok(_)))), "{user}: the stream sends");
+        // …and ends within a few polls of signing out.
+        let (status, _, _) = send(&app, post("/logout", &cookie, "")).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+            while let Some(chunk) = body.next().await {
+                chunk.unwrap();
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "{user}: the stream ended with the session");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn live_updates_bring_new_items_and_resume_after_a_dropout() {
     // Two hours of play with an alert on every sign-in: alerts and injects to be told of.
     static SIGN_INS: LazyLock<RuleSet> = LazyLock::new(|| {
