@@ -347,6 +347,7 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
         .get::<ConnectInfo<SocketAddr>>()
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
     let presented = session_token(request.headers());
+    let secure = https(request.headers());
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &app).await else {
         return html::login(
             &app.live.name,
@@ -411,12 +412,27 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
             StatusCode::UNAUTHORIZED,
         );
     };
-    start_session(&app, &user, presented.as_deref(), now).await
+    start_session(&app, &user, presented.as_deref(), now, secure).await
 }
 
-/// Signs `user` in: a new session, its cookie, and off to their start page. A session the
-/// browser already had (perhaps planted) ends here.
-pub(crate) async fn start_session<S: Store>(app: &App<S>, user: &User, presented: Option<&str>, now: i64) -> Response {
+/// Whether the browser reached this server over HTTPS, as a TLS proxy in front of it says
+/// (`X-Forwarded-Proto: https`); the session cookie is then marked `Secure`.
+pub(crate) fn https(headers: &HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// Signs `user` in: a new session, its cookie (`Secure` when `secure`: reached over HTTPS),
+/// and off to their start page. A session the browser already had (perhaps planted) ends here.
+pub(crate) async fn start_session<S: Store>(
+    app: &App<S>,
+    user: &User,
+    presented: Option<&str>,
+    now: i64,
+    secure: bool,
+) -> Response {
     if let Some(old) = presented {
         let _ = app.db.delete_session(&token_hash(old)).await;
     }
@@ -433,8 +449,9 @@ pub(crate) async fn start_session<S: Store>(app: &App<S>, user: &User, presented
         );
     }
     let cookie = format!(
-        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}",
-        SESSION_MS / 1000
+        "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        SESSION_MS / 1000,
+        if secure { "; Secure" } else { "" }
     );
     let mut response = Redirect::to("/").into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {

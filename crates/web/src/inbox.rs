@@ -123,7 +123,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .into_iter()
         .filter(|m| m.team == team_id)
         .collect();
-    let can_reply = view.user.role != atoll_store::Role::Observer;
+    let can_reply = view.user.role == atoll_store::Role::Player;
     let readers = |inject: &str| -> Vec<&str> {
         reads
             .iter()

@@ -144,11 +144,8 @@ fn origin(headers: &HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let https = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
-    format!("{}://{host}", if https { "https" } else { "http" })
+    let scheme = if crate::auth::https(headers) { "https" } else { "http" };
+    format!("{scheme}://{host}")
 }
 
 pub(crate) fn utc(ms: i64) -> String {
@@ -265,7 +262,7 @@ pub(crate) async fn join<S: Store>(
     match app.db.redeem_invitation(&hash, &username, &password_hash, now).await {
         Ok(user) => {
             let presented = crate::auth::session_token(&headers);
-            start_session(&app, &user, presented.as_deref(), now).await
+            start_session(&app, &user, presented.as_deref(), now, crate::auth::https(&headers)).await
         }
         Err(StoreError::Taken(_)) => again("username: taken; choose another."),
         Err(StoreError::Invitation(why)) => unusable(&app.live.name, why),

@@ -243,6 +243,13 @@ pub(crate) async fn reply<S: Store>(
     TeamActor(view): TeamActor,
     Form(form): Form<MessageForm>,
 ) -> Response {
+    // A message from the team is the team's own word: the white cell writes from Messages.
+    if view.user.role != Role::Player {
+        return html::problem(
+            StatusCode::FORBIDDEN,
+            "Only the team's players write to the white cell as the team; instructors write to teams from the Messages page.",
+        );
+    }
     let team = app.live.team_id(view.team);
     let (subject, body) = match checked(&form) {
         Ok(ok) => ok,

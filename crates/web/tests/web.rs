@@ -320,14 +320,15 @@ async fn every_route_for_every_role_and_team() {
             [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            // Only the team's players speak for the team.
             "own team writes",
             Box::new(|c| post("/teams/palau/messages", c, "subject=s&body=b")),
-            [S::SEE_OTHER, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER, S::SEE_OTHER],
         ),
         (
             "other team writes",
             Box::new(|c| post("/teams/nauru/messages", c, "subject=s&body=b")),
-            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+            [S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         // No alerts exist in this world (no rules), so a verdict on one is 404 once allowed.
         (
@@ -845,6 +846,24 @@ async fn signing_out_ends_the_session() {
         (status, header(&headers, "location")),
         (StatusCode::SEE_OTHER, Some("/login"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_session_cookie_is_secure_behind_an_https_proxy() {
+    let app = app().await;
+    let (_, headers, _) = send(&app, login_request("olga", PASSWORD)).await;
+    assert!(
+        !header(&headers, "set-cookie").unwrap().contains("Secure"),
+        "plain HTTP"
+    );
+    let mut request = login_request("olga", PASSWORD);
+    request
+        .headers_mut()
+        .insert("x-forwarded-proto", "https".parse().unwrap());
+    let (status, headers, _) = send(&app, request).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let cookie = header(&headers, "set-cookie").unwrap();
+    assert!(cookie.ends_with("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
