@@ -25,6 +25,9 @@ pub struct Live {
     teams: Vec<Mutex<TeamRuntime<'static>>>,
     /// Exercise time to UTC, for reading actions.
     sim_clock: atoll_sim::clock::Clock,
+    /// Teams' rules that could not be turned on again at start-up, by id, with why: the
+    /// rules page says so instead of showing them on.
+    failed_rules: Mutex<std::collections::BTreeMap<i64, String>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -59,6 +62,7 @@ impl Live {
             clock: Mutex::new(clock),
             teams,
             sim_clock,
+            failed_rules: Mutex::new(std::collections::BTreeMap::new()),
         })
     }
 
@@ -170,6 +174,7 @@ impl Live {
             let set = match crate::rules::compile(&rule.yaml) {
                 Ok(set) => set,
                 Err(errors) => {
+                    lock(&self.failed_rules).insert(rule.id, errors.join("; "));
                     problems.push(format!("team rule {} «{}»: {}", rule.id, rule.title, errors.join("; ")));
                     continue;
                 }
@@ -184,6 +189,11 @@ impl Live {
             }
         }
         problems
+    }
+
+    /// Why a team's rule could not be turned on again at start-up, if it could not.
+    pub fn rule_problem(&self, id: i64) -> Option<String> {
+        lock(&self.failed_rules).get(&id).cloned()
     }
 
     /// The id of player team `index` (`palau`).

@@ -338,9 +338,19 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
                             }
                             td { (label(r.at)) " by " (r.username) }
                             td {
-                                @match &r.off {
-                                    Some((at, by)) => { "off since " (label(*at)) " (" (by) ")" }
-                                    None => {
+                                @match (&r.off, app.live.rule_problem(r.id)) {
+                                    (Some((at, by)), _) => { "off since " (label(*at)) " (" (by) ")" }
+                                    (None, Some(problem)) => {
+                                        strong.level-high { "not running" }
+                                        ": this version of atoll could not read it again when the server restarted (" (problem) "). Write it again and turn it on; turn this one off."
+                                        @if acts {
+                                            " "
+                                            form.inline method="post" action={ "/teams/" (team_id) "/rules/" (r.id) "/off" } {
+                                                button type="submit" { "Turn off" }
+                                            }
+                                        }
+                                    }
+                                    (None, None) => {
                                         strong { "on" }
                                         @if acts {
                                             " "

@@ -2325,6 +2325,42 @@ async fn a_team_tests_a_rule_turns_it_on_and_its_alerts_come_back_after_a_restar
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_rule_that_cannot_be_read_again_after_a_restart_says_so_on_the_rules_page() {
+    let app = app().await;
+    let pita = app.db.user_by_name("pita").await.unwrap().unwrap().0.id;
+    // As if written by an older atoll that read what this one refuses.
+    let id = app
+        .db
+        .add_team_rule(
+            app.live.exercise,
+            "palau",
+            "Old rule",
+            "title: Old rule\nlogsource: {}\n",
+            pita,
+            0,
+            0,
+        )
+        .await
+        .unwrap();
+    let problems = app
+        .live
+        .replay_rules(&app.db.team_rules(app.live.exercise, None).await.unwrap());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let cookie = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/teams/palau/rules", &cookie)).await;
+    let row = &page[page.find(&format!("id=\"rule-{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("not running") && row.contains("Turn off"), "{row}");
+    // Turned off, it is listed as off.
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/rules/{id}/off"), &cookie, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&app, get("/teams/palau/rules", &cookie)).await;
+    let row = &page[page.find(&format!("id=\"rule-{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("off since") && !row.contains("not running"), "{row}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_team_saves_a_search_and_runs_it_again_in_one_click() {
     let app = app_started(10_000).await;
     app.live.tick(clock_now());
