@@ -464,7 +464,9 @@ pub(crate) async fn clock<S: Store>(
         Err(_) => false,
     };
     if !stored {
-        app.live.restore_clock(before);
+        // The clock's lock may be held while worlds catch up: wait for it off the async workers.
+        let worker = app.clone();
+        let _ = tokio::task::spawn_blocking(move || worker.live.restore_clock(before)).await;
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The clock could not be stored, so it was not changed; try again.",
