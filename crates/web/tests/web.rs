@@ -1307,6 +1307,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau/rules",
                 "/teams/palau/hunt?q=*",
                 "/teams/palau/hunt?q=%7C+timeline+5m",
+                "/account",
             ],
         ),
     ] {
