@@ -7,7 +7,9 @@ use std::process::ExitCode;
 
 use atoll_exercise::Clock;
 use atoll_store::{NewExercise, Role, Sqlite, Store, StoreError};
-use atoll_web::auth::{check_new_password, check_username, hash_password, random_token};
+use atoll_web::auth::{
+    API_TOKEN_DAYS, check_new_password, check_username, hash_password, new_api_token, random_token, token_hash,
+};
 use atoll_web::clock_now;
 
 use crate::config::{Common, Database};
@@ -71,6 +73,18 @@ enum Command {
         #[arg(long)]
         start: bool,
     },
+    /// Make a personal API token for an account, for scripts that drive the exercise through
+    /// the JSON API (/api/v1); printed once. Users make their own on their account page.
+    CreateToken {
+        /// The account the token acts as, with its rights.
+        username: String,
+        /// What the token is for, to know it by on the account page.
+        #[arg(long)]
+        name: String,
+        /// How long it works: 1, 7, 30 or 90 days.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+    },
     /// List the exercises and the accounts.
     List,
 }
@@ -99,8 +113,33 @@ async fn admin(args: Args) -> Result<(), String> {
             speed,
             start,
         } => create_exercise(&db, &scenario, name, seed, date, speed, start).await,
+        Command::CreateToken { username, name, days } => create_token(&db, &username, &name, days).await,
         Command::List => list(&db).await,
     }
+}
+
+async fn create_token(db: &Sqlite, username: &str, name: &str, days: i64) -> Result<(), String> {
+    if !API_TOKEN_DAYS.contains(&days) {
+        return Err(format!("--days: choose 1, 7, 30 or 90, not {days}"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.contains('\n') {
+        return Err("--name: give the token a name of at most 100 characters".into());
+    }
+    let (user, _) = db
+        .user_by_name(username)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no account `{username}` (`atoll admin list` lists them)"))?;
+    let token = new_api_token();
+    let now = clock_now();
+    db.create_token(user.id, name, &token_hash(&token), now, now + days * 86_400_000)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "created API token «{name}» for {username}, valid {days} days");
+    let _ = writeln!(out, "token (shown once): {token}");
+    Ok(())
 }
 
 async fn create_user(

@@ -497,6 +497,21 @@ fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
     assert!(err.contains("--follows: only observers"), "{err}");
     let (_, out, _) = admin(&["list"], "");
     assert!(out.contains("follows nauru, palau"), "{out}");
+    // An API token for a script, printed once; bad lifetimes and unknown accounts refused.
+    let (code, out, err) = admin(&["create-token", "chief", "--name", "nightly export"], "");
+    assert_eq!(code, Some(0), "{err}");
+    let token = out
+        .lines()
+        .find_map(|l| l.strip_prefix("token (shown once): "))
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("atoll_") && token.len() == 70, "{token}");
+    let (code, _, err) = admin(&["create-token", "chief", "--name", "x", "--days", "365"], "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("--days: choose 1, 7, 30 or 90, not 365"), "{err}");
+    let (code, _, err) = admin(&["create-token", "nobody", "--name", "x"], "");
+    assert_eq!(code, Some(1));
+    assert!(err.contains("no account `nobody`"), "{err}");
 
     let (child, first, address, _) = Server::start(&["serve".as_ref(), "--config".as_ref(), settings.as_os_str()]);
     assert!(first.contains("exercise 1 «Guam 2026»"), "{first}");
@@ -508,6 +523,16 @@ fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
     assert!(
         board.starts_with("HTTP/1.1 200") && board.contains("Guam 2026"),
         "{board}"
+    );
+    let api = http(
+        &address,
+        &format!(
+            "GET /api/v1/exercise HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(
+        api.starts_with("HTTP/1.1 200") && api.contains(r#""username":"chief""#) && api.contains("Guam 2026"),
+        "{api}"
     );
     let cookie = sign_in(&address, "pita", &password);
     let team = http(

@@ -80,7 +80,8 @@ pub fn random_token(bytes: usize) -> String {
     buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub(crate) fn token_hash(token: &str) -> Vec<u8> {
+/// The SHA-256 of a secret token (sessions, API tokens, invitations): what the database keeps.
+pub fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
@@ -97,6 +98,14 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
 
 /// What an API token starts with, so that it is recognised wherever it is pasted by mistake.
 pub const API_TOKEN_PREFIX: &str = "atoll_";
+
+/// How many days an API token may last: the account page's choices, and `admin create-token`'s.
+pub const API_TOKEN_DAYS: [i64; 4] = [1, 7, 30, 90];
+
+/// A new API token: `atoll_` and 64 hex digits.
+pub fn new_api_token() -> String {
+    format!("{API_TOKEN_PREFIX}{}", random_token(32))
+}
 
 /// The user of the API token in an `Authorization: Bearer …` header. The JSON API takes no
 /// cookies, so another site cannot make a signed-in browser use it.

@@ -10,17 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::{API_TOKEN_PREFIX, Signed, random_token, token_hash};
+use crate::auth::{API_TOKEN_DAYS, Signed, new_api_token, token_hash};
 use crate::invite::utc;
 use crate::{App, clock_now, html};
-
-/// Lifetimes a token may have: form value, label, days.
-const LIFETIMES: &[(&str, &str, i64)] = &[
-    ("1", "1 day", 1),
-    ("7", "7 days", 7),
-    ("30", "30 days", 30),
-    ("90", "90 days", 90),
-];
 
 /// Tokens one user may have at once (expired ones count until revoked).
 const MAX_TOKENS: usize = 20;
@@ -92,7 +84,9 @@ async fn render<S: Store>(app: &App<S>, user: &User, made: Option<(&str, &str)>,
                 " "
                 label for="token-days" { "lasting " }
                 select #token-days name="days" {
-                    @for (value, label, _) in LIFETIMES { option value=(value) selected[*value == "30"] { (label) } }
+                    @for days in API_TOKEN_DAYS {
+                        option value=(days) selected[days == 30] { (days) @if days == 1 { " day" } @else { " days" } }
+                    }
                 }
                 " "
                 button type="submit" { "Make token" }
@@ -129,8 +123,11 @@ pub(crate) async fn create<S: Store>(
         )
         .await;
     }
-    let days = form.days.unwrap_or_default();
-    let Some(&(_, _, lifetime)) = LIFETIMES.iter().find(|(v, _, _)| *v == days) else {
+    let Some(lifetime) = form
+        .days
+        .and_then(|d| d.trim().parse::<i64>().ok())
+        .filter(|d| API_TOKEN_DAYS.contains(d))
+    else {
         return render(&app, &user, None, Some("days: choose 1, 7, 30 or 90 days.")).await;
     };
     match app.db.tokens(user.id).await {
@@ -151,7 +148,7 @@ pub(crate) async fn create<S: Store>(
             );
         }
     }
-    let token = format!("{API_TOKEN_PREFIX}{}", random_token(32));
+    let token = new_api_token();
     let now = clock_now();
     if app
         .db
