@@ -53,8 +53,10 @@ pub const MAX_VALUES_PER_FIELD: usize = 1024;
 pub const MAX_KEYWORD_VALUES: usize = 4096;
 /// Automata over more literals than this are built as compact NFAs rather than DFAs: a DFA's
 /// table grows with literals × byte classes, and past this size its memory and build time
-/// cost more than its speed gives.
-const DFA_MAX_LITERALS: usize = 2_000;
+/// cost more than its speed gives. Measured on the full SigmaHQ set (300k events, 2.0 GHz):
+/// 200 against 2,000 gives the same events per second within the noise (38–43k both), the
+/// rule set in 53 MiB instead of 77 and loaded in 0.9 s instead of 1.0; 40 is slower (38–39k).
+const DFA_MAX_LITERALS: usize = 200;
 
 /// A rule's log source as interned term ids: every one must be among the event's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
