@@ -1,7 +1,7 @@
 //! The JSON API, `/api/v1/…`: what the white cell's console does (clock, board, timelines,
 //! campaign changes, injects, messages, grading, scoreboard, scores, people, invitations) and
-//! what a team does that scripts need (response actions, cases), for agencies that script
-//! their exercises.
+//! what a team does that scripts need (response actions, cases, reports), for agencies that
+//! script their exercises.
 //!
 //! A request authenticates with a personal API token (`Authorization: Bearer atoll_…`, made on
 //! `/account`) and acts as the token's user: the same extractors authorise it as they do pages
@@ -1222,6 +1222,116 @@ pub(crate) async fn add_entry<S: Store>(
     case_view(&app, &team, id, StatusCode::CREATED).await
 }
 
+// ----- A team's reports ----------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    pub title: String,
+    /// Who it is for: `national_cert`, `partner_agency`, `regulator` or `management`.
+    pub to: String,
+    /// `TLP:CLEAR`, `TLP:GREEN`, `TLP:AMBER`, `TLP:AMBER+STRICT` or `TLP:RED`.
+    pub tlp: String,
+    pub what: String,
+    pub when: Option<String>,
+    pub impact: Option<String>,
+    pub actions: Option<String>,
+    pub indicators: Option<String>,
+    pub next_steps: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportView {
+    pub id: i64,
+    pub team: String,
+    pub title: String,
+    /// The report's fields as handed in.
+    pub content: Value,
+    pub by: String,
+    pub at: When,
+    /// The white cell's grade and comment, once graded.
+    pub grade: Option<GradeView>,
+}
+
+/// The team's reports, oldest first.
+async fn reports_of<S: Store>(app: &App<S>, team: &str) -> Result<Vec<ReportView>, Response> {
+    let all = app
+        .db
+        .submissions(app.live.exercise, Some(team))
+        .await
+        .map_err(|_| unreadable())?;
+    Ok(all
+        .into_iter()
+        .filter(|s| s.kind == Kind::Report)
+        .map(|s| ReportView {
+            id: s.id,
+            content: serde_json::from_str(&s.body).unwrap_or(Value::String(s.body.clone())),
+            at: when(app, s.at),
+            grade: s.grade.map(|g| GradeView {
+                points: serde_json::from_str(&g.points).unwrap_or_default(),
+                comment: g.comment,
+                by: g.username,
+            }),
+            team: s.team,
+            title: s.subject,
+            by: s.username,
+        })
+        .collect())
+}
+
+/// `GET /api/v1/teams/{team}/reports`
+pub(crate) async fn reports<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    match reports_of(&app, &app.live.team_id(view.team)).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => e,
+    }
+}
+
+/// `POST /api/v1/teams/{team}/reports`: answers with the report as stored.
+pub(crate) async fn send_report<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    player: crate::auth::TeamPlayer,
+    Json(request): Json<ReportRequest>,
+) -> Response {
+    let team = app.live.team_id(player.0.team);
+    let Some(form) = form(&[
+        ("title", Some(request.title)),
+        ("to", Some(request.to)),
+        ("tlp", Some(request.tlp)),
+        ("what", Some(request.what)),
+        ("when", request.when),
+        ("impact", request.impact),
+        ("actions", request.actions),
+        ("indicators", request.indicators),
+        ("next_steps", request.next_steps),
+    ]) else {
+        return not_read();
+    };
+    let sent = match done(crate::reports::send(State(app.clone()), player, form).await) {
+        Ok(redirect) => redirect,
+        Err(refused) => return *refused,
+    };
+    // The page goes on to `/teams/{team}/reports#report-{id}`.
+    let id = sent
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|l| l.to_str().ok())
+        .and_then(|l| l.rsplit_once("#report-"))
+        .and_then(|(_, id)| id.parse::<i64>().ok());
+    let list = match reports_of(&app, &team).await {
+        Ok(list) => list,
+        Err(e) => return e,
+    };
+    match list.into_iter().find(|r| Some(r.id) == id) {
+        Some(report) => (StatusCode::CREATED, Json(report)).into_response(),
+        None => problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The report was stored but cannot be found.",
+        ),
+    }
+}
+
 // ----- People ----------------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -1377,6 +1487,8 @@ enum Who {
     TeamView,
     /// The team's players and instructors.
     TeamActor,
+    /// The team's own players.
+    TeamPlayer,
 }
 
 /// One operation of the API.
@@ -1562,6 +1674,24 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/teams/{team}/reports",
+        summary: "The team's incident reports, with the white cell's grade and comment once graded.",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<Vec<ReportView>>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/reports",
+        summary: "Hand in an incident report (the team's players only, while play goes on). Answers with the report as stored.",
+        who: Who::TeamPlayer,
+        request: Some(schema::<ReportRequest>),
+        status: 201,
+        response: schema::<ReportView>,
+    },
+    Operation {
+        method: "get",
         path: "/people",
         summary: "Every account, and who is signed in.",
         who: Who::Staff,
@@ -1630,6 +1760,7 @@ pub fn openapi() -> Value {
             Who::Instructor => "Instructors.",
             Who::TeamView => "The team's players, instructors, and observers who follow the team.",
             Who::TeamActor => "The team's players and instructors.",
+            Who::TeamPlayer => "The team's own players.",
         };
         let mut operation = json!({
             "summary": op.summary,
@@ -1701,6 +1832,7 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/teams/{team}/cases", post(open_case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}", get(case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}/entries", post(add_entry::<S>))
+        .route("/api/v1/teams/{team}/reports", get(reports::<S>).post(send_report::<S>))
         .route("/api/v1/people", get(people::<S>))
         .route("/api/v1/people/{id}/end", post(end_sessions::<S>))
         .route("/api/v1/people/{id}/follows", post(follows::<S>))

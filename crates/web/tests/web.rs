@@ -3046,6 +3046,30 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/teams/palau/reports",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/reports",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/reports",
+            Some(r#"{"title":"t","to":"national_cert","tlp":"TLP:AMBER","what":"w"}"#),
+            [S::FORBIDDEN, S::FORBIDDEN, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/reports",
+            Some(r#"{"title":"t","to":"national_cert","tlp":"TLP:AMBER","what":"w"}"#),
+            [S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/people",
             None,
             [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
@@ -3368,17 +3392,34 @@ async fn a_script_runs_the_exercise_through_the_api_as_the_console_does() {
         .collect();
     assert_eq!(entries, [("indicator", "ipv4\n203.0.113.45")]);
 
-    // A report handed in on the page is graded through the API; the score says why.
-    let (status, _, _) = send(
+    // A report handed in through the API (a refused one names its field and stores nothing)
+    // is graded through the API; the score says why, and the team reads the grade.
+    let (status, problem) = call(
         &app,
-        post(
-            "/teams/palau/reports",
-            &pita,
-            "title=Web+shell&to=national_cert&tlp=TLP%3AAMBER&what=w",
-        ),
+        "POST",
+        "/api/v1/teams/palau/reports",
+        &player,
+        Some(r#"{"title":"Web shell","to":"the press","tlp":"TLP:AMBER","what":"w"}"#),
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("to"))
+    );
+    let (status, report) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/reports",
+        &player,
+        Some(r#"{"title":"Web shell","to":"national_cert","tlp":"TLP:AMBER","what":"A web shell on PT-WEB01.","indicators":"203.0.113.45"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{report}");
+    assert_eq!(
+        (report["by"].as_str(), report["content"]["indicators"].as_str()),
+        (Some("pita"), Some("203.0.113.45"))
+    );
+    assert!(report["grade"].is_null());
     let (_, queue) = call(&app, "GET", "/api/v1/grading", &white, None).await;
     let item = queue
         .as_array()
@@ -3400,6 +3441,10 @@ async fn a_script_runs_the_exercise_through_the_api_as_the_console_does() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(graded["grade"]["points"][&criterion].as_u64(), Some(max));
     assert_eq!(graded["grade"]["comment"], "Clear and on time.");
+    let (_, reports) = call(&app, "GET", "/api/v1/teams/palau/reports", &player, None).await;
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 1, "the refused report was not stored");
+    assert_eq!(reports[0]["grade"]["comment"], "Clear and on time.");
     let (_, score) = call(&app, "GET", "/api/v1/teams/palau/score", &player, None).await;
     let item = score["items"]
         .as_array()
