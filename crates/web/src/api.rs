@@ -161,6 +161,14 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) 
         .map_err(|_| problem(StatusCode::INTERNAL_SERVER_ERROR, "The request failed."))
 }
 
+/// Runs a blocking read of the exercise and answers with what it built, as JSON.
+async fn blocking_json<T: Serialize + Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Response {
+    match blocking(work).await {
+        Ok(value) => Json(value).into_response(),
+        Err(e) => e,
+    }
+}
+
 fn unreadable() -> Response {
     problem(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -340,10 +348,7 @@ pub(crate) async fn clock<S: Store>(
         return *refused;
     }
     let worker = app.clone();
-    match blocking(move || clock_view(&worker)).await {
-        Ok(clock) => Json(clock).into_response(),
-        Err(e) => e,
-    }
+    blocking_json(move || clock_view(&worker)).await
 }
 
 // ----- The board -------------------------------------------------------------------------
@@ -429,7 +434,7 @@ pub struct Board {
 pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
     let input = crate::pages::board_records(&app).await;
     let worker = app.clone();
-    let built = blocking(move || {
+    blocking_json(move || {
         let app = &*worker;
         let teams = (0..input.records.len())
             .filter(|&i| user.sees(&app.live.team_id(i)))
@@ -482,11 +487,7 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
             teams,
         }
     })
-    .await;
-    match built {
-        Ok(board) => Json(board).into_response(),
-        Err(e) => e,
-    }
+    .await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -672,7 +673,7 @@ pub(crate) async fn timeline<S: Store>(State(app): State<Arc<App<S>>>, view: Sta
         return unreadable();
     };
     let worker = app.clone();
-    let built = blocking(move || {
+    blocking_json(move || {
         let app = &*worker;
         let status = crate::score::team_status(app, index, &records);
         let steps = status
@@ -712,11 +713,7 @@ pub(crate) async fn timeline<S: Store>(State(app): State<Arc<App<S>>>, view: Sta
             injects,
         }
     })
-    .await;
-    match built {
-        Ok(timeline) => Json(timeline).into_response(),
-        Err(e) => e,
-    }
+    .await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -741,14 +738,20 @@ pub struct ActionView {
     pub by: String,
 }
 
-/// The newest action of `team`, as stored (the one a request just took).
-async fn newest_action<S: Store>(app: &App<S>, team: &str, by: &User) -> Response {
+/// The newest action of `team` by `by` that is `taken` (the one a request just took), as
+/// stored. (The console's handlers answer with a redirect, not the row they stored.)
+async fn newest_action<S: Store>(
+    app: &App<S>,
+    team: &str,
+    by: &User,
+    taken: impl Fn(&atoll_store::ActionRecord) -> bool,
+) -> Response {
     let Ok(actions) = app.db.actions(app.live.exercise).await else {
         return unreadable();
     };
     match actions
         .into_iter()
-        .filter(|a| a.team == team && a.username == by.username)
+        .filter(|a| a.team == team && a.username == by.username && taken(a))
         .max_by_key(|a| a.id)
     {
         Some(a) => (StatusCode::CREATED, Json(action_view(app, a))).into_response(),
@@ -775,13 +778,15 @@ pub(crate) async fn change_step<S: Store>(
 ) -> Response {
     let team = app.live.team_id(view.0.team);
     let user = view.0.user.clone();
+    let step = request.step.trim().to_owned();
     let Some(form) = form(&[("step", Some(request.step)), ("change", Some(request.change))]) else {
         return not_read();
     };
     if let Err(refused) = done(crate::timeline::change(State(app.clone()), view, form).await) {
         return *refused;
     }
-    newest_action(&app, &team, &user).await
+    // A change's target is the step, and for a delay, by how much on the next line.
+    newest_action(&app, &team, &user, |a| a.target.lines().next() == Some(step.as_str())).await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -961,36 +966,50 @@ pub struct GradingItem {
 
 /// `GET /api/v1/grading`: reports and written answers, oldest first.
 pub(crate) async fn grading<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    let Ok(all) = app.db.submissions(app.live.exercise, None).await else {
-        return unreadable();
-    };
-    let items: Vec<GradingItem> = all
+    match grading_items(&app, &user).await {
+        Ok(items) => Json(items).into_response(),
+        Err(e) => e,
+    }
+}
+
+/// The reports and written answers `user` may see, oldest first.
+async fn grading_items<S: Store>(app: &App<S>, user: &User) -> Result<Vec<GradingItem>, Response> {
+    let all = app
+        .db
+        .submissions(app.live.exercise, None)
+        .await
+        .map_err(|_| unreadable())?;
+    Ok(all
         .into_iter()
-        .filter(|s| user.sees(&s.team) && crate::reports::graded_by_hand(&app, s))
+        .filter(|s| user.sees(&s.team) && crate::reports::graded_by_hand(app, s))
         .map(|s| GradingItem {
             id: s.id,
-            criteria: crate::reports::criteria(&app, &s)
+            criteria: crate::reports::criteria(app, &s)
                 .into_iter()
                 .map(|(id, text, max)| Criterion { id, text, max })
                 .collect(),
-            kind: match s.kind {
-                Kind::Answer => "answer",
-                Kind::Report => "report",
-            }
-            .to_owned(),
-            content: serde_json::from_str(&s.body).unwrap_or(Value::String(s.body.clone())),
-            at: when(&app, s.at),
-            grade: s.grade.map(|g| GradeView {
-                points: serde_json::from_str(&g.points).unwrap_or_default(),
-                comment: g.comment,
-                by: g.username,
-            }),
+            kind: s.kind.as_str().to_owned(),
+            content: content(&s.body),
+            at: when(app, s.at),
+            grade: s.grade.map(grade_view),
             team: s.team,
             subject: s.subject,
             by: s.username,
         })
-        .collect();
-    Json(items).into_response()
+        .collect())
+}
+
+/// What a team handed in, as the JSON it was stored as.
+fn content(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()))
+}
+
+fn grade_view(g: atoll_store::Grade) -> GradeView {
+    GradeView {
+        points: serde_json::from_str(&g.points).unwrap_or_default(),
+        comment: g.comment,
+        by: g.username,
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -1019,14 +1038,13 @@ pub(crate) async fn grade<S: Store>(
     if let Err(refused) = done(crate::reports::grade(State(app.clone()), who, Path(id), Form(fields)).await) {
         return *refused;
     }
-    let response = grading(State(app), Staff(user)).await;
-    let Ok(bytes) = axum::body::to_bytes(response.into_body(), usize::MAX).await else {
-        return unreadable();
-    };
-    let items: Vec<GradingItem> = serde_json::from_slice(&bytes).unwrap_or_default();
-    match items.into_iter().find(|i| i.id == id) {
-        Some(item) => Json(item).into_response(),
-        None => unreadable(),
+    match grading_items(&app, &user)
+        .await
+        .map(|items| items.into_iter().find(|i| i.id == id))
+    {
+        Ok(Some(item)) => Json(item).into_response(),
+        Ok(None) => unreadable(),
+        Err(e) => e,
     }
 }
 
@@ -1067,6 +1085,7 @@ pub(crate) async fn act<S: Store>(
 ) -> Response {
     let team = app.live.team_id(actor.0.team);
     let user = actor.0.user.clone();
+    let (action, target) = (request.action.clone(), request.target.trim().to_owned());
     let Some(form) = form(&[
         ("action", Some(request.action)),
         ("target", Some(request.target)),
@@ -1077,7 +1096,7 @@ pub(crate) async fn act<S: Store>(
     if let Err(refused) = done(crate::respond::act(State(app.clone()), actor, form).await) {
         return *refused;
     }
-    newest_action(&app, &team, &user).await
+    newest_action(&app, &team, &user, |a| a.action == action && a.target == target).await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -1266,13 +1285,9 @@ async fn reports_of<S: Store>(app: &App<S>, team: &str) -> Result<Vec<ReportView
         .filter(|s| s.kind == Kind::Report)
         .map(|s| ReportView {
             id: s.id,
-            content: serde_json::from_str(&s.body).unwrap_or(Value::String(s.body.clone())),
+            content: content(&s.body),
             at: when(app, s.at),
-            grade: s.grade.map(|g| GradeView {
-                points: serde_json::from_str(&g.points).unwrap_or_default(),
-                comment: g.comment,
-                by: g.username,
-            }),
+            grade: s.grade.map(grade_view),
             team: s.team,
             title: s.subject,
             by: s.username,
