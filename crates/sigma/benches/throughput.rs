@@ -151,6 +151,17 @@ fn pathological() {
             format!(r#"{{"CommandLine": "{}"}}"#, big("v1x ")),
         ),
         (
+            "1,000 values `a…ab` of growing length, 4 MB value of `a`",
+            format!(
+                "CommandLine|contains: [{}]",
+                (1..=1000)
+                    .map(|n| format!("'{}b'", "a".repeat(n)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            format!(r#"{{"CommandLine": "{}"}}"#, big("a")),
+        ),
+        (
             "fieldref|contains between two lists of 100,000 values",
             "a|fieldref|contains: b".to_owned(),
             format!(r#"{{"a": {}, "b": {}}}"#, list("xy", 100_000), list("z", 100_000)),

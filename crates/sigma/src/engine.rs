@@ -8,16 +8,18 @@
 //!    reuses from event to event;
 //! 3. each rule's condition was compiled into clauses of literals (field, place, lowercase
 //!    text); any matching event holds at least one literal of every clause, and the most
-//!    selective clause is the rule's *trigger*. Per group and field, literals at the start
-//!    (or the whole value) are found by walking an anchored automaton from the first byte and
-//!    literals at the end by walking one of reversed literals from the last byte, which stops
-//!    after a few bytes; literals that may sit anywhere by one Aho-Corasick pass over the
-//!    value, only in fields where some trigger needs one (for up to a few dozen literals, a
-//!    SIMD search first tells whether any is there at all, and usually none is). Keyword
-//!    (field-less) literals are searched in all string values joined by NUL bytes, once for
-//!    all routed groups that hold keyword rules, by an index made for that set of groups the
-//!    first time an event needs it. A rule is a *candidate* if its trigger has a hit; rules
-//!    with no literal at all are always evaluated when their group is routed;
+//!    selective clause is the rule's *trigger*. Per group and field, one finder
+//!    ([`crate::literals`]) holds every literal looked for, framed by where it must sit: a
+//!    value is searched once, written between a byte that marks its start and one that marks
+//!    its end (neither ever in UTF-8), so that a literal that must start the value carries the
+//!    first, one that must end it the second, and one that must be all of it both. Literals
+//!    that may sit anywhere are looked for only in fields where some trigger needs them (for
+//!    up to a few dozen literals, a SIMD search first tells whether any is there at all, and
+//!    usually none is). Keyword (field-less) literals are searched in all string values framed
+//!    the same way, in one pass for all routed groups that hold keyword rules, by an index made
+//!    for that set of groups the first time an event needs it. A rule is a *candidate* if its
+//!    trigger has a hit; rules with no literal at all are always evaluated when their group is
+//!    routed;
 //! 4. candidates whose other clauses also have hits are evaluated exactly. A text matcher
 //!    whose literal was not found at its place fails without comparing text, and a
 //!    case-insensitive one whose literal was found matches without comparing text.
@@ -29,11 +31,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{Anchored, MatchKind, Span, StartKind, dfa, packed};
+use aho_corasick::packed;
 
 use crate::event::{Event, Value};
+use crate::literals::Literals;
 use crate::logsource::{self, Dim, Sources};
 use crate::matcher::{Anchor, Matcher, Prepared, lower_char, lowercase, needs_lowercase};
 use crate::rule::{Cond, Detection, Item, Logsource, Rule, Test};
@@ -51,12 +52,6 @@ const KEYWORDS: &str = "\u{0}keywords";
 pub const MAX_VALUES_PER_FIELD: usize = 1024;
 /// String values of one event that keyword (field-less) rules search; later ones are ignored.
 pub const MAX_KEYWORD_VALUES: usize = 4096;
-/// Automata over more literals than this are built as compact NFAs rather than DFAs: a DFA's
-/// table grows with literals × byte classes, and past this size its memory and build time
-/// cost more than its speed gives. Measured on the full SigmaHQ set (300k events, 2.0 GHz):
-/// 200 against 2,000 gives the same events per second within the noise (38–43k both), the
-/// rule set in 53 MiB instead of 77 and loaded in 0.9 s instead of 1.0; 40 is slower (38–39k).
-const DFA_MAX_LITERALS: usize = 200;
 
 /// A rule's log source as interned term ids: every one must be among the event's.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -66,35 +61,38 @@ struct Route {
     unroutable: bool,
 }
 
-/// Literals of one field for one group, by where they must sit.
-#[derive(Debug, Default)]
-struct FieldIndex {
-    /// Literals anywhere: automaton, and pattern id → literal id.
-    contains: Option<Contains>,
-    /// Literals at the start: pattern id → (literal id, whether it must be the whole value).
-    start: Option<(contiguous::NFA, Vec<(u32, bool)>)>,
-    /// Literals at the end, reversed: pattern id → literal id.
-    end: Option<(contiguous::NFA, Vec<u32>)>,
+/// Written before each value the prefilter searches, and after it ([`framed`]). Neither
+/// byte is ever in UTF-8 text, so a literal that must start a value, framed by `BEFORE`, is
+/// found only at the start of one; one that must end it, framed by `AFTER`, only at the end;
+/// one that must be the whole value, framed by both, only as a whole value; and no literal is
+/// found across two values searched together.
+const BEFORE: u8 = 0xFF;
+const AFTER: u8 = 0xFE;
+
+/// A literal as the prefilter looks for it in framed values.
+fn framed(anchor: Anchor, text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 2);
+    if matches!(anchor, Anchor::Prefix | Anchor::Exact) {
+        out.push(BEFORE);
+    }
+    out.extend_from_slice(text.as_bytes());
+    if matches!(anchor, Anchor::Suffix | Anchor::Exact) {
+        out.push(AFTER);
+    }
+    out
 }
 
-/// Literals that may sit anywhere in a value.
+/// The literals of one field for one group, wherever they must sit, found in one pass over
+/// the framed value.
 #[derive(Debug)]
-struct Contains {
-    automaton: Anywhere,
-    /// Pattern id → literal id.
+struct FieldIndex {
+    literals: Literals,
+    /// Index in `literals` → literal id.
     ids: Vec<u32>,
     /// For a few literals, a SIMD search (Teddy) that tells whether any of them is in a
-    /// text at all: most texts hold none, and then the automaton is not walked. (The
-    /// automaton finds overlapping matches, which rules out its own SIMD prefilter.)
+    /// text at all: most texts hold none, and then `literals` is not searched. (Teddy
+    /// finds the leftmost match only, so it cannot replace it.)
     any: Option<packed::Searcher>,
-}
-
-/// An unanchored automaton of literals that may sit anywhere in a value.
-#[derive(Debug)]
-enum Anywhere {
-    Dfa(dfa::DFA),
-    /// Past [`DFA_MAX_LITERALS`].
-    Nfa(contiguous::NFA),
 }
 
 /// The rules that share one route.
@@ -313,7 +311,7 @@ impl RuleSet {
                 g.keywords = literals;
             } else {
                 g.field_pos[field as usize] = g.indexes.len() as u32;
-                g.indexes.push(field_index(literals, false));
+                g.indexes.push(field_index(literals));
             }
         }
         RuleSet {
@@ -436,7 +434,7 @@ impl RuleSet {
                 ids.push(owned);
             }
             Arc::new(KeywordIndex {
-                index: field_index(literals, true),
+                index: field_index(literals),
                 owners: ids,
             })
         });
@@ -453,170 +451,35 @@ impl RuleSet {
     }
 }
 
-/// Builds the automata for one field's literals (sorted by text within each place).
-/// `prefilter` gives the anywhere automaton aho-corasick's own skip-ahead search: worth it
-/// for keywords, which are searched in long texts; for field values, which are short, its
-/// per-call cost measured more than it saved.
-fn field_index(literals: Vec<FieldLiteral>, prefilter: bool) -> FieldIndex {
-    let mut index = FieldIndex::default();
-    let (mut anywhere, mut anywhere_ids) = (Vec::new(), Vec::new());
-    let (mut starts, mut start_ids) = (Vec::new(), Vec::new());
-    let (mut ends, mut end_ids) = (Vec::new(), Vec::new());
-    for (anchor, text, id) in literals {
-        match anchor {
-            Anchor::Contains => {
-                anywhere.push(text);
-                anywhere_ids.push(id);
-            }
-            Anchor::Prefix | Anchor::Exact => {
-                starts.push(text);
-                start_ids.push((id, anchor == Anchor::Exact));
-            }
-            Anchor::Suffix => {
-                ends.push(text.bytes().rev().collect::<Vec<u8>>());
-                end_ids.push(id);
-            }
-        }
-    }
-    if !anywhere.is_empty() {
-        let nfa = || {
-            contiguous::NFA::builder()
-                .match_kind(MatchKind::Standard)
-                .prefilter(prefilter)
-                .build(&anywhere)
-                .expect("literal patterns always build")
-        };
-        let automaton = if anywhere.len() <= DFA_MAX_LITERALS {
-            dfa::DFA::builder()
-                .match_kind(MatchKind::Standard)
-                .prefilter(prefilter)
-                .start_kind(StartKind::Unanchored)
-                .build(&anywhere)
-                .map_or_else(|_| Anywhere::Nfa(nfa()), Anywhere::Dfa)
-        } else {
-            Anywhere::Nfa(nfa())
-        };
-        let any = packed::Config::new()
-            .match_kind(packed::MatchKind::LeftmostFirst)
-            .builder()
-            .extend(&anywhere)
-            .build();
-        index.contains = Some(Contains {
-            automaton,
-            ids: anywhere_ids,
-            any,
-        });
-    }
-    let nfa = |patterns: &[Vec<u8>]| {
-        contiguous::NFA::builder()
-            .match_kind(MatchKind::Standard)
-            .build(patterns)
-            .expect("literal patterns always build")
-    };
-    if !starts.is_empty() {
-        let starts: Vec<Vec<u8>> = starts.into_iter().map(String::into_bytes).collect();
-        index.start = Some((nfa(&starts), start_ids));
-    }
-    if !ends.is_empty() {
-        index.end = Some((nfa(&ends), end_ids));
-    }
-    index
-}
-
-/// Walks an anchored automaton along `bytes` (a value, or its bytes in reverse) from its first
-/// byte, reporting the literals that end where the walk is, until no literal can continue.
-fn walk(nfa: &contiguous::NFA, bytes: impl Iterator<Item = u8>, mut report: impl FnMut(usize, usize)) {
-    let Ok(mut sid) = nfa.start_state(Anchored::Yes) else {
-        return;
-    };
-    for (depth, byte) in bytes.enumerate() {
-        sid = nfa.next_state(Anchored::Yes, sid, byte);
-        if nfa.is_dead(sid) {
-            return;
-        }
-        if nfa.is_match(sid) {
-            for i in 0..nfa.match_len(sid) {
-                let pattern = nfa.match_pattern(sid, i);
-                // A state's matches include literals that are proper suffixes of its path;
-                // only those that start at the first byte count here.
-                if nfa.pattern_len(pattern) == depth + 1 {
-                    report(pattern.as_usize(), depth + 1);
-                }
-            }
-        }
-    }
-}
-
-/// Reports every literal found anywhere in `text`, overlapping ones included, walking the
-/// automaton's states directly: one table step per byte, and no search state kept between
-/// matches as an iterator would.
-fn find_all<A: Automaton>(automaton: &A, text: &[u8], mut report: impl FnMut(usize)) {
-    let Ok(start) = automaton.start_state(Anchored::No) else {
-        return;
-    };
-    let prefilter = automaton.prefilter();
-    let mut sid = start;
-    let mut at = 0;
-    while at < text.len() {
-        // Back at the start, no literal is under way: the prefilter skips to where one may
-        // begin (it never skips one).
-        if sid == start
-            && let Some(pre) = prefilter
-        {
-            match pre.find_in(text, Span::from(at..text.len())).into_option() {
-                Some(next) => at = next,
-                None => return,
-            }
-        }
-        sid = automaton.next_state(Anchored::No, sid, text[at]);
-        if automaton.is_special(sid) && automaton.is_match(sid) {
-            for i in 0..automaton.match_len(sid) {
-                report(automaton.match_pattern(sid, i).as_usize());
-            }
-        }
-        at += 1;
+/// The finder for one field's literals.
+fn field_index(literals: Vec<FieldLiteral>) -> FieldIndex {
+    let (texts, ids): (Vec<Vec<u8>>, Vec<u32>) = literals
+        .into_iter()
+        .map(|(anchor, text, id)| (framed(anchor, &text), id))
+        .unzip();
+    let any = packed::Config::new()
+        .match_kind(packed::MatchKind::LeftmostFirst)
+        .builder()
+        .extend(&texts)
+        .build();
+    FieldIndex {
+        literals: Literals::new(&texts),
+        ids,
+        any,
     }
 }
 
 impl FieldIndex {
-    /// Reports the id of every literal found at its place in `value` (lowercase text).
-    fn scan(&self, value: &str, mut report: impl FnMut(u32)) {
-        self.scan_anywhere(value, &mut report);
-        self.scan_ends(value, report);
-    }
-
-    /// Literals that may be anywhere. `text` may be several values joined by NUL bytes, which
-    /// no literal holds, so no literal is found across two values.
-    fn scan_anywhere(&self, text: &str, mut report: impl FnMut(u32)) {
-        let Some(Contains { automaton, ids, any }) = &self.contains else {
-            return;
-        };
-        if let Some(any) = any
+    /// Reports the id of every literal found at its place in `text`: one or more values,
+    /// each framed by [`BEFORE`] and [`AFTER`], in lowercase.
+    fn scan(&self, text: &[u8], mut report: impl FnMut(u32)) {
+        if let Some(any) = &self.any
             && text.len() >= any.minimum_len()
             && any.find(text).is_none()
         {
             return;
         }
-        let report = |pattern: usize| report(ids[pattern]);
-        match automaton {
-            Anywhere::Dfa(dfa) => find_all(dfa, text.as_bytes(), report),
-            Anywhere::Nfa(nfa) => find_all(nfa, text.as_bytes(), report),
-        }
-    }
-
-    /// Literals at the start or end of `value`, or that are the whole of it.
-    fn scan_ends(&self, value: &str, mut report: impl FnMut(u32)) {
-        if let Some((nfa, ids)) = &self.start {
-            walk(nfa, value.bytes(), |pattern, len| {
-                let (id, exact) = ids[pattern];
-                if !exact || len == value.len() {
-                    report(id);
-                }
-            });
-        }
-        if let Some((nfa, ids)) = &self.end {
-            walk(nfa, value.bytes().rev(), |pattern, _| report(ids[pattern]));
-        }
+        self.literals.find(text, |i| report(self.ids[i]));
     }
 }
 
@@ -651,27 +514,33 @@ impl Scanner<'_> {
 
         // Find the literals.
         s.hits.clear();
-        for &g in &s.groups {
-            let group = &set.groups[g as usize];
-            for slot in &s.slots {
+        for slot in &s.slots {
+            let mut framed = false;
+            for &g in &s.groups {
+                let group = &set.groups[g as usize];
                 let pos = group.field_pos[slot.field as usize];
-                if pos != NONE {
-                    let hits = &mut s.hits;
-                    group.indexes[pos as usize].scan(text(&s.buffer, slot.lower, event), |id| hits.add(id));
+                if pos == NONE {
+                    continue;
                 }
+                if !framed {
+                    s.framed.clear();
+                    s.framed.push(BEFORE);
+                    s.framed
+                        .extend_from_slice(text(&s.buffer, slot.lower, event).as_bytes());
+                    s.framed.push(AFTER);
+                    framed = true;
+                }
+                let hits = &mut s.hits;
+                group.indexes[pos as usize].scan(&s.framed, |id| hits.add(id));
             }
         }
         if let Some(kw) = &keywords {
             let hits = &mut s.hits;
-            let mut report = |k: u32| {
+            kw.index.scan(&s.joined, |k| {
                 for &id in &kw.owners[k as usize] {
                     hits.add(id);
                 }
-            };
-            kw.index.scan_anywhere(&s.joined, &mut report);
-            for value in &s.keyword_values {
-                kw.index.scan_ends(text(&s.buffer, value.lower, event), &mut report);
-            }
+            });
         }
 
         // Candidates, then exact evaluation.
@@ -857,8 +726,10 @@ struct Scratch {
     slots: Vec<Slot>,
     /// Every string value, for keyword searches.
     keyword_values: Vec<Slot>,
-    /// Their lowercase texts, joined by NUL bytes, searched in one pass.
-    joined: String,
+    /// Their lowercase texts, each framed by [`BEFORE`] and [`AFTER`], searched in one pass.
+    joined: Vec<u8>,
+    /// The value the prefilter searches, framed.
+    framed: Vec<u8>,
     /// Per event field: its prepared lowercase text, once made.
     lower_of: Vec<Option<Text>>,
     buffer: String,
@@ -1005,8 +876,10 @@ impl Scratch {
                 None => self.value(i, value),
             };
             if let Some((raw, lower, _)) = prepared {
-                self.joined.push_str(text(&self.buffer, lower, event));
-                self.joined.push('\0');
+                self.joined.push(BEFORE);
+                self.joined
+                    .extend_from_slice(text(&self.buffer, lower, event).as_bytes());
+                self.joined.push(AFTER);
                 self.keyword_values.push(Slot {
                     field: NONE,
                     raw,

@@ -15,6 +15,7 @@ mod engine;
 pub mod event;
 mod flat;
 pub mod input;
+mod literals;
 pub mod logsource;
 mod matcher;
 mod rule;

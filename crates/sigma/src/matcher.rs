@@ -355,9 +355,8 @@ impl Matcher {
             _ => return None,
         };
         // The prefilter works on lowercase text: a cased needle's lowercase is in the
-        // lowercase value wherever the needle is in the value. Keyword values are searched
-        // joined by NUL bytes: a literal must not hold one.
-        if lit.is_empty() || lit.contains('\0') {
+        // lowercase value wherever the needle is in the value.
+        if lit.is_empty() {
             return None;
         }
         Some((anchor, lowercase(lit).unwrap_or_else(|| lit.to_owned())))
@@ -382,8 +381,9 @@ impl Matcher {
     }
 }
 
-/// The most selective of the literal sets that every match of the regex starts with, or ends
-/// with, lowercased; `None` when there is no small set of non-empty ones.
+/// The most selective of the literal sets of which every match of the regex holds one: those
+/// every match starts with or ends with, or holds somewhere ([`required`]), lowercased;
+/// `None` when there is no small set of non-empty ones.
 ///
 /// A value holds one of these literals in its lowercase text wherever the regex matches, as
 /// [`lowercase`] maps each character on its own.
@@ -394,7 +394,9 @@ pub(crate) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
         .build()
         .parse(pattern)
         .ok()?;
-    [ExtractKind::Prefix, ExtractKind::Suffix]
+    let usable = |out: &Vec<String>| !out.is_empty() && out.len() <= 64 && out.iter().all(|l| !l.is_empty());
+    let shortest = |ls: &Vec<String>| ls.iter().map(String::len).min();
+    let ends = [ExtractKind::Prefix, ExtractKind::Suffix]
         .into_iter()
         .filter_map(|kind| {
             let seq = Extractor::new().kind(kind).extract(&hir);
@@ -409,10 +411,192 @@ pub(crate) fn regex_literals(pattern: &str) -> Option<Vec<String>> {
                 .collect::<Option<Vec<String>>>()?;
             out.sort_unstable();
             out.dedup();
-            let usable = !out.is_empty() && out.len() <= 64 && out.iter().all(|l| !l.is_empty() && !l.contains('\0'));
-            usable.then_some(out)
+            usable(&out).then_some(out)
         })
-        .max_by_key(|ls| ls.iter().map(String::len).min())
+        .max_by_key(shortest);
+    let inner = required(&hir).filter(usable);
+    match (ends, inner) {
+        (Some(ends), Some(inner)) if shortest(&inner) > shortest(&ends) => Some(inner),
+        (None, inner) => inner,
+        (ends, _) => ends,
+    }
+}
+
+/// Sets of texts kept at most, and their longest text, when working out [`required`].
+const FACTOR_SET_MAX: usize = 16;
+const FACTOR_LEN_MAX: usize = 64;
+
+/// What a part of a regex tells of the texts it matches, lowercased.
+#[derive(Debug, Clone, Default)]
+struct Factors {
+    /// Every text it matches, when they are few and short.
+    exact: Option<Vec<String>>,
+    /// Texts one of which every match holds somewhere.
+    required: Option<Vec<String>>,
+}
+
+/// A set of texts one of which every match of `hir` holds somewhere, lowercased, sorted: the
+/// most selective found (its shortest text longest, then the fewest texts). For
+/// `\.exe["']?\s+[^"]{0,64}werfaultsecure\.exe`, `werfaultsecure.exe`, which is neither how
+/// matches start nor how they end.
+fn required(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
+    let f = factors(hir);
+    let mut best = better(f.required, f.exact)?;
+    best.sort_unstable();
+    best.dedup();
+    Some(best)
+}
+
+/// The more selective of two sets: its shortest text is longer, or as long and it has fewer
+/// texts. A set holding the empty text says nothing.
+fn better(a: Option<Vec<String>>, b: Option<Vec<String>>) -> Option<Vec<String>> {
+    let score = |s: &Vec<String>| (s.iter().map(String::len).min().unwrap_or(0), std::cmp::Reverse(s.len()));
+    let a = a.filter(|s| score(s).0 > 0);
+    let b = b.filter(|s| score(s).0 > 0);
+    match (a, b) {
+        (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Every concatenation of a text of `a` with one of `b`, unless there would be too many or
+/// too long.
+fn product(a: &[String], b: &[String]) -> Option<Vec<String>> {
+    if a.len() * b.len() > FACTOR_SET_MAX {
+        return None;
+    }
+    let out: Vec<String> = a
+        .iter()
+        .flat_map(|x| b.iter().map(move |y| format!("{x}{y}")))
+        .collect();
+    out.iter().all(|t| t.len() <= FACTOR_LEN_MAX).then_some(out)
+}
+
+fn factors(hir: &regex_syntax::hir::Hir) -> Factors {
+    use regex_syntax::hir::{Class, HirKind};
+    let exact = |set: Vec<String>| Factors {
+        required: Some(set.clone()),
+        exact: Some(set),
+    };
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Factors {
+            exact: Some(vec![String::new()]),
+            required: None,
+        },
+        HirKind::Literal(lit) => match std::str::from_utf8(&lit.0) {
+            Ok(text) if text.len() <= FACTOR_LEN_MAX => exact(vec![text.chars().map(lower_char).collect()]),
+            _ => Factors::default(),
+        },
+        HirKind::Class(class) => {
+            // A class of a few characters (`[Ww]` of a case-insensitive `w`): the lowercase of
+            // each.
+            let chars: Option<Vec<char>> = match class {
+                Class::Unicode(c) => {
+                    let count: u32 = c
+                        .ranges()
+                        .iter()
+                        .map(|r| u32::from(r.end()) - u32::from(r.start()) + 1)
+                        .sum();
+                    (count <= 8).then(|| c.ranges().iter().flat_map(|r| r.start()..=r.end()).collect())
+                }
+                Class::Bytes(c) => {
+                    let count: usize = c.ranges().iter().map(|r| usize::from(r.end() - r.start()) + 1).sum();
+                    (count <= 8 && c.ranges().iter().all(|r| r.end().is_ascii())).then(|| {
+                        c.ranges()
+                            .iter()
+                            .flat_map(|r| r.start()..=r.end())
+                            .map(char::from)
+                            .collect()
+                    })
+                }
+            };
+            match chars {
+                Some(chars) if !chars.is_empty() => {
+                    let mut set: Vec<String> = chars.into_iter().map(|c| lower_char(c).to_string()).collect();
+                    set.sort_unstable();
+                    set.dedup();
+                    if set.len() <= 4 { exact(set) } else { Factors::default() }
+                }
+                _ => Factors::default(),
+            }
+        }
+        HirKind::Capture(c) => factors(&c.sub),
+        HirKind::Repetition(r) => {
+            let sub = factors(&r.sub);
+            if r.min == 0 {
+                let exact = match (&sub.exact, r.max) {
+                    (Some(e), Some(1)) => {
+                        let mut e = e.clone();
+                        e.push(String::new());
+                        Some(e)
+                    }
+                    _ => None,
+                };
+                return Factors { exact, required: None };
+            }
+            let exact = match (&sub.exact, r.max) {
+                (Some(e), Some(max)) if max == r.min && r.min <= 8 => {
+                    (1..r.min).try_fold(e.clone(), |acc, _| product(&acc, e))
+                }
+                _ => None,
+            };
+            Factors {
+                required: better(sub.required, sub.exact),
+                exact,
+            }
+        }
+        HirKind::Concat(parts) => {
+            let mut best: Option<Vec<String>> = None;
+            let mut run: Option<Vec<String>> = Some(vec![String::new()]);
+            let mut all_exact = true;
+            for part in parts {
+                let f = factors(part);
+                best = better(best, f.required.clone());
+                // What ran so far is a candidate too: an optional part after it only adds
+                // variants.
+                best = better(best, run.clone());
+                match (&run, &f.exact) {
+                    (Some(r), Some(e)) => match product(r, e) {
+                        Some(joined) => run = Some(joined),
+                        None => {
+                            // Too many or too long: what ran so far is one candidate, and a
+                            // new run starts here.
+                            best = better(best, run.take());
+                            run = Some(e.clone());
+                            all_exact = false;
+                        }
+                    },
+                    (_, Some(e)) => run = Some(e.clone()),
+                    (_, None) => {
+                        best = better(best, run.take());
+                        run = Some(vec![String::new()]);
+                        all_exact = false;
+                    }
+                }
+            }
+            let exact = if all_exact { run.clone() } else { None };
+            Factors {
+                required: better(best, run),
+                exact,
+            }
+        }
+        HirKind::Alternation(branches) => {
+            let all: Vec<Factors> = branches.iter().map(factors).collect();
+            let exact = all
+                .iter()
+                .map(|f| f.exact.clone())
+                .collect::<Option<Vec<Vec<String>>>>()
+                .map(|sets| sets.concat())
+                .filter(|set| set.len() <= FACTOR_SET_MAX);
+            let required = all
+                .into_iter()
+                .map(|f| better(f.required, f.exact))
+                .collect::<Option<Vec<Vec<String>>>>()
+                .map(|sets| sets.concat())
+                .filter(|set| set.len() <= FACTOR_SET_MAX);
+            Factors { exact, required }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -475,6 +659,60 @@ mod tests {
         assert_eq!(regex_literals(r"(?i)xΣ").unwrap(), ["xς", "xσ"]);
         // `(?i)s` also matches U+017F (long s), whose lowercase is itself: both are kept.
         assert_eq!(regex_literals(r"(?i)as").unwrap(), ["as", "aſ"]);
+        // Neither how a match starts nor how it ends, but in every match.
+        assert_eq!(
+            regex_literals(r#"(?i)\.exe["']?\s+[^"]{0,64}werfaultsecure\.exe["']?\s+\d{2,10}"#).unwrap(),
+            ["werfaultsecure.exe", "werfaultſecure.exe"]
+        );
+        assert_eq!(
+            regex_literals(r"\s+(-|/)EncodedCommand\s+[a-z]+").unwrap(),
+            ["-encodedcommand", "/encodedcommand"]
+        );
+        assert_eq!(
+            regex_literals(r"x\s*(?:Invoke-Expression|iex)\b").unwrap(),
+            ["iex", "invoke-expression"]
+        );
+        // An optional part says nothing, and a set grown too large is not used.
+        assert_eq!(regex_literals(r"\s+(abc)?\s+"), None);
+        assert_eq!(regex_literals(r"\s+[a-f0-9]{64}\s+"), None);
+    }
+
+    proptest::proptest! {
+        /// A regex built from random pieces, and a text built to match it from examples of
+        /// each piece: the text's lowercase holds one of the literals found for the regex.
+        #[test]
+        fn regex_literals_are_in_every_match(
+            picks in proptest::collection::vec((0usize..11, 0usize..3), 1..8),
+            before in "[a-z ]{0,4}",
+            after in "[a-z ]{0,4}",
+        ) {
+            const PIECES: [(&str, [&str; 3]); 11] = [
+                ("ab", ["ab", "ab", "ab"]),
+                ("(?i)Cd", ["cd", "CD", "cD"]),
+                ("x?", ["", "x", ""]),
+                ("[Ee]", ["e", "E", "e"]),
+                ("(f|gh)", ["f", "gh", "gh"]),
+                (r"\s+", [" ", "  ", "\t"]),
+                (".{0,3}", ["", "z", "zz."]),
+                ("(ij){2}", ["ijij", "ijij", "ijij"]),
+                ("k*", ["", "kk", "k"]),
+                ("(?i)ſ", ["s", "S", "ſ"]),
+                ("[a-c]", ["a", "c", "b"]),
+            ];
+            let pattern: String = picks.iter().map(|&(p, _)| PIECES[p].0).collect();
+            let text: String = before
+                + &picks.iter().map(|&(p, e)| PIECES[p].1[e]).collect::<String>()
+                + &after;
+            let re = regex::Regex::new(&pattern).expect("valid");
+            proptest::prop_assert!(re.is_match(&text), "{pattern} should match {text:?}");
+            if let Some(lits) = regex_literals(&pattern) {
+                let lower = lowercase(&text).unwrap_or_else(|| text.clone());
+                proptest::prop_assert!(
+                    lits.iter().any(|l| lower.contains(l.as_str())),
+                    "{pattern} matches {text:?} but holds none of {lits:?}"
+                );
+            }
+        }
     }
 
     #[test]
