@@ -219,9 +219,23 @@ impl RuleSet {
                 scanned.insert((rule_group[i], fields[&lit.field]));
             }
         }
+        // Literals of one or two bytes found anywhere are in most values: looked for only
+        // when a trigger needs them, since finding them costs more than comparing them.
+        let mut needed: BTreeSet<(u32, FieldId, &str)> = BTreeSet::new();
+        for (i, (cnf, trigger)) in cnfs.iter().enumerate().filter_map(|(i, c)| Some((i, c.as_ref()?))) {
+            for lit in cnf[*trigger]
+                .iter()
+                .filter(|l| l.anchor == Anchor::Contains && l.text.len() < 3)
+            {
+                needed.insert((rule_group[i], fields[&lit.field], lit.text.as_str()));
+            }
+        }
         let mut literal_ids: BTreeMap<LiteralKey, u32> = BTreeMap::new();
         let mut id_of = |group: u32, field: FieldId, anchor: Anchor, text: String| {
-            if anchor == Anchor::Contains && !scanned.contains(&(group, field)) {
+            if anchor == Anchor::Contains
+                && (!scanned.contains(&(group, field))
+                    || (text.len() < 3 && !needed.contains(&(group, field, text.as_str()))))
+            {
                 return None;
             }
             let next = literal_ids.len() as u32;

@@ -223,7 +223,26 @@ impl Prepared<'_> {
 
 /// Whether `s` needs lowercasing (has an ASCII capital, or anything non-ASCII).
 pub(crate) fn needs_lowercase(s: &str) -> bool {
-    s.bytes().any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Eight bytes at a time: a high bit flags a non-ASCII byte; below that, adding 0x3F sets
+    // the high bit of bytes from `A` up, adding 0x25 that of bytes after `Z` (no byte
+    // carries into the next).
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let from_a = w.wrapping_add(ONES * u64::from(0x80 - b'A'));
+        let after_z = w.wrapping_add(ONES * u64::from(0x7F - b'Z'));
+        if w & HIGHS != 0 || from_a & !after_z & HIGHS != 0 {
+            return true;
+        }
+    }
+    chunks
+        .remainder()
+        .iter()
+        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
 }
 
 /// The lowercase form of `s`, or `None` when `s` is already lowercase (no copy needed).
@@ -713,6 +732,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn needs_lowercase_finds_every_capital_and_non_ascii_byte() {
+        // Every byte value at every place of a 16-byte text, against the plain definition.
+        for b in 0u8..=127 {
+            for at in 0..16 {
+                let mut text = [b'a'; 16];
+                text[at] = b;
+                let text = std::str::from_utf8(&text).expect("ASCII");
+                assert_eq!(needs_lowercase(text), b.is_ascii_uppercase(), "{b:#x} at {at}");
+            }
+        }
+        assert!(needs_lowercase("abcdefghé"));
+        assert!(needs_lowercase("éabcdefgh"));
+        assert!(!needs_lowercase("c:\\windows\\system32\\cmd.exe /c whoami"));
+        assert!(needs_lowercase("c:\\windows\\system32\\cmd.exe /c whoamI"));
     }
 
     #[test]
