@@ -285,12 +285,18 @@ impl RuleSet {
                     let Test::Values { matchers, .. } = &mut item.test else {
                         return;
                     };
-                    for m in matchers {
+                    for m in matchers.iter_mut() {
                         if let Some((anchor, lit)) = m.required_literal()
                             && let Some(id) = id_of(group, fields[&item.field], anchor, lit)
                         {
                             m.set_literal_id(id);
                         }
+                    }
+                    if let Test::Values { all: false, matchers } = &item.test {
+                        item.literals = matchers
+                            .iter()
+                            .map(|m| m.literal_id().filter(|_| m.literal_decides()))
+                            .collect();
                     }
                 });
             }
@@ -401,7 +407,7 @@ impl RuleSet {
         let mut scanner = self.scanner();
         let s = &mut scanner.s;
         let sources = logsource::classify(event);
-        s.prepare(self, event, logsource::is_security_4688(&sources));
+        s.prepare(self, event, logsource::is_security_4688(&sources), &mut Vec::new());
         s.prepare_keywords(self, event);
         let cx = Cx {
             set: self,
@@ -521,7 +527,9 @@ impl Scanner<'_> {
         if s.groups.is_empty() {
             return &s.out;
         }
-        s.prepare(set, event, is_4688);
+        let mut schema = std::mem::take(&mut routed.schema);
+        s.prepare(set, event, is_4688, &mut schema);
+        s.routing.get(set, &key).schema = schema;
         if keyword_rules {
             s.prepare_keywords(set, event);
         }
@@ -613,14 +621,21 @@ struct Routed {
     keywords: Option<Arc<KeywordIndex>>,
     /// Some routed group has a rule with a keyword detection.
     keyword_rules: bool,
+    /// The field names of the last event routed so, with their field ids: events of one kind
+    /// name their fields alike and in the same order, and comparing a name costs less than
+    /// looking it up.
+    schema: Vec<(Box<str>, FieldId)>,
 }
+
+/// Names remembered per routing at most.
+const SCHEMA_MAX: usize = 256;
 
 /// Cached keys at most; past this, the cache starts again (it only guards memory against
 /// events with ever-new channel names).
 const ROUTING_CACHE_MAX: usize = 1024;
 
 impl RoutingCache {
-    fn get(&mut self, set: &RuleSet, key: &logsource::Key<'_>) -> &Routed {
+    fn get(&mut self, set: &RuleSet, key: &logsource::Key<'_>) -> &mut Routed {
         use std::hash::BuildHasher as _;
         let hash = foldhash::fast::FixedState::default().hash_one(key);
         let same = |k: &OwnedKey| {
@@ -651,6 +666,7 @@ impl RoutingCache {
                     keyword_rules: groups.iter().any(|&g| set.groups[g as usize].keyword_rules),
                     groups,
                     is_4688: logsource::is_security_4688(&sources),
+                    schema: Vec::new(),
                 };
                 let owned = (
                     key.log.map(str::to_owned),
@@ -665,7 +681,7 @@ impl RoutingCache {
                 list.len() - 1
             }
         };
-        &self.entries[&hash][at].1
+        &mut self.entries.get_mut(&hash).expect("just found or added")[at].1
     }
 }
 
@@ -829,7 +845,9 @@ impl Scratch {
     }
 
     /// Prepares every value of the event that some rule reads.
-    fn prepare(&mut self, set: &RuleSet, event: &Event<'_>, is_4688: bool) {
+    /// `schema` is the names of the last event of the same kind and their field ids, which
+    /// this event's names are compared with before being looked up; it is updated.
+    fn prepare(&mut self, set: &RuleSet, event: &Event<'_>, is_4688: bool, schema: &mut Vec<(Box<str>, FieldId)>) {
         for f in self.touched.drain(..) {
             self.heads[f as usize] = (NONE, NONE, 0);
         }
@@ -840,8 +858,19 @@ impl Scratch {
         self.lower_of.resize(event.fields.len(), None);
         self.buffer.clear();
         for (i, (name, value)) in event.fields.iter().enumerate() {
-            let Some(field) = set.field_id(name) else { continue };
-            if self.full(field) {
+            let field = match schema.get(i) {
+                Some((known, field)) if **known == **name => *field,
+                _ => {
+                    let field = set.field_id(name).unwrap_or(NONE);
+                    if let Some(known) = schema.get_mut(i) {
+                        *known = (name.as_ref().into(), field);
+                    } else if i == schema.len() && i < SCHEMA_MAX {
+                        schema.push((name.as_ref().into(), field));
+                    }
+                    field
+                }
+            };
+            if field == NONE || self.full(field) {
                 continue;
             }
             if let Some((raw, lower, number)) = self.value(i, value) {
@@ -1021,6 +1050,7 @@ fn det_requirement(d: &Detection) -> Vec<Clause> {
                     all: *all,
                     matchers: matchers.clone(),
                 },
+                literals: None,
             };
             item_requirement(&item)
         }
@@ -1165,6 +1195,11 @@ impl Cx<'_> {
     }
 
     fn item(&self, item: &Item) -> bool {
+        if self.filtered
+            && let Some(ids) = &item.literals
+        {
+            return ids.iter().any(|&id| self.s.hits.contains(id));
+        }
         let field = item.field_id;
         match &item.test {
             Test::Exists(want) => (self.s.first(field) != NONE) == *want,

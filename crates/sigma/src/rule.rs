@@ -126,6 +126,10 @@ pub(crate) struct Item {
     /// The field's id in the [`crate::RuleSet`] that holds the rule (set when it is built).
     pub field_id: u32,
     pub test: Test,
+    /// When the [`crate::RuleSet`] looks for the literal of every matcher, and each found
+    /// literal decides its matcher (`Test::Values`, any of them, case-insensitive text): their
+    /// literal ids. The item holds if one of them was found.
+    pub literals: Option<Box<[u32]>>,
 }
 
 #[derive(Debug, Clone)]
@@ -541,6 +545,7 @@ fn item_of(key: &Node, key_text: &str, value: &Node, config: &Config) -> Result<
             field,
             field_id: crate::matcher::UNSET,
             test: Test::Exists(b),
+            literals: None,
         });
     }
     let matchers = match &value.kind {
@@ -560,6 +565,7 @@ fn item_of(key: &Node, key_text: &str, value: &Node, config: &Config) -> Result<
         field,
         field_id: crate::matcher::UNSET,
         test: Test::Values { all: m.all, matchers },
+        literals: None,
     })
 }
 
