@@ -22,6 +22,12 @@
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{Anchored, MatchKind, StartKind, dfa};
 
+/// Bytes that a caller writes only around the values it searches (never in UTF-8 text): a
+/// 2- or 3-byte literal that starts with `START` is compared only where the text has one,
+/// and one that ends with `END` only where the text has that, instead of at every position.
+pub(crate) const START: u8 = 0xFF;
+pub(crate) const END: u8 = 0xFE;
+
 /// Literals that share an anchor at most; past it, the rest go to the automaton.
 const MAX_PER_ANCHOR: usize = 8;
 /// Longest literal compared at a hit; longer ones go to the automaton.
@@ -52,6 +58,11 @@ pub(crate) struct Literals {
     /// `short[short_from[b]..short_from[b + 1]]`.
     short: Vec<Short>,
     short_from: Vec<u32>,
+    /// Two- and three-byte literals that start with [`START`], sorted by their second byte,
+    /// and those that end with [`END`] (and do not start with `START`), sorted by the byte
+    /// before it.
+    after_start: Vec<Marked>,
+    before_end: Vec<Marked>,
     /// Literals left to an automaton, with its pattern index → literal index.
     fallback: Option<Fallback>,
 }
@@ -75,6 +86,16 @@ struct Short {
     second: u8,
     /// The third byte of a three-byte literal.
     third: Option<u8>,
+    literal: u32,
+}
+
+/// A 2- or 3-byte literal next to a mark: its bytes, and its key (the byte after `START` or
+/// the byte before `END`).
+#[derive(Debug, Clone, Copy)]
+struct Marked {
+    key: u8,
+    bytes: [u8; 3],
+    len: u8,
     literal: u32,
 }
 
@@ -147,6 +168,7 @@ impl Literals {
         let mut taken: HashMap<u32, usize> = HashMap::default();
         let mut single = Vec::new();
         let mut short: Vec<(u8, Short)> = Vec::new();
+        let (mut after_start, mut before_end) = (Vec::new(), Vec::new());
         let mut left = Vec::new();
         for (i, l) in literals.iter().enumerate() {
             let l = l.as_ref();
@@ -162,6 +184,21 @@ impl Literals {
                     } else {
                         left.push(i as u32);
                     }
+                }
+                2..=3 if l[0] == START || l[l.len() - 1] == END => {
+                    let mut bytes = [0; 3];
+                    bytes[..l.len()].copy_from_slice(l);
+                    let (list, key) = if l[0] == START {
+                        (&mut after_start, l[1])
+                    } else {
+                        (&mut before_end, l[l.len() - 2])
+                    };
+                    list.push(Marked {
+                        key,
+                        bytes,
+                        len: l.len() as u8,
+                        literal: i as u32,
+                    });
                 }
                 2..=3 => short.push((
                     l[0],
@@ -260,6 +297,8 @@ impl Literals {
             }
         }
         let short = kept.into_iter().map(|(_, s)| s).collect();
+        after_start.sort_by_key(|m: &Marked| (m.key, m.literal));
+        before_end.sort_by_key(|m: &Marked| (m.key, m.literal));
 
         left.sort_unstable();
         let fallback = (!left.is_empty()).then(|| {
@@ -295,6 +334,8 @@ impl Literals {
             single,
             short,
             short_from,
+            after_start,
+            before_end,
             fallback,
         }
     }
@@ -307,6 +348,33 @@ impl Literals {
         }
         if !self.short_bits.is_empty() {
             self.find_short(text, &mut report);
+        }
+        if !self.after_start.is_empty() {
+            for at in memchr::memchr_iter(START, text) {
+                let Some(&key) = text.get(at + 1) else { continue };
+                let from = self.after_start.partition_point(|m| m.key < key);
+                for m in self.after_start[from..].iter().take_while(|m| m.key == key) {
+                    if text.get(at..at + usize::from(m.len)) == Some(&m.bytes[..usize::from(m.len)]) {
+                        report(m.literal as usize);
+                    }
+                }
+            }
+        }
+        if !self.before_end.is_empty() {
+            for at in memchr::memchr_iter(END, text) {
+                let Some(&key) = at.checked_sub(1).and_then(|k| text.get(k)) else {
+                    continue;
+                };
+                let from = self.before_end.partition_point(|m| m.key < key);
+                for m in self.before_end[from..].iter().take_while(|m| m.key == key) {
+                    let len = usize::from(m.len);
+                    if let Some(start) = (at + 1).checked_sub(len)
+                        && text[start..=at] == m.bytes[..len]
+                    {
+                        report(m.literal as usize);
+                    }
+                }
+            }
         }
         if let Some(fallback) = &self.fallback {
             fallback.find(text, &mut report);
@@ -486,6 +554,25 @@ mod tests {
     }
 
     #[test]
+    fn short_literals_next_to_a_mark_are_found_only_there() {
+        let (s, e) = (START, END);
+        let owned: Vec<Vec<u8>> = vec![
+            vec![s, b'a'],
+            vec![s, b'a', e],
+            vec![b'a', e],
+            vec![b'b', b'c', e],
+            vec![s, b'b', b'c'],
+            b"bc".to_vec(),
+        ];
+        let literals: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
+        // Two framed values: `a` and `xbc`.
+        let text = [s, b'a', e, s, b'x', b'b', b'c', e];
+        assert_eq!(found(&literals, &text), naive(&literals, &text));
+        assert_eq!(found(&literals, &text), vec![0, 1, 2, 3, 5]);
+        assert_eq!(found(&literals, &[s, b'b', b'c', b'd', e]), vec![4, 5]);
+    }
+
+    #[test]
     fn long_and_repeated_literals() {
         let long = vec![b'x'; MAX_COMPARED_LEN + 1];
         let literals: [&[u8]; 4] = [&long, b"x", b"x", b"xxxx"];
@@ -498,8 +585,10 @@ mod tests {
         /// anchors, and random texts: exactly the literals a plain search finds.
         #[test]
         fn finds_what_a_plain_search_finds(
-            literals in proptest::collection::vec(proptest::collection::vec(b'a'..=b'e', 1..12), 1..80),
-            text in proptest::collection::vec(b'a'..=b'f', 0..200),
+            literals in proptest::collection::vec(proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'b', b'c', b'd', b'e', START, END]), 1..12), 1..80),
+            text in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b'b', b'c', b'd', b'e', b'f', START, END]), 0..200),
         ) {
             let literals: Vec<&[u8]> = literals.iter().map(Vec::as_slice).collect();
             prop_assert_eq!(found(&literals, &text), naive(&literals, &text));
