@@ -806,7 +806,11 @@ impl Scratch {
                 }
                 return Some((raw, Text::Buffer(start, self.buffer.len() as u32), None));
             }
-            Value::Int(n) => (self.buffered(n), Some(*n as f64)),
+            Value::Int(n) => {
+                let start = self.buffer.len() as u32;
+                self.buffer.push_str(itoa::Buffer::new().format(*n));
+                (Text::Buffer(start, self.buffer.len() as u32), Some(*n as f64))
+            }
             Value::Float(f) => (self.buffered(f), Some(*f)),
             Value::Bool(b) => (self.buffered(if *b { "true" } else { "false" }), None),
             Value::Null => return None,

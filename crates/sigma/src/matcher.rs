@@ -223,19 +223,13 @@ impl Prepared<'_> {
 
 /// Whether `s` needs lowercasing (has an ASCII capital, or anything non-ASCII).
 pub(crate) fn needs_lowercase(s: &str) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Eight bytes at a time: a high bit flags a non-ASCII byte; below that, adding 0x3F sets
-    // the high bit of bytes from `A` up, adding 0x25 that of bytes after `Z` (no byte
-    // carries into the next).
     let mut chunks = s.as_bytes().chunks_exact(8);
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let w = u64::from_le_bytes(word);
-        let from_a = w.wrapping_add(ONES * u64::from(0x80 - b'A'));
-        let after_z = w.wrapping_add(ONES * u64::from(0x7F - b'Z'));
-        if w & HIGHS != 0 || from_a & !after_z & HIGHS != 0 {
+        if w & HIGHS != 0 || capitals(w) != 0 {
             return true;
         }
     }
@@ -243,6 +237,17 @@ pub(crate) fn needs_lowercase(s: &str) -> bool {
         .remainder()
         .iter()
         .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+}
+
+/// The high bit of each byte of `w` that is an ASCII capital, for eight ASCII bytes (high bits
+/// clear): adding 0x3F sets the high bit of bytes from `A` up, adding 0x25 that of bytes
+/// after `Z`, and no byte carries into the next.
+pub(crate) fn capitals(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let from_a = w.wrapping_add(ONES * u64::from(0x80 - b'A'));
+    let after_z = w.wrapping_add(ONES * u64::from(0x7F - b'Z'));
+    from_a & !after_z & HIGHS
 }
 
 /// The lowercase form of `s`, or `None` when `s` is already lowercase (no copy needed).
