@@ -8,13 +8,15 @@
 //! - at every position of the text, a bitmap indexed by a hash of the 4 bytes there tells
 //!   whether some anchor may start there. Positions do not depend on each other, so the
 //!   processor works on several at once, and the bitmap (at most 32 KiB) stays in its
-//!   first-level cache;
+//!   caches;
+//! - where it says so, the literals of that anchor are compared with the text (their last
+//!   4 bytes first);
 //! - literals of 1 to 3 bytes are found the same way by their first two bytes, in a second
-//!   bitmap (8 KiB, only when the set has such literals);
-//! - where a bitmap says so, the literals of that anchor are compared with the text.
+//!   bitmap (8 KiB, only when the set has such literals), except those that start with
+//!   [`START`] or end with [`END`], the marks a caller writes around each value: those are
+//!   compared only where the text has the mark.
 //!
-//! Most positions of real text hit neither bitmap, so the cost is a few instructions per
-//! byte. The work where they do hit is bounded: literals that would make it large (more than
+//! Most positions of real text hit no bitmap, so the cost is a few instructions per byte. The work where they do hit is bounded: literals that would make it large (more than
 //! [`MAX_PER_ANCHOR`] sharing an anchor, or longer than [`MAX_COMPARED_LEN`]) are left to an
 //! Aho-Corasick automaton walked over the text instead, whose time is linear whatever the
 //! text. Real rule sets put few literals there, or none.
