@@ -13,13 +13,13 @@
 //!    value is searched once, written between a byte that marks its start and one that marks
 //!    its end (neither ever in UTF-8), so that a literal that must start the value carries the
 //!    first, one that must end it the second, and one that must be all of it both. Literals
-//!    that may sit anywhere are looked for only in fields where some trigger needs them (for
-//!    up to a few dozen literals, a SIMD search first tells whether any is there at all, and
-//!    usually none is). Keyword (field-less) literals are searched in all string values framed
-//!    the same way, in one pass for all routed groups that hold keyword rules, by an index made
-//!    for that set of groups the first time an event needs it. A rule is a *candidate* if its
-//!    trigger has a hit; rules with no literal at all are always evaluated when their group is
-//!    routed;
+//!    that may sit anywhere are looked for only in fields where some trigger needs them, and
+//!    those of 1 to 3 bytes only when a trigger itself holds them (for up to a few dozen
+//!    literals, a SIMD search first tells whether any is there at all, and usually none is).
+//!    Keyword (field-less) literals are searched in all string values framed the same way, in
+//!    one pass for all routed groups that hold keyword rules, by an index made for that set of
+//!    groups the first time an event needs it. A rule is a *candidate* if its trigger has a
+//!    hit; rules with no literal at all are always evaluated when their group is routed;
 //! 4. candidates whose other clauses also have hits are evaluated exactly. A text matcher
 //!    whose literal was not found at its place fails without comparing text, and a
 //!    case-insensitive one whose literal was found matches without comparing text.
