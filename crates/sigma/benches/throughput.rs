@@ -162,6 +162,28 @@ fn pathological() {
             format!(r#"{{"CommandLine": "{}"}}"#, big("a")),
         ),
         (
+            "121 values `a…a` with one `b` at each place, 4 MB value of `a`",
+            format!(
+                "CommandLine|contains: [{}]",
+                (0..=120)
+                    .map(|i| format!("'{}b{}'", "a".repeat(i), "a".repeat(120 - i)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            format!(r#"{{"CommandLine": "{}"}}"#, big("a")),
+        ),
+        (
+            "8 values of 249 to 256 `a`, 4 MB value of `a`",
+            format!(
+                "CommandLine|contains: [{}]",
+                (249..=256)
+                    .map(|n| format!("'{}'", "a".repeat(n)))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            format!(r#"{{"CommandLine": "{}"}}"#, big("a")),
+        ),
+        (
             "fieldref|contains between two lists of 100,000 values",
             "a|fieldref|contains: b".to_owned(),
             format!(r#"{{"a": {}, "b": {}}}"#, list("xy", 100_000), list("z", 100_000)),

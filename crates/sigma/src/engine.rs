@@ -134,7 +134,7 @@ pub struct RuleSet {
 }
 
 /// The keyword literals of the groups one event is routed to, searched in one pass. Its
-/// automata report a distinct (place, text) each, which stands for the literal id of each
+/// finder reports a distinct (place, text) each, which stands for the literal id of each
 /// group that looks for it.
 #[derive(Debug)]
 struct KeywordIndex {
@@ -194,10 +194,10 @@ impl RuleSet {
         let mut unfiltered: Vec<Vec<u32>> = vec![Vec::new(); group_routes.len()];
 
         // Prefilter. Each rule's trigger is its most selective clause: the rule is evaluated
-        // only when a literal of it is found. Literals at the start or end of a value cost a
-        // few bytes to find, so all of them are looked for; literals anywhere in a value cost
-        // a pass over it, so they are looked for only in the fields where some trigger needs
-        // such a pass.
+        // only when a literal of it is found. A field's literals are all found in one pass
+        // over the value; a field is passed over for literals that may sit anywhere only where
+        // some trigger needs such a literal (literals at the start, the end or whole are
+        // looked for in every field that has some).
         let cnfs: Vec<Option<(Vec<Clause>, usize)>> = rules
             .iter()
             .enumerate()
@@ -306,7 +306,7 @@ impl RuleSet {
         }
         triggers.resize(literal_ids.len(), Vec::new());
 
-        // Automata, per group and field.
+        // Finders, per group and field.
         let mut per_field: BTreeMap<(u32, FieldId), Vec<FieldLiteral>> = BTreeMap::new();
         for ((group, field, anchor, text), id) in literal_ids {
             per_field.entry((group, field)).or_default().push((anchor, text, id));

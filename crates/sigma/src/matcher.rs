@@ -221,9 +221,11 @@ impl Prepared<'_> {
     }
 }
 
+/// The high bit of each byte of a word.
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+
 /// Whether `s` needs lowercasing (has an ASCII capital, or anything non-ASCII).
 pub(crate) fn needs_lowercase(s: &str) -> bool {
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let mut chunks = s.as_bytes().chunks_exact(8);
     for chunk in &mut chunks {
         let mut word = [0u8; 8];
@@ -242,9 +244,8 @@ pub(crate) fn needs_lowercase(s: &str) -> bool {
 /// The high bit of each byte of `w` that is an ASCII capital, for eight ASCII bytes (high bits
 /// clear): adding 0x3F sets the high bit of bytes from `A` up, adding 0x25 that of bytes
 /// after `Z`, and no byte carries into the next.
-pub(crate) fn capitals(w: u64) -> u64 {
+fn capitals(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
     let from_a = w.wrapping_add(ONES * u64::from(0x80 - b'A'));
     let after_z = w.wrapping_add(ONES * u64::from(0x7F - b'Z'));
     from_a & !after_z & HIGHS
@@ -570,38 +571,33 @@ fn factors(hir: &regex_syntax::hir::Hir) -> Factors {
             }
         }
         HirKind::Concat(parts) => {
+            // `run`: every text the parts since the last unknown one match, joined.
             let mut best: Option<Vec<String>> = None;
-            let mut run: Option<Vec<String>> = Some(vec![String::new()]);
+            let mut run: Vec<String> = vec![String::new()];
             let mut all_exact = true;
             for part in parts {
                 let f = factors(part);
-                best = better(best, f.required.clone());
                 // What ran so far is a candidate too: an optional part after it only adds
                 // variants.
-                best = better(best, run.clone());
-                match (&run, &f.exact) {
-                    (Some(r), Some(e)) => match product(r, e) {
-                        Some(joined) => run = Some(joined),
+                best = better(better(best, f.required), Some(run.clone()));
+                match f.exact {
+                    // Too many or too long: a new run starts here.
+                    Some(e) => match product(&run, &e) {
+                        Some(joined) => run = joined,
                         None => {
-                            // Too many or too long: what ran so far is one candidate, and a
-                            // new run starts here.
-                            best = better(best, run.take());
-                            run = Some(e.clone());
+                            run = e;
                             all_exact = false;
                         }
                     },
-                    (_, Some(e)) => run = Some(e.clone()),
-                    (_, None) => {
-                        best = better(best, run.take());
-                        run = Some(vec![String::new()]);
+                    None => {
+                        run = vec![String::new()];
                         all_exact = false;
                     }
                 }
             }
-            let exact = if all_exact { run.clone() } else { None };
             Factors {
-                required: better(best, run),
-                exact,
+                exact: all_exact.then(|| run.clone()),
+                required: better(best, Some(run)),
             }
         }
         HirKind::Alternation(branches) => {

@@ -238,7 +238,7 @@ fn keyword_rules_of_several_log_sources_see_only_their_events() {
     };
     let sysmon = r#""Channel": "Microsoft-Windows-Sysmon/Operational", "EventID": 1"#;
     let system = r#""Channel": "System", "EventID": 104"#;
-    // Long values take the SIMD presence test, short ones the automaton alone.
+    // Long values take the SIMD presence test, short ones the literal finder alone.
     let long = "x".repeat(300);
     assert_eq!(
         titles(&format!(r#"{{{sysmon}, "CommandLine": "C:\\x\\perfc.dat"}}"#)),
