@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use atoll_exercise::Clock;
 use atoll_store::{NewExercise, Role, Sqlite, Store, StoreError};
 use atoll_web::auth::{
-    API_TOKEN_DAYS, check_new_password, check_username, hash_password, new_api_token, random_token, token_hash,
+    API_TOKEN_DAYS, API_TOKENS_MAX, api_token_name, check_new_password, check_username, hash_password, new_api_token,
+    random_token, token_hash,
 };
 use atoll_web::clock_now;
 
@@ -122,15 +123,17 @@ async fn create_token(db: &Sqlite, username: &str, name: &str, days: i64) -> Res
     if !API_TOKEN_DAYS.contains(&days) {
         return Err(format!("--days: choose 1, 7, 30 or 90, not {days}"));
     }
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.contains('\n') {
-        return Err("--name: give the token a name of at most 100 characters".into());
-    }
+    let name = api_token_name(name).ok_or("--name: give the token a name of at most 100 characters")?;
     let (user, _) = db
         .user_by_name(username)
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no account `{username}` (`atoll admin list` lists them)"))?;
+    if db.tokens(user.id).await.map_err(|e| e.to_string())?.len() >= API_TOKENS_MAX {
+        return Err(format!(
+            "{username} has {API_TOKENS_MAX} API tokens already; revoke one on their account page first"
+        ));
+    }
     let token = new_api_token();
     let now = clock_now();
     db.create_token(user.id, name, &token_hash(&token), now, now + days * 86_400_000)

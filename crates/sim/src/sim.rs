@@ -786,14 +786,11 @@ impl<'s> Simulation<'s> {
     /// Why a due step cannot run now, or `None` when it can.
     fn why_not(&self, ti: usize, si: usize, t: Millis) -> Option<String> {
         let (_, step, ci) = self.plan.steps[si];
+        if let Some(unmet) = self.first_unmet(ti, si, t) {
+            return Some(format!("requires {unmet}"));
+        }
         let team = &self.teams[ti];
         let w = &team.world;
-        let offset = |c: &ClockTime| self.clock.offset(c);
-        for c in &step.requires {
-            if !campaign::holds(c, &self.plan, &team.states, w, &team.facts, t, &offset) {
-                return Some(format!("requires {}", campaign::describe(c)));
-            }
-        }
         let targets = self.targets(ti, si, t);
         if targets.is_empty() {
             let all = w.select(&step.target);
@@ -1383,6 +1380,11 @@ impl<'s> Simulation<'s> {
     pub fn unmet_requirement(&self, team: &str, step: &str, t: Millis) -> Option<String> {
         let ti = self.teams.iter().position(|x| x.world.team == team)?;
         let &si = self.plan.index.get(step)?;
+        self.first_unmet(ti, si, t)
+    }
+
+    /// The first of step `si`'s requirements that does not hold for team `ti` at `t`, described.
+    fn first_unmet(&self, ti: usize, si: usize, t: Millis) -> Option<String> {
         let (_, def, _) = self.plan.steps[si];
         let x = &self.teams[ti];
         let offset = |c: &ClockTime| self.clock.offset(c);

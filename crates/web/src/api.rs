@@ -939,8 +939,12 @@ pub struct Criterion {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GradeView {
-    /// Points per criterion id.
-    pub points: BTreeMap<String, u32>,
+    /// Points per criterion id; left out for players, since a report's criteria name campaign
+    /// steps that may not have happened yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<BTreeMap<String, u32>>,
+    /// The points given, each criterion counted up to its maximum.
+    pub total: u32,
     pub comment: String,
     pub by: String,
 }
@@ -991,7 +995,7 @@ async fn grading_items<S: Store>(app: &App<S>, user: &User) -> Result<Vec<Gradin
             kind: s.kind.as_str().to_owned(),
             content: content(&s.body),
             at: when(app, s.at),
-            grade: s.grade.map(grade_view),
+            grade: grade_view(app, &s, true),
             team: s.team,
             subject: s.subject,
             by: s.username,
@@ -1004,12 +1008,20 @@ fn content(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_owned()))
 }
 
-fn grade_view(g: atoll_store::Grade) -> GradeView {
-    GradeView {
-        points: serde_json::from_str(&g.points).unwrap_or_default(),
-        comment: g.comment,
-        by: g.username,
-    }
+/// A submission's newest grade, with the points per criterion only for `staff`.
+fn grade_view<S>(app: &App<S>, s: &atoll_store::Submission, staff: bool) -> Option<GradeView> {
+    let g = s.grade.as_ref()?;
+    let points: BTreeMap<String, u32> = serde_json::from_str(&g.points).unwrap_or_default();
+    let total = crate::reports::criteria(app, s)
+        .iter()
+        .map(|(id, _, max)| points.get(id).copied().unwrap_or(0).min(*max))
+        .sum();
+    Some(GradeView {
+        points: staff.then_some(points),
+        total,
+        comment: g.comment.clone(),
+        by: g.username.clone(),
+    })
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -1274,7 +1286,7 @@ pub struct ReportView {
 }
 
 /// The team's reports, oldest first.
-async fn reports_of<S: Store>(app: &App<S>, team: &str) -> Result<Vec<ReportView>, Response> {
+async fn reports_of<S: Store>(app: &App<S>, team: &str, staff: bool) -> Result<Vec<ReportView>, Response> {
     let all = app
         .db
         .submissions(app.live.exercise, Some(team))
@@ -1287,7 +1299,7 @@ async fn reports_of<S: Store>(app: &App<S>, team: &str) -> Result<Vec<ReportView
             id: s.id,
             content: content(&s.body),
             at: when(app, s.at),
-            grade: s.grade.map(grade_view),
+            grade: grade_view(app, &s, staff),
             team: s.team,
             title: s.subject,
             by: s.username,
@@ -1297,7 +1309,8 @@ async fn reports_of<S: Store>(app: &App<S>, team: &str) -> Result<Vec<ReportView
 
 /// `GET /api/v1/teams/{team}/reports`
 pub(crate) async fn reports<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    match reports_of(&app, &app.live.team_id(view.team)).await {
+    let staff = view.user.role != Role::Player;
+    match reports_of(&app, &app.live.team_id(view.team), staff).await {
         Ok(list) => Json(list).into_response(),
         Err(e) => e,
     }
@@ -1334,7 +1347,7 @@ pub(crate) async fn send_report<S: Store>(
         .and_then(|l| l.to_str().ok())
         .and_then(|l| l.rsplit_once("#report-"))
         .and_then(|(_, id)| id.parse::<i64>().ok());
-    let list = match reports_of(&app, &team).await {
+    let list = match reports_of(&app, &team, false).await {
         Ok(list) => list,
         Err(e) => return e,
     };
@@ -1708,7 +1721,7 @@ const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/people",
-        summary: "Every account, and who is signed in.",
+        summary: "Every account, and who is signed in. Observers who follow chosen teams are refused, as on the People page.",
         who: Who::Staff,
         request: None,
         status: 200,
@@ -1809,7 +1822,7 @@ pub fn openapi() -> Value {
         "info": {
             "title": "atoll",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Drive an atoll exercise from scripts: what the white cell's console does, and a team's response actions and cases. Authenticate with a personal API token (made on /account) as `Authorization: Bearer atoll_…`; a token acts as its user, with the same rights.",
+            "description": "Drive an atoll exercise from scripts: what the white cell's console does (clock, steps, messages, injects, grading, people, invitations), and a team's response actions, cases and reports. Authenticate with a personal API token (made on /account) as `Authorization: Bearer atoll_…`; a token acts as its user, with the same rights.",
         },
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "servers": [{"url": "/"}],

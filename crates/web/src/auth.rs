@@ -102,6 +102,19 @@ pub const API_TOKEN_PREFIX: &str = "atoll_";
 /// How many days an API token may last: the account page's choices, and `admin create-token`'s.
 pub const API_TOKEN_DAYS: [i64; 4] = [1, 7, 30, 90];
 
+/// API tokens one user may have at once, on the account page and from `admin create-token`
+/// (expired ones count until they are forgotten, a week after they expire).
+pub const API_TOKENS_MAX: usize = 20;
+
+/// Longest name of an API token, in characters.
+pub const API_TOKEN_NAME_CHARS: usize = 100;
+
+/// The name a token is known by, trimmed; `None` when empty, too long or on several lines.
+pub fn api_token_name(name: &str) -> Option<&str> {
+    let name = name.trim();
+    (!name.is_empty() && name.chars().count() <= API_TOKEN_NAME_CHARS && !name.contains('\n')).then_some(name)
+}
+
 /// A new API token: `atoll_` and 64 hex digits.
 pub fn new_api_token() -> String {
     format!("{API_TOKEN_PREFIX}{}", random_token(32))

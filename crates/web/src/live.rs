@@ -180,11 +180,13 @@ impl Live {
                 }
             };
             let mut team = self.team(index);
-            let turned = team.add_rule(rule.id, set, rule.at).and_then(|()| match &rule.off {
-                Some((at, _)) => team.stop_rule(rule.id, *at),
-                None => Ok(()),
-            });
-            if let Err(e) = turned {
+            if let Err(e) = team.add_rule(rule.id, set, rule.at) {
+                // Not running: the rules page says so.
+                lock(&self.failed_rules).insert(rule.id, e.to_string());
+                problems.push(format!("team rule {}: {e}", rule.id));
+            } else if let Some((at, _)) = &rule.off
+                && let Err(e) = team.stop_rule(rule.id, *at)
+            {
                 problems.push(format!("team rule {}: {e}", rule.id));
             }
         }

@@ -177,6 +177,16 @@ pub(crate) async fn end<S: Store>(
     let Some(user) = form.user.and_then(|u| u.parse::<i64>().ok()) else {
         return html::problem(StatusCode::BAD_REQUEST, "user: say whose sessions to end.");
     };
+    match app.db.users().await {
+        Ok(users) if users.iter().any(|u| u.id == user) => {}
+        Ok(_) => return html::problem(StatusCode::NOT_FOUND, "user: there is no such account."),
+        Err(_) => {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The sessions could not be ended; try again.",
+            );
+        }
+    }
     match app.db.end_sessions(user).await {
         Ok(_) => Redirect::to("/people").into_response(),
         Err(_) => html::problem(

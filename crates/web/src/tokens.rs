@@ -10,14 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::{API_TOKEN_DAYS, Signed, new_api_token, token_hash};
+use crate::auth::{API_TOKEN_DAYS, API_TOKENS_MAX, Signed, api_token_name, new_api_token, token_hash};
 use crate::invite::utc;
 use crate::{App, clock_now, html};
-
-/// Tokens one user may have at once (expired ones count until revoked).
-const MAX_TOKENS: usize = 20;
-/// Longest token name.
-const MAX_NAME_CHARS: usize = 100;
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user): Signed) -> Response {
     render(&app, &user, None, None).await
@@ -80,7 +75,7 @@ async fn render<S: Store>(app: &App<S>, user: &User, made: Option<(&str, &str)>,
         form method="post" action="/account" {
             p {
                 label for="token-name" { "New token for " }
-                input #token-name name="name" required maxlength=(MAX_NAME_CHARS) size="30" placeholder="nightly board export";
+                input #token-name name="name" required maxlength=(crate::auth::API_TOKEN_NAME_CHARS) size="30" placeholder="nightly board export";
                 " "
                 label for="token-days" { "lasting " }
                 select #token-days name="days" {
@@ -113,8 +108,8 @@ pub(crate) async fn create<S: Store>(
     Signed(user): Signed,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let name = form.name.unwrap_or_default().trim().to_owned();
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.contains('\n') {
+    let name = form.name.unwrap_or_default();
+    let Some(name) = api_token_name(&name).map(str::to_owned) else {
         return render(
             &app,
             &user,
@@ -122,7 +117,7 @@ pub(crate) async fn create<S: Store>(
             Some("name: give the token a name of at most 100 characters, to know it by later."),
         )
         .await;
-    }
+    };
     let Some(lifetime) = form
         .days
         .and_then(|d| d.trim().parse::<i64>().ok())
@@ -131,7 +126,7 @@ pub(crate) async fn create<S: Store>(
         return render(&app, &user, None, Some("days: choose 1, 7, 30 or 90 days.")).await;
     };
     match app.db.tokens(user.id).await {
-        Ok(tokens) if tokens.len() >= MAX_TOKENS => {
+        Ok(tokens) if tokens.len() >= API_TOKENS_MAX => {
             return render(
                 &app,
                 &user,

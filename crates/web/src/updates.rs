@@ -73,14 +73,20 @@ enum Polled {
     Nothing,
     Changes(Poll),
     /// The session the stream was opened with has ended (signed out, ended by an instructor,
-    /// expired): the stream ends too.
+    /// expired), or its user's rights changed: the stream ends too (the browser reconnects
+    /// with what the user may now see).
     Ended,
 }
 
-/// Whether the session of the cookie in `headers` still exists (a database that cannot be
-/// read now counts as yes: the next check decides).
-async fn still_signed_in<S: Store>(app: &App<S>, session: &[u8]) -> bool {
-    !matches!(app.db.session_user(session, clock_now()).await, Ok(None))
+/// Whether the session a stream was opened with still exists and its user still has the
+/// rights they had then: an instructor may since have changed the teams an observer follows.
+/// A database that cannot be read now counts as yes: the next check decides.
+async fn still_allowed<S: Store>(app: &App<S>, session: &[u8], user: &User) -> bool {
+    match app.db.session_user(session, clock_now()).await {
+        Ok(Some(now)) => now == *user,
+        Ok(None) => false,
+        Err(_) => true,
+    }
 }
 
 /// Streams `poll`'s changes: the first poll sends the numbers (and, on a reconnection, the
@@ -149,14 +155,15 @@ where
 pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView, headers: HeaderMap) -> Response {
     let resumed = parse_cursor(&headers, 4);
     let index = view.team;
+    let user = Arc::new(view.user);
     let session: Arc<[u8]> = crate::auth::session_token(&headers)
         .map(|t| crate::auth::token_hash(&t))
         .unwrap_or_default()
         .into();
     stream(resumed, move |seen, check| {
-        let (app, session) = (app.clone(), session.clone());
+        let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if check && !still_signed_in(&app, &session).await {
+            if check && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             team_poll(&app, index, seen)
@@ -280,7 +287,7 @@ pub(crate) async fn staff<S: Store>(
     stream(resumed, move |seen, check| {
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if check && !still_signed_in(&app, &session).await {
+            if check && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             staff_poll(&app, &user, seen)

@@ -307,7 +307,8 @@ async fn every_route_for_every_role_and_team() {
         (
             "end sessions",
             Box::new(|c| post("/people/end", c, "user=999")),
-            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+            // No account 999: the instructor is told so.
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
             "messages",
@@ -2484,6 +2485,13 @@ async fn a_live_stream_ends_when_its_session_does() {
         // The stream goes on while the session lasts…
         let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await;
         assert!(matches!(first, Ok(Some(Ok(_)))), "{user}: the stream sends");
+        // Past the first session checks (every fifth poll, a poll a second), it is still open:
+        // either nothing more to send or a chunk, never its end.
+        let later = tokio::time::timeout(std::time::Duration::from_secs(7), body.next()).await;
+        assert!(
+            !matches!(later, Ok(None)),
+            "{user}: the stream stays open while the session lasts"
+        );
         // …and ends within a few polls of signing out.
         let (status, _, _) = send(&app, post("/logout", &cookie, "")).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
@@ -2495,6 +2503,33 @@ async fn a_live_stream_ends_when_its_session_does() {
         .await;
         assert!(ended.is_ok(), "{user}: the stream ended with the session");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_observers_live_stream_ends_when_the_teams_they_follow_change() {
+    use futures_util::StreamExt as _;
+    let app = app().await;
+    let observer = sign_in(&app, "olga").await;
+    let response = router(app.clone()).oneshot(get("/live", &observer)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut body = response.into_body().into_data_stream();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await;
+    assert!(matches!(first, Ok(Some(Ok(_)))), "the stream sends");
+    // The board stream was opened seeing every team; once she follows Palau alone it ends,
+    // and the browser reconnects seeing Palau only.
+    let instructor = sign_in(&app, "ines").await;
+    let (status, _, _) = send(&app, post("/people/follows", &instructor, "user=2&team=palau")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        while let Some(chunk) = body.next().await {
+            chunk.unwrap();
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended when her teams changed");
+    // Her session itself goes on.
+    let (status, _, _) = send(&app, get("/board", &observer)).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -3440,11 +3475,18 @@ async fn a_script_runs_the_exercise_through_the_api_as_the_console_does() {
     let (status, graded) = call(&app, "POST", &grade_path, &white, Some(&full)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(graded["grade"]["points"][&criterion].as_u64(), Some(max));
+    assert_eq!(graded["grade"]["total"].as_u64(), Some(max));
     assert_eq!(graded["grade"]["comment"], "Clear and on time.");
     let (_, reports) = call(&app, "GET", "/api/v1/teams/palau/reports", &player, None).await;
     let reports = reports.as_array().unwrap();
     assert_eq!(reports.len(), 1, "the refused report was not stored");
     assert_eq!(reports[0]["grade"]["comment"], "Clear and on time.");
+    // The team reads its total, not the points per expectation, as on the page: those name
+    // campaign steps that may not have happened yet. The white cell reads both.
+    assert_eq!(reports[0]["grade"]["total"].as_u64(), Some(max));
+    assert!(reports[0]["grade"].get("points").is_none(), "{}", reports[0]);
+    let (_, staff_view) = call(&app, "GET", "/api/v1/teams/palau/reports", &white, None).await;
+    assert_eq!(staff_view[0]["grade"]["points"][&criterion].as_u64(), Some(max));
     let (_, score) = call(&app, "GET", "/api/v1/teams/palau/score", &player, None).await;
     let item = score["items"]
         .as_array()
@@ -3480,6 +3522,11 @@ async fn a_script_runs_the_exercise_through_the_api_as_the_console_does() {
         .find(|p| p["username"] == "olga")
         .unwrap();
     assert_eq!(olga_row["follows"], serde_json::json!(["palau"]));
+    let (status, problem) = call(&app, "POST", "/api/v1/people/999/end", &white, None).await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::NOT_FOUND, Some("user"))
+    );
     let (status, problem) = call(&app, "POST", &follows, &white, Some(r#"{"teams":["atlantis"]}"#)).await;
     assert_eq!(
         (status, problem["error"]["field"].as_str()),
