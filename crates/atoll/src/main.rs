@@ -10,6 +10,7 @@ mod admin_cmd;
 mod config;
 mod demo_cmd;
 mod hunt_cmd;
+mod rules_cmd;
 mod serve_cmd;
 mod server;
 mod sigma_cmd;
@@ -41,8 +42,11 @@ enum Command {
     },
     /// Print the JSON Schema of the scenario format (draft-07), for editors.
     Schema,
-    /// Run Sigma rules over event files and print one line per match.
+    /// Run Sigma rules over event files and print one line per match (the default pack, as an
+    /// exercise chooses it, unless `--rules` names others).
     Sigma(sigma_cmd::Args),
+    /// The detection rules inside the binary: which are on in an exercise and why.
+    Rules(rules_cmd::Args),
     /// Simulate a scenario's worlds: events as JSON lines, and the ground truth.
     Simulate(simulate_cmd::Args),
     /// Search an event file with the hunting language (docs/hunting.md).
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Schema => schema(),
         Command::Sigma(args) => sigma_cmd::run(args),
+        Command::Rules(args) => rules_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Hunt(args) => hunt_cmd::run(&args),
     }

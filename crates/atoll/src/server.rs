@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use atoll_exercise::{Clock, Setup};
+use atoll_rules::{Catalog, Selected, Selection};
 use atoll_scenario::Scenario;
-use atoll_sigma::{Config, Correlation, RuleSet};
+use atoll_sigma::RuleSet;
 use atoll_store::{Exercise, Sqlite, Store};
 use atoll_web::{App, Live};
 
@@ -16,77 +17,45 @@ use atoll_web::{App, Live};
 pub(crate) const SCENARIO: &str = include_str!("../../../scenarios/pacific-cable-shield.yaml");
 pub(crate) const BUNDLED: &str = "bundled:pacific-cable-shield";
 
-/// atoll's own rules, inside the binary.
-pub(crate) const RULES: &[(&str, &str)] = &[
-    (
-        "email_archive_from_unauthenticated_sender.yml",
-        include_str!("../../../rules/email/email_archive_from_unauthenticated_sender.yml"),
-    ),
-    (
-        "email_forward_to_personal_webmail.yml",
-        include_str!("../../../rules/email/email_forward_to_personal_webmail.yml"),
-    ),
-    (
-        "cisco_aaa_boot_image_changed.yml",
-        include_str!("../../../rules/network/cisco/cisco_aaa_boot_image_changed.yml"),
-    ),
-    (
-        "cisco_aaa_ios_image_copied_from_remote.yml",
-        include_str!("../../../rules/network/cisco/cisco_aaa_ios_image_copied_from_remote.yml"),
-    ),
-    (
-        "cisco_aaa_reload_command.yml",
-        include_str!("../../../rules/network/cisco/cisco_aaa_reload_command.yml"),
-    ),
-    (
-        "syslog_cisco_reload_from_vty.yml",
-        include_str!("../../../rules/network/cisco/syslog_cisco_reload_from_vty.yml"),
-    ),
-    (
-        "net_firewall_web_beaconing.yml",
-        include_str!("../../../rules/network/firewall/net_firewall_web_beaconing.yml"),
-    ),
-    (
-        "net_firewall_web_session_to_external.yml",
-        include_str!("../../../rules/network/firewall/net_firewall_web_session_to_external.yml"),
-    ),
-    (
-        "netflow_small_tls_flow_to_external.yml",
-        include_str!("../../../rules/network/netflow/netflow_small_tls_flow_to_external.yml"),
-    ),
-    (
-        "netflow_tls_beaconing.yml",
-        include_str!("../../../rules/network/netflow/netflow_tls_beaconing.yml"),
-    ),
-    (
-        "web_aspnet_client_script_upload.yml",
-        include_str!("../../../rules/web/web_aspnet_client_script_upload.yml"),
-    ),
-    (
-        "proc_creation_win_service_binary_from_admin_share.yml",
-        include_str!("../../../rules/windows/process_creation/proc_creation_win_service_binary_from_admin_share.yml"),
-    ),
-];
-
-/// atoll's own rules, and those under `extra`; files under `extra` that do not load are
-/// reported on standard error and skipped.
-pub(crate) fn rules(extra: &[PathBuf]) -> Result<(RuleSet, Vec<Correlation>), String> {
-    let config = Config::default();
-    let (mut rules, mut correlations) = (Vec::new(), Vec::new());
-    for (name, text) in RULES {
-        let (r, c) = atoll_sigma::load_str(text, &config).map_err(|e| format!("bundled rule {name}: {e:?}"))?;
-        rules.extend(r);
-        correlations.extend(c);
-    }
-    if !extra.is_empty() {
-        let loaded = atoll_sigma::load(extra, &config);
-        for e in &loaded.errors {
+/// The rule pack inside the binary and any folders under `extra`, with the scenario's choice
+/// of the rules that raise alerts (its `detection:` section, else the defaults). Files under
+/// `extra` that do not load are reported on standard error and skipped; so are the few pack
+/// files this engine cannot run (`atoll_rules::PACK_REFUSED` says which and why).
+pub(crate) fn rules(extra: &[PathBuf], scenario: &Scenario) -> Result<(Catalog, Selected), String> {
+    let catalog = Catalog::load(extra);
+    for e in &catalog.errors {
+        if extra.iter().any(|p| e.file.starts_with(p)) {
             let _ = writeln!(std::io::stderr(), "{e} (skipped)");
         }
-        rules.extend(loaded.rules);
-        correlations.extend(loaded.correlations);
     }
-    Ok((RuleSet::new(rules), correlations))
+    let selected = catalog.select(&selection(scenario));
+    Ok((catalog, selected))
+}
+
+/// The scenario's choice of rules (`detection:`), over the defaults.
+pub(crate) fn selection(scenario: &Scenario) -> Selection {
+    let mut selection = Selection::default();
+    if let Some(d) = &scenario.detection {
+        if let Some(level) = d.min_level {
+            selection.min_level = atoll_sigma::Level::parse(level.as_str()).unwrap_or(selection.min_level);
+        }
+        if !d.status.is_empty() {
+            selection.statuses = d.status.iter().map(|s| s.as_str().to_owned()).collect();
+        }
+        selection.products.clone_from(&d.products);
+        selection.on.clone_from(&d.on);
+        selection.off.clone_from(&d.off);
+    }
+    selection
+}
+
+/// The scenario in the file at `path`, or the bundled one; the error is what to print
+/// (every problem with its place, or why the bundled one did not load).
+pub(crate) fn scenario_or_bundled(path: Option<&Path>) -> Result<Scenario, String> {
+    match path {
+        Some(path) => atoll_scenario::load_file(path).map_err(|problems| problems.render(&path.display().to_string())),
+        None => bundled_scenario().map_err(|e| format!("error: {e}\n")),
+    }
 }
 
 /// The bundled scenario.
@@ -119,8 +88,10 @@ pub(crate) fn scenario_of(exercise: &Exercise) -> Result<Scenario, String> {
 /// so that each world is where its team left it.
 pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) -> Result<Arc<App<Sqlite>>, String> {
     let scenario: &'static Scenario = Box::leak(Box::new(scenario_of(exercise)?));
-    let (set, correlations) = self::rules(rules)?;
-    let set: &'static RuleSet = Box::leak(Box::new(set));
+    let (catalog, selected) = self::rules(rules, scenario)?;
+    let catalog: &'static Catalog = Box::leak(Box::new(catalog));
+    let selected: &'static Selected = Box::leak(Box::new(selected));
+    let set: &'static RuleSet = &selected.set;
     let clock: Clock = serde_json::from_str(&exercise.clock).map_err(|e| format!("the stored clock: {e}"))?;
     let day_one: jiff::civil::Date = exercise.date.parse().map_err(|e| format!("the stored date: {e}"))?;
     let setup = Setup {
@@ -135,8 +106,9 @@ pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) ->
         &setup,
         clock,
         set,
-        &correlations,
-    )?;
+        &selected.correlations,
+    )?
+    .with_detection(catalog, selected);
     let actions = db.actions(exercise.id).await.map_err(|e| e.to_string())?;
     live.replay(&actions)?;
     let team_rules = db.team_rules(exercise.id, None).await.map_err(|e| e.to_string())?;
@@ -213,36 +185,32 @@ pub(crate) fn run_async(work: impl Future<Output = Result<(), String>>) -> std::
 
 #[cfg(test)]
 mod tests {
-    /// Every rule under `rules/` is inside the binary: a rule added there and not here would
-    /// silently be missing from the demo and the server.
+    /// The bundled scenario's rules load and its selection keeps a workable set: the
+    /// SigmaHQ pack at medium or above with atoll's own rules, and the low-level firewall
+    /// rule that drowned the queue off.
     #[test]
-    fn every_rule_file_is_bundled() {
-        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    walk(&path, out);
-                } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-                    out.push(path.file_name().unwrap().to_string_lossy().into_owned());
-                }
-            }
-        }
-        let mut on_disk = Vec::new();
-        walk(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules"),
-            &mut on_disk,
-        );
-        on_disk.sort();
-        let mut bundled: Vec<String> = super::RULES.iter().map(|(name, _)| (*name).to_owned()).collect();
-        bundled.sort();
-        assert_eq!(bundled, on_disk);
-        // Every file loads (`rules` fails on any that does not), as rules and correlations.
-        let (set, correlations) = super::rules(&[]).unwrap();
+    fn the_bundled_pack_loads_and_is_selected() {
+        let scenario = super::bundled_scenario().unwrap();
+        let (catalog, selected) = super::rules(&[], &scenario).unwrap();
+        assert!(catalog.errors.is_empty(), "{:?}", catalog.errors);
+        let on = selected.decisions.iter().filter(|d| d.on).count();
         assert!(
-            set.len() + correlations.len() >= on_disk.len(),
-            "{} rules, {} correlations",
-            set.len(),
-            correlations.len()
+            on > 1000 && on < catalog.rules().len(),
+            "{on} of {}",
+            catalog.rules().len()
         );
+        let cleartext = catalog
+            .rules()
+            .iter()
+            .position(|r| r.title == "Cleartext Protocol Usage")
+            .unwrap();
+        assert!(!selected.decisions[cleartext].on);
+        assert_eq!(selected.decisions[cleartext].why, "level low is below medium");
+        let webshell = catalog
+            .rules()
+            .iter()
+            .position(|r| r.title.contains("aspnet_client"))
+            .unwrap();
+        assert!(selected.decisions[webshell].on, "{:?}", selected.decisions[webshell]);
     }
 }

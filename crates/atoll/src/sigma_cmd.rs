@@ -14,10 +14,14 @@ pub(crate) enum Format {
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// Rule files or folders (searched for .yml and .yaml files). The paths after `--rules`
-    /// that are neither folders nor YAML files are inputs.
-    #[arg(long = "rules", required = true, num_args = 1.., value_name = "PATH")]
+    /// Rule files or folders (searched for .yml and .yaml files), run instead of the default
+    /// pack. The paths after `--rules` that are neither folders nor YAML files are inputs.
+    #[arg(long = "rules", num_args = 1.., value_name = "PATH")]
     rules: Vec<PathBuf>,
+    /// Without `--rules`: choose the default pack's rules as this scenario's `detection:`
+    /// section does (the bundled scenario's choice, the defaults, when not given).
+    #[arg(long, value_name = "FILE", conflicts_with = "rules")]
+    scenario: Option<PathBuf>,
     /// Event files: JSON lines, JSON objects (EVTX dumps) or .evtx; `-` reads JSON lines from stdin.
     #[arg(value_name = "INPUT")]
     inputs: Vec<PathBuf>,
@@ -62,10 +66,35 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
     if args.inputs.is_empty() {
         let _ = writeln!(
             stderr,
-            "error: name at least one event file after the rules\n\n\
-             Usage: atoll sigma --rules PATH... INPUT... [--format jsonl|table] [--min-level LEVEL]"
+            "error: name at least one event file\n\n\
+             Usage: atoll sigma [--rules PATH... | --scenario FILE] INPUT... [--format jsonl|table] [--min-level LEVEL]"
         );
         return ExitCode::from(2);
+    }
+    if args.rules.is_empty() {
+        let scenario = match crate::server::scenario_or_bundled(args.scenario.as_deref()) {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = write!(stderr, "{e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let (_, selected) = match crate::server::rules(&[], &scenario) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = writeln!(stderr, "error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let _ = writeln!(
+            stderr,
+            "{} rules and {} correlations of the default pack ({}): {}",
+            selected.set.len(),
+            selected.correlations.len(),
+            atoll_rules::sigmahq_version(),
+            crate::server::selection(&scenario).describe()
+        );
+        return run_set(&args, &selected.set, selected.correlations);
     }
     let mut config = Config::default();
     for (name, value) in &args.placeholders {
@@ -103,7 +132,12 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
         let _ = writeln!(stderr, "no rules loaded from {}", list(&args.rules));
         return ExitCode::FAILURE;
     }
-    let set = RuleSet::new(rules);
+    run_set(&args, &RuleSet::new(rules), correlations)
+}
+
+/// Matches the inputs against `set` and `correlations`, one line per match.
+fn run_set(args: &Args, set: &RuleSet, correlations: Vec<atoll_sigma::Correlation>) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
     let mut unroutable: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for r in set.unroutable() {
         *unroutable.entry(r.logsource.to_string()).or_default() += 1;
@@ -120,7 +154,7 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
         );
     }
     let correlation_meta: Vec<_> = correlations.clone();
-    let mut stream = match Stream::new(&set, correlations) {
+    let mut stream = match Stream::new(set, correlations) {
         Ok(s) => s,
         Err(problems) => {
             for p in problems {

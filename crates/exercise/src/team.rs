@@ -27,6 +27,8 @@ pub struct Alert {
     pub author: Option<String>,
     /// ATT&CK technique ids from the rule's tags (`attack.t1003.003` → `T1003.003`).
     pub techniques: Vec<String>,
+    /// ATT&CK tactics from the rule's tags (`attack.credential-access` → `credential-access`).
+    pub tactics: Vec<String>,
     pub host: Option<String>,
     /// For a correlation: what it counted, e.g. `IpAddress=203.0.113.45, count 25`.
     pub detail: Option<String>,
@@ -42,6 +44,7 @@ fn rule_alert(rule: &atoll_sigma::Rule, rule_id: Option<String>, at: Millis, row
         level: rule.level,
         author: rule.author.clone(),
         techniques: techniques(&rule.tags),
+        tactics: tactics(&rule.tags),
         host: host.clone(),
         detail: None,
     }
@@ -151,6 +154,11 @@ impl<'a> TeamRuntime<'a> {
         &self.store
     }
 
+    /// The rules shared by every team (not the team's own).
+    pub fn rules(&self) -> &'a RuleSet {
+        self.rules
+    }
+
     pub fn alerts(&self) -> &[Alert] {
         &self.alerts
     }
@@ -251,6 +259,7 @@ impl<'a> TeamRuntime<'a> {
                 level: c.level,
                 author: c.author.clone(),
                 techniques: Vec::new(),
+                tactics: Vec::new(),
                 host: host.clone(),
                 detail: Some(format!("{}, count {}", group.join(", "), hit.count)),
             });
@@ -300,11 +309,26 @@ impl<'a> TeamRuntime<'a> {
 }
 
 /// ATT&CK technique ids from Sigma tags.
-fn techniques(tags: &[String]) -> Vec<String> {
+pub fn techniques(tags: &[String]) -> Vec<String> {
     tags.iter()
         .filter_map(|t| t.strip_prefix("attack.t"))
         .filter(|rest| rest.chars().next().is_some_and(|c| c.is_ascii_digit()))
         .map(|rest| format!("T{}", rest.to_ascii_uppercase()))
+        .collect()
+}
+
+/// ATT&CK tactics from Sigma tags: the `attack.` tags that are words, not techniques, groups
+/// or software (`attack.g0096`, `attack.s0002`).
+pub fn tactics(tags: &[String]) -> Vec<String> {
+    tags.iter()
+        .filter_map(|t| t.strip_prefix("attack."))
+        .filter(|rest| {
+            let mut chars = rest.chars();
+            let first = chars.next();
+            let second = chars.next();
+            !(matches!(first, Some('t' | 'g' | 's')) && second.is_some_and(|c| c.is_ascii_digit()))
+        })
+        .map(str::to_owned)
         .collect()
 }
 
@@ -320,5 +344,14 @@ mod tests {
         ]
         .map(String::from);
         assert_eq!(super::techniques(&tags), ["T1003.003", "T1059"]);
+        let tags = [
+            "attack.credential-access",
+            "attack.t1003.003",
+            "attack.g0096",
+            "attack.s0002",
+            "attack.defense-evasion",
+        ]
+        .map(String::from);
+        assert_eq!(super::tactics(&tags), ["credential-access", "defense-evasion"]);
     }
 }

@@ -66,6 +66,57 @@ record! {
         pub hints: Vec<Hint>,
         /// Notes for the white cell only; never shown to players.
         pub facilitator_notes: Option<Text>,
+        /// Which rules of atoll's rule pack raise alerts. Without it: level medium or above,
+        /// any status but deprecated and unsupported, every product.
+        pub detection: Option<Detection>,
+    }
+}
+
+record! {
+    "detection"
+    /// Which detection rules raise alerts in the exercise. A rule named in `on` is on; one
+    /// named in `off` is off; any other must have a chosen status, a level at least
+    /// `min_level` and a chosen product.
+    pub struct Detection {
+        /// Lowest level that raises alerts (default `medium`).
+        pub min_level: Option<RuleLevel>,
+        /// Rule statuses chosen (default `stable`, `test`, `experimental`).
+        #[serde(default)]
+        pub status: Vec<RuleStatus>,
+        /// Log source products chosen, e.g. `windows`, `linux`, `cisco`, `atoll` (default:
+        /// every product, and rules that name none).
+        #[serde(default)]
+        pub products: Vec<String>,
+        /// Rules turned on whatever their level or status, by id or exact title.
+        #[serde(default)]
+        pub on: Vec<String>,
+        /// Rules turned off, by id or exact title.
+        #[serde(default)]
+        pub off: Vec<String>,
+    }
+}
+
+keywords! {
+    "rule level"
+    /// A Sigma rule's level.
+    pub enum RuleLevel {
+        Informational = "informational",
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+keywords! {
+    "rule status"
+    /// A Sigma rule's status.
+    pub enum RuleStatus {
+        Stable = "stable",
+        Test = "test",
+        Experimental = "experimental",
+        Deprecated = "deprecated",
+        Unsupported = "unsupported",
     }
 }
 

@@ -50,6 +50,11 @@ const KEYWORDS: &str = "\u{0}keywords";
 /// Values of one field (a JSON list) that rules match; later ones are ignored. It bounds the
 /// work of comparing two fields (`fieldref`), which is the product of their value counts.
 pub const MAX_VALUES_PER_FIELD: usize = 1024;
+/// The fields atoll writes around every simulated event (which log, which team, which host,
+/// when): not the product's own text, so keyword (field-less) rules never search them. The
+/// value `cisco_aaa` of `log` would otherwise hold the keyword `aaa` of SigmaHQ's Cisco rules.
+pub const ENVELOPE: [&str; 4] = ["log", "team", "host", "@timestamp"];
+
 /// String values of one event that keyword (field-less) rules search; later ones are ignored.
 pub const MAX_KEYWORD_VALUES: usize = 4096;
 
@@ -914,8 +919,8 @@ impl Scratch {
         if !set.has_keywords {
             return;
         }
-        for (i, (_, value)) in event.fields.iter().enumerate() {
-            if !matches!(value, Value::Str(_)) {
+        for (i, (name, value)) in event.fields.iter().enumerate() {
+            if !matches!(value, Value::Str(_)) || ENVELOPE.contains(&name.as_ref()) {
                 continue;
             }
             if self.keyword_values.len() >= MAX_KEYWORD_VALUES {

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use atoll_yaml::{Kind, Limits, Node};
 
 pub use correlation::{Correlation, CorrelationHit, Stream};
-pub use engine::{MAX_KEYWORD_VALUES, MAX_VALUES_PER_FIELD, RuleSet, Scanner};
+pub use engine::{ENVELOPE, MAX_KEYWORD_VALUES, MAX_VALUES_PER_FIELD, RuleSet, Scanner};
 pub use event::{Event, Value};
 pub use rule::{Config, Level, Logsource, Rule, RuleError};
 
@@ -76,21 +76,28 @@ pub struct Loaded {
 /// Loads every `.yml` / `.yaml` file under the given files and folders, in path order.
 /// Rules that do not load are in `errors`; the others load whatever their neighbours do.
 pub fn load(paths: &[PathBuf], config: &Config) -> Loaded {
-    let mut files = Vec::new();
     let mut loaded = Loaded::default();
+    let files = rule_files(paths, &mut loaded.errors);
+    for file in files {
+        load_file(&file, config, &mut loaded);
+    }
+    loaded
+}
+
+/// The files [`load`] reads: the files named, and every `.yml` / `.yaml` file under the
+/// folders named, in path order; folders that cannot be read go to `errors`.
+pub fn rule_files(paths: &[PathBuf], errors: &mut Vec<LoadError>) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            collect(path, &mut files, &mut loaded.errors);
+            collect(path, &mut files, errors);
         } else {
             files.push(path.clone());
         }
     }
     files.sort();
     files.dedup();
-    for file in files {
-        load_file(&file, config, &mut loaded);
-    }
-    loaded
+    files
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {

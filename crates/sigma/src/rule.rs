@@ -73,6 +73,21 @@ pub struct Logsource {
     pub service: Option<String>,
 }
 
+impl Logsource {
+    /// Whether every term is one atoll routes events to (`docs/logsources.md`); a rule whose
+    /// log source is not loads, and never matches.
+    pub fn is_known(&self) -> bool {
+        use crate::logsource::{Dim, is_known};
+        [
+            (Dim::Product, &self.product),
+            (Dim::Category, &self.category),
+            (Dim::Service, &self.service),
+        ]
+        .into_iter()
+        .all(|(dim, value)| value.as_deref().is_none_or(|v| is_known(dim, v)))
+    }
+}
+
 impl fmt::Display for Logsource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let parts: Vec<String> = [
@@ -102,11 +117,40 @@ pub struct Rule {
     pub author: Option<String>,
     pub description: Option<String>,
     pub tags: Vec<String>,
+    /// Where to read more (`references`), as written; items that are not text are left out.
+    pub references: Vec<String>,
+    /// Benign activity that fires the rule (`falsepositives`), as written.
+    pub falsepositives: Vec<String>,
     pub logsource: Logsource,
     /// Where the rule starts in its file.
     pub span: Span,
     pub(crate) detections: Vec<Detection>,
     pub(crate) condition: Cond,
+}
+
+impl Rule {
+    /// The event fields the rule's detections test, each once, in the order first named:
+    /// what an analyst looks at first on the event that raised an alert.
+    pub fn fields(&self) -> Vec<&str> {
+        fn walk<'r>(d: &'r Detection, out: &mut Vec<&'r str>) {
+            match d {
+                Detection::AllOf(items) => {
+                    for item in items {
+                        if !out.contains(&item.field.as_str()) {
+                            out.push(&item.field);
+                        }
+                    }
+                }
+                Detection::AnyOf(list) => list.iter().for_each(|d| walk(d, out)),
+                Detection::Keywords { .. } => {}
+            }
+        }
+        let mut out = Vec::new();
+        for d in &self.detections {
+            walk(d, &mut out);
+        }
+        out
+    }
 }
 
 /// The test a detection name stands for.
@@ -244,6 +288,22 @@ fn text_list(node: &Node, what: &str) -> Result<Vec<String>, RuleError> {
     }
 }
 
+/// The text items of an informational list (`references`, `falsepositives`): the rule's
+/// detection does not depend on them, so a malformed item is left out rather than refused.
+fn loose_list(doc: &Node, key: &str) -> Vec<String> {
+    match get(doc, key).map(|n| &n.kind) {
+        Some(Kind::Seq(items)) => items
+            .iter()
+            .filter_map(|n| match &n.kind {
+                Kind::Str(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect(),
+        Some(Kind::Str(s)) => vec![s.clone()],
+        _ => Vec::new(),
+    }
+}
+
 /// Compiles one YAML document that holds a detection rule.
 pub(crate) fn compile(doc: &Node, config: &Config) -> Result<Rule, RuleError> {
     let title = get(doc, "title")
@@ -317,6 +377,8 @@ pub(crate) fn compile(doc: &Node, config: &Config) -> Result<Rule, RuleError> {
             .map(|n| text_list(n, "tags"))
             .transpose()?
             .unwrap_or_default(),
+        references: loose_list(doc, "references"),
+        falsepositives: loose_list(doc, "falsepositives"),
         logsource,
         span: doc.span,
         detections,

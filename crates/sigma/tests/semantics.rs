@@ -455,3 +455,22 @@ fn only_the_first_values_of_a_long_list_are_matched() {
         [true, true, false]
     );
 }
+
+/// Keywords are searched in the product's own text, not in the fields atoll writes around
+/// each simulated event: `log: cisco_aaa` holds `aaa`, a keyword of SigmaHQ's Cisco rules,
+/// and would make every router accounting line an alert.
+#[test]
+fn keywords_skip_the_envelope_atoll_adds() {
+    let r = "title: t\nlogsource: {product: cisco, service: aaa}\ndetection:\n  keywords:\n    - 'aaa'\n    - 'username'\n  condition: keywords\n";
+    assert_eq!(
+        hits(
+            r,
+            &[
+                r#"{"log": "cisco_aaa", "team": "aaa", "host": "AAA-RTR", "command": "show controllers"}"#,
+                r#"{"log": "cisco_aaa", "command": "no aaa new-model"}"#,
+                r#"{"log": "cisco_aaa", "command": "username backup privilege 15"}"#,
+            ]
+        ),
+        [false, true, true]
+    );
+}

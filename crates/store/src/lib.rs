@@ -488,6 +488,19 @@ pub trait Store: Send + Sync + 'static {
         at: u64,
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Records the same verdict on many alerts (each `(event row, rule)`), all or none.
+    #[expect(clippy::too_many_arguments, reason = "a verdict's fields, as `triage` takes them")]
+    fn triage_many(
+        &self,
+        exercise: i64,
+        team: &str,
+        alerts: &[(u32, String)],
+        state: &str,
+        note: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// A team's verdicts, oldest first (the last one of an alert is its state).
     fn triages(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Triage>>> + Send;
 
@@ -1239,21 +1252,41 @@ impl Store for Sqlite {
         at: u64,
         now: i64,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO alert_triage (exercise, team, event_row, rule, state, note, user_id, at, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(exercise)
-        .bind(team)
-        .bind(i64::from(row))
-        .bind(rule)
-        .bind(state)
-        .bind(note)
-        .bind(user)
-        .bind(at as i64)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+        let alert = [(row, rule.to_owned())];
+        self.triage_many(exercise, team, &alert, state, note, user, at, now)
+            .await
+    }
+
+    async fn triage_many(
+        &self,
+        exercise: i64,
+        team: &str,
+        alerts: &[(u32, String)],
+        state: &str,
+        note: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (row, rule) in alerts {
+            sqlx::query(
+                "INSERT INTO alert_triage (exercise, team, event_row, rule, state, note, user_id, at, created_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(exercise)
+            .bind(team)
+            .bind(i64::from(*row))
+            .bind(rule)
+            .bind(state)
+            .bind(note)
+            .bind(user)
+            .bind(at as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use crate::alerts::alert_key;
 use crate::auth::{TeamActor, TeamView};
-use crate::pages::alert_key;
 use crate::{App, clock_now, exercise_now, html};
 
 /// A case's statuses, in the order an incident goes through them.
@@ -385,9 +385,11 @@ pub(crate) struct EntryForm {
 pub(crate) struct EventLinkForm {
     case: Option<String>,
     event: Option<String>,
+    /// An alert (`row:rule`) to link instead of an event, from the alert's own page.
+    alert: Option<String>,
 }
 
-/// Links an event found by hunting to the case chosen beside it.
+/// Links an event found by hunting, or an alert from its page, to the case chosen beside it.
 pub(crate) async fn link_event<S: Store>(
     State(app): State<Arc<App<S>>>,
     actor: TeamActor,
@@ -397,9 +399,9 @@ pub(crate) async fn link_event<S: Store>(
         return html::problem(StatusCode::BAD_REQUEST, "case: choose one of your team's cases.");
     };
     let entry = EntryForm {
-        kind: Some("event".to_owned()),
+        kind: Some(if form.alert.is_some() { "alert" } else { "event" }.to_owned()),
         note: None,
-        alert: None,
+        alert: form.alert,
         event: form.event,
         indicator_kind: None,
         indicator: None,
@@ -470,7 +472,7 @@ pub(crate) async fn record<S: Store>(
             {
                 None => Err(("alert", "choose an alert".into())),
                 Some((row, key)) => {
-                    if crate::pages::has_alert(app, view.team, row, &key).await {
+                    if crate::alerts::has_alert(app, view.team, row, &key).await {
                         Ok(format!("{row}\n{key}"))
                     } else {
                         Err(("alert", "no such alert of your team".into()))

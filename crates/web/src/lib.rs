@@ -12,6 +12,7 @@
 //! must come from a page of this server (`Sec-Fetch-Site` / `Origin`), and sign-in failures
 //! are counted in the database per account and per address.
 
+mod alerts;
 pub mod api;
 pub mod auth;
 mod cases;
@@ -103,8 +104,10 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/people/follows", post(people::follows::<S>))
         .route("/people/invite", post(invite::create::<S>))
         .route("/invite/{token}", get(invite::page::<S>).post(invite::join::<S>))
-        .route("/teams/{team}", get(pages::alerts::<S>))
-        .route("/teams/{team}/alerts", post(pages::triage::<S>))
+        .route("/teams/{team}", get(alerts::queue::<S>))
+        .route("/teams/{team}/alerts", post(alerts::triage::<S>))
+        .route("/teams/{team}/alerts/bulk", post(alerts::bulk::<S>))
+        .route("/teams/{team}/alerts/{n}", get(alerts::page::<S>))
         .route("/teams/{team}/inbox", get(inbox::page::<S>))
         .route("/teams/{team}/hunt", get(pages::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))

@@ -28,6 +28,9 @@ pub struct Live {
     /// Teams' rules that could not be turned on again at start-up, by id, with why: the
     /// rules page says so instead of showing them on.
     failed_rules: Mutex<std::collections::BTreeMap<i64, String>>,
+    /// Every rule the server could run and the exercise's choice among them, when the
+    /// server was given them: alert pages show the rule's file, the rules page each decision.
+    detection: Option<(&'static atoll_rules::Catalog, &'static atoll_rules::Selected)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -63,7 +66,25 @@ impl Live {
             teams,
             sim_clock,
             failed_rules: Mutex::new(std::collections::BTreeMap::new()),
+            detection: None,
         })
+    }
+
+    /// The catalog the exercise's rules were chosen from, and the choice: the rules page lists
+    /// every rule with its decision, an alert's page shows its rule's file.
+    #[must_use]
+    pub fn with_detection(
+        mut self,
+        catalog: &'static atoll_rules::Catalog,
+        selected: &'static atoll_rules::Selected,
+    ) -> Live {
+        self.detection = Some((catalog, selected));
+        self
+    }
+
+    /// The catalog and the exercise's choice among its rules, if the server was given them.
+    pub fn detection(&self) -> Option<(&'static atoll_rules::Catalog, &'static atoll_rules::Selected)> {
+        self.detection
     }
 
     /// Advances every team to the clock's time. Returns the clock when it changed state (play

@@ -1,4 +1,4 @@
-//! The pages: home, the instructor's board and clock, a team's alerts and its hunt.
+//! The pages: home, the instructor's board and clock, and a team's hunt.
 
 use std::sync::Arc;
 
@@ -13,13 +13,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
-use crate::auth::{Instructor, Signed, Staff, TeamActor, TeamView};
+use crate::auth::{Instructor, Signed, Staff, TeamView};
 use crate::{App, clock_now, html};
 
 /// Results shown per hunt page.
 const HUNT_PAGE: usize = 100;
-/// Alerts listed on a team's page, newest first.
-const ALERTS_SHOWN: usize = 300;
 
 /// Each role's start page.
 pub(crate) async fn home(Signed(user): Signed) -> Response {
@@ -475,237 +473,6 @@ pub(crate) async fn clock<S: Store>(
     Redirect::to("/board").into_response()
 }
 
-/// A team's alerts, newest first.
-pub(crate) async fn alerts<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    let team_id = app.live.team_id(view.team);
-    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        );
-    };
-    blocking(move || alerts_page(&app, &view, &triages)).await
-}
-
-/// Alerts of one rule on one host.
-#[derive(Debug)]
-struct Group {
-    level: &'static str,
-    count: usize,
-    /// Not judged yet (new).
-    open: usize,
-    latest: u64,
-}
-
-/// The states an alert can be in, as stored and as shown.
-const STATES: [(&str, &str); 4] = [
-    ("new", "New"),
-    ("investigating", "Investigating"),
-    ("true_positive", "True positive"),
-    ("false_positive", "False positive"),
-];
-
-/// The rule part of an alert's key in the triage table (the other part is the event's row):
-/// the rule's id, or its title when it has none.
-pub(crate) fn alert_key(a: &atoll_exercise::Alert) -> String {
-    a.rule_id.clone().unwrap_or_else(|| a.title.clone())
-}
-
-/// Whether team `index` has the alert of rule `key` on event `row` (read off the async
-/// workers: it takes the team's lock).
-pub(crate) async fn has_alert<S: Store>(app: &Arc<App<S>>, index: usize, row: u32, key: &str) -> bool {
-    let worker = app.clone();
-    let key = key.to_owned();
-    tokio::task::spawn_blocking(move || {
-        worker
-            .live
-            .team(index)
-            .alerts()
-            .iter()
-            .any(|a| a.row == row && alert_key(a) == key)
-    })
-    .await
-    .unwrap_or(false)
-}
-
-fn alerts_page<S: Store>(app: &App<S>, view: &TeamView, triages: &[atoll_store::Triage]) -> Response {
-    let live = &app.live;
-    let runtime = live.team(view.team);
-    let team = live.team_name(view.team);
-    let start = runtime.start_unix_ms();
-    let alerts = runtime.alerts();
-    // The latest verdict of each alert.
-    let latest: std::collections::HashMap<(u32, &str), &atoll_store::Triage> =
-        triages.iter().map(|t| ((t.row, t.rule.as_str()), t)).collect();
-    let state_of = |a: &atoll_exercise::Alert| latest.get(&(a.row, alert_key(a).as_str())).copied();
-    let mut counts = [0usize; 4];
-    for a in alerts {
-        let state = state_of(a).map_or("new", |t| t.state.as_str());
-        if let Some(i) = STATES.iter().position(|(s, _)| *s == state) {
-            counts[i] += 1;
-        }
-    }
-    // Alerts grouped by rule and host, the groups with alerts not yet judged first.
-    let mut groups: std::collections::BTreeMap<(&str, &str), Group> = std::collections::BTreeMap::new();
-    for a in alerts {
-        let g = groups
-            .entry((a.title.as_str(), a.host.as_deref().unwrap_or("")))
-            .or_insert(Group {
-                level: a.level.map_or("", |l| l.as_str()),
-                count: 0,
-                open: 0,
-                latest: 0,
-            });
-        g.count += 1;
-        g.open += usize::from(state_of(a).is_none_or(|t| t.state == "new"));
-        g.latest = g.latest.max(a.at);
-    }
-    let mut groups: Vec<((&str, &str), Group)> = groups.into_iter().collect();
-    groups.sort_by(|a, b| b.1.open.cmp(&a.1.open).then(b.1.latest.cmp(&a.1.latest)));
-    let can_act = view.user.role != Role::Observer;
-    let team_id = runtime.team().to_owned();
-    let body = html! {
-        h1 { "Alerts — " (team) }
-        p {
-            a href={ "/teams/" (team_id) "/inbox" } { "Inbox" } " · "
-            a href={ "/teams/" (team_id) "/hunt" } { "Hunt" } " · "
-            a href={ "/teams/" (team_id) "/network" } { "Network" } " · "
-            a href={ "/teams/" (team_id) "/respond" } { "Respond" } " · "
-            a href={ "/teams/" (team_id) "/cases" } { "Cases" } " · "
-            a href={ "/teams/" (team_id) "/questions" } { "Questions" } " · "
-            a href={ "/teams/" (team_id) "/reports" } { "Reports" } " · "
-            a href={ "/teams/" (team_id) "/score" } { "Score" }
-        }
-        p.muted {
-            (alerts.len()) " alerts on " (runtime.store().len()) " events so far: "
-            @for (i, (_, label)) in STATES.iter().enumerate() { (counts[i]) " " (label.to_lowercase()) @if i < 3 { ", " } }
-            "."
-        }
-        @if !groups.is_empty() {
-            details open {
-                summary { "By rule and host (" (groups.len()) ")" }
-                table {
-                    thead { tr { th { "Rule" } th { "Level" } th { "Host" } th { "Alerts" } th { "Not yet judged" } th { "Latest" } } }
-                    tbody {
-                        @for ((title, host), g) in &groups {
-                            tr {
-                                td { (title) }
-                                td class={ "level-" (g.level) } { (g.level) }
-                                td { (host) }
-                                td.num { (g.count) }
-                                td.num { (g.open) }
-                                td { (live.label(start + g.latest as i64, app.day_one)) }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        h2 { "Newest alerts" }
-        table {
-            thead { tr { th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } th { "State" } } }
-            tbody {
-                @for a in alerts.iter().rev().take(ALERTS_SHOWN) {
-                    @let level = a.level.map_or("", |l| l.as_str());
-                    @let verdict = state_of(a);
-                    @let state = verdict.map_or("new", |t| t.state.as_str());
-                    tr id={ "alert-" (a.row) } {
-                        td { (live.label(start + a.at as i64, app.day_one)) }
-                        td class={ "level-" (level) } { (level) }
-                        td {
-                            (a.title)
-                            @if a.team_rule().is_some() { " " span.muted { "(the team's own rule)" } }
-                            @if let Some(d) = &a.detail { br; span.muted { (d) } }
-                        }
-                        td {
-                            @if let Some(h) = &a.host {
-                                a href={ "/teams/" (team_id) "/hunt?" (query_string(&format!("host:{h}"))) } { (h) }
-                            }
-                        }
-                        td { (a.techniques.join(", ")) }
-                        td.muted { (a.author.as_deref().unwrap_or("")) }
-                        td {
-                            @if can_act {
-                                form method="post" action={ "/teams/" (team_id) "/alerts" } {
-                                    input type="hidden" name="row" value=(a.row);
-                                    input type="hidden" name="rule" value=(alert_key(a));
-                                    select name="state" aria-label="State" {
-                                        @for (value, label) in STATES { option value=(value) selected[value == state] { (label) } }
-                                    }
-                                    " "
-                                    input name="note" aria-label="Note" placeholder="note" value=(verdict.map_or("", |t| t.note.as_str()));
-                                    " "
-                                    button type="submit" { "Save" }
-                                }
-                            } @else {
-                                (STATES.iter().find(|(s, _)| *s == state).map_or(state, |(_, l)| *l))
-                            }
-                            @if let Some(t) = verdict { br; span.muted { "by " (t.username) } }
-                        }
-                    }
-                }
-            }
-        }
-    };
-    html::page(&live.name, "Alerts", Some(&view.user), &body).into_response()
-}
-
-#[derive(Debug, Deserialize)]
-pub(crate) struct TriageForm {
-    row: Option<String>,
-    rule: Option<String>,
-    state: Option<String>,
-    note: Option<String>,
-}
-
-/// Records a verdict on one of the team's alerts.
-pub(crate) async fn triage<S: Store>(
-    State(app): State<Arc<App<S>>>,
-    TeamActor(view): TeamActor,
-    Form(form): Form<TriageForm>,
-) -> Response {
-    let team_id = app.live.team_id(view.team);
-    let Some(state) = form.state.filter(|s| STATES.iter().any(|(v, _)| v == s)) else {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            "state: choose new, investigating, true positive or false positive.",
-        );
-    };
-    let note = form.note.unwrap_or_default();
-    if note.chars().count() > 2000 {
-        return html::problem(StatusCode::BAD_REQUEST, "note: at most 2,000 characters.");
-    }
-    let (Some(row), Some(rule)) = (form.row.and_then(|r| r.parse::<u32>().ok()), form.rule) else {
-        return html::problem(StatusCode::BAD_REQUEST, "row and rule: say which alert.");
-    };
-    if !has_alert(&app, view.team, row, &rule).await {
-        return html::problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
-    }
-    let at = crate::exercise_now(&app).await;
-    if app
-        .db
-        .triage(
-            app.live.exercise,
-            &team_id,
-            row,
-            &rule,
-            &state,
-            note.trim(),
-            view.user.id,
-            at,
-            clock_now(),
-        )
-        .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The verdict could not be stored; try again.",
-        );
-    }
-    Redirect::to(&format!("/teams/{team_id}#alert-{row}")).into_response()
-}
-
 /// Hits of `query` per bucket over everything the team has seen, at most 60 bars.
 fn histogram(
     runtime: &atoll_exercise::TeamRuntime<'_>,
@@ -844,7 +611,23 @@ pub(crate) async fn hunt<S: Store>(
                             vec![time, rest.join("\n")]
                         })
                         .collect(),
-                    Output::Table(t) => t.rows.clone(),
+                    // Times read as exercise time (`D1 09:23`), as on every other page; the
+                    // event's own page gives the UTC timestamp.
+                    Output::Table(t) => {
+                        let times: Vec<bool> = t.columns.iter().map(|c| c == "@timestamp" || c == "time").collect();
+                        t.rows
+                            .iter()
+                            .map(|row| {
+                                row.iter()
+                                    .zip(times.iter().chain(std::iter::repeat(&false)))
+                                    .map(|(cell, &time)| match atoll_hunt::time::parse(cell) {
+                                        Some(ms) if time => live.label(ms, worker.day_one),
+                                        _ => cell.clone(),
+                                    })
+                                    .collect()
+                            })
+                            .collect()
+                    }
                 };
                 let columns = match &answer.output {
                     Output::Events(_) => vec!["Time".to_owned(), "Event".to_owned()],

@@ -25,6 +25,13 @@ static ATOLL_RULES: LazyLock<(RuleSet, Vec<atoll_sigma::Correlation>)> = LazyLoc
     let loaded = atoll_sigma::load(&[dir], &atoll_sigma::Config::default());
     (RuleSet::new(loaded.rules), loaded.correlations)
 });
+/// The default rule pack inside the binary, chosen as an exercise without a `detection:`
+/// section chooses it (level medium or above).
+static PACK: LazyLock<(atoll_rules::Catalog, atoll_rules::Selected)> = LazyLock::new(|| {
+    let catalog = atoll_rules::Catalog::load(&[]);
+    let selected = catalog.select(&atoll_rules::Selection::default());
+    (catalog, selected)
+});
 /// One hash for every test account (hashing is deliberately slow).
 static HASH: LazyLock<String> = LazyLock::new(|| hash_password("correct horse").unwrap());
 
@@ -40,6 +47,20 @@ async fn app_started(ago: i64) -> Arc<App<Sqlite>> {
 }
 
 async fn app_with(ago: i64, rules: &'static RuleSet, correlations: &[atoll_sigma::Correlation]) -> Arc<App<Sqlite>> {
+    app_built(ago, rules, correlations, false).await
+}
+
+/// An exercise running the default pack as chosen by default, the catalog known to the pages.
+async fn app_with_pack(ago: i64) -> Arc<App<Sqlite>> {
+    app_built(ago, &PACK.1.set, &PACK.1.correlations, true).await
+}
+
+async fn app_built(
+    ago: i64,
+    rules: &'static RuleSet,
+    correlations: &[atoll_sigma::Correlation],
+    pack: bool,
+) -> Arc<App<Sqlite>> {
     let db = Sqlite::in_memory().await.unwrap();
     for (name, role, team) in [
         ("ines", Role::Instructor, None),
@@ -81,6 +102,11 @@ async fn app_with(ago: i64, rules: &'static RuleSet, correlations: &[atoll_sigma
         correlations,
     )
     .unwrap();
+    let live = if pack {
+        live.with_detection(&PACK.0, &PACK.1)
+    } else {
+        live
+    };
     Arc::new(App::new(db, live, atoll_sim::DEFAULT_DATE))
 }
 
@@ -341,6 +367,27 @@ async fn every_route_for_every_role_and_team() {
             "other team verdict",
             Box::new(|c| post("/teams/nauru/alerts", c, "row=0&rule=r&state=new")),
             [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // A bulk verdict that selects nothing is refused on the queue's page (400).
+        (
+            "own team bulk verdict",
+            Box::new(|c| post("/teams/palau/alerts/bulk", c, "rule=r&verdict=false_positive")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+        ),
+        (
+            "other team bulk verdict",
+            Box::new(|c| post("/teams/nauru/alerts/bulk", c, "rule=r&verdict=false_positive")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team alert page",
+            Box::new(|c| get("/teams/palau/alerts/0", c)),
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::SEE_OTHER],
+        ),
+        (
+            "other team alert page",
+            Box::new(|c| get("/teams/nauru/alerts/0", c)),
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::SEE_OTHER],
         ),
         // Reviewing an action shows its cost (200); observers never act.
         (
@@ -1100,10 +1147,7 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
     let (status, headers, _) = send(&app, post("/teams/palau/alerts", &player, &form("true_positive", &row))).await;
     assert_eq!(
         (status, header(&headers, "location")),
-        (
-            StatusCode::SEE_OTHER,
-            Some(format!("/teams/palau#alert-{row}").as_str())
-        )
+        (StatusCode::SEE_OTHER, Some("/teams/palau"))
     );
     let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
     assert!(page.contains("1 true positive"), "counted");
@@ -1300,6 +1344,9 @@ async fn every_page_fits_a_satellite_link_budget() {
             "pita",
             vec![
                 "/teams/palau",
+                "/teams/palau?view=groups",
+                "/teams/palau?sort=level&level=medium",
+                "/teams/palau/alerts/0",
                 "/teams/palau/inbox",
                 "/teams/palau/respond",
                 "/teams/palau/questions",
@@ -3608,4 +3655,159 @@ async fn the_openapi_document_lists_every_api_route_and_only_those() {
         at = start;
     }
     assert!(at > 0, "schemas are referenced");
+}
+
+/// The alert numbers listed on a queue page, in order.
+fn listed(page: &str) -> Vec<usize> {
+    page.match_indices("<tr id=\"alert-")
+        .map(|(at, m)| {
+            let rest = &page[at + m.len()..];
+            rest[..rest.find('"').unwrap()].parse().unwrap()
+        })
+        .collect()
+}
+
+/// The number of alerts a queue page says match (`<strong>N</strong> alerts`).
+fn matching(page: &str) -> usize {
+    let at = page.find("<p><strong>").expect("a count") + 11;
+    page[at..at + page[at..].find('<').unwrap()].parse().unwrap()
+}
+
+/// The address of the next page, if the page links one.
+fn next_page(page: &str) -> Option<String> {
+    let at = page.find("rel=\"next\"")?;
+    let start = page[..at].rfind("href=\"").unwrap() + 6;
+    Some(page[start..start + page[start..].find('"').unwrap()].replace("&amp;", "&"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alert_queue_pages_filters_groups_opens_and_marks_in_bulk() {
+    // Two and a half hours of play with the default pack: Palau's queue is longer than a page.
+    let app = app_with_pack(150_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (status, _, first) = send(&app, get("/teams/palau", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    let total = matching(&first);
+    assert!(total > 50, "more than a page: {total}");
+
+    // Every page, newest first: each alert once, and all of them.
+    let mut seen = listed(&first);
+    let mut next = next_page(&first);
+    while let Some(path) = next {
+        let (status, _, page) = send(&app, get(&path, &player)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        seen.extend(listed(&page));
+        next = next_page(&page);
+    }
+    assert_eq!(seen.len(), total);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats");
+
+    // The web shell's alert, found with the words filter, opens to its event and rule.
+    let (_, _, found) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    let shell = listed(&found);
+    assert!(!shell.is_empty() && matching(&found) == shell.len(), "{found}");
+    let (status, _, alert) = send(&app, get(&format!("/teams/palau/alerts/{}", shell[0]), &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    for part in [
+        "Script Page Uploaded Or Run Under IIS aspnet_client Folder",
+        "<th scope=\"row\">cs-uri-stem ◆</th>",
+        "/aspnet_client/",
+        "<th scope=\"row\">c-ip</th>",
+        "(UTC)",
+        "The rule as written (atoll)",
+        "This host ±5 minutes",
+        "Everything on host PT-WEB01",
+    ] {
+        assert!(alert.contains(part), "{part} on the alert's page");
+    }
+
+    // Filters that make no sense are refused by field, with the form kept.
+    for (query, message) in [
+        (
+            "level=severe",
+            "level: choose one of informational, low, medium, high, critical.",
+        ),
+        ("from=tomorrow", "from: `tomorrow` is not an exercise time"),
+        (
+            "from=D1+10%3A00&to=D1+09%3A00",
+            "to: the end of the range must come after its start.",
+        ),
+        ("sort=random", "sort: choose newest, oldest or level."),
+    ] {
+        let (status, _, page) = send(&app, get(&format!("/teams/palau?{query}"), &player)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(page.contains(message), "{query}: {message}");
+    }
+    // A time range keeps what falls inside it.
+    let (_, _, early) = send(
+        &app,
+        get("/teams/palau?from=D1+08%3A30&to=D1+09%3A30&sort=oldest", &player),
+    )
+    .await;
+    let (_, _, late) = send(&app, get("/teams/palau?from=D1+09%3A30&sort=oldest", &player)).await;
+    assert_eq!(matching(&early) + matching(&late), total);
+
+    // The grouped view, and one verdict for the web shell's group.
+    let (_, _, groups) = send(&app, get("/teams/palau?view=groups", &player)).await;
+    assert!(groups.contains("Verdict for the group"), "group rows carry a bulk form");
+    assert!(groups.contains("Script Page Uploaded Or Run Under IIS aspnet_client Folder"));
+    let title = "Script+Page+Uploaded+Or+Run+Under+IIS+aspnet_client+Folder";
+    // Refused: no verdict, or a filter that selects nothing; nothing is stored.
+    for form in [
+        format!("rule={title}&host=PT-WEB01&verdict=maybe"),
+        format!("rule={title}&host=NO-SUCH-HOST&verdict=true_positive"),
+    ] {
+        let (status, _, _) = send(&app, post("/teams/palau/alerts/bulk", &player, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+    }
+    assert!(app.db.triages(app.live.exercise, "palau").await.unwrap().is_empty());
+    let observer = sign_in(&app, "olga").await;
+    let form = format!("rule={title}&host=PT-WEB01&verdict=true_positive&note=web+shell");
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts/bulk", &observer, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, headers, _) = send(&app, post("/teams/palau/alerts/bulk", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let back = header(&headers, "location").unwrap().to_owned();
+    let marked = app.db.triages(app.live.exercise, "palau").await.unwrap();
+    assert_eq!(marked.len(), shell.len(), "one verdict per alert of the group");
+    assert!(
+        marked
+            .iter()
+            .all(|t| t.state == "true_positive" && t.note == "web shell")
+    );
+    assert!(back.contains(&format!("marked={}", shell.len())), "{back}");
+    let (_, _, page) = send(&app, get(&back, &player)).await;
+    assert!(
+        page.contains(&format!("{} alerts marked true positive.", shell.len())),
+        "{back}"
+    );
+    let (_, _, open) = send(&app, get("/teams/palau?state=open", &player)).await;
+    assert_eq!(matching(&open), total - shell.len());
+    // Scoring reads the verdicts given in bulk (two hours after the upload, too late for its
+    // points: the expectation's `within: 2h`).
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    let line = &score[score.find("expectation-e-detect-webshell").expect("listed")..];
+    let line = &line[..line.find("</tr>").unwrap()];
+    assert!(
+        line.contains("aspnet_client Folder» on PT-WEB01 was marked true positive by pita"),
+        "{line}"
+    );
+
+    // An alert is added to a case from its page.
+    let (_, headers, _) = send(&app, post("/teams/palau/cases", &player, "title=Portal")).await;
+    let case = header(&headers, "location").unwrap().to_owned();
+    let (_, _, alert) = send(&app, get(&format!("/teams/palau/alerts/{}", shell[0]), &player)).await;
+    let value = input_value(&alert, alert.find("name=\"alert\"").unwrap() - 40, "alert").to_owned();
+    let form = format!(
+        "case={}&alert={}",
+        case.rsplit('/').next().unwrap(),
+        value.replace(':', "%3A").replace(' ', "+")
+    );
+    let (status, _, _) = send(&app, post("/teams/palau/cases/event", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, case_page) = send(&app, get(&case, &player)).await;
+    assert!(case_page.contains("linked alert"), "{case_page}");
 }

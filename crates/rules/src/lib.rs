@@ -1,0 +1,361 @@
+//! atoll's detection content: the **default rule pack** carried inside the binary, and the
+//! **selection** that decides which of its rules raise alerts in an exercise.
+//!
+//! The pack holds the SigmaHQ rules that atoll's telemetry can reach (copied unchanged into
+//! `sigmahq/` by `sigmahq/vendor.py`, under the Detection Rule License 1.1: [`NOTICE`],
+//! [`LICENSE`], [`sigmahq_version`]) and atoll's own rules (`rules/`). More folders can be
+//! added ([`Catalog::load`]). A [`Selection`] (minimum level, statuses, products, rules named
+//! on or off) gives every rule of a [`Catalog`] a [`Decision`]: on or off, and why, in words
+//! the white cell reads on the rules page and in `atoll rules list`.
+//!
+//! Nothing here reads the clock; the same pack, folders and selection give the same rules in
+//! the same order.
+
+use std::path::PathBuf;
+
+use atoll_sigma::{Config, Correlation, Level, LoadError, Rule, RuleSet};
+
+mod pack {
+    include!(concat!(env!("OUT_DIR"), "/pack.rs"));
+}
+
+/// The notice that goes with SigmaHQ's rules (what they are, their licence, how atoll shows
+/// each rule's author).
+pub const NOTICE: &str = include_str!("../../../sigmahq/NOTICE.md");
+/// The Detection Rule License 1.1, under which SigmaHQ's rules are shared.
+pub const LICENSE: &str = include_str!("../../../sigmahq/LICENSE");
+const VERSION: &str = include_str!("../../../sigmahq/VERSION");
+
+/// The SigmaHQ release of the pack: `SigmaHQ <commit> (<date>)`.
+pub fn sigmahq_version() -> &'static str {
+    VERSION.trim()
+}
+
+/// Every rule file inside the binary: (path from the repository root, text), SigmaHQ's
+/// (`sigmahq/…`) then atoll's own (`rules/…`), each in path order.
+pub fn pack_files() -> &'static [(&'static str, &'static str)] {
+    pack::FILES
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Origin {
+    /// SigmaHQ's rules in the default pack.
+    SigmaHq,
+    /// atoll's own rules in the default pack.
+    Atoll,
+    /// A folder added with `--rules`.
+    Folder,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::SigmaHq => "SigmaHQ",
+            Origin::Atoll => "atoll",
+            Origin::Folder => "added folder",
+        }
+    }
+}
+
+/// A rule file: its name, where it comes from, and its text (kept to be shown on an alert's
+/// page, with the rule's author).
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub file: String,
+    pub origin: Origin,
+    pub text: std::sync::Arc<str>,
+}
+
+/// Every rule atoll could run: the default pack and any added folders, loaded once.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    rules: Vec<Rule>,
+    /// For each rule, its file in `sources`.
+    rule_source: Vec<usize>,
+    correlations: Vec<Correlation>,
+    correlation_source: Vec<usize>,
+    sources: Vec<Source>,
+    /// Files that did not load, with their line and column. The pack's own files all load
+    /// (tested); added folders may hold rules this engine refuses.
+    pub errors: Vec<LoadError>,
+}
+
+impl Catalog {
+    /// The default pack, then every `.yml` / `.yaml` file under `extra`.
+    pub fn load(extra: &[PathBuf]) -> Catalog {
+        let config = Config::default();
+        let mut catalog = Catalog::default();
+        for (name, text) in pack::FILES {
+            let origin = if name.starts_with("sigmahq/") {
+                Origin::SigmaHq
+            } else {
+                Origin::Atoll
+            };
+            catalog.add(name, origin, text, &config);
+        }
+        let mut errors = Vec::new();
+        for file in atoll_sigma::rule_files(extra, &mut errors) {
+            let too_large = std::fs::metadata(&file).is_ok_and(|m| m.len() > atoll_sigma::MAX_RULE_FILE_BYTES);
+            match std::fs::read_to_string(&file) {
+                Ok(_) if too_large => errors.push(LoadError {
+                    file,
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "the file is larger than {} bytes; a rule file holds one rule or a few related ones",
+                        atoll_sigma::MAX_RULE_FILE_BYTES
+                    ),
+                }),
+                Ok(text) => catalog.add(&file.display().to_string(), Origin::Folder, &text, &config),
+                Err(e) => errors.push(LoadError {
+                    file,
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read the file: {e}"),
+                }),
+            }
+        }
+        catalog.errors.extend(errors);
+        catalog
+    }
+
+    fn add(&mut self, name: &str, origin: Origin, text: &str, config: &Config) {
+        match atoll_sigma::load_str(text, config) {
+            Ok((rules, correlations)) => {
+                let source = self.sources.len();
+                self.sources.push(Source {
+                    file: name.to_owned(),
+                    origin,
+                    text: text.into(),
+                });
+                self.rule_source.extend(std::iter::repeat_n(source, rules.len()));
+                self.rules.extend(rules);
+                self.correlation_source
+                    .extend(std::iter::repeat_n(source, correlations.len()));
+                self.correlations.extend(correlations);
+            }
+            Err(errors) => {
+                self.errors.extend(errors.into_iter().map(|e| LoadError {
+                    file: PathBuf::from(name),
+                    line: e.span.line,
+                    column: e.span.col,
+                    message: e.message,
+                }));
+            }
+        }
+    }
+
+    /// Every rule, in load order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every correlation rule, in load order.
+    pub fn correlations(&self) -> &[Correlation] {
+        &self.correlations
+    }
+
+    /// The file rule `index` was read from.
+    pub fn source_of(&self, index: usize) -> &Source {
+        &self.sources[self.rule_source[index]]
+    }
+
+    /// The file correlation `index` was read from.
+    pub fn correlation_source_of(&self, index: usize) -> &Source {
+        &self.sources[self.correlation_source[index]]
+    }
+
+    /// The rule with this id, if there is one (the first loaded, should two share it).
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.rules.iter().position(|r| r.id.as_deref() == Some(id))
+    }
+
+    /// The correlation with this id, if there is one.
+    pub fn find_correlation(&self, id: &str) -> Option<usize> {
+        self.correlations.iter().position(|c| c.id.as_deref() == Some(id))
+    }
+
+    /// Applies a selection: which rules and correlations are on, and why each is on or off.
+    pub fn select(&self, selection: &Selection) -> Selected {
+        let mut decisions: Vec<Decision> = Vec::with_capacity(self.rules.len());
+        for rule in &self.rules {
+            decisions.push(selection.decide(
+                rule.id.as_deref(),
+                &rule.title,
+                rule.level,
+                rule.status.as_deref(),
+                rule.logsource.product.as_deref(),
+                rule.logsource.is_known(),
+            ));
+        }
+        let correlation_decisions: Vec<Decision> = self
+            .correlations
+            .iter()
+            .map(|c| selection.decide(c.id.as_deref(), &c.title, c.level, None, None, true))
+            .collect();
+        // A correlation that is on needs the rules it counts, whatever their own decision.
+        for (c, d) in self.correlations.iter().zip(&correlation_decisions) {
+            if !d.on {
+                continue;
+            }
+            for name in &c.rules {
+                for (r, decision) in self.rules.iter().zip(decisions.iter_mut()) {
+                    if !decision.on && (r.id.as_deref() == Some(name) || r.name.as_deref() == Some(name)) {
+                        decision.on = true;
+                        decision.why = format!("counted by the correlation «{}», which is on", c.title);
+                    }
+                }
+            }
+        }
+        let rules: Vec<Rule> = self
+            .rules
+            .iter()
+            .zip(&decisions)
+            .filter(|(_, d)| d.on)
+            .map(|(r, _)| r.clone())
+            .collect();
+        let correlations: Vec<Correlation> = self
+            .correlations
+            .iter()
+            .zip(&correlation_decisions)
+            .filter(|(_, d)| d.on)
+            .map(|(c, _)| c.clone())
+            .collect();
+        Selected {
+            set: RuleSet::new(rules),
+            correlations,
+            decisions,
+            correlation_decisions,
+        }
+    }
+}
+
+/// A rule on or off in an exercise, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub on: bool,
+    pub why: String,
+}
+
+/// The outcome of [`Catalog::select`]: the rules that run, and a decision for every rule of
+/// the catalog (by index).
+#[derive(Debug)]
+pub struct Selected {
+    pub set: RuleSet,
+    pub correlations: Vec<Correlation>,
+    pub decisions: Vec<Decision>,
+    pub correlation_decisions: Vec<Decision>,
+}
+
+/// Statuses a rule may have and still be chosen by default; `deprecated` and `unsupported`
+/// rules are left out.
+pub const DEFAULT_STATUSES: [&str; 3] = ["stable", "test", "experimental"];
+
+/// Which rules raise alerts in an exercise.
+///
+/// In order: a rule named in `on` is on; one named in `off` is off; then its status must be one
+/// of `statuses`, its level at least `min_level`, its product one of `products` (any when
+/// empty), and its log source one atoll's telemetry feeds. A rule is named by its id or its
+/// exact title (any case).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub min_level: Level,
+    pub statuses: Vec<String>,
+    pub products: Vec<String>,
+    pub on: Vec<String>,
+    pub off: Vec<String>,
+}
+
+impl Default for Selection {
+    /// Medium and above, any status but deprecated and unsupported, every product. On the
+    /// bundled scenario this keeps a team's queue at 15–30 alerts an hour on the first day,
+    /// with every step that ran seen (see the table in `docs/detection.md`).
+    fn default() -> Selection {
+        Selection {
+            min_level: Level::Medium,
+            statuses: DEFAULT_STATUSES.iter().map(|s| (*s).to_owned()).collect(),
+            products: Vec::new(),
+            on: Vec::new(),
+            off: Vec::new(),
+        }
+    }
+}
+
+impl Selection {
+    fn names(list: &[String], id: Option<&str>, title: &str) -> bool {
+        list.iter()
+            .any(|n| id.is_some_and(|id| id.eq_ignore_ascii_case(n)) || title.eq_ignore_ascii_case(n))
+    }
+
+    fn decide(
+        &self,
+        id: Option<&str>,
+        title: &str,
+        level: Option<Level>,
+        status: Option<&str>,
+        product: Option<&str>,
+        routed: bool,
+    ) -> Decision {
+        let off = |why: String| Decision { on: false, why };
+        if Self::names(&self.on, id, title) {
+            return Decision {
+                on: true,
+                why: "turned on by name".to_owned(),
+            };
+        }
+        if Self::names(&self.off, id, title) {
+            return off("turned off by name".to_owned());
+        }
+        if !routed {
+            return off("its log source is not one atoll's telemetry writes (docs/logsources.md)".to_owned());
+        }
+        if let Some(status) = status
+            && !self.statuses.iter().any(|s| s.eq_ignore_ascii_case(status))
+        {
+            return off(format!(
+                "status {status} is not among those chosen ({})",
+                self.statuses.join(", ")
+            ));
+        }
+        let level_text = level.map_or("none", Level::as_str);
+        if level.is_none_or(|l| l < self.min_level) {
+            return off(format!("level {level_text} is below {}", self.min_level.as_str()));
+        }
+        if !self.products.is_empty() {
+            let p = product.unwrap_or("any");
+            if !self.products.iter().any(|x| x.eq_ignore_ascii_case(p)) {
+                return off(format!(
+                    "product {p} is not among those chosen ({})",
+                    self.products.join(", ")
+                ));
+            }
+        }
+        Decision {
+            on: true,
+            why: format!(
+                "level {level_text}{}: chosen ({} or above)",
+                status.map(|s| format!(", status {s}")).unwrap_or_default(),
+                self.min_level.as_str(),
+            ),
+        }
+    }
+
+    /// The selection in one line, for logs and the rules page: `level medium or above; status
+    /// stable, test, experimental; every product; 2 rules on and 1 off by name`.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![
+            format!("level {} or above", self.min_level.as_str()),
+            format!("status {}", self.statuses.join(", ")),
+        ];
+        parts.push(if self.products.is_empty() {
+            "every product".to_owned()
+        } else {
+            format!("products {}", self.products.join(", "))
+        });
+        if !self.on.is_empty() || !self.off.is_empty() {
+            parts.push(format!("{} on and {} off by name", self.on.len(), self.off.len()));
+        }
+        parts.join("; ")
+    }
+}

@@ -1,0 +1,1275 @@
+//! A team's alert queue and each alert's own page.
+//!
+//! The queue pages through **every** alert of the team, newest, oldest or highest level
+//! first, a page of [`PAGE`] at a time; the cursor is the last alert shown (alerts are only ever
+//! added at the end), so a page does not shift while new alerts arrive. Filters: state, lowest
+//! level, rule, host, ATT&CK technique or tactic, an exercise-time range and free text over
+//! the rule and the host. The grouped view counts the filtered alerts by rule and host, the
+//! groups with alerts still to judge first; each opens to its alerts. A verdict is given to
+//! one alert, or to a whole group or everything a filter selects at once (at most
+//! [`BULK_MAX`]), with one note.
+//!
+//! An alert is known by its number, its place in the team's list (alerts follow from the
+//! stored inputs, so the number survives a restart); its page shows the rule, the event with
+//! the fields the rule tests marked, the host's events around it, other alerts on the same
+//! moment (Sysmon and Security 4688 see the same process), pivots to the hunt, the verdicts
+//! given, and a form to add it to a case.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use atoll_exercise::Alert;
+use atoll_hunt::{Context, Limits, Output, Page};
+use atoll_sigma::Level;
+use atoll_store::{Role, Store, Triage};
+use axum::extract::{Form, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{TeamActor, TeamView};
+use crate::pages::{blocking, query_string, short};
+use crate::{App, Live, clock_now, html};
+
+/// Alerts per page of the queue.
+pub(crate) const PAGE: usize = 50;
+/// Groups shown in the grouped view.
+const GROUPS_SHOWN: usize = 200;
+/// Most alerts one bulk verdict may cover.
+pub(crate) const BULK_MAX: usize = 10_000;
+/// The host's events shown around an alert, each way.
+const AROUND_MS: i64 = 5 * 60_000;
+/// Most of those events listed.
+const AROUND_SHOWN: usize = 40;
+
+/// The states an alert can be in, as stored and as shown.
+pub(crate) const STATES: [(&str, &str); 4] = [
+    ("new", "New"),
+    ("investigating", "Investigating"),
+    ("true_positive", "True positive"),
+    ("false_positive", "False positive"),
+];
+
+/// The rule part of an alert's key in the triage table (the other part is the event's row):
+/// the rule's id, or its title when it has none.
+pub(crate) fn alert_key(a: &Alert) -> String {
+    key_of(a).to_owned()
+}
+
+fn key_of(a: &Alert) -> &str {
+    a.rule_id.as_deref().unwrap_or(&a.title)
+}
+
+/// Whether team `index` has the alert of rule `key` on event `row` (read off the async
+/// workers: it takes the team's lock).
+pub(crate) async fn has_alert<S: Store>(app: &Arc<App<S>>, index: usize, row: u32, key: &str) -> bool {
+    let worker = app.clone();
+    let key = key.to_owned();
+    tokio::task::spawn_blocking(move || {
+        worker
+            .live
+            .team(index)
+            .alerts()
+            .iter()
+            .any(|a| a.row == row && key_of(a) == key)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// The queue's parameters as the address carries them. Every one is optional; an empty one
+/// is no filter.
+#[derive(Debug, Default, Clone, Deserialize, Serialize)]
+pub(crate) struct Filter {
+    /// `open` (new or investigating), or one of [`STATES`].
+    #[serde(default)]
+    state: String,
+    /// Lowest level shown.
+    #[serde(default)]
+    level: String,
+    /// A rule's exact title.
+    #[serde(default)]
+    rule: String,
+    /// A host's exact name (any case).
+    #[serde(default)]
+    host: String,
+    /// An ATT&CK technique (`T1505`, its sub-techniques too) or tactic (`persistence`).
+    #[serde(default)]
+    attack: String,
+    /// Exercise time range: `D1 09:00`.
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    /// Words looked for in the rule's title and the host.
+    #[serde(default)]
+    q: String,
+    /// `newest` (default), `oldest` or `level`.
+    #[serde(default)]
+    sort: String,
+    /// `groups` for the grouped view.
+    #[serde(default)]
+    view: String,
+    /// The last alert of the page before (its number; `level.number` when sorted by level).
+    #[serde(default)]
+    after: String,
+}
+
+impl Filter {
+    /// The address's query for this filter with `changes` made (an empty value drops a key),
+    /// without the cursor unless a change sets it.
+    fn link(&self, changes: &[(&str, &str)]) -> String {
+        let mut pairs: Vec<(&str, &str)> = vec![
+            ("state", &self.state),
+            ("level", &self.level),
+            ("rule", &self.rule),
+            ("host", &self.host),
+            ("attack", &self.attack),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+            ("sort", &self.sort),
+            ("view", &self.view),
+        ];
+        for (key, value) in changes {
+            match pairs.iter_mut().find(|(k, _)| k == key) {
+                Some(pair) => pair.1 = value,
+                None => pairs.push((key, value)),
+            }
+        }
+        pairs.retain(|(_, v)| !v.trim().is_empty());
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+
+    fn is_empty(&self) -> bool {
+        [
+            &self.state,
+            &self.level,
+            &self.rule,
+            &self.host,
+            &self.attack,
+            &self.from,
+            &self.to,
+            &self.q,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sort {
+    Newest,
+    Oldest,
+    Level,
+}
+
+/// A filter, checked.
+#[derive(Debug)]
+struct Criteria {
+    /// States an alert must be in (by name), or any.
+    states: Option<Vec<&'static str>>,
+    level: Option<Level>,
+    rule: Option<String>,
+    host: Option<String>,
+    attack: Option<String>,
+    from: Option<u64>,
+    to: Option<u64>,
+    words: Vec<String>,
+    sort: Sort,
+    groups: bool,
+}
+
+/// A filter refused: the field and what is wrong with it.
+type Refused = (&'static str, String);
+
+fn exercise_time(live: &Live, field: &'static str, text: &str) -> Result<Option<u64>, Refused> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let time = atoll_scenario::time::ClockTime::parse(text).map_err(|_| {
+        (
+            field,
+            format!("`{text}` is not an exercise time; write e.g. `D1 09:30`"),
+        )
+    })?;
+    let at = live.sim_clock().offset(&time);
+    if at < 0 {
+        return Err((field, format!("`{text}` is before play starts")));
+    }
+    Ok(Some(at as u64))
+}
+
+fn criteria(filter: &Filter, live: &Live) -> Result<Criteria, Refused> {
+    let states = match filter.state.trim() {
+        "" | "any" => None,
+        "open" => Some(vec!["new", "investigating"]),
+        s => match STATES.iter().find(|(v, _)| *v == s) {
+            Some((v, _)) => Some(vec![*v]),
+            None => {
+                return Err((
+                    "state",
+                    "choose open, new, investigating, true positive or false positive".into(),
+                ));
+            }
+        },
+    };
+    let level = match filter.level.trim() {
+        "" => None,
+        l => Some(Level::parse(l).ok_or(("level", format!("choose one of {}", Level::NAMES.join(", "))))?),
+    };
+    let text = |v: &str, field: &'static str| -> Result<Option<String>, Refused> {
+        let v = v.trim();
+        if v.chars().count() > 200 {
+            return Err((field, "at most 200 characters".into()));
+        }
+        Ok((!v.is_empty()).then(|| v.to_owned()))
+    };
+    let attack = text(&filter.attack, "attack")?.map(|a| a.to_ascii_lowercase().replace(' ', "-"));
+    let from = exercise_time(live, "from", &filter.from)?;
+    let to = exercise_time(live, "to", &filter.to)?;
+    if let (Some(f), Some(t)) = (from, to)
+        && t <= f
+    {
+        return Err(("to", "the end of the range must come after its start".into()));
+    }
+    let words = text(&filter.q, "q")?
+        .map(|q| q.split_whitespace().map(str::to_lowercase).collect())
+        .unwrap_or_default();
+    let sort = match filter.sort.trim() {
+        "" | "newest" => Sort::Newest,
+        "oldest" => Sort::Oldest,
+        "level" => Sort::Level,
+        _ => return Err(("sort", "choose newest, oldest or level".into())),
+    };
+    Ok(Criteria {
+        states,
+        level,
+        rule: text(&filter.rule, "rule")?,
+        host: text(&filter.host, "host")?.map(|h| h.to_lowercase()),
+        attack,
+        from,
+        to,
+        words,
+        sort,
+        groups: filter.view.trim() == "groups",
+    })
+}
+
+/// The latest verdict of each alert, by (event row, rule key).
+struct Verdicts<'t>(HashMap<(u32, &'t str), &'t Triage>);
+
+impl<'t> Verdicts<'t> {
+    fn of(triages: &'t [Triage]) -> Verdicts<'t> {
+        Verdicts(triages.iter().map(|t| ((t.row, t.rule.as_str()), t)).collect())
+    }
+
+    fn get(&self, a: &Alert) -> Option<&'t Triage> {
+        self.0.get(&(a.row, key_of(a))).copied()
+    }
+
+    fn state(&self, a: &Alert) -> &'t str {
+        self.get(a).map_or("new", |t| t.state.as_str())
+    }
+}
+
+impl Criteria {
+    fn holds(&self, a: &Alert, verdicts: &Verdicts<'_>) -> bool {
+        if let Some(level) = self.level
+            && a.level.is_none_or(|l| l < level)
+        {
+            return false;
+        }
+        if let Some(from) = self.from
+            && a.at < from
+        {
+            return false;
+        }
+        if let Some(to) = self.to
+            && a.at >= to
+        {
+            return false;
+        }
+        if let Some(rule) = &self.rule
+            && a.title != *rule
+        {
+            return false;
+        }
+        if let Some(host) = &self.host
+            && a.host.as_deref().is_none_or(|h| h.to_lowercase() != *host)
+        {
+            return false;
+        }
+        if let Some(attack) = &self.attack {
+            let technique = a.techniques.iter().any(|t| {
+                let t = t.to_ascii_lowercase();
+                t == *attack
+                    || t.strip_prefix(attack.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            });
+            if !technique && !a.tactics.iter().any(|t| t == attack) {
+                return false;
+            }
+        }
+        if !self.words.is_empty() {
+            let title = a.title.to_lowercase();
+            let host = a.host.as_deref().unwrap_or("").to_lowercase();
+            if !self.words.iter().all(|w| title.contains(w) || host.contains(w)) {
+                return false;
+            }
+        }
+        if let Some(states) = &self.states
+            && !states.contains(&verdicts.state(a))
+        {
+            return false;
+        }
+        true
+    }
+
+    /// The numbers of the alerts that hold, oldest first.
+    fn select(&self, alerts: &[Alert], verdicts: &Verdicts<'_>) -> Vec<usize> {
+        alerts
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| self.holds(a, verdicts))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+fn level_rank(a: &Alert) -> u8 {
+    a.level.map_or(0, |l| l as u8 + 1)
+}
+
+/// One page of `selected` (oldest first) in the chosen order, after the cursor; and the
+/// cursor of the next page, if there is one.
+fn page_of(selected: &[usize], alerts: &[Alert], sort: Sort, after: &str) -> (Vec<usize>, Option<String>) {
+    let cursor = |i: usize| match sort {
+        Sort::Level => format!("{}.{i}", level_rank(&alerts[i])),
+        _ => i.to_string(),
+    };
+    let page: Vec<usize> = match sort {
+        Sort::Newest => {
+            let before = after.parse::<usize>().unwrap_or(usize::MAX);
+            selected
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&i| i < before)
+                .take(PAGE + 1)
+                .collect()
+        }
+        Sort::Oldest => {
+            let start = after.parse::<usize>().map_or(0, |a| a + 1);
+            selected
+                .iter()
+                .copied()
+                .filter(|&i| i >= start)
+                .take(PAGE + 1)
+                .collect()
+        }
+        Sort::Level => {
+            // Highest level first, newest first within a level.
+            let key = |i: usize| (std::cmp::Reverse(level_rank(&alerts[i])), std::cmp::Reverse(i));
+            let bound = after.split_once('.').and_then(|(l, i)| {
+                Some((
+                    std::cmp::Reverse(l.parse::<u8>().ok()?),
+                    std::cmp::Reverse(i.parse::<usize>().ok()?),
+                ))
+            });
+            let mut all: Vec<usize> = selected
+                .iter()
+                .copied()
+                .filter(|&i| bound.is_none_or(|b| key(i) > b))
+                .collect();
+            all.sort_by_key(|&i| key(i));
+            all.truncate(PAGE + 1);
+            all
+        }
+    };
+    let more = page.len() > PAGE;
+    let mut page = page;
+    page.truncate(PAGE);
+    let next = if more { page.last().map(|&i| cursor(i)) } else { None };
+    (page, next)
+}
+
+/// Alerts of one rule on one host, among those a filter selects.
+#[derive(Debug)]
+struct Group<'a> {
+    title: &'a str,
+    host: &'a str,
+    level: Option<Level>,
+    count: usize,
+    /// Not judged yet (new).
+    open: usize,
+    latest: u64,
+}
+
+fn groups<'a>(selected: &[usize], alerts: &'a [Alert], verdicts: &Verdicts<'_>) -> Vec<Group<'a>> {
+    let mut by: HashMap<(&str, &str), Group<'a>> = HashMap::new();
+    for &i in selected {
+        let a = &alerts[i];
+        let host = a.host.as_deref().unwrap_or("");
+        let g = by.entry((a.title.as_str(), host)).or_insert(Group {
+            title: &a.title,
+            host,
+            level: a.level,
+            count: 0,
+            open: 0,
+            latest: 0,
+        });
+        g.count += 1;
+        g.open += usize::from(verdicts.state(a) == "new");
+        g.latest = g.latest.max(a.at);
+    }
+    let mut groups: Vec<Group<'a>> = by.into_values().collect();
+    groups.sort_by(|a, b| {
+        b.open
+            .cmp(&a.open)
+            .then(b.latest.cmp(&a.latest))
+            .then(a.title.cmp(b.title))
+            .then(a.host.cmp(b.host))
+    });
+    groups
+}
+
+/// What the queue page answers with after a bulk verdict (`marked=N&as=state`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Marked {
+    marked: Option<String>,
+    #[serde(rename = "as")]
+    state: Option<String>,
+}
+
+/// A team's alerts: the queue.
+pub(crate) async fn queue<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Query(filter): Query<Filter>,
+    Query(marked): Query<Marked>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    let done = marked.marked.and_then(|n| n.parse::<usize>().ok()).map(|n| {
+        let state = marked.state.unwrap_or_default();
+        let label = STATES.iter().find(|(s, _)| *s == state).map_or("judged", |(_, l)| *l);
+        format!("{n} alerts marked {}.", label.to_lowercase())
+    });
+    blocking(move || queue_page(&app, &view, &filter, &triages, done.as_deref(), None)).await
+}
+
+/// The filter form, keeping what was typed.
+fn filter_form(team_id: &str, filter: &Filter, rules: &[&str]) -> Markup {
+    html! {
+        form.filters method="get" action={ "/teams/" (team_id) } role="search" aria-label="Filter alerts" {
+            label { "State " select name="state" {
+                option value="" selected[filter.state.is_empty()] { "any" }
+                option value="open" selected[filter.state == "open"] { "not yet judged" }
+                @for (v, l) in STATES { option value=(v) selected[filter.state == v] { (l) } }
+            } }
+            " "
+            label { "Level " select name="level" {
+                option value="" selected[filter.level.is_empty()] { "any" }
+                @for l in Level::NAMES { option value=(l) selected[filter.level == l] { (l) " or above" } }
+            } }
+            " "
+            label { "Rule " select name="rule" {
+                option value="" selected[filter.rule.is_empty()] { "any" }
+                @for r in rules { option value=(r) selected[filter.rule == *r] { (short(r, 60)) } }
+            } }
+            " "
+            label { "Host " input name="host" size="12" value=(filter.host) placeholder="PW-WEB01"; }
+            " "
+            label { "ATT&CK " input name="attack" size="12" value=(filter.attack) placeholder="T1505 or persistence"; }
+            " "
+            label { "From " input name="from" size="8" value=(filter.from) placeholder="D1 09:00"; }
+            " "
+            label { "to " input name="to" size="8" value=(filter.to) placeholder="D1 12:00"; }
+            " "
+            label { "Words " input type="search" name="q" size="14" value=(filter.q) placeholder="webshell"; }
+            " "
+            label { "Sort " select name="sort" {
+                option value="newest" selected[filter.sort.is_empty() || filter.sort == "newest"] { "newest first" }
+                option value="oldest" selected[filter.sort == "oldest"] { "oldest first" }
+                option value="level" selected[filter.sort == "level"] { "highest level first" }
+            } }
+            @if filter.view == "groups" { input type="hidden" name="view" value="groups"; }
+            " " button type="submit" { "Show" }
+            @if !filter.is_empty() { " " a href={ "/teams/" (team_id) @if filter.view == "groups" { "?view=groups" } } { "Clear" } }
+        }
+    }
+}
+
+/// The hidden fields that carry a filter in a form.
+fn filter_fields(filter: &Filter) -> Markup {
+    html! {
+        @for (name, value) in [("state", &filter.state), ("level", &filter.level), ("rule", &filter.rule), ("host", &filter.host), ("attack", &filter.attack), ("from", &filter.from), ("to", &filter.to), ("q", &filter.q)] {
+            @if !value.trim().is_empty() { input type="hidden" name=(name) value=(value); }
+        }
+    }
+}
+
+/// A verdict form for many alerts at once.
+fn bulk_form(team_id: &str, filter: &Filter, count: usize, what: &str) -> Markup {
+    html! {
+        form.inline method="post" action={ "/teams/" (team_id) "/alerts/bulk" } {
+            (filter_fields(filter))
+            @if !filter.view.is_empty() { input type="hidden" name="view" value=(filter.view); }
+            select name="verdict" aria-label={ "Verdict for " (what) } {
+                option value="false_positive" { "False positive" }
+                option value="true_positive" { "True positive" }
+                option value="investigating" { "Investigating" }
+                option value="new" { "New" }
+            }
+            " "
+            input name="note" aria-label={ "Note for " (what) } placeholder="note" maxlength="2000";
+            " "
+            button type="submit" { "Mark " (count) }
+        }
+    }
+}
+
+fn queue_page<S: Store>(
+    app: &App<S>,
+    view: &TeamView,
+    filter: &Filter,
+    triages: &[Triage],
+    done: Option<&str>,
+    refused: Option<Refused>,
+) -> Response {
+    let live = &app.live;
+    let runtime = live.team(view.team);
+    let team = live.team_name(view.team);
+    let team_id = runtime.team().to_owned();
+    let start = runtime.start_unix_ms();
+    let alerts = runtime.alerts();
+    let verdicts = Verdicts::of(triages);
+    let label = |at: u64| live.label(start + at as i64, app.day_one);
+    let (criteria, problem) = match refused {
+        Some((field, message)) => (None, Some(format!("{field}: {message}."))),
+        None => match criteria(filter, live) {
+            Ok(c) => (Some(c), None),
+            Err((field, message)) => (None, Some(format!("{field}: {message}."))),
+        },
+    };
+    let selected = criteria
+        .as_ref()
+        .map(|c| c.select(alerts, &verdicts))
+        .unwrap_or_default();
+    let mut counts = [0usize; 4];
+    for a in alerts {
+        if let Some(i) = STATES.iter().position(|(s, _)| *s == verdicts.state(a)) {
+            counts[i] += 1;
+        }
+    }
+    // The rules the team's alerts come from, for the rule filter.
+    let mut rules: Vec<&str> = alerts.iter().map(|a| a.title.as_str()).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let can_act = view.user.role != Role::Observer;
+    let groups_view = criteria.as_ref().is_some_and(|c| c.groups);
+    let sort = criteria.as_ref().map_or(Sort::Newest, |c| c.sort);
+    let (page, next) = if groups_view {
+        (Vec::new(), None)
+    } else {
+        page_of(&selected, alerts, sort, &filter.after)
+    };
+    let groups = if groups_view {
+        groups(&selected, alerts, &verdicts)
+    } else {
+        Vec::new()
+    };
+    let here = filter.link(&[("after", &filter.after)]);
+    let body = html! {
+        h1 { "Alerts — " (team) }
+        p.muted {
+            (alerts.len()) " alerts on " (runtime.store().len()) " events so far: "
+            @for (i, (_, label)) in STATES.iter().enumerate() { (counts[i]) " " (label.to_lowercase()) @if i < 3 { ", " } }
+            ". Open an alert to see its rule and the event that raised it."
+        }
+        (html::refusal(problem.as_deref()))
+        @if let Some(done) = done { p.done role="status" { (done) } }
+        nav.tabs aria-label="Views" {
+            @if groups_view {
+                a href={ "/teams/" (team_id) "?" (filter.link(&[("view", "")])) } { "List" } " · " strong { "By rule and host" }
+            } @else {
+                strong { "List" } " · " a href={ "/teams/" (team_id) "?" (filter.link(&[("view", "groups")])) } { "By rule and host" }
+            }
+            " · " a href={ "/teams/" (team_id) "?" (filter.link(&[("state", "open"), ("view", "groups")])) } { "Still to judge, by rule and host" }
+        }
+        (filter_form(&team_id, filter, &rules))
+        @if criteria.is_some() {
+            p {
+                strong { (selected.len()) } @if filter.is_empty() { " alerts." } @else { " alerts match." }
+                @if can_act && !selected.is_empty() && !groups_view {
+                    @if selected.len() <= BULK_MAX {
+                        " Every one of them: " (bulk_form(&team_id, filter, selected.len(), "every alert shown by this filter"))
+                    } @else {
+                        span.muted { " Narrow the filter to " (BULK_MAX) " alerts or fewer to mark them all at once." }
+                    }
+                }
+            }
+        }
+        @if groups_view {
+            table {
+                thead { tr { th { "Rule" } th { "Level" } th { "Host" } th { "Alerts" } th { "Not yet judged" } th { "Latest" } @if can_act { th { "Verdict for the group" } } } }
+                tbody {
+                    @for g in groups.iter().take(GROUPS_SHOWN) {
+                        @let level = g.level.map_or("", Level::as_str);
+                        @let scoped = Filter { rule: g.title.to_owned(), host: g.host.to_owned(), view: String::new(), after: String::new(), ..filter.clone() };
+                        tr {
+                            td { a href={ "/teams/" (team_id) "?" (scoped.link(&[])) } { (g.title) } }
+                            td class={ "level-" (level) } { (level) }
+                            td { (g.host) }
+                            td.num { (g.count) }
+                            td.num { (g.open) }
+                            td { (label(g.latest)) }
+                            @if can_act { td { (bulk_form(&team_id, &scoped, g.count, &format!("{} on {}", g.title, g.host))) } }
+                        }
+                    }
+                }
+            }
+            @if groups.len() > GROUPS_SHOWN { p.muted { (groups.len() - GROUPS_SHOWN) " more groups: narrow the filter to see them." } }
+        } @else {
+            table {
+                thead { tr { th { "#" } th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } th { "State" } } }
+                tbody {
+                    @for &n in &page {
+                        @let a = &alerts[n];
+                        @let level = a.level.map_or("", Level::as_str);
+                        @let verdict = verdicts.get(a);
+                        @let state = verdict.map_or("new", |t| t.state.as_str());
+                        tr id={ "alert-" (n) } {
+                            td.num { a href={ "/teams/" (team_id) "/alerts/" (n) } { (n) } }
+                            td { (label(a.at)) }
+                            td class={ "level-" (level) } { (level) }
+                            td {
+                                a href={ "/teams/" (team_id) "/alerts/" (n) } { (a.title) }
+                                @if a.team_rule().is_some() { " " span.muted { "(the team's own rule)" } }
+                                @if let Some(d) = &a.detail { br; span.muted { (d) } }
+                            }
+                            td {
+                                @if let Some(h) = &a.host {
+                                    a href={ "/teams/" (team_id) "?" (filter.link(&[("host", h)])) } title={ "Only alerts on " (h) } { (h) }
+                                }
+                            }
+                            td { (a.techniques.join(", ")) }
+                            td.muted { (a.author.as_deref().unwrap_or("")) }
+                            td {
+                                @if can_act {
+                                    form method="post" action={ "/teams/" (team_id) "/alerts" } {
+                                        input type="hidden" name="row" value=(a.row);
+                                        input type="hidden" name="rule" value=(key_of(a));
+                                        input type="hidden" name="back" value=(here);
+                                        input type="hidden" name="n" value=(n);
+                                        select name="state" aria-label={ "State of alert " (n) } {
+                                            @for (value, label) in STATES { option value=(value) selected[value == state] { (label) } }
+                                        }
+                                        " "
+                                        input name="note" aria-label={ "Note on alert " (n) } placeholder="note" value=(verdict.map_or("", |t| t.note.as_str()));
+                                        " "
+                                        button type="submit" { "Save" }
+                                    }
+                                } @else {
+                                    (STATES.iter().find(|(s, _)| *s == state).map_or(state, |(_, l)| *l))
+                                }
+                                @if let Some(t) = verdict { br; span.muted { "by " (t.username) } }
+                            }
+                        }
+                    }
+                }
+            }
+            p {
+                @if !filter.after.is_empty() { a href={ "/teams/" (team_id) "?" (filter.link(&[])) } { "First page" } " " }
+                @if let Some(next) = &next { a href={ "/teams/" (team_id) "?" (filter.link(&[("after", next)])) } rel="next" { "Next " (PAGE) } }
+            }
+        }
+    };
+    html::form_page(&live.name, "Alerts", &view.user, problem.as_deref(), &body)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct TriageForm {
+    row: Option<String>,
+    rule: Option<String>,
+    state: Option<String>,
+    note: Option<String>,
+    /// The queue's query to return to, and the alert's number on it.
+    back: Option<String>,
+    n: Option<String>,
+    /// Set when the verdict was given on the alert's own page.
+    from_page: Option<String>,
+}
+
+/// The state and note of a verdict form, checked.
+fn verdict(state: Option<String>, note: Option<String>, field: &'static str) -> Result<(String, String), String> {
+    let Some(state) = state.filter(|s| STATES.iter().any(|(v, _)| v == s)) else {
+        return Err(format!(
+            "{field}: choose new, investigating, true positive or false positive."
+        ));
+    };
+    let note = note.unwrap_or_default();
+    if note.chars().count() > 2000 {
+        return Err("note: at most 2,000 characters.".to_owned());
+    }
+    Ok((state, note.trim().to_owned()))
+}
+
+/// Records a verdict on one of the team's alerts, and goes back to where it was given.
+pub(crate) async fn triage<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<TriageForm>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let (state, note) = match verdict(form.state, form.note, "state") {
+        Ok(v) => v,
+        Err(message) => return html::problem(StatusCode::BAD_REQUEST, &message),
+    };
+    let (Some(row), Some(rule)) = (form.row.and_then(|r| r.parse::<u32>().ok()), form.rule) else {
+        return html::problem(StatusCode::BAD_REQUEST, "row and rule: say which alert.");
+    };
+    if !has_alert(&app, view.team, row, &rule).await {
+        return html::problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
+    }
+    let at = crate::exercise_now(&app).await;
+    if app
+        .db
+        .triage(
+            app.live.exercise,
+            &team_id,
+            row,
+            &rule,
+            &state,
+            &note,
+            view.user.id,
+            at,
+            clock_now(),
+        )
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The verdict could not be stored; try again.",
+        );
+    }
+    let n = form.n.and_then(|n| n.parse::<usize>().ok());
+    if form.from_page.is_some()
+        && let Some(n) = n
+    {
+        return Redirect::to(&format!("/teams/{team_id}/alerts/{n}")).into_response();
+    }
+    // Back to the same view of the queue: the query is read as a filter and written again,
+    // so nothing but the queue's own parameters goes into the address.
+    let back = form
+        .back
+        .and_then(|b| serde_urlencoded::from_str::<Filter>(&b).ok())
+        .map(|f| f.link(&[("after", &f.after)]))
+        .unwrap_or_default();
+    let anchor = n.map(|n| format!("#alert-{n}")).unwrap_or_default();
+    let query = if back.is_empty() {
+        String::new()
+    } else {
+        format!("?{back}")
+    };
+    Redirect::to(&format!("/teams/{team_id}{query}{anchor}")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct BulkForm {
+    #[serde(flatten)]
+    filter: Filter,
+    verdict: Option<String>,
+    note: Option<String>,
+}
+
+/// One verdict for every alert a filter (or a group: a filter on a rule and a host) selects.
+pub(crate) async fn bulk<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<BulkForm>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    let filter = form.filter;
+    let (state, note) = match verdict(form.verdict, form.note, "verdict") {
+        Ok(v) => v,
+        Err(message) => {
+            let (field, message) = message.split_once(": ").unwrap_or(("verdict", &message));
+            let refused: Refused = (
+                if field == "note" { "note" } else { "verdict" },
+                message.trim_end_matches('.').to_owned(),
+            );
+            return blocking(move || queue_page(&app, &view, &filter, &triages, None, Some(refused))).await;
+        }
+    };
+    // The alerts the filter selects now, under the team's lock.
+    let worker = app.clone();
+    let index = view.team;
+    let chosen_filter = filter.clone();
+    let chosen = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let criteria = criteria(&chosen_filter, live)?;
+        let runtime = live.team(index);
+        let alerts = runtime.alerts();
+        let verdicts = Verdicts::of(&triages);
+        let selected = criteria.select(alerts, &verdicts);
+        if selected.len() > BULK_MAX {
+            return Err((
+                "filter",
+                format!(
+                    "{} alerts match; one verdict covers at most {BULK_MAX}: narrow the filter",
+                    selected.len()
+                ),
+            ));
+        }
+        if selected.is_empty() {
+            return Err(("filter", "no alert matches it".to_owned()));
+        }
+        Ok(selected
+            .iter()
+            .map(|&i| (alerts[i].row, alert_key(&alerts[i])))
+            .collect::<Vec<_>>())
+    })
+    .await;
+    let chosen = match chosen {
+        Ok(Ok(chosen)) => chosen,
+        Ok(Err(refused)) => {
+            let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+                return html::problem(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "The server cannot read its database right now.",
+                );
+            };
+            return blocking(move || queue_page(&app, &view, &filter, &triages, None, Some(refused))).await;
+        }
+        Err(_) => return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The alerts could not be read."),
+    };
+    let at = crate::exercise_now(&app).await;
+    if app
+        .db
+        .triage_many(
+            app.live.exercise,
+            &team_id,
+            &chosen,
+            &state,
+            &note,
+            view.user.id,
+            at,
+            clock_now(),
+        )
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The verdicts could not be stored (none was); try again.",
+        );
+    }
+    let count = chosen.len().to_string();
+    let back = filter.link(&[("marked", &count), ("as", &state)]);
+    Redirect::to(&format!("/teams/{team_id}?{back}")).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AlertPath {
+    n: String,
+}
+
+/// A value written for the hunting language: quoted, with `\` and `"` escaped.
+fn hunt_value(field: &str, value: &str) -> String {
+    let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+    if field
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+    {
+        format!("{field}:\"{escaped}\"")
+    } else {
+        format!("\"{field}\":\"{escaped}\"")
+    }
+}
+
+/// Fields worth a pivot to the hunt: hosts, processes, users and addresses.
+const PIVOTS: &[&str] = &[
+    "Image",
+    "ParentImage",
+    "NewProcessName",
+    "User",
+    "TargetUserName",
+    "SubjectUserName",
+    "IpAddress",
+    "SourceIp",
+    "DestinationIp",
+    "src_ip",
+    "dst_ip",
+    "c-ip",
+    "s-ip",
+    "ClientIP",
+    "query",
+    "cs-host",
+];
+
+/// One alert: its rule, its event, what happened around it, and what to do with it.
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Path(AlertPath { n }): Path<AlertPath>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let Ok(n) = n.parse::<usize>() else {
+        return html::problem(
+            StatusCode::NOT_FOUND,
+            "An alert is known by its number, e.g. /alerts/12.",
+        );
+    };
+    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    let can_act = view.user.role != Role::Observer;
+    let cases: Vec<atoll_store::Case> = if can_act {
+        app.db
+            .cases(app.live.exercise, &team_id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| c.status != "closed")
+            .collect()
+    } else {
+        Vec::new()
+    };
+    blocking(move || alert_page(&app, &view, n, &triages, &cases)).await
+}
+
+/// The rule behind an alert, as the page shows it.
+struct RuleView<'r> {
+    description: Option<&'r str>,
+    status: Option<&'r str>,
+    references: &'r [String],
+    falsepositives: &'r [String],
+    fields: Vec<&'r str>,
+    yaml: Option<(String, &'static str)>,
+}
+
+fn rule_view<'r>(live: &'r Live, runtime: &'r atoll_exercise::TeamRuntime<'_>, a: &Alert) -> Option<RuleView<'r>> {
+    let id = a.rule_id.as_deref()?;
+    if let Some((catalog, _)) = live.detection() {
+        if let Some(i) = catalog.find(id) {
+            let rule = &catalog.rules()[i];
+            let source = catalog.source_of(i);
+            return Some(RuleView {
+                description: rule.description.as_deref(),
+                status: rule.status.as_deref(),
+                references: &rule.references,
+                falsepositives: &rule.falsepositives,
+                fields: rule.fields(),
+                yaml: Some((source.text.to_string(), source.origin.as_str())),
+            });
+        }
+        if let Some(i) = catalog.find_correlation(id) {
+            let source = catalog.correlation_source_of(i);
+            return Some(RuleView {
+                description: None,
+                status: None,
+                references: &[],
+                falsepositives: &[],
+                fields: Vec::new(),
+                yaml: Some((source.text.to_string(), source.origin.as_str())),
+            });
+        }
+    }
+    let rule = runtime.rules().rules().iter().find(|r| r.id.as_deref() == Some(id))?;
+    Some(RuleView {
+        description: rule.description.as_deref(),
+        status: rule.status.as_deref(),
+        references: &rule.references,
+        falsepositives: &rule.falsepositives,
+        fields: rule.fields(),
+        yaml: None,
+    })
+}
+
+fn alert_page<S: Store>(
+    app: &App<S>,
+    view: &TeamView,
+    n: usize,
+    triages: &[Triage],
+    cases: &[atoll_store::Case],
+) -> Response {
+    let live = &app.live;
+    let runtime = live.team(view.team);
+    let team_id = runtime.team().to_owned();
+    let alerts = runtime.alerts();
+    let Some(a) = alerts.get(n) else {
+        return html::problem(StatusCode::NOT_FOUND, "Your team has no alert with that number.");
+    };
+    let start = runtime.start_unix_ms();
+    let label = |unix: i64| live.label(unix, app.day_one);
+    let store = runtime.store();
+    let event = store.event(a.row);
+    let unix = store
+        .times()
+        .get(a.row as usize)
+        .copied()
+        .unwrap_or(start + a.at as i64);
+    let rule = rule_view(live, &runtime, a);
+    let tested: Vec<String> = rule
+        .as_ref()
+        .map(|r| r.fields.iter().map(|f| f.to_ascii_lowercase()).collect())
+        .unwrap_or_default();
+    let verdicts = Verdicts::of(triages);
+    let verdict = verdicts.get(a);
+    let state = verdicts.state(a);
+    let history: Vec<&Triage> = triages
+        .iter()
+        .filter(|t| t.row == a.row && t.rule == key_of(a))
+        .collect();
+    // Other alerts at the same moment on the same host: the same process seen by Sysmon and
+    // by Security 4688, or another rule on the same event.
+    let twins: Vec<(usize, &Alert)> = alerts
+        .iter()
+        .enumerate()
+        .skip(n.saturating_sub(200))
+        .take(401)
+        .filter(|(i, b)| *i != n && b.host == a.host && b.at.abs_diff(a.at) <= 1000)
+        .collect();
+    // The host's events around the alert.
+    let around = a.host.as_deref().map(|host| {
+        let query = format!(
+            "{} earliest:{} latest:{}",
+            hunt_value("host", host),
+            atoll_hunt::time::to_string(unix - AROUND_MS),
+            atoll_hunt::time::to_string(unix + AROUND_MS + 1)
+        );
+        let ctx = Context {
+            now: Some(start + live.now() as i64),
+            calendar: atoll_hunt::Calendar::of(app.day_one, &live.scenario.time_zone.0),
+        };
+        let page = Page {
+            offset: 0,
+            limit: 10_000,
+        };
+        let rows: Vec<u32> = match store.search(&query, &ctx, &Limits::default(), page) {
+            Ok(answer) => match answer.output {
+                Output::Events(rows) => rows,
+                Output::Table(_) => Vec::new(),
+            },
+            Err(_) => Vec::new(),
+        };
+        // The events nearest the alert's, in time order.
+        let at = rows.partition_point(|&r| r < a.row);
+        let from = at.saturating_sub(AROUND_SHOWN / 2);
+        let shown: Vec<(u32, String, String)> = rows
+            .iter()
+            .skip(from)
+            .take(AROUND_SHOWN)
+            .map(|&r| {
+                let time = store.times().get(r as usize).copied().unwrap_or(0);
+                let summary: Vec<String> = store
+                    .event(r)
+                    .into_iter()
+                    .filter(|(name, _, _)| !matches!(*name, "@timestamp" | "host" | "team"))
+                    .take(6)
+                    .map(|(name, _, value)| format!("{name}={}", short(&value, 80)))
+                    .collect();
+                (r, label(time), summary.join(" "))
+            })
+            .collect();
+        (rows.len(), shown, query)
+    });
+    let pivots: Vec<(String, String)> = event
+        .iter()
+        .filter(|(name, _, value)| PIVOTS.contains(name) && !value.is_empty() && value != "-")
+        .map(|(name, _, value)| (format!("{name} = {}", short(value, 60)), hunt_value(name, value)))
+        .collect();
+    let level = a.level.map_or("", Level::as_str);
+    let can_act = view.user.role != Role::Observer;
+    let body = html! {
+        p { a href={ "/teams/" (team_id) } { "← All alerts" } }
+        h1 { "Alert " (n) ": " (a.title) }
+        p {
+            span class={ "level-" (level) } { (level) } " · "
+            (label(start + a.at as i64)) " · "
+            @if let Some(h) = &a.host { "host " strong { (h) } " · " }
+            "rule by " (a.author.as_deref().unwrap_or("an unnamed author"))
+            @if let Some(d) = &a.detail { " · " (d) }
+        }
+        p { "State: " strong { (STATES.iter().find(|(s, _)| *s == state).map_or(state, |(_, l)| *l)) }
+            @if let Some(t) = verdict { " (by " (t.username) @if !t.note.is_empty() { ": " (t.note) } ")" } }
+        @if can_act {
+            form method="post" action={ "/teams/" (team_id) "/alerts" } {
+                input type="hidden" name="row" value=(a.row);
+                input type="hidden" name="rule" value=(key_of(a));
+                input type="hidden" name="n" value=(n);
+                input type="hidden" name="from_page" value="1";
+                label for="state" { "Verdict " }
+                select #state name="state" {
+                    @for (value, label) in STATES { option value=(value) selected[value == state] { (label) } }
+                }
+                " "
+                label for="note" { "Note " }
+                input #note name="note" size="40" maxlength="2000" value=(verdict.map_or("", |t| t.note.as_str()));
+                " " button type="submit" { "Save" }
+            }
+            @if !cases.is_empty() {
+                form method="post" action={ "/teams/" (team_id) "/cases/event" } {
+                    input type="hidden" name="alert" value={ (a.row) ":" (key_of(a)) };
+                    label for="case" { "Add to the case " }
+                    select #case name="case" { @for c in cases { option value=(c.id) { (short(&c.title, 50)) } } }
+                    " " button type="submit" { "Add" }
+                }
+            } @else {
+                p.muted { "No case is open: " a href={ "/teams/" (team_id) "/cases" } { "open one" } " to gather this alert with others." }
+            }
+        }
+        @if !twins.is_empty() {
+            h2 { "At the same moment on this host" }
+            ul {
+                @for (i, b) in &twins {
+                    li { a href={ "/teams/" (team_id) "/alerts/" (i) } { "Alert " (i) ": " (b.title) } " — "
+                        (STATES.iter().find(|(s, _)| *s == verdicts.state(b)).map_or("New", |(_, l)| *l))
+                        @if b.row == a.row { " (same event)" } @else { " (another event: the same activity seen by a second log)" } }
+                }
+            }
+        }
+        h2 { "The event" }
+        p.muted { "Recorded " (atoll_hunt::time::to_string(unix)) " (UTC). Fields the rule tests are marked." }
+        table.fields {
+            tbody {
+                @for (name, _, value) in &event {
+                    @let hit = tested.contains(&name.to_ascii_lowercase());
+                    tr class=[hit.then_some("hit")] {
+                        th scope="row" { (name) @if hit { " ◆" } }
+                        td.mono { (value) }
+                    }
+                }
+            }
+        }
+        @if !pivots.is_empty() || a.host.is_some() {
+            h2 { "Hunt from here" }
+            ul.pivots {
+                @if let Some(h) = &a.host { li { a href={ "/teams/" (team_id) "/hunt?" (query_string(&hunt_value("host", h))) } { "Everything on host " (h) } } }
+                @for (text, query) in &pivots { li { a href={ "/teams/" (team_id) "/hunt?" (query_string(query)) } { (text) } } }
+            }
+        }
+        @if let Some((total, shown, query)) = &around {
+            h2 { "This host ±5 minutes" }
+            p.muted { (total) " events; the " (shown.len()) " nearest. " a href={ "/teams/" (team_id) "/hunt?" (query_string(query)) } { "All of them in the hunt" } }
+            table {
+                thead { tr { th { "Time" } th { "Event" } } }
+                tbody {
+                    @for (row, time, summary) in shown {
+                        tr class=[(*row == a.row).then_some("hit")] { td { (time) } td.mono { (summary) } }
+                    }
+                }
+            }
+        }
+        h2 { "The rule" }
+        @match &rule {
+            Some(r) => {
+                p { (a.title) @if let Some(s) = r.status { " · status " (s) } " · level " (level) " · by " (a.author.as_deref().unwrap_or("an unnamed author")) }
+                @if let Some(d) = r.description { p { (d) } }
+                @if !a.techniques.is_empty() || !a.tactics.is_empty() {
+                    p { "ATT&CK: " (a.tactics.join(", ")) @if !a.tactics.is_empty() && !a.techniques.is_empty() { " · " } (a.techniques.join(", ")) }
+                }
+                @if !r.falsepositives.is_empty() {
+                    p { "Known false positives:" }
+                    ul { @for f in r.falsepositives { li { (f) } } }
+                }
+                @if !r.references.is_empty() {
+                    p { "References:" }
+                    ul { @for f in r.references { li.mono { (f) } } }
+                }
+                @if let Some((yaml, origin)) = &r.yaml {
+                    details { summary { "The rule as written (" (origin) ")" } pre.mono { (yaml) } }
+                }
+            }
+            None => {
+                @if let Some(id) = a.team_rule() {
+                    p { "Your team's own rule: see it on the " a href={ "/teams/" (team_id) "/rules#rule-" (id) } { "rules page" } "." }
+                } @else {
+                    p.muted { "This server does not have the rule's text." }
+                }
+            }
+        }
+        @if history.len() > 1 {
+            h2 { "Verdicts given" }
+            ul { @for t in &history { li { (STATES.iter().find(|(s, _)| *s == t.state).map_or(t.state.as_str(), |(_, l)| *l)) " by " (t.username) @if let Some(at) = t.at { " at " (label(start + at as i64)) } @if !t.note.is_empty() { ": " (t.note) } } } }
+        }
+    };
+    html::page(&live.name, &format!("Alert {n}"), Some(&view.user), &body).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PAGE, Sort, page_of};
+    use atoll_exercise::Alert;
+    use atoll_sigma::Level;
+
+    fn alert(i: u32) -> Alert {
+        Alert {
+            at: u64::from(i) * 1000,
+            row: i,
+            rule_id: Some(format!("r{}", i % 7)),
+            title: format!("rule {}", i % 7),
+            level: Some([Level::Low, Level::Medium, Level::High][(i % 3) as usize]),
+            author: None,
+            techniques: Vec::new(),
+            tactics: Vec::new(),
+            host: Some("h".into()),
+            detail: None,
+        }
+    }
+
+    /// Walks every page of `selected` in `sort` order, with `grow` alerts arriving after each
+    /// page is read: every alert there was at the start is seen exactly once, in order.
+    fn walk(sort: Sort, start: usize, grow: usize) -> Vec<usize> {
+        let mut alerts: Vec<Alert> = (0..start as u32).map(alert).collect();
+        let selected_at_start: Vec<usize> = (0..start).collect();
+        let mut seen = Vec::new();
+        let mut after = String::new();
+        loop {
+            let selected: Vec<usize> = (0..alerts.len()).collect();
+            let (page, next) = page_of(&selected, &alerts, sort, &after);
+            assert!(page.len() <= PAGE);
+            seen.extend(page.into_iter().filter(|i| selected_at_start.contains(i)));
+            let n = alerts.len() as u32;
+            alerts.extend((n..n + grow as u32).map(alert));
+            match next {
+                Some(cursor) => after = cursor,
+                None => break,
+            }
+        }
+        seen
+    }
+
+    #[test]
+    fn pages_are_stable_while_alerts_arrive() {
+        let newest = walk(Sort::Newest, 237, 13);
+        assert_eq!(newest, (0..237).rev().collect::<Vec<_>>());
+        // Oldest first reaches the new ones too; the old ones come first, in order.
+        let oldest = walk(Sort::Oldest, 237, 0);
+        assert_eq!(oldest, (0..237).collect::<Vec<_>>());
+        let by_level = walk(Sort::Level, 237, 13);
+        assert_eq!(by_level.len(), 237);
+        let mut sorted = by_level.clone();
+        sorted.sort_by_key(|&i| (std::cmp::Reverse(alert(i as u32).level), std::cmp::Reverse(i)));
+        assert_eq!(by_level, sorted, "highest level first, newest first within a level");
+    }
+}
