@@ -6,7 +6,9 @@ Usage: sigmahq/vendor.py PATH-TO-SIGMA-CHECKOUT
 Keeps every rule file of `rules/`, `rules-emerging-threats/` and `rules-threat-hunting/` whose
 log source names no product, or one of the products atoll routes (docs/logsources.md). Other
 files (cloud, macOS, identity providers, application frameworks) would load but never see an
-event, so they stay out of the binary. Update VERSION by hand with the checkout's commit.
+event, so they stay out of the binary; so do rules whose values are `|expand` placeholders
+(`%known_cdcs%`): they need the values of a real site, which a simulated one does not have.
+Update VERSION by hand with the checkout's commit.
 """
 import pathlib
 import re
@@ -19,6 +21,8 @@ PRODUCT = re.compile(r"^\s+product:\s*['\"]?([A-Za-z0-9_-]+)", re.MULTILINE)
 
 
 def wanted(text: str) -> bool:
+    if "|expand" in text:
+        return False
     products = set(PRODUCT.findall(text))
     return not products or products <= PRODUCTS
 

@@ -19,8 +19,8 @@ pub(crate) const BUNDLED: &str = "bundled:pacific-cable-shield";
 
 /// The rule pack inside the binary and any folders under `extra`, with the scenario's choice
 /// of the rules that raise alerts (its `detection:` section, else the defaults). Files under
-/// `extra` that do not load are reported on standard error and skipped; so are the few pack
-/// files this engine cannot run (`atoll_rules::PACK_REFUSED` says which and why).
+/// `extra` that do not load are reported on standard error and skipped (the pack's own files
+/// all load: tested).
 pub(crate) fn rules(extra: &[PathBuf], scenario: &Scenario) -> Result<(Catalog, Selected), String> {
     let catalog = Catalog::load(extra);
     for e in &catalog.errors {

@@ -423,28 +423,34 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     let inbox = visit.open("/teams/palau/inbox", "inbox-read").await;
     assert!(inbox.contains("read by palau-1"), "{inbox}");
 
-    // The web-shell alert, marked a true positive.
+    // The web-shell alert: found with the queue's filters, opened to its event, and its group
+    // (rule and host) marked a true positive with one verdict.
     let rule = "Script Page Uploaded Or Run Under IIS aspnet_client Folder";
     visit.wait_for("/teams/palau", "alerts", rule).await;
-    let row = format!("//tr[starts-with(@id,'alert-')][td[3][contains(., '{rule}')]]");
+    visit.fill("form.filters input[name='q']", "aspnet_client").await;
+    let found = visit.click("form.filters button", "alerts-filtered").await;
+    assert!(found.contains(rule) && found.contains("alerts match"), "{found}");
+    let alert = visit.click("tr[id^='alert-'] td:nth-child(4) a", "alert-opened").await;
+    assert!(
+        alert.contains("/aspnet_client/") && alert.contains("203.0.113.45"),
+        "the upload's address and the client's: {alert}"
+    );
     visit
-        .client
-        .find(Locator::XPath(&format!("{row}//select[@name='state']")))
-        .await
-        .unwrap()
-        .select_by_value("true_positive")
-        .await
-        .unwrap();
+        .open("/teams/palau?view=groups&q=aspnet_client", "alerts-grouped")
+        .await;
     visit
-        .client
-        .find(Locator::XPath(&format!("{row}//button")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let alerts = visit.seen("alert-marked").await;
-    assert!(alerts.contains("1 true positive"), "{alerts}");
+        .choose("form[action='/teams/palau/alerts/bulk'] select", "true_positive")
+        .await;
+    visit
+        .fill(
+            "form[action='/teams/palau/alerts/bulk'] input[name='note']",
+            "web shell upload",
+        )
+        .await;
+    let alerts = visit
+        .click("form[action='/teams/palau/alerts/bulk'] button", "alert-marked")
+        .await;
+    assert!(alerts.contains("marked true positive"), "{alerts}");
 
     // What the web server's worker process started: the web shell's reconnaissance.
     visit.open("/teams/palau/hunt", "hunt").await;

@@ -74,16 +74,38 @@ pub struct Penalty {
     pub why: String,
 }
 
+/// Points a team's tuning earned or cost: a suppression that took false positives out of the
+/// queue, or one that hid a campaign step's alerts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tuning {
+    /// The suppression's id.
+    pub suppression: i64,
+    /// Positive for a reward, negative for a cost.
+    pub points: i32,
+    pub why: String,
+}
+
+/// Points for a suppression that hid at least [`TUNING_MIN_HIDDEN`] alerts and none of a
+/// campaign step; at most [`TUNING_MAX_REWARDED`] suppressions earn it.
+pub const TUNING_REWARD: i32 = 10;
+pub const TUNING_MIN_HIDDEN: usize = 10;
+pub const TUNING_MAX_REWARDED: usize = 3;
+/// Points a suppression costs for each campaign step whose alerts it hid.
+pub const TUNING_COST: i32 = 50;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Score {
     pub items: Vec<Item>,
     pub penalties: Vec<Penalty>,
+    pub tuning: Vec<Tuning>,
 }
 
 impl Score {
-    /// Points earned, less hint penalties (never below zero).
+    /// Points earned and tuning rewards, less hint penalties and tuning costs (never below
+    /// zero).
     pub fn total(&self) -> u32 {
-        self.earned().saturating_sub(self.penalty())
+        let tuning: i64 = self.tuning.iter().map(|t| i64::from(t.points)).sum();
+        (i64::from(self.earned()) + tuning - i64::from(self.penalty())).max(0) as u32
     }
 
     pub fn earned(&self) -> u32 {
@@ -121,6 +143,20 @@ pub struct Facts<'a> {
     pub reports: &'a [ReportFact<'a>],
     /// Hints the team opened: (hint, exercise time, who).
     pub hints: &'a [(&'a str, Millis, &'a str)],
+    /// The team's suppressions and the alerts each hides (by index in `alerts`).
+    pub suppressions: &'a [SuppressionFact<'a>],
+}
+
+/// A team's suppression, for scoring: what it says and which alerts it hides.
+#[derive(Debug, Clone)]
+pub struct SuppressionFact<'a> {
+    pub id: i64,
+    /// `«rule» on host PT-WEB01`, as people read it.
+    pub what: &'a str,
+    pub reason: &'a str,
+    pub username: &'a str,
+    /// Indexes in `Facts::alerts` of the alerts it hides.
+    pub hidden: &'a [usize],
 }
 
 /// A team's answer to a question, with its grade if it has one yet.
@@ -215,7 +251,61 @@ pub fn score(
             why,
         });
     }
-    Score { items, penalties }
+    let tuning = tuning(facts);
+    Score {
+        items,
+        penalties,
+        tuning,
+    }
+}
+
+/// The tuning lines: a suppression that hid a campaign step's alerts costs [`TUNING_COST`] per
+/// step; one that hid enough alerts and none of a step earns [`TUNING_REWARD`], for the first
+/// [`TUNING_MAX_REWARDED`] such suppressions.
+fn tuning(facts: &Facts<'_>) -> Vec<Tuning> {
+    let mut lines = Vec::new();
+    let mut rewarded = 0;
+    for s in facts.suppressions {
+        let mut steps: Vec<(&str, usize)> = Vec::new();
+        for &i in s.hidden {
+            let Some(alert) = facts.alerts.get(i) else { continue };
+            for outcome in facts.outcomes {
+                if outcome.events.binary_search(&u64::from(alert.row)).is_ok() {
+                    match steps.iter_mut().find(|(step, _)| *step == outcome.step) {
+                        Some((_, n)) => *n += 1,
+                        None => steps.push((outcome.step, 1)),
+                    }
+                }
+            }
+        }
+        for (step, n) in &steps {
+            lines.push(Tuning {
+                suppression: s.id,
+                points: -TUNING_COST,
+                why: format!(
+                    "Suppression {} (by {}: «{}») hid {n} alert{} raised by campaign step {step}: the attack left the queue.",
+                    s.what,
+                    s.username,
+                    s.reason,
+                    if *n == 1 { "" } else { "s" }
+                ),
+            });
+        }
+        if steps.is_empty() && s.hidden.len() >= TUNING_MIN_HIDDEN && rewarded < TUNING_MAX_REWARDED {
+            rewarded += 1;
+            lines.push(Tuning {
+                suppression: s.id,
+                points: TUNING_REWARD,
+                why: format!(
+                    "Suppression {} (by {}) took {} false positives out of the queue, and nothing of the attack.",
+                    s.what,
+                    s.username,
+                    s.hidden.len()
+                ),
+            });
+        }
+    }
+    lines
 }
 
 /// The earlier of a time after something happened and an absolute deadline.

@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 
 use atoll_exercise::answers::{self, Answer, Points};
 use atoll_exercise::deliver::Timing;
-use atoll_exercise::score::{AnswerFact, Facts, ReportFact, Score, Standing, Verdict, hint_available, score};
+use atoll_exercise::score::{
+    AnswerFact, Facts, ReportFact, Score, Standing, SuppressionFact, TUNING_COST, TUNING_MAX_REWARDED, TUNING_REWARD,
+    Verdict, hint_available, score,
+};
 use atoll_exercise::{Setup, TeamRuntime};
 use atoll_scenario::Scenario;
 use atoll_sigma::{Config as RuleConfig, RuleSet};
@@ -109,6 +112,7 @@ fn facts<'a>(
         answers: &handed.answers,
         reports: &handed.reports,
         hints: &handed.hints,
+        suppressions: &[],
     }
 }
 
@@ -622,4 +626,105 @@ fn choices_are_graded_exactly_and_bad_answers_are_refused_by_field() {
     let declare = question(s, "q-declare-incident");
     assert_eq!(refused(declare, &Answer::Text("  ".into())), "text: write your answer");
     assert!(answers::check(sources, &choose(&["iis", "process"])).is_ok());
+}
+
+#[test]
+fn suppressions_cost_points_when_they_hide_the_attack_and_earn_a_few_when_they_cut_noise() {
+    let s = scenario();
+    let now = 2 * HOUR;
+    let team = runtime(s, Vec::new(), now);
+    let outcomes = team.outcomes();
+    let downtime = team.downtime(now);
+    let asked = asked(s, &team, now);
+    let handed = Handed::default();
+    // The web shell's alerts, marked true positive in time: the detection is earned.
+    let shell: Vec<usize> = team
+        .alerts()
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.title.contains("aspnet_client"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!shell.is_empty(), "the upload raised an alert");
+    let first = &team.alerts()[shell[0]];
+    let key = first.rule_id.clone().unwrap_or_default();
+    let verdicts = [Verdict {
+        row: first.row,
+        rule: &key,
+        state: "true_positive",
+        at: Some(first.at + MINUTE),
+        username: "pita",
+    }];
+    let mut f = facts(&team, &outcomes, &downtime, &asked, &handed, now, false);
+    f.verdicts = &verdicts;
+    let before = score(s, &f, &label, &|_| 0);
+    assert!(before.tuning.is_empty());
+    assert!(before.total() >= 100, "{}", before.total());
+
+    // A suppression hiding them costs the team, and says which step it hid.
+    let hides_attack = [SuppressionFact {
+        id: 7,
+        what: "«Script Page Uploaded Or Run Under IIS aspnet_client Folder» on PT-WEB01",
+        reason: "the portal's own uploads",
+        username: "pita",
+        hidden: &shell,
+    }];
+    f.suppressions = &hides_attack;
+    let after = score(s, &f, &label, &|_| 0);
+    assert_eq!(after.tuning.len(), 1, "{:?}", after.tuning);
+    assert_eq!(after.tuning[0].points, -TUNING_COST);
+    assert!(
+        after.tuning[0].why.contains("campaign step vt-edge-exploit") && after.tuning[0].why.contains("by pita"),
+        "{}",
+        after.tuning[0].why
+    );
+    assert_eq!(after.total(), before.total() - TUNING_COST as u32);
+
+    // Suppressions that hide only benign alerts, each at least ten, earn a little, for the
+    // first few only; one that hides fewer earns nothing.
+    let noise: Vec<atoll_exercise::Alert> = (0..40u32)
+        .map(|i| atoll_exercise::Alert {
+            at: u64::from(i) * MINUTE,
+            row: u32::MAX - i,
+            rule_id: Some("noisy".into()),
+            title: "Noisy rule".into(),
+            level: None,
+            author: None,
+            techniques: Vec::new(),
+            tactics: Vec::new(),
+            host: Some("PT-MON01".into()),
+            detail: None,
+        })
+        .collect();
+    let tens: Vec<Vec<usize>> = (0..4).map(|k| (k * 10..k * 10 + 10).collect()).collect();
+    let few: Vec<usize> = vec![0, 1];
+    let mut quiet: Vec<SuppressionFact<'_>> = tens
+        .iter()
+        .enumerate()
+        .map(|(k, hidden)| SuppressionFact {
+            id: k as i64,
+            what: "«Noisy rule» on PT-MON01",
+            reason: "inventory scans",
+            username: "pita",
+            hidden,
+        })
+        .collect();
+    quiet.push(SuppressionFact {
+        id: 99,
+        what: "«Noisy rule»",
+        reason: "two",
+        username: "pita",
+        hidden: &few,
+    });
+    let mut f = facts(&team, &outcomes, &downtime, &asked, &handed, now, false);
+    f.alerts = &noise;
+    f.suppressions = &quiet;
+    let tuned = score(s, &f, &label, &|_| 0);
+    assert_eq!(tuned.tuning.len(), TUNING_MAX_REWARDED, "{:?}", tuned.tuning);
+    assert!(
+        tuned
+            .tuning
+            .iter()
+            .all(|t| t.points == TUNING_REWARD && t.why.contains("10 false positives"))
+    );
 }

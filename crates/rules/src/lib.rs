@@ -359,3 +359,94 @@ impl Selection {
         parts.join("; ")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Catalog, Origin, Selection};
+    use atoll_sigma::Level;
+
+    fn decide(selection: &Selection, level: Level, status: &str, product: Option<&str>) -> (bool, String) {
+        let d = selection.decide(Some("id-1"), "A Rule", Some(level), Some(status), product, true);
+        (d.on, d.why)
+    }
+
+    #[test]
+    fn a_selection_says_why_each_rule_is_on_or_off() {
+        let default = Selection::default();
+        assert_eq!(
+            decide(&default, Level::High, "test", None),
+            (true, "level high, status test: chosen (medium or above)".to_owned())
+        );
+        assert_eq!(
+            decide(&default, Level::Low, "stable", None),
+            (false, "level low is below medium".to_owned())
+        );
+        assert_eq!(
+            decide(&default, Level::Critical, "deprecated", None),
+            (
+                false,
+                "status deprecated is not among those chosen (stable, test, experimental)".to_owned()
+            )
+        );
+        let named = Selection {
+            on: vec!["a rule".into()],
+            off: vec!["id-1".into()],
+            ..Selection::default()
+        };
+        // `on` wins over `off`, by title in any case.
+        assert_eq!(
+            decide(&named, Level::Low, "test", None),
+            (true, "turned on by name".to_owned())
+        );
+        let off = Selection {
+            off: vec!["ID-1".into()],
+            ..Selection::default()
+        };
+        assert_eq!(
+            decide(&off, Level::High, "test", None),
+            (false, "turned off by name".to_owned())
+        );
+        let windows = Selection {
+            products: vec!["windows".into()],
+            ..Selection::default()
+        };
+        assert!(decide(&windows, Level::High, "test", Some("windows")).0);
+        assert_eq!(
+            decide(&windows, Level::High, "test", Some("cisco")),
+            (false, "product cisco is not among those chosen (windows)".to_owned())
+        );
+        let unrouted = default.decide(Some("x"), "X", Some(Level::High), Some("test"), Some("macos"), false);
+        assert!(!unrouted.on && unrouted.why.contains("not one atoll's telemetry writes"));
+    }
+
+    #[test]
+    fn the_pack_loads_whole_and_keeps_what_correlations_count() {
+        let catalog = Catalog::load(&[]);
+        assert!(catalog.errors.is_empty(), "{:?}", catalog.errors);
+        assert!(catalog.rules().len() > 3000, "{}", catalog.rules().len());
+        let atoll = (0..catalog.rules().len())
+            .filter(|&i| catalog.source_of(i).origin == Origin::Atoll)
+            .count();
+        assert!(atoll >= 10, "atoll's own rules are in the pack: {atoll}");
+        assert!(crate::sigmahq_version().starts_with("SigmaHQ 8eaafff"));
+        assert!(crate::NOTICE.contains("Detection Rule License"));
+        let selected = catalog.select(&Selection::default());
+        assert_eq!(selected.decisions.len(), catalog.rules().len());
+        // The beaconing correlations are on (medium), and so are their informational base rules.
+        let base = catalog
+            .rules()
+            .iter()
+            .position(|r| r.title == "Small TLS Flow From An Internal Host To An External Address")
+            .expect("a base rule of atoll's beaconing correlations");
+        assert!(selected.decisions[base].on, "{:?}", selected.decisions[base]);
+        assert!(selected.decisions[base].why.starts_with("counted by the correlation"));
+        assert_eq!(
+            selected.correlations.len(),
+            catalog.correlations().len(),
+            "every correlation of the pack is medium or above"
+        );
+        // What is on is what runs.
+        let on = selected.decisions.iter().filter(|d| d.on).count();
+        assert_eq!(selected.set.len(), on);
+    }
+}

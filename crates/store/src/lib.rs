@@ -33,6 +33,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_case_events.sql")),
     (16, include_str!("../migrations/0016_message_tracks.sql")),
     (17, include_str!("../migrations/0017_api_tokens.sql")),
+    (18, include_str!("../migrations/0018_suppressions.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,6 +211,22 @@ pub struct Grade {
     pub created_at: i64,
 }
 
+/// A team's suppression: a rule's alerts, narrowed by field values, out of the queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression {
+    pub id: i64,
+    pub team: String,
+    /// The rule's title, as alerts show it.
+    pub rule: String,
+    /// (field, value) pairs the alert's event must all have (`host` is the alert's host).
+    pub conditions: Vec<(String, String)>,
+    pub reason: String,
+    pub username: String,
+    /// Exercise time it was made, and when it was ended (and by whom), if it was.
+    pub at: u64,
+    pub ended: Option<(u64, String)>,
+}
+
 /// A search a team saved by name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SavedSearch {
@@ -335,6 +352,10 @@ pub enum StoreError {
     NoRule,
     /// No such API token of this user.
     NoToken,
+    /// No such suppression of this team in force.
+    NoSuppression,
+    /// The team has as many suppressions in force as it may.
+    TooMany,
     Database(sqlx::Error),
 }
 
@@ -353,6 +374,8 @@ impl std::fmt::Display for StoreError {
             StoreError::NoSearch => f.write_str("no such saved search of this team"),
             StoreError::NoRule => f.write_str("no such rule of this team that is on"),
             StoreError::NoToken => f.write_str("no such API token of yours"),
+            StoreError::NoSuppression => f.write_str("no such suppression of this team in force"),
+            StoreError::TooMany => f.write_str("the team has as many suppressions in force as it may"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -500,6 +523,33 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Stores a suppression made at exercise time `at`; returns its id. Refused with
+    /// `TooMany` when the team already has `limit` suppressions in force.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn suppress(
+        &self,
+        exercise: i64,
+        team: &str,
+        rule: &str,
+        conditions: &[(String, String)],
+        reason: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+        limit: usize,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// A team's suppressions (or every team's), oldest first.
+    fn suppressions(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<Suppression>>> + Send;
+    /// Ends a team's suppression in force at exercise time `at`; `NoSuppression` when the team
+    /// has none in force by that id.
+    fn end_suppression(
+        &self,
+        exercise: i64,
+        team: &str,
+        id: i64,
+        user: i64,
+        at: u64,
     ) -> impl Future<Output = Result<()>> + Send;
     /// A team's verdicts, oldest first (the last one of an alert is its state).
     fn triages(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Triage>>> + Send;
@@ -1287,6 +1337,99 @@ impl Store for Sqlite {
             .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn suppress(
+        &self,
+        exercise: i64,
+        team: &str,
+        rule: &str,
+        conditions: &[(String, String)],
+        reason: &str,
+        user: i64,
+        at: u64,
+        now: i64,
+        limit: usize,
+    ) -> Result<i64> {
+        let conditions =
+            serde_json::to_string(conditions).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
+        let mut tx = self.pool.begin().await?;
+        let in_force: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM suppressions WHERE exercise = ? AND team = ? AND ended_at IS NULL",
+        )
+        .bind(exercise)
+        .bind(team)
+        .fetch_one(&mut *tx)
+        .await?;
+        if in_force as usize >= limit {
+            return Err(StoreError::TooMany);
+        }
+        let id = sqlx::query(
+            "INSERT INTO suppressions (exercise, team, rule, conditions, reason, user_id, at, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(rule)
+        .bind(conditions)
+        .bind(reason)
+        .bind(user)
+        .bind(at as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn suppressions(&self, exercise: i64, team: Option<&str>) -> Result<Vec<Suppression>> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.team, s.rule, s.conditions, s.reason, u.username, s.at, s.ended_at, e.username AS ended_by \
+             FROM suppressions s JOIN users u ON u.id = s.user_id LEFT JOIN users e ON e.id = s.ended_by \
+             WHERE s.exercise = ? AND (? IS NULL OR s.team = ?) ORDER BY s.id",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let conditions: String = r.try_get("conditions")?;
+                let ended_at: Option<i64> = r.try_get("ended_at")?;
+                let ended_by: Option<String> = r.try_get("ended_by")?;
+                Ok(Suppression {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    rule: r.try_get("rule")?,
+                    conditions: serde_json::from_str(&conditions)
+                        .map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?,
+                    reason: r.try_get("reason")?,
+                    username: r.try_get("username")?,
+                    at: r.try_get::<i64, _>("at")? as u64,
+                    ended: ended_at.map(|t| (t as u64, ended_by.unwrap_or_default())),
+                })
+            })
+            .collect()
+    }
+
+    async fn end_suppression(&self, exercise: i64, team: &str, id: i64, user: i64, at: u64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE suppressions SET ended_at = ?, ended_by = ? \
+             WHERE id = ? AND exercise = ? AND team = ? AND ended_at IS NULL",
+        )
+        .bind(at as i64)
+        .bind(user)
+        .bind(id)
+        .bind(exercise)
+        .bind(team)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoSuppression);
+        }
         Ok(())
     }
 

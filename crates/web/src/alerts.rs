@@ -21,7 +21,7 @@ use std::sync::Arc;
 use atoll_exercise::Alert;
 use atoll_hunt::{Context, Limits, Output, Page};
 use atoll_sigma::Level;
-use atoll_store::{Role, Store, Triage};
+use atoll_store::{Role, Store, Suppression, Triage};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::{TeamActor, TeamView};
 use crate::pages::{blocking, query_string, short};
+use crate::suppress::InForce;
 use crate::{App, Live, clock_now, html};
 
 /// Alerts per page of the queue.
@@ -42,6 +43,9 @@ pub(crate) const BULK_MAX: usize = 10_000;
 const AROUND_MS: i64 = 5 * 60_000;
 /// Most of those events listed.
 const AROUND_SHOWN: usize = 40;
+
+/// The queue's name for alerts a suppression of the team hides (not a verdict: they keep theirs).
+const SUPPRESSED: &str = "suppressed";
 
 /// The states an alert can be in, as stored and as shown.
 pub(crate) const STATES: [(&str, &str); 4] = [
@@ -206,12 +210,13 @@ fn criteria(filter: &Filter, live: &Live) -> Result<Criteria, Refused> {
     let states = match filter.state.trim() {
         "" | "any" => None,
         "open" => Some(vec!["new", "investigating"]),
+        "suppressed" => Some(vec![SUPPRESSED]),
         s => match STATES.iter().find(|(v, _)| *v == s) {
             Some((v, _)) => Some(vec![*v]),
             None => {
                 return Err((
                     "state",
-                    "choose open, new, investigating, true positive or false positive".into(),
+                    "choose open, new, investigating, true positive, false positive or suppressed".into(),
                 ));
             }
         },
@@ -276,7 +281,13 @@ impl<'t> Verdicts<'t> {
 }
 
 impl Criteria {
-    fn holds(&self, a: &Alert, verdicts: &Verdicts<'_>) -> bool {
+    /// Whether alert `a` is shown; `suppressed` says whether a suppression of the team hides
+    /// it (then it is shown only when the filter asks for suppressed alerts).
+    fn holds(&self, a: &Alert, verdicts: &Verdicts<'_>, suppressed: bool) -> bool {
+        let wants_suppressed = self.states.as_ref().is_some_and(|s| s.contains(&SUPPRESSED));
+        if suppressed != wants_suppressed {
+            return false;
+        }
         if let Some(level) = self.level
             && a.level.is_none_or(|l| l < level)
         {
@@ -321,6 +332,7 @@ impl Criteria {
             }
         }
         if let Some(states) = &self.states
+            && !wants_suppressed
             && !states.contains(&verdicts.state(a))
         {
             return false;
@@ -329,11 +341,12 @@ impl Criteria {
     }
 
     /// The numbers of the alerts that hold, oldest first.
-    fn select(&self, alerts: &[Alert], verdicts: &Verdicts<'_>) -> Vec<usize> {
+    fn select(&self, alerts: &[Alert], verdicts: &Verdicts<'_>, suppressed: &[bool]) -> Vec<usize> {
         alerts
             .iter()
+            .zip(suppressed)
             .enumerate()
-            .filter(|(_, a)| self.holds(a, verdicts))
+            .filter(|(_, (a, s))| self.holds(a, verdicts, **s))
             .map(|(i, _)| i)
             .collect()
     }
@@ -458,12 +471,36 @@ pub(crate) async fn queue<S: Store>(
             "The server cannot read its database right now.",
         );
     };
+    let Ok(suppressions) = app.db.suppressions(app.live.exercise, Some(&team_id)).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
     let done = marked.marked.and_then(|n| n.parse::<usize>().ok()).map(|n| {
         let state = marked.state.unwrap_or_default();
         let label = STATES.iter().find(|(s, _)| *s == state).map_or("judged", |(_, l)| *l);
         format!("{n} alerts marked {}.", label.to_lowercase())
     });
-    blocking(move || queue_page(&app, &view, &filter, &triages, done.as_deref(), None)).await
+    blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, done.as_deref(), None)).await
+}
+
+/// The titles of the rules `alerts` come from, each once, in order.
+pub(crate) fn rule_titles(alerts: &[Alert]) -> Vec<&str> {
+    let mut rules: Vec<&str> = alerts
+        .iter()
+        .map(|a| a.title.as_str())
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .collect();
+    rules.sort_unstable();
+    rules
+}
+
+/// Which of `alerts` a suppression in force hides.
+fn suppressed_flags(alerts: &[Alert], suppressions: &[Suppression], store: &atoll_hunt::Store) -> Vec<bool> {
+    let in_force = InForce::of(suppressions);
+    alerts.iter().map(|a| in_force.hiding(a, store).is_some()).collect()
 }
 
 /// The filter form, keeping what was typed.
@@ -474,6 +511,7 @@ fn filter_form(team_id: &str, filter: &Filter, rules: &[&str]) -> Markup {
                 option value="" selected[filter.state.is_empty()] { "any" }
                 option value="open" selected[filter.state == "open"] { "not yet judged" }
                 @for (v, l) in STATES { option value=(v) selected[filter.state == v] { (l) } }
+                option value="suppressed" selected[filter.state == "suppressed"] { "suppressed" }
             } }
             " "
             label { "Level " select name="level" {
@@ -542,6 +580,7 @@ fn queue_page<S: Store>(
     view: &TeamView,
     filter: &Filter,
     triages: &[Triage],
+    suppressions: &[Suppression],
     done: Option<&str>,
     refused: Option<Refused>,
 ) -> Response {
@@ -560,9 +599,11 @@ fn queue_page<S: Store>(
             Err((field, message)) => (None, Some(format!("{field}: {message}."))),
         },
     };
+    let suppressed = suppressed_flags(alerts, suppressions, runtime.store());
+    let hidden = suppressed.iter().filter(|&&s| s).count();
     let selected = criteria
         .as_ref()
-        .map(|c| c.select(alerts, &verdicts))
+        .map(|c| c.select(alerts, &verdicts, &suppressed))
         .unwrap_or_default();
     let mut counts = [0usize; 4];
     for a in alerts {
@@ -571,9 +612,7 @@ fn queue_page<S: Store>(
         }
     }
     // The rules the team's alerts come from, for the rule filter.
-    let mut rules: Vec<&str> = alerts.iter().map(|a| a.title.as_str()).collect();
-    rules.sort_unstable();
-    rules.dedup();
+    let rules = rule_titles(alerts);
     let can_act = view.user.role != Role::Observer;
     let groups_view = criteria.as_ref().is_some_and(|c| c.groups);
     let sort = criteria.as_ref().map_or(Sort::Newest, |c| c.sort);
@@ -593,7 +632,9 @@ fn queue_page<S: Store>(
         p.muted {
             (alerts.len()) " alerts on " (runtime.store().len()) " events so far: "
             @for (i, (_, label)) in STATES.iter().enumerate() { (counts[i]) " " (label.to_lowercase()) @if i < 3 { ", " } }
-            ". Open an alert to see its rule and the event that raised it."
+            "; "
+            a href={ "/teams/" (team_id) "?state=suppressed" } { (hidden) " suppressed" }
+            " (" a href={ "/teams/" (team_id) "/suppressions" } { "suppressions" } "). Open an alert to see its rule and the event that raised it."
         }
         (html::refusal(problem.as_deref()))
         @if let Some(done) = done { p.done role="status" { (done) } }
@@ -632,7 +673,12 @@ fn queue_page<S: Store>(
                             td.num { (g.count) }
                             td.num { (g.open) }
                             td { (label(g.latest)) }
-                            @if can_act { td { (bulk_form(&team_id, &scoped, g.count, &format!("{} on {}", g.title, g.host))) } }
+                            @if can_act {
+                                td {
+                                    (bulk_form(&team_id, &scoped, g.count, &format!("{} on {}", g.title, g.host)))
+                                    " " a href={ "/teams/" (team_id) "/suppressions?" (serde_urlencoded::to_string([("rule", g.title), ("host", g.host)]).unwrap_or_default()) } { "Suppress…" }
+                                }
+                            }
                         }
                     }
                 }
@@ -805,6 +851,12 @@ pub(crate) async fn bulk<S: Store>(
             "The server cannot read its database right now.",
         );
     };
+    let Ok(suppressions) = app.db.suppressions(app.live.exercise, Some(&team_id)).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
     let filter = form.filter;
     let (state, note) = match verdict(form.verdict, form.note, "verdict") {
         Ok(v) => v,
@@ -814,20 +866,23 @@ pub(crate) async fn bulk<S: Store>(
                 if field == "note" { "note" } else { "verdict" },
                 message.trim_end_matches('.').to_owned(),
             );
-            return blocking(move || queue_page(&app, &view, &filter, &triages, None, Some(refused))).await;
+            return blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, None, Some(refused)))
+                .await;
         }
     };
     // The alerts the filter selects now, under the team's lock.
     let worker = app.clone();
     let index = view.team;
     let chosen_filter = filter.clone();
+    let chosen_suppressions = suppressions.clone();
     let chosen = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let criteria = criteria(&chosen_filter, live)?;
         let runtime = live.team(index);
         let alerts = runtime.alerts();
         let verdicts = Verdicts::of(&triages);
-        let selected = criteria.select(alerts, &verdicts);
+        let suppressed = suppressed_flags(alerts, &chosen_suppressions, runtime.store());
+        let selected = criteria.select(alerts, &verdicts, &suppressed);
         if selected.len() > BULK_MAX {
             return Err((
                 "filter",
@@ -855,7 +910,8 @@ pub(crate) async fn bulk<S: Store>(
                     "The server cannot read its database right now.",
                 );
             };
-            return blocking(move || queue_page(&app, &view, &filter, &triages, None, Some(refused))).await;
+            return blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, None, Some(refused)))
+                .await;
         }
         Err(_) => return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The alerts could not be read."),
     };

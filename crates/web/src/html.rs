@@ -147,7 +147,7 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
                                     }
                                 }
                                 _ => {
-                                    a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/grading" { "Grading" }
+                                    a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/grading" { "Grading" } a href="/detection" { "Detection rules" }
                                     @if user.sees_all() { a href="/people" { "People" } }
                                 }
                             }

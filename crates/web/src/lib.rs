@@ -16,6 +16,7 @@ mod alerts;
 pub mod api;
 pub mod auth;
 mod cases;
+mod detection;
 mod html;
 mod inbox;
 mod invite;
@@ -31,6 +32,7 @@ mod rules;
 mod score;
 mod scoreboard;
 mod searches;
+mod suppress;
 mod timeline;
 mod tokens;
 mod updates;
@@ -108,6 +110,9 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/alerts", post(alerts::triage::<S>))
         .route("/teams/{team}/alerts/bulk", post(alerts::bulk::<S>))
         .route("/teams/{team}/alerts/{n}", get(alerts::page::<S>))
+        .route("/teams/{team}/suppressions", get(suppress::page::<S>).post(suppress::create::<S>))
+        .route("/teams/{team}/suppressions/{id}/end", post(suppress::end::<S>))
+        .route("/detection", get(detection::page::<S>))
         .route("/teams/{team}/inbox", get(inbox::page::<S>))
         .route("/teams/{team}/hunt", get(pages::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))

@@ -41,6 +41,8 @@ pub(crate) struct Records {
     pub hints: Vec<HintOpened>,
     /// Injects sent by hand to any team: (team, inject, exercise time).
     pub sent: Vec<(String, String, u64)>,
+    /// The team's suppressions, in force and ended.
+    pub suppressions: Vec<atoll_store::Suppression>,
 }
 
 /// Reads team `team`'s records.
@@ -50,6 +52,7 @@ pub(crate) async fn records<S: Store>(db: &S, exercise: i64, team: &str) -> atol
         submissions: db.submissions(exercise, Some(team)).await?,
         hints: db.hints_opened(exercise, Some(team)).await?,
         sent: db.inject_sends(exercise).await?,
+        suppressions: db.suppressions(exercise, Some(team)).await?,
     })
 }
 
@@ -143,6 +146,27 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
         .iter()
         .map(|h| (h.hint.as_str(), h.at, h.username.as_str()))
         .collect();
+    let hidden = crate::suppress::hidden(&records.suppressions, runtime.alerts(), runtime.store());
+    let described: Vec<(i64, String)> = records
+        .suppressions
+        .iter()
+        .map(|s| (s.id, crate::suppress::describe(s)))
+        .collect();
+    let suppressions: Vec<atoll_exercise::score::SuppressionFact<'_>> = records
+        .suppressions
+        .iter()
+        .filter_map(|s| {
+            let (_, hides) = hidden.iter().find(|(id, _)| *id == s.id)?;
+            let (_, what) = described.iter().find(|(id, _)| *id == s.id)?;
+            Some(atoll_exercise::score::SuppressionFact {
+                id: s.id,
+                what,
+                reason: &s.reason,
+                username: &s.username,
+                hidden: hides,
+            })
+        })
+        .collect();
     let facts = Facts {
         team: &team_id,
         outcomes: &outcomes,
@@ -155,6 +179,7 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
         answers: &answers,
         reports: &reports,
         hints: &hints,
+        suppressions: &suppressions,
     };
     let hints_available: Vec<(String, u64)> = live
         .scenario
@@ -203,6 +228,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         p {
             strong { (score.total()) " of " (score.possible()) " points" }
             @if score.penalty() > 0 { " (" (score.earned()) " earned, less " (score.penalty()) " for hints)" }
+            @if !score.tuning.is_empty() { " Tuning: " (score.tuning.iter().map(|t| t.points).sum::<i32>()) "." }
             " so far. Each line says why; detection counts when an alert raised by the step's events is marked true positive on the Alerts page."
             @if scoreboard || !player { " " a href="/scoreboard" { "Scoreboard" } }
         }
@@ -229,6 +255,21 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                             td { "Hint " (crate::questions::hint_number(app.live.scenario, &p.hint)) }
                             td.num { "−" (p.points) }
                             td { (p.why) }
+                        }
+                    }
+                }
+            }
+        }
+        @if !score.tuning.is_empty() {
+            h2 { "Tuning" }
+            table {
+                thead { tr { th { "Suppression" } th { "Points" } th { "Why" } } }
+                tbody {
+                    @for t in &score.tuning {
+                        tr id={ "tuning-" (t.suppression) } {
+                            td { a href={ "/teams/" (app.live.team_id(view.team)) "/suppressions#suppression-" (t.suppression) } { "Suppression " (t.suppression) } }
+                            td.num { @if t.points > 0 { "+" } @else { "−" } (t.points.unsigned_abs()) }
+                            td { (t.why) }
                         }
                     }
                 }

@@ -380,6 +380,43 @@ async fn every_route_for_every_role_and_team() {
             [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "own team suppressions",
+            Box::new(|c| get("/teams/palau/suppressions", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "other team suppressions",
+            Box::new(|c| get("/teams/nauru/suppressions", c)),
+            [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // No alerts in this world: a suppression is refused on its page (400) once allowed.
+        (
+            "own team suppresses",
+            Box::new(|c| post("/teams/palau/suppressions", c, "rule=r&reason=noise")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+        ),
+        (
+            "other team suppresses",
+            Box::new(|c| post("/teams/nauru/suppressions", c, "rule=r&reason=noise")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "own team ends a suppression",
+            Box::new(|c| post("/teams/palau/suppressions/999/end", c, "")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::NOT_FOUND, S::SEE_OTHER],
+        ),
+        (
+            "other team ends a suppression",
+            Box::new(|c| post("/teams/nauru/suppressions/999/end", c, "")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        // The test app has no catalog: the page says so (404) to the white cell.
+        (
+            "detection rules",
+            Box::new(|c| get("/detection", c)),
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "own team alert page",
             Box::new(|c| get("/teams/palau/alerts/0", c)),
             [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::SEE_OTHER],
@@ -1347,6 +1384,7 @@ async fn every_page_fits_a_satellite_link_budget() {
                 "/teams/palau?view=groups",
                 "/teams/palau?sort=level&level=medium",
                 "/teams/palau/alerts/0",
+                "/teams/palau/suppressions",
                 "/teams/palau/inbox",
                 "/teams/palau/respond",
                 "/teams/palau/questions",
@@ -3810,4 +3848,90 @@ async fn the_alert_queue_pages_filters_groups_opens_and_marks_in_bulk() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, _, case_page) = send(&app, get(&case, &player)).await;
     assert!(case_page.contains("linked alert"), "{case_page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_suppresses_alerts_and_pays_for_hiding_the_attack() {
+    // Forty minutes of play with the default pack: the web shell's upload has raised an alert.
+    let app = app_with_pack(40_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (status, _, page) = send(&app, get("/teams/palau/suppressions", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Script Page Uploaded Or Run Under IIS aspnet_client Folder"),
+        "the rule is offered"
+    );
+    let (_, _, before) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    let shell = listed(&before);
+    assert!(!shell.is_empty());
+    let rule = "rule=Script+Page+Uploaded+Or+Run+Under+IIS+aspnet_client+Folder";
+
+    // Refused by field, and nothing stored.
+    for (form, message) in [
+        (format!("{rule}&host=PT-WEB01&reason="), "reason: say why"),
+        (
+            "rule=No+such+rule&reason=noise".to_owned(),
+            "rule: choose a rule your team has alerts from.",
+        ),
+        (
+            format!("{rule}&field=Image&reason=noise"),
+            "value: give the value of Image",
+        ),
+        (format!("{rule}&value=x&reason=noise"), "field: name the field"),
+    ] {
+        let (status, _, page) = send(&app, post("/teams/palau/suppressions", &player, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(message), "{form}: {message}");
+    }
+    let observer = sign_in(&app, "olga").await;
+    let form = format!("{rule}&host=PT-WEB01&reason=the+portal%27s+own+uploads");
+    assert_eq!(
+        send(&app, post("/teams/palau/suppressions", &observer, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let nora = sign_in(&app, "nora").await;
+    assert_eq!(
+        send(&app, post("/teams/palau/suppressions", &nora, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(app.db.suppressions(app.live.exercise, None).await.unwrap().is_empty());
+
+    // The web shell's alerts leave the queue, are counted as suppressed, and cost points.
+    let (status, headers, _) = send(&app, post("/teams/palau/suppressions", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(header(&headers, "location").unwrap().contains("#suppression-"));
+    let (_, _, after) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    assert_eq!(matching(&after), 0, "out of the queue");
+    let (_, _, hidden) = send(&app, get("/teams/palau?state=suppressed", &player)).await;
+    assert_eq!(listed(&hidden), shell, "shown on request, never deleted");
+    assert!(hidden.contains(&format!("{} suppressed", shell.len())));
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    let tuning = &score[score.find("<h2>Tuning</h2>").expect("a tuning line")..];
+    assert!(
+        tuning.contains("−50") && tuning.contains("raised by campaign step vt-edge-exploit"),
+        "{tuning}"
+    );
+
+    // Ended, it brings them back and costs nothing.
+    let id = app.db.suppressions(app.live.exercise, Some("palau")).await.unwrap()[0].id;
+    assert_eq!(
+        send(
+            &app,
+            post(&format!("/teams/palau/suppressions/{id}/end"), &observer, "")
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/suppressions/{id}/end"), &player, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/suppressions/{id}/end"), &player, "")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "ended once");
+    let (_, _, back) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    assert_eq!(listed(&back), shell);
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(!score.contains("<h2>Tuning</h2>"));
+    let (_, _, list) = send(&app, get("/teams/palau/suppressions", &player)).await;
+    assert!(list.contains("ended by pita"));
 }

@@ -1,0 +1,191 @@
+//! The white cell's view of the exercise's detection content (`/detection`): every rule of the
+//! pack and of added folders, on or off in this exercise and why, with its level, status,
+//! author and ATT&CK techniques, filtered and a page at a time; the choice that decided it; the
+//! pack's SigmaHQ release and licence.
+//!
+//! Players do not see it: which rules are on tells what the exercise expects to be found.
+
+use std::sync::Arc;
+
+use atoll_sigma::Level;
+use atoll_store::Store;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+
+use crate::auth::Staff;
+use crate::pages::short;
+use crate::{App, html};
+
+/// Rules per page.
+const PAGE: usize = 100;
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RulesQuery {
+    /// `on`, `off` or empty for both.
+    #[serde(default)]
+    show: String,
+    /// Words looked for in the id, title, author and techniques.
+    #[serde(default)]
+    q: String,
+    /// The lowest level shown.
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// One rule as listed.
+struct Row<'c> {
+    id: &'c str,
+    title: &'c str,
+    level: Option<Level>,
+    status: &'c str,
+    author: &'c str,
+    techniques: String,
+    origin: &'static str,
+    on: bool,
+    why: &'c str,
+}
+
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    Query(query): Query<RulesQuery>,
+) -> Response {
+    let Some((catalog, selected)) = app.live.detection() else {
+        return html::problem(
+            StatusCode::NOT_FOUND,
+            "This server was started without the rule catalog, so it cannot list it.",
+        );
+    };
+    let level = match query.level.trim() {
+        "" => None,
+        l => match Level::parse(l) {
+            Some(l) => Some(l),
+            None => {
+                return html::problem(
+                    StatusCode::BAD_REQUEST,
+                    &format!("level: choose one of {}.", Level::NAMES.join(", ")),
+                );
+            }
+        },
+    };
+    let show = match query.show.trim() {
+        "" => None,
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => return html::problem(StatusCode::BAD_REQUEST, "show: choose on or off."),
+    };
+    let words: Vec<String> = query.q.split_whitespace().map(str::to_lowercase).collect();
+    let page_no = query.page.parse::<usize>().unwrap_or(0).min(1000);
+    let mut rows: Vec<Row<'_>> = Vec::new();
+    for (i, (rule, d)) in catalog.rules().iter().zip(&selected.decisions).enumerate() {
+        rows.push(Row {
+            id: rule.id.as_deref().unwrap_or(""),
+            title: &rule.title,
+            level: rule.level,
+            status: rule.status.as_deref().unwrap_or(""),
+            author: rule.author.as_deref().unwrap_or(""),
+            techniques: atoll_exercise::techniques(&rule.tags).join(", "),
+            origin: catalog.source_of(i).origin.as_str(),
+            on: d.on,
+            why: &d.why,
+        });
+    }
+    for (i, (c, d)) in catalog
+        .correlations()
+        .iter()
+        .zip(&selected.correlation_decisions)
+        .enumerate()
+    {
+        rows.push(Row {
+            id: c.id.as_deref().unwrap_or(""),
+            title: &c.title,
+            level: c.level,
+            status: "",
+            author: c.author.as_deref().unwrap_or(""),
+            techniques: String::new(),
+            origin: catalog.correlation_source_of(i).origin.as_str(),
+            on: d.on,
+            why: &d.why,
+        });
+    }
+    let on = rows.iter().filter(|r| r.on).count();
+    let all = rows.len();
+    rows.retain(|r| {
+        show.is_none_or(|s| r.on == s)
+            && level.is_none_or(|l| r.level.is_some_and(|rl| rl >= l))
+            && words.iter().all(|w| {
+                [r.id, r.title, r.author, r.techniques.as_str()]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(w))
+            })
+    });
+    // On first, then by level, highest first, then by title.
+    rows.sort_by(|a, b| b.on.cmp(&a.on).then(b.level.cmp(&a.level)).then(a.title.cmp(b.title)));
+    let shown: Vec<&Row<'_>> = rows.iter().skip(page_no * PAGE).take(PAGE).collect();
+    let link = |page: usize| {
+        let pairs = [
+            ("show", query.show.as_str()),
+            ("q", query.q.as_str()),
+            ("level", query.level.as_str()),
+            ("page", &page.to_string()),
+        ];
+        let pairs: Vec<_> = pairs.into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        format!("/detection?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
+    };
+    let errors = catalog.errors.len();
+    let body = html! {
+        h1 { "Detection rules" }
+        p {
+            strong { (on) } " of " (all) " rules are on in this exercise. "
+            "The pack inside atoll holds " (atoll_rules::sigmahq_version()) " (Detection Rule License 1.1: each rule's author is shown with its alerts) and atoll's own rules. "
+            "The scenario's " code { "detection:" } " section chooses which raise alerts; teams add their own on their Rules page."
+        }
+        @if errors > 0 {
+            p.muted { (errors) " rule files could not be run by this engine and are left out (" code { "atoll rules list" } " names them)." }
+        }
+        form.filters method="get" action="/detection" role="search" aria-label="Filter rules" {
+            label { "Show " select name="show" {
+                option value="" selected[show.is_none()] { "on and off" }
+                option value="on" selected[show == Some(true)] { "on" }
+                option value="off" selected[show == Some(false)] { "off" }
+            } }
+            " "
+            label { "Level " select name="level" {
+                option value="" selected[level.is_none()] { "any" }
+                @for l in Level::NAMES { option value=(l) selected[query.level == l] { (l) " or above" } }
+            } }
+            " "
+            label { "Words " input type="search" name="q" size="24" value=(query.q) placeholder="ntdsutil, T1003, Florian"; }
+            " " button type="submit" { "Show" }
+        }
+        p { (rows.len()) " rules match." }
+        table {
+            thead { tr { th { "Rule" } th { "Level" } th { "Status" } th { "Author" } th { "ATT&CK" } th { "From" } th { "On" } th { "Why" } } }
+            tbody {
+                @for r in &shown {
+                    @let level = r.level.map_or("", Level::as_str);
+                    tr {
+                        td { (r.title) br; span.muted.mono { (r.id) } }
+                        td class={ "level-" (level) } { (level) }
+                        td { (r.status) }
+                        td { (short(r.author, 60)) }
+                        td { (r.techniques) }
+                        td { (r.origin) }
+                        td { @if r.on { strong { "on" } } @else { "off" } }
+                        td.muted { (r.why) }
+                    }
+                }
+            }
+        }
+        p {
+            @if page_no > 0 { a href=(link(page_no - 1)) { "Previous " (PAGE) } " " }
+            @if (page_no + 1) * PAGE < rows.len() { a href=(link(page_no + 1)) rel="next" { "Next " (PAGE) } }
+        }
+    };
+    html::page(&app.live.name, "Detection rules", Some(&user), &body).into_response()
+}
