@@ -429,7 +429,7 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     visit.wait_for("/teams/palau", "alerts", rule).await;
     visit.fill("form.filters input[name='q']", "aspnet_client").await;
     let found = visit.click("form.filters button", "alerts-filtered").await;
-    assert!(found.contains(rule) && found.contains("alerts match"), "{found}");
+    assert!(found.contains(rule) && (found.contains("alerts match") || found.contains("alert matches")), "{found}");
     let alert = visit.click("tr[id^='alert-'] td:nth-child(4) a", "alert-opened").await;
     assert!(
         alert.contains("/aspnet_client/") && alert.contains("203.0.113.45"),
@@ -451,6 +451,13 @@ async fn story(name: &str, throttle: Option<Throttle>) {
         .click("form[action='/teams/palau/alerts/bulk'] button", "alert-marked")
         .await;
     assert!(alerts.contains("marked true positive"), "{alerts}");
+    // The detection is earned, in time (the upload ran at D1 09:00, `within: 2h`).
+    let score = visit.open("/teams/palau/score", "score-detected").await;
+    let line = score
+        .lines()
+        .find(|l| l.contains("Detect the web shell on the customer portal"))
+        .unwrap_or_else(|| panic!("the web shell's expectation is settled: {score}"));
+    assert!(line.contains("100 / 100") && line.contains("earned"), "{line}");
 
     // What the web server's worker process started: the web shell's reconnaissance.
     visit.open("/teams/palau/hunt", "hunt").await;

@@ -524,7 +524,7 @@ fn filter_form(team_id: &str, filter: &Filter, rules: &[&str]) -> Markup {
                 @for r in rules { option value=(r) selected[filter.rule == *r] { (short(r, 60)) } }
             } }
             " "
-            label { "Host " input name="host" size="12" value=(filter.host) placeholder="PW-WEB01"; }
+            label { "Host " input name="host" size="12" value=(filter.host) placeholder="host name"; }
             " "
             label { "ATT&CK " input name="attack" size="12" value=(filter.attack) placeholder="T1505 or persistence"; }
             " "
@@ -649,8 +649,16 @@ fn queue_page<S: Store>(
         (filter_form(&team_id, filter, &rules))
         @if criteria.is_some() {
             p {
-                strong { (selected.len()) } @if filter.is_empty() { " alerts." } @else { " alerts match." }
-                @if can_act && !selected.is_empty() && !groups_view {
+                strong { (selected.len()) }
+                @match (filter.is_empty(), selected.len()) {
+                    (true, 1) => { " alert." }
+                    (true, _) => { " alerts." }
+                    (false, 1) => { " alert matches." }
+                    (false, _) => { " alerts match." }
+                }
+                // One verdict for everything a filter selects; never for the whole queue
+                // unfiltered, which one careless click would empty.
+                @if can_act && !selected.is_empty() && !groups_view && !filter.is_empty() {
                     @if selected.len() <= BULK_MAX {
                         " Every one of them: " (bulk_form(&team_id, filter, selected.len(), "every alert shown by this filter"))
                     } @else {
@@ -720,7 +728,7 @@ fn queue_page<S: Store>(
                                             @for (value, label) in STATES { option value=(value) selected[value == state] { (label) } }
                                         }
                                         " "
-                                        input name="note" aria-label={ "Note on alert " (n) } placeholder="note" value=(verdict.map_or("", |t| t.note.as_str()));
+                                        input name="note" size="10" aria-label={ "Note on alert " (n) } placeholder="note" value=(verdict.map_or("", |t| t.note.as_str()));
                                         " "
                                         button type="submit" { "Save" }
                                     }

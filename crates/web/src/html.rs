@@ -36,7 +36,7 @@ textarea{font:inherit;max-width:100%}dt{font-weight:600;margin-top:4px}dd{margin
 input,select,pre{max-width:100%}pre{overflow-x:auto}\
 .strip{display:flex;flex-wrap:wrap;gap:1px;min-width:100px}.strip span{width:6px;height:14px;background:#2e7d32}\
 .strip .part{background:#b26a00}.strip .down{background:var(--bad)}\
-form.filters{display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center;margin:8px 0}form.filters input[type=search]{width:auto}\
+form.filters{display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center;margin:8px 0}form.filters input[type=search]{width:auto}form.filters select{max-width:min(22em,80vw)}\
 tr.hit{background:#fff4d6}table.fields th{width:14em;word-break:break-all}.done{color:#1e6b24;font-weight:600}\
 @media (max-width:700px){main{padding:8px}header{padding:6px 8px}table{display:block;overflow-x:auto}}";
 
