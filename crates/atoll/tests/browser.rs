@@ -429,7 +429,10 @@ async fn story(name: &str, throttle: Option<Throttle>) {
     visit.wait_for("/teams/palau", "alerts", rule).await;
     visit.fill("form.filters input[name='q']", "aspnet_client").await;
     let found = visit.click("form.filters button", "alerts-filtered").await;
-    assert!(found.contains(rule) && (found.contains("alerts match") || found.contains("alert matches")), "{found}");
+    assert!(
+        found.contains(rule) && (found.contains("alerts match") || found.contains("alert matches")),
+        "{found}"
+    );
     let alert = visit.click("tr[id^='alert-'] td:nth-child(4) a", "alert-opened").await;
     assert!(
         alert.contains("/aspnet_client/") && alert.contains("203.0.113.45"),

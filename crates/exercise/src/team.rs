@@ -102,6 +102,11 @@ pub struct TeamRuntime<'a> {
     /// The team's own rules, in the order turned on.
     team_rules: Vec<TeamRule>,
     alerts: Vec<Alert>,
+    /// For each alert, its rule's place in `rules_seen`.
+    alert_rule: Vec<u32>,
+    /// The rules the alerts came from, each once, in order of first alert: (key, title).
+    rules_seen: Vec<(String, String)>,
+    rule_places: std::collections::HashMap<(String, String), u32>,
     /// Lines the store refused (none from the simulation; kept to be reported, not hidden).
     refused: u64,
 }
@@ -132,6 +137,9 @@ impl<'a> TeamRuntime<'a> {
             correlations,
             team_rules: Vec::new(),
             alerts: Vec::new(),
+            alert_rule: Vec::new(),
+            rules_seen: Vec::new(),
+            rule_places: std::collections::HashMap::new(),
             refused: 0,
         })
     }
@@ -161,6 +169,18 @@ impl<'a> TeamRuntime<'a> {
 
     pub fn alerts(&self) -> &[Alert] {
         &self.alerts
+    }
+
+    /// For each alert (by index), its rule's place in [`TeamRuntime::rules_seen`]: pages that
+    /// sift hundreds of thousands of alerts compare these numbers, not the rules' texts.
+    pub fn alert_rules(&self) -> &[u32] {
+        &self.alert_rule
+    }
+
+    /// The rules the team's alerts came from, each once: (key as verdicts store it — the
+    /// rule's id, or its title when it has none — and title).
+    pub fn rules_seen(&self) -> &[(String, String)] {
+        &self.rules_seen
     }
 
     /// Takes a team action (or records an exercise fact) from exercise time `action.at` on,
@@ -241,17 +261,32 @@ impl<'a> TeamRuntime<'a> {
         added
     }
 
+    /// Adds an alert, noting its rule's place among the rules seen.
+    fn push_alert(&mut self, alert: Alert) {
+        let key = (
+            alert.rule_id.clone().unwrap_or_else(|| alert.title.clone()),
+            alert.title.clone(),
+        );
+        let next = self.rules_seen.len() as u32;
+        let place = *self.rule_places.entry(key.clone()).or_insert(next);
+        if place == next {
+            self.rules_seen.push(key);
+        }
+        self.alert_rule.push(place);
+        self.alerts.push(alert);
+    }
+
     fn raise(&mut self, event: &atoll_sigma::Event<'_>, row: Row, at: Millis) {
         let host = event.get("host").and_then(|v| v.text()).map(|h| h.into_owned());
         let out = self.stream.push(event);
         for &i in &out.rules {
             let rule = &self.rules.rules()[i];
-            self.alerts.push(rule_alert(rule, rule.id.clone(), at, row, &host));
+            self.push_alert(rule_alert(rule, rule.id.clone(), at, row, &host));
         }
         for hit in &out.correlations {
             let c = &self.correlations[hit.correlation];
             let group: Vec<String> = hit.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            self.alerts.push(Alert {
+            self.push_alert(Alert {
                 at,
                 row,
                 rule_id: c.id.clone(),
@@ -264,15 +299,18 @@ impl<'a> TeamRuntime<'a> {
                 detail: Some(format!("{}, count {}", group.join(", "), hit.count)),
             });
         }
+        let mut raised = Vec::new();
         for team_rule in &self.team_rules {
             if at < team_rule.from || team_rule.until.is_some_and(|until| at >= until) {
                 continue;
             }
             for i in team_rule.set.matches(event) {
                 let id = format!("{TEAM_RULE}{}", team_rule.id);
-                self.alerts
-                    .push(rule_alert(&team_rule.set.rules()[i], Some(id), at, row, &host));
+                raised.push(rule_alert(&team_rule.set.rules()[i], Some(id), at, row, &host));
             }
+        }
+        for alert in raised {
+            self.push_alert(alert);
         }
     }
 

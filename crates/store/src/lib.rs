@@ -138,6 +138,8 @@ pub struct ActionRecord {
 /// A verdict on an alert, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Triage {
+    /// Its place in the table: verdicts are only ever added, so a later one has a larger id.
+    pub id: i64,
     pub row: u32,
     /// The rule's id, or its title when it has none.
     pub rule: String,
@@ -552,7 +554,11 @@ pub trait Store: Send + Sync + 'static {
         at: u64,
     ) -> impl Future<Output = Result<()>> + Send;
     /// A team's verdicts, oldest first (the last one of an alert is its state).
-    fn triages(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Triage>>> + Send;
+    fn triages(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Triage>>> + Send {
+        self.triages_after(exercise, team, 0)
+    }
+    /// A team's verdicts with an id above `after`, oldest first: what was added since a read.
+    fn triages_after(&self, exercise: i64, team: &str, after: i64) -> impl Future<Output = Result<Vec<Triage>>> + Send;
 
     /// Notes that `user` has seen these injects in `team`'s inbox (the first time counts).
     fn mark_read(
@@ -1433,19 +1439,21 @@ impl Store for Sqlite {
         Ok(())
     }
 
-    async fn triages(&self, exercise: i64, team: &str) -> Result<Vec<Triage>> {
+    async fn triages_after(&self, exercise: i64, team: &str, after: i64) -> Result<Vec<Triage>> {
         let rows = sqlx::query(
-            "SELECT t.event_row, t.rule, t.state, t.note, u.username, t.created_at, t.at FROM alert_triage t \
-             JOIN users u ON u.id = t.user_id WHERE t.exercise = ? AND t.team = ? ORDER BY t.id",
+            "SELECT t.id, t.event_row, t.rule, t.state, t.note, u.username, t.created_at, t.at FROM alert_triage t \
+             JOIN users u ON u.id = t.user_id WHERE t.exercise = ? AND t.team = ? AND t.id > ? ORDER BY t.id",
         )
         .bind(exercise)
         .bind(team)
+        .bind(after)
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
                 let row: i64 = r.try_get("event_row")?;
                 Ok(Triage {
+                    id: r.try_get("id")?,
                     row: row as u32,
                     rule: r.try_get("rule")?,
                     state: r.try_get("state")?,

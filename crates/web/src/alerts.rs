@@ -18,7 +18,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use atoll_exercise::Alert;
+use atoll_exercise::{Alert, TeamRuntime};
 use atoll_hunt::{Context, Limits, Output, Page};
 use atoll_sigma::Level;
 use atoll_store::{Role, Store, Suppression, Triage};
@@ -240,9 +240,12 @@ fn criteria(filter: &Filter, live: &Live) -> Result<Criteria, Refused> {
     {
         return Err(("to", "the end of the range must come after its start".into()));
     }
-    let words = text(&filter.q, "q")?
+    let words: Vec<String> = text(&filter.q, "q")?
         .map(|q| q.split_whitespace().map(str::to_lowercase).collect())
         .unwrap_or_default();
+    if words.len() > 16 {
+        return Err(("q", "at most 16 words".into()));
+    }
     let sort = match filter.sort.trim() {
         "" | "newest" => Sort::Newest,
         "oldest" => Sort::Oldest,
@@ -263,92 +266,150 @@ fn criteria(filter: &Filter, live: &Live) -> Result<Criteria, Refused> {
     })
 }
 
-/// The latest verdict of each alert, by (event row, rule key).
-struct Verdicts<'t>(HashMap<(u32, &'t str), &'t Triage>);
-
-impl<'t> Verdicts<'t> {
-    fn of(triages: &'t [Triage]) -> Verdicts<'t> {
-        Verdicts(triages.iter().map(|t| ((t.row, t.rule.as_str()), t)).collect())
-    }
-
-    fn get(&self, a: &Alert) -> Option<&'t Triage> {
-        self.0.get(&(a.row, key_of(a))).copied()
-    }
-
-    fn state(&self, a: &Alert) -> &'t str {
-        self.get(a).map_or("new", |t| t.state.as_str())
-    }
+/// What the queue sifts alerts with, read once per request under the team's lock. Alerts are
+/// compared by their rule's place among the rules seen ([`TeamRuntime::alert_rules`]), so that
+/// sifting hundreds of thousands of them hashes numbers, not texts.
+struct Sieve<'a> {
+    alerts: &'a [Alert],
+    /// Each alert's rule place.
+    rule_of: &'a [u32],
+    /// (key, title) of each rule place.
+    rules: &'a [(String, String)],
+    /// The latest verdict of each alert, by (event row, rule place).
+    latest: HashMap<(u32, u32), &'a Triage>,
+    /// Whether a suppression of the team hides each alert.
+    suppressed: Vec<bool>,
 }
 
-impl Criteria {
-    /// Whether alert `a` is shown; `suppressed` says whether a suppression of the team hides
-    /// it (then it is shown only when the filter asks for suppressed alerts).
-    fn holds(&self, a: &Alert, verdicts: &Verdicts<'_>, suppressed: bool) -> bool {
-        let wants_suppressed = self.states.as_ref().is_some_and(|s| s.contains(&SUPPRESSED));
-        if suppressed != wants_suppressed {
-            return false;
+impl<'a> Sieve<'a> {
+    fn of(runtime: &'a TeamRuntime<'_>, triages: &'a [Triage], suppressions: &[Suppression]) -> Sieve<'a> {
+        let rules = runtime.rules_seen();
+        let mut places: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (place, (key, _)) in rules.iter().enumerate() {
+            places.entry(key.as_str()).or_default().push(place as u32);
         }
-        if let Some(level) = self.level
-            && a.level.is_none_or(|l| l < level)
-        {
-            return false;
-        }
-        if let Some(from) = self.from
-            && a.at < from
-        {
-            return false;
-        }
-        if let Some(to) = self.to
-            && a.at >= to
-        {
-            return false;
-        }
-        if let Some(rule) = &self.rule
-            && a.title != *rule
-        {
-            return false;
-        }
-        if let Some(host) = &self.host
-            && a.host.as_deref().is_none_or(|h| h.to_lowercase() != *host)
-        {
-            return false;
-        }
-        if let Some(attack) = &self.attack {
-            let technique = a.techniques.iter().any(|t| {
-                let t = t.to_ascii_lowercase();
-                t == *attack
-                    || t.strip_prefix(attack.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-            });
-            if !technique && !a.tactics.iter().any(|t| t == attack) {
-                return false;
+        let mut latest = HashMap::new();
+        for t in triages {
+            for &place in places.get(t.rule.as_str()).map_or(&[][..], Vec::as_slice) {
+                latest.insert((t.row, place), t);
             }
         }
-        if !self.words.is_empty() {
-            let title = a.title.to_lowercase();
-            let host = a.host.as_deref().unwrap_or("").to_lowercase();
-            if !self.words.iter().all(|w| title.contains(w) || host.contains(w)) {
-                return false;
-            }
+        let alerts = runtime.alerts();
+        let rule_of = runtime.alert_rules();
+        let in_force = InForce::of(suppressions);
+        let named: Vec<bool> = rules.iter().map(|(_, title)| in_force.names(title)).collect();
+        let suppressed = alerts
+            .iter()
+            .zip(rule_of)
+            .map(|(a, &place)| named[place as usize] && in_force.hiding(a, runtime.store()).is_some())
+            .collect();
+        Sieve {
+            alerts,
+            rule_of,
+            rules,
+            latest,
+            suppressed,
         }
-        if let Some(states) = &self.states
-            && !wants_suppressed
-            && !states.contains(&verdicts.state(a))
-        {
-            return false;
-        }
-        true
     }
 
-    /// The numbers of the alerts that hold, oldest first.
-    fn select(&self, alerts: &[Alert], verdicts: &Verdicts<'_>, suppressed: &[bool]) -> Vec<usize> {
-        alerts
+    fn get(&self, i: usize) -> Option<&'a Triage> {
+        self.latest.get(&(self.alerts[i].row, self.rule_of[i])).copied()
+    }
+
+    fn state(&self, i: usize) -> &'a str {
+        self.get(i).map_or("new", |t| t.state.as_str())
+    }
+
+    /// The numbers of the alerts `criteria` keeps, oldest first.
+    fn select(&self, criteria: &Criteria) -> Vec<usize> {
+        // What depends on the rule alone, decided once per rule.
+        let mut first = vec![usize::MAX; self.rules.len()];
+        for (i, &place) in self.rule_of.iter().enumerate().rev() {
+            first[place as usize] = i;
+        }
+        let per_rule: Vec<(bool, u64)> = self
+            .rules
             .iter()
-            .zip(suppressed)
-            .enumerate()
-            .filter(|(_, (a, s))| self.holds(a, verdicts, **s))
-            .map(|(i, _)| i)
+            .zip(&first)
+            .map(|((_, title), &i)| {
+                let Some(a) = self.alerts.get(i) else {
+                    return (false, 0);
+                };
+                let rule_ok = criteria.rule.as_ref().is_none_or(|r| title == r)
+                    && criteria.attack.as_ref().is_none_or(|attack| {
+                        a.techniques.iter().any(|t| {
+                            let t = t.to_ascii_lowercase();
+                            t == *attack
+                                || t.strip_prefix(attack.as_str())
+                                    .is_some_and(|rest| rest.starts_with('.'))
+                        }) || a.tactics.iter().any(|t| t == attack)
+                    });
+                let title = title.to_lowercase();
+                let mask = criteria
+                    .words
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, w)| title.contains(w.as_str()))
+                    .fold(0u64, |m, (k, _)| m | 1 << k);
+                (rule_ok, mask)
+            })
+            .collect();
+        let all_words = if criteria.words.is_empty() {
+            0
+        } else {
+            u64::MAX >> (64 - criteria.words.len())
+        };
+        let wants_suppressed = criteria.states.as_ref().is_some_and(|s| s.contains(&SUPPRESSED));
+        (0..self.alerts.len())
+            .filter(|&i| {
+                let a = &self.alerts[i];
+                let (rule_ok, mask) = per_rule[self.rule_of[i] as usize];
+                if !rule_ok || self.suppressed[i] != wants_suppressed {
+                    return false;
+                }
+                if criteria.level.is_some_and(|level| a.level.is_none_or(|l| l < level))
+                    || criteria.from.is_some_and(|from| a.at < from)
+                    || criteria.to.is_some_and(|to| a.at >= to)
+                {
+                    return false;
+                }
+                if let Some(host) = &criteria.host
+                    && !a.host.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(host))
+                {
+                    return false;
+                }
+                if mask != all_words {
+                    let host = a.host.as_deref().unwrap_or("").to_lowercase();
+                    let found = criteria
+                        .words
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, w)| host.contains(w.as_str()))
+                        .fold(mask, |m, (k, _)| m | 1 << k);
+                    if found != all_words {
+                        return false;
+                    }
+                }
+                if let Some(states) = &criteria.states
+                    && !wants_suppressed
+                    && !states.contains(&self.state(i))
+                {
+                    return false;
+                }
+                true
+            })
             .collect()
+    }
+
+    /// How many alerts are in each of [`STATES`], and how many are suppressed.
+    fn counts(&self) -> ([usize; 4], usize) {
+        let mut counts = [0usize; 4];
+        for i in 0..self.alerts.len() {
+            if let Some(k) = STATES.iter().position(|(s, _)| *s == self.state(i)) {
+                counts[k] += 1;
+            }
+        }
+        (counts, self.suppressed.iter().filter(|&&s| s).count())
     }
 }
 
@@ -421,12 +482,12 @@ struct Group<'a> {
     latest: u64,
 }
 
-fn groups<'a>(selected: &[usize], alerts: &'a [Alert], verdicts: &Verdicts<'_>) -> Vec<Group<'a>> {
-    let mut by: HashMap<(&str, &str), Group<'a>> = HashMap::new();
+fn groups<'a>(selected: &[usize], sieve: &Sieve<'a>) -> Vec<Group<'a>> {
+    let mut by: HashMap<(u32, &str), Group<'a>> = HashMap::new();
     for &i in selected {
-        let a = &alerts[i];
+        let a = &sieve.alerts[i];
         let host = a.host.as_deref().unwrap_or("");
-        let g = by.entry((a.title.as_str(), host)).or_insert(Group {
+        let g = by.entry((sieve.rule_of[i], host)).or_insert(Group {
             title: &a.title,
             host,
             level: a.level,
@@ -435,7 +496,7 @@ fn groups<'a>(selected: &[usize], alerts: &'a [Alert], verdicts: &Verdicts<'_>) 
             latest: 0,
         });
         g.count += 1;
-        g.open += usize::from(verdicts.state(a) == "new");
+        g.open += usize::from(sieve.state(i) == "new");
         g.latest = g.latest.max(a.at);
     }
     let mut groups: Vec<Group<'a>> = by.into_values().collect();
@@ -465,7 +526,7 @@ pub(crate) async fn queue<S: Store>(
     Query(marked): Query<Marked>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+    let Ok(triages) = app.verdicts(&team_id).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The server cannot read its database right now.",
@@ -485,22 +546,12 @@ pub(crate) async fn queue<S: Store>(
     blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, done.as_deref(), None)).await
 }
 
-/// The titles of the rules `alerts` come from, each once, in order.
-pub(crate) fn rule_titles(alerts: &[Alert]) -> Vec<&str> {
-    let mut rules: Vec<&str> = alerts
-        .iter()
-        .map(|a| a.title.as_str())
-        .collect::<std::collections::HashSet<_>>()
-        .into_iter()
-        .collect();
-    rules.sort_unstable();
-    rules
-}
-
-/// Which of `alerts` a suppression in force hides.
-fn suppressed_flags(alerts: &[Alert], suppressions: &[Suppression], store: &atoll_hunt::Store) -> Vec<bool> {
-    let in_force = InForce::of(suppressions);
-    alerts.iter().map(|a| in_force.hiding(a, store).is_some()).collect()
+/// The titles of the rules a team's alerts come from, each once, in order.
+pub(crate) fn rule_titles<'a>(runtime: &'a TeamRuntime<'_>) -> Vec<&'a str> {
+    let mut titles: Vec<&str> = runtime.rules_seen().iter().map(|(_, t)| t.as_str()).collect();
+    titles.sort_unstable();
+    titles.dedup();
+    titles
 }
 
 /// The filter form, keeping what was typed.
@@ -590,7 +641,7 @@ fn queue_page<S: Store>(
     let team_id = runtime.team().to_owned();
     let start = runtime.start_unix_ms();
     let alerts = runtime.alerts();
-    let verdicts = Verdicts::of(triages);
+    let sieve = Sieve::of(&runtime, triages, suppressions);
     let label = |at: u64| live.label(start + at as i64, app.day_one);
     let (criteria, problem) = match refused {
         Some((field, message)) => (None, Some(format!("{field}: {message}."))),
@@ -599,20 +650,10 @@ fn queue_page<S: Store>(
             Err((field, message)) => (None, Some(format!("{field}: {message}."))),
         },
     };
-    let suppressed = suppressed_flags(alerts, suppressions, runtime.store());
-    let hidden = suppressed.iter().filter(|&&s| s).count();
-    let selected = criteria
-        .as_ref()
-        .map(|c| c.select(alerts, &verdicts, &suppressed))
-        .unwrap_or_default();
-    let mut counts = [0usize; 4];
-    for a in alerts {
-        if let Some(i) = STATES.iter().position(|(s, _)| *s == verdicts.state(a)) {
-            counts[i] += 1;
-        }
-    }
+    let selected = criteria.as_ref().map(|c| sieve.select(c)).unwrap_or_default();
+    let (counts, hidden) = sieve.counts();
     // The rules the team's alerts come from, for the rule filter.
-    let rules = rule_titles(alerts);
+    let rules = rule_titles(&runtime);
     let can_act = view.user.role != Role::Observer;
     let groups_view = criteria.as_ref().is_some_and(|c| c.groups);
     let sort = criteria.as_ref().map_or(Sort::Newest, |c| c.sort);
@@ -622,7 +663,7 @@ fn queue_page<S: Store>(
         page_of(&selected, alerts, sort, &filter.after)
     };
     let groups = if groups_view {
-        groups(&selected, alerts, &verdicts)
+        groups(&selected, &sieve)
     } else {
         Vec::new()
     };
@@ -699,7 +740,7 @@ fn queue_page<S: Store>(
                     @for &n in &page {
                         @let a = &alerts[n];
                         @let level = a.level.map_or("", Level::as_str);
-                        @let verdict = verdicts.get(a);
+                        @let verdict = sieve.get(n);
                         @let state = verdict.map_or("new", |t| t.state.as_str());
                         tr id={ "alert-" (n) } {
                             td.num { a href={ "/teams/" (team_id) "/alerts/" (n) } { (n) } }
@@ -853,7 +894,7 @@ pub(crate) async fn bulk<S: Store>(
     Form(form): Form<BulkForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+    let Ok(triages) = app.verdicts(&team_id).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The server cannot read its database right now.",
@@ -888,9 +929,8 @@ pub(crate) async fn bulk<S: Store>(
         let criteria = criteria(&chosen_filter, live)?;
         let runtime = live.team(index);
         let alerts = runtime.alerts();
-        let verdicts = Verdicts::of(&triages);
-        let suppressed = suppressed_flags(alerts, &chosen_suppressions, runtime.store());
-        let selected = criteria.select(alerts, &verdicts, &suppressed);
+        let sieve = Sieve::of(&runtime, &triages, &chosen_suppressions);
+        let selected = sieve.select(&criteria);
         if selected.len() > BULK_MAX {
             return Err((
                 "filter",
@@ -912,7 +952,7 @@ pub(crate) async fn bulk<S: Store>(
     let chosen = match chosen {
         Ok(Ok(chosen)) => chosen,
         Ok(Err(refused)) => {
-            let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+            let Ok(triages) = app.verdicts(&team_id).await else {
                 return html::problem(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The server cannot read its database right now.",
@@ -1000,7 +1040,7 @@ pub(crate) async fn page<S: Store>(
             "An alert is known by its number, e.g. /alerts/12.",
         );
     };
-    let Ok(triages) = app.db.triages(app.live.exercise, &team_id).await else {
+    let Ok(triages) = app.verdicts(&team_id).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The server cannot read its database right now.",
@@ -1097,9 +1137,9 @@ fn alert_page<S: Store>(
         .as_ref()
         .map(|r| r.fields.iter().map(|f| f.to_ascii_lowercase()).collect())
         .unwrap_or_default();
-    let verdicts = Verdicts::of(triages);
-    let verdict = verdicts.get(a);
-    let state = verdicts.state(a);
+    let sieve = Sieve::of(&runtime, triages, &[]);
+    let verdict = sieve.get(n);
+    let state = sieve.state(n);
     let history: Vec<&Triage> = triages
         .iter()
         .filter(|t| t.row == a.row && t.rule == key_of(a))
@@ -1207,7 +1247,7 @@ fn alert_page<S: Store>(
             ul {
                 @for (i, b) in &twins {
                     li { a href={ "/teams/" (team_id) "/alerts/" (i) } { "Alert " (i) ": " (b.title) } " — "
-                        (STATES.iter().find(|(s, _)| *s == verdicts.state(b)).map_or("New", |(_, l)| *l))
+                        (STATES.iter().find(|(s, _)| *s == sieve.state(*i)).map_or("New", |(_, l)| *l))
                         @if b.row == a.row { " (same event)" } @else { " (another event: the same activity seen by a second log)" } }
                 }
             }

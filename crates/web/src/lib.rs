@@ -61,6 +61,10 @@ pub struct App<S> {
     hunts: tokio::sync::Semaphore,
     /// Clock changes one at a time, each stored before the next.
     clock_writes: tokio::sync::Mutex<()>,
+    /// Each team's verdicts as last read; the alert pages read only those added since (the
+    /// table is append-only), so a queue with ten thousand verdicts is not decoded again on
+    /// every page.
+    verdicts: std::sync::Mutex<std::collections::HashMap<String, Arc<Vec<atoll_store::Triage>>>>,
 }
 
 impl<S> App<S> {
@@ -72,7 +76,38 @@ impl<S> App<S> {
             logins: tokio::sync::Semaphore::new(2),
             hunts: tokio::sync::Semaphore::new(2),
             clock_writes: tokio::sync::Mutex::new(()),
+            verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
+    }
+}
+
+impl<S: Store> App<S> {
+    /// Team `team`'s verdicts, oldest first, from the database: those read before are kept,
+    /// and only the ones added since are read.
+    pub(crate) async fn verdicts(&self, team: &str) -> atoll_store::Result<Arc<Vec<atoll_store::Triage>>> {
+        let known = {
+            let cache = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+            cache.get(team).cloned()
+        };
+        let after = known.as_ref().and_then(|k| k.last()).map_or(0, |t| t.id);
+        let added = self.db.triages_after(self.live.exercise, team, after).await?;
+        if added.is_empty()
+            && let Some(known) = known
+        {
+            return Ok(known);
+        }
+        let mut all = known.map(|k| k.as_ref().clone()).unwrap_or_default();
+        all.extend(added);
+        let all = Arc::new(all);
+        let mut cache = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+        // Another request may have read further meanwhile: keep the longer list.
+        let keep = cache
+            .get(team)
+            .is_none_or(|c| c.last().map(|t| t.id) < all.last().map(|t| t.id));
+        if keep {
+            cache.insert(team.to_owned(), all.clone());
+        }
+        Ok(all)
     }
 }
 

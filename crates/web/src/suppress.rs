@@ -39,6 +39,11 @@ impl<'s> InForce<'s> {
         InForce(by)
     }
 
+    /// Whether a suppression in force names the rule with this title.
+    pub(crate) fn names(&self, title: &str) -> bool {
+        self.0.contains_key(title)
+    }
+
     /// The suppression that hides `alert`, if one does.
     pub(crate) fn hiding(&self, alert: &Alert, store: &atoll_hunt::Store) -> Option<&'s Suppression> {
         self.0
@@ -74,6 +79,9 @@ pub(crate) fn describe(s: &Suppression) -> String {
 /// For each suppression in force, the alerts it hides (indexes in `alerts`).
 pub(crate) fn hidden(list: &[Suppression], alerts: &[Alert], store: &atoll_hunt::Store) -> Vec<(i64, Vec<usize>)> {
     let in_force = InForce::of(list);
+    if in_force.0.is_empty() {
+        return Vec::new();
+    }
     let mut out: Vec<(i64, Vec<usize>)> = list
         .iter()
         .filter(|s| s.ended.is_none())
@@ -127,7 +135,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
         let runtime = live.team(view.team);
         let alerts = runtime.alerts();
         let hidden = hidden(&list, alerts, runtime.store());
-        let rules = crate::alerts::rule_titles(alerts);
+        let rules = crate::alerts::rule_titles(&runtime);
         let start = runtime.start_unix_ms();
         let label = |at: u64| live.label(start + at as i64, app.day_one);
         let acts = view.user.role != Role::Observer;
