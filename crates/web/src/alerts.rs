@@ -668,6 +668,10 @@ fn queue_page<S: Store>(
         Vec::new()
     };
     let here = filter.link(&[("after", &filter.after)]);
+    if filter.after.is_empty() {
+        // The badge in the navigation counts the alerts that come after this.
+        app.saw_alerts(view.user.id, view.team, alerts.len());
+    }
     let body = html! {
         h1 { "Alerts — " (team) }
         p.muted {

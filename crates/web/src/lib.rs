@@ -65,6 +65,10 @@ pub struct App<S> {
     /// table is append-only), so a queue with ten thousand verdicts is not decoded again on
     /// every page.
     verdicts: std::sync::Mutex<std::collections::HashMap<String, Arc<Vec<atoll_store::Triage>>>>,
+    /// How many alerts each user's team had when the user last opened its queue, by (user,
+    /// team): the navigation's badge counts those that came since. Kept in memory only: after
+    /// a restart every alert counts as new until the queue is opened again.
+    alerts_seen: std::sync::Mutex<std::collections::HashMap<(i64, usize), usize>>,
 }
 
 impl<S> App<S> {
@@ -77,7 +81,21 @@ impl<S> App<S> {
             hunts: tokio::sync::Semaphore::new(2),
             clock_writes: tokio::sync::Mutex::new(()),
             verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
+            alerts_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
+    }
+
+    /// Notes that `user` has seen team `team`'s first `count` alerts (the queue was opened).
+    pub(crate) fn saw_alerts(&self, user: i64, team: usize, count: usize) {
+        let mut seen = self.alerts_seen.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = seen.entry((user, team)).or_insert(0);
+        *entry = (*entry).max(count);
+    }
+
+    /// How many of team `team`'s alerts `user` has seen in the queue.
+    pub(crate) fn alerts_seen(&self, user: i64, team: usize) -> usize {
+        let seen = self.alerts_seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(&(user, team)).copied().unwrap_or(0)
     }
 }
 

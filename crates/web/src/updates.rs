@@ -1,8 +1,10 @@
 //! Live updates over server-sent events, for pages open in a browser with JavaScript on.
 //!
-//! A team's stream (`/teams/{team}/live`) sends the counts its pages show (alerts, inbox,
-//! questions) and the exercise time whenever they change, and a note for each new alert,
-//! inject, message from the white cell and question. The white cell's stream (`/live`) sends
+//! A team's stream (`/teams/{team}/live`) sends the counts its pages show (alerts new since
+//! the user last opened the queue, inbox, questions) and the exercise time whenever they
+//! change; a note for each new inject, message from the white cell and question; and one note
+//! at most every five seconds for all the alerts that came meanwhile (`14 new alerts, 2 high or
+//! critical; newest: …`). The white cell's stream (`/live`) sends
 //! the board's numbers for the teams the user sees, and a note for each report or answer
 //! handed in and each message from a team. Every event carries a cursor (how many of each
 //! kind of item the browser has been told of) as its id: a browser that lost the connection
@@ -66,6 +68,8 @@ fn notes_for(items: &[(String, String)], seen: usize, what: &str, href: &str, no
 
 /// How often (in polls) a stream checks that the session it was opened with still exists.
 const SESSION_CHECK_EVERY: u64 = 5;
+/// How often (in polls) a team's stream tells of new alerts, all of them in one note.
+const ALERT_NOTES_EVERY: u64 = 5;
 
 /// What one poll of a stream found.
 enum Polled {
@@ -90,10 +94,11 @@ async fn still_allowed<S: Store>(app: &App<S>, session: &[u8], user: &User) -> b
 }
 
 /// Streams `poll`'s changes: the first poll sends the numbers (and, on a reconnection, the
-/// notes missed), each later one what changed. `poll` is told when to check the session too.
+/// notes missed), each later one what changed. `poll` is told the poll's number (from 1), by
+/// which it checks the session every [`SESSION_CHECK_EVERY`] polls.
 fn stream<F, Fut>(resumed: Option<Vec<usize>>, poll: F) -> Response
 where
-    F: Fn(Option<Vec<usize>>, bool) -> Fut + Send + Sync + 'static,
+    F: Fn(Option<Vec<usize>>, u64) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Polled> + Send,
 {
     struct Loop<F> {
@@ -121,8 +126,7 @@ where
             }
             s.interval.tick().await;
             s.polls += 1;
-            let check = s.polls.is_multiple_of(SESSION_CHECK_EVERY);
-            let poll = match (s.poll)(s.seen.clone(), check).await {
+            let poll = match (s.poll)(s.seen.clone(), s.polls).await {
                 Polled::Nothing => continue,
                 Polled::Ended => return None,
                 Polled::Changes(poll) => poll,
@@ -160,20 +164,29 @@ pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .map(|t| crate::auth::token_hash(&t))
         .unwrap_or_default()
         .into();
-    stream(resumed, move |seen, check| {
+    stream(resumed, move |seen, polls| {
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if check && !still_allowed(&app, &session, &user).await {
+            if polls.is_multiple_of(SESSION_CHECK_EVERY) && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
-            team_poll(&app, index, seen)
+            // Alerts are told of together, at most once every few seconds (and at once on a
+            // reconnection): at high speed they come several a second.
+            let tell_alerts = polls == 1 || polls.is_multiple_of(ALERT_NOTES_EVERY);
+            team_poll(&app, index, user.id, seen, tell_alerts)
                 .await
                 .map_or(Polled::Nothing, Polled::Changes)
         }
     })
 }
 
-async fn team_poll<S: Store>(app: &Arc<App<S>>, index: usize, seen: Option<Vec<usize>>) -> Option<Poll> {
+async fn team_poll<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: i64,
+    seen: Option<Vec<usize>>,
+    tell_alerts: bool,
+) -> Option<Poll> {
     let team_id = app.live.team_id(index);
     let sent = app.db.inject_sends(app.live.exercise).await.ok()?;
     let messages: Vec<(String, String)> = app
@@ -198,17 +211,25 @@ async fn team_poll<S: Store>(app: &Arc<App<S>>, index: usize, seen: Option<Vec<u
         let team_id = live.team_id(index);
         let runtime = live.team(index);
         let alerts = runtime.alerts();
-        let new_alerts: Vec<(String, String)> = alerts
-            .iter()
-            .skip(seen_alerts)
-            .map(|a| {
-                let on = a.host.as_deref().map_or(String::new(), |h| format!(" on {h}"));
-                (
-                    format!("New alert: {}{on}", a.title),
-                    format!("/teams/{team_id}#alert-{}", a.row),
-                )
-            })
-            .collect();
+        // One note for every alert not told of yet: how many, how many high or critical, the
+        // newest; it opens the queue, or the alert when there is one.
+        let fresh = alerts.get(seen_alerts..).unwrap_or_default();
+        let new_alerts: Option<(String, String)> = fresh.last().map(|newest| {
+            let high = fresh.iter().filter(|a| a.level >= Some(Level::High)).count();
+            let on = newest.host.as_deref().map_or(String::new(), |h| format!(" on {h}"));
+            let text = match (fresh.len(), high) {
+                (1, _) => format!("New alert: {}{on}", newest.title),
+                (n, 0) => format!("{n} new alerts; newest: {}{on}", newest.title),
+                (n, h) => format!("{n} new alerts, {h} high or critical; newest: {}{on}", newest.title),
+            };
+            let href = if fresh.len() == 1 {
+                format!("/teams/{team_id}/alerts/{}", alerts.len() - 1)
+            } else {
+                format!("/teams/{team_id}")
+            };
+            (text, href)
+        });
+        let unseen = alerts.len().saturating_sub(worker.alerts_seen(user, index));
         let outcomes = runtime.outcomes();
         let delivered = crate::inbox::delivered(live, &team_id, &outcomes, &sent, now);
         // Oldest first, as they came.
@@ -234,15 +255,23 @@ async fn team_poll<S: Store>(app: &Arc<App<S>>, index: usize, seen: Option<Vec<u
                 )
             })
             .collect();
-        (now, alerts.len(), new_alerts, (injects, questions))
+        (now, (alerts.len(), unseen), new_alerts, (injects, questions))
     })
     .await
     .ok()?;
     let (injects, questions) = delivered;
-    let cursor = vec![alerts, injects.len(), messages.len(), questions.len()];
+    let (alerts, unseen) = alerts;
+    // Alerts not told of yet stay untold (the cursor does not pass them) until their note.
+    let told_alerts = match &seen {
+        Some(seen) if !tell_alerts => seen[0].min(alerts),
+        _ => alerts,
+    };
+    let cursor = vec![told_alerts, injects.len(), messages.len(), questions.len()];
     let mut notes = Vec::new();
     if let Some(seen) = &seen {
-        notes_for(&new_alerts, 0, "alerts", &format!("/teams/{team_id}"), &mut notes);
+        if tell_alerts && let Some(note) = new_alerts {
+            notes.push(note);
+        }
         notes_for(
             &injects,
             seen[1],
@@ -262,7 +291,9 @@ async fn team_poll<S: Store>(app: &Arc<App<S>>, index: usize, seen: Option<Vec<u
     }
     let mut values = Map::new();
     values.insert("clock".into(), clock_label(app, now).into());
-    values.insert("alerts".into(), alerts.to_string().into());
+    // The badge: alerts that came since this user last opened the queue.
+    let badge = if unseen == 0 { String::new() } else { unseen.to_string() };
+    values.insert("alerts".into(), badge.into());
     values.insert("inbox".into(), (injects.len() + messages.len()).to_string().into());
     values.insert("questions".into(), questions.len().to_string().into());
     Some(Poll { values, cursor, notes })
@@ -284,10 +315,10 @@ pub(crate) async fn staff<S: Store>(
         .map(|t| crate::auth::token_hash(&t))
         .unwrap_or_default()
         .into();
-    stream(resumed, move |seen, check| {
+    stream(resumed, move |seen, polls| {
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if check && !still_allowed(&app, &session, &user).await {
+            if polls.is_multiple_of(SESSION_CHECK_EVERY) && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             staff_poll(&app, &user, seen)
