@@ -73,6 +73,21 @@ struct Tested {
     by_host: Vec<(String, String)>,
     /// The newest matching events: (time, host, fields).
     newest: Vec<(String, String, String)>,
+    /// Against the ground truth, for the white cell (and for players once play has ended):
+    /// matching events the attack left, and the campaign steps whose events it matched.
+    truth: Option<Truth>,
+}
+
+/// A rule tested against what really happened in the team's world.
+struct Truth {
+    /// Matching events that campaign steps left.
+    attack: u64,
+    /// Matching events of benign activity: the false positives it would raise.
+    benign: u64,
+    /// (step, its events matched, its events) for each step that ran and that it matches.
+    caught: Vec<(String, usize, usize)>,
+    /// Steps that ran and that it misses.
+    missed: Vec<String>,
 }
 
 /// What the page shows besides the team's rules.
@@ -116,7 +131,11 @@ pub(crate) async fn submit<S: Store>(
     match form.action.as_deref() {
         Some("on") => turn_on(&app, &view, &yaml, set).await,
         _ => {
-            let tested = test(&app, view.team, set).await;
+            // The ground truth tells the white cell how good a team's rule is; a player would
+            // learn from it which events are the attack, so players see it once play ends.
+            let truth = view.user.role != atoll_store::Role::Player
+                || matches!(app.live.clock().state, atoll_exercise::State::Ended { .. });
+            let tested = test(&app, view.team, set, truth).await;
             let draft = Draft {
                 yaml: &yaml,
                 problems: Vec::new(),
@@ -129,7 +148,7 @@ pub(crate) async fn submit<S: Store>(
 
 /// Runs the rule over the team's events so far, as a hunt would (a few at a time, off the
 /// async workers).
-async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet) -> Option<Tested> {
+async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth: bool) -> Option<Tested> {
     let _permit = app.hunts.acquire().await.ok()?;
     let worker = app.clone();
     tokio::task::spawn_blocking(move || {
@@ -178,11 +197,46 @@ async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet) -> Option<
                 (time, host, rest.join("\n"))
             })
             .collect();
+        let truth = truth.then(|| {
+            let matched: Vec<u32> =
+                match store.run(&all, Some(&set), &Context::default(), &Limits::default(), Page::ALL) {
+                    Ok(a) => match a.output {
+                        atoll_hunt::Output::Events(rows) => rows,
+                        atoll_hunt::Output::Table(_) => Vec::new(),
+                    },
+                    Err(_) => Vec::new(),
+                };
+            let mut attack = std::collections::BTreeSet::new();
+            let (mut caught, mut missed) = (Vec::new(), Vec::new());
+            for outcome in runtime.outcomes() {
+                if outcome.status != atoll_sim::campaign::Status::Succeeded {
+                    continue;
+                }
+                let hits: Vec<u32> = matched
+                    .iter()
+                    .copied()
+                    .filter(|&r| outcome.events.binary_search(&u64::from(r)).is_ok())
+                    .collect();
+                if hits.is_empty() {
+                    missed.push(outcome.step.to_owned());
+                } else {
+                    caught.push((outcome.step.to_owned(), hits.len(), outcome.events.len()));
+                    attack.extend(hits);
+                }
+            }
+            Truth {
+                attack: attack.len() as u64,
+                benign: (matched.len() - attack.len()) as u64,
+                caught,
+                missed,
+            }
+        });
         Some(Tested {
             matched: answer.matched,
             events: store.len() as u64,
             by_host,
             newest,
+            truth,
         })
     })
     .await
@@ -378,6 +432,23 @@ fn tested(t: &Tested) -> Markup {
         p {
             strong #matched { (t.matched) } " of your team's " (t.events) " events so far match."
             @if t.matched == 0 { " Check the log source and the field names (the Hunt page lists the fields your events have)." }
+        }
+        @if let Some(truth) = &t.truth {
+            h2 { "Against what really happened" }
+            p #truth {
+                strong { (truth.attack) } " matching events were left by the attack; "
+                strong { (truth.benign) } " are benign activity, each a false positive it would raise."
+            }
+            @if !truth.caught.is_empty() {
+                p { "It sees these campaign steps: "
+                    @for (i, (step, hits, all)) in truth.caught.iter().enumerate() {
+                        @if i > 0 { ", " } (step) " (" (hits) " of " (all) " events)"
+                    }
+                    "." }
+            }
+            @if !truth.missed.is_empty() {
+                p.muted { "Steps that ran and that it misses: " (truth.missed.join(", ")) "." }
+            }
         }
         @if !t.by_host.is_empty() {
             table {

@@ -2316,6 +2316,30 @@ async fn a_team_tests_a_rule_turns_it_on_and_its_alerts_come_back_after_a_restar
         app.db.team_rules(app.live.exercise, None).await.unwrap().is_empty(),
         "testing stores nothing"
     );
+    // The ground truth is the white cell's while play lasts: it would tell players which
+    // events are the attack.
+    assert!(!body.contains("Against what really happened"), "{body}");
+    let instructor = sign_in(&app, "ines").await;
+    let (_, _, judged) = send(
+        &app,
+        post("/teams/palau/rules", &instructor, &rule_form(SIGN_IN_RULE, "test")),
+    )
+    .await;
+    let truth = &judged[judged
+        .find("<p id=\"truth\">")
+        .expect("the ground truth for the white cell")..];
+    let numbers: Vec<u64> = truth
+        .split("<strong>")
+        .skip(1)
+        .take(2)
+        .map(|t| t.split('<').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(
+        numbers[0] + numbers[1],
+        matched,
+        "attack and benign make up the matches: {truth}"
+    );
+    assert!(numbers[1] > 0, "sign-ins are mostly people at work: {truth}");
 
     // Turned on: stored, and from then on it raises alerts on new events, with its author.
     let (status, headers, _) = send(
