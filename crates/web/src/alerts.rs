@@ -737,6 +737,9 @@ fn queue_page<S: Store>(
                 }
             }
             @if groups.len() > GROUPS_SHOWN { p.muted { (groups.len() - GROUPS_SHOWN) " more groups: narrow the filter to see them." } }
+        } @else if criteria.is_none() {
+        } @else if page.is_empty() {
+            p.muted { @if filter.is_empty() { "No alert yet: they come as the exercise clock runs." } @else { "No alert matches this filter." } }
         } @else {
             table {
                 thead { tr { th { "#" } th { "Time" } th { "Level" } th { "Rule" } th { "Host" } th { "ATT&CK" } th { "Author" } th { "State" } } }

@@ -146,11 +146,12 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
             p {
                 "A suppression takes a rule's alerts out of the queue, on one host or where one field of the event has a value: those raised already and those to come. "
                 "Nothing is deleted: the queue shows them under “suppressed”, and ending the suppression brings them back. "
-                "Suppress what you have checked is harmless; a suppression that hides the attack costs points."
+                "Suppressing what you have checked and found harmless earns a few points; a suppression that hides the attack costs points."
             }
             (html::refusal(problem.as_deref()))
             p { (suppressed) " alerts suppressed now." }
-            table {
+            @if list.is_empty() { p.muted { "No suppressions yet. The alerts page's “By rule and host” view has a “Suppress…” link on each group." } }
+            @else { table {
                 thead { tr { th { "Suppression" } th { "Reason" } th { "By" } th { "Hides" } th { "" } } }
                 tbody {
                     @for s in list.iter().rev() {
@@ -179,7 +180,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
                         }
                     }
                 }
-            }
+            } }
             @if acts {
                 h2 { "Suppress" }
                 form method="post" action={ "/teams/" (team_id) "/suppressions" } {
@@ -188,7 +189,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
                             option value="" { "choose a rule" }
                             @for r in &rules { option value=(r) selected[form.rule == *r] { (r) } }
                         } }
-                    p { label for="host" { "Only on host " } input #host name="host" value=(form.host) size="20" placeholder="PT-WEB01 (optional)"; }
+                    p { label for="host" { "Only on host " } input #host name="host" value=(form.host) size="20" placeholder="host name (optional)"; }
                     p { label for="field" { "Only where the field " } input #field name="field" value=(form.field) size="16" placeholder="Image (optional)";
                         label for="value" { " is " } input #value name="value" value=(form.value) size="40" maxlength=(MAX_VALUE) placeholder="C:\\Program Files\\…"; }
                     p { label for="reason" { "Reason " } input #reason name="reason" value=(form.reason) size="60" maxlength=(MAX_REASON) required placeholder="the monitoring server's nightly inventory"; }
