@@ -3964,3 +3964,63 @@ async fn a_team_suppresses_alerts_and_pays_for_hiding_the_attack() {
     let (_, _, list) = send(&app, get("/teams/palau/suppressions", &player)).await;
     assert!(list.contains("ended by pita"));
 }
+
+/// A rule that fires on every TCP flow record: a queue of tens of thousands within minutes.
+const EVERY_FLOW_RULE: &str = "title: Every TCP flow\nid: 6d3c51c4-0bb5-4c6e-9d0e-9a1f2f7f0b01\nlevel: low\n\
+    author: atoll tests\nlogsource: {product: atoll, service: netflow}\n\
+    detection: {selection: {protocol: tcp}, condition: selection}\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_verdicts_and_suppressions_that_reach_too_far_are_refused() {
+    static FLOWS: LazyLock<RuleSet> = LazyLock::new(|| {
+        RuleSet::new(
+            atoll_sigma::load_str(EVERY_FLOW_RULE, &atoll_sigma::Config::default())
+                .unwrap()
+                .0,
+        )
+    });
+    // Three quarters of an hour of play (60×): more than 10,000 flow alerts for Palau, from
+    // one rule.
+    let app = app_with(45_000, &FLOWS, &[]).await;
+    app.live.tick(clock_now());
+    let alerts = app.live.team(0).alerts().len();
+    assert!(alerts > 10_000, "{alerts} alerts");
+    let player = sign_in(&app, "pita").await;
+    let (status, _, page) = send(
+        &app,
+        post("/teams/palau/alerts/bulk", &player, "level=low&verdict=false_positive"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains(&format!(
+            "filter: {alerts} alerts match; one verdict covers at most 10000"
+        )),
+        "the count is given"
+    );
+    // The queue offers no bulk form for so many.
+    let (_, _, queue) = send(&app, get("/teams/palau?level=low", &player)).await;
+    assert!(!queue.contains("/alerts/bulk") && queue.contains("Narrow the filter to 10000"));
+    // A suppression of the one rule with nothing to narrow it would empty the queue.
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/suppressions",
+            &player,
+            "rule=Every+TCP+flow&reason=too+many",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("host: this would hide every alert your team has"),
+        "refused"
+    );
+    assert!(app.db.triages(app.live.exercise, "palau").await.unwrap().is_empty());
+    assert!(app.db.suppressions(app.live.exercise, None).await.unwrap().is_empty());
+    // Narrowed to one host, it is taken.
+    let host = app.live.team(0).alerts()[0].host.clone().unwrap();
+    let form = format!("rule=Every+TCP+flow&host={host}&reason=the+proxy%27s+own+traffic");
+    let (status, _, _) = send(&app, post("/teams/palau/suppressions", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
