@@ -193,6 +193,9 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         .filter(|e| e.kind == "event")
         .filter_map(|e| e.body.parse().ok())
         .collect();
+    // The team's verdicts: the alerts it judged to matter are offered first, false
+    // positives not at all.
+    let verdicts = app.verdicts(&team_id).await.unwrap_or_default();
     let worker = app.clone();
     let index = view.team;
     let Ok((offered, shown, events)) = tokio::task::spawn_blocking(move || {
@@ -219,10 +222,27 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
             },
         };
         let alerts = runtime.alerts();
-        let offered: Vec<AlertLine> = alerts
+        let latest: std::collections::HashMap<(u32, &str), &str> = verdicts
+            .iter()
+            .map(|t| ((t.row, t.rule.as_str()), t.state.as_str()))
+            .collect();
+        let state = |a: &atoll_exercise::Alert| {
+            latest
+                .get(&(a.row, a.rule_id.as_deref().unwrap_or(&a.title)))
+                .copied()
+                .unwrap_or("new")
+        };
+        let open = |a: &&atoll_exercise::Alert| {
+            state(a) != "false_positive" && !linked.iter().any(|(row, key)| *row == a.row && *key == alert_key(a))
+        };
+        let judged = alerts
             .iter()
             .rev()
-            .filter(|a| !linked.iter().any(|(row, key)| *row == a.row && *key == alert_key(a)))
+            .filter(open)
+            .filter(|a| matches!(state(a), "true_positive" | "investigating"));
+        let others = alerts.iter().rev().filter(open).filter(|a| state(a) == "new");
+        let offered: Vec<AlertLine> = judged
+            .chain(others)
             .take(ALERTS_OFFERED)
             .map(|a| line(a, false))
             .collect();
@@ -285,6 +305,8 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
                 textarea #note name="note" rows="3" cols="80" maxlength="10000" required {}
                 br; button type="submit" { "Add note" }
             }
+            p.muted { "Alerts marked true positive or investigating are offered first, false positives not at all. Any alert can also be added from its own page: find it in the "
+                a href={ "/teams/" (team_id) } { "alert queue" } " with its filters, open it, and use “Add to the case”." }
             @if !offered.is_empty() {
                 form method="post" action=(action) {
                     input type="hidden" name="kind" value="alert";

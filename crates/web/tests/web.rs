@@ -3866,6 +3866,11 @@ async fn the_alert_queue_pages_filters_groups_opens_and_marks_in_bulk() {
     // An alert is added to a case from its page.
     let (_, headers, _) = send(&app, post("/teams/palau/cases", &player, "title=Portal")).await;
     let case = header(&headers, "location").unwrap().to_owned();
+    // The case page offers the alerts judged true positive first.
+    let (_, _, case_page) = send(&app, get(&case, &player)).await;
+    let offered = &case_page[case_page.find("<select id=\"alert\"").expect("alerts offered")..];
+    let first = &offered[offered.find("<option").unwrap()..offered.find("</option>").unwrap()];
+    assert!(first.contains("aspnet_client"), "{first}");
     let (_, _, alert) = send(&app, get(&format!("/teams/palau/alerts/{}", shell[0]), &player)).await;
     let value = input_value(&alert, alert.find("name=\"alert\"").unwrap() - 40, "alert").to_owned();
     let form = format!(
