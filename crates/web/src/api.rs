@@ -569,7 +569,7 @@ pub struct ScoreView {
 /// `GET /api/v1/teams/{team}/score`
 pub(crate) async fn score<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     let team = app.live.team_id(view.team);
-    let Ok(records) = crate::score::records(&app.db, app.live.exercise, &team).await else {
+    let Ok(records) = crate::score::records(&app, &team).await else {
         return unreadable();
     };
     let worker = app.clone();
@@ -669,7 +669,7 @@ pub struct Timeline {
 pub(crate) async fn timeline<S: Store>(State(app): State<Arc<App<S>>>, view: StaffTeamView) -> Response {
     let index = view.0.team;
     let team = app.live.team_id(index);
-    let Ok(records) = crate::score::records(&app.db, app.live.exercise, &team).await else {
+    let Ok(records) = crate::score::records(&app, &team).await else {
         return unreadable();
     };
     let worker = app.clone();

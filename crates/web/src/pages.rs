@@ -48,11 +48,7 @@ pub(crate) async fn board_records<S: Store>(app: &App<S>) -> BoardRecords {
     let mut records = Vec::new();
     for i in 0..app.live.scenario.player_teams().count() {
         let team = app.live.team_id(i);
-        records.push(
-            crate::score::records(&app.db, app.live.exercise, &team)
-                .await
-                .unwrap_or_default(),
-        );
+        records.push(crate::score::records(app, &team).await.unwrap_or_default());
     }
     // Who of each team is signed in now.
     let (users, active) = (

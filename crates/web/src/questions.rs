@@ -29,7 +29,7 @@ async fn render<S: Store>(
     sent: Option<&Answer>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(records) = records(&app.db, app.live.exercise, &team_id).await else {
+    let Ok(records) = records(app, &team_id).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The questions could not be read; try again.",
@@ -426,7 +426,7 @@ pub(crate) fn hint_number(scenario: &atoll_scenario::Scenario, id: &str) -> usiz
 /// Team `index` as play stands now, from its stored records (`None` if they cannot be read).
 async fn status_now<S: Store>(app: &Arc<App<S>>, index: usize) -> Option<TeamStatus> {
     let team_id = app.live.team_id(index);
-    let records = records(&app.db, app.live.exercise, &team_id).await.ok()?;
+    let records = records(app, &team_id).await.ok()?;
     let worker = app.clone();
     tokio::task::spawn_blocking(move || team_status(&worker, index, &records))
         .await

@@ -36,7 +36,7 @@ pub(crate) struct TeamStatus {
 /// What the database holds of one team that scoring reads.
 #[derive(Debug, Default)]
 pub(crate) struct Records {
-    pub triages: Vec<Triage>,
+    pub triages: std::sync::Arc<Vec<Triage>>,
     pub submissions: Vec<Submission>,
     pub hints: Vec<HintOpened>,
     /// Injects sent by hand to any team: (team, inject, exercise time).
@@ -45,10 +45,11 @@ pub(crate) struct Records {
     pub suppressions: Vec<atoll_store::Suppression>,
 }
 
-/// Reads team `team`'s records.
-pub(crate) async fn records<S: Store>(db: &S, exercise: i64, team: &str) -> atoll_store::Result<Records> {
+/// Reads team `team`'s records (its verdicts through the app's copy, read incrementally).
+pub(crate) async fn records<S: Store>(app: &App<S>, team: &str) -> atoll_store::Result<Records> {
+    let (db, exercise) = (&app.db, app.live.exercise);
     Ok(Records {
-        triages: db.triages(exercise, team).await?,
+        triages: app.verdicts(team).await?,
         submissions: db.submissions(exercise, Some(team)).await?,
         hints: db.hints_opened(exercise, Some(team)).await?,
         sent: db.inject_sends(exercise).await?,
@@ -205,7 +206,7 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(records) = records(&app.db, app.live.exercise, &team_id).await else {
+    let Ok(records) = records(&app, &team_id).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The score could not be read; try again.",

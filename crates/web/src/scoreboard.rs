@@ -40,7 +40,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
         .collect();
     let mut records = Vec::new();
     for (_, team) in &teams {
-        match crate::score::records(&app.db, app.live.exercise, team).await {
+        match crate::score::records(&app, team).await {
             Ok(r) => records.push(r),
             Err(_) => {
                 return html::problem(

@@ -52,7 +52,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Opti
     let index = view.0.team;
     let team_id = app.live.team_id(index);
     let (Ok(records), Ok(actions)) = (
-        crate::score::records(&app.db, app.live.exercise, &team_id).await,
+        crate::score::records(app, &team_id).await,
         app.db.actions(app.live.exercise).await,
     ) else {
         return html::problem(
