@@ -89,12 +89,12 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
         let _ = writeln!(
             stderr,
             "{} rules and {} correlations of the default pack ({}): {}",
-            selected.set.len(),
+            selected.on.iter().filter(|&&on| on).count(),
             selected.correlations.len(),
             atoll_rules::sigmahq_version(),
             crate::server::selection(&scenario).describe()
         );
-        return run_set(&args, &selected.set, selected.correlations);
+        return run_set(&args, &selected.set, selected.correlations, Some(&selected.on));
     }
     let mut config = Config::default();
     for (name, value) in &args.placeholders {
@@ -132,11 +132,12 @@ pub(crate) fn run(mut args: Args) -> ExitCode {
         let _ = writeln!(stderr, "no rules loaded from {}", list(&args.rules));
         return ExitCode::FAILURE;
     }
-    run_set(&args, &RuleSet::new(rules), correlations)
+    run_set(&args, &RuleSet::new(rules), correlations, None)
 }
 
-/// Matches the inputs against `set` and `correlations`, one line per match.
-fn run_set(args: &Args, set: &RuleSet, correlations: Vec<atoll_sigma::Correlation>) -> ExitCode {
+/// Matches the inputs against `set` and `correlations`, one line per match; with `on`, only
+/// the rules it marks report their matches.
+fn run_set(args: &Args, set: &RuleSet, correlations: Vec<atoll_sigma::Correlation>, on: Option<&[bool]>) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
     let mut unroutable: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for r in set.unroutable() {
@@ -183,6 +184,9 @@ fn run_set(args: &Args, set: &RuleSet, correlations: Vec<atoll_sigma::Correlatio
             events += 1;
             let output = stream.push(event);
             for r in output.rules {
+                if on.is_some_and(|on| !on.get(r).copied().unwrap_or(true)) {
+                    continue;
+                }
                 let rule = &set.rules()[r];
                 if rule.level.unwrap_or(Level::Informational) < min {
                     continue;

@@ -102,6 +102,10 @@ pub struct TeamRuntime<'a> {
     /// The team's own rules, in the order turned on.
     team_rules: Vec<TeamRule>,
     alerts: Vec<Alert>,
+    /// Whether each shared rule raises alerts at the start (empty: every one does), and the
+    /// white cell's changes since: (rule, exercise time, on), in time order.
+    rules_on: Vec<bool>,
+    switches: Vec<(usize, Millis, bool)>,
     /// For each alert, its rule's place in `rules_seen`.
     alert_rule: Vec<u32>,
     /// The rules the alerts came from, each once, in order of first alert: (key, title).
@@ -137,6 +141,8 @@ impl<'a> TeamRuntime<'a> {
             correlations,
             team_rules: Vec::new(),
             alerts: Vec::new(),
+            rules_on: Vec::new(),
+            switches: Vec::new(),
             alert_rule: Vec::new(),
             rules_seen: Vec::new(),
             rule_places: std::collections::HashMap::new(),
@@ -193,6 +199,38 @@ impl<'a> TeamRuntime<'a> {
             )));
         }
         self.sim.add_action(action).map_err(RuntimeError)
+    }
+
+    /// Which shared rules raise alerts from the start of play (by index in the set); the others
+    /// only run, so that the white cell can turn them on later. Called before the world moves.
+    pub fn rules_on_at_start(&mut self, on: Vec<bool>) {
+        self.rules_on = on;
+    }
+
+    /// Turns shared rule `index` on or off from exercise time `at`, which must not be before
+    /// the time reached (the white cell's change, stored and replayed like an action).
+    pub fn switch_rule(&mut self, index: usize, on: bool, at: Millis) -> Result<(), RuntimeError> {
+        if index >= self.rules.len() {
+            return Err(RuntimeError(format!("there is no shared rule {index}")));
+        }
+        if at < self.reached() {
+            return Err(RuntimeError(
+                "a rule cannot be switched before the time the world has reached".to_owned(),
+            ));
+        }
+        self.switches.push((index, at, on));
+        Ok(())
+    }
+
+    /// Whether shared rule `index` raises alerts at exercise time `at`.
+    fn raises(&self, index: usize, at: Millis) -> bool {
+        let mut on = self.rules_on.get(index).copied().unwrap_or(true);
+        for &(i, from, state) in &self.switches {
+            if i == index && from <= at {
+                on = state;
+            }
+        }
+        on
     }
 
     /// Turns on the team's rule `id` (its one rule compiled alone into `set`) from exercise
@@ -279,8 +317,10 @@ impl<'a> TeamRuntime<'a> {
     fn raise(&mut self, event: &atoll_sigma::Event<'_>, row: Row, at: Millis) {
         let host = event.get("host").and_then(|v| v.text()).map(|h| h.into_owned());
         let out = self.stream.push(event);
-        for &i in &out.rules {
-            let rule = &self.rules.rules()[i];
+        let rules = self.rules;
+        let raising: Vec<usize> = out.rules.iter().copied().filter(|&i| self.raises(i, at)).collect();
+        for i in raising {
+            let rule = &rules.rules()[i];
             self.push_alert(rule_alert(rule, rule.id.clone(), at, row, &host));
         }
         for hit in &out.correlations {

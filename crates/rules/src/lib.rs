@@ -208,13 +208,9 @@ impl Catalog {
                 }
             }
         }
-        let rules: Vec<Rule> = self
-            .rules
-            .iter()
-            .zip(&decisions)
-            .filter(|(_, d)| d.on)
-            .map(|(r, _)| r.clone())
-            .collect();
+        // Every rule runs, so that the white cell can turn one on while the exercise runs; those
+        // off raise nothing (`Selected::on`).
+        let rules: Vec<Rule> = self.rules.clone();
         let correlations: Vec<Correlation> = self
             .correlations
             .iter()
@@ -224,6 +220,7 @@ impl Catalog {
             .collect();
         Selected {
             set: RuleSet::new(rules),
+            on: decisions.iter().map(|d| d.on).collect(),
             correlations,
             decisions,
             correlation_decisions,
@@ -238,11 +235,13 @@ pub struct Decision {
     pub why: String,
 }
 
-/// The outcome of [`Catalog::select`]: the rules that run, and a decision for every rule of
-/// the catalog (by index).
+/// The outcome of [`Catalog::select`]: every rule of the catalog in one set (same indexes), which
+/// of them raise alerts, and a decision with its reason for each.
 #[derive(Debug)]
 pub struct Selected {
     pub set: RuleSet,
+    /// Whether rule `i` of `set` raises alerts (the correlations' base rules count too).
+    pub on: Vec<bool>,
     pub correlations: Vec<Correlation>,
     pub decisions: Vec<Decision>,
     pub correlation_decisions: Vec<Decision>,
@@ -445,8 +444,9 @@ mod tests {
             catalog.correlations().len(),
             "every correlation of the pack is medium or above"
         );
-        // What is on is what runs.
-        let on = selected.decisions.iter().filter(|d| d.on).count();
-        assert_eq!(selected.set.len(), on);
+        // Every rule is in the set, in the catalog's order; `on` follows the decisions.
+        assert_eq!(selected.set.len(), catalog.rules().len());
+        assert!(selected.on.iter().zip(&selected.decisions).all(|(on, d)| *on == d.on));
+        assert_eq!(selected.set.rules()[base].title, catalog.rules()[base].title);
     }
 }

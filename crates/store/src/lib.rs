@@ -34,6 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/0016_message_tracks.sql")),
     (17, include_str!("../migrations/0017_api_tokens.sql")),
     (18, include_str!("../migrations/0018_suppressions.sql")),
+    (19, include_str!("../migrations/0019_rule_switches.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +228,15 @@ pub struct Suppression {
     /// Exercise time it was made, and when it was ended (and by whom), if it was.
     pub at: u64,
     pub ended: Option<(u64, String)>,
+}
+
+/// The white cell turning a detection rule on or off from an exercise time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleSwitch {
+    pub rule: String,
+    pub on: bool,
+    pub at: u64,
+    pub username: String,
 }
 
 /// A search a team saved by name.
@@ -553,6 +563,18 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Records that `user` turned detection rule `rule` on or off from exercise time `at`.
+    fn switch_rule(
+        &self,
+        exercise: i64,
+        rule: &str,
+        on: bool,
+        at: u64,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Every rule switch of the exercise, in the order made.
+    fn rule_switches(&self, exercise: i64) -> impl Future<Output = Result<Vec<RuleSwitch>>> + Send;
     /// A team's verdicts, oldest first (the last one of an alert is its state).
     fn triages(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Triage>>> + Send {
         self.triages_after(exercise, team, 0)
@@ -1437,6 +1459,41 @@ impl Store for Sqlite {
             return Err(StoreError::NoSuppression);
         }
         Ok(())
+    }
+
+    async fn switch_rule(&self, exercise: i64, rule: &str, on: bool, at: u64, user: i64, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO rule_switches (exercise, rule, turned_on, at, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(rule)
+        .bind(on)
+        .bind(at as i64)
+        .bind(user)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn rule_switches(&self, exercise: i64) -> Result<Vec<RuleSwitch>> {
+        let rows = sqlx::query(
+            "SELECT s.rule, s.turned_on, s.at, u.username FROM rule_switches s JOIN users u ON u.id = s.user_id \
+             WHERE s.exercise = ? ORDER BY s.id",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(RuleSwitch {
+                    rule: r.try_get("rule")?,
+                    on: r.try_get("turned_on")?,
+                    at: r.try_get::<i64, _>("at")? as u64,
+                    username: r.try_get("username")?,
+                })
+            })
+            .collect()
     }
 
     async fn triages_after(&self, exercise: i64, team: &str, after: i64) -> Result<Vec<Triage>> {

@@ -1,7 +1,9 @@
 //! The white cell's view of the exercise's detection content (`/detection`): every rule of the
 //! pack and of added folders, on or off in this exercise and why, with its level, status,
 //! author and ATT&CK techniques, filtered and a page at a time; the choice that decided it; the
-//! pack's SigmaHQ release and licence.
+//! pack's SigmaHQ release and licence. Instructors turn a rule on or off while the exercise
+//! runs (`/detection/switch`): stored first, then in force for every team from the current
+//! exercise time, and replayed at start-up.
 //!
 //! Players do not see it: which rules are on tells what the exercise expects to be found.
 
@@ -15,9 +17,13 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
 
-use crate::auth::Staff;
+use atoll_store::Role;
+use axum::extract::Form;
+use axum::response::Redirect;
+
+use crate::auth::{Instructor, Staff};
 use crate::pages::short;
-use crate::{App, html};
+use crate::{App, clock_now, html};
 
 /// Rules per page.
 const PAGE: usize = 100;
@@ -39,6 +45,8 @@ pub(crate) struct RulesQuery {
 
 /// One rule as listed.
 struct Row<'c> {
+    /// Index in the catalog's rules (`None` for a correlation, which cannot be switched).
+    index: Option<usize>,
     id: &'c str,
     title: &'c str,
     level: Option<Level>,
@@ -47,7 +55,7 @@ struct Row<'c> {
     techniques: String,
     origin: &'static str,
     on: bool,
-    why: &'c str,
+    why: std::borrow::Cow<'c, str>,
 }
 
 pub(crate) async fn page<S: Store>(
@@ -79,11 +87,36 @@ pub(crate) async fn page<S: Store>(
         "off" => Some(false),
         _ => return html::problem(StatusCode::BAD_REQUEST, "show: choose on or off."),
     };
+    let Ok(switches) = app.db.rule_switches(app.live.exercise).await else {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    let start = app.live.start_unix_ms();
     let words: Vec<String> = query.q.split_whitespace().map(str::to_lowercase).collect();
     let page_no = query.page.parse::<usize>().unwrap_or(0).min(1000);
     let mut rows: Vec<Row<'_>> = Vec::new();
     for (i, (rule, d)) in catalog.rules().iter().zip(&selected.decisions).enumerate() {
+        // The white cell's last switch of the rule, if any, decides.
+        let switched = rule
+            .id
+            .as_deref()
+            .and_then(|id| switches.iter().rev().find(|s| s.rule == id));
+        let (on, why) = match switched {
+            Some(s) => (
+                s.on,
+                std::borrow::Cow::Owned(format!(
+                    "turned {} by {} at {}",
+                    if s.on { "on" } else { "off" },
+                    s.username,
+                    app.live.label(start + s.at as i64, app.day_one)
+                )),
+            ),
+            None => (d.on, std::borrow::Cow::Borrowed(d.why.as_str())),
+        };
         rows.push(Row {
+            index: rule.id.as_ref().map(|_| i),
             id: rule.id.as_deref().unwrap_or(""),
             title: &rule.title,
             level: rule.level,
@@ -91,8 +124,8 @@ pub(crate) async fn page<S: Store>(
             author: rule.author.as_deref().unwrap_or(""),
             techniques: atoll_exercise::techniques(&rule.tags).join(", "),
             origin: catalog.source_of(i).origin.as_str(),
-            on: d.on,
-            why: &d.why,
+            on,
+            why,
         });
     }
     for (i, (c, d)) in catalog
@@ -102,6 +135,7 @@ pub(crate) async fn page<S: Store>(
         .enumerate()
     {
         rows.push(Row {
+            index: None,
             id: c.id.as_deref().unwrap_or(""),
             title: &c.title,
             level: c.level,
@@ -110,7 +144,7 @@ pub(crate) async fn page<S: Store>(
             techniques: String::new(),
             origin: catalog.correlation_source_of(i).origin.as_str(),
             on: d.on,
-            why: &d.why,
+            why: std::borrow::Cow::Borrowed(d.why.as_str()),
         });
     }
     let on = rows.iter().filter(|r| r.on).count();
@@ -138,12 +172,13 @@ pub(crate) async fn page<S: Store>(
         format!("/detection?{}", serde_urlencoded::to_string(pairs).unwrap_or_default())
     };
     let errors = catalog.errors.len();
+    let instructor = user.role == Role::Instructor;
     let body = html! {
         h1 { "Detection rules" }
         p {
             strong { (on) } " of " (all) " rules are on in this exercise. "
             "The pack inside atoll holds " (atoll_rules::sigmahq_version()) " (Detection Rule License 1.1: each rule's author is shown with its alerts) and atoll's own rules. "
-            "The scenario's " code { "detection:" } " section chooses which raise alerts; teams add their own on their Rules page."
+            "The scenario's " code { "detection:" } " section chooses which raise alerts; instructors turn one on or off here while the exercise runs (for every team, from now on: alerts already raised stay); teams add their own on their Rules page."
         }
         @if errors > 0 {
             p.muted { (errors) " rule files could not be run by this engine and are left out (" code { "atoll rules list" } " names them)." }
@@ -176,7 +211,16 @@ pub(crate) async fn page<S: Store>(
                         td { (short(r.author, 60)) }
                         td { (r.techniques) }
                         td { (r.origin) }
-                        td { @if r.on { strong { "on" } } @else { "off" } }
+                        td {
+                            @if r.on { strong { "on" } } @else { "off" }
+                            @if let (true, Some(_)) = (instructor, r.index) {
+                                form.inline method="post" action="/detection/switch" {
+                                    input type="hidden" name="rule" value=(r.id);
+                                    input type="hidden" name="on" value=(if r.on { "off" } else { "on" });
+                                    " " button type="submit" aria-label={ "Turn " (if r.on { "off" } else { "on" }) " " (r.title) } { "Turn " (if r.on { "off" } else { "on" }) }
+                                }
+                            }
+                        }
                         td.muted { (r.why) }
                     }
                 }
@@ -188,4 +232,62 @@ pub(crate) async fn page<S: Store>(
         }
     };
     html::page(&app.live.name, "Detection rules", Some(&user), &body).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct SwitchForm {
+    rule: Option<String>,
+    on: Option<String>,
+}
+
+/// Turns a rule on or off for every team from the current exercise time: stored first, then
+/// in force (a restart replays it).
+pub(crate) async fn switch<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    Form(form): Form<SwitchForm>,
+) -> Response {
+    let on = match form.on.as_deref() {
+        Some("on") => true,
+        Some("off") => false,
+        _ => return html::problem(StatusCode::BAD_REQUEST, "on: say on or off."),
+    };
+    let rule = form.rule.unwrap_or_default();
+    if app.live.shared_rule(&rule).is_none() {
+        return html::problem(StatusCode::NOT_FOUND, &format!("rule: no rule has the id `{rule}`."));
+    }
+    // One change at a time, and no tick meanwhile, so that the time chosen is the time it
+    // takes effect: now (in whole seconds), never before the time any team's world reached.
+    let _writing = app.clock_writes.lock().await;
+    let worker = app.clone();
+    let at = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let reached = (0..live.scenario.player_teams().count())
+            .map(|i| live.team(i).reached())
+            .max()
+            .unwrap_or(0);
+        live.now().max(reached).div_ceil(1000) * 1000
+    })
+    .await
+    .unwrap_or(0);
+    if app
+        .db
+        .switch_rule(app.live.exercise, &rule, on, at, user.id, clock_now())
+        .await
+        .is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The change could not be stored; try again.",
+        );
+    }
+    let worker = app.clone();
+    let applied = tokio::task::spawn_blocking(move || worker.live.switch_rule(&rule, on, at)).await;
+    match applied {
+        Ok(Ok(())) => Redirect::to("/detection?show=").into_response(),
+        _ => html::problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The change was stored but could not be put in force; it will be after a restart.",
+        ),
+    }
 }

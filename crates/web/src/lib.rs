@@ -166,6 +166,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/suppressions", get(suppress::page::<S>).post(suppress::create::<S>))
         .route("/teams/{team}/suppressions/{id}/end", post(suppress::end::<S>))
         .route("/detection", get(detection::page::<S>))
+        .route("/detection/switch", post(detection::switch::<S>))
         .route("/teams/{team}/inbox", get(inbox::page::<S>))
         .route("/teams/{team}/hunt", get(pages::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))

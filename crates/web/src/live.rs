@@ -78,8 +78,36 @@ impl Live {
         catalog: &'static atoll_rules::Catalog,
         selected: &'static atoll_rules::Selected,
     ) -> Live {
+        for team in &self.teams {
+            lock(team).rules_on_at_start(selected.on.clone());
+        }
         self.detection = Some((catalog, selected));
         self
+    }
+
+    /// The index in the shared set of the rule with id `rule`.
+    pub fn shared_rule(&self, rule: &str) -> Option<usize> {
+        let (_, selected) = self.detection?;
+        selected.set.rules().iter().position(|r| r.id.as_deref() == Some(rule))
+    }
+
+    /// Turns shared rule `rule` (its id) on or off for every team from exercise time `at`.
+    pub fn switch_rule(&self, rule: &str, on: bool, at: u64) -> Result<(), String> {
+        let index = self
+            .shared_rule(rule)
+            .ok_or_else(|| format!("rule: no rule has the id `{rule}`"))?;
+        for team in &self.teams {
+            lock(team).switch_rule(index, on, at).map_err(|e| e.0)?;
+        }
+        Ok(())
+    }
+
+    /// Takes the white cell's stored rule switches again, before the worlds move.
+    pub fn replay_switches(&self, switches: &[atoll_store::RuleSwitch]) -> Result<(), String> {
+        for s in switches {
+            self.switch_rule(&s.rule, s.on, s.at)?;
+        }
+        Ok(())
     }
 
     /// The catalog and the exercise's choice among its rules, if the server was given them.

@@ -417,6 +417,11 @@ async fn every_route_for_every_role_and_team() {
             [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "switch a detection rule",
+            Box::new(|c| post("/detection/switch", c, "rule=r&on=off")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "own team alert page",
             Box::new(|c| get("/teams/palau/alerts/0", c)),
             [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::SEE_OTHER],
@@ -4028,4 +4033,83 @@ async fn bulk_verdicts_and_suppressions_that_reach_too_far_are_refused() {
     let form = format!("rule=Every+TCP+flow&host={host}&reason=the+proxy%27s+own+traffic");
     let (status, _, _) = send(&app, post("/teams/palau/suppressions", &player, &form)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_white_cell_turns_a_rule_off_while_the_exercise_runs() {
+    // Forty minutes in (D1 09:10), before the copy of the AD database (about D1 10:35).
+    let app = app_with_pack(40_000).await;
+    let wall = clock_now();
+    app.live.tick(wall);
+    let rule = "Suspicious Process Patterns NTDS.DIT Exfil";
+    let id = PACK
+        .0
+        .rules()
+        .iter()
+        .find(|r| r.title == rule)
+        .and_then(|r| r.id.clone())
+        .expect("the rule is in the pack");
+    let instructor = sign_in(&app, "ines").await;
+    let (status, _, page) = send(&app, get("/detection?q=NTDS.DIT+Exfil", &instructor)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(&format!("aria-label=\"Turn off {rule}\"")),
+        "instructors may switch it"
+    );
+    let observer = sign_in(&app, "olga").await;
+    let (_, _, seen) = send(&app, get("/detection?q=NTDS.DIT+Exfil", &observer)).await;
+    assert!(seen.contains(rule) && !seen.contains("Turn off"), "observers read only");
+    let form = format!("rule={id}&on=off");
+    for (who, status) in [
+        (&observer, StatusCode::FORBIDDEN),
+        (&sign_in(&app, "pita").await, StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(send(&app, post("/detection/switch", who, &form)).await.0, status);
+    }
+    for (bad, status) in [
+        (format!("rule={id}&on=maybe"), StatusCode::BAD_REQUEST),
+        ("rule=no-such-rule&on=off".to_owned(), StatusCode::NOT_FOUND),
+    ] {
+        assert_eq!(
+            send(&app, post("/detection/switch", &instructor, &bad)).await.0,
+            status,
+            "{bad}"
+        );
+    }
+    assert!(app.db.rule_switches(app.live.exercise).await.unwrap().is_empty());
+    assert_eq!(
+        send(&app, post("/detection/switch", &instructor, &form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, page) = send(&app, get("/detection?q=NTDS.DIT+Exfil", &instructor)).await;
+    assert!(page.contains("turned off by ines at D1 09:1"), "why, on the page");
+
+    // Two hours on: the copy ran and other rules saw it, this one raised nothing.
+    app.live.tick(wall + 120_000);
+    let titles: Vec<String> = app.live.team(0).alerts().iter().map(|a| a.title.clone()).collect();
+    assert!(titles.iter().any(|t| t == "Ntdsutil Abuse"), "the step ran: {titles:?}");
+    assert!(!titles.iter().any(|t| t == rule), "{titles:?}");
+
+    // A restarted server replays the switch and raises the same alerts.
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end: SCENARIO.duration.value.as_secs() * 1000,
+    };
+    let again = Live::new(
+        app.live.exercise,
+        "Test".into(),
+        &SCENARIO,
+        &setup,
+        app.live.clock(),
+        &PACK.1.set,
+        &PACK.1.correlations,
+    )
+    .unwrap()
+    .with_detection(&PACK.0, &PACK.1);
+    again
+        .replay_switches(&app.db.rule_switches(app.live.exercise).await.unwrap())
+        .unwrap();
+    again.tick(wall + 120_000);
+    assert_eq!(again.team(0).alerts(), app.live.team(0).alerts());
 }
