@@ -112,7 +112,10 @@ pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) ->
     let actions = db.actions(exercise.id).await.map_err(|e| e.to_string())?;
     live.replay(&actions)?;
     let switches = db.rule_switches(exercise.id).await.map_err(|e| e.to_string())?;
-    live.replay_switches(&switches)?;
+    for problem in live.replay_switches(&switches) {
+        // Not fatal: the rule keeps the scenario's choice.
+        eprintln!("atoll: warning: a stored rule switch: {problem}");
+    }
     let team_rules = db.team_rules(exercise.id, None).await.map_err(|e| e.to_string())?;
     for problem in live.replay_rules(&team_rules) {
         // Not fatal: the exercise goes on without that rule, and the rule stays stored.

@@ -85,8 +85,9 @@ pub struct Tuning {
     pub why: String,
 }
 
-/// Points for a suppression that hid at least [`TUNING_MIN_HIDDEN`] alerts and none of a
-/// campaign step; at most [`TUNING_MAX_REWARDED`] suppressions earn it.
+/// Points for a suppression that hid at least [`TUNING_MIN_HIDDEN`] alerts of the shared rules
+/// (not the team's own) and none of a campaign step; at most [`TUNING_MAX_REWARDED`]
+/// suppressions earn it.
 pub const TUNING_REWARD: i32 = 10;
 pub const TUNING_MIN_HIDDEN: usize = 10;
 pub const TUNING_MAX_REWARDED: usize = 3;
@@ -291,16 +292,21 @@ fn tuning(facts: &Facts<'_>) -> Vec<Tuning> {
                 ),
             });
         }
-        if steps.is_empty() && s.hidden.len() >= TUNING_MIN_HIDDEN && rewarded < TUNING_MAX_REWARDED {
+        // Only the shared rules' noise counts: a team could write a noisy rule of its own to
+        // suppress for points.
+        let shared = s
+            .hidden
+            .iter()
+            .filter(|&&i| facts.alerts.get(i).is_some_and(|a| a.team_rule().is_none()))
+            .count();
+        if steps.is_empty() && shared >= TUNING_MIN_HIDDEN && rewarded < TUNING_MAX_REWARDED {
             rewarded += 1;
             lines.push(Tuning {
                 suppression: s.id,
                 points: TUNING_REWARD,
                 why: format!(
                     "Suppression {} (by {}) took {} false positives out of the queue, and nothing of the attack.",
-                    s.what,
-                    s.username,
-                    s.hidden.len()
+                    s.what, s.username, shared
                 ),
             });
         }

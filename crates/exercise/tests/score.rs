@@ -727,4 +727,16 @@ fn suppressions_cost_points_when_they_hide_the_attack_and_earn_a_few_when_they_c
             .iter()
             .all(|t| t.points == TUNING_REWARD && t.why.contains("10 false positives"))
     );
+
+    // The noise of a rule the team wrote itself earns nothing: it could be written to be
+    // suppressed.
+    let own: Vec<atoll_exercise::Alert> = noise
+        .iter()
+        .map(|a| atoll_exercise::Alert {
+            rule_id: Some(format!("{}1", atoll_exercise::team::TEAM_RULE)),
+            ..a.clone()
+        })
+        .collect();
+    f.alerts = &own;
+    assert!(score(s, &f, &label, &|_| 0).tuning.is_empty());
 }

@@ -147,8 +147,13 @@ impl Filter {
     }
 
     fn is_empty(&self) -> bool {
+        let state = if self.state.trim() == "any" {
+            ""
+        } else {
+            self.state.as_str()
+        };
         [
-            &self.state,
+            state,
             &self.level,
             &self.rule,
             &self.host,
@@ -404,7 +409,7 @@ impl<'a> Sieve<'a> {
     /// How many alerts are in each of [`STATES`], and how many are suppressed.
     fn counts(&self) -> ([usize; 4], usize) {
         let mut counts = [0usize; 4];
-        for i in 0..self.alerts.len() {
+        for i in (0..self.alerts.len()).filter(|&i| !self.suppressed[i]) {
             if let Some(k) = STATES.iter().position(|(s, _)| *s == self.state(i)) {
                 counts[k] += 1;
             }
@@ -436,7 +441,7 @@ fn page_of(selected: &[usize], alerts: &[Alert], sort: Sort, after: &str) -> (Ve
                 .collect()
         }
         Sort::Oldest => {
-            let start = after.parse::<usize>().map_or(0, |a| a + 1);
+            let start = after.parse::<usize>().map_or(0, |a| a.saturating_add(1));
             selected
                 .iter()
                 .copied()
@@ -607,12 +612,18 @@ fn filter_fields(filter: &Filter) -> Markup {
 }
 
 /// A verdict form for many alerts at once.
-fn bulk_form(team_id: &str, filter: &Filter, count: usize, what: &str) -> Markup {
+/// A verdict form for many alerts at once: `count` alerts among the first `upto` of the team,
+/// as the page showed them (the form marks those, never alerts that came since).
+fn bulk_form(team_id: &str, filter: &Filter, count: usize, upto: usize, what: &str) -> Markup {
     html! {
         form.inline method="post" action={ "/teams/" (team_id) "/alerts/bulk" } {
             (filter_fields(filter))
+            input type="hidden" name="upto" value=(upto);
+            input type="hidden" name="expect" value=(count);
             @if !filter.view.is_empty() { input type="hidden" name="view" value=(filter.view); }
-            select name="verdict" aria-label={ "Verdict for " (what) } {
+            select name="verdict" required aria-label={ "Verdict for " (what) } {
+                // No verdict chosen for the team: marking many alerts at once is a decision.
+                option value="" selected { "choose a verdict" }
                 option value="false_positive" { "False positive" }
                 option value="true_positive" { "True positive" }
                 option value="investigating" { "Investigating" }
@@ -705,7 +716,7 @@ fn queue_page<S: Store>(
                 // unfiltered, which one careless click would empty.
                 @if can_act && !selected.is_empty() && !groups_view && !filter.is_empty() {
                     @if selected.len() <= BULK_MAX {
-                        " Every one of them: " (bulk_form(&team_id, filter, selected.len(), "every alert shown by this filter"))
+                        " Every one of them: " (bulk_form(&team_id, filter, selected.len(), alerts.len(), "every alert shown by this filter"))
                     } @else {
                         span.muted { " Narrow the filter to " (BULK_MAX) " alerts or fewer to mark them all at once." }
                     }
@@ -728,7 +739,7 @@ fn queue_page<S: Store>(
                             td { (label(g.latest)) }
                             @if can_act {
                                 td {
-                                    (bulk_form(&team_id, &scoped, g.count, &format!("{} on {}", g.title, g.host)))
+                                    (bulk_form(&team_id, &scoped, g.count, alerts.len(), &format!("{} on {}", g.title, g.host)))
                                     " " a href={ "/teams/" (team_id) "/suppressions?" (serde_urlencoded::to_string([("rule", g.title), ("host", g.host)]).unwrap_or_default()) } { "Suppress…" }
                                 }
                             }
@@ -892,6 +903,10 @@ pub(crate) struct BulkForm {
     filter: Filter,
     verdict: Option<String>,
     note: Option<String>,
+    /// How many alerts the team had when the page was drawn: later ones are not marked.
+    upto: Option<String>,
+    /// How many alerts the page said the verdict covers.
+    expect: Option<String>,
 }
 
 /// One verdict for every alert a filter (or a group: a filter on a rule and a host) selects.
@@ -914,6 +929,8 @@ pub(crate) async fn bulk<S: Store>(
         );
     };
     let filter = form.filter;
+    let upto = form.upto.and_then(|u| u.parse::<usize>().ok());
+    let expect = form.expect.and_then(|e| e.parse::<usize>().ok());
     let (state, note) = match verdict(form.verdict, form.note, "verdict") {
         Ok(v) => v,
         Err(message) => {
@@ -934,10 +951,32 @@ pub(crate) async fn bulk<S: Store>(
     let chosen = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let criteria = criteria(&chosen_filter, live)?;
+        // Never the whole queue at once: one careless click would empty it.
+        if chosen_filter.is_empty() {
+            return Err((
+                "filter",
+                "a verdict for many alerts needs a filter or a group".to_owned(),
+            ));
+        }
         let runtime = live.team(index);
         let alerts = runtime.alerts();
         let sieve = Sieve::of(&runtime, &triages, &chosen_suppressions);
-        let selected = sieve.select(&criteria);
+        let mut selected = sieve.select(&criteria);
+        // The alerts the page showed: none that came since it was drawn.
+        if let Some(upto) = upto {
+            selected.retain(|&i| i < upto);
+        }
+        if let Some(expect) = expect
+            && expect != selected.len()
+        {
+            return Err((
+                "filter",
+                format!(
+                    "{} alerts match it now, not the {expect} the page showed; look at them again before marking them",
+                    selected.len()
+                ),
+            ));
+        }
         if selected.len() > BULK_MAX {
             return Err((
                 "filter",

@@ -102,12 +102,14 @@ impl Live {
         Ok(())
     }
 
-    /// Takes the white cell's stored rule switches again, before the worlds move.
-    pub fn replay_switches(&self, switches: &[atoll_store::RuleSwitch]) -> Result<(), String> {
-        for s in switches {
-            self.switch_rule(&s.rule, s.on, s.at)?;
-        }
-        Ok(())
+    /// Takes the white cell's stored rule switches again, before the worlds move. Returns what
+    /// could not be taken (a rule this server no longer has, from a folder no longer given),
+    /// for the log: the rest of the exercise runs regardless.
+    pub fn replay_switches(&self, switches: &[atoll_store::RuleSwitch]) -> Vec<String> {
+        switches
+            .iter()
+            .filter_map(|s| self.switch_rule(&s.rule, s.on, s.at).err())
+            .collect()
     }
 
     /// The catalog and the exercise's choice among its rules, if the server was given them.
