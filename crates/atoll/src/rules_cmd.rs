@@ -161,37 +161,20 @@ fn run_list(args: &ListArgs) -> ExitCode {
 }
 
 fn lines<'c>(catalog: &'c Catalog, selected: &'c atoll_rules::Selected) -> Vec<Line<'c>> {
-    let mut lines = Vec::new();
-    for (i, (rule, decision)) in catalog.rules().iter().zip(&selected.decisions).enumerate() {
-        lines.push(Line {
-            id: rule.id.as_deref().unwrap_or("-"),
-            title: &rule.title,
-            level: rule.level,
-            status: rule.status.as_deref().unwrap_or("-"),
-            author: rule.author.as_deref().unwrap_or("-"),
-            techniques: atoll_exercise::techniques(&rule.tags).join(","),
-            origin: catalog.source_of(i).origin.as_str(),
-            decision,
-        });
-    }
-    for (i, (c, decision)) in catalog
-        .correlations()
-        .iter()
-        .zip(&selected.correlation_decisions)
-        .enumerate()
-    {
-        lines.push(Line {
-            id: c.id.as_deref().unwrap_or("-"),
-            title: &c.title,
-            level: c.level,
-            status: "-",
-            author: c.author.as_deref().unwrap_or("-"),
-            techniques: String::new(),
-            origin: catalog.correlation_source_of(i).origin.as_str(),
-            decision,
-        });
-    }
-    lines
+    catalog
+        .entries(selected)
+        .into_iter()
+        .map(|e| Line {
+            id: e.id.unwrap_or("-"),
+            title: e.title,
+            level: e.level,
+            status: e.status.unwrap_or("-"),
+            author: e.author.unwrap_or("-"),
+            techniques: atoll_exercise::techniques(e.tags).join(","),
+            origin: e.origin.as_str(),
+            decision: e.decision,
+        })
+        .collect()
 }
 
 fn cut(text: &str, n: usize) -> String {

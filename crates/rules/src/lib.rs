@@ -228,6 +228,62 @@ impl Catalog {
     }
 }
 
+/// One line of the catalog as people read it (`atoll rules list`, the Detection rules page): a
+/// rule or a correlation, with its decision.
+#[derive(Debug)]
+pub struct Entry<'c> {
+    /// The rule's index in [`Catalog::rules`] (and in [`Selected::set`]); `None` for a
+    /// correlation.
+    pub rule: Option<usize>,
+    pub id: Option<&'c str>,
+    pub title: &'c str,
+    pub level: Option<Level>,
+    pub status: Option<&'c str>,
+    pub author: Option<&'c str>,
+    pub tags: &'c [String],
+    pub origin: Origin,
+    pub decision: &'c Decision,
+}
+
+impl Catalog {
+    /// Every rule, then every correlation, with the decision `selected` gave it.
+    pub fn entries<'c>(&'c self, selected: &'c Selected) -> Vec<Entry<'c>> {
+        let rules = self
+            .rules
+            .iter()
+            .zip(&selected.decisions)
+            .enumerate()
+            .map(|(i, (r, d))| Entry {
+                rule: Some(i),
+                id: r.id.as_deref(),
+                title: &r.title,
+                level: r.level,
+                status: r.status.as_deref(),
+                author: r.author.as_deref(),
+                tags: &r.tags,
+                origin: self.source_of(i).origin,
+                decision: d,
+            });
+        let correlations = self
+            .correlations
+            .iter()
+            .zip(&selected.correlation_decisions)
+            .enumerate()
+            .map(|(i, (c, d))| Entry {
+                rule: None,
+                id: c.id.as_deref(),
+                title: &c.title,
+                level: c.level,
+                status: None,
+                author: c.author.as_deref(),
+                tags: &[],
+                origin: self.correlation_source_of(i).origin,
+                decision: d,
+            });
+        rules.chain(correlations).collect()
+    }
+}
+
 /// A rule on or off in an exercise, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {

@@ -523,6 +523,24 @@ pub(crate) struct Marked {
     state: Option<String>,
 }
 
+/// What the queue reads from the database: the team's verdicts and suppressions; or the page
+/// saying the database cannot be read.
+async fn queue_records<S: Store>(app: &App<S>, team: &str) -> Result<(Arc<Vec<Triage>>, Vec<Suppression>), Response> {
+    let unreadable = || {
+        html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        )
+    };
+    let triages = app.verdicts(team).await.map_err(|_| unreadable())?;
+    let suppressions = app
+        .db
+        .suppressions(app.live.exercise, Some(team))
+        .await
+        .map_err(|_| unreadable())?;
+    Ok((triages, suppressions))
+}
+
 /// A team's alerts: the queue.
 pub(crate) async fn queue<S: Store>(
     State(app): State<Arc<App<S>>>,
@@ -531,17 +549,9 @@ pub(crate) async fn queue<S: Store>(
     Query(marked): Query<Marked>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(triages) = app.verdicts(&team_id).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        );
-    };
-    let Ok(suppressions) = app.db.suppressions(app.live.exercise, Some(&team_id)).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        );
+    let (triages, suppressions) = match queue_records(&app, &team_id).await {
+        Ok(records) => records,
+        Err(page) => return page,
     };
     let done = marked.marked.and_then(|n| n.parse::<usize>().ok()).map(|n| {
         let state = marked.state.unwrap_or_default();
@@ -916,17 +926,9 @@ pub(crate) async fn bulk<S: Store>(
     Form(form): Form<BulkForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(triages) = app.verdicts(&team_id).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        );
-    };
-    let Ok(suppressions) = app.db.suppressions(app.live.exercise, Some(&team_id)).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        );
+    let (triages, suppressions) = match queue_records(&app, &team_id).await {
+        Ok(records) => records,
+        Err(page) => return page,
     };
     let filter = form.filter;
     let upto = form.upto.and_then(|u| u.parse::<usize>().ok());
@@ -948,6 +950,7 @@ pub(crate) async fn bulk<S: Store>(
     let index = view.team;
     let chosen_filter = filter.clone();
     let chosen_suppressions = suppressions.clone();
+    let chosen_triages = triages.clone();
     let chosen = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let criteria = criteria(&chosen_filter, live)?;
@@ -960,7 +963,7 @@ pub(crate) async fn bulk<S: Store>(
         }
         let runtime = live.team(index);
         let alerts = runtime.alerts();
-        let sieve = Sieve::of(&runtime, &triages, &chosen_suppressions);
+        let sieve = Sieve::of(&runtime, &chosen_triages, &chosen_suppressions);
         let mut selected = sieve.select(&criteria);
         // The alerts the page showed: none that came since it was drawn.
         if let Some(upto) = upto {
@@ -998,12 +1001,6 @@ pub(crate) async fn bulk<S: Store>(
     let chosen = match chosen {
         Ok(Ok(chosen)) => chosen,
         Ok(Err(refused)) => {
-            let Ok(triages) = app.verdicts(&team_id).await else {
-                return html::problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The server cannot read its database right now.",
-                );
-            };
             return blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, None, Some(refused)))
                 .await;
         }

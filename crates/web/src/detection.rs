@@ -45,8 +45,8 @@ pub(crate) struct RulesQuery {
 
 /// One rule as listed.
 struct Row<'c> {
-    /// Index in the catalog's rules (`None` for a correlation, which cannot be switched).
-    index: Option<usize>,
+    /// A rule with an id (a correlation cannot be switched).
+    switchable: bool,
     id: &'c str,
     title: &'c str,
     level: Option<Level>,
@@ -96,57 +96,41 @@ pub(crate) async fn page<S: Store>(
     let start = app.live.start_unix_ms();
     let words: Vec<String> = query.q.split_whitespace().map(str::to_lowercase).collect();
     let page_no = query.page.parse::<usize>().unwrap_or(0).min(1000);
-    let mut rows: Vec<Row<'_>> = Vec::new();
-    for (i, (rule, d)) in catalog.rules().iter().zip(&selected.decisions).enumerate() {
-        // The white cell's last switch of the rule, if any, decides.
-        let switched = rule
-            .id
-            .as_deref()
-            .and_then(|id| switches.iter().rev().find(|s| s.rule == id));
-        let (on, why) = match switched {
-            Some(s) => (
-                s.on,
-                std::borrow::Cow::Owned(format!(
-                    "turned {} by {} at {}",
-                    if s.on { "on" } else { "off" },
-                    s.username,
-                    app.live.label(start + s.at as i64, app.day_one)
-                )),
-            ),
-            None => (d.on, std::borrow::Cow::Borrowed(d.why.as_str())),
-        };
-        rows.push(Row {
-            index: rule.id.as_ref().map(|_| i),
-            id: rule.id.as_deref().unwrap_or(""),
-            title: &rule.title,
-            level: rule.level,
-            status: rule.status.as_deref().unwrap_or(""),
-            author: rule.author.as_deref().unwrap_or(""),
-            techniques: atoll_exercise::techniques(&rule.tags).join(", "),
-            origin: catalog.source_of(i).origin.as_str(),
-            on,
-            why,
-        });
-    }
-    for (i, (c, d)) in catalog
-        .correlations()
-        .iter()
-        .zip(&selected.correlation_decisions)
-        .enumerate()
-    {
-        rows.push(Row {
-            index: None,
-            id: c.id.as_deref().unwrap_or(""),
-            title: &c.title,
-            level: c.level,
-            status: "",
-            author: c.author.as_deref().unwrap_or(""),
-            techniques: String::new(),
-            origin: catalog.correlation_source_of(i).origin.as_str(),
-            on: d.on,
-            why: std::borrow::Cow::Borrowed(d.why.as_str()),
-        });
-    }
+    let mut rows: Vec<Row<'_>> = catalog
+        .entries(selected)
+        .into_iter()
+        .map(|e| {
+            // The white cell's last switch of a rule, if any, decides.
+            let switched = e
+                .rule
+                .and(e.id)
+                .and_then(|id| switches.iter().rev().find(|s| s.rule == id));
+            let (on, why) = match switched {
+                Some(s) => (
+                    s.on,
+                    std::borrow::Cow::Owned(format!(
+                        "turned {} by {} at {}",
+                        if s.on { "on" } else { "off" },
+                        s.username,
+                        app.live.label(start + s.at as i64, app.day_one)
+                    )),
+                ),
+                None => (e.decision.on, std::borrow::Cow::Borrowed(e.decision.why.as_str())),
+            };
+            Row {
+                switchable: e.rule.is_some() && e.id.is_some(),
+                id: e.id.unwrap_or(""),
+                title: e.title,
+                level: e.level,
+                status: e.status.unwrap_or(""),
+                author: e.author.unwrap_or(""),
+                techniques: atoll_exercise::techniques(e.tags).join(", "),
+                origin: e.origin.as_str(),
+                on,
+                why,
+            }
+        })
+        .collect();
     let on = rows.iter().filter(|r| r.on).count();
     let all = rows.len();
     rows.retain(|r| {
@@ -213,7 +197,7 @@ pub(crate) async fn page<S: Store>(
                         td { (r.origin) }
                         td {
                             @if r.on { strong { "on" } } @else { "off" }
-                            @if let (true, Some(_)) = (instructor, r.index) {
+                            @if instructor && r.switchable {
                                 form.inline method="post" action="/detection/switch" {
                                     input type="hidden" name="rule" value=(r.id);
                                     input type="hidden" name="on" value=(if r.on { "off" } else { "on" });

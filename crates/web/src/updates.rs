@@ -66,10 +66,21 @@ fn notes_for(items: &[(String, String)], seen: usize, what: &str, href: &str, no
     notes.extend(new[skipped..].iter().cloned());
 }
 
-/// How often (in polls) a stream checks that the session it was opened with still exists.
-const SESSION_CHECK_EVERY: u64 = 5;
-/// How often (in polls) a team's stream tells of new alerts, all of them in one note.
-const ALERT_NOTES_EVERY: u64 = 5;
+/// How often a stream checks that the session it was opened with still exists.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(5);
+/// How often a team's stream tells of new alerts, all of them in one note.
+const ALERT_NOTES_EVERY: Duration = Duration::from_secs(5);
+
+/// What a poll is asked to do besides looking for changes. Both go by the time since they
+/// were last done, not by the number of polls: on a busy server a poll can take longer than
+/// its second, and a session that ended must still end its stream within seconds.
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    /// Check that the session still exists.
+    session: bool,
+    /// Tell of the alerts that came since the last note (always on the first poll).
+    alerts: bool,
+}
 
 /// What one poll of a stream found.
 enum Polled {
@@ -95,10 +106,10 @@ async fn still_allowed<S: Store>(app: &App<S>, session: &[u8], user: &User) -> b
 
 /// Streams `poll`'s changes: the first poll sends the numbers (and, on a reconnection, the
 /// notes missed), each later one what changed. `poll` is told the poll's number (from 1), by
-/// which it checks the session every [`SESSION_CHECK_EVERY`] polls.
+/// what else is due ([`Due`]).
 fn stream<F, Fut>(resumed: Option<Vec<usize>>, poll: F) -> Response
 where
-    F: Fn(Option<Vec<usize>>, u64) -> Fut + Send + Sync + 'static,
+    F: Fn(Option<Vec<usize>>, Due) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Polled> + Send,
 {
     struct Loop<F> {
@@ -107,7 +118,9 @@ where
         sent: Option<Map<String, Value>>,
         pending: VecDeque<Event>,
         interval: tokio::time::Interval,
-        polls: u64,
+        /// When the session was last checked and alerts last told of.
+        checked: tokio::time::Instant,
+        told: Option<tokio::time::Instant>,
     }
     let mut interval = tokio::time::interval(EVERY);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -117,7 +130,8 @@ where
         sent: None,
         pending: VecDeque::new(),
         interval,
-        polls: 0,
+        checked: tokio::time::Instant::now(),
+        told: None,
     };
     let events = futures_util::stream::unfold(state, |mut s| async move {
         loop {
@@ -125,8 +139,18 @@ where
                 return Some((Ok::<Event, std::convert::Infallible>(event), s));
             }
             s.interval.tick().await;
-            s.polls += 1;
-            let poll = match (s.poll)(s.seen.clone(), s.polls).await {
+            let now = tokio::time::Instant::now();
+            let due = Due {
+                session: now.duration_since(s.checked) >= SESSION_CHECK_EVERY,
+                alerts: s.told.is_none_or(|t| now.duration_since(t) >= ALERT_NOTES_EVERY),
+            };
+            if due.session {
+                s.checked = now;
+            }
+            if due.alerts {
+                s.told = Some(now);
+            }
+            let poll = match (s.poll)(s.seen.clone(), due).await {
                 Polled::Nothing => continue,
                 Polled::Ended => return None,
                 Polled::Changes(poll) => poll,
@@ -164,16 +188,15 @@ pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .map(|t| crate::auth::token_hash(&t))
         .unwrap_or_default()
         .into();
-    stream(resumed, move |seen, polls| {
+    stream(resumed, move |seen, due| {
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if polls.is_multiple_of(SESSION_CHECK_EVERY) && !still_allowed(&app, &session, &user).await {
+            if due.session && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             // Alerts are told of together, at most once every few seconds (and at once on a
             // reconnection): at high speed they come several a second.
-            let tell_alerts = polls == 1 || polls.is_multiple_of(ALERT_NOTES_EVERY);
-            team_poll(&app, index, user.id, seen, tell_alerts)
+            team_poll(&app, index, user.id, seen, due.alerts)
                 .await
                 .map_or(Polled::Nothing, Polled::Changes)
         }
@@ -315,10 +338,10 @@ pub(crate) async fn staff<S: Store>(
         .map(|t| crate::auth::token_hash(&t))
         .unwrap_or_default()
         .into();
-    stream(resumed, move |seen, polls| {
+    stream(resumed, move |seen, due| {
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if polls.is_multiple_of(SESSION_CHECK_EVERY) && !still_allowed(&app, &session, &user).await {
+            if due.session && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             staff_poll(&app, &user, seen)

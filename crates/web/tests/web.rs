@@ -2599,7 +2599,7 @@ async fn a_live_stream_ends_when_its_session_does() {
         // The stream goes on while the session lasts…
         let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await;
         assert!(matches!(first, Ok(Some(Ok(_)))), "{user}: the stream sends");
-        // Past the first session checks (every fifth poll, a poll a second), it is still open.
+        // Past the first session checks (every 5 s), it is still open.
         assert!(
             !ends_within(&mut body, 7).await,
             "{user}: the stream stays open while the session lasts"
@@ -2608,14 +2608,16 @@ async fn a_live_stream_ends_when_its_session_does() {
         let (status, _, _) = send(&app, post("/logout", &cookie, "")).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         assert!(
-            ends_within(&mut body, 15).await,
+            ends_within(&mut body, 60).await,
             "{user}: the stream ended with the session"
         );
     }
 }
 
 /// Whether a live stream ends within `secs` seconds, its chunks read meanwhile: an upper
-/// bound to wait, never a time the test measures.
+/// bound to wait, never a time the test measures. It is generous: the other tests of this
+/// binary simulate whole exercise days on the same two cores, and a stream's polls wait for
+/// them.
 async fn ends_within(body: &mut axum::body::BodyDataStream, secs: u64) -> bool {
     use futures_util::StreamExt as _;
     tokio::time::timeout(std::time::Duration::from_secs(secs), async {
@@ -2643,7 +2645,7 @@ async fn an_observers_live_stream_ends_when_the_teams_they_follow_change() {
     let (status, _, _) = send(&app, post("/people/follows", &instructor, "user=2&team=palau")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
-        ends_within(&mut body, 15).await,
+        ends_within(&mut body, 60).await,
         "the stream ended when her teams changed"
     );
     // Her session itself goes on.
