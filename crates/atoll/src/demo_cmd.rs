@@ -30,8 +30,8 @@ pub(crate) struct Args {
     /// exercise exists.
     #[arg(long)]
     paused: bool,
-    /// More Sigma rule files or folders for alerts (a SigmaHQ checkout, say), besides
-    /// atoll's own rules.
+    /// More Sigma rule files or folders, added to the rule pack inside the binary (SigmaHQ's
+    /// and atoll's rules) and chosen like it by the scenario's `detection:` section.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
 }

@@ -17,8 +17,8 @@ pub(crate) struct Args {
     /// Address to serve on [default: 127.0.0.1:8080, or `bind` in the settings file].
     #[arg(long, env = "ATOLL_BIND", value_name = "ADDR")]
     bind: Option<SocketAddr>,
-    /// Sigma rule files or folders for alerts, besides atoll's own [default: `rules` in the
-    /// settings file]. ATOLL_RULES takes a comma-separated list.
+    /// More Sigma rule files or folders, added to the rule pack inside the binary and chosen
+    /// like it [default: `rules` in the settings file]. ATOLL_RULES takes a comma-separated list.
     #[arg(long = "rules", env = "ATOLL_RULES", value_name = "PATH", value_delimiter = ',')]
     rules: Vec<PathBuf>,
     /// The exercise to run [default: the newest].

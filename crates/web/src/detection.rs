@@ -266,9 +266,14 @@ pub(crate) async fn switch<S: Store>(
         );
     }
     let worker = app.clone();
+    // Back to the rule, by its id, to see the change and why.
+    let back = format!(
+        "/detection?{}",
+        serde_urlencoded::to_string([("q", rule.as_str())]).unwrap_or_default()
+    );
     let applied = tokio::task::spawn_blocking(move || worker.live.switch_rule(&rule, on, at)).await;
     match applied {
-        Ok(Ok(())) => Redirect::to("/detection?show=").into_response(),
+        Ok(Ok(())) => Redirect::to(&back).into_response(),
         _ => html::problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The change was stored but could not be put in force; it will be after a restart.",

@@ -229,7 +229,10 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         p {
             strong { (score.total()) " of " (score.possible()) " points" }
             @if score.penalty() > 0 { " (" (score.earned()) " earned, less " (score.penalty()) " for hints)" }
-            @if !score.tuning.is_empty() { " Tuning: " (score.tuning.iter().map(|t| t.points).sum::<i32>()) "." }
+            @if !score.tuning.is_empty() {
+                @let tuning = score.tuning.iter().map(|t| t.points).sum::<i32>();
+                " (" @if tuning >= 0 { "+" } @else { "−" } (tuning.unsigned_abs()) " for tuning, below)"
+            }
             " so far. Each line says why; detection counts when an alert raised by the step's events is marked true positive on the Alerts page."
             @if scoreboard || !player { " " a href="/scoreboard" { "Scoreboard" } }
         }
