@@ -2251,6 +2251,11 @@ const SIGN_IN_RULE: &str = "title: Successful sign-in\nlevel: low\nauthor: Palau
     logsource: {product: windows, service: security}\n\
     detection: {selection: {EventID: 4624}, condition: selection}\n";
 
+/// One rule's text compiled alone, as the server runs it.
+fn rule_set(yaml: &str) -> RuleSet {
+    RuleSet::new(atoll_sigma::load_str(yaml, &atoll_sigma::Config::default()).unwrap().0)
+}
+
 /// The rules form's body: the rule and which button.
 fn rule_form(yaml: &str, action: &str) -> String {
     serde_urlencoded::to_string([("yaml", yaml), ("action", action)]).unwrap()
@@ -2297,11 +2302,7 @@ async fn a_team_tests_a_rule_turns_it_on_and_its_alerts_come_back_after_a_restar
         .expect("a count of matching events");
     let expected = {
         let runtime = app.live.team(0);
-        let set = atoll_sigma::RuleSet::new(
-            atoll_sigma::load_str(SIGN_IN_RULE, &atoll_sigma::Config::default())
-                .unwrap()
-                .0,
-        );
+        let set = rule_set(SIGN_IN_RULE);
         let mut line = String::new();
         (0..runtime.store().len() as u32)
             .filter(|&row| {
@@ -2656,13 +2657,7 @@ async fn an_observers_live_stream_ends_when_the_teams_they_follow_change() {
 #[tokio::test(flavor = "multi_thread")]
 async fn live_updates_bring_new_items_and_resume_after_a_dropout() {
     // Two hours of play with an alert on every sign-in: alerts and injects to be told of.
-    static SIGN_INS: LazyLock<RuleSet> = LazyLock::new(|| {
-        RuleSet::new(
-            atoll_sigma::load_str(SIGN_IN_RULE, &atoll_sigma::Config::default())
-                .unwrap()
-                .0,
-        )
-    });
+    static SIGN_INS: LazyLock<RuleSet> = LazyLock::new(|| rule_set(SIGN_IN_RULE));
     let app = app_with(2 * 60_000, &SIGN_INS, &[]).await;
     app.live.tick(clock_now());
     let player = sign_in(&app, "pita").await;
@@ -4004,13 +3999,7 @@ const EVERY_FLOW_RULE: &str = "title: Every TCP flow\nid: 6d3c51c4-0bb5-4c6e-9d0
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bulk_verdicts_and_suppressions_that_reach_too_far_are_refused() {
-    static FLOWS: LazyLock<RuleSet> = LazyLock::new(|| {
-        RuleSet::new(
-            atoll_sigma::load_str(EVERY_FLOW_RULE, &atoll_sigma::Config::default())
-                .unwrap()
-                .0,
-        )
-    });
+    static FLOWS: LazyLock<RuleSet> = LazyLock::new(|| rule_set(EVERY_FLOW_RULE));
     // Three quarters of an hour of play (60×): more than 10,000 flow alerts for Palau, from
     // one rule.
     let app = app_with(45_000, &FLOWS, &[]).await;
