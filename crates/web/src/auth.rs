@@ -487,8 +487,15 @@ const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Bn7S0i1l3ZQ1xb5pdcJtH4Ug8J4oGZ8Cz0Dk3wX3mWk";
 
 pub async fn logout<S: Store>(State(app): State<Arc<App<S>>>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers) {
-        let _ = app.db.delete_session(&token_hash(&token)).await;
+    // A session that could not be forgotten would stay usable by anyone holding its cookie:
+    // say so rather than pretend the user is signed out.
+    if let Some(token) = session_token(&headers)
+        && app.db.delete_session(&token_hash(&token)).await.is_err()
+    {
+        return html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "You are still signed in: the server could not write to its database. Try signing out again in a moment.",
+        );
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(

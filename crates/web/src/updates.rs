@@ -105,12 +105,16 @@ async fn still_allowed<S: Store>(app: &App<S>, session: &[u8], user: &User) -> b
 }
 
 /// Streams `poll`'s changes: the first poll sends the numbers (and, on a reconnection, the
-/// notes missed), each later one what changed. `poll` is told the poll's number (from 1), by
-/// what else is due ([`Due`]).
+/// notes missed), each later one what changed. `poll` is told what else is due ([`Due`]).
+///
+/// Each poll runs as a task of its own, to its end. The stream itself only moves while the
+/// browser reads (over a slow link, or from a client that stopped reading, that can be minutes
+/// apart): a poll that moved only with it could keep a database connection, the only one an
+/// SQLite store has, from every other request meanwhile.
 fn stream<F, Fut>(resumed: Option<Vec<usize>>, poll: F) -> Response
 where
     F: Fn(Option<Vec<usize>>, Due) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Polled> + Send,
+    Fut: std::future::Future<Output = Polled> + Send + 'static,
 {
     struct Loop<F> {
         poll: F,
@@ -150,10 +154,11 @@ where
             if due.alerts {
                 s.told = Some(now);
             }
-            let poll = match (s.poll)(s.seen.clone(), due).await {
-                Polled::Nothing => continue,
-                Polled::Ended => return None,
-                Polled::Changes(poll) => poll,
+            let poll = match tokio::spawn((s.poll)(s.seen.clone(), due)).await {
+                Ok(Polled::Nothing) => continue,
+                // A poll that panicked ends the stream; the browser reconnects.
+                Ok(Polled::Ended) | Err(_) => return None,
+                Ok(Polled::Changes(poll)) => poll,
             };
             let id = cursor_text(&poll.cursor);
             for (text, href) in &poll.notes {
