@@ -111,6 +111,11 @@ pub struct TeamRuntime<'a> {
     /// The rules the alerts came from, each once, in order of first alert: (key, title).
     rules_seen: Vec<(String, String)>,
     rule_places: std::collections::HashMap<(String, String), u32>,
+    /// For each alert, the other sighting of the same process start by the same rule, if any
+    /// (see [`TeamRuntime::twins`]).
+    twins: Vec<Option<u32>>,
+    /// Process-start alerts of the last [`TWIN_WINDOW`] not yet paired with their twin.
+    unpaired: std::collections::VecDeque<(Millis, u32, ProcessStart)>,
     /// Lines the store refused (none from the simulation; kept to be reported, not hidden).
     refused: u64,
 }
@@ -146,6 +151,8 @@ impl<'a> TeamRuntime<'a> {
             alert_rule: Vec::new(),
             rules_seen: Vec::new(),
             rule_places: std::collections::HashMap::new(),
+            twins: Vec::new(),
+            unpaired: std::collections::VecDeque::new(),
             refused: 0,
         })
     }
@@ -187,6 +194,21 @@ impl<'a> TeamRuntime<'a> {
     /// rule's id, or its title when it has none — and title).
     pub fn rules_seen(&self) -> &[(String, String)] {
         &self.rules_seen
+    }
+
+    /// For each alert (by index), the alert that saw the same process start through the other
+    /// log: one process seen by Sysmon (event 1) and by Security auditing (event 4688), on the
+    /// same host with the same image and command line within [`TWIN_WINDOW`], raises the same
+    /// rule twice. The two are one detection: the queue shows the first and the alert's page
+    /// both events, and a verdict on either is a verdict on both.
+    pub fn twins(&self) -> &[Option<u32>] {
+        &self.twins
+    }
+
+    /// Whether alert `i` is the second sighting of a process start whose first sighting is
+    /// another alert: the queue lists the first only.
+    pub fn is_second_sighting(&self, i: usize) -> bool {
+        self.twins.get(i).copied().flatten().is_some_and(|t| (t as usize) < i)
     }
 
     /// Takes a team action (or records an exercise fact) from exercise time `action.at` on,
@@ -299,8 +321,9 @@ impl<'a> TeamRuntime<'a> {
         added
     }
 
-    /// Adds an alert, noting its rule's place among the rules seen.
-    fn push_alert(&mut self, alert: Alert) {
+    /// Adds an alert, noting its rule's place among the rules seen and, for a process start
+    /// (`start`), pairing it with its twin from the other log.
+    fn push_alert(&mut self, alert: Alert, start: Option<&ProcessStart>) {
         let key = (
             alert.rule_id.clone().unwrap_or_else(|| alert.title.clone()),
             alert.title.clone(),
@@ -311,33 +334,60 @@ impl<'a> TeamRuntime<'a> {
             self.rules_seen.push(key);
         }
         self.alert_rule.push(place);
+        let index = self.alerts.len() as u32;
+        let at = alert.at;
         self.alerts.push(alert);
+        self.twins.push(None);
+        while self.unpaired.front().is_some_and(|(t, _, _)| t + TWIN_WINDOW < at) {
+            self.unpaired.pop_front();
+        }
+        let Some(start) = start else {
+            return;
+        };
+        let found = self.unpaired.iter().position(|(t, other, seen)| {
+            t.abs_diff(at) <= TWIN_WINDOW
+                && self.alert_rule[*other as usize] == place
+                && seen.sysmon != start.sysmon
+                && seen.same_process(start)
+        });
+        match found.and_then(|k| self.unpaired.remove(k)) {
+            Some((_, other, _)) => {
+                self.twins[other as usize] = Some(index);
+                self.twins[index as usize] = Some(other);
+            }
+            None => self.unpaired.push_back((at, index, start.clone())),
+        }
     }
 
     fn raise(&mut self, event: &atoll_sigma::Event<'_>, row: Row, at: Millis) {
         let host = event.get("host").and_then(|v| v.text()).map(|h| h.into_owned());
+        let start = ProcessStart::of(event, &host);
+        let start = start.as_ref();
         let out = self.stream.push(event);
         let rules = self.rules;
         let raising: Vec<usize> = out.rules.iter().copied().filter(|&i| self.raises(i, at)).collect();
         for i in raising {
             let rule = &rules.rules()[i];
-            self.push_alert(rule_alert(rule, rule.id.clone(), at, row, &host));
+            self.push_alert(rule_alert(rule, rule.id.clone(), at, row, &host), start);
         }
         for hit in &out.correlations {
             let c = &self.correlations[hit.correlation];
             let group: Vec<String> = hit.group.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            self.push_alert(Alert {
-                at,
-                row,
-                rule_id: c.id.clone(),
-                title: c.title.clone(),
-                level: c.level,
-                author: c.author.clone(),
-                techniques: Vec::new(),
-                tactics: Vec::new(),
-                host: host.clone(),
-                detail: Some(format!("{}, count {}", group.join(", "), hit.count)),
-            });
+            self.push_alert(
+                Alert {
+                    at,
+                    row,
+                    rule_id: c.id.clone(),
+                    title: c.title.clone(),
+                    level: c.level,
+                    author: c.author.clone(),
+                    techniques: Vec::new(),
+                    tactics: Vec::new(),
+                    host: host.clone(),
+                    detail: Some(format!("{}, count {}", group.join(", "), hit.count)),
+                },
+                None,
+            );
         }
         let mut raised = Vec::new();
         for team_rule in &self.team_rules {
@@ -350,7 +400,7 @@ impl<'a> TeamRuntime<'a> {
             }
         }
         for alert in raised {
-            self.push_alert(alert);
+            self.push_alert(alert, start);
         }
     }
 
@@ -383,6 +433,42 @@ impl<'a> TeamRuntime<'a> {
     /// How long each service of this team's world was down up to exercise time `to`.
     pub fn downtime(&self, to: Millis) -> Vec<atoll_sim::Downtime<'a>> {
         self.sim.downtime(to)
+    }
+}
+
+/// How far apart in exercise time the two sightings of one process start may be (a campaign
+/// step writes its events up to 4 s apart).
+pub const TWIN_WINDOW: Millis = 5_000;
+
+/// A process start as one log saw it: Sysmon event 1 or Security event 4688.
+#[derive(Debug, Clone)]
+struct ProcessStart {
+    sysmon: bool,
+    host: String,
+    /// The image, lower-cased (Windows paths are not case-sensitive).
+    image: String,
+    command_line: String,
+}
+
+impl ProcessStart {
+    fn of(event: &atoll_sigma::Event<'_>, host: &Option<String>) -> Option<ProcessStart> {
+        let text = |field: &str| event.get(field).and_then(|v| v.text()).map(|t| t.into_owned());
+        let id = text("EventID")?;
+        let (sysmon, image) = match (text("log")?.as_str(), id.as_str()) {
+            ("sysmon", "1") => (true, "Image"),
+            ("security", "4688") => (false, "NewProcessName"),
+            _ => return None,
+        };
+        Some(ProcessStart {
+            sysmon,
+            host: host.clone()?,
+            image: text(image)?.to_lowercase(),
+            command_line: text("CommandLine")?,
+        })
+    }
+
+    fn same_process(&self, other: &ProcessStart) -> bool {
+        self.host == other.host && self.image == other.image && self.command_line == other.command_line
     }
 }
 

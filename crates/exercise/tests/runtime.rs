@@ -226,3 +226,78 @@ fn a_rule_the_team_writes_sees_events_from_when_it_is_turned_on_until_it_is_turn
         ("Any successful sign-in", Some("palau-1"), vec!["T1078".to_owned()])
     );
 }
+
+#[test]
+fn one_process_seen_by_sysmon_and_by_security_auditing_is_one_detection() {
+    let s = scenario();
+    let empty = RuleSet::new(Vec::new());
+    // Every process start: the same rule sees Sysmon 1 and Security 4688 alike.
+    let text = "title: Any process start\nlevel: low\nauthor: palau-1\n\
+                logsource: {product: windows, category: process_creation}\n\
+                detection: {selection: {CommandLine|contains: ' '}, condition: selection}\n";
+    let (rules, _) = atoll_sigma::load_str(text, &RuleConfig::default()).unwrap();
+    let mut team = TeamRuntime::new(&s, &setup(), "palau", &empty, Vec::new()).unwrap();
+    team.add_rule(1, RuleSet::new(rules), 0).unwrap();
+    team.advance_to(6 * HOUR);
+    let alerts = team.alerts();
+    let twins = team.twins();
+    assert_eq!(twins.len(), alerts.len());
+
+    // The pairs as read off the stored events, by a plain search over every two alerts.
+    let start = team.start_unix_ms();
+    let fields = |row: u32| {
+        let mut out = String::new();
+        team.store().write_json(row, &mut out);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let sysmon = v["log"] == "sysmon";
+        let image = if sysmon { &v["Image"] } else { &v["NewProcessName"] };
+        (
+            sysmon,
+            v["host"].as_str().unwrap().to_owned(),
+            image.as_str().unwrap().to_lowercase(),
+            v["CommandLine"].as_str().unwrap().to_owned(),
+            (team.store().times()[row as usize] - start) as u64,
+        )
+    };
+    let seen: Vec<_> = alerts.iter().map(|a| fields(a.row)).collect();
+    let mut expected = vec![None; alerts.len()];
+    for i in 0..alerts.len() {
+        if expected[i].is_some() {
+            continue;
+        }
+        let (sysmon, host, image, cmd, at) = &seen[i];
+        let other = (i + 1..alerts.len()).find(|&j| {
+            let (s2, h2, i2, c2, at2) = &seen[j];
+            expected[j].is_none()
+                && s2 != sysmon
+                && h2 == host
+                && i2 == image
+                && c2 == cmd
+                && at2.abs_diff(*at) <= 5_000
+        });
+        if let Some(j) = other {
+            expected[i] = Some(j as u32);
+            expected[j] = Some(i as u32);
+        }
+    }
+    assert_eq!(twins, expected.as_slice());
+    let pairs = twins
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| t.is_some_and(|t| t as usize > *i))
+        .count();
+    let sysmon = seen.iter().filter(|s| s.0).count();
+    // Palau's Windows hosts run Sysmon and Security auditing both: starts are seen twice.
+    assert!(
+        pairs > 20 && sysmon >= pairs,
+        "{pairs} pairs of {} alerts",
+        alerts.len()
+    );
+    // The web shell's `whoami /all` is one of them.
+    let whoami = seen
+        .iter()
+        .position(|s| s.0 && s.3 == "whoami /all")
+        .expect("the web shell's whoami");
+    let twin = twins[whoami].expect("seen by Security auditing too") as usize;
+    assert!(!seen[twin].0 && seen[twin].3 == "whoami /all");
+}

@@ -65,6 +65,28 @@ fn key_of(a: &Alert) -> &str {
     a.rule_id.as_deref().unwrap_or(&a.title)
 }
 
+/// The verdict keys for a verdict on team `index`'s alert of rule `key` on event `row`: the
+/// alert's own and its twin's ([`TeamRuntime::twins`]); none when the team has no such alert.
+/// Read off the async workers: it takes the team's lock.
+async fn marks_of<S: Store>(app: &Arc<App<S>>, index: usize, row: u32, key: &str) -> Vec<(u32, String)> {
+    let worker = app.clone();
+    let key = key.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let runtime = worker.live.team(index);
+        let alerts = runtime.alerts();
+        let Some(i) = alerts.iter().position(|a| a.row == row && key_of(a) == key) else {
+            return Vec::new();
+        };
+        let twin = runtime.twins()[i].map(|t| t as usize);
+        std::iter::once(i)
+            .chain(twin)
+            .map(|i| (alerts[i].row, key_of(&alerts[i]).to_owned()))
+            .collect()
+    })
+    .await
+    .unwrap_or_default()
+}
+
 /// Whether team `index` has the alert of rule `key` on event `row` (read off the async
 /// workers: it takes the team's lock).
 pub(crate) async fn has_alert<S: Store>(app: &Arc<App<S>>, index: usize, row: u32, key: &str) -> bool {
@@ -284,6 +306,8 @@ struct Sieve<'a> {
     latest: HashMap<(u32, u32), &'a Triage>,
     /// Whether a suppression of the team hides each alert.
     suppressed: Vec<bool>,
+    /// Each alert's other sighting of the same process start ([`TeamRuntime::twins`]).
+    twins: &'a [Option<u32>],
 }
 
 impl<'a> Sieve<'a> {
@@ -314,11 +338,23 @@ impl<'a> Sieve<'a> {
             rules,
             latest,
             suppressed,
+            twins: runtime.twins(),
         }
     }
 
+    /// The latest verdict on alert `i`, or on its twin: the two are one detection.
     fn get(&self, i: usize) -> Option<&'a Triage> {
-        self.latest.get(&(self.alerts[i].row, self.rule_of[i])).copied()
+        let of = |i: usize| self.latest.get(&(self.alerts[i].row, self.rule_of[i])).copied();
+        let twin = self.twins.get(i).copied().flatten().and_then(|t| of(t as usize));
+        match (of(i), twin) {
+            (Some(a), Some(b)) => Some(if b.id > a.id { b } else { a }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Whether alert `i` is listed under its twin rather than on a row of its own.
+    fn second_sighting(&self, i: usize) -> bool {
+        self.twins.get(i).copied().flatten().is_some_and(|t| (t as usize) < i)
     }
 
     fn state(&self, i: usize) -> &'a str {
@@ -369,7 +405,7 @@ impl<'a> Sieve<'a> {
             .filter(|&i| {
                 let a = &self.alerts[i];
                 let (rule_ok, mask) = per_rule[self.rule_of[i] as usize];
-                if !rule_ok || self.suppressed[i] != wants_suppressed {
+                if !rule_ok || self.suppressed[i] != wants_suppressed || self.second_sighting(i) {
                     return false;
                 }
                 if criteria.level.is_some_and(|level| a.level.is_none_or(|l| l < level))
@@ -406,15 +442,28 @@ impl<'a> Sieve<'a> {
             .collect()
     }
 
-    /// How many alerts are in each of [`STATES`], and how many are suppressed.
+    /// How many alerts are in each of [`STATES`], and how many are suppressed (a process seen
+    /// twice counted once).
     fn counts(&self) -> ([usize; 4], usize) {
         let mut counts = [0usize; 4];
-        for i in (0..self.alerts.len()).filter(|&i| !self.suppressed[i]) {
-            if let Some(k) = STATES.iter().position(|(s, _)| *s == self.state(i)) {
+        let mut suppressed = 0;
+        for i in (0..self.alerts.len()).filter(|&i| !self.second_sighting(i)) {
+            if self.suppressed[i] {
+                suppressed += 1;
+            } else if let Some(k) = STATES.iter().position(|(s, _)| *s == self.state(i)) {
                 counts[k] += 1;
             }
         }
-        (counts, self.suppressed.iter().filter(|&&s| s).count())
+        (counts, suppressed)
+    }
+
+    /// The verdict keys (event row, rule key) a verdict on alert `i` is stored under: the
+    /// alert's and its twin's.
+    fn marks(&self, i: usize) -> impl Iterator<Item = (u32, String)> + '_ {
+        let twin = self.twins.get(i).copied().flatten().map(|t| t as usize);
+        std::iter::once(i)
+            .chain(twin)
+            .map(|i| (self.alerts[i].row, key_of(&self.alerts[i]).to_owned()))
     }
 }
 
@@ -691,7 +740,7 @@ fn queue_page<S: Store>(
     let here = filter.link(&[("after", &filter.after)]);
     if filter.after.is_empty() {
         // The badge in the navigation counts the alerts that come after this.
-        app.saw_alerts(view.user.id, view.team, alerts.len());
+        app.saw(view.user.id, view.team, crate::Seen::Alerts, alerts.len());
     }
     let body = html! {
         h1 { "Alerts — " (team) }
@@ -778,6 +827,7 @@ fn queue_page<S: Store>(
                                 a href={ "/teams/" (team_id) "/alerts/" (n) } { (a.title) }
                                 @if a.team_rule().is_some() { " " span.muted { "(the team's own rule)" } }
                                 @if let Some(d) = &a.detail { br; span.muted { (d) } }
+                                @if runtime.twins()[n].is_some() { br; span.muted { "Seen by Sysmon and by Security auditing (4688)" } }
                             }
                             td {
                                 @if let Some(h) = &a.host {
@@ -860,17 +910,18 @@ pub(crate) async fn triage<S: Store>(
     let (Some(row), Some(rule)) = (form.row.and_then(|r| r.parse::<u32>().ok()), form.rule) else {
         return html::problem(StatusCode::BAD_REQUEST, "row and rule: say which alert.");
     };
-    if !has_alert(&app, view.team, row, &rule).await {
+    // A process seen by Sysmon and by Security auditing is one detection: the verdict is both's.
+    let marks = marks_of(&app, view.team, row, &rule).await;
+    if marks.is_empty() {
         return html::problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
     }
     let at = crate::exercise_now(&app).await;
     if app
         .db
-        .triage(
+        .triage_many(
             app.live.exercise,
             &team_id,
-            row,
-            &rule,
+            &marks,
             &state,
             &note,
             view.user.id,
@@ -962,7 +1013,6 @@ pub(crate) async fn bulk<S: Store>(
             ));
         }
         let runtime = live.team(index);
-        let alerts = runtime.alerts();
         let sieve = Sieve::of(&runtime, &chosen_triages, &chosen_suppressions);
         let mut selected = sieve.select(&criteria);
         // The alerts the page showed: none that came since it was drawn.
@@ -992,13 +1042,11 @@ pub(crate) async fn bulk<S: Store>(
         if selected.is_empty() {
             return Err(("filter", "no alert matches it".to_owned()));
         }
-        Ok(selected
-            .iter()
-            .map(|&i| (alerts[i].row, alert_key(&alerts[i])))
-            .collect::<Vec<_>>())
+        let marks: Vec<(u32, String)> = selected.iter().flat_map(|&i| sieve.marks(i)).collect();
+        Ok((selected.len(), marks))
     })
     .await;
-    let chosen = match chosen {
+    let (count, chosen) = match chosen {
         Ok(Ok(chosen)) => chosen,
         Ok(Err(refused)) => {
             return blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, None, Some(refused)))
@@ -1027,7 +1075,7 @@ pub(crate) async fn bulk<S: Store>(
             "The verdicts could not be stored (none was); try again.",
         );
     }
-    let count = chosen.len().to_string();
+    let count = count.to_string();
     let back = filter.link(&[("marked", &count), ("as", &state)]);
     Redirect::to(&format!("/teams/{team_id}?{back}")).into_response()
 }
@@ -1104,6 +1152,24 @@ pub(crate) async fn page<S: Store>(
     blocking(move || alert_page(&app, &view, n, &triages, &cases)).await
 }
 
+/// An event's fields in the product's order, those the rule tests (`tested`, lower-cased)
+/// marked.
+fn fields_table(event: &[(&str, atoll_hunt::Kind, std::borrow::Cow<'_, str>)], tested: &[String]) -> Markup {
+    html! {
+        table.fields {
+            tbody {
+                @for (name, _, value) in event {
+                    @let hit = tested.contains(&name.to_ascii_lowercase());
+                    tr class=[hit.then_some("hit")] {
+                        th scope="row" { (name) @if hit { " ◆" } }
+                        td.mono { (value) }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The rule behind an alert, as the page shows it.
 struct RuleView<'r> {
     description: Option<&'r str>,
@@ -1166,6 +1232,11 @@ fn alert_page<S: Store>(
     let Some(a) = alerts.get(n) else {
         return html::problem(StatusCode::NOT_FOUND, "Your team has no alert with that number.");
     };
+    // The second sighting of a process start is shown on the first's page, with both events.
+    let twin = runtime.twins()[n].map(|t| t as usize);
+    if let Some(first) = twin.filter(|&t| t < n) {
+        return Redirect::to(&format!("/teams/{team_id}/alerts/{first}")).into_response();
+    }
     let start = runtime.start_unix_ms();
     let label = |unix: i64| live.label(unix, app.day_one);
     let store = runtime.store();
@@ -1194,8 +1265,18 @@ fn alert_page<S: Store>(
         .enumerate()
         .skip(n.saturating_sub(200))
         .take(401)
-        .filter(|(i, b)| *i != n && b.host == a.host && b.at.abs_diff(a.at) <= 1000)
+        .filter(|(i, b)| *i != n && Some(*i) != twin && b.host == a.host && b.at.abs_diff(a.at) <= 1000)
         .collect();
+    // The same process start as the other log saw it.
+    let second = twin.map(|t| {
+        let b = &alerts[t];
+        let unix = store
+            .times()
+            .get(b.row as usize)
+            .copied()
+            .unwrap_or(start + b.at as i64);
+        (store.event(b.row), unix)
+    });
     // The host's events around the alert.
     let around = a.host.as_deref().map(|host| {
         let query = format!(
@@ -1296,17 +1377,15 @@ fn alert_page<S: Store>(
             }
         }
         h2 { "The event" }
+        @if second.is_some() {
+            p { "One process start, seen twice: by Sysmon (event 1) and by Security auditing (event 4688). Both events are below; a verdict counts for both." }
+        }
         p.muted { "Recorded " (atoll_hunt::time::to_string(unix)) " (UTC). Fields the rule tests are marked." }
-        table.fields {
-            tbody {
-                @for (name, _, value) in &event {
-                    @let hit = tested.contains(&name.to_ascii_lowercase());
-                    tr class=[hit.then_some("hit")] {
-                        th scope="row" { (name) @if hit { " ◆" } }
-                        td.mono { (value) }
-                    }
-                }
-            }
+        (fields_table(&event, &tested))
+        @if let Some((event, unix)) = &second {
+            h2 { "The same process in the other log" }
+            p.muted { "Recorded " (atoll_hunt::time::to_string(*unix)) " (UTC)." }
+            (fields_table(event, &tested))
         }
         @if !pivots.is_empty() || a.host.is_some() {
             h2 { "Hunt from here" }

@@ -235,12 +235,20 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         let open = |a: &&atoll_exercise::Alert| {
             state(a) != "false_positive" && !linked.iter().any(|(row, key)| *row == a.row && *key == alert_key(a))
         };
-        let judged = alerts
+        // A process seen by Sysmon and by Security auditing is offered once, as in the queue.
+        let firsts: Vec<&atoll_exercise::Alert> = alerts
             .iter()
+            .enumerate()
+            .filter(|&(i, _)| !runtime.is_second_sighting(i))
+            .map(|(_, a)| a)
+            .collect();
+        let judged = firsts
+            .iter()
+            .copied()
             .rev()
             .filter(open)
             .filter(|a| matches!(state(a), "true_positive" | "investigating"));
-        let others = alerts.iter().rev().filter(open).filter(|a| state(a) == "new");
+        let others = firsts.iter().copied().rev().filter(open).filter(|a| state(a) == "new");
         let offered: Vec<AlertLine> = judged
             .chain(others)
             .take(ALERTS_OFFERED)

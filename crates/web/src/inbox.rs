@@ -123,6 +123,9 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .into_iter()
         .filter(|m| m.team == team_id)
         .collect();
+    // The badge in the navigation counts what arrives after this.
+    let to_team = messages.iter().filter(|m| m.to_team).count();
+    app.saw(view.user.id, view.team, crate::Seen::Inbox, arrived.len() + to_team);
     let can_reply = view.user.role == atoll_store::Role::Player;
     let readers = |inject: &str| -> Vec<&str> {
         reads

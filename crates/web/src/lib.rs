@@ -65,10 +65,11 @@ pub struct App<S> {
     /// table is append-only), so a queue with ten thousand verdicts is not decoded again on
     /// every page.
     verdicts: std::sync::Mutex<std::collections::HashMap<String, Arc<Vec<atoll_store::Triage>>>>,
-    /// How many alerts each user's team had when the user last opened its queue, by (user,
-    /// team): the navigation's badge counts those that came since. Kept in memory only: after
-    /// a restart every alert counts as new until the queue is opened again.
-    alerts_seen: std::sync::Mutex<std::collections::HashMap<(i64, usize), usize>>,
+    /// How many items of each kind ([`Seen`]) a user's team had when the user last opened the
+    /// page that lists them, by (user, team, kind): the navigation's badges count those that
+    /// came since. Kept in memory only: after a restart everything counts as new until the
+    /// page is opened again.
+    seen: std::sync::Mutex<std::collections::HashMap<(i64, usize, Seen), usize>>,
 }
 
 impl<S> App<S> {
@@ -81,22 +82,34 @@ impl<S> App<S> {
             hunts: tokio::sync::Semaphore::new(2),
             clock_writes: tokio::sync::Mutex::new(()),
             verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
-            alerts_seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+            seen: std::sync::Mutex::new(std::collections::HashMap::new()),
         }
     }
 
-    /// Notes that `user` has seen team `team`'s first `count` alerts (the queue was opened).
-    pub(crate) fn saw_alerts(&self, user: i64, team: usize, count: usize) {
-        let mut seen = self.alerts_seen.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = seen.entry((user, team)).or_insert(0);
+    /// Notes that `user` has seen the first `count` items of kind `what` of team `team` (the
+    /// page listing them was opened).
+    pub(crate) fn saw(&self, user: i64, team: usize, what: Seen, count: usize) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = seen.entry((user, team, what)).or_insert(0);
         *entry = (*entry).max(count);
     }
 
-    /// How many of team `team`'s alerts `user` has seen in the queue.
-    pub(crate) fn alerts_seen(&self, user: i64, team: usize) -> usize {
-        let seen = self.alerts_seen.lock().unwrap_or_else(|e| e.into_inner());
-        seen.get(&(user, team)).copied().unwrap_or(0)
+    /// How many items of kind `what` of team `team` `user` has seen.
+    pub(crate) fn seen(&self, user: i64, team: usize, what: Seen) -> usize {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(&(user, team, what)).copied().unwrap_or(0)
     }
+}
+
+/// What the navigation's badges count, each since the user last opened its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Seen {
+    /// Rows of the alert queue (one per detection: a second sighting is not counted).
+    Alerts,
+    /// Injects and messages in the inbox.
+    Inbox,
+    /// Questions asked.
+    Questions,
 }
 
 impl<S: Store> App<S> {

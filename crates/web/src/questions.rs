@@ -46,6 +46,8 @@ async fn render<S: Store>(
     else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
+    // The badge in the navigation counts the questions asked after this.
+    app.saw(view.user.id, view.team, crate::Seen::Questions, status.asked.len());
     let mut body = body(app, view, &status, &records, &grades, problem);
     // A refused answer is shown back, so that nothing typed is lost.
     if let Some(sent) = sent {

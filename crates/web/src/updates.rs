@@ -25,8 +25,8 @@ use serde_json::{Map, Value};
 
 use crate::clock_now;
 
-use crate::App;
 use crate::auth::{Staff, TeamView};
+use crate::{App, Seen};
 
 /// How often a stream looks for changes.
 const EVERY: Duration = Duration::from_secs(1);
@@ -233,7 +233,7 @@ async fn team_poll<S: Store>(
         .collect();
     let worker = app.clone();
     let seen_alerts = seen.as_ref().map_or(usize::MAX, |s| s[0]);
-    let (now, alerts, new_alerts, delivered) = tokio::task::spawn_blocking(move || {
+    let (now, alerts, new_alerts, delivered, (seen_inbox, seen_questions)) = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let now = live.now();
         let team_id = live.team_id(index);
@@ -241,9 +241,13 @@ async fn team_poll<S: Store>(
         let alerts = runtime.alerts();
         // One note for every alert not told of yet: how many, how many high or critical, the
         // newest; it opens the queue, or the alert when there is one.
-        let fresh = alerts.get(seen_alerts..).unwrap_or_default();
-        let new_alerts: Option<(String, String)> = fresh.last().map(|newest| {
-            let high = fresh.iter().filter(|a| a.level >= Some(Level::High)).count();
+        // A process seen by Sysmon and by Security auditing is one row of the queue: counted once.
+        let twins = &*runtime;
+        let rows = |from: usize| (from.min(alerts.len())..alerts.len()).filter(move |&i| !twins.is_second_sighting(i));
+        let fresh: Vec<usize> = rows(seen_alerts).collect();
+        let new_alerts: Option<(String, String)> = fresh.last().map(|&last| {
+            let newest = &alerts[last];
+            let high = fresh.iter().filter(|&&i| alerts[i].level >= Some(Level::High)).count();
             let on = newest.host.as_deref().map_or(String::new(), |h| format!(" on {h}"));
             let text = match (fresh.len(), high) {
                 (1, _) => format!("New alert: {}{on}", newest.title),
@@ -251,13 +255,15 @@ async fn team_poll<S: Store>(
                 (n, h) => format!("{n} new alerts, {h} high or critical; newest: {}{on}", newest.title),
             };
             let href = if fresh.len() == 1 {
-                format!("/teams/{team_id}/alerts/{}", alerts.len() - 1)
+                format!("/teams/{team_id}/alerts/{last}")
             } else {
                 format!("/teams/{team_id}")
             };
             (text, href)
         });
-        let unseen = alerts.len().saturating_sub(worker.alerts_seen(user, index));
+        let unseen = rows(worker.seen(user, index, Seen::Alerts)).count();
+        let seen_inbox = worker.seen(user, index, Seen::Inbox);
+        let seen_questions = worker.seen(user, index, Seen::Questions);
         let outcomes = runtime.outcomes();
         let delivered = crate::inbox::delivered(live, &team_id, &outcomes, &sent, now);
         // Oldest first, as they came.
@@ -283,7 +289,13 @@ async fn team_poll<S: Store>(
                 )
             })
             .collect();
-        (now, (alerts.len(), unseen), new_alerts, (injects, questions))
+        (
+            now,
+            (alerts.len(), unseen),
+            new_alerts,
+            (injects, questions),
+            (seen_inbox, seen_questions),
+        )
     })
     .await
     .ok()?;
@@ -319,11 +331,14 @@ async fn team_poll<S: Store>(
     }
     let mut values = Map::new();
     values.insert("clock".into(), clock_label(app, now).into());
-    // The badge: alerts that came since this user last opened the queue.
-    let badge = if unseen == 0 { String::new() } else { unseen.to_string() };
-    values.insert("alerts".into(), badge.into());
-    values.insert("inbox".into(), (injects.len() + messages.len()).to_string().into());
-    values.insert("questions".into(), questions.len().to_string().into());
+    // The badges: what came since the user last opened the page; nothing when nothing did.
+    let badge = |count: usize, seen: usize| match count.saturating_sub(seen) {
+        0 => String::new(),
+        n => n.to_string(),
+    };
+    values.insert("alerts".into(), badge(unseen, 0).into());
+    values.insert("inbox".into(), badge(injects.len() + messages.len(), seen_inbox).into());
+    values.insert("questions".into(), badge(questions.len(), seen_questions).into());
     Some(Poll { values, cursor, notes })
 }
 

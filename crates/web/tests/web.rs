@@ -3751,8 +3751,8 @@ fn next_page(page: &str) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_alert_queue_pages_filters_groups_opens_and_marks_in_bulk() {
-    // Two and a half hours of play with the default pack: Palau's queue is longer than a page.
-    let app = app_with_pack(150_000).await;
+    // Four hours of play with the default pack: Palau's queue is longer than a page.
+    let app = app_with_pack(240_000).await;
     app.live.tick(clock_now());
     let player = sign_in(&app, "pita").await;
     let (status, _, first) = send(&app, get("/teams/palau", &player)).await;
@@ -3875,7 +3875,7 @@ async fn the_alert_queue_pages_filters_groups_opens_and_marks_in_bulk() {
     );
     let (_, _, open) = send(&app, get("/teams/palau?state=open", &player)).await;
     assert_eq!(matching(&open), total - shell.len());
-    // Scoring reads the verdicts given in bulk (two hours after the upload, too late for its
+    // Scoring reads the verdicts given in bulk (hours after the upload, too late for its
     // points: the expectation's `within: 2h`).
     let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
     let line = &score[score.find("expectation-e-detect-webshell").expect("listed")..];
@@ -4130,4 +4130,86 @@ async fn the_white_cell_turns_a_rule_off_while_the_exercise_runs() {
     assert_eq!(again.replay_switches(&[gone]).len(), 1);
     again.tick(wall + 120_000);
     assert_eq!(again.team(0).alerts(), app.live.team(0).alerts());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_seen_by_sysmon_and_by_security_auditing_is_one_detection() {
+    // Two and a half hours of play with the default pack: Palau's hosts log process starts
+    // to Sysmon and to Security auditing both.
+    let app = app_with_pack(150_000).await;
+    app.live.tick(clock_now());
+    let palau = (0..5).find(|&i| app.live.team_id(i) == "palau").unwrap();
+    let (first, second, rows, key, title, host) = {
+        let runtime = app.live.team(palau);
+        let twins = runtime.twins();
+        let first = (0..twins.len())
+            .find(|&i| twins[i].is_some_and(|t| t as usize > i))
+            .expect("a process seen twice");
+        let second = twins[first].unwrap() as usize;
+        let (a, b) = (&runtime.alerts()[first], &runtime.alerts()[second]);
+        assert_eq!((&a.title, &a.host), (&b.title, &b.host));
+        (
+            first,
+            second,
+            (a.row, b.row),
+            a.rule_id.clone().unwrap(),
+            a.title.clone(),
+            a.host.clone().unwrap(),
+        )
+    };
+    let player = sign_in(&app, "pita").await;
+    // The queue lists the first sighting only.
+    let filter = serde_urlencoded::to_string([("rule", title.as_str()), ("host", host.as_str())]).unwrap();
+    let mut listed_here = Vec::new();
+    let mut next = Some(format!("/teams/palau?{filter}"));
+    while let Some(path) = next {
+        let (_, _, page) = send(&app, get(&path, &player)).await;
+        listed_here.extend(listed(&page));
+        next = next_page(&page);
+    }
+    assert!(listed_here.contains(&first), "{first} listed");
+    assert!(
+        !listed_here.contains(&second),
+        "{second} not listed on a row of its own"
+    );
+    // The second opens the first's page, which shows both events.
+    let (status, headers, _) = send(&app, get(&format!("/teams/palau/alerts/{second}"), &player)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        header(&headers, "location"),
+        Some(format!("/teams/palau/alerts/{first}").as_str())
+    );
+    let (_, _, page) = send(&app, get(&format!("/teams/palau/alerts/{first}"), &player)).await;
+    for part in [
+        "One process start, seen twice: by Sysmon (event 1) and by Security auditing (event 4688).",
+        "The same process in the other log",
+        "<th scope=\"row\">Image",
+        "<th scope=\"row\">NewProcessName",
+    ] {
+        assert!(page.contains(part), "{part} on the page");
+    }
+    // A verdict on either is a verdict on both.
+    let form = format!("row={}&rule={key}&state=false_positive&note=admin", rows.1);
+    let (status, _, _) = send(&app, post("/teams/palau/alerts", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut marked: Vec<(u32, String)> = app
+        .db
+        .triages(app.live.exercise, "palau")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.row, t.state))
+        .collect();
+    marked.sort();
+    let mut expected = vec![
+        (rows.0, "false_positive".to_owned()),
+        (rows.1, "false_positive".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(marked, expected);
+    let (_, _, page) = send(&app, get(&format!("/teams/palau/alerts/{first}"), &player)).await;
+    assert!(
+        page.contains("State: <strong>False positive</strong>"),
+        "the first shows the verdict"
+    );
 }
