@@ -106,12 +106,13 @@ async fn still_allowed<S: Store>(app: &App<S>, session: &[u8], user: &User) -> b
 
 /// Streams `poll`'s changes: the first poll sends the numbers (and, on a reconnection, the
 /// notes missed), each later one what changed. `poll` is told what else is due ([`Due`]).
+/// With `gzip`, the stream is compressed ([`gzipped`]).
 ///
 /// Each poll runs as a task of its own, to its end. The stream itself only moves while the
 /// browser reads (over a slow link, or from a client that stopped reading, that can be minutes
 /// apart): a poll that moved only with it could keep a database connection, the only one an
 /// SQLite store has, from every other request meanwhile.
-fn stream<F, Fut>(resumed: Option<Vec<usize>>, poll: F) -> Response
+fn stream<F, Fut>(resumed: Option<Vec<usize>>, gzip: bool, poll: F) -> Response
 where
     F: Fn(Option<Vec<usize>>, Due) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Polled> + Send + 'static,
@@ -181,7 +182,63 @@ where
     response
         .headers_mut()
         .insert("x-accel-buffering", axum::http::HeaderValue::from_static("no"));
+    if gzip {
+        response = gzipped(response);
+    }
     response
+}
+
+/// Whether the browser takes gzip (`Accept-Encoding`, a `q=0` refusing it).
+fn takes_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(axum::http::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"));
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+}
+
+/// A stream of events gzip-compressed, the compressor flushed after every chunk: the browser
+/// decodes each event as it comes, and the names and numbers events repeat cost little over
+/// a satellite link. (The server's compression layer leaves event streams alone: it would hold
+/// events back until its buffer filled.)
+fn gzipped(response: Response) -> Response {
+    use futures_util::StreamExt as _;
+    use std::io::Write as _;
+    let (mut parts, body) = response.into_parts();
+    let encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let chunks = futures_util::stream::unfold(
+        (body.into_data_stream(), Some(encoder)),
+        |(mut inner, encoder)| async move {
+            let mut encoder = encoder?;
+            match inner.next().await {
+                Some(Ok(chunk)) => {
+                    let out = encoder
+                        .write_all(&chunk)
+                        .and_then(|()| encoder.flush())
+                        .map(|()| axum::body::Bytes::from(std::mem::take(encoder.get_mut())));
+                    Some((out, (inner, Some(encoder))))
+                }
+                Some(Err(e)) => Some((Err(std::io::Error::other(e)), (inner, None))),
+                // The stream ended (its session did): the gzip trailer closes it.
+                None => Some((encoder.finish().map(axum::body::Bytes::from), (inner, None))),
+            }
+        },
+    );
+    parts.headers.insert(
+        axum::http::header::CONTENT_ENCODING,
+        axum::http::HeaderValue::from_static("gzip"),
+    );
+    parts.headers.insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("accept-encoding"),
+    );
+    Response::from_parts(parts, axum::body::Body::from_stream(chunks))
 }
 
 /// The team's stream.
@@ -193,7 +250,7 @@ pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .map(|t| crate::auth::token_hash(&t))
         .unwrap_or_default()
         .into();
-    stream(resumed, move |seen, due| {
+    stream(resumed, takes_gzip(&headers), move |seen, due| {
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
             if due.session && !still_allowed(&app, &session, &user).await {
@@ -358,7 +415,7 @@ pub(crate) async fn staff<S: Store>(
         .map(|t| crate::auth::token_hash(&t))
         .unwrap_or_default()
         .into();
-    stream(resumed, move |seen, due| {
+    stream(resumed, takes_gzip(&headers), move |seen, due| {
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
             if due.session && !still_allowed(&app, &session, &user).await {

@@ -4213,3 +4213,43 @@ async fn a_process_seen_by_sysmon_and_by_security_auditing_is_one_detection() {
         "the first shows the verdict"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_stream_is_gzipped_for_browsers_that_take_it_each_event_readable_as_it_comes() {
+    use futures_util::StreamExt as _;
+    use std::io::Write as _;
+    let app = app().await;
+    let cookie = sign_in(&app, "pita").await;
+    let mut request = get("/teams/palau/live", &cookie);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, "gzip, deflate, br".parse().unwrap());
+    let response = router(app.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+    let mut body = response.into_body().into_data_stream();
+    // The first event decodes from what came so far: the stream is flushed after each.
+    let mut decoder = flate2::write::GzDecoder::new(Vec::new());
+    let mut received = 0;
+    while !String::from_utf8_lossy(decoder.get_ref()).contains("\n\n") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), body.next())
+            .await
+            .expect("an event within ten seconds")
+            .unwrap()
+            .unwrap();
+        received += chunk.len();
+        decoder.write_all(&chunk).unwrap();
+        decoder.flush().unwrap();
+    }
+    let text = String::from_utf8_lossy(decoder.get_ref()).into_owned();
+    assert!(text.starts_with("event: update\nid: "), "{text}");
+    assert!(text.contains("\"clock\":\"D1 "), "{text}");
+    assert!(received < text.len() + 40, "{received} bytes for {}", text.len());
+    // Without gzip among what the browser takes, the stream is plain.
+    let mut request = get("/teams/palau/live", &cookie);
+    request
+        .headers_mut()
+        .insert(header::ACCEPT_ENCODING, "br;q=1, gzip;q=0".parse().unwrap());
+    let response = router(app.clone()).oneshot(request).await.unwrap();
+    assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+}
