@@ -17,4 +17,4 @@ pub mod score;
 pub mod team;
 
 pub use clock::{Clock, ClockError, State};
-pub use team::{Alert, RuntimeError, Setup, TeamRuntime, tactics, techniques};
+pub use team::{Alert, RuntimeError, Setup, TeamRuleTruth, TeamRuntime, tactics, techniques};

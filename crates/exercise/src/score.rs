@@ -8,6 +8,10 @@
 //!   true positives), in time (`within` after the step ran, and before the `deadline`); a step
 //!   the team prevented earns the points too, since there was nothing left to detect;
 //! - **contain before** a step: the step was prevented;
+//! - **rule**: a Sigma rule the team wrote catches a step: on by the limit (`within` after the
+//!   step ran, and before the `deadline`), it matches at least one of the step's events and at
+//!   most `max_false_positives` events no campaign step wrote, over the team's world from the
+//!   start of play; its false positives are counted until play ends;
 //! - once play has ended nothing stays open; a step that never came due (time ran out
 //!   before the adversary got there) is not scored either way, as a question never asked is
 //!   not: the team neither stopped it nor failed to see it;
@@ -146,6 +150,8 @@ pub struct Facts<'a> {
     pub hints: &'a [(&'a str, Millis, &'a str)],
     /// The team's suppressions and the alerts each hides (by index in `alerts`).
     pub suppressions: &'a [SuppressionFact<'a>],
+    /// The rules the team wrote, with what each matches in its world.
+    pub team_rules: &'a [crate::TeamRuleTruth<'a>],
 }
 
 /// A team's suppression, for scoring: what it says and which alerts it hides.
@@ -223,6 +229,15 @@ pub fn score(
                 continue;
             };
             all_or_nothing(result)
+        } else if let Some(rule) = &e.rule {
+            let Some(outcome) = outcome(facts, &rule.step.name) else {
+                continue;
+            };
+            let limit = |ran: Millis| limit_of(Some(ran), within, deadline);
+            all_or_nothing(
+                skipped(outcome)
+                    .unwrap_or_else(|| rule_written(facts, outcome, rule.max_false_positives, &limit, label)),
+            )
         } else if let Some(question) = &e.answer {
             answer(facts, &question.name, e.points, within, deadline, label)
         } else if let Some(report) = &e.report {
@@ -721,6 +736,106 @@ fn detection<'a>(
         .iter()
         .find(|a| a.row == verdict.row && a.rule_id.as_deref().unwrap_or(&a.title) == verdict.rule);
     Some((at, verdict, alert))
+}
+
+/// A rule of the team's own that catches the step: on by the limit, it matches at least one
+/// of the step's events and at most `max_fp` events no campaign step wrote, over the team's
+/// world from the start of play (so a rule written after the step still counts, as testing
+/// it shows; its false positives are counted until play ends).
+fn rule_written(
+    facts: &Facts<'_>,
+    outcome: &StepOutcome<'_>,
+    max_fp: u32,
+    limit: &dyn Fn(Millis) -> Option<Millis>,
+    label: &dyn Fn(Millis) -> String,
+) -> (bool, Standing, String) {
+    let step = outcome.step;
+    let ran = match (outcome.status, outcome.due) {
+        (Status::Prevented, _) => {
+            return (
+                true,
+                Standing::Earned,
+                format!("Step {step} never ran: the team's response prevented it, so there was nothing left to catch."),
+            );
+        }
+        (Status::Succeeded, Some(at)) => at,
+        _ if facts.ended => {
+            return (
+                false,
+                Standing::Unscored,
+                format!("Play ended before step {step} ran, so there was nothing to catch; not scored."),
+            );
+        }
+        _ => return (false, Standing::Open, format!("Step {step} has not happened yet.")),
+    };
+    let limit = limit(ran);
+    let of_attack = |row: &u32| {
+        facts
+            .outcomes
+            .iter()
+            .any(|o| o.events.binary_search(&u64::from(*row)).is_ok())
+    };
+    // (rule, events of the step it matches, false positives), for rules that catch the step.
+    let catching: Vec<(&crate::TeamRuleTruth<'_>, usize, usize)> = facts
+        .team_rules
+        .iter()
+        .filter_map(|r| {
+            let caught = r
+                .matched
+                .iter()
+                .filter(|row| outcome.events.binary_search(&u64::from(**row)).is_ok())
+                .count();
+            (caught > 0).then(|| (r, caught, r.matched.iter().filter(|row| !of_attack(row)).count()))
+        })
+        .collect();
+    let named = |r: &crate::TeamRuleTruth<'_>| format!("rule {} «{}»", r.id, r.title);
+    let in_time = |r: &crate::TeamRuleTruth<'_>| limit.is_none_or(|l| r.from <= l);
+    let good = catching
+        .iter()
+        .filter(|(r, _, fp)| *fp <= max_fp as usize && in_time(r))
+        .min_by_key(|(r, _, _)| r.from);
+    let allowed = format!("at most {max_fp} allowed");
+    if let Some((r, caught, fp)) = good {
+        return (
+            true,
+            Standing::Earned,
+            format!(
+                "The team's {} (turned on at {}) matches {caught} event{} of step {step} and {fp} event{} of no campaign step ({allowed}).",
+                named(r),
+                label(r.from),
+                if *caught == 1 { "" } else { "s" },
+                if *fp == 1 { "" } else { "s" },
+            ),
+        );
+    }
+    let closed = facts.ended || limit.is_some_and(|l| facts.now > l);
+    let standing = if closed { Standing::Missed } else { Standing::Open };
+    let by = limit.map_or(String::new(), |l| format!(" by {}", label(l)));
+    let why = match catching.iter().min_by_key(|(_, _, fp)| *fp) {
+        Some((r, _, fp)) if *fp > max_fp as usize => format!(
+            "The team's {} catches step {step} but also matches {fp} events of no campaign step ({allowed}): narrow it.",
+            named(r)
+        ),
+        Some((r, _, _)) => format!(
+            "The team's {} catches step {step}, but was turned on at {}, after the limit{by}.",
+            named(r),
+            label(r.from)
+        ),
+        None if closed => format!(
+            "No rule of the team's matches an event of step {step}, which ran at {}{}.",
+            label(ran),
+            if by.is_empty() {
+                String::new()
+            } else {
+                format!("; a rule was due{by}")
+            }
+        ),
+        None => format!(
+            "Step {step} ran at {}; no rule of the team's matches its events yet. Write one{by} with {allowed} false positives.",
+            label(ran)
+        ),
+    };
+    (false, standing, why)
 }
 
 fn contain(outcome: &StepOutcome<'_>, ended: bool, label: &dyn Fn(Millis) -> String) -> (bool, Standing, String) {

@@ -68,6 +68,21 @@ struct TeamRule {
     set: RuleSet,
     from: Millis,
     until: Option<Millis>,
+    /// Every event of the world it matches, from the start of play, on or off: what the
+    /// rule would catch, for scoring it against ground truth.
+    matched: Vec<Row>,
+}
+
+/// A rule the team wrote, as scoring reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct TeamRuleTruth<'r> {
+    pub id: i64,
+    pub title: &'r str,
+    /// When it was turned on, and off if it was.
+    pub from: Millis,
+    pub until: Option<Millis>,
+    /// The events of the team's world it matches, from the start of play, in order.
+    pub matched: &'r [Row],
 }
 
 /// Why a team's runtime could not be built or take an action.
@@ -267,11 +282,24 @@ impl<'a> TeamRuntime<'a> {
         if self.team_rules.iter().any(|r| r.id == id) {
             return Err(RuntimeError(format!("rule {id} is on already")));
         }
+        // What it matches in the world so far (it raises alerts only from `from`).
+        let mut matched = Vec::new();
+        let mut line = String::new();
+        for row in 0..self.store.len() as Row {
+            line.clear();
+            self.store.write_json(row, &mut line);
+            if let Ok(event) = atoll_sigma::Event::from_json(&line)
+                && !set.matches(&event).is_empty()
+            {
+                matched.push(row);
+            }
+        }
         self.team_rules.push(TeamRule {
             id,
             set,
             from,
             until: None,
+            matched,
         });
         Ok(())
     }
@@ -390,11 +418,15 @@ impl<'a> TeamRuntime<'a> {
             );
         }
         let mut raised = Vec::new();
-        for team_rule in &self.team_rules {
+        for team_rule in &mut self.team_rules {
+            let hits = team_rule.set.matches(event);
+            if !hits.is_empty() {
+                team_rule.matched.push(row);
+            }
             if at < team_rule.from || team_rule.until.is_some_and(|until| at >= until) {
                 continue;
             }
-            for i in team_rule.set.matches(event) {
+            for i in hits {
                 let id = format!("{TEAM_RULE}{}", team_rule.id);
                 raised.push(rule_alert(&team_rule.set.rules()[i], Some(id), at, row, &host));
             }
@@ -402,6 +434,20 @@ impl<'a> TeamRuntime<'a> {
         for alert in raised {
             self.push_alert(alert, start);
         }
+    }
+
+    /// The rules the team wrote, in the order turned on, with what each matches.
+    pub fn team_rules(&self) -> Vec<TeamRuleTruth<'_>> {
+        self.team_rules
+            .iter()
+            .map(|r| TeamRuleTruth {
+                id: r.id,
+                title: r.set.rules().first().map_or("", |rule| rule.title.as_str()),
+                from: r.from,
+                until: r.until,
+                matched: &r.matched,
+            })
+            .collect()
     }
 
     /// Lines the store refused so far (0 unless the simulation wrote something unreadable).

@@ -113,6 +113,7 @@ fn facts<'a>(
         reports: &handed.reports,
         hints: &handed.hints,
         suppressions: &[],
+        team_rules: &[],
     }
 }
 
@@ -739,4 +740,88 @@ fn suppressions_cost_points_when_they_hide_the_attack_and_earn_a_few_when_they_c
         .collect();
     f.alerts = &own;
     assert!(score(s, &f, &label, &|_| 0).tuning.is_empty());
+}
+
+#[test]
+fn a_rule_the_team_writes_is_scored_against_what_really_happened() {
+    let s = scenario();
+    let mut team = runtime(s, Vec::new(), 6 * HOUR);
+    let outcomes = team.outcomes();
+    let step = outcomes.iter().find(|o| o.step == "vt-prtg-creds").unwrap();
+    assert_eq!(step.status, Status::Succeeded);
+    let steps: Vec<u64> = outcomes.iter().flat_map(|o| o.events.iter().copied()).collect();
+    // The address the intruder signed in from, read off the step's own event.
+    let mut line = String::new();
+    team.store().write_json(step.events[0] as u32, &mut line);
+    let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let address = event["IpAddress"].as_str().unwrap().to_owned();
+    drop(outcomes);
+    let score_now = |team: &TeamRuntime<'_>| {
+        let outcomes = team.outcomes();
+        let downtime = team.downtime(6 * HOUR);
+        let truth = team.team_rules();
+        let handed = Handed::default();
+        let mut facts = facts(team, &outcomes, &downtime, &[], &handed, 6 * HOUR, false);
+        facts.team_rules = &truth;
+        let item = item(&score(s, &facts, &label, &|_| 0), "e-rule-prtg").clone();
+        (item.points, item.standing, item.why)
+    };
+    let (points, standing, why) = score_now(&team);
+    assert_eq!((points, standing), (0, Standing::Open), "{why}");
+    assert!(why.contains("no rule of the team's matches its events yet"), "{why}");
+
+    let compile = |text: &str| {
+        let (rules, _) = atoll_sigma::load_str(text, &RuleConfig::default()).unwrap();
+        RuleSet::new(rules)
+    };
+    // Every network sign-in: it catches the step, and a great deal else.
+    let broad = "title: Network sign-ins\nlogsource: {product: windows, service: security}\n\
+                 detection: {selection: {EventID: 4624, LogonType: 3}, condition: selection}\n";
+    let at = team.reached();
+    team.add_rule(1, compile(broad), at).unwrap();
+    // Its false positives, counted by hand over the stored events.
+    let set = compile(broad);
+    let false_positives = (0..team.store().len() as u32)
+        .filter(|&row| {
+            line.clear();
+            team.store().write_json(row, &mut line);
+            let event = atoll_sigma::Event::from_json(&line).unwrap();
+            !set.matches(&event).is_empty() && !steps.contains(&u64::from(row))
+        })
+        .count();
+    assert!(false_positives > 5, "{false_positives}");
+    let (points, standing, why) = score_now(&team);
+    assert_eq!((points, standing), (0, Standing::Open), "{why}");
+    assert!(
+        why.contains(&format!(
+            "rule 1 «Network sign-ins» catches step vt-prtg-creds but also matches {false_positives} events of no campaign step (at most 5 allowed)"
+        )),
+        "{why}"
+    );
+
+    // The monitor's account from the portal's address, as the step signs in: the portal signs
+    // in with it all day (over a hundred times by now), so the address alone is not enough…
+    let by_address = format!(
+        "title: Monitoring account from the portal\nlogsource: {{product: windows, service: security}}\n\
+         detection: {{selection: {{EventID: 4624, TargetUserName: svc_prtg, IpAddress: '{address}'}}, condition: selection}}\n"
+    );
+    team.add_rule(2, compile(&by_address), at).unwrap();
+    let (points, _, why) = score_now(&team);
+    assert_eq!(points, 0, "{why}");
+    // …but only the intruder signs in with NTLM, where the service account's own work uses
+    // Kerberos.
+    let narrow = format!(
+        "title: Monitoring account over NTLM\nlogsource: {{product: windows, service: security}}\n\
+         detection: {{selection: {{EventID: 4624, TargetUserName: svc_prtg, AuthenticationPackageName: NTLM, IpAddress: '{address}'}}, condition: selection}}\n"
+    );
+    team.add_rule(3, compile(&narrow), at).unwrap();
+    let (points, standing, why) = score_now(&team);
+    assert_eq!((points, standing), (100, Standing::Earned), "{why}");
+    assert_eq!(
+        why,
+        format!(
+            "The team's rule 3 «Monitoring account over NTLM» (turned on at {}) matches 1 event of step vt-prtg-creds and 0 events of no campaign step (at most 5 allowed).",
+            label(at)
+        )
+    );
 }

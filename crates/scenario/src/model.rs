@@ -1311,6 +1311,19 @@ record! {
 }
 
 record! {
+    "rule expectation"
+    /// A detection rule the team writes itself: on, it matches the step's events, and no more
+    /// than `max_false_positives` events of no campaign step.
+    pub struct RuleExpectation {
+        /// The step the rule must catch.
+        pub step: Ref<StepK>,
+        /// At most this many matches on events no campaign step wrote, over the team's world
+        /// from the start of play.
+        pub max_false_positives: u32,
+    }
+}
+
+record! {
     "availability expectation"
     pub struct KeepUp {
         pub service: ServiceSelector,
@@ -1330,7 +1343,7 @@ keywords! {
 record! {
     "expectation"
     /// Something a team should achieve, worth points. Exactly one of `detect`,
-    /// `contain_before`, `report`, `answer`, `decide`, `keep_up`.
+    /// `contain_before`, `report`, `answer`, `decide`, `keep_up`, `rule`.
     pub struct Expectation {
         pub id: Id<ExpectationK>,
         pub text: Text,
@@ -1345,9 +1358,11 @@ record! {
         pub answer: Option<Ref<QuestionK>>,
         /// … take a decision in time …
         pub decide: Option<Ref<DecisionK>>,
-        /// … or keep a service up.
+        /// … keep a service up …
         pub keep_up: Option<KeepUp>,
-        /// Deadline after the referenced item happens (for `detect`, `answer`, `decide`).
+        /// … or write a rule that catches a step with few false positives.
+        pub rule: Option<RuleExpectation>,
+        /// Deadline after the referenced item happens (for `detect`, `answer`, `decide`, `rule`).
         pub within: Option<Duration>,
         /// Absolute deadline on the exercise clock.
         pub deadline: Option<Spanned<ClockTime>>,

@@ -1415,6 +1415,7 @@ fn check_expectation(c: &mut Checker<'_>, e: &Expectation) {
         e.answer.is_some(),
         e.decide.is_some(),
         e.keep_up.is_some(),
+        e.rule.is_some(),
     ]
     .iter()
     .filter(|&&b| b)
@@ -1422,15 +1423,15 @@ fn check_expectation(c: &mut Checker<'_>, e: &Expectation) {
     if kinds != 1 {
         c.error(
             e.span,
-            format!("the expectation `{}` needs exactly one of `detect`, `contain_before`, `report`, `answer`, `decide` and `keep_up` (it has {kinds})", e.id),
+            format!("the expectation `{}` needs exactly one of `detect`, `contain_before`, `report`, `answer`, `decide`, `keep_up` and `rule` (it has {kinds})", e.id),
             "split it into several expectations",
         );
     }
-    if e.within.is_some() && e.detect.is_none() && e.answer.is_none() && e.decide.is_none() {
+    if e.within.is_some() && e.detect.is_none() && e.answer.is_none() && e.decide.is_none() && e.rule.is_none() {
         c.error(
             e.span,
             format!(
-                "`within` of expectation `{}` only applies to `detect`, `answer` and `decide`",
+                "`within` of expectation `{}` only applies to `detect`, `rule`, `answer` and `decide`",
                 e.id
             ),
             "use `deadline:` for an absolute time",

@@ -168,6 +168,7 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
             })
         })
         .collect();
+    let team_rules = runtime.team_rules();
     let facts = Facts {
         team: &team_id,
         outcomes: &outcomes,
@@ -181,6 +182,7 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
         reports: &reports,
         hints: &hints,
         suppressions: &suppressions,
+        team_rules: &team_rules,
     };
     let hints_available: Vec<(String, u64)> = live
         .scenario
