@@ -85,6 +85,57 @@ async fn the_whole_story_over_a_satellite_link() {
     .await;
 }
 
+/// The attack does not drown in a loud queue: the white cell turns on the low-level firewall
+/// rule that once buried it under 7,000 alerts, runs the clock past the web shell, and a player
+/// still finds it through the filters, opens it, marks its group and earns the detection.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_attack_is_found_in_a_loud_queue() {
+    let (_server, _output, driver, mut visit, data) = demo("loud", None).await;
+
+    // Before the start, the white cell turns on the firewall's "Cleartext Protocol Usage".
+    visit.sign_in("instructor", &demo_password(&data, "instructor")).await;
+    let noisy = "Cleartext Protocol Usage";
+    visit
+        .open("/detection?show=off&q=Cleartext+Protocol+Usage", "detection-off")
+        .await;
+    let page = visit
+        .click(
+            &format!("form[action='/detection/switch'] button[aria-label='Turn on {noisy}']"),
+            "detection-on",
+        )
+        .await;
+    assert!(page.contains(noisy), "{page}");
+    visit.open("/board", "board").await;
+    visit.click("button[value='start']", "board-started").await;
+    visit.fill("#jump-to", "D1 10:30").await;
+    let board = visit.click("button[value='jump']", "board-jumped").await;
+    assert!(board.contains("D1 10:3"), "{board}");
+    // The worlds catch up with the jump within seconds; the board's numbers follow.
+    let mut alerts = 0;
+    for _ in 0..90 {
+        let cell = visit
+            .client
+            .find(Locator::Css("td[data-live='palau.alerts']"))
+            .await
+            .unwrap();
+        alerts = cell.text().await.unwrap().trim().parse().unwrap();
+        if alerts >= 2_000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    visit.seen("board-loud").await;
+    assert!(alerts >= 2_000, "{alerts} alerts for Palau by D1 10:30");
+    visit.sign_out().await;
+
+    // A player of Palau finds the web shell among them.
+    visit.sign_in("palau-1", &demo_password(&data, "palau-1")).await;
+    find_and_mark_the_web_shell(&mut visit).await;
+    visit.client.close().await.unwrap();
+    drop(driver);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
 /// Network conditions for the browser: ChromeDriver's `network_conditions` command.
 #[derive(Debug, Clone, Copy)]
 struct Throttle {
@@ -361,71 +412,14 @@ async fn report_points(visit: &mut Visit, title: &str) -> u32 {
     total
 }
 
-async fn story(name: &str, throttle: Option<Throttle>) {
-    let data = std::env::temp_dir().join(format!("atoll-browser-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&data);
-    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join(name);
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
+/// The rule that sees the web shell's upload.
+const WEB_SHELL_RULE: &str = "Script Page Uploaded Or Run Under IIS aspnet_client Folder";
 
-    let (_server, _, address, _output): (Server, String, String, Lines) = Server::start(&[
-        "demo".as_ref(),
-        "--paused".as_ref(),
-        "--speed".as_ref(),
-        "60".as_ref(),
-        "--data".as_ref(),
-        data.as_os_str(),
-    ]);
-    let driver = Driver::start();
-    let client = browser(&driver).await;
-    if let Some(throttle) = throttle {
-        client.issue_cmd(throttle).await.unwrap();
-    }
-    let mut visit = Visit {
-        client,
-        base: format!("http://{address}"),
-        shots: shots.clone(),
-        count: 0,
-        timings: Vec::new(),
-        page_origin: None,
-    };
-
-    // The white cell starts the exercise and moves the clock past the web shell's arrival
-    // (D1 09:10 ± 10m) and the question about it (an hour later).
-    let board = visit.sign_in("instructor", &demo_password(&data, "instructor")).await;
-    assert!(board.contains("EXERCISE") && board.contains("not started"), "{board}");
-    let board = visit.click("button[value='start']", "board-started").await;
-    assert!(board.contains("Pause"), "{board}");
-    visit.fill("#jump-to", "D1 10:30").await;
-    let board = visit.click("button[value='jump']", "board-jumped").await;
-    assert!(board.contains("D1 10:3"), "{board}");
-    let score_before_grading = palau_score_on_board(&mut visit, "board-before").await;
-    visit.sign_out().await;
-
-    // A player of Palau reads the first inject; opening the inbox is a read receipt.
-    let alerts = visit.sign_in("palau-1", &demo_password(&data, "palau-1")).await;
-    assert!(alerts.contains("Alerts — Palau"), "{alerts}");
-    visit.open("/teams/palau/inbox", "inbox").await;
-    // With JavaScript on, the live updates fill in the exercise time and the counts.
-    let clock = visit.live_text("header .clock").await;
-    assert!(clock.starts_with("D1 "), "{clock}");
-    let count = visit.live_text("header [data-live='inbox']").await;
-    assert!(count.parse::<u32>().is_ok_and(|n| n > 0), "inbox count {count}");
-    let first = visit
-        .client
-        .find_all(Locator::Css("article.inject"))
-        .await
-        .unwrap()
-        .pop()
-        .expect("an inject has arrived by D1 10:30");
-    let first = first.text().await.unwrap();
-    assert!(first.contains("from "), "{first}");
-    let inbox = visit.open("/teams/palau/inbox", "inbox-read").await;
-    assert!(inbox.contains("read by palau-1"), "{inbox}");
-
-    // The web-shell alert: found with the queue's filters, opened to its event, and its group
-    // (rule and host) marked a true positive with one verdict.
-    let rule = "Script Page Uploaded Or Run Under IIS aspnet_client Folder";
+/// The web-shell alert found with the queue's filters, opened to its event, and its group (rule
+/// and host) marked a true positive with one verdict; the detection is earned, in time (the
+/// upload ran at D1 09:00, `within: 2h`). A player of Palau is signed in.
+async fn find_and_mark_the_web_shell(visit: &mut Visit) {
+    let rule = WEB_SHELL_RULE;
     visit.wait_for("/teams/palau", "alerts", rule).await;
     visit.fill("form.filters input[name='q']", "aspnet_client").await;
     let found = visit.click("form.filters button", "alerts-filtered").await;
@@ -461,6 +455,92 @@ async fn story(name: &str, throttle: Option<Throttle>) {
         .find(|l| l.contains("Detect the web shell on the customer portal"))
         .unwrap_or_else(|| panic!("the web shell's expectation is settled: {score}"));
     assert!(line.contains("100 / 100") && line.contains("earned"), "{line}");
+}
+
+/// A demo started paused at 60× in a fresh data folder, and a browser on it (throttled if
+/// asked) whose screenshots go to `browser/{name}` in the test's folder: (server, its output,
+/// ChromeDriver, the browser, the data folder).
+async fn demo(name: &str, throttle: Option<Throttle>) -> (Server, Lines, Driver, Visit, PathBuf) {
+    let data = std::env::temp_dir().join(format!("atoll-browser-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser").join(name);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let (server, _, address, output): (Server, String, String, Lines) = Server::start(&[
+        "demo".as_ref(),
+        "--paused".as_ref(),
+        "--speed".as_ref(),
+        "60".as_ref(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ]);
+    let driver = Driver::start();
+    let client = browser(&driver).await;
+    if let Some(throttle) = throttle {
+        client.issue_cmd(throttle).await.unwrap();
+    }
+    let visit = Visit {
+        client,
+        base: format!("http://{address}"),
+        shots,
+        count: 0,
+        timings: Vec::new(),
+        page_origin: None,
+    };
+    (server, output, driver, visit, data)
+}
+
+async fn story(name: &str, throttle: Option<Throttle>) {
+    let (_server, _output, driver, mut visit, data) = demo(name, throttle).await;
+    let shots = visit.shots.clone();
+
+    // The white cell starts the exercise and moves the clock past the web shell's arrival
+    // (D1 09:10 ± 10m) and the question about it (an hour later).
+    let board = visit.sign_in("instructor", &demo_password(&data, "instructor")).await;
+    assert!(board.contains("EXERCISE") && board.contains("not started"), "{board}");
+    let board = visit.click("button[value='start']", "board-started").await;
+    assert!(board.contains("Pause"), "{board}");
+    visit.fill("#jump-to", "D1 10:30").await;
+    let board = visit.click("button[value='jump']", "board-jumped").await;
+    assert!(board.contains("D1 10:3"), "{board}");
+    let score_before_grading = palau_score_on_board(&mut visit, "board-before").await;
+    visit.sign_out().await;
+
+    // A player of Palau reads the first inject; opening the inbox is a read receipt.
+    let alerts = visit.sign_in("palau-1", &demo_password(&data, "palau-1")).await;
+    assert!(alerts.contains("Alerts — Palau"), "{alerts}");
+    // With JavaScript on, the live updates fill in the exercise time and the counts: what
+    // came since the player last opened the page.
+    let clock = visit.live_text("header .clock").await;
+    assert!(clock.starts_with("D1 "), "{clock}");
+    let count = visit.live_text("header [data-live='inbox']").await;
+    assert!(count.parse::<u32>().is_ok_and(|n| n > 0), "inbox count {count}");
+    visit.open("/teams/palau/inbox", "inbox").await;
+    let clock = visit.live_text("header .clock").await;
+    assert!(clock.starts_with("D1 "), "{clock}");
+    let count = visit
+        .client
+        .find(Locator::Css("header [data-live='inbox']"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(count, "", "nothing new in the inbox once it is open");
+    let first = visit
+        .client
+        .find_all(Locator::Css("article.inject"))
+        .await
+        .unwrap()
+        .pop()
+        .expect("an inject has arrived by D1 10:30");
+    let first = first.text().await.unwrap();
+    assert!(first.contains("from "), "{first}");
+    let inbox = visit.open("/teams/palau/inbox", "inbox-read").await;
+    assert!(inbox.contains("read by palau-1"), "{inbox}");
+
+    find_and_mark_the_web_shell(&mut visit).await;
+    let rule = WEB_SHELL_RULE;
 
     // What the web server's worker process started: the web shell's reconnaissance.
     visit.open("/teams/palau/hunt", "hunt").await;

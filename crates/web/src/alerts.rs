@@ -327,11 +327,20 @@ impl<'a> Sieve<'a> {
         let rule_of = runtime.alert_rules();
         let in_force = InForce::of(suppressions);
         let named: Vec<bool> = rules.iter().map(|(_, title)| in_force.names(title)).collect();
-        let suppressed = alerts
+        let mut suppressed: Vec<bool> = alerts
             .iter()
             .zip(rule_of)
             .map(|(a, &place)| named[place as usize] && in_force.hiding(a, runtime.store()).is_some())
             .collect();
+        // One detection, one state: a suppression that names either log's field (`Image` or
+        // `NewProcessName`) hides both sightings.
+        for (i, twin) in runtime.twins().iter().enumerate() {
+            if let Some(t) = twin.map(|t| t as usize).filter(|&t| t > i) {
+                let either = suppressed[i] || suppressed[t];
+                suppressed[i] = either;
+                suppressed[t] = either;
+            }
+        }
         Sieve {
             alerts,
             rule_of,
@@ -745,7 +754,7 @@ fn queue_page<S: Store>(
     let body = html! {
         h1 { "Alerts — " (team) }
         p.muted {
-            (alerts.len()) " alerts on " (runtime.store().len()) " events so far: "
+            (counts.iter().sum::<usize>() + hidden) " alerts on " (runtime.store().len()) " events so far: "
             @for (i, (_, label)) in STATES.iter().enumerate() { (counts[i]) " " (label.to_lowercase()) @if i < 3 { ", " } }
             "; "
             a href={ "/teams/" (team_id) "?state=suppressed" } { (hidden) " suppressed" }
