@@ -195,6 +195,8 @@ impl<'a> TeamRuntime<'a> {
         self.rules
     }
 
+    /// The team's alerts in the order raised: only ever appended, and in event order (their
+    /// `row`s never decrease), which pages rely on to find an event's alerts by halving.
     pub fn alerts(&self) -> &[Alert] {
         &self.alerts
     }

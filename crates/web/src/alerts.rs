@@ -302,8 +302,8 @@ struct Sieve<'a> {
     rule_of: &'a [u32],
     /// (key, title) of each rule place.
     rules: &'a [(String, String)],
-    /// The latest verdict of each alert, by (event row, rule place).
-    latest: HashMap<(u32, u32), &'a Triage>,
+    /// The latest verdict of each alert (by index), or of its twin, whichever came later.
+    verdicts: Vec<Option<&'a Triage>>,
     /// Whether a suppression of the team hides each alert.
     suppressed: Vec<bool>,
     /// Each alert's other sighting of the same process start ([`TeamRuntime::twins`]).
@@ -317,14 +317,33 @@ impl<'a> Sieve<'a> {
         for (place, (key, _)) in rules.iter().enumerate() {
             places.entry(key.as_str()).or_default().push(place as u32);
         }
-        let mut latest = HashMap::new();
-        for t in triages {
-            for &place in places.get(t.rule.as_str()).map_or(&[][..], Vec::as_slice) {
-                latest.insert((t.row, place), t);
-            }
-        }
         let alerts = runtime.alerts();
         let rule_of = runtime.alert_rules();
+        // Each verdict onto its alert: alerts come in event order, so an event's alerts are
+        // found by halving, and later verdicts replace earlier ones.
+        let mut verdicts: Vec<Option<&'a Triage>> = vec![None; alerts.len()];
+        for t in triages {
+            let Some(places) = places.get(t.rule.as_str()) else {
+                continue;
+            };
+            let from = alerts.partition_point(|a| a.row < t.row);
+            for i in (from..alerts.len()).take_while(|&i| alerts[i].row == t.row) {
+                if places.contains(&rule_of[i]) {
+                    verdicts[i] = Some(t);
+                }
+            }
+        }
+        // One detection, one verdict: the later of the two sightings'.
+        for (i, twin) in runtime.twins().iter().enumerate() {
+            if let Some(t) = twin.map(|t| t as usize).filter(|&t| t > i) {
+                let later = match (verdicts[i], verdicts[t]) {
+                    (Some(a), Some(b)) => Some(if b.id > a.id { b } else { a }),
+                    (a, b) => a.or(b),
+                };
+                verdicts[i] = later;
+                verdicts[t] = later;
+            }
+        }
         let in_force = InForce::of(suppressions);
         let named: Vec<bool> = rules.iter().map(|(_, title)| in_force.names(title)).collect();
         let mut suppressed: Vec<bool> = alerts
@@ -345,7 +364,7 @@ impl<'a> Sieve<'a> {
             alerts,
             rule_of,
             rules,
-            latest,
+            verdicts,
             suppressed,
             twins: runtime.twins(),
         }
@@ -353,12 +372,7 @@ impl<'a> Sieve<'a> {
 
     /// The latest verdict on alert `i`, or on its twin: the two are one detection.
     fn get(&self, i: usize) -> Option<&'a Triage> {
-        let of = |i: usize| self.latest.get(&(self.alerts[i].row, self.rule_of[i])).copied();
-        let twin = self.twins.get(i).copied().flatten().and_then(|t| of(t as usize));
-        match (of(i), twin) {
-            (Some(a), Some(b)) => Some(if b.id > a.id { b } else { a }),
-            (a, b) => a.or(b),
-        }
+        self.verdicts[i]
     }
 
     /// Whether alert `i` is listed under its twin rather than on a row of its own.
