@@ -693,6 +693,25 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+    ) -> impl Future<Output = Result<()>> + Send {
+        async move {
+            self.add_case_entries(exercise, team, case, kind, &[body], user, at, now)
+                .await
+        }
+    }
+    /// Adds entries of one kind to a team's case, all or none (alerts a filter selects, say);
+    /// a `status` entry also sets the case's status.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn add_case_entries(
+        &self,
+        exercise: i64,
+        team: &str,
+        case: i64,
+        kind: &str,
+        bodies: &[&str],
+        user: i64,
+        at: u64,
+        now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
 
     /// Whether teams may see the scoreboard of this exercise.
@@ -1822,13 +1841,13 @@ impl Store for Sqlite {
         Ok((case_from(&row)?, entries))
     }
 
-    async fn add_case_entry(
+    async fn add_case_entries(
         &self,
         exercise: i64,
         team: &str,
         case: i64,
         kind: &str,
-        body: &str,
+        bodies: &[&str],
         user: i64,
         at: u64,
         now: i64,
@@ -1843,23 +1862,25 @@ impl Store for Sqlite {
         if mine.is_none() {
             return Err(StoreError::NoCase);
         }
-        sqlx::query(
-            "INSERT INTO case_entries (case_id, kind, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(case)
-        .bind(kind)
-        .bind(body)
-        .bind(user)
-        .bind(at as i64)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if kind == "status" {
-            sqlx::query("UPDATE cases SET status = ? WHERE id = ?")
-                .bind(body)
-                .bind(case)
-                .execute(&mut *tx)
-                .await?;
+        for &body in bodies {
+            sqlx::query(
+                "INSERT INTO case_entries (case_id, kind, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(case)
+            .bind(kind)
+            .bind(body)
+            .bind(user)
+            .bind(at as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if kind == "status" {
+                sqlx::query("UPDATE cases SET status = ? WHERE id = ?")
+                    .bind(body)
+                    .bind(case)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(())

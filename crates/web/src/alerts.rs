@@ -595,9 +595,17 @@ pub(crate) struct Marked {
     state: Option<String>,
 }
 
-/// What the queue reads from the database: the team's verdicts and suppressions; or the page
-/// saying the database cannot be read.
-async fn queue_records<S: Store>(app: &App<S>, team: &str) -> Result<(Arc<Vec<Triage>>, Vec<Suppression>), Response> {
+/// What the queue reads from the database: the team's verdicts, its suppressions and its
+/// cases still open (to add alerts to).
+#[derive(Debug, Clone)]
+struct Records {
+    triages: Arc<Vec<Triage>>,
+    suppressions: Vec<Suppression>,
+    cases: Vec<atoll_store::Case>,
+}
+
+/// Reads the queue's [`Records`]; or the page saying the database cannot be read.
+async fn queue_records<S: Store>(app: &App<S>, team: &str) -> Result<Records, Response> {
     let unreadable = || {
         html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -610,7 +618,19 @@ async fn queue_records<S: Store>(app: &App<S>, team: &str) -> Result<(Arc<Vec<Tr
         .suppressions(app.live.exercise, Some(team))
         .await
         .map_err(|_| unreadable())?;
-    Ok((triages, suppressions))
+    let cases = app
+        .db
+        .cases(app.live.exercise, team)
+        .await
+        .map_err(|_| unreadable())?
+        .into_iter()
+        .filter(|c| c.status != "closed")
+        .collect();
+    Ok(Records {
+        triages,
+        suppressions,
+        cases,
+    })
 }
 
 /// A team's alerts: the queue.
@@ -621,7 +641,7 @@ pub(crate) async fn queue<S: Store>(
     Query(marked): Query<Marked>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let (triages, suppressions) = match queue_records(&app, &team_id).await {
+    let records = match queue_records(&app, &team_id).await {
         Ok(records) => records,
         Err(page) => return page,
     };
@@ -630,7 +650,7 @@ pub(crate) async fn queue<S: Store>(
         let label = STATES.iter().find(|(s, _)| *s == state).map_or("judged", |(_, l)| *l);
         format!("{n} alerts marked {}.", label.to_lowercase())
     });
-    blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, done.as_deref(), None)).await
+    blocking(move || queue_page(&app, &view, &filter, &records, done.as_deref(), None)).await
 }
 
 /// The titles of the rules a team's alerts come from, each once, in order.
@@ -693,7 +713,6 @@ fn filter_fields(filter: &Filter) -> Markup {
     }
 }
 
-/// A verdict form for many alerts at once.
 /// A verdict form for many alerts at once: `count` alerts among the first `upto` of the team,
 /// as the page showed them (the form marks those, never alerts that came since).
 fn bulk_form(team_id: &str, filter: &Filter, count: usize, upto: usize, what: &str) -> Markup {
@@ -719,12 +738,27 @@ fn bulk_form(team_id: &str, filter: &Filter, count: usize, upto: usize, what: &s
     }
 }
 
+/// The form adding every alert a filter selects to one of the team's open cases.
+fn link_form(team_id: &str, filter: &Filter, count: usize, upto: usize, cases: &[atoll_store::Case]) -> Markup {
+    html! {
+        form.inline method="post" action={ "/teams/" (team_id) "/alerts/case" } {
+            (filter_fields(filter))
+            input type="hidden" name="upto" value=(upto);
+            input type="hidden" name="expect" value=(count);
+            label for="link-case" { "Add them to the case " }
+            select #link-case name="case" {
+                @for c in cases { option value=(c.id) { (short(&c.title, 50)) } }
+            }
+            " " button type="submit" { "Add " (count) }
+        }
+    }
+}
+
 fn queue_page<S: Store>(
     app: &App<S>,
     view: &TeamView,
     filter: &Filter,
-    triages: &[Triage],
-    suppressions: &[Suppression],
+    records: &Records,
     done: Option<&str>,
     refused: Option<Refused>,
 ) -> Response {
@@ -734,7 +768,7 @@ fn queue_page<S: Store>(
     let team_id = runtime.team().to_owned();
     let start = runtime.start_unix_ms();
     let alerts = runtime.alerts();
-    let sieve = Sieve::of(&runtime, triages, suppressions);
+    let sieve = Sieve::of(&runtime, &records.triages, &records.suppressions);
     let label = |at: u64| live.label(start + at as i64, app.day_one);
     let (criteria, problem) = match refused {
         Some((field, message)) => (None, Some(format!("{field}: {message}."))),
@@ -802,6 +836,13 @@ fn queue_page<S: Store>(
                     } @else {
                         span.muted { " Narrow the filter to " (BULK_MAX) " alerts or fewer to mark them all at once." }
                     }
+                }
+            }
+            @if can_act && !selected.is_empty() && !groups_view && !filter.is_empty() && !records.cases.is_empty() {
+                @if selected.len() <= LINK_MAX {
+                    (link_form(&team_id, filter, selected.len(), alerts.len(), &records.cases))
+                } @else {
+                    p.muted { "Narrow the filter to " (LINK_MAX) " alerts or fewer to add them to a case." }
                 }
             }
         }
@@ -993,6 +1034,98 @@ pub(crate) struct BulkForm {
     expect: Option<String>,
 }
 
+/// The queue as `filter` shows it, with why an action on it was refused.
+async fn refuse<S: Store>(
+    app: Arc<App<S>>,
+    view: TeamView,
+    filter: Filter,
+    records: Records,
+    refused: Refused,
+) -> Response {
+    blocking(move || queue_page(&app, &view, &filter, &records, None, Some(refused))).await
+}
+
+/// What one action on many alerts (a verdict, adding them to a case) may take.
+struct Many {
+    /// How many alerts the team had when the page was drawn: later ones are not taken.
+    upto: Option<usize>,
+    /// How many the page said the action covers: refused when the filter now selects another
+    /// number.
+    expect: Option<usize>,
+    max: usize,
+    /// The refusal of the whole queue unfiltered, and the start of the one of too many.
+    unfiltered: &'static str,
+    at_most: &'static str,
+    /// Whether each alert's twin is taken too (verdicts: one detection, one verdict).
+    twins: bool,
+}
+
+/// The alerts a filter selects now, for one action on them all: how many rows of the queue,
+/// and the (event row, rule key) of each alert taken. Refused by field.
+async fn choose<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    filter: &Filter,
+    records: &Records,
+    many: Many,
+) -> Result<(usize, Vec<(u32, String)>), Refused> {
+    let worker = app.clone();
+    let filter = filter.clone();
+    let records = records.clone();
+    tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let criteria = criteria(&filter, live)?;
+        // Never the whole queue at once: one careless click would empty it.
+        if filter.is_empty() {
+            return Err(("filter", many.unfiltered.to_owned()));
+        }
+        let runtime = live.team(index);
+        let sieve = Sieve::of(&runtime, &records.triages, &records.suppressions);
+        let mut selected = sieve.select(&criteria);
+        // The alerts the page showed: none that came since it was drawn.
+        if let Some(upto) = many.upto {
+            selected.retain(|&i| i < upto);
+        }
+        if let Some(expect) = many.expect
+            && expect != selected.len()
+        {
+            return Err((
+                "filter",
+                format!(
+                    "{} alerts match it now, not the {expect} the page showed; look at them again first",
+                    selected.len()
+                ),
+            ));
+        }
+        if selected.len() > many.max {
+            return Err((
+                "filter",
+                format!(
+                    "{} alerts match; {} {}: narrow the filter",
+                    selected.len(),
+                    many.at_most,
+                    many.max
+                ),
+            ));
+        }
+        if selected.is_empty() {
+            return Err(("filter", "no alert matches it".to_owned()));
+        }
+        let taken: Vec<(u32, String)> = if many.twins {
+            selected.iter().flat_map(|&i| sieve.marks(i)).collect()
+        } else {
+            let alerts = runtime.alerts();
+            selected
+                .iter()
+                .map(|&i| (alerts[i].row, alert_key(&alerts[i])))
+                .collect()
+        };
+        Ok((selected.len(), taken))
+    })
+    .await
+    .unwrap_or_else(|_| Err(("filter", "the alerts could not be read".to_owned())))
+}
+
 /// One verdict for every alert a filter (or a group: a filter on a rule and a host) selects.
 pub(crate) async fn bulk<S: Store>(
     State(app): State<Arc<App<S>>>,
@@ -1000,13 +1133,11 @@ pub(crate) async fn bulk<S: Store>(
     Form(form): Form<BulkForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let (triages, suppressions) = match queue_records(&app, &team_id).await {
+    let records = match queue_records(&app, &team_id).await {
         Ok(records) => records,
         Err(page) => return page,
     };
     let filter = form.filter;
-    let upto = form.upto.and_then(|u| u.parse::<usize>().ok());
-    let expect = form.expect.and_then(|e| e.parse::<usize>().ok());
     let (state, note) = match verdict(form.verdict, form.note, "verdict") {
         Ok(v) => v,
         Err(message) => {
@@ -1015,67 +1146,22 @@ pub(crate) async fn bulk<S: Store>(
                 if field == "note" { "note" } else { "verdict" },
                 message.trim_end_matches('.').to_owned(),
             );
-            return blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, None, Some(refused)))
-                .await;
+            return refuse(app, view, filter, records, refused).await;
         }
     };
-    // The alerts the filter selects now, under the team's lock.
-    let worker = app.clone();
-    let index = view.team;
-    let chosen_filter = filter.clone();
-    let chosen_suppressions = suppressions.clone();
-    let chosen_triages = triages.clone();
-    let chosen = tokio::task::spawn_blocking(move || {
-        let live = &worker.live;
-        let criteria = criteria(&chosen_filter, live)?;
-        // Never the whole queue at once: one careless click would empty it.
-        if chosen_filter.is_empty() {
-            return Err((
-                "filter",
-                "a verdict for many alerts needs a filter or a group".to_owned(),
-            ));
+    let many = Many {
+        upto: form.upto.and_then(|u| u.parse::<usize>().ok()),
+        expect: form.expect.and_then(|e| e.parse::<usize>().ok()),
+        max: BULK_MAX,
+        unfiltered: "a verdict for many alerts needs a filter or a group",
+        at_most: "one verdict covers at most",
+        twins: true,
+    };
+    let (count, chosen) = match choose(&app, view.team, &filter, &records, many).await {
+        Ok(chosen) => chosen,
+        Err(refused) => {
+            return refuse(app, view, filter, records, refused).await;
         }
-        let runtime = live.team(index);
-        let sieve = Sieve::of(&runtime, &chosen_triages, &chosen_suppressions);
-        let mut selected = sieve.select(&criteria);
-        // The alerts the page showed: none that came since it was drawn.
-        if let Some(upto) = upto {
-            selected.retain(|&i| i < upto);
-        }
-        if let Some(expect) = expect
-            && expect != selected.len()
-        {
-            return Err((
-                "filter",
-                format!(
-                    "{} alerts match it now, not the {expect} the page showed; look at them again before marking them",
-                    selected.len()
-                ),
-            ));
-        }
-        if selected.len() > BULK_MAX {
-            return Err((
-                "filter",
-                format!(
-                    "{} alerts match; one verdict covers at most {BULK_MAX}: narrow the filter",
-                    selected.len()
-                ),
-            ));
-        }
-        if selected.is_empty() {
-            return Err(("filter", "no alert matches it".to_owned()));
-        }
-        let marks: Vec<(u32, String)> = selected.iter().flat_map(|&i| sieve.marks(i)).collect();
-        Ok((selected.len(), marks))
-    })
-    .await;
-    let (count, chosen) = match chosen {
-        Ok(Ok(chosen)) => chosen,
-        Ok(Err(refused)) => {
-            return blocking(move || queue_page(&app, &view, &filter, &triages, &suppressions, None, Some(refused)))
-                .await;
-        }
-        Err(_) => return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The alerts could not be read."),
     };
     let at = crate::exercise_now(&app).await;
     if app
@@ -1101,6 +1187,94 @@ pub(crate) async fn bulk<S: Store>(
     let count = count.to_string();
     let back = filter.link(&[("marked", &count), ("as", &state)]);
     Redirect::to(&format!("/teams/{team_id}?{back}")).into_response()
+}
+
+/// At most this many alerts go into a case at once: a case gathers what belongs together.
+pub(crate) const LINK_MAX: usize = 200;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LinkForm {
+    #[serde(flatten)]
+    filter: Filter,
+    case: Option<String>,
+    upto: Option<String>,
+    expect: Option<String>,
+}
+
+/// Adds every alert a filter selects (not yet in the case) to one of the team's open cases.
+pub(crate) async fn link<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Form(form): Form<LinkForm>,
+) -> Response {
+    let team_id = app.live.team_id(view.team);
+    let records = match queue_records(&app, &team_id).await {
+        Ok(records) => records,
+        Err(page) => return page,
+    };
+    let filter = form.filter;
+    let case = form
+        .case
+        .and_then(|c| c.parse::<i64>().ok())
+        .filter(|id| records.cases.iter().any(|c| c.id == *id));
+    let Some(case) = case else {
+        let refused: Refused = ("case", "choose one of your team's open cases".to_owned());
+        return refuse(app, view, filter, records, refused).await;
+    };
+    let many = Many {
+        upto: form.upto.and_then(|u| u.parse::<usize>().ok()),
+        expect: form.expect.and_then(|e| e.parse::<usize>().ok()),
+        max: LINK_MAX,
+        unfiltered: "adding many alerts to a case needs a filter or a group",
+        at_most: "a case takes at most",
+        twins: false,
+    };
+    let chosen = match choose(&app, view.team, &filter, &records, many).await {
+        Ok((_, chosen)) => chosen,
+        Err(refused) => {
+            return refuse(app, view, filter, records, refused).await;
+        }
+    };
+    let linked: Vec<String> = match app.db.case(app.live.exercise, &team_id, case).await {
+        Ok((_, entries)) => entries
+            .into_iter()
+            .filter(|e| e.kind == "alert")
+            .map(|e| e.body)
+            .collect(),
+        Err(_) => {
+            return html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server cannot read its database right now.",
+            );
+        }
+    };
+    let bodies: Vec<String> = chosen
+        .iter()
+        .map(|(row, key)| format!("{row}\n{key}"))
+        .filter(|body| !linked.contains(body))
+        .collect();
+    let bodies: Vec<&str> = bodies.iter().map(String::as_str).collect();
+    let at = crate::exercise_now(&app).await;
+    match app
+        .db
+        .add_case_entries(
+            app.live.exercise,
+            &team_id,
+            case,
+            "alert",
+            &bodies,
+            view.user.id,
+            at,
+            clock_now(),
+        )
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/teams/{team_id}/cases/{case}")).into_response(),
+        Err(_) => html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The alerts could not be added (none was); try again.",
+        ),
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -175,6 +175,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}", get(alerts::queue::<S>))
         .route("/teams/{team}/alerts", post(alerts::triage::<S>))
         .route("/teams/{team}/alerts/bulk", post(alerts::bulk::<S>))
+        .route("/teams/{team}/alerts/case", post(alerts::link::<S>))
         .route("/teams/{team}/alerts/{n}", get(alerts::page::<S>))
         .route("/teams/{team}/suppressions", get(suppress::page::<S>).post(suppress::create::<S>))
         .route("/teams/{team}/suppressions/{id}/end", post(suppress::end::<S>))

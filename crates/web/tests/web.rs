@@ -379,6 +379,17 @@ async fn every_route_for_every_role_and_team() {
             Box::new(|c| post("/teams/nauru/alerts/bulk", c, "rule=r&verdict=false_positive")),
             [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
+        // Alerts into a case that is not the team's: refused on the queue's page (400).
+        (
+            "own team alerts into a case",
+            Box::new(|c| post("/teams/palau/alerts/case", c, "rule=r&case=1")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::SEE_OTHER],
+        ),
+        (
+            "other team alerts into a case",
+            Box::new(|c| post("/teams/nauru/alerts/case", c, "rule=r&case=1")),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
         (
             "own team suppressions",
             Box::new(|c| get("/teams/palau/suppressions", c)),
@@ -4252,4 +4263,62 @@ async fn a_live_stream_is_gzipped_for_browsers_that_take_it_each_event_readable_
         .insert(header::ACCEPT_ENCODING, "br;q=1, gzip;q=0".parse().unwrap());
     let response = router(app.clone()).oneshot(request).await.unwrap();
     assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alerts_a_filter_selects_go_into_a_case_at_once() {
+    let app = app_with_pack(240_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    // Without an open case, the queue offers nothing to add alerts to.
+    let (_, _, page) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    assert!(!page.contains("Add them to the case"));
+    let (_, headers, _) = send(&app, post("/teams/palau/cases", &player, "title=Portal")).await;
+    let case_path = header(&headers, "location").unwrap().to_owned();
+    let case: i64 = case_path.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, _, page) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    let shell = matching(&page);
+    assert!(shell > 0 && page.contains("Add them to the case"), "{page}");
+    let linked = |app: Arc<App<Sqlite>>| async move {
+        let (_, entries) = app.db.case(app.live.exercise, "palau", case).await.unwrap();
+        entries.into_iter().filter(|e| e.kind == "alert").count()
+    };
+    // Refused, storing nothing: no filter; a case that is not the team's; a count that changed.
+    for (form, message) in [
+        (
+            format!("case={case}"),
+            "filter: adding many alerts to a case needs a filter or a group",
+        ),
+        (
+            "q=aspnet_client&case=999".to_owned(),
+            "case: choose one of your team's open cases",
+        ),
+        (
+            format!("q=aspnet_client&case={case}&expect=999"),
+            "not the 999 the page showed",
+        ),
+    ] {
+        let (status, _, page) = send(&app, post("/teams/palau/alerts/case", &player, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(message), "{form}: {message}\n{page}");
+    }
+    assert_eq!(linked(app.clone()).await, 0);
+    let observer = sign_in(&app, "olga").await;
+    let form = format!("q=aspnet_client&case={case}&expect={shell}");
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts/case", &observer, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Every alert the filter selects goes in, once.
+    let (status, headers, _) = send(&app, post("/teams/palau/alerts/case", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(header(&headers, "location"), Some(case_path.as_str()));
+    assert_eq!(linked(app.clone()).await, shell);
+    send(&app, post("/teams/palau/alerts/case", &player, &form)).await;
+    assert_eq!(linked(app.clone()).await, shell, "none twice");
+    let (_, _, page) = send(&app, get(&case_path, &player)).await;
+    assert!(
+        page.contains("Script Page Uploaded Or Run Under IIS aspnet_client Folder"),
+        "{page}"
+    );
 }
