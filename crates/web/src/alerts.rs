@@ -930,7 +930,7 @@ fn queue_page<S: Store>(
             }
         }
     };
-    html::form_page(&live.name, "Alerts", &view.user, problem.as_deref(), &body)
+    html::form_page(live, "Alerts", &view.user, problem.as_deref(), &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -1636,7 +1636,7 @@ fn alert_page<S: Store>(
             ul { @for t in &history { li { (STATES.iter().find(|(s, _)| *s == t.state).map_or(t.state.as_str(), |(_, l)| *l)) " by " (t.username) @if let Some(at) = t.at { " at " (label(start + at as i64)) } @if !t.note.is_empty() { ": " (t.note) } } } }
         }
     };
-    html::page(&live.name, &format!("Alert {n}"), Some(&view.user), &body).into_response()
+    html::page(live, &format!("Alert {n}"), Some(&view.user), &body).into_response()
 }
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
             }
         }
     };
-    html::form_page(&app.live.name, "Cases", &view.user, problem, &body)
+    html::form_page(&app.live, "Cases", &view.user, problem, &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -346,7 +346,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         }
     };
     let problem = problem.map(|(field, message)| format!("{field}: {message}"));
-    html::form_page(&app.live.name, &case.title, &view.user, problem.as_deref(), &body)
+    html::form_page(&app.live, &case.title, &view.user, problem.as_deref(), &body)
 }
 
 /// A linked alert's event row and rule key, as an `alert` entry stores them.

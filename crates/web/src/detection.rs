@@ -215,7 +215,7 @@ pub(crate) async fn page<S: Store>(
             @if (page_no + 1) * PAGE < rows.len() { a href=(link(page_no + 1)) rel="next" { "Next " (PAGE) } }
         }
     };
-    html::page(&app.live.name, "Detection rules", Some(&user), &body).into_response()
+    html::page(&app.live, "Detection rules", Some(&user), &body).into_response()
 }
 
 #[derive(Debug, Deserialize)]

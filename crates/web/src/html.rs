@@ -13,6 +13,7 @@ const CSS: &str = "\
 :root{--fg:#1b1f24;--muted:#55606e;--line:#d5dae0;--accent:#0b5cad;--bad:#a4161a;--warn:#8a5300;--bg:#fff}\
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);background:var(--bg)}\
 .banner{background:#7a1010;color:#fff;text-align:center;font-weight:700;letter-spacing:.12em;padding:2px;font-size:12px}\
+.ended{margin:0;background:#1d3557;color:#fff;text-align:center;padding:6px 12px}\
 header{display:flex;flex-wrap:wrap;gap:12px;align-items:center;padding:8px 16px;border-bottom:1px solid var(--line)}\
 header nav{display:flex;gap:12px;flex-wrap:wrap}header .who{margin-left:auto;color:var(--muted)}\
 main{padding:12px 16px;max-width:1200px}a{color:var(--accent)}h1{font-size:20px;margin:8px 0}h2{font-size:17px}\
@@ -112,8 +113,34 @@ pub(crate) async fn assets(Path(name): Path<String>) -> Response {
         .into_response()
 }
 
-/// A page: the exercise banner, a header with what this user may open, then `body`.
-pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Markup) -> Markup {
+/// What heads every page: the exercise's name, and when play ended if it has.
+#[derive(Debug, Clone)]
+pub(crate) struct Heading<'a> {
+    name: &'a str,
+    /// When play ended, as people read it (`D1 17:30`).
+    ended: Option<String>,
+}
+
+impl<'a> From<&'a str> for Heading<'a> {
+    fn from(name: &'a str) -> Heading<'a> {
+        Heading { name, ended: None }
+    }
+}
+
+impl<'a> From<&'a crate::Live> for Heading<'a> {
+    fn from(live: &'a crate::Live) -> Heading<'a> {
+        Heading {
+            name: &live.name,
+            ended: live.ended().map(|at| live.when(at)),
+        }
+    }
+}
+
+/// A page: the exercise banner (and, once play has ended, a line saying so), a header with
+/// what this user may open, then `body`.
+pub(crate) fn page<'a>(exercise: impl Into<Heading<'a>>, title: &str, user: Option<&User>, body: &Markup) -> Markup {
+    let heading = exercise.into();
+    let exercise = heading.name;
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -126,6 +153,9 @@ pub(crate) fn page(exercise: &str, title: &str, user: Option<&User>, body: &Mark
             }
             body data-live-src=[user.and_then(live_source)] {
                 div.banner role="note" { "EXERCISE · EXERCISE · EXERCISE" }
+                @if let Some(at) = &heading.ended {
+                    p.ended role="status" { "Play ended at " (at) ". Every page stays open to read; nothing more can be handed in or changed, and scores are final." }
+                }
                 header {
                     strong { (exercise) }
                     @if user.is_some() { span.clock data-live="clock" {} }
@@ -191,11 +221,18 @@ pub(crate) fn login(exercise: &str, message: Option<&str>, status: StatusCode) -
 
 /// A page answering a form: `400 Bad Request` when the form was refused for `problem` (the
 /// page then says why, see [`refusal`]), `200 OK` otherwise.
-pub(crate) fn form_page(exercise: &str, title: &str, user: &User, problem: Option<&str>, body: &Markup) -> Response {
+pub(crate) fn form_page<'a>(
+    exercise: impl Into<Heading<'a>>,
+    title: &str,
+    user: &User,
+    problem: Option<&str>,
+    body: &Markup,
+) -> Response {
+    let exercise = exercise.into();
     let Some(problem) = problem else {
         return page(exercise, title, Some(user), body).into_response();
     };
-    let mut response = (StatusCode::BAD_REQUEST, page(exercise, title, Some(user), body)).into_response();
+    let mut response = (StatusCode::BAD_REQUEST, page(exercise.clone(), title, Some(user), body)).into_response();
     response.extensions_mut().insert(Refusal(problem.to_owned()));
     response
 }

@@ -186,7 +186,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             }
         }
     };
-    html::page(&app.live.name, "Inbox", Some(&view.user), &body).into_response()
+    html::page(&app.live, "Inbox", Some(&view.user), &body).into_response()
 }
 
 /// A track's name as players read it (its id if the scenario has no such track).

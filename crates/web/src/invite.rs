@@ -71,7 +71,7 @@ pub(crate) async fn create<S: Store>(
     // The page holds a secret: never cached.
     (
         [(header::CACHE_CONTROL, "no-store")],
-        html::page(&app.live.name, "Invitation", Some(&user), &body),
+        html::page(&app.live, "Invitation", Some(&user), &body),
     )
         .into_response()
 }

@@ -42,6 +42,7 @@ use std::sync::Arc;
 use atoll_store::Store;
 use axum::Router;
 use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse as _;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -156,6 +157,120 @@ async fn exercise_now<S: Store>(app: &Arc<App<S>>) -> u64 {
         .unwrap_or(0)
 }
 
+/// When play ended, as people read it (`D1 17:30`), if it has (read on a blocking thread: the
+/// clock's lock can be held while every world catches up to a clock change).
+async fn ended_at<S: Store>(app: &Arc<App<S>>) -> Option<String> {
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || worker.live.ended().map(|at| worker.live.when(at)))
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Fields of the team's forms that hold what someone typed: shown back when a write is
+/// refused, so that nothing typed is lost.
+const TYPED: &[&str] = &[
+    "title",
+    "subject",
+    "body",
+    "text",
+    "note",
+    "reason",
+    "yaml",
+    "indicators",
+    "indicator",
+    "q",
+    "name",
+    "value",
+    "comment",
+    "what",
+    "when",
+    "impact",
+    "actions",
+    "next_steps",
+];
+
+/// The one answer to a team's write once play has ended (`409 Conflict`; the API answers it
+/// as JSON): the message, what was typed (`typed`: field and text, not stored), and the way
+/// back to the page the form was on.
+fn play_over(live: &Live, at: &str, typed: &[(String, String)], back: &str) -> axum::response::Response {
+    let message = format!(
+        "Play ended at {at}: nothing more can be handed in or changed. Every page stays open to read, and scores are final."
+    );
+    let body = maud::html! {
+        h1 { "Play has ended" }
+        p.error role="alert" id="problem" { (message) }
+        @if !typed.is_empty() {
+            h2 { "What you sent (not stored)" }
+            @for (name, text) in typed {
+                p { strong { (name) } }
+                blockquote.sent { (text) }
+            }
+        }
+        p { a href=(back) { "Back to the page" } }
+    };
+    let mut response = (
+        axum::http::StatusCode::CONFLICT,
+        html::page(live, "Play has ended", None, &body),
+    )
+        .into_response();
+    response.extensions_mut().insert(html::Refusal(message));
+    response
+}
+
+/// Whether a request writes to a team (`POST` under `/teams/` or `/api/v1/teams/`). The rules
+/// page's own address is left to it: testing a rule stays open after play, turning one on
+/// does not.
+fn writes_to_a_team(method: &axum::http::Method, path: &str) -> bool {
+    let path = path.strip_prefix(api::BASE).unwrap_or(path);
+    let Some(rest) = path.strip_prefix("/teams/") else {
+        return false;
+    };
+    let parts: Vec<&str> = rest.split('/').collect();
+    method == axum::http::Method::POST && parts.len() > 1 && parts[1..] != ["rules"]
+}
+
+/// The path of the page a form was sent from (this server's own, by `same_origin_only`), or
+/// the start page.
+fn sent_from(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://"))
+        .and_then(|(_, rest)| rest.find('/').map(|at| rest[at..].to_owned()))
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// Middleware: once play has ended, every write to a team — its pages' forms, the API's team
+/// paths, the white cell's step changes — is refused with one message ([`play_over`]) and
+/// changes nothing. Reading stays open.
+async fn closed_after_play<S: Store>(
+    axum::extract::State(app): axum::extract::State<Arc<App<S>>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if !writes_to_a_team(request.method(), request.uri().path()) {
+        return next.run(request).await;
+    }
+    let Some(at) = ended_at(&app).await else {
+        return next.run(request).await;
+    };
+    let back = sent_from(request.headers());
+    let typed: Vec<(String, String)> = if request.uri().path().starts_with(api::BASE) {
+        Vec::new()
+    } else {
+        let body = axum::body::to_bytes(request.into_body(), 256 * 1024)
+            .await
+            .unwrap_or_default();
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(name, text)| TYPED.contains(&name.as_str()) && !text.trim().is_empty())
+            .collect()
+    };
+    play_over(&app.live, &at, &typed, &back)
+}
+
 /// Every route of the server.
 pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
     Router::new()
@@ -206,6 +321,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/account", get(tokens::page::<S>).post(tokens::create::<S>))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke::<S>))
         .merge(api::routes::<S>())
+        .layer(axum::middleware::from_fn_with_state(app.clone(), closed_after_play::<S>))
         .layer(axum::middleware::from_fn(api::json_errors))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
         // Nothing on a page may load from anywhere but this server, run inline script, or be

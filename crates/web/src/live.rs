@@ -25,6 +25,8 @@ pub struct Live {
     teams: Vec<Mutex<TeamRuntime<'static>>>,
     /// Exercise time to UTC, for reading actions.
     sim_clock: atoll_sim::clock::Clock,
+    /// Day 1 of the exercise, for writing exercise times (`D1 09:23`).
+    day_one: jiff::civil::Date,
     /// Teams' rules that could not be turned on again at start-up, by id, with why: the
     /// rules page says so instead of showing them on.
     failed_rules: Mutex<std::collections::BTreeMap<i64, String>>,
@@ -65,6 +67,7 @@ impl Live {
             clock: Mutex::new(clock),
             teams,
             sim_clock,
+            day_one: setup.date,
             failed_rules: Mutex::new(std::collections::BTreeMap::new()),
             detection: None,
         })
@@ -134,6 +137,22 @@ impl Live {
     /// The clock as it is.
     pub fn clock(&self) -> Clock {
         *lock(&self.clock)
+    }
+
+    /// When play ended (exercise time), if it has: the white cell ended it, or the clock ran
+    /// to the planned end (even if the clock's tick has not stored that yet).
+    pub fn ended(&self) -> Option<u64> {
+        let mut clock = self.clock();
+        clock.settle(clock_now());
+        match clock.state {
+            atoll_exercise::State::Ended { at } => Some(at),
+            _ => None,
+        }
+    }
+
+    /// An exercise time as people read it (`D1 09:23`).
+    pub fn when(&self, ms: u64) -> String {
+        self.label(self.start_unix_ms() + ms as i64, self.day_one)
     }
 
     /// Changes the clock with `change`; every world first catches up to the old clock's time.

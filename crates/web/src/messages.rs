@@ -100,7 +100,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
             }
         }
     };
-    html::page(&app.live.name, "Messages", Some(&user), &body).into_response()
+    html::page(&app.live, "Messages", Some(&user), &body).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -130,7 +130,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             }
         }
     };
-    html::page(&live.name, &format!("Network — {team_name}"), Some(&view.user), &body).into_response()
+    html::page(live, &format!("Network — {team_name}"), Some(&view.user), &body).into_response()
 }
 
 /// What the hour-by-hour strip says to a screen reader.

@@ -290,7 +290,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords) -> Resp
             p.muted { "You follow " (user.follows.join(", ")) "; the white cell can change which teams you follow." }
         }
     };
-    html::page(&live.name, "Board", Some(user), &body).into_response()
+    html::page(live, "Board", Some(user), &body).into_response()
 }
 
 /// A team's row of the board, as text.
@@ -770,5 +770,5 @@ pub(crate) async fn hunt<S: Store>(
             }
         }
     };
-    html::page(&app.live.name, "Hunt", Some(&view.user), &body).into_response()
+    html::page(&app.live, "Hunt", Some(&view.user), &body).into_response()
 }

@@ -122,7 +122,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
             }
         }
     };
-    html::page(&app.live.name, "People", Some(&user), &body).into_response()
+    html::page(&app.live, "People", Some(&user), &body).into_response()
 }
 
 /// Sets the teams an observer follows: `user=ID` and a `team=ID` for each (none: every team).

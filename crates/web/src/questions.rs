@@ -67,7 +67,7 @@ async fn render<S: Store>(
     let team_name = app.live.team_name(view.team);
     let problem = problem.map(|(field, message)| format!("{field}: {message}"));
     html::form_page(
-        &app.live.name,
+        &app.live,
         &format!("Questions — {team_name}"),
         &view.user,
         problem.as_deref(),

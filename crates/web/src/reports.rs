@@ -149,7 +149,7 @@ async fn render<S: Store>(
         }
     };
     let problem = problem.map(|(field, message)| format!("{field}: {message}"));
-    html::form_page(&app.live.name, "Reports", &view.user, problem.as_deref(), &body)
+    html::form_page(&app.live, "Reports", &view.user, problem.as_deref(), &body)
 }
 
 fn field_of<'a>(r: &'a Report, name: &str) -> &'a str {
@@ -461,7 +461,7 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
         @if done.is_empty() { p.muted { "Nothing graded yet." } }
         @for s in &done { (entry(s)) }
     };
-    html::page(&app.live.name, "Grading", Some(&user), &body).into_response()
+    html::page(&app.live, "Grading", Some(&user), &body).into_response()
 }
 
 /// Grades a submission: points per criterion within each criterion's maximum, and a comment.

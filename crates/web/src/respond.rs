@@ -153,7 +153,7 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
             }
         }
     };
-    html::form_page(&app.live.name, "Respond", &view.user, problem, &body)
+    html::form_page(&app.live, "Respond", &view.user, problem, &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,7 +229,7 @@ pub(crate) async fn act<S: Store>(
                 a href={ "/teams/" (team_id) "/respond" } { "Cancel" }
             }
         };
-        return html::page(&app.live.name, "Confirm", Some(&view.user), &body).into_response();
+        return html::page(&app.live, "Confirm", Some(&view.user), &body).into_response();
     }
     let taken = Taken {
         team: view.team,

@@ -128,13 +128,22 @@ pub(crate) async fn submit<S: Store>(
             return render(&app, &view, draft).await;
         }
     };
+    let ended = crate::ended_at(&app).await;
     match form.action.as_deref() {
-        Some("on") => turn_on(&app, &view, &yaml, set).await,
+        // Testing a rule stays open after play (the debrief); turning one on does not.
+        Some("on") => match ended {
+            Some(at) => crate::play_over(
+                &app.live,
+                &at,
+                &[("yaml".to_owned(), yaml.clone())],
+                &format!("/teams/{}/rules", app.live.team_id(view.team)),
+            ),
+            None => turn_on(&app, &view, &yaml, set).await,
+        },
         _ => {
             // The ground truth tells the white cell how good a team's rule is; a player would
             // learn from it which events are the attack, so players see it once play ends.
-            let truth = view.user.role != atoll_store::Role::Player
-                || matches!(app.live.clock().state, atoll_exercise::State::Ended { .. });
+            let truth = view.user.role != atoll_store::Role::Player || ended.is_some();
             let tested = test(&app, view.team, set, truth).await;
             let draft = Draft {
                 yaml: &yaml,
@@ -423,7 +432,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
         }
     };
     let problem = refused.then(|| draft.problems.join("\n"));
-    html::form_page(&app.live.name, "Detection rules", &view.user, problem.as_deref(), &body)
+    html::form_page(&app.live, "Detection rules", &view.user, problem.as_deref(), &body)
 }
 
 fn tested(t: &Tested) -> Markup {

@@ -220,6 +220,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let Ok(score) = tokio::task::spawn_blocking(move || team_score(&worker, index, &records)).await else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
+    let ended = crate::ended_at(&app).await;
     let team_name = app.live.team_name(view.team);
     // Players see what is settled; an open item would tell them which step ran when.
     let player = view.user.role == atoll_store::Role::Player;
@@ -235,7 +236,8 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                 @let tuning = score.tuning.iter().map(|t| t.points).sum::<i32>();
                 " (" @if tuning >= 0 { "+" } @else { "−" } (tuning.unsigned_abs()) " for tuning, below)"
             }
-            " so far. Each line says why; detection counts when an alert raised by the step's events is marked true positive on the Alerts page."
+            @if let Some(at) = &ended { ", final: play ended at " (at) "." } @else { " so far." }
+            " Each line says why; detection counts when an alert raised by the step's events is marked true positive on the Alerts page."
             @if scoreboard || !player { " " a href="/scoreboard" { "Scoreboard" } }
         }
         table {
@@ -288,7 +290,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             p.muted { "The scenario sets no expectations for this team." }
         }
     };
-    html::page(&app.live.name, &format!("Score — {team_name}"), Some(&view.user), &body).into_response()
+    html::page(&app.live, &format!("Score — {team_name}"), Some(&view.user), &body).into_response()
 }
 
 fn standing(s: Standing) -> &'static str {

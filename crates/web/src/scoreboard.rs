@@ -72,11 +72,13 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The scores could not be worked out.");
     };
     scores.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let ended = crate::ended_at(&app).await;
     let body = html! {
         h1 { "Scoreboard" }
         p.muted {
             @if shown { "Teams can see this page." } @else { "Only the white cell can see this page; teams cannot yet." }
-            " Each team's points so far; its Score page says why for every point."
+            @if let Some(at) = &ended { " Each team's final points (play ended at " (at) "); its Score page says why for every point." }
+            @else { " Each team's points so far; its Score page says why for every point." }
         }
         table {
             thead { tr { th.num { "Rank" } th { "Team" } th.num { "Points" } th.num { "Earned" } th.num { "Hint penalties" } th.num { "Possible" } } }
@@ -96,7 +98,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
             }
         }
     };
-    html::page(&app.live.name, "Scoreboard", Some(&user), &body).into_response()
+    html::page(&app.live, "Scoreboard", Some(&user), &body).into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -85,7 +85,7 @@ fn refused<S: Store>(app: &App<S>, view: &TeamView, name: &str, query: &str, pro
         }
         p { a href={ "/teams/" (team_id) "/hunt?" (query_string(query)) } { "Back to the hunt" } }
     };
-    html::form_page(&app.live.name, "Save a search", &view.user, Some(problem), &body)
+    html::form_page(&app.live, "Save a search", &view.user, Some(problem), &body)
 }
 
 /// Deletes one of the team's saved searches.

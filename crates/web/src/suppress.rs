@@ -197,7 +197,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
                 }
             }
         };
-        html::form_page(&live.name, "Suppressions", &view.user, problem.as_deref(), &body)
+        html::form_page(live, "Suppressions", &view.user, problem.as_deref(), &body)
     })
     .await
 }

@@ -117,7 +117,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Opti
         p { a href={ "/teams/" (team_id) "/score" } { "Score and why" } " · " a href="/board" { "Board" } }
     };
     html::form_page(
-        &app.live.name,
+        &app.live,
         &format!("Timeline — {team_name}"),
         &view.0.user,
         problem,

@@ -88,7 +88,7 @@ async fn render<S: Store>(app: &App<S>, user: &User, made: Option<(&str, &str)>,
             }
         }
     };
-    let mut response = html::form_page(&app.live.name, "Your account", user, problem, &body);
+    let mut response = html::form_page(&app.live, "Your account", user, problem, &body);
     // A page holding a new token is kept by no cache.
     response
         .headers_mut()

@@ -2147,10 +2147,10 @@ async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
-    assert!(page.contains("play has ended"), "{page}");
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("Play ended at D1 "), "{page}");
     assert!(
-        page.contains("<blockquote id=\"sent\">The CEO</blockquote>"),
+        page.contains("What you sent (not stored)") && page.contains("<blockquote class=\"sent\">The CEO</blockquote>"),
         "nothing typed is lost: {page}"
     );
     let (status, _, page) = send(
@@ -2162,9 +2162,9 @@ async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
         ),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::CONFLICT);
     assert!(
-        page.contains("play has ended") && page.contains("value=\"Late\""),
+        page.contains("Play ended at D1 ") && page.contains("<blockquote class=\"sent\">Late</blockquote>"),
         "{page}"
     );
     // Another team sees none of it.
@@ -4321,4 +4321,114 @@ async fn the_alerts_a_filter_selects_go_into_a_case_at_once() {
         page.contains("Script Page Uploaded Or Run Under IIS aspnet_client Folder"),
         "{page}"
     );
+}
+
+/// How many things the database holds of Palau's play: verdicts, cases and their entries,
+/// actions, hand-ins, messages, suppressions, saved searches, team rules, hints opened.
+async fn palau_stored(app: &Arc<App<Sqlite>>) -> Vec<usize> {
+    let (db, x) = (&app.db, app.live.exercise);
+    let mut entries = 0;
+    for case in db.cases(x, "palau").await.unwrap() {
+        entries += db.case(x, "palau", case.id).await.unwrap().1.len() + 1;
+    }
+    vec![
+        db.triages(x, "palau").await.unwrap().len(),
+        entries,
+        db.actions(x).await.unwrap().len(),
+        db.submissions(x, Some("palau")).await.unwrap().len(),
+        db.messages(x).await.unwrap().len(),
+        db.suppressions(x, Some("palau")).await.unwrap().len(),
+        db.saved_searches(x, "palau").await.unwrap().len(),
+        db.team_rules(x, Some("palau")).await.unwrap().len(),
+        db.hints_opened(x, Some("palau")).await.unwrap().len(),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_play_has_ended_every_team_write_is_refused_and_nothing_is_stored() {
+    let app = app_started(120_000).await;
+    app.live.tick(clock_now());
+    let instructor = sign_in(&app, "ines").await;
+    let player = sign_in(&app, "pita").await;
+    let token = make_token(&app, &player, "script").await;
+    let (_, headers, _) = send(&app, post("/teams/palau/cases", &player, "title=Portal")).await;
+    let case = header(&headers, "location")
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let (status, _, _) = send(&app, post("/clock", &instructor, "action=end&confirm=yes")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let before = palau_stored(&app).await;
+    let rule = "title: Any sign-in\nlogsource: {product: windows, service: security}\ndetection: {selection: {EventID: 4624}, condition: selection}\n";
+    let rule = serde_urlencoded::to_string([("yaml", rule)]).unwrap();
+    let refused = [
+        ("/teams/palau/alerts", "row=0&rule=r&state=true_positive".to_owned()),
+        ("/teams/palau/alerts/bulk", "q=x&verdict=false_positive".to_owned()),
+        ("/teams/palau/alerts/case", format!("q=x&case={case}")),
+        ("/teams/palau/suppressions", "rule=r&reason=noise".to_owned()),
+        ("/teams/palau/suppressions/1/end", String::new()),
+        (
+            "/teams/palau/respond",
+            "action=isolate_host&target=PT-WEB01&confirm=yes".to_owned(),
+        ),
+        (
+            "/teams/palau/questions",
+            "question=q-edge-indicators&answer=203.0.113.45".to_owned(),
+        ),
+        ("/teams/palau/hints", "hint=h-webshell".to_owned()),
+        ("/teams/palau/reports", "title=Web+shell&body=Found+it".to_owned()),
+        ("/teams/palau/cases", "title=Another".to_owned()),
+        ("/teams/palau/cases/event", format!("case={case}&event=0")),
+        (&format!("/teams/palau/cases/{case}"), "kind=note&note=late".to_owned()),
+        ("/teams/palau/rules", format!("{rule}&action=on")),
+        ("/teams/palau/rules/1/off", String::new()),
+        ("/teams/palau/searches", "name=late&q=*".to_owned()),
+        ("/teams/palau/searches/1/delete", String::new()),
+        ("/teams/palau/messages", "subject=Late&body=Hello".to_owned()),
+    ];
+    for (path, form) in &refused {
+        let (status, _, page) = send(&app, post(path, &player, form)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}: {page}");
+        assert!(
+            page.contains("Play ended at D1 ") && page.contains("nothing more can be handed in or changed"),
+            "{path}: {page}"
+        );
+    }
+    // The white cell's changes to a team's campaign too.
+    let form = "step=vt-stage&change=delay%3A15m";
+    let (status, _, _) = send(&app, post("/teams/palau/timeline", &instructor, form)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // The API answers the same, as a problem naming no field.
+    for (path, body) in [
+        (
+            "/api/v1/teams/palau/actions",
+            r#"{"action":"block_address","target":"203.0.113.45"}"#,
+        ),
+        ("/api/v1/teams/palau/cases", r#"{"title":"Late"}"#),
+        ("/api/v1/teams/palau/reports", r#"{"title":"Late","body":"Late"}"#),
+    ] {
+        let (status, problem) = call(&app, "POST", path, &token, Some(body)).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}: {problem}");
+        let message = problem["error"]["message"].as_str().unwrap();
+        assert!(message.starts_with("Play ended at D1 "), "{path}: {message}");
+    }
+    assert_eq!(palau_stored(&app).await, before, "nothing stored");
+    // Testing a rule stays open: it stores nothing, and now shows what really happened.
+    let (status, _, page) = send(
+        &app,
+        post("/teams/palau/rules", &player, &format!("{rule}&action=test")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    // Every page says that play has ended; the score is final.
+    for path in ["/teams/palau", "/teams/palau/inbox", "/teams/palau/respond"] {
+        let (_, _, page) = send(&app, get(path, &player)).await;
+        assert!(page.contains("Play ended at D1 "), "{path}");
+    }
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(score.contains(", final: play ended at D1 "), "{score}");
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(board.contains("Play ended at D1 "));
 }
