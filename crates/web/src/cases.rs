@@ -313,8 +313,8 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
                 textarea #note name="note" rows="3" cols="80" maxlength="10000" required {}
                 br; button type="submit" { "Add note" }
             }
-            p.muted { "Alerts marked true positive or investigating are offered first, false positives not at all. Any alert can also be added from its own page: find it in the "
-                a href={ "/teams/" (team_id) } { "alert queue" } " with its filters, open it, and use “Add to the case”." }
+            p.muted { "Alerts marked true positive or investigating are offered first, false positives not at all. In the "
+                a href={ "/teams/" (team_id) } { "alert queue" } ", filter the alerts you want and use “Add them to the case” (up to 200 at once), or open one and use “Add to the case”." }
             @if !offered.is_empty() {
                 form method="post" action=(action) {
                     input type="hidden" name="kind" value="alert";
