@@ -37,9 +37,49 @@ fn clock_text(clock: &atoll_exercise::Clock) -> &'static str {
 }
 
 /// The exercise at a glance: the clock, and every team's events and alerts.
-pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+pub(crate) async fn board<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    Query(after): Query<ClockDone>,
+) -> Response {
     let input = board_records(&app).await;
-    blocking(move || board_page(&app, &user, &input)).await
+    blocking(move || {
+        let done = after.done.as_deref().and_then(|action| clock_done(&app, action));
+        board_page(&app, &user, &input, done.map_or(Notice::None, Notice::Done))
+    })
+    .await
+}
+
+/// What the board answers with after a clock change (`?done=jump`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ClockDone {
+    done: Option<String>,
+}
+
+/// What the board says above its numbers: what a clock change did, or why it was refused.
+#[derive(Debug, Clone)]
+enum Notice {
+    None,
+    Done(String),
+    Refused(String),
+}
+
+/// What a clock change did, in words, from the clock as it is now; `None` for an unknown
+/// action.
+fn clock_done<S>(app: &App<S>, action: &str) -> Option<String> {
+    let clock = app.live.clock();
+    let when = app.live.when(clock.now(clock_now()));
+    Some(match action {
+        "start" => format!("Play started at {when}."),
+        "pause" => format!("Paused at {when}: every team's world stands still until you resume."),
+        "resume" => format!("Resumed at {when}."),
+        "speed" => format!("The clock now runs at {}× real time.", clock.speed),
+        "jump" => {
+            format!("Jumped to {when}. Every team's world runs up to it within seconds; the numbers below follow.")
+        }
+        "end" => format!("Play ended at {when}. Every page stays open to read; scores are final."),
+        _ => return None,
+    })
 }
 
 /// Reads what the board shows from the database (what cannot be read counts as nothing yet).
@@ -170,7 +210,7 @@ pub(crate) fn counts<S>(app: &App<S>, i: usize, input: &BoardRecords) -> Counts 
     }
 }
 
-fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords) -> Response {
+fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice: Notice) -> Response {
     let BoardRecords {
         records,
         online,
@@ -206,6 +246,11 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords) -> Resp
         p {
             "Exercise time " strong data-live="clock" { (when) } " — " (clock_text(&clock))
             ", " (clock.speed) "× real time."
+        }
+        @match &notice {
+            Notice::Done(text) => { p.done role="status" { (text) } }
+            Notice::Refused(text) => { (html::refusal(Some(text))) }
+            Notice::None => {}
         }
         @if user.role == Role::Instructor {
             form.inline method="post" action="/clock" {
@@ -290,7 +335,15 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords) -> Resp
             p.muted { "You follow " (user.follows.join(", ")) "; the white cell can change which teams you follow." }
         }
     };
-    html::page(live, "Board", Some(user), &body).into_response()
+    match notice {
+        // A refused clock change comes back on the board, saying why (409 for the API).
+        Notice::Refused(text) => {
+            let mut response = html::form_page(live, "Board", user, Some(&text), &body);
+            *response.status_mut() = StatusCode::CONFLICT;
+            response
+        }
+        _ => html::page(live, "Board", Some(user), &body).into_response(),
+    }
 }
 
 /// A team's row of the board, as text.
@@ -395,10 +448,11 @@ pub(crate) struct ClockForm {
 /// never disagree.
 pub(crate) async fn clock<S: Store>(
     State(app): State<Arc<App<S>>>,
-    Instructor(_): Instructor,
+    Instructor(user): Instructor,
     Form(form): Form<ClockForm>,
 ) -> Response {
     let _writing = app.clock_writes.lock().await;
+    let action = form.action.clone().unwrap_or_default();
     let worker = app.clone();
     let changed = tokio::task::spawn_blocking(move || {
         let wall = clock_now();
@@ -450,7 +504,12 @@ pub(crate) async fn clock<S: Store>(
     .await;
     let (before, clock) = match changed {
         Ok(Ok(change)) => change,
-        Ok(Err(e)) => return html::problem(StatusCode::CONFLICT, &e.0),
+        Ok(Err(e)) => {
+            drop(_writing);
+            let input = board_records(&app).await;
+            let refused = Notice::Refused(format!("{}.", e.0.trim_end_matches('.')));
+            return blocking(move || board_page(&app, &user, &input, refused)).await;
+        }
         Err(_) => return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The clock could not be changed."),
     };
     let stored = match serde_json::to_string(&clock) {
@@ -466,7 +525,8 @@ pub(crate) async fn clock<S: Store>(
             "The clock could not be stored, so it was not changed; try again.",
         );
     }
-    Redirect::to("/board").into_response()
+    // The board says what the change did.
+    Redirect::to(&format!("/board?done={action}")).into_response()
 }
 
 /// Hits of `query` per bucket over everything the team has seen, at most 60 bars.

@@ -11,7 +11,7 @@ use atoll_exercise::score::span;
 use atoll_sim::actions::{SKIPPED, WHITE_CELL_ACTIONS};
 use atoll_sim::campaign::Status;
 use atoll_store::{ActionRecord, Role, Store};
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -44,11 +44,60 @@ struct Line {
     notes: String,
 }
 
-pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: StaffTeamView) -> Response {
-    render(&app, &view, None).await
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: StaffTeamView,
+    Query(changed): Query<Changed>,
+) -> Response {
+    let done = changed.said(&app.live);
+    render_with(&app, &view, None, done.as_deref()).await
+}
+
+/// What the page answers with after a change (`?step=vt-stage&change=run`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Changed {
+    step: Option<String>,
+    change: Option<String>,
+}
+
+impl Changed {
+    /// What the change did, in words; nothing for a step or change this page does not know.
+    fn said(&self, live: &crate::Live) -> Option<String> {
+        let step = self.step.as_deref()?;
+        live.scenario
+            .campaigns
+            .iter()
+            .flat_map(|c| c.steps.iter())
+            .find(|s| s.id.name == step)?;
+        let change = self.change.as_deref()?;
+        let running = matches!(live.clock().state, atoll_exercise::State::Running { .. });
+        Some(match change {
+            "run" if running => format!("Step {step} runs now, at {}.", live.when(live.now())),
+            "run" => format!(
+                "Step {step} will run when the clock resumes (the clock stands at {}).",
+                live.when(live.now())
+            ),
+            "skip" => format!("Step {step} is skipped for this team: it will not run, and is not scored."),
+            other => {
+                let by = other
+                    .strip_prefix("delay:")
+                    .filter(|_| CHANGES.iter().any(|(v, _)| *v == other))?;
+                format!("Step {step} is delayed by {by} for this team; the steps timed after it move with it.")
+            }
+        })
+    }
 }
 
 async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Option<&str>) -> Response {
+    render_with(app, view, problem, None).await
+}
+
+async fn render_with<S: Store>(
+    app: &Arc<App<S>>,
+    view: &StaffTeamView,
+    problem: Option<&str>,
+    done: Option<&str>,
+) -> Response {
     let index = view.0.team;
     let team_id = app.live.team_id(index);
     let (Ok(records), Ok(actions)) = (
@@ -78,6 +127,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &StaffTeamView, problem: Opti
             "Players never see this page."
         }
         (html::refusal(problem))
+        @if let Some(done) = done { p.done role="status" { (done) } }
         @if instructor {
             p.muted {
                 "A step still to come can be run now, delayed or skipped for this team alone. "
@@ -209,7 +259,13 @@ pub(crate) async fn change<S: Store>(
     if let Err(problem) = crate::respond::store_and_apply(&app, taken, parsed).await {
         return problem;
     }
-    Redirect::to(&format!("/teams/{team_id}/timeline")).into_response()
+    // The page says what the change did.
+    let said = serde_urlencoded::to_string([
+        ("step", target.split('\n').next().unwrap_or_default()),
+        ("change", change.as_str()),
+    ])
+    .unwrap_or_default();
+    Redirect::to(&format!("/teams/{team_id}/timeline?{said}")).into_response()
 }
 
 /// The team's lines, in exercise time. Takes the team's lock: call it off the async workers.

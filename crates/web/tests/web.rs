@@ -865,6 +865,27 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
         body.contains("to: `+1h` has passed; the clock only moves forward"),
         "{body}"
     );
+    // A refusal comes back on the board, the form there to try again.
+    assert!(
+        body.contains("<h1>Board</h1>") && body.contains("id=\"jump-to\""),
+        "{body}"
+    );
+    // A change answers on the board with what it did.
+    let (status, headers, _) = send(&app, post("/clock", &instructor, "action=pause")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let back = header(&headers, "location").unwrap().to_owned();
+    assert_eq!(back, "/board?done=pause");
+    let (_, _, board) = send(&app, get(&back, &instructor)).await;
+    assert!(
+        board.contains("Paused at D1 11:") && board.contains("every team's world stands still"),
+        "{board}"
+    );
+    let (_, _, board) = send(&app, get("/board?done=%3Cb%3Ehello", &instructor)).await;
+    assert!(
+        !board.contains("hello") && !board.contains("class=\"done\""),
+        "unknown: nothing said"
+    );
+    send(&app, post("/clock", &instructor, "action=resume")).await;
     let (_, _, board) = send(&app, get("/board", &instructor)).await;
     assert!(
         board.contains(r#"Exercise time <strong data-live="clock">D1 11:"#),
@@ -1772,17 +1793,22 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
     assert!(app.db.actions(app.live.exercise).await.unwrap().is_empty());
 
     // Delay one step, skip another, run a third now.
-    for (step, what) in [
-        ("vt-clear-logs", "delay:2h"),
-        ("vt-stage", "skip"),
-        ("vt-webshell-recon", "run"),
+    // Each answers with what it did.
+    for (step, what, said) in [
+        (
+            "vt-clear-logs",
+            "delay:2h",
+            "Step vt-clear-logs is delayed by 2h for this team",
+        ),
+        ("vt-stage", "skip", "Step vt-stage is skipped for this team"),
+        ("vt-webshell-recon", "run", "Step vt-webshell-recon runs now, at D1 "),
     ] {
         let (status, headers, _) = send(&app, post("/teams/palau/timeline", &instructor, &change(step, what))).await;
-        assert_eq!(
-            (status, header(&headers, "location")),
-            (StatusCode::SEE_OTHER, Some("/teams/palau/timeline")),
-            "{step}"
-        );
+        assert_eq!(status, StatusCode::SEE_OTHER, "{step}");
+        let back = header(&headers, "location").unwrap();
+        assert!(back.starts_with("/teams/palau/timeline?step="), "{back}");
+        let (_, _, page) = send(&app, get(back, &instructor)).await;
+        assert!(page.contains(said), "{step}: {said}");
     }
     // Changes take effect from the next whole second of exercise time.
     app.live.tick(clock_now() + 1_000);
