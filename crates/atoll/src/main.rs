@@ -22,6 +22,30 @@ mod simulate_cmd;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How `demo` and `serve` write their log to standard error: lines for people, or one
+    /// JSON object per event. The level comes from RUST_LOG (default: info).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Starts the server's log: requests (with their number, route, user, status and time taken)
+/// and failures, to standard error.
+fn start_log(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => log.try_init(),
+        LogFormat::Json => log.json().try_init(),
+    };
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,8 +80,14 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Demo(args) => demo_cmd::run(args),
-        Command::Serve(args) => serve_cmd::run(args),
+        Command::Demo(args) => {
+            start_log(cli.log_format);
+            demo_cmd::run(args)
+        }
+        Command::Serve(args) => {
+            start_log(cli.log_format);
+            serve_cmd::run(args)
+        }
         Command::Admin(args) => admin_cmd::run(args),
         Command::Validate { files } => validate(&files),
         Command::Schema => schema(),

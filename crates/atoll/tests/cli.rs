@@ -553,3 +553,80 @@ fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database: pass --database"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The status of `method path` (with `form`, if any) on the server at `address`.
+fn status_of(address: &str, method: &str, path: &str, form: &str) -> u16 {
+    let answer = http(
+        address,
+        &format!(
+            "{method} {path} HTTP/1.1\r\nHost: {address}\r\nOrigin: http://{address}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{form}",
+            form.len()
+        ),
+    );
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+#[test]
+fn the_server_logs_each_request_as_json_and_never_a_password() {
+    use std::io::{BufRead as _, Read as _};
+    let data = std::env::temp_dir().join(format!("atoll-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let mut child = common::command()
+        .args([
+            "demo",
+            "--paused",
+            "--bind",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data",
+        ])
+        .arg(&data)
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let address = first.split("http://").nth(1).unwrap().trim_end_matches('/').to_owned();
+    assert_eq!(status_of(&address, "GET", "/login", ""), 200);
+    let secret = "not-the-password-42";
+    assert_eq!(
+        status_of(
+            &address,
+            "POST",
+            "/login",
+            &format!("username=instructor&password={secret}")
+        ),
+        401
+    );
+    assert_eq!(status_of(&address, "GET", "/invite/abcdef0123456789", ""), 404);
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut log = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut log).unwrap();
+    let _ = std::fs::remove_dir_all(&data);
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let answered = |method: &str, route: &str| {
+        events.iter().find(|e| {
+            e["fields"]["message"] == "answered" && e["span"]["method"] == method && e["span"]["route"] == route
+        })
+    };
+    let login = answered("GET", "/login").unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(login["fields"]["status"], 200, "{login}");
+    assert!(
+        login["fields"]["latency_ms"].is_u64() && login["span"]["id"].is_u64(),
+        "{login}"
+    );
+    let refused = answered("POST", "/login").unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(refused["fields"]["status"], 401, "{refused}");
+    // The route as written in the router: an invitation's token is not in the log.
+    let invite = answered("GET", "/invite/{token}").unwrap_or_else(|| panic!("{log}"));
+    assert_eq!(invite["fields"]["status"], 404, "{invite}");
+    assert!(!log.contains(secret) && !log.contains("abcdef0123456789"), "{log}");
+}

@@ -147,10 +147,13 @@ async fn token_user<S: Store>(parts: &Parts, app: &App<S>) -> Result<User, Respo
         Ok(None) => Err(unauthorized(
             "Authorization: this API token is unknown, revoked or expired; make a new one on your account page (/account).",
         )),
-        Err(_) => Err(html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        )),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the API token failed");
+            Err(html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server cannot read its database right now.",
+            ))
+        }
     }
 }
 
@@ -163,20 +166,32 @@ impl<S: Store> FromRequestParts<Arc<App<S>>> for Signed {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App<S>>) -> Result<Self, Self::Rejection> {
-        if crate::api::is_api(parts.uri.path()) {
-            return token_user(parts, app).await.map(Signed);
-        }
-        let Some(token) = session_token(&parts.headers) else {
-            return Err(Redirect::to("/login").into_response());
+        let user = if crate::api::is_api(parts.uri.path()) {
+            token_user(parts, app).await?
+        } else {
+            let Some(token) = session_token(&parts.headers) else {
+                return Err(Redirect::to("/login").into_response());
+            };
+            match app.db.session_user(&token_hash(&token), clock_now()).await {
+                Ok(Some(user)) => user,
+                Ok(None) => return Err(Redirect::to("/login").into_response()),
+                Err(e) => {
+                    tracing::error!(error = %e, "reading the session failed");
+                    return Err(html::problem(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "The server cannot read its database right now.",
+                    ));
+                }
+            }
         };
-        match app.db.session_user(&token_hash(&token), clock_now()).await {
-            Ok(Some(user)) => Ok(Signed(user)),
-            Ok(None) => Err(Redirect::to("/login").into_response()),
-            Err(_) => Err(html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The server cannot read its database right now.",
-            )),
+        // The request's log line says who made it (never a token or a password).
+        let span = tracing::Span::current();
+        span.record("user", user.username.as_str());
+        span.record("role", user.role.as_str());
+        if let Some(team) = &user.team {
+            span.record("team", team.as_str());
         }
+        Ok(Signed(user))
     }
 }
 

@@ -247,8 +247,14 @@ pub(crate) fn refusal(problem: Option<&str>) -> Markup {
     html! { @if let Some(problem) = problem { p.error role="alert" id="problem" { (problem) } } }
 }
 
-/// A short page saying what went wrong.
+/// A short page saying what went wrong (logged: the server's failures as errors, refusals of
+/// what was asked at debug level).
 pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
+    if status.is_server_error() {
+        tracing::error!(status = status.as_u16(), message, "request failed");
+    } else {
+        tracing::debug!(status = status.as_u16(), message, "request refused");
+    }
     let body = html! {
         h1 { (status.canonical_reason().unwrap_or("Problem")) }
         p { (message) }

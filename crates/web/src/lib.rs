@@ -46,6 +46,7 @@ use axum::response::IntoResponse as _;
 use axum::routing::{get, post};
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
 pub use live::Live;
 
@@ -271,6 +272,27 @@ async fn closed_after_play<S: Store>(
     play_over(&app.live, &at, &typed, &back)
 }
 
+/// The span of one request, for its log lines: a number, the method, the route as written in
+/// the router (`/teams/{team}/alerts/{n}`: never a path's own values, which can be invitation
+/// tokens), and who made it once signed in (`user`, `role`, `team`, recorded by `Signed`).
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or("(no route)", |p| p.as_str());
+    tracing::info_span!(
+        "request",
+        id,
+        method = %request.method(),
+        route,
+        user = tracing::field::Empty,
+        role = tracing::field::Empty,
+        team = tracing::field::Empty,
+    )
+}
+
 /// Every route of the server.
 pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
     Router::new()
@@ -321,6 +343,21 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/account", get(tokens::page::<S>).post(tokens::create::<S>))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke::<S>))
         .merge(api::routes::<S>())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(
+                    |response: &axum::response::Response, latency: std::time::Duration, _: &tracing::Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            latency_ms = latency.as_millis() as u64,
+                            "answered"
+                        );
+                    },
+                )
+                .on_failure(()),
+        )
         .layer(axum::middleware::from_fn_with_state(app.clone(), closed_after_play::<S>))
         .layer(axum::middleware::from_fn(api::json_errors))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
