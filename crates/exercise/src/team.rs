@@ -129,6 +129,8 @@ pub struct TeamRuntime<'a> {
     /// For each alert, the other sighting of the same process start by the same rule, if any
     /// (see [`TeamRuntime::twins`]).
     twins: Vec<Option<u32>>,
+    /// How many alerts are second sightings ([`TeamRuntime::is_second_sighting`]).
+    second_sightings: usize,
     /// Process-start alerts of the last [`TWIN_WINDOW`] not yet paired with their twin.
     unpaired: std::collections::VecDeque<(Millis, u32, ProcessStart)>,
     /// Lines the store refused (none from the simulation; kept to be reported, not hidden).
@@ -167,6 +169,7 @@ impl<'a> TeamRuntime<'a> {
             rules_seen: Vec::new(),
             rule_places: std::collections::HashMap::new(),
             twins: Vec::new(),
+            second_sightings: 0,
             unpaired: std::collections::VecDeque::new(),
             refused: 0,
         })
@@ -220,6 +223,12 @@ impl<'a> TeamRuntime<'a> {
     /// both events, and a verdict on either is a verdict on both.
     pub fn twins(&self) -> &[Option<u32>] {
         &self.twins
+    }
+
+    /// How many detections the alerts make: a process seen twice counts once (the queue's rows,
+    /// suppressed ones included).
+    pub fn detections(&self) -> usize {
+        self.alerts.len() - self.second_sightings
     }
 
     /// Whether alert `i` is the second sighting of a process start whose first sighting is
@@ -384,6 +393,7 @@ impl<'a> TeamRuntime<'a> {
             Some((_, other, _)) => {
                 self.twins[other as usize] = Some(index);
                 self.twins[index as usize] = Some(other);
+                self.second_sightings += 1;
             }
             None => self.unpaired.push_back((at, index, start.clone())),
         }

@@ -293,6 +293,7 @@ fn one_process_seen_by_sysmon_and_by_security_auditing_is_one_detection() {
         "{pairs} pairs of {} alerts",
         alerts.len()
     );
+    assert_eq!(team.detections(), alerts.len() - pairs, "a pair is one detection");
     // The web shell's `whoami /all` is one of them.
     let whoami = seen
         .iter()

@@ -149,23 +149,15 @@ pub fn clock_now() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-/// Exercise time now, read on a blocking thread (the clock's lock can be held while every
-/// world catches up to a clock change).
+/// Exercise time now ([`Live::now`] reads the clock's shown copy: it never waits for a clock
+/// change in progress).
 async fn exercise_now<S: Store>(app: &Arc<App<S>>) -> u64 {
-    let worker = app.clone();
-    tokio::task::spawn_blocking(move || worker.live.now())
-        .await
-        .unwrap_or(0)
+    app.live.now()
 }
 
-/// When play ended, as people read it (`D1 17:30`), if it has (read on a blocking thread: the
-/// clock's lock can be held while every world catches up to a clock change).
-async fn ended_at<S: Store>(app: &Arc<App<S>>) -> Option<String> {
-    let worker = app.clone();
-    tokio::task::spawn_blocking(move || worker.live.ended().map(|at| worker.live.when(at)))
-        .await
-        .ok()
-        .flatten()
+/// When play ended, as people read it (`D1 17:30`), if it has.
+fn ended_at<S>(app: &App<S>) -> Option<String> {
+    app.live.ended().map(|at| app.live.when(at))
 }
 
 /// Fields of the team's forms that hold what someone typed: shown back when a write is
@@ -253,7 +245,7 @@ async fn closed_after_play<S: Store>(
     if !writes_to_a_team(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
-    let Some(at) = ended_at(&app).await else {
+    let Some(at) = ended_at(&app) else {
         return next.run(request).await;
     };
     let back = sent_from(request.headers());

@@ -21,6 +21,9 @@ pub struct Live {
     pub name: String,
     pub scenario: &'static Scenario,
     clock: Mutex<Clock>,
+    /// A copy of the clock as last changed, for readers: `clock` stays locked while a change
+    /// brings every world up to date (seconds, for a jump), and no page should wait for that.
+    shown: Mutex<Clock>,
     /// Every player team, in the scenario's order.
     teams: Vec<Mutex<TeamRuntime<'static>>>,
     /// Exercise time to UTC, for reading actions.
@@ -65,6 +68,7 @@ impl Live {
             name,
             scenario,
             clock: Mutex::new(clock),
+            shown: Mutex::new(clock),
             teams,
             sim_clock,
             day_one: setup.date,
@@ -126,6 +130,9 @@ impl Live {
         let (now, settled) = {
             let mut clock = lock(&self.clock);
             let settled = clock.settle(wall);
+            if settled {
+                *lock(&self.shown) = *clock;
+            }
             (clock.now(wall), settled.then_some(*clock))
         };
         for team in &self.teams {
@@ -134,9 +141,10 @@ impl Live {
         settled
     }
 
-    /// The clock as it is.
+    /// The clock as it is (as it was before a change still in progress): never waits for the
+    /// worlds to catch up.
     pub fn clock(&self) -> Clock {
-        *lock(&self.clock)
+        *lock(&self.shown)
     }
 
     /// When play ended (exercise time), if it has: the white cell ended it, or the clock ran
@@ -171,12 +179,15 @@ impl Live {
             lock(team).advance_to(now);
         }
         *clock = after;
+        *lock(&self.shown) = after;
         Ok((before, after))
     }
 
     /// Puts a clock back (a change that could not be stored).
     pub fn restore_clock(&self, clock: Clock) {
-        *lock(&self.clock) = clock;
+        let mut current = lock(&self.clock);
+        *current = clock;
+        *lock(&self.shown) = clock;
     }
 
     /// One team's runtime, locked.

@@ -202,8 +202,13 @@ pub(crate) fn counts<S>(app: &App<S>, i: usize, input: &BoardRecords) -> Counts 
     let alerts = runtime.alerts();
     Counts {
         events: runtime.store().len(),
-        alerts: alerts.len(),
-        high: alerts.iter().filter(|a| a.level >= Some(Level::High)).count(),
+        // As the team's queue counts them: a process seen twice is one.
+        alerts: runtime.detections(),
+        high: alerts
+            .iter()
+            .enumerate()
+            .filter(|(n, a)| a.level >= Some(Level::High) && !runtime.is_second_sighting(*n))
+            .count(),
         latest: alerts.last().map(|a| (a.at, a.title.clone())),
         arrived: arrived.len(),
         read,

@@ -128,7 +128,7 @@ pub(crate) async fn submit<S: Store>(
             return render(&app, &view, draft).await;
         }
     };
-    let ended = crate::ended_at(&app).await;
+    let ended = crate::ended_at(&app);
     match form.action.as_deref() {
         // Testing a rule stays open after play (the debrief); turning one on does not.
         Some("on") => match ended {

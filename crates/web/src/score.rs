@@ -220,7 +220,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let Ok(score) = tokio::task::spawn_blocking(move || team_score(&worker, index, &records)).await else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
-    let ended = crate::ended_at(&app).await;
+    let ended = crate::ended_at(&app);
     let team_name = app.live.team_name(view.team);
     // Players see what is settled; an open item would tell them which step ran when.
     let player = view.user.role == atoll_store::Role::Player;

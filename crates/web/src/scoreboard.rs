@@ -72,7 +72,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The scores could not be worked out.");
     };
     scores.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let ended = crate::ended_at(&app).await;
+    let ended = crate::ended_at(&app);
     let body = html! {
         h1 { "Scoreboard" }
         p.muted {

@@ -477,11 +477,21 @@ async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<u
             }
             let runtime = live.team(index);
             let alerts = runtime.alerts();
-            let high = alerts.iter().filter(|a| a.level >= Some(Level::High)).count();
+            let high = alerts
+                .iter()
+                .enumerate()
+                .filter(|(n, a)| a.level >= Some(Level::High) && !runtime.is_second_sighting(*n))
+                .count();
             let latest = alerts
                 .last()
                 .map(|a| format!("{} · {}", live.label(start + a.at as i64, worker.day_one), a.title));
-            teams.push((live.team_id(index), runtime.store().len(), alerts.len(), high, latest));
+            teams.push((
+                live.team_id(index),
+                runtime.store().len(),
+                runtime.detections(),
+                high,
+                latest,
+            ));
         }
         (now, teams)
     })
