@@ -111,6 +111,17 @@ pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) ->
     .with_detection(catalog, selected);
     let actions = db.actions(exercise.id).await.map_err(|e| e.to_string())?;
     live.replay(&actions)?;
+    let detections = db.detections(exercise.id).await.map_err(|e| e.to_string())?;
+    let sent = db.inject_sends(exercise.id).await.map_err(|e| e.to_string())?;
+    let answered: Vec<(String, String, u64)> = db
+        .submissions(exercise.id, None)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|s| s.kind == atoll_store::Kind::Answer)
+        .map(|s| (s.team, s.subject, s.at))
+        .collect();
+    live.replay_facts(&detections, &sent, &answered)?;
     let switches = db.rule_switches(exercise.id).await.map_err(|e| e.to_string())?;
     for problem in live.replay_switches(&switches) {
         // Not fatal: the rule keeps the scenario's choice.

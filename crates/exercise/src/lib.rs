@@ -12,7 +12,6 @@
 
 pub mod answers;
 pub mod clock;
-pub mod deliver;
 pub mod score;
 pub mod team;
 

@@ -135,6 +135,9 @@ pub struct TeamRuntime<'a> {
     unpaired: std::collections::VecDeque<(Millis, u32, ProcessStart)>,
     /// Lines the store refused (none from the simulation; kept to be reported, not hidden).
     refused: u64,
+    /// Times that writes in progress will take effect at ([`TeamRuntime::hold`]): the world
+    /// does not move past the earliest until they are taken.
+    holds: Vec<Millis>,
 }
 
 impl<'a> TeamRuntime<'a> {
@@ -172,6 +175,7 @@ impl<'a> TeamRuntime<'a> {
             second_sightings: 0,
             unpaired: std::collections::VecDeque::new(),
             refused: 0,
+            holds: Vec::new(),
         })
     }
 
@@ -332,9 +336,46 @@ impl<'a> TeamRuntime<'a> {
         Ok(())
     }
 
-    /// Simulates the team's world up to exercise time `to`, indexing every new event and
-    /// raising alerts. Returns how many events were added.
+    /// Keeps the world from moving past exercise time `at` until [`TeamRuntime::release`]:
+    /// something that takes effect at `at` is being stored, and must still be takeable when
+    /// it has been. `at` is the time reached at least.
+    pub fn hold(&mut self, at: Millis) -> Millis {
+        let at = at.max(self.reached());
+        self.holds.push(at);
+        at
+    }
+
+    /// Ends a [`TeamRuntime::hold`] at `at`.
+    pub fn release(&mut self, at: Millis) {
+        if let Some(k) = self.holds.iter().position(|&h| h == at) {
+            self.holds.swap_remove(k);
+        }
+    }
+
+    /// Takes a fact of the exercise (an alert marked true positive, an inject sent by hand, a
+    /// question answered, a decision made) at exercise time `action.at`. If the world stands
+    /// at that moment (the clock is paused), it moves on by a millisecond so that what the fact
+    /// sets off (an inject whose condition now holds) happens now, not when the clock resumes;
+    /// otherwise it comes when the world next moves. A hold at `action.at` ends with it.
+    pub fn take_fact(&mut self, action: Action) -> Result<(), RuntimeError> {
+        let at = action.at;
+        self.release(at);
+        self.act(action)?;
+        if self.reached() >= at {
+            self.advance_to(at + 1);
+        }
+        Ok(())
+    }
+
+    /// The injects, questions and decisions that have reached the team so far, oldest first.
+    pub fn arrivals(&self) -> Vec<atoll_sim::Arrival<'a>> {
+        self.sim.arrivals(&self.team)
+    }
+
+    /// Simulates the team's world up to exercise time `to` (or the earliest time held),
+    /// indexing every new event and raising alerts. Returns how many events were added.
     pub fn advance_to(&mut self, to: Millis) -> u64 {
+        let to = self.holds.iter().copied().min().map_or(to, |h| to.min(h));
         self.sim.advance_to(to);
         let output = std::mem::take(self.sim.take_output());
         let start = self.sim.clock().unix_ms(0);

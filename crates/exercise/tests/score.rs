@@ -4,7 +4,6 @@
 use std::path::{Path, PathBuf};
 
 use atoll_exercise::answers::{self, Answer, Points};
-use atoll_exercise::deliver::Timing;
 use atoll_exercise::score::{
     AnswerFact, Facts, ReportFact, Score, Standing, SuppressionFact, TUNING_COST, TUNING_MAX_REWARDED, TUNING_REWARD,
     Verdict, hint_available, score,
@@ -68,26 +67,12 @@ struct Handed<'a> {
     hints: Vec<(&'a str, u64, &'a str)>,
 }
 
-/// When each question reached Palau by exercise time `now`, as the server works it out.
-fn asked(s: &Scenario, team: &TeamRuntime<'_>, now: u64) -> Vec<(&'static str, u64)> {
-    let steps: Vec<(String, u64)> = team
-        .outcomes()
-        .iter()
-        .filter(|o| o.status == Status::Succeeded)
-        .filter_map(|o| Some((o.step.to_owned(), o.due?)))
-        .collect();
-    let clock = atoll_sim::clock::Clock::new(&s.time_zone.0, DEFAULT_DATE, s.start.value).unwrap();
-    let timing = Timing {
-        scenario: s,
-        steps: &steps,
-        sent: &[],
-        clock: &clock,
-    };
-    s.questions
-        .iter()
-        .filter(|q| atoll_exercise::deliver::addressed(q.to.as_ref(), "palau").is_some())
-        .filter_map(|q| Some((q.id.name.clone().leak() as &'static str, timing.question(q)?)))
-        .filter(|&(_, at)| at <= now)
+/// When each question reached Palau by exercise time `now`, as the server reads it.
+fn asked(_s: &Scenario, team: &TeamRuntime<'_>, now: u64) -> Vec<(&'static str, u64)> {
+    team.arrivals()
+        .into_iter()
+        .filter(|a| a.kind == atoll_sim::items::Kind::Question && a.at <= now)
+        .map(|a| (a.id.to_owned().leak() as &'static str, a.at))
         .collect()
 }
 

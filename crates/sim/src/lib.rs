@@ -16,9 +16,11 @@ pub mod catalog;
 pub mod clock;
 pub mod event;
 pub mod fill;
+pub mod items;
 pub mod rng;
 pub mod sim;
 pub mod world;
 
 pub use actions::{Action, ActionKind};
+pub use items::{Arrival, How};
 pub use sim::{Config, DEFAULT_DATE, Downtime, Simulation, StepOutcome, available_percent};

@@ -22,6 +22,7 @@ use crate::campaign::{self, Achieved, C2, Facts, Plan, Status, StepState};
 use crate::clock::{Calendar, Clock, HOUR, MINUTE, Millis, SECOND, working_periods};
 use crate::event::Event;
 use crate::fill::{Actor, Ctx, Filler, next_record};
+use crate::items::{Arrival, How, Items, Kind};
 use crate::rng::Rng;
 use crate::world::{World, channel_index};
 
@@ -49,6 +50,10 @@ const STEP: u8 = 1;
 const PENDING: u8 = 2;
 const BEACON: u8 = 3;
 const GENERATOR: u8 = 4;
+/// An inject, question or decision reaching a team (after the work of the same moment).
+const ITEM: u8 = 5;
+/// An item index meaning "look at the items that wait for a condition again".
+const CHECK: u32 = u32::MAX;
 /// An action index meaning "re-check service availability" (a rebuild or outage ends).
 const RECHECK: u32 = u32::MAX;
 
@@ -158,6 +163,12 @@ struct TeamSim<'s> {
     persisted: Vec<bool>,
     /// Per step: how long the white cell put it off, taken when it next comes due.
     delays: HashMap<usize, Millis>,
+    /// Per item ([`Items::list`]): when and how it reached the team.
+    arrived: Vec<Option<(Millis, How)>>,
+    /// Items whose condition has not held yet.
+    waiting: Vec<usize>,
+    /// Per item: its condition held, and it is on its way.
+    triggered: Vec<bool>,
 }
 
 /// A campaign step in one team's world, as it stands.
@@ -198,6 +209,7 @@ pub fn available_percent(down: Millis, of: Millis) -> f64 {
 pub struct Simulation<'s> {
     scenario: &'s Scenario,
     plan: Plan<'s>,
+    items: Items<'s>,
     clock: Clock,
     seed: u64,
     until: Millis,
@@ -256,6 +268,7 @@ impl<'s> Simulation<'s> {
         let start = scenario.start.value;
         let clock = Clock::new(&scenario.time_zone.0, config.date, start)?;
         let plan = Plan::new(&scenario.campaigns);
+        let items = Items::new(scenario, &plan);
         let team_ids: Vec<&'s str> = scenario
             .player_teams()
             .map(|t| t.id.name.as_str())
@@ -270,6 +283,7 @@ impl<'s> Simulation<'s> {
         let mut sim = Simulation {
             scenario,
             plan,
+            items,
             out: Out {
                 ev: Event::new(),
                 filler: Filler::default(),
@@ -300,16 +314,21 @@ impl<'s> Simulation<'s> {
                 sim.enqueue_action(ti, a);
             }
         }
-        // Injects with a fixed time are delivered then, whatever the actions say.
-        for team in &mut sim.teams {
-            for inject in &scenario.injects {
-                if let Some(at) = &inject.at {
-                    let t = sim.clock.offset(&at.value.time).max(0) as Millis;
-                    team.facts.delivered.entry(inject.id.name.clone()).or_insert(t);
+        // Items with a fixed time come then; conditions are looked at again at the times
+        // they name (and after everything that may change them).
+        for ti in 0..sim.teams.len() {
+            let team = sim.teams[ti].world.team;
+            for k in 0..sim.items.list.len() {
+                if let Some(at) = sim.items.list[k].at {
+                    let base = sim.clock.offset(&at.time);
+                    let due = sim.item_jitter(team, k, base, at.jitter);
+                    sim.push(due, ITEM, ti, k);
                 }
             }
-        }
-        for ti in 0..sim.teams.len() {
+            let times: Vec<i64> = sim.items.times.iter().map(|t| sim.clock.offset(t)).collect();
+            for t in times {
+                sim.push(t.max(0) as Millis, ITEM, ti, CHECK as usize);
+            }
             sim.record_availability(ti, 0);
         }
         Ok(sim)
@@ -488,16 +507,9 @@ impl<'s> Simulation<'s> {
             let due = if let Some(at) = &step.at {
                 let base = self.clock.offset(&at.value.time);
                 Some(self.jitter(team, &step.id.name, base, at.value.jitter))
-            } else if let Some(after) = &step.after {
-                if self.plan.index.contains_key(after.value.anchor.as_str()) {
-                    None // scheduled when its anchor comes due
-                } else {
-                    self.static_time(&after.value.anchor, 0).map(|base| {
-                        let base = base + after.value.delay.as_secs() as i64 * 1000;
-                        self.jitter(team, &step.id.name, base, after.value.jitter)
-                    })
-                }
             } else {
+                // Scheduled when the step or item it follows comes (or, with neither, only as
+                // a fallback).
                 None
             };
             if let Some(due) = due {
@@ -512,6 +524,7 @@ impl<'s> Simulation<'s> {
         let campaigns = self.scenario.campaigns.len();
         let services = world.services.len();
         let hosts = world.hosts.len();
+        let items = self.items.list.len();
         Ok(TeamSim {
             world,
             gens,
@@ -522,39 +535,23 @@ impl<'s> Simulation<'s> {
             killed: HashMap::new(),
             persisted: vec![false; hosts],
             delays: HashMap::new(),
+            arrived: vec![None; items],
+            waiting: self.items.conditional.clone(),
+            triggered: vec![false; items],
         })
     }
 
-    /// The time of an inject, question or decision with a fixed time (following `after:`
-    /// chains among them), in exercise milliseconds.
-    fn static_time(&self, id: &str, depth: usize) -> Option<i64> {
-        if depth > 32 {
-            return None;
-        }
-        let s = self.scenario;
-        let (at, after) = if let Some(i) = s.injects.iter().find(|i| i.id.name == id) {
-            (i.at.as_ref(), i.after.as_ref())
-        } else if let Some(q) = s.questions.iter().find(|q| q.id.name == id) {
-            (q.at.as_ref(), q.after.as_ref())
-        } else if let Some(d) = s.decisions.iter().find(|d| d.id.name == id) {
-            (d.at.as_ref(), d.after.as_ref())
-        } else {
-            return None;
-        };
-        match (at, after) {
-            (Some(at), _) => Some(self.clock.offset(&at.value.time)),
-            (None, Some(after)) => self
-                .static_time(&after.value.anchor, depth + 1)
-                .map(|b| b + after.value.delay.as_secs() as i64 * 1000),
-            _ => None,
-        }
+    /// Exercise time `base` of step `step` in `team`'s world, moved by up to `jitter` either way.
+    fn jitter(&self, team: &str, step: &str, base: i64, jitter: Option<atoll_scenario::time::Duration>) -> Millis {
+        self.shifted(&[team, "step", step], base, jitter)
     }
 
-    fn jitter(&self, team: &str, step: &str, base: i64, jitter: Option<atoll_scenario::time::Duration>) -> Millis {
+    /// Exercise time `base` moved by up to `jitter` either way, drawn from the stream named
+    /// `names` (never before the start).
+    fn shifted(&self, names: &[&str], base: i64, jitter: Option<atoll_scenario::time::Duration>) -> Millis {
         let j = jitter.map_or(0, |d| d.as_secs() as i64 * 1000);
-        let mut rng = Rng::stream(self.seed, &[team, "step", step]);
         let shift = if j > 0 {
-            rng.range(0, 2 * j as u64) as i64 - j
+            Rng::stream(self.seed, names).range(0, 2 * j as u64) as i64 - j
         } else {
             0
         };
@@ -562,19 +559,15 @@ impl<'s> Simulation<'s> {
     }
 
     fn enqueue_action(&mut self, ti: usize, a: Action) {
+        // A fact holds from its time on (conditions compare): the earliest time given wins.
         let facts = &mut self.teams[ti].facts;
+        let earliest = |at: &mut Millis| *at = (*at).min(a.at);
         match &a.kind {
-            ActionKind::Detected(s) => {
-                facts.detected.entry(s.clone()).or_insert(a.at);
-            }
-            ActionKind::Delivered(s) => {
-                facts.delivered.entry(s.clone()).or_insert(a.at);
-            }
-            ActionKind::Answered(s) => {
-                facts.answered.entry(s.clone()).or_insert(a.at);
-            }
+            ActionKind::Detected(s) => earliest(facts.detected.entry(s.clone()).or_insert(a.at)),
+            ActionKind::Delivered(s) => earliest(facts.delivered.entry(s.clone()).or_insert(a.at)),
+            ActionKind::Answered(s) => earliest(facts.answered.entry(s.clone()).or_insert(a.at)),
             ActionKind::Chose { decision, option } => {
-                facts.chose.entry((decision.clone(), option.clone())).or_insert(a.at);
+                earliest(facts.chose.entry((decision.clone(), option.clone())).or_insert(a.at));
             }
             _ => {}
         }
@@ -660,9 +653,29 @@ impl<'s> Simulation<'s> {
         self.now = e.time;
         let ti = e.team as usize;
         match e.class {
-            ACTION if e.index == RECHECK => self.record_availability(ti, e.time),
-            ACTION => self.apply_action(ti, e.index as usize, e.time),
-            STEP => self.step_due(ti, e.index as usize, e.time, None),
+            ACTION if e.index == RECHECK => {
+                self.record_availability(ti, e.time);
+                self.check_conditions(ti, e.time);
+            }
+            ACTION => {
+                self.apply_action(ti, e.index as usize, e.time);
+                self.check_conditions(ti, e.time);
+            }
+            STEP => {
+                self.step_due(ti, e.index as usize, e.time, None);
+                self.check_conditions(ti, e.time);
+            }
+            ITEM if e.index == CHECK => self.check_conditions(ti, e.time),
+            ITEM => {
+                let k = e.index as usize;
+                let how = if self.teams[ti].triggered[k] {
+                    How::Condition
+                } else {
+                    How::Planned
+                };
+                self.arrive(ti, k, e.time, how);
+                self.check_conditions(ti, e.time);
+            }
             PENDING => self.write_pending(e.index as usize),
             BEACON => self.beacon(e.index as usize, e.time),
             _ => {
@@ -769,9 +782,16 @@ impl<'s> Simulation<'s> {
         self.schedule_dependents(ti, si, t);
     }
 
-    /// Queues the steps timed after step `si`, which came due at `t`.
+    /// Queues the steps timed after step `si`, which came due at `t`, and the items that
+    /// follow it if it ran (or the white cell skipped it).
     fn schedule_dependents(&mut self, ti: usize, si: usize, t: Millis) {
         let team = self.teams[ti].world.team;
+        let st = &self.teams[ti].states[si];
+        if st.status == Status::Succeeded || st.skipped {
+            for k in self.items.after_step[si].clone() {
+                self.follow(ti, k, t);
+            }
+        }
         let deps = self.plan.dependents[si].clone();
         for d in deps {
             let (_, dstep, _) = self.plan.steps[d];
@@ -781,6 +801,110 @@ impl<'s> Simulation<'s> {
                 self.push(due, STEP, ti, d);
             }
         }
+    }
+
+    // ----- injects, questions and decisions -----
+
+    /// Exercise time `base` of item `k` in `team`'s world, moved by up to `jitter` either way.
+    fn item_jitter(&self, team: &str, k: usize, base: i64, jitter: Option<atoll_scenario::time::Duration>) -> Millis {
+        self.shifted(&[team, "item", self.items.list[k].id], base, jitter)
+    }
+
+    /// Queues item `k`, which follows something that happened for team `ti` at `t`.
+    fn follow(&mut self, ti: usize, k: usize, t: Millis) {
+        let item = &self.items.list[k];
+        let due = match (item.with, item.after) {
+            (Some(_), _) | (None, None) => t,
+            (None, Some(after)) => {
+                let base = t as i64 + after.delay.as_secs() as i64 * 1000;
+                self.item_jitter(self.teams[ti].world.team, k, base, after.jitter)
+                    .max(t)
+            }
+        };
+        self.push(due, ITEM, ti, k);
+    }
+
+    /// Item `k` reaches team `ti` at `t`, unless it did before or is not addressed to it;
+    /// what follows it is queued.
+    fn arrive(&mut self, ti: usize, k: usize, t: Millis, how: How) {
+        let team = self.teams[ti].world.team;
+        let item = &self.items.list[k];
+        if self.teams[ti].arrived[k].is_some() || crate::items::addressed(item.to, team).is_none() {
+            return;
+        }
+        let x = &mut self.teams[ti];
+        x.arrived[k] = Some((t, how));
+        x.waiting.retain(|&w| w != k);
+        if item.kind == Kind::Inject {
+            let at = x.facts.delivered.entry(item.id.to_owned()).or_insert(t);
+            *at = (*at).min(t);
+        }
+        for f in self.items.after_item[k].clone() {
+            self.follow(ti, f, t);
+        }
+        for si in self.items.steps_after[k].clone() {
+            let (_, step, _) = self.plan.steps[si];
+            let st = &self.teams[ti].states[si];
+            if !st.applies || st.due.is_some() {
+                continue;
+            }
+            if let Some(after) = &step.after {
+                let base = t as i64 + after.value.delay.as_secs() as i64 * 1000;
+                let due = self.jitter(team, &step.id.name, base, after.value.jitter).max(t);
+                self.push(due, STEP, ti, si);
+            }
+        }
+    }
+
+    /// Sets on their way the items of team `ti` whose condition holds at `t`.
+    fn check_conditions(&mut self, ti: usize, t: Millis) {
+        if self.teams[ti].waiting.is_empty() {
+            return;
+        }
+        let offset = |c: &ClockTime| self.clock.offset(c);
+        let x = &self.teams[ti];
+        let ready: Vec<usize> = x
+            .waiting
+            .iter()
+            .copied()
+            .filter(|&k| {
+                self.items.list[k]
+                    .when
+                    .is_some_and(|c| campaign::holds(c, &self.plan, &x.states, &x.world, &x.facts, t, &offset))
+            })
+            .collect();
+        for k in ready {
+            let x = &mut self.teams[ti];
+            x.waiting.retain(|&w| w != k);
+            x.triggered[k] = true;
+            let due = t.saturating_add(self.items.list[k].delay);
+            self.push(due, ITEM, ti, k);
+        }
+    }
+
+    /// The injects, questions and decisions that have reached `team` so far, in the order
+    /// they came.
+    pub fn arrivals(&self, team: &str) -> Vec<Arrival<'s>> {
+        let Some(x) = self.teams.iter().find(|x| x.world.team == team) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Arrival<'s>> = x
+            .arrived
+            .iter()
+            .enumerate()
+            .filter_map(|(k, a)| {
+                let (at, how) = (*a)?;
+                let item = &self.items.list[k];
+                Some(Arrival {
+                    kind: item.kind,
+                    id: item.id,
+                    at,
+                    how,
+                })
+            })
+            .collect();
+        out.sort_by_key(|a| a.at);
+        out
     }
 
     /// Why a due step cannot run now, or `None` when it can.
@@ -1293,6 +1417,11 @@ impl<'s> Simulation<'s> {
         }
         if let ActionKind::RunStep(step) | ActionKind::SkipStep(step) | ActionKind::DelayStep { step, .. } = &kind {
             self.white_cell(ti, step, &kind, t);
+        }
+        if let ActionKind::Delivered(inject) = &kind
+            && let Some(&k) = self.items.index.get(inject.as_str())
+        {
+            self.arrive(ti, k, t, How::ByHand);
         }
         if let Some((account, event_id)) = account_change {
             self.account_event(ti, account, event_id, t);

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use atoll_sigma::{Config as SigmaConfig, Event, Level, RuleSet};
 use atoll_sim::clock::HOUR;
-use atoll_sim::{Config, DEFAULT_DATE, Simulation};
+use atoll_sim::{Action, ActionKind, Config, DEFAULT_DATE, Simulation};
 use serde_json::Value;
 
 fn root() -> PathBuf {
@@ -54,12 +54,20 @@ fn simulate_day() -> Day {
     let mut lines = Vec::new();
     let mut truth = Vec::new();
     for team in scenario.player_teams() {
+        // Every team spots the web shell at 10:30 on day 1 (a step waits for that), and
+        // does nothing about it.
+        let spotted = Action {
+            at: 2 * HOUR,
+            team: team.id.name.clone(),
+            kind: ActionKind::Detected("vt-edge-exploit".into()),
+            line: 0,
+        };
         let config = Config {
             seed: 2026,
             date: DEFAULT_DATE,
             until: 24 * HOUR,
             teams: vec![team.id.name.clone()],
-            actions: Vec::new(),
+            actions: vec![spotted],
         };
         let mut sim = Simulation::new(&scenario, config).unwrap();
         let mut text = Vec::new();
@@ -130,7 +138,10 @@ fn a_simulated_day_fires_real_rules_on_every_stage_and_on_the_look_alikes() {
     for v in day.truth.iter().filter(|v| v["type"] == "step") {
         let team = v["team"].as_str().unwrap();
         let id = v["step"].as_str().unwrap();
-        assert_ne!(v["status"], "prevented", "nothing is prevented without actions: {v}");
+        assert_ne!(
+            v["status"], "prevented",
+            "nothing is prevented without response actions: {v}"
+        );
         if v["status"] != "succeeded" {
             continue;
         }

@@ -35,6 +35,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../migrations/0017_api_tokens.sql")),
     (18, include_str!("../migrations/0018_suppressions.sql")),
     (19, include_str!("../migrations/0019_rule_switches.sql")),
+    (20, include_str!("../migrations/0020_detections.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -236,6 +237,18 @@ pub struct RuleSwitch {
     pub rule: String,
     pub on: bool,
     pub at: u64,
+    pub username: String,
+}
+
+/// A step a team detected, as the simulation is told it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    pub team: String,
+    pub step: String,
+    /// Exercise milliseconds.
+    pub at: u64,
+    /// `verdict` (an alert on its events marked true positive) or `report` (a graded report).
+    pub source: String,
     pub username: String,
 }
 
@@ -602,6 +615,21 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         now: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Records that `team` detected `step` at exercise time `at`. Returns false, changing
+    /// nothing, when it had been recorded before (the first detection counts).
+    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    fn record_detection(
+        &self,
+        exercise: i64,
+        team: &str,
+        step: &str,
+        at: u64,
+        source: &str,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Every detection of the exercise, in the order recorded.
+    fn detections(&self, exercise: i64) -> impl Future<Output = Result<Vec<Detection>>> + Send;
     /// Injects sent by hand: (team, inject, exercise time), in the order sent.
     fn inject_sends(&self, exercise: i64) -> impl Future<Output = Result<Vec<(String, String, u64)>>> + Send;
     /// Who has read which inject, per team: (team, inject, username), in reading order.
@@ -1557,6 +1585,53 @@ impl Store for Sqlite {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn record_detection(
+        &self,
+        exercise: i64,
+        team: &str,
+        step: &str,
+        at: u64,
+        source: &str,
+        user: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT OR IGNORE INTO detections (exercise, team, step, at, source, user_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(step)
+        .bind(at as i64)
+        .bind(source)
+        .bind(user)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn detections(&self, exercise: i64) -> Result<Vec<Detection>> {
+        let rows = sqlx::query(
+            "SELECT d.team, d.step, d.at, d.source, u.username FROM detections d JOIN users u ON u.id = d.user_id \
+             WHERE d.exercise = ? ORDER BY d.id",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Detection {
+                    team: r.try_get("team")?,
+                    step: r.try_get("step")?,
+                    at: r.try_get::<i64, _>("at")? as u64,
+                    source: r.try_get("source")?,
+                    username: r.try_get("username")?,
+                })
+            })
+            .collect()
+    }
+
     async fn inject_sends(&self, exercise: i64) -> Result<Vec<(String, String, u64)>> {
         let rows = sqlx::query("SELECT team, inject, at FROM inject_sends WHERE exercise = ? ORDER BY id")
             .bind(exercise)
@@ -2290,6 +2365,42 @@ mod tests {
             date: "2026-06-01",
             clock: "{}",
         }
+    }
+
+    #[tokio::test]
+    async fn a_step_is_detected_once_per_team() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let e = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let pita = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        assert!(
+            db.record_detection(e.id, "palau", "vt-stage", 5_000, "verdict", pita.id, 1)
+                .await
+                .unwrap()
+        );
+        // A later alert on the same step, or a report, changes nothing: the first counts.
+        assert!(
+            !db.record_detection(e.id, "palau", "vt-stage", 9_000, "report", pita.id, 2)
+                .await
+                .unwrap()
+        );
+        assert!(
+            db.record_detection(e.id, "nauru", "vt-stage", 7_000, "report", pita.id, 3)
+                .await
+                .unwrap()
+        );
+        let all = db.detections(e.id).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            (all[0].team.as_str(), all[0].at, all[0].source.as_str()),
+            ("palau", 5_000, "verdict")
+        );
+        assert_eq!(
+            (all[1].team.as_str(), all[1].at, all[1].username.as_str()),
+            ("nauru", 7_000, "pita")
+        );
     }
 
     #[tokio::test]

@@ -1000,6 +1000,15 @@ pub(crate) async fn triage<S: Store>(
             "The verdict could not be stored; try again.",
         );
     }
+    if state == "true_positive" {
+        crate::facts::verdicts(
+            &app,
+            view.team,
+            marks.iter().map(|(row, _)| *row).collect(),
+            view.user.id,
+        )
+        .await;
+    }
     let n = form.n.and_then(|n| n.parse::<usize>().ok());
     if form.from_page.is_some()
         && let Some(n) = n
@@ -1183,6 +1192,15 @@ pub(crate) async fn bulk<S: Store>(
             StatusCode::SERVICE_UNAVAILABLE,
             "The verdicts could not be stored (none was); try again.",
         );
+    }
+    if state == "true_positive" {
+        crate::facts::verdicts(
+            &app,
+            view.team,
+            chosen.iter().map(|(row, _)| *row).collect(),
+            view.user.id,
+        )
+        .await;
     }
     let count = count.to_string();
     let back = filter.link(&[("marked", &count), ("as", &state)]);

@@ -697,7 +697,7 @@ pub(crate) async fn timeline<S: Store>(State(app): State<Arc<App<S>>>, view: Sta
                 }
             })
             .collect();
-        let mut injects: Vec<Arrived> = crate::inbox::arrivals(&app.live, index, &records.sent)
+        let mut injects: Vec<Arrived> = crate::inbox::arrivals(&app.live, index)
             .into_iter()
             .map(|(at, inject, _)| Arrived {
                 inject: inject.id.name.clone(),

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::deliver::Timing;
 use atoll_scenario::model::{Inject, Question};
 use atoll_store::Store;
 use axum::extract::State;
@@ -17,7 +16,7 @@ use crate::{App, clock_now, html};
 
 /// Whether an inject is addressed to players of `team`, and to which track if only one.
 pub(crate) fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
-    atoll_exercise::deliver::addressed(inject.to.as_ref(), team)
+    atoll_sim::items::addressed(inject.to.as_ref(), team)
 }
 
 /// What has reached one team by exercise time `now`, newest first: injects and questions,
@@ -28,81 +27,53 @@ pub(crate) struct Delivered {
     pub questions: Vec<(u64, &'static Question, Option<String>)>,
 }
 
-/// [`Delivered`] for team `team` from its campaign's outcomes; `sent` is every inject sent by
-/// hand: (team, inject, exercise time). Takes no lock.
+/// [`Delivered`] for team `team` from what its world says reached it (the simulation keeps
+/// when each inject and question came: by its time, after what it follows, when its condition
+/// held, or sent by hand). Takes no lock.
 pub(crate) fn delivered(
     live: &crate::Live,
     team: &str,
-    outcomes: &[atoll_sim::StepOutcome<'_>],
-    sent: &[(String, String, u64)],
+    arrivals: &[atoll_sim::Arrival<'static>],
     now: u64,
 ) -> Delivered {
-    let steps: Vec<(String, u64)> = outcomes
-        .iter()
-        // A step the white cell skipped counts as having happened, as it does for the steps
-        // that require it: what follows it still comes.
-        .filter(|o| {
-            o.team == team
-                && (o.status == atoll_sim::campaign::Status::Succeeded || o.reason == Some(atoll_sim::actions::SKIPPED))
-        })
-        .filter_map(|o| Some((o.step.to_owned(), o.due?)))
-        .collect();
-    let sent: Vec<(&str, u64)> = sent
-        .iter()
-        .filter(|(t, _, _)| *t == team)
-        .map(|(_, inject, at)| (inject.as_str(), *at))
-        .collect();
     let scenario: &'static atoll_scenario::Scenario = live.scenario;
-    let timing = Timing {
-        scenario,
-        steps: &steps,
-        sent: &sent,
-        clock: live.sim_clock(),
-    };
-    let mut injects: Vec<(u64, &'static Inject, Option<String>)> = scenario
-        .injects
-        .iter()
-        .filter_map(|i| {
-            let track = addressed(i, team)?;
-            let at = timing.inject(i)?;
-            (at <= now).then_some((at, i, track))
-        })
-        .collect();
-    injects.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
-    let mut questions: Vec<(u64, &'static Question, Option<String>)> = scenario
-        .questions
-        .iter()
-        .filter_map(|q| {
-            let track = atoll_exercise::deliver::addressed(q.to.as_ref(), team)?;
-            let at = timing.question(q)?;
-            (at <= now).then_some((at, q, track))
-        })
-        .collect();
-    questions.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
-    Delivered { injects, questions }
+    let mut out = Delivered::default();
+    for a in arrivals.iter().filter(|a| a.at <= now) {
+        match a.kind {
+            atoll_sim::items::Kind::Inject => {
+                if let Some(i) = scenario.injects.iter().find(|i| i.id.name == a.id) {
+                    out.injects.push((a.at, i, track_of(i.to.as_ref(), team)));
+                }
+            }
+            atoll_sim::items::Kind::Question => {
+                if let Some(q) = scenario.questions.iter().find(|q| q.id.name == a.id) {
+                    out.questions.push((a.at, q, track_of(q.to.as_ref(), team)));
+                }
+            }
+            atoll_sim::items::Kind::Decision => {}
+        }
+    }
+    out.injects
+        .sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
+    out.questions
+        .sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
+    out
 }
 
 /// The injects that have reached team `index` by now: (exercise time, inject, track), newest
-/// first. `sent` is every inject sent by hand: (team, inject, exercise time). Takes the team's
-/// lock.
-pub(crate) fn arrivals(
-    live: &crate::Live,
-    index: usize,
-    sent: &[(String, String, u64)],
-) -> Vec<(u64, &'static Inject, Option<String>)> {
+/// first. Takes the team's lock.
+pub(crate) fn arrivals(live: &crate::Live, index: usize) -> Vec<(u64, &'static Inject, Option<String>)> {
     let now = live.now();
     let team = live.team_id(index);
-    let runtime = live.team(index);
-    let outcomes = runtime.outcomes();
-    delivered(live, &team, &outcomes, sent, now).injects
+    let arrived = live.team_now(index).arrivals();
+    delivered(live, &team, &arrived, now).injects
 }
 
 /// The team's inbox, newest first. A player opening it is a read receipt for what it shows.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    let sent = app.db.inject_sends(app.live.exercise).await.unwrap_or_default();
     let worker = app.clone();
     let index = view.team;
-    let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index, &sent))
+    let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index))
         .await
         .unwrap_or_default();
     let team_id = app.live.team_id(view.team);
@@ -200,5 +171,5 @@ fn track_name<'s>(live: &'s crate::Live, track: &'s str) -> &'s str {
 
 /// The tracks something addressed to `to` is for, if only some, for team `team`.
 pub(crate) fn track_of(to: Option<&atoll_scenario::model::Audience>, team: &str) -> Option<String> {
-    atoll_exercise::deliver::addressed(to, team).flatten()
+    atoll_sim::items::addressed(to, team).flatten()
 }

@@ -17,6 +17,7 @@ pub mod api;
 pub mod auth;
 mod cases;
 mod detection;
+mod facts;
 mod html;
 mod inbox;
 mod invite;

@@ -195,6 +195,15 @@ impl Live {
         lock(&self.teams[index])
     }
 
+    /// One team's runtime, locked, its world brought to the clock's time first (it is at most
+    /// a tick behind): for pages that say what has reached the team by now.
+    pub fn team_now(&self, index: usize) -> MutexGuard<'_, TeamRuntime<'static>> {
+        let now = self.now();
+        let mut team = lock(&self.teams[index]);
+        team.advance_to(now);
+        team
+    }
+
     /// An action at exercise time `at` (whole seconds), checked against the scenario as an
     /// actions file line would be: the host, account, address, service or step must make
     /// sense. `target` holds the action's fields in the simulation's order, one per line
@@ -238,6 +247,71 @@ impl Live {
             self.team(index)
                 .act(action)
                 .map_err(|e| format!("stored action {}: {e}", record.id))?;
+        }
+        Ok(())
+    }
+
+    /// The exercise time a fact about team `index` (an alert marked true positive, an inject
+    /// sent, a question answered) takes effect at: now, never before the time its world
+    /// reached. The world waits there until [`Live::take_fact`] or [`Live::release`], so that
+    /// the fact, once stored, can still be taken at exactly the time stored. Takes the team's
+    /// lock.
+    pub fn hold(&self, index: usize) -> u64 {
+        let now = self.now();
+        self.team(index).hold(now)
+    }
+
+    /// Ends a [`Live::hold`] whose fact could not be stored.
+    pub fn release(&self, index: usize, at: u64) {
+        self.team(index).release(at);
+    }
+
+    /// Gives team `index`'s world a fact at the time held for it ([`Live::hold`]), and brings
+    /// the world to that moment: an inject whose condition it meets arrives even while the
+    /// clock is paused.
+    pub fn take_fact(&self, index: usize, at: u64, kind: atoll_sim::ActionKind) -> Result<(), String> {
+        let action = Action {
+            at,
+            team: self.team_id(index),
+            kind,
+            line: 0,
+        };
+        self.team(index).take_fact(action).map_err(|e| e.0)
+    }
+
+    /// Gives every world again, before the worlds move, the facts stored: steps detected,
+    /// injects sent by hand (team, inject, time) and questions answered (team, question, time).
+    /// After a restart, injects, questions and steps that wait on them come at the same moment.
+    pub fn replay_facts(
+        &self,
+        detections: &[atoll_store::Detection],
+        sent: &[(String, String, u64)],
+        answered: &[(String, String, u64)],
+    ) -> Result<(), String> {
+        use atoll_sim::ActionKind;
+        let facts = detections
+            .iter()
+            .map(|d| (&d.team, d.at, ActionKind::Detected(d.step.clone())))
+            .chain(
+                sent.iter()
+                    .map(|(team, inject, at)| (team, *at, ActionKind::Delivered(inject.clone()))),
+            )
+            .chain(
+                answered
+                    .iter()
+                    .map(|(team, q, at)| (team, *at, ActionKind::Answered(q.clone()))),
+            );
+        for (team, at, kind) in facts {
+            let Some(index) = self.scenario.player_teams().position(|t| &t.id.name == team) else {
+                return Err(format!("a stored {} fact names no team `{team}`", kind.name()));
+            };
+            let action = Action {
+                at,
+                team: team.clone(),
+                kind,
+                line: 0,
+            };
+            self.team(index).act(action).map_err(|e| e.0)?;
         }
         Ok(())
     }

@@ -151,16 +151,26 @@ pub(crate) async fn send_inject<S: Store>(
             );
         }
     };
-    let at = crate::exercise_now(&app).await;
     let mut already = Vec::new();
     for team in &teams {
-        match app
-            .db
-            .send_inject(app.live.exercise, team, &id, at, user.id, clock_now())
-            .await
-        {
-            Ok(true) => {}
-            Ok(false) => already.push(team.as_str()),
+        let Some(index) = app.live.scenario.player_teams().position(|t| &t.id.name == team) else {
+            continue;
+        };
+        // Stored, then given to the team's world: the inject arrives now, and what follows it
+        // or waits for it comes.
+        let worker = app.clone();
+        let (name, inject, user) = (team.clone(), id.clone(), user.id);
+        let sent = crate::facts::record(&app, index, move |at| async move {
+            let new = worker
+                .db
+                .send_inject(worker.live.exercise, &name, &inject, at, user, clock_now())
+                .await?;
+            Ok::<_, atoll_store::StoreError>((new, new.then_some(atoll_sim::ActionKind::Delivered(inject))))
+        })
+        .await;
+        match sent {
+            Ok((true, _)) => {}
+            Ok((false, _)) => already.push(team.as_str()),
             Err(_) => {
                 return html::problem(
                     StatusCode::SERVICE_UNAVAILABLE,

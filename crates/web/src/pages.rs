@@ -106,7 +106,6 @@ pub(crate) async fn board_records<S: Store>(app: &App<S>) -> BoardRecords {
                 .collect()
         })
         .collect();
-    let sent = app.db.inject_sends(app.live.exercise).await.unwrap_or_default();
     // What each team last did: a verdict, a response action or a message to the white cell.
     let actions = app.db.actions(app.live.exercise).await.unwrap_or_default();
     let messages = app.db.messages(app.live.exercise).await.unwrap_or_default();
@@ -146,7 +145,6 @@ pub(crate) async fn board_records<S: Store>(app: &App<S>) -> BoardRecords {
         reads,
         records,
         online,
-        sent,
         last,
         scoreboard,
     }
@@ -168,8 +166,6 @@ pub(crate) struct BoardRecords {
     pub records: Vec<crate::score::Records>,
     /// Who of each team is signed in.
     pub online: Vec<Vec<String>>,
-    /// Injects sent by hand: (team, inject, exercise time).
-    pub sent: Vec<(String, String, u64)>,
     /// Each team's last activity.
     pub last: Vec<Option<(u64, String)>>,
     /// Whether teams see the scoreboard.
@@ -193,7 +189,7 @@ pub(crate) struct Counts {
 pub(crate) fn counts<S>(app: &App<S>, i: usize, input: &BoardRecords) -> Counts {
     let live = &app.live;
     let team = live.team_id(i);
-    let arrived = crate::inbox::arrivals(live, i, &input.sent);
+    let arrived = crate::inbox::arrivals(live, i);
     let read = arrived
         .iter()
         .filter(|(_, inject, _)| input.reads.iter().any(|(t, id, _)| *t == team && *id == inject.id.name))

@@ -322,7 +322,6 @@ pub(crate) async fn answer<S: Store>(
         )
         .await;
     }
-    let now = status.now;
     if let Err(message) = answers::check(question, &answer) {
         let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
         return render(&app, &view, Some((field, message)), Some(&answer)).await;
@@ -330,22 +329,29 @@ pub(crate) async fn answer<S: Store>(
     let Ok(body) = serde_json::to_string(&answer) else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be stored.");
     };
-    let stored = app
-        .db
-        .submit(
-            app.live.exercise,
-            &team_id,
-            Kind::Answer,
-            &question.id.name,
-            &body,
-            view.user.id,
-            now,
-            clock_now(),
-        )
-        .await;
+    // Stored, then given to the team's world: what waits for the answer comes.
+    let worker = app.clone();
+    let (team, question_id, user) = (team_id.clone(), question.id.name.clone(), view.user.id);
+    let stored = crate::facts::record(&app, view.team, move |at| async move {
+        worker
+            .db
+            .submit(
+                worker.live.exercise,
+                &team,
+                Kind::Answer,
+                &question_id,
+                &body,
+                user,
+                at,
+                clock_now(),
+            )
+            .await
+            .map(|id| (id, Some(atoll_sim::ActionKind::Answered(question_id))))
+    })
+    .await;
     match stored {
         Ok(_) => Redirect::to(&format!("/teams/{team_id}/questions#question-{}", question.id.name)).into_response(),
-        Err(StoreError::Answered) => {
+        Err(crate::facts::Unrecorded::Store(StoreError::Answered)) => {
             render(
                 &app,
                 &view,

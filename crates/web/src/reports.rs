@@ -514,15 +514,36 @@ pub(crate) async fn grade<S: Store>(
             "comment: keep it under 5,000 characters; nothing was stored.",
         );
     }
-    let Ok(points) = serde_json::to_string(&points) else {
+    let Ok(points_json) = serde_json::to_string(&points) else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The grade could not be stored.");
     };
     match app
         .db
-        .grade(app.live.exercise, id, &points, comment, user.id, clock_now())
+        .grade(app.live.exercise, id, &points_json, comment, user.id, clock_now())
         .await
     {
-        Ok(()) => Redirect::to("/grading").into_response(),
+        Ok(()) => {
+            // A report credited for a step's incident tells the team's world that the team
+            // found the step ("detected … or a report naming it").
+            if s.kind == Kind::Report
+                && let Some(index) = app.live.scenario.player_teams().position(|t| t.id.name == s.team)
+            {
+                for (expectation, _) in points.iter().filter(|&(_, &p)| p > 0) {
+                    let step = app
+                        .live
+                        .scenario
+                        .expectations
+                        .iter()
+                        .find(|e| e.id.name == *expectation)
+                        .and_then(|e| e.report.as_ref())
+                        .map(|r| r.step.name.clone());
+                    if let Some(step) = step {
+                        crate::facts::detected(&app, index, step, "report", user.id).await;
+                    }
+                }
+            }
+            Redirect::to("/grading").into_response()
+        }
         Err(_) => html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The grade could not be stored; try again.",

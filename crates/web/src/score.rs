@@ -39,8 +39,6 @@ pub(crate) struct Records {
     pub triages: std::sync::Arc<Vec<Triage>>,
     pub submissions: Vec<Submission>,
     pub hints: Vec<HintOpened>,
-    /// Injects sent by hand to any team: (team, inject, exercise time).
-    pub sent: Vec<(String, String, u64)>,
     /// The team's suppressions, in force and ended.
     pub suppressions: Vec<atoll_store::Suppression>,
 }
@@ -52,7 +50,6 @@ pub(crate) async fn records<S: Store>(app: &App<S>, team: &str) -> atoll_store::
         triages: app.verdicts(team).await?,
         submissions: db.submissions(exercise, Some(team)).await?,
         hints: db.hints_opened(exercise, Some(team)).await?,
-        sent: db.inject_sends(exercise).await?,
         suppressions: db.suppressions(exercise, Some(team)).await?,
     })
 }
@@ -105,10 +102,10 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
     let start = live.start_unix_ms();
     let label = |t: u64| live.label(start + t as i64, app.day_one);
     let offset = |c: &atoll_scenario::time::ClockTime| live.sim_clock().offset(c);
-    let runtime = live.team(index);
+    let runtime = live.team_now(index);
     let outcomes = runtime.outcomes();
     let downtime = runtime.downtime(now);
-    let delivered = crate::inbox::delivered(live, &team_id, &outcomes, &records.sent, now);
+    let delivered = crate::inbox::delivered(live, &team_id, &runtime.arrivals(), now);
     let asked: Vec<(&str, u64)> = delivered
         .questions
         .iter()

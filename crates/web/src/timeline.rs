@@ -274,7 +274,6 @@ fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes
     let start = live.start_unix_ms();
     let label = |t: u64| live.label(start + t as i64, app.day_one);
     let status = crate::score::team_status(app, index, records);
-    let sent = &records.sent;
     let steps = live.scenario.campaigns.iter().flat_map(|c| c.steps.iter());
     // The delays the white cell gave each step, in the order given.
     let delays = |step: &str| -> Vec<&str> {
@@ -339,7 +338,7 @@ fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes
             }
         })
         .collect();
-    for (at, inject, _) in crate::inbox::arrivals(live, index, sent) {
+    for (at, inject, _) in crate::inbox::arrivals(live, index) {
         out.push(Line {
             at: Some(at),
             pending: None,

@@ -273,7 +273,6 @@ async fn team_poll<S: Store>(
     tell_alerts: bool,
 ) -> Option<Poll> {
     let team_id = app.live.team_id(index);
-    let sent = app.db.inject_sends(app.live.exercise).await.ok()?;
     let messages: Vec<(String, String)> = app
         .db
         .messages(app.live.exercise)
@@ -321,8 +320,7 @@ async fn team_poll<S: Store>(
         let unseen = rows(worker.seen(user, index, Seen::Alerts)).count();
         let seen_inbox = worker.seen(user, index, Seen::Inbox);
         let seen_questions = worker.seen(user, index, Seen::Questions);
-        let outcomes = runtime.outcomes();
-        let delivered = crate::inbox::delivered(live, &team_id, &outcomes, &sent, now);
+        let delivered = crate::inbox::delivered(live, &team_id, &runtime.arrivals(), now);
         // Oldest first, as they came.
         let injects: Vec<(String, String)> = delivered
             .injects

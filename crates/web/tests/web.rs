@@ -4458,3 +4458,114 @@ async fn once_play_has_ended_every_team_write_is_refused_and_nothing_is_stored()
     let (_, _, board) = send(&app, get("/board", &instructor)).await;
     assert!(board.contains("Play ended at D1 "));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_detection_sets_off_what_waits_for_it_live_and_after_a_restart() {
+    // Forty minutes of play: the web shell is up and its upload raised an alert in Palau.
+    let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let instructor = sign_in(&app, "ines").await;
+    // The white cell pauses: a detection must set things off while the clock stands still.
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=pause")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    app.live.tick(clock_now());
+    let call = "The ministry hears you found an intruder";
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &player)).await;
+    assert!(!inbox.contains(call), "nothing found, no call");
+
+    let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
+    let found = page.find("aspnet_client").expect("the web shell alert is listed");
+    let (row, rule) = (
+        input_value(&page, found, "row").to_owned(),
+        input_value(&page, found, "rule").to_owned(),
+    );
+    let form = format!("row={row}&rule={rule}&state=true_positive&note=web+shell");
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts", &player, &form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let stored = app.db.detections(app.live.exercise).await.unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(
+        (
+            stored[0].team.as_str(),
+            stored[0].step.as_str(),
+            stored[0].source.as_str(),
+            stored[0].username.as_str()
+        ),
+        ("palau", "vt-edge-exploit", "verdict", "pita")
+    );
+    let detected_at = stored[0].at;
+    // Marking it again, or another alert of the same step, records nothing more.
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts", &player, &form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.db.detections(app.live.exercise).await.unwrap().len(), 1);
+
+    // Half an hour of play after the verdict (given at about D1 09:11), the ministry calls
+    // (`when: {detected: vt-edge-exploit}`, `delay: 30m`), and only Palau, whose analysts
+    // found the shell.
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=jump&to=%2B1h20m&confirm=yes"))
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &player)).await;
+    assert!(inbox.contains(call), "{inbox}");
+    let arrived = |live: &Live| {
+        live.team(0)
+            .arrivals()
+            .into_iter()
+            .find(|a| a.id == "ministry-follow-up")
+            .map(|a| (a.at, a.how))
+    };
+    assert_eq!(
+        arrived(&app.live),
+        Some((detected_at + 30 * 60_000, atoll_sim::How::Condition))
+    );
+    let nora = sign_in(&app, "nora").await;
+    let (_, _, nauru) = send(&app, get("/teams/nauru/inbox", &nora)).await;
+    assert!(!nauru.contains(call), "Nauru found nothing");
+
+    // A restarted server gives the stored detection back to a fresh world: the call comes at
+    // the same moment.
+    let clock = app.live.clock();
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end: SCENARIO.duration.value.as_secs() * 1000,
+    };
+    let again = Live::new(
+        app.live.exercise,
+        "Test".into(),
+        &SCENARIO,
+        &setup,
+        clock,
+        &ATOLL_RULES.0,
+        &ATOLL_RULES.1,
+    )
+    .unwrap();
+    let sent = app.db.inject_sends(app.live.exercise).await.unwrap();
+    again
+        .replay_facts(&app.db.detections(app.live.exercise).await.unwrap(), &sent, &[])
+        .unwrap();
+    again.tick(clock_now());
+    assert_eq!(arrived(&again), arrived(&app.live));
+    let without = Live::new(
+        app.live.exercise,
+        "Test".into(),
+        &SCENARIO,
+        &setup,
+        clock,
+        &ATOLL_RULES.0,
+        &ATOLL_RULES.1,
+    )
+    .unwrap();
+    without.tick(clock_now());
+    assert_eq!(arrived(&without), None, "without the detection, no call");
+}
