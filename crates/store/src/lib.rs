@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../migrations/0018_suppressions.sql")),
     (19, include_str!("../migrations/0019_rule_switches.sql")),
     (20, include_str!("../migrations/0020_detections.sql")),
+    (21, include_str!("../migrations/0021_audit.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,6 +251,34 @@ pub struct Detection {
     /// `verdict` (an alert on its events marked true positive) or `report` (a graded report).
     pub source: String,
     pub username: String,
+}
+
+/// One entry of the white cell's audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Its place in the log: later entries have larger ids.
+    pub id: i64,
+    pub username: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Exercise milliseconds.
+    pub at: u64,
+    /// What kind of action, e.g. `clock.pause`, `inject.send`, `step.skip`, `grade`.
+    pub action: String,
+    pub team: Option<String>,
+    /// What was done, in words.
+    pub detail: String,
+}
+
+/// An action for the audit log, as the caller describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Audited<'a> {
+    pub user: i64,
+    /// Exercise milliseconds.
+    pub at: u64,
+    pub action: &'a str,
+    pub team: Option<&'a str>,
+    pub detail: &'a str,
 }
 
 /// A search a team saved by name.
@@ -615,6 +644,16 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         now: i64,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Appends an entry to the exercise's audit log (entries are never changed or removed).
+    fn audit(&self, exercise: i64, entry: Audited<'_>, now: i64) -> impl Future<Output = Result<()>> + Send;
+    /// The audit log, newest first: at most `limit` entries with an id below `before` (all,
+    /// without it).
+    fn audit_log(
+        &self,
+        exercise: i64,
+        before: Option<i64>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
     /// Records that `team` detected `step` at exercise time `at`. Returns false, changing
     /// nothing, when it had been recorded before (the first detection counts).
     #[expect(clippy::too_many_arguments, reason = "one row's columns")]
@@ -1585,6 +1624,47 @@ impl Store for Sqlite {
         Ok(done.rows_affected() == 1)
     }
 
+    async fn audit(&self, exercise: i64, entry: Audited<'_>, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit (exercise, user_id, created_at, at, action, team, detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(entry.user)
+        .bind(now)
+        .bind(entry.at as i64)
+        .bind(entry.action)
+        .bind(entry.team)
+        .bind(entry.detail)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn audit_log(&self, exercise: i64, before: Option<i64>, limit: u32) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT a.id, u.username, a.created_at, a.at, a.action, a.team, a.detail FROM audit a \
+             JOIN users u ON u.id = a.user_id WHERE a.exercise = ? AND a.id < ? ORDER BY a.id DESC LIMIT ?",
+        )
+        .bind(exercise)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    id: r.try_get("id")?,
+                    username: r.try_get("username")?,
+                    created_at: r.try_get("created_at")?,
+                    at: r.try_get::<i64, _>("at")? as u64,
+                    action: r.try_get("action")?,
+                    team: r.try_get("team")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
     async fn record_detection(
         &self,
         exercise: i64,
@@ -2365,6 +2445,57 @@ mod tests {
             date: "2026-06-01",
             clock: "{}",
         }
+    }
+
+    #[tokio::test]
+    async fn the_audit_log_is_paged_newest_first_and_append_only() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let e = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let other = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let ana = db.create_user("ana", "h", Role::Instructor, None, 1).await.unwrap();
+        for n in 0..5u64 {
+            let detail = format!("entry {n}");
+            let entry = Audited {
+                user: ana.id,
+                at: n * 1000,
+                action: "clock.pause",
+                team: (n == 2).then_some("palau"),
+                detail: &detail,
+            };
+            db.audit(e.id, entry, 100 + n as i64).await.unwrap();
+        }
+        let entry = Audited {
+            user: ana.id,
+            at: 0,
+            action: "grade",
+            team: None,
+            detail: "elsewhere",
+        };
+        db.audit(other.id, entry, 1).await.unwrap();
+        let first = db.audit_log(e.id, None, 3).await.unwrap();
+        let details: Vec<&str> = first.iter().map(|a| a.detail.as_str()).collect();
+        assert_eq!(details, ["entry 4", "entry 3", "entry 2"]);
+        assert_eq!(first[2].team.as_deref(), Some("palau"));
+        assert_eq!(
+            (first[0].username.as_str(), first[0].at, first[0].created_at),
+            ("ana", 4000, 104)
+        );
+        let rest = db.audit_log(e.id, Some(first[2].id), 3).await.unwrap();
+        let details: Vec<&str> = rest.iter().map(|a| a.detail.as_str()).collect();
+        assert_eq!(
+            details,
+            ["entry 1", "entry 0"],
+            "the next page, and no other exercise's"
+        );
+        // Nothing changes or removes an entry.
+        assert!(
+            sqlx::query("UPDATE audit SET detail = 'x'")
+                .execute(&db.pool)
+                .await
+                .is_err()
+        );
+        assert!(sqlx::query("DELETE FROM audit").execute(&db.pool).await.is_err());
+        assert_eq!(db.audit_log(e.id, None, 10).await.unwrap().len(), 5);
     }
 
     #[tokio::test]

@@ -1407,6 +1407,47 @@ async fn people_list<S: Store>(app: &App<S>, user: &User) -> Response {
     Json(people).into_response()
 }
 
+/// One entry of the audit log.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditView {
+    pub id: i64,
+    /// When, in UTC (RFC 3339).
+    pub time: String,
+    /// When on the exercise clock, as people read it (`D1 09:40`), and in milliseconds.
+    pub exercise_time: String,
+    pub exercise_ms: u64,
+    pub user: String,
+    /// What kind of action: `clock.pause`, `inject.send`, `message`, `step.skip`, `grade`,
+    /// `rule.on`, `scoreboard.show`, `people.end`, …
+    pub action: String,
+    pub team: Option<String>,
+    /// What was done, in words.
+    pub detail: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AuditQuery {
+    before: Option<i64>,
+}
+
+/// `GET /api/v1/audit`: the audit log, a page at a time.
+pub(crate) async fn audit<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(_): Instructor,
+    axum::extract::Query(query): axum::extract::Query<AuditQuery>,
+) -> Response {
+    let Ok(entries) = app
+        .db
+        .audit_log(app.live.exercise, query.before, crate::audit::PAGE)
+        .await
+    else {
+        return unreadable();
+    };
+    let list: Vec<Value> = entries.iter().map(|e| crate::audit::json(&app, e)).collect();
+    Json(list).into_response()
+}
+
 /// `GET /api/v1/people`: every account and who is signed in.
 pub(crate) async fn people<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
     people_list(&app, &user).await
@@ -1746,6 +1787,15 @@ const OPERATIONS: &[Operation] = &[
         response: schema::<Vec<Person>>,
     },
     Operation {
+        method: "get",
+        path: "/audit",
+        summary: "The white cell's audit log, newest first, 100 entries a page (`before`: the id of the last entry of the page before). Entries are never changed or removed.",
+        who: Who::Instructor,
+        request: None,
+        status: 200,
+        response: schema::<Vec<AuditView>>,
+    },
+    Operation {
         method: "post",
         path: "/invitations",
         summary: "Make a one-time invitation link: a player of one team, or an observer.",
@@ -1865,4 +1915,5 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/people/{id}/end", post(end_sessions::<S>))
         .route("/api/v1/people/{id}/follows", post(follows::<S>))
         .route("/api/v1/invitations", post(invite::<S>))
+        .route("/api/v1/audit", get(audit::<S>))
 }

@@ -271,7 +271,14 @@ pub(crate) async fn switch<S: Store>(
         "/detection?{}",
         serde_urlencoded::to_string([("q", rule.as_str())]).unwrap_or_default()
     );
+    let rule_id = rule.clone();
     let applied = tokio::task::spawn_blocking(move || worker.live.switch_rule(&rule, on, at)).await;
+    let detail = format!(
+        "turned rule `{rule_id}` {} for every team from {}",
+        if on { "on" } else { "off" },
+        app.live.when(at)
+    );
+    crate::audit::record(&app, &user, if on { "rule.on" } else { "rule.off" }, None, &detail).await;
     match applied {
         Ok(Ok(())) => Redirect::to(&back).into_response(),
         _ => html::problem(

@@ -179,6 +179,7 @@ pub(crate) fn page<'a>(exercise: impl Into<Heading<'a>>, title: &str, user: Opti
                                 _ => {
                                     a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/grading" { "Grading" } a href="/detection" { "Detection rules" }
                                     @if user.sees_all() { a href="/people" { "People" } }
+                                    @if user.role == atoll_store::Role::Instructor { a href="/audit" { "Audit log" } }
                                 }
                             }
                         }

@@ -129,6 +129,12 @@ pub(crate) async fn make<S: Store>(
             "The invitation could not be stored; try again.",
         );
     }
+    // The link itself is a secret: the log says only whom it invites.
+    let detail = match &team {
+        Some(t) => format!("invited a player of {t} (link valid {hours} h)"),
+        None => format!("invited an observer (link valid {hours} h)"),
+    };
+    crate::audit::record(app, user, "people.invite", team.as_deref(), &detail).await;
     Ok(Made {
         link: format!("{}/invite/{token}", origin(headers)),
         role,

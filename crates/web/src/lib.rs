@@ -14,6 +14,7 @@
 
 mod alerts;
 pub mod api;
+mod audit;
 pub mod auth;
 mod cases;
 mod detection;
@@ -295,6 +296,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/board", get(pages::board::<S>))
         .route("/clock", post(pages::clock::<S>))
         .route("/people", get(people::page::<S>))
+        .route("/audit", get(audit::page::<S>))
+        .route("/audit.jsonl", get(audit::export::<S>))
         .route("/messages", get(messages::page::<S>).post(messages::send::<S>))
         .route("/messages/inject", post(messages::send_inject::<S>))
         .route("/teams/{team}/messages", post(messages::reply::<S>))

@@ -159,17 +159,20 @@ pub(crate) async fn send_inject<S: Store>(
         // Stored, then given to the team's world: the inject arrives now, and what follows it
         // or waits for it comes.
         let worker = app.clone();
-        let (name, inject, user) = (team.clone(), id.clone(), user.id);
+        let (name, inject, by) = (team.clone(), id.clone(), user.id);
         let sent = crate::facts::record(&app, index, move |at| async move {
             let new = worker
                 .db
-                .send_inject(worker.live.exercise, &name, &inject, at, user, clock_now())
+                .send_inject(worker.live.exercise, &name, &inject, at, by, clock_now())
                 .await?;
             Ok::<_, atoll_store::StoreError>((new, new.then_some(atoll_sim::ActionKind::Delivered(inject))))
         })
         .await;
         match sent {
-            Ok((true, _)) => {}
+            Ok((true, _)) => {
+                let detail = format!("sent inject `{id}` by hand");
+                crate::audit::record(&app, &user, "inject.send", Some(team), &detail).await;
+            }
             Ok((false, _)) => already.push(team.as_str()),
             Err(_) => {
                 return html::problem(
@@ -243,6 +246,9 @@ pub(crate) async fn send<S: Store>(
                 ),
             );
         }
+        let to = track.as_deref().map_or(String::new(), |t| format!(" (the {t} track)"));
+        let detail = format!("message{to}: {subject}");
+        crate::audit::record(&app, &user, "message", Some(&team), &detail).await;
     }
     Redirect::to("/messages").into_response()
 }

@@ -526,6 +526,8 @@ pub(crate) async fn clock<S: Store>(
             "The clock could not be stored, so it was not changed; try again.",
         );
     }
+    let detail = clock_done(&app, &action).unwrap_or_default();
+    crate::audit::record(&app, &user, &format!("clock.{action}"), None, &detail).await;
     // The board says what the change did.
     Redirect::to(&format!("/board?done={action}")).into_response()
 }

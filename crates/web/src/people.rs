@@ -128,7 +128,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
 /// Sets the teams an observer follows: `user=ID` and a `team=ID` for each (none: every team).
 pub(crate) async fn follows<S: Store>(
     State(app): State<Arc<App<S>>>,
-    Instructor(_): Instructor,
+    Instructor(by): Instructor,
     body: axum::body::Bytes,
 ) -> Response {
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&body) else {
@@ -152,7 +152,15 @@ pub(crate) async fn follows<S: Store>(
         teams.push(team.clone());
     }
     match app.db.set_follows(user, &teams).await {
-        Ok(()) => Redirect::to("/people").into_response(),
+        Ok(()) => {
+            let name = username(&app, user).await;
+            let detail = match teams.is_empty() {
+                true => format!("observer {name} follows every team"),
+                false => format!("observer {name} follows {}", teams.join(", ")),
+            };
+            crate::audit::record(&app, &by, "people.follows", None, &detail).await;
+            Redirect::to("/people").into_response()
+        }
         Err(atoll_store::StoreError::Follows) => {
             html::problem(StatusCode::BAD_REQUEST, "user: only observers follow chosen teams.")
         }
@@ -171,7 +179,7 @@ pub(crate) struct EndForm {
 /// Ends every session of one account: it must sign in again.
 pub(crate) async fn end<S: Store>(
     State(app): State<Arc<App<S>>>,
-    Instructor(_): Instructor,
+    Instructor(by): Instructor,
     Form(form): Form<EndForm>,
 ) -> Response {
     let Some(user) = form.user.and_then(|u| u.parse::<i64>().ok()) else {
@@ -188,10 +196,24 @@ pub(crate) async fn end<S: Store>(
         }
     }
     match app.db.end_sessions(user).await {
-        Ok(_) => Redirect::to("/people").into_response(),
+        Ok(_) => {
+            let detail = format!("ended every session and API token of {}", username(&app, user).await);
+            crate::audit::record(&app, &by, "people.end", None, &detail).await;
+            Redirect::to("/people").into_response()
+        }
         Err(_) => html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The sessions could not be ended; try again.",
         ),
     }
+}
+
+/// The username of account `id`, for the audit log (its number if it cannot be read).
+async fn username<S: Store>(app: &App<S>, id: i64) -> String {
+    app.db
+        .users()
+        .await
+        .ok()
+        .and_then(|users| users.into_iter().find(|u| u.id == id))
+        .map_or_else(|| format!("account {id}"), |u| u.username)
 }

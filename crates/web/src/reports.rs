@@ -523,6 +523,13 @@ pub(crate) async fn grade<S: Store>(
         .await
     {
         Ok(()) => {
+            let what = match s.kind {
+                Kind::Report => "report",
+                _ => "written answer",
+            };
+            let total: u32 = points.values().sum();
+            let detail = format!("graded {what} #{id} «{}»: {total} points", s.subject);
+            crate::audit::record(&app, &user, "grade", Some(&s.team), &detail).await;
             // A report credited for a step's incident tells the team's world that the team
             // found the step ("detected … or a report naming it").
             if s.kind == Kind::Report

@@ -109,7 +109,7 @@ pub(crate) struct ShowForm {
 /// Shows the scoreboard to teams (`show=yes`) or hides it (`show=no`).
 pub(crate) async fn show<S: Store>(
     State(app): State<Arc<App<S>>>,
-    Instructor(_): Instructor,
+    Instructor(user): Instructor,
     Form(form): Form<ShowForm>,
 ) -> Response {
     let shown = match form.show.as_deref() {
@@ -118,7 +118,14 @@ pub(crate) async fn show<S: Store>(
         _ => return html::problem(StatusCode::BAD_REQUEST, "show: say yes or no."),
     };
     match app.db.show_scoreboard(app.live.exercise, shown).await {
-        Ok(()) => Redirect::to("/board").into_response(),
+        Ok(()) => {
+            let (action, detail) = match shown {
+                true => ("scoreboard.show", "showed the scoreboard to the teams"),
+                false => ("scoreboard.hide", "hid the scoreboard from the teams"),
+            };
+            crate::audit::record(&app, &user, action, None, detail).await;
+            Redirect::to("/board").into_response()
+        }
         Err(_) => html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The scoreboard setting could not be stored; try again.",

@@ -259,6 +259,18 @@ pub(crate) async fn change<S: Store>(
     if let Err(problem) = crate::respond::store_and_apply(&app, taken, parsed).await {
         return problem;
     }
+    let detail = match change.strip_prefix("delay:") {
+        Some(by) => format!("delayed step `{step}` by {by}", step = form_step(&target)),
+        None => format!("{change} step `{}` at {}", form_step(&target), app.live.when(at)),
+    };
+    crate::audit::record(
+        &app,
+        &view.0.user,
+        &format!("step.{}", change.split(':').next().unwrap_or_default()),
+        Some(&team_id),
+        &detail,
+    )
+    .await;
     // The page says what the change did.
     let said = serde_urlencoded::to_string([
         ("step", target.split('\n').next().unwrap_or_default()),
@@ -371,4 +383,9 @@ fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes
     // By time; what has no time yet keeps its scenario order after everything that has.
     out.sort_by_key(|l| l.at.map_or((1, 0), |t| (0, t)));
     out
+}
+
+/// The step a change's target names (its first line).
+fn form_step(target: &str) -> &str {
+    target.split('\n').next().unwrap_or_default()
 }

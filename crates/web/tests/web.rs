@@ -331,6 +331,16 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "audit log",
+            Box::new(|c| get("/audit", c)),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            "audit log export",
+            Box::new(|c| get("/audit.jsonl", c)),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "end sessions",
             Box::new(|c| post("/people/end", c, "user=999")),
             // No account 999: the instructor is told so.
@@ -3093,6 +3103,12 @@ async fn every_api_operation_for_every_role_and_team() {
         ("GET", "/api/v1/openapi.json", None, [S::OK, S::OK, S::OK, S::OK]),
         ("GET", "/api/v1/exercise", None, [S::OK, S::OK, S::OK, S::UNAUTHORIZED]),
         (
+            "GET",
+            "/api/v1/audit",
+            None,
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
             "POST",
             "/api/v1/clock",
             Some(r#"{"action":"speed","speed":60}"#),
@@ -4568,4 +4584,64 @@ async fn a_detection_sets_off_what_waits_for_it_live_and_after_a_restart() {
     .unwrap();
     without.tick(clock_now());
     assert_eq!(arrived(&without), None, "without the detection, no call");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_white_cell_s_actions_are_kept_in_an_audit_log_it_reads_and_takes_away() {
+    let app = app_started(40_000).await;
+    app.live.tick(clock_now());
+    let instructor = sign_in(&app, "ines").await;
+    let (_, _, empty) = send(&app, get("/audit", &instructor)).await;
+    assert!(empty.contains("Nothing yet."), "{empty}");
+    for (path, form) in [
+        ("/clock", "action=pause"),
+        ("/messages/inject", "inject=eviction-brief&team=palau"),
+        ("/messages", "team=nauru&subject=Call+the+CERT&body=Now."),
+        ("/teams/palau/timeline", "step=vt-stage&change=skip"),
+        ("/scoreboard", "show=yes"),
+        ("/clock", "action=resume"),
+    ] {
+        let (status, _, page) = send(&app, post(path, &instructor, form)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{path} {form}: {page}");
+    }
+    // A refused change is not an action: nothing is logged for it.
+    let (status, _, _) = send(&app, post("/clock", &instructor, "action=speed&speed=0")).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, _, page) = send(&app, get("/audit", &instructor)).await;
+    assert_eq!(status, StatusCode::OK);
+    let order: Vec<usize> = ["scoreboard.show", "step.skip", "message", "inject.send", "clock.pause"]
+        .iter()
+        .map(|a| {
+            page.find(&format!("<td class=\"mono\">{a}</td>"))
+                .unwrap_or_else(|| panic!("{a}: {page}"))
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "newest first: {order:?}");
+    assert!(page.contains("sent inject `eviction-brief` by hand") && page.contains("message: Call the CERT"));
+    assert!(page.contains("skip step `vt-stage`"), "{page}");
+    assert!(page.contains("Paused at D1 "), "the clock entry says what it did");
+
+    // The export: every entry, oldest first, one JSON object per line, as a download.
+    let (status, headers, text) = send(&app, get("/audit.jsonl", &instructor)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(header(&headers, "content-disposition").is_some_and(|d| d.contains("atoll-audit.jsonl")));
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let actions: Vec<&str> = lines.iter().map(|l| l["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "clock.pause",
+            "inject.send",
+            "message",
+            "step.skip",
+            "scoreboard.show",
+            "clock.resume"
+        ]
+    );
+    assert!(lines.iter().all(|l| l["user"] == "ines"));
+    assert_eq!(lines[1]["team"], "palau");
+    assert_eq!(lines[3]["team"], "palau");
+    assert!(lines[0]["exercise_time"].as_str().unwrap().starts_with("D1 "));
+    assert_eq!(app.db.audit_log(app.live.exercise, None, 100).await.unwrap().len(), 6);
 }
