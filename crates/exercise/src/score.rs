@@ -68,6 +68,11 @@ pub struct Item {
     pub max: u32,
     pub standing: Standing,
     pub why: String,
+    /// For an open item, when it closes: the end of a detection window, an answer's or a
+    /// report's time limit (exercise milliseconds), from when its step ran or its question was
+    /// asked. [`score`] sets it when that is known; [`closes_as_planned`] foresees it for a
+    /// step or question still to come. A jump past it decides the item.
+    pub closes: Option<Millis>,
 }
 
 /// Points a hint the team opened cost.
@@ -258,6 +263,9 @@ pub fn score(
                 "Scored when the decision is taken; this build does not take decisions yet.".to_owned(),
             )
         };
+        let closes = (standing == Standing::Open)
+            .then(|| closes(e, facts, within, deadline, &|_| None))
+            .flatten();
         items.push(Item {
             expectation: e.id.name.clone(),
             text: e.text.get("en").to_owned(),
@@ -265,6 +273,7 @@ pub fn score(
             max: e.points,
             standing,
             why,
+            closes,
         });
     }
     let tuning = tuning(facts);
@@ -272,6 +281,58 @@ pub fn score(
         items,
         penalties,
         tuning,
+    }
+}
+
+/// When expectation `expectation` of the team closes if the steps and questions still to
+/// come happen when `planned` says (their exercise time by id): as [`Item::closes`], but
+/// foreseen. For the white cell, before a jump. `offset` as for [`score`].
+pub fn closes_as_planned(
+    scenario: &Scenario,
+    facts: &Facts<'_>,
+    expectation: &str,
+    planned: &dyn Fn(&str) -> Option<Millis>,
+    offset: &dyn Fn(&ClockTime) -> i64,
+) -> Option<Millis> {
+    let e = scenario.expectations.iter().find(|e| e.id.name == expectation)?;
+    let deadline = e.deadline.as_ref().map(|d| offset(&d.value).max(0) as Millis);
+    let within = e.within.map(|w| w.as_secs() * 1000);
+    closes(e, facts, within, deadline, planned)
+}
+
+/// When an open expectation closes: `within` after its step ran or its question was asked
+/// (or, failing that, when `planned` says they will), or its `deadline`, whichever comes first.
+fn closes(
+    e: &atoll_scenario::model::Expectation,
+    facts: &Facts<'_>,
+    within: Option<Millis>,
+    deadline: Option<Millis>,
+    planned: &dyn Fn(&str) -> Option<Millis>,
+) -> Option<Millis> {
+    let ran = |step: &str| {
+        outcome(facts, step)
+            .and_then(|o| match (o.status, o.due) {
+                (Status::Succeeded, Some(at)) => Some(at),
+                _ => None,
+            })
+            .or_else(|| planned(step))
+    };
+    if let Some(step) = &e.detect {
+        limit_of(ran(&step.name), within, deadline)
+    } else if let Some(rule) = &e.rule {
+        limit_of(ran(&rule.step.name), within, deadline)
+    } else if let Some(question) = &e.answer {
+        let asked = facts
+            .asked
+            .iter()
+            .find(|(q, _)| *q == question.name)
+            .map(|&(_, at)| at)
+            .or_else(|| planned(&question.name));
+        limit_of(asked, within, deadline)
+    } else if let Some(report) = &e.report {
+        limit_of(ran(&report.step.name), Some(report.within.as_secs() * 1000), deadline)
+    } else {
+        None
     }
 }
 

@@ -367,6 +367,12 @@ impl<'a> TeamRuntime<'a> {
         Ok(())
     }
 
+    /// When the steps and items still to come would happen if all goes as planned
+    /// ([`atoll_sim::Simulation::forecast`]), by id.
+    pub fn forecast(&self) -> std::collections::HashMap<&'a str, Millis> {
+        self.sim.forecast(&self.team)
+    }
+
     /// The injects, questions and decisions that have reached the team so far, oldest first.
     pub fn arrivals(&self) -> Vec<atoll_sim::Arrival<'a>> {
         self.sim.arrivals(&self.team)

@@ -882,6 +882,64 @@ impl<'s> Simulation<'s> {
         }
     }
 
+    /// When the campaign's steps and the scenario's items still to come would happen for
+    /// `team` if all goes as planned: those already queued at their time, and those that follow
+    /// them (`after:`, or shown with an inject) that long after, jitter left out. Items that
+    /// wait for a condition, and what follows them, are not foreseen. Keyed by id.
+    pub fn forecast(&self, team: &str) -> HashMap<&'s str, Millis> {
+        let mut known: HashMap<&'s str, Millis> = HashMap::new();
+        let Some(ti) = self.teams.iter().position(|x| x.world.team == team) else {
+            return known;
+        };
+        let x = &self.teams[ti];
+        for Reverse(e) in self.queue.iter().filter(|Reverse(e)| e.team as usize == ti) {
+            let id = match e.class {
+                STEP => self.plan.steps[e.index as usize].1.id.name.as_str(),
+                ITEM if e.index != CHECK => self.items.list[e.index as usize].id,
+                _ => continue,
+            };
+            let at = known.entry(id).or_insert(e.time);
+            *at = (*at).min(e.time);
+        }
+        // What follows what is foreseen from it, a level at a time (chains are acyclic and
+        // short; validation refuses cycles).
+        for _ in 0..self.plan.steps.len() + self.items.list.len() {
+            let mut added = false;
+            for (si, (_, step, _)) in self.plan.steps.iter().enumerate() {
+                let st = &x.states[si];
+                if !st.applies || st.due.is_some() || known.contains_key(step.id.name.as_str()) {
+                    continue;
+                }
+                if let Some(after) = &step.after
+                    && let Some(&base) = known.get(after.value.anchor.as_str())
+                {
+                    known.insert(&step.id.name, base + after.value.delay.as_secs() * 1000);
+                    added = true;
+                }
+            }
+            for (k, item) in self.items.list.iter().enumerate() {
+                if x.arrived[k].is_some() || known.contains_key(item.id) {
+                    continue;
+                }
+                let follows = match (item.with, item.after) {
+                    (Some(inject), _) => known.get(inject).copied(),
+                    (None, Some(after)) => known
+                        .get(after.anchor.as_str())
+                        .map(|&base| base + after.delay.as_secs() * 1000),
+                    (None, None) => None,
+                };
+                if let Some(at) = follows {
+                    known.insert(item.id, at);
+                    added = true;
+                }
+            }
+            if !added {
+                break;
+            }
+        }
+        known
+    }
+
     /// The injects, questions and decisions that have reached `team` so far, in the order
     /// they came.
     pub fn arrivals(&self, team: &str) -> Vec<Arrival<'s>> {

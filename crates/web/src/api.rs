@@ -318,7 +318,8 @@ pub struct ClockRequest {
     pub speed: Option<u32>,
     /// For `jump`: an exercise time such as `D2 08:30` or `+5h` (from the start of play).
     pub to: Option<String>,
-    /// For `end`: `true`, to say you mean it.
+    /// For `end`: `true`, to say you mean it. For `jump`: `true` to jump past the time limits
+    /// it would close (without it, such a jump is refused with 409, listing them).
     pub confirm: Option<bool>,
 }
 

@@ -62,6 +62,11 @@ enum Notice {
     None,
     Done(String),
     Refused(String),
+    /// A jump to `to` that would pass these deadlines: asked to confirm.
+    Confirm {
+        to: String,
+        passes: Vec<String>,
+    },
 }
 
 /// What a clock change did, in words, from the clock as it is now; `None` for an unknown
@@ -251,6 +256,18 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
         @match &notice {
             Notice::Done(text) => { p.done role="status" { (text) } }
             Notice::Refused(text) => { (html::refusal(Some(text))) }
+            Notice::Confirm { to, passes } => {
+                div.error role="alert" id="problem" {
+                    p { strong { "Jumping to " (to) " passes " (passes.len()) " time limit" @if passes.len() != 1 { "s" } "." } " They close as the clock goes by; what is not done by then is missed:" }
+                    ul { @for line in passes { li { (line) } } }
+                    form.inline method="post" action="/clock" {
+                        input type="hidden" name="action" value="jump";
+                        input type="hidden" name="to" value=(to);
+                        button name="confirm" value="yes" { "Jump anyway" }
+                    }
+                    " " a href="/board" { "Cancel" }
+                }
+            }
             Notice::None => {}
         }
         @if user.role == Role::Instructor {
@@ -339,6 +356,15 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
     match notice {
         // A refused clock change comes back on the board, saying why (409 for the API).
         Notice::Refused(text) => {
+            let mut response = html::form_page(live, "Board", user, Some(&text), &body);
+            *response.status_mut() = StatusCode::CONFLICT;
+            response
+        }
+        Notice::Confirm { to, passes } => {
+            let text = format!(
+                "confirm: the jump to {to} passes {}; confirm to jump anyway",
+                passes.join("; ")
+            );
             let mut response = html::form_page(live, "Board", user, Some(&text), &body);
             *response.status_mut() = StatusCode::CONFLICT;
             response
@@ -454,6 +480,28 @@ pub(crate) async fn clock<S: Store>(
 ) -> Response {
     let _writing = app.clock_writes.lock().await;
     let action = form.action.clone().unwrap_or_default();
+    // A jump forward that would close time limits says which first, and asks.
+    if action == "jump" && form.confirm.as_deref() != Some("yes") {
+        let to = form.to.as_deref().map(str::trim).unwrap_or_default().to_owned();
+        if let Ok(time) = atoll_scenario::time::ClockTime::parse(&to) {
+            let at = app.live.sim_clock().offset(&time).max(0) as u64;
+            let input = board_records(&app).await;
+            let worker = app.clone();
+            let Ok((passes, input)) = tokio::task::spawn_blocking(move || {
+                let passes = jump_passes(&worker, &input.records, at);
+                (passes, input)
+            })
+            .await
+            else {
+                return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The clock could not be changed.");
+            };
+            if !passes.is_empty() {
+                drop(_writing);
+                let notice = Notice::Confirm { to, passes };
+                return blocking(move || board_page(&app, &user, &input, notice)).await;
+            }
+        }
+    }
     let worker = app.clone();
     let changed = tokio::task::spawn_blocking(move || {
         let wall = clock_now();
@@ -530,6 +578,32 @@ pub(crate) async fn clock<S: Store>(
     crate::audit::record(&app, &user, &format!("clock.{action}"), None, &detail).await;
     // The board says what the change did.
     Redirect::to(&format!("/board?done={action}")).into_response()
+}
+
+/// What a jump to exercise time `at` would pass, per team: the open time limits that close
+/// between now and then (a detection window, an answer's or a report's limit), soonest
+/// first. Takes each team's lock in turn.
+fn jump_passes<S>(app: &App<S>, records: &[crate::score::Records], at: u64) -> Vec<String> {
+    let mut passes: Vec<(u64, String)> = Vec::new();
+    for (i, records) in records.iter().enumerate() {
+        let status = crate::score::team_status(app, i, records);
+        for item in &status.score.items {
+            if let Some(closes) = item.closes.filter(|&c| c > status.now && c <= at) {
+                passes.push((
+                    closes,
+                    format!(
+                        "{}: «{}» ({} points) closes at {}",
+                        app.live.team_name(i),
+                        item.text,
+                        item.max,
+                        app.live.when(closes)
+                    ),
+                ));
+            }
+        }
+    }
+    passes.sort();
+    passes.into_iter().map(|(_, line)| line).collect()
 }
 
 /// Hits of `query` per bucket over everything the team has seen, at most 60 bars.

@@ -192,8 +192,23 @@ pub(crate) fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> T
         .filter(|d| d.team == team_id)
         .map(|d| (d.service.name.get("en").to_owned(), available_percent(d.down, now)))
         .min_by(|a, b| a.1.total_cmp(&b.1));
+    let mut score = score(live.scenario, &facts, &label, &offset);
+    // An open item whose step or question is still to come closes when it would if all goes
+    // as planned: the white cell sees it before a jump passes it.
+    let planned = runtime.forecast();
+    for item in score.items.iter_mut() {
+        if item.standing == atoll_exercise::score::Standing::Open && item.closes.is_none() {
+            item.closes = atoll_exercise::score::closes_as_planned(
+                live.scenario,
+                &facts,
+                &item.expectation,
+                &|id| planned.get(id).copied(),
+                &offset,
+            );
+        }
+    }
     TeamStatus {
-        score: score(live.scenario, &facts, &label, &offset),
+        score,
         progress: progress(&facts),
         lowest,
         asked: asked.iter().map(|&(q, at)| (q.to_owned(), at)).collect(),

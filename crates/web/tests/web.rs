@@ -860,8 +860,25 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
     let (status, _, body) = send(&app, post("/clock", &instructor, "action=jump&to=tomorrow")).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(body.contains("to: `tomorrow` is not an exercise time"), "{body}");
+    // Three hours on would close the time to detect the web shell (it ran at about D1 09:10,
+    // two hours allowed): the board says so first, and the clock waits for a confirmation.
+    let before = app.live.now();
+    let (status, _, body) = send(&app, post("/clock", &instructor, "action=jump&to=%2B3h")).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(body.contains("Jumping to +3h passes"), "{body}");
+    assert!(
+        body.contains("Palau: «") && body.contains("closes at D1 1"),
+        "each team's limit, with when it closes: {body}"
+    );
+    assert!(
+        body.contains(r#"<button name="confirm" value="yes">Jump anyway</button>"#),
+        "{body}"
+    );
+    assert!(app.live.now() < before + 60_000, "nothing moved");
     assert_eq!(
-        send(&app, post("/clock", &instructor, "action=jump&to=%2B3h")).await.0,
+        send(&app, post("/clock", &instructor, "action=jump&to=%2B3h&confirm=yes"))
+            .await
+            .0,
         StatusCode::SEE_OTHER
     );
     let now = app.live.now();
