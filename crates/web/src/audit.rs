@@ -94,10 +94,10 @@ pub(crate) async fn page<S: Store>(
                 tbody {
                     @for e in &entries {
                         tr #{ "entry-" (e.id) } {
-                            td.mono { (jiff::Timestamp::from_millisecond(e.created_at).map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
-                            td { (app.live.when(e.at)) }
+                            td.nowrap { (jiff::Timestamp::from_millisecond(e.created_at).map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
+                            td.nowrap { (app.live.when(e.at)) }
                             td { (e.username) }
-                            td.mono { (e.action) }
+                            td.nowrap { code { (e.action) } }
                             td { (e.team.as_deref().unwrap_or("")) }
                             td { (e.detail) }
                         }

@@ -39,6 +39,7 @@ input,select,pre{max-width:100%}pre{overflow-x:auto}\
 .strip .part{background:#b26a00}.strip .down{background:var(--bad)}\
 form.filters{display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center;margin:8px 0}form.filters input[type=search]{width:auto}form.filters select{max-width:min(22em,80vw)}\
 tr.hit{background:#fff4d6}table.fields th{width:14em;word-break:break-all}.done{color:#1e6b24;font-weight:600}\
+.nowrap{white-space:nowrap}.confirm{background:#fff4d6;border-left:4px solid var(--warn);padding:2px 12px 8px;margin:8px 0}\
 @media (max-width:700px){main{padding:8px}header{padding:6px 8px}table{display:block;overflow-x:auto}}";
 
 /// The only script: live updates for pages open in a browser with JavaScript on. It fills

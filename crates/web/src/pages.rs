@@ -257,7 +257,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
             Notice::Done(text) => { p.done role="status" { (text) } }
             Notice::Refused(text) => { (html::refusal(Some(text))) }
             Notice::Confirm { to, passes } => {
-                div.error role="alert" id="problem" {
+                div.confirm role="alert" id="problem" {
                     p { strong { "Jumping to " (to) " passes " (passes.len()) " time limit" @if passes.len() != 1 { "s" } "." } " They close as the clock goes by; what is not done by then is missed:" }
                     ul { @for line in passes { li { (line) } } }
                     form.inline method="post" action="/clock" {
@@ -574,7 +574,16 @@ pub(crate) async fn clock<S: Store>(
             "The clock could not be stored, so it was not changed; try again.",
         );
     }
-    let detail = clock_done(&app, &action).unwrap_or_default();
+    let wall = clock_now();
+    let (was, is) = (app.live.when(before.now(wall)), app.live.when(clock.now(wall)));
+    let detail = match action.as_str() {
+        "start" => format!("started play at {is}"),
+        "pause" => format!("paused the clock at {is}"),
+        "resume" => format!("resumed the clock at {is}"),
+        "speed" => format!("set the speed from {}× to {}× at {is}", before.speed, clock.speed),
+        "jump" => format!("jumped from {was} to {is}"),
+        _ => format!("ended play at {is}"),
+    };
     crate::audit::record(&app, &user, &format!("clock.{action}"), None, &detail).await;
     // The board says what the change did.
     Redirect::to(&format!("/board?done={action}")).into_response()

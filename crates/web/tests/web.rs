@@ -4630,14 +4630,17 @@ async fn the_white_cell_s_actions_are_kept_in_an_audit_log_it_reads_and_takes_aw
     let order: Vec<usize> = ["scoreboard.show", "step.skip", "message", "inject.send", "clock.pause"]
         .iter()
         .map(|a| {
-            page.find(&format!("<td class=\"mono\">{a}</td>"))
+            page.find(&format!("<code>{a}</code>"))
                 .unwrap_or_else(|| panic!("{a}: {page}"))
         })
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "newest first: {order:?}");
     assert!(page.contains("sent inject `eviction-brief` by hand") && page.contains("message: Call the CERT"));
     assert!(page.contains("skip step `vt-stage`"), "{page}");
-    assert!(page.contains("Paused at D1 "), "the clock entry says what it did");
+    assert!(
+        page.contains("paused the clock at D1 "),
+        "the clock entry says what it did"
+    );
 
     // The export: every entry, oldest first, one JSON object per line, as a download.
     let (status, headers, text) = send(&app, get("/audit.jsonl", &instructor)).await;
