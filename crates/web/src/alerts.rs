@@ -380,6 +380,18 @@ impl<'a> Sieve<'a> {
         self.twins.get(i).copied().flatten().is_some_and(|t| (t as usize) < i)
     }
 
+    /// Alert `i` as a list shows it.
+    fn listed(&self, i: usize) -> Listed {
+        Listed {
+            number: i,
+            alert: self.alerts[i].clone(),
+            state: self.state(i).to_owned(),
+            by: self.get(i).map(|t| t.username.clone()),
+            suppressed: self.suppressed[i],
+            twin: self.twins.get(i).copied().flatten().map(|t| t as usize),
+        }
+    }
+
     fn state(&self, i: usize) -> &'a str {
         self.get(i).map_or("new", |t| t.state.as_str())
     }
@@ -974,40 +986,8 @@ pub(crate) async fn triage<S: Store>(
     let (Some(row), Some(rule)) = (form.row.and_then(|r| r.parse::<u32>().ok()), form.rule) else {
         return html::problem(StatusCode::BAD_REQUEST, "row and rule: say which alert.");
     };
-    // A process seen by Sysmon and by Security auditing is one detection: the verdict is both's.
-    let marks = marks_of(&app, view.team, row, &rule).await;
-    if marks.is_empty() {
-        return html::problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
-    }
-    let at = crate::exercise_now(&app).await;
-    if app
-        .db
-        .triage_many(
-            app.live.exercise,
-            &team_id,
-            &marks,
-            &state,
-            &note,
-            view.user.id,
-            at,
-            clock_now(),
-        )
-        .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The verdict could not be stored; try again.",
-        );
-    }
-    if state == "true_positive" {
-        crate::facts::verdicts(
-            &app,
-            view.team,
-            marks.iter().map(|(row, _)| *row).collect(),
-            view.user.id,
-        )
-        .await;
+    if let Err(refused) = give_verdict(&app, view.team, &view.user, row, &rule, &state, &note).await {
+        return refused;
     }
     let n = form.n.and_then(|n| n.parse::<usize>().ok());
     if form.from_page.is_some()
@@ -1029,6 +1009,108 @@ pub(crate) async fn triage<S: Store>(
         format!("?{back}")
     };
     Redirect::to(&format!("/teams/{team_id}{query}{anchor}")).into_response()
+}
+
+/// Gives a verdict (one of [`STATES`], checked by the caller) on team `index`'s alert raised
+/// by rule `rule` (its key) on event `row`, and on its twin if it has one: stored, then told
+/// to the team's world when it detects a step. The error is the answer to give.
+pub(crate) async fn give_verdict<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: &atoll_store::User,
+    row: u32,
+    rule: &str,
+    state: &str,
+    note: &str,
+) -> Result<(), Response> {
+    // A process seen by Sysmon and by Security auditing is one detection: the verdict is both's.
+    let marks = marks_of(app, index, row, rule).await;
+    if marks.is_empty() {
+        return Err(html::problem(StatusCode::NOT_FOUND, "Your team has no such alert."));
+    }
+    let at = crate::exercise_now(app).await;
+    let team_id = app.live.team_id(index);
+    let stored = app
+        .db
+        .triage_many(
+            app.live.exercise,
+            &team_id,
+            &marks,
+            state,
+            note,
+            user.id,
+            at,
+            clock_now(),
+        )
+        .await;
+    if stored.is_err() {
+        return Err(html::problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The verdict could not be stored; try again.",
+        ));
+    }
+    if state == "true_positive" {
+        crate::facts::verdicts(app, index, marks.iter().map(|(row, _)| *row).collect(), user.id).await;
+    }
+    Ok(())
+}
+
+/// Checks a verdict and its note as a form or the API gives them; the error names the field.
+pub(crate) fn checked_verdict(state: Option<String>, note: Option<String>) -> Result<(String, String), String> {
+    verdict(state, note, "state")
+}
+
+/// One alert as a team's list shows it.
+#[derive(Debug)]
+pub(crate) struct Listed {
+    /// Its number in the team's list (its page is `/teams/{team}/alerts/{number}`).
+    pub number: usize,
+    pub alert: Alert,
+    /// `new`, `investigating`, `true_positive` or `false_positive`, with who gave the verdict.
+    pub state: String,
+    pub by: Option<String>,
+    /// A suppression of the team hides it from the queue.
+    pub suppressed: bool,
+    /// The other sighting of the same process start (Sysmon 1 and Security 4688), if any.
+    pub twin: Option<usize>,
+}
+
+/// One page of team `index`'s alerts as the queue lists them for `filter` (the same
+/// filters, order and cursor), with how many match and the cursor of the next page. Takes the
+/// team's lock: call it off the async workers.
+pub(crate) fn listed<S>(
+    app: &App<S>,
+    index: usize,
+    filter: &Filter,
+    triages: &[Triage],
+    suppressions: &[Suppression],
+) -> Result<(Vec<Listed>, usize, Option<String>), String> {
+    let live = &app.live;
+    let runtime = live.team(index);
+    let alerts = runtime.alerts();
+    let sieve = Sieve::of(&runtime, triages, suppressions);
+    let criteria = criteria(filter, live).map_err(|(field, message)| format!("{field}: {message}"))?;
+    if criteria.groups {
+        return Err("view: the API lists alerts one by one; leave out `view`".to_owned());
+    }
+    let selected = sieve.select(&criteria);
+    let (page, next) = page_of(&selected, alerts, criteria.sort, &filter.after);
+    let rows = page.into_iter().map(|i| sieve.listed(i)).collect();
+    Ok((rows, selected.len(), next))
+}
+
+/// Alert number `number` of team `index` as its list shows it, if there is one. Takes the
+/// team's lock.
+pub(crate) fn one<S>(
+    app: &App<S>,
+    index: usize,
+    number: usize,
+    triages: &[Triage],
+    suppressions: &[Suppression],
+) -> Option<Listed> {
+    let runtime = app.live.team(index);
+    let sieve = Sieve::of(&runtime, triages, suppressions);
+    (number < sieve.alerts.len()).then(|| sieve.listed(number))
 }
 
 #[derive(Debug, Deserialize)]

@@ -1254,6 +1254,164 @@ pub(crate) async fn add_entry<S: Store>(
     case_view(&app, &team, id, StatusCode::CREATED).await
 }
 
+// ----- A team's alerts -----------------------------------------------------------------------
+
+/// One of a team's alerts.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertView {
+    /// Its number in the team's list: `POST …/alerts/{number}/verdict` judges it.
+    pub number: usize,
+    pub time: When,
+    /// The rule's title, and its id when it has one (`team-rule-N` for the team's own rules).
+    pub rule: String,
+    pub rule_id: Option<String>,
+    /// `informational`, `low`, `medium`, `high` or `critical`.
+    pub level: Option<String>,
+    pub host: Option<String>,
+    /// ATT&CK technique ids and tactics from the rule's tags.
+    pub techniques: Vec<String>,
+    pub tactics: Vec<String>,
+    /// For a correlation: what it counted.
+    pub detail: Option<String>,
+    /// The rule's author, shown with every match (Detection Rule License 1.1).
+    pub author: Option<String>,
+    /// `new`, `investigating`, `true_positive` or `false_positive`, and who judged it.
+    pub state: String,
+    pub judged_by: Option<String>,
+    /// Hidden from the queue by one of the team's suppressions.
+    pub suppressed: bool,
+    /// The same process start seen through the other log (Sysmon 1 / Security 4688): one
+    /// detection, one verdict.
+    pub twin: Option<usize>,
+}
+
+/// One page of a team's alerts.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsPage {
+    /// How many alerts the filters select, over every page.
+    pub matching: usize,
+    pub alerts: Vec<AlertView>,
+    /// Give it as `after` for the next page; absent on the last.
+    pub next: Option<String>,
+}
+
+fn alert_view<S>(app: &App<S>, l: crate::alerts::Listed) -> AlertView {
+    AlertView {
+        number: l.number,
+        time: when(app, l.alert.at),
+        rule: l.alert.title,
+        rule_id: l.alert.rule_id,
+        level: l.alert.level.map(|v| format!("{v:?}").to_lowercase()),
+        host: l.alert.host,
+        techniques: l.alert.techniques,
+        tactics: l.alert.tactics,
+        detail: l.alert.detail,
+        author: l.alert.author,
+        state: l.state,
+        judged_by: l.by,
+        suppressed: l.suppressed,
+        twin: l.twin,
+    }
+}
+
+/// What decides how team `index`'s alerts stand: its verdicts and its suppressions.
+async fn judged<S: Store>(
+    app: &App<S>,
+    index: usize,
+) -> Option<(Arc<Vec<atoll_store::Triage>>, Vec<atoll_store::Suppression>)> {
+    let team = app.live.team_id(index);
+    let triages = app.verdicts(&team).await.ok()?;
+    let suppressions = app.db.suppressions(app.live.exercise, Some(&team)).await.ok()?;
+    Some((triages, suppressions))
+}
+
+/// A team's alerts, read as the queue reads them; one page, or the refusal.
+async fn alerts_page<S: Store>(app: &Arc<App<S>>, index: usize, filter: crate::alerts::Filter) -> Response {
+    let Some((triages, suppressions)) = judged(app, index).await else {
+        return unreadable();
+    };
+    let worker = app.clone();
+    let listed = tokio::task::spawn_blocking(move || {
+        crate::alerts::listed(&worker, index, &filter, &triages, &suppressions).map(|(rows, matching, next)| {
+            AlertsPage {
+                matching,
+                alerts: rows.into_iter().map(|l| alert_view(&worker, l)).collect(),
+                next,
+            }
+        })
+    })
+    .await;
+    match listed {
+        Ok(Ok(page)) => Json(page).into_response(),
+        Ok(Err(message)) => problem(StatusCode::BAD_REQUEST, &message),
+        Err(_) => problem(StatusCode::INTERNAL_SERVER_ERROR, "The alerts could not be read."),
+    }
+}
+
+/// `GET /api/v1/teams/{team}/alerts`: the queue's filters as query parameters.
+pub(crate) async fn alerts<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(filter): axum::extract::Query<crate::alerts::Filter>,
+) -> Response {
+    alerts_page(&app, view.team, filter).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerdictRequest {
+    /// `new`, `investigating`, `true_positive` or `false_positive`.
+    pub state: String,
+    /// Why (at most 2,000 characters).
+    pub note: Option<String>,
+}
+
+/// `POST /api/v1/teams/{team}/alerts/{id}/verdict`: judges alert number `id` (and its twin).
+/// Answers with the alert as it now stands.
+pub(crate) async fn verdict<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Path((_, id)): Path<(String, usize)>,
+    Json(request): Json<VerdictRequest>,
+) -> Response {
+    let (state, note) = match crate::alerts::checked_verdict(Some(request.state), request.note) {
+        Ok(v) => v,
+        Err(message) => return problem(StatusCode::BAD_REQUEST, &message),
+    };
+    let worker = app.clone();
+    let index = view.team;
+    let alert = tokio::task::spawn_blocking(move || {
+        let runtime = worker.live.team(index);
+        runtime.alerts().get(id).map(|a| (a.row, crate::alerts::alert_key(a)))
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some((row, key)) = alert else {
+        return problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
+    };
+    if let Err(refused) = crate::alerts::give_verdict(&app, index, &view.user, row, &key, &state, &note).await {
+        return refused;
+    }
+    // The alert as it now stands.
+    let Some((triages, suppressions)) = judged(&app, index).await else {
+        return unreadable();
+    };
+    let worker = app.clone();
+    let one = tokio::task::spawn_blocking(move || {
+        crate::alerts::one(&worker, index, id, &triages, &suppressions).map(|l| alert_view(&worker, l))
+    })
+    .await
+    .ok()
+    .flatten();
+    match one {
+        Some(view) => Json(view).into_response(),
+        None => problem(StatusCode::NOT_FOUND, "Your team has no such alert."),
+    }
+}
+
 // ----- A team's reports ----------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -1762,6 +1920,24 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/teams/{team}/alerts",
+        summary: "A page of the team's alerts, newest first, filtered as the queue filters them (query: `state` open|new|investigating|true_positive|false_positive|suppressed|any, `level`, `rule`, `host`, `attack`, `from`, `to`, `q`, `sort` newest|oldest|level, `after` for the next page).",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<AlertsPage>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/alerts/{id}/verdict",
+        summary: "Judge an alert by its number (a process seen by Sysmon and by Security auditing is judged as one). Marked true positive, it tells the team's world that the step behind it was detected. Answers with the alert as it now stands.",
+        who: Who::TeamActor,
+        request: Some(schema::<VerdictRequest>),
+        status: 200,
+        response: schema::<AlertView>,
+    },
+    Operation {
+        method: "get",
         path: "/people",
         summary: "Every account, and who is signed in. Observers who follow chosen teams are refused, as on the People page.",
         who: Who::Staff,
@@ -1908,6 +2084,8 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/grading", get(grading::<S>))
         .route("/api/v1/grading/{id}", post(grade::<S>))
         .route("/api/v1/teams/{team}/actions", get(actions::<S>).post(act::<S>))
+        .route("/api/v1/teams/{team}/alerts", get(alerts::<S>))
+        .route("/api/v1/teams/{team}/alerts/{id}/verdict", post(verdict::<S>))
         .route("/api/v1/teams/{team}/cases", post(open_case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}", get(case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}/entries", post(add_entry::<S>))

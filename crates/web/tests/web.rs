@@ -3181,6 +3181,31 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/teams/palau/alerts",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/alerts?state=open",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            // No rule raised an alert in this exercise: the ones allowed find none.
+            "POST",
+            "/api/v1/teams/palau/alerts/0/verdict",
+            Some(r#"{"state":"false_positive"}"#),
+            [S::NOT_FOUND, S::FORBIDDEN, S::NOT_FOUND, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/alerts/0/verdict",
+            Some(r#"{"state":"false_positive"}"#),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/messages",
             None,
             [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
@@ -4664,4 +4689,100 @@ async fn the_white_cell_s_actions_are_kept_in_an_audit_log_it_reads_and_takes_aw
     assert_eq!(lines[3]["team"], "palau");
     assert!(lines[0]["exercise_time"].as_str().unwrap().starts_with("D1 "));
     assert_eq!(app.db.audit_log(app.live.exercise, None, 100).await.unwrap().len(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_reads_the_alert_queue_and_judges_alerts_through_the_api() {
+    // Forty minutes of play with atoll's rules: the web shell's upload raised alerts in Palau.
+    let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
+    let pita = sign_in(&app, "pita").await;
+    let token = make_token(&app, &pita, "pita").await;
+    let olga = sign_in(&app, "olga").await;
+    let observer = make_token(&app, &olga, "olga").await;
+
+    // The queue's filters, as query parameters; the same alerts the page lists.
+    let (status, page) = call(&app, "GET", "/api/v1/teams/palau/alerts?q=aspnet_client", &token, None).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let (_, _, html) = send(&app, get("/teams/palau?q=aspnet_client", &pita)).await;
+    let numbers: Vec<usize> = page["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["number"].as_u64().unwrap() as usize)
+        .collect();
+    assert!(!numbers.is_empty());
+    assert_eq!(numbers, listed(&html), "the page and the API list the same alerts");
+    assert_eq!(page["matching"].as_u64().unwrap() as usize, matching(&html));
+    let shell = &page["alerts"][0];
+    assert_eq!(shell["state"], "new");
+    assert!(shell["rule"].as_str().unwrap().contains("aspnet_client"), "{shell}");
+    assert_eq!(shell["host"], "PT-WEB01");
+
+    // Bad filters and verdicts are refused by field, and change nothing.
+    let (status, problem) = call(&app, "GET", "/api/v1/teams/palau/alerts?level=loud", &token, None).await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("level"))
+    );
+    let path = format!("/api/v1/teams/palau/alerts/{}/verdict", numbers[0]);
+    let (status, problem) = call(&app, "POST", &path, &token, Some(r#"{"state":"guilty"}"#)).await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("state"))
+    );
+    let (status, _) = call(&app, "POST", &path, &observer, Some(r#"{"state":"true_positive"}"#)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "observers do not judge");
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/alerts/99999999/verdict",
+        &token,
+        Some(r#"{"state":"true_positive"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(app.db.triages(app.live.exercise, "palau").await.unwrap().is_empty());
+
+    // A verdict: stored as the console stores it, the step behind it detected.
+    let (status, judged) = call(
+        &app,
+        "POST",
+        &path,
+        &token,
+        Some(r#"{"state":"true_positive","note":"web shell"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{judged}");
+    assert_eq!(
+        (judged["state"].as_str(), judged["judged_by"].as_str()),
+        (Some("true_positive"), Some("pita"))
+    );
+    assert_eq!(judged["number"], shell["number"]);
+    let stored = app.db.triages(app.live.exercise, "palau").await.unwrap();
+    assert!(
+        !stored.is_empty()
+            && stored
+                .iter()
+                .all(|t| t.state == "true_positive" && t.note == "web shell")
+    );
+    let detections = app.db.detections(app.live.exercise).await.unwrap();
+    assert_eq!(detections.len(), 1);
+    assert_eq!(detections[0].step, "vt-edge-exploit");
+    let (_, open) = call(
+        &app,
+        "GET",
+        "/api/v1/teams/palau/alerts?q=aspnet_client&state=open",
+        &token,
+        None,
+    )
+    .await;
+    assert!(
+        open["alerts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["number"] != shell["number"]),
+        "no longer open: {open}"
+    );
 }
