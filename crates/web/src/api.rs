@@ -1412,6 +1412,202 @@ pub(crate) async fn verdict<S: Store>(
     }
 }
 
+// ----- A team's questions --------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OptionView {
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerGrade {
+    pub earned: u32,
+    pub max: u32,
+    pub why: String,
+}
+
+/// The team's answer to a question (answers are final).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerView {
+    pub id: i64,
+    pub by: String,
+    pub time: When,
+    /// Exactly one of these, as the question's form takes it.
+    pub choices: Option<Vec<String>>,
+    pub text: Option<String>,
+    pub indicators: Option<Vec<String>>,
+    /// Choices and indicators are graded at once; free text once the white cell has.
+    pub grade: Option<AnswerGrade>,
+}
+
+/// A question put to the team.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionView {
+    pub id: String,
+    pub prompt: String,
+    pub asked: When,
+    /// `choice` (answer with `choices`), `indicator` (with `indicators`) or `free_text` (with
+    /// `text`).
+    pub form: String,
+    /// For `choice`: the options, and whether several may be chosen.
+    pub options: Vec<OptionView>,
+    pub multiple: bool,
+    /// For `indicator`: what kind of indicator (`ipv4`, `domain`, …).
+    pub indicator_kind: Option<String>,
+    pub answer: Option<AnswerView>,
+}
+
+fn question_view<S>(
+    app: &App<S>,
+    q: &atoll_scenario::model::Question,
+    asked: u64,
+    answer: Option<(atoll_store::Submission, Option<atoll_exercise::answers::Grade>)>,
+) -> QuestionView {
+    use atoll_exercise::answers::Answer;
+    let answer = answer.map(|(s, grade)| {
+        let given: Option<Answer> = serde_json::from_str(&s.body).ok();
+        AnswerView {
+            id: s.id,
+            by: s.username,
+            time: when(app, s.at),
+            choices: match &given {
+                Some(Answer::Choices(c)) => Some(c.clone()),
+                _ => None,
+            },
+            text: match &given {
+                Some(Answer::Text(t)) => Some(t.clone()),
+                _ => None,
+            },
+            indicators: match &given {
+                Some(Answer::Indicators(v)) => Some(v.clone()),
+                _ => None,
+            },
+            grade: grade.map(|g| AnswerGrade {
+                earned: g.earned,
+                max: g.max,
+                why: g.why,
+            }),
+        }
+    });
+    QuestionView {
+        id: q.id.name.clone(),
+        prompt: q.prompt.get("en").to_owned(),
+        asked: when(app, asked),
+        form: atoll_exercise::answers::form_of(q).to_owned(),
+        options: q.choice.as_ref().map_or_else(Vec::new, |c| {
+            c.options
+                .iter()
+                .map(|o| OptionView {
+                    id: o.id.name.clone(),
+                    text: o.text.get("en").to_owned(),
+                })
+                .collect()
+        }),
+        multiple: q.choice.as_ref().is_some_and(|c| c.multiple == Some(true)),
+        indicator_kind: q.indicator.as_ref().map(|i| i.kind.as_str().to_owned()),
+        answer,
+    }
+}
+
+/// `GET /api/v1/teams/{team}/questions`: the questions put to the team so far, oldest first.
+pub(crate) async fn questions<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let Some(asked) = crate::questions::asked(&app, view.team).await else {
+        return unreadable();
+    };
+    let list: Vec<QuestionView> = asked
+        .into_iter()
+        .map(|(q, at, answer)| question_view(&app, q, at, answer))
+        .collect();
+    Json(list).into_response()
+}
+
+/// An answer: the field the question's form takes.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    /// For a `choice` question: the ids of the options chosen.
+    pub choices: Option<Vec<String>>,
+    /// For a `free_text` question.
+    pub text: Option<String>,
+    /// For an `indicator` question: one value per indicator.
+    pub indicators: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/teams/{team}/questions/{question}/answer`: hands in the team's answer (final).
+/// Answers with the question and the answer as stored.
+pub(crate) async fn answer<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    crate::auth::TeamPlayer(view): crate::auth::TeamPlayer,
+    Path((_, question)): Path<(String, String)>,
+    Json(request): Json<AnswerRequest>,
+) -> Response {
+    use atoll_exercise::answers::{Answer, form_of};
+    let scenario: &'static atoll_scenario::Scenario = app.live.scenario;
+    let Some(q) = scenario.questions.iter().find(|q| q.id.name == question) else {
+        return problem(StatusCode::NOT_FOUND, "No such question.");
+    };
+    let given = match (form_of(q), request) {
+        (
+            "choice",
+            AnswerRequest {
+                choices: Some(c),
+                text: None,
+                indicators: None,
+            },
+        ) => Answer::Choices(c),
+        (
+            "indicator",
+            AnswerRequest {
+                indicators: Some(v),
+                choices: None,
+                text: None,
+            },
+        ) => Answer::Indicators(v),
+        (
+            "free_text",
+            AnswerRequest {
+                text: Some(t),
+                choices: None,
+                indicators: None,
+            },
+        ) => Answer::Text(t),
+        (form, _) => {
+            let field = match form {
+                "choice" => "choices",
+                "indicator" => "indicators",
+                _ => "text",
+            };
+            return problem(
+                StatusCode::BAD_REQUEST,
+                &format!("{field}: this question takes `{field}`, and nothing else"),
+            );
+        }
+    };
+    match crate::questions::give_answer(&app, view.team, &view.user, q, &given).await {
+        Ok(_) => {}
+        Err(crate::questions::AnswerRefused::Field(field, message)) => {
+            let field = match field {
+                "choice" => "choices",
+                other => other,
+            };
+            return problem(StatusCode::BAD_REQUEST, &format!("{field}: {message}"));
+        }
+        Err(crate::questions::AnswerRefused::Unavailable) => return unreadable(),
+    }
+    let Some(asked) = crate::questions::asked(&app, view.team).await else {
+        return unreadable();
+    };
+    match asked.into_iter().find(|(x, _, _)| x.id.name == question) {
+        Some((q, at, answer)) => (StatusCode::CREATED, Json(question_view(&app, q, at, answer))).into_response(),
+        None => unreadable(),
+    }
+}
+
 // ----- A team's reports ----------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -1938,6 +2134,24 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/teams/{team}/questions",
+        summary: "The questions put to the team so far, oldest first, each with its form and the team's answer and grade once answered.",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<Vec<QuestionView>>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/questions/{question}/answer",
+        summary: "Hand in the team's answer to a question put to it (the team's players only, once, while play goes on). Answers with the question and the answer as stored.",
+        who: Who::TeamPlayer,
+        request: Some(schema::<AnswerRequest>),
+        status: 201,
+        response: schema::<QuestionView>,
+    },
+    Operation {
+        method: "get",
         path: "/people",
         summary: "Every account, and who is signed in. Observers who follow chosen teams are refused, as on the People page.",
         who: Who::Staff,
@@ -1997,14 +2211,18 @@ pub fn openapi() -> Value {
     let mut paths = serde_json::Map::new();
     for op in OPERATIONS {
         let mut parameters = Vec::new();
-        for name in ["team", "id"] {
+        for name in ["team", "id", "question"] {
             if op.path.contains(&format!("{{{name}}}")) {
                 parameters.push(json!({
                     "name": name,
                     "in": "path",
                     "required": true,
                     "schema": if name == "id" { json!({"type": "integer"}) } else { json!({"type": "string"}) },
-                    "description": if name == "team" { "A team's id, e.g. `palau`." } else { "The item's id." },
+                    "description": match name {
+                        "team" => "A team's id, e.g. `palau`.",
+                        "question" => "A question's id, e.g. `q-edge-indicators`.",
+                        _ => "The item's id.",
+                    },
                 }));
             }
         }
@@ -2086,6 +2304,8 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/teams/{team}/actions", get(actions::<S>).post(act::<S>))
         .route("/api/v1/teams/{team}/alerts", get(alerts::<S>))
         .route("/api/v1/teams/{team}/alerts/{id}/verdict", post(verdict::<S>))
+        .route("/api/v1/teams/{team}/questions", get(questions::<S>))
+        .route("/api/v1/teams/{team}/questions/{question}/answer", post(answer::<S>))
         .route("/api/v1/teams/{team}/cases", post(open_case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}", get(case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}/entries", post(add_entry::<S>))

@@ -297,42 +297,60 @@ pub(crate) async fn answer<S: Store>(
         ),
         _ => Answer::Text(field("text").unwrap_or_default().trim().to_owned()),
     };
-    // Only a question already put to the team can be answered.
-    let Some(status) = status_now(&app, view.team).await else {
-        return html::problem(
+    match give_answer(&app, view.team, &view.user, question, &answer).await {
+        Ok(_) => Redirect::to(&format!("/teams/{team_id}/questions#question-{}", question.id.name)).into_response(),
+        Err(AnswerRefused::Field(field, message)) => render(&app, &view, Some((field, &message)), Some(&answer)).await,
+        Err(AnswerRefused::Unavailable) => html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The answer could not be stored; try again.",
-        );
-    };
+        ),
+    }
+}
+
+/// Why an answer was not taken.
+#[derive(Debug)]
+pub(crate) enum AnswerRefused {
+    /// The field at fault, and what is wrong with it.
+    Field(&'static str, String),
+    /// The database could not be read or written; nothing was stored.
+    Unavailable,
+}
+
+/// Hands in team `index`'s answer to `question` by `user`: only to a question put to the team,
+/// while play goes on, once, checked against the question's form. Stored, then given to the
+/// team's world (what waits for the answer comes). Returns the answer's id.
+pub(crate) async fn give_answer<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: &atoll_store::User,
+    question: &'static Question,
+    answer: &Answer,
+) -> Result<i64, AnswerRefused> {
+    let status = status_now(app, index).await.ok_or(AnswerRefused::Unavailable)?;
     if status.ended {
-        return render(
-            &app,
-            &view,
-            Some(("question", "play has ended; answers are no longer taken")),
-            Some(&answer),
-        )
-        .await;
+        return Err(AnswerRefused::Field(
+            "question",
+            "play has ended; answers are no longer taken".into(),
+        ));
     }
-    if !status.asked.iter().any(|(q, _)| *q == question_id) {
-        return render(
-            &app,
-            &view,
-            Some(("question", "this question has not been put to your team")),
-            Some(&answer),
-        )
-        .await;
+    if !status.asked.iter().any(|(q, _)| *q == question.id.name) {
+        return Err(AnswerRefused::Field(
+            "question",
+            "this question has not been put to your team".into(),
+        ));
     }
-    if let Err(message) = answers::check(question, &answer) {
+    if let Err(message) = answers::check(question, answer) {
         let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
-        return render(&app, &view, Some((field, message)), Some(&answer)).await;
+        let field = ["choice", "indicators", "text"]
+            .into_iter()
+            .find(|f| *f == field)
+            .unwrap_or("answer");
+        return Err(AnswerRefused::Field(field, message.to_owned()));
     }
-    let Ok(body) = serde_json::to_string(&answer) else {
-        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The answer could not be stored.");
-    };
-    // Stored, then given to the team's world: what waits for the answer comes.
+    let body = serde_json::to_string(answer).map_err(|_| AnswerRefused::Unavailable)?;
     let worker = app.clone();
-    let (team, question_id, user) = (team_id.clone(), question.id.name.clone(), view.user.id);
-    let stored = crate::facts::record(&app, view.team, move |at| async move {
+    let (team, question_id, user) = (app.live.team_id(index), question.id.name.clone(), user.id);
+    let stored = crate::facts::record(app, index, move |at| async move {
         worker
             .db
             .submit(
@@ -350,21 +368,50 @@ pub(crate) async fn answer<S: Store>(
     })
     .await;
     match stored {
-        Ok(_) => Redirect::to(&format!("/teams/{team_id}/questions#question-{}", question.id.name)).into_response(),
-        Err(crate::facts::Unrecorded::Store(StoreError::Answered)) => {
-            render(
-                &app,
-                &view,
-                Some(("question", "your team has already answered this question")),
-                Some(&answer),
-            )
-            .await
-        }
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The answer could not be stored; try again.",
-        ),
+        Ok((id, _)) => Ok(id),
+        Err(crate::facts::Unrecorded::Store(StoreError::Answered)) => Err(AnswerRefused::Field(
+            "question",
+            "your team has already answered this question".into(),
+        )),
+        Err(_) => Err(AnswerRefused::Unavailable),
     }
+}
+
+/// The questions put to team `index` so far, oldest first, with the team's answer and its
+/// grade where there is one: (question, when asked, answer). For the API.
+pub(crate) async fn asked<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+) -> Option<Vec<(&'static Question, u64, Option<(Submission, Option<answers::Grade>)>)>> {
+    let team_id = app.live.team_id(index);
+    let records = records(app, &team_id).await.ok()?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let status = team_status(&worker, index, &records);
+        let grades = answer_grades(&worker, index, &records);
+        let scenario: &'static atoll_scenario::Scenario = worker.live.scenario;
+        let mut out = Vec::new();
+        for (id, at) in &status.asked {
+            let Some(q) = scenario.questions.iter().find(|q| &q.id.name == id) else {
+                continue;
+            };
+            let answer = records
+                .submissions
+                .iter()
+                .find(|s| s.kind == Kind::Answer && &s.subject == id)
+                .map(|s| {
+                    (
+                        s.clone(),
+                        grades.iter().find(|(g, _)| *g == s.id).map(|(_, g)| g.clone()),
+                    )
+                });
+            out.push((q, *at, answer));
+        }
+        out.sort_by_key(|(_, at, _)| *at);
+        out
+    })
+    .await
+    .ok()
 }
 
 #[derive(Debug, serde::Deserialize)]

@@ -3206,6 +3206,31 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/teams/palau/questions",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/questions",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            // Only the team's players answer.
+            "POST",
+            "/api/v1/teams/palau/questions/q-telemetry-sources/answer",
+            Some(r#"{"choices":["iis","process"]}"#),
+            [S::FORBIDDEN, S::FORBIDDEN, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/questions/q-telemetry-sources/answer",
+            Some(r#"{"choices":["iis"]}"#),
+            [S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/messages",
             None,
             [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
@@ -4692,7 +4717,7 @@ async fn the_white_cell_s_actions_are_kept_in_an_audit_log_it_reads_and_takes_aw
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_script_reads_the_alert_queue_and_judges_alerts_through_the_api() {
+async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api() {
     // Forty minutes of play with atoll's rules: the web shell's upload raised alerts in Palau.
     let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
     app.live.tick(clock_now());
@@ -4784,5 +4809,87 @@ async fn a_script_reads_the_alert_queue_and_judges_alerts_through_the_api() {
             .iter()
             .all(|a| a["number"] != shell["number"]),
         "no longer open: {open}"
+    );
+
+    // Questions: those put to the team so far, with their forms.
+    let (status, questions) = call(&app, "GET", "/api/v1/teams/palau/questions", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = questions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"q-telemetry-sources"), "{questions}");
+    assert!(
+        !ids.contains(&"q-declare-incident"),
+        "asked at D1 11:00, not yet: {ids:?}"
+    );
+    let q = questions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == "q-telemetry-sources")
+        .unwrap();
+    assert_eq!(
+        (q["form"].as_str(), q["multiple"].as_bool()),
+        (Some("choice"), Some(true))
+    );
+    assert!(q["options"].as_array().unwrap().iter().any(|o| o["id"] == "process"));
+    assert!(q["answer"].is_null());
+    let answer = "/api/v1/teams/palau/questions/q-telemetry-sources/answer";
+    for (body, field) in [
+        (r#"{"text":"the web log"}"#, "choices"),
+        (r#"{"choices":["nope"]}"#, "choices"),
+    ] {
+        let (status, problem) = call(&app, "POST", answer, &token, Some(body)).await;
+        assert_eq!(
+            (status, problem["error"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{body}: {problem}"
+        );
+    }
+    let (status, problem) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/questions/q-declare-incident/answer",
+        &token,
+        Some(r#"{"text":"now"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("question")),
+        "{problem}"
+    );
+    let (status, _) = call(&app, "POST", answer, &observer, Some(r#"{"choices":["iis"]}"#)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        app.db
+            .submissions(app.live.exercise, Some("palau"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored"
+    );
+    let (status, answered) = call(&app, "POST", answer, &token, Some(r#"{"choices":["iis","process"]}"#)).await;
+    assert_eq!(status, StatusCode::CREATED, "{answered}");
+    let given = &answered["answer"];
+    assert_eq!(
+        (given["by"].as_str(), given["choices"][1].as_str()),
+        (Some("pita"), Some("process"))
+    );
+    assert_eq!(
+        given["grade"]["earned"], given["grade"]["max"],
+        "both right options, graded at once: {given}"
+    );
+    let (status, problem) = call(&app, "POST", answer, &token, Some(r#"{"choices":["iis"]}"#)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        problem["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already answered"),
+        "{problem}"
     );
 }
