@@ -438,7 +438,13 @@ impl std::fmt::Display for StoreError {
 impl std::error::Error for StoreError {}
 
 impl From<sqlx::Error> for StoreError {
+    /// A failure of the database itself (the refusals callers expect, such as a taken
+    /// username, are told apart before): logged here, with the place in this crate where it
+    /// happened, so that no caller's fallback hides it.
+    #[track_caller]
     fn from(e: sqlx::Error) -> Self {
+        let at = std::panic::Location::caller();
+        tracing::error!(error = %e, at = %at, "a database operation failed");
         StoreError::Database(e)
     }
 }
@@ -2445,6 +2451,47 @@ mod tests {
             date: "2026-06-01",
             clock: "{}",
         }
+    }
+
+    /// A log that tests can read back.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_database_operation_is_logged_where_it_happened() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let log = Captured::default();
+        let writer = log.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        // A taken username is a refusal the caller expects: not logged as a failure.
+        db.create_user("ana", "h", Role::Instructor, None, 1).await.unwrap();
+        assert!(matches!(
+            db.create_user("ana", "h", Role::Instructor, None, 2).await,
+            Err(StoreError::Taken(_))
+        ));
+        assert!(log.0.lock().unwrap().is_empty());
+        // The database gone: the failure is logged with its cause and place.
+        db.pool.close().await;
+        assert!(matches!(db.users().await, Err(StoreError::Database(_))));
+        let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            text.contains("a database operation failed") && text.contains("crates/store/src/lib.rs:"),
+            "{text}"
+        );
     }
 
     #[tokio::test]
