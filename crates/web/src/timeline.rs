@@ -286,6 +286,8 @@ fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes
     let start = live.start_unix_ms();
     let label = |t: u64| live.label(start + t as i64, app.day_one);
     let status = crate::score::team_status(app, index, records);
+    // When the steps still to come would run if all goes as planned.
+    let forecast = live.team(index).forecast();
     let steps = live.scenario.campaigns.iter().flat_map(|c| c.steps.iter());
     // The delays the white cell gave each step, in the order given.
     let delays = |step: &str| -> Vec<&str> {
@@ -307,9 +309,12 @@ fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes
                 let tactic = s.tactic.map(|t| format!(", {}", t.as_str().replace('_', " ")));
                 format!("{}{}", s.technique.as_str(), tactic.unwrap_or_default())
             });
+            let expected = forecast
+                .get(p.step.as_str())
+                .map_or_else(String::new, |&t| format!("; expected about {}", label(t)));
             let planned = def.map_or_else(String::new, |s| match (&s.at, &s.after) {
-                (Some(at), _) => format!("planned {}", at.value),
-                (None, Some(after)) => format!("planned {}", after.value),
+                (Some(at), _) => format!("planned {}{expected}", at.value),
+                (None, Some(after)) => format!("planned {}{expected}", after.value),
                 (None, None) => "only if the step before it is blocked".to_owned(),
             });
             let skipped = p.reason.as_deref() == Some(SKIPPED);

@@ -1321,6 +1321,10 @@ async fn a_team_triages_its_alerts_and_only_its_own() {
         timeline.contains("to come") && timeline.contains("planned "),
         "steps to come"
     );
+    assert!(
+        timeline.contains("; expected about D1 "),
+        "with when they would run if all goes as planned: {timeline}"
+    );
     assert!(timeline.contains("Inject: "), "arrived injects are on it");
     let (_, _, nauru) = send(&app, get("/board", &instructor)).await;
     let nauru = &nauru[nauru.find("href=\"/teams/nauru\"").expect("Nauru's row")..];
