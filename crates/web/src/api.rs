@@ -1412,6 +1412,79 @@ pub(crate) async fn verdict<S: Store>(
     }
 }
 
+// ----- A team's inbox ------------------------------------------------------------------------
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentView {
+    pub name: String,
+    pub media_type: String,
+    /// Its text, when the scenario gives it inline.
+    pub content: Option<String>,
+}
+
+/// A scenario inject that reached the team.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InjectView {
+    pub id: String,
+    /// `inbox`, `email`, `news`, `phone_call` or `ticket`.
+    pub channel: String,
+    pub from: String,
+    pub subject: String,
+    pub body: String,
+    /// The tracks it is for, when only some.
+    pub track: Option<String>,
+    pub at: When,
+    pub attachments: Vec<AttachmentView>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxView {
+    /// The scenario's injects that reached the team, newest first.
+    pub injects: Vec<InjectView>,
+    /// The white cell's messages to the team and the team's to the white cell, oldest first.
+    pub messages: Vec<MessageView>,
+}
+
+/// `GET /api/v1/teams/{team}/inbox`: what reached the team, as its inbox page shows it (reading
+/// it through the API leaves no read receipt).
+pub(crate) async fn inbox<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let team = app.live.team_id(view.team);
+    let messages = match messages_for(&app, &view.user).await {
+        Ok(list) => list.into_iter().filter(|m| m.team == team).collect(),
+        Err(e) => return e,
+    };
+    let worker = app.clone();
+    let index = view.team;
+    let Ok(arrived) = tokio::task::spawn_blocking(move || crate::inbox::arrivals(&worker.live, index)).await else {
+        return problem(StatusCode::INTERNAL_SERVER_ERROR, "The inbox could not be read.");
+    };
+    let injects = arrived
+        .into_iter()
+        .map(|(at, i, track)| InjectView {
+            id: i.id.name.clone(),
+            channel: i.channel.as_str().to_owned(),
+            from: i.from.get("en").to_owned(),
+            subject: i.subject.get("en").to_owned(),
+            body: i.body.get("en").to_owned(),
+            track,
+            at: when(&app, at),
+            attachments: i
+                .attachments
+                .iter()
+                .map(|a| AttachmentView {
+                    name: a.name.clone(),
+                    media_type: a.media_type.clone(),
+                    content: a.content.as_ref().map(|c| c.get("en").to_owned()),
+                })
+                .collect(),
+        })
+        .collect();
+    Json(InboxView { injects, messages }).into_response()
+}
+
 // ----- A team's questions --------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -2134,6 +2207,15 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/teams/{team}/inbox",
+        summary: "What reached the team: the scenario's injects (by their time, after what they follow, when their condition held, or sent by hand), newest first, with attachments; and the messages between the team and the white cell.",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<InboxView>,
+    },
+    Operation {
+        method: "get",
         path: "/teams/{team}/questions",
         summary: "The questions put to the team so far, oldest first, each with its form and the team's answer and grade once answered.",
         who: Who::TeamView,
@@ -2304,6 +2386,7 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/teams/{team}/actions", get(actions::<S>).post(act::<S>))
         .route("/api/v1/teams/{team}/alerts", get(alerts::<S>))
         .route("/api/v1/teams/{team}/alerts/{id}/verdict", post(verdict::<S>))
+        .route("/api/v1/teams/{team}/inbox", get(inbox::<S>))
         .route("/api/v1/teams/{team}/questions", get(questions::<S>))
         .route("/api/v1/teams/{team}/questions/{question}/answer", post(answer::<S>))
         .route("/api/v1/teams/{team}/cases", post(open_case::<S>))

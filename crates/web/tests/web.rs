@@ -3210,6 +3210,18 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/teams/palau/inbox",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/inbox",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/teams/palau/questions",
             None,
             [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
@@ -4813,6 +4825,49 @@ async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api(
             .iter()
             .all(|a| a["number"] != shell["number"]),
         "no longer open: {open}"
+    );
+
+    // The inbox: the injects that reached the team, with attachments, and its messages.
+    let ines = sign_in(&app, "ines").await;
+    let message = "team=palau&subject=Call+the+CERT&body=Now.";
+    assert_eq!(
+        send(&app, post("/messages", &ines, message)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, inbox) = call(&app, "GET", "/api/v1/teams/palau/inbox", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let advisory = inbox["injects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id"] == "partner-advisory")
+        .unwrap_or_else(|| panic!("the advisory reached Palau at D1 08:45: {inbox}"));
+    assert_eq!(
+        (advisory["channel"].as_str(), advisory["track"].as_str()),
+        (Some("email"), Some("technical"))
+    );
+    assert!(
+        advisory["attachments"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("198.51.100.77"),
+        "{advisory}"
+    );
+    assert!(
+        !inbox["injects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == "ministry-call"),
+        "D1 13:00, not yet"
+    );
+    assert_eq!(inbox["messages"][0]["subject"], "Call the CERT");
+    assert!(
+        inbox["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["team"] == "palau")
     );
 
     // Questions: those put to the team so far, with their forms.
