@@ -1681,6 +1681,87 @@ pub(crate) async fn answer<S: Store>(
     }
 }
 
+// ----- A team's hints ------------------------------------------------------------------------
+
+/// A hint the team may open, or has opened.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HintView {
+    /// Its number (1 for the scenario's first hint): `POST …/hints/{number}/open` opens it.
+    pub number: usize,
+    /// Points it costs once opened.
+    pub penalty: u32,
+    /// The question it helps with, when that question has been asked (a hint for anything
+    /// else does not say what it helps with: that would name a step of the campaign).
+    pub question: Option<String>,
+    pub available: When,
+    /// Who opened it and when; its text only once opened.
+    pub opened_by: Option<String>,
+    pub opened: Option<When>,
+    pub text: Option<String>,
+}
+
+fn hint_view<S>(
+    app: &App<S>,
+    h: &atoll_scenario::model::Hint,
+    available: u64,
+    opened: Option<(String, u64)>,
+) -> HintView {
+    let scenario = app.live.scenario;
+    HintView {
+        number: crate::questions::hint_number(scenario, &h.id.name),
+        penalty: h.penalty,
+        question: scenario
+            .questions
+            .iter()
+            .any(|q| q.id.name == h.r#for.name)
+            .then(|| h.r#for.name.clone()),
+        available: when(app, available),
+        text: opened.as_ref().map(|_| h.text.get("en").to_owned()),
+        opened: opened.as_ref().map(|(_, at)| when(app, *at)),
+        opened_by: opened.map(|(who, _)| who),
+    }
+}
+
+/// `GET /api/v1/teams/{team}/hints`: the hints the team may open now, and those it opened.
+pub(crate) async fn hints<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let Some(hints) = crate::questions::hints(&app, view.team).await else {
+        return unreadable();
+    };
+    let list: Vec<HintView> = hints
+        .into_iter()
+        .map(|(h, at, opened)| hint_view(&app, h, at, opened))
+        .collect();
+    Json(list).into_response()
+}
+
+/// `POST /api/v1/teams/{team}/hints/{id}/open`: opens hint number `id` for the team (once; its
+/// penalty counts). Answers with the hint and its text.
+pub(crate) async fn open_hint<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    crate::auth::TeamPlayer(view): crate::auth::TeamPlayer,
+    Path((_, id)): Path<(String, usize)>,
+) -> Response {
+    let scenario: &'static atoll_scenario::Scenario = app.live.scenario;
+    let Some(hint) = id.checked_sub(1).and_then(|n| scenario.hints.get(n)) else {
+        return problem(StatusCode::NOT_FOUND, "No such hint.");
+    };
+    match crate::questions::open_hint_now(&app, view.team, &view.user, &hint.id.name).await {
+        Ok(()) => {}
+        Err(crate::questions::AnswerRefused::Field(field, message)) => {
+            return problem(StatusCode::CONFLICT, &format!("{field}: {message}"));
+        }
+        Err(crate::questions::AnswerRefused::Unavailable) => return unreadable(),
+    }
+    let Some(hints) = crate::questions::hints(&app, view.team).await else {
+        return unreadable();
+    };
+    match hints.into_iter().find(|(h, _, _)| h.id.name == hint.id.name) {
+        Some((h, at, opened)) => (StatusCode::CREATED, Json(hint_view(&app, h, at, opened))).into_response(),
+        None => unreadable(),
+    }
+}
+
 // ----- A team's reports ----------------------------------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -2216,6 +2297,24 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/teams/{team}/hints",
+        summary: "The hints the team may open now and those it opened (with who, when and the text). A hint says which question it helps with only once that question was asked.",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<Vec<HintView>>,
+    },
+    Operation {
+        method: "post",
+        path: "/teams/{team}/hints/{id}/open",
+        summary: "Open a hint by its number (the team's players only, once, when it is available, while play goes on): its penalty counts from now. Answers with the hint and its text.",
+        who: Who::TeamPlayer,
+        request: None,
+        status: 201,
+        response: schema::<HintView>,
+    },
+    Operation {
+        method: "get",
         path: "/teams/{team}/questions",
         summary: "The questions put to the team so far, oldest first, each with its form and the team's answer and grade once answered.",
         who: Who::TeamView,
@@ -2387,6 +2486,8 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/teams/{team}/alerts", get(alerts::<S>))
         .route("/api/v1/teams/{team}/alerts/{id}/verdict", post(verdict::<S>))
         .route("/api/v1/teams/{team}/inbox", get(inbox::<S>))
+        .route("/api/v1/teams/{team}/hints", get(hints::<S>))
+        .route("/api/v1/teams/{team}/hints/{id}/open", post(open_hint::<S>))
         .route("/api/v1/teams/{team}/questions", get(questions::<S>))
         .route("/api/v1/teams/{team}/questions/{question}/answer", post(answer::<S>))
         .route("/api/v1/teams/{team}/cases", post(open_case::<S>))

@@ -433,43 +433,83 @@ pub(crate) async fn open_hint<S: Store>(
         .ok()
         .and_then(|n| app.live.scenario.hints.get(n.checked_sub(1)?))
         .map_or_else(String::new, |h| h.id.name.clone());
-    let Some(status) = status_now(&app, view.team).await else {
-        return html::problem(
+    match open_hint_now(&app, view.team, &view.user, &hint).await {
+        Ok(()) => Redirect::to(&format!("/teams/{team_id}/questions#hint-{number}")).into_response(),
+        Err(AnswerRefused::Field(field, message)) => render(&app, &view, Some((field, &message)), None).await,
+        Err(AnswerRefused::Unavailable) => html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The hint could not be opened; try again.",
-        );
-    };
-    let now = status.now;
+        ),
+    }
+}
+
+/// Opens hint `hint` (its id) for team `index` by `user`, once, if it is available to the team
+/// now and play goes on; its penalty counts from now.
+pub(crate) async fn open_hint_now<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: &atoll_store::User,
+    hint: &str,
+) -> Result<(), AnswerRefused> {
+    let status = status_now(app, index).await.ok_or(AnswerRefused::Unavailable)?;
     if status.ended {
-        return render(
-            &app,
-            &view,
-            Some(("hint", "play has ended; hints are no longer opened")),
-            None,
-        )
-        .await;
+        return Err(AnswerRefused::Field(
+            "hint",
+            "play has ended; hints are no longer opened".into(),
+        ));
     }
+    let now = status.now;
     if !status.hints_available.iter().any(|(h, at)| *h == hint && *at <= now) {
-        return render(
-            &app,
-            &view,
-            Some(("hint", "this hint is not available to your team now")),
-            None,
-        )
-        .await;
+        return Err(AnswerRefused::Field(
+            "hint",
+            "this hint is not available to your team now".into(),
+        ));
     }
-    if app
-        .db
-        .open_hint(app.live.exercise, &team_id, &hint, view.user.id, now, clock_now())
+    let team_id = app.live.team_id(index);
+    app.db
+        .open_hint(app.live.exercise, &team_id, hint, user.id, now, clock_now())
         .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The hint could not be opened; try again.",
-        );
-    }
-    Redirect::to(&format!("/teams/{team_id}/questions#hint-{number}")).into_response()
+        .map(|_| ())
+        .map_err(|_| AnswerRefused::Unavailable)
+}
+
+/// The hints team `index` may open now or has opened: (hint, when available, who opened it and
+/// when). What a hint helps with is given only for a question already asked: an expectation
+/// would name a step of the campaign.
+pub(crate) async fn hints<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+) -> Option<Vec<(&'static atoll_scenario::model::Hint, u64, Option<(String, u64)>)>> {
+    let team_id = app.live.team_id(index);
+    let records = records(app, &team_id).await.ok()?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let status = team_status(&worker, index, &records);
+        let scenario: &'static atoll_scenario::Scenario = worker.live.scenario;
+        scenario
+            .hints
+            .iter()
+            .filter_map(|h| {
+                let available = status
+                    .hints_available
+                    .iter()
+                    .find(|(id, _)| *id == h.id.name)
+                    .map(|&(_, at)| at);
+                let opened = records
+                    .hints
+                    .iter()
+                    .find(|o| o.hint == h.id.name)
+                    .map(|o| (o.username.clone(), o.at));
+                match (available, opened) {
+                    (Some(at), opened) if at <= status.now || opened.is_some() => Some((h, at, opened)),
+                    (None, Some((who, at))) => Some((h, at, Some((who, at)))),
+                    _ => None,
+                }
+            })
+            .collect()
+    })
+    .await
+    .ok()
 }
 
 /// A hint's number as players see it (1 for the scenario's first hint): its id may say what it

@@ -3222,6 +3222,25 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/teams/palau/hints",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/hints",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            // Only the team's players open hints; this one is not available yet.
+            "POST",
+            "/api/v1/teams/palau/hints/1/open",
+            None,
+            [S::FORBIDDEN, S::FORBIDDEN, S::CONFLICT, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/teams/palau/questions",
             None,
             [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
@@ -4951,4 +4970,43 @@ async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api(
             .contains("already answered"),
         "{problem}"
     );
+
+    // Hints: none yet; at D1 10:30, the web shell's (half an hour after it) and the one for the
+    // question about its address (asked an hour after it).
+    let (_, hints) = call(&app, "GET", "/api/v1/teams/palau/hints", &token, None).await;
+    assert_eq!(hints, serde_json::json!([]), "nothing available at D1 09:10");
+    let jump = "action=jump&to=D1+10%3A30&confirm=yes";
+    assert_eq!(send(&app, post("/clock", &ines, jump)).await.0, StatusCode::SEE_OTHER);
+    let (status, hints) = call(&app, "GET", "/api/v1/teams/palau/hints", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let numbers: Vec<u64> = hints
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["number"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [1, 3], "{hints}");
+    assert!(
+        hints[0]["question"].is_null(),
+        "an expectation's hint does not say what it is for"
+    );
+    assert_eq!(hints[1]["question"], "q-edge-indicators");
+    assert!(
+        hints.as_array().unwrap().iter().all(|h| h["text"].is_null()),
+        "closed: no text"
+    );
+    let (status, _) = call(&app, "POST", "/api/v1/teams/palau/hints/3/open", &observer, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = call(&app, "POST", "/api/v1/teams/palau/hints/99/open", &token, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, opened) = call(&app, "POST", "/api/v1/teams/palau/hints/3/open", &token, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    assert_eq!(
+        (opened["opened_by"].as_str(), opened["penalty"].as_u64()),
+        (Some("pita"), Some(10))
+    );
+    assert!(!opened["text"].as_str().unwrap().is_empty());
+    let stored = app.db.hints_opened(app.live.exercise, Some("palau")).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].hint, "h-indicators");
 }
