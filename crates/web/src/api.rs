@@ -1681,6 +1681,123 @@ pub(crate) async fn answer<S: Store>(
     }
 }
 
+// ----- A team's hunt -------------------------------------------------------------------------
+
+/// Rows of a hunt's answer per page.
+const HUNT_PAGE: usize = 100;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct HuntParams {
+    q: Option<String>,
+    page: Option<usize>,
+}
+
+/// A table a hunt's stages made.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HuntTable {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// A hunt's answer: the events it found (each as its fields) or the table its stages made.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HuntAnswer {
+    pub query: String,
+    /// Events the search matched, before any stage.
+    pub matched: u64,
+    /// Rows of the answer over every page.
+    pub total: usize,
+    pub page: usize,
+    /// Give it as `page` for the next page; absent on the last.
+    pub next_page: Option<usize>,
+    /// The events of this page, each with its number in the team's store (`row`).
+    pub events: Option<Vec<Value>>,
+    pub table: Option<HuntTable>,
+    /// What the searcher should know that did not stop the query.
+    pub notes: Vec<String>,
+}
+
+/// `GET /api/v1/teams/{team}/hunt?q=…&page=N`: runs a hunt in the team's events, as the hunt
+/// page does (the same language, limits and share of the server's hunt slots).
+pub(crate) async fn hunt<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(params): axum::extract::Query<HuntParams>,
+) -> Response {
+    let query = params.q.unwrap_or_default();
+    if query.trim().is_empty() {
+        return problem(StatusCode::BAD_REQUEST, "q: give a query, e.g. `EventID=4688 whoami`");
+    }
+    if query.chars().count() > atoll_hunt::query::MAX_QUERY_CHARS {
+        return problem(StatusCode::BAD_REQUEST, "q: a query is at most 10,000 characters");
+    }
+    let page = params.page.unwrap_or(0).min(10_000);
+    let Ok(_permit) = app.hunts.acquire().await else {
+        return problem(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.");
+    };
+    let worker = app.clone();
+    let team = view.team;
+    let answered = tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let runtime = live.team(team);
+        let start = runtime.start_unix_ms();
+        let ctx = atoll_hunt::Context {
+            now: Some(start + live.now() as i64),
+            calendar: atoll_hunt::Calendar::of(worker.day_one, &live.scenario.time_zone.0),
+        };
+        let paging = atoll_hunt::Page {
+            offset: page * HUNT_PAGE,
+            limit: HUNT_PAGE,
+        };
+        let store = runtime.store();
+        store
+            .search(&query, &ctx, &atoll_hunt::Limits::default(), paging)
+            .map(|answer| {
+                let (events, table) = match answer.output {
+                    atoll_hunt::Output::Events(rows) => {
+                        let events = rows
+                            .iter()
+                            .map(|&row| {
+                                let mut line = String::new();
+                                store.write_json(row, &mut line);
+                                let mut event: Value = serde_json::from_str(&line).unwrap_or_else(|_| json!({}));
+                                event["row"] = json!(row);
+                                event
+                            })
+                            .collect();
+                        (Some(events), None)
+                    }
+                    atoll_hunt::Output::Table(t) => (
+                        None,
+                        Some(HuntTable {
+                            columns: t.columns,
+                            rows: t.rows,
+                        }),
+                    ),
+                };
+                HuntAnswer {
+                    next_page: ((page + 1) * HUNT_PAGE < answer.total).then_some(page + 1),
+                    query,
+                    matched: answer.matched,
+                    total: answer.total,
+                    page,
+                    events,
+                    table,
+                    notes: answer.notes,
+                }
+            })
+            .map_err(|e| format!("q: at column {}: {}", e.column, e.message))
+    })
+    .await;
+    match answered {
+        Ok(Ok(answer)) => Json(answer).into_response(),
+        Ok(Err(message)) => problem(StatusCode::BAD_REQUEST, &message),
+        Err(_) => problem(StatusCode::INTERNAL_SERVER_ERROR, "The hunt failed."),
+    }
+}
+
 // ----- A team's hints ------------------------------------------------------------------------
 
 /// A hint the team may open, or has opened.
@@ -2297,6 +2414,15 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/teams/{team}/hunt",
+        summary: "Hunt in the team's events with the hunt page's language (`q`; `page` from 0, 100 rows a page): the events found, each with its fields and `row`, or the table the query's stages made. A query that cannot be read is refused saying at which column.",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<HuntAnswer>,
+    },
+    Operation {
+        method: "get",
         path: "/teams/{team}/hints",
         summary: "The hints the team may open now and those it opened (with who, when and the text). A hint says which question it helps with only once that question was asked.",
         who: Who::TeamView,
@@ -2486,6 +2612,7 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/teams/{team}/alerts", get(alerts::<S>))
         .route("/api/v1/teams/{team}/alerts/{id}/verdict", post(verdict::<S>))
         .route("/api/v1/teams/{team}/inbox", get(inbox::<S>))
+        .route("/api/v1/teams/{team}/hunt", get(hunt::<S>))
         .route("/api/v1/teams/{team}/hints", get(hints::<S>))
         .route("/api/v1/teams/{team}/hints/{id}/open", post(open_hint::<S>))
         .route("/api/v1/teams/{team}/questions", get(questions::<S>))

@@ -3222,6 +3222,18 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/teams/palau/hunt?q=EventID%3A4688",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/hunt?q=EventID%3A4688",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/teams/palau/hints",
             None,
             [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
@@ -3416,7 +3428,12 @@ async fn every_api_operation_for_every_role_and_team() {
         let tested = cases.iter().any(|(m, p, _, _)| {
             let (a, b): (Vec<&str>, Vec<&str>) = (
                 path.split('/').collect(),
-                p.trim_start_matches("/api/v1").split('/').collect(),
+                p.trim_start_matches("/api/v1")
+                    .split('?')
+                    .next()
+                    .unwrap_or_default()
+                    .split('/')
+                    .collect(),
             );
             m.eq_ignore_ascii_case(method)
                 && a.len() == b.len()
@@ -4844,6 +4861,39 @@ async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api(
             .iter()
             .all(|a| a["number"] != shell["number"]),
         "no longer open: {open}"
+    );
+
+    // A hunt: the events found, with their fields and row; or the table of its stages.
+    let (status, found) = call(&app, "GET", "/api/v1/teams/palau/hunt?q=aspnet_client", &token, None).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let events = found["events"].as_array().unwrap();
+    assert!(!events.is_empty() && found["table"].is_null());
+    assert!(
+        events
+            .iter()
+            .any(|e| e["cs-uri-stem"] == "/aspnet_client/upload.aspx" && e["row"].is_u64()),
+        "{found}"
+    );
+    assert_eq!(
+        found["matched"].as_u64().unwrap() as usize,
+        found["total"].as_u64().unwrap() as usize
+    );
+    let (status, table) = call(
+        &app,
+        "GET",
+        "/api/v1/teams/palau/hunt?q=%7C+stats+count+by+log",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{table}");
+    assert_eq!(table["table"]["columns"], serde_json::json!(["log", "count"]));
+    assert!(table["events"].is_null());
+    let (status, problem) = call(&app, "GET", "/api/v1/teams/palau/hunt?q=%7C+stats", &token, None).await;
+    assert_eq!(
+        (status, problem["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("q")),
+        "{problem}"
     );
 
     // The inbox: the injects that reached the team, with attachments, and its messages.
