@@ -1798,6 +1798,78 @@ pub(crate) async fn hunt<S: Store>(
     }
 }
 
+// ----- A team's rules and saved searches -----------------------------------------------------
+
+/// A Sigma rule the team wrote.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamRuleView {
+    pub id: i64,
+    pub title: String,
+    /// The rule as written (Sigma YAML).
+    pub yaml: String,
+    /// Who turned it on, and from when it is live.
+    pub by: String,
+    pub on: When,
+    /// When it was turned off and by whom, if it was.
+    pub off: Option<When>,
+    pub off_by: Option<String>,
+    /// Why the server could not turn it on again after a restart, if it could not.
+    pub problem: Option<String>,
+}
+
+/// `GET /api/v1/teams/{team}/rules`: the Sigma rules the team wrote, on and off, in the order
+/// turned on.
+pub(crate) async fn team_rules<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let team = app.live.team_id(view.team);
+    let Ok(rules) = app.db.team_rules(app.live.exercise, Some(&team)).await else {
+        return unreadable();
+    };
+    let list: Vec<TeamRuleView> = rules
+        .into_iter()
+        .map(|r| TeamRuleView {
+            problem: app.live.rule_problem(r.id),
+            id: r.id,
+            title: r.title,
+            yaml: r.yaml,
+            by: r.username,
+            on: when(&app, r.at),
+            off: r.off.as_ref().map(|(at, _)| when(&app, *at)),
+            off_by: r.off.map(|(_, who)| who),
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+/// A search the team saved by name.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSearchView {
+    pub id: i64,
+    pub name: String,
+    /// Run it with `GET …/hunt?q=`.
+    pub query: String,
+    pub by: String,
+}
+
+/// `GET /api/v1/teams/{team}/searches`: the searches the team saved.
+pub(crate) async fn searches<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let team = app.live.team_id(view.team);
+    let Ok(saved) = app.db.saved_searches(app.live.exercise, &team).await else {
+        return unreadable();
+    };
+    let list: Vec<SavedSearchView> = saved
+        .into_iter()
+        .map(|s| SavedSearchView {
+            id: s.id,
+            name: s.name,
+            query: s.query,
+            by: s.username,
+        })
+        .collect();
+    Json(list).into_response()
+}
+
 // ----- A team's hints ------------------------------------------------------------------------
 
 /// A hint the team may open, or has opened.
@@ -2423,6 +2495,24 @@ const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/teams/{team}/rules",
+        summary: "The Sigma rules the team wrote, on and off, in the order turned on, each with who turned it on and from when, and why it is not running if the server could not turn it on again.",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<Vec<TeamRuleView>>,
+    },
+    Operation {
+        method: "get",
+        path: "/teams/{team}/searches",
+        summary: "The searches the team saved by name (run one with `GET /teams/{team}/hunt?q=`).",
+        who: Who::TeamView,
+        request: None,
+        status: 200,
+        response: schema::<Vec<SavedSearchView>>,
+    },
+    Operation {
+        method: "get",
         path: "/teams/{team}/hints",
         summary: "The hints the team may open now and those it opened (with who, when and the text). A hint says which question it helps with only once that question was asked.",
         who: Who::TeamView,
@@ -2613,6 +2703,8 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/teams/{team}/alerts/{id}/verdict", post(verdict::<S>))
         .route("/api/v1/teams/{team}/inbox", get(inbox::<S>))
         .route("/api/v1/teams/{team}/hunt", get(hunt::<S>))
+        .route("/api/v1/teams/{team}/rules", get(team_rules::<S>))
+        .route("/api/v1/teams/{team}/searches", get(searches::<S>))
         .route("/api/v1/teams/{team}/hints", get(hints::<S>))
         .route("/api/v1/teams/{team}/hints/{id}/open", post(open_hint::<S>))
         .route("/api/v1/teams/{team}/questions", get(questions::<S>))

@@ -3234,6 +3234,30 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "GET",
+            "/api/v1/teams/palau/rules",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/rules",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/searches",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/searches",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
             "/api/v1/teams/palau/hints",
             None,
             [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
@@ -4894,6 +4918,34 @@ async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api(
         (status, problem["error"]["field"].as_str()),
         (StatusCode::BAD_REQUEST, Some("q")),
         "{problem}"
+    );
+
+    // The team's own rules and saved searches, as its pages made them.
+    let form = rule_form(SIGN_IN_RULE, "on");
+    assert_eq!(
+        send(&app, post("/teams/palau/rules", &pita, &form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let saved = "q=aspnet_client&name=Web+shells";
+    assert_eq!(
+        send(&app, post("/teams/palau/searches", &pita, saved)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, rules) = call(&app, "GET", "/api/v1/teams/palau/rules", &token, None).await;
+    assert_eq!(rules.as_array().unwrap().len(), 1, "{rules}");
+    assert_eq!(
+        (rules[0]["title"].as_str(), rules[0]["by"].as_str()),
+        (Some("Successful sign-in"), Some("pita"))
+    );
+    assert!(
+        rules[0]["off"].is_null()
+            && rules[0]["problem"].is_null()
+            && rules[0]["yaml"].as_str().unwrap().contains("4624")
+    );
+    let (_, searches) = call(&app, "GET", "/api/v1/teams/palau/searches", &token, None).await;
+    assert_eq!(
+        searches,
+        serde_json::json!([{"id": searches[0]["id"], "name": "Web shells", "query": "aspnet_client", "by": "pita"}])
     );
 
     // The inbox: the injects that reached the team, with attachments, and its messages.
