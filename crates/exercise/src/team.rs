@@ -373,6 +373,18 @@ impl<'a> TeamRuntime<'a> {
         self.sim.forecast(&self.team)
     }
 
+    /// Takes a team action (or the white cell's change to its campaign) at exercise time
+    /// `action.at`, ending a hold there, and brings the world to that moment: what it changes
+    /// (a host isolated) shows at once, even while the clock is paused. The world is then at
+    /// most a second ahead of the clock (actions go by whole seconds).
+    pub fn take_now(&mut self, action: Action) -> Result<(), RuntimeError> {
+        let at = action.at;
+        self.release(at);
+        self.act(action)?;
+        self.advance_to(at + 1);
+        Ok(())
+    }
+
     /// The injects, questions and decisions that have reached the team so far, oldest first.
     pub fn arrivals(&self) -> Vec<atoll_sim::Arrival<'a>> {
         self.sim.arrivals(&self.team)

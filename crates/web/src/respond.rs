@@ -258,43 +258,59 @@ pub(crate) struct Taken<'a> {
 }
 
 /// Stores an action, then applies it to the team's world: stored first, so that what the
-/// world did is never more than the database knows. The error is the page to answer with.
+/// world did is never more than the database knows. From the moment its time is fixed until
+/// it is taken, the world waits there ([`atoll_exercise::TeamRuntime::hold`]), so that a tick
+/// cannot pass it while the database writes; the whole runs to the end even if the request
+/// goes away, so the world is never left waiting. The world then shows what the action did at
+/// once, even while the clock is paused. The error is the page to answer with.
 pub(crate) async fn store_and_apply<S: Store>(
     app: &Arc<App<S>>,
     taken: Taken<'_>,
-    parsed: atoll_sim::Action,
+    mut parsed: atoll_sim::Action,
 ) -> Result<(), Response> {
-    let team_id = app.live.team_id(taken.team);
-    let what = taken.what;
-    let stored = app
-        .db
-        .record_action(
-            app.live.exercise,
-            &team_id,
-            taken.at,
-            taken.action,
-            taken.target,
-            taken.user,
-            clock_now(),
-        )
-        .await;
-    if stored.is_err() {
-        return Err(html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &format!("The {what} could not be stored, so it was not taken; try again."),
-        ));
-    }
-    let worker = app.clone();
-    let team = taken.team;
-    let applied = tokio::task::spawn_blocking(move || worker.live.team(team).act(parsed).map_err(|e| e.0))
+    let app = app.clone();
+    let (team, what) = (taken.team, taken.what.to_owned());
+    let (action, target, user, wanted) = (taken.action.to_owned(), taken.target.to_owned(), taken.user, taken.at);
+    let task = tokio::spawn(async move {
+        let worker = app.clone();
+        let at = tokio::task::spawn_blocking(move || {
+            let mut runtime = worker.live.team(team);
+            // Whole seconds, never before the time the world has reached.
+            let at = wanted.max(runtime.reached().div_ceil(1000) * 1000);
+            runtime.hold(at)
+        })
         .await
-        .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
-    // Stored but refused: it will be refused again at replay. Say so rather than hide it.
-    applied.map_err(|e| {
-        html::problem(
-            StatusCode::CONFLICT,
-            &format!("The {what} was recorded but could not be applied: {e}"),
-        )
+        .map_err(|_| html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The server failed while taking it."))?;
+        parsed.at = at;
+        let team_id = app.live.team_id(team);
+        let stored = app
+            .db
+            .record_action(app.live.exercise, &team_id, at, &action, &target, user, clock_now())
+            .await;
+        let worker = app.clone();
+        if stored.is_err() {
+            let _ = tokio::task::spawn_blocking(move || worker.live.team(team).release(at)).await;
+            return Err(html::problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("The {what} could not be stored, so it was not taken; try again."),
+            ));
+        }
+        let applied = tokio::task::spawn_blocking(move || worker.live.team(team).take_now(parsed).map_err(|e| e.0))
+            .await
+            .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
+        // Stored but refused: it will be refused again at replay. Say so rather than hide it.
+        applied.map_err(|e| {
+            html::problem(
+                StatusCode::CONFLICT,
+                &format!("The {what} was recorded but could not be applied: {e}"),
+            )
+        })
+    });
+    task.await.unwrap_or_else(|_| {
+        Err(html::problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server failed while taking it.",
+        ))
     })
 }
 

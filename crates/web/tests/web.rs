@@ -5112,3 +5112,38 @@ async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api(
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].hint, "h-indicators");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_shows_at_once_even_while_the_clock_is_paused() {
+    let app = app_started(40_000).await;
+    app.live.tick(clock_now());
+    let instructor = sign_in(&app, "ines").await;
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=pause")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    app.live.tick(clock_now());
+    let paused = app.live.now();
+    let player = sign_in(&app, "pita").await;
+    let form = "action=isolate_host&target=pw-tel-web01&confirm=yes";
+    assert_eq!(
+        send(&app, post("/teams/palau/respond", &player, form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    // No tick: the clock stands still, and the network page already shows the host cut off.
+    let (_, _, body) = send(&app, get("/teams/palau/network", &player)).await;
+    let hosts = &body[body.find("<h2>Hosts</h2>").expect("a hosts section")..];
+    let row = &hosts[hosts.find("<td class=\"mono\">PT-WEB01</td>").expect("listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("isolated"), "{row}");
+    assert_eq!(app.live.now(), paused, "the clock did not move");
+    let reached = app.live.team(0).reached();
+    assert!(
+        reached > paused && reached <= paused + 1_001,
+        "the world is at most a second ahead: {paused} → {reached}"
+    );
+    // Stored at the time it took effect, so that a restart gives the same world.
+    let stored = app.db.actions(app.live.exercise).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].at, paused.div_ceil(1000) * 1000);
+}
