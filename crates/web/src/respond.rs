@@ -306,12 +306,13 @@ pub(crate) async fn store_and_apply<S: Store>(
             )
         })
     });
-    task.await.unwrap_or_else(|_| {
-        Err(html::problem(
+    match task.await {
+        Ok(done) => done,
+        Err(_) => Err(html::problem(
             StatusCode::INTERNAL_SERVER_ERROR,
             "The server failed while taking it.",
-        ))
-    })
+        )),
+    }
 }
 
 #[cfg(test)]
