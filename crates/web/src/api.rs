@@ -1093,23 +1093,26 @@ pub(crate) async fn actions<S: Store>(State(app): State<Arc<App<S>>>, view: Team
 /// confirmation the Respond page asks for).
 pub(crate) async fn act<S: Store>(
     State(app): State<Arc<App<S>>>,
-    actor: TeamActor,
+    TeamActor(view): TeamActor,
     Json(request): Json<ActionRequest>,
 ) -> Response {
-    let team = app.live.team_id(actor.0.team);
-    let user = actor.0.user.clone();
-    let (action, target) = (request.action.clone(), request.target.trim().to_owned());
-    let Some(form) = form(&[
-        ("action", Some(request.action)),
-        ("target", Some(request.target)),
-        ("confirm", Some("yes".to_owned())),
-    ]) else {
-        return not_read();
-    };
-    if let Err(refused) = done(crate::respond::act(State(app.clone()), actor, form).await) {
-        return *refused;
+    let team = app.live.team_id(view.team);
+    let target = request.target.trim().to_owned();
+    match crate::respond::take_action(&app, view.team, view.user.id, &request.action, &target).await {
+        Ok((id, at)) => {
+            let record = atoll_store::ActionRecord {
+                id,
+                team,
+                at,
+                action: request.action,
+                target,
+                username: view.user.username,
+            };
+            (StatusCode::CREATED, Json(action_view(&app, record))).into_response()
+        }
+        Err(crate::respond::NotTaken::Refused(message)) => problem(StatusCode::BAD_REQUEST, &message),
+        Err(crate::respond::NotTaken::Failed(page)) => page,
     }
-    newest_action(&app, &team, &user, |a| a.action == action && a.target == target).await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]

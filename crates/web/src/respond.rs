@@ -163,6 +163,86 @@ pub(crate) struct ActionForm {
     confirm: Option<String>,
 }
 
+/// A response action checked against the team's world: the action as the simulation takes
+/// it, the time it takes effect at, what it costs (with `{}` for the target) and the services
+/// that stop with it.
+pub(crate) struct Checked {
+    pub parsed: atoll_sim::Action,
+    pub at: u64,
+    pub cost: &'static str,
+    pub affected: Vec<String>,
+}
+
+/// Checks response action `action` on `target` for team `index`; the error names the field.
+pub(crate) async fn check_action<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    action: &str,
+    target: &str,
+) -> Result<Checked, String> {
+    let Some((_, cost)) = ACTIONS.iter().find(|(w, _)| *w == action) else {
+        return Err(format!("action: `{action}` is not a response action"));
+    };
+    if target.is_empty() || target.chars().count() > 200 {
+        return Err("target: name a host, address, domain, account or service (at most 200 characters)".to_owned());
+    }
+    // The exercise lock is taken on a blocking thread, as everywhere.
+    let worker = app.clone();
+    let (name, verb, object) = (app.live.team_id(index), action.to_owned(), target.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let clock_time = worker.live.now();
+        let now = clock_time.max(worker.live.team(index).reached());
+        // Whole seconds, never before the time the world has reached.
+        let at = now.div_ceil(1000) * 1000;
+        let parsed = worker.live.action(&name, at, &verb, &object)?;
+        let affected = affected_services(&worker.live.team(index), &parsed.kind);
+        Ok(Checked {
+            parsed,
+            at,
+            cost,
+            affected,
+        })
+    })
+    .await
+    .unwrap_or_else(|_| Err("the action could not be checked".to_owned()))
+}
+
+/// Why an action was not taken.
+pub(crate) enum NotTaken {
+    /// The field at fault, and what is wrong with it: the form comes back.
+    Refused(String),
+    /// The answer to give (it could not be stored, or was stored but refused by the world).
+    Failed(Response),
+}
+
+/// Takes response action `action` on `target` for team `index` by `user`, now: checked,
+/// stored, then applied. Returns the stored action's id and its exercise time.
+pub(crate) async fn take_action<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: i64,
+    action: &str,
+    target: &str,
+) -> Result<(i64, u64), NotTaken> {
+    // Actions and clock changes go one at a time, so the time an action is checked for is the
+    // time it is taken at.
+    let _writing = app.clock_writes.lock().await;
+    let checked = check_action(app, index, action, target)
+        .await
+        .map_err(NotTaken::Refused)?;
+    let taken = Taken {
+        team: index,
+        at: checked.at,
+        action,
+        target,
+        user,
+        what: "action",
+    };
+    store_and_apply(app, taken, checked.parsed)
+        .await
+        .map_err(NotTaken::Failed)
+}
+
 /// Reviews an action (what it will cost), or takes it once confirmed: stored first, then
 /// applied to the team's world from the current exercise time.
 pub(crate) async fn act<S: Store>(
@@ -174,46 +254,12 @@ pub(crate) async fn act<S: Store>(
     let team_id = app.live.team_id(view.team);
     let action = form.action.unwrap_or_default();
     let target = form.target.unwrap_or_default().trim().to_owned();
-    let Some((_, cost)) = ACTIONS.iter().find(|(w, _)| *w == action) else {
-        return render(
-            &app,
-            &view,
-            Some(&format!("action: `{action}` is not a response action")),
-            (&action, &target),
-        )
-        .await;
-    };
-    if target.is_empty() || target.chars().count() > 200 {
-        return render(
-            &app,
-            &view,
-            Some("target: name a host, address, domain, account or service (at most 200 characters)"),
-            (&action, &target),
-        )
-        .await;
-    }
-    // Actions and clock changes go one at a time, so the time an action is checked for is the
-    // time it is taken at.
-    let _writing = app.clock_writes.lock().await;
-    // The exercise lock is taken on a blocking thread, as everywhere.
-    let worker = app.clone();
-    let (team, name, verb, object) = (view.team, team_id.clone(), action.clone(), target.clone());
-    let checked = tokio::task::spawn_blocking(move || {
-        let clock_time = worker.live.now();
-        let now = clock_time.max(worker.live.team(team).reached());
-        // Whole seconds, never before the time the world has reached.
-        let at = now.div_ceil(1000) * 1000;
-        let parsed = worker.live.action(&name, at, &verb, &object)?;
-        let affected = affected_services(&worker.live.team(team), &parsed.kind);
-        Ok((parsed, at, affected))
-    })
-    .await
-    .unwrap_or_else(|_| Err("the action could not be checked".to_owned()));
-    let (parsed, at, affected) = match checked {
-        Ok(ok) => ok,
-        Err(message) => return render(&app, &view, Some(&message), (&action, &target)).await,
-    };
     if form.confirm.as_deref() != Some("yes") {
+        let checked = match check_action(&app, view.team, &action, &target).await {
+            Ok(checked) => checked,
+            Err(message) => return render(&app, &view, Some(&message), (&action, &target)).await,
+        };
+        let (cost, affected) = (checked.cost, checked.affected);
         let body = html! {
             h1 { "Confirm: " (label(&action)) " " span.mono { (target) } }
             p { (cost.replace("{}", &target)) }
@@ -231,18 +277,11 @@ pub(crate) async fn act<S: Store>(
         };
         return html::page(&app.live, "Confirm", Some(&view.user), &body).into_response();
     }
-    let taken = Taken {
-        team: view.team,
-        at,
-        action: &action,
-        target: &target,
-        user: view.user.id,
-        what: "action",
-    };
-    if let Err(problem) = store_and_apply(&app, taken, parsed).await {
-        return problem;
+    match take_action(&app, view.team, view.user.id, &action, &target).await {
+        Ok(_) => Redirect::to(&format!("/teams/{team_id}/respond")).into_response(),
+        Err(NotTaken::Refused(message)) => render(&app, &view, Some(&message), (&action, &target)).await,
+        Err(NotTaken::Failed(page)) => page,
     }
-    Redirect::to(&format!("/teams/{team_id}/respond")).into_response()
 }
 
 /// An action checked and about to be taken, as it is stored.
@@ -258,7 +297,8 @@ pub(crate) struct Taken<'a> {
 }
 
 /// Stores an action, then applies it to the team's world: stored first, so that what the
-/// world did is never more than the database knows. From the moment its time is fixed until
+/// world did is never more than the database knows; returns its id and the time it took effect.
+/// From the moment its time is fixed until
 /// it is taken, the world waits there ([`atoll_exercise::TeamRuntime::hold`]), so that a tick
 /// cannot pass it while the database writes; the whole runs to the end even if the request
 /// goes away, so the world is never left waiting. The world then shows what the action did at
@@ -267,7 +307,7 @@ pub(crate) async fn store_and_apply<S: Store>(
     app: &Arc<App<S>>,
     taken: Taken<'_>,
     mut parsed: atoll_sim::Action,
-) -> Result<(), Response> {
+) -> Result<(i64, u64), Response> {
     let app = app.clone();
     let (team, what) = (taken.team, taken.what.to_owned());
     let (action, target, user, wanted) = (taken.action.to_owned(), taken.target.to_owned(), taken.user, taken.at);
@@ -288,18 +328,18 @@ pub(crate) async fn store_and_apply<S: Store>(
             .record_action(app.live.exercise, &team_id, at, &action, &target, user, clock_now())
             .await;
         let worker = app.clone();
-        if stored.is_err() {
+        let Ok(id) = stored else {
             let _ = tokio::task::spawn_blocking(move || worker.live.team(team).release(at)).await;
             return Err(html::problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 &format!("The {what} could not be stored, so it was not taken; try again."),
             ));
-        }
+        };
         let applied = tokio::task::spawn_blocking(move || worker.live.team(team).take_now(parsed).map_err(|e| e.0))
             .await
             .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
         // Stored but refused: it will be refused again at replay. Say so rather than hide it.
-        applied.map_err(|e| {
+        applied.map(|()| (id, at)).map_err(|e| {
             html::problem(
                 StatusCode::CONFLICT,
                 &format!("The {what} was recorded but could not be applied: {e}"),
