@@ -739,27 +739,6 @@ pub struct ActionView {
     pub by: String,
 }
 
-/// The newest action of `team` by `by` that is `taken` (the one a request just took), as
-/// stored. (The console's handlers answer with a redirect, not the row they stored.)
-async fn newest_action<S: Store>(
-    app: &App<S>,
-    team: &str,
-    by: &User,
-    taken: impl Fn(&atoll_store::ActionRecord) -> bool,
-) -> Response {
-    let Ok(actions) = app.db.actions(app.live.exercise).await else {
-        return unreadable();
-    };
-    match actions
-        .into_iter()
-        .filter(|a| a.team == team && a.username == by.username && taken(a))
-        .max_by_key(|a| a.id)
-    {
-        Some(a) => (StatusCode::CREATED, Json(action_view(app, a))).into_response(),
-        None => problem(StatusCode::INTERNAL_SERVER_ERROR, "The action was not stored."),
-    }
-}
-
 fn action_view<S>(app: &App<S>, a: atoll_store::ActionRecord) -> ActionView {
     ActionView {
         id: a.id,
@@ -777,17 +756,27 @@ pub(crate) async fn change_step<S: Store>(
     view: StaffTeamView,
     Json(request): Json<StepChange>,
 ) -> Response {
-    let team = app.live.team_id(view.0.team);
-    let user = view.0.user.clone();
-    let step = request.step.trim().to_owned();
-    let Some(form) = form(&[("step", Some(request.step)), ("change", Some(request.change))]) else {
-        return not_read();
-    };
-    if let Err(refused) = done(crate::timeline::change(State(app.clone()), view, form).await) {
-        return *refused;
+    let user = view.0.user;
+    if user.role != atoll_store::Role::Instructor {
+        return problem(StatusCode::FORBIDDEN, "Only instructors can change the campaign.");
     }
-    // A change's target is the step, and for a delay, by how much on the next line.
-    newest_action(&app, &team, &user, |a| a.target.lines().next() == Some(step.as_str())).await
+    let team = app.live.team_id(view.0.team);
+    let step = request.step.trim().to_owned();
+    match crate::timeline::change_step(&app, view.0.team, &user, &step, &request.change).await {
+        Ok((id, at, action, target)) => {
+            let record = atoll_store::ActionRecord {
+                id,
+                team,
+                at,
+                action: action.to_owned(),
+                target,
+                username: user.username,
+            };
+            (StatusCode::CREATED, Json(action_view(&app, record))).into_response()
+        }
+        Err(crate::respond::NotTaken::Refused(message)) => problem(StatusCode::BAD_REQUEST, &message),
+        Err(crate::respond::NotTaken::Failed(page)) => page,
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]

@@ -18,6 +18,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::StaffTeamView;
+use crate::respond::NotTaken;
 use crate::{App, html};
 
 /// What an instructor can do to a step still to come: form value, label.
@@ -195,22 +196,48 @@ pub(crate) async fn change<S: Store>(
     let team_id = app.live.team_id(view.0.team);
     let step = form.step.unwrap_or_default().trim().to_owned();
     let change = form.change.unwrap_or_default();
-    let (action, target) = match change.as_str() {
-        "run" => ("run_step", step.clone()),
-        "skip" => ("skip_step", step.clone()),
+    match change_step(&app, view.0.team, &view.0.user, &step, &change).await {
+        Ok(_) => {
+            // The page says what the change did.
+            let said =
+                serde_urlencoded::to_string([("step", step.as_str()), ("change", change.as_str())]).unwrap_or_default();
+            Redirect::to(&format!("/teams/{team_id}/timeline?{said}")).into_response()
+        }
+        Err(NotTaken::Refused(message)) => render(&app, &view, Some(&message)).await,
+        Err(NotTaken::Failed(page)) => page,
+    }
+}
+
+/// Runs, delays (`delay:15m`, one of [`CHANGES`]) or skips step `step` of team `index`'s
+/// campaign, by instructor `user`: only a step still to come, and a run only once what it
+/// requires holds. Stored, applied and written to the audit log. Returns the stored change's
+/// id, its time, and its action and target as stored.
+pub(crate) async fn change_step<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: &atoll_store::User,
+    step: &str,
+    change: &str,
+) -> Result<(i64, u64, &'static str, String), NotTaken> {
+    let team_id = app.live.team_id(index);
+    let (action, target) = match change {
+        "run" => ("run_step", step.to_owned()),
+        "skip" => ("skip_step", step.to_owned()),
         other => match other.strip_prefix("delay:") {
             Some(by) if CHANGES.iter().any(|(v, _)| *v == other) => ("delay_step", format!("{step}\n{by}")),
             _ => {
                 let choices: Vec<&str> = CHANGES.iter().map(|(v, _)| *v).collect();
-                let message = format!("change: `{change}` is not one of {}", choices.join(", "));
-                return render(&app, &view, Some(&message)).await;
+                return Err(NotTaken::Refused(format!(
+                    "change: `{change}` is not one of {}",
+                    choices.join(", ")
+                )));
             }
         },
     };
     // One change at a time, with clock changes and team actions, as `respond::act` does.
     let _writing = app.clock_writes.lock().await;
     let worker = app.clone();
-    let (team, name, target_text) = (view.0.team, team_id.clone(), target.clone());
+    let (team, name, target_text, wanted) = (index, team_id.clone(), target.clone(), step.to_owned());
     let checked = tokio::task::spawn_blocking(move || {
         // The clock before the team, as everywhere.
         let clock_time = worker.live.now();
@@ -223,21 +250,21 @@ pub(crate) async fn change<S: Store>(
         let pending = runtime
             .outcomes()
             .iter()
-            .any(|o| o.step == step && o.status == Status::Pending && o.due.is_none());
+            .any(|o| o.step == wanted && o.status == Status::Pending && o.due.is_none());
         let unmet = (action == "run_step")
-            .then(|| runtime.unmet_requirement(&step, at))
+            .then(|| runtime.unmet_requirement(&wanted, at))
             .flatten();
         drop(runtime);
         if !pending {
             return Err(format!(
-                "step: `{step}` is not a step still to come for this team; only those can be changed."
+                "step: `{wanted}` is not a step still to come for this team; only those can be changed."
             ));
         }
         // Run before what it requires, the step would only be prevented, and the team
         // credited for a prevention it did not make.
         if let Some(unmet) = unmet {
             return Err(format!(
-                "step: `{step}` cannot run now: it requires {unmet}, which does not hold in this team's world yet. Run what it requires first, or skip it."
+                "step: `{wanted}` cannot run now: it requires {unmet}, which does not hold in this team's world yet. Run what it requires first, or skip it."
             ));
         }
         worker.live.action(&name, at, action, &target_text).map(|a| (a, at))
@@ -246,38 +273,26 @@ pub(crate) async fn change<S: Store>(
     .unwrap_or_else(|_| Err("the change could not be checked".to_owned()));
     let (parsed, at) = match checked {
         Ok(ok) => ok,
-        Err(message) => return render(&app, &view, Some(&message)).await,
+        Err(message) => return Err(NotTaken::Refused(message)),
     };
     let taken = crate::respond::Taken {
-        team: view.0.team,
+        team: index,
         at,
         action,
         target: &target,
-        user: view.0.user.id,
+        user: user.id,
         what: "change",
     };
-    if let Err(problem) = crate::respond::store_and_apply(&app, taken, parsed).await {
-        return problem;
-    }
+    let (id, at) = crate::respond::store_and_apply(app, taken, parsed)
+        .await
+        .map_err(NotTaken::Failed)?;
     let detail = match change.strip_prefix("delay:") {
-        Some(by) => format!("delayed step `{step}` by {by}", step = form_step(&target)),
-        None => format!("{change} step `{}` at {}", form_step(&target), app.live.when(at)),
+        Some(by) => format!("delayed step `{step}` by {by}"),
+        None => format!("{change} step `{step}` at {}", app.live.when(at)),
     };
-    crate::audit::record(
-        &app,
-        &view.0.user,
-        &format!("step.{}", change.split(':').next().unwrap_or_default()),
-        Some(&team_id),
-        &detail,
-    )
-    .await;
-    // The page says what the change did.
-    let said = serde_urlencoded::to_string([
-        ("step", target.split('\n').next().unwrap_or_default()),
-        ("change", change.as_str()),
-    ])
-    .unwrap_or_default();
-    Redirect::to(&format!("/teams/{team_id}/timeline?{said}")).into_response()
+    let kind = format!("step.{}", change.split(':').next().unwrap_or_default());
+    crate::audit::record(app, user, &kind, Some(&team_id), &detail).await;
+    Ok((id, at, action, target))
 }
 
 /// The team's lines, in exercise time. Takes the team's lock: call it off the async workers.
@@ -388,9 +403,4 @@ fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes
     // By time; what has no time yet keeps its scenario order after everything that has.
     out.sort_by_key(|l| l.at.map_or((1, 0), |t| (0, t)));
     out
-}
-
-/// The step a change's target names (its first line).
-fn form_step(target: &str) -> &str {
-    target.split('\n').next().unwrap_or_default()
 }
