@@ -874,7 +874,7 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
         body.contains(r#"<button name="confirm" value="yes">Jump anyway</button>"#),
         "{body}"
     );
-    assert!(app.live.now() < before + 60_000, "nothing moved");
+    assert!(app.live.now() < 3 * 3_600_000, "the clock did not jump: {before}");
     assert_eq!(
         send(&app, post("/clock", &instructor, "action=jump&to=%2B3h&confirm=yes"))
             .await
@@ -4797,6 +4797,12 @@ async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api(
     // Forty minutes of play with atoll's rules: the web shell's upload raised alerts in Palau.
     let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
     app.live.tick(clock_now());
+    // Paused, so that what is available at D1 09:10 does not depend on how fast this runs.
+    let ines = sign_in(&app, "ines").await;
+    assert_eq!(
+        send(&app, post("/clock", &ines, "action=pause")).await.0,
+        StatusCode::SEE_OTHER
+    );
     let pita = sign_in(&app, "pita").await;
     let token = make_token(&app, &pita, "pita").await;
     let olga = sign_in(&app, "olga").await;
@@ -4949,7 +4955,6 @@ async fn a_script_reads_alerts_and_questions_judges_and_answers_through_the_api(
     );
 
     // The inbox: the injects that reached the team, with attachments, and its messages.
-    let ines = sign_in(&app, "ines").await;
     let message = "team=palau&subject=Call+the+CERT&body=Now.";
     assert_eq!(
         send(&app, post("/messages", &ines, message)).await.0,

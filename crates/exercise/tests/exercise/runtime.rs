@@ -2,7 +2,7 @@
 //! the same events in its store, alerts equal to the Sigma engine's over those events, and
 //! actions that take effect from their time.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use atoll_exercise::{Clock, Setup, TeamRuntime};
 use atoll_scenario::Scenario;
@@ -10,14 +10,7 @@ use atoll_sigma::{Config as RuleConfig, RuleSet, Stream};
 use atoll_sim::clock::{HOUR, MINUTE};
 use atoll_sim::{Action, ActionKind, Config, DEFAULT_DATE, Simulation};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn scenario() -> Scenario {
-    atoll_scenario::load_file(&root().join("scenarios/pacific-cable-shield.yaml"))
-        .unwrap_or_else(|p| panic!("{}", p.render("scenario")))
-}
+use crate::{root, scenario};
 
 /// atoll's own rules and SigmaHQ's Windows rules.
 fn rules() -> (RuleSet, Vec<atoll_sigma::Correlation>) {

@@ -1,8 +1,6 @@
 //! Scoring on the bundled scenario: what a team's verdicts and actions earn, and the reason
 //! given for each expectation.
 
-use std::path::{Path, PathBuf};
-
 use atoll_exercise::answers::{self, Answer, Points};
 use atoll_exercise::score::{
     AnswerFact, Facts, ReportFact, Score, Standing, SuppressionFact, TUNING_COST, TUNING_MAX_REWARDED, TUNING_REWARD,
@@ -15,15 +13,10 @@ use atoll_sim::campaign::Status;
 use atoll_sim::clock::{HOUR, MINUTE};
 use atoll_sim::{Action, ActionKind, DEFAULT_DATE};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::root;
 
 fn scenario() -> &'static Scenario {
-    Box::leak(Box::new(
-        atoll_scenario::load_file(&root().join("scenarios/pacific-cable-shield.yaml"))
-            .unwrap_or_else(|p| panic!("{}", p.render("scenario"))),
-    ))
+    Box::leak(Box::new(crate::scenario()))
 }
 
 /// atoll's own rules: they see the web shell upload.

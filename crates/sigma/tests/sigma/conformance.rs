@@ -11,15 +11,7 @@ use std::sync::OnceLock;
 
 use atoll_sigma::{Config, Event, Loaded, RuleSet};
 
-fn shared() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(
-        dir.join("sigma").is_dir(),
-        "{} is missing: clone the project beside ../shared",
-        dir.display()
-    );
-    dir
-}
+use crate::shared;
 
 struct Corpus {
     set: RuleSet,
@@ -67,19 +59,9 @@ struct Case {
 /// The regression cases: (rule id, expected matches, event files) from every `info.yml`.
 fn regression_cases() -> Vec<Case> {
     let root = shared().join("sigma");
-    let mut infos = Vec::new();
-    let mut stack = vec![root.join("regression_data")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.file_name().is_some_and(|n| n == "info.yml") {
-                infos.push(p);
-            }
-        }
-    }
-    infos.sort();
+    let infos = crate::files_under(&root.join("regression_data"), |p| {
+        p.file_name().is_some_and(|n| n == "info.yml")
+    });
     let mut cases = Vec::new();
     for info in infos {
         let text = std::fs::read_to_string(&info).unwrap();

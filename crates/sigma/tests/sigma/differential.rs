@@ -31,15 +31,7 @@ use proptest::strategy::{BoxedStrategy, Union};
 use proptest::test_runner::{Config as ProptestConfig, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use serde_json::{Map, Value as Json, json};
 
-fn shared() -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
-    assert!(
-        dir.join("sigma").is_dir(),
-        "{} is missing: clone the project beside ../shared",
-        dir.display()
-    );
-    dir
-}
+use crate::shared;
 
 const FOLDERS: [&str; 3] = ["rules", "rules-emerging-threats", "rules-threat-hunting"];
 
@@ -266,19 +258,9 @@ fn flat(event: &Event<'_>) -> Json {
 /// Every regression event (nested EVTX-dump JSON) and every threat case (flat JSON), named.
 fn recorded_events() -> Vec<(String, Event<'static>)> {
     let root = shared();
-    let mut files = Vec::new();
-    let mut stack = vec![root.join("sigma/regression_data")];
-    while let Some(dir) = stack.pop() {
-        for e in std::fs::read_dir(&dir).unwrap().flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "json") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = crate::files_under(&root.join("sigma/regression_data"), |p| {
+        p.extension().is_some_and(|x| x == "json")
+    });
     let mut out = Vec::new();
     for f in files {
         let name = f.strip_prefix(&root).unwrap_or(&f).display().to_string();
