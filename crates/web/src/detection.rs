@@ -273,8 +273,14 @@ pub(crate) async fn switch<S: Store>(
     );
     let rule_id = rule.clone();
     let applied = tokio::task::spawn_blocking(move || worker.live.switch_rule(&rule, on, at)).await;
+    // Named as people know it: by its title, with its id.
+    let title = app
+        .live
+        .detection()
+        .and_then(|(_, selected)| selected.set.rules().iter().find(|r| r.id.as_deref() == Some(&rule_id)))
+        .map_or(String::new(), |r| format!("«{}» ", r.title));
     let detail = format!(
-        "turned rule `{rule_id}` {} for every team from {}",
+        "turned rule {title}(`{rule_id}`) {} for every team from {}",
         if on { "on" } else { "off" },
         app.live.when(at)
     );

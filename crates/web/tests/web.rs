@@ -4290,6 +4290,13 @@ async fn the_white_cell_turns_a_rule_off_while_the_exercise_runs() {
     );
     let (_, _, page) = send(&app, get("/detection?q=NTDS.DIT+Exfil", &instructor)).await;
     assert!(page.contains("turned off by ines at D1 09:1"), "why, on the page");
+    let logged = &app.db.audit_log(app.live.exercise, None, 10).await.unwrap()[0];
+    assert_eq!(logged.action, "rule.off");
+    assert!(
+        logged.detail.starts_with(&format!("turned rule «{rule}» (`")),
+        "the audit log names it by its title: {}",
+        logged.detail
+    );
 
     // Two hours on: the copy ran and other rules saw it, this one raised nothing.
     app.live.tick(wall + 120_000);
