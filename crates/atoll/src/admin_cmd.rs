@@ -5,13 +5,13 @@ use std::io::{BufRead as _, Write as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use atoll_exercise::Clock;
-use atoll_store::{NewExercise, Role, Sqlite, Store, StoreError};
-use atoll_web::auth::{
+use atoll_app::accounts::{
     API_TOKEN_DAYS, API_TOKENS_MAX, api_token_name, check_new_password, check_username, hash_password, new_api_token,
     random_token, token_hash,
 };
-use atoll_web::clock_now;
+use atoll_app::clock_now;
+use atoll_exercise::Clock;
+use atoll_store::{NewExercise, Role, Sqlite, Store, StoreError};
 
 use crate::config::{Common, Database};
 use crate::server;

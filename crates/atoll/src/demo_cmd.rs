@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use atoll_app::accounts::{hash_password, random_token};
+use atoll_app::clock_now;
 use atoll_exercise::Clock;
 use atoll_scenario::Scenario;
 use atoll_store::{NewExercise, Role, Sqlite, Store};
-use atoll_web::auth::{hash_password, random_token};
-use atoll_web::clock_now;
 
 use crate::server;
 

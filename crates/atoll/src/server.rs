@@ -6,12 +6,12 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use atoll_app::{App, Live};
 use atoll_exercise::{Clock, Setup};
 use atoll_rules::{Catalog, Selected, Selection};
 use atoll_scenario::Scenario;
 use atoll_sigma::RuleSet;
 use atoll_store::{Exercise, Sqlite, Store};
-use atoll_web::{App, Live};
 
 /// The bundled scenario, inside the binary, and the name exercises store for it.
 pub(crate) const SCENARIO: &str = include_str!("../../../scenarios/pacific-cable-shield.yaml");
@@ -146,7 +146,7 @@ pub(crate) async fn listen(bind: SocketAddr) -> Result<(tokio::net::TcpListener,
 
 /// Runs the clock and serves the app until the process stops.
 pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Arc<App<Sqlite>>) -> Result<(), String> {
-    tokio::spawn(atoll_web::run_clock(app.clone()));
+    tokio::spawn(atoll_app::run_clock(app.clone()));
     let service = atoll_web::router(app).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, service).await.map_err(|e| e.to_string())
 }

@@ -692,7 +692,7 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
-    ) -> impl Future<Output = Result<()>> + Send;
+    ) -> impl Future<Output = Result<i64>> + Send;
     /// An exercise's messages, oldest first.
     fn messages(&self, exercise: i64) -> impl Future<Output = Result<Vec<Message>>> + Send;
 
@@ -1773,9 +1773,9 @@ impl Store for Sqlite {
         user: i64,
         at: u64,
         now: i64,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO messages (exercise, team, direction, track, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ) -> Result<i64> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO messages (exercise, team, direction, track, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(exercise)
         .bind(team)
@@ -1786,9 +1786,9 @@ impl Store for Sqlite {
         .bind(user)
         .bind(at as i64)
         .bind(now)
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await?;
-        Ok(())
+        Ok(id)
     }
 
     async fn messages(&self, exercise: i64) -> Result<Vec<Message>> {

@@ -50,7 +50,7 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("atoll-queue-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = Sqlite::open(&dir.join("bench.db")).await.unwrap();
-    let hash = atoll_web::auth::hash_password("correct horse").unwrap();
+    let hash = atoll_app::accounts::hash_password("correct horse").unwrap();
     db.create_user("pita", &hash, Role::Player, Some("palau"), 0)
         .await
         .unwrap();

@@ -28,9 +28,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::{Deserialize, Serialize};
 
+use atoll_app::alerts::{alert_key, key_of, marks_of};
+use atoll_app::suppress::InForce;
+
 use crate::auth::{TeamActor, TeamView};
 use crate::pages::{blocking, query_string, short};
-use crate::suppress::InForce;
 use crate::{App, Live, clock_now, html};
 
 /// Alerts per page of the queue.
@@ -54,55 +56,6 @@ pub(crate) const STATES: [(&str, &str); 4] = [
     ("true_positive", "True positive"),
     ("false_positive", "False positive"),
 ];
-
-/// The rule part of an alert's key in the triage table (the other part is the event's row):
-/// the rule's id, or its title when it has none.
-pub(crate) fn alert_key(a: &Alert) -> String {
-    key_of(a).to_owned()
-}
-
-fn key_of(a: &Alert) -> &str {
-    a.rule_id.as_deref().unwrap_or(&a.title)
-}
-
-/// The verdict keys for a verdict on team `index`'s alert of rule `key` on event `row`: the
-/// alert's own and its twin's ([`TeamRuntime::twins`]); none when the team has no such alert.
-/// Read off the async workers: it takes the team's lock.
-async fn marks_of<S: Store>(app: &Arc<App<S>>, index: usize, row: u32, key: &str) -> Vec<(u32, String)> {
-    let worker = app.clone();
-    let key = key.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let runtime = worker.live.team(index);
-        let alerts = runtime.alerts();
-        let Some(i) = alerts.iter().position(|a| a.row == row && key_of(a) == key) else {
-            return Vec::new();
-        };
-        let twin = runtime.twins()[i].map(|t| t as usize);
-        std::iter::once(i)
-            .chain(twin)
-            .map(|i| (alerts[i].row, key_of(&alerts[i]).to_owned()))
-            .collect()
-    })
-    .await
-    .unwrap_or_default()
-}
-
-/// Whether team `index` has the alert of rule `key` on event `row` (read off the async
-/// workers: it takes the team's lock).
-pub(crate) async fn has_alert<S: Store>(app: &Arc<App<S>>, index: usize, row: u32, key: &str) -> bool {
-    let worker = app.clone();
-    let key = key.to_owned();
-    tokio::task::spawn_blocking(move || {
-        worker
-            .live
-            .team(index)
-            .alerts()
-            .iter()
-            .any(|a| a.row == row && key_of(a) == key)
-    })
-    .await
-    .unwrap_or(false)
-}
 
 /// The queue's parameters as the address carries them. Every one is optional; an empty one
 /// is no filter.
@@ -1050,7 +1003,7 @@ pub(crate) async fn give_verdict<S: Store>(
         ));
     }
     if state == "true_positive" {
-        crate::facts::verdicts(app, index, marks.iter().map(|(row, _)| *row).collect(), user.id).await;
+        atoll_app::facts::verdicts(app, index, marks.iter().map(|(row, _)| *row).collect(), user.id).await;
     }
     Ok(())
 }
@@ -1276,7 +1229,7 @@ pub(crate) async fn bulk<S: Store>(
         );
     }
     if state == "true_positive" {
-        crate::facts::verdicts(
+        atoll_app::facts::verdicts(
             &app,
             view.team,
             chosen.iter().map(|(row, _)| *row).collect(),

@@ -20,12 +20,11 @@ use atoll_exercise::score::{Standing, shown_to_players};
 use atoll_sim::actions::WHITE_CELL_ACTIONS;
 use atoll_store::{Kind, Role, Store, User};
 use axum::Json;
-use axum::extract::{Form, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -59,6 +58,22 @@ pub struct ProblemBody {
     pub field: Option<String>,
     /// What was wrong and what to do, in words for people.
     pub message: String,
+}
+
+/// The problem for an application error: its status, its field and its message.
+fn failed(e: &atoll_app::Error) -> Response {
+    if e.kind == atoll_app::Kind::Failed {
+        tracing::error!(message = %e, "request failed");
+    }
+    let status = crate::html::status_of(e.kind);
+    let body = Problem {
+        error: ProblemBody {
+            status: status.as_u16(),
+            field: e.field.clone(),
+            message: e.message.clone(),
+        },
+    };
+    (status, Json(body)).into_response()
 }
 
 fn problem(status: StatusCode, message: &str) -> Response {
@@ -123,35 +138,6 @@ pub(crate) async fn json_errors(request: Request, next: Next) -> Response {
         text
     };
     problem(status, &message)
-}
-
-/// What a console handler answered: `Ok` for its redirect after success, else the refusal.
-fn done(response: Response) -> Result<Response, Box<Response>> {
-    if response.status() == StatusCode::SEE_OTHER {
-        Ok(response)
-    } else if response.status().is_success() {
-        // A form answered with a page instead of acting (a review to confirm); not expected
-        // for the API's requests.
-        Err(Box::new(problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The request was not carried out.",
-        )))
-    } else {
-        Err(Box::new(response))
-    }
-}
-
-/// The form a console handler reads, from name–value pairs (absent values left out).
-fn form<T: DeserializeOwned>(pairs: &[(&str, Option<String>)]) -> Option<Form<T>> {
-    let present: Vec<(&str, &str)> = pairs.iter().filter_map(|(k, v)| Some((*k, v.as_deref()?))).collect();
-    serde_urlencoded::to_string(&present)
-        .ok()
-        .and_then(|text| serde_urlencoded::from_str(&text).ok())
-        .map(Form)
-}
-
-fn not_read() -> Response {
-    problem(StatusCode::INTERNAL_SERVER_ERROR, "The request could not be read.")
 }
 
 /// Runs a blocking read of the exercise (it takes the clock's or a team's lock).
@@ -326,7 +312,7 @@ pub struct ClockRequest {
 /// `POST /api/v1/clock`
 pub(crate) async fn clock<S: Store>(
     State(app): State<Arc<App<S>>>,
-    who: Instructor,
+    Instructor(user): Instructor,
     Json(request): Json<ClockRequest>,
 ) -> Response {
     let action = match request.action {
@@ -337,16 +323,14 @@ pub(crate) async fn clock<S: Store>(
         ClockAction::Jump => "jump",
         ClockAction::End => "end",
     };
-    let Some(form) = form(&[
-        ("action", Some(action.to_owned())),
-        ("speed", request.speed.map(|s| s.to_string())),
-        ("to", request.to),
-        ("confirm", request.confirm.filter(|c| *c).map(|_| "yes".to_owned())),
-    ]) else {
-        return not_read();
+    let change = atoll_app::clock::ClockChange {
+        action: action.to_owned(),
+        speed: request.speed.map(|s| s.to_string()),
+        to: request.to,
+        confirm: request.confirm == Some(true),
     };
-    if let Err(refused) = done(crate::pages::clock(State(app.clone()), who, form).await) {
-        return *refused;
+    if let Err(e) = atoll_app::clock::change(&app, &user, change).await {
+        return failed(&e);
     }
     let worker = app.clone();
     blocking_json(move || clock_view(&worker)).await
@@ -440,7 +424,7 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
         let teams = (0..input.records.len())
             .filter(|&i| user.sees(&app.live.team_id(i)))
             .map(|i| {
-                let status = crate::score::team_status(app, i, &input.records[i]);
+                let status = atoll_app::score::team_status(app, i, &input.records[i]);
                 let counts = crate::pages::counts(app, i, &input);
                 let c = crate::pages::Campaign::of(&status.progress);
                 BoardTeam {
@@ -501,19 +485,12 @@ pub struct ScoreboardRequest {
 /// `POST /api/v1/scoreboard`
 pub(crate) async fn scoreboard<S: Store>(
     State(app): State<Arc<App<S>>>,
-    who: Instructor,
+    Instructor(user): Instructor,
     Json(request): Json<ScoreboardRequest>,
 ) -> Response {
-    let show = if request.show { "yes" } else { "no" };
-    let Some(form) = form(&[("show", Some(show.to_owned()))]) else {
-        return not_read();
-    };
-    if let Err(refused) = done(crate::scoreboard::show(State(app.clone()), who, form).await) {
-        return *refused;
-    }
-    match app.db.scoreboard_shown(app.live.exercise).await {
-        Ok(shown) => Json(ScoreboardRequest { show: shown }).into_response(),
-        Err(_) => unreadable(),
+    match atoll_app::people::show_scoreboard(&app, &user, request.show).await {
+        Ok(()) => Json(ScoreboardRequest { show: request.show }).into_response(),
+        Err(e) => failed(&e),
     }
 }
 
@@ -570,12 +547,12 @@ pub struct ScoreView {
 /// `GET /api/v1/teams/{team}/score`
 pub(crate) async fn score<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     let team = app.live.team_id(view.team);
-    let Ok(records) = crate::score::records(&app, &team).await else {
+    let Ok(records) = atoll_app::score::records(&app, &team).await else {
         return unreadable();
     };
     let worker = app.clone();
     let index = view.team;
-    let score = match blocking(move || crate::score::team_score(&worker, index, &records)).await {
+    let score = match blocking(move || atoll_app::score::team_score(&worker, index, &records)).await {
         Ok(score) => score,
         Err(e) => return e,
     };
@@ -670,13 +647,13 @@ pub struct Timeline {
 pub(crate) async fn timeline<S: Store>(State(app): State<Arc<App<S>>>, view: StaffTeamView) -> Response {
     let index = view.0.team;
     let team = app.live.team_id(index);
-    let Ok(records) = crate::score::records(&app, &team).await else {
+    let Ok(records) = atoll_app::score::records(&app, &team).await else {
         return unreadable();
     };
     let worker = app.clone();
     blocking_json(move || {
         let app = &*worker;
-        let status = crate::score::team_status(app, index, &records);
+        let status = atoll_app::score::team_status(app, index, &records);
         let steps = status
             .progress
             .iter()
@@ -698,7 +675,7 @@ pub(crate) async fn timeline<S: Store>(State(app): State<Arc<App<S>>>, view: Sta
                 }
             })
             .collect();
-        let mut injects: Vec<Arrived> = crate::inbox::arrivals(&app.live, index)
+        let mut injects: Vec<Arrived> = atoll_app::inbox::arrivals(&app.live, index)
             .into_iter()
             .map(|(at, inject, _)| Arrived {
                 inject: inject.id.name.clone(),
@@ -762,7 +739,7 @@ pub(crate) async fn change_step<S: Store>(
     }
     let team = app.live.team_id(view.0.team);
     let step = request.step.trim().to_owned();
-    match crate::timeline::change_step(&app, view.0.team, &user, &step, &request.change).await {
+    match atoll_app::steps::change_step(&app, view.0.team, &user, &step, &request.change).await {
         Ok((id, at, action, target)) => {
             let record = atoll_store::ActionRecord {
                 id,
@@ -774,8 +751,7 @@ pub(crate) async fn change_step<S: Store>(
             };
             (StatusCode::CREATED, Json(action_view(&app, record))).into_response()
         }
-        Err(crate::respond::NotTaken::Refused(message)) => problem(StatusCode::BAD_REQUEST, &message),
-        Err(crate::respond::NotTaken::Failed(page)) => page,
+        Err(e) => failed(&e),
     }
 }
 
@@ -831,37 +807,38 @@ pub(crate) async fn messages<S: Store>(State(app): State<Arc<App<S>>>, Staff(use
     }
 }
 
+/// A message as stored, for the API.
+fn sent_view<S>(app: &App<S>, user: &User, m: atoll_app::messages::Sent) -> MessageView {
+    MessageView {
+        id: m.id,
+        at: when(app, m.at),
+        team: m.team,
+        to_team: m.to_team,
+        track: m.track,
+        subject: m.subject,
+        body: m.body,
+        from: user.username.clone(),
+    }
+}
+
 /// `POST /api/v1/messages`: answers with the messages it stored (one per team).
 pub(crate) async fn send_message<S: Store>(
     State(app): State<Arc<App<S>>>,
-    who: Instructor,
+    Instructor(user): Instructor,
     Json(request): Json<MessageRequest>,
 ) -> Response {
-    let user = who.0.clone();
-    let before = match messages_for(&app, &user).await {
-        Ok(list) => list.iter().map(|m| m.id).max().unwrap_or(0),
-        Err(e) => return e,
+    let message = atoll_app::messages::Message {
+        team: request.team,
+        track: request.track,
+        subject: request.subject,
+        body: request.body,
     };
-    let Some(form) = form(&[
-        ("team", request.team),
-        ("track", request.track),
-        ("subject", Some(request.subject)),
-        ("body", Some(request.body)),
-    ]) else {
-        return not_read();
-    };
-    if let Err(refused) = done(crate::messages::send(State(app.clone()), who, form).await) {
-        return *refused;
-    }
-    match messages_for(&app, &user).await {
-        Ok(list) => {
-            let sent: Vec<MessageView> = list
-                .into_iter()
-                .filter(|m| m.id > before && m.to_team && m.from == user.username)
-                .collect();
+    match atoll_app::messages::send(&app, &user, message).await {
+        Ok(sent) => {
+            let sent: Vec<MessageView> = sent.into_iter().map(|m| sent_view(&app, &user, m)).collect();
             (StatusCode::CREATED, Json(sent)).into_response()
         }
-        Err(e) => e,
+        Err(e) => failed(&e),
     }
 }
 
@@ -878,7 +855,7 @@ pub struct InjectRequest {
 #[serde(deny_unknown_fields)]
 pub struct InjectSent {
     pub inject: String,
-    /// Every team the inject has been sent to by hand, and when.
+    /// The teams it reached now, and when (teams that had it by hand before are left out).
     pub sent: Vec<SentTo>,
 }
 
@@ -889,31 +866,32 @@ pub struct SentTo {
     pub at: When,
 }
 
-/// `POST /api/v1/injects`
+/// `POST /api/v1/injects`: answers with the teams it reached now.
 pub(crate) async fn send_inject<S: Store>(
     State(app): State<Arc<App<S>>>,
-    who: Instructor,
+    Instructor(user): Instructor,
     Json(request): Json<InjectRequest>,
 ) -> Response {
-    let id = request.inject.clone();
-    let Some(form) = form(&[("inject", Some(request.inject)), ("team", request.team)]) else {
-        return not_read();
-    };
-    if let Err(refused) = done(crate::messages::send_inject(State(app.clone()), who, form).await) {
-        return *refused;
+    match atoll_app::messages::send_inject(&app, &user, &request.inject, request.team.as_deref()).await {
+        Ok(reached) => {
+            let sent = reached
+                .into_iter()
+                .map(|(team, at)| SentTo {
+                    team,
+                    at: when(&app, at),
+                })
+                .collect();
+            (
+                StatusCode::CREATED,
+                Json(InjectSent {
+                    inject: request.inject.trim().to_owned(),
+                    sent,
+                }),
+            )
+                .into_response()
+        }
+        Err(e) => failed(&e),
     }
-    let Ok(sends) = app.db.inject_sends(app.live.exercise).await else {
-        return unreadable();
-    };
-    let sent = sends
-        .into_iter()
-        .filter(|(_, inject, _)| *inject == id)
-        .map(|(team, _, at)| SentTo {
-            team,
-            at: when(&app, at),
-        })
-        .collect();
-    (StatusCode::CREATED, Json(InjectSent { inject: id, sent })).into_response()
 }
 
 // ----- Grading ---------------------------------------------------------------------------
@@ -975,22 +953,26 @@ async fn grading_items<S: Store>(app: &App<S>, user: &User) -> Result<Vec<Gradin
         .map_err(|_| unreadable())?;
     Ok(all
         .into_iter()
-        .filter(|s| user.sees(&s.team) && crate::reports::graded_by_hand(app, s))
-        .map(|s| GradingItem {
-            id: s.id,
-            criteria: crate::reports::criteria(app, &s)
-                .into_iter()
-                .map(|(id, text, max)| Criterion { id, text, max })
-                .collect(),
-            kind: s.kind.as_str().to_owned(),
-            content: content(&s.body),
-            at: when(app, s.at),
-            grade: grade_view(app, &s, true),
-            team: s.team,
-            subject: s.subject,
-            by: s.username,
-        })
+        .filter(|s| user.sees(&s.team) && atoll_app::reports::graded_by_hand(app, s))
+        .map(|s| grading_item(app, s))
         .collect())
+}
+
+fn grading_item<S>(app: &App<S>, s: atoll_store::Submission) -> GradingItem {
+    GradingItem {
+        id: s.id,
+        criteria: atoll_app::reports::criteria(app, &s)
+            .into_iter()
+            .map(|(id, text, max)| Criterion { id, text, max })
+            .collect(),
+        kind: s.kind.as_str().to_owned(),
+        content: content(&s.body),
+        at: when(app, s.at),
+        grade: grade_view(app, &s, true),
+        team: s.team,
+        subject: s.subject,
+        by: s.username,
+    }
 }
 
 /// What a team handed in, as the JSON it was stored as.
@@ -1002,7 +984,7 @@ fn content(body: &str) -> Value {
 fn grade_view<S>(app: &App<S>, s: &atoll_store::Submission, staff: bool) -> Option<GradeView> {
     let g = s.grade.as_ref()?;
     let points: BTreeMap<String, u32> = serde_json::from_str(&g.points).unwrap_or_default();
-    let total = crate::reports::criteria(app, s)
+    let total = atoll_app::reports::criteria(app, s)
         .iter()
         .map(|(id, _, max)| points.get(id).copied().unwrap_or(0).min(*max))
         .sum();
@@ -1026,27 +1008,15 @@ pub struct GradeRequest {
 /// `POST /api/v1/grading/{id}`: answers with the item as graded.
 pub(crate) async fn grade<S: Store>(
     State(app): State<Arc<App<S>>>,
-    who: Instructor,
+    Instructor(user): Instructor,
     Path(id): Path<i64>,
     Json(request): Json<GradeRequest>,
 ) -> Response {
-    let user = who.0.clone();
-    let mut fields: Vec<(String, String)> = request
-        .points
-        .iter()
-        .map(|(k, v)| (format!("points.{k}"), v.to_string()))
-        .collect();
-    fields.push(("comment".to_owned(), request.comment.unwrap_or_default()));
-    if let Err(refused) = done(crate::reports::grade(State(app.clone()), who, Path(id), Form(fields)).await) {
-        return *refused;
-    }
-    match grading_items(&app, &user)
-        .await
-        .map(|items| items.into_iter().find(|i| i.id == id))
-    {
-        Ok(Some(item)) => Json(item).into_response(),
-        Ok(None) => unreadable(),
-        Err(e) => e,
+    let points: Vec<(String, String)> = request.points.iter().map(|(k, v)| (k.clone(), v.to_string())).collect();
+    let comment = request.comment.unwrap_or_default();
+    match atoll_app::reports::grade(&app, &user, id, &points, &comment).await {
+        Ok(graded) => Json(grading_item(&app, graded)).into_response(),
+        Err(e) => failed(&e),
     }
 }
 
@@ -1087,7 +1057,7 @@ pub(crate) async fn act<S: Store>(
 ) -> Response {
     let team = app.live.team_id(view.team);
     let target = request.target.trim().to_owned();
-    match crate::respond::take_action(&app, view.team, view.user.id, &request.action, &target).await {
+    match atoll_app::actions::take_action(&app, view.team, view.user.id, &request.action, &target).await {
         Ok((id, at)) => {
             let record = atoll_store::ActionRecord {
                 id,
@@ -1099,8 +1069,7 @@ pub(crate) async fn act<S: Store>(
             };
             (StatusCode::CREATED, Json(action_view(&app, record))).into_response()
         }
-        Err(crate::respond::NotTaken::Refused(message)) => problem(StatusCode::BAD_REQUEST, &message),
-        Err(crate::respond::NotTaken::Failed(page)) => page,
+        Err(e) => failed(&e),
     }
 }
 
@@ -1164,33 +1133,27 @@ async fn case_view<S: Store>(app: &App<S>, team: &str, id: i64, status: StatusCo
     }
 }
 
-/// `POST /api/v1/teams/{team}/cases`
+/// `POST /api/v1/teams/{team}/cases`: answers with the case as opened.
 pub(crate) async fn open_case<S: Store>(
     State(app): State<Arc<App<S>>>,
-    actor: TeamActor,
+    TeamActor(view): TeamActor,
     Json(request): Json<CaseRequest>,
 ) -> Response {
-    let team = app.live.team_id(actor.0.team);
-    let Some(form) = form(&[("title", Some(request.title))]) else {
-        return not_read();
-    };
-    let opened = match done(crate::cases::open(State(app.clone()), actor, form).await) {
-        Ok(redirect) => redirect,
-        Err(refused) => return *refused,
-    };
-    // The console goes on to the new case's page: `/teams/{team}/cases/{id}`.
-    let id = opened
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .and_then(|l| l.rsplit('/').next())
-        .and_then(|id| id.parse::<i64>().ok());
-    match id {
-        Some(id) => case_view(&app, &team, id, StatusCode::CREATED).await,
-        None => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The case was opened but cannot be found.",
-        ),
+    match atoll_app::cases::open(&app, view.team, &view.user, &request.title).await {
+        Ok(opened) => (
+            StatusCode::CREATED,
+            Json(CaseView {
+                id: opened.id,
+                team: opened.team,
+                title: opened.title,
+                status: opened.status.to_owned(),
+                opened_by: view.user.username.clone(),
+                at: when(&app, opened.at),
+                entries: Vec::new(),
+            }),
+        )
+            .into_response(),
+        Err(e) => failed(&e),
     }
 }
 
@@ -1221,29 +1184,26 @@ pub struct EntryRequest {
     pub status: Option<String>,
 }
 
-/// `POST /api/v1/teams/{team}/cases/{id}/entries`: answers with the case.
+/// `POST /api/v1/teams/{team}/cases/{id}/entries`: answers with the case, its new entry last.
 pub(crate) async fn add_entry<S: Store>(
     State(app): State<Arc<App<S>>>,
-    actor: TeamActor,
+    TeamActor(view): TeamActor,
     Path((_, id)): Path<(String, i64)>,
     Json(request): Json<EntryRequest>,
 ) -> Response {
-    let team = app.live.team_id(actor.0.team);
-    let Some(form) = form(&[
-        ("kind", Some(request.kind)),
-        ("note", request.note),
-        ("alert", request.alert),
-        ("event", request.event.map(|e| e.to_string())),
-        ("indicator_kind", request.indicator_kind),
-        ("indicator", request.indicator),
-        ("status", request.status),
-    ]) else {
-        return not_read();
+    let entry = atoll_app::cases::Entry {
+        kind: request.kind,
+        note: request.note,
+        alert: request.alert,
+        event: request.event.map(|e| e.to_string()),
+        indicator_kind: request.indicator_kind,
+        indicator: request.indicator,
+        status: request.status,
     };
-    if let Err(refused) = done(crate::cases::record(&app, actor, id, form.0).await) {
-        return *refused;
+    if let Err(e) = atoll_app::cases::add(&app, view.team, &view.user, id, entry).await {
+        return failed(&e);
     }
-    case_view(&app, &team, id, StatusCode::CREATED).await
+    case_view(&app, &app.live.team_id(view.team), id, StatusCode::CREATED).await
 }
 
 // ----- A team's alerts -----------------------------------------------------------------------
@@ -1376,7 +1336,10 @@ pub(crate) async fn verdict<S: Store>(
     let index = view.team;
     let alert = tokio::task::spawn_blocking(move || {
         let runtime = worker.live.team(index);
-        runtime.alerts().get(id).map(|a| (a.row, crate::alerts::alert_key(a)))
+        runtime
+            .alerts()
+            .get(id)
+            .map(|a| (a.row, atoll_app::alerts::alert_key(a)))
     })
     .await
     .ok()
@@ -1450,7 +1413,7 @@ pub(crate) async fn inbox<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVi
     };
     let worker = app.clone();
     let index = view.team;
-    let Ok(arrived) = tokio::task::spawn_blocking(move || crate::inbox::arrivals(&worker.live, index)).await else {
+    let Ok(arrived) = tokio::task::spawn_blocking(move || atoll_app::inbox::arrivals(&worker.live, index)).await else {
         return problem(StatusCode::INTERNAL_SERVER_ERROR, "The inbox could not be read.");
     };
     let injects = arrived
@@ -1985,16 +1948,20 @@ async fn reports_of<S: Store>(app: &App<S>, team: &str, staff: bool) -> Result<V
     Ok(all
         .into_iter()
         .filter(|s| s.kind == Kind::Report)
-        .map(|s| ReportView {
-            id: s.id,
-            content: content(&s.body),
-            at: when(app, s.at),
-            grade: grade_view(app, &s, staff),
-            team: s.team,
-            title: s.subject,
-            by: s.username,
-        })
+        .map(|s| report_view(app, s, staff))
         .collect())
+}
+
+fn report_view<S>(app: &App<S>, s: atoll_store::Submission, staff: bool) -> ReportView {
+    ReportView {
+        id: s.id,
+        content: content(&s.body),
+        at: when(app, s.at),
+        grade: grade_view(app, &s, staff),
+        team: s.team,
+        title: s.subject,
+        by: s.username,
+    }
 }
 
 /// `GET /api/v1/teams/{team}/reports`
@@ -2009,44 +1976,23 @@ pub(crate) async fn reports<S: Store>(State(app): State<Arc<App<S>>>, view: Team
 /// `POST /api/v1/teams/{team}/reports`: answers with the report as stored.
 pub(crate) async fn send_report<S: Store>(
     State(app): State<Arc<App<S>>>,
-    player: crate::auth::TeamPlayer,
+    crate::auth::TeamPlayer(view): crate::auth::TeamPlayer,
     Json(request): Json<ReportRequest>,
 ) -> Response {
-    let team = app.live.team_id(player.0.team);
-    let Some(form) = form(&[
-        ("title", Some(request.title)),
-        ("to", Some(request.to)),
-        ("tlp", Some(request.tlp)),
-        ("what", Some(request.what)),
-        ("when", request.when),
-        ("impact", request.impact),
-        ("actions", request.actions),
-        ("indicators", request.indicators),
-        ("next_steps", request.next_steps),
-    ]) else {
-        return not_read();
+    let text = |v: Option<String>| v.unwrap_or_default().trim().to_owned();
+    let report = atoll_exercise::answers::Report {
+        to: request.to.trim().to_owned(),
+        tlp: request.tlp.trim().to_owned(),
+        what: request.what.trim().to_owned(),
+        when: text(request.when),
+        impact: text(request.impact),
+        actions: text(request.actions),
+        indicators: text(request.indicators),
+        next_steps: text(request.next_steps),
     };
-    let sent = match done(crate::reports::send(State(app.clone()), player, form).await) {
-        Ok(redirect) => redirect,
-        Err(refused) => return *refused,
-    };
-    // The page goes on to `/teams/{team}/reports#report-{id}`.
-    let id = sent
-        .headers()
-        .get(header::LOCATION)
-        .and_then(|l| l.to_str().ok())
-        .and_then(|l| l.rsplit_once("#report-"))
-        .and_then(|(_, id)| id.parse::<i64>().ok());
-    let list = match reports_of(&app, &team, false).await {
-        Ok(list) => list,
-        Err(e) => return e,
-    };
-    match list.into_iter().find(|r| Some(r.id) == id) {
-        Some(report) => (StatusCode::CREATED, Json(report)).into_response(),
-        None => problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The report was stored but cannot be found.",
-        ),
+    match atoll_app::reports::send(&app, view.team, &view.user, &request.title, &report).await {
+        Ok(sent) => (StatusCode::CREATED, Json(report_view(&app, sent, false))).into_response(),
+        Err(e) => failed(&e),
     }
 }
 
@@ -2147,15 +2093,11 @@ pub(crate) async fn people<S: Store>(State(app): State<Arc<App<S>>>, Staff(user)
 /// everyone, as `GET /api/v1/people` does.
 pub(crate) async fn end_sessions<S: Store>(
     State(app): State<Arc<App<S>>>,
-    who: Instructor,
+    Instructor(user): Instructor,
     Path(id): Path<i64>,
 ) -> Response {
-    let user = who.0.clone();
-    let Some(form) = form(&[("user", Some(id.to_string()))]) else {
-        return not_read();
-    };
-    if let Err(refused) = done(crate::people::end(State(app.clone()), who, form).await) {
-        return *refused;
+    if let Err(e) = atoll_app::people::end_sessions(&app, &user, id).await {
+        return failed(&e);
     }
     people_list(&app, &user).await
 }
@@ -2170,18 +2112,12 @@ pub struct FollowsRequest {
 /// `POST /api/v1/people/{id}/follows`: the teams an observer follows.
 pub(crate) async fn follows<S: Store>(
     State(app): State<Arc<App<S>>>,
-    who: Instructor,
+    Instructor(user): Instructor,
     Path(id): Path<i64>,
     Json(request): Json<FollowsRequest>,
 ) -> Response {
-    let user = who.0.clone();
-    let mut pairs = vec![("user", id.to_string())];
-    pairs.extend(request.teams.into_iter().map(|t| ("team", t)));
-    let Ok(body) = serde_urlencoded::to_string(&pairs) else {
-        return not_read();
-    };
-    if let Err(refused) = done(crate::people::follows(State(app.clone()), who, body.into()).await) {
-        return *refused;
+    if let Err(e) = atoll_app::people::set_follows(&app, &user, id, &request.teams).await {
+        return failed(&e);
     }
     people_list(&app, &user).await
 }
@@ -2214,10 +2150,7 @@ pub(crate) async fn invite<S: Store>(
     headers: axum::http::HeaderMap,
     Json(request): Json<InvitationRequest>,
 ) -> Response {
-    let Some(Form(form)) = form(&[("as", Some(request.as_)), ("hours", Some(request.hours.to_string()))]) else {
-        return not_read();
-    };
-    match crate::invite::make(&app, &user, &headers, form).await {
+    match crate::invite::make(&app, &user, &headers, &request.as_, &request.hours.to_string()).await {
         Ok(made) => (
             StatusCode::CREATED,
             [(header::CACHE_CONTROL, "no-store")],
@@ -2229,7 +2162,7 @@ pub(crate) async fn invite<S: Store>(
             }),
         )
             .into_response(),
-        Err(refused) => *refused,
+        Err(e) => failed(&e),
     }
 }
 

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use atoll_store::{AuditEntry, Audited, Store, User};
+use atoll_store::{AuditEntry, Store};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -13,25 +13,10 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::auth::Instructor;
-use crate::{App, clock_now, html};
+use crate::{App, html};
 
 /// Entries on one page of the log.
 pub(crate) const PAGE: u32 = 100;
-
-/// Appends what `user` just did to the log, at the exercise time now. The action is done
-/// already: an entry that cannot be stored is logged as an error, not undone.
-pub(crate) async fn record<S: Store>(app: &App<S>, user: &User, action: &str, team: Option<&str>, detail: &str) {
-    let entry = Audited {
-        user: user.id,
-        at: app.live.now(),
-        action,
-        team,
-        detail,
-    };
-    if let Err(e) = app.db.audit(app.live.exercise, entry, clock_now()).await {
-        tracing::error!(action, team, error = %e, "an audit log entry could not be stored");
-    }
-}
 
 /// One entry as JSON (a line of the export, an item of the API's list).
 pub(crate) fn json<S>(app: &App<S>, e: &AuditEntry) -> serde_json::Value {

@@ -4,8 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+use atoll_app::accounts::{random_token, token_hash, verify_password};
 use atoll_store::{Role, Store, User};
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
@@ -13,7 +12,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use sha2::{Digest as _, Sha256};
 
 use crate::{App, clock_now, html};
 
@@ -28,63 +26,6 @@ const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
 /// …and an address (a whole classroom may share one) after this many.
 const MAX_FAILURES_PER_ADDRESS: u32 = 30;
 
-/// An argon2id hash (PHC string) of a password.
-pub fn hash_password(password: &str) -> Result<String, String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| format!("hashing the password: {e}"))
-}
-
-fn verify_password(password: &str, hash: &str) -> bool {
-    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
-}
-
-/// Shortest password a new account may have.
-pub const MIN_PASSWORD_CHARS: usize = 10;
-/// Longest password accepted (it bounds the hashing work a request can ask for).
-pub const MAX_PASSWORD_CHARS: usize = 200;
-
-/// What is wrong with a new account's username, if anything: 1 to 64 letters, digits, `.`,
-/// `_` or `-`, so that it reads the same in every log and page.
-pub fn check_username(username: &str) -> Result<(), String> {
-    let ok = !username.is_empty()
-        && username.chars().count() <= 64
-        && username
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok {
-        Ok(())
-    } else {
-        Err("username: use 1 to 64 letters, digits, `.`, `_` or `-`.".to_owned())
-    }
-}
-
-/// What is wrong with a new password, if anything.
-pub fn check_new_password(password: &str) -> Result<(), String> {
-    let n = password.chars().count();
-    if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
-        Ok(())
-    } else {
-        Err(format!(
-            "password: {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters (this one has {n})."
-        ))
-    }
-}
-
-/// A random secret for sessions and demo passwords, from the operating system.
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    // The OS random source not answering is not something a server can work around.
-    getrandom::fill(&mut buf).expect("the operating system's random source");
-    buf.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// The SHA-256 of a secret token (sessions, API tokens, invitations): what the database keeps.
-pub fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
-}
-
 pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -94,30 +35,6 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(name, _)| *name == COOKIE)
         .map(|(_, value)| value.to_owned())
-}
-
-/// What an API token starts with, so that it is recognised wherever it is pasted by mistake.
-pub const API_TOKEN_PREFIX: &str = "atoll_";
-
-/// How many days an API token may last: the account page's choices, and `admin create-token`'s.
-pub const API_TOKEN_DAYS: [i64; 4] = [1, 7, 30, 90];
-
-/// API tokens one user may have at once, on the account page and from `admin create-token`
-/// (expired ones count until they are forgotten, a week after they expire).
-pub const API_TOKENS_MAX: usize = 20;
-
-/// Longest name of an API token, in characters.
-pub const API_TOKEN_NAME_CHARS: usize = 100;
-
-/// The name a token is known by, trimmed; `None` when empty, too long or on several lines.
-pub fn api_token_name(name: &str) -> Option<&str> {
-    let name = name.trim();
-    (!name.is_empty() && name.chars().count() <= API_TOKEN_NAME_CHARS && !name.contains('\n')).then_some(name)
-}
-
-/// A new API token: `atoll_` and 64 hex digits.
-pub fn new_api_token() -> String {
-    format!("{API_TOKEN_PREFIX}{}", random_token(32))
 }
 
 /// The user of the API token in an `Authorization: Bearer …` header. The JSON API takes no
@@ -522,22 +439,3 @@ pub async fn logout<S: Store>(State(app): State<Arc<App<S>>>, headers: HeaderMap
 }
 
 use axum::extract::FromRequest as _;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn new_usernames_and_passwords_are_checked() {
-        for ok in ["pita", "a", "ops.team_2-x", &"n".repeat(64)] {
-            assert_eq!(check_username(ok), Ok(()), "{ok}");
-        }
-        for bad in ["", "two words", "émile", "a/b", &"n".repeat(65)] {
-            assert!(check_username(bad).is_err(), "{bad}");
-        }
-        assert!(check_new_password("123456789").unwrap_err().contains("this one has 9"));
-        assert_eq!(check_new_password("1234567890"), Ok(()));
-        assert_eq!(check_new_password(&"é".repeat(200)), Ok(()), "characters, not bytes");
-        assert!(check_new_password(&"x".repeat(201)).is_err());
-    }
-}

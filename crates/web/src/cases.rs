@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::answers::normalise;
-use atoll_scenario::model::IndicatorKind;
 use atoll_store::{CaseEntry, Role, Store, StoreError};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -13,32 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::alerts::alert_key;
 use crate::auth::{TeamActor, TeamView};
-use crate::{App, clock_now, exercise_now, html};
-
-/// A case's statuses, in the order an incident goes through them.
-const STATUSES: &[(&str, &str)] = &[
-    ("open", "Open"),
-    ("contained", "Contained"),
-    ("eradicated", "Eradicated"),
-    ("recovered", "Recovered"),
-    ("closed", "Closed"),
-];
-
-/// The kinds of indicator a case records, as the scenario's indicator questions name them.
-const INDICATOR_KINDS: &[(IndicatorKind, &str)] = &[
-    (IndicatorKind::Ipv4, "IPv4 address"),
-    (IndicatorKind::Ipv6, "IPv6 address"),
-    (IndicatorKind::Domain, "Domain"),
-    (IndicatorKind::Url, "URL"),
-    (IndicatorKind::Sha256, "SHA-256"),
-    (IndicatorKind::Md5, "MD5"),
-    (IndicatorKind::Account, "Account"),
-    (IndicatorKind::FilePath, "File path"),
-    (IndicatorKind::Hostname, "Host name"),
-    (IndicatorKind::RegistryKey, "Registry key"),
-];
+use crate::{App, html};
+use atoll_app::alerts::alert_key;
+use atoll_app::cases::{INDICATOR_KINDS, STATUSES};
 
 /// How many of the team's newest alerts the case page offers to link.
 const ALERTS_OFFERED: usize = 100;
@@ -106,35 +82,11 @@ pub(crate) async fn open<S: Store>(
     TeamActor(view): TeamActor,
     Form(form): Form<OpenForm>,
 ) -> Response {
-    let title = form.title.unwrap_or_default().trim().to_owned();
-    if title.is_empty() || title.chars().count() > 200 {
-        return list_page(
-            &app,
-            &view,
-            Some("title: give the case a title of at most 200 characters"),
-        )
-        .await;
-    }
-    let team_id = app.live.team_id(view.team);
-    let at = exercise_now(&app).await;
-    match app
-        .db
-        .open_case(
-            app.live.exercise,
-            &team_id,
-            &title,
-            "open",
-            view.user.id,
-            at,
-            clock_now(),
-        )
-        .await
-    {
-        Ok(id) => Redirect::to(&format!("/teams/{team_id}/cases/{id}")).into_response(),
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The case could not be opened; try again.",
-        ),
+    let title = form.title.unwrap_or_default();
+    match atoll_app::cases::open(&app, view.team, &view.user, &title).await {
+        Ok(opened) => Redirect::to(&format!("/teams/{}/cases/{}", opened.team, opened.id)).into_response(),
+        Err(e) if e.is_refusal() => list_page(&app, &view, Some(&e.to_string())).await,
+        Err(e) => html::failure(&e),
     }
 }
 
@@ -457,101 +409,21 @@ pub(crate) async fn record<S: Store>(
     id: i64,
     form: EntryForm,
 ) -> Response {
-    let kind = form.kind.unwrap_or_default();
-    let checked: Result<String, (&str, String)> = match kind.as_str() {
-        "note" => {
-            let note = form.note.unwrap_or_default().trim().to_owned();
-            if note.is_empty() || note.chars().count() > 10_000 {
-                Err(("note", "write a note of at most 10,000 characters".into()))
-            } else {
-                Ok(note)
-            }
-        }
-        "status" => {
-            let status = form.status.unwrap_or_default();
-            if STATUSES.iter().any(|(k, _)| *k == status) {
-                Ok(status)
-            } else {
-                Err(("status", format!("`{status}` is not a case status")))
-            }
-        }
-        "indicator" => {
-            let word = form.indicator_kind.unwrap_or_default();
-            let value = form.indicator.unwrap_or_default().trim().to_owned();
-            match INDICATOR_KINDS.iter().find(|(k, _)| k.as_str() == word) {
-                None => Err(("indicator_kind", format!("`{word}` is not a kind of indicator"))),
-                Some(_) if value.is_empty() || value.chars().count() > 500 || value.contains('\n') => {
-                    Err(("indicator", "give one value of at most 500 characters".into()))
-                }
-                Some((k, text)) if matches!(k, IndicatorKind::Ipv4 | IndicatorKind::Ipv6) => {
-                    let ip = normalise(*k, &value).parse::<std::net::IpAddr>();
-                    match (k, ip) {
-                        (IndicatorKind::Ipv4, Ok(std::net::IpAddr::V4(_)))
-                        | (IndicatorKind::Ipv6, Ok(std::net::IpAddr::V6(_))) => Ok(format!("{word}\n{value}")),
-                        _ => Err(("indicator", format!("`{value}` is not an {text}"))),
-                    }
-                }
-                Some(_) => Ok(format!("{word}\n{value}")),
-            }
-        }
-        "alert" => {
-            let raw = form.alert.unwrap_or_default();
-            match raw
-                .split_once(':')
-                .and_then(|(row, key)| Some((row.parse::<u32>().ok()?, key.to_owned())))
-            {
-                None => Err(("alert", "choose an alert".into())),
-                Some((row, key)) => {
-                    if crate::alerts::has_alert(app, view.team, row, &key).await {
-                        Ok(format!("{row}\n{key}"))
-                    } else {
-                        Err(("alert", "no such alert of your team".into()))
-                    }
-                }
-            }
-        }
-        "event" => match form.event.and_then(|r| r.parse::<u32>().ok()) {
-            None => Err(("event", "choose an event".into())),
-            Some(row) => {
-                let worker = app.clone();
-                let index = view.team;
-                let known = tokio::task::spawn_blocking(move || (row as usize) < worker.live.team(index).store().len())
-                    .await
-                    .unwrap_or(false);
-                if known {
-                    Ok(row.to_string())
-                } else {
-                    Err(("event", "no such event of your team".into()))
-                }
-            }
-        },
-        other => Err(("kind", format!("`{other}` is not something a case records"))),
+    let entry = atoll_app::cases::Entry {
+        kind: form.kind.unwrap_or_default(),
+        note: form.note,
+        alert: form.alert,
+        event: form.event,
+        indicator_kind: form.indicator_kind,
+        indicator: form.indicator,
+        status: form.status,
     };
-    let body = match checked {
-        Ok(body) => body,
-        Err((field, message)) => return case_page(app, &view, id, Some((field, &message))).await,
-    };
-    let team_id = app.live.team_id(view.team);
-    let at = exercise_now(app).await;
-    match app
-        .db
-        .add_case_entry(
-            app.live.exercise,
-            &team_id,
-            id,
-            &kind,
-            &body,
-            view.user.id,
-            at,
-            clock_now(),
-        )
-        .await
-    {
-        Ok(()) => Redirect::to(&format!("/teams/{team_id}/cases/{id}")).into_response(),
-        Err(StoreError::NoCase) => html::problem(StatusCode::NOT_FOUND, "No such case of this team."),
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The entry could not be stored; try again.",
-        ),
+    match atoll_app::cases::add(app, view.team, &view.user, id, entry).await {
+        Ok(()) => Redirect::to(&format!("/teams/{}/cases/{id}", app.live.team_id(view.team))).into_response(),
+        Err(e) if e.kind == atoll_app::Kind::Invalid => {
+            let field = e.field.clone().unwrap_or_else(|| "kind".to_owned());
+            case_page(app, &view, id, Some((&field, &e.message))).await
+        }
+        Err(e) => html::failure(&e),
     }
 }

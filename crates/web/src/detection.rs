@@ -284,7 +284,7 @@ pub(crate) async fn switch<S: Store>(
         if on { "on" } else { "off" },
         app.live.when(at)
     );
-    crate::audit::record(&app, &user, if on { "rule.on" } else { "rule.off" }, None, &detail).await;
+    atoll_app::audit::record(&app, &user, if on { "rule.on" } else { "rule.off" }, None, &detail).await;
     match applied {
         Ok(Ok(())) => Redirect::to(&back).into_response(),
         _ => html::problem(

@@ -249,6 +249,25 @@ pub(crate) fn refusal(problem: Option<&str>) -> Markup {
     html! { @if let Some(problem) = problem { p.error role="alert" id="problem" { (problem) } } }
 }
 
+/// The status an application error answers with, on pages and in the API.
+pub(crate) fn status_of(kind: atoll_app::Kind) -> StatusCode {
+    use atoll_app::Kind;
+    match kind {
+        Kind::Invalid => StatusCode::BAD_REQUEST,
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Failed => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The page for an application error that no form can show (the database or the server
+/// failed): its status and message.
+pub(crate) fn failure(e: &atoll_app::Error) -> Response {
+    problem(status_of(e.kind), &e.to_string())
+}
+
 /// A short page saying what went wrong (logged: the server's failures as errors, refusals of
 /// what was asked at debug level).
 pub(crate) fn problem(status: StatusCode, message: &str) -> Response {

@@ -1,73 +1,19 @@
 //! A team's inbox: the scenario's injects (emails, news, phone-call notes, tickets, advisories)
 //! as they arrive on the exercise clock.
 //!
-//! When each inject arrives is [`atoll_exercise::deliver`]'s to say.
+//! When each inject arrives is the simulation's to say ([`atoll_app::inbox::delivered`]).
 
 use std::sync::Arc;
 
-use atoll_scenario::model::{Inject, Question};
 use atoll_store::Store;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
 use crate::auth::TeamView;
+use atoll_app::inbox::arrivals;
+
 use crate::{App, clock_now, html};
-
-/// Whether an inject is addressed to players of `team`, and to which track if only one.
-pub(crate) fn addressed(inject: &Inject, team: &str) -> Option<Option<String>> {
-    atoll_sim::items::addressed(inject.to.as_ref(), team)
-}
-
-/// What has reached one team by exercise time `now`, newest first: injects and questions,
-/// each with its exercise time and track (if only some tracks are addressed).
-#[derive(Debug, Default)]
-pub(crate) struct Delivered {
-    pub injects: Vec<(u64, &'static Inject, Option<String>)>,
-    pub questions: Vec<(u64, &'static Question, Option<String>)>,
-}
-
-/// [`Delivered`] for team `team` from what its world says reached it (the simulation keeps
-/// when each inject and question came: by its time, after what it follows, when its condition
-/// held, or sent by hand). Takes no lock.
-pub(crate) fn delivered(
-    live: &crate::Live,
-    team: &str,
-    arrivals: &[atoll_sim::Arrival<'static>],
-    now: u64,
-) -> Delivered {
-    let scenario: &'static atoll_scenario::Scenario = live.scenario;
-    let mut out = Delivered::default();
-    for a in arrivals.iter().filter(|a| a.at <= now) {
-        match a.kind {
-            atoll_sim::items::Kind::Inject => {
-                if let Some(i) = scenario.injects.iter().find(|i| i.id.name == a.id) {
-                    out.injects.push((a.at, i, track_of(i.to.as_ref(), team)));
-                }
-            }
-            atoll_sim::items::Kind::Question => {
-                if let Some(q) = scenario.questions.iter().find(|q| q.id.name == a.id) {
-                    out.questions.push((a.at, q, track_of(q.to.as_ref(), team)));
-                }
-            }
-            atoll_sim::items::Kind::Decision => {}
-        }
-    }
-    out.injects
-        .sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
-    out.questions
-        .sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.name.cmp(&b.1.id.name)));
-    out
-}
-
-/// The injects that have reached team `index` by now: (exercise time, inject, track), newest
-/// first. Takes the team's lock.
-pub(crate) fn arrivals(live: &crate::Live, index: usize) -> Vec<(u64, &'static Inject, Option<String>)> {
-    let now = live.now();
-    let team = live.team_id(index);
-    let arrived = live.team_now(index).arrivals();
-    delivered(live, &team, &arrived, now).injects
-}
 
 /// The team's inbox, newest first. A player opening it is a read receipt for what it shows.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
@@ -167,9 +113,4 @@ fn track_name<'s>(live: &'s crate::Live, track: &'s str) -> &'s str {
         .iter()
         .find(|t| t.id.name == track)
         .map_or(track, |t| t.name.get("en"))
-}
-
-/// The tracks something addressed to `to` is for, if only some, for team `team`.
-pub(crate) fn track_of(to: Option<&atoll_scenario::model::Audience>, team: &str) -> Option<String> {
-    atoll_sim::items::addressed(to, team).flatten()
 }

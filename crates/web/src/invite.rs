@@ -4,24 +4,21 @@
 
 use std::sync::Arc;
 
-use atoll_store::{Role, Store, StoreError, Unusable};
+use atoll_app::people::VALIDITY_HOURS;
+use atoll_store::{Store, StoreError, Unusable};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::{
-    Instructor, MIN_PASSWORD_CHARS, check_new_password, check_username, hash_password, random_token, start_session,
-    token_hash,
-};
+use atoll_app::accounts::{MIN_PASSWORD_CHARS, token_hash};
+
+use crate::auth::{Instructor, start_session};
 use crate::{App, clock_now, html};
 
-/// How long a link may stay valid, in hours, as offered on the people page.
-pub(crate) const VALIDITY_HOURS: [(u32, &str); 3] = [(1, "1 hour"), (24, "1 day"), (168, "7 days")];
-
 /// The form on the people page.
-pub(crate) fn form(teams: &[(String, String)]) -> Markup {
+pub(crate) fn invite_form(teams: &[(String, String)]) -> Markup {
     html! {
         form method="post" action="/people/invite" {
             label for="invite-as" { "Invite " }
@@ -54,9 +51,10 @@ pub(crate) async fn create<S: Store>(
     headers: HeaderMap,
     Form(form): Form<InviteForm>,
 ) -> Response {
-    let made = match make(&app, &user, &headers, form).await {
+    let (as_, hours) = (form.as_.unwrap_or_default(), form.hours.unwrap_or_default());
+    let made = match make(&app, &user, &headers, &as_, &hours).await {
         Ok(made) => made,
-        Err(refused) => return *refused,
+        Err(e) => return html::problem(html::status_of(e.kind), &e.to_string()),
     };
     let whom = match &made.team {
         Some(t) => format!("a player of {}", app.live.team_name_of(t)),
@@ -76,70 +74,30 @@ pub(crate) async fn create<S: Store>(
         .into_response()
 }
 
-/// An invitation just made.
+/// An invitation just made, with its link.
 pub(crate) struct Made {
     pub link: String,
-    pub role: Role,
+    pub role: atoll_store::Role,
     pub team: Option<String>,
     /// Unix milliseconds.
     pub expires: i64,
 }
 
-/// Checks and stores an invitation by `user`; its link holds the only copy of the token.
+/// Makes an invitation by `user`; its link, made from the address the browser reached this
+/// server at, holds the only copy of the token.
 pub(crate) async fn make<S: Store>(
     app: &App<S>,
     user: &atoll_store::User,
     headers: &HeaderMap,
-    form: InviteForm,
-) -> Result<Made, Box<Response>> {
-    let refuse = |status, message: &str| Err(Box::new(html::problem(status, message)));
-    let (role, team) = match form.as_.as_deref() {
-        Some("observer") => (Role::Observer, None),
-        Some(value) => match value.strip_prefix("player:") {
-            Some(team) if app.live.scenario.player_teams().any(|t| t.id.name == team) => {
-                (Role::Player, Some(team.to_owned()))
-            }
-            _ => {
-                return refuse(
-                    StatusCode::BAD_REQUEST,
-                    "as: choose a team of this exercise, or observer.",
-                );
-            }
-        },
-        None => return refuse(StatusCode::BAD_REQUEST, "as: choose whom to invite."),
-    };
-    let Some(hours) = form
-        .hours
-        .and_then(|h| h.parse::<u32>().ok())
-        .filter(|h| VALIDITY_HOURS.iter().any(|(v, _)| v == h))
-    else {
-        return refuse(StatusCode::BAD_REQUEST, "hours: choose 1 hour, 1 day or 7 days.");
-    };
-    let token = random_token(16);
-    let now = clock_now();
-    let expires = now + i64::from(hours) * 3_600_000;
-    if app
-        .db
-        .create_invitation(&token_hash(&token), role, team.as_deref(), user.id, now, expires)
-        .await
-        .is_err()
-    {
-        return refuse(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The invitation could not be stored; try again.",
-        );
-    }
-    // The link itself is a secret: the log says only whom it invites.
-    let detail = match &team {
-        Some(t) => format!("invited a player of {t} (link valid {hours} h)"),
-        None => format!("invited an observer (link valid {hours} h)"),
-    };
-    crate::audit::record(app, user, "people.invite", team.as_deref(), &detail).await;
+    as_: &str,
+    hours: &str,
+) -> atoll_app::Result<Made> {
+    let made = atoll_app::people::invite(app, user, as_, hours).await?;
     Ok(Made {
-        link: format!("{}/invite/{token}", origin(headers)),
-        role,
-        team,
-        expires,
+        link: format!("{}/invite/{}", origin(headers), made.token),
+        role: made.role,
+        team: made.team,
+        expires: made.expires,
     })
 }
 
@@ -249,32 +207,26 @@ pub(crate) async fn join<S: Store>(
     };
     let whom = whom(&app, &invitation);
     let username = form.username.unwrap_or_default().trim().to_owned();
-    let password = form.password.unwrap_or_default();
-    let again = |message: &str| join_page(&app.live.name, &whom, &username, Some(message), StatusCode::BAD_REQUEST);
-    if let Err(problem) = check_username(&username).and_then(|()| check_new_password(&password)) {
-        return again(&problem);
-    }
-    if form.repeat.as_deref() != Some(password.as_str()) {
-        return again("password again: the two passwords differ.");
-    }
-    // Hashing takes a core for a moment: it queues with sign-ins.
-    let Ok(_permit) = app.logins.acquire().await else {
-        return html::problem(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.");
-    };
-    let Ok(Ok(password_hash)) = tokio::task::spawn_blocking(move || hash_password(&password)).await else {
-        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The password could not be hashed.");
-    };
-    let now = clock_now();
-    match app.db.redeem_invitation(&hash, &username, &password_hash, now).await {
+    let (password, repeat) = (form.password.unwrap_or_default(), form.repeat.unwrap_or_default());
+    match atoll_app::people::join(&app, &token, &username, &password, &repeat).await {
         Ok(user) => {
             let presented = crate::auth::session_token(&headers);
-            start_session(&app, &user, presented.as_deref(), now, crate::auth::https(&headers)).await
+            start_session(
+                &app,
+                &user,
+                presented.as_deref(),
+                clock_now(),
+                crate::auth::https(&headers),
+            )
+            .await
         }
-        Err(StoreError::Taken(_)) => again("username: taken; choose another."),
-        Err(StoreError::Invitation(why)) => unusable(&app.live.name, why),
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot write its database right now.",
+        Err(e) if e.kind == atoll_app::Kind::Invalid => join_page(
+            &app.live.name,
+            &whom,
+            &username,
+            Some(&e.to_string()),
+            StatusCode::BAD_REQUEST,
         ),
+        Err(e) => html::failure(&e),
     }
 }

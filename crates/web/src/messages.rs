@@ -11,7 +11,7 @@ use maud::html;
 use serde::Deserialize;
 
 use crate::auth::{Instructor, Staff, TeamActor};
-use crate::{App, clock_now, html};
+use crate::{App, html};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct MessageForm {
@@ -22,21 +22,25 @@ pub(crate) struct MessageForm {
     body: Option<String>,
 }
 
-/// A subject and body within their limits, or what is wrong.
-fn checked(form: &MessageForm) -> Result<(String, String), &'static str> {
-    let subject = form.subject.as_deref().unwrap_or_default().trim().to_owned();
-    let body = form.body.as_deref().unwrap_or_default().trim().to_owned();
-    if subject.is_empty() || subject.chars().count() > 200 {
-        return Err("subject: write one, of at most 200 characters.");
-    }
-    if body.is_empty() || body.chars().count() > 5000 {
-        return Err("message: write one, of at most 5,000 characters.");
-    }
-    Ok((subject, body))
-}
-
 /// Every message of the exercise, newest first, and (for instructors) the form to send one.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+    render(&app, &user, None, &Typed::default()).await
+}
+
+/// What an instructor typed into the message form, shown again when it is refused.
+#[derive(Debug, Default)]
+struct Typed {
+    subject: String,
+    body: String,
+}
+
+/// The messages page, with what was wrong with a refused form (and what was typed in it) on top.
+async fn render<S: Store>(
+    app: &Arc<App<S>>,
+    user: &atoll_store::User,
+    problem: Option<&str>,
+    typed: &Typed,
+) -> Response {
     let Ok(messages) = app.db.messages(app.live.exercise).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -48,6 +52,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
     let start = app.live.start_unix_ms();
     let body = html! {
         h1 { "Messages" }
+        (html::refusal(problem))
         @if user.role == Role::Instructor {
             form method="post" action="/messages" {
                 p {
@@ -65,8 +70,8 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                         }
                     }
                 }
-                p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60"; }
-                p { label for="body" { "Message" } br; textarea #body name="body" required rows="5" cols="72" maxlength="5000" {} }
+                p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60" value=(typed.subject); }
+                p { label for="body" { "Message" } br; textarea #body name="body" required rows="5" cols="72" maxlength="5000" { (typed.body) } }
                 p { button type="submit" { "Send now" } }
             }
             h2 { "Send a scenario inject now" }
@@ -100,7 +105,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
             }
         }
     };
-    html::page(&app.live, "Messages", Some(&user), &body).into_response()
+    html::form_page(&app.live, "Messages", user, problem, &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,80 +120,16 @@ pub(crate) async fn send_inject<S: Store>(
     Instructor(user): Instructor,
     Form(form): Form<InjectForm>,
 ) -> Response {
-    let id = form.inject.unwrap_or_default();
-    let Some(inject) = app.live.scenario.injects.iter().find(|i| i.id.name == id) else {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            &format!("inject: `{id}` is not an inject of this scenario."),
-        );
-    };
-    let addressed: Vec<String> = app
-        .live
-        .scenario
-        .player_teams()
-        .map(|t| t.id.name.clone())
-        .filter(|t| crate::inbox::addressed(inject, t).is_some())
-        .collect();
-    let teams = match form.team.as_deref().unwrap_or_default() {
-        "" if addressed.is_empty() => {
-            return html::problem(
-                StatusCode::BAD_REQUEST,
-                &format!("inject: `{id}` is addressed to no player team."),
-            );
+    let inject = form.inject.unwrap_or_default();
+    match atoll_app::messages::send_inject(&app, &user, &inject, form.team.as_deref()).await {
+        Ok(_) => Redirect::to("/messages").into_response(),
+        Err(e) if e.is_refusal() => {
+            let mut page = render(&app, &user, Some(&e.to_string()), &Typed::default()).await;
+            *page.status_mut() = crate::html::status_of(e.kind);
+            page
         }
-        "" => addressed,
-        one if addressed.iter().any(|t| t == one) => vec![one.to_owned()],
-        one if app.live.scenario.player_teams().any(|t| t.id.name == one) => {
-            return html::problem(
-                StatusCode::BAD_REQUEST,
-                &format!("team: inject `{id}` is not addressed to `{one}`."),
-            );
-        }
-        other => {
-            return html::problem(
-                StatusCode::BAD_REQUEST,
-                &format!("team: `{other}` is not a team of this exercise."),
-            );
-        }
-    };
-    let mut already = Vec::new();
-    for team in &teams {
-        let Some(index) = app.live.scenario.player_teams().position(|t| &t.id.name == team) else {
-            continue;
-        };
-        // Stored, then given to the team's world: the inject arrives now, and what follows it
-        // or waits for it comes.
-        let worker = app.clone();
-        let (name, inject, by) = (team.clone(), id.clone(), user.id);
-        let sent = crate::facts::record(&app, index, move |at| async move {
-            let new = worker
-                .db
-                .send_inject(worker.live.exercise, &name, &inject, at, by, clock_now())
-                .await?;
-            Ok::<_, atoll_store::StoreError>((new, new.then_some(atoll_sim::ActionKind::Delivered(inject))))
-        })
-        .await;
-        match sent {
-            Ok((true, _)) => {
-                let detail = format!("sent inject `{id}` by hand");
-                crate::audit::record(&app, &user, "inject.send", Some(team), &detail).await;
-            }
-            Ok((false, _)) => already.push(team.as_str()),
-            Err(_) => {
-                return html::problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The inject could not be sent; try again (teams it reached before keep it).",
-                );
-            }
-        }
+        Err(e) => html::failure(&e),
     }
-    if already.len() == teams.len() {
-        return html::problem(
-            StatusCode::CONFLICT,
-            &format!("inject `{id}` was already sent by hand to {}.", already.join(", ")),
-        );
-    }
-    Redirect::to("/messages").into_response()
 }
 
 /// Sends an ad-hoc inject now, to one team or every team.
@@ -197,60 +138,25 @@ pub(crate) async fn send<S: Store>(
     Instructor(user): Instructor,
     Form(form): Form<MessageForm>,
 ) -> Response {
-    let (subject, body) = match checked(&form) {
-        Ok(ok) => ok,
-        Err(problem) => return html::problem(StatusCode::BAD_REQUEST, problem),
+    let message = atoll_app::messages::Message {
+        team: form.team,
+        track: form.track,
+        subject: form.subject.unwrap_or_default(),
+        body: form.body.unwrap_or_default(),
     };
-    let track = match form.track.as_deref().unwrap_or_default() {
-        "" => None,
-        one if app.live.scenario.tracks.iter().any(|t| t.id.name == one) => Some(one.to_owned()),
-        other => {
-            return html::problem(
-                StatusCode::BAD_REQUEST,
-                &format!("track: `{other}` is not a track of this exercise."),
-            );
-        }
+    let typed = Typed {
+        subject: message.subject.clone(),
+        body: message.body.clone(),
     };
-    let teams: Vec<String> = match form.team.as_deref().unwrap_or_default() {
-        "" => app.live.scenario.player_teams().map(|t| t.id.name.clone()).collect(),
-        one if app.live.scenario.player_teams().any(|t| t.id.name == one) => vec![one.to_owned()],
-        other => {
-            return html::problem(
-                StatusCode::BAD_REQUEST,
-                &format!("team: `{other}` is not a team of this exercise."),
-            );
+    match atoll_app::messages::send(&app, &user, message).await {
+        Ok(_) => Redirect::to("/messages").into_response(),
+        // What was typed comes back in the form, to be sent again.
+        Err(e) => {
+            let mut page = render(&app, &user, Some(&e.to_string()), &typed).await;
+            *page.status_mut() = crate::html::status_of(e.kind);
+            page
         }
-    };
-    let at = crate::exercise_now(&app).await;
-    for team in teams {
-        if app
-            .db
-            .send_message(
-                app.live.exercise,
-                &team,
-                true,
-                track.as_deref(),
-                &subject,
-                &body,
-                user.id,
-                at,
-                clock_now(),
-            )
-            .await
-            .is_err()
-        {
-            return html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!(
-                    "The message to {team} could not be stored; the teams before it have it. What you wrote: {subject} — {body}"
-                ),
-            );
-        }
-        let to = track.as_deref().map_or(String::new(), |t| format!(" (the {t} track)"));
-        let detail = format!("message{to}: {subject}");
-        crate::audit::record(&app, &user, "message", Some(&team), &detail).await;
     }
-    Redirect::to("/messages").into_response()
 }
 
 /// A team's message to the white cell.
@@ -259,40 +165,10 @@ pub(crate) async fn reply<S: Store>(
     TeamActor(view): TeamActor,
     Form(form): Form<MessageForm>,
 ) -> Response {
-    // A message from the team is the team's own word: the white cell writes from Messages.
-    if view.user.role != Role::Player {
-        return html::problem(
-            StatusCode::FORBIDDEN,
-            "Only the team's players write to the white cell as the team; instructors write to teams from the Messages page.",
-        );
+    let (subject, body) = (form.subject.unwrap_or_default(), form.body.unwrap_or_default());
+    match atoll_app::messages::from_team(&app, view.team, &view.user, &subject, &body).await {
+        Ok(sent) => Redirect::to(&format!("/teams/{}/inbox", sent.team)).into_response(),
+        Err(e) if e.field.as_deref() == Some("role") => html::problem(StatusCode::FORBIDDEN, &e.message),
+        Err(e) => html::problem(crate::html::status_of(e.kind), &e.to_string()),
     }
-    let team = app.live.team_id(view.team);
-    let (subject, body) = match checked(&form) {
-        Ok(ok) => ok,
-        Err(problem) => return html::problem(StatusCode::BAD_REQUEST, problem),
-    };
-    let now = crate::exercise_now(&app).await;
-    if app
-        .db
-        .send_message(
-            app.live.exercise,
-            &team,
-            false,
-            None,
-            &subject,
-            &body,
-            view.user.id,
-            now,
-            clock_now(),
-        )
-        .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            // Nothing typed is lost: the text comes back to be sent again.
-            &format!("The message could not be stored; try again. What you wrote: {subject} — {body}"),
-        );
-    }
-    Redirect::to(&format!("/teams/{team}/inbox")).into_response()
 }

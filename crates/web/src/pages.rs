@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::ClockError;
 use atoll_hunt::{Calendar, Context, Limits, Output, Page};
 use atoll_sigma::Level;
 use atoll_sim::actions::WHITE_CELL_ACTIONS;
@@ -93,7 +92,7 @@ pub(crate) async fn board_records<S: Store>(app: &App<S>) -> BoardRecords {
     let mut records = Vec::new();
     for i in 0..app.live.scenario.player_teams().count() {
         let team = app.live.team_id(i);
-        records.push(crate::score::records(app, &team).await.unwrap_or_default());
+        records.push(atoll_app::score::records(app, &team).await.unwrap_or_default());
     }
     // Who of each team is signed in now.
     let (users, active) = (
@@ -168,7 +167,7 @@ pub(crate) struct BoardRecords {
     /// Read receipts: (team, inject, username).
     pub reads: Vec<(String, String, String)>,
     /// Each team's records, in the scenario's order.
-    pub records: Vec<crate::score::Records>,
+    pub records: Vec<atoll_app::score::Records>,
     /// Who of each team is signed in.
     pub online: Vec<Vec<String>>,
     /// Each team's last activity.
@@ -194,7 +193,7 @@ pub(crate) struct Counts {
 pub(crate) fn counts<S>(app: &App<S>, i: usize, input: &BoardRecords) -> Counts {
     let live = &app.live;
     let team = live.team_id(i);
-    let arrived = crate::inbox::arrivals(live, i);
+    let arrived = atoll_app::inbox::arrivals(live, i);
     let read = arrived
         .iter()
         .filter(|(_, inject, _)| input.reads.iter().any(|(t, id, _)| *t == team && *id == inject.id.name))
@@ -233,7 +232,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
     // Each team's numbers, taking its lock only as long as it takes to read them.
     let label = |t: u64| live.label(start + t as i64, app.day_one);
     let statuses: Vec<BoardStatus> = (0..records.len())
-        .map(|i| board_status(crate::score::team_status(app, i, &records[i]), &label))
+        .map(|i| board_status(atoll_app::score::team_status(app, i, &records[i]), &label))
         .collect();
     let rows: Vec<(usize, usize, usize, Option<String>, String)> = (0..records.len())
         .map(|i| {
@@ -426,7 +425,7 @@ impl Campaign {
     }
 }
 
-fn board_status(status: crate::score::TeamStatus, label: &dyn Fn(u64) -> String) -> BoardStatus {
+fn board_status(status: atoll_app::score::TeamStatus, label: &dyn Fn(u64) -> String) -> BoardStatus {
     let c = Campaign::of(&status.progress);
     let mut campaign = format!("{} of {} steps ran", c.ran, c.steps);
     if c.prevented > 0 {
@@ -478,141 +477,28 @@ pub(crate) async fn clock<S: Store>(
     Instructor(user): Instructor,
     Form(form): Form<ClockForm>,
 ) -> Response {
-    let _writing = app.clock_writes.lock().await;
-    let action = form.action.clone().unwrap_or_default();
-    // A jump forward that would close time limits says which first, and asks.
-    if action == "jump" && form.confirm.as_deref() != Some("yes") {
-        let to = form.to.as_deref().map(str::trim).unwrap_or_default().to_owned();
-        if let Ok(time) = atoll_scenario::time::ClockTime::parse(&to) {
-            let at = app.live.sim_clock().offset(&time).max(0) as u64;
-            let input = board_records(&app).await;
-            let worker = app.clone();
-            let Ok((passes, input)) = tokio::task::spawn_blocking(move || {
-                let passes = jump_passes(&worker, &input.records, at);
-                (passes, input)
-            })
-            .await
-            else {
-                return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The clock could not be changed.");
+    let change = atoll_app::clock::ClockChange {
+        action: form.action.unwrap_or_default(),
+        speed: form.speed,
+        to: form.to.clone(),
+        confirm: form.confirm.as_deref() == Some("yes"),
+    };
+    let action = change.action.trim().to_owned();
+    match atoll_app::clock::change(&app, &user, change).await {
+        // The board says what the change did.
+        Ok(_) => Redirect::to(&format!("/board?done={action}")).into_response(),
+        Err(e) if e.is_refusal() => {
+            let notice = if e.details.is_empty() {
+                Notice::Refused(e.to_string())
+            } else {
+                let to = form.to.as_deref().map(str::trim).unwrap_or_default().to_owned();
+                Notice::Confirm { to, passes: e.details }
             };
-            if !passes.is_empty() {
-                drop(_writing);
-                let notice = Notice::Confirm { to, passes };
-                return blocking(move || board_page(&app, &user, &input, notice)).await;
-            }
-        }
-    }
-    let worker = app.clone();
-    let changed = tokio::task::spawn_blocking(move || {
-        let wall = clock_now();
-        worker
-            .live
-            .change_clock(wall, |clock| match form.action.as_deref().unwrap_or_default() {
-                "start" => clock.start(wall),
-                "pause" => clock.pause(wall),
-                "resume" => clock.resume(wall),
-                "speed" => match form.speed.as_deref().map(str::trim).map(str::parse::<u32>) {
-                    Some(Ok(speed)) if (1..=atoll_exercise::clock::MAX_SPEED).contains(&speed) => {
-                        clock.set_speed(wall, speed)
-                    }
-                    _ => Err(ClockError(format!(
-                        "speed: give a whole number from 1 to {}",
-                        atoll_exercise::clock::MAX_SPEED
-                    ))),
-                },
-                "jump" => {
-                    let to = form.to.as_deref().map(str::trim).unwrap_or_default();
-                    match atoll_scenario::time::ClockTime::parse(to) {
-                        Ok(time) => {
-                            let at = worker.live.sim_clock().offset(&time);
-                            if at < 0 {
-                                Err(ClockError(format!("to: `{to}` is before play starts")))
-                            } else if (at as u64) < clock.now(wall) {
-                                Err(ClockError(format!(
-                                    "to: `{to}` has passed; the clock only moves forward"
-                                )))
-                            } else {
-                                clock.jump(wall, at as u64)
-                            }
-                        }
-                        Err(_) => Err(ClockError(format!(
-                            "to: `{to}` is not an exercise time; write e.g. `D2 08:30` or `+5h`"
-                        ))),
-                    }
-                }
-                "end" if form.confirm.as_deref() == Some("yes") => clock.end_now(wall),
-                "end" => Err(ClockError(
-                    "confirm: tick the box to end the exercise; play cannot be resumed afterwards".into(),
-                )),
-                "" => Err(ClockError(
-                    "action: say start, pause, resume, speed, jump or end".into(),
-                )),
-                other => Err(ClockError(format!("action: `{other}` is not a clock action"))),
-            })
-    })
-    .await;
-    let (before, clock) = match changed {
-        Ok(Ok(change)) => change,
-        Ok(Err(e)) => {
-            drop(_writing);
             let input = board_records(&app).await;
-            let refused = Notice::Refused(format!("{}.", e.0.trim_end_matches('.')));
-            return blocking(move || board_page(&app, &user, &input, refused)).await;
+            blocking(move || board_page(&app, &user, &input, notice)).await
         }
-        Err(_) => return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The clock could not be changed."),
-    };
-    let stored = match serde_json::to_string(&clock) {
-        Ok(text) => app.db.save_clock(app.live.exercise, &text).await.is_ok(),
-        Err(_) => false,
-    };
-    if !stored {
-        // The clock's lock may be held while worlds catch up: wait for it off the async workers.
-        let worker = app.clone();
-        let _ = tokio::task::spawn_blocking(move || worker.live.restore_clock(before)).await;
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The clock could not be stored, so it was not changed; try again.",
-        );
+        Err(e) => html::failure(&e),
     }
-    let wall = clock_now();
-    let (was, is) = (app.live.when(before.now(wall)), app.live.when(clock.now(wall)));
-    let detail = match action.as_str() {
-        "start" => format!("started play at {is}"),
-        "pause" => format!("paused the clock at {is}"),
-        "resume" => format!("resumed the clock at {is}"),
-        "speed" => format!("set the speed from {}× to {}× at {is}", before.speed, clock.speed),
-        "jump" => format!("jumped from {was} to {is}"),
-        _ => format!("ended play at {is}"),
-    };
-    crate::audit::record(&app, &user, &format!("clock.{action}"), None, &detail).await;
-    // The board says what the change did.
-    Redirect::to(&format!("/board?done={action}")).into_response()
-}
-
-/// What a jump to exercise time `at` would pass, per team: the open time limits that close
-/// between now and then (a detection window, an answer's or a report's limit), soonest
-/// first. Takes each team's lock in turn.
-fn jump_passes<S>(app: &App<S>, records: &[crate::score::Records], at: u64) -> Vec<String> {
-    let mut passes: Vec<(u64, String)> = Vec::new();
-    for (i, records) in records.iter().enumerate() {
-        let status = crate::score::team_status(app, i, records);
-        for item in &status.score.items {
-            if let Some(closes) = item.closes.filter(|&c| c > status.now && c <= at) {
-                passes.push((
-                    closes,
-                    format!(
-                        "{}: «{}» ({} points) closes at {}",
-                        app.live.team_name(i),
-                        item.text,
-                        item.max,
-                        app.live.when(closes)
-                    ),
-                ));
-            }
-        }
-    }
-    passes.sort();
-    passes.into_iter().map(|(_, line)| line).collect()
 }
 
 /// Hits of `query` per bucket over everything the team has seen, at most 60 bars.

@@ -97,7 +97,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
         h2 { "Invitations" }
         @if user.role == Role::Instructor {
             p.muted { "A link lets one person make their own account; it works once, until it expires." }
-            (crate::invite::form(&teams))
+            (crate::invite::invite_form(&teams))
         }
         @if invitations.is_empty() {
             p.muted { "No invitations yet." }
@@ -141,33 +141,10 @@ pub(crate) async fn follows<S: Store>(
     else {
         return html::problem(StatusCode::BAD_REQUEST, "user: say which observer.");
     };
-    let mut teams = Vec::new();
-    for (_, team) in pairs.iter().filter(|(k, _)| k == "team") {
-        if !app.live.scenario.player_teams().any(|t| t.id.name == *team) {
-            return html::problem(
-                StatusCode::BAD_REQUEST,
-                &format!("team: `{team}` is not a team of this exercise."),
-            );
-        }
-        teams.push(team.clone());
-    }
-    match app.db.set_follows(user, &teams).await {
-        Ok(()) => {
-            let name = username(&app, user).await;
-            let detail = match teams.is_empty() {
-                true => format!("observer {name} follows every team"),
-                false => format!("observer {name} follows {}", teams.join(", ")),
-            };
-            crate::audit::record(&app, &by, "people.follows", None, &detail).await;
-            Redirect::to("/people").into_response()
-        }
-        Err(atoll_store::StoreError::Follows) => {
-            html::problem(StatusCode::BAD_REQUEST, "user: only observers follow chosen teams.")
-        }
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The teams could not be saved; try again.",
-        ),
+    let teams: Vec<String> = pairs.into_iter().filter(|(k, _)| k == "team").map(|(_, v)| v).collect();
+    match atoll_app::people::set_follows(&app, &by, user, &teams).await {
+        Ok(()) => Redirect::to("/people").into_response(),
+        Err(e) => html::failure(&e),
     }
 }
 
@@ -185,35 +162,8 @@ pub(crate) async fn end<S: Store>(
     let Some(user) = form.user.and_then(|u| u.parse::<i64>().ok()) else {
         return html::problem(StatusCode::BAD_REQUEST, "user: say whose sessions to end.");
     };
-    match app.db.users().await {
-        Ok(users) if users.iter().any(|u| u.id == user) => {}
-        Ok(_) => return html::problem(StatusCode::NOT_FOUND, "user: there is no such account."),
-        Err(_) => {
-            return html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The sessions could not be ended; try again.",
-            );
-        }
+    match atoll_app::people::end_sessions(&app, &by, user).await {
+        Ok(()) => Redirect::to("/people").into_response(),
+        Err(e) => html::failure(&e),
     }
-    match app.db.end_sessions(user).await {
-        Ok(_) => {
-            let detail = format!("ended every session and API token of {}", username(&app, user).await);
-            crate::audit::record(&app, &by, "people.end", None, &detail).await;
-            Redirect::to("/people").into_response()
-        }
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The sessions could not be ended; try again.",
-        ),
-    }
-}
-
-/// The username of account `id`, for the audit log (its number if it cannot be read).
-async fn username<S: Store>(app: &App<S>, id: i64) -> String {
-    app.db
-        .users()
-        .await
-        .ok()
-        .and_then(|users| users.into_iter().find(|u| u.id == id))
-        .map_or_else(|| format!("account {id}"), |u| u.username)
 }

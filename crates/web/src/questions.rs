@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use crate::auth::{TeamPlayer, TeamView};
-use crate::score::{Records, TeamStatus, records, team_status};
 use crate::{App, clock_now, html};
+use atoll_app::score::{Records, TeamStatus, records, team_status};
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     render(&app, &view, None, None).await
@@ -82,7 +82,12 @@ fn answer_grades<S>(app: &App<S>, index: usize, records: &Records) -> Vec<(i64, 
         .submissions
         .iter()
         .filter(|s| s.kind == Kind::Answer)
-        .filter_map(|s| Some((s.id, crate::score::answer_grade(app.live.scenario, runtime.world(), s)?)))
+        .filter_map(|s| {
+            Some((
+                s.id,
+                atoll_app::score::answer_grade(app.live.scenario, runtime.world(), s)?,
+            ))
+        })
         .collect()
 }
 
@@ -187,7 +192,7 @@ fn body<S>(
                 h2 { (q.prompt.get("en")) }
                 p.muted {
                     "Asked at " (label(*at))
-                    @if let Some(track) = crate::inbox::track_of(q.to.as_ref(), &team_id) { " · for the " (track) " track" }
+                    @if let Some(track) = atoll_app::inbox::track_of(q.to.as_ref(), &team_id) { " · for the " (track) " track" }
                 }
                 @match answer_of(&q.id.name) {
                     Some(s) => (answered(q, s, grades.iter().find(|(id, _)| *id == s.id).map(|(_, g)| g), &label)),
@@ -350,7 +355,7 @@ pub(crate) async fn give_answer<S: Store>(
     let body = serde_json::to_string(answer).map_err(|_| AnswerRefused::Unavailable)?;
     let worker = app.clone();
     let (team, question_id, user) = (app.live.team_id(index), question.id.name.clone(), user.id);
-    let stored = crate::facts::record(app, index, move |at| async move {
+    let stored = atoll_app::facts::record(app, index, move |at| async move {
         worker
             .db
             .submit(
@@ -369,7 +374,7 @@ pub(crate) async fn give_answer<S: Store>(
     .await;
     match stored {
         Ok((id, _)) => Ok(id),
-        Err(crate::facts::Unrecorded::Store(StoreError::Answered)) => Err(AnswerRefused::Field(
+        Err(atoll_app::facts::Unrecorded::Store(StoreError::Answered)) => Err(AnswerRefused::Field(
             "question",
             "your team has already answered this question".into(),
         )),

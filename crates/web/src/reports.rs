@@ -7,7 +7,6 @@
 //! (points up to each expectation's, and a comment the team reads), and each free-text answer
 //! on its question's rubric. A grade can be changed; the newest counts.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use atoll_exercise::answers::{Answer, Points, REPORT_RECIPIENTS, Report, TLP};
@@ -20,10 +19,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::{Instructor, Staff, TeamPlayer, TeamView};
-use crate::{App, clock_now, html};
+use atoll_app::reports::{criteria, graded_by_hand, report_expectations};
 
-/// Longest text of one report field.
-const FIELD_LIMIT: usize = 20_000;
+use crate::{App, html};
 
 /// The report form's text fields: name, label, what to write.
 const FIELDS: &[(&str, &str, &str)] = &[
@@ -54,16 +52,6 @@ const FIELDS: &[(&str, &str, &str)] = &[
         "What you will do next, and what you need from the recipient.",
     ),
 ];
-
-/// The report expectations that apply to a team.
-fn report_expectations<'s>(scenario: &'s atoll_scenario::Scenario, team: &str) -> Vec<&'s Expectation> {
-    scenario
-        .expectations
-        .iter()
-        .filter(|e| e.report.is_some())
-        .filter(|e| e.teams.is_empty() || e.teams.iter().any(|t| t.name == team))
-        .collect()
-}
 
 fn recipient(id: &str) -> &str {
     REPORT_RECIPIENTS
@@ -228,7 +216,8 @@ pub(crate) struct ReportForm {
     next_steps: Option<String>,
 }
 
-/// Sends a report. A refused one comes back filled in, with the field that is wrong.
+/// Hands in a report: checked, stored, and shown in the team's list; a refused one comes back
+/// filled in.
 pub(crate) async fn send<S: Store>(
     State(app): State<Arc<App<S>>>,
     TeamPlayer(view): TeamPlayer,
@@ -246,104 +235,13 @@ pub(crate) async fn send<S: Store>(
         indicators: text(form.indicators),
         next_steps: text(form.next_steps),
     };
-    let problem = if title.is_empty() || title.chars().count() > 200 {
-        Some(("title", "give the report a title of at most 200 characters"))
-    } else if !REPORT_RECIPIENTS.iter().any(|(id, _)| *id == report.to) {
-        Some(("to", "choose who the report is for"))
-    } else if !TLP.contains(&report.tlp.as_str()) {
-        Some(("tlp", "choose a TLP marking"))
-    } else if report.what.is_empty() {
-        Some(("what", "say what happened"))
-    } else {
-        FIELDS
-            .iter()
-            .find(|(name, _, _)| field_of(&report, name).chars().count() > FIELD_LIMIT)
-            .map(|(name, _, _)| (*name, "keep each field under 20,000 characters"))
-    };
-    if let Some(problem) = problem {
-        return render(&app, &view, Some(problem), Some((&title, &report))).await;
-    }
-    let team_id = app.live.team_id(view.team);
-    let worker = app.clone();
-    let clock = tokio::task::spawn_blocking(move || worker.live.clock()).await;
-    let Ok(clock) = clock else {
-        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The report could not be stored.");
-    };
-    if matches!(clock.state, atoll_exercise::State::Ended { .. }) {
-        return render(
-            &app,
-            &view,
-            Some(("report", "play has ended; reports are no longer taken")),
-            Some((&title, &report)),
-        )
-        .await;
-    }
-    let at = clock.now(clock_now());
-    let Ok(body) = serde_json::to_string(&report) else {
-        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The report could not be stored.");
-    };
-    match app
-        .db
-        .submit(
-            app.live.exercise,
-            &team_id,
-            Kind::Report,
-            &title,
-            &body,
-            view.user.id,
-            at,
-            clock_now(),
-        )
-        .await
-    {
-        Ok(id) => Redirect::to(&format!("/teams/{team_id}/reports#report-{id}")).into_response(),
-        Err(_) => {
-            // Nothing is lost: the form comes back as it was sent.
-            render(
-                &app,
-                &view,
-                Some(("report", "the report could not be stored; send it again")),
-                Some((&title, &report)),
-            )
-            .await
+    match atoll_app::reports::send(&app, view.team, &view.user, &title, &report).await {
+        Ok(sent) => Redirect::to(&format!("/teams/{}/reports#report-{}", sent.team, sent.id)).into_response(),
+        // Nothing is lost: the form comes back as it was sent.
+        Err(e) => {
+            let field = e.field.clone().unwrap_or_else(|| "report".to_owned());
+            render(&app, &view, Some((&field, &e.message)), Some((&title, &report))).await
         }
-    }
-}
-
-/// What a submission is graded on: a question's rubric, or the team's report expectations.
-/// (id, text, maximum points) each.
-pub(crate) fn criteria<S>(app: &App<S>, s: &Submission) -> Vec<(String, String, u32)> {
-    let scenario = app.live.scenario;
-    match s.kind {
-        Kind::Answer => scenario
-            .questions
-            .iter()
-            .find(|q| q.id.name == s.subject)
-            .and_then(|q| q.free_text.as_ref())
-            .map(|ft| {
-                ft.rubric
-                    .iter()
-                    .map(|c| (c.id.name.clone(), c.text.get("en").to_owned(), c.points))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        Kind::Report => report_expectations(scenario, &s.team)
-            .into_iter()
-            .map(|e| (e.id.name.clone(), e.text.get("en").to_owned(), e.points))
-            .collect(),
-    }
-}
-
-/// Whether the white cell grades a submission: reports, and answers in free text.
-pub(crate) fn graded_by_hand<S>(app: &App<S>, s: &Submission) -> bool {
-    match s.kind {
-        Kind::Report => true,
-        Kind::Answer => app
-            .live
-            .scenario
-            .questions
-            .iter()
-            .any(|q| q.id.name == s.subject && q.free_text.is_some()),
     }
 }
 
@@ -471,89 +369,16 @@ pub(crate) async fn grade<S: Store>(
     Path(id): Path<i64>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
-    let Ok(all) = app.db.submissions(app.live.exercise, None).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The grade could not be stored; try again.",
-        );
-    };
-    let Some(s) = all.iter().find(|s| s.id == id && graded_by_hand(&app, s)) else {
-        return html::problem(
-            StatusCode::NOT_FOUND,
-            "No such report or written answer in this exercise.",
-        );
-    };
-    let criteria = criteria(&app, s);
-    let mut points: BTreeMap<String, u32> = BTreeMap::new();
-    for (id, text, max) in &criteria {
-        let name = format!("points.{id}");
-        let raw = fields.iter().find(|(k, _)| *k == name).map_or("", |(_, v)| v.trim());
-        // A report need not count for every report expectation: blank leaves one out.
-        if raw.is_empty() && s.kind == Kind::Report {
-            continue;
-        }
-        match raw.parse::<u32>() {
-            Ok(p) if p <= *max => {
-                points.insert(id.clone(), p);
-            }
-            _ => {
-                return html::problem(
-                    StatusCode::BAD_REQUEST,
-                    &format!("{name}: give whole points from 0 to {max} for «{text}»; nothing was stored."),
-                );
-            }
-        }
-    }
+    let points: Vec<(String, String)> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("points.")?.to_owned(), v.clone())))
+        .collect();
     let comment = fields
         .iter()
         .find(|(k, _)| k == "comment")
-        .map_or("", |(_, v)| v.trim());
-    if comment.chars().count() > 5_000 {
-        return html::problem(
-            StatusCode::BAD_REQUEST,
-            "comment: keep it under 5,000 characters; nothing was stored.",
-        );
-    }
-    let Ok(points_json) = serde_json::to_string(&points) else {
-        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The grade could not be stored.");
-    };
-    match app
-        .db
-        .grade(app.live.exercise, id, &points_json, comment, user.id, clock_now())
-        .await
-    {
-        Ok(()) => {
-            let what = match s.kind {
-                Kind::Report => "report",
-                _ => "written answer",
-            };
-            let total: u32 = points.values().sum();
-            let detail = format!("graded {what} #{id} «{}»: {total} points", s.subject);
-            crate::audit::record(&app, &user, "grade", Some(&s.team), &detail).await;
-            // A report credited for a step's incident tells the team's world that the team
-            // found the step ("detected … or a report naming it").
-            if s.kind == Kind::Report
-                && let Some(index) = app.live.scenario.player_teams().position(|t| t.id.name == s.team)
-            {
-                for (expectation, _) in points.iter().filter(|&(_, &p)| p > 0) {
-                    let step = app
-                        .live
-                        .scenario
-                        .expectations
-                        .iter()
-                        .find(|e| e.id.name == *expectation)
-                        .and_then(|e| e.report.as_ref())
-                        .map(|r| r.step.name.clone());
-                    if let Some(step) = step {
-                        crate::facts::detected(&app, index, step, "report", user.id).await;
-                    }
-                }
-            }
-            Redirect::to("/grading").into_response()
-        }
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The grade could not be stored; try again.",
-        ),
+        .map_or("", |(_, v)| v.as_str());
+    match atoll_app::reports::grade(&app, &user, id, &points, comment).await {
+        Ok(_) => Redirect::to("/grading").into_response(),
+        Err(e) => html::problem(html::status_of(e.kind), &e.to_string()),
     }
 }

@@ -40,7 +40,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
         .collect();
     let mut records = Vec::new();
     for (_, team) in &teams {
-        match crate::score::records(&app, team).await {
+        match atoll_app::score::records(&app, team).await {
             Ok(r) => records.push(r),
             Err(_) => {
                 return html::problem(
@@ -56,7 +56,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
             .iter()
             .zip(&records)
             .map(|((index, _), records)| {
-                let score = crate::score::team_score(&worker, *index, records);
+                let score = atoll_app::score::team_score(&worker, *index, records);
                 (
                     worker.live.team_name(*index),
                     score.total(),
@@ -117,18 +117,8 @@ pub(crate) async fn show<S: Store>(
         Some("no") => false,
         _ => return html::problem(StatusCode::BAD_REQUEST, "show: say yes or no."),
     };
-    match app.db.show_scoreboard(app.live.exercise, shown).await {
-        Ok(()) => {
-            let (action, detail) = match shown {
-                true => ("scoreboard.show", "showed the scoreboard to the teams"),
-                false => ("scoreboard.hide", "hid the scoreboard from the teams"),
-            };
-            crate::audit::record(&app, &user, action, None, detail).await;
-            Redirect::to("/board").into_response()
-        }
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The scoreboard setting could not be stored; try again.",
-        ),
+    match atoll_app::people::show_scoreboard(&app, &user, shown).await {
+        Ok(()) => Redirect::to("/board").into_response(),
+        Err(e) => html::failure(&e),
     }
 }

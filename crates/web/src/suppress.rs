@@ -7,11 +7,10 @@
 //! Scoring reads them (`atoll_exercise::score`): a suppression that hides a campaign step's
 //! alerts costs points, one that takes many false positives out of the queue earns a few.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use atoll_exercise::Alert;
-use atoll_store::{Role, Store, StoreError, Suppression};
+use atoll_app::suppress::{MAX_REASON, MAX_VALUE, describe, hidden};
+use atoll_store::{Role, Store};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,82 +19,7 @@ use serde::Deserialize;
 
 use crate::auth::{TeamActor, TeamView};
 use crate::pages::blocking;
-use crate::{App, clock_now, html};
-
-/// Suppressions a team may have in force at once.
-pub(crate) const MAX_IN_FORCE: usize = 50;
-const MAX_REASON: usize = 500;
-const MAX_VALUE: usize = 500;
-
-/// The suppressions in force, by the rule they name.
-pub(crate) struct InForce<'s>(HashMap<&'s str, Vec<&'s Suppression>>);
-
-impl<'s> InForce<'s> {
-    pub(crate) fn of(list: &'s [Suppression]) -> InForce<'s> {
-        let mut by: HashMap<&str, Vec<&Suppression>> = HashMap::new();
-        for s in list.iter().filter(|s| s.ended.is_none()) {
-            by.entry(s.rule.as_str()).or_default().push(s);
-        }
-        InForce(by)
-    }
-
-    /// Whether a suppression in force names the rule with this title.
-    pub(crate) fn names(&self, title: &str) -> bool {
-        self.0.contains_key(title)
-    }
-
-    /// The suppression that hides `alert`, if one does.
-    pub(crate) fn hiding(&self, alert: &Alert, store: &atoll_hunt::Store) -> Option<&'s Suppression> {
-        self.0
-            .get(alert.title.as_str())?
-            .iter()
-            .find(|s| s.conditions.iter().all(|(f, v)| holds(f, v, alert, store)))
-            .copied()
-    }
-}
-
-fn holds(field: &str, value: &str, alert: &Alert, store: &atoll_hunt::Store) -> bool {
-    if field == "host" {
-        return alert.host.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(value));
-    }
-    store
-        .value(alert.row, field)
-        .is_some_and(|(_, v)| v.eq_ignore_ascii_case(value))
-}
-
-/// A suppression as people read it: `«Rule» on PT-WEB01 where Image = C:\…`.
-pub(crate) fn describe(s: &Suppression) -> String {
-    let mut text = format!("«{}»", s.rule);
-    for (field, value) in &s.conditions {
-        if field == "host" {
-            text.push_str(&format!(" on {value}"));
-        } else {
-            text.push_str(&format!(" where {field} = {value}"));
-        }
-    }
-    text
-}
-
-/// For each suppression in force, the alerts it hides (indexes in `alerts`).
-pub(crate) fn hidden(list: &[Suppression], alerts: &[Alert], store: &atoll_hunt::Store) -> Vec<(i64, Vec<usize>)> {
-    let in_force = InForce::of(list);
-    if in_force.0.is_empty() {
-        return Vec::new();
-    }
-    let mut out: Vec<(i64, Vec<usize>)> = list
-        .iter()
-        .filter(|s| s.ended.is_none())
-        .map(|s| (s.id, Vec::new()))
-        .collect();
-    for (i, a) in alerts.iter().enumerate() {
-        if let Some(s) = in_force.hiding(a, store)
-            && let Some((_, hidden)) = out.iter_mut().find(|(id, _)| *id == s.id)
-        {
-            hidden.push(i);
-        }
-    }
-    out
-}
+use crate::{App, html};
 
 /// The form, as typed (kept when refused).
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -216,126 +140,18 @@ pub(crate) async fn create<S: Store>(
     Form(form): Form<SuppressForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let checked = check(&form);
-    let (rule, conditions, reason) = match checked {
-        Ok(c) => c,
-        Err(problem) => return show(app, view, form, Some(problem)).await,
+    let asked = atoll_app::suppress::NewSuppression {
+        rule: form.rule.clone(),
+        host: form.host.clone(),
+        field: form.field.clone(),
+        value: form.value.clone(),
+        reason: form.reason.clone(),
     };
-    // The rule must be one the team has alerts from, and the suppression must leave some of
-    // the team's alerts in the queue.
-    let worker = app.clone();
-    let index = view.team;
-    let (rule_known, matches_all) = {
-        let rule = rule.clone();
-        let conditions = conditions.clone();
-        tokio::task::spawn_blocking(move || {
-            let runtime = worker.live.team(index);
-            let alerts = runtime.alerts();
-            let known = alerts.iter().any(|a| a.title == rule);
-            let all = !alerts.is_empty()
-                && alerts
-                    .iter()
-                    .all(|a| a.title == rule && conditions.iter().all(|(f, v)| holds(f, v, a, runtime.store())));
-            (known, all)
-        })
-        .await
-        .unwrap_or((false, false))
-    };
-    if !rule_known {
-        return show(
-            app,
-            view,
-            form,
-            Some("rule: choose a rule your team has alerts from.".into()),
-        )
-        .await;
-    }
-    if matches_all {
-        return show(
-            app,
-            view,
-            form,
-            Some("host: this would hide every alert your team has; narrow it to a host or a field's value.".into()),
-        )
-        .await;
-    }
-    let at = crate::exercise_now(&app).await;
-    match app
-        .db
-        .suppress(
-            app.live.exercise,
-            &team_id,
-            &rule,
-            &conditions,
-            &reason,
-            view.user.id,
-            at,
-            clock_now(),
-            MAX_IN_FORCE,
-        )
-        .await
-    {
+    match atoll_app::suppress::create(&app, view.team, &view.user, asked).await {
         Ok(id) => Redirect::to(&format!("/teams/{team_id}/suppressions#suppression-{id}")).into_response(),
-        Err(StoreError::TooMany) => {
-            show(
-                app,
-                view,
-                form,
-                Some(format!(
-                    "rule: your team has {MAX_IN_FORCE} suppressions in force, the most it may; end one first."
-                )),
-            )
-            .await
-        }
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The suppression could not be stored; try again.",
-        ),
+        Err(e) if e.is_refusal() => show(app, view, form, Some(e.to_string())).await,
+        Err(e) => html::failure(&e),
     }
-}
-
-/// A suppression as checked: the rule, the (field, value) conditions and the reason.
-type Checked = (String, Vec<(String, String)>, String);
-
-/// The rule, the conditions and the reason, or what is wrong, by field.
-fn check(form: &SuppressForm) -> Result<Checked, String> {
-    let rule = form.rule.trim();
-    if rule.is_empty() {
-        return Err("rule: choose the rule whose alerts to suppress.".into());
-    }
-    let reason = form.reason.trim();
-    if reason.chars().count() < 3 || reason.chars().count() > MAX_REASON {
-        return Err(format!(
-            "reason: say why, in 3 to {MAX_REASON} characters (the white cell reads it)."
-        ));
-    }
-    let mut conditions = Vec::new();
-    let host = form.host.trim();
-    if !host.is_empty() {
-        if host.chars().count() > 255 || host.chars().any(char::is_control) {
-            return Err("host: a host name, as the alerts show it.".into());
-        }
-        conditions.push(("host".to_owned(), host.to_owned()));
-    }
-    let (field, value) = (form.field.trim(), form.value.trim());
-    match (field.is_empty(), value.is_empty()) {
-        (true, true) => {}
-        (false, true) => return Err(format!("value: give the value of {field} to suppress.")),
-        (true, false) => return Err("field: name the field the value is of, e.g. Image.".into()),
-        (false, false) => {
-            if field.chars().count() > 100 || field.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err("field: a field name as the event shows it, e.g. Image.".into());
-            }
-            if field == "host" {
-                return Err("field: use “Only on host” for the host.".into());
-            }
-            if value.chars().count() > MAX_VALUE || value.chars().any(char::is_control) {
-                return Err(format!("value: at most {MAX_VALUE} characters on one line."));
-            }
-            conditions.push((field.to_owned(), value.to_owned()));
-        }
-    }
-    Ok((rule.to_owned(), conditions, reason.to_owned()))
 }
 
 #[derive(Debug, Deserialize)]
@@ -350,20 +166,8 @@ pub(crate) async fn end<S: Store>(
     Path(EndPath { id }): Path<EndPath>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let at = crate::exercise_now(&app).await;
-    match app
-        .db
-        .end_suppression(app.live.exercise, &team_id, id, view.user.id, at)
-        .await
-    {
+    match atoll_app::suppress::end(&app, view.team, &view.user, id).await {
         Ok(()) => Redirect::to(&format!("/teams/{team_id}/suppressions#suppression-{id}")).into_response(),
-        Err(StoreError::NoSuppression) => html::problem(
-            StatusCode::NOT_FOUND,
-            "Your team has no suppression in force with that number.",
-        ),
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The suppression could not be ended; try again.",
-        ),
+        Err(e) => html::failure(&e),
     }
 }

@@ -18,19 +18,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::StaffTeamView;
-use crate::respond::NotTaken;
-use crate::{App, html};
+use atoll_app::steps::{CHANGES, change_step};
 
-/// What an instructor can do to a step still to come: form value, label.
-const CHANGES: &[(&str, &str)] = &[
-    ("run", "Run it now"),
-    ("delay:15m", "Delay 15 min"),
-    ("delay:30m", "Delay 30 min"),
-    ("delay:1h", "Delay 1 h"),
-    ("delay:2h", "Delay 2 h"),
-    ("delay:4h", "Delay 4 h"),
-    ("skip", "Skip it"),
-];
+use crate::{App, html};
 
 /// One line of the timeline.
 struct Line {
@@ -102,7 +92,7 @@ async fn render_with<S: Store>(
     let index = view.0.team;
     let team_id = app.live.team_id(index);
     let (Ok(records), Ok(actions)) = (
-        crate::score::records(app, &team_id).await,
+        atoll_app::score::records(app, &team_id).await,
         app.db.actions(app.live.exercise).await,
     ) else {
         return html::problem(
@@ -203,104 +193,17 @@ pub(crate) async fn change<S: Store>(
                 serde_urlencoded::to_string([("step", step.as_str()), ("change", change.as_str())]).unwrap_or_default();
             Redirect::to(&format!("/teams/{team_id}/timeline?{said}")).into_response()
         }
-        Err(NotTaken::Refused(message)) => render(&app, &view, Some(&message)).await,
-        Err(NotTaken::Failed(page)) => page,
+        Err(e) if e.is_refusal() => render(&app, &view, Some(&e.to_string())).await,
+        Err(e) => html::failure(&e),
     }
 }
 
-/// Runs, delays (`delay:15m`, one of [`CHANGES`]) or skips step `step` of team `index`'s
-/// campaign, by instructor `user`: only a step still to come, and a run only once what it
-/// requires holds. Stored, applied and written to the audit log. Returns the stored change's
-/// id, its time, and its action and target as stored.
-pub(crate) async fn change_step<S: Store>(
-    app: &Arc<App<S>>,
-    index: usize,
-    user: &atoll_store::User,
-    step: &str,
-    change: &str,
-) -> Result<(i64, u64, &'static str, String), NotTaken> {
-    let team_id = app.live.team_id(index);
-    let (action, target) = match change {
-        "run" => ("run_step", step.to_owned()),
-        "skip" => ("skip_step", step.to_owned()),
-        other => match other.strip_prefix("delay:") {
-            Some(by) if CHANGES.iter().any(|(v, _)| *v == other) => ("delay_step", format!("{step}\n{by}")),
-            _ => {
-                let choices: Vec<&str> = CHANGES.iter().map(|(v, _)| *v).collect();
-                return Err(NotTaken::Refused(format!(
-                    "change: `{change}` is not one of {}",
-                    choices.join(", ")
-                )));
-            }
-        },
-    };
-    // One change at a time, with clock changes and team actions, as `respond::act` does.
-    let _writing = app.clock_writes.lock().await;
-    let worker = app.clone();
-    let (team, name, target_text, wanted) = (index, team_id.clone(), target.clone(), step.to_owned());
-    let checked = tokio::task::spawn_blocking(move || {
-        // The clock before the team, as everywhere.
-        let clock_time = worker.live.now();
-        let mut runtime = worker.live.team(team);
-        // Whole seconds, never before the time the world has reached.
-        let at = clock_time.max(runtime.reached()).div_ceil(1000) * 1000;
-        // The world as it stands when the change takes effect: a step that comes due before
-        // then is no longer the white cell's to change.
-        runtime.advance_to(at);
-        let pending = runtime
-            .outcomes()
-            .iter()
-            .any(|o| o.step == wanted && o.status == Status::Pending && o.due.is_none());
-        let unmet = (action == "run_step")
-            .then(|| runtime.unmet_requirement(&wanted, at))
-            .flatten();
-        drop(runtime);
-        if !pending {
-            return Err(format!(
-                "step: `{wanted}` is not a step still to come for this team; only those can be changed."
-            ));
-        }
-        // Run before what it requires, the step would only be prevented, and the team
-        // credited for a prevention it did not make.
-        if let Some(unmet) = unmet {
-            return Err(format!(
-                "step: `{wanted}` cannot run now: it requires {unmet}, which does not hold in this team's world yet. Run what it requires first, or skip it."
-            ));
-        }
-        worker.live.action(&name, at, action, &target_text).map(|a| (a, at))
-    })
-    .await
-    .unwrap_or_else(|_| Err("the change could not be checked".to_owned()));
-    let (parsed, at) = match checked {
-        Ok(ok) => ok,
-        Err(message) => return Err(NotTaken::Refused(message)),
-    };
-    let taken = crate::respond::Taken {
-        team: index,
-        at,
-        action,
-        target: &target,
-        user: user.id,
-        what: "change",
-    };
-    let (id, at) = crate::respond::store_and_apply(app, taken, parsed)
-        .await
-        .map_err(NotTaken::Failed)?;
-    let detail = match change.strip_prefix("delay:") {
-        Some(by) => format!("delayed step `{step}` by {by}"),
-        None => format!("{change} step `{step}` at {}", app.live.when(at)),
-    };
-    let kind = format!("step.{}", change.split(':').next().unwrap_or_default());
-    crate::audit::record(app, user, &kind, Some(&team_id), &detail).await;
-    Ok((id, at, action, target))
-}
-
 /// The team's lines, in exercise time. Takes the team's lock: call it off the async workers.
-fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes: &[ActionRecord]) -> Vec<Line> {
+fn lines<S>(app: &App<S>, index: usize, records: &atoll_app::score::Records, changes: &[ActionRecord]) -> Vec<Line> {
     let live = &app.live;
     let start = live.start_unix_ms();
     let label = |t: u64| live.label(start + t as i64, app.day_one);
-    let status = crate::score::team_status(app, index, records);
+    let status = atoll_app::score::team_status(app, index, records);
     // When the steps still to come would run if all goes as planned.
     let forecast = live.team(index).forecast();
     let steps = live.scenario.campaigns.iter().flat_map(|c| c.steps.iter());
@@ -370,7 +273,7 @@ fn lines<S>(app: &App<S>, index: usize, records: &crate::score::Records, changes
             }
         })
         .collect();
-    for (at, inject, _) in crate::inbox::arrivals(live, index) {
+    for (at, inject, _) in atoll_app::inbox::arrivals(live, index) {
         out.push(Line {
             at: Some(at),
             pending: None,

@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
-use atoll_store::{Store, StoreError, User};
+use atoll_store::{Store, User};
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use crate::auth::{API_TOKEN_DAYS, API_TOKENS_MAX, Signed, api_token_name, new_api_token, token_hash};
+use atoll_app::accounts::{API_TOKEN_DAYS, API_TOKEN_NAME_CHARS};
+
+use crate::auth::Signed;
 use crate::invite::utc;
 use crate::{App, clock_now, html};
 
@@ -75,7 +77,7 @@ async fn render<S: Store>(app: &App<S>, user: &User, made: Option<(&str, &str)>,
         form method="post" action="/account" {
             p {
                 label for="token-name" { "New token for " }
-                input #token-name name="name" required maxlength=(crate::auth::API_TOKEN_NAME_CHARS) size="30" placeholder="nightly board export";
+                input #token-name name="name" required maxlength=(API_TOKEN_NAME_CHARS) size="30" placeholder="nightly board export";
                 " "
                 label for="token-days" { "lasting " }
                 select #token-days name="days" {
@@ -108,55 +110,12 @@ pub(crate) async fn create<S: Store>(
     Signed(user): Signed,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let name = form.name.unwrap_or_default();
-    let Some(name) = api_token_name(&name).map(str::to_owned) else {
-        return render(
-            &app,
-            &user,
-            None,
-            Some("name: give the token a name of at most 100 characters, to know it by later."),
-        )
-        .await;
-    };
-    let Some(lifetime) = form
-        .days
-        .and_then(|d| d.trim().parse::<i64>().ok())
-        .filter(|d| API_TOKEN_DAYS.contains(d))
-    else {
-        return render(&app, &user, None, Some("days: choose 1, 7, 30 or 90 days.")).await;
-    };
-    match app.db.tokens(user.id).await {
-        Ok(tokens) if tokens.len() >= API_TOKENS_MAX => {
-            return render(
-                &app,
-                &user,
-                None,
-                Some("name: you have 20 tokens already; revoke one you no longer use first."),
-            )
-            .await;
-        }
-        Ok(_) => {}
-        Err(_) => {
-            return html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The server cannot read its database right now.",
-            );
-        }
+    let (name, days) = (form.name.unwrap_or_default(), form.days.unwrap_or_default());
+    match atoll_app::people::create_token(&app, &user, &name, &days).await {
+        Ok(token) => render(&app, &user, Some((name.trim(), &token)), None).await,
+        Err(e) if e.is_refusal() => render(&app, &user, None, Some(&e.to_string())).await,
+        Err(e) => html::failure(&e),
     }
-    let token = new_api_token();
-    let now = clock_now();
-    if app
-        .db
-        .create_token(user.id, &name, &token_hash(&token), now, now + lifetime * 86_400_000)
-        .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The token could not be stored; try again.",
-        );
-    }
-    render(&app, &user, Some((&name, &token)), None).await
 }
 
 /// Revokes one of your tokens.
@@ -165,12 +124,8 @@ pub(crate) async fn revoke<S: Store>(
     Signed(user): Signed,
     Path(id): Path<i64>,
 ) -> Response {
-    match app.db.revoke_token(user.id, id).await {
+    match atoll_app::people::revoke_token(&app, &user, id).await {
         Ok(()) => Redirect::to("/account").into_response(),
-        Err(StoreError::NoToken) => html::problem(StatusCode::NOT_FOUND, "No such API token of yours."),
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The token could not be revoked; try again.",
-        ),
+        Err(e) => html::failure(&e),
     }
 }

@@ -247,7 +247,7 @@ pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let index = view.team;
     let user = Arc::new(view.user);
     let session: Arc<[u8]> = crate::auth::session_token(&headers)
-        .map(|t| crate::auth::token_hash(&t))
+        .map(|t| atoll_app::accounts::token_hash(&t))
         .unwrap_or_default()
         .into();
     stream(resumed, takes_gzip(&headers), move |seen, due| {
@@ -320,7 +320,7 @@ async fn team_poll<S: Store>(
         let unseen = rows(worker.seen(user, index, Seen::Alerts)).count();
         let seen_inbox = worker.seen(user, index, Seen::Inbox);
         let seen_questions = worker.seen(user, index, Seen::Questions);
-        let delivered = crate::inbox::delivered(live, &team_id, &runtime.arrivals(), now);
+        let delivered = atoll_app::inbox::delivered(live, &team_id, &runtime.arrivals(), now);
         // Oldest first, as they came.
         let injects: Vec<(String, String)> = delivered
             .injects
@@ -410,7 +410,7 @@ pub(crate) async fn staff<S: Store>(
     let resumed = parse_cursor(&headers, 2);
     let user = Arc::new(user);
     let session: Arc<[u8]> = crate::auth::session_token(&headers)
-        .map(|t| crate::auth::token_hash(&t))
+        .map(|t| atoll_app::accounts::token_hash(&t))
         .unwrap_or_default()
         .into();
     stream(resumed, takes_gzip(&headers), move |seen, due| {

@@ -3,11 +3,11 @@
 
 use std::sync::{Arc, LazyLock};
 
+use atoll_app::accounts::hash_password;
 use atoll_exercise::{Clock, Setup};
 use atoll_scenario::Scenario;
 use atoll_sigma::RuleSet;
 use atoll_store::{NewExercise, Role, Sqlite, Store};
-use atoll_web::auth::hash_password;
 use atoll_web::{App, Live, clock_now, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};

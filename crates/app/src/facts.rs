@@ -14,7 +14,7 @@ use crate::App;
 
 /// Why a fact's record was not made.
 #[derive(Debug)]
-pub(crate) enum Unrecorded<E> {
+pub enum Unrecorded<E> {
     /// The store refused it (the caller says why).
     Store(E),
     /// The server failed while recording it.
@@ -26,11 +26,7 @@ pub(crate) enum Unrecorded<E> {
 /// at `at`. Runs to the end even if the request that asked goes away, so that nothing is
 /// stored without reaching the world, nor the world left waiting. Returns what `store` did
 /// and the time.
-pub(crate) async fn record<S, T, E, F, Fut>(
-    app: &Arc<App<S>>,
-    index: usize,
-    store: F,
-) -> Result<(T, u64), Unrecorded<E>>
+pub async fn record<S, T, E, F, Fut>(app: &Arc<App<S>>, index: usize, store: F) -> Result<(T, u64), Unrecorded<E>>
 where
     S: Store,
     T: Send + 'static,
@@ -82,7 +78,7 @@ where
 /// Records the steps that verdicts of true positive on these alert rows (of team `index`)
 /// detect, where not already detected: a step is detected when an alert raised by one of its
 /// events is marked true positive.
-pub(crate) async fn verdicts<S: Store>(app: &Arc<App<S>>, index: usize, rows: Vec<u32>, user: i64) {
+pub async fn verdicts<S: Store>(app: &Arc<App<S>>, index: usize, rows: Vec<u32>, user: i64) {
     let worker = app.clone();
     let steps = tokio::task::spawn_blocking(move || {
         let runtime = worker.live.team(index);
@@ -105,7 +101,7 @@ pub(crate) async fn verdicts<S: Store>(app: &Arc<App<S>>, index: usize, rows: Ve
 /// Records that team `index` detected `step` (by `source`: `verdict` or `report`), if it had
 /// not before. A detection that cannot be stored is logged: the verdict or grade that made it
 /// stands, and the step counts as detected for scoring regardless.
-pub(crate) async fn detected<S: Store>(app: &Arc<App<S>>, index: usize, step: String, source: &'static str, user: i64) {
+pub async fn detected<S: Store>(app: &Arc<App<S>>, index: usize, step: String, source: &'static str, user: i64) {
     let app2 = app.clone();
     let team = app.live.team_id(index);
     let name = team.clone();

@@ -1,0 +1,165 @@
+//! atoll's application layer: the running exercise ([`Live`]) and every command and query a
+//! user can make of it, below both the web pages and the JSON API (and used by the command
+//! line). Nothing here knows about HTTP or HTML: a command takes typed input, checks it,
+//! stores it, applies it to the team's world, and answers with what it stored or an
+//! [`Error`] that names the field at fault.
+//!
+//! The one rule every write follows: **stored first, then applied** ([`actions::store_and_apply`],
+//! [`facts::record`]), so what a world did is never more than the database knows, and a
+//! restart replays it to the same bytes.
+
+pub mod accounts;
+pub mod actions;
+pub mod alerts;
+pub mod audit;
+pub mod cases;
+pub mod clock;
+mod error;
+pub mod facts;
+pub mod inbox;
+mod live;
+pub mod messages;
+pub mod people;
+pub mod reports;
+pub mod rules;
+pub mod score;
+pub mod steps;
+pub mod suppress;
+
+use std::sync::Arc;
+
+use atoll_store::Store;
+
+pub use error::{Error, Kind, Result};
+pub use live::Live;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct App<S> {
+    pub db: S,
+    pub live: Live,
+    /// Day 1 of the exercise.
+    pub day_one: jiff::civil::Date,
+    /// Password checks running at once (each takes ~19 MiB and a core for a moment).
+    pub logins: tokio::sync::Semaphore,
+    /// Hunts running at once.
+    pub hunts: tokio::sync::Semaphore,
+    /// Clock changes one at a time, each stored before the next.
+    pub clock_writes: tokio::sync::Mutex<()>,
+    /// Each team's verdicts as last read; the alert pages read only those added since (the
+    /// table is append-only), so a queue with ten thousand verdicts is not decoded again on
+    /// every page.
+    verdicts: std::sync::Mutex<std::collections::HashMap<String, Arc<Vec<atoll_store::Triage>>>>,
+    /// How many items of each kind ([`Seen`]) a user's team had when the user last opened the
+    /// page that lists them, by (user, team, kind): the navigation's badges count those that
+    /// came since. Kept in memory only: after a restart everything counts as new until the
+    /// page is opened again.
+    seen: std::sync::Mutex<std::collections::HashMap<(i64, usize, Seen), usize>>,
+}
+
+impl<S> App<S> {
+    pub fn new(db: S, live: Live, day_one: jiff::civil::Date) -> App<S> {
+        App {
+            db,
+            live,
+            day_one,
+            logins: tokio::sync::Semaphore::new(2),
+            hunts: tokio::sync::Semaphore::new(2),
+            clock_writes: tokio::sync::Mutex::new(()),
+            verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
+            seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    /// Notes that `user` has seen the first `count` items of kind `what` of team `team` (the
+    /// page listing them was opened).
+    pub fn saw(&self, user: i64, team: usize, what: Seen, count: usize) {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = seen.entry((user, team, what)).or_insert(0);
+        *entry = (*entry).max(count);
+    }
+
+    /// How many items of kind `what` of team `team` `user` has seen.
+    pub fn seen(&self, user: i64, team: usize, what: Seen) -> usize {
+        let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        seen.get(&(user, team, what)).copied().unwrap_or(0)
+    }
+}
+
+/// What the navigation's badges count, each since the user last opened its page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Seen {
+    /// Rows of the alert queue (one per detection: a second sighting is not counted).
+    Alerts,
+    /// Injects and messages in the inbox.
+    Inbox,
+    /// Questions asked.
+    Questions,
+}
+
+impl<S: Store> App<S> {
+    /// Team `team`'s verdicts, oldest first, from the database: those read before are kept,
+    /// and only the ones added since are read.
+    pub async fn verdicts(&self, team: &str) -> atoll_store::Result<Arc<Vec<atoll_store::Triage>>> {
+        let known = {
+            let cache = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+            cache.get(team).cloned()
+        };
+        let after = known.as_ref().and_then(|k| k.last()).map_or(0, |t| t.id);
+        let added = self.db.triages_after(self.live.exercise, team, after).await?;
+        if added.is_empty()
+            && let Some(known) = known
+        {
+            return Ok(known);
+        }
+        let mut all = known.map(|k| k.as_ref().clone()).unwrap_or_default();
+        all.extend(added);
+        let all = Arc::new(all);
+        let mut cache = self.verdicts.lock().unwrap_or_else(|e| e.into_inner());
+        // Another request may have read further meanwhile: keep the longer list.
+        let keep = cache
+            .get(team)
+            .is_none_or(|c| c.last().map(|t| t.id) < all.last().map(|t| t.id));
+        if keep {
+            cache.insert(team.to_owned(), all.clone());
+        }
+        Ok(all)
+    }
+}
+
+/// Wall-clock milliseconds since the Unix epoch: the one place the server reads the clock.
+pub fn clock_now() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// How long expired API tokens stay listed (marked expired) for their owners.
+const EXPIRED_TOKENS_SHOWN_MS: i64 = 7 * 86_400_000;
+
+/// Advances the exercise once a second, storing the clock when play reaches its end; once an
+/// hour (and at start) forgets expired sessions, long-expired tokens and old sign-in failures.
+pub async fn run_clock<S: Store>(app: Arc<App<S>>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut ticks: u64 = 0;
+    loop {
+        interval.tick().await;
+        if ticks.is_multiple_of(3600) {
+            let now = clock_now();
+            let _ = app
+                .db
+                .forget_expired(now, now - EXPIRED_TOKENS_SHOWN_MS, now - 86_400_000)
+                .await;
+        }
+        ticks += 1;
+        // Clock changes by instructors and the end of play are stored one at a time.
+        let _writing = app.clock_writes.lock().await;
+        let worker = app.clone();
+        let settled = tokio::task::spawn_blocking(move || worker.live.tick(clock_now())).await;
+        if let Ok(Some(clock)) = settled
+            && let Ok(text) = serde_json::to_string(&clock)
+        {
+            // The end of play follows from the stored clock anyway (it settles at its end);
+            // storing it only saves the next start the work of finding out.
+            let _ = app.db.save_clock(app.live.exercise, &text).await;
+        }
+    }
+}

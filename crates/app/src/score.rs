@@ -1,0 +1,210 @@
+//! What scoring reads of a team, and the team's score, progress and time limits as play stands.
+
+use atoll_exercise::answers::{self, Answer, Points};
+use atoll_exercise::score::{AnswerFact, Facts, Progress, ReportFact, Score, Verdict, hint_available, progress, score};
+use atoll_sim::available_percent;
+use atoll_store::{HintOpened, Kind, Store, Submission, Triage};
+
+use crate::{App, clock_now};
+
+/// Team `index` as play stands: its score, its campaign's progress and its least available
+/// service.
+#[derive(Debug)]
+pub struct TeamStatus {
+    pub score: Score,
+    pub progress: Vec<Progress>,
+    /// The service up least of play so far, and its availability in percent.
+    pub lowest: Option<(String, f64)>,
+    /// The questions put to the team so far, with when.
+    pub asked: Vec<(String, u64)>,
+    /// Hints the team may open, now or later, with the time they become available.
+    pub hints_available: Vec<(String, u64)>,
+    /// The exercise time this was worked out at, and whether play had ended.
+    pub now: u64,
+    pub ended: bool,
+}
+
+/// What the database holds of one team that scoring reads.
+#[derive(Debug, Default)]
+pub struct Records {
+    pub triages: std::sync::Arc<Vec<Triage>>,
+    pub submissions: Vec<Submission>,
+    pub hints: Vec<HintOpened>,
+    /// The team's suppressions, in force and ended.
+    pub suppressions: Vec<atoll_store::Suppression>,
+}
+
+/// Reads team `team`'s records (its verdicts through the app's copy, read incrementally).
+pub async fn records<S: Store>(app: &App<S>, team: &str) -> atoll_store::Result<Records> {
+    let (db, exercise) = (&app.db, app.live.exercise);
+    Ok(Records {
+        triages: app.verdicts(team).await?,
+        submissions: db.submissions(exercise, Some(team)).await?,
+        hints: db.hints_opened(exercise, Some(team)).await?,
+        suppressions: db.suppressions(exercise, Some(team)).await?,
+    })
+}
+
+/// Scores team `index` now, from its records. Takes the team's lock: call it off the async
+/// workers.
+pub fn team_score<S>(app: &App<S>, index: usize, records: &Records) -> Score {
+    team_status(app, index, records).score
+}
+
+/// A stored answer's question and grade now (automatic, or the white cell's for free text);
+/// `None` while it waits for the white cell, or when its question has no right answer.
+pub fn answer_grade(
+    scenario: &'static atoll_scenario::Scenario,
+    world: Option<&atoll_sim::world::World<'_>>,
+    submission: &Submission,
+) -> Option<atoll_exercise::answers::Grade> {
+    let question = scenario.questions.iter().find(|q| q.id.name == submission.subject)?;
+    let answer: Answer = serde_json::from_str(&submission.body).ok()?;
+    let graded = match &submission.grade {
+        Some(g) => Some((serde_json::from_str::<Points>(&g.points).ok()?, g.comment.as_str())),
+        None => None,
+    };
+    let candidates = |name: &str| {
+        world
+            .map(|w| answers::world_values(scenario, w, name))
+            .unwrap_or_default()
+    };
+    answers::grade(question, &answer, graded.as_ref().map(|(p, c)| (p, *c)), &candidates)
+}
+
+/// [`team_score`] and the rest of what the board shows of the team.
+pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStatus {
+    let live = &app.live;
+    let clock = live.clock();
+    let now = clock.now(clock_now());
+    let ended = matches!(clock.state, atoll_exercise::State::Ended { .. });
+    let team_id = live.team_id(index);
+    let verdicts: Vec<Verdict<'_>> = records
+        .triages
+        .iter()
+        .map(|t| Verdict {
+            row: t.row,
+            rule: &t.rule,
+            state: &t.state,
+            at: t.at,
+            username: &t.username,
+        })
+        .collect();
+    let start = live.start_unix_ms();
+    let label = |t: u64| live.label(start + t as i64, app.day_one);
+    let offset = |c: &atoll_scenario::time::ClockTime| live.sim_clock().offset(c);
+    let runtime = live.team_now(index);
+    let outcomes = runtime.outcomes();
+    let downtime = runtime.downtime(now);
+    let delivered = crate::inbox::delivered(live, &team_id, &runtime.arrivals(), now);
+    let asked: Vec<(&str, u64)> = delivered
+        .questions
+        .iter()
+        .map(|(at, q, _)| (q.id.name.as_str(), *at))
+        .collect();
+    let answers: Vec<AnswerFact<'_>> = records
+        .submissions
+        .iter()
+        .filter(|s| s.kind == Kind::Answer)
+        .map(|s| AnswerFact {
+            question: &s.subject,
+            at: s.at,
+            username: &s.username,
+            grade: answer_grade(live.scenario, runtime.world(), s),
+        })
+        .collect();
+    let reports: Vec<ReportFact<'_>> = records
+        .submissions
+        .iter()
+        .filter(|s| s.kind == Kind::Report)
+        .map(|s| ReportFact {
+            title: &s.subject,
+            at: s.at,
+            username: &s.username,
+            grade: s.grade.as_ref().and_then(|g| {
+                Some((
+                    serde_json::from_str::<Points>(&g.points).ok()?,
+                    g.comment.as_str(),
+                    g.username.as_str(),
+                ))
+            }),
+        })
+        .collect();
+    let hints: Vec<(&str, u64, &str)> = records
+        .hints
+        .iter()
+        .map(|h| (h.hint.as_str(), h.at, h.username.as_str()))
+        .collect();
+    let hidden = crate::suppress::hidden(&records.suppressions, runtime.alerts(), runtime.store());
+    let described: Vec<(i64, String)> = records
+        .suppressions
+        .iter()
+        .map(|s| (s.id, crate::suppress::describe(s)))
+        .collect();
+    let suppressions: Vec<atoll_exercise::score::SuppressionFact<'_>> = records
+        .suppressions
+        .iter()
+        .filter_map(|s| {
+            let (_, hides) = hidden.iter().find(|(id, _)| *id == s.id)?;
+            let (_, what) = described.iter().find(|(id, _)| *id == s.id)?;
+            Some(atoll_exercise::score::SuppressionFact {
+                id: s.id,
+                what,
+                reason: &s.reason,
+                username: &s.username,
+                hidden: hides,
+            })
+        })
+        .collect();
+    let team_rules = runtime.team_rules();
+    let facts = Facts {
+        team: &team_id,
+        outcomes: &outcomes,
+        downtime: &downtime,
+        verdicts: &verdicts,
+        alerts: runtime.alerts(),
+        now,
+        ended,
+        asked: &asked,
+        answers: &answers,
+        reports: &reports,
+        hints: &hints,
+        suppressions: &suppressions,
+        team_rules: &team_rules,
+    };
+    let hints_available: Vec<(String, u64)> = live
+        .scenario
+        .hints
+        .iter()
+        .filter_map(|h| Some((h.id.name.clone(), hint_available(live.scenario, h, &facts)?)))
+        .collect();
+    let lowest = downtime
+        .iter()
+        .filter(|d| d.team == team_id)
+        .map(|d| (d.service.name.get("en").to_owned(), available_percent(d.down, now)))
+        .min_by(|a, b| a.1.total_cmp(&b.1));
+    let mut score = score(live.scenario, &facts, &label, &offset);
+    // An open item whose step or question is still to come closes when it would if all goes
+    // as planned: the white cell sees it before a jump passes it.
+    let planned = runtime.forecast();
+    for item in score.items.iter_mut() {
+        if item.standing == atoll_exercise::score::Standing::Open && item.closes.is_none() {
+            item.closes = atoll_exercise::score::closes_as_planned(
+                live.scenario,
+                &facts,
+                &item.expectation,
+                &|id| planned.get(id).copied(),
+                &offset,
+            );
+        }
+    }
+    TeamStatus {
+        score,
+        progress: progress(&facts),
+        lowest,
+        asked: asked.iter().map(|&(q, at)| (q.to_owned(), at)).collect(),
+        hints_available,
+        now,
+        ended,
+    }
+}
