@@ -14,8 +14,10 @@ pub enum Kind {
     /// It cannot be done as things stand: already answered, play ended, a time limit passed
     /// (`409`).
     Conflict,
-    /// A limit on how many of something one team or user may have (`429`).
+    /// A limit on how many of something one team or user may have, or on how often (`429`).
     TooMany,
+    /// Who is asking could not be told: a wrong username or password (`401`).
+    Unauthorized,
     /// The database did not answer: nothing was changed, try again (`503`).
     Unavailable,
     /// The server failed while doing it (`500`).
@@ -72,6 +74,10 @@ impl Error {
 
     pub fn too_many(field: Option<&str>, message: impl Into<String>) -> Error {
         Error::new(Kind::TooMany, field.map(str::to_owned), message.into())
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Error {
+        Error::new(Kind::Unauthorized, None, message.into())
     }
 
     pub fn unavailable(message: impl Into<String>) -> Error {

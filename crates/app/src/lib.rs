@@ -20,9 +20,13 @@ pub mod inbox;
 mod live;
 pub mod messages;
 pub mod people;
+pub mod questions;
+pub mod queue;
 pub mod reports;
 pub mod rules;
 pub mod score;
+pub mod searches;
+pub mod sessions;
 pub mod steps;
 pub mod suppress;
 

@@ -15,89 +15,36 @@
 //! moment (Sysmon and Security 4688 see the same process), pivots to the hunt, the verdicts
 //! given, and a form to add it to a case.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use atoll_exercise::{Alert, TeamRuntime};
+use atoll_exercise::Alert;
 use atoll_hunt::{Context, Limits, Output, Page};
 use atoll_sigma::Level;
-use atoll_store::{Role, Store, Suppression, Triage};
+use atoll_store::{Role, Store, Triage};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use atoll_app::alerts::{alert_key, key_of, marks_of};
-use atoll_app::suppress::InForce;
+use atoll_app::alerts::key_of;
+use atoll_app::queue::{
+    BULK_MAX, Filter, GROUPS_SHOWN, LINK_MAX, PAGE, Records, STATES, Shown, Sieve, Sort, bulk_verdict, criteria,
+    give_verdict, groups, link_to_case, page_of, queue_records, rule_titles,
+};
 
 use crate::auth::{TeamActor, TeamView};
 use crate::pages::{blocking, query_string, short};
-use crate::{App, Live, clock_now, html};
+use crate::{App, Live, html};
 
-/// Alerts per page of the queue.
-pub(crate) const PAGE: usize = 50;
-/// Groups shown in the grouped view.
-const GROUPS_SHOWN: usize = 200;
-/// Most alerts one bulk verdict may cover.
-pub(crate) const BULK_MAX: usize = 10_000;
-/// The host's events shown around an alert, each way.
-const AROUND_MS: i64 = 5 * 60_000;
-/// Most of those events listed.
-const AROUND_SHOWN: usize = 40;
-
-/// The queue's name for alerts a suppression of the team hides (not a verdict: they keep theirs).
-const SUPPRESSED: &str = "suppressed";
-
-/// The states an alert can be in, as stored and as shown.
-pub(crate) const STATES: [(&str, &str); 4] = [
-    ("new", "New"),
-    ("investigating", "Investigating"),
-    ("true_positive", "True positive"),
-    ("false_positive", "False positive"),
-];
-
-/// The queue's parameters as the address carries them. Every one is optional; an empty one
-/// is no filter.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-pub(crate) struct Filter {
-    /// `open` (new or investigating), or one of [`STATES`].
-    #[serde(default)]
-    state: String,
-    /// Lowest level shown.
-    #[serde(default)]
-    level: String,
-    /// A rule's exact title.
-    #[serde(default)]
-    rule: String,
-    /// A host's exact name (any case).
-    #[serde(default)]
-    host: String,
-    /// An ATT&CK technique (`T1505`, its sub-techniques too) or tactic (`persistence`).
-    #[serde(default)]
-    attack: String,
-    /// Exercise time range: `D1 09:00`.
-    #[serde(default)]
-    from: String,
-    #[serde(default)]
-    to: String,
-    /// Words looked for in the rule's title and the host.
-    #[serde(default)]
-    q: String,
-    /// `newest` (default), `oldest` or `level`.
-    #[serde(default)]
-    sort: String,
-    /// `groups` for the grouped view.
-    #[serde(default)]
-    view: String,
-    /// The last alert of the page before (its number; `level.number` when sorted by level).
-    #[serde(default)]
-    after: String,
-}
-
-impl Filter {
+/// A filter as the queue's address and forms carry it.
+pub(crate) trait FilterLink {
     /// The address's query for this filter with `changes` made (an empty value drops a key),
     /// without the cursor unless a change sets it.
+    fn link(&self, changes: &[(&str, &str)]) -> String;
+}
+
+impl FilterLink for Filter {
     fn link(&self, changes: &[(&str, &str)]) -> String {
         let mut pairs: Vec<(&str, &str)> = vec![
             ("state", &self.state),
@@ -120,437 +67,12 @@ impl Filter {
         pairs.retain(|(_, v)| !v.trim().is_empty());
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     }
-
-    fn is_empty(&self) -> bool {
-        let state = if self.state.trim() == "any" {
-            ""
-        } else {
-            self.state.as_str()
-        };
-        [
-            state,
-            &self.level,
-            &self.rule,
-            &self.host,
-            &self.attack,
-            &self.from,
-            &self.to,
-            &self.q,
-        ]
-        .iter()
-        .all(|v| v.trim().is_empty())
-    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sort {
-    Newest,
-    Oldest,
-    Level,
-}
-
-/// A filter, checked.
-#[derive(Debug)]
-struct Criteria {
-    /// States an alert must be in (by name), or any.
-    states: Option<Vec<&'static str>>,
-    level: Option<Level>,
-    rule: Option<String>,
-    host: Option<String>,
-    attack: Option<String>,
-    from: Option<u64>,
-    to: Option<u64>,
-    words: Vec<String>,
-    sort: Sort,
-    groups: bool,
-}
-
-/// A filter refused: the field and what is wrong with it.
-type Refused = (&'static str, String);
-
-fn exercise_time(live: &Live, field: &'static str, text: &str) -> Result<Option<u64>, Refused> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let time = atoll_scenario::time::ClockTime::parse(text).map_err(|_| {
-        (
-            field,
-            format!("`{text}` is not an exercise time; write e.g. `D1 09:30`"),
-        )
-    })?;
-    let at = live.sim_clock().offset(&time);
-    if at < 0 {
-        return Err((field, format!("`{text}` is before play starts")));
-    }
-    Ok(Some(at as u64))
-}
-
-fn criteria(filter: &Filter, live: &Live) -> Result<Criteria, Refused> {
-    let states = match filter.state.trim() {
-        "" | "any" => None,
-        "open" => Some(vec!["new", "investigating"]),
-        "suppressed" => Some(vec![SUPPRESSED]),
-        s => match STATES.iter().find(|(v, _)| *v == s) {
-            Some((v, _)) => Some(vec![*v]),
-            None => {
-                return Err((
-                    "state",
-                    "choose open, new, investigating, true positive, false positive or suppressed".into(),
-                ));
-            }
-        },
-    };
-    let level = match filter.level.trim() {
-        "" => None,
-        l => Some(Level::parse(l).ok_or(("level", format!("choose one of {}", Level::NAMES.join(", "))))?),
-    };
-    let text = |v: &str, field: &'static str| -> Result<Option<String>, Refused> {
-        let v = v.trim();
-        if v.chars().count() > 200 {
-            return Err((field, "at most 200 characters".into()));
-        }
-        Ok((!v.is_empty()).then(|| v.to_owned()))
-    };
-    let attack = text(&filter.attack, "attack")?.map(|a| a.to_ascii_lowercase().replace(' ', "-"));
-    let from = exercise_time(live, "from", &filter.from)?;
-    let to = exercise_time(live, "to", &filter.to)?;
-    if let (Some(f), Some(t)) = (from, to)
-        && t <= f
-    {
-        return Err(("to", "the end of the range must come after its start".into()));
-    }
-    let words: Vec<String> = text(&filter.q, "q")?
-        .map(|q| q.split_whitespace().map(str::to_lowercase).collect())
-        .unwrap_or_default();
-    if words.len() > 16 {
-        return Err(("q", "at most 16 words".into()));
-    }
-    let sort = match filter.sort.trim() {
-        "" | "newest" => Sort::Newest,
-        "oldest" => Sort::Oldest,
-        "level" => Sort::Level,
-        _ => return Err(("sort", "choose newest, oldest or level".into())),
-    };
-    Ok(Criteria {
-        states,
-        level,
-        rule: text(&filter.rule, "rule")?,
-        host: text(&filter.host, "host")?.map(|h| h.to_lowercase()),
-        attack,
-        from,
-        to,
-        words,
-        sort,
-        groups: filter.view.trim() == "groups",
-    })
-}
-
-/// What the queue sifts alerts with, read once per request under the team's lock. Alerts are
-/// compared by their rule's place among the rules seen ([`TeamRuntime::alert_rules`]), so that
-/// sifting hundreds of thousands of them hashes numbers, not texts.
-struct Sieve<'a> {
-    alerts: &'a [Alert],
-    /// Each alert's rule place.
-    rule_of: &'a [u32],
-    /// (key, title) of each rule place.
-    rules: &'a [(String, String)],
-    /// The latest verdict of each alert (by index), or of its twin, whichever came later.
-    verdicts: Vec<Option<&'a Triage>>,
-    /// Whether a suppression of the team hides each alert.
-    suppressed: Vec<bool>,
-    /// Each alert's other sighting of the same process start ([`TeamRuntime::twins`]).
-    twins: &'a [Option<u32>],
-}
-
-impl<'a> Sieve<'a> {
-    fn of(runtime: &'a TeamRuntime<'_>, triages: &'a [Triage], suppressions: &[Suppression]) -> Sieve<'a> {
-        let rules = runtime.rules_seen();
-        let mut places: HashMap<&str, Vec<u32>> = HashMap::new();
-        for (place, (key, _)) in rules.iter().enumerate() {
-            places.entry(key.as_str()).or_default().push(place as u32);
-        }
-        let alerts = runtime.alerts();
-        let rule_of = runtime.alert_rules();
-        // Each verdict onto its alert: alerts come in event order, so an event's alerts are
-        // found by halving, and later verdicts replace earlier ones.
-        let mut verdicts: Vec<Option<&'a Triage>> = vec![None; alerts.len()];
-        for t in triages {
-            let Some(places) = places.get(t.rule.as_str()) else {
-                continue;
-            };
-            let from = alerts.partition_point(|a| a.row < t.row);
-            for i in (from..alerts.len()).take_while(|&i| alerts[i].row == t.row) {
-                if places.contains(&rule_of[i]) {
-                    verdicts[i] = Some(t);
-                }
-            }
-        }
-        // One detection, one verdict: the later of the two sightings'.
-        for (i, twin) in runtime.twins().iter().enumerate() {
-            if let Some(t) = twin.map(|t| t as usize).filter(|&t| t > i) {
-                let later = match (verdicts[i], verdicts[t]) {
-                    (Some(a), Some(b)) => Some(if b.id > a.id { b } else { a }),
-                    (a, b) => a.or(b),
-                };
-                verdicts[i] = later;
-                verdicts[t] = later;
-            }
-        }
-        let in_force = InForce::of(suppressions);
-        let named: Vec<bool> = rules.iter().map(|(_, title)| in_force.names(title)).collect();
-        let mut suppressed: Vec<bool> = alerts
-            .iter()
-            .zip(rule_of)
-            .map(|(a, &place)| named[place as usize] && in_force.hiding(a, runtime.store()).is_some())
-            .collect();
-        // One detection, one state: a suppression that names either log's field (`Image` or
-        // `NewProcessName`) hides both sightings.
-        for (i, twin) in runtime.twins().iter().enumerate() {
-            if let Some(t) = twin.map(|t| t as usize).filter(|&t| t > i) {
-                let either = suppressed[i] || suppressed[t];
-                suppressed[i] = either;
-                suppressed[t] = either;
-            }
-        }
-        Sieve {
-            alerts,
-            rule_of,
-            rules,
-            verdicts,
-            suppressed,
-            twins: runtime.twins(),
-        }
-    }
-
-    /// The latest verdict on alert `i`, or on its twin: the two are one detection.
-    fn get(&self, i: usize) -> Option<&'a Triage> {
-        self.verdicts[i]
-    }
-
-    /// Whether alert `i` is listed under its twin rather than on a row of its own.
-    fn second_sighting(&self, i: usize) -> bool {
-        self.twins.get(i).copied().flatten().is_some_and(|t| (t as usize) < i)
-    }
-
-    /// Alert `i` as a list shows it.
-    fn listed(&self, i: usize) -> Listed {
-        Listed {
-            number: i,
-            alert: self.alerts[i].clone(),
-            state: self.state(i).to_owned(),
-            by: self.get(i).map(|t| t.username.clone()),
-            suppressed: self.suppressed[i],
-            twin: self.twins.get(i).copied().flatten().map(|t| t as usize),
-        }
-    }
-
-    fn state(&self, i: usize) -> &'a str {
-        self.get(i).map_or("new", |t| t.state.as_str())
-    }
-
-    /// The numbers of the alerts `criteria` keeps, oldest first.
-    fn select(&self, criteria: &Criteria) -> Vec<usize> {
-        // What depends on the rule alone, decided once per rule.
-        let mut first = vec![usize::MAX; self.rules.len()];
-        for (i, &place) in self.rule_of.iter().enumerate().rev() {
-            first[place as usize] = i;
-        }
-        let per_rule: Vec<(bool, u64)> = self
-            .rules
-            .iter()
-            .zip(&first)
-            .map(|((_, title), &i)| {
-                let Some(a) = self.alerts.get(i) else {
-                    return (false, 0);
-                };
-                let rule_ok = criteria.rule.as_ref().is_none_or(|r| title == r)
-                    && criteria.attack.as_ref().is_none_or(|attack| {
-                        a.techniques.iter().any(|t| {
-                            let t = t.to_ascii_lowercase();
-                            t == *attack
-                                || t.strip_prefix(attack.as_str())
-                                    .is_some_and(|rest| rest.starts_with('.'))
-                        }) || a.tactics.iter().any(|t| t == attack)
-                    });
-                let title = title.to_lowercase();
-                let mask = criteria
-                    .words
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, w)| title.contains(w.as_str()))
-                    .fold(0u64, |m, (k, _)| m | 1 << k);
-                (rule_ok, mask)
-            })
-            .collect();
-        let all_words = if criteria.words.is_empty() {
-            0
-        } else {
-            u64::MAX >> (64 - criteria.words.len())
-        };
-        let wants_suppressed = criteria.states.as_ref().is_some_and(|s| s.contains(&SUPPRESSED));
-        (0..self.alerts.len())
-            .filter(|&i| {
-                let a = &self.alerts[i];
-                let (rule_ok, mask) = per_rule[self.rule_of[i] as usize];
-                if !rule_ok || self.suppressed[i] != wants_suppressed || self.second_sighting(i) {
-                    return false;
-                }
-                if criteria.level.is_some_and(|level| a.level.is_none_or(|l| l < level))
-                    || criteria.from.is_some_and(|from| a.at < from)
-                    || criteria.to.is_some_and(|to| a.at >= to)
-                {
-                    return false;
-                }
-                if let Some(host) = &criteria.host
-                    && !a.host.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(host))
-                {
-                    return false;
-                }
-                if mask != all_words {
-                    let host = a.host.as_deref().unwrap_or("").to_lowercase();
-                    let found = criteria
-                        .words
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, w)| host.contains(w.as_str()))
-                        .fold(mask, |m, (k, _)| m | 1 << k);
-                    if found != all_words {
-                        return false;
-                    }
-                }
-                if let Some(states) = &criteria.states
-                    && !wants_suppressed
-                    && !states.contains(&self.state(i))
-                {
-                    return false;
-                }
-                true
-            })
-            .collect()
-    }
-
-    /// How many alerts are in each of [`STATES`], and how many are suppressed (a process seen
-    /// twice counted once).
-    fn counts(&self) -> ([usize; 4], usize) {
-        let mut counts = [0usize; 4];
-        let mut suppressed = 0;
-        for i in (0..self.alerts.len()).filter(|&i| !self.second_sighting(i)) {
-            if self.suppressed[i] {
-                suppressed += 1;
-            } else if let Some(k) = STATES.iter().position(|(s, _)| *s == self.state(i)) {
-                counts[k] += 1;
-            }
-        }
-        (counts, suppressed)
-    }
-
-    /// The verdict keys (event row, rule key) a verdict on alert `i` is stored under: the
-    /// alert's and its twin's.
-    fn marks(&self, i: usize) -> impl Iterator<Item = (u32, String)> + '_ {
-        let twin = self.twins.get(i).copied().flatten().map(|t| t as usize);
-        std::iter::once(i)
-            .chain(twin)
-            .map(|i| (self.alerts[i].row, key_of(&self.alerts[i]).to_owned()))
-    }
-}
-
-fn level_rank(a: &Alert) -> u8 {
-    a.level.map_or(0, |l| l as u8 + 1)
-}
-
-/// One page of `selected` (oldest first) in the chosen order, after the cursor; and the
-/// cursor of the next page, if there is one.
-fn page_of(selected: &[usize], alerts: &[Alert], sort: Sort, after: &str) -> (Vec<usize>, Option<String>) {
-    let cursor = |i: usize| match sort {
-        Sort::Level => format!("{}.{i}", level_rank(&alerts[i])),
-        _ => i.to_string(),
-    };
-    let page: Vec<usize> = match sort {
-        Sort::Newest => {
-            let before = after.parse::<usize>().unwrap_or(usize::MAX);
-            selected
-                .iter()
-                .rev()
-                .copied()
-                .filter(|&i| i < before)
-                .take(PAGE + 1)
-                .collect()
-        }
-        Sort::Oldest => {
-            let start = after.parse::<usize>().map_or(0, |a| a.saturating_add(1));
-            selected
-                .iter()
-                .copied()
-                .filter(|&i| i >= start)
-                .take(PAGE + 1)
-                .collect()
-        }
-        Sort::Level => {
-            // Highest level first, newest first within a level.
-            let key = |i: usize| (std::cmp::Reverse(level_rank(&alerts[i])), std::cmp::Reverse(i));
-            let bound = after.split_once('.').and_then(|(l, i)| {
-                Some((
-                    std::cmp::Reverse(l.parse::<u8>().ok()?),
-                    std::cmp::Reverse(i.parse::<usize>().ok()?),
-                ))
-            });
-            let mut all: Vec<usize> = selected
-                .iter()
-                .copied()
-                .filter(|&i| bound.is_none_or(|b| key(i) > b))
-                .collect();
-            all.sort_by_key(|&i| key(i));
-            all.truncate(PAGE + 1);
-            all
-        }
-    };
-    let more = page.len() > PAGE;
-    let mut page = page;
-    page.truncate(PAGE);
-    let next = if more { page.last().map(|&i| cursor(i)) } else { None };
-    (page, next)
-}
-
-/// Alerts of one rule on one host, among those a filter selects.
-#[derive(Debug)]
-struct Group<'a> {
-    title: &'a str,
-    host: &'a str,
-    level: Option<Level>,
-    count: usize,
-    /// Not judged yet (new).
-    open: usize,
-    latest: u64,
-}
-
-fn groups<'a>(selected: &[usize], sieve: &Sieve<'a>) -> Vec<Group<'a>> {
-    let mut by: HashMap<(u32, &str), Group<'a>> = HashMap::new();
-    for &i in selected {
-        let a = &sieve.alerts[i];
-        let host = a.host.as_deref().unwrap_or("");
-        let g = by.entry((sieve.rule_of[i], host)).or_insert(Group {
-            title: &a.title,
-            host,
-            level: a.level,
-            count: 0,
-            open: 0,
-            latest: 0,
-        });
-        g.count += 1;
-        g.open += usize::from(sieve.state(i) == "new");
-        g.latest = g.latest.max(a.at);
-    }
-    let mut groups: Vec<Group<'a>> = by.into_values().collect();
-    groups.sort_by(|a, b| {
-        b.open
-            .cmp(&a.open)
-            .then(b.latest.cmp(&a.latest))
-            .then(a.title.cmp(b.title))
-            .then(a.host.cmp(b.host))
-    });
-    groups
-}
+/// The host's events shown around an alert, each way.
+const AROUND_MS: i64 = 5 * 60_000;
+/// Most of those events listed.
+const AROUND_SHOWN: usize = 40;
 
 /// What the queue page answers with after a bulk verdict (`marked=N&as=state`).
 #[derive(Debug, Default, Deserialize)]
@@ -558,44 +80,6 @@ pub(crate) struct Marked {
     marked: Option<String>,
     #[serde(rename = "as")]
     state: Option<String>,
-}
-
-/// What the queue reads from the database: the team's verdicts, its suppressions and its
-/// cases still open (to add alerts to).
-#[derive(Debug, Clone)]
-struct Records {
-    triages: Arc<Vec<Triage>>,
-    suppressions: Vec<Suppression>,
-    cases: Vec<atoll_store::Case>,
-}
-
-/// Reads the queue's [`Records`]; or the page saying the database cannot be read.
-async fn queue_records<S: Store>(app: &App<S>, team: &str) -> Result<Records, Response> {
-    let unreadable = || {
-        html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        )
-    };
-    let triages = app.verdicts(team).await.map_err(|_| unreadable())?;
-    let suppressions = app
-        .db
-        .suppressions(app.live.exercise, Some(team))
-        .await
-        .map_err(|_| unreadable())?;
-    let cases = app
-        .db
-        .cases(app.live.exercise, team)
-        .await
-        .map_err(|_| unreadable())?
-        .into_iter()
-        .filter(|c| c.status != "closed")
-        .collect();
-    Ok(Records {
-        triages,
-        suppressions,
-        cases,
-    })
 }
 
 /// A team's alerts: the queue.
@@ -608,7 +92,7 @@ pub(crate) async fn queue<S: Store>(
     let team_id = app.live.team_id(view.team);
     let records = match queue_records(&app, &team_id).await {
         Ok(records) => records,
-        Err(page) => return page,
+        Err(e) => return html::failure(&e),
     };
     let done = marked.marked.and_then(|n| n.parse::<usize>().ok()).map(|n| {
         let state = marked.state.unwrap_or_default();
@@ -616,14 +100,6 @@ pub(crate) async fn queue<S: Store>(
         format!("{n} alerts marked {}.", label.to_lowercase())
     });
     blocking(move || queue_page(&app, &view, &filter, &records, done.as_deref(), None)).await
-}
-
-/// The titles of the rules a team's alerts come from, each once, in order.
-pub(crate) fn rule_titles<'a>(runtime: &'a TeamRuntime<'_>) -> Vec<&'a str> {
-    let mut titles: Vec<&str> = runtime.rules_seen().iter().map(|(_, t)| t.as_str()).collect();
-    titles.sort_unstable();
-    titles.dedup();
-    titles
 }
 
 /// The filter form, keeping what was typed.
@@ -725,7 +201,7 @@ fn queue_page<S: Store>(
     filter: &Filter,
     records: &Records,
     done: Option<&str>,
-    refused: Option<Refused>,
+    refused: Option<String>,
 ) -> Response {
     let live = &app.live;
     let runtime = live.team(view.team);
@@ -736,7 +212,7 @@ fn queue_page<S: Store>(
     let sieve = Sieve::of(&runtime, &records.triages, &records.suppressions);
     let label = |at: u64| live.label(start + at as i64, app.day_one);
     let (criteria, problem) = match refused {
-        Some((field, message)) => (None, Some(format!("{field}: {message}."))),
+        Some(refused) => (None, Some(refused)),
         None => match criteria(filter, live) {
             Ok(c) => (Some(c), None),
             Err((field, message)) => (None, Some(format!("{field}: {message}."))),
@@ -911,20 +387,6 @@ pub(crate) struct TriageForm {
     from_page: Option<String>,
 }
 
-/// The state and note of a verdict form, checked.
-fn verdict(state: Option<String>, note: Option<String>, field: &'static str) -> Result<(String, String), String> {
-    let Some(state) = state.filter(|s| STATES.iter().any(|(v, _)| v == s)) else {
-        return Err(format!(
-            "{field}: choose new, investigating, true positive or false positive."
-        ));
-    };
-    let note = note.unwrap_or_default();
-    if note.chars().count() > 2000 {
-        return Err("note: at most 2,000 characters.".to_owned());
-    }
-    Ok((state, note.trim().to_owned()))
-}
-
 /// Records a verdict on one of the team's alerts, and goes back to where it was given.
 pub(crate) async fn triage<S: Store>(
     State(app): State<Arc<App<S>>>,
@@ -932,15 +394,12 @@ pub(crate) async fn triage<S: Store>(
     Form(form): Form<TriageForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let (state, note) = match verdict(form.state, form.note, "state") {
-        Ok(v) => v,
-        Err(message) => return html::problem(StatusCode::BAD_REQUEST, &message),
-    };
+    let (state, note) = (form.state.unwrap_or_default(), form.note.unwrap_or_default());
     let (Some(row), Some(rule)) = (form.row.and_then(|r| r.parse::<u32>().ok()), form.rule) else {
         return html::problem(StatusCode::BAD_REQUEST, "row and rule: say which alert.");
     };
-    if let Err(refused) = give_verdict(&app, view.team, &view.user, row, &rule, &state, &note).await {
-        return refused;
+    if let Err(e) = give_verdict(&app, view.team, &view.user, row, &rule, &state, &note).await {
+        return html::failure(&e);
     }
     let n = form.n.and_then(|n| n.parse::<usize>().ok());
     if form.from_page.is_some()
@@ -964,108 +423,6 @@ pub(crate) async fn triage<S: Store>(
     Redirect::to(&format!("/teams/{team_id}{query}{anchor}")).into_response()
 }
 
-/// Gives a verdict (one of [`STATES`], checked by the caller) on team `index`'s alert raised
-/// by rule `rule` (its key) on event `row`, and on its twin if it has one: stored, then told
-/// to the team's world when it detects a step. The error is the answer to give.
-pub(crate) async fn give_verdict<S: Store>(
-    app: &Arc<App<S>>,
-    index: usize,
-    user: &atoll_store::User,
-    row: u32,
-    rule: &str,
-    state: &str,
-    note: &str,
-) -> Result<(), Response> {
-    // A process seen by Sysmon and by Security auditing is one detection: the verdict is both's.
-    let marks = marks_of(app, index, row, rule).await;
-    if marks.is_empty() {
-        return Err(html::problem(StatusCode::NOT_FOUND, "Your team has no such alert."));
-    }
-    let at = crate::exercise_now(app).await;
-    let team_id = app.live.team_id(index);
-    let stored = app
-        .db
-        .triage_many(
-            app.live.exercise,
-            &team_id,
-            &marks,
-            state,
-            note,
-            user.id,
-            at,
-            clock_now(),
-        )
-        .await;
-    if stored.is_err() {
-        return Err(html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The verdict could not be stored; try again.",
-        ));
-    }
-    if state == "true_positive" {
-        atoll_app::facts::verdicts(app, index, marks.iter().map(|(row, _)| *row).collect(), user.id).await;
-    }
-    Ok(())
-}
-
-/// Checks a verdict and its note as a form or the API gives them; the error names the field.
-pub(crate) fn checked_verdict(state: Option<String>, note: Option<String>) -> Result<(String, String), String> {
-    verdict(state, note, "state")
-}
-
-/// One alert as a team's list shows it.
-#[derive(Debug)]
-pub(crate) struct Listed {
-    /// Its number in the team's list (its page is `/teams/{team}/alerts/{number}`).
-    pub number: usize,
-    pub alert: Alert,
-    /// `new`, `investigating`, `true_positive` or `false_positive`, with who gave the verdict.
-    pub state: String,
-    pub by: Option<String>,
-    /// A suppression of the team hides it from the queue.
-    pub suppressed: bool,
-    /// The other sighting of the same process start (Sysmon 1 and Security 4688), if any.
-    pub twin: Option<usize>,
-}
-
-/// One page of team `index`'s alerts as the queue lists them for `filter` (the same
-/// filters, order and cursor), with how many match and the cursor of the next page. Takes the
-/// team's lock: call it off the async workers.
-pub(crate) fn listed<S>(
-    app: &App<S>,
-    index: usize,
-    filter: &Filter,
-    triages: &[Triage],
-    suppressions: &[Suppression],
-) -> Result<(Vec<Listed>, usize, Option<String>), String> {
-    let live = &app.live;
-    let runtime = live.team(index);
-    let alerts = runtime.alerts();
-    let sieve = Sieve::of(&runtime, triages, suppressions);
-    let criteria = criteria(filter, live).map_err(|(field, message)| format!("{field}: {message}"))?;
-    if criteria.groups {
-        return Err("view: the API lists alerts one by one; leave out `view`".to_owned());
-    }
-    let selected = sieve.select(&criteria);
-    let (page, next) = page_of(&selected, alerts, criteria.sort, &filter.after);
-    let rows = page.into_iter().map(|i| sieve.listed(i)).collect();
-    Ok((rows, selected.len(), next))
-}
-
-/// Alert number `number` of team `index` as its list shows it, if there is one. Takes the
-/// team's lock.
-pub(crate) fn one<S>(
-    app: &App<S>,
-    index: usize,
-    number: usize,
-    triages: &[Triage],
-    suppressions: &[Suppression],
-) -> Option<Listed> {
-    let runtime = app.live.team(index);
-    let sieve = Sieve::of(&runtime, triages, suppressions);
-    (number < sieve.alerts.len()).then(|| sieve.listed(number))
-}
-
 #[derive(Debug, Deserialize)]
 pub(crate) struct BulkForm {
     #[serde(flatten)]
@@ -1084,90 +441,9 @@ async fn refuse<S: Store>(
     view: TeamView,
     filter: Filter,
     records: Records,
-    refused: Refused,
+    refused: String,
 ) -> Response {
     blocking(move || queue_page(&app, &view, &filter, &records, None, Some(refused))).await
-}
-
-/// What one action on many alerts (a verdict, adding them to a case) may take.
-struct Many {
-    /// How many alerts the team had when the page was drawn: later ones are not taken.
-    upto: Option<usize>,
-    /// How many the page said the action covers: refused when the filter now selects another
-    /// number.
-    expect: Option<usize>,
-    max: usize,
-    /// The refusal of the whole queue unfiltered, and the start of the one of too many.
-    unfiltered: &'static str,
-    at_most: &'static str,
-    /// Whether each alert's twin is taken too (verdicts: one detection, one verdict).
-    twins: bool,
-}
-
-/// The alerts a filter selects now, for one action on them all: how many rows of the queue,
-/// and the (event row, rule key) of each alert taken. Refused by field.
-async fn choose<S: Store>(
-    app: &Arc<App<S>>,
-    index: usize,
-    filter: &Filter,
-    records: &Records,
-    many: Many,
-) -> Result<(usize, Vec<(u32, String)>), Refused> {
-    let worker = app.clone();
-    let filter = filter.clone();
-    let records = records.clone();
-    tokio::task::spawn_blocking(move || {
-        let live = &worker.live;
-        let criteria = criteria(&filter, live)?;
-        // Never the whole queue at once: one careless click would empty it.
-        if filter.is_empty() {
-            return Err(("filter", many.unfiltered.to_owned()));
-        }
-        let runtime = live.team(index);
-        let sieve = Sieve::of(&runtime, &records.triages, &records.suppressions);
-        let mut selected = sieve.select(&criteria);
-        // The alerts the page showed: none that came since it was drawn.
-        if let Some(upto) = many.upto {
-            selected.retain(|&i| i < upto);
-        }
-        if let Some(expect) = many.expect
-            && expect != selected.len()
-        {
-            return Err((
-                "filter",
-                format!(
-                    "{} alerts match it now, not the {expect} the page showed; look at them again first",
-                    selected.len()
-                ),
-            ));
-        }
-        if selected.len() > many.max {
-            return Err((
-                "filter",
-                format!(
-                    "{} alerts match; {} {}: narrow the filter",
-                    selected.len(),
-                    many.at_most,
-                    many.max
-                ),
-            ));
-        }
-        if selected.is_empty() {
-            return Err(("filter", "no alert matches it".to_owned()));
-        }
-        let taken: Vec<(u32, String)> = if many.twins {
-            selected.iter().flat_map(|&i| sieve.marks(i)).collect()
-        } else {
-            let alerts = runtime.alerts();
-            selected
-                .iter()
-                .map(|&i| (alerts[i].row, alert_key(&alerts[i])))
-                .collect()
-        };
-        Ok((selected.len(), taken))
-    })
-    .await
-    .unwrap_or_else(|_| Err(("filter", "the alerts could not be read".to_owned())))
 }
 
 /// One verdict for every alert a filter (or a group: a filter on a rule and a host) selects.
@@ -1177,73 +453,35 @@ pub(crate) async fn bulk<S: Store>(
     Form(form): Form<BulkForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let records = match queue_records(&app, &team_id).await {
-        Ok(records) => records,
-        Err(page) => return page,
-    };
     let filter = form.filter;
-    let (state, note) = match verdict(form.verdict, form.note, "verdict") {
-        Ok(v) => v,
-        Err(message) => {
-            let (field, message) = message.split_once(": ").unwrap_or(("verdict", &message));
-            let refused: Refused = (
-                if field == "note" { "note" } else { "verdict" },
-                message.trim_end_matches('.').to_owned(),
-            );
-            return refuse(app, view, filter, records, refused).await;
-        }
-    };
-    let many = Many {
+    let (state, note) = (form.verdict.unwrap_or_default(), form.note.unwrap_or_default());
+    let shown = Shown {
         upto: form.upto.and_then(|u| u.parse::<usize>().ok()),
         expect: form.expect.and_then(|e| e.parse::<usize>().ok()),
-        max: BULK_MAX,
-        unfiltered: "a verdict for many alerts needs a filter or a group",
-        at_most: "one verdict covers at most",
-        twins: true,
     };
-    let (count, chosen) = match choose(&app, view.team, &filter, &records, many).await {
-        Ok(chosen) => chosen,
-        Err(refused) => {
-            return refuse(app, view, filter, records, refused).await;
+    match bulk_verdict(&app, view.team, &view.user, &filter, (&state, &note), shown).await {
+        Ok(count) => {
+            let count = count.to_string();
+            let back = filter.link(&[("marked", &count), ("as", state.trim())]);
+            Redirect::to(&format!("/teams/{team_id}?{back}")).into_response()
         }
-    };
-    let at = crate::exercise_now(&app).await;
-    if app
-        .db
-        .triage_many(
-            app.live.exercise,
-            &team_id,
-            &chosen,
-            &state,
-            &note,
-            view.user.id,
-            at,
-            clock_now(),
-        )
-        .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The verdicts could not be stored (none was); try again.",
-        );
+        Err(e) => refused_on_queue(app, view, filter, e).await,
     }
-    if state == "true_positive" {
-        atoll_app::facts::verdicts(
-            &app,
-            view.team,
-            chosen.iter().map(|(row, _)| *row).collect(),
-            view.user.id,
-        )
-        .await;
-    }
-    let count = count.to_string();
-    let back = filter.link(&[("marked", &count), ("as", &state)]);
-    Redirect::to(&format!("/teams/{team_id}?{back}")).into_response()
 }
 
-/// At most this many alerts go into a case at once: a case gathers what belongs together.
-pub(crate) const LINK_MAX: usize = 200;
+/// The queue as `filter` shows it, saying why an action on it was refused; or the page for
+/// a failure no form can show.
+async fn refused_on_queue<S: Store>(app: Arc<App<S>>, view: TeamView, filter: Filter, e: atoll_app::Error) -> Response {
+    if !e.is_refusal() {
+        return html::failure(&e);
+    }
+    let records = match queue_records(&app, &app.live.team_id(view.team)).await {
+        Ok(records) => records,
+        Err(e) => return html::failure(&e),
+    };
+    let message = format!("{}.", e.to_string().trim_end_matches('.'));
+    refuse(app, view, filter, records, message).await
+}
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct LinkForm {
@@ -1261,72 +499,15 @@ pub(crate) async fn link<S: Store>(
     Form(form): Form<LinkForm>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let records = match queue_records(&app, &team_id).await {
-        Ok(records) => records,
-        Err(page) => return page,
-    };
     let filter = form.filter;
-    let case = form
-        .case
-        .and_then(|c| c.parse::<i64>().ok())
-        .filter(|id| records.cases.iter().any(|c| c.id == *id));
-    let Some(case) = case else {
-        let refused: Refused = ("case", "choose one of your team's open cases".to_owned());
-        return refuse(app, view, filter, records, refused).await;
-    };
-    let many = Many {
+    let case = form.case.and_then(|c| c.parse::<i64>().ok());
+    let shown = Shown {
         upto: form.upto.and_then(|u| u.parse::<usize>().ok()),
         expect: form.expect.and_then(|e| e.parse::<usize>().ok()),
-        max: LINK_MAX,
-        unfiltered: "adding many alerts to a case needs a filter or a group",
-        at_most: "a case takes at most",
-        twins: false,
     };
-    let chosen = match choose(&app, view.team, &filter, &records, many).await {
-        Ok((_, chosen)) => chosen,
-        Err(refused) => {
-            return refuse(app, view, filter, records, refused).await;
-        }
-    };
-    let linked: Vec<String> = match app.db.case(app.live.exercise, &team_id, case).await {
-        Ok((_, entries)) => entries
-            .into_iter()
-            .filter(|e| e.kind == "alert")
-            .map(|e| e.body)
-            .collect(),
-        Err(_) => {
-            return html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The server cannot read its database right now.",
-            );
-        }
-    };
-    let bodies: Vec<String> = chosen
-        .iter()
-        .map(|(row, key)| format!("{row}\n{key}"))
-        .filter(|body| !linked.contains(body))
-        .collect();
-    let bodies: Vec<&str> = bodies.iter().map(String::as_str).collect();
-    let at = crate::exercise_now(&app).await;
-    match app
-        .db
-        .add_case_entries(
-            app.live.exercise,
-            &team_id,
-            case,
-            "alert",
-            &bodies,
-            view.user.id,
-            at,
-            clock_now(),
-        )
-        .await
-    {
-        Ok(()) => Redirect::to(&format!("/teams/{team_id}/cases/{case}")).into_response(),
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The alerts could not be added (none was); try again.",
-        ),
+    match link_to_case(&app, view.team, &view.user, &filter, case, shown).await {
+        Ok(_) => Redirect::to(&format!("/teams/{team_id}/cases/{}", case.unwrap_or_default())).into_response(),
+        Err(e) => refused_on_queue(app, view, filter, e).await,
     }
 }
 

@@ -587,7 +587,7 @@ pub(crate) async fn score<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVi
             .penalties
             .iter()
             .map(|p| PenaltyView {
-                hint: crate::questions::hint_number(app.live.scenario, &p.hint),
+                hint: atoll_app::questions::hint_number(app.live.scenario, &p.hint),
                 points: p.points,
                 why: p.why.clone(),
             })
@@ -1249,7 +1249,7 @@ pub struct AlertsPage {
     pub next: Option<String>,
 }
 
-fn alert_view<S>(app: &App<S>, l: crate::alerts::Listed) -> AlertView {
+fn alert_view<S>(app: &App<S>, l: atoll_app::queue::Listed) -> AlertView {
     AlertView {
         number: l.number,
         time: when(app, l.alert.at),
@@ -1280,13 +1280,13 @@ async fn judged<S: Store>(
 }
 
 /// A team's alerts, read as the queue reads them; one page, or the refusal.
-async fn alerts_page<S: Store>(app: &Arc<App<S>>, index: usize, filter: crate::alerts::Filter) -> Response {
+async fn alerts_page<S: Store>(app: &Arc<App<S>>, index: usize, filter: atoll_app::queue::Filter) -> Response {
     let Some((triages, suppressions)) = judged(app, index).await else {
         return unreadable();
     };
     let worker = app.clone();
     let listed = tokio::task::spawn_blocking(move || {
-        crate::alerts::listed(&worker, index, &filter, &triages, &suppressions).map(|(rows, matching, next)| {
+        atoll_app::queue::listed(&worker, index, &filter, &triages, &suppressions).map(|(rows, matching, next)| {
             AlertsPage {
                 matching,
                 alerts: rows.into_iter().map(|l| alert_view(&worker, l)).collect(),
@@ -1306,7 +1306,7 @@ async fn alerts_page<S: Store>(app: &Arc<App<S>>, index: usize, filter: crate::a
 pub(crate) async fn alerts<S: Store>(
     State(app): State<Arc<App<S>>>,
     view: TeamView,
-    axum::extract::Query(filter): axum::extract::Query<crate::alerts::Filter>,
+    axum::extract::Query(filter): axum::extract::Query<atoll_app::queue::Filter>,
 ) -> Response {
     alerts_page(&app, view.team, filter).await
 }
@@ -1328,42 +1328,10 @@ pub(crate) async fn verdict<S: Store>(
     Path((_, id)): Path<(String, usize)>,
     Json(request): Json<VerdictRequest>,
 ) -> Response {
-    let (state, note) = match crate::alerts::checked_verdict(Some(request.state), request.note) {
-        Ok(v) => v,
-        Err(message) => return problem(StatusCode::BAD_REQUEST, &message),
-    };
-    let worker = app.clone();
-    let index = view.team;
-    let alert = tokio::task::spawn_blocking(move || {
-        let runtime = worker.live.team(index);
-        runtime
-            .alerts()
-            .get(id)
-            .map(|a| (a.row, atoll_app::alerts::alert_key(a)))
-    })
-    .await
-    .ok()
-    .flatten();
-    let Some((row, key)) = alert else {
-        return problem(StatusCode::NOT_FOUND, "Your team has no such alert.");
-    };
-    if let Err(refused) = crate::alerts::give_verdict(&app, index, &view.user, row, &key, &state, &note).await {
-        return refused;
-    }
-    // The alert as it now stands.
-    let Some((triages, suppressions)) = judged(&app, index).await else {
-        return unreadable();
-    };
-    let worker = app.clone();
-    let one = tokio::task::spawn_blocking(move || {
-        crate::alerts::one(&worker, index, id, &triages, &suppressions).map(|l| alert_view(&worker, l))
-    })
-    .await
-    .ok()
-    .flatten();
-    match one {
-        Some(view) => Json(view).into_response(),
-        None => problem(StatusCode::NOT_FOUND, "Your team has no such alert."),
+    let note = request.note.unwrap_or_default();
+    match atoll_app::queue::verdict_on(&app, view.team, &view.user, id, &request.state, &note).await {
+        Ok(listed) => Json(alert_view(&app, listed)).into_response(),
+        Err(e) => failed(&e),
     }
 }
 
@@ -1544,7 +1512,7 @@ fn question_view<S>(
 
 /// `GET /api/v1/teams/{team}/questions`: the questions put to the team so far, oldest first.
 pub(crate) async fn questions<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    let Some(asked) = crate::questions::asked(&app, view.team).await else {
+    let Some(asked) = atoll_app::questions::asked(&app, view.team).await else {
         return unreadable();
     };
     let list: Vec<QuestionView> = asked
@@ -1616,18 +1584,20 @@ pub(crate) async fn answer<S: Store>(
             );
         }
     };
-    match crate::questions::give_answer(&app, view.team, &view.user, q, &given).await {
+    match atoll_app::questions::give_answer(&app, view.team, &view.user, q, &given).await {
         Ok(_) => {}
-        Err(crate::questions::AnswerRefused::Field(field, message)) => {
-            let field = match field {
-                "choice" => "choices",
-                other => other,
-            };
-            return problem(StatusCode::BAD_REQUEST, &format!("{field}: {message}"));
+        // The API's field is `choices` where the form's is `choice`; every refusal of an
+        // answer is a bad request, as it always was.
+        Err(mut e) if e.is_refusal() => {
+            if e.field.as_deref() == Some("choice") {
+                e.field = Some("choices".to_owned());
+            }
+            e.kind = atoll_app::Kind::Invalid;
+            return failed(&e);
         }
-        Err(crate::questions::AnswerRefused::Unavailable) => return unreadable(),
+        Err(e) => return failed(&e),
     }
-    let Some(asked) = crate::questions::asked(&app, view.team).await else {
+    let Some(asked) = atoll_app::questions::asked(&app, view.team).await else {
         return unreadable();
     };
     match asked.into_iter().find(|(x, _, _)| x.id.name == question) {
@@ -1853,7 +1823,7 @@ fn hint_view<S>(
 ) -> HintView {
     let scenario = app.live.scenario;
     HintView {
-        number: crate::questions::hint_number(scenario, &h.id.name),
+        number: atoll_app::questions::hint_number(scenario, &h.id.name),
         penalty: h.penalty,
         question: scenario
             .questions
@@ -1869,7 +1839,7 @@ fn hint_view<S>(
 
 /// `GET /api/v1/teams/{team}/hints`: the hints the team may open now, and those it opened.
 pub(crate) async fn hints<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    let Some(hints) = crate::questions::hints(&app, view.team).await else {
+    let Some(hints) = atoll_app::questions::hints(&app, view.team).await else {
         return unreadable();
     };
     let list: Vec<HintView> = hints
@@ -1890,14 +1860,13 @@ pub(crate) async fn open_hint<S: Store>(
     let Some(hint) = id.checked_sub(1).and_then(|n| scenario.hints.get(n)) else {
         return problem(StatusCode::NOT_FOUND, "No such hint.");
     };
-    match crate::questions::open_hint_now(&app, view.team, &view.user, &hint.id.name).await {
+    match atoll_app::questions::open_hint_now(&app, view.team, &view.user, &hint.id.name).await {
         Ok(()) => {}
-        Err(crate::questions::AnswerRefused::Field(field, message)) => {
-            return problem(StatusCode::CONFLICT, &format!("{field}: {message}"));
-        }
-        Err(crate::questions::AnswerRefused::Unavailable) => return unreadable(),
+        // A hint that cannot be opened now conflicts with how play stands.
+        Err(e) if e.is_refusal() => return failed(&e.conflicting()),
+        Err(e) => return failed(&e),
     }
-    let Some(hints) = crate::questions::hints(&app, view.team).await else {
+    let Some(hints) = atoll_app::questions::hints(&app, view.team).await else {
         return unreadable();
     };
     match hints.into_iter().find(|(h, _, _)| h.id.name == hint.id.name) {

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use atoll_app::accounts::{random_token, token_hash, verify_password};
+use atoll_app::accounts::token_hash;
 use atoll_store::{Role, Store, User};
 use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
@@ -16,15 +16,6 @@ use serde::Deserialize;
 use crate::{App, clock_now, html};
 
 const COOKIE: &str = "atoll_session";
-/// How long a session lasts: a working day and a half.
-const SESSION_MS: i64 = 12 * 3_600_000;
-/// Failed sign-ins counted over this window…
-const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
-/// …block an account from one address after this many (so that nobody can lock another
-/// person out from elsewhere)…
-const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
-/// …and an address (a whole classroom may share one) after this many.
-const MAX_FAILURES_PER_ADDRESS: u32 = 30;
 
 pub(crate) fn session_token(headers: &HeaderMap) -> Option<String> {
     headers
@@ -309,64 +300,27 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
             StatusCode::BAD_REQUEST,
         );
     };
-    let username = form.username.trim().to_owned();
-    if username.chars().count() > 200 {
-        return html::login(
-            &app.live.name,
-            Some("A username is at most 200 characters."),
-            StatusCode::BAD_REQUEST,
-        );
-    }
-    // Password checks queue for a permit, and each counts the failures recorded before it,
-    // so parallel guesses get no more tries than sequential ones.
-    let Ok(_permit) = app.logins.acquire().await else {
-        return html::problem(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.");
-    };
-    let now = clock_now();
-    let Ok((by_account, by_address)) = app
-        .db
-        .login_failures(&username, &address, now - FAILURE_WINDOW_MS)
-        .await
-    else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        );
-    };
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return html::login(
-            &app.live.name,
-            Some("Too many failed sign-ins. Wait 15 minutes, or ask an instructor for your password."),
-            StatusCode::TOO_MANY_REQUESTS,
-        );
-    }
-    let found = match app.db.user_by_name(&username).await {
-        Ok(found) => found,
-        Err(_) => {
-            return html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The server cannot read its database right now.",
+    match atoll_app::sessions::sign_in(&app, &form.username, &form.password, &address).await {
+        Ok(user) => start_session(&app, &user, presented.as_deref(), secure).await,
+        Err(e) if e.is_refusal() => {
+            let message = format!(
+                "{}{}",
+                capital(&e.message),
+                if e.message.ends_with('.') { "" } else { "." }
             );
+            html::login(&app.live.name, Some(&message), html::status_of(e.kind))
         }
-    };
-    // Unknown users cost the same hashing work as known ones, so timing does not tell them apart.
-    let (user, hash) = match found {
-        Some((user, hash)) => (Some(user), hash),
-        None => (None, DUMMY_HASH.to_owned()),
-    };
-    let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
-    let Some(user) = user.filter(|_| ok) else {
-        let _ = app.db.record_login_failure(&username, &address, now).await;
-        return html::login(
-            &app.live.name,
-            Some("Wrong username or password."),
-            StatusCode::UNAUTHORIZED,
-        );
-    };
-    start_session(&app, &user, presented.as_deref(), now, secure).await
+        Err(e) => html::failure(&e),
+    }
+}
+
+/// `text` with its first letter upper-case: the sign-in page says it as a sentence.
+fn capital(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Whether the browser reached this server over HTTPS, as a TLS proxy in front of it says
@@ -384,27 +338,15 @@ pub(crate) async fn start_session<S: Store>(
     app: &App<S>,
     user: &User,
     presented: Option<&str>,
-    now: i64,
     secure: bool,
 ) -> Response {
-    if let Some(old) = presented {
-        let _ = app.db.delete_session(&token_hash(old)).await;
-    }
-    let token = random_token(32);
-    if app
-        .db
-        .create_session(&token_hash(&token), user.id, now, now + SESSION_MS)
-        .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot write its database right now.",
-        );
-    }
+    let token = match atoll_app::sessions::start(app, user, presented).await {
+        Ok(token) => token,
+        Err(e) => return html::failure(&e),
+    };
     let cookie = format!(
         "{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
-        SESSION_MS / 1000,
+        atoll_app::sessions::SESSION_MS / 1000,
         if secure { "; Secure" } else { "" }
     );
     let mut response = Redirect::to("/").into_response();
@@ -414,20 +356,13 @@ pub(crate) async fn start_session<S: Store>(
     response
 }
 
-/// The hash of a password nobody has, verified against when the username is unknown.
-const DUMMY_HASH: &str =
-    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Bn7S0i1l3ZQ1xb5pdcJtH4Ug8J4oGZ8Cz0Dk3wX3mWk";
-
 pub async fn logout<S: Store>(State(app): State<Arc<App<S>>>, headers: HeaderMap) -> Response {
     // A session that could not be forgotten would stay usable by anyone holding its cookie:
     // say so rather than pretend the user is signed out.
     if let Some(token) = session_token(&headers)
-        && app.db.delete_session(&token_hash(&token)).await.is_err()
+        && let Err(e) = atoll_app::sessions::end(&app, &token).await
     {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "You are still signed in: the server could not write to its database. Try signing out again in a moment.",
-        );
+        return html::failure(&e);
     }
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(

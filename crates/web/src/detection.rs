@@ -23,7 +23,7 @@ use axum::response::Redirect;
 
 use crate::auth::{Instructor, Staff};
 use crate::pages::short;
-use crate::{App, clock_now, html};
+use crate::{App, html};
 
 /// Rules per page.
 const PAGE: usize = 100;
@@ -237,59 +237,13 @@ pub(crate) async fn switch<S: Store>(
         _ => return html::problem(StatusCode::BAD_REQUEST, "on: say on or off."),
     };
     let rule = form.rule.unwrap_or_default();
-    if app.live.shared_rule(&rule).is_none() {
-        return html::problem(StatusCode::NOT_FOUND, &format!("rule: no rule has the id `{rule}`."));
-    }
-    // One change at a time, and no tick meanwhile, so that the time chosen is the time it
-    // takes effect: now (in whole seconds), never before the time any team's world reached.
-    let _writing = app.clock_writes.lock().await;
-    let worker = app.clone();
-    let at = tokio::task::spawn_blocking(move || {
-        let live = &worker.live;
-        let reached = (0..live.scenario.player_teams().count())
-            .map(|i| live.team(i).reached())
-            .max()
-            .unwrap_or(0);
-        live.now().max(reached).div_ceil(1000) * 1000
-    })
-    .await
-    .unwrap_or(0);
-    if app
-        .db
-        .switch_rule(app.live.exercise, &rule, on, at, user.id, clock_now())
-        .await
-        .is_err()
-    {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The change could not be stored; try again.",
-        );
-    }
-    let worker = app.clone();
-    // Back to the rule, by its id, to see the change and why.
-    let back = format!(
-        "/detection?{}",
-        serde_urlencoded::to_string([("q", rule.as_str())]).unwrap_or_default()
-    );
-    let rule_id = rule.clone();
-    let applied = tokio::task::spawn_blocking(move || worker.live.switch_rule(&rule, on, at)).await;
-    // Named as people know it: by its title, with its id.
-    let title = app
-        .live
-        .detection()
-        .and_then(|(_, selected)| selected.set.rules().iter().find(|r| r.id.as_deref() == Some(&rule_id)))
-        .map_or(String::new(), |r| format!("«{}» ", r.title));
-    let detail = format!(
-        "turned rule {title}(`{rule_id}`) {} for every team from {}",
-        if on { "on" } else { "off" },
-        app.live.when(at)
-    );
-    atoll_app::audit::record(&app, &user, if on { "rule.on" } else { "rule.off" }, None, &detail).await;
-    match applied {
-        Ok(Ok(())) => Redirect::to(&back).into_response(),
-        _ => html::problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The change was stored but could not be put in force; it will be after a restart.",
-        ),
+    match atoll_app::rules::switch_shared(&app, &user, &rule, on).await {
+        // Back to the rule, by its id, to see the change and why.
+        Ok(()) => Redirect::to(&format!(
+            "/detection?{}",
+            serde_urlencoded::to_string([("q", rule.as_str())]).unwrap_or_default()
+        ))
+        .into_response(),
+        Err(e) => html::failure(&e),
     }
 }

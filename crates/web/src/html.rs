@@ -257,6 +257,7 @@ pub(crate) fn status_of(kind: atoll_app::Kind) -> StatusCode {
         Kind::NotFound => StatusCode::NOT_FOUND,
         Kind::Conflict => StatusCode::CONFLICT,
         Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+        Kind::Unauthorized => StatusCode::UNAUTHORIZED,
         Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Kind::Failed => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -211,14 +211,7 @@ pub(crate) async fn join<S: Store>(
     match atoll_app::people::join(&app, &token, &username, &password, &repeat).await {
         Ok(user) => {
             let presented = crate::auth::session_token(&headers);
-            start_session(
-                &app,
-                &user,
-                presented.as_deref(),
-                clock_now(),
-                crate::auth::https(&headers),
-            )
-            .await
+            start_session(&app, &user, presented.as_deref(), crate::auth::https(&headers)).await
         }
         Err(e) if e.kind == atoll_app::Kind::Invalid => join_page(
             &app.live.name,

@@ -50,12 +50,6 @@ use tower_http::trace::TraceLayer;
 
 pub use atoll_app::{App, Live, Seen, clock_now, run_clock};
 
-/// Exercise time now ([`Live::now`] reads the clock's shown copy: it never waits for a clock
-/// change in progress).
-async fn exercise_now<S: Store>(app: &Arc<App<S>>) -> u64 {
-    app.live.now()
-}
-
 /// When play ended, as people read it (`D1 17:30`), if it has.
 fn ended_at<S>(app: &App<S>) -> Option<String> {
     app.live.ended().map(|at| app.live.when(at))

@@ -773,7 +773,7 @@ pub(crate) async fn hunt<S: Store>(
             form method="post" action={ "/teams/" (team_id) "/searches" } {
                 input type="hidden" name="q" value=(text);
                 label for="save-name" { "Save this search as " }
-                input #save-name name="name" required maxlength=(crate::searches::MAX_NAME_CHARS) placeholder="web shell requests";
+                input #save-name name="name" required maxlength=(atoll_app::searches::MAX_NAME_CHARS) placeholder="web shell requests";
                 " " button type="submit" { "Save search" }
             }
         }

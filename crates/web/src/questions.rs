@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use atoll_exercise::answers::{self, Answer, EXTRA_INDICATORS};
 use atoll_scenario::model::Question;
-use atoll_store::{Kind, Role, Store, StoreError, Submission};
+use atoll_store::{Kind, Role, Store, Submission};
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
 use crate::auth::{TeamPlayer, TeamView};
-use crate::{App, clock_now, html};
+use crate::{App, html};
+use atoll_app::questions::{answer_grades, give_answer, hint_number, open_hint_now};
 use atoll_app::score::{Records, TeamStatus, records, team_status};
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
@@ -73,22 +74,6 @@ async fn render<S: Store>(
         problem.as_deref(),
         &body,
     )
-}
-
-/// Each answer's grade now, by submission id. Takes the team's lock.
-fn answer_grades<S>(app: &App<S>, index: usize, records: &Records) -> Vec<(i64, answers::Grade)> {
-    let runtime = app.live.team(index);
-    records
-        .submissions
-        .iter()
-        .filter(|s| s.kind == Kind::Answer)
-        .filter_map(|s| {
-            Some((
-                s.id,
-                atoll_app::score::answer_grade(app.live.scenario, runtime.world(), s)?,
-            ))
-        })
-        .collect()
 }
 
 fn body<S>(
@@ -304,119 +289,12 @@ pub(crate) async fn answer<S: Store>(
     };
     match give_answer(&app, view.team, &view.user, question, &answer).await {
         Ok(_) => Redirect::to(&format!("/teams/{team_id}/questions#question-{}", question.id.name)).into_response(),
-        Err(AnswerRefused::Field(field, message)) => render(&app, &view, Some((field, &message)), Some(&answer)).await,
-        Err(AnswerRefused::Unavailable) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The answer could not be stored; try again.",
-        ),
-    }
-}
-
-/// Why an answer was not taken.
-#[derive(Debug)]
-pub(crate) enum AnswerRefused {
-    /// The field at fault, and what is wrong with it.
-    Field(&'static str, String),
-    /// The database could not be read or written; nothing was stored.
-    Unavailable,
-}
-
-/// Hands in team `index`'s answer to `question` by `user`: only to a question put to the team,
-/// while play goes on, once, checked against the question's form. Stored, then given to the
-/// team's world (what waits for the answer comes). Returns the answer's id.
-pub(crate) async fn give_answer<S: Store>(
-    app: &Arc<App<S>>,
-    index: usize,
-    user: &atoll_store::User,
-    question: &'static Question,
-    answer: &Answer,
-) -> Result<i64, AnswerRefused> {
-    let status = status_now(app, index).await.ok_or(AnswerRefused::Unavailable)?;
-    if status.ended {
-        return Err(AnswerRefused::Field(
-            "question",
-            "play has ended; answers are no longer taken".into(),
-        ));
-    }
-    if !status.asked.iter().any(|(q, _)| *q == question.id.name) {
-        return Err(AnswerRefused::Field(
-            "question",
-            "this question has not been put to your team".into(),
-        ));
-    }
-    if let Err(message) = answers::check(question, answer) {
-        let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
-        let field = ["choice", "indicators", "text"]
-            .into_iter()
-            .find(|f| *f == field)
-            .unwrap_or("answer");
-        return Err(AnswerRefused::Field(field, message.to_owned()));
-    }
-    let body = serde_json::to_string(answer).map_err(|_| AnswerRefused::Unavailable)?;
-    let worker = app.clone();
-    let (team, question_id, user) = (app.live.team_id(index), question.id.name.clone(), user.id);
-    let stored = atoll_app::facts::record(app, index, move |at| async move {
-        worker
-            .db
-            .submit(
-                worker.live.exercise,
-                &team,
-                Kind::Answer,
-                &question_id,
-                &body,
-                user,
-                at,
-                clock_now(),
-            )
-            .await
-            .map(|id| (id, Some(atoll_sim::ActionKind::Answered(question_id))))
-    })
-    .await;
-    match stored {
-        Ok((id, _)) => Ok(id),
-        Err(atoll_app::facts::Unrecorded::Store(StoreError::Answered)) => Err(AnswerRefused::Field(
-            "question",
-            "your team has already answered this question".into(),
-        )),
-        Err(_) => Err(AnswerRefused::Unavailable),
-    }
-}
-
-/// The questions put to team `index` so far, oldest first, with the team's answer and its
-/// grade where there is one: (question, when asked, answer). For the API.
-pub(crate) async fn asked<S: Store>(
-    app: &Arc<App<S>>,
-    index: usize,
-) -> Option<Vec<(&'static Question, u64, Option<(Submission, Option<answers::Grade>)>)>> {
-    let team_id = app.live.team_id(index);
-    let records = records(app, &team_id).await.ok()?;
-    let worker = app.clone();
-    tokio::task::spawn_blocking(move || {
-        let status = team_status(&worker, index, &records);
-        let grades = answer_grades(&worker, index, &records);
-        let scenario: &'static atoll_scenario::Scenario = worker.live.scenario;
-        let mut out = Vec::new();
-        for (id, at) in &status.asked {
-            let Some(q) = scenario.questions.iter().find(|q| &q.id.name == id) else {
-                continue;
-            };
-            let answer = records
-                .submissions
-                .iter()
-                .find(|s| s.kind == Kind::Answer && &s.subject == id)
-                .map(|s| {
-                    (
-                        s.clone(),
-                        grades.iter().find(|(g, _)| *g == s.id).map(|(_, g)| g.clone()),
-                    )
-                });
-            out.push((q, *at, answer));
+        Err(e) if e.is_refusal() => {
+            let field = e.field.clone().unwrap_or_else(|| "answer".to_owned());
+            render(&app, &view, Some((&field, &e.message)), Some(&answer)).await
         }
-        out.sort_by_key(|(_, at, _)| *at);
-        out
-    })
-    .await
-    .ok()
+        Err(e) => html::failure(&e),
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -440,95 +318,10 @@ pub(crate) async fn open_hint<S: Store>(
         .map_or_else(String::new, |h| h.id.name.clone());
     match open_hint_now(&app, view.team, &view.user, &hint).await {
         Ok(()) => Redirect::to(&format!("/teams/{team_id}/questions#hint-{number}")).into_response(),
-        Err(AnswerRefused::Field(field, message)) => render(&app, &view, Some((field, &message)), None).await,
-        Err(AnswerRefused::Unavailable) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The hint could not be opened; try again.",
-        ),
+        Err(e) if e.is_refusal() => {
+            let field = e.field.clone().unwrap_or_else(|| "hint".to_owned());
+            render(&app, &view, Some((&field, &e.message)), None).await
+        }
+        Err(e) => html::failure(&e),
     }
-}
-
-/// Opens hint `hint` (its id) for team `index` by `user`, once, if it is available to the team
-/// now and play goes on; its penalty counts from now.
-pub(crate) async fn open_hint_now<S: Store>(
-    app: &Arc<App<S>>,
-    index: usize,
-    user: &atoll_store::User,
-    hint: &str,
-) -> Result<(), AnswerRefused> {
-    let status = status_now(app, index).await.ok_or(AnswerRefused::Unavailable)?;
-    if status.ended {
-        return Err(AnswerRefused::Field(
-            "hint",
-            "play has ended; hints are no longer opened".into(),
-        ));
-    }
-    let now = status.now;
-    if !status.hints_available.iter().any(|(h, at)| *h == hint && *at <= now) {
-        return Err(AnswerRefused::Field(
-            "hint",
-            "this hint is not available to your team now".into(),
-        ));
-    }
-    let team_id = app.live.team_id(index);
-    app.db
-        .open_hint(app.live.exercise, &team_id, hint, user.id, now, clock_now())
-        .await
-        .map(|_| ())
-        .map_err(|_| AnswerRefused::Unavailable)
-}
-
-/// The hints team `index` may open now or has opened: (hint, when available, who opened it and
-/// when). What a hint helps with is given only for a question already asked: an expectation
-/// would name a step of the campaign.
-pub(crate) async fn hints<S: Store>(
-    app: &Arc<App<S>>,
-    index: usize,
-) -> Option<Vec<(&'static atoll_scenario::model::Hint, u64, Option<(String, u64)>)>> {
-    let team_id = app.live.team_id(index);
-    let records = records(app, &team_id).await.ok()?;
-    let worker = app.clone();
-    tokio::task::spawn_blocking(move || {
-        let status = team_status(&worker, index, &records);
-        let scenario: &'static atoll_scenario::Scenario = worker.live.scenario;
-        scenario
-            .hints
-            .iter()
-            .filter_map(|h| {
-                let available = status
-                    .hints_available
-                    .iter()
-                    .find(|(id, _)| *id == h.id.name)
-                    .map(|&(_, at)| at);
-                let opened = records
-                    .hints
-                    .iter()
-                    .find(|o| o.hint == h.id.name)
-                    .map(|o| (o.username.clone(), o.at));
-                match (available, opened) {
-                    (Some(at), opened) if at <= status.now || opened.is_some() => Some((h, at, opened)),
-                    (None, Some((who, at))) => Some((h, at, Some((who, at)))),
-                    _ => None,
-                }
-            })
-            .collect()
-    })
-    .await
-    .ok()
-}
-
-/// A hint's number as players see it (1 for the scenario's first hint): its id may say what it
-/// is about.
-pub(crate) fn hint_number(scenario: &atoll_scenario::Scenario, id: &str) -> usize {
-    scenario.hints.iter().position(|h| h.id.name == id).map_or(0, |i| i + 1)
-}
-
-/// Team `index` as play stands now, from its stored records (`None` if they cannot be read).
-async fn status_now<S: Store>(app: &Arc<App<S>>, index: usize) -> Option<TeamStatus> {
-    let team_id = app.live.team_id(index);
-    let records = records(app, &team_id).await.ok()?;
-    let worker = app.clone();
-    tokio::task::spawn_blocking(move || team_status(&worker, index, &records))
-        .await
-        .ok()
 }

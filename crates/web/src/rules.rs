@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use atoll_hunt::{Context, Limits, Page};
 use atoll_sigma::RuleSet;
-use atoll_store::{Role, Store, StoreError};
+use atoll_store::{Role, Store};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::auth::{TeamActor, TeamView};
 use atoll_app::rules::compile;
 
-use crate::{App, clock_now, html};
+use crate::{App, html};
 
 /// How many matching events a test shows.
 const EVENTS_SHOWN: usize = 20;
@@ -112,7 +112,11 @@ pub(crate) async fn submit<S: Store>(
                 &[("yaml".to_owned(), yaml.clone())],
                 &format!("/teams/{}/rules", app.live.team_id(view.team)),
             ),
-            None => turn_on(&app, &view, &yaml, set).await,
+            None => match atoll_app::rules::turn_on(&app, view.team, &view.user, &yaml).await {
+                Ok(on) => Redirect::to(&format!("/teams/{}/rules#rule-{}", app.live.team_id(view.team), on.id))
+                    .into_response(),
+                Err(e) => html::failure(&e),
+            },
         },
         _ => {
             // The ground truth tells the white cell how good a team's rule is; a player would
@@ -227,80 +231,16 @@ async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth: boo
     .flatten()
 }
 
-/// The exercise time a change to team `team`'s rules takes effect at: now, in whole seconds,
-/// never before the time its world has reached (taken off the async workers).
-async fn change_time<S: Store>(app: &Arc<App<S>>, team: usize) -> u64 {
-    let worker = app.clone();
-    tokio::task::spawn_blocking(move || {
-        let now = worker.live.now().max(worker.live.team(team).reached());
-        now.div_ceil(1000) * 1000
-    })
-    .await
-    .unwrap_or(u64::MAX)
-}
-
-/// Stores the rule, then turns it on in the team's world from the current exercise time.
-async fn turn_on<S: Store>(app: &Arc<App<S>>, view: &TeamView, yaml: &str, set: RuleSet) -> Response {
-    let team_id = app.live.team_id(view.team);
-    let title = set.rules().first().map(|r| r.title.clone()).unwrap_or_default();
-    // One change at a time, so that the time checked is the time the rule goes live.
-    let _writing = app.clock_writes.lock().await;
-    let team = view.team;
-    let at = change_time(app, team).await;
-    let id = match app
-        .db
-        .add_team_rule(app.live.exercise, &team_id, &title, yaml, view.user.id, at, clock_now())
-        .await
-    {
-        Ok(id) => id,
-        Err(_) => {
-            return html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The rule could not be stored; nothing was turned on. Try again.",
-            );
-        }
-    };
-    let worker = app.clone();
-    let applied = tokio::task::spawn_blocking(move || worker.live.team(team).add_rule(id, set, at)).await;
-    if !matches!(applied, Ok(Ok(()))) {
-        return html::problem(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "The rule was stored but could not be turned on now; it will be on after the server restarts.",
-        );
-    }
-    Redirect::to(&format!("/teams/{team_id}/rules#rule-{id}")).into_response()
-}
-
 /// Turns one of the team's rules off from the current exercise time.
 pub(crate) async fn off<S: Store>(
     State(app): State<Arc<App<S>>>,
     TeamActor(view): TeamActor,
     Path((_, id)): Path<(String, i64)>,
 ) -> Response {
-    let team_id = app.live.team_id(view.team);
-    let _writing = app.clock_writes.lock().await;
-    let team = view.team;
-    let at = change_time(&app, team).await;
-    match app
-        .db
-        .turn_off_rule(app.live.exercise, &team_id, id, view.user.id, at)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::NoRule) => {
-            return html::problem(StatusCode::NOT_FOUND, "Your team has no such rule turned on.");
-        }
-        Err(_) => {
-            return html::problem(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The rule could not be turned off; try again.",
-            );
-        }
+    match atoll_app::rules::turn_off(&app, view.team, &view.user, id).await {
+        Ok(()) => Redirect::to(&format!("/teams/{}/rules#rule-{id}", app.live.team_id(view.team))).into_response(),
+        Err(e) => html::failure(&e),
     }
-    let worker = app.clone();
-    // Stored first: if the world cannot follow now, it will after a restart.
-    let _ = tokio::task::spawn_blocking(move || worker.live.team(team).stop_rule(id, at)).await;
-    Redirect::to(&format!("/teams/{team_id}/rules#rule-{id}")).into_response()
 }
 
 async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) -> Response {

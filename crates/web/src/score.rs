@@ -67,7 +67,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                 tbody {
                     @for p in &score.penalties {
                         tr {
-                            td { "Hint " (crate::questions::hint_number(app.live.scenario, &p.hint)) }
+                            td { "Hint " (atoll_app::questions::hint_number(app.live.scenario, &p.hint)) }
                             td.num { "−" (p.points) }
                             td { (p.why) }
                         }

@@ -3,42 +3,22 @@
 
 use std::sync::Arc;
 
-use atoll_store::{Store, StoreError};
+use atoll_store::Store;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
 use crate::auth::{TeamActor, TeamView};
 use crate::pages::query_string;
-use crate::{App, clock_now, html};
+use atoll_app::searches::MAX_NAME_CHARS;
 
-/// The longest name a saved search may have.
-pub(crate) const MAX_NAME_CHARS: usize = 80;
+use crate::{App, html};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct SaveForm {
     q: Option<String>,
     name: Option<String>,
-}
-
-/// What is wrong with a search to save, as `field: what to do`.
-fn check(name: &str, query: &str) -> Result<(), String> {
-    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!(
-            "name: give the search a name of at most {MAX_NAME_CHARS} characters"
-        ));
-    }
-    if query.trim().is_empty() {
-        return Err("q: there is no search to save; run one first".to_owned());
-    }
-    if query.chars().count() > atoll_hunt::query::MAX_QUERY_CHARS {
-        return Err("q: a query is at most 10,000 characters".to_owned());
-    }
-    atoll_hunt::Query::parse(query)
-        .map(|_| ())
-        .map_err(|e| format!("q: {}", e.pointed(query)))
 }
 
 /// Saves the search under its name, then shows it again.
@@ -50,22 +30,10 @@ pub(crate) async fn save<S: Store>(
     let team_id = app.live.team_id(view.team);
     let name = form.name.unwrap_or_default().trim().to_owned();
     let query = form.q.unwrap_or_default();
-    if let Err(problem) = check(&name, &query) {
-        return refused(&app, &view, &name, &query, &problem);
-    }
-    match app
-        .db
-        .save_search(app.live.exercise, &team_id, &name, &query, view.user.id, clock_now())
-        .await
-    {
+    match atoll_app::searches::save(&app, view.team, &view.user, &name, &query).await {
         Ok(()) => Redirect::to(&format!("/teams/{team_id}/hunt?{}", query_string(&query))).into_response(),
-        Err(_) => refused(
-            &app,
-            &view,
-            &name,
-            &query,
-            "The search could not be saved right now; try again.",
-        ),
+        Err(e) if e.field.is_some() => refused(&app, &view, &name, &query, &e.to_string()),
+        Err(e) => refused(&app, &view, &name, &query, &e.message),
     }
 }
 
@@ -95,12 +63,8 @@ pub(crate) async fn delete<S: Store>(
     Path((_, id)): Path<(String, i64)>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    match app.db.delete_search(app.live.exercise, &team_id, id).await {
+    match atoll_app::searches::delete(&app, view.team, id).await {
         Ok(()) => Redirect::to(&format!("/teams/{team_id}/hunt")).into_response(),
-        Err(StoreError::NoSearch) => html::problem(StatusCode::NOT_FOUND, "Your team has no such saved search."),
-        Err(_) => html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The search could not be deleted right now; try again.",
-        ),
+        Err(e) => html::failure(&e),
     }
 }

@@ -59,7 +59,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
         let runtime = live.team(view.team);
         let alerts = runtime.alerts();
         let hidden = hidden(&list, alerts, runtime.store());
-        let rules = crate::alerts::rule_titles(&runtime);
+        let rules = atoll_app::queue::rule_titles(&runtime);
         let start = runtime.start_unix_ms();
         let label = |at: u64| live.label(start + at as i64, app.day_one);
         let acts = view.user.role != Role::Observer;

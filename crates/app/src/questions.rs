@@ -1,0 +1,195 @@
+//! Questions put to a team and its answers, and the hints it may open: what a player hands
+//! in, checked against the question's form, once, while play goes on.
+
+use std::sync::Arc;
+
+use atoll_exercise::answers::{self, Answer};
+use atoll_scenario::model::Question;
+use atoll_store::{Kind, Store, StoreError, Submission};
+
+use crate::score::{Records, TeamStatus, records, team_status};
+use crate::{App, Error, Result, clock_now};
+
+/// Hands in team `index`'s answer to `question` by `user`: only to a question put to the team,
+/// while play goes on, once, checked against the question's form. Stored, then given to the
+/// team's world (what waits for the answer comes). Returns the answer's id.
+pub async fn give_answer<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: &atoll_store::User,
+    question: &'static Question,
+    answer: &Answer,
+) -> Result<i64> {
+    let status = status_now(app, index).await?;
+    if status.ended {
+        return Err(Error::conflict("play has ended; answers are no longer taken").at("question"));
+    }
+    if !status.asked.iter().any(|(q, _)| *q == question.id.name) {
+        return Err(Error::invalid(
+            "question",
+            "this question has not been put to your team",
+        ));
+    }
+    if let Err(message) = answers::check(question, answer) {
+        let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
+        let field = ["choice", "indicators", "text"]
+            .into_iter()
+            .find(|f| *f == field)
+            .unwrap_or("answer");
+        return Err(Error::invalid(field, message));
+    }
+    let body = serde_json::to_string(answer).map_err(|_| Error::failed("The answer could not be stored."))?;
+    let worker = app.clone();
+    let (team, question_id, user) = (app.live.team_id(index), question.id.name.clone(), user.id);
+    let stored = crate::facts::record(app, index, move |at| async move {
+        worker
+            .db
+            .submit(
+                worker.live.exercise,
+                &team,
+                Kind::Answer,
+                &question_id,
+                &body,
+                user,
+                at,
+                clock_now(),
+            )
+            .await
+            .map(|id| (id, Some(atoll_sim::ActionKind::Answered(question_id))))
+    })
+    .await;
+    match stored {
+        Ok((id, _)) => Ok(id),
+        Err(crate::facts::Unrecorded::Store(StoreError::Answered)) => {
+            Err(Error::conflict("your team has already answered this question").at("question"))
+        }
+        Err(_) => Err(Error::unavailable("The answer could not be stored; try again.")),
+    }
+}
+
+/// The questions put to team `index` so far, oldest first, with the team's answer and its
+/// grade where there is one: (question, when asked, answer). For the API.
+pub async fn asked<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+) -> Option<Vec<(&'static Question, u64, Option<(Submission, Option<answers::Grade>)>)>> {
+    let team_id = app.live.team_id(index);
+    let records = records(app, &team_id).await.ok()?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let status = team_status(&worker, index, &records);
+        let grades = answer_grades(&worker, index, &records);
+        let scenario: &'static atoll_scenario::Scenario = worker.live.scenario;
+        let mut out = Vec::new();
+        for (id, at) in &status.asked {
+            let Some(q) = scenario.questions.iter().find(|q| &q.id.name == id) else {
+                continue;
+            };
+            let answer = records
+                .submissions
+                .iter()
+                .find(|s| s.kind == Kind::Answer && &s.subject == id)
+                .map(|s| {
+                    (
+                        s.clone(),
+                        grades.iter().find(|(g, _)| *g == s.id).map(|(_, g)| g.clone()),
+                    )
+                });
+            out.push((q, *at, answer));
+        }
+        out.sort_by_key(|(_, at, _)| *at);
+        out
+    })
+    .await
+    .ok()
+}
+
+/// Opens hint `hint` (its id) for team `index` by `user`, once, if it is available to the team
+/// now and play goes on; its penalty counts from now.
+pub async fn open_hint_now<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: &atoll_store::User,
+    hint: &str,
+) -> Result<()> {
+    let status = status_now(app, index).await?;
+    if status.ended {
+        return Err(Error::conflict("play has ended; hints are no longer opened").at("hint"));
+    }
+    let now = status.now;
+    if !status.hints_available.iter().any(|(h, at)| *h == hint && *at <= now) {
+        return Err(Error::invalid("hint", "this hint is not available to your team now"));
+    }
+    let team_id = app.live.team_id(index);
+    app.db
+        .open_hint(app.live.exercise, &team_id, hint, user.id, now, clock_now())
+        .await
+        .map(|_| ())
+        .map_err(|_| Error::unavailable("The hint could not be opened; try again."))
+}
+
+/// The hints team `index` may open now or has opened: (hint, when available, who opened it and
+/// when). What a hint helps with is given only for a question already asked: an expectation
+/// would name a step of the campaign.
+pub async fn hints<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+) -> Option<Vec<(&'static atoll_scenario::model::Hint, u64, Option<(String, u64)>)>> {
+    let team_id = app.live.team_id(index);
+    let records = records(app, &team_id).await.ok()?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let status = team_status(&worker, index, &records);
+        let scenario: &'static atoll_scenario::Scenario = worker.live.scenario;
+        scenario
+            .hints
+            .iter()
+            .filter_map(|h| {
+                let available = status
+                    .hints_available
+                    .iter()
+                    .find(|(id, _)| *id == h.id.name)
+                    .map(|&(_, at)| at);
+                let opened = records
+                    .hints
+                    .iter()
+                    .find(|o| o.hint == h.id.name)
+                    .map(|o| (o.username.clone(), o.at));
+                match (available, opened) {
+                    (Some(at), opened) if at <= status.now || opened.is_some() => Some((h, at, opened)),
+                    (None, Some((who, at))) => Some((h, at, Some((who, at)))),
+                    _ => None,
+                }
+            })
+            .collect()
+    })
+    .await
+    .ok()
+}
+
+/// A hint's number as players see it (1 for the scenario's first hint): its id may say what it
+/// is about.
+pub fn hint_number(scenario: &atoll_scenario::Scenario, id: &str) -> usize {
+    scenario.hints.iter().position(|h| h.id.name == id).map_or(0, |i| i + 1)
+}
+
+/// Team `index` as play stands now, from its stored records.
+pub async fn status_now<S: Store>(app: &Arc<App<S>>, index: usize) -> Result<TeamStatus> {
+    let team_id = app.live.team_id(index);
+    let records = records(app, &team_id).await?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || team_status(&worker, index, &records))
+        .await
+        .map_err(|_| Error::failed("The server failed while reading the team's score."))
+}
+
+/// Each answer's grade now, by submission id. Takes the team's lock.
+pub fn answer_grades<S>(app: &App<S>, index: usize, records: &Records) -> Vec<(i64, answers::Grade)> {
+    let runtime = app.live.team(index);
+    records
+        .submissions
+        .iter()
+        .filter(|s| s.kind == Kind::Answer)
+        .filter_map(|s| Some((s.id, crate::score::answer_grade(app.live.scenario, runtime.world(), s)?)))
+        .collect()
+}
