@@ -16,9 +16,11 @@ mod alerts;
 pub mod api;
 mod audit;
 pub mod auth;
+mod board;
 mod cases;
 mod detection;
 mod html;
+mod hunt;
 mod inbox;
 mod invite;
 mod messages;
@@ -186,8 +188,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/", get(pages::home))
         .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
         .route("/logout", post(auth::logout::<S>))
-        .route("/board", get(pages::board::<S>))
-        .route("/clock", post(pages::clock::<S>))
+        .route("/board", get(board::board::<S>))
+        .route("/clock", post(board::clock::<S>))
         .route("/people", get(people::page::<S>))
         .route("/audit", get(audit::page::<S>))
         .route("/audit.jsonl", get(audit::export::<S>))
@@ -208,7 +210,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/detection", get(detection::page::<S>))
         .route("/detection/switch", post(detection::switch::<S>))
         .route("/teams/{team}/inbox", get(inbox::page::<S>))
-        .route("/teams/{team}/hunt", get(pages::hunt::<S>))
+        .route("/teams/{team}/hunt", get(hunt::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
         .route("/teams/{team}/score", get(score::page::<S>))
         .route("/teams/{team}/network", get(network::page::<S>))

@@ -258,7 +258,7 @@ pub struct Board {
 
 /// `GET /api/v1/board`
 pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    let input = crate::pages::board_records(&app).await;
+    let input = crate::board::board_records(&app).await;
     let worker = app.clone();
     blocking_json(move || {
         let app = &*worker;
@@ -266,8 +266,8 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
             .filter(|&i| user.sees(&app.live.team_id(i)))
             .map(|i| {
                 let status = atoll_app::score::team_status(app, i, &input.records[i]);
-                let counts = crate::pages::counts(app, i, &input);
-                let c = crate::pages::Campaign::of(&status.progress);
+                let counts = crate::board::counts(app, i, &input);
+                let c = crate::board::Campaign::of(&status.progress);
                 BoardTeam {
                     team: app.live.team_id(i),
                     name: app.live.team_name(i).to_owned(),

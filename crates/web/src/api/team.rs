@@ -263,7 +263,11 @@ pub(super) async fn judged<S: Store>(
 }
 
 /// A team's alerts, read as the queue reads them; one page, or the refusal.
-pub(super) async fn alerts_page<S: Store>(app: &Arc<App<S>>, index: usize, filter: atoll_app::queue::Filter) -> Response {
+pub(super) async fn alerts_page<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    filter: atoll_app::queue::Filter,
+) -> Response {
     let Some((triages, suppressions)) = judged(app, index).await else {
         return unreadable();
     };
