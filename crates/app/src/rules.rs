@@ -62,6 +62,12 @@ pub struct TurnedOn {
 /// events from now.
 pub async fn turn_on<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, yaml: &str) -> Result<TurnedOn> {
     let set = compile(yaml).map_err(|problems| Error::invalid("yaml", problems.join("; ")).with_details(problems))?;
+    if let Some(ended) = app.live.ended() {
+        return Err(Error::conflict(format!(
+            "Play ended at {}: rules are no longer turned on.",
+            app.live.when(ended)
+        )));
+    }
     let title = set.rules().first().map(|r| r.title.clone()).unwrap_or_default();
     let team = app.live.team_id(index);
     // One change at a time, so that the time checked is the time the rule goes live.

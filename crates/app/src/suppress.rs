@@ -153,8 +153,13 @@ fn check(asked: &NewSuppression) -> Result<Checked> {
 }
 
 /// Team `index`'s suppression, made by `user` now: checked (a rule the team has alerts from,
-/// and not one that hides every alert the team has), then stored. Returns its id.
-pub async fn create<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, asked: NewSuppression) -> Result<i64> {
+/// and not one that hides every alert the team has), then stored. Returns it as stored.
+pub async fn create<S: Store>(
+    app: &Arc<App<S>>,
+    index: usize,
+    user: &User,
+    asked: NewSuppression,
+) -> Result<Suppression> {
     let (rule, conditions, reason) = check(&asked)?;
     // The rule must be one the team has alerts from, and the suppression must leave some of
     // the team's alerts in the queue.
@@ -201,7 +206,16 @@ pub async fn create<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, aske
         )
         .await;
     match stored {
-        Ok(id) => Ok(id),
+        Ok(id) => Ok(Suppression {
+            id,
+            team,
+            rule,
+            conditions,
+            reason,
+            username: user.username.clone(),
+            at,
+            ended: None,
+        }),
         Err(StoreError::TooMany) => Err(Error::too_many(
             Some("rule"),
             format!("your team has {MAX_IN_FORCE} suppressions in force, the most it may; end one first."),

@@ -110,14 +110,19 @@ fn play_over(live: &Live, at: &str, typed: &[(String, String)], back: &str) -> a
 
 /// Whether a request writes to a team (`POST` under `/teams/` or `/api/v1/teams/`). The rules
 /// page's own address is left to it: testing a rule stays open after play, turning one on
-/// does not.
+/// does not (and [`atoll_app::rules::turn_on`] refuses it too).
 fn writes_to_a_team(method: &axum::http::Method, path: &str) -> bool {
-    let path = path.strip_prefix(api::BASE).unwrap_or(path);
+    let (api, path) = match path.strip_prefix(api::BASE) {
+        Some(rest) => (true, rest),
+        None => (false, path),
+    };
     let Some(rest) = path.strip_prefix("/teams/") else {
         return false;
     };
     let parts: Vec<&str> = rest.split('/').collect();
-    method == axum::http::Method::POST && parts.len() > 1 && parts[1..] != ["rules"]
+    // The page's rules form also tests a rule (its handler refuses only turning one on); the
+    // API's only turns one on.
+    method == axum::http::Method::POST && parts.len() > 1 && (api || parts[1..] != ["rules"])
 }
 
 /// The path of the page a form was sent from (this server's own, by `same_origin_only`), or

@@ -12,29 +12,29 @@ use crate::auth::TeamView;
 use crate::{App, clock_now, html};
 
 /// One service as the page shows it.
-struct ServiceRow {
-    name: String,
-    org: String,
-    criticality: &'static str,
-    up: bool,
-    available: f64,
+pub(crate) struct ServiceRow {
+    pub name: String,
+    pub org: String,
+    pub criticality: &'static str,
+    pub up: bool,
+    pub available: f64,
     /// Availability hour by hour from the start of play: (when the hour began, percent up).
-    hourly: Vec<(String, f64)>,
-    hosts: String,
+    pub hourly: Vec<(String, f64)>,
+    pub hosts: String,
 }
 
 /// Hours of availability the page draws at most (the latest ones).
 const HOURS_SHOWN: usize = 120;
 
 /// One host as the page shows it.
-struct HostRow {
-    hostname: String,
+pub(crate) struct HostRow {
+    pub hostname: String,
     /// What response actions name it by.
-    id: String,
-    address: String,
-    role: &'static str,
-    org: String,
-    state: String,
+    pub id: String,
+    pub address: String,
+    pub role: &'static str,
+    pub org: String,
+    pub state: String,
 }
 
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
@@ -152,7 +152,7 @@ fn strip_summary(hourly: &[(String, f64)]) -> String {
 
 /// The team's services and hosts as they stand now. Takes the team's lock: call it off the
 /// async workers.
-fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
+pub(crate) fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
     let live = &app.live;
     let now = live.clock().now(clock_now());
     let start = live.start_unix_ms();

@@ -148,7 +148,7 @@ pub(crate) async fn create<S: Store>(
         reason: form.reason.clone(),
     };
     match atoll_app::suppress::create(&app, view.team, &view.user, asked).await {
-        Ok(id) => Redirect::to(&format!("/teams/{team_id}/suppressions#suppression-{id}")).into_response(),
+        Ok(made) => Redirect::to(&format!("/teams/{team_id}/suppressions#suppression-{}", made.id)).into_response(),
         Err(e) if e.is_refusal() => show(app, view, form, Some(e.to_string())).await,
         Err(e) => html::failure(&e),
     }

@@ -2969,18 +2969,20 @@ async fn call(
     let value: serde_json::Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{method} {path}: {e}: {text}"));
     let document = atoll_web::api::openapi();
-    // The operation whose path template matches.
+    // The operation whose path template matches; a literal segment wins over a parameter,
+    // as in the router (`…/alerts/verdicts` is not alert number `verdicts`).
     let template = document["paths"]
         .as_object()
         .unwrap()
         .keys()
-        .find(|t| {
+        .filter(|t| {
             let (a, b): (Vec<&str>, Vec<&str>) = (
                 t.split('/').collect(),
                 path.split('?').next().unwrap().split('/').collect(),
             );
             a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| x.starts_with('{') || x == y)
         })
+        .min_by_key(|t| t.matches('{').count())
         .unwrap_or_else(|| panic!("{path} is in the OpenAPI document"))
         .clone();
     let responses = &document["paths"][&template][method.to_lowercase()]["responses"];
@@ -3439,6 +3441,144 @@ async fn every_api_operation_for_every_role_and_team() {
             "/api/v1/invitations",
             Some(r#"{"as":"player:palau","hours":24}"#),
             [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/exercises",
+            None,
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            // This exercise runs no shared rule of that id.
+            "POST",
+            "/api/v1/detection/no-such-rule",
+            Some(r#"{"on":false}"#),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/alerts/999999",
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/alerts/999999",
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            // Never the whole queue at once: a filter is needed.
+            "POST",
+            "/api/v1/teams/palau/alerts/verdicts",
+            Some(r#"{"filter":{},"state":"false_positive"}"#),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/alerts/verdicts",
+            Some(r#"{"filter":{},"state":"false_positive"}"#),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/cases",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/cases",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            // No such open case of the team.
+            "POST",
+            "/api/v1/teams/palau/cases/999999/alerts",
+            Some(r#"{"filter":{"level":"high"}}"#),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/suppressions",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/suppressions",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            // A rule the team has no alerts from.
+            "POST",
+            "/api/v1/teams/palau/suppressions",
+            Some(r#"{"rule":"No such rule","reason":"testing it"}"#),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/suppressions/999999/end",
+            None,
+            [S::NOT_FOUND, S::FORBIDDEN, S::NOT_FOUND, S::UNAUTHORIZED],
+        ),
+        (
+            // Not a whole rule: refused with where.
+            "POST",
+            "/api/v1/teams/palau/rules",
+            Some(r#"{"yaml":"title: x"}"#),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/rules/999999/off",
+            None,
+            [S::NOT_FOUND, S::FORBIDDEN, S::NOT_FOUND, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/searches",
+            Some(r#"{"name":"process starts","q":"EventID:4688"}"#),
+            [S::CREATED, S::FORBIDDEN, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/searches",
+            Some(r#"{"name":"process starts","q":"EventID:4688"}"#),
+            [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/searches/999999/delete",
+            None,
+            [S::NOT_FOUND, S::FORBIDDEN, S::NOT_FOUND, S::UNAUTHORIZED],
+        ),
+        (
+            // Only the team's players write as the team.
+            "POST",
+            "/api/v1/teams/palau/messages",
+            Some(r#"{"subject":"Status","body":"Web server isolated."}"#),
+            [S::FORBIDDEN, S::FORBIDDEN, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/messages",
+            Some(r#"{"subject":"Status","body":"b"}"#),
+            [S::FORBIDDEN, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/palau/network",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/teams/nauru/network",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
         ),
         (
             "GET",
@@ -4606,6 +4746,20 @@ async fn once_play_has_ended_every_team_write_is_refused_and_nothing_is_stored()
         let message = problem["error"]["message"].as_str().unwrap();
         assert!(message.starts_with("Play ended at D1 "), "{path}: {message}");
     }
+    // Every write the API documents under a team, whoever asks and whatever the body.
+    for (method, path) in atoll_web::api::operations() {
+        if method != "post" || !path.starts_with("/teams/{team}/") {
+            continue;
+        }
+        let concrete = format!(
+            "/api/v1{}",
+            path.replace("{team}", "palau")
+                .replace("{id}", "1")
+                .replace("{question}", "q-telemetry-sources")
+        );
+        let (status, problem) = call(&app, "POST", &concrete, &token, Some("{}")).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{concrete}: {problem}");
+    }
     assert_eq!(palau_stored(&app).await, before, "nothing stored");
     // Testing a rule stays open: it stores nothing, and now shows what really happened.
     let (status, _, page) = send(
@@ -5158,4 +5312,250 @@ async fn an_action_shows_at_once_even_while_the_clock_is_paused() {
     let stored = app.db.actions(app.live.exercise).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].at, paused.div_ceil(1000) * 1000);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_script_does_through_the_api_what_a_team_does_on_its_workspace_pages() {
+    // Four hours of play with the default pack: Palau has alerts to judge and suppress.
+    let app = app_with_pack(240_000).await;
+    app.live.tick(clock_now());
+    let (ines, pita) = (sign_in(&app, "ines").await, sign_in(&app, "pita").await);
+    let (white, player) = (
+        make_token(&app, &ines, "script").await,
+        make_token(&app, &pita, "script").await,
+    );
+    use StatusCode as S;
+
+    // One alert, by the number the list gives it.
+    let (status, list) = call(&app, "GET", "/api/v1/teams/palau/alerts", &player, None).await;
+    assert_eq!(status, S::OK);
+    let first = &list["alerts"][0];
+    let number = first["number"].as_u64().unwrap();
+    let (status, one) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/teams/palau/alerts/{number}"),
+        &player,
+        None,
+    )
+    .await;
+    assert_eq!(status, S::OK);
+    assert_eq!((&one["rule"], &one["host"]), (&first["rule"], &first["host"]));
+
+    // A verdict for every alert of one rule on one host: refused when the count it expects
+    // is not the count now, then taken, and the list agrees.
+    let (rule, host) = (first["rule"].as_str().unwrap(), first["host"].as_str().unwrap());
+    let query = serde_urlencoded::to_string([("rule", rule), ("host", host), ("state", "open")]).unwrap();
+    let (_, selected) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/teams/palau/alerts?{query}"),
+        &player,
+        None,
+    )
+    .await;
+    let open = selected["matching"].as_u64().unwrap();
+    assert!(open > 0, "{selected}");
+    let filter = serde_json::json!({"rule": rule, "host": host, "state": "open"});
+    let body = |expect: u64| {
+        serde_json::json!({"filter": filter, "state": "investigating", "note": "looking", "expect": expect}).to_string()
+    };
+    let (status, refused) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/alerts/verdicts",
+        &player,
+        Some(&body(open + 1)),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["field"].as_str()),
+        (S::BAD_REQUEST, Some("filter")),
+        "{refused}"
+    );
+    let (status, done) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/alerts/verdicts",
+        &player,
+        Some(&body(open)),
+    )
+    .await;
+    assert_eq!((status, done["judged"].as_u64()), (S::OK, Some(open)), "{done}");
+    let judged = serde_urlencoded::to_string([("rule", rule), ("host", host), ("state", "investigating")]).unwrap();
+    let (_, now) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/teams/palau/alerts?{judged}"),
+        &player,
+        None,
+    )
+    .await;
+    assert_eq!(now["matching"].as_u64(), Some(open));
+
+    // Those alerts into a new case, once each.
+    let (status, case) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/cases",
+        &player,
+        Some(r#"{"title":"What the first alert is"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, case["entries"].as_array().map(Vec::len)),
+        (S::CREATED, Some(0))
+    );
+    let id = case["id"].as_i64().unwrap();
+    let link = serde_json::json!({"filter": {"rule": rule, "host": host, "state": "investigating"}}).to_string();
+    let path = format!("/api/v1/teams/palau/cases/{id}/alerts");
+    let (status, linked) = call(&app, "POST", &path, &player, Some(&link)).await;
+    assert_eq!(status, S::OK, "{linked}");
+    let entries = linked["entries"].as_array().unwrap().len();
+    assert_eq!(entries as u64, open.min(200));
+    let (_, again) = call(&app, "POST", &path, &player, Some(&link)).await;
+    assert_eq!(again["entries"].as_array().unwrap().len(), entries, "none twice");
+    let (status, cases) = call(&app, "GET", "/api/v1/teams/palau/cases", &player, None).await;
+    assert_eq!(status, S::OK);
+    assert_eq!(cases[0]["id"].as_i64(), Some(id));
+    assert_eq!(cases[0]["alerts"].as_u64(), Some(entries as u64));
+
+    // A suppression of that rule on that host hides them; ended, it hides nothing.
+    let asked = serde_json::json!({"rule": rule, "host": host, "reason": "known scanner"}).to_string();
+    let (status, made) = call(&app, "POST", "/api/v1/teams/palau/suppressions", &player, Some(&asked)).await;
+    assert_eq!(status, S::CREATED, "{made}");
+    assert!(made["hides"].as_u64().unwrap() >= open, "{made}");
+    assert_eq!(made["conditions"][0]["value"].as_str(), Some(host));
+    let sid = made["id"].as_i64().unwrap();
+    let (_, listed) = call(&app, "GET", "/api/v1/teams/palau/suppressions", &player, None).await;
+    assert_eq!(listed[0]["id"].as_i64(), Some(sid));
+    let (status, ended) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/teams/palau/suppressions/{sid}/end"),
+        &player,
+        None,
+    )
+    .await;
+    assert_eq!(status, S::OK);
+    assert_eq!(
+        (ended[0]["ended_by"].as_str(), ended[0]["hides"].as_u64()),
+        (Some("pita"), Some(0))
+    );
+
+    // The team's own rule, on and off; a rule that does not compile says where.
+    let yaml = serde_json::json!({"yaml": SIGN_IN_RULE}).to_string();
+    let (status, on) = call(&app, "POST", "/api/v1/teams/palau/rules", &player, Some(&yaml)).await;
+    assert_eq!(
+        (status, on["title"].as_str()),
+        (S::CREATED, Some("Successful sign-in")),
+        "{on}"
+    );
+    let (status, bad) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/rules",
+        &player,
+        Some(r#"{"yaml":"title: x\ndetection: {condition: nothing}\n"}"#),
+    )
+    .await;
+    assert_eq!((status, bad["error"]["field"].as_str()), (S::BAD_REQUEST, Some("yaml")));
+    assert!(bad["error"]["message"].as_str().unwrap().contains("line "), "{bad}");
+    let rid = on["id"].as_i64().unwrap();
+    let (status, rules) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/teams/palau/rules/{rid}/off"),
+        &player,
+        None,
+    )
+    .await;
+    assert_eq!(status, S::OK);
+    let off = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"].as_i64() == Some(rid))
+        .unwrap();
+    assert_eq!(off["off_by"].as_str(), Some("pita"));
+
+    // A saved search, and gone again.
+    let (status, saved) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/searches",
+        &player,
+        Some(r#"{"name":"web shells","q":"aspnet_client"}"#),
+    )
+    .await;
+    assert_eq!(status, S::CREATED);
+    let search = saved
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "web shells")
+        .unwrap();
+    let path = format!("/api/v1/teams/palau/searches/{}/delete", search["id"]);
+    let (status, left) = call(&app, "POST", &path, &player, None).await;
+    assert_eq!(status, S::OK);
+    assert!(left.as_array().unwrap().iter().all(|s| s["name"] != "web shells"));
+    let (status, bad) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/searches",
+        &player,
+        Some(r#"{"name":"broken","q":"Image:\"unclosed"}"#),
+    )
+    .await;
+    assert_eq!(
+        (status, bad["error"]["field"].as_str()),
+        (S::BAD_REQUEST, Some("q")),
+        "{bad}"
+    );
+
+    // A message to the white cell, which reads it.
+    let (status, sent) = call(
+        &app,
+        "POST",
+        "/api/v1/teams/palau/messages",
+        &player,
+        Some(r#"{"subject":"Portal isolated","body":"We cut PT-WEB01 off at 10:05."}"#),
+    )
+    .await;
+    assert_eq!((status, sent["to_team"].as_bool()), (S::CREATED, Some(false)), "{sent}");
+    let (_, messages) = call(&app, "GET", "/api/v1/messages", &white, None).await;
+    assert!(
+        messages
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == sent["id"] && m["subject"] == "Portal isolated"),
+        "{messages}"
+    );
+
+    // The network: services with their availability, hosts with the ids actions take.
+    let (status, network) = call(&app, "GET", "/api/v1/teams/palau/network", &player, None).await;
+    assert_eq!(status, S::OK);
+    assert!(!network["services"].as_array().unwrap().is_empty());
+    let web = network["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["hostname"] == "PT-WEB01");
+    assert!(
+        web.is_some_and(|h| h["state"] == "normal" && !h["id"].as_str().unwrap().is_empty()),
+        "{network}"
+    );
+
+    // The white cell: the exercises in the database, and this one running.
+    let (status, exercises) = call(&app, "GET", "/api/v1/exercises", &white, None).await;
+    assert_eq!(status, S::OK);
+    let running: Vec<_> = exercises
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["running"] == true)
+        .collect();
+    assert_eq!(running.len(), 1);
+    assert_eq!(running[0]["id"].as_i64(), Some(app.live.exercise));
 }

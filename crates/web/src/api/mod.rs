@@ -1,7 +1,8 @@
-//! The JSON API, `/api/v1/…`: what the white cell's console does (clock, board, timelines,
-//! campaign changes, injects, messages, grading, scoreboard, scores, people, invitations) and
-//! what a team does that scripts need (response actions, cases, reports), for agencies that
-//! script their exercises.
+//! The JSON API, `/api/v1/…`: every operation of the white cell's console (clock, board,
+//! timelines, campaign changes, injects, messages, grading, detection rules, scoreboard,
+//! scores, people, invitations, the audit log) and of a team's pages (alerts and verdicts,
+//! suppressions, hunts and saved searches, its own rules, cases, response actions, questions,
+//! hints, reports, messages, network), for agencies that script their exercises.
 //!
 //! A request authenticates with a personal API token (`Authorization: Bearer atoll_…`, made on
 //! `/account`) and acts as the token's user: the same extractors authorise it as they do pages
@@ -167,11 +168,13 @@ mod console;
 mod openapi;
 mod people;
 mod team;
+mod workspace;
 
 pub use console::*;
 pub use openapi::*;
 pub use people::*;
 pub use team::*;
+pub use workspace::*;
 
 /// The API's routes, for [`crate::router`].
 pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
@@ -179,7 +182,9 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
     axum::Router::new()
         .route("/api/v1/openapi.json", get(document))
         .route("/api/v1/exercise", get(exercise::<S>))
+        .route("/api/v1/exercises", get(exercises::<S>))
         .route("/api/v1/clock", post(clock::<S>))
+        .route("/api/v1/detection/{rule}", post(switch_rule::<S>))
         .route("/api/v1/board", get(board::<S>))
         .route("/api/v1/scoreboard", post(scoreboard::<S>))
         .route("/api/v1/teams/{team}/score", get(score::<S>))
@@ -191,16 +196,34 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/grading/{id}", post(grade::<S>))
         .route("/api/v1/teams/{team}/actions", get(actions::<S>).post(act::<S>))
         .route("/api/v1/teams/{team}/alerts", get(alerts::<S>))
+        .route("/api/v1/teams/{team}/alerts/verdicts", post(bulk_verdict::<S>))
+        .route("/api/v1/teams/{team}/alerts/{id}", get(alert::<S>))
         .route("/api/v1/teams/{team}/alerts/{id}/verdict", post(verdict::<S>))
         .route("/api/v1/teams/{team}/inbox", get(inbox::<S>))
         .route("/api/v1/teams/{team}/hunt", get(hunt::<S>))
-        .route("/api/v1/teams/{team}/rules", get(team_rules::<S>))
-        .route("/api/v1/teams/{team}/searches", get(searches::<S>))
+        .route(
+            "/api/v1/teams/{team}/rules",
+            get(team_rules::<S>).post(turn_on_rule::<S>),
+        )
+        .route("/api/v1/teams/{team}/rules/{id}/off", post(turn_off_rule::<S>))
+        .route(
+            "/api/v1/teams/{team}/searches",
+            get(searches::<S>).post(save_search::<S>),
+        )
+        .route("/api/v1/teams/{team}/searches/{id}/delete", post(delete_search::<S>))
+        .route(
+            "/api/v1/teams/{team}/suppressions",
+            get(suppressions::<S>).post(suppress::<S>),
+        )
+        .route("/api/v1/teams/{team}/suppressions/{id}/end", post(end_suppression::<S>))
+        .route("/api/v1/teams/{team}/messages", post(team_message::<S>))
+        .route("/api/v1/teams/{team}/network", get(network::<S>))
         .route("/api/v1/teams/{team}/hints", get(hints::<S>))
         .route("/api/v1/teams/{team}/hints/{id}/open", post(open_hint::<S>))
         .route("/api/v1/teams/{team}/questions", get(questions::<S>))
         .route("/api/v1/teams/{team}/questions/{question}/answer", post(answer::<S>))
-        .route("/api/v1/teams/{team}/cases", post(open_case::<S>))
+        .route("/api/v1/teams/{team}/cases", get(cases::<S>).post(open_case::<S>))
+        .route("/api/v1/teams/{team}/cases/{id}/alerts", post(case_alerts::<S>))
         .route("/api/v1/teams/{team}/cases/{id}", get(case::<S>))
         .route("/api/v1/teams/{team}/cases/{id}/entries", post(add_entry::<S>))
         .route("/api/v1/teams/{team}/reports", get(reports::<S>).post(send_report::<S>))

@@ -1,0 +1,572 @@
+//! The rest of a team's workspace: one alert, verdicts and case links for many alerts at once,
+//! suppressions, the team's cases, its own rules turned on and off, saved searches, its
+//! messages to the white cell, and its network.
+
+use super::*;
+
+/// The queue's filters, as the alerts list takes them in its query (every one optional;
+/// empty is no filter).
+#[derive(Debug, Default, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlertFilter {
+    /// `open` (new or investigating), `new`, `investigating`, `true_positive`,
+    /// `false_positive`, `suppressed` or `any`.
+    #[serde(default)]
+    pub state: String,
+    /// Lowest level: `informational`, `low`, `medium`, `high`, `critical`.
+    #[serde(default)]
+    pub level: String,
+    /// A rule's exact title.
+    #[serde(default)]
+    pub rule: String,
+    /// A host's exact name (any case).
+    #[serde(default)]
+    pub host: String,
+    /// An ATT&CK technique (`T1505`, with its sub-techniques) or tactic (`persistence`).
+    #[serde(default)]
+    pub attack: String,
+    /// Exercise time range, e.g. `D1 09:00`.
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    /// Words looked for in the rule's title and the host.
+    #[serde(default)]
+    pub q: String,
+}
+
+impl AlertFilter {
+    fn queue(self) -> atoll_app::queue::Filter {
+        atoll_app::queue::Filter {
+            state: self.state,
+            level: self.level,
+            rule: self.rule,
+            host: self.host,
+            attack: self.attack,
+            from: self.from,
+            to: self.to,
+            q: self.q,
+            ..Default::default()
+        }
+    }
+}
+
+/// `GET /api/v1/teams/{team}/alerts/{id}`: one alert by its number.
+pub(crate) async fn alert<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Path((_, id)): Path<(String, usize)>,
+) -> Response {
+    let index = view.team;
+    let records = match atoll_app::queue::queue_records(&app, &app.live.team_id(index)).await {
+        Ok(records) => records,
+        Err(e) => return failed(&e),
+    };
+    let worker = app.clone();
+    let one = tokio::task::spawn_blocking(move || {
+        atoll_app::queue::one(&worker, index, id, &records.triages, &records.suppressions)
+            .map(|l| alert_view(&worker, l))
+    })
+    .await
+    .ok()
+    .flatten();
+    match one {
+        Some(view) => Json(view).into_response(),
+        None => problem(StatusCode::NOT_FOUND, "Your team has no such alert."),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkVerdictRequest {
+    /// Which alerts: at least one filter (never the whole queue at once).
+    pub filter: AlertFilter,
+    /// `new`, `investigating`, `true_positive` or `false_positive`.
+    pub state: String,
+    /// Why (at most 2,000 characters).
+    pub note: Option<String>,
+    /// How many alerts you expect the filter to select (as a listing showed): refused if it
+    /// selects another number now.
+    pub expect: Option<usize>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkVerdictDone {
+    /// How many alerts of the queue were judged (each with its twin, if it has one).
+    pub judged: usize,
+    pub state: String,
+}
+
+/// `POST /api/v1/teams/{team}/alerts/verdicts`: one verdict for every alert a filter selects.
+pub(crate) async fn bulk_verdict<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Json(request): Json<BulkVerdictRequest>,
+) -> Response {
+    let filter = request.filter.queue();
+    let note = request.note.unwrap_or_default();
+    let shown = atoll_app::queue::Shown {
+        upto: None,
+        expect: request.expect,
+    };
+    let judged =
+        atoll_app::queue::bulk_verdict(&app, view.team, &view.user, &filter, (&request.state, &note), shown).await;
+    match judged {
+        Ok(judged) => Json(BulkVerdictDone {
+            judged,
+            state: request.state.trim().to_owned(),
+        })
+        .into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseAlertsRequest {
+    /// Which alerts: at least one filter (at most 200 alerts go into a case at once).
+    pub filter: AlertFilter,
+    /// How many alerts you expect the filter to select: refused if it selects another number.
+    pub expect: Option<usize>,
+}
+
+/// `POST /api/v1/teams/{team}/cases/{id}/alerts`: adds every alert a filter selects (and the
+/// case has not yet) to one of the team's open cases. Answers with the case.
+pub(crate) async fn case_alerts<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Path((_, id)): Path<(String, i64)>,
+    Json(request): Json<CaseAlertsRequest>,
+) -> Response {
+    let filter = request.filter.queue();
+    let shown = atoll_app::queue::Shown {
+        upto: None,
+        expect: request.expect,
+    };
+    if let Err(e) = atoll_app::queue::link_to_case(&app, view.team, &view.user, &filter, Some(id), shown).await {
+        return failed(&e);
+    }
+    case_view(&app, &app.live.team_id(view.team), id, StatusCode::OK).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSummary {
+    pub id: i64,
+    pub title: String,
+    /// `open`, `contained`, `eradicated`, `recovered` or `closed`.
+    pub status: String,
+    pub opened_by: String,
+    pub at: When,
+    /// How many of each kind of entry it has.
+    pub alerts: u32,
+    pub events: u32,
+    pub indicators: u32,
+    pub notes: u32,
+}
+
+/// `GET /api/v1/teams/{team}/cases`: the team's cases, newest first.
+pub(crate) async fn cases<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let Ok(cases) = app.db.cases(app.live.exercise, &app.live.team_id(view.team)).await else {
+        return unreadable();
+    };
+    let list: Vec<CaseSummary> = cases
+        .into_iter()
+        .map(|c| CaseSummary {
+            id: c.id,
+            title: c.title,
+            status: c.status,
+            opened_by: c.username,
+            at: when(&app, c.at),
+            alerts: c.alerts,
+            events: c.events,
+            indicators: c.indicators,
+            notes: c.notes,
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// `host`, or a field of the alert's event (`Image`, `User`, …).
+    pub field: String,
+    pub value: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressionView {
+    pub id: i64,
+    /// The rule whose alerts it hides, by the title its alerts show.
+    pub rule: String,
+    /// What an alert's event must all have to be hidden.
+    pub conditions: Vec<Condition>,
+    pub reason: String,
+    pub by: String,
+    pub at: When,
+    /// When it was ended and by whom; absent while it is in force.
+    pub ended: Option<When>,
+    pub ended_by: Option<String>,
+    /// How many of the team's alerts it hides now.
+    pub hides: usize,
+}
+
+/// The team's suppressions as views, with how many alerts each hides. Takes the team's lock.
+fn suppression_views<S>(app: &App<S>, index: usize, list: Vec<atoll_store::Suppression>) -> Vec<SuppressionView> {
+    let hidden = {
+        let runtime = app.live.team(index);
+        atoll_app::suppress::hidden(&list, runtime.alerts(), runtime.store())
+    };
+    list.into_iter()
+        .map(|s| SuppressionView {
+            hides: hidden.iter().find(|(id, _)| *id == s.id).map_or(0, |(_, h)| h.len()),
+            id: s.id,
+            rule: s.rule,
+            conditions: s
+                .conditions
+                .into_iter()
+                .map(|(field, value)| Condition { field, value })
+                .collect(),
+            reason: s.reason,
+            by: s.username,
+            at: when(app, s.at),
+            ended: s.ended.as_ref().map(|(at, _)| when(app, *at)),
+            ended_by: s.ended.map(|(_, who)| who),
+        })
+        .collect()
+}
+
+/// The team's suppressions, newest first, as the answer.
+async fn suppressions_of<S: Store>(app: &Arc<App<S>>, index: usize, status: StatusCode) -> Response {
+    let Ok(mut list) = app
+        .db
+        .suppressions(app.live.exercise, Some(&app.live.team_id(index)))
+        .await
+    else {
+        return unreadable();
+    };
+    list.sort_by_key(|s| std::cmp::Reverse(s.id));
+    let worker = app.clone();
+    match tokio::task::spawn_blocking(move || suppression_views(&worker, index, list)).await {
+        Ok(views) => (status, Json(views)).into_response(),
+        Err(_) => problem(StatusCode::INTERNAL_SERVER_ERROR, "The suppressions could not be read."),
+    }
+}
+
+/// `GET /api/v1/teams/{team}/suppressions`
+pub(crate) async fn suppressions<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    suppressions_of(&app, view.team, StatusCode::OK).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressionRequest {
+    /// The rule whose alerts to hide, by the title its alerts show.
+    pub rule: String,
+    /// Only on this host.
+    pub host: Option<String>,
+    /// Only where this field of the event…
+    pub field: Option<String>,
+    /// …has this value.
+    pub value: Option<String>,
+    /// Why (3 to 500 characters; the white cell reads it).
+    pub reason: String,
+}
+
+/// `POST /api/v1/teams/{team}/suppressions`: answers with the suppression as stored.
+pub(crate) async fn suppress<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Json(request): Json<SuppressionRequest>,
+) -> Response {
+    let asked = atoll_app::suppress::NewSuppression {
+        rule: request.rule,
+        host: request.host.unwrap_or_default(),
+        field: request.field.unwrap_or_default(),
+        value: request.value.unwrap_or_default(),
+        reason: request.reason,
+    };
+    let index = view.team;
+    match atoll_app::suppress::create(&app, index, &view.user, asked).await {
+        Ok(made) => {
+            let worker = app.clone();
+            match tokio::task::spawn_blocking(move || suppression_views(&worker, index, vec![made])).await {
+                Ok(mut views) if !views.is_empty() => (StatusCode::CREATED, Json(views.remove(0))).into_response(),
+                _ => problem(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The suppression was stored but cannot be shown.",
+                ),
+            }
+        }
+        Err(e) => failed(&e),
+    }
+}
+
+/// `POST /api/v1/teams/{team}/suppressions/{id}/end`: its alerts come back to the queue.
+/// Answers with the team's suppressions.
+pub(crate) async fn end_suppression<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Path((_, id)): Path<(String, i64)>,
+) -> Response {
+    if let Err(e) = atoll_app::suppress::end(&app, view.team, &view.user, id).await {
+        return failed(&e);
+    }
+    suppressions_of(&app, view.team, StatusCode::OK).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleRequest {
+    /// One Sigma detection rule (YAML, at most 20,000 bytes). A rule that does not compile is
+    /// refused with each problem's line and column.
+    pub yaml: String,
+}
+
+/// `POST /api/v1/teams/{team}/rules`: turns a rule the team wrote on, from now. Answers with
+/// the rule as stored.
+pub(crate) async fn turn_on_rule<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Json(request): Json<RuleRequest>,
+) -> Response {
+    match atoll_app::rules::turn_on(&app, view.team, &view.user, &request.yaml).await {
+        Ok(on) => (
+            StatusCode::CREATED,
+            Json(TeamRuleView {
+                id: on.id,
+                title: on.title,
+                yaml: request.yaml,
+                by: view.user.username.clone(),
+                on: when(&app, on.at),
+                off: None,
+                off_by: None,
+                problem: None,
+            }),
+        )
+            .into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+/// `POST /api/v1/teams/{team}/rules/{id}/off`: answers with the team's rules.
+pub(crate) async fn turn_off_rule<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Path((_, id)): Path<(String, i64)>,
+) -> Response {
+    if let Err(e) = atoll_app::rules::turn_off(&app, view.team, &view.user, id).await {
+        return failed(&e);
+    }
+    team_rules(State(app), view).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    /// At most 80 characters; saving a name again replaces its query.
+    pub name: String,
+    /// A hunt, in the hunt page's language.
+    pub q: String,
+}
+
+/// `POST /api/v1/teams/{team}/searches`: answers with the team's saved searches.
+pub(crate) async fn save_search<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Json(request): Json<SearchRequest>,
+) -> Response {
+    if let Err(e) = atoll_app::searches::save(&app, view.team, &view.user, &request.name, &request.q).await {
+        return failed(&e);
+    }
+    let mut answer = searches(State(app), view).await;
+    if answer.status() == StatusCode::OK {
+        *answer.status_mut() = StatusCode::CREATED;
+    }
+    answer
+}
+
+/// `POST /api/v1/teams/{team}/searches/{id}/delete`: answers with the team's saved searches.
+pub(crate) async fn delete_search<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Path((_, id)): Path<(String, i64)>,
+) -> Response {
+    if let Err(e) = atoll_app::searches::delete(&app, view.team, id).await {
+        return failed(&e);
+    }
+    searches(State(app), view).await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TeamMessageRequest {
+    pub subject: String,
+    pub body: String,
+}
+
+/// `POST /api/v1/teams/{team}/messages`: the team's players write to the white cell.
+pub(crate) async fn team_message<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    crate::auth::TeamPlayer(view): crate::auth::TeamPlayer,
+    Json(request): Json<TeamMessageRequest>,
+) -> Response {
+    match atoll_app::messages::from_team(&app, view.team, &view.user, &request.subject, &request.body).await {
+        Ok(sent) => (StatusCode::CREATED, Json(sent_view(&app, &view.user, sent))).into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceView {
+    pub name: String,
+    pub organisation: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub criticality: String,
+    /// Up now.
+    pub up: bool,
+    /// Percent of play so far it was up.
+    pub available: f64,
+    /// Percent up hour by hour from the start of play (the latest 120 hours): the hour's
+    /// start, and the share.
+    pub hourly: Vec<HourUp>,
+    /// The hosts it runs on.
+    pub hosts: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HourUp {
+    pub hour: String,
+    pub percent: f64,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostView {
+    pub hostname: String,
+    /// What response actions name it by.
+    pub id: String,
+    pub address: String,
+    pub role: String,
+    pub organisation: String,
+    /// What the team has done to it (`isolated`, `shut down`, …), or `normal`.
+    pub state: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkView {
+    pub services: Vec<ServiceView>,
+    pub hosts: Vec<HostView>,
+}
+
+/// `GET /api/v1/teams/{team}/network`: the team's services and hosts as they stand.
+pub(crate) async fn network<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+    let index = view.team;
+    let worker = app.clone();
+    blocking_json(move || {
+        let (services, hosts) = crate::network::rows(&worker, index);
+        NetworkView {
+            services: services
+                .into_iter()
+                .map(|s| ServiceView {
+                    name: s.name,
+                    organisation: s.org,
+                    criticality: s.criticality.to_owned(),
+                    up: s.up,
+                    available: s.available,
+                    hourly: s
+                        .hourly
+                        .into_iter()
+                        .map(|(hour, percent)| HourUp { hour, percent })
+                        .collect(),
+                    hosts: s.hosts,
+                })
+                .collect(),
+            hosts: hosts
+                .into_iter()
+                .map(|h| HostView {
+                    hostname: h.hostname,
+                    id: h.id,
+                    address: h.address,
+                    role: h.role.to_owned(),
+                    organisation: h.org,
+                    state: if h.state.is_empty() {
+                        "normal".to_owned()
+                    } else {
+                        h.state
+                    },
+                })
+                .collect(),
+        }
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseEntry {
+    pub id: i64,
+    pub name: String,
+    /// Where its scenario came from: a file, or `bundled:NAME`.
+    pub scenario: String,
+    pub seed: u64,
+    /// Day 1, `YYYY-MM-DD`.
+    pub day_one: String,
+    /// The one this server runs.
+    pub running: bool,
+}
+
+/// `GET /api/v1/exercises`: every exercise in this server's database (made with
+/// `atoll admin`), and which one it runs.
+pub(crate) async fn exercises<S: Store>(State(app): State<Arc<App<S>>>, Instructor(_): Instructor) -> Response {
+    let Ok(all) = app.db.exercises().await else {
+        return unreadable();
+    };
+    let list: Vec<ExerciseEntry> = all
+        .into_iter()
+        .map(|e| ExerciseEntry {
+            running: e.id == app.live.exercise,
+            id: e.id,
+            name: e.name,
+            scenario: e.scenario_path,
+            seed: e.seed,
+            day_one: e.date,
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchRequest {
+    /// `true` to turn the rule on for every team, `false` to turn it off.
+    pub on: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Switched {
+    /// The rule's id.
+    pub rule: String,
+    pub on: bool,
+}
+
+/// `POST /api/v1/detection/{rule}`: turns one of the exercise's shared rules on or off for
+/// every team, from now.
+pub(crate) async fn switch_rule<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    Path(rule): Path<String>,
+    Json(request): Json<SwitchRequest>,
+) -> Response {
+    match atoll_app::rules::switch_shared(&app, &user, &rule, request.on).await {
+        Ok(()) => Json(Switched { rule, on: request.on }).into_response(),
+        Err(e) => failed(&e),
+    }
+}
