@@ -7,7 +7,7 @@ use std::sync::Arc;
 use atoll_exercise::{Clock, ClockError};
 use atoll_store::{Store, User};
 
-use crate::{App, Error, Result, clock_now};
+use crate::{App, Error, Result};
 
 /// A change to the clock, as a form or the API sends it.
 #[derive(Debug, Clone, Default)]
@@ -55,8 +55,8 @@ pub async fn change<S: Store>(app: &Arc<App<S>>, user: &User, change: ClockChang
     let worker = app.clone();
     let asked = change.clone();
     let changed = tokio::task::spawn_blocking(move || {
-        let wall = clock_now();
         let live = &worker.live;
+        let wall = live.wall_now();
         live.change_clock(wall, |clock| apply(live, clock, wall, &asked))
     })
     .await
@@ -77,7 +77,7 @@ pub async fn change<S: Store>(app: &Arc<App<S>>, user: &User, change: ClockChang
             "The clock could not be stored, so it was not changed; try again.",
         ));
     }
-    let wall = clock_now();
+    let wall = app.live.wall_now();
     let (was, is) = (app.live.when(before.now(wall)), app.live.when(clock.now(wall)));
     let detail = match action.as_str() {
         "start" => format!("started play at {is}"),

@@ -131,9 +131,43 @@ impl<S: Store> App<S> {
     }
 }
 
-/// Wall-clock milliseconds since the Unix epoch: the one place the server reads the clock.
+/// Wall-clock milliseconds since the Unix epoch, from the system: what records are stamped
+/// with (`created_at`), sessions and tokens expire by. The running exercise reads its own
+/// [`Wall`] ([`Live::wall_now`]), which a test can move.
 pub fn clock_now() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+/// The wall clock a running exercise reads: the system's, or a fixed one that a test sets and
+/// moves, so that hours of play pass without waiting for them.
+#[derive(Debug, Default)]
+pub struct Wall(Option<std::sync::atomic::AtomicI64>);
+
+impl Wall {
+    /// The system's clock.
+    pub fn system() -> Wall {
+        Wall(None)
+    }
+
+    /// A clock standing at `ms` (Unix milliseconds) until moved.
+    pub fn fixed(ms: i64) -> Wall {
+        Wall(Some(std::sync::atomic::AtomicI64::new(ms)))
+    }
+
+    /// Unix milliseconds now.
+    pub fn now(&self) -> i64 {
+        match &self.0 {
+            Some(at) => at.load(std::sync::atomic::Ordering::SeqCst),
+            None => clock_now(),
+        }
+    }
+
+    /// Moves a fixed clock on by `ms` (the system's cannot be moved: nothing happens).
+    pub fn advance(&self, ms: i64) {
+        if let Some(at) = &self.0 {
+            at.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 /// How long expired API tokens stay listed (marked expired) for their owners.
@@ -157,7 +191,7 @@ pub async fn run_clock<S: Store>(app: Arc<App<S>>) {
         // Clock changes by instructors and the end of play are stored one at a time.
         let _writing = app.clock_writes.lock().await;
         let worker = app.clone();
-        let settled = tokio::task::spawn_blocking(move || worker.live.tick(clock_now())).await;
+        let settled = tokio::task::spawn_blocking(move || worker.live.tick(worker.live.wall_now())).await;
         if let Ok(Some(clock)) = settled
             && let Ok(text) = serde_json::to_string(&clock)
         {

@@ -12,7 +12,7 @@ use atoll_sigma::{Correlation, RuleSet};
 use atoll_sim::Action;
 use atoll_sim::actions::ACTIONS;
 
-use crate::clock_now;
+use crate::Wall;
 
 /// One exercise as it runs.
 #[derive(Debug)]
@@ -36,6 +36,8 @@ pub struct Live {
     /// Every rule the server could run and the exercise's choice among them, when the
     /// server was given them: alert pages show the rule's file, the rules page each decision.
     detection: Option<(&'static atoll_rules::Catalog, &'static atoll_rules::Selected)>,
+    /// Where it reads the wall clock: the system's, or one a test moves.
+    wall: Wall,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -74,7 +76,24 @@ impl Live {
             day_one: setup.date,
             failed_rules: Mutex::new(std::collections::BTreeMap::new()),
             detection: None,
+            wall: Wall::system(),
         })
+    }
+
+    /// The same exercise reading the wall clock from `wall` (a test's, which it moves by hand).
+    pub fn with_wall(mut self, wall: Wall) -> Live {
+        self.wall = wall;
+        self
+    }
+
+    /// Wall-clock Unix milliseconds now, as this exercise reads them.
+    pub fn wall_now(&self) -> i64 {
+        self.wall.now()
+    }
+
+    /// The wall clock this exercise reads.
+    pub fn wall(&self) -> &Wall {
+        &self.wall
     }
 
     /// The catalog the exercise's rules were chosen from, and the choice: the rules page lists
@@ -151,7 +170,7 @@ impl Live {
     /// to the planned end (even if the clock's tick has not stored that yet).
     pub fn ended(&self) -> Option<u64> {
         let mut clock = self.clock();
-        clock.settle(clock_now());
+        clock.settle(self.wall.now());
         match clock.state {
             atoll_exercise::State::Ended { at } => Some(at),
             _ => None,
@@ -389,7 +408,7 @@ impl Live {
 
     /// Exercise time now, on the wall clock.
     pub fn now(&self) -> u64 {
-        self.clock().now(clock_now())
+        self.clock().now(self.wall.now())
     }
 
     /// `D2 08:30` for an event time (Unix milliseconds), in the exercise's time zone, day 1

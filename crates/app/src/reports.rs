@@ -114,7 +114,7 @@ pub async fn send<S: Store>(
     if matches!(clock.state, atoll_exercise::State::Ended { .. }) {
         return Err(Error::conflict("Play has ended; reports are no longer taken."));
     }
-    let at = clock.now(clock_now());
+    let at = clock.now(app.live.wall_now());
     let body = serde_json::to_string(report).map_err(|_| Error::failed("The report could not be stored."))?;
     let team = app.live.team_id(index);
     let id = app

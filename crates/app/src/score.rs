@@ -5,7 +5,7 @@ use atoll_exercise::score::{AnswerFact, Facts, Progress, ReportFact, Score, Verd
 use atoll_sim::available_percent;
 use atoll_store::{HintOpened, Kind, Store, Submission, Triage};
 
-use crate::{App, clock_now};
+use crate::App;
 
 /// Team `index` as play stands: its score, its campaign's progress and its least available
 /// service.
@@ -76,7 +76,7 @@ pub fn answer_grade(
 pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStatus {
     let live = &app.live;
     let clock = live.clock();
-    let now = clock.now(clock_now());
+    let now = clock.now(live.wall_now());
     let ended = matches!(clock.state, atoll_exercise::State::Ended { .. });
     let team_id = live.team_id(index);
     let verdicts: Vec<Verdict<'_>> = records

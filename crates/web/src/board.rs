@@ -62,7 +62,7 @@ enum Notice {
 /// action.
 fn clock_done<S>(app: &App<S>, action: &str) -> Option<String> {
     let clock = app.live.clock();
-    let when = app.live.when(clock.now(clock_now()));
+    let when = app.live.when(clock.now(app.live.wall_now()));
     Some(match action {
         "start" => format!("Play started at {when}."),
         "pause" => format!("Paused at {when}: every team's world stands still until you resume."),
@@ -208,7 +208,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
     let scoreboard = *scoreboard;
     let live = &app.live;
     let clock = live.clock();
-    let now = clock.now(clock_now());
+    let now = clock.now(live.wall_now());
     let start = live.start_unix_ms();
     let when = live.label(start + now as i64, app.day_one);
     // Each team's numbers, taking its lock only as long as it takes to read them.

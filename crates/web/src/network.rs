@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 
 use crate::auth::TeamView;
-use crate::{App, clock_now, html};
+use crate::{App, html};
 
 /// One service as the page shows it.
 pub(crate) struct ServiceRow {
@@ -154,7 +154,7 @@ fn strip_summary(hourly: &[(String, f64)]) -> String {
 /// async workers.
 pub(crate) fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
     let live = &app.live;
-    let now = live.clock().now(clock_now());
+    let now = live.clock().now(live.wall_now());
     let start = live.start_unix_ms();
     let runtime = live.team(index);
     let Some(world) = runtime.world() else {

@@ -61,6 +61,17 @@ async fn app_built(
     correlations: &[atoll_sigma::Correlation],
     pack: bool,
 ) -> Arc<App<Sqlite>> {
+    app_on(ago, rules, correlations, pack, atoll_app::Wall::system()).await
+}
+
+/// The test exercise, reading the wall clock from `wall`.
+async fn app_on(
+    ago: i64,
+    rules: &'static RuleSet,
+    correlations: &[atoll_sigma::Correlation],
+    pack: bool,
+    wall: atoll_app::Wall,
+) -> Arc<App<Sqlite>> {
     let db = Sqlite::in_memory().await.unwrap();
     for (name, role, team) in [
         ("ines", Role::Instructor, None),
@@ -72,7 +83,7 @@ async fn app_built(
     }
     let end = SCENARIO.duration.value.as_secs() * 1000;
     let mut clock = Clock::new(end, 60).unwrap();
-    clock.start(clock_now() - ago).unwrap();
+    clock.start(wall.now() - ago).unwrap();
     let exercise = db
         .create_exercise(
             &NewExercise {
@@ -106,7 +117,8 @@ async fn app_built(
         live.with_detection(&PACK.0, &PACK.1)
     } else {
         live
-    };
+    }
+    .with_wall(wall);
     Arc::new(App::new(db, live, atoll_sim::DEFAULT_DATE))
 }
 
@@ -5558,4 +5570,31 @@ async fn a_script_does_through_the_api_what_a_team_does_on_its_workspace_pages()
         .collect();
     assert_eq!(running.len(), 1);
     assert_eq!(running[0]["id"].as_i64(), Some(app.live.exercise));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_test_moves_the_wall_clock_and_hours_of_play_pass_without_waiting() {
+    // Play starts now on a clock that stands still until moved (60×: a real minute is an
+    // exercise hour).
+    let app = app_on(
+        0,
+        &ATOLL_RULES.0,
+        &ATOLL_RULES.1,
+        false,
+        atoll_app::Wall::fixed(1_780_000_000_000),
+    )
+    .await;
+    assert_eq!(app.live.now(), 0);
+    app.live.wall().advance(3 * 60_000);
+    app.live.tick(app.live.wall_now());
+    assert_eq!(app.live.now(), 3 * 3_600_000, "three hours of play");
+    assert_eq!(app.live.team(0).reached(), 3 * 3_600_000, "Palau's world is there");
+    // The white cell's clock changes read the same clock: paused at D1 11:30, it stays.
+    let ines = sign_in(&app, "ines").await;
+    let (status, _, _) = send(&app, post("/clock", &ines, "action=pause")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    app.live.wall().advance(60 * 60_000);
+    assert_eq!(app.live.now(), 3 * 3_600_000, "paused");
+    let (_, _, log) = send(&app, get("/audit", &ines)).await;
+    assert!(log.contains("paused the clock at D1 11:30"), "{log}");
 }

@@ -53,7 +53,7 @@ pub(super) fn clock_view<S>(app: &App<S>) -> ClockView {
     };
     ClockView {
         state,
-        time: when(app, clock.now(clock_now())),
+        time: when(app, clock.now(app.live.wall_now())),
         speed: clock.speed,
         end: when(app, clock.end),
     }
