@@ -181,7 +181,7 @@ fn body<S>(
                 }
                 @match answer_of(&q.id.name) {
                     Some(s) => (answered(q, s, grades.iter().find(|(id, _)| *id == s.id).map(|(_, g)| g), &label)),
-                    None if acts => (form(q, &team_id)),
+                    None if acts => (answer_form(q, &team_id)),
                     None => p.muted { "Not answered yet." },
                 }
                 @for h in hints_for(&q.id.name) { (hint(h, None)) }
@@ -218,7 +218,7 @@ fn answered(q: &Question, s: &Submission, grade: Option<&answers::Grade>, label:
 }
 
 /// The form for a question's answer.
-fn form(q: &Question, team: &str) -> Markup {
+fn answer_form(q: &Question, team: &str) -> Markup {
     let id = &q.id.name;
     html! {
         form method="post" action={ "/teams/" (team) "/questions" } {

@@ -1,0 +1,1467 @@
+//! A team's workspace through its pages: alerts and the queue, hunts, responses, answers,
+//! hints, reports, cases, rules, searches and suppressions.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_hunts_in_its_own_events() {
+    let app = app().await;
+    app.live.tick(clock_now() + 30 * 60_000 / 60);
+    let player = sign_in(&app, "pita").await;
+    let (status, _, body) = send(
+        &app,
+        get("/teams/palau/hunt?q=log%3Adns+%7C+stats+count+by+host", &player),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("pt-dns01"), "Palau's resolver is in Palau's results");
+    assert!(!body.contains("nt-dns01"), "no other team's host appears");
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(body.contains("class=\"hist\""), "a plain search draws its histogram");
+    assert!(
+        body.contains("<details><summary>") && body.contains("query="),
+        "each event opens to its fields"
+    );
+    assert!(
+        body.contains("Fields in your events") && body.contains("query ("),
+        "the team's own fields are listed"
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=comandline%3A*ntds*", &player)).await;
+    assert!(
+        body.contains("did you mean `CommandLine`?") || body.contains("no event has a field `comandline`"),
+        "{body}"
+    );
+    let (status, _, _) = send(&app, get("/teams/palau/hunt?q=log%3Adns&page=-1", &player)).await;
+    assert_eq!(status, StatusCode::OK, "a strange page number is the first page");
+    let (_, _, body) = send(
+        &app,
+        get("/teams/palau/hunt?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", &player),
+    )
+    .await;
+    assert!(!body.contains("<script>"), "query text is escaped");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_acts_after_seeing_the_cost_and_the_action_survives_a_restart() {
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let (status, _, body) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=pw-tel-web01",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("is cut off the network"),
+        "the cost is stated before anything happens"
+    );
+    assert!(
+        body.contains("Services that stop with it") && body.contains("Customer web portal"),
+        "and the services that stop with the host: {body}"
+    );
+    assert!(
+        app.db.actions(app.live.exercise).await.unwrap().is_empty(),
+        "nothing is taken before confirming"
+    );
+    let (status, _, body) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=no-such-host",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("has no host `no-such-host`"), "{body}");
+    assert!(
+        body.contains(r#"value="no-such-host""#) && body.contains(r#"<option value="isolate_host" selected>"#),
+        "the refused form comes back filled in: {body}"
+    );
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=nr-tel-web01",
+        ),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "another team's host is not Palau's to isolate"
+    );
+    let (status, _, body) = send(
+        &app,
+        post("/teams/palau/respond", &player, "action=format_everything&target=x"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("is not a response action"), "{body}");
+    let (status, headers, _) = send(
+        &app,
+        post(
+            "/teams/palau/respond",
+            &player,
+            "action=isolate_host&target=pw-tel-web01&confirm=yes",
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/respond"))
+    );
+    let stored = app.db.actions(app.live.exercise).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (
+            stored[0].team.as_str(),
+            stored[0].action.as_str(),
+            stored[0].username.as_str()
+        ),
+        ("palau", "isolate_host", "pita")
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/respond", &player)).await;
+    assert!(
+        body.contains("Isolate host") && body.contains("pw-tel-web01") && body.contains("pita"),
+        "the log shows it"
+    );
+    // Once the world has moved past the action (the clock ticks every second), the network
+    // page shows the host as isolated, and only Palau's hosts.
+    app.live.tick(clock_now() + 2_000);
+    let (status, _, body) = send(&app, get("/teams/palau/network", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    let hosts = &body[body.find("<h2>Hosts</h2>").expect("a hosts section")..];
+    let row = &hosts[hosts
+        .find("<td class=\"mono\">PT-WEB01</td>")
+        .expect("the web server is listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("isolated") && row.contains("pw-tel-web01"), "{row}");
+    assert!(!body.contains("nr-tel-web01"), "no other team's host");
+    assert!(
+        body.contains("Available") && body.contains("%"),
+        "services with their availability"
+    );
+    // Hour by hour: the portal on the isolated web server is down in the first hour of play.
+    assert!(
+        body.contains(r#"class="strip" role="img" aria-label="Down for part or all of: D1 08:30"#)
+            && body.contains(r#"title="D1 08:30: 100% up""#),
+        "{body}"
+    );
+
+    // A restarted server replays it into a fresh world.
+    let clock = app.live.clock();
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end: SCENARIO.duration.value.as_secs() * 1000,
+    };
+    let again = Live::new(app.live.exercise, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
+    again.replay(&stored).unwrap();
+    let without = Live::new(app.live.exercise, "Test".into(), &SCENARIO, &setup, clock, &RULES, &[]).unwrap();
+    // An hour of play later, the replayed world is the one the action made, not the one without it.
+    let later = clock_now() + 60_000;
+    for live in [&app.live, &again, &without] {
+        live.tick(later);
+    }
+    let palau = 0;
+    assert_eq!(SCENARIO.player_teams().next().unwrap().id.name, "palau");
+    let (acted, replayed, untouched) = (
+        app.live.team(palau).truth(),
+        again.team(palau).truth(),
+        without.team(palau).truth(),
+    );
+    assert_eq!(replayed, acted);
+    assert_ne!(replayed, untouched, "the isolation changed what the adversary could do");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_triages_its_alerts_and_only_its_own() {
+    // Forty minutes of play (40 s at 60×): the web shell upload at D1 09:00 has raised an
+    // alert in Palau.
+    let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
+    let found = page.find("aspnet_client").unwrap_or_else(|| {
+        panic!(
+            "the web shell alert is listed: {}",
+            &page[page.find("alerts on").unwrap_or(0)..][..200]
+        )
+    });
+    let (row, rule) = (
+        input_value(&page, found, "row").to_owned(),
+        input_value(&page, found, "rule").to_owned(),
+    );
+    let form = |state: &str, row: &str| format!("row={row}&rule={rule}&state={state}&note=web+shell+on+PT-WEB01");
+
+    let (status, headers, _) = send(&app, post("/teams/palau/alerts", &player, &form("true_positive", &row))).await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau"))
+    );
+    let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
+    assert!(page.contains("1 true positive"), "counted");
+    assert!(page.contains("By rule and host"), "alerts are grouped");
+    assert!(
+        page.contains("<option value=\"true_positive\" selected>") && page.contains("by pita"),
+        "shown with who set it"
+    );
+    let stored = &app.db.triages(app.live.exercise, "palau").await.unwrap()[0];
+    assert_eq!(stored.note, "web shell on PT-WEB01");
+    assert!(
+        stored.at.is_some_and(|t| t >= 30 * 60_000),
+        "exercise time kept: {:?}",
+        stored.at
+    );
+
+    // The verdict detects the web shell step: the team's score and the board say so, with why.
+    let (status, _, page) = send(&app, get("/teams/palau/score", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    let line = &page[page
+        .find("expectation-e-detect-webshell")
+        .expect("the expectation is listed")..];
+    let line = &line[..line.find("</tr>").unwrap()];
+    assert!(line.contains("100 / 100") && line.contains("earned"), "{line}");
+    assert!(
+        line.contains("Detected: ") && line.contains("marked true positive by pita"),
+        "{line}"
+    );
+    // Players see only what is settled: an open item would tell them what comes next.
+    assert!(page.contains("not settled yet"), "the rest is counted");
+    assert!(!page.contains("expectation-e-contain-before-staging") && !page.contains("has not happened yet"));
+    let instructor = sign_in(&app, "ines").await;
+    let (_, _, full) = send(&app, get("/teams/palau/score", &instructor)).await;
+    assert!(
+        full.contains("expectation-e-contain-before-staging"),
+        "the white cell sees everything"
+    );
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(
+        board.contains("href=\"/teams/palau/score\">100 / "),
+        "board shows Palau's score"
+    );
+    assert!(
+        board.contains("<td>pita</td>"),
+        "the board shows who of Palau is signed in"
+    );
+    // Palau's row: how far the campaign got, what was detected and how fast, the service
+    // that was up least.
+    let palau_row = &board[board.find("href=\"/teams/palau\"").expect("Palau's row")..];
+    let palau_row = &palau_row[..palau_row.find("</tr>").unwrap()];
+    assert!(palau_row.contains(" steps ran; latest "), "{palau_row}");
+    assert!(
+        palau_row.contains("1 of ") && palau_row.contains(" detected; median "),
+        "{palau_row}"
+    );
+    assert!(palau_row.contains("% "), "availability: {palau_row}");
+    assert!(
+        palau_row.contains(" · pita marked an alert"),
+        "last activity: {palau_row}"
+    );
+    // The white cell's timeline of Palau: the web shell step ran and was detected, with the
+    // time it took; steps still to come are listed with their plan.
+    let (status, _, timeline) = send(&app, get("/teams/palau/timeline", &instructor)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        timeline.contains(">ran<") && timeline.contains(" after)"),
+        "a detected step"
+    );
+    assert!(
+        timeline.contains("to come") && timeline.contains("planned "),
+        "steps to come"
+    );
+    assert!(
+        timeline.contains("; expected about D1 "),
+        "with when they would run if all goes as planned: {timeline}"
+    );
+    assert!(timeline.contains("Inject: "), "arrived injects are on it");
+    let (_, _, nauru) = send(&app, get("/board", &instructor)).await;
+    let nauru = &nauru[nauru.find("href=\"/teams/nauru\"").expect("Nauru's row")..];
+    let nauru = &nauru[..nauru.find("</tr>").unwrap()];
+    assert!(
+        nauru.contains(">0 of ") && nauru.contains("nothing to detect yet") && nauru.contains("nothing yet<"),
+        "Nauru's campaign has not begun: {nauru}"
+    );
+
+    let observer = sign_in(&app, "olga").await;
+    assert_eq!(
+        send(
+            &app,
+            post("/teams/palau/alerts", &observer, &form("false_positive", &row))
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let other = sign_in(&app, "nora").await;
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts", &other, &form("false_positive", &row)))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            &app,
+            post("/teams/palau/alerts", &player, &form("false_positive", "999999999"))
+        )
+        .await
+        .0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts", &player, &form("maybe", &row)))
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.db.triages(app.live.exercise, "palau").await.unwrap().len(),
+        1,
+        "refused verdicts change nothing"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
+    // Three hours of play (D1 11:30): the partner advisory with its question, the web shell
+    // (about D1 09:10) and the question on declaring an incident (D1 11:00) are all in.
+    let app = app_started(180_000).await;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || worker.live.tick(clock_now()))
+        .await
+        .unwrap();
+    let player = sign_in(&app, "pita").await;
+    let instructor = sign_in(&app, "ines").await;
+    let observer = sign_in(&app, "olga").await;
+
+    let (status, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    for text in [
+        "Which of your log sources would show activity through a web shell",
+        "At what point do you declare an incident",
+        "Send answer (final)",
+    ] {
+        assert!(page.contains(text), "{text:?} missing: {page}");
+    }
+    assert!(
+        !page.contains("firmware image you installed"),
+        "the D2 question is not asked yet"
+    );
+
+    // A choice question sent without a choice: refused by field, nothing stored.
+    let (status, _, page) = send(
+        &app,
+        post("/teams/palau/questions", &player, "question=q-telemetry-sources"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("choice: choose an option"), "{page}");
+    assert!(app.db.submissions(app.live.exercise, None).await.unwrap().is_empty());
+
+    // Both right options: graded at once, and final.
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-telemetry-sources&choice=iis&choice=process",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains("1 of 1</strong> — Right: The web server"), "{page}");
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-telemetry-sources&choice=iis",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("your team has already answered this question"), "{page}");
+
+    // A written answer waits for the white cell.
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-declare-incident&text=Now%3A+the+web+shell+is+evidence.+The+CISO+declares%3B+we+tell+the+CERT.",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let written = newest_submission(&app, "palau").await;
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains("The white cell has not graded it yet."), "{page}");
+
+    // The hint on the web shell (30 minutes after it landed) costs 20 points.
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains("Opening it costs 20 points"), "{page}");
+    let (status, _, _) = send(&app, post("/teams/palau/hints", &player, "hint=1")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(
+        page.contains("/aspnet_client/") && page.contains("opened by pita"),
+        "{page}"
+    );
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(
+        score.contains("less 20 for hints") && score.contains("Hint 1") && !score.contains("h-webshell"),
+        "{score}"
+    );
+
+    // A report without a title comes back as it was written, saying what is missing.
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &player,
+            "title=&to=national_cert&tlp=TLP%3AAMBER&what=Web+shell+on+PT-WEB01",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("title: give the report a title"), "{page}");
+    assert!(
+        page.contains("Web shell on PT-WEB01</textarea>"),
+        "nothing typed is lost: {page}"
+    );
+    let (status, _, _) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &player,
+            "title=Web+shell+on+the+portal&to=national_cert&tlp=TLP%3AGREEN&what=Web+shell+on+PT-WEB01&indicators=203.0.113.45",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let report = newest_submission(&app, "palau").await;
+
+    // The white cell's queue holds both, with the rubric and the report expectation.
+    let (_, _, queue) = send(&app, get("/grading", &instructor)).await;
+    assert!(queue.contains("Waiting (2)"), "{queue}");
+    assert!(queue.contains("Names who declares and who is notified"), "{queue}");
+    assert!(
+        queue.contains("Report the incident to the national CERT within four hours"),
+        "{queue}"
+    );
+    assert!(
+        !queue.contains("log sources would show"),
+        "choices are graded automatically: {queue}"
+    );
+    // Observers read it but get no forms.
+    let (_, _, seen) = send(&app, get("/grading", &observer)).await;
+    assert!(
+        seen.contains("Waiting (2)") && !seen.contains("action=\"/grading/"),
+        "{seen}"
+    );
+
+    // Points above a criterion's maximum are refused, and nothing is stored.
+    let (status, _, page) = send(
+        &app,
+        post(
+            &format!("/grading/{written}"),
+            &instructor,
+            "points.evidence=9&points.authority=4&points.timing=2",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("points.evidence: give whole points from 0 to 4"),
+        "{page}"
+    );
+    let (status, _, _) = send(
+        &app,
+        post(
+            &format!("/grading/{written}"),
+            &instructor,
+            "points.evidence=4&points.authority=4&points.timing=2&comment=Clear+and+timely.",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(
+        &app,
+        post(
+            &format!("/grading/{report}"),
+            &instructor,
+            "points.e-report-incident=70&comment=Add+the+affected+accounts.",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, queue) = send(&app, get("/grading", &instructor)).await;
+    assert!(queue.contains("Waiting (0)") && queue.contains("Graded (2)"), "{queue}");
+
+    // The team reads its grades and comments, and its score changes with them.
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(
+        page.contains("10 of 10") && page.contains("Comment: Clear and timely."),
+        "{page}"
+    );
+    let (_, _, page) = send(&app, get("/teams/palau/reports", &player)).await;
+    assert!(
+        page.contains("70 points") && page.contains("Comment: Add the affected accounts."),
+        "{page}"
+    );
+    assert!(
+        !page.contains("within four hours of the database copy"),
+        "players are not told the report expectations, which name later steps: {page}"
+    );
+    let (_, _, staff_view) = send(&app, get("/teams/palau/reports", &instructor)).await;
+    assert!(staff_view.contains("70 of 100 points"), "{staff_view}");
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    for id in ["expectation-e-answer-declare", "expectation-e-report-incident"] {
+        let at = score
+            .find(id)
+            .unwrap_or_else(|| panic!("{id} settled and shown: {score}"));
+        assert!(score[at..].contains("earned"), "{id}: {score}");
+    }
+    assert!(score.contains("50 / 50") && score.contains("70 / 100"), "{score}");
+    // The board shows the team's last act.
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(board.contains("pita sent a report"), "{board}");
+    // Once play has ended, nothing more is handed in.
+    let (status, _, _) = send(&app, post("/clock", &instructor, "action=end&confirm=yes")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/questions",
+            &player,
+            "question=q-authorise-isolation&text=The+CEO",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.contains("Play ended at D1 "), "{page}");
+    assert!(
+        page.contains("What you sent (not stored)") && page.contains("<blockquote class=\"sent\">The CEO</blockquote>"),
+        "nothing typed is lost: {page}"
+    );
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/reports",
+            &player,
+            "title=Late&to=national_cert&tlp=TLP%3AAMBER&what=w",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        page.contains("Play ended at D1 ") && page.contains("<blockquote class=\"sent\">Late</blockquote>"),
+        "{page}"
+    );
+    // Another team sees none of it.
+    let nora = sign_in(&app, "nora").await;
+    let (status, _, _) = send(&app, get("/teams/palau/reports", &nora)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, _, theirs) = send(&app, get("/teams/nauru/questions", &nora)).await;
+    assert!(
+        !theirs.contains("opened by pita") && !theirs.contains("10 of 10"),
+        "{theirs}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_builds_a_case_from_its_alerts() {
+    // Forty minutes of play with atoll's rules: the web shell upload has raised an alert.
+    let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/cases", &player, "title=Web+shell+on+the+portal"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let case = header(&headers, "location").unwrap().to_owned();
+    assert!(case.starts_with("/teams/palau/cases/"), "{case}");
+    let (status, _, page) = send(&app, get(&case, &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Status: <strong>Open</strong>"), "{page}");
+    // The alert on offer, and linking it.
+    let at = page.find("name=\"alert\"").expect("alerts to link");
+    let value_at = at + page[at..].find("value=\"").unwrap() + 7;
+    let value = &page[value_at..value_at + page[value_at..].find('"').unwrap()];
+    let form = format!("kind=alert&alert={}", value.replace(':', "%3A").replace(' ', "+"));
+    let (status, _, _) = send(&app, post(&case, &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    for form in [
+        "kind=note&note=iisstart.aspx+was+written+by+w3wp.exe",
+        "kind=indicator&indicator_kind=ipv4&indicator=203.0.113[.]45",
+        "kind=status&status=contained",
+    ] {
+        let (status, _, page) = send(&app, post(&case, &player, form)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{form}: {page}");
+    }
+    // Bad entries are refused by field, and nothing is stored.
+    for (form, message) in [
+        (
+            "kind=indicator&indicator_kind=ipv4&indicator=not-an-address",
+            "indicator: `not-an-address` is not an IPv4 address",
+        ),
+        ("kind=status&status=solved", "status: `solved` is not a case status"),
+        ("kind=alert&alert=999999%3Anope", "alert: no such alert of your team"),
+        ("kind=note&note=+", "note: write a note"),
+    ] {
+        let (status, _, page) = send(&app, post(&case, &player, form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(message), "{message:?} missing: {page}");
+    }
+    let (_, _, page) = send(&app, get(&case, &player)).await;
+    assert!(page.contains("Status: <strong>Contained</strong>"), "{page}");
+    let timeline = &page[page.find("<ol class=\"timeline\">").unwrap()..];
+    let order: Vec<usize> = [
+        "linked alert",
+        "iisstart.aspx was written",
+        "203.0.113[.]45",
+        "status set to",
+    ]
+    .iter()
+    .map(|t| timeline.find(t).unwrap_or_else(|| panic!("{t:?} missing: {timeline}")))
+    .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "in the order added: {order:?}");
+    assert!(timeline.contains("The event that raised it"), "{timeline}");
+    assert_eq!(
+        timeline.matches("<li ").count(),
+        4,
+        "the refused entries left nothing: {timeline}"
+    );
+    let (_, _, list) = send(&app, get("/teams/palau/cases", &player)).await;
+    assert!(
+        list.contains("Web shell on the portal") && list.contains("Contained"),
+        "{list}"
+    );
+    // Nauru cannot read it, even through its own path.
+    let nora = sign_in(&app, "nora").await;
+    let id = case.rsplit('/').next().unwrap();
+    let (status, _, _) = send(&app, get(&format!("/teams/nauru/cases/{id}"), &nora)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _, _) = send(&app, get(&case, &nora)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_tests_a_rule_turns_it_on_and_its_alerts_come_back_after_a_restart() {
+    // Half an hour of play (60×) so far: sign-ins to test against.
+    let app = app_started(30_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+
+    let (status, _, body) = send(&app, get("/teams/palau/rules", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("Scheduled task created") && body.contains("No rule turned on yet"),
+        "{body}"
+    );
+
+    // A broken rule: where and what, the text kept, nothing stored.
+    let broken =
+        "title: Broken\nlogsource: {product: windows}\ndetection: {selection: {EventID: 4624}, condition: selecton}\n";
+    let (status, _, body) = send(&app, post("/teams/palau/rules", &player, &rule_form(broken, "on"))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("line ") && body.contains("selecton"), "{body}");
+    assert!(
+        body.contains("condition: selecton}"),
+        "the rule comes back as written: {body}"
+    );
+    assert!(app.db.team_rules(app.live.exercise, None).await.unwrap().is_empty());
+
+    // A test counts the matches among the team's events, by host, with the newest events.
+    let (status, _, body) = send(
+        &app,
+        post("/teams/palau/rules", &player, &rule_form(SIGN_IN_RULE, "test")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let matched: u64 = body
+        .split(r#"<strong id="matched">"#)
+        .nth(1)
+        .and_then(|t| t.split('<').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count of matching events");
+    let expected = {
+        let runtime = app.live.team(0);
+        let set = rule_set(SIGN_IN_RULE);
+        let mut line = String::new();
+        (0..runtime.store().len() as u32)
+            .filter(|&row| {
+                line.clear();
+                runtime.store().write_json(row, &mut line);
+                !set.matches(&atoll_sigma::Event::from_json(&line).unwrap()).is_empty()
+            })
+            .count() as u64
+    };
+    assert!(expected > 0, "sign-ins in the first half hour");
+    assert_eq!(matched, expected);
+    assert!(
+        body.contains("Newest matching events") && body.contains("EventID=4624"),
+        "{body}"
+    );
+    assert!(
+        app.db.team_rules(app.live.exercise, None).await.unwrap().is_empty(),
+        "testing stores nothing"
+    );
+    // The ground truth is the white cell's while play lasts: it would tell players which
+    // events are the attack.
+    assert!(!body.contains("Against what really happened"), "{body}");
+    let instructor = sign_in(&app, "ines").await;
+    let (_, _, judged) = send(
+        &app,
+        post("/teams/palau/rules", &instructor, &rule_form(SIGN_IN_RULE, "test")),
+    )
+    .await;
+    let truth = &judged[judged
+        .find("<p id=\"truth\">")
+        .expect("the ground truth for the white cell")..];
+    let numbers: Vec<u64> = truth
+        .split("<strong>")
+        .skip(1)
+        .take(2)
+        .map(|t| t.split('<').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(
+        numbers[0] + numbers[1],
+        matched,
+        "attack and benign make up the matches: {truth}"
+    );
+    assert!(numbers[1] > 0, "sign-ins are mostly people at work: {truth}");
+
+    // Turned on: stored, and from then on it raises alerts on new events, with its author.
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/rules", &player, &rule_form(SIGN_IN_RULE, "on")),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/rules#rule-1"))
+    );
+    let stored = app.db.team_rules(app.live.exercise, None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        (stored[0].title.as_str(), stored[0].username.as_str()),
+        ("Successful sign-in", "pita")
+    );
+    let from = stored[0].at;
+    assert!(
+        app.live.team(0).alerts().iter().all(|a| a.team_rule().is_none()),
+        "nothing before it was turned on"
+    );
+    let later = clock_now() + 60_000;
+    app.live.tick(later);
+    let raised: Vec<(u64, u32)> = app
+        .live
+        .team(0)
+        .alerts()
+        .iter()
+        .filter(|a| a.team_rule() == Some(1))
+        .map(|a| (a.at, a.row))
+        .collect();
+    assert!(!raised.is_empty(), "an hour of play brings sign-ins");
+    assert!(raised.iter().all(|&(at, _)| at >= from), "{raised:?} from {from}");
+    assert!(
+        app.live.team(1).alerts().iter().all(|a| a.team_rule().is_none()),
+        "Nauru's world has none of Palau's rules"
+    );
+    let (_, _, alerts) = send(&app, get("/teams/palau", &player)).await;
+    assert!(
+        alerts.contains("Successful sign-in") && alerts.contains("Palau SOC"),
+        "{alerts}"
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/rules", &player)).await;
+    assert!(
+        body.contains("Turn off") && body.contains(&format!(">{}</td>", raised.len())),
+        "{body}"
+    );
+
+    // A restarted server turns it on again from the same time: the same alerts.
+    let setup = Setup {
+        seed: 1,
+        date: atoll_sim::DEFAULT_DATE,
+        end: SCENARIO.duration.value.as_secs() * 1000,
+    };
+    let again = Live::new(
+        app.live.exercise,
+        "Test".into(),
+        &SCENARIO,
+        &setup,
+        app.live.clock(),
+        &RULES,
+        &[],
+    )
+    .unwrap();
+    assert_eq!(again.replay_rules(&stored), Vec::<String>::new());
+    again.tick(later);
+    let replayed: Vec<(u64, u32)> = again
+        .team(0)
+        .alerts()
+        .iter()
+        .filter(|a| a.team_rule() == Some(1))
+        .map(|a| (a.at, a.row))
+        .collect();
+    assert_eq!(replayed, raised);
+
+    // Turned off: no alert after that.
+    let (status, _, _) = send(&app, post("/teams/palau/rules/1/off", &player, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let off = app.db.team_rules(app.live.exercise, None).await.unwrap()[0]
+        .off
+        .clone()
+        .unwrap();
+    app.live.tick(later + 60_000);
+    assert!(
+        app.live
+            .team(0)
+            .alerts()
+            .iter()
+            .filter(|a| a.team_rule() == Some(1))
+            .all(|a| a.at < off.0),
+        "none after {off:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_that_cannot_be_read_again_after_a_restart_says_so_on_the_rules_page() {
+    let app = app().await;
+    let pita = app.db.user_by_name("pita").await.unwrap().unwrap().0.id;
+    // As if written by an older atoll that read what this one refuses.
+    let id = app
+        .db
+        .add_team_rule(
+            app.live.exercise,
+            "palau",
+            "Old rule",
+            "title: Old rule\nlogsource: {}\n",
+            pita,
+            0,
+            0,
+        )
+        .await
+        .unwrap();
+    let problems = app
+        .live
+        .replay_rules(&app.db.team_rules(app.live.exercise, None).await.unwrap());
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let cookie = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/teams/palau/rules", &cookie)).await;
+    let row = &page[page.find(&format!("id=\"rule-{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("not running") && row.contains("Turn off"), "{row}");
+    // Turned off, it is listed as off.
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/rules/{id}/off"), &cookie, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&app, get("/teams/palau/rules", &cookie)).await;
+    let row = &page[page.find(&format!("id=\"rule-{id}\"")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("off since") && !row.contains("not running"), "{row}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_saves_a_search_and_runs_it_again_in_one_click() {
+    let app = app_started(10_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let observer = sign_in(&app, "olga").await;
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(
+        body.contains("Save this search as"),
+        "offered once a search ran: {body}"
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &observer)).await;
+    assert!(!body.contains("Save this search as"), "observers do not save");
+
+    // No name, or a query that does not parse: refused by field, what was typed kept.
+    let (status, _, body) = send(&app, post("/teams/palau/searches", &player, "q=log%3Adns&name=")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.contains("name: give the search a name") && body.contains("log:dns"),
+        "{body}"
+    );
+    let (status, _, body) = send(
+        &app,
+        post("/teams/palau/searches", &player, "q=%28log%3Adns&name=broken"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("q: ") && body.contains(r#"value="broken""#), "{body}");
+    assert!(
+        app.db
+            .saved_searches(app.live.exercise, "palau")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/searches", &player, "q=log%3Adns&name=DNS+lookups"),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/hunt?q=log%3Adns"))
+    );
+    let (_, _, body) = send(&app, get("/teams/palau/hunt", &player)).await;
+    assert!(
+        body.contains(r#"<a href="/teams/palau/hunt?q=log%3Adns" title="log:dns">DNS lookups</a>"#),
+        "{body}"
+    );
+    // Nauru's hunt page does not list it.
+    let nora = sign_in(&app, "nora").await;
+    let (_, _, body) = send(&app, get("/teams/nauru/hunt", &nora)).await;
+    assert!(!body.contains("DNS lookups"), "{body}");
+    // Deleted by the team, it is gone.
+    let id = app.db.saved_searches(app.live.exercise, "palau").await.unwrap()[0].id;
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/searches/{id}/delete"), &player, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, body) = send(&app, get("/teams/palau/hunt", &player)).await;
+    assert!(!body.contains("DNS lookups"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_links_an_event_it_found_by_hunting_to_a_case() {
+    let app = app_started(10_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (_, _, hunt) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(!hunt.contains("/cases/event"), "no open case, nothing to link to");
+    let (status, _, _) = send(&app, post("/teams/palau/cases", &player, "title=DNS+oddities")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, hunt) = send(&app, get("/teams/palau/hunt?q=log%3Adns", &player)).await;
+    assert!(
+        hunt.contains(r#"action="/teams/palau/cases/event""#)
+            && hunt.contains(r#"<option value="1">DNS oddities</option>"#),
+        "{hunt}"
+    );
+    let row: u32 = hunt
+        .split(r#"name="event" value=""#)
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .and_then(|n| n.parse().ok())
+        .expect("an event row to link");
+
+    // A row the team does not have is refused by field; nothing is stored.
+    let (status, _, body) = send(&app, post("/teams/palau/cases/event", &player, "case=1&event=99999999")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body.contains("event: no such event of your team"), "{body}");
+    // Another team cannot add to Palau's case.
+    let nora = sign_in(&app, "nora").await;
+    let (status, _, _) = send(
+        &app,
+        post("/teams/nauru/cases/event", &nora, &format!("case=1&event={row}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, headers, _) = send(
+        &app,
+        post("/teams/palau/cases/event", &player, &format!("case=1&event={row}")),
+    )
+    .await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/teams/palau/cases/1"))
+    );
+    let (_, _, case) = send(&app, get("/teams/palau/cases/1", &player)).await;
+    let mut expected = String::new();
+    app.live.team(0).store().write_json(row, &mut expected);
+    let event: serde_json::Value = serde_json::from_str(&expected).unwrap();
+    assert!(
+        case.contains("linked event") && case.contains(&format!("host: {}", event["host"].as_str().unwrap())),
+        "{case}"
+    );
+    assert!(case.contains("log: dns"), "the event's fields: {case}");
+    let (_, _, list) = send(&app, get("/teams/palau/cases", &player)).await;
+    assert!(list.contains("<th>Events</th>"), "{list}");
+    let entries = app.db.case(app.live.exercise, "palau", 1).await.unwrap().1;
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| (e.kind.as_str(), e.body.clone()))
+            .collect::<Vec<_>>(),
+        [("event", row.to_string())]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alert_queue_pages_filters_groups_opens_and_marks_in_bulk() {
+    // Four hours of play with the default pack: Palau's queue is longer than a page.
+    let app = app_with_pack(240_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (status, _, first) = send(&app, get("/teams/palau", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    let total = matching(&first);
+    assert!(total > 50, "more than a page: {total}");
+
+    // Every page, newest first: each alert once, and all of them.
+    let mut seen = listed(&first);
+    let mut next = next_page(&first);
+    while let Some(path) = next {
+        let (status, _, page) = send(&app, get(&path, &player)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        seen.extend(listed(&page));
+        next = next_page(&page);
+    }
+    assert_eq!(seen.len(), total);
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats");
+
+    // The web shell's alert, found with the words filter, opens to its event and rule.
+    let (_, _, found) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    let shell = listed(&found);
+    assert!(!shell.is_empty() && matching(&found) == shell.len(), "{found}");
+    let (status, _, alert) = send(&app, get(&format!("/teams/palau/alerts/{}", shell[0]), &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    for part in [
+        "Script Page Uploaded Or Run Under IIS aspnet_client Folder",
+        "<th scope=\"row\">cs-uri-stem ◆</th>",
+        "/aspnet_client/",
+        "<th scope=\"row\">c-ip</th>",
+        "(UTC)",
+        "The rule as written (atoll)",
+        "This host ±5 minutes",
+        "Everything on host PT-WEB01",
+    ] {
+        assert!(alert.contains(part), "{part} on the alert's page");
+    }
+
+    // Filters that make no sense are refused by field, with the form kept.
+    for (query, message) in [
+        (
+            "level=severe",
+            "level: choose one of informational, low, medium, high, critical.",
+        ),
+        ("from=tomorrow", "from: `tomorrow` is not an exercise time"),
+        (
+            "from=D1+10%3A00&to=D1+09%3A00",
+            "to: the end of the range must come after its start.",
+        ),
+        ("sort=random", "sort: choose newest, oldest or level."),
+    ] {
+        let (status, _, page) = send(&app, get(&format!("/teams/palau?{query}"), &player)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert!(page.contains(message), "{query}: {message}");
+    }
+    // A time range keeps what falls inside it.
+    let (_, _, early) = send(
+        &app,
+        get("/teams/palau?from=D1+08%3A30&to=D1+09%3A30&sort=oldest", &player),
+    )
+    .await;
+    let (_, _, late) = send(&app, get("/teams/palau?from=D1+09%3A30&sort=oldest", &player)).await;
+    assert_eq!(matching(&early) + matching(&late), total);
+
+    // The grouped view, and one verdict for the web shell's group.
+    let (_, _, groups) = send(&app, get("/teams/palau?view=groups", &player)).await;
+    assert!(groups.contains("Verdict for the group"), "group rows carry a bulk form");
+    assert!(groups.contains("Script Page Uploaded Or Run Under IIS aspnet_client Folder"));
+    let title = "Script+Page+Uploaded+Or+Run+Under+IIS+aspnet_client+Folder";
+    // Refused: no verdict, or a filter that selects nothing; nothing is stored.
+    for form in [
+        format!("rule={title}&host=PT-WEB01&verdict=maybe"),
+        format!("rule={title}&host=NO-SUCH-HOST&verdict=true_positive"),
+    ] {
+        let (status, _, _) = send(&app, post("/teams/palau/alerts/bulk", &player, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+    }
+    // Refused too: the whole queue unfiltered; a group that changed since the page showed it;
+    // and nothing but the alerts the page was drawn with (`upto`).
+    for (form, message) in [
+        (
+            "verdict=false_positive&state=any".to_owned(),
+            "filter: a verdict for many alerts needs a filter or a group",
+        ),
+        (
+            format!("rule={title}&host=PT-WEB01&verdict=true_positive&expect=999"),
+            "not the 999 the page showed",
+        ),
+        (
+            format!("rule={title}&host=PT-WEB01&verdict=true_positive&upto=0"),
+            "filter: no alert matches it",
+        ),
+    ] {
+        let (status, _, page) = send(&app, post("/teams/palau/alerts/bulk", &player, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(message), "{form}: {message}");
+    }
+    assert!(app.db.triages(app.live.exercise, "palau").await.unwrap().is_empty());
+    let observer = sign_in(&app, "olga").await;
+    let form = format!("rule={title}&host=PT-WEB01&verdict=true_positive&note=web+shell");
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts/bulk", &observer, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, headers, _) = send(&app, post("/teams/palau/alerts/bulk", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let back = header(&headers, "location").unwrap().to_owned();
+    let marked = app.db.triages(app.live.exercise, "palau").await.unwrap();
+    assert_eq!(marked.len(), shell.len(), "one verdict per alert of the group");
+    assert!(
+        marked
+            .iter()
+            .all(|t| t.state == "true_positive" && t.note == "web shell")
+    );
+    assert!(back.contains(&format!("marked={}", shell.len())), "{back}");
+    let (_, _, page) = send(&app, get(&back, &player)).await;
+    assert!(
+        page.contains(&format!("{} alerts marked true positive.", shell.len())),
+        "{back}"
+    );
+    let (_, _, open) = send(&app, get("/teams/palau?state=open", &player)).await;
+    assert_eq!(matching(&open), total - shell.len());
+    // Scoring reads the verdicts given in bulk (hours after the upload, too late for its
+    // points: the expectation's `within: 2h`).
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    let line = &score[score.find("expectation-e-detect-webshell").expect("listed")..];
+    let line = &line[..line.find("</tr>").unwrap()];
+    assert!(
+        line.contains("aspnet_client Folder» on PT-WEB01 was marked true positive by pita"),
+        "{line}"
+    );
+
+    // An alert is added to a case from its page.
+    let (_, headers, _) = send(&app, post("/teams/palau/cases", &player, "title=Portal")).await;
+    let case = header(&headers, "location").unwrap().to_owned();
+    // The case page offers the alerts judged true positive first.
+    let (_, _, case_page) = send(&app, get(&case, &player)).await;
+    let offered = &case_page[case_page.find("<select id=\"alert\"").expect("alerts offered")..];
+    let first = &offered[offered.find("<option").unwrap()..offered.find("</option>").unwrap()];
+    assert!(first.contains("aspnet_client"), "{first}");
+    let (_, _, alert) = send(&app, get(&format!("/teams/palau/alerts/{}", shell[0]), &player)).await;
+    let value = input_value(&alert, alert.find("name=\"alert\"").unwrap() - 40, "alert").to_owned();
+    let form = format!(
+        "case={}&alert={}",
+        case.rsplit('/').next().unwrap(),
+        value.replace(':', "%3A").replace(' ', "+")
+    );
+    let (status, _, _) = send(&app, post("/teams/palau/cases/event", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, _, case_page) = send(&app, get(&case, &player)).await;
+    assert!(case_page.contains("linked alert"), "{case_page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_suppresses_alerts_and_pays_for_hiding_the_attack() {
+    // Forty minutes of play with the default pack: the web shell's upload has raised an alert.
+    let app = app_with_pack(40_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (status, _, page) = send(&app, get("/teams/palau/suppressions", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Script Page Uploaded Or Run Under IIS aspnet_client Folder"),
+        "the rule is offered"
+    );
+    let (_, _, before) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    let shell = listed(&before);
+    assert!(!shell.is_empty());
+    let rule = "rule=Script+Page+Uploaded+Or+Run+Under+IIS+aspnet_client+Folder";
+
+    // Refused by field, and nothing stored.
+    for (form, message) in [
+        (format!("{rule}&host=PT-WEB01&reason="), "reason: say why"),
+        (
+            "rule=No+such+rule&reason=noise".to_owned(),
+            "rule: choose a rule your team has alerts from.",
+        ),
+        (
+            format!("{rule}&field=Image&reason=noise"),
+            "value: give the value of Image",
+        ),
+        (format!("{rule}&value=x&reason=noise"), "field: name the field"),
+    ] {
+        let (status, _, page) = send(&app, post("/teams/palau/suppressions", &player, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(message), "{form}: {message}");
+    }
+    let observer = sign_in(&app, "olga").await;
+    let form = format!("{rule}&host=PT-WEB01&reason=the+portal%27s+own+uploads");
+    assert_eq!(
+        send(&app, post("/teams/palau/suppressions", &observer, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let nora = sign_in(&app, "nora").await;
+    assert_eq!(
+        send(&app, post("/teams/palau/suppressions", &nora, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert!(app.db.suppressions(app.live.exercise, None).await.unwrap().is_empty());
+
+    // The web shell's alerts leave the queue, are counted as suppressed, and cost points.
+    let (status, headers, _) = send(&app, post("/teams/palau/suppressions", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(header(&headers, "location").unwrap().contains("#suppression-"));
+    let (_, _, after) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    assert_eq!(matching(&after), 0, "out of the queue");
+    let (_, _, hidden) = send(&app, get("/teams/palau?state=suppressed", &player)).await;
+    assert_eq!(listed(&hidden), shell, "shown on request, never deleted");
+    assert!(hidden.contains(&format!("{} suppressed", shell.len())));
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    let tuning = &score[score.find("<h2>Tuning</h2>").expect("a tuning line")..];
+    assert!(
+        tuning.contains("−50") && tuning.contains("raised by campaign step vt-edge-exploit"),
+        "{tuning}"
+    );
+
+    // Ended, it brings them back and costs nothing.
+    let id = app.db.suppressions(app.live.exercise, Some("palau")).await.unwrap()[0].id;
+    assert_eq!(
+        send(
+            &app,
+            post(&format!("/teams/palau/suppressions/{id}/end"), &observer, "")
+        )
+        .await
+        .0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/suppressions/{id}/end"), &player, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(&app, post(&format!("/teams/palau/suppressions/{id}/end"), &player, "")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "ended once");
+    let (_, _, back) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    assert_eq!(listed(&back), shell);
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(!score.contains("<h2>Tuning</h2>"));
+    let (_, _, list) = send(&app, get("/teams/palau/suppressions", &player)).await;
+    assert!(list.contains("ended by pita"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_verdicts_and_suppressions_that_reach_too_far_are_refused() {
+    static FLOWS: LazyLock<RuleSet> = LazyLock::new(|| rule_set(EVERY_FLOW_RULE));
+    // Three quarters of an hour of play (60×): more than 10,000 flow alerts for Palau, from
+    // one rule.
+    let app = app_with(45_000, &FLOWS, &[]).await;
+    app.live.tick(clock_now());
+    let alerts = app.live.team(0).alerts().len();
+    assert!(alerts > 10_000, "{alerts} alerts");
+    let player = sign_in(&app, "pita").await;
+    let (status, _, page) = send(
+        &app,
+        post("/teams/palau/alerts/bulk", &player, "level=low&verdict=false_positive"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains(&format!(
+            "filter: {alerts} alerts match; one verdict covers at most 10000"
+        )),
+        "the count is given"
+    );
+    // The queue offers no bulk form for so many.
+    let (_, _, queue) = send(&app, get("/teams/palau?level=low", &player)).await;
+    assert!(!queue.contains("/alerts/bulk") && queue.contains("Narrow the filter to 10000"));
+    // A suppression of the one rule with nothing to narrow it would empty the queue.
+    let (status, _, page) = send(
+        &app,
+        post(
+            "/teams/palau/suppressions",
+            &player,
+            "rule=Every+TCP+flow&reason=too+many",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("host: this would hide every alert your team has"),
+        "refused"
+    );
+    assert!(app.db.triages(app.live.exercise, "palau").await.unwrap().is_empty());
+    assert!(app.db.suppressions(app.live.exercise, None).await.unwrap().is_empty());
+    // Narrowed to one host, it is taken.
+    let host = app.live.team(0).alerts()[0].host.clone().unwrap();
+    let form = format!("rule=Every+TCP+flow&host={host}&reason=the+proxy%27s+own+traffic");
+    let (status, _, _) = send(&app, post("/teams/palau/suppressions", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_process_seen_by_sysmon_and_by_security_auditing_is_one_detection() {
+    // Two and a half hours of play with the default pack: Palau's hosts log process starts
+    // to Sysmon and to Security auditing both.
+    let app = app_with_pack(150_000).await;
+    app.live.tick(clock_now());
+    let palau = (0..5).find(|&i| app.live.team_id(i) == "palau").unwrap();
+    let (first, second, rows, key, title, host) = {
+        let runtime = app.live.team(palau);
+        let twins = runtime.twins();
+        let first = (0..twins.len())
+            .find(|&i| twins[i].is_some_and(|t| t as usize > i))
+            .expect("a process seen twice");
+        let second = twins[first].unwrap() as usize;
+        let (a, b) = (&runtime.alerts()[first], &runtime.alerts()[second]);
+        assert_eq!((&a.title, &a.host), (&b.title, &b.host));
+        (
+            first,
+            second,
+            (a.row, b.row),
+            a.rule_id.clone().unwrap(),
+            a.title.clone(),
+            a.host.clone().unwrap(),
+        )
+    };
+    let player = sign_in(&app, "pita").await;
+    // The queue lists the first sighting only.
+    let filter = serde_urlencoded::to_string([("rule", title.as_str()), ("host", host.as_str())]).unwrap();
+    let mut listed_here = Vec::new();
+    let mut next = Some(format!("/teams/palau?{filter}"));
+    while let Some(path) = next {
+        let (_, _, page) = send(&app, get(&path, &player)).await;
+        listed_here.extend(listed(&page));
+        next = next_page(&page);
+    }
+    assert!(listed_here.contains(&first), "{first} listed");
+    assert!(
+        !listed_here.contains(&second),
+        "{second} not listed on a row of its own"
+    );
+    // The second opens the first's page, which shows both events.
+    let (status, headers, _) = send(&app, get(&format!("/teams/palau/alerts/{second}"), &player)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        header(&headers, "location"),
+        Some(format!("/teams/palau/alerts/{first}").as_str())
+    );
+    let (_, _, page) = send(&app, get(&format!("/teams/palau/alerts/{first}"), &player)).await;
+    for part in [
+        "One process start, seen twice: by Sysmon (event 1) and by Security auditing (event 4688).",
+        "The same process in the other log",
+        "<th scope=\"row\">Image",
+        "<th scope=\"row\">NewProcessName",
+    ] {
+        assert!(page.contains(part), "{part} on the page");
+    }
+    // A verdict on either is a verdict on both.
+    let form = format!("row={}&rule={key}&state=false_positive&note=admin", rows.1);
+    let (status, _, _) = send(&app, post("/teams/palau/alerts", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut marked: Vec<(u32, String)> = app
+        .db
+        .triages(app.live.exercise, "palau")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.row, t.state))
+        .collect();
+    marked.sort();
+    let mut expected = vec![
+        (rows.0, "false_positive".to_owned()),
+        (rows.1, "false_positive".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(marked, expected);
+    let (_, _, page) = send(&app, get(&format!("/teams/palau/alerts/{first}"), &player)).await;
+    assert!(
+        page.contains("State: <strong>False positive</strong>"),
+        "the first shows the verdict"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alerts_a_filter_selects_go_into_a_case_at_once() {
+    let app = app_with_pack(240_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    // Without an open case, the queue offers nothing to add alerts to.
+    let (_, _, page) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    assert!(!page.contains("Add them to the case"));
+    let (_, headers, _) = send(&app, post("/teams/palau/cases", &player, "title=Portal")).await;
+    let case_path = header(&headers, "location").unwrap().to_owned();
+    let case: i64 = case_path.rsplit('/').next().unwrap().parse().unwrap();
+    let (_, _, page) = send(&app, get("/teams/palau?q=aspnet_client", &player)).await;
+    let shell = matching(&page);
+    assert!(shell > 0 && page.contains("Add them to the case"), "{page}");
+    let linked = |app: Arc<App<Sqlite>>| async move {
+        let (_, entries) = app.db.case(app.live.exercise, "palau", case).await.unwrap();
+        entries.into_iter().filter(|e| e.kind == "alert").count()
+    };
+    // Refused, storing nothing: no filter; a case that is not the team's; a count that changed.
+    for (form, message) in [
+        (
+            format!("case={case}"),
+            "filter: adding many alerts to a case needs a filter or a group",
+        ),
+        (
+            "q=aspnet_client&case=999".to_owned(),
+            "case: choose one of your team's open cases",
+        ),
+        (
+            format!("q=aspnet_client&case={case}&expect=999"),
+            "not the 999 the page showed",
+        ),
+    ] {
+        let (status, _, page) = send(&app, post("/teams/palau/alerts/case", &player, &form)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{form}");
+        assert!(page.contains(message), "{form}: {message}\n{page}");
+    }
+    assert_eq!(linked(app.clone()).await, 0);
+    let observer = sign_in(&app, "olga").await;
+    let form = format!("q=aspnet_client&case={case}&expect={shell}");
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts/case", &observer, &form)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // Every alert the filter selects goes in, once.
+    let (status, headers, _) = send(&app, post("/teams/palau/alerts/case", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(header(&headers, "location"), Some(case_path.as_str()));
+    assert_eq!(linked(app.clone()).await, shell);
+    send(&app, post("/teams/palau/alerts/case", &player, &form)).await;
+    assert_eq!(linked(app.clone()).await, shell, "none twice");
+    let (_, _, page) = send(&app, get(&case_path, &player)).await;
+    assert!(
+        page.contains("Script Page Uploaded Or Run Under IIS aspnet_client Folder"),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_shows_at_once_even_while_the_clock_is_paused() {
+    let app = app_started(40_000).await;
+    app.live.tick(clock_now());
+    let instructor = sign_in(&app, "ines").await;
+    assert_eq!(
+        send(&app, post("/clock", &instructor, "action=pause")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    app.live.tick(clock_now());
+    let paused = app.live.now();
+    let player = sign_in(&app, "pita").await;
+    let form = "action=isolate_host&target=pw-tel-web01&confirm=yes";
+    assert_eq!(
+        send(&app, post("/teams/palau/respond", &player, form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    // No tick: the clock stands still, and the network page already shows the host cut off.
+    let (_, _, body) = send(&app, get("/teams/palau/network", &player)).await;
+    let hosts = &body[body.find("<h2>Hosts</h2>").expect("a hosts section")..];
+    let row = &hosts[hosts.find("<td class=\"mono\">PT-WEB01</td>").expect("listed")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("isolated"), "{row}");
+    assert_eq!(app.live.now(), paused, "the clock did not move");
+    let reached = app.live.team(0).reached();
+    assert!(
+        reached > paused && reached <= paused + 1_001,
+        "the world is at most a second ahead: {paused} → {reached}"
+    );
+    // Stored at the time it took effect, so that a restart gives the same world.
+    let stored = app.db.actions(app.live.exercise).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].at, paused.div_ceil(1000) * 1000);
+}
