@@ -1,14 +1,10 @@
 //! The `atoll` command as users run it: exit codes, where output goes, what it says.
 
-mod common;
-#[path = "common/http.rs"]
-mod http;
-
 use std::path::Path;
 use std::process::Output;
 
-use common::{Server, command, demo_password, root};
-use http::{http, sign_in};
+use crate::common::http::{http, sign_in};
+use crate::common::{Server, command, demo_password, root};
 
 fn atoll(args: &[&str]) -> Output {
     command().args(args).current_dir(root()).output().unwrap()
@@ -20,6 +16,7 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn bundled_scenario_validates_with_a_summary() {
+    let _group = crate::group("cli");
     let out = atoll(&["validate", "scenarios/pacific-cable-shield.yaml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -34,6 +31,7 @@ fn bundled_scenario_validates_with_a_summary() {
 
 #[test]
 fn problems_go_to_stderr_as_file_line_column_and_exit_1() {
+    let _group = crate::group("cli");
     let file = "crates/scenario/tests/bad/unknown-fields.yaml";
     let out = atoll(&["validate", file]);
     assert_eq!(out.status.code(), Some(1));
@@ -50,6 +48,7 @@ fn problems_go_to_stderr_as_file_line_column_and_exit_1() {
 
 #[test]
 fn every_file_is_checked_and_one_bad_file_fails_the_run() {
+    let _group = crate::group("cli");
     let good = "crates/scenario/tests/good/minimal.yaml";
     let bad = "crates/scenario/tests/bad/step-cycle.yaml";
     let out = atoll(&["validate", bad, good]);
@@ -60,6 +59,7 @@ fn every_file_is_checked_and_one_bad_file_fails_the_run() {
 
 #[test]
 fn a_missing_file_is_reported_not_panicked_on() {
+    let _group = crate::group("cli");
     let out = atoll(&["validate", "no/such/scenario.yaml"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
@@ -71,6 +71,7 @@ fn a_missing_file_is_reported_not_panicked_on() {
 
 #[test]
 fn usage_errors_exit_2() {
+    let _group = crate::group("cli");
     assert_eq!(atoll(&["validate"]).status.code(), Some(2));
     assert_eq!(atoll(&["frobnicate"]).status.code(), Some(2));
 }
@@ -78,6 +79,7 @@ fn usage_errors_exit_2() {
 /// `docs/scenario-v1.schema.json` is what editors load; it must be what `atoll schema` prints.
 #[test]
 fn committed_schema_is_current() {
+    let _group = crate::group("cli");
     let out = atoll(&["schema"]);
     assert_eq!(out.status.code(), Some(0));
     let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -93,6 +95,7 @@ fn committed_schema_is_current() {
 
 #[test]
 fn sigma_reports_matches_with_author_and_skips_bad_rules_with_their_place() {
+    let _group = crate::group("cli");
     let dir = std::env::temp_dir().join(format!("atoll-cli-sigma-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("good.yml");
@@ -150,6 +153,7 @@ fn sigma_reports_matches_with_author_and_skips_bad_rules_with_their_place() {
 
 #[test]
 fn simulate_writes_events_and_ground_truth() {
+    let _group = crate::group("cli");
     let dir = std::env::temp_dir().join(format!("atoll-cli-sim-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let events = dir.join("events.jsonl");
@@ -197,6 +201,7 @@ fn simulate_writes_events_and_ground_truth() {
 
 #[test]
 fn simulate_reports_bad_actions_by_line_and_changes_nothing() {
+    let _group = crate::group("cli");
     let dir = std::env::temp_dir().join(format!("atoll-cli-simbad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let actions = dir.join("actions.jsonl");
@@ -241,6 +246,7 @@ fn simulate_reports_bad_actions_by_line_and_changes_nothing() {
 
 #[test]
 fn hunt_answers_queries_over_an_event_file() {
+    let _group = crate::group("cli");
     let events = "crates/hunt/tests/hunt/fixture.jsonl";
     let out = atoll(&["hunt", events, "CommandLine:*ntdsutil*", "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -282,6 +288,7 @@ fn hunt_answers_queries_over_an_event_file() {
 
 #[test]
 fn hunt_points_at_the_mistake_in_a_query() {
+    let _group = crate::group("cli");
     let out = atoll(&[
         "hunt",
         "crates/hunt/tests/hunt/fixture.jsonl",
@@ -297,6 +304,7 @@ fn hunt_points_at_the_mistake_in_a_query() {
 
 #[test]
 fn hunt_reports_lines_that_are_not_events_and_still_answers() {
+    let _group = crate::group("cli");
     let dir = std::env::temp_dir().join(format!("atoll-hunt-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("events.jsonl");
@@ -330,6 +338,7 @@ fn hunt_reports_lines_that_are_not_events_and_still_answers() {
 /// Sends one HTTP/1.1 request and returns the response head and body.
 #[test]
 fn demo_serves_the_exercise_and_its_accounts_sign_in() {
+    let _group = crate::group("cli");
     let dir = std::env::temp_dir().join(format!("atoll-demo-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let start = |dir: &Path| {
@@ -392,6 +401,7 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
 
 #[test]
 fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
+    let _group = crate::group("cli");
     use std::io::Write as _;
     let dir = std::env::temp_dir().join(format!("atoll-serve-cli-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -569,10 +579,11 @@ fn status_of(address: &str, method: &str, path: &str, form: &str) -> u16 {
 
 #[test]
 fn the_server_logs_each_request_as_json_and_never_a_password() {
+    let _group = crate::group("cli");
     use std::io::{BufRead as _, Read as _};
     let data = std::env::temp_dir().join(format!("atoll-log-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data);
-    let mut child = common::command()
+    let mut child = crate::common::command()
         .args([
             "demo",
             "--paused",

@@ -1,5 +1,7 @@
 //! What the tests that run the `atoll` binary share.
 
+pub(crate) mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

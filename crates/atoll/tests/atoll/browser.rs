@@ -11,12 +11,10 @@
 //! saved as a screenshot under the target folder (`browser/<story>/`), and how long each took
 //! to load is printed (and written to `timings.txt` there).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use common::{Lines, Server, demo_password};
+use crate::common::{Lines, Server, demo_password};
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 
@@ -70,11 +68,13 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_story_on_the_loopback() {
+    let _group = crate::group("browser");
     story("loopback", None).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_whole_story_over_a_satellite_link() {
+    let _group = crate::group("browser");
     story(
         "satellite",
         Some(Throttle {
@@ -90,6 +90,7 @@ async fn the_whole_story_over_a_satellite_link() {
 /// still finds it through the filters, opens it, marks its group and earns the detection.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_attack_is_found_in_a_loud_queue() {
+    let _group = crate::group("browser");
     let (_server, _output, driver, mut visit, data) = demo("loud", None).await;
 
     // Before the start, the white cell turns on the firewall's "Cleartext Protocol Usage".

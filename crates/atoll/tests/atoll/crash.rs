@@ -7,16 +7,12 @@
 //!
 //! The kill times come from a seed printed at the start; `ATOLL_CRASH_SEED=N` replays a run.
 
-mod common;
-#[path = "common/http.rs"]
-mod http;
-
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Lines, Server, demo_password};
-use http::{sign_in, try_http};
+use crate::common::http::{sign_in, try_http};
+use crate::common::{Lines, Server, demo_password};
 use serde_json::Value;
 
 /// A demo server on `data`, with what it printed kept open.
@@ -126,6 +122,7 @@ fn kill_times(seed: u64) -> Vec<u64> {
 
 #[test]
 fn a_killed_server_loses_nothing_it_confirmed_and_its_clock_goes_on() {
+    let _group = crate::group("crash");
     let seed = std::env::var("ATOLL_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
