@@ -2,6 +2,7 @@
 //! Changes go one at a time, each stored before it is answered; one that cannot be stored is
 //! undone, so memory and database never disagree.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_exercise::{Clock, ClockError};
@@ -78,7 +79,10 @@ pub async fn change<S: Store>(app: &Arc<App<S>>, user: &User, change: ClockChang
         ));
     }
     let wall = app.live.wall_now();
-    let (was, is) = (app.live.when(before.now(wall)), app.live.when(clock.now(wall)));
+    let (was, is) = (
+        app.live.when(ExerciseMs(before.now(wall))),
+        app.live.when(ExerciseMs(clock.now(wall))),
+    );
     let detail = match action.as_str() {
         "start" => format!("started play at {is}"),
         "pause" => format!("paused the clock at {is}"),
@@ -162,7 +166,7 @@ pub async fn jump_passes<S: Store>(app: &Arc<App<S>>, at: u64) -> Result<Vec<Str
                             worker.live.team_name(i),
                             item.text,
                             item.max,
-                            worker.live.when(closes)
+                            worker.live.when(ExerciseMs(closes))
                         ),
                     ));
                 }

@@ -42,8 +42,6 @@ pub use live::Live;
 pub struct App<S> {
     pub db: S,
     pub live: Live,
-    /// Day 1 of the exercise.
-    pub day_one: jiff::civil::Date,
     /// Password checks running at once (each takes ~19 MiB and a core for a moment).
     pub logins: tokio::sync::Semaphore,
     /// Hunts running at once.
@@ -62,11 +60,10 @@ pub struct App<S> {
 }
 
 impl<S> App<S> {
-    pub fn new(db: S, live: Live, day_one: jiff::civil::Date) -> App<S> {
+    pub fn new(db: S, live: Live) -> App<S> {
         App {
             db,
             live,
-            day_one,
             logins: tokio::sync::Semaphore::new(2),
             hunts: tokio::sync::Semaphore::new(2),
             clock_writes: tokio::sync::Mutex::new(()),

@@ -6,7 +6,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use atoll_exercise::{Clock, Setup, TeamRuntime};
+use atoll_exercise::{Clock, ExerciseMs, Setup, TeamRuntime, UnixMs};
 use atoll_scenario::Scenario;
 use atoll_sigma::{Correlation, RuleSet};
 use atoll_sim::Action;
@@ -178,8 +178,19 @@ impl Live {
     }
 
     /// An exercise time as people read it (`D1 09:23`).
-    pub fn when(&self, ms: u64) -> String {
-        self.label(self.start_unix_ms() + ms as i64, self.day_one)
+    pub fn when(&self, at: ExerciseMs) -> String {
+        self.label(self.unix(at))
+    }
+
+    /// The moment exercise time `at` falls on.
+    pub fn unix(&self, at: ExerciseMs) -> UnixMs {
+        UnixMs(self.start_unix_ms() + at.0 as i64)
+    }
+
+    /// The exercise's calendar: day 1 and the scenario's time zone, for reading and writing
+    /// `D2 08:30` in hunts.
+    pub fn calendar(&self) -> Option<atoll_hunt::Calendar> {
+        atoll_hunt::Calendar::of(self.day_one, &self.scenario.time_zone.0)
     }
 
     /// Changes the clock with `change`; every world first catches up to the old clock's time.
@@ -411,17 +422,17 @@ impl Live {
         self.clock().now(self.wall.now())
     }
 
-    /// `D2 08:30` for an event time (Unix milliseconds), in the exercise's time zone, day 1
-    /// being `day_one`.
-    pub fn label(&self, unix_ms: i64, day_one: jiff::civil::Date) -> String {
+    /// `D2 08:30` for a moment (an event's time), in the exercise's time zone: the one way
+    /// atoll writes a time for people.
+    pub fn label(&self, at: UnixMs) -> String {
         let Ok(zone) = jiff::tz::TimeZone::get(&self.scenario.time_zone.0) else {
             return String::new();
         };
-        let Ok(ts) = jiff::Timestamp::from_millisecond(unix_ms) else {
+        let Ok(ts) = jiff::Timestamp::from_millisecond(at.0) else {
             return String::new();
         };
         let local = ts.to_zoned(zone);
-        let day = (local.date() - day_one).get_days() + 1;
+        let day = (local.date() - self.day_one).get_days() + 1;
         format!("D{day} {:02}:{:02}", local.hour(), local.minute())
     }
 }

@@ -1,6 +1,7 @@
 //! A team's own detection rules: what a rule written in the browser must be, and turning one
 //! on and off (stored first, then run by the team's world from the time stored).
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_sigma::RuleSet;
@@ -65,7 +66,7 @@ pub async fn turn_on<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, yam
     if let Some(ended) = app.live.ended() {
         return Err(Error::conflict(format!(
             "Play ended at {}: rules are no longer turned on.",
-            app.live.when(ended)
+            app.live.when(ExerciseMs(ended))
         )));
     }
     let title = set.rules().first().map(|r| r.title.clone()).unwrap_or_default();
@@ -141,7 +142,7 @@ pub async fn switch_shared<S: Store>(app: &Arc<App<S>>, user: &User, rule: &str,
     let detail = format!(
         "turned rule {title}(`{rule}`) {} for every team from {}",
         if on { "on" } else { "off" },
-        app.live.when(at)
+        app.live.when(ExerciseMs(at))
     );
     crate::audit::record(app, user, if on { "rule.on" } else { "rule.off" }, None, &detail).await;
     match applied {

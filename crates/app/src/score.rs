@@ -1,5 +1,6 @@
 //! What scoring reads of a team, and the team's score, progress and time limits as play stands.
 
+use atoll_exercise::ExerciseMs;
 use atoll_exercise::answers::{self, Answer, Points};
 use atoll_exercise::score::{AnswerFact, Facts, Progress, ReportFact, Score, Verdict, hint_available, progress, score};
 use atoll_sim::available_percent;
@@ -90,8 +91,7 @@ pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStat
             username: &t.username,
         })
         .collect();
-    let start = live.start_unix_ms();
-    let label = |t: u64| live.label(start + t as i64, app.day_one);
+    let label = |t: u64| live.when(ExerciseMs(t));
     let offset = |c: &atoll_scenario::time::ClockTime| live.sim_clock().offset(c);
     let runtime = live.team_now(index);
     let outcomes = runtime.outcomes();

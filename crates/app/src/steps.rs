@@ -1,6 +1,7 @@
 //! The white cell's changes to one team's campaign: run a step still to come now, delay it or
 //! skip it. Stored like a team's response action, so it survives a restart.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_sim::campaign::Status;
@@ -102,7 +103,7 @@ pub async fn change_step<S: Store>(
     let (id, at) = crate::actions::store_and_apply(app, taken, parsed).await?;
     let detail = match change.strip_prefix("delay:") {
         Some(by) => format!("delayed step `{step}` by {by}"),
-        None => format!("{change} step `{step}` at {}", app.live.when(at)),
+        None => format!("{change} step `{step}` at {}", app.live.when(ExerciseMs(at))),
     };
     let kind = format!("step.{}", change.split(':').next().unwrap_or_default());
     crate::audit::record(app, user, &kind, Some(&team_id), &detail).await;

@@ -132,7 +132,7 @@ pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) ->
         // Not fatal: the exercise goes on without that rule, and the rule stays stored.
         eprintln!("atoll: warning: {problem}");
     }
-    Ok(Arc::new(App::new(db, live, day_one)))
+    Ok(Arc::new(App::new(db, live)))
 }
 
 /// Listens on `bind` and returns the listener with the address it got (port 0 picks one).

@@ -14,6 +14,8 @@ pub mod answers;
 pub mod clock;
 pub mod score;
 pub mod team;
+pub mod time;
 
 pub use clock::{Clock, ClockError, State};
 pub use team::{Alert, RuntimeError, Setup, TeamRuleTruth, TeamRuntime, tactics, techniques};
+pub use time::{ExerciseMs, UnixMs};

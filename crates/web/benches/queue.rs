@@ -90,14 +90,14 @@ async fn main() {
                 "Palau: {} alerts on {} events, {} of exercise time, simulated in {:.1} s",
                 team.alerts().len(),
                 team.store().len(),
-                live.label(live.start_unix_ms() + at as i64, atoll_sim::DEFAULT_DATE),
+                live.when(atoll_exercise::ExerciseMs(at)),
                 started.elapsed().as_secs_f64()
             );
             break;
         }
     }
     let alerts = live.team(0).alerts().len();
-    let app = Arc::new(App::new(db, live, atoll_sim::DEFAULT_DATE));
+    let app = Arc::new(App::new(db, live));
     let login = Request::post("/login")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "same-origin")

@@ -15,6 +15,7 @@
 //! moment (Sysmon and Security 4688 see the same process), pivots to the hunt, the verdicts
 //! given, and a form to add it to a case.
 
+use atoll_exercise::{ExerciseMs, UnixMs};
 use std::sync::Arc;
 
 use atoll_exercise::Alert;
@@ -207,10 +208,9 @@ fn queue_page<S: Store>(
     let runtime = live.team(view.team);
     let team = live.team_name(view.team);
     let team_id = runtime.team().to_owned();
-    let start = runtime.start_unix_ms();
     let alerts = runtime.alerts();
     let sieve = Sieve::of(&runtime, &records.triages, &records.suppressions);
-    let label = |at: u64| live.label(start + at as i64, app.day_one);
+    let label = |at: u64| live.when(ExerciseMs(at));
     let (criteria, problem) = match refused {
         Some(refused) => (None, Some(refused)),
         None => match criteria(filter, live) {
@@ -669,7 +669,7 @@ fn alert_page<S: Store>(
         return Redirect::to(&format!("/teams/{team_id}/alerts/{first}")).into_response();
     }
     let start = runtime.start_unix_ms();
-    let label = |unix: i64| live.label(unix, app.day_one);
+    let label = |unix: i64| live.label(UnixMs(unix));
     let store = runtime.store();
     let event = store.event(a.row);
     let unix = store
@@ -718,7 +718,7 @@ fn alert_page<S: Store>(
         );
         let ctx = Context {
             now: Some(start + live.now() as i64),
-            calendar: atoll_hunt::Calendar::of(app.day_one, &live.scenario.time_zone.0),
+            calendar: live.calendar(),
         };
         let page = Page {
             offset: 0,

@@ -3,6 +3,7 @@
 //! stored append-only ([`atoll_store::Store::audit`]). Instructors read it on `/audit`, page by
 //! page, and take it away whole as JSON lines (`/audit.jsonl`) or through the API.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_store::{AuditEntry, Store};
@@ -23,7 +24,7 @@ pub(crate) fn json<S>(app: &App<S>, e: &AuditEntry) -> serde_json::Value {
     serde_json::json!({
         "id": e.id,
         "time": jiff::Timestamp::from_millisecond(e.created_at).map(|t| t.to_string()).unwrap_or_default(),
-        "exercise_time": app.live.when(e.at),
+        "exercise_time": app.live.when(ExerciseMs(e.at)),
         "exercise_ms": e.at,
         "user": e.username,
         "action": e.action,
@@ -80,7 +81,7 @@ pub(crate) async fn page<S: Store>(
                     @for e in &entries {
                         tr #{ "entry-" (e.id) } {
                             td.nowrap { (jiff::Timestamp::from_millisecond(e.created_at).map(|t| t.strftime("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()) }
-                            td.nowrap { (app.live.when(e.at)) }
+                            td.nowrap { (app.live.when(ExerciseMs(e.at))) }
                             td { (e.username) }
                             td.nowrap { code { (e.action) } }
                             td { (e.team.as_deref().unwrap_or("")) }

@@ -1,6 +1,7 @@
 //! The white cell's board and its clock: every team at a glance, and the clock's controls
 //! (a jump forward first lists what it passes).
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_sigma::Level;
@@ -62,7 +63,7 @@ enum Notice {
 /// action.
 fn clock_done<S>(app: &App<S>, action: &str) -> Option<String> {
     let clock = app.live.clock();
-    let when = app.live.when(clock.now(app.live.wall_now()));
+    let when = app.live.when(ExerciseMs(clock.now(app.live.wall_now())));
     Some(match action {
         "start" => format!("Play started at {when}."),
         "pause" => format!("Paused at {when}: every team's world stands still until you resume."),
@@ -209,10 +210,9 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
     let live = &app.live;
     let clock = live.clock();
     let now = clock.now(live.wall_now());
-    let start = live.start_unix_ms();
-    let when = live.label(start + now as i64, app.day_one);
+    let when = live.when(ExerciseMs(now));
     // Each team's numbers, taking its lock only as long as it takes to read them.
-    let label = |t: u64| live.label(start + t as i64, app.day_one);
+    let label = |t: u64| live.when(ExerciseMs(t));
     let statuses: Vec<BoardStatus> = (0..records.len())
         .map(|i| board_status(atoll_app::score::team_status(app, i, &records[i]), &label))
         .collect();
@@ -319,7 +319,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
                         td.num { a href={ "/teams/" (team.id.name) "/score" } { (status.score) } }
                         td {
                             @match last {
-                                Some((at, what)) => { (live.label(start + *at as i64, app.day_one)) " · " (what) }
+                                Some((at, what)) => { (live.when(ExerciseMs(*at))) " · " (what) }
                                 None => { span.muted { "nothing yet" } }
                             }
                         }

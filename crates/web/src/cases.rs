@@ -2,6 +2,7 @@
 //! team's alerts linked to it (with the event that raised each), indicators (addresses,
 //! domains, hashes, accounts, …) and status changes — each with who and when.
 
+use atoll_exercise::{ExerciseMs, UnixMs};
 use std::sync::Arc;
 
 use atoll_store::{CaseEntry, Role, Store, StoreError};
@@ -36,8 +37,7 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
             "The cases could not be read; try again.",
         );
     };
-    let start = app.live.start_unix_ms();
-    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let label = |t: u64| app.live.when(ExerciseMs(t));
     let body = html! {
         h1 { "Cases — " (app.live.team_name(view.team)) }
         p.muted { "An incident case gathers what your team knows: notes, the alerts and events that belong to it (link events from the Hunt page), indicators and where the response stands." }
@@ -132,7 +132,6 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
             );
         }
     };
-    let start = app.live.start_unix_ms();
     // The alerts on offer and the linked ones' events, read under the team's lock.
     // An alert is its event's row and its rule: two rules can fire on one event.
     let linked: Vec<(u32, String)> = entries
@@ -158,7 +157,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
             key: alert_key(a),
             text: format!(
                 "{} · {}{}",
-                live.label(start + a.at as i64, worker.day_one),
+                live.when(ExerciseMs(a.at)),
                 a.title,
                 a.host.as_deref().map(|h| format!(" · {h}")).unwrap_or_default()
             ),
@@ -224,7 +223,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
                 let field = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
                 let time = field("@timestamp")
                     .and_then(|t| atoll_hunt::time::parse(&t))
-                    .map_or(String::new(), |ms| live.label(ms, worker.day_one));
+                    .map_or(String::new(), |ms| live.label(UnixMs(ms)));
                 let summary = format!(
                     "{time} · {}{}",
                     field("host").unwrap_or_default(),
@@ -239,7 +238,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
     else {
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
-    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let label = |t: u64| app.live.when(ExerciseMs(t));
     let acts = view.user.role != Role::Observer;
     let action = format!("/teams/{team_id}/cases/{id}");
     let body = html! {

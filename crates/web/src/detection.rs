@@ -7,6 +7,7 @@
 //!
 //! Players do not see it: which rules are on tells what the exercise expects to be found.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_sigma::Level;
@@ -93,7 +94,6 @@ pub(crate) async fn page<S: Store>(
             "The server cannot read its database right now.",
         );
     };
-    let start = app.live.start_unix_ms();
     let words: Vec<String> = query.q.split_whitespace().map(str::to_lowercase).collect();
     let page_no = query.page.parse::<usize>().unwrap_or(0).min(1000);
     let mut rows: Vec<Row<'_>> = catalog
@@ -112,7 +112,7 @@ pub(crate) async fn page<S: Store>(
                         "turned {} by {} at {}",
                         if s.on { "on" } else { "off" },
                         s.username,
-                        app.live.label(start + s.at as i64, app.day_one)
+                        app.live.when(ExerciseMs(s.at))
                     )),
                 ),
                 None => (e.decision.on, std::borrow::Cow::Borrowed(e.decision.why.as_str())),

@@ -1,5 +1,6 @@
 //! The page frame, the stylesheet and the small pages every role shares.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::LazyLock;
 
 use atoll_store::{Role, User};
@@ -132,7 +133,7 @@ impl<'a> From<&'a crate::Live> for Heading<'a> {
     fn from(live: &'a crate::Live) -> Heading<'a> {
         Heading {
             name: &live.name,
-            ended: live.ended().map(|at| live.when(at)),
+            ended: live.ended().map(|at| live.when(ExerciseMs(at))),
         }
     }
 }

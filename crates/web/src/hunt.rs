@@ -1,9 +1,10 @@
 //! A team's hunt: the hunting language over its events so far, with a histogram of hits and
 //! the team's saved searches.
 
+use atoll_exercise::UnixMs;
 use std::sync::Arc;
 
-use atoll_hunt::{Calendar, Context, Limits, Output, Page};
+use atoll_hunt::{Context, Limits, Output, Page};
 use atoll_store::{Role, Store};
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -24,7 +25,6 @@ fn histogram(
     query: &str,
     ctx: &Context,
     live: &crate::Live,
-    day_one: jiff::civil::Date,
 ) -> Vec<(String, u64)> {
     let store = runtime.store();
     let (Some(&first), Some(&last)) = (
@@ -60,7 +60,7 @@ fn histogram(
             .into_iter()
             .filter_map(|r| {
                 let at = atoll_hunt::time::parse(r.first()?)?;
-                Some((live.label(at, day_one), r.get(1)?.parse().ok()?))
+                Some((live.label(UnixMs(at)), r.get(1)?.parse().ok()?))
             })
             .collect(),
         Output::Events(_) => Vec::new(),
@@ -101,7 +101,7 @@ pub(crate) async fn hunt<S: Store>(
         let now = live.now();
         let runtime = live.team(team);
         let start = runtime.start_unix_ms();
-        let calendar = Calendar::of(worker.day_one, &live.scenario.time_zone.0);
+        let calendar = live.calendar();
         let ctx = Context {
             now: Some(start + now as i64),
             calendar,
@@ -122,7 +122,7 @@ pub(crate) async fn hunt<S: Store>(
         let histogram = if query.contains('|') || query.trim().is_empty() {
             Vec::new()
         } else {
-            histogram(&runtime, &query, &ctx, live, worker.day_one)
+            histogram(&runtime, &query, &ctx, live)
         };
         // The rows as text, while the store is at hand.
         let answer = answer.map(|a| {
@@ -135,7 +135,7 @@ pub(crate) async fn hunt<S: Store>(
                             let mut rest = Vec::new();
                             for (name, _, value) in runtime.store().event(row) {
                                 if name == "@timestamp" {
-                                    time = live.label(atoll_hunt::time::parse(&value).unwrap_or(0), worker.day_one);
+                                    time = live.label(UnixMs(atoll_hunt::time::parse(&value).unwrap_or(0)));
                                 } else {
                                     rest.push(format!("{name}={value}"));
                                 }
@@ -153,7 +153,7 @@ pub(crate) async fn hunt<S: Store>(
                                 row.iter()
                                     .zip(times.iter().chain(std::iter::repeat(&false)))
                                     .map(|(cell, &time)| match atoll_hunt::time::parse(cell) {
-                                        Some(ms) if time => live.label(ms, worker.day_one),
+                                        Some(ms) if time => live.label(UnixMs(ms)),
                                         _ => cell.clone(),
                                     })
                                     .collect()

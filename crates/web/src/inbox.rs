@@ -3,6 +3,7 @@
 //!
 //! When each inject arrives is the simulation's to say ([`atoll_app::inbox::delivered`]).
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_store::Store;
@@ -51,7 +52,6 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             .map(|(_, _, u)| u.as_str())
             .collect()
     };
-    let start = app.live.start_unix_ms();
     let team_name = app.live.team_name(view.team);
     let body = html! {
         h1 { "Inbox — " (team_name) }
@@ -71,7 +71,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                 article.inject {
                     h2 { (m.subject) }
                     p.muted {
-                        (app.live.label(start + m.at as i64, app.day_one)) " · "
+                        (app.live.when(ExerciseMs(m.at))) " · "
                         @if m.to_team {
                             "from the white cell"
                             @if let Some(track) = &m.track { " · for the " (track_name(&app.live, track)) " track" }
@@ -88,7 +88,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             article.inject {
                 h2 { (inject.subject.get("en")) }
                 p.muted {
-                    (app.live.label(start + *at as i64, app.day_one)) " · " (inject.channel.as_str().replace('_', " "))
+                    (app.live.when(ExerciseMs(*at))) " · " (inject.channel.as_str().replace('_', " "))
                     " · from " (inject.from.get("en"))
                     @if let Some(track) = track { " · for the " (track) " track" }
                     " · " @if read_by.is_empty() { "not read yet" } @else { "read by " (read_by.join(", ")) }

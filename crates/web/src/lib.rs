@@ -39,6 +39,7 @@ mod timeline;
 mod tokens;
 mod updates;
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_store::Store;
@@ -54,7 +55,7 @@ pub use atoll_app::{App, Live, Seen, clock_now, run_clock};
 
 /// When play ended, as people read it (`D1 17:30`), if it has.
 fn ended_at<S>(app: &App<S>) -> Option<String> {
-    app.live.ended().map(|at| app.live.when(at))
+    app.live.ended().map(|at| app.live.when(ExerciseMs(at)))
 }
 
 /// Fields of the team's forms that hold what someone typed: shown back when a write is

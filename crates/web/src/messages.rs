@@ -1,6 +1,7 @@
 //! Messages between the white cell and the teams: ad-hoc injects written on the spot, to one
 //! team or every team, and teams' replies; and the scenario's injects sent by hand.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_store::{Role, Store};
@@ -49,7 +50,6 @@ async fn render<S: Store>(
     };
     // An observer who follows chosen teams reads only their messages.
     let messages: Vec<_> = messages.into_iter().filter(|m| user.sees(&m.team)).collect();
-    let start = app.live.start_unix_ms();
     let body = html! {
         h1 { "Messages" }
         (html::refusal(problem))
@@ -98,7 +98,7 @@ async fn render<S: Store>(
             article.inject {
                 h2 { (m.subject) }
                 p.muted {
-                    (app.live.label(start + m.at as i64, app.day_one)) " · "
+                    (app.live.when(ExerciseMs(m.at))) " · "
                     @if m.to_team { "to " (m.team) @if let Some(t) = &m.track { ", " (t) " track," } " from " (m.username) } @else { "from " (m.team) " (" (m.username) ")" }
                 }
                 p { (m.body) }

@@ -1,6 +1,7 @@
 //! A team's network: its services with their availability so far, its hosts with what the
 //! team has done to them, and the links (submarine cables, satellite) its organisations use.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_store::Store;
@@ -155,7 +156,6 @@ fn strip_summary(hourly: &[(String, f64)]) -> String {
 pub(crate) fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostRow>) {
     let live = &app.live;
     let now = live.clock().now(live.wall_now());
-    let start = live.start_unix_ms();
     let runtime = live.team(index);
     let Some(world) = runtime.world() else {
         return (Vec::new(), Vec::new());
@@ -178,7 +178,7 @@ pub(crate) fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostR
             .filter(|&i| marks[i] > marks[i - 1])
             .map(|i| {
                 let span = marks[i] - marks[i - 1];
-                let when = live.label(start + marks[i - 1] as i64, app.day_one);
+                let when = live.when(ExerciseMs(marks[i - 1]));
                 (when, atoll_sim::available_percent(down(i) - down(i - 1), span))
             })
             .collect()
@@ -220,10 +220,10 @@ pub(crate) fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostR
             if st.rebuilding_until > now {
                 state.push(format!(
                     "being rebuilt until {}",
-                    live.label(start + st.rebuilding_until as i64, app.day_one)
+                    live.when(ExerciseMs(st.rebuilding_until))
                 ));
             } else if let Some(at) = st.rebuilt_at {
-                state.push(format!("rebuilt at {}", live.label(start + at as i64, app.day_one)));
+                state.push(format!("rebuilt at {}", live.when(ExerciseMs(at))));
             }
             if st.patched {
                 state.push("patched".to_owned());

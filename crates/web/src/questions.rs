@@ -3,6 +3,7 @@
 //! indicators are graded at once, free text by the white cell on the question's rubric. Hints
 //! the team may open, each with what it costs.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_exercise::answers::{self, Answer, EXTRA_INDICATORS};
@@ -86,8 +87,7 @@ fn body<S>(
 ) -> Markup {
     let live = &app.live;
     let team_id = live.team_id(view.team);
-    let start = live.start_unix_ms();
-    let label = |t: u64| live.label(start + t as i64, app.day_one);
+    let label = |t: u64| live.when(ExerciseMs(t));
     // Only players hand in the team's answers and open its hints.
     let acts = view.user.role == Role::Player && !status.ended;
     let scenario = live.scenario;

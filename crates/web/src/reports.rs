@@ -7,6 +7,7 @@
 //! (points up to each expectation's, and a comment the team reads), and each free-text answer
 //! on its question's rubric. A grade can be changed; the newest counts.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_exercise::answers::{Answer, Points, REPORT_RECIPIENTS, Report, TLP};
@@ -78,8 +79,7 @@ async fn render<S: Store>(
             "The reports could not be read; try again.",
         );
     };
-    let start = app.live.start_unix_ms();
-    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let label = |t: u64| app.live.when(ExerciseMs(t));
     let reports: Vec<&Submission> = submissions.iter().rev().filter(|s| s.kind == Kind::Report).collect();
     // Only players write the team's reports, while play lasts.
     // The clock's lock is taken off the async workers, as everywhere.
@@ -260,8 +260,7 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
         .collect();
     let waiting: Vec<&&Submission> = items.iter().filter(|s| s.grade.is_none()).collect();
     let done: Vec<&&Submission> = items.iter().rev().filter(|s| s.grade.is_some()).collect();
-    let start = app.live.start_unix_ms();
-    let label = |t: u64| app.live.label(start + t as i64, app.day_one);
+    let label = |t: u64| app.live.when(ExerciseMs(t));
     let grades = user.role == Role::Instructor;
     let team_name = |id: &str| {
         app.live

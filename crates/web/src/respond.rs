@@ -1,6 +1,7 @@
 //! A team's response: the actions of the simulation as a form, a confirmation that states what
 //! the action costs, and the log of who did what when.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_sim::actions::WHITE_CELL_ACTIONS;
@@ -55,7 +56,6 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
             );
         }
     };
-    let start = app.live.start_unix_ms();
     let body = html! {
         h1 { "Respond — " (team_name) }
         (html::refusal(problem))
@@ -80,7 +80,7 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
                 tbody {
                     @for a in log.iter().rev() {
                         tr {
-                            td { (app.live.label(start + a.at as i64, app.day_one)) }
+                            td { (app.live.when(ExerciseMs(a.at))) }
                             td { (label(&a.action)) }
                             td.mono { (a.target) }
                             td { (a.username) }

@@ -3,6 +3,7 @@
 //! turned off again). Rules are stored as written and replayed at start-up from the time each
 //! was turned on, so a restart raises the same alerts.
 
+use atoll_exercise::{ExerciseMs, UnixMs};
 use std::sync::Arc;
 
 use atoll_hunt::{Context, Limits, Page};
@@ -175,7 +176,7 @@ async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth: boo
                 for (name, _, value) in store.event(row) {
                     match name {
                         "@timestamp" => {
-                            time = live.label(atoll_hunt::time::parse(&value).unwrap_or(0), worker.day_one);
+                            time = live.label(UnixMs(atoll_hunt::time::parse(&value).unwrap_or(0)));
                         }
                         "host" => host = value.to_string(),
                         _ => rest.push(format!("{name}={value}")),
@@ -265,8 +266,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
     })
     .await
     .unwrap_or_default();
-    let start = app.live.start_unix_ms();
-    let label = |at: u64| app.live.label(start + at as i64, app.day_one);
+    let label = |at: u64| app.live.when(ExerciseMs(at));
     let acts = view.user.role != Role::Observer;
     let refused = !draft.problems.is_empty();
     let body = html! {

@@ -7,6 +7,7 @@
 //! Scoring reads them (`atoll_exercise::score`): a suppression that hides a campaign step's
 //! alerts costs points, one that takes many false positives out of the queue earns a few.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_app::suppress::{MAX_REASON, MAX_VALUE, describe, hidden};
@@ -60,8 +61,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
         let alerts = runtime.alerts();
         let hidden = hidden(&list, alerts, runtime.store());
         let rules = atoll_app::queue::rule_titles(&runtime);
-        let start = runtime.start_unix_ms();
-        let label = |at: u64| live.label(start + at as i64, app.day_one);
+        let label = |at: u64| live.when(ExerciseMs(at));
         let acts = view.user.role != Role::Observer;
         let suppressed: usize = hidden.iter().map(|(_, h)| h.len()).sum();
         let body = html! {

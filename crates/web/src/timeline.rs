@@ -5,6 +5,7 @@
 //! now, delay it or skip it, for this team alone; the change is stored like a team action,
 //! so it survives a restart, and the team never sees it.
 
+use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_exercise::score::span;
@@ -63,10 +64,10 @@ impl Changed {
         let change = self.change.as_deref()?;
         let running = matches!(live.clock().state, atoll_exercise::State::Running { .. });
         Some(match change {
-            "run" if running => format!("Step {step} runs now, at {}.", live.when(live.now())),
+            "run" if running => format!("Step {step} runs now, at {}.", live.when(ExerciseMs(live.now()))),
             "run" => format!(
                 "Step {step} will run when the clock resumes (the clock stands at {}).",
-                live.when(live.now())
+                live.when(ExerciseMs(live.now()))
             ),
             "skip" => format!("Step {step} is skipped for this team: it will not run, and is not scored."),
             other => {
@@ -201,8 +202,7 @@ pub(crate) async fn change<S: Store>(
 /// The team's lines, in exercise time. Takes the team's lock: call it off the async workers.
 fn lines<S>(app: &App<S>, index: usize, records: &atoll_app::score::Records, changes: &[ActionRecord]) -> Vec<Line> {
     let live = &app.live;
-    let start = live.start_unix_ms();
-    let label = |t: u64| live.label(start + t as i64, app.day_one);
+    let label = |t: u64| live.when(ExerciseMs(t));
     let status = atoll_app::score::team_status(app, index, records);
     // When the steps still to come would run if all goes as planned.
     let forecast = live.team(index).forecast();

@@ -11,6 +11,7 @@
 //! sends it back as `Last-Event-ID` and is told what it missed, so a satellite dropout costs
 //! nothing. Pages work the same without it: this only saves a refresh.
 
+use atoll_exercise::ExerciseMs;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
@@ -398,7 +399,7 @@ async fn team_poll<S: Store>(
 }
 
 fn clock_label<S>(app: &App<S>, now: u64) -> String {
-    app.live.label(app.live.start_unix_ms() + now as i64, app.day_one)
+    app.live.when(ExerciseMs(now))
 }
 
 /// The white cell's stream: the board's numbers and what teams hand in or write.
@@ -467,7 +468,6 @@ async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<u
     let (now, teams) = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let now = live.now();
-        let start = live.start_unix_ms();
         let mut teams = Vec::new();
         for (index, visible) in visible.iter().enumerate() {
             if !visible {
@@ -482,7 +482,7 @@ async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<u
                 .count();
             let latest = alerts
                 .last()
-                .map(|a| format!("{} · {}", live.label(start + a.at as i64, worker.day_one), a.title));
+                .map(|a| format!("{} · {}", live.when(ExerciseMs(a.at)), a.title));
             teams.push((
                 live.team_id(index),
                 runtime.store().len(),

@@ -18,7 +18,7 @@ pub struct When {
 pub(super) fn when<S>(app: &App<S>, ms: u64) -> When {
     When {
         ms,
-        label: app.live.label(app.live.start_unix_ms() + ms as i64, app.day_one),
+        label: app.live.when(ExerciseMs(ms)),
     }
 }
 

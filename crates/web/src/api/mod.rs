@@ -18,6 +18,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_exercise::score::{Standing, shown_to_players};
 use atoll_sim::actions::WHITE_CELL_ACTIONS;
 use atoll_store::{Kind, Role, Store, User};

@@ -657,7 +657,7 @@ pub(crate) async fn hunt<S: Store>(
         let start = runtime.start_unix_ms();
         let ctx = atoll_hunt::Context {
             now: Some(start + live.now() as i64),
-            calendar: atoll_hunt::Calendar::of(worker.day_one, &live.scenario.time_zone.0),
+            calendar: live.calendar(),
         };
         let paging = atoll_hunt::Page {
             offset: page * HUNT_PAGE,

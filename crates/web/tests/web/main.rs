@@ -127,7 +127,7 @@ async fn app_on(
         live
     }
     .with_wall(wall);
-    Arc::new(App::new(db, live, atoll_sim::DEFAULT_DATE))
+    Arc::new(App::new(db, live))
 }
 
 async fn send(app: &Arc<App<Sqlite>>, request: Request<Body>) -> (StatusCode, Vec<(String, String)>, String) {
