@@ -2,9 +2,9 @@
 //! Changes go one at a time, each stored before it is answered; one that cannot be stored is
 //! undone, so memory and database never disagree.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_exercise::{Clock, ClockError};
 use atoll_store::{Store, User};
 

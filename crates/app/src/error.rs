@@ -18,6 +18,8 @@ pub enum Kind {
     TooMany,
     /// Who is asking could not be told: a wrong username or password (`401`).
     Unauthorized,
+    /// Not for this user as things stand (the scoreboard while it is hidden from teams) (`403`).
+    Forbidden,
     /// The database did not answer: nothing was changed, try again (`503`).
     Unavailable,
     /// The server failed while doing it (`500`).
@@ -78,6 +80,10 @@ impl Error {
 
     pub fn unauthorized(message: impl Into<String>) -> Error {
         Error::new(Kind::Unauthorized, None, message.into())
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Error {
+        Error::new(Kind::Forbidden, None, message.into())
     }
 
     pub fn unavailable(message: impl Into<String>) -> Error {

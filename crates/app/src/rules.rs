@@ -1,9 +1,9 @@
 //! A team's own detection rules: what a rule written in the browser must be, and turning one
 //! on and off (stored first, then run by the team's world from the time stored).
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_sigma::RuleSet;
 use atoll_store::{Store, StoreError, User};
 

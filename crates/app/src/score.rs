@@ -1,12 +1,14 @@
 //! What scoring reads of a team, and the team's score, progress and time limits as play stands.
 
+use std::sync::Arc;
+
 use atoll_exercise::ExerciseMs;
 use atoll_exercise::answers::{self, Answer, Points};
 use atoll_exercise::score::{AnswerFact, Facts, Progress, ReportFact, Score, Verdict, hint_available, progress, score};
 use atoll_sim::available_percent;
-use atoll_store::{HintOpened, Kind, Store, Submission, Triage};
+use atoll_store::{HintOpened, Kind, Role, Store, Submission, Triage, User};
 
-use crate::App;
+use crate::{App, Error, Result};
 
 /// Team `index` as play stands: its score, its campaign's progress and its least available
 /// service.
@@ -207,4 +209,76 @@ pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStat
         now,
         ended,
     }
+}
+
+/// One team's line of the scoreboard.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    pub team: String,
+    pub name: &'static str,
+    pub total: u32,
+    pub earned: u32,
+    pub penalty: u32,
+    pub possible: u32,
+    /// 1 for the most points; teams with equal points share a rank.
+    pub rank: usize,
+}
+
+/// The scoreboard as `user` may read it, best first, and whether teams see it: the white cell
+/// always; players once an instructor shows it to teams (every team then); observers who
+/// follow chosen teams, those.
+pub async fn standings<S: Store>(app: &Arc<App<S>>, user: &User) -> Result<(Vec<Standing>, bool)> {
+    let shown = app
+        .db
+        .scoreboard_shown(app.live.exercise)
+        .await
+        .map_err(|_| Error::unavailable("The scoreboard could not be read; try again."))?;
+    if user.role == Role::Player && !shown {
+        return Err(Error::forbidden(
+            "The white cell has not opened the scoreboard to teams. Your own score is on your team's Score page.",
+        ));
+    }
+    let teams: Vec<(usize, String)> = app
+        .live
+        .scenario
+        .player_teams()
+        .enumerate()
+        .filter(|(_, t)| user.role == Role::Player || user.sees(&t.id.name))
+        .map(|(i, t)| (i, t.id.name.clone()))
+        .collect();
+    let mut all = Vec::new();
+    for (_, team) in &teams {
+        all.push(
+            records(app, team)
+                .await
+                .map_err(|_| Error::unavailable("The scores could not be worked out; try again."))?,
+        );
+    }
+    let worker = app.clone();
+    let mut lines = tokio::task::spawn_blocking(move || {
+        teams
+            .into_iter()
+            .zip(&all)
+            .map(|((index, team), records)| {
+                let score = team_score(&worker, index, records);
+                Standing {
+                    team,
+                    name: worker.live.team_name(index),
+                    total: score.total(),
+                    earned: score.earned(),
+                    penalty: score.penalty(),
+                    possible: score.possible(),
+                    rank: 0,
+                }
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .map_err(|_| Error::failed("The scores could not be worked out."))?;
+    lines.sort_by(|a, b| b.total.cmp(&a.total).then(a.name.cmp(b.name)));
+    let totals: Vec<u32> = lines.iter().map(|l| l.total).collect();
+    for (i, line) in lines.iter_mut().enumerate() {
+        line.rank = totals.iter().position(|t| *t == line.total).unwrap_or(i) + 1;
+    }
+    Ok((lines, shown))
 }

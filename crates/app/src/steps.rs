@@ -1,9 +1,9 @@
 //! The white cell's changes to one team's campaign: run a step still to come now, delay it or
 //! skip it. Stored like a team's response action, so it survives a restart.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_sim::campaign::Status;
 use atoll_store::Store;
 

@@ -15,10 +15,15 @@
 //! moment (Sysmon and Security 4688 see the same process), pivots to the hunt, the verdicts
 //! given, and a form to add it to a case.
 
-use atoll_exercise::{ExerciseMs, UnixMs};
 use std::sync::Arc;
 
+use atoll_app::alerts::key_of;
+use atoll_app::queue::{
+    BULK_MAX, Filter, GROUPS_SHOWN, LINK_MAX, PAGE, Records, STATES, Shown, Sieve, Sort, bulk_verdict, criteria,
+    give_verdict, groups, link_to_case, page_of, queue_records, rule_titles,
+};
 use atoll_exercise::Alert;
+use atoll_exercise::{ExerciseMs, UnixMs};
 use atoll_hunt::{Context, Limits, Output, Page};
 use atoll_sigma::Level;
 use atoll_store::{Role, Store, Triage};
@@ -27,12 +32,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
-
-use atoll_app::alerts::key_of;
-use atoll_app::queue::{
-    BULK_MAX, Filter, GROUPS_SHOWN, LINK_MAX, PAGE, Records, STATES, Shown, Sieve, Sort, bulk_verdict, criteria,
-    give_verdict, groups, link_to_case, page_of, queue_records, rule_titles,
-};
 
 use crate::auth::{TeamActor, TeamView};
 use crate::pages::{blocking, query_string, short};

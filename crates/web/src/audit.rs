@@ -3,9 +3,9 @@
 //! stored append-only ([`atoll_store::Store::audit`]). Instructors read it on `/audit`, page by
 //! page, and take it away whole as JSON lines (`/audit.jsonl`) or through the API.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_store::{AuditEntry, Store};
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};

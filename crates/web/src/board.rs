@@ -1,9 +1,9 @@
 //! The white cell's board and its clock: every team at a glance, and the clock's controls
 //! (a jump forward first lists what it passes).
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_sigma::Level;
 use atoll_sim::actions::WHITE_CELL_ACTIONS;
 use atoll_store::{Role, Store, User};

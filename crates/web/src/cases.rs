@@ -2,9 +2,9 @@
 //! team's alerts linked to it (with the event that raised each), indicators (addresses,
 //! domains, hashes, accounts, …) and status changes — each with who and when.
 
-use atoll_exercise::{ExerciseMs, UnixMs};
 use std::sync::Arc;
 
+use atoll_exercise::{ExerciseMs, UnixMs};
 use atoll_store::{CaseEntry, Role, Store, StoreError};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;

@@ -7,20 +7,19 @@
 //!
 //! Players do not see it: which rules are on tells what the exercise expects to be found.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_sigma::Level;
+use atoll_store::Role;
 use atoll_store::Store;
+use axum::extract::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
+use axum::response::Redirect;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde::Deserialize;
-
-use atoll_store::Role;
-use axum::extract::Form;
-use axum::response::Redirect;
 
 use crate::auth::{Instructor, Staff};
 use crate::pages::short;

@@ -1,8 +1,8 @@
 //! The page frame, the stylesheet and the small pages every role shares.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::LazyLock;
 
+use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, User};
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -259,6 +259,7 @@ pub(crate) fn status_of(kind: atoll_app::Kind) -> StatusCode {
         Kind::Conflict => StatusCode::CONFLICT,
         Kind::TooMany => StatusCode::TOO_MANY_REQUESTS,
         Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
         Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         Kind::Failed => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -1,9 +1,9 @@
 //! A team's hunt: the hunting language over its events so far, with a histogram of hits and
 //! the team's saved searches.
 
-use atoll_exercise::UnixMs;
 use std::sync::Arc;
 
+use atoll_exercise::UnixMs;
 use atoll_hunt::{Context, Limits, Output, Page};
 use atoll_store::{Role, Store};
 use axum::extract::{Query, State};

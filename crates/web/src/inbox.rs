@@ -3,9 +3,9 @@
 //!
 //! When each inject arrives is the simulation's to say ([`atoll_app::inbox::delivered`]).
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_store::Store;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

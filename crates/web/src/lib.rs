@@ -39,9 +39,9 @@ mod timeline;
 mod tokens;
 mod updates;
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_store::Store;
 use axum::Router;
 use axum::http::{HeaderValue, header};

@@ -1,9 +1,9 @@
 //! Messages between the white cell and the teams: ad-hoc injects written on the spot, to one
 //! team or every team, and teams' replies; and the scenario's injects sent by hand.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, Store};
 use axum::extract::{Form, State};
 use axum::http::StatusCode;

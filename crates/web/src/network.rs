@@ -1,9 +1,9 @@
 //! A team's network: its services with their availability so far, its hosts with what the
 //! team has done to them, and the links (submarine cables, satellite) its organisations use.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_store::Store;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};

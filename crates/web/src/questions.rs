@@ -3,9 +3,9 @@
 //! indicators are graded at once, free text by the white cell on the question's rubric. Hints
 //! the team may open, each with what it costs.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_exercise::answers::{self, Answer, EXTRA_INDICATORS};
 use atoll_scenario::model::Question;
 use atoll_store::{Kind, Role, Store, Submission};

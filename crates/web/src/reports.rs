@@ -7,9 +7,9 @@
 //! (points up to each expectation's, and a comment the team reads), and each free-text answer
 //! on its question's rubric. A grade can be changed; the newest counts.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_exercise::answers::{Answer, Points, REPORT_RECIPIENTS, Report, TLP};
 use atoll_scenario::model::Expectation;
 use atoll_store::{Kind, Role, Store, Submission};

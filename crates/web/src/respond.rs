@@ -1,9 +1,9 @@
 //! A team's response: the actions of the simulation as a form, a confirmation that states what
 //! the action costs, and the log of who did what when.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_sim::actions::WHITE_CELL_ACTIONS;
 use atoll_store::{Role, Store};
 use axum::extract::{Form, State};

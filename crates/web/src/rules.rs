@@ -3,9 +3,9 @@
 //! turned off again). Rules are stored as written and replayed at start-up from the time each
 //! was turned on, so a restart raises the same alerts.
 
-use atoll_exercise::{ExerciseMs, UnixMs};
 use std::sync::Arc;
 
+use atoll_exercise::{ExerciseMs, UnixMs};
 use atoll_hunt::{Context, Limits, Page};
 use atoll_sigma::RuleSet;
 use atoll_store::{Role, Store};

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use atoll_store::{Role, Store};
+use atoll_store::Store;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,62 +16,10 @@ use crate::{App, html};
 
 /// The scoreboard, for the white cell, and for players when it is shown to teams.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user): Signed) -> Response {
-    let Ok(shown) = app.db.scoreboard_shown(app.live.exercise).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The scoreboard could not be read; try again.",
-        );
+    let (scores, shown) = match atoll_app::score::standings(&app, &user).await {
+        Ok(standings) => standings,
+        Err(e) => return html::failure(&e),
     };
-    if user.role == Role::Player && !shown {
-        return html::problem(
-            StatusCode::FORBIDDEN,
-            "The white cell has not opened the scoreboard to teams. Your own score is on your team's Score page.",
-        );
-    }
-    // Players see every team here: that is what showing the scoreboard means. Observers who
-    // follow chosen teams see those.
-    let teams: Vec<(usize, String)> = app
-        .live
-        .scenario
-        .player_teams()
-        .enumerate()
-        .filter(|(_, t)| user.role == Role::Player || user.sees(&t.id.name))
-        .map(|(i, t)| (i, t.id.name.clone()))
-        .collect();
-    let mut records = Vec::new();
-    for (_, team) in &teams {
-        match atoll_app::score::records(&app, team).await {
-            Ok(r) => records.push(r),
-            Err(_) => {
-                return html::problem(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "The scores could not be worked out; try again.",
-                );
-            }
-        }
-    }
-    let worker = app.clone();
-    let scores = tokio::task::spawn_blocking(move || {
-        teams
-            .iter()
-            .zip(&records)
-            .map(|((index, _), records)| {
-                let score = atoll_app::score::team_score(&worker, *index, records);
-                (
-                    worker.live.team_name(*index),
-                    score.total(),
-                    score.earned(),
-                    score.penalty(),
-                    score.possible(),
-                )
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
-    let Ok(mut scores) = scores else {
-        return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "The scores could not be worked out.");
-    };
-    scores.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let ended = crate::ended_at(&app);
     let body = html! {
         h1 { "Scoreboard" }
@@ -83,16 +31,15 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
         table {
             thead { tr { th.num { "Rank" } th { "Team" } th.num { "Points" } th.num { "Earned" } th.num { "Hint penalties" } th.num { "Possible" } } }
             tbody {
-                @for (i, (name, total, earned, penalty, possible)) in scores.iter().enumerate() {
+                @for line in &scores {
                     // Teams with equal points share a rank.
-                    @let rank = scores.iter().position(|s| s.1 == *total).unwrap_or(i) + 1;
                     tr {
-                        td.num { (rank) }
-                        td { (name) }
-                        td.num { strong { (total) } }
-                        td.num { (earned) }
-                        td.num { @if *penalty > 0 { "−" (penalty) } @else { "0" } }
-                        td.num { (possible) }
+                        td.num { (line.rank) }
+                        td { (line.name) }
+                        td.num { strong { (line.total) } }
+                        td.num { (line.earned) }
+                        td.num { @if line.penalty > 0 { "−" (line.penalty) } @else { "0" } }
+                        td.num { (line.possible) }
                     }
                 }
             }

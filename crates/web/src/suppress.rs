@@ -7,10 +7,10 @@
 //! Scoring reads them (`atoll_exercise::score`): a suppression that hides a campaign step's
 //! alerts costs points, one that takes many false positives out of the queue earns a few.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
 use atoll_app::suppress::{MAX_REASON, MAX_VALUE, describe, hidden};
+use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, Store};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;

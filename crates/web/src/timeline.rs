@@ -5,9 +5,9 @@
 //! now, delay it or skip it, for this team alone; the change is stored like a team action,
 //! so it survives a restart, and the team never sees it.
 
-use atoll_exercise::ExerciseMs;
 use std::sync::Arc;
 
+use atoll_exercise::ExerciseMs;
 use atoll_exercise::score::span;
 use atoll_sim::actions::{SKIPPED, WHITE_CELL_ACTIONS};
 use atoll_sim::campaign::Status;

@@ -11,11 +11,11 @@
 //! sends it back as `Last-Event-ID` and is told what it missed, so a satellite dropout costs
 //! nothing. Pages work the same without it: this only saves a refresh.
 
-use atoll_exercise::ExerciseMs;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
+use atoll_exercise::ExerciseMs;
 use atoll_sigma::Level;
 use atoll_store::{Kind, Store, User};
 use axum::extract::State;

@@ -329,6 +329,15 @@ pub(super) const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "get",
+        path: "/scoreboard",
+        summary: "The scoreboard as the Scoreboard page shows it to you, best first: the white cell always; players once an instructor shows it to teams.",
+        who: Who::Signed,
+        request: None,
+        status: 200,
+        response: schema::<ScoreboardView>,
+    },
+    Operation {
+        method: "get",
         path: "/teams/{team}/alerts/{id}",
         summary: "One of the team's alerts, by its number.",
         who: Who::TeamView,

@@ -570,3 +570,48 @@ pub(crate) async fn switch_rule<S: Store>(
         Err(e) => failed(&e),
     }
 }
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StandingLine {
+    /// 1 for the most points; teams with equal points share a rank.
+    pub rank: usize,
+    pub team: String,
+    pub name: String,
+    pub total: u32,
+    pub earned: u32,
+    pub penalty: u32,
+    pub possible: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreboardView {
+    /// Whether the teams see it.
+    pub shown: bool,
+    /// Best first.
+    pub teams: Vec<StandingLine>,
+}
+
+/// `GET /api/v1/scoreboard`: as the Scoreboard page shows it to this user.
+pub(crate) async fn standings<S: Store>(State(app): State<Arc<App<S>>>, Signed(user): Signed) -> Response {
+    match atoll_app::score::standings(&app, &user).await {
+        Ok((lines, shown)) => Json(ScoreboardView {
+            shown,
+            teams: lines
+                .into_iter()
+                .map(|l| StandingLine {
+                    rank: l.rank,
+                    team: l.team,
+                    name: l.name.to_owned(),
+                    total: l.total,
+                    earned: l.earned,
+                    penalty: l.penalty,
+                    possible: l.possible,
+                })
+                .collect(),
+        })
+        .into_response(),
+        Err(e) => failed(&e),
+    }
+}

@@ -1304,6 +1304,13 @@ async fn every_api_operation_for_every_role_and_team() {
             [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
         ),
         (
+            // Players see it only once the white cell shows it to teams.
+            "GET",
+            "/api/v1/scoreboard",
+            None,
+            [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
             "GET",
             "/api/v1/exercises",
             None,

@@ -971,6 +971,23 @@ async fn a_script_does_through_the_api_what_a_team_does_on_its_workspace_pages()
         "{network}"
     );
 
+    // The scoreboard: refused to players until the white cell shows it, then every team.
+    let (status, _) = call(&app, "GET", "/api/v1/scoreboard", &player, None).await;
+    assert_eq!(status, S::FORBIDDEN);
+    let (status, _) = call(&app, "POST", "/api/v1/scoreboard", &white, Some(r#"{"show":true}"#)).await;
+    assert_eq!(status, S::OK);
+    let (status, board) = call(&app, "GET", "/api/v1/scoreboard", &player, None).await;
+    assert_eq!((status, board["shown"].as_bool()), (S::OK, Some(true)));
+    let lines = board["teams"].as_array().unwrap();
+    assert_eq!(lines.len(), SCENARIO.player_teams().count());
+    assert_eq!(lines[0]["rank"], 1);
+    assert!(
+        lines
+            .windows(2)
+            .all(|w| w[0]["total"].as_u64() >= w[1]["total"].as_u64()),
+        "{board}"
+    );
+
     // The white cell: the exercises in the database, and this one running.
     let (status, exercises) = call(&app, "GET", "/api/v1/exercises", &white, None).await;
     assert_eq!(status, S::OK);
