@@ -10,6 +10,15 @@ use atoll_store::{Kind, Store, StoreError, Submission};
 use crate::score::{Records, TeamStatus, records, team_status};
 use crate::{App, Error, Result, clock_now};
 
+/// An answer as stored: the submission, when its question was asked, and its grade now (for
+/// a question with a right answer, at once; for free text, once the white cell grades it).
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub submission: Submission,
+    pub asked: u64,
+    pub grade: Option<answers::Grade>,
+}
+
 /// Hands in team `index`'s answer to `question` by `user`: only to a question put to the team,
 /// while play goes on, once, checked against the question's form. Stored, then given to the
 /// team's world (what waits for the answer comes). Returns the answer's id.
@@ -19,17 +28,17 @@ pub async fn give_answer<S: Store>(
     user: &atoll_store::User,
     question: &'static Question,
     answer: &Answer,
-) -> Result<i64> {
+) -> Result<Answered> {
     let status = status_now(app, index).await?;
     if status.ended {
         return Err(Error::conflict("play has ended; answers are no longer taken").at("question"));
     }
-    if !status.asked.iter().any(|(q, _)| *q == question.id.name) {
+    let Some(&(_, asked)) = status.asked.iter().find(|(q, _)| *q == question.id.name) else {
         return Err(Error::invalid(
             "question",
             "this question has not been put to your team",
         ));
-    }
+    };
     if let Err(message) = answers::check(question, answer) {
         let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
         let field = ["choice", "indicators", "text"]
@@ -40,7 +49,8 @@ pub async fn give_answer<S: Store>(
     }
     let body = serde_json::to_string(answer).map_err(|_| Error::failed("The answer could not be stored."))?;
     let worker = app.clone();
-    let (team, question_id, user) = (app.live.team_id(index), question.id.name.clone(), user.id);
+    let (team, question_id, by) = (app.live.team_id(index), question.id.name.clone(), user.id);
+    let text = body.clone();
     let stored = crate::facts::record(app, index, move |at| async move {
         worker
             .db
@@ -49,8 +59,8 @@ pub async fn give_answer<S: Store>(
                 &team,
                 Kind::Answer,
                 &question_id,
-                &body,
-                user,
+                &text,
+                by,
                 at,
                 clock_now(),
             )
@@ -58,13 +68,37 @@ pub async fn give_answer<S: Store>(
             .map(|id| (id, Some(atoll_sim::ActionKind::Answered(question_id))))
     })
     .await;
-    match stored {
-        Ok((id, _)) => Ok(id),
+    let (id, at) = match stored {
+        Ok(stored) => Ok(stored),
         Err(crate::facts::Unrecorded::Store(StoreError::Answered)) => {
             Err(Error::conflict("your team has already answered this question").at("question"))
         }
         Err(_) => Err(Error::unavailable("The answer could not be stored; try again.")),
-    }
+    }?;
+    let submission = Submission {
+        id,
+        team: app.live.team_id(index),
+        kind: Kind::Answer,
+        subject: question.id.name.clone(),
+        body,
+        username: user.username.clone(),
+        at,
+        grade: None,
+    };
+    // Graded against the team's world as it stands (a question on its own network).
+    let worker = app.clone();
+    let given = submission.clone();
+    let grade = tokio::task::spawn_blocking(move || {
+        let runtime = worker.live.team(index);
+        crate::score::answer_grade(worker.live.scenario, runtime.world(), &given)
+    })
+    .await
+    .unwrap_or(None);
+    Ok(Answered {
+        submission,
+        asked,
+        grade,
+    })
 }
 
 /// The questions put to team `index` so far, oldest first, with the team's answer and its
@@ -111,21 +145,42 @@ pub async fn open_hint_now<S: Store>(
     index: usize,
     user: &atoll_store::User,
     hint: &str,
-) -> Result<()> {
+) -> Result<HintOpen> {
     let status = status_now(app, index).await?;
     if status.ended {
         return Err(Error::conflict("play has ended; hints are no longer opened").at("hint"));
     }
     let now = status.now;
-    if !status.hints_available.iter().any(|(h, at)| *h == hint && *at <= now) {
+    let Some(&(_, available)) = status.hints_available.iter().find(|(h, at)| *h == hint && *at <= now) else {
         return Err(Error::invalid("hint", "this hint is not available to your team now"));
-    }
+    };
     let team_id = app.live.team_id(index);
-    app.db
+    let unavailable = |_| Error::unavailable("The hint could not be opened; try again.");
+    let new = app
+        .db
         .open_hint(app.live.exercise, &team_id, hint, user.id, now, clock_now())
         .await
-        .map(|_| ())
-        .map_err(|_| Error::unavailable("The hint could not be opened; try again."))
+        .map_err(unavailable)?;
+    let opened = if new {
+        (user.username.clone(), now)
+    } else {
+        // Opened before (by a teammate, or a second click): who did, and when, stands.
+        app.db
+            .hints_opened(app.live.exercise, Some(&team_id))
+            .await
+            .map_err(unavailable)?
+            .into_iter()
+            .find(|o| o.hint == hint)
+            .map_or((user.username.clone(), now), |o| (o.username, o.at))
+    };
+    Ok(HintOpen { available, opened })
+}
+
+/// A hint open to a team: since when it was available, and who opened it when.
+#[derive(Debug, Clone)]
+pub struct HintOpen {
+    pub available: u64,
+    pub opened: (String, u64),
 }
 
 /// The hints team `index` may open now or has opened: (hint, when available, who opened it and

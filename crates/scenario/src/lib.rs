@@ -12,6 +12,7 @@ pub mod decode;
 pub mod diag;
 pub mod model;
 pub mod time;
+pub mod timing;
 pub mod validate;
 pub mod yaml;
 

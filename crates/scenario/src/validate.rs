@@ -1142,48 +1142,19 @@ fn describe_offset(off: i64, start: ClockTime) -> String {
 }
 
 /// The planned offset from the start of every item whose time is known in advance: `at` items,
-/// and items following them through `after` or `inject`. Items in a cycle, or following a
-/// condition-triggered item, have `None`. Iterative, so that long chains cannot overflow the
-/// stack.
+/// and items following them through `after` or `inject` ([`crate::timing::follow`]). Items in
+/// a cycle, or following a condition-triggered item, have `None`.
 fn planned_offsets<'a>(timed: &[Timed<'a>], start: ClockTime) -> HashMap<&'a str, Option<i64>> {
+    let known: HashMap<&'a str, i64> = timed
+        .iter()
+        .filter_map(|t| Some((t.id, t.at?.value.time.offset_from(start))))
+        .collect();
     let by_id: HashMap<&str, &Timed<'a>> = timed.iter().map(|t| (t.id, t)).collect();
-    let mut known: HashMap<&'a str, Option<i64>> = HashMap::new();
-    for t in timed {
-        let mut path: Vec<(&'a str, u64)> = Vec::new();
-        let mut on_path: BTreeSet<&str> = BTreeSet::new();
-        let mut current = t;
-        let base = loop {
-            if let Some(v) = known.get(current.id) {
-                break *v;
-            }
-            if !on_path.insert(current.id) {
-                break None; // a cycle, reported elsewhere
-            }
-            if let Some(at) = current.at {
-                known.insert(current.id, Some(at.value.time.offset_from(start)));
-                break Some(at.value.time.offset_from(start));
-            }
-            match current.anchor() {
-                Some((anchor, delay)) => {
-                    path.push((current.id, delay));
-                    match by_id.get(anchor) {
-                        Some(next) => current = next,
-                        None => break None,
-                    }
-                }
-                None => {
-                    known.insert(current.id, None);
-                    break None;
-                }
-            }
-        };
-        let mut value = base;
-        for (id, delay) in path.into_iter().rev() {
-            value = value.map(|v| v + delay as i64);
-            known.insert(id, value);
-        }
-    }
-    known
+    let ids: Vec<&'a str> = timed.iter().map(|t| t.id).collect();
+    crate::timing::follow(&ids, &known, |id| {
+        let (anchor, delay) = by_id.get(id)?.anchor()?;
+        Some((anchor, delay as i64))
+    })
 }
 
 fn check_questions_and_decisions(c: &mut Checker<'_>) {

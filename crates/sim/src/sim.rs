@@ -901,40 +901,39 @@ impl<'s> Simulation<'s> {
             let at = known.entry(id).or_insert(e.time);
             *at = (*at).min(e.time);
         }
-        // What follows what is foreseen from it, a level at a time (chains are acyclic and
-        // short; validation refuses cycles).
-        for _ in 0..self.plan.steps.len() + self.items.list.len() {
-            let mut added = false;
-            for (si, (_, step, _)) in self.plan.steps.iter().enumerate() {
-                let st = &x.states[si];
-                if !st.applies || st.due.is_some() || known.contains_key(step.id.name.as_str()) {
-                    continue;
-                }
-                if let Some(after) = &step.after
-                    && let Some(&base) = known.get(after.value.anchor.as_str())
-                {
-                    known.insert(&step.id.name, base + after.value.delay.as_secs() * 1000);
-                    added = true;
-                }
+        // What follows what is foreseen from it, by the scenario's one rule for chains: steps
+        // still to come and not yet due, and items not yet arrived.
+        let mut follows: HashMap<&'s str, (&'s str, Millis)> = HashMap::new();
+        for (si, (_, step, _)) in self.plan.steps.iter().enumerate() {
+            let st = &x.states[si];
+            if st.applies
+                && st.due.is_none()
+                && let Some(after) = &step.after
+            {
+                follows.insert(
+                    &step.id.name,
+                    (after.value.anchor.as_str(), after.value.delay.as_secs() * 1000),
+                );
             }
-            for (k, item) in self.items.list.iter().enumerate() {
-                if x.arrived[k].is_some() || known.contains_key(item.id) {
-                    continue;
-                }
-                let follows = match (item.with, item.after) {
-                    (Some(inject), _) => known.get(inject).copied(),
-                    (None, Some(after)) => known
-                        .get(after.anchor.as_str())
-                        .map(|&base| base + after.delay.as_secs() * 1000),
-                    (None, None) => None,
-                };
-                if let Some(at) = follows {
-                    known.insert(item.id, at);
-                    added = true;
-                }
+        }
+        for (k, item) in self.items.list.iter().enumerate() {
+            if x.arrived[k].is_some() {
+                continue;
             }
-            if !added {
-                break;
+            match (item.with, item.after) {
+                (Some(inject), _) => {
+                    follows.insert(item.id, (inject, 0));
+                }
+                (None, Some(after)) => {
+                    follows.insert(item.id, (after.anchor.as_str(), after.delay.as_secs() * 1000));
+                }
+                (None, None) => {}
+            }
+        }
+        let ids: Vec<&'s str> = follows.keys().copied().collect();
+        for (id, at) in atoll_scenario::timing::follow(&ids, &known, |id| follows.get(id).copied()) {
+            if let Some(at) = at {
+                known.entry(id).or_insert(at);
             }
         }
         known

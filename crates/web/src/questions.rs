@@ -317,7 +317,7 @@ pub(crate) async fn open_hint<S: Store>(
         .and_then(|n| app.live.scenario.hints.get(n.checked_sub(1)?))
         .map_or_else(String::new, |h| h.id.name.clone());
     match open_hint_now(&app, view.team, &view.user, &hint).await {
-        Ok(()) => Redirect::to(&format!("/teams/{team_id}/questions#hint-{number}")).into_response(),
+        Ok(_) => Redirect::to(&format!("/teams/{team_id}/questions#hint-{number}")).into_response(),
         Err(e) if e.is_refusal() => {
             let field = e.field.clone().unwrap_or_else(|| "hint".to_owned());
             render(&app, &view, Some((&field, &e.message)), None).await

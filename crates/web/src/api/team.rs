@@ -572,7 +572,14 @@ pub(crate) async fn answer<S: Store>(
         }
     };
     match atoll_app::questions::give_answer(&app, view.team, &view.user, q, &given).await {
-        Ok(_) => {}
+        Ok(answered) => {
+            let answer = Some((answered.submission, answered.grade));
+            (
+                StatusCode::CREATED,
+                Json(question_view(&app, q, answered.asked, answer)),
+            )
+                .into_response()
+        }
         // The API's field is `choices` where the form's is `choice`; every refusal of an
         // answer is a bad request, as it always was.
         Err(mut e) if e.is_refusal() => {
@@ -580,16 +587,9 @@ pub(crate) async fn answer<S: Store>(
                 e.field = Some("choices".to_owned());
             }
             e.kind = atoll_app::Kind::Invalid;
-            return failed(&e);
+            failed(&e)
         }
-        Err(e) => return failed(&e),
-    }
-    let Some(asked) = atoll_app::questions::asked(&app, view.team).await else {
-        return unreadable();
-    };
-    match asked.into_iter().find(|(x, _, _)| x.id.name == question) {
-        Some((q, at, answer)) => (StatusCode::CREATED, Json(question_view(&app, q, at, answer))).into_response(),
-        None => unreadable(),
+        Err(e) => failed(&e),
     }
 }
 
@@ -848,17 +848,14 @@ pub(crate) async fn open_hint<S: Store>(
         return problem(StatusCode::NOT_FOUND, "No such hint.");
     };
     match atoll_app::questions::open_hint_now(&app, view.team, &view.user, &hint.id.name).await {
-        Ok(()) => {}
+        Ok(open) => (
+            StatusCode::CREATED,
+            Json(hint_view(&app, hint, open.available, Some(open.opened))),
+        )
+            .into_response(),
         // A hint that cannot be opened now conflicts with how play stands.
-        Err(e) if e.is_refusal() => return failed(&e.conflicting()),
-        Err(e) => return failed(&e),
-    }
-    let Some(hints) = atoll_app::questions::hints(&app, view.team).await else {
-        return unreadable();
-    };
-    match hints.into_iter().find(|(h, _, _)| h.id.name == hint.id.name) {
-        Some((h, at, opened)) => (StatusCode::CREATED, Json(hint_view(&app, h, at, opened))).into_response(),
-        None => unreadable(),
+        Err(e) if e.is_refusal() => failed(&e.conflicting()),
+        Err(e) => failed(&e),
     }
 }
 

@@ -1,0 +1,84 @@
+//! What follows what: the one rule for the time of an item planned relative to another
+//! (`after:` a step or an item, or shown `with` an inject). Validation uses it for the
+//! offsets it checks against the exercise's start and end; the simulation uses it to
+//! foresee, for the white cell, when what is still to come will happen. When things actually
+//! happen for a team (with jitter, conditions and what teams do) is the simulation's
+//! `items` module's to say.
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::Hash;
+use std::ops::Add;
+
+/// The time of every id in `ids` whose chain of links (`follows`: the id it follows and the
+/// delay after it) leads back to an id of `known`, the delays added along the way; an id
+/// already in `known` keeps its time. A chain that meets a cycle, an id neither known nor in
+/// `ids`, or an id that follows nothing gives no time. Iterative: long chains cannot
+/// overflow the stack.
+pub fn follow<'a, K, T>(
+    ids: &[K],
+    known: &HashMap<K, T>,
+    follows: impl Fn(K) -> Option<(K, T)>,
+) -> HashMap<K, Option<T>>
+where
+    K: Copy + Eq + Hash + Ord + 'a,
+    T: Copy + Add<Output = T>,
+{
+    let candidates: BTreeSet<K> = ids.iter().copied().collect();
+    let mut out: HashMap<K, Option<T>> = known.iter().map(|(k, v)| (*k, Some(*v))).collect();
+    for &id in ids {
+        let mut path: Vec<(K, T)> = Vec::new();
+        let mut on_path: BTreeSet<K> = BTreeSet::new();
+        let mut current = id;
+        let base = loop {
+            if let Some(v) = out.get(&current) {
+                break *v;
+            }
+            if !on_path.insert(current) {
+                break None; // a cycle: validation reports it
+            }
+            match follows(current) {
+                Some((anchor, delay)) if known.contains_key(&anchor) || candidates.contains(&anchor) => {
+                    path.push((current, delay));
+                    current = anchor;
+                }
+                _ => {
+                    out.insert(current, None);
+                    break None;
+                }
+            }
+        };
+        let mut value = base;
+        for (id, delay) in path.into_iter().rev() {
+            value = value.map(|v| v + delay);
+            out.insert(id, value);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_add_their_delays_and_cycles_and_unknown_anchors_give_nothing() {
+        let known = HashMap::from([("start", 100_i64)]);
+        let links = HashMap::from([
+            ("a", ("start", 10)),
+            ("b", ("a", 5)),
+            ("c", ("b", 1)),
+            ("x", ("y", 1)),
+            ("y", ("x", 1)),
+            ("z", ("nowhere", 1)),
+        ]);
+        let ids = ["c", "b", "a", "x", "y", "z", "lonely"];
+        let times = follow(&ids, &known, |id| links.get(id).copied());
+        assert_eq!(times["a"], Some(110));
+        assert_eq!(times["b"], Some(115));
+        assert_eq!(times["c"], Some(116));
+        assert_eq!(times["start"], Some(100));
+        for none in ["x", "y", "z", "lonely"] {
+            assert_eq!(times[none], None, "{none}");
+        }
+    }
+}
