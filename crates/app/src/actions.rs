@@ -1,6 +1,6 @@
 //! Response actions and the white cell's step changes: checked against the team's world,
-//! **stored first, then applied** ([`store_and_apply`]), the one path by which anything a
-//! person does changes a world.
+//! then **stored first, then applied** ([`store_and_apply`], over [`crate::facts::record`],
+//! the one path by which what people do reaches a world).
 
 use std::sync::Arc;
 
@@ -166,45 +166,32 @@ pub struct Taken<'a> {
 pub async fn store_and_apply<S: Store>(
     app: &Arc<App<S>>,
     taken: Taken<'_>,
-    mut parsed: atoll_sim::Action,
+    parsed: atoll_sim::Action,
 ) -> Result<(i64, u64)> {
-    let app = app.clone();
-    let (team, what) = (taken.team, taken.what.to_owned());
-    let (action, target, user, wanted) = (taken.action.to_owned(), taken.target.to_owned(), taken.user, taken.at);
-    let task = tokio::spawn(async move {
-        let worker = app.clone();
-        let at = tokio::task::spawn_blocking(move || {
-            let mut runtime = worker.live.team(team);
-            // Whole seconds, never before the time the world has reached.
-            let at = wanted.max(runtime.reached().div_ceil(1000) * 1000);
-            runtime.hold(at)
-        })
-        .await
-        .map_err(|_| Error::failed(format!("The server failed while taking the {what}.")))?;
-        parsed.at = at;
-        let team_id = app.live.team_id(team);
-        let stored = app
+    let what = taken.what.to_owned();
+    let (action, target, user) = (taken.action.to_owned(), taken.target.to_owned(), taken.user);
+    let (worker, team_id) = (app.clone(), app.live.team_id(taken.team));
+    let from = crate::facts::Starting::Second(taken.at);
+    let recorded = crate::facts::record(app, taken.team, from, move |at| async move {
+        let id = worker
             .db
-            .record_action(app.live.exercise, &team_id, at, &action, &target, user, clock_now())
-            .await;
-        let worker = app.clone();
-        let Ok(id) = stored else {
-            let _ = tokio::task::spawn_blocking(move || worker.live.team(team).release(at)).await;
-            return Err(Error::unavailable(format!(
-                "The {what} could not be stored, so it was not taken; try again."
-            )));
-        };
-        let applied = tokio::task::spawn_blocking(move || worker.live.team(team).take_now(parsed).map_err(|e| e.0))
-            .await
-            .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
+            .record_action(worker.live.exercise, &team_id, at, &action, &target, user, clock_now())
+            .await?;
+        Ok::<_, atoll_store::StoreError>((id, crate::facts::Then::Action(parsed)))
+    })
+    .await;
+    match recorded {
+        Ok((id, at, Ok(()))) => Ok((id, at)),
         // Stored but refused: it will be refused again at replay. Say so rather than hide it.
-        applied
-            .map(|()| (id, at))
-            .map_err(|e| Error::conflict(format!("The {what} was recorded but could not be applied: {e}")))
-    });
-    match task.await {
-        Ok(done) => done,
-        Err(_) => Err(Error::failed("The server failed while taking it.")),
+        Ok((_, _, Err(e))) => Err(Error::conflict(format!(
+            "The {what} was recorded but could not be applied: {e}"
+        ))),
+        Err(crate::facts::Unrecorded::Store(_)) => Err(Error::unavailable(format!(
+            "The {what} could not be stored, so it was not taken; try again."
+        ))),
+        Err(crate::facts::Unrecorded::Server) => {
+            Err(Error::failed(format!("The server failed while taking the {what}.")))
+        }
     }
 }
 

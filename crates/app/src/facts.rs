@@ -1,8 +1,9 @@
-//! Facts of the exercise that a team's world must know, so that what waits on them happens:
-//! a step detected (an alert on its events marked true positive, or a report credited for
-//! it), an inject sent by hand, a question answered. Each is stored first, then given to the
-//! world at exactly the exercise time stored, which is the time it is given again after a
-//! restart ([`crate::Live::replay_facts`]).
+//! Stored first, then applied ([`record`]): how actions and facts reach a team's world. Facts
+//! are what a world must know so that what waits on them happens: a step detected (an alert
+//! on its events marked true positive, or a report credited for it), an inject sent by hand,
+//! a question answered. Each is stored first, then given to the world at exactly the
+//! exercise time stored, which is the time it is given again after a restart
+//! ([`crate::Live::replay_facts`]).
 
 use std::future::Future;
 use std::sync::Arc;
@@ -21,50 +22,80 @@ pub enum Unrecorded<E> {
     Server,
 }
 
-/// Holds team `index`'s world at the time the fact takes effect (now), stores it with
-/// `store(at)`, which says what fact (if any) the world learns, and gives the world that fact
-/// at `at`. Runs to the end even if the request that asked goes away, so that nothing is
-/// stored without reaching the world, nor the world left waiting. Returns what `store` did
-/// and the time.
-pub async fn record<S, T, E, F, Fut>(app: &Arc<App<S>>, index: usize, store: F) -> Result<(T, u64), Unrecorded<E>>
+/// When a stored change takes effect in a team's world.
+#[derive(Debug, Clone, Copy)]
+pub enum Starting {
+    /// Now, to the millisecond (facts).
+    Now,
+    /// At this exercise time or later, in whole seconds, never before the time the world has
+    /// reached (actions: their time was checked for this moment).
+    Second(u64),
+}
+
+/// What a stored change does to the team's world.
+#[derive(Debug)]
+pub enum Then {
+    /// Nothing more (the store found it done already).
+    Nothing,
+    /// A fact the world learns ([`atoll_exercise::TeamRuntime::take_fact`]).
+    Fact(ActionKind),
+    /// An action the world takes and shows at once ([`atoll_exercise::TeamRuntime::take_now`]);
+    /// its time is set to the time held.
+    Action(atoll_sim::Action),
+}
+
+/// **Stored first, then applied**: the one path by which what people do reaches a team's
+/// world. Holds team `index`'s world at the time the change takes effect (`from`), stores it
+/// with `store(at)`, which says what the world then does ([`Then`]), and applies that at
+/// exactly `at`, the time stored and the time a restart gives it again. What a world did is
+/// so never more than the database knows. Runs to the end even if the request that asked
+/// goes away, so that nothing is stored without reaching the world, nor the world left
+/// waiting. Returns what `store` did, the time, and whether the world took it (a change
+/// stored but refused by the world is refused again at replay: the caller says so or logs it).
+pub async fn record<S, T, E, F, Fut>(
+    app: &Arc<App<S>>,
+    index: usize,
+    from: Starting,
+    store: F,
+) -> Result<(T, u64, Result<(), String>), Unrecorded<E>>
 where
     S: Store,
     T: Send + 'static,
     E: Send + 'static,
     F: FnOnce(u64) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<(T, Option<ActionKind>), E>> + Send + 'static,
+    Fut: Future<Output = Result<(T, Then), E>> + Send + 'static,
 {
     let app = app.clone();
     let task = tokio::spawn(async move {
         let worker = app.clone();
-        let at = tokio::task::spawn_blocking(move || worker.live.hold(index))
-            .await
-            .map_err(|_| Unrecorded::Server)?;
+        let at = tokio::task::spawn_blocking(move || match from {
+            Starting::Now => worker.live.hold(index),
+            Starting::Second(wanted) => {
+                let mut runtime = worker.live.team(index);
+                let at = wanted.max(runtime.reached().div_ceil(1000) * 1000);
+                runtime.hold(at)
+            }
+        })
+        .await
+        .map_err(|_| Unrecorded::Server)?;
         let stored = store(at).await;
         let worker = app.clone();
-        let team = app.live.team_id(index);
         match stored {
-            Ok((value, fact)) => {
-                let what = fact.as_ref().map(|f| f.name());
-                let given = tokio::task::spawn_blocking(move || match fact {
-                    Some(kind) => worker.live.take_fact(index, at, kind),
-                    None => {
+            Ok((value, then)) => {
+                let applied = tokio::task::spawn_blocking(move || match then {
+                    Then::Nothing => {
                         worker.live.release(index, at);
                         Ok(())
                     }
+                    Then::Fact(kind) => worker.live.take_fact(index, at, kind),
+                    Then::Action(mut action) => {
+                        action.at = at;
+                        worker.live.team(index).take_now(action).map_err(|e| e.0)
+                    }
                 })
-                .await;
-                match given {
-                    Ok(Ok(())) => {}
-                    // Stored: it will be given again (and refused again) after a restart.
-                    Ok(Err(e)) => {
-                        tracing::error!(team, fact = what, at, error = %e, "a stored fact was refused by the team's world");
-                    }
-                    Err(e) => {
-                        tracing::error!(team, fact = what, at, error = %e, "the server failed while giving a stored fact");
-                    }
-                }
-                Ok((value, at))
+                .await
+                .unwrap_or_else(|_| Err("the server failed while applying it".to_owned()));
+                Ok((value, at, applied))
             }
             Err(e) => {
                 let _ = tokio::task::spawn_blocking(move || worker.live.release(index, at)).await;
@@ -73,6 +104,24 @@ where
         }
     });
     task.await.unwrap_or(Err(Unrecorded::Server))
+}
+
+/// Records a fact (stored, then given to the world now); a fact the world refuses is logged:
+/// it is stored, and will be given (and refused) again after a restart.
+pub async fn record_fact<S, T, E, F, Fut>(app: &Arc<App<S>>, index: usize, store: F) -> Result<(T, u64), Unrecorded<E>>
+where
+    S: Store,
+    T: Send + 'static,
+    E: Send + 'static,
+    F: FnOnce(u64) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<(T, Then), E>> + Send + 'static,
+{
+    let team = app.live.team_id(index);
+    let (value, at, applied) = record(app, index, Starting::Now, store).await?;
+    if let Err(e) = applied {
+        tracing::error!(team, at, error = %e, "a stored fact was refused by the team's world");
+    }
+    Ok((value, at))
 }
 
 /// Records the steps that verdicts of true positive on these alert rows (of team `index`)
@@ -106,12 +155,17 @@ pub async fn detected<S: Store>(app: &Arc<App<S>>, index: usize, step: String, s
     let team = app.live.team_id(index);
     let name = team.clone();
     let what = step.clone();
-    let recorded = record(app, index, move |at| async move {
+    let recorded = record_fact(app, index, move |at| async move {
         let new = app2
             .db
             .record_detection(app2.live.exercise, &name, &step, at, source, user, crate::clock_now())
             .await?;
-        Ok::<_, atoll_store::StoreError>(((), new.then_some(ActionKind::Detected(step))))
+        let then = if new {
+            Then::Fact(ActionKind::Detected(step))
+        } else {
+            Then::Nothing
+        };
+        Ok::<_, atoll_store::StoreError>(((), then))
     })
     .await;
     if let Err(e) = recorded {

@@ -4,9 +4,9 @@
 //! stores it, applies it to the team's world, and answers with what it stored or an
 //! [`Error`] that names the field at fault.
 //!
-//! The one rule every write follows: **stored first, then applied** ([`actions::store_and_apply`],
-//! [`facts::record`]), so what a world did is never more than the database knows, and a
-//! restart replays it to the same bytes.
+//! The one rule every write follows: **stored first, then applied** ([`facts::record`], under
+//! actions, step changes and facts alike), so what a world did is never more than the
+//! database knows, and a restart replays it to the same bytes.
 
 pub mod accounts;
 pub mod actions;

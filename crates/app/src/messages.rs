@@ -225,12 +225,16 @@ pub async fn send_inject<S: Store>(
         };
         let worker = app.clone();
         let (name, inject, by) = (team.clone(), id.clone(), user.id);
-        let sent = crate::facts::record(app, index, move |at| async move {
+        let sent = crate::facts::record_fact(app, index, move |at| async move {
             let new = worker
                 .db
                 .send_inject(worker.live.exercise, &name, &inject, at, by, clock_now())
                 .await?;
-            Ok::<_, atoll_store::StoreError>((new, new.then_some(atoll_sim::ActionKind::Delivered(inject))))
+            let then = match new {
+                true => crate::facts::Then::Fact(atoll_sim::ActionKind::Delivered(inject)),
+                false => crate::facts::Then::Nothing,
+            };
+            Ok::<_, atoll_store::StoreError>((new, then))
         })
         .await;
         match sent {

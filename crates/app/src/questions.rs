@@ -51,7 +51,7 @@ pub async fn give_answer<S: Store>(
     let worker = app.clone();
     let (team, question_id, by) = (app.live.team_id(index), question.id.name.clone(), user.id);
     let text = body.clone();
-    let stored = crate::facts::record(app, index, move |at| async move {
+    let stored = crate::facts::record_fact(app, index, move |at| async move {
         worker
             .db
             .submit(
@@ -65,7 +65,12 @@ pub async fn give_answer<S: Store>(
                 clock_now(),
             )
             .await
-            .map(|id| (id, Some(atoll_sim::ActionKind::Answered(question_id))))
+            .map(|id| {
+                (
+                    id,
+                    crate::facts::Then::Fact(atoll_sim::ActionKind::Answered(question_id)),
+                )
+            })
     })
     .await;
     let (id, at) = match stored {
