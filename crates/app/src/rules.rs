@@ -4,6 +4,8 @@
 use std::sync::Arc;
 
 use atoll_exercise::ExerciseMs;
+use atoll_exercise::UnixMs;
+use atoll_hunt::{Context, Limits, Page};
 use atoll_sigma::RuleSet;
 use atoll_store::{Store, StoreError, User};
 
@@ -151,4 +153,132 @@ pub async fn switch_shared<S: Store>(app: &Arc<App<S>>, user: &User, rule: &str,
             "The change was stored but could not be put in force; it will be after a restart.",
         )),
     }
+}
+
+/// How many matching events a test shows.
+pub const EVENTS_SHOWN: usize = 20;
+
+/// A test of a rule over the team's events so far.
+#[derive(Debug, Clone)]
+pub struct Tested {
+    pub matched: u64,
+    pub events: u64,
+    /// (host, matching events), most first.
+    pub by_host: Vec<(String, String)>,
+    /// The newest matching events: (time, host, fields).
+    pub newest: Vec<(String, String, String)>,
+    /// Against the ground truth, for the white cell (and for players once play has ended):
+    /// matching events the attack left, and the campaign steps whose events it matched.
+    pub truth: Option<Truth>,
+}
+
+/// A rule tested against what really happened in the team's world.
+#[derive(Debug, Clone)]
+pub struct Truth {
+    /// Matching events that campaign steps left.
+    pub attack: u64,
+    /// Matching events of benign activity: the false positives it would raise.
+    pub benign: u64,
+    /// (step, its events matched, its events) for each step that ran and that it matches.
+    pub caught: Vec<(String, usize, usize)>,
+    /// Steps that ran and that it misses.
+    pub missed: Vec<String>,
+}
+
+/// Runs the rule over the team's events so far, as a hunt would (a few at a time, off the
+/// async workers).
+pub async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth: bool) -> Option<Tested> {
+    let _permit = app.hunts.acquire().await.ok()?;
+    let worker = app.clone();
+    tokio::task::spawn_blocking(move || {
+        let live = &worker.live;
+        let runtime = live.team(team);
+        let store = runtime.store();
+        let by_host = atoll_hunt::query::Query::parse("* | stats count by host | sort -count").ok()?;
+        let answer = store
+            .run(&by_host, Some(&set), &Context::default(), &Limits::default(), Page::ALL)
+            .ok()?;
+        let by_host = match answer.output {
+            atoll_hunt::Output::Table(t) => t
+                .rows
+                .into_iter()
+                .filter_map(|r| Some((r.first()?.clone(), r.get(1)?.clone())))
+                .collect(),
+            atoll_hunt::Output::Events(_) => Vec::new(),
+        };
+        let all = atoll_hunt::query::Query::parse("*").ok()?;
+        let offset = (answer.matched as usize).saturating_sub(EVENTS_SHOWN);
+        let page = Page {
+            offset,
+            limit: EVENTS_SHOWN,
+        };
+        let events = store
+            .run(&all, Some(&set), &Context::default(), &Limits::default(), page)
+            .ok()?;
+        let rows = match events.output {
+            atoll_hunt::Output::Events(rows) => rows,
+            atoll_hunt::Output::Table(_) => Vec::new(),
+        };
+        let newest = rows
+            .iter()
+            .rev()
+            .map(|&row| {
+                let (mut time, mut host, mut rest) = (String::new(), String::new(), Vec::new());
+                for (name, _, value) in store.event(row) {
+                    match name {
+                        "@timestamp" => {
+                            time = live.label(UnixMs(atoll_hunt::time::parse(&value).unwrap_or(0)));
+                        }
+                        "host" => host = value.to_string(),
+                        _ => rest.push(format!("{name}={value}")),
+                    }
+                }
+                (time, host, rest.join("\n"))
+            })
+            .collect();
+        let truth = truth.then(|| {
+            let matched: Vec<u32> =
+                match store.run(&all, Some(&set), &Context::default(), &Limits::default(), Page::ALL) {
+                    Ok(a) => match a.output {
+                        atoll_hunt::Output::Events(rows) => rows,
+                        atoll_hunt::Output::Table(_) => Vec::new(),
+                    },
+                    Err(_) => Vec::new(),
+                };
+            let mut attack = std::collections::BTreeSet::new();
+            let (mut caught, mut missed) = (Vec::new(), Vec::new());
+            for outcome in runtime.outcomes() {
+                if outcome.status != atoll_sim::campaign::Status::Succeeded {
+                    continue;
+                }
+                let hits: Vec<u32> = matched
+                    .iter()
+                    .copied()
+                    .filter(|&r| outcome.events.binary_search(&u64::from(r)).is_ok())
+                    .collect();
+                if hits.is_empty() {
+                    missed.push(outcome.step.to_owned());
+                } else {
+                    caught.push((outcome.step.to_owned(), hits.len(), outcome.events.len()));
+                    attack.extend(hits);
+                }
+            }
+            Truth {
+                attack: attack.len() as u64,
+                benign: (matched.len() - attack.len()) as u64,
+                caught,
+                missed,
+            }
+        });
+        Some(Tested {
+            matched: answer.matched,
+            events: store.len() as u64,
+            by_host,
+            newest,
+            truth,
+        })
+    })
+    .await
+    .ok()
+    .flatten()
 }

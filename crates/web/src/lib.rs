@@ -121,9 +121,14 @@ fn writes_to_a_team(method: &axum::http::Method, path: &str) -> bool {
         return false;
     };
     let parts: Vec<&str> = rest.split('/').collect();
-    // The page's rules form also tests a rule (its handler refuses only turning one on); the
-    // API's only turns one on.
-    method == axum::http::Method::POST && parts.len() > 1 && (api || parts[1..] != ["rules"])
+    // Testing a rule stays open after play (the debrief): the page's rules form also tests
+    // one (its handler refuses only turning one on), and the API tests at its own address.
+    let testing = if api {
+        parts[1..] == ["rules", "test"]
+    } else {
+        parts[1..] == ["rules"]
+    };
+    method == axum::http::Method::POST && parts.len() > 1 && !testing
 }
 
 /// The path of the page a form was sent from (this server's own, by `same_origin_only`), or

@@ -5,9 +5,8 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::{ExerciseMs, UnixMs};
-use atoll_hunt::{Context, Limits, Page};
-use atoll_sigma::RuleSet;
+use atoll_app::rules::{Tested, compile};
+use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, Store};
 use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
@@ -16,12 +15,8 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::{TeamActor, TeamView};
-use atoll_app::rules::compile;
 
 use crate::{App, html};
-
-/// How many matching events a test shows.
-const EVENTS_SHOWN: usize = 20;
 
 /// What the form starts with: a rule to adapt, not one that finds this scenario's attack.
 const EXAMPLE: &str = "\
@@ -39,31 +34,6 @@ detection:
     CommandLine|contains: '/create'
   condition: selection
 ";
-
-/// A test of a rule over the team's events so far.
-struct Tested {
-    matched: u64,
-    events: u64,
-    /// (host, matching events), most first.
-    by_host: Vec<(String, String)>,
-    /// The newest matching events: (time, host, fields).
-    newest: Vec<(String, String, String)>,
-    /// Against the ground truth, for the white cell (and for players once play has ended):
-    /// matching events the attack left, and the campaign steps whose events it matched.
-    truth: Option<Truth>,
-}
-
-/// A rule tested against what really happened in the team's world.
-struct Truth {
-    /// Matching events that campaign steps left.
-    attack: u64,
-    /// Matching events of benign activity: the false positives it would raise.
-    benign: u64,
-    /// (step, its events matched, its events) for each step that ran and that it matches.
-    caught: Vec<(String, usize, usize)>,
-    /// Steps that ran and that it misses.
-    missed: Vec<String>,
-}
 
 /// What the page shows besides the team's rules.
 #[derive(Default)]
@@ -123,7 +93,7 @@ pub(crate) async fn submit<S: Store>(
             // The ground truth tells the white cell how good a team's rule is; a player would
             // learn from it which events are the attack, so players see it once play ends.
             let truth = view.user.role != atoll_store::Role::Player || ended.is_some();
-            let tested = test(&app, view.team, set, truth).await;
+            let tested = atoll_app::rules::test(&app, view.team, set, truth).await;
             let draft = Draft {
                 yaml: &yaml,
                 problems: Vec::new(),
@@ -132,104 +102,6 @@ pub(crate) async fn submit<S: Store>(
             render(&app, &view, draft).await
         }
     }
-}
-
-/// Runs the rule over the team's events so far, as a hunt would (a few at a time, off the
-/// async workers).
-async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth: bool) -> Option<Tested> {
-    let _permit = app.hunts.acquire().await.ok()?;
-    let worker = app.clone();
-    tokio::task::spawn_blocking(move || {
-        let live = &worker.live;
-        let runtime = live.team(team);
-        let store = runtime.store();
-        let by_host = atoll_hunt::query::Query::parse("* | stats count by host | sort -count").ok()?;
-        let answer = store
-            .run(&by_host, Some(&set), &Context::default(), &Limits::default(), Page::ALL)
-            .ok()?;
-        let by_host = match answer.output {
-            atoll_hunt::Output::Table(t) => t
-                .rows
-                .into_iter()
-                .filter_map(|r| Some((r.first()?.clone(), r.get(1)?.clone())))
-                .collect(),
-            atoll_hunt::Output::Events(_) => Vec::new(),
-        };
-        let all = atoll_hunt::query::Query::parse("*").ok()?;
-        let offset = (answer.matched as usize).saturating_sub(EVENTS_SHOWN);
-        let page = Page {
-            offset,
-            limit: EVENTS_SHOWN,
-        };
-        let events = store
-            .run(&all, Some(&set), &Context::default(), &Limits::default(), page)
-            .ok()?;
-        let rows = match events.output {
-            atoll_hunt::Output::Events(rows) => rows,
-            atoll_hunt::Output::Table(_) => Vec::new(),
-        };
-        let newest = rows
-            .iter()
-            .rev()
-            .map(|&row| {
-                let (mut time, mut host, mut rest) = (String::new(), String::new(), Vec::new());
-                for (name, _, value) in store.event(row) {
-                    match name {
-                        "@timestamp" => {
-                            time = live.label(UnixMs(atoll_hunt::time::parse(&value).unwrap_or(0)));
-                        }
-                        "host" => host = value.to_string(),
-                        _ => rest.push(format!("{name}={value}")),
-                    }
-                }
-                (time, host, rest.join("\n"))
-            })
-            .collect();
-        let truth = truth.then(|| {
-            let matched: Vec<u32> =
-                match store.run(&all, Some(&set), &Context::default(), &Limits::default(), Page::ALL) {
-                    Ok(a) => match a.output {
-                        atoll_hunt::Output::Events(rows) => rows,
-                        atoll_hunt::Output::Table(_) => Vec::new(),
-                    },
-                    Err(_) => Vec::new(),
-                };
-            let mut attack = std::collections::BTreeSet::new();
-            let (mut caught, mut missed) = (Vec::new(), Vec::new());
-            for outcome in runtime.outcomes() {
-                if outcome.status != atoll_sim::campaign::Status::Succeeded {
-                    continue;
-                }
-                let hits: Vec<u32> = matched
-                    .iter()
-                    .copied()
-                    .filter(|&r| outcome.events.binary_search(&u64::from(r)).is_ok())
-                    .collect();
-                if hits.is_empty() {
-                    missed.push(outcome.step.to_owned());
-                } else {
-                    caught.push((outcome.step.to_owned(), hits.len(), outcome.events.len()));
-                    attack.extend(hits);
-                }
-            }
-            Truth {
-                attack: attack.len() as u64,
-                benign: (matched.len() - attack.len()) as u64,
-                caught,
-                missed,
-            }
-        });
-        Some(Tested {
-            matched: answer.matched,
-            events: store.len() as u64,
-            by_host,
-            newest,
-            truth,
-        })
-    })
-    .await
-    .ok()
-    .flatten()
 }
 
 /// Turns one of the team's rules off from the current exercise time.

@@ -206,6 +206,7 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
             "/api/v1/teams/{team}/rules",
             get(team_rules::<S>).post(turn_on_rule::<S>),
         )
+        .route("/api/v1/teams/{team}/rules/test", post(test_rule::<S>))
         .route("/api/v1/teams/{team}/rules/{id}/off", post(turn_off_rule::<S>))
         .route(
             "/api/v1/teams/{team}/searches",

@@ -410,6 +410,15 @@ pub(super) const OPERATIONS: &[Operation] = &[
     },
     Operation {
         method: "post",
+        path: "/teams/{team}/rules/test",
+        summary: "Test a Sigma rule over the team's events so far, storing nothing: how many it matches, by host, the newest; against what really happened for the white cell, and for players once play has ended. Open after play too.",
+        who: Who::TeamActor,
+        request: Some(schema::<RuleRequest>),
+        status: 200,
+        response: schema::<RuleTestView>,
+    },
+    Operation {
+        method: "post",
         path: "/teams/{team}/rules/{id}/off",
         summary: "Turn off one of the team's rules. Answers with the team's rules.",
         who: Who::TeamActor,

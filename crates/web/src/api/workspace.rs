@@ -615,3 +615,108 @@ pub(crate) async fn standings<S: Store>(State(app): State<Arc<App<S>>>, Signed(u
         Err(e) => failed(&e),
     }
 }
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HostHits {
+    pub host: String,
+    pub events: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchedEvent {
+    /// `D1 09:23`.
+    pub time: String,
+    pub host: String,
+    /// `field=value`, one per line.
+    pub fields: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepCaught {
+    pub step: String,
+    /// Its events the rule matches, of all its events.
+    pub matched: u64,
+    pub events: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTruth {
+    /// Matching events that the attack left.
+    pub attack: u64,
+    /// Matching events of benign activity: the false positives it would raise.
+    pub benign: u64,
+    /// Steps that ran whose events it matches.
+    pub caught: Vec<StepCaught>,
+    /// Steps that ran and that it misses.
+    pub missed: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleTestView {
+    /// Events it matches, of the team's events so far.
+    pub matched: u64,
+    pub events: u64,
+    /// Matching events by host, most first.
+    pub by_host: Vec<HostHits>,
+    /// The newest matching events (at most 20).
+    pub newest: Vec<MatchedEvent>,
+    /// Against what really happened: for the white cell, and for players once play has ended.
+    pub truth: Option<RuleTruth>,
+}
+
+/// `POST /api/v1/teams/{team}/rules/test`: runs a rule over the team's events so far, storing
+/// nothing (also after play has ended, for the debrief).
+pub(crate) async fn test_rule<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    TeamActor(view): TeamActor,
+    Json(request): Json<RuleRequest>,
+) -> Response {
+    let set = match atoll_app::rules::compile(&request.yaml) {
+        Ok(set) => set,
+        Err(problems) => {
+            let e = atoll_app::Error::invalid("yaml", problems.join("; ")).with_details(problems);
+            return failed(&e);
+        }
+    };
+    let truth = view.user.role != atoll_store::Role::Player || app.live.ended().is_some();
+    let Some(tested) = atoll_app::rules::test(&app, view.team, set, truth).await else {
+        return problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The rule could not be tested now; try again.",
+        );
+    };
+    Json(RuleTestView {
+        matched: tested.matched,
+        events: tested.events,
+        by_host: tested
+            .by_host
+            .into_iter()
+            .map(|(host, events)| HostHits { host, events })
+            .collect(),
+        newest: tested
+            .newest
+            .into_iter()
+            .map(|(time, host, fields)| MatchedEvent { time, host, fields })
+            .collect(),
+        truth: tested.truth.map(|t| RuleTruth {
+            attack: t.attack,
+            benign: t.benign,
+            caught: t
+                .caught
+                .into_iter()
+                .map(|(step, matched, events)| StepCaught {
+                    step,
+                    matched: matched as u64,
+                    events: events as u64,
+                })
+                .collect(),
+            missed: t.missed,
+        }),
+    })
+    .into_response()
+}

@@ -1401,6 +1401,18 @@ async fn every_api_operation_for_every_role_and_team() {
         ),
         (
             "POST",
+            "/api/v1/teams/palau/rules/test",
+            Some(r#"{"yaml":"title: x"}"#),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::BAD_REQUEST, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/nauru/rules/test",
+            Some(r#"{"yaml":"title: x"}"#),
+            [S::BAD_REQUEST, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
             "/api/v1/teams/palau/rules/999999/off",
             None,
             [S::NOT_FOUND, S::FORBIDDEN, S::NOT_FOUND, S::UNAUTHORIZED],

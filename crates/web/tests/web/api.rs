@@ -867,8 +867,16 @@ async fn a_script_does_through_the_api_what_a_team_does_on_its_workspace_pages()
         (Some("pita"), Some(0))
     );
 
-    // The team's own rule, on and off; a rule that does not compile says where.
+    // The team's own rule: tested (stores nothing; no ground truth for players while play
+    // goes on), on and off; a rule that does not compile says where.
     let yaml = serde_json::json!({"yaml": SIGN_IN_RULE}).to_string();
+    let (status, tested) = call(&app, "POST", "/api/v1/teams/palau/rules/test", &player, Some(&yaml)).await;
+    assert_eq!(status, S::OK, "{tested}");
+    assert!(
+        tested["matched"].as_u64().unwrap() > 0 && tested["truth"].is_null(),
+        "{tested}"
+    );
+    assert!(!tested["newest"].as_array().unwrap().is_empty());
     let (status, on) = call(&app, "POST", "/api/v1/teams/palau/rules", &player, Some(&yaml)).await;
     assert_eq!(
         (status, on["title"].as_str()),

@@ -663,7 +663,8 @@ async fn once_play_has_ended_every_team_write_is_refused_and_nothing_is_stored()
     }
     // Every write the API documents under a team, whoever asks and whatever the body.
     for (method, path) in atoll_web::api::operations() {
-        if method != "post" || !path.starts_with("/teams/{team}/") {
+        // Testing a rule stays open (checked below).
+        if method != "post" || !path.starts_with("/teams/{team}/") || path.ends_with("/rules/test") {
             continue;
         }
         let concrete = format!(
@@ -676,7 +677,12 @@ async fn once_play_has_ended_every_team_write_is_refused_and_nothing_is_stored()
         assert_eq!(status, StatusCode::CONFLICT, "{concrete}: {problem}");
     }
     assert_eq!(palau_stored(&app).await, before, "nothing stored");
-    // Testing a rule stays open: it stores nothing, and now shows what really happened.
+    // Testing a rule stays open, on the page and through the API: it stores nothing, and now
+    // shows a player what really happened.
+    let yaml = serde_json::json!({"yaml": SIGN_IN_RULE}).to_string();
+    let (status, tested) = call(&app, "POST", "/api/v1/teams/palau/rules/test", &token, Some(&yaml)).await;
+    assert_eq!(status, StatusCode::OK, "{tested}");
+    assert!(tested["truth"].is_object(), "{tested}");
     let (status, _, page) = send(
         &app,
         post("/teams/palau/rules", &player, &format!("{rule}&action=test")),
