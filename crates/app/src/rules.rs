@@ -282,3 +282,121 @@ pub async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth:
     .ok()
     .flatten()
 }
+
+/// What the detection rules list asks for (every field optional).
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFilter {
+    /// `on`, `off`, or empty for both.
+    pub show: String,
+    /// Words looked for in the id, title, author and techniques.
+    pub q: String,
+    /// The lowest level listed.
+    pub level: String,
+}
+
+/// One rule of the exercise's catalog as the white cell reads it.
+#[derive(Debug, Clone)]
+pub struct CatalogRow {
+    /// A rule with an id (a correlation cannot be switched).
+    pub switchable: bool,
+    pub id: String,
+    pub title: String,
+    pub level: Option<atoll_sigma::Level>,
+    pub status: String,
+    pub author: String,
+    /// ATT&CK techniques, comma-separated.
+    pub techniques: String,
+    /// Where it comes from: the SigmaHQ pack, atoll's own rules, an added folder.
+    pub origin: &'static str,
+    /// On in this exercise now, and why (the scenario's choice, or the white cell's switch).
+    pub on: bool,
+    pub why: String,
+}
+
+/// The catalog as the white cell reads it: the rules `filter` selects, on first, then by
+/// level (highest first) and title; with how many rules are on and how many there are.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub rows: Vec<CatalogRow>,
+    pub on: usize,
+    pub all: usize,
+}
+
+/// Every rule this exercise could run, on or off and why, filtered; refused by field.
+pub async fn catalog<S: Store>(app: &App<S>, filter: &CatalogFilter) -> Result<Catalog> {
+    let Some((catalog, selected)) = app.live.detection() else {
+        return Err(Error::not_found(
+            "This server was started without the rule catalog, so it cannot list it.",
+        ));
+    };
+    let level = match filter.level.trim() {
+        "" => None,
+        l => Some(atoll_sigma::Level::parse(l).ok_or_else(|| {
+            Error::invalid(
+                "level",
+                format!("choose one of {}.", atoll_sigma::Level::NAMES.join(", ")),
+            )
+        })?),
+    };
+    let show = match filter.show.trim() {
+        "" => None,
+        "on" => Some(true),
+        "off" => Some(false),
+        _ => return Err(Error::invalid("show", "choose on or off.")),
+    };
+    let switches = app
+        .db
+        .rule_switches(app.live.exercise)
+        .await
+        .map_err(|_| Error::unavailable("The server cannot read its database right now."))?;
+    let words: Vec<String> = filter.q.split_whitespace().map(str::to_lowercase).collect();
+    let mut rows: Vec<CatalogRow> = catalog
+        .entries(selected)
+        .into_iter()
+        .map(|e| {
+            // The white cell's last switch of a rule, if any, decides.
+            let switched = e
+                .rule
+                .and(e.id)
+                .and_then(|id| switches.iter().rev().find(|s| s.rule == id));
+            let (on, why) = match switched {
+                Some(s) => (
+                    s.on,
+                    format!(
+                        "turned {} by {} at {}",
+                        if s.on { "on" } else { "off" },
+                        s.username,
+                        app.live.when(atoll_exercise::ExerciseMs(s.at))
+                    ),
+                ),
+                None => (e.decision.on, e.decision.why.clone()),
+            };
+            CatalogRow {
+                switchable: e.rule.is_some() && e.id.is_some(),
+                id: e.id.unwrap_or("").to_owned(),
+                title: e.title.to_owned(),
+                level: e.level,
+                status: e.status.unwrap_or("").to_owned(),
+                author: e.author.unwrap_or("").to_owned(),
+                techniques: atoll_exercise::techniques(e.tags).join(", "),
+                origin: e.origin.as_str(),
+                on,
+                why,
+            }
+        })
+        .collect();
+    let on = rows.iter().filter(|r| r.on).count();
+    let all = rows.len();
+    rows.retain(|r| {
+        show.is_none_or(|s| r.on == s)
+            && level.is_none_or(|l| r.level.is_some_and(|rl| rl >= l))
+            && words.iter().all(|w| {
+                [&r.id, &r.title, &r.author, &r.techniques]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(w))
+            })
+    });
+    // On first, then by level, highest first, then by title.
+    rows.sort_by(|a, b| b.on.cmp(&a.on).then(b.level.cmp(&a.level)).then(a.title.cmp(&b.title)));
+    Ok(Catalog { rows, on, all })
+}

@@ -9,7 +9,6 @@
 
 use std::sync::Arc;
 
-use atoll_exercise::ExerciseMs;
 use atoll_sigma::Level;
 use atoll_store::Role;
 use atoll_store::Store;
@@ -23,6 +22,8 @@ use serde::Deserialize;
 
 use crate::auth::{Instructor, Staff};
 use crate::pages::short;
+use atoll_app::rules::CatalogRow;
+
 use crate::{App, html};
 
 /// Rules per page.
@@ -43,107 +44,34 @@ pub(crate) struct RulesQuery {
     page: String,
 }
 
-/// One rule as listed.
-struct Row<'c> {
-    /// A rule with an id (a correlation cannot be switched).
-    switchable: bool,
-    id: &'c str,
-    title: &'c str,
-    level: Option<Level>,
-    status: &'c str,
-    author: &'c str,
-    techniques: String,
-    origin: &'static str,
-    on: bool,
-    why: std::borrow::Cow<'c, str>,
-}
-
 pub(crate) async fn page<S: Store>(
     State(app): State<Arc<App<S>>>,
     Staff(user): Staff,
     Query(query): Query<RulesQuery>,
 ) -> Response {
-    let Some((catalog, selected)) = app.live.detection() else {
+    let Some((catalog, _)) = app.live.detection() else {
         return html::problem(
             StatusCode::NOT_FOUND,
             "This server was started without the rule catalog, so it cannot list it.",
         );
     };
-    let level = match query.level.trim() {
-        "" => None,
-        l => match Level::parse(l) {
-            Some(l) => Some(l),
-            None => {
-                return html::problem(
-                    StatusCode::BAD_REQUEST,
-                    &format!("level: choose one of {}.", Level::NAMES.join(", ")),
-                );
-            }
-        },
+    let asked = atoll_app::rules::CatalogFilter {
+        show: query.show.clone(),
+        q: query.q.clone(),
+        level: query.level.clone(),
     };
+    let listed = match atoll_app::rules::catalog(&app, &asked).await {
+        Ok(listed) => listed,
+        Err(e) => return html::failure(&e),
+    };
+    let (rows, on, all) = (listed.rows, listed.on, listed.all);
     let show = match query.show.trim() {
-        "" => None,
         "on" => Some(true),
         "off" => Some(false),
-        _ => return html::problem(StatusCode::BAD_REQUEST, "show: choose on or off."),
+        _ => None,
     };
-    let Ok(switches) = app.db.rule_switches(app.live.exercise).await else {
-        return html::problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The server cannot read its database right now.",
-        );
-    };
-    let words: Vec<String> = query.q.split_whitespace().map(str::to_lowercase).collect();
     let page_no = query.page.parse::<usize>().unwrap_or(0).min(1000);
-    let mut rows: Vec<Row<'_>> = catalog
-        .entries(selected)
-        .into_iter()
-        .map(|e| {
-            // The white cell's last switch of a rule, if any, decides.
-            let switched = e
-                .rule
-                .and(e.id)
-                .and_then(|id| switches.iter().rev().find(|s| s.rule == id));
-            let (on, why) = match switched {
-                Some(s) => (
-                    s.on,
-                    std::borrow::Cow::Owned(format!(
-                        "turned {} by {} at {}",
-                        if s.on { "on" } else { "off" },
-                        s.username,
-                        app.live.when(ExerciseMs(s.at))
-                    )),
-                ),
-                None => (e.decision.on, std::borrow::Cow::Borrowed(e.decision.why.as_str())),
-            };
-            Row {
-                switchable: e.rule.is_some() && e.id.is_some(),
-                id: e.id.unwrap_or(""),
-                title: e.title,
-                level: e.level,
-                status: e.status.unwrap_or(""),
-                author: e.author.unwrap_or(""),
-                techniques: atoll_exercise::techniques(e.tags).join(", "),
-                origin: e.origin.as_str(),
-                on,
-                why,
-            }
-        })
-        .collect();
-    let on = rows.iter().filter(|r| r.on).count();
-    let all = rows.len();
-    rows.retain(|r| {
-        show.is_none_or(|s| r.on == s)
-            && level.is_none_or(|l| r.level.is_some_and(|rl| rl >= l))
-            && words.iter().all(|w| {
-                [r.id, r.title, r.author, r.techniques.as_str()]
-                    .iter()
-                    .any(|f| f.to_lowercase().contains(w))
-            })
-    });
-    // On first, then by level, highest first, then by title.
-    rows.sort_by(|a, b| b.on.cmp(&a.on).then(b.level.cmp(&a.level)).then(a.title.cmp(b.title)));
-    let shown: Vec<&Row<'_>> = rows.iter().skip(page_no * PAGE).take(PAGE).collect();
+    let shown: Vec<&CatalogRow> = rows.iter().skip(page_no * PAGE).take(PAGE).collect();
     let link = |page: usize| {
         let pairs = [
             ("show", query.show.as_str()),
@@ -174,7 +102,7 @@ pub(crate) async fn page<S: Store>(
             } }
             " "
             label { "Level " select name="level" {
-                option value="" selected[level.is_none()] { "any" }
+                option value="" selected[query.level.trim().is_empty()] { "any" }
                 @for l in Level::NAMES { option value=(l) selected[query.level == l] { (l) " or above" } }
             } }
             " "
@@ -191,7 +119,7 @@ pub(crate) async fn page<S: Store>(
                         td { (r.title) br; span.muted.mono { (r.id) } }
                         td class={ "level-" (level) } { (level) }
                         td { (r.status) }
-                        td { (short(r.author, 60)) }
+                        td { (short(&r.author, 60)) }
                         td { (r.techniques) }
                         td { (r.origin) }
                         td {

@@ -720,3 +720,172 @@ pub(crate) async fn test_rule<S: Store>(
     })
     .into_response()
 }
+
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogQuery {
+    /// `on`, `off`, or empty for both.
+    #[serde(default)]
+    pub show: String,
+    /// Words looked for in the id, title, author and techniques.
+    #[serde(default)]
+    pub q: String,
+    /// The lowest level listed: `informational`, `low`, `medium`, `high`, `critical`.
+    #[serde(default)]
+    pub level: String,
+    /// From 0, 100 rules a page.
+    #[serde(default)]
+    pub page: usize,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogRule {
+    /// Its id: `POST /detection/{rule}` switches it (empty for one that cannot be switched).
+    pub id: String,
+    pub title: String,
+    pub level: Option<String>,
+    pub status: String,
+    pub author: String,
+    pub techniques: String,
+    /// `sigmahq`, `atoll` or an added folder.
+    pub origin: String,
+    pub on: bool,
+    /// Why it is on or off: the scenario's choice, or who switched it and when.
+    pub why: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogPage {
+    /// Rules on in this exercise, of all it could run.
+    pub on: usize,
+    pub all: usize,
+    /// How many the filters select, over every page.
+    pub matching: usize,
+    /// On first, then by level (highest first) and title.
+    pub rules: Vec<CatalogRule>,
+}
+
+/// `GET /api/v1/detection`: the exercise's detection rules, as the Detection rules page lists
+/// them.
+pub(crate) async fn catalog<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(_): Staff,
+    axum::extract::Query(query): axum::extract::Query<CatalogQuery>,
+) -> Response {
+    let filter = atoll_app::rules::CatalogFilter {
+        show: query.show,
+        q: query.q,
+        level: query.level,
+    };
+    match atoll_app::rules::catalog(&app, &filter).await {
+        Ok(listed) => Json(CatalogPage {
+            on: listed.on,
+            all: listed.all,
+            matching: listed.rows.len(),
+            rules: listed
+                .rows
+                .into_iter()
+                .skip(query.page.min(1000) * 100)
+                .take(100)
+                .map(|r| CatalogRule {
+                    id: if r.switchable { r.id } else { String::new() },
+                    title: r.title,
+                    level: r.level.map(|l| l.as_str().to_owned()),
+                    status: r.status,
+                    author: r.author,
+                    techniques: r.techniques,
+                    origin: r.origin.to_owned(),
+                    on: r.on,
+                    why: r.why,
+                })
+                .collect(),
+        })
+        .into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenView {
+    pub id: i64,
+    pub name: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_used: Option<i64>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// What you will know it by (at most 100 characters).
+    pub name: String,
+    /// How long it works: 1, 7, 30 or 90 days.
+    pub days: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// The token itself: shown this once, never again.
+    pub token: String,
+    pub tokens: Vec<TokenView>,
+}
+
+/// Your API tokens, as the account page lists them.
+async fn tokens_of<S: Store>(app: &App<S>, user: &User) -> Result<Vec<TokenView>, Response> {
+    let tokens = app.db.tokens(user.id).await.map_err(|_| unreadable())?;
+    Ok(tokens
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used: t.last_used,
+        })
+        .collect())
+}
+
+/// `GET /api/v1/account/tokens`
+pub(crate) async fn tokens<S: Store>(State(app): State<Arc<App<S>>>, Signed(user): Signed) -> Response {
+    match tokens_of(&app, &user).await {
+        Ok(list) => Json(list).into_response(),
+        Err(e) => e,
+    }
+}
+
+/// `POST /api/v1/account/tokens`: a new token for you (at most 20 at once).
+pub(crate) async fn make_token<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Signed(user): Signed,
+    Json(request): Json<TokenRequest>,
+) -> Response {
+    match atoll_app::people::create_token(&app, &user, &request.name, &request.days.to_string()).await {
+        Ok(token) => match tokens_of(&app, &user).await {
+            Ok(tokens) => (
+                StatusCode::CREATED,
+                [(header::CACHE_CONTROL, "no-store")],
+                Json(NewToken { token, tokens }),
+            )
+                .into_response(),
+            Err(e) => e,
+        },
+        Err(e) => failed(&e),
+    }
+}
+
+/// `POST /api/v1/account/tokens/{id}/revoke`: answers with your tokens.
+pub(crate) async fn revoke_token<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Signed(user): Signed,
+    Path(id): Path<i64>,
+) -> Response {
+    if let Err(e) = atoll_app::people::revoke_token(&app, &user, id).await {
+        return failed(&e);
+    }
+    tokens(State(app), Signed(user)).await
+}

@@ -1311,6 +1311,31 @@ async fn every_api_operation_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::UNAUTHORIZED],
         ),
         (
+            // The test exercise runs without the rule catalog.
+            "GET",
+            "/api/v1/detection",
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "GET",
+            "/api/v1/account/tokens",
+            None,
+            [S::OK, S::OK, S::OK, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/account/tokens",
+            Some(r#"{"name":"nightly export","days":7}"#),
+            [S::CREATED, S::CREATED, S::CREATED, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/account/tokens/999999/revoke",
+            None,
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::UNAUTHORIZED],
+        ),
+        (
             "GET",
             "/api/v1/exercises",
             None,

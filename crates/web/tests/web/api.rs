@@ -996,6 +996,75 @@ async fn a_script_does_through_the_api_what_a_team_does_on_its_workspace_pages()
         "{board}"
     );
 
+    // The white cell's catalog of rules: found by words, switched on, and saying who did.
+    let (status, found) = call(
+        &app,
+        "GET",
+        "/api/v1/detection?show=off&q=Cleartext+Protocol",
+        &white,
+        None,
+    )
+    .await;
+    assert_eq!(status, S::OK, "{found}");
+    let rule = found["rules"][0]["id"].as_str().unwrap().to_owned();
+    assert!(!rule.is_empty() && found["rules"][0]["on"] == false, "{found}");
+    let (status, switched) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/detection/{rule}"),
+        &white,
+        Some(r#"{"on":true}"#),
+    )
+    .await;
+    assert_eq!((status, switched["on"].as_bool()), (S::OK, Some(true)));
+    let (_, now) = call(
+        &app,
+        "GET",
+        "/api/v1/detection?show=on&q=Cleartext+Protocol",
+        &white,
+        None,
+    )
+    .await;
+    let line = now["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == rule.as_str())
+        .unwrap();
+    assert!(line["why"].as_str().unwrap().starts_with("turned on by ines"), "{line}");
+
+    // A token made through the API works, and once revoked does not.
+    let (status, made) = call(
+        &app,
+        "POST",
+        "/api/v1/account/tokens",
+        &player,
+        Some(r#"{"name":"second","days":1}"#),
+    )
+    .await;
+    assert_eq!(status, S::CREATED, "{made}");
+    let second = made["token"].as_str().unwrap().to_owned();
+    let (status, _) = call(&app, "GET", "/api/v1/teams/palau/cases", &second, None).await;
+    assert_eq!(status, S::OK);
+    let id = made["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "second")
+        .unwrap()["id"]
+        .clone();
+    let (status, _) = call(
+        &app,
+        "POST",
+        &format!("/api/v1/account/tokens/{id}/revoke"),
+        &player,
+        None,
+    )
+    .await;
+    assert_eq!(status, S::OK);
+    let (status, _) = call(&app, "GET", "/api/v1/teams/palau/cases", &second, None).await;
+    assert_eq!(status, S::UNAUTHORIZED);
+
     // The white cell: the exercises in the database, and this one running.
     let (status, exercises) = call(&app, "GET", "/api/v1/exercises", &white, None).await;
     assert_eq!(status, S::OK);
