@@ -256,35 +256,81 @@ fn parse_line(s: &str, line: usize, column: usize, scenario: &Scenario, clock: &
         let id = text(&obj, key, line, column)?;
         // A host by its id or, as teams see it on their screens, by its host name.
         let own = |h: &&atoll_scenario::model::Host| in_team_network(&h.network.name);
+        // A host by its id, its host name (any case) or its address, as pages and logs show it.
+        let id = id.trim();
         let by_id = w.hosts.iter().filter(own).find(|h| h.id.name == id);
-        match by_id.or_else(|| w.hosts.iter().filter(own).find(|h| h.hostname.eq_ignore_ascii_case(id))) {
+        let found = by_id
+            .or_else(|| w.hosts.iter().filter(own).find(|h| h.hostname.eq_ignore_ascii_case(id)))
+            .or_else(|| {
+                w.hosts
+                    .iter()
+                    .filter(own)
+                    .find(|h| id.parse::<std::net::IpAddr>().is_ok_and(|ip| h.address.0 == ip))
+            });
+        match found {
             Some(h) => Ok(h.id.name.clone()),
-            None => Err(err(format!(
-                "field `{key}`: team `{team}` has no host `{id}` (give a host name such as `{}`, or its id)",
-                w.hosts.iter().find(own).map_or("", |h| h.hostname.as_str())
-            ))),
+            None => {
+                let names = w.hosts.iter().filter(own).map(|h| h.hostname.as_str());
+                let example = format!(
+                    "give a host name such as `{}`, its address, or its id",
+                    w.hosts.iter().find(own).map_or("", |h| h.hostname.as_str())
+                );
+                let hint = match crate::targets::closest(id, names) {
+                    Some(name) => format!("did you mean `{name}`? {example}"),
+                    None => example,
+                };
+                Err(err(format!("field `{key}`: team `{team}` has no host `{id}` ({hint})")))
+            }
         }
     };
     let account = |key: &str| -> Result<String, ActionError> {
-        let id = text(&obj, key, line, column)?;
-        if w.accounts
+        let id = text(&obj, key, line, column)?.trim();
+        let own: Vec<&atoll_scenario::model::Account> = w
+            .accounts
             .iter()
-            .any(|a| a.id.name == id && team_orgs.contains(&a.organisation.name.as_str()))
-        {
-            Ok(id.to_string())
-        } else {
-            Err(err(format!("field `{key}`: team `{team}` has no account `{id}`")))
+            .filter(|a| team_orgs.contains(&a.organisation.name.as_str()))
+            .collect();
+        let domain_of = |a: &atoll_scenario::model::Account| {
+            w.organisations
+                .iter()
+                .find(|o| o.id.name == a.organisation.name)
+                .and_then(|o| o.domain.as_deref())
+        };
+        match crate::targets::account(id, &own, domain_of) {
+            Ok(a) => Ok(a.id.name.clone()),
+            Err(crate::targets::NotOne::Several(names)) => Err(err(format!(
+                "field `{key}`: `{id}` could be any of {} in team `{team}`; give it with its domain",
+                names.join(", ")
+            ))),
+            Err(crate::targets::NotOne::None) => {
+                let hint = match crate::targets::closest(id, own.iter().map(|a| a.username.as_str())) {
+                    Some(name) => format!(" (did you mean `{name}`?)"),
+                    None => String::new(),
+                };
+                Err(err(format!("field `{key}`: team `{team}` has no account `{id}`{hint}")))
+            }
         }
     };
     let service = |key: &str| -> Result<String, ActionError> {
-        let id = text(&obj, key, line, column)?;
-        if w.services
-            .iter()
-            .any(|s| s.id.name == id && team_orgs.contains(&s.organisation.name.as_str()))
-        {
-            Ok(id.to_string())
-        } else {
-            Err(err(format!("field `{key}`: team `{team}` has no service `{id}`")))
+        let id = text(&obj, key, line, column)?.trim();
+        // A service by its id or by its name as the network page shows it (any case).
+        let own = || {
+            w.services
+                .iter()
+                .filter(|s| team_orgs.contains(&s.organisation.name.as_str()))
+        };
+        let found = own()
+            .find(|s| s.id.name == id)
+            .or_else(|| own().find(|s| s.name.get("en").eq_ignore_ascii_case(id)));
+        match found {
+            Some(s) => Ok(s.id.name.clone()),
+            None => {
+                let hint = match crate::targets::closest(id, own().map(|s| s.name.get("en"))) {
+                    Some(name) => format!(" (did you mean `{name}`?)"),
+                    None => String::new(),
+                };
+                Err(err(format!("field `{key}`: team `{team}` has no service `{id}`{hint}")))
+            }
         }
     };
     let step = |key: &str| -> Result<String, ActionError> {

@@ -19,6 +19,7 @@ pub mod fill;
 pub mod items;
 pub mod rng;
 pub mod sim;
+mod targets;
 pub mod world;
 
 pub use actions::{Action, ActionKind};

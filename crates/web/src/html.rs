@@ -25,7 +25,8 @@ th{font-size:13px;color:var(--muted)}td.num{text-align:right;font-variant-numeri
 form.inline{display:inline}button,input,select{font:inherit;padding:4px 8px}input[type=search]{width:min(100%,720px)}\
 .error{color:var(--bad);white-space:pre-wrap;font-family:ui-monospace,Consolas,monospace}.muted{color:var(--muted)}\
 .login{max-width:340px;margin:40px auto}.login label{display:block;margin:8px 0 2px}.login input{width:100%}\
-:focus-visible{outline:3px solid #f0a500;outline-offset:1px}\
+:focus-visible{outline:3px solid #7a4a00;outline-offset:1px}\
+.skip{position:absolute;left:-9999px}.skip:focus{left:8px;top:8px;z-index:10;background:#fff;padding:4px 8px}\
 .hist{display:flex;align-items:flex-end;gap:1px;height:64px;border-bottom:1px solid var(--line);margin:8px 0}\
 .hist .bar{flex:1;background:var(--accent);min-height:1px}\
 article.inject{border-bottom:1px solid var(--line);padding:4px 0 8px}article.inject h2{margin:6px 0 2px}\
@@ -121,11 +122,18 @@ pub(crate) struct Heading<'a> {
     name: &'a str,
     /// When play ended, as people read it (`D1 17:30`).
     ended: Option<String>,
+    /// The exercise time now, written by the server so that a page without its script
+    /// still shows it (the script keeps it current).
+    clock: Option<String>,
 }
 
 impl<'a> From<&'a str> for Heading<'a> {
     fn from(name: &'a str) -> Heading<'a> {
-        Heading { name, ended: None }
+        Heading {
+            name,
+            ended: None,
+            clock: None,
+        }
     }
 }
 
@@ -134,6 +142,7 @@ impl<'a> From<&'a crate::Live> for Heading<'a> {
         Heading {
             name: &live.name,
             ended: live.ended().map(|at| live.when(ExerciseMs(at))),
+            clock: Some(live.when(ExerciseMs(live.now()))),
         }
     }
 }
@@ -154,13 +163,14 @@ pub(crate) fn page<'a>(exercise: impl Into<Heading<'a>>, title: &str, user: Opti
                 @if user.is_some() { script src=(SCRIPT.path) defer {} }
             }
             body data-live-src=[user.and_then(live_source)] {
+                a.skip href="#main" { "Skip to the page" }
                 div.banner role="note" { "EXERCISE · EXERCISE · EXERCISE" }
                 @if let Some(at) = &heading.ended {
                     p.ended role="status" { "Play ended at " (at) ". Every page stays open to read; nothing more can be handed in or changed, and scores are final." }
                 }
                 header {
                     strong { (exercise) }
-                    @if user.is_some() { span.clock data-live="clock" {} }
+                    @if user.is_some() { span.clock data-live="clock" { (heading.clock.as_deref().unwrap_or_default()) } }
                     @if let Some(user) = user {
                         nav aria-label="Pages" {
                             @match user.role {
@@ -190,7 +200,7 @@ pub(crate) fn page<'a>(exercise: impl Into<Heading<'a>>, title: &str, user: Opti
                     }
                 }
                 @if user.is_some() { ul #live-notes aria-live="polite" aria-label="What just happened" {} }
-                main { (body) }
+                main #main { (body) }
             }
         }
     }

@@ -34,6 +34,45 @@ fn label(action: &str) -> String {
     text
 }
 
+/// The team's hosts, accounts and services as its pages and logs name them, each with what it
+/// is: the targets the form offers.
+fn target_names<S>(app: &App<S>, index: usize) -> Vec<(String, String)> {
+    let scenario = app.live.scenario;
+    let team = app.live.team_id(index);
+    let w = &scenario.world;
+    let orgs: Vec<&str> = w
+        .organisations
+        .iter()
+        .filter(|o| o.team.as_ref().is_some_and(|t| t.name == team))
+        .map(|o| o.id.name.as_str())
+        .collect();
+    let networks: Vec<&str> = w
+        .networks
+        .iter()
+        .filter(|n| orgs.contains(&n.organisation.name.as_str()))
+        .map(|n| n.id.name.as_str())
+        .collect();
+    let mut names: Vec<(String, String)> = Vec::new();
+    for h in w.hosts.iter().filter(|h| networks.contains(&h.network.name.as_str())) {
+        names.push((h.hostname.clone(), format!("host, {}", h.address.0)));
+    }
+    for a in w
+        .accounts
+        .iter()
+        .filter(|a| orgs.contains(&a.organisation.name.as_str()))
+    {
+        names.push((a.username.clone(), "account".to_owned()));
+    }
+    for s in w
+        .services
+        .iter()
+        .filter(|s| orgs.contains(&s.organisation.name.as_str()))
+    {
+        names.push((s.name.get("en").to_owned(), "service".to_owned()));
+    }
+    names
+}
+
 /// The response page: the form (for those who may act) and the team's action log.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     render(&app, &view, None, ("", "")).await
@@ -56,6 +95,7 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
             );
         }
     };
+    let names = target_names(app, view.team);
     let body = html! {
         h1 { "Respond — " (team_name) }
         (html::refusal(problem))
@@ -67,7 +107,12 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
                 }
                 " "
                 label for="target" { "Target " }
-                input #target name="target" required value=(draft.1) placeholder="PT-WEB01, 203.0.113.45, PACTEL\\svc_prtg, …";
+                input #target name="target" list="targets" required value=(draft.1) placeholder="PT-WEB01, 203.0.113.45, PACTEL\\svc_prtg, …";
+                // What the team can name, as its pages show it: the browser offers them as
+                // the target is typed (no script needed).
+                datalist #targets {
+                    @for (value, what) in &names { option value=(value) { (what) } }
+                }
                 " "
                 button type="submit" { "Review…" }
             }

@@ -442,3 +442,57 @@ fn an_action_names_a_host_by_its_id_or_by_the_host_name_teams_see() {
         );
     }
 }
+
+#[test]
+fn an_action_names_an_account_a_host_and_a_service_as_pages_and_logs_show_them() {
+    let s = scenario();
+    let clock = atoll_sim::clock::Clock::new(&s.time_zone.0, DEFAULT_DATE, s.start.value).unwrap();
+    let parse = |action: &str, field: &str, value: &str| {
+        let line = serde_json::json!({"at": "D1 10:00", "team": "palau", "action": action, field: value}).to_string();
+        atoll_sim::actions::parse(&line, &s, &clock)
+    };
+    // An account as logs write it, with or without its domain (NetBIOS or DNS), or by id.
+    for name in [
+        "pw-tel-svc-prtg",
+        r"PACTEL\svc_prtg",
+        r"pactel\SVC_PRTG",
+        "svc_prtg",
+        "svc_prtg@pactel.local",
+        "svc_prtg@pactel",
+    ] {
+        let parsed = parse("disable_account", "account", name).unwrap();
+        assert_eq!(
+            parsed[0].kind,
+            ActionKind::DisableAccount("pw-tel-svc-prtg".into()),
+            "{name}"
+        );
+    }
+    let parsed = parse("disable_account", "account", "netops").unwrap();
+    assert_eq!(parsed[0].kind, ActionKind::DisableAccount("pw-tel-netops".into()));
+    // A bare name two of the team's domains share is refused, naming both; a near miss is
+    // answered with the name meant; another team's account is not this team's.
+    let errors = parse("disable_account", "account", "svc_backup").unwrap_err();
+    assert!(
+        errors[0].message.contains(r"PACTEL\svc_backup") && errors[0].message.contains(r"GOVPW\svc_backup"),
+        "{:?}",
+        errors[0]
+    );
+    let errors = parse("disable_account", "account", r"PACTEL\svc_prtgg").unwrap_err();
+    assert!(
+        errors[0].message.contains(r"did you mean `PACTEL\svc_prtg`?"),
+        "{:?}",
+        errors[0]
+    );
+    assert!(parse("disable_account", "account", "fm-tel-netops").is_err());
+    // A host by its address; a service by the name the network page shows.
+    let parsed = parse("isolate_host", "host", "10.20.5.10").unwrap();
+    assert_eq!(parsed[0].kind, ActionKind::IsolateHost("pw-tel-web01".into()));
+    let parsed = parse("stop_service", "service", "customer web portal").unwrap();
+    assert_eq!(parsed[0].kind, ActionKind::StopService("pw-portal".into()));
+    let errors = parse("isolate_host", "host", "PT-WEB1").unwrap_err();
+    assert!(
+        errors[0].message.contains("did you mean `PT-WEB01`?"),
+        "{:?}",
+        errors[0]
+    );
+}

@@ -1465,3 +1465,45 @@ async fn an_action_shows_at_once_even_while_the_clock_is_paused() {
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].at, paused.div_ceil(1000) * 1000);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_time_player_names_targets_as_pages_show_them_and_sees_the_time_without_the_script() {
+    let app = app_started(600_000).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    // The exercise time is written by the server (the script only keeps it current), and a
+    // keyboard user can skip the navigation.
+    let (_, _, page) = send(&app, get("/teams/palau", &player)).await;
+    assert!(page.contains(r#"<span class="clock" data-live="clock">D1 "#), "{page}");
+    assert!(page.contains(r##"<a class="skip" href="#main">"##) && page.contains(r#"<main id="main">"#));
+    // Respond offers the team's hosts, accounts and services by the names its pages show…
+    let (_, _, respond) = send(&app, get("/teams/palau/respond", &player)).await;
+    for offered in [
+        r#"<datalist id="targets">"#,
+        r#"<option value="PT-WEB01">host, 10.20.5.10</option>"#,
+        r#"<option value="PACTEL\svc_prtg">account</option>"#,
+        r#"<option value="Customer web portal">service</option>"#,
+    ] {
+        assert!(respond.contains(offered), "{offered}");
+    }
+    assert!(!respond.contains("FT-WEB01"), "not another team's host");
+    // …and takes them: the account as logs write it, the host by its address.
+    for (action, target) in [("disable_account", r"PACTEL\svc_prtg"), ("isolate_host", "10.20.5.10")] {
+        let form = serde_urlencoded::to_string([("action", action), ("target", target), ("confirm", "yes")]).unwrap();
+        let (status, _, page) = send(&app, post("/teams/palau/respond", &player, &form)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{target}: {page}");
+    }
+    let (_, _, log) = send(&app, get("/teams/palau/respond", &player)).await;
+    assert!(
+        log.contains(r"PACTEL\svc_prtg") && log.contains("10.20.5.10"),
+        "the log shows what was typed"
+    );
+    // A near miss says what was meant, and keeps what was typed.
+    let form = "action=disable_account&target=PACTEL%5Csvc_prtgg&confirm=yes";
+    let (status, _, page) = send(&app, post("/teams/palau/respond", &player, form)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains(r"did you mean `PACTEL\svc_prtg`?") && page.contains(r#"value="PACTEL\svc_prtgg""#),
+        "{page}"
+    );
+}
