@@ -628,6 +628,16 @@ impl Scenario {
         self.teams.iter().filter(|t| !t.is_observer())
     }
 
+    /// The ids of the organisations team `team` defends.
+    pub fn team_organisations(&self, team: &str) -> Vec<&str> {
+        self.world
+            .organisations
+            .iter()
+            .filter(|o| o.team.as_ref().is_some_and(|t| t.name == team))
+            .map(|o| o.id.name.as_str())
+            .collect()
+    }
+
     /// The ids of the observer teams.
     pub fn observer_ids(&self) -> std::collections::BTreeSet<&str> {
         self.teams

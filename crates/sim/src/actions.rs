@@ -241,12 +241,7 @@ fn parse_line(s: &str, line: usize, column: usize, scenario: &Scenario, clock: &
         )));
     }
     let w = &scenario.world;
-    let team_orgs: Vec<&str> = w
-        .organisations
-        .iter()
-        .filter(|o| o.team.as_ref().is_some_and(|t| t.name == team))
-        .map(|o| o.id.name.as_str())
-        .collect();
+    let team_orgs = scenario.team_organisations(&team);
     let in_team_network = |net: &str| {
         w.networks
             .iter()

@@ -49,14 +49,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let team_id = live.team_id(view.team);
     let team_name = live.team_name(view.team);
     // The links any of the team's organisations use: as an endpoint or operating a landing.
-    let orgs: Vec<&str> = live
-        .scenario
-        .world
-        .organisations
-        .iter()
-        .filter(|o| o.team.as_ref().is_some_and(|t| t.name == team_id))
-        .map(|o| o.id.name.as_str())
-        .collect();
+    let orgs = live.scenario.team_organisations(&team_id);
     let links: Vec<&atoll_scenario::model::Link> = live
         .scenario
         .world

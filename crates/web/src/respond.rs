@@ -40,12 +40,7 @@ fn target_names<S>(app: &App<S>, index: usize) -> Vec<(String, String)> {
     let scenario = app.live.scenario;
     let team = app.live.team_id(index);
     let w = &scenario.world;
-    let orgs: Vec<&str> = w
-        .organisations
-        .iter()
-        .filter(|o| o.team.as_ref().is_some_and(|t| t.name == team))
-        .map(|o| o.id.name.as_str())
-        .collect();
+    let orgs = scenario.team_organisations(&team);
     let networks: Vec<&str> = w
         .networks
         .iter()
