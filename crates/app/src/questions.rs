@@ -39,6 +39,25 @@ pub async fn give_answer<S: Store>(
             "this question has not been put to your team",
         ));
     };
+    // Past its time limit, a question takes no answer (the score would give it nothing); a
+    // question answered already says so (the store refuses a second answer).
+    let answered = crate::score::records(app, &app.live.team_id(index))
+        .await?
+        .submissions
+        .iter()
+        .any(|s| s.kind == Kind::Answer && s.subject == question.id.name);
+    if !answered
+        && let Some(stake) = stake(app.live.scenario, &status, &question.id.name)
+        && stake.closed(status.now)
+    {
+        let when = stake.closes.map_or(String::new(), |c| {
+            format!(" at {}", app.live.when(atoll_exercise::ExerciseMs(c)))
+        });
+        return Err(Error::conflict(format!(
+            "the time to answer it ended{when}; answers are no longer taken"
+        ))
+        .at("question"));
+    }
     if let Err(message) = answers::check(question, answer) {
         let (field, message) = message.split_once(": ").unwrap_or(("answer", &message));
         let field = ["choice", "indicators", "text"]
@@ -159,6 +178,7 @@ pub async fn open_hint_now<S: Store>(
     let Some(&(_, available)) = status.hints_available.iter().find(|(h, at)| *h == hint && *at <= now) else {
         return Err(Error::invalid("hint", "this hint is not available to your team now"));
     };
+    hint_still_helps(app.live.scenario, &status, hint).map_err(|why| Error::conflict(why).at("hint"))?;
     let team_id = app.live.team_id(index);
     let unavailable = |_| Error::unavailable("The hint could not be opened; try again.");
     let new = app
@@ -252,4 +272,68 @@ pub fn answer_grades<S>(app: &App<S>, index: usize, records: &Records) -> Vec<(i
         .filter(|s| s.kind == Kind::Answer)
         .filter_map(|s| Some((s.id, crate::score::answer_grade(app.live.scenario, runtime.world(), s)?)))
         .collect()
+}
+
+/// What a question is worth to a team and until when: the score's item for the expectation
+/// that it be answered, as the Score page shows it.
+#[derive(Debug, Clone)]
+pub struct Stake {
+    pub max: u32,
+    pub points: u32,
+    pub standing: atoll_exercise::score::Standing,
+    /// The score's words for it.
+    pub why: String,
+    /// When the time to answer ends, if it does.
+    pub closes: Option<u64>,
+}
+
+impl Stake {
+    /// Whether answers are still taken: the item is open and its time has not run out.
+    pub fn open(&self, now: u64) -> bool {
+        self.standing == atoll_exercise::score::Standing::Open && self.closes.is_none_or(|c| now <= c)
+    }
+
+    /// Whether, unanswered, its time has run out (the score says missed, or its limit passed).
+    pub fn closed(&self, now: u64) -> bool {
+        self.standing == atoll_exercise::score::Standing::Missed || self.closes.is_some_and(|c| now > c)
+    }
+}
+
+/// The stake of question `question` for the team whose status this is, if an expectation
+/// scores it.
+pub fn stake(scenario: &atoll_scenario::Scenario, status: &TeamStatus, question: &str) -> Option<Stake> {
+    scenario
+        .expectations
+        .iter()
+        .filter(|e| e.answer.as_ref().is_some_and(|q| q.name == question))
+        .find_map(|e| status.score.items.iter().find(|i| i.expectation == e.id.name))
+        .map(|i| Stake {
+            max: i.max,
+            points: i.points,
+            standing: i.standing,
+            why: i.why.clone(),
+            closes: i.closes,
+        })
+}
+
+/// Whether hint `hint` may still be opened: a hint for a question only while the question
+/// takes answers. `Err` says why not.
+fn hint_still_helps(
+    scenario: &atoll_scenario::Scenario,
+    status: &TeamStatus,
+    hint: &str,
+) -> std::result::Result<(), String> {
+    let Some(h) = scenario.hints.iter().find(|h| h.id.name == hint) else {
+        return Ok(());
+    };
+    let target = h.r#for.name.as_str();
+    if scenario.questions.iter().any(|q| q.id.name == target) {
+        return match stake(scenario, status, target) {
+            Some(s) if s.closed(status.now) => Err("the question it helps with no longer takes answers".to_owned()),
+            _ => Ok(()),
+        };
+    }
+    // A hint for a detection or a report helps the team learn even once its window has
+    // passed; only a question's hint stops with the question.
+    Ok(())
 }

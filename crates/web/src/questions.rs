@@ -179,14 +179,41 @@ fn body<S>(
                     "Asked at " (label(*at))
                     @if let Some(track) = atoll_app::inbox::track_of(q.to.as_ref(), &team_id) { " · for the " (track) " track" }
                 }
-                @match answer_of(&q.id.name) {
+                @let stake = atoll_app::questions::stake(scenario, status, &q.id.name);
+                @let answer = answer_of(&q.id.name);
+                @let closed = answer.is_none() && stake.as_ref().is_some_and(|s| s.closed(status.now));
+                @if let Some(stake) = &stake {
+                    // What the score says of it, in the score's words.
+                    @if answer.is_none() && !closed && stake.standing == atoll_exercise::score::Standing::Open {
+                        p.stake {
+                            "Worth " strong { (stake.max) " points" }
+                            @if let Some(c) = stake.closes { " · answer by " strong { (label(c)) } " (" (time_left(c.saturating_sub(status.now))) " left)" }
+                        }
+                    } @else {
+                        p.stake { strong { (stake.points) " of " (stake.max) " points" } " — " (stake.why) }
+                    }
+                }
+                @match answer {
                     Some(s) => (answered(q, s, grades.iter().find(|(id, _)| *id == s.id).map(|(_, g)| g), &label)),
+                    None if closed => p.muted { "Closed: answers are no longer taken." },
                     None if acts => (answer_form(q, &team_id)),
                     None => p.muted { "Not answered yet." },
                 }
-                @for h in hints_for(&q.id.name) { (hint(h, None)) }
+                // Hints are sold only while the question still takes answers.
+                @for h in hints_for(&q.id.name).into_iter().filter(|h| !closed || opened(&h.id.name).is_some()) { (hint(h, None)) }
             }
         }
+    }
+}
+
+/// How long until a time limit, as people say it: `1 h 20 min`, `5 min`, `under a minute`.
+fn time_left(ms: u64) -> String {
+    let minutes = ms / 60_000;
+    match (minutes / 60, minutes % 60) {
+        (0, 0) => "under a minute".to_owned(),
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
     }
 }
 

@@ -1507,3 +1507,50 @@ async fn a_first_time_player_names_targets_as_pages_show_them_and_sees_the_time_
         "{page}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_question_shows_its_points_and_time_limit_and_after_it_takes_no_answer_and_sells_no_hint() {
+    // Play starts now on a clock a test moves (60×: a real minute is an exercise hour).
+    let wall = atoll_app::Wall::fixed(1_780_000_000_000);
+    let app = app_on(0, &ATOLL_RULES.0, &ATOLL_RULES.1, false, wall).await;
+    let player = sign_in(&app, "pita").await;
+    // Four hours in, the question on the web shell's address has been asked.
+    app.live.wall().advance(4 * 60_000);
+    app.live.tick(app.live.wall_now());
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    let card = &page[page.find(r#"id="question-q-edge-indicators""#).expect("asked")..];
+    let card = &card[..card.find("</article>").unwrap()];
+    assert!(
+        card.contains("Worth <strong>50 points</strong> · answer by <strong>D1 ") && card.contains(" left)"),
+        "{card}"
+    );
+    // Four hours later its time is up: no answer is taken, the page and the score agree.
+    app.live.wall().advance(4 * 60_000);
+    app.live.tick(app.live.wall_now());
+    let form = "question=q-edge-indicators&indicators=203.0.113.45";
+    let (status, _, page) = send(&app, post("/teams/palau/questions", &player, form)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("question: the time to answer it ended; answers are no longer taken"),
+        "{page}"
+    );
+    let card = &page[page.find(r#"id="question-q-edge-indicators""#).unwrap()..];
+    let card = &card[..card.find("</article>").unwrap()];
+    assert!(card.contains("Closed: answers are no longer taken.") && card.contains("<strong>0 of 50 points</strong>"));
+    assert!(
+        card.contains("the limit was D1 ") && !card.contains("Send answer"),
+        "{card}"
+    );
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(
+        score.contains("Submit the address that delivered the web shell"),
+        "{score}"
+    );
+    // Its hint is no longer sold.
+    let number = SCENARIO.hints.iter().position(|h| h.id.name == "h-indicators").unwrap() + 1;
+    let (_, _, page) = send(&app, post("/teams/palau/hints", &player, &format!("hint={number}"))).await;
+    assert!(
+        page.contains("hint: the question it helps with no longer takes answers"),
+        "{page}"
+    );
+}
