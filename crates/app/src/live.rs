@@ -38,6 +38,8 @@ pub struct Live {
     detection: Option<(&'static atoll_rules::Catalog, &'static atoll_rules::Selected)>,
     /// Where it reads the wall clock: the system's, or one a test moves.
     wall: Wall,
+    /// Whether the teams see the scoreboard (stored; kept here for every page's navigation).
+    scoreboard: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -77,6 +79,7 @@ impl Live {
             failed_rules: Mutex::new(std::collections::BTreeMap::new()),
             detection: None,
             wall: Wall::system(),
+            scoreboard: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -84,6 +87,16 @@ impl Live {
     pub fn with_wall(mut self, wall: Wall) -> Live {
         self.wall = wall;
         self
+    }
+
+    /// Whether the teams see the scoreboard, as last stored.
+    pub fn scoreboard_shown(&self) -> bool {
+        self.scoreboard.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Notes that the teams see the scoreboard (`true`) or not, once stored.
+    pub fn set_scoreboard_shown(&self, shown: bool) {
+        self.scoreboard.store(shown, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Wall-clock Unix milliseconds now, as this exercise reads them.

@@ -105,6 +105,7 @@ pub async fn show_scoreboard<S: Store>(app: &App<S>, by: &User, shown: bool) -> 
         .show_scoreboard(app.live.exercise, shown)
         .await
         .map_err(|_| Error::unavailable("The scoreboard setting could not be stored; try again."))?;
+    app.live.set_scoreboard_shown(shown);
     let (action, detail) = match shown {
         true => ("scoreboard.show", "showed the scoreboard to the teams"),
         false => ("scoreboard.hide", "hid the scoreboard from the teams"),

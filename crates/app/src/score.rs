@@ -220,7 +220,10 @@ pub struct Standing {
     pub earned: u32,
     pub penalty: u32,
     pub possible: u32,
-    /// 1 for the most points; teams with equal points share a rank.
+    /// Points as a share of the team's own maximum, in percent (maxima differ from team to
+    /// team, so this is what ranks them).
+    pub percent: u32,
+    /// 1 for the highest share; teams with equal shares share a rank.
     pub rank: usize,
 }
 
@@ -268,6 +271,7 @@ pub async fn standings<S: Store>(app: &Arc<App<S>>, user: &User) -> Result<(Vec<
                     earned: score.earned(),
                     penalty: score.penalty(),
                     possible: score.possible(),
+                    percent: (score.total() * 100).checked_div(score.possible()).unwrap_or(0),
                     rank: 0,
                 }
             })
@@ -275,10 +279,15 @@ pub async fn standings<S: Store>(app: &Arc<App<S>>, user: &User) -> Result<(Vec<
     })
     .await
     .map_err(|_| Error::failed("The scores could not be worked out."))?;
-    lines.sort_by(|a, b| b.total.cmp(&a.total).then(a.name.cmp(b.name)));
-    let totals: Vec<u32> = lines.iter().map(|l| l.total).collect();
+    lines.sort_by(|a, b| {
+        b.percent
+            .cmp(&a.percent)
+            .then(b.total.cmp(&a.total))
+            .then(a.name.cmp(b.name))
+    });
+    let shares: Vec<u32> = lines.iter().map(|l| l.percent).collect();
     for (i, line) in lines.iter_mut().enumerate() {
-        line.rank = totals.iter().position(|t| *t == line.total).unwrap_or(i) + 1;
+        line.rank = shares.iter().position(|t| *t == line.percent).unwrap_or(i) + 1;
     }
     Ok((lines, shown))
 }

@@ -132,6 +132,8 @@ pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) ->
         // Not fatal: the exercise goes on without that rule, and the rule stays stored.
         eprintln!("atoll: warning: {problem}");
     }
+    // Every page's navigation links the scoreboard while the teams see it.
+    live.set_scoreboard_shown(db.scoreboard_shown(exercise.id).await.unwrap_or(false));
     Ok(Arc::new(App::new(db, live)))
 }
 

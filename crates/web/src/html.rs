@@ -125,6 +125,8 @@ pub(crate) struct Heading<'a> {
     /// The exercise time now, written by the server so that a page without its script
     /// still shows it (the script keeps it current).
     clock: Option<String>,
+    /// Whether the teams see the scoreboard: players' navigation links it then.
+    scoreboard: bool,
 }
 
 impl<'a> From<&'a str> for Heading<'a> {
@@ -133,6 +135,7 @@ impl<'a> From<&'a str> for Heading<'a> {
             name,
             ended: None,
             clock: None,
+            scoreboard: false,
         }
     }
 }
@@ -143,6 +146,7 @@ impl<'a> From<&'a crate::Live> for Heading<'a> {
             name: &live.name,
             ended: live.ended().map(|at| live.when(ExerciseMs(at))),
             clock: Some(live.when(ExerciseMs(live.now()))),
+            scoreboard: live.scoreboard_shown(),
         }
     }
 }
@@ -186,6 +190,7 @@ pub(crate) fn page<'a>(exercise: impl Into<Heading<'a>>, title: &str, user: Opti
                                         a href={ "/teams/" (team) "/questions" } { "Questions" span.count data-live="questions" {} }
                                         a href={ "/teams/" (team) "/reports" } { "Reports" }
                                         a href={ "/teams/" (team) "/score" } { "Score" }
+                                        @if heading.scoreboard { a href="/scoreboard" { "Scoreboard" } }
                                     }
                                 }
                                 _ => {

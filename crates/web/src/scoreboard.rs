@@ -27,16 +27,18 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
             @if shown { "Teams can see this page." } @else { "Only the white cell can see this page; teams cannot yet." }
             @if let Some(at) = &ended { " Each team's final points (play ended at " (at) "); its Score page says why for every point." }
             @else { " Each team's points so far; its Score page says why for every point." }
+            " Teams are ranked by the share of their own maximum they earned: each team's network and campaign differ, and so do the points it can earn."
         }
         table {
-            thead { tr { th.num { "Rank" } th { "Team" } th.num { "Points" } th.num { "Earned" } th.num { "Hint penalties" } th.num { "Possible" } } }
+            thead { tr { th.num { "Rank" } th { "Team" } th.num { "Share of its maximum" } th.num { "Points" } th.num { "Earned" } th.num { "Hint penalties" } th.num { "Possible" } } }
             tbody {
                 @for line in &scores {
                     // Teams with equal points share a rank.
                     tr {
                         td.num { (line.rank) }
                         td { (line.name) }
-                        td.num { strong { (line.total) } }
+                        td.num { strong { (line.percent) " %" } }
+                        td.num { (line.total) }
                         td.num { (line.earned) }
                         td.num { @if line.penalty > 0 { "−" (line.penalty) } @else { "0" } }
                         td.num { (line.possible) }

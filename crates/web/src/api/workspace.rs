@@ -574,7 +574,7 @@ pub(crate) async fn switch_rule<S: Store>(
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StandingLine {
-    /// 1 for the most points; teams with equal points share a rank.
+    /// 1 for the highest share of its own maximum; equal shares share a rank.
     pub rank: usize,
     pub team: String,
     pub name: String,
@@ -582,6 +582,9 @@ pub struct StandingLine {
     pub earned: u32,
     pub penalty: u32,
     pub possible: u32,
+    /// Points as a share of the team's own maximum, in percent: what ranks teams, whose
+    /// maxima differ.
+    pub percent: u32,
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -608,6 +611,7 @@ pub(crate) async fn standings<S: Store>(State(app): State<Arc<App<S>>>, Signed(u
                     earned: l.earned,
                     penalty: l.penalty,
                     possible: l.possible,
+                    percent: l.percent,
                 })
                 .collect(),
         })

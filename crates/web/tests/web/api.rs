@@ -992,7 +992,7 @@ async fn a_script_does_through_the_api_what_a_team_does_on_its_workspace_pages()
     assert!(
         lines
             .windows(2)
-            .all(|w| w[0]["total"].as_u64() >= w[1]["total"].as_u64()),
+            .all(|w| w[0]["percent"].as_u64() >= w[1]["percent"].as_u64()),
         "{board}"
     );
 

@@ -491,11 +491,25 @@ async fn teams_see_the_scoreboard_only_while_the_white_cell_shows_it() {
     }
     let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
     assert!(score.contains(r#"href="/scoreboard""#), "linked from the team's score");
+    assert!(
+        score.contains(r#"<a href="/scoreboard">Scoreboard</a>"#),
+        "and from the navigation"
+    );
+    let (_, _, board) = send(&app, get("/scoreboard", &player)).await;
+    assert!(
+        board.contains("Share of its maximum") && board.contains(" %</strong>"),
+        "{board}"
+    );
     let (status, _, _) = send(&app, post("/scoreboard", &instructor, "show=maybe")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     let (_, _, _) = send(&app, post("/scoreboard", &instructor, "show=no")).await;
     assert_eq!(send(&app, get("/scoreboard", &player)).await.0, StatusCode::FORBIDDEN);
+    let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
+    assert!(
+        !score.contains(r#"<a href="/scoreboard">Scoreboard</a>"#),
+        "hidden again"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
