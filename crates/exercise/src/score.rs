@@ -277,11 +277,58 @@ pub fn score(
         });
     }
     let tuning = tuning(facts);
+    // Reasons say what happened in people's words: a step by its name, not its id.
+    for item in &mut items {
+        item.why = in_words(scenario, &item.why);
+    }
+    let tuning = tuning
+        .into_iter()
+        .map(|mut t| {
+            t.why = in_words(scenario, &t.why);
+            t
+        })
+        .collect();
     Score {
         items,
         penalties,
         tuning,
     }
+}
+
+/// `text` with every campaign step named by its name (`step «Web shell on the customer
+/// portal»`) instead of its id, and every question called "the question": the words players
+/// read, which never show the scenario's internal ids.
+fn in_words(scenario: &Scenario, text: &str) -> String {
+    let is_id_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let mut out = text.to_owned();
+    let steps = scenario.campaigns.iter().flat_map(|c| &c.steps);
+    let named = steps.map(|st| (st.id.name.as_str(), format!("«{}»", st.name.get("en"))));
+    let questions = scenario.questions.iter().map(|q| (q.id.name.as_str(), String::new()));
+    for (id, name) in named.chain(questions) {
+        for (word, instead) in [
+            ("step ", format!("step {name}")),
+            ("Step ", format!("Step {name}")),
+            ("question ", "the question".to_owned()),
+            ("Question ", "The question".to_owned()),
+        ] {
+            let is_question = name.is_empty();
+            if is_question != word.to_lowercase().starts_with("question") {
+                continue;
+            }
+            let needle = format!("{word}{id}");
+            let mut from = 0;
+            while let Some(at) = out[from..].find(&needle).map(|i| i + from) {
+                let end = at + needle.len();
+                if out[end..].chars().next().is_some_and(is_id_char) {
+                    from = end;
+                    continue;
+                }
+                out.replace_range(at..end, &instead);
+                from = at + instead.len();
+            }
+        }
+    }
+    out
 }
 
 /// When expectation `expectation` of the team closes if the steps and questions still to

@@ -519,7 +519,9 @@ fn containment_is_scored_from_the_world() {
     let contain = item(&score, "e-contain-before-staging");
     assert_eq!((contain.standing, contain.points), (Standing::Earned, 200));
     assert!(
-        contain.why.starts_with("Step vt-stage was prevented"),
+        contain
+            .why
+            .starts_with("Step «Credentials archived for exfiltration» was prevented"),
         "{}",
         contain.why
     );
@@ -653,7 +655,10 @@ fn suppressions_cost_points_when_they_hide_the_attack_and_earn_a_few_when_they_c
     assert_eq!(after.tuning.len(), 1, "{:?}", after.tuning);
     assert_eq!(after.tuning[0].points, -TUNING_COST);
     assert!(
-        after.tuning[0].why.contains("campaign step vt-edge-exploit") && after.tuning[0].why.contains("by pita"),
+        after.tuning[0]
+            .why
+            .contains("campaign step «Web shell on the customer portal»")
+            && after.tuning[0].why.contains("by pita"),
         "{}",
         after.tuning[0].why
     );
@@ -772,7 +777,7 @@ fn a_rule_the_team_writes_is_scored_against_what_really_happened() {
     assert_eq!((points, standing), (0, Standing::Open), "{why}");
     assert!(
         why.contains(&format!(
-            "rule 1 «Network sign-ins» catches step vt-prtg-creds but also matches {false_positives} events of no campaign step (at most 5 allowed)"
+            "rule 1 «Network sign-ins» catches step «Network monitor's service account taken» but also matches {false_positives} events of no campaign step (at most 5 allowed)"
         )),
         "{why}"
     );
@@ -798,7 +803,7 @@ fn a_rule_the_team_writes_is_scored_against_what_really_happened() {
     assert_eq!(
         why,
         format!(
-            "The team's rule 3 «Monitoring account over NTLM» (turned on at {}) matches 1 event of step vt-prtg-creds and 0 events of no campaign step (at most 5 allowed).",
+            "The team's rule 3 «Monitoring account over NTLM» (turned on at {}) matches 1 event of step «Network monitor's service account taken» and 0 events of no campaign step (at most 5 allowed).",
             label(at)
         )
     );

@@ -456,7 +456,8 @@ async fn the_white_cell_runs_delays_and_skips_steps_for_one_team() {
     let line = &score[score.find("expectation-e-contain-before-staging").expect("listed")..];
     let line = &line[..line.find("</tr>").unwrap()];
     assert!(
-        line.contains("not scored") && line.contains("The white cell skipped step vt-stage"),
+        line.contains("not scored")
+            && line.contains("The white cell skipped step «Credentials archived for exfiltration»"),
         "{line}"
     );
 }

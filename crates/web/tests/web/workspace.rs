@@ -1215,7 +1215,7 @@ async fn a_team_suppresses_alerts_and_pays_for_hiding_the_attack() {
     let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
     let tuning = &score[score.find("<h2>Tuning</h2>").expect("a tuning line")..];
     assert!(
-        tuning.contains("−50") && tuning.contains("raised by campaign step vt-edge-exploit"),
+        tuning.contains("−50") && tuning.contains("raised by campaign step «Web shell on the customer portal»"),
         "{tuning}"
     );
 
@@ -1538,7 +1538,9 @@ async fn a_question_shows_its_points_and_time_limit_and_after_it_takes_no_answer
     let card = &card[..card.find("</article>").unwrap()];
     assert!(card.contains("Closed: answers are no longer taken.") && card.contains("<strong>0 of 50 points</strong>"));
     assert!(
-        card.contains("the limit was D1 ") && !card.contains("Send answer"),
+        card.contains("the limit was D1 ")
+            && !card.contains("Send answer")
+            && card.contains("Not answered: the question was asked at D1 "),
         "{card}"
     );
     let (_, _, score) = send(&app, get("/teams/palau/score", &player)).await;
