@@ -182,6 +182,9 @@ fn body<S>(
                 @let stake = atoll_app::questions::stake(scenario, status, &q.id.name);
                 @let answer = answer_of(&q.id.name);
                 @let closed = answer.is_none() && stake.as_ref().is_some_and(|s| s.closed(status.now));
+                @if stake.is_none() {
+                    p.stake.muted { "Not scored: this question is for practice and for the hotwash; its grade is feedback." }
+                }
                 @if let Some(stake) = &stake {
                     // What the score says of it, in the score's words.
                     @if answer.is_none() && !closed && stake.standing == atoll_exercise::score::Standing::Open {

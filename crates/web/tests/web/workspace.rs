@@ -1537,6 +1537,11 @@ async fn a_question_shows_its_points_and_time_limit_and_after_it_takes_no_answer
     let card = &page[page.find(r#"id="question-q-edge-indicators""#).unwrap()..];
     let card = &card[..card.find("</article>").unwrap()];
     assert!(card.contains("Closed: answers are no longer taken.") && card.contains("<strong>0 of 50 points</strong>"));
+    let practice = &page[page.find(r#"id="question-q-telemetry-sources""#).expect("asked")..];
+    assert!(
+        practice.contains("Not scored: this question is for practice"),
+        "{practice}"
+    );
     assert!(
         card.contains("the limit was D1 ")
             && !card.contains("Send answer")
