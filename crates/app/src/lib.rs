@@ -57,6 +57,9 @@ pub struct App<S> {
     /// came since. Kept in memory only: after a restart everything counts as new until the
     /// page is opened again.
     seen: std::sync::Mutex<std::collections::HashMap<(i64, usize, Seen), usize>>,
+    /// The users who have opened the briefing since the server started: the others are shown
+    /// it first after signing in.
+    briefed: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 impl<S> App<S> {
@@ -69,6 +72,7 @@ impl<S> App<S> {
             clock_writes: tokio::sync::Mutex::new(()),
             verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
             seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+            briefed: std::sync::Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -78,6 +82,16 @@ impl<S> App<S> {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let entry = seen.entry((user, team, what)).or_insert(0);
         *entry = (*entry).max(count);
+    }
+
+    /// Notes that `user` opened the briefing.
+    pub fn briefed(&self, user: i64) {
+        self.briefed.lock().unwrap_or_else(|e| e.into_inner()).insert(user);
+    }
+
+    /// Whether `user` has opened the briefing since the server started.
+    pub fn was_briefed(&self, user: i64) -> bool {
+        self.briefed.lock().unwrap_or_else(|e| e.into_inner()).contains(&user)
     }
 
     /// How many items of kind `what` of team `team` `user` has seen.
@@ -96,6 +110,65 @@ pub enum Seen {
     Inbox,
     /// Questions asked.
     Questions,
+}
+
+/// What the navigation's badges show for one player: how many of each kind ([`Seen`]) came
+/// since the player last opened the page that lists them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Badges {
+    /// Rows of the alert queue (a second sighting of one process is not counted).
+    pub alerts: usize,
+    /// Injects, and messages from the white cell.
+    pub inbox: usize,
+    pub questions: usize,
+}
+
+impl Badges {
+    /// These badges, with the one of kind `what` cleared (on the page that lists them).
+    pub fn without(mut self, what: Seen) -> Badges {
+        match what {
+            Seen::Alerts => self.alerts = 0,
+            Seen::Inbox => self.inbox = 0,
+            Seen::Questions => self.questions = 0,
+        }
+        self
+    }
+}
+
+impl<S> App<S> {
+    /// `user`'s badges for team `index`, given how many messages the white cell has sent the
+    /// team. Takes the team's lock: call it off the async workers.
+    pub fn badges_with(&self, user: i64, index: usize, messages_to_team: usize) -> Badges {
+        let live = &self.live;
+        let now = live.now();
+        let team_id = live.team_id(index);
+        let runtime = live.team(index);
+        let alerts = runtime.alerts().len();
+        let from = self.seen(user, index, Seen::Alerts).min(alerts);
+        let unseen_alerts = (from..alerts).filter(|&i| !runtime.is_second_sighting(i)).count();
+        let delivered = inbox::delivered(live, &team_id, &runtime.arrivals(), now);
+        drop(runtime);
+        let since = |count: usize, what: Seen| count.saturating_sub(self.seen(user, index, what));
+        Badges {
+            alerts: unseen_alerts,
+            inbox: since(delivered.injects.len() + messages_to_team, Seen::Inbox),
+            questions: since(delivered.questions.len(), Seen::Questions),
+        }
+    }
+}
+
+impl<S: Store + 'static> App<S> {
+    /// `user`'s badges for team `index` ([`App::badges_with`]); none when the messages
+    /// cannot be read.
+    pub async fn badges(self: &Arc<Self>, user: i64, index: usize) -> Option<Badges> {
+        let team_id = self.live.team_id(index);
+        let messages = self.db.messages(self.live.exercise).await.ok()?;
+        let to_team = messages.iter().filter(|m| m.team == team_id && m.to_team).count();
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || app.badges_with(user, index, to_team))
+            .await
+            .ok()
+    }
 }
 
 impl<S: Store> App<S> {

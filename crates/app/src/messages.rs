@@ -13,11 +13,13 @@ pub const SUBJECT_CHARS: usize = 200;
 /// Longest message, in characters.
 pub const BODY_CHARS: usize = 5000;
 
-/// A message as written: to one team (`None`: every team), for one track (`None`: all).
+/// A message as written: to one team (`None`: every team), for one track (`None`: all), on
+/// the thread of one scenario inject that has reached the team (`None`: on none).
 #[derive(Debug, Clone, Default)]
 pub struct Message {
     pub team: Option<String>,
     pub track: Option<String>,
+    pub inject: Option<String>,
     pub subject: String,
     pub body: String,
 }
@@ -32,8 +34,29 @@ pub struct Sent {
     /// `true` from the white cell, `false` from the team.
     pub to_team: bool,
     pub track: Option<String>,
+    /// The inject whose thread it is on.
+    pub inject: Option<String>,
     pub subject: String,
     pub body: String,
+}
+
+/// The inject a reply is on, checked: one that has reached team `index` (a thread on an
+/// inject the team has not had would tell it what is coming). Empty: none.
+fn thread_of<S>(app: &App<S>, index: usize, inject: Option<&str>) -> Result<Option<String>> {
+    let Some(inject) = inject.map(str::trim).filter(|i| !i.is_empty()) else {
+        return Ok(None);
+    };
+    if crate::inbox::arrivals(&app.live, index)
+        .iter()
+        .any(|(_, i, _)| i.id.name == inject)
+    {
+        Ok(Some(inject.to_owned()))
+    } else {
+        Err(Error::invalid(
+            "inject",
+            format!("`{inject}` is not in this team's inbox: reply on an inject that has arrived."),
+        ))
+    }
 }
 
 /// A subject and body, trimmed, within their limits.
@@ -80,6 +103,24 @@ pub async fn send<S: Store>(app: &Arc<App<S>>, user: &User, message: Message) ->
         }
     };
     let teams = teams_named(app, message.team.as_deref())?;
+    let inject = match message.inject.as_deref().map(str::trim).unwrap_or_default() {
+        "" => None,
+        _ if teams.len() != 1 => {
+            return Err(Error::invalid(
+                "inject",
+                "a reply on an inject goes to one team: choose the team.",
+            ));
+        }
+        _ => {
+            let index = app
+                .live
+                .scenario
+                .player_teams()
+                .position(|t| t.id.name == teams[0])
+                .unwrap_or_default();
+            thread_of(app, index, message.inject.as_deref())?
+        }
+    };
     let at = app.live.now();
     let mut sent = Vec::new();
     for team in teams {
@@ -90,6 +131,7 @@ pub async fn send<S: Store>(app: &Arc<App<S>>, user: &User, message: Message) ->
                 &team,
                 true,
                 track.as_deref(),
+                inject.as_deref(),
                 &subject,
                 &body,
                 user.id,
@@ -116,6 +158,7 @@ pub async fn send<S: Store>(app: &Arc<App<S>>, user: &User, message: Message) ->
             at,
             to_team: true,
             track: track.clone(),
+            inject: inject.clone(),
             subject: subject.clone(),
             body: body.clone(),
         });
@@ -123,13 +166,15 @@ pub async fn send<S: Store>(app: &Arc<App<S>>, user: &User, message: Message) ->
     Ok(sent)
 }
 
-/// Player `user` of team `index` writes to the white cell as the team.
+/// Player `user` of team `index` writes to the white cell as the team: on its own, or as a
+/// reply on the thread of `inject` (one that has reached the team).
 pub async fn from_team<S: Store>(
     app: &Arc<App<S>>,
     index: usize,
     user: &User,
     subject: &str,
     body: &str,
+    inject: Option<&str>,
 ) -> Result<Sent> {
     // A message from the team is the team's own word: the white cell writes from Messages.
     if user.role != Role::Player {
@@ -139,6 +184,7 @@ pub async fn from_team<S: Store>(
         ));
     }
     let (subject, body) = checked(subject, body)?;
+    let inject = thread_of(app, index, inject)?;
     let team = app.live.team_id(index);
     let at = app.live.now();
     let id = app
@@ -148,6 +194,7 @@ pub async fn from_team<S: Store>(
             &team,
             false,
             None,
+            inject.as_deref(),
             &subject,
             &body,
             user.id,
@@ -167,6 +214,7 @@ pub async fn from_team<S: Store>(
         at,
         to_team: false,
         track: None,
+        inject,
         subject,
         body,
     })

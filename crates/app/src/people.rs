@@ -1,7 +1,8 @@
-//! The white cell's people: invitations, the teams an observer follows, ending someone's
-//! sessions, and whether the teams see the scoreboard. Every change goes to the audit log.
+//! The white cell's people: invitations (one at a time, or a whole team's at once; revoked
+//! while unused), the teams an observer follows, ending someone's sessions, and whether the
+//! teams see the scoreboard. Every change goes to the audit log.
 
-use atoll_store::{Role, Store, StoreError, User};
+use atoll_store::{Role, Store, StoreError, Unusable, User};
 
 use crate::accounts::{random_token, token_hash};
 use crate::{App, Error, Result, clock_now};
@@ -9,9 +10,17 @@ use crate::{App, Error, Result, clock_now};
 /// How long an invitation link may work, in hours, with how people say it.
 pub const VALIDITY_HOURS: [(u32, &str); 3] = [(1, "1 hour"), (24, "1 day"), (168, "7 days")];
 
+/// Most players of one team invited in one go.
+pub const TEAM_INVITATIONS_MAX: u32 = 12;
+
+/// Most invitations open (unused, unrevoked, unexpired) in the exercise at once: a mistake
+/// cannot fill the database with live links.
+pub const OPEN_INVITATIONS_MAX: u32 = 200;
+
 /// An invitation just made. The token is its only copy: the database keeps its hash.
 #[derive(Debug)]
 pub struct Invitation {
+    pub id: i64,
     pub token: String,
     pub role: Role,
     pub team: Option<String>,
@@ -26,39 +35,143 @@ pub async fn invite<S: Store>(app: &App<S>, by: &User, as_: &str, hours: &str) -
         "observer" => (Role::Observer, None),
         "" => return Err(Error::invalid("as", "choose whom to invite.")),
         value => match value.strip_prefix("player:") {
-            Some(team) if app.live.scenario.player_teams().any(|t| t.id.name == team) => {
-                (Role::Player, Some(team.to_owned()))
-            }
+            Some(team) if is_team(app, team) => (Role::Player, Some(team.to_owned())),
             _ => return Err(Error::invalid("as", "choose a team of this exercise, or observer.")),
         },
     };
-    let Some(hours) = hours
-        .trim()
-        .parse::<u32>()
-        .ok()
-        .filter(|h| VALIDITY_HOURS.iter().any(|(v, _)| v == h))
-    else {
-        return Err(Error::invalid("hours", "choose 1 hour, 1 day or 7 days."));
-    };
-    let token = random_token(16);
-    let now = clock_now();
-    let expires = now + i64::from(hours) * 3_600_000;
-    app.db
-        .create_invitation(&token_hash(&token), role, team.as_deref(), by.id, now, expires)
-        .await
-        .map_err(|_| Error::unavailable("The invitation could not be stored; try again."))?;
+    let hours = validity(hours)?;
+    let mut made = make(app, role, team.as_deref(), by, hours, 1, "as").await?;
     // The link itself is a secret: the log says only whom it invites.
     let detail = match &team {
         Some(t) => format!("invited a player of {t} (link valid {hours} h)"),
         None => format!("invited an observer (link valid {hours} h)"),
     };
     crate::audit::record(app, by, "people.invite", team.as_deref(), &detail).await;
-    Ok(Invitation {
-        token,
-        role,
-        team,
-        expires,
-    })
+    Ok(made.remove(0))
+}
+
+/// Instructor `by` invites `players` players (1 to [`TEAM_INVITATIONS_MAX`]) of team `team`
+/// at once: one link each, valid for `hours` (one of [`VALIDITY_HOURS`]), all stored or none.
+pub async fn invite_team<S: Store>(
+    app: &App<S>,
+    by: &User,
+    team: &str,
+    players: &str,
+    hours: &str,
+) -> Result<Vec<Invitation>> {
+    let team = team.trim();
+    if !is_team(app, team) {
+        return Err(Error::invalid("team", "choose a team of this exercise."));
+    }
+    let Some(players) = players
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=TEAM_INVITATIONS_MAX).contains(n))
+    else {
+        return Err(Error::invalid(
+            "players",
+            format!("give a number of players from 1 to {TEAM_INVITATIONS_MAX}."),
+        ));
+    };
+    let hours = validity(hours)?;
+    let made = make(app, Role::Player, Some(team), by, hours, players, "players").await?;
+    let detail = format!(
+        "invited {players} player{} of {team} at once (links valid {hours} h)",
+        if players == 1 { "" } else { "s" }
+    );
+    crate::audit::record(app, by, "people.invite", Some(team), &detail).await;
+    Ok(made)
+}
+
+fn is_team<S>(app: &App<S>, team: &str) -> bool {
+    app.live.scenario.player_teams().any(|t| t.id.name == team)
+}
+
+/// The hours of a link's validity, one of [`VALIDITY_HOURS`].
+fn validity(hours: &str) -> Result<u32> {
+    hours
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|h| VALIDITY_HOURS.iter().any(|(v, _)| v == h))
+        .ok_or_else(|| Error::invalid("hours", "choose 1 hour, 1 day or 7 days."))
+}
+
+/// Stores `n` invitations alike, by `by`, or none if that would leave more than
+/// [`OPEN_INVITATIONS_MAX`] open (refused at `field`, the one that asked for them).
+async fn make<S: Store>(
+    app: &App<S>,
+    role: Role,
+    team: Option<&str>,
+    by: &User,
+    hours: u32,
+    n: u32,
+    field: &str,
+) -> Result<Vec<Invitation>> {
+    let tokens: Vec<String> = (0..n).map(|_| random_token(16)).collect();
+    let hashes: Vec<Vec<u8>> = tokens.iter().map(|t| token_hash(t)).collect();
+    let now = clock_now();
+    let expires = now + i64::from(hours) * 3_600_000;
+    let stored = app
+        .db
+        .create_invitations(&hashes, role, team, by.id, now, expires, OPEN_INVITATIONS_MAX)
+        .await
+        .map_err(|_| Error::unavailable("The invitations could not be stored; try again."))?;
+    let ids = match stored {
+        Ok(ids) => ids,
+        Err(open) => {
+            return Err(Error::too_many(
+                Some(field),
+                format!(
+                    "{open} invitation links are open already (unused and unexpired) and at most \
+                     {OPEN_INVITATIONS_MAX} may be open at once, so {n} more cannot be made. Revoke links \
+                     nobody will use, or wait for them to expire."
+                ),
+            ));
+        }
+    };
+    Ok(ids
+        .into_iter()
+        .zip(tokens)
+        .map(|(id, token)| Invitation {
+            id,
+            token,
+            role,
+            team: team.map(str::to_owned),
+            expires,
+        })
+        .collect())
+}
+
+/// Instructor `by` revokes invitation `id` before anyone uses it: its link no longer works.
+/// Returns the invitation as it now stands.
+pub async fn revoke_invitation<S: Store>(app: &App<S>, by: &User, id: i64) -> Result<atoll_store::Invitation> {
+    let revoked = match app.db.revoke_invitation(id, by.id, clock_now()).await {
+        Ok(revoked) => revoked,
+        Err(StoreError::Invitation(why)) => {
+            let message = match why {
+                Unusable::Unknown => return Err(Error::not_found("There is no such invitation.").at("invitation")),
+                Unusable::Used => "it has been used already; end the account's sessions instead if need be.",
+                Unusable::Expired => "it has expired already; its link no longer works.",
+                Unusable::Revoked => "it was revoked already.",
+            };
+            return Err(Error::conflict(format!("This invitation cannot be revoked: {message}")).at("invitation"));
+        }
+        Err(_) => return Err(Error::unavailable("The invitation could not be revoked; try again.")),
+    };
+    let detail = match &revoked.team {
+        Some(t) => format!(
+            "revoked an unused invitation for a player of {t}, made by {}",
+            revoked.created_by
+        ),
+        None => format!(
+            "revoked an unused invitation for an observer, made by {}",
+            revoked.created_by
+        ),
+    };
+    crate::audit::record(app, by, "people.revoke", revoked.team.as_deref(), &detail).await;
+    Ok(revoked)
 }
 
 /// Instructor `by` sets the teams observer `user` follows (none: every team).

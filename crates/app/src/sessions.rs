@@ -1,6 +1,9 @@
 //! Signing in and out: passwords checked with the same work for unknown usernames, failed
 //! sign-ins counted in the database per account and per address, and sessions whose token
-//! only the browser holds (the database keeps its hash).
+//! only the browser holds (the database keeps its hash). Each session is labelled with the
+//! kind of device it was signed in from ([`device_label`]: a few words from a fixed list,
+//! never the browser's User-Agent itself), and a user keeps at most [`SESSIONS_PER_USER`]:
+//! signing in again ends the oldest.
 
 use atoll_store::{Store, User};
 
@@ -9,6 +12,9 @@ use crate::{App, Error, Result, clock_now};
 
 /// How long a session lasts: a working day and a half.
 pub const SESSION_MS: i64 = 12 * 3_600_000;
+/// Sessions one user keeps: a sign-in beyond these ends the oldest, so that sessions of
+/// devices long put away do not pile up.
+pub const SESSIONS_PER_USER: u32 = 5;
 /// Failed sign-ins counted over this window…
 const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
 /// …block an account from one address after this many (so that nobody can lock another
@@ -70,19 +76,101 @@ pub async fn sign_in<S: Store>(app: &App<S>, username: &str, password: &str, add
     }
 }
 
-/// A new session for `user`; the one the browser presented (perhaps planted) ends. Returns the
-/// session's token, for the browser's cookie.
-pub async fn start<S: Store>(app: &App<S>, user: &User, presented: Option<&str>) -> Result<String> {
+/// A new session for `user`, signed in with the browser of `user_agent`; the one the browser
+/// presented (perhaps planted) ends, and so do the user's oldest beyond
+/// [`SESSIONS_PER_USER`]. Returns the session's token, for the browser's cookie.
+pub async fn start<S: Store>(
+    app: &App<S>,
+    user: &User,
+    presented: Option<&str>,
+    user_agent: Option<&str>,
+) -> Result<String> {
     if let Some(old) = presented {
         let _ = app.db.delete_session(&token_hash(old)).await;
     }
     let token = random_token(32);
     let now = clock_now();
+    let device = device_label(user_agent.unwrap_or_default());
     app.db
-        .create_session(&token_hash(&token), user.id, now, now + SESSION_MS)
+        .create_session(
+            &token_hash(&token),
+            user.id,
+            &device,
+            now,
+            now + SESSION_MS,
+            SESSIONS_PER_USER,
+        )
         .await
         .map_err(|_| Error::unavailable("The server cannot write its database right now."))?;
     Ok(token)
+}
+
+/// `user` ends their session `id`, one of their other devices'. The session of `current` (the
+/// token this request came with) is not ended this way: signing out does that.
+pub async fn end_other<S: Store>(app: &App<S>, user: &User, id: i64, current: Option<&str>) -> Result<()> {
+    let unavailable = || Error::unavailable("The session could not be ended; try again.");
+    if let Some(current) = current {
+        let this = app
+            .db
+            .session_id(&token_hash(current), clock_now())
+            .await
+            .map_err(|_| unavailable())?;
+        if this == Some(id) {
+            return Err(Error::invalid(
+                "session",
+                "this is the session of the device you are using; sign out to end it.",
+            ));
+        }
+    }
+    match app.db.end_session(user.id, id).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(Error::not_found("No such session of yours; it may have ended already.").at("session")),
+        Err(_) => Err(unavailable()),
+    }
+}
+
+/// What a session was signed in with, in a few words for its user and the white cell:
+/// "Firefox on Windows", "Chrome on Android", "Safari on iPhone", or "Other browser". Made from
+/// a fixed list of names, so nothing of the User-Agent itself is ever kept.
+pub fn device_label(user_agent: &str) -> String {
+    let has = |needle: &str| user_agent.contains(needle);
+    // Order matters: Edge and Opera say "Chrome" too, Chrome says "Safari", and iPhones
+    // "like Mac OS X".
+    let browser = if has("Edg/") || has("EdgA/") || has("EdgiOS/") || has("Edge/") {
+        Some("Edge")
+    } else if has("OPR/") || has("Opera") {
+        Some("Opera")
+    } else if has("Firefox/") || has("FxiOS/") {
+        Some("Firefox")
+    } else if has("Chrome/") || has("CriOS/") || has("Chromium/") {
+        Some("Chrome")
+    } else if has("Safari/") && has("Version/") {
+        Some("Safari")
+    } else {
+        None
+    };
+    let system = if has("iPhone") {
+        Some("iPhone")
+    } else if has("iPad") {
+        Some("iPad")
+    } else if has("Android") {
+        Some("Android")
+    } else if has("Windows") {
+        Some("Windows")
+    } else if has("CrOS") {
+        Some("ChromeOS")
+    } else if has("Macintosh") || has("Mac OS X") {
+        Some("macOS")
+    } else if has("Linux") {
+        Some("Linux")
+    } else {
+        None
+    };
+    match (browser, system) {
+        (Some(browser), Some(system)) => format!("{browser} on {system}"),
+        (Some(browser), None) => browser.to_owned(),
+        (None, _) => "Other browser".to_owned(),
+    }
 }
 
 /// Ends the session of `token`. A session that could not be forgotten would stay usable by
@@ -93,4 +181,53 @@ pub async fn end<S: Store>(app: &App<S>, token: &str) -> Result<()> {
             "You are still signed in: the server could not write to its database. Try signing out again in a moment.",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_device_is_named_by_its_browser_and_system_only() {
+        for (user_agent, label) in [
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0",
+                "Firefox on Windows",
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+                "Chrome on Android",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+                "Safari on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
+                "Edge on Windows",
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15",
+                "Safari on macOS",
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/126.0 Mobile/15E148 Safari/604.1",
+                "Chrome on iPhone",
+            ),
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0.0.0 Safari/537.36",
+                "Chrome on Linux",
+            ),
+            (
+                "Mozilla/5.0 (X11; CrOS x86_64 14541.0.0) Chrome/126.0.0.0",
+                "Chrome on ChromeOS",
+            ),
+            ("Firefox/128.0", "Firefox"),
+            ("curl/8.5.0", "Other browser"),
+            ("", "Other browser"),
+            ("Mozilla/5.0 (Android; <script>) Secret/1", "Other browser"),
+        ] {
+            assert_eq!(device_label(user_agent), label, "{user_agent}");
+        }
+    }
 }

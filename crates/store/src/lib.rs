@@ -37,6 +37,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../migrations/0019_rule_switches.sql")),
     (20, include_str!("../migrations/0020_detections.sql")),
     (21, include_str!("../migrations/0021_audit.sql")),
+    (22, include_str!("../migrations/0022_revocation_and_devices.sql")),
+    (23, include_str!("../migrations/0023_message_threads.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +172,8 @@ pub struct Message {
     pub username: String,
     /// Exercise milliseconds when it was sent.
     pub at: u64,
+    /// The scenario inject it replies on (its thread), if any.
+    pub inject: Option<String>,
 }
 
 /// What a team hands in.
@@ -361,6 +365,24 @@ pub struct Invitation {
     pub used_at: Option<i64>,
     /// Who joined with it.
     pub used_by: Option<String>,
+    /// When it was revoked, unused; a revoked link never works again.
+    pub revoked_at: Option<i64>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
+}
+
+/// A signed-in session, as its user and the white cell see it. Its id is a row number that
+/// says nothing about the session's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id: i64,
+    pub user: i64,
+    /// What it was signed in with, in a few words ("Firefox on Windows"); `None` for sessions
+    /// older than the label.
+    pub device: Option<String>,
+    /// Unix milliseconds: when it was signed in, and when it ends.
+    pub created_at: i64,
+    pub expires_at: i64,
 }
 
 /// An API token, as its owner sees it in the list (the token itself is shown once, when made).
@@ -381,6 +403,8 @@ pub enum Unusable {
     Unknown,
     Used,
     Expired,
+    /// An instructor revoked it before it was used.
+    Revoked,
 }
 
 /// A storage failure, or a request the data refuses (a taken username).
@@ -422,6 +446,7 @@ impl std::fmt::Display for StoreError {
             StoreError::Invitation(Unusable::Unknown) => f.write_str("no such invitation"),
             StoreError::Invitation(Unusable::Used) => f.write_str("the invitation has been used"),
             StoreError::Invitation(Unusable::Expired) => f.write_str("the invitation has expired"),
+            StoreError::Invitation(Unusable::Revoked) => f.write_str("the invitation was revoked"),
             StoreError::Answered => f.write_str("the team has already answered this question"),
             StoreError::NoSubmission => f.write_str("no such answer or report in this exercise"),
             StoreError::NoCase => f.write_str("no such case of this team"),
@@ -467,16 +492,27 @@ pub trait Store: Send + Sync + 'static {
     /// Sets the teams an observer follows (none: every team). Only observers follow teams.
     fn set_follows(&self, user: i64, teams: &[String]) -> impl Future<Output = Result<()>> + Send;
 
+    /// Stores a new session of `user` (by its token's SHA-256) signed in with `device`, and
+    /// ends the user's oldest sessions beyond the newest `keep`, in one transaction. Returns
+    /// the session's id.
     fn create_session(
         &self,
         token_hash: &[u8],
         user: i64,
+        device: &str,
         now: i64,
         expires: i64,
-    ) -> impl Future<Output = Result<()>> + Send;
+        keep: u32,
+    ) -> impl Future<Output = Result<i64>> + Send;
     /// The user of an unexpired session.
     fn session_user(&self, token_hash: &[u8], now: i64) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// The id of an unexpired session, by its token's SHA-256.
+    fn session_id(&self, token_hash: &[u8], now: i64) -> impl Future<Output = Result<Option<i64>>> + Send;
     fn delete_session(&self, token_hash: &[u8]) -> impl Future<Output = Result<()>> + Send;
+    /// Unexpired sessions, of one user or of everyone, by user and then oldest first.
+    fn sessions(&self, user: Option<i64>, now: i64) -> impl Future<Output = Result<Vec<Session>>> + Send;
+    /// Ends session `id` if it is `user`'s; whether it was.
+    fn end_session(&self, user: i64, id: i64) -> impl Future<Output = Result<bool>> + Send;
     /// Each user's unexpired sessions: (user id, how many, the latest sign-in).
     fn active_sessions(&self, now: i64) -> impl Future<Output = Result<Vec<(i64, u32, i64)>>> + Send;
     /// Ends every session and API token of a user; returns how many there were.
@@ -516,20 +552,28 @@ pub trait Store: Send + Sync + 'static {
         since: i64,
     ) -> impl Future<Output = Result<(u32, u32)>> + Send;
 
-    /// Stores an invitation (by the SHA-256 of its token) valid until `expires_at`.
-    fn create_invitation(
+    /// Stores one invitation per token hash, all alike, in one transaction, unless that would
+    /// leave more than `open_at_most` invitations open (unused, unrevoked and unexpired at
+    /// `now`): then nothing is stored and the answer is `Err` with how many are open already.
+    /// Returns the new invitations' ids.
+    #[expect(clippy::too_many_arguments, reason = "the rows' columns and the limit")]
+    fn create_invitations(
         &self,
-        token_hash: &[u8],
+        token_hashes: &[Vec<u8>],
         role: Role,
         team: Option<&str>,
         created_by: i64,
         now: i64,
         expires_at: i64,
-    ) -> impl Future<Output = Result<i64>> + Send;
-    /// Every invitation, newest first.
-    fn invitations(&self) -> impl Future<Output = Result<Vec<Invitation>>> + Send;
+        open_at_most: u32,
+    ) -> impl Future<Output = Result<std::result::Result<Vec<i64>, u32>>> + Send;
+    /// Up to `limit` invitations, newest first, those older than invitation `before` if given.
+    fn invitations(&self, before: Option<i64>, limit: u32) -> impl Future<Output = Result<Vec<Invitation>>> + Send;
     /// The invitation of a token, if it can still be used at `now`.
     fn invitation(&self, token_hash: &[u8], now: i64) -> impl Future<Output = Result<Invitation>> + Send;
+    /// `by` revokes invitation `id`, which must still be open at `now` (else
+    /// [`StoreError::Invitation`] says why not). Returns it, revoked.
+    fn revoke_invitation(&self, id: i64, by: i64, now: i64) -> impl Future<Output = Result<Invitation>> + Send;
     /// Creates the account an invitation offers and marks it used, in one transaction: a
     /// taken username leaves the invitation usable.
     fn redeem_invitation(
@@ -687,6 +731,7 @@ pub trait Store: Send + Sync + 'static {
         team: &str,
         to_team: bool,
         track: Option<&str>,
+        inject: Option<&str>,
         subject: &str,
         body: &str,
         user: i64,
@@ -918,8 +963,9 @@ fn user_from(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
 const FOLLOWS: &str = "(SELECT group_concat(o.team, char(10)) FROM observer_teams o WHERE o.user_id = u.id) AS follows";
 
 const INVITATIONS_SELECT: &str = "SELECT i.id, i.role, i.team, c.username AS created_by, i.created_at, i.expires_at, \
-     i.used_at, u.username AS used_by FROM invitations i JOIN users c ON c.id = i.created_by \
-     LEFT JOIN users u ON u.id = i.used_by";
+     i.used_at, u.username AS used_by, i.revoked_at, r.username AS revoked_by \
+     FROM invitations i JOIN users c ON c.id = i.created_by \
+     LEFT JOIN users u ON u.id = i.used_by LEFT JOIN users r ON r.id = i.revoked_by";
 
 const CASES_SELECT: &str = "SELECT c.id, c.team, c.title, c.status, u.username, c.at, \
      (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'note') AS notes, \
@@ -956,6 +1002,34 @@ fn invitation_from(row: &sqlx::sqlite::SqliteRow) -> Result<Invitation> {
         expires_at: row.try_get("expires_at")?,
         used_at: row.try_get("used_at")?,
         used_by: row.try_get("used_by")?,
+        revoked_at: row.try_get("revoked_at")?,
+        revoked_by: row.try_get("revoked_by")?,
+    })
+}
+
+impl Invitation {
+    /// Why it cannot be used at `now`, if it cannot. A revoked link says so even once it would
+    /// have expired.
+    pub fn unusable(&self, now: i64) -> Option<Unusable> {
+        if self.used_at.is_some() {
+            Some(Unusable::Used)
+        } else if self.revoked_at.is_some() {
+            Some(Unusable::Revoked)
+        } else if self.expires_at <= now {
+            Some(Unusable::Expired)
+        } else {
+            None
+        }
+    }
+}
+
+fn session_from(row: &sqlx::sqlite::SqliteRow) -> Result<Session> {
+    Ok(Session {
+        id: row.try_get("id")?,
+        user: row.try_get("user_id")?,
+        device: row.try_get("device")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
     })
 }
 
@@ -1050,15 +1124,71 @@ impl Store for Sqlite {
         Ok(())
     }
 
-    async fn create_session(&self, token_hash: &[u8], user: i64, now: i64, expires: i64) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-            .bind(token_hash)
+    async fn create_session(
+        &self,
+        token_hash: &[u8],
+        user: i64,
+        device: &str,
+        now: i64,
+        expires: i64,
+        keep: u32,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let id = sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, device) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user)
+        .bind(now)
+        .bind(expires)
+        .bind(device)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        // Sign-ins from the same few devices do not pile up: the oldest beyond `keep` end.
+        sqlx::query(
+            "DELETE FROM sessions WHERE user_id = ? AND id NOT IN \
+             (SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?)",
+        )
+        .bind(user)
+        .bind(user)
+        .bind(i64::from(keep))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn session_id(&self, token_hash: &[u8], now: i64) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM sessions WHERE token_hash = ? AND expires_at > ?")
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    async fn sessions(&self, user: Option<i64>, now: i64) -> Result<Vec<Session>> {
+        let rows = sqlx::query(
+            "SELECT id, user_id, device, created_at, expires_at FROM sessions \
+             WHERE expires_at > ? AND (? IS NULL OR user_id = ?) ORDER BY user_id, created_at, id",
+        )
+        .bind(now)
+        .bind(user)
+        .bind(user)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(session_from).collect()
+    }
+
+    async fn end_session(&self, user: i64, id: i64) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM sessions WHERE id = ? AND user_id = ?")
+            .bind(id)
             .bind(user)
-            .bind(now)
-            .bind(expires)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
     }
 
     async fn session_user(&self, token_hash: &[u8], now: i64) -> Result<Option<User>> {
@@ -1220,37 +1350,89 @@ impl Store for Sqlite {
         Ok((by_name as u32, by_address as u32))
     }
 
-    async fn create_invitation(
+    async fn create_invitations(
         &self,
-        token_hash: &[u8],
+        token_hashes: &[Vec<u8>],
         role: Role,
         team: Option<&str>,
         created_by: i64,
         now: i64,
         expires_at: i64,
-    ) -> Result<i64> {
+        open_at_most: u32,
+    ) -> Result<std::result::Result<Vec<i64>, u32>> {
         if role == Role::Instructor || (role == Role::Player) != team.is_some() {
             return Err(StoreError::Team);
         }
-        let done = sqlx::query(
-            "INSERT INTO invitations (token_hash, role, team, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        let mut tx = self.pool.begin().await?;
+        let open: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM invitations WHERE used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
         )
-        .bind(token_hash)
-        .bind(role.as_str())
-        .bind(team)
-        .bind(created_by)
         .bind(now)
-        .bind(expires_at)
-        .execute(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
-        Ok(done.last_insert_rowid())
+        if open as u64 + token_hashes.len() as u64 > u64::from(open_at_most) {
+            return Ok(Err(open as u32));
+        }
+        let mut ids = Vec::with_capacity(token_hashes.len());
+        for token_hash in token_hashes {
+            let done = sqlx::query(
+                "INSERT INTO invitations (token_hash, role, team, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(token_hash)
+            .bind(role.as_str())
+            .bind(team)
+            .bind(created_by)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            ids.push(done.last_insert_rowid());
+        }
+        tx.commit().await?;
+        Ok(Ok(ids))
     }
 
-    async fn invitations(&self) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(&format!("{INVITATIONS_SELECT} ORDER BY i.id DESC"))
-            .fetch_all(&self.pool)
-            .await?;
+    async fn invitations(&self, before: Option<i64>, limit: u32) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(&format!(
+            "{INVITATIONS_SELECT} WHERE (? IS NULL OR i.id < ?) ORDER BY i.id DESC LIMIT ?"
+        ))
+        .bind(before)
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(invitation_from).collect()
+    }
+
+    async fn revoke_invitation(&self, id: i64, by: i64, now: i64) -> Result<Invitation> {
+        let mut tx = self.pool.begin().await?;
+        // Only an open link is revoked: one used, revoked or expired meanwhile stays as it is.
+        let done = sqlx::query(
+            "UPDATE invitations SET revoked_at = ?, revoked_by = ? \
+             WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(now)
+        .bind(by)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query(&format!("{INVITATIONS_SELECT} WHERE i.id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let invitation = row
+            .as_ref()
+            .map(invitation_from)
+            .transpose()?
+            .ok_or(StoreError::Invitation(Unusable::Unknown))?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Invitation(
+                invitation.unusable(now).unwrap_or(Unusable::Unknown),
+            ));
+        }
+        tx.commit().await?;
+        Ok(invitation)
     }
 
     async fn invitation(&self, token_hash: &[u8], now: i64) -> Result<Invitation> {
@@ -1263,12 +1445,9 @@ impl Store for Sqlite {
             .map(invitation_from)
             .transpose()?
             .ok_or(StoreError::Invitation(Unusable::Unknown))?;
-        if invitation.used_at.is_some() {
-            Err(StoreError::Invitation(Unusable::Used))
-        } else if invitation.expires_at <= now {
-            Err(StoreError::Invitation(Unusable::Expired))
-        } else {
-            Ok(invitation)
+        match invitation.unusable(now) {
+            Some(why) => Err(StoreError::Invitation(why)),
+            None => Ok(invitation),
         }
     }
 
@@ -1279,8 +1458,21 @@ impl Store for Sqlite {
         password_hash: &str,
         now: i64,
     ) -> Result<User> {
-        let invitation = self.invitation(token_hash, now).await?;
+        // The invitation is read and checked inside the transaction that uses it up, so a
+        // revocation or another redemption is either wholly before or wholly after.
         let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(&format!("{INVITATIONS_SELECT} WHERE i.token_hash = ?"))
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let invitation = row
+            .as_ref()
+            .map(invitation_from)
+            .transpose()?
+            .ok_or(StoreError::Invitation(Unusable::Unknown))?;
+        if let Some(why) = invitation.unusable(now) {
+            return Err(StoreError::Invitation(why));
+        }
         let inserted =
             sqlx::query("INSERT INTO users (username, password_hash, role, team, created_at) VALUES (?, ?, ?, ?, ?)")
                 .bind(username)
@@ -1297,9 +1489,12 @@ impl Store for Sqlite {
             }
             Err(e) => return Err(e.into()),
         };
-        // Only one redemption wins: the row changes only while it is still unused and valid.
+        // Only one redemption wins, and none after a revocation: the row changes only while
+        // it is still unused, unrevoked and valid; else the new account is rolled back (should
+        // another writer ever share this database).
         let marked = sqlx::query(
-            "UPDATE invitations SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL AND expires_at > ?",
+            "UPDATE invitations SET used_at = ?, used_by = ? \
+             WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?",
         )
         .bind(now)
         .bind(id)
@@ -1768,6 +1963,7 @@ impl Store for Sqlite {
         team: &str,
         to_team: bool,
         track: Option<&str>,
+        inject: Option<&str>,
         subject: &str,
         body: &str,
         user: i64,
@@ -1775,12 +1971,13 @@ impl Store for Sqlite {
         now: i64,
     ) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO messages (exercise, team, direction, track, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO messages (exercise, team, direction, track, inject, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(exercise)
         .bind(team)
         .bind(if to_team { "to_team" } else { "from_team" })
         .bind(track)
+        .bind(inject)
         .bind(subject)
         .bind(body)
         .bind(user)
@@ -1793,7 +1990,7 @@ impl Store for Sqlite {
 
     async fn messages(&self, exercise: i64) -> Result<Vec<Message>> {
         let rows = sqlx::query(
-            "SELECT m.id, m.team, m.direction, m.track, m.subject, m.body, u.username, m.at FROM messages m \
+            "SELECT m.id, m.team, m.direction, m.track, m.inject, m.subject, m.body, u.username, m.at FROM messages m \
              JOIN users u ON u.id = m.user_id WHERE m.exercise = ? ORDER BY m.id",
         )
         .bind(exercise)
@@ -1812,6 +2009,7 @@ impl Store for Sqlite {
                     body: r.try_get("body")?,
                     username: r.try_get("username")?,
                     at: at as u64,
+                    inject: r.try_get("inject")?,
                 })
             })
             .collect()
@@ -2238,15 +2436,17 @@ mod tests {
         assert_eq!((found, hash.as_str()), (alice.clone(), "$argon2id$x"));
         assert!(db.user_by_name("nobody").await.unwrap().is_none());
 
-        db.create_session(b"token-hash", alice.id, 10, 100).await.unwrap();
+        db.create_session(b"token-hash", alice.id, "test", 10, 100, 5)
+            .await
+            .unwrap();
         assert_eq!(db.session_user(b"token-hash", 50).await.unwrap(), Some(alice.clone()));
         assert_eq!(db.session_user(b"token-hash", 100).await.unwrap(), None, "expired");
         assert_eq!(db.session_user(b"other", 50).await.unwrap(), None);
         db.delete_session(b"token-hash").await.unwrap();
         assert_eq!(db.session_user(b"token-hash", 50).await.unwrap(), None, "ended");
-        db.create_session(b"a", alice.id, 10, 100).await.unwrap();
-        db.create_session(b"b", alice.id, 20, 100).await.unwrap();
-        db.create_session(b"c", alice.id, 5, 8).await.unwrap();
+        db.create_session(b"a", alice.id, "test", 10, 100, 5).await.unwrap();
+        db.create_session(b"b", alice.id, "test", 20, 100, 5).await.unwrap();
+        db.create_session(b"c", alice.id, "test", 5, 8, 5).await.unwrap();
         assert_eq!(db.active_sessions(50).await.unwrap(), [(alice.id, 2, 20)]);
         assert_eq!(db.end_sessions(alice.id).await.unwrap(), 3);
         assert!(db.active_sessions(50).await.unwrap().is_empty());
@@ -2278,13 +2478,13 @@ mod tests {
             matches!(db.revoke_token(alice.id, t2).await, Err(StoreError::NoToken)),
             "gone"
         );
-        db.create_session(b"d", alice.id, 10, 100).await.unwrap();
+        db.create_session(b"d", alice.id, "test", 10, 100, 5).await.unwrap();
         assert_eq!(db.end_sessions(alice.id).await.unwrap(), 2, "one session and one token");
         assert_eq!(db.token_user(b"tok-1", 70_000).await.unwrap(), None);
 
         // Housekeeping forgets expired sessions, long-expired tokens and old failures only.
-        db.create_session(b"old", alice.id, 10, 100).await.unwrap();
-        db.create_session(b"new", alice.id, 10, 1_000).await.unwrap();
+        db.create_session(b"old", alice.id, "test", 10, 100, 5).await.unwrap();
+        db.create_session(b"new", alice.id, "test", 10, 1_000, 5).await.unwrap();
         db.create_token(alice.id, "long gone", b"t-old", 10, 100).await.unwrap();
         db.create_token(alice.id, "just expired", b"t-recent", 10, 400)
             .await
@@ -2321,7 +2521,7 @@ mod tests {
         let (olga, _) = db.user_by_name("olga").await.unwrap().unwrap();
         assert_eq!(olga.follows, ["palau", "tonga"], "sorted, once each");
         assert!(olga.sees("palau") && olga.sees("tonga") && !olga.sees("nauru") && !olga.sees_all());
-        db.create_session(b"t", olga.id, 1, 100).await.unwrap();
+        db.create_session(b"t", olga.id, "test", 1, 100, 5).await.unwrap();
         assert_eq!(
             db.session_user(b"t", 2).await.unwrap().unwrap().follows,
             ["palau", "tonga"]
@@ -2400,20 +2600,22 @@ mod tests {
         let chief = db.create_user("chief", "h", Role::Instructor, None, 1).await.unwrap();
         db.create_user("taken", "h", Role::Observer, None, 1).await.unwrap();
         let (token, old) = (b"t1".as_slice(), b"t2".as_slice());
-        db.create_invitation(token, Role::Player, Some("palau"), chief.id, 10, 1_000)
+        db.create_invitations(&[token.to_vec()], Role::Player, Some("palau"), chief.id, 10, 1_000, 200)
             .await
+            .unwrap()
             .unwrap();
-        db.create_invitation(old, Role::Observer, None, chief.id, 10, 500)
+        db.create_invitations(&[old.to_vec()], Role::Observer, None, chief.id, 10, 500, 200)
             .await
+            .unwrap()
             .unwrap();
         // An instructor cannot be invited, and a player needs a team.
         assert!(
-            db.create_invitation(b"t3", Role::Instructor, None, chief.id, 10, 1_000)
+            db.create_invitations(&[b"t3".to_vec()], Role::Instructor, None, chief.id, 10, 1_000, 200)
                 .await
                 .is_err()
         );
         assert!(
-            db.create_invitation(b"t4", Role::Player, None, chief.id, 10, 1_000)
+            db.create_invitations(&[b"t4".to_vec()], Role::Player, None, chief.id, 10, 1_000, 200)
                 .await
                 .is_err()
         );
@@ -2432,13 +2634,206 @@ mod tests {
         let e = db.invitation(b"nope", 1).await.unwrap_err();
         assert!(matches!(e, StoreError::Invitation(Unusable::Unknown)), "{e}");
 
-        let all = db.invitations().await.unwrap();
+        let all = db.invitations(None, 50).await.unwrap();
         assert_eq!(all.len(), 2);
         assert_eq!(
             (all[1].used_by.as_deref(), all[1].used_at, all[1].created_by.as_str()),
             (Some("pita"), Some(100), "chief")
         );
         assert_eq!((all[0].used_at, all[0].expires_at), (None, 500));
+    }
+
+    #[tokio::test]
+    async fn a_revoked_invitation_never_works_and_open_ones_are_capped() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let chief = db.create_user("chief", "h", Role::Instructor, None, 1).await.unwrap();
+        let hashes: Vec<Vec<u8>> = (0..4).map(|i| format!("batch-{i}").into_bytes()).collect();
+        let ids = db
+            .create_invitations(&hashes, Role::Player, Some("palau"), chief.id, 10, 1_000, 5)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ids.len(), 4);
+        // Two more would make six open: nothing is stored, and the answer says four are open.
+        let more = [b"m1".to_vec(), b"m2".to_vec()];
+        assert_eq!(
+            db.create_invitations(&more, Role::Player, Some("palau"), chief.id, 20, 1_000, 5)
+                .await
+                .unwrap(),
+            Err(4)
+        );
+        assert!(matches!(
+            db.invitation(b"m1", 20).await,
+            Err(StoreError::Invitation(Unusable::Unknown))
+        ));
+
+        // Revoked: refused by its link and when redeemed, and no account is made.
+        let revoked = db.revoke_invitation(ids[0], chief.id, 30).await.unwrap();
+        assert_eq!(
+            (revoked.revoked_at, revoked.revoked_by.as_deref()),
+            (Some(30), Some("chief"))
+        );
+        assert!(matches!(
+            db.invitation(&hashes[0], 40).await,
+            Err(StoreError::Invitation(Unusable::Revoked))
+        ));
+        let e = db.redeem_invitation(&hashes[0], "mele", "h", 40).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Revoked)), "{e}");
+        assert_eq!(e.to_string(), "the invitation was revoked");
+        assert!(db.user_by_name("mele").await.unwrap().is_none());
+        // A revoked link stays revoked once it would have expired too.
+        assert!(matches!(
+            db.invitation(&hashes[0], 5_000).await,
+            Err(StoreError::Invitation(Unusable::Revoked))
+        ));
+        // Revoking frees a place under the cap.
+        assert_eq!(
+            db.create_invitations(&more[..1], Role::Player, Some("palau"), chief.id, 50, 1_000, 4)
+                .await
+                .unwrap()
+                .map(|ids| ids.len()),
+            Ok(1)
+        );
+
+        // Only an open link is revoked: not twice, not a used one, not an expired one.
+        let e = db.revoke_invitation(ids[0], chief.id, 60).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Revoked)), "{e}");
+        db.redeem_invitation(&hashes[1], "pita", "h", 60).await.unwrap();
+        let e = db.revoke_invitation(ids[1], chief.id, 70).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Used)), "{e}");
+        let e = db.revoke_invitation(ids[2], chief.id, 1_000).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Expired)), "{e}");
+        let e = db.revoke_invitation(999, chief.id, 70).await.unwrap_err();
+        assert!(matches!(e, StoreError::Invitation(Unusable::Unknown)), "{e}");
+        assert_eq!(
+            db.invitations(None, 50).await.unwrap()[4].revoked_at,
+            Some(30),
+            "only the first revocation counts"
+        );
+
+        // Listed newest first, a page at a time.
+        let page: Vec<i64> = db.invitations(None, 2).await.unwrap().iter().map(|i| i.id).collect();
+        let older: Vec<i64> = db
+            .invitations(Some(page[1]), 50)
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(page, [ids[3] + 1, ids[3]]);
+        assert_eq!(older, [ids[2], ids[1], ids[0]]);
+    }
+
+    #[tokio::test]
+    async fn a_user_keeps_their_five_newest_sessions() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let pita = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        let nora = db
+            .create_user("nora", "h", Role::Player, Some("nauru"), 1)
+            .await
+            .unwrap();
+        let noras = db
+            .create_session(b"nora-1", nora.id, "Chrome on Android", 1, 1_000, 5)
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for at in 1..=6 {
+            let token = format!("pita-{at}");
+            let id = db
+                .create_session(token.as_bytes(), pita.id, &format!("device {at}"), at * 10, 1_000, 5)
+                .await
+                .unwrap();
+            ids.push(id);
+        }
+        assert_eq!(db.session_user(b"pita-1", 100).await.unwrap(), None, "the oldest ended");
+        for at in 2..=6 {
+            let token = format!("pita-{at}");
+            assert_eq!(
+                db.session_user(token.as_bytes(), 100).await.unwrap().map(|u| u.id),
+                Some(pita.id)
+            );
+        }
+        let listed = db.sessions(Some(pita.id), 100).await.unwrap();
+        let want: Vec<(i64, String)> = (1..6).map(|i| (ids[i], format!("device {}", i + 1))).collect();
+        let got: Vec<(i64, String)> = listed
+            .iter()
+            .map(|s| (s.id, s.device.clone().unwrap_or_default()))
+            .collect();
+        assert_eq!(got, want, "the five newest, oldest first");
+        assert_eq!(db.session_id(b"pita-3", 100).await.unwrap(), Some(ids[2]));
+        assert_eq!(db.session_id(b"pita-1", 100).await.unwrap(), None);
+        assert_eq!(db.sessions(None, 100).await.unwrap().len(), 6, "Nora's stays");
+        assert_eq!(
+            db.active_sessions(100).await.unwrap(),
+            [(pita.id, 5, 60), (nora.id, 1, 1)]
+        );
+
+        // One session ends by its id, and only its own user's.
+        assert!(!db.end_session(pita.id, noras).await.unwrap(), "not Pita's");
+        assert!(db.end_session(pita.id, ids[2]).await.unwrap());
+        assert!(!db.end_session(pita.id, ids[2]).await.unwrap(), "gone");
+        assert_eq!(db.session_user(b"pita-3", 100).await.unwrap(), None);
+        assert_eq!(
+            db.session_user(b"nora-1", 100).await.unwrap().map(|u| u.id),
+            Some(nora.id)
+        );
+        assert_eq!(db.sessions(Some(pita.id), 100).await.unwrap().len(), 4);
+        // Expired sessions are not listed.
+        assert!(db.sessions(None, 1_000).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn sessions_signed_in_before_the_device_label_stay_signed_in() {
+        // A database as the release before made it, with a session in it.
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .unwrap()
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        sqlx::raw_sql("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        for &(version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v < 22) {
+            sqlx::raw_sql(sql).execute(&pool).await.unwrap();
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)")
+                .bind(version)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        sqlx::raw_sql(
+            "INSERT INTO users (id, username, password_hash, role, team, created_at) VALUES (7, 'pita', 'h', 'player', 'palau', 1); \
+             INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (x'aa', 7, 10, 1000), (x'bb', 7, 5, 1000);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        let db = Sqlite { pool };
+        db.migrate().await.unwrap();
+        assert_eq!(db.session_user(&[0xaa], 100).await.unwrap().map(|u| u.id), Some(7));
+        let listed = db.sessions(Some(7), 100).await.unwrap();
+        assert_eq!(
+            listed
+                .iter()
+                .map(|s| (s.created_at, s.device.clone()))
+                .collect::<Vec<_>>(),
+            [(5, None), (10, None)]
+        );
+        db.create_session(b"new", 7, "Firefox on Windows", 20, 1_000, 2)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.session_user(&[0xbb], 100).await.unwrap(),
+            None,
+            "the oldest of three ended"
+        );
     }
 
     /// An exercise row for tests that need one.

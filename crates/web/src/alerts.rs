@@ -99,7 +99,8 @@ pub(crate) async fn queue<S: Store>(
         let label = STATES.iter().find(|(s, _)| *s == state).map_or("judged", |(_, l)| *l);
         format!("{n} alerts marked {}.", label.to_lowercase())
     });
-    blocking(move || queue_page(&app, &view, &filter, &records, done.as_deref(), None)).await
+    let heading = html::heading(&app, &view.user).await.reading(crate::Seen::Alerts);
+    blocking(move || queue_page(&app, heading, &view, &filter, &records, done.as_deref(), None)).await
 }
 
 /// The filter form, keeping what was typed.
@@ -197,6 +198,7 @@ fn link_form(team_id: &str, filter: &Filter, count: usize, upto: usize, cases: &
 
 fn queue_page<S: Store>(
     app: &App<S>,
+    heading: html::Heading,
     view: &TeamView,
     filter: &Filter,
     records: &Records,
@@ -241,6 +243,7 @@ fn queue_page<S: Store>(
     }
     let body = html! {
         h1 { "Alerts — " (team) }
+        (crate::briefing::help(crate::briefing::Help::Alerts))
         p.muted {
             (counts.iter().sum::<usize>() + hidden) " alerts on " (runtime.store().len()) " events so far: "
             @for (i, (_, label)) in STATES.iter().enumerate() { (counts[i]) " " (label.to_lowercase()) @if i < 3 { ", " } }
@@ -370,7 +373,7 @@ fn queue_page<S: Store>(
             }
         }
     };
-    html::form_page(live, "Alerts", &view.user, problem.as_deref(), &body)
+    html::form_page(heading, "Alerts", &view.user, problem.as_deref(), &body)
 }
 
 #[derive(Debug, Deserialize)]
@@ -442,7 +445,8 @@ async fn refuse<S: Store>(
     records: Records,
     refused: String,
 ) -> Response {
-    blocking(move || queue_page(&app, &view, &filter, &records, None, Some(refused))).await
+    let heading = html::heading(&app, &view.user).await.reading(crate::Seen::Alerts);
+    blocking(move || queue_page(&app, heading, &view, &filter, &records, None, Some(refused))).await
 }
 
 /// One verdict for every alert a filter (or a group: a filter on a rule and a host) selects.
@@ -579,7 +583,8 @@ pub(crate) async fn page<S: Store>(
     } else {
         Vec::new()
     };
-    blocking(move || alert_page(&app, &view, n, &triages, &cases)).await
+    let heading = html::heading(&app, &view.user).await;
+    blocking(move || alert_page(&app, heading, &view, n, &triages, &cases)).await
 }
 
 /// An event's fields in the product's order, those the rule tests (`tested`, lower-cased)
@@ -650,6 +655,7 @@ fn rule_view<'r>(live: &'r Live, runtime: &'r atoll_exercise::TeamRuntime<'_>, a
 
 fn alert_page<S: Store>(
     app: &App<S>,
+    heading: html::Heading,
     view: &TeamView,
     n: usize,
     triages: &[Triage],
@@ -869,7 +875,7 @@ fn alert_page<S: Store>(
             ul { @for t in &history { li { (STATES.iter().find(|(s, _)| *s == t.state).map_or(t.state.as_str(), |(_, l)| *l)) " by " (t.username) @if let Some(at) = t.at { " at " (label(start + at as i64)) } @if !t.note.is_empty() { ": " (t.note) } } } }
         }
     };
-    html::page(live, &format!("Alert {n}"), Some(&view.user), &body).into_response()
+    html::page(heading, &format!("Alert {n}"), Some(&view.user), &body).into_response()
 }
 
 #[cfg(test)]

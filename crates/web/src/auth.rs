@@ -293,6 +293,7 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
         .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
     let presented = session_token(request.headers());
     let secure = https(request.headers());
+    let agent = user_agent(request.headers());
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &app).await else {
         return html::login(
             &app.live.name,
@@ -301,7 +302,7 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
         );
     };
     match atoll_app::sessions::sign_in(&app, &form.username, &form.password, &address).await {
-        Ok(user) => start_session(&app, &user, presented.as_deref(), secure).await,
+        Ok(user) => start_session(&app, &user, presented.as_deref(), secure, agent.as_deref()).await,
         Err(e) if e.is_refusal() => {
             let message = format!(
                 "{}{}",
@@ -332,15 +333,27 @@ pub(crate) fn https(headers: &HeaderMap) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
-/// Signs `user` in: a new session, its cookie (`Secure` when `secure`: reached over HTTPS),
-/// and off to their start page. A session the browser already had (perhaps planted) ends here.
+/// The browser's `User-Agent`, only to label the session with its kind of device (never kept
+/// itself: see [`atoll_app::sessions::device_label`]).
+pub(crate) fn user_agent(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Signs `user` in: a new session labelled with the device of `user_agent`, its cookie
+/// (`Secure` when `secure`: reached over HTTPS), and off to their start page. A session the
+/// browser already had (perhaps planted) ends here, and so do the user's oldest sessions
+/// beyond [`atoll_app::sessions::SESSIONS_PER_USER`].
 pub(crate) async fn start_session<S: Store>(
     app: &App<S>,
     user: &User,
     presented: Option<&str>,
     secure: bool,
+    user_agent: Option<&str>,
 ) -> Response {
-    let token = match atoll_app::sessions::start(app, user, presented).await {
+    let token = match atoll_app::sessions::start(app, user, presented, user_agent).await {
         Ok(token) => token,
         Err(e) => return html::failure(&e),
     };

@@ -69,7 +69,13 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
             }
         }
     };
-    html::form_page(&app.live, "Cases", &view.user, problem, &body)
+    html::form_page(
+        html::heading(app, &view.user).await,
+        "Cases",
+        &view.user,
+        problem,
+        &body,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -297,7 +303,13 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         }
     };
     let problem = problem.map(|(field, message)| format!("{field}: {message}"));
-    html::form_page(&app.live, &case.title, &view.user, problem.as_deref(), &body)
+    html::form_page(
+        html::heading(app, &view.user).await,
+        &case.title,
+        &view.user,
+        problem.as_deref(),
+        &body,
+    )
 }
 
 /// A linked alert's event row and rule key, as an `alert` entry stores them.

@@ -41,6 +41,7 @@ input,select,pre{max-width:100%}pre{overflow-x:auto}\
 .strip .part{background:#b26a00}.strip .down{background:var(--bad)}\
 form.filters{display:flex;flex-wrap:wrap;gap:4px 10px;align-items:center;margin:8px 0}form.filters input[type=search]{width:auto}form.filters select{max-width:min(22em,80vw)}\
 tr.hit{background:#fff4d6}table.fields th{width:14em;word-break:break-all}.done{color:#1e6b24;font-weight:600}\
+details.help{background:#f4f7fb;border-left:3px solid var(--accent);padding:2px 10px;margin:6px 0;max-width:72em}details.help summary{cursor:pointer;color:var(--accent)}\
 .nowrap{white-space:nowrap}.confirm{background:#fff4d6;border-left:4px solid var(--warn);padding:2px 12px 8px;margin:8px 0}\
 @media (max-width:700px){main{padding:8px}header{padding:6px 8px}table{display:block;overflow-x:auto}}";
 
@@ -118,8 +119,8 @@ pub(crate) async fn assets(Path(name): Path<String>) -> Response {
 
 /// What heads every page: the exercise's name, and when play ended if it has.
 #[derive(Debug, Clone)]
-pub(crate) struct Heading<'a> {
-    name: &'a str,
+pub(crate) struct Heading {
+    name: String,
     /// When play ended, as people read it (`D1 17:30`).
     ended: Option<String>,
     /// The exercise time now, written by the server so that a page without its script
@@ -127,35 +128,72 @@ pub(crate) struct Heading<'a> {
     clock: Option<String>,
     /// Whether the teams see the scoreboard: players' navigation links it then.
     scoreboard: bool,
+    /// A player's badges, written by the server (the script keeps them current).
+    badges: Option<atoll_app::Badges>,
 }
 
-impl<'a> From<&'a str> for Heading<'a> {
-    fn from(name: &'a str) -> Heading<'a> {
+impl Heading {
+    /// This heading without the badge of kind `what`: on the page that lists them, which
+    /// the player is reading.
+    pub(crate) fn reading(mut self, what: atoll_app::Seen) -> Heading {
+        self.badges = self.badges.map(|b| b.without(what));
+        self
+    }
+}
+
+impl From<&str> for Heading {
+    fn from(name: &str) -> Heading {
         Heading {
-            name,
+            name: name.to_owned(),
             ended: None,
             clock: None,
             scoreboard: false,
+            badges: None,
         }
     }
 }
 
-impl<'a> From<&'a crate::Live> for Heading<'a> {
-    fn from(live: &'a crate::Live) -> Heading<'a> {
+impl From<&crate::Live> for Heading {
+    fn from(live: &crate::Live) -> Heading {
         Heading {
-            name: &live.name,
+            name: live.name.clone(),
             ended: live.ended().map(|at| live.when(ExerciseMs(at))),
             clock: Some(live.when(ExerciseMs(live.now()))),
             scoreboard: live.scoreboard_shown(),
+            badges: None,
         }
+    }
+}
+
+/// The heading of a page for `user`: with a player's badges (what came since they last
+/// opened each page), counted now.
+pub(crate) async fn heading<S: atoll_store::Store + 'static>(
+    app: &std::sync::Arc<crate::App<S>>,
+    user: &User,
+) -> Heading {
+    let mut heading = Heading::from(&app.live);
+    if let (Role::Player, Some(team)) = (user.role, &user.team)
+        && let Some(index) = app.live.scenario.player_teams().position(|t| &t.id.name == team)
+    {
+        heading.badges = app.badges(user.id, index).await;
+    }
+    heading
+}
+
+/// A badge's text: nothing when nothing came.
+pub(crate) fn badge(count: Option<usize>) -> String {
+    match count {
+        Some(n) if n > 0 => n.to_string(),
+        _ => String::new(),
     }
 }
 
 /// A page: the exercise banner (and, once play has ended, a line saying so), a header with
 /// what this user may open, then `body`.
-pub(crate) fn page<'a>(exercise: impl Into<Heading<'a>>, title: &str, user: Option<&User>, body: &Markup) -> Markup {
+pub(crate) fn page(exercise: impl Into<Heading>, title: &str, user: Option<&User>, body: &Markup) -> Markup {
     let heading = exercise.into();
-    let exercise = heading.name;
+    let exercise = heading.name.as_str();
+    let badges = heading.badges;
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -177,17 +215,18 @@ pub(crate) fn page<'a>(exercise: impl Into<Heading<'a>>, title: &str, user: Opti
                     @if user.is_some() { span.clock data-live="clock" { (heading.clock.as_deref().unwrap_or_default()) } }
                     @if let Some(user) = user {
                         nav aria-label="Pages" {
+                            a href="/briefing" { "Briefing" }
                             @match user.role {
                                 Role::Player => {
                                     @if let Some(team) = &user.team {
-                                        a href={ "/teams/" (team) "/inbox" } { "Inbox" span.count data-live="inbox" {} }
-                                        a href={ "/teams/" (team) } { "Alerts" span.count data-live="alerts" {} }
+                                        a href={ "/teams/" (team) "/inbox" } { "Inbox" span.count data-live="inbox" { (badge(badges.map(|b| b.inbox))) } }
+                                        a href={ "/teams/" (team) } { "Alerts" span.count data-live="alerts" { (badge(badges.map(|b| b.alerts))) } }
                                         a href={ "/teams/" (team) "/hunt" } { "Hunt" }
                                         a href={ "/teams/" (team) "/rules" } { "Rules" }
                                         a href={ "/teams/" (team) "/network" } { "Network" }
                                         a href={ "/teams/" (team) "/respond" } { "Respond" }
                                         a href={ "/teams/" (team) "/cases" } { "Cases" }
-                                        a href={ "/teams/" (team) "/questions" } { "Questions" span.count data-live="questions" {} }
+                                        a href={ "/teams/" (team) "/questions" } { "Questions" span.count data-live="questions" { (badge(badges.map(|b| b.questions))) } }
                                         a href={ "/teams/" (team) "/reports" } { "Reports" }
                                         a href={ "/teams/" (team) "/score" } { "Score" }
                                         @if heading.scoreboard { a href="/scoreboard" { "Scoreboard" } }
@@ -239,8 +278,8 @@ pub(crate) fn login(exercise: &str, message: Option<&str>, status: StatusCode) -
 
 /// A page answering a form: `400 Bad Request` when the form was refused for `problem` (the
 /// page then says why, see [`refusal`]), `200 OK` otherwise.
-pub(crate) fn form_page<'a>(
-    exercise: impl Into<Heading<'a>>,
+pub(crate) fn form_page(
+    exercise: impl Into<Heading>,
     title: &str,
     user: &User,
     problem: Option<&str>,
@@ -250,7 +289,7 @@ pub(crate) fn form_page<'a>(
     let Some(problem) = problem else {
         return page(exercise, title, Some(user), body).into_response();
     };
-    let mut response = (StatusCode::BAD_REQUEST, page(exercise.clone(), title, Some(user), body)).into_response();
+    let mut response = (StatusCode::BAD_REQUEST, page(exercise, title, Some(user), body)).into_response();
     response.extensions_mut().insert(Refusal(problem.to_owned()));
     response
 }

@@ -203,6 +203,7 @@ pub(crate) async fn hunt<S: Store>(
     };
     let body = html! {
         h1 { "Hunt" }
+        (crate::briefing::help(crate::briefing::Help::Hunt))
         @if !saved.is_empty() {
             nav.saved aria-label="Saved searches" {
                 "Saved searches: "
@@ -306,5 +307,5 @@ pub(crate) async fn hunt<S: Store>(
             }
         }
     };
-    html::page(&app.live, "Hunt", Some(&view.user), &body).into_response()
+    html::page(html::heading(&app, &view.user).await, "Hunt", Some(&view.user), &body).into_response()
 }

@@ -65,9 +65,9 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                 }
             }
         }
-        @if !messages.is_empty() {
+        @if messages.iter().any(|m| m.inject.is_none()) {
             h2 { "Messages" }
-            @for m in messages.iter().rev() {
+            @for m in messages.iter().rev().filter(|m| m.inject.is_none()) {
                 article.inject {
                     h2 { (m.subject) }
                     p.muted {
@@ -85,7 +85,8 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         @if arrived.is_empty() { p.muted { "Nothing has arrived yet." } }
         @for (at, inject, track) in &arrived {
             @let read_by = readers(&inject.id.name);
-            article.inject {
+            @let thread: Vec<&atoll_store::Message> = messages.iter().filter(|m| m.inject.as_deref() == Some(inject.id.name.as_str())).collect();
+            article.inject id={ "inject-" (inject.id.name) } {
                 h2 { (inject.subject.get("en")) }
                 p.muted {
                     (app.live.when(ExerciseMs(*at))) " · " (inject.channel.as_str().replace('_', " "))
@@ -100,10 +101,37 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                         @if let Some(content) = &a.content { pre.mono { (content.get("en")) } } @else { p.muted { "(a file kept with the scenario)" } }
                     }
                 }
+                @for m in &thread {
+                    blockquote.reply {
+                        span.muted {
+                            (app.live.when(ExerciseMs(m.at))) " · "
+                            @if m.to_team { "the white cell (" (m.username) ")" } @else { (m.username) " for the team" }
+                        }
+                        br;
+                        (m.body)
+                    }
+                }
+                @if can_reply {
+                    details {
+                        summary { @if thread.is_empty() { "Reply" } @else { "Reply again" } }
+                        form method="post" action={ "/teams/" (team_id) "/messages" } {
+                            input type="hidden" name="inject" value=(inject.id.name);
+                            input type="hidden" name="subject" value={ "Re: " (inject.subject.get("en")) };
+                            p { label for={ "reply-" (inject.id.name) } { "Your reply to " (inject.from.get("en")) } br; textarea id={ "reply-" (inject.id.name) } name="body" required rows="3" cols="72" maxlength="5000" {} }
+                            p { button type="submit" { "Send reply" } }
+                        }
+                    }
+                }
             }
         }
     };
-    html::page(&app.live, "Inbox", Some(&view.user), &body).into_response()
+    html::page(
+        html::heading(&app, &view.user).await.reading(crate::Seen::Inbox),
+        "Inbox",
+        Some(&view.user),
+        &body,
+    )
+    .into_response()
 }
 
 /// A track's name as players read it (its id if the scenario has no such track).

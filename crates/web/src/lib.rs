@@ -17,6 +17,7 @@ pub mod api;
 mod audit;
 pub mod auth;
 mod board;
+mod briefing;
 mod cases;
 mod detection;
 mod html;
@@ -196,7 +197,8 @@ fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
 /// Every route of the server.
 pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
     Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(pages::home::<S>))
+        .route("/briefing", get(briefing::page::<S>))
         .route("/login", get(auth::login_page::<S>).post(auth::login::<S>))
         .route("/logout", post(auth::logout::<S>))
         .route("/board", get(board::board::<S>))
@@ -210,6 +212,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/people/end", post(people::end::<S>))
         .route("/people/follows", post(people::follows::<S>))
         .route("/people/invite", post(invite::create::<S>))
+        .route("/people/invite/team", post(invite::create_team::<S>))
+        .route("/people/invitations/{id}/revoke", post(invite::revoke::<S>))
         .route("/invite/{token}", get(invite::page::<S>).post(invite::join::<S>))
         .route("/teams/{team}", get(alerts::queue::<S>))
         .route("/teams/{team}/alerts", post(alerts::triage::<S>))
@@ -244,6 +248,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/assets/{name}", get(html::assets))
         .route("/account", get(tokens::page::<S>).post(tokens::create::<S>))
         .route("/account/tokens/{id}/revoke", post(tokens::revoke::<S>))
+        .route("/account/sessions/{id}/end", post(tokens::end_session::<S>))
+        .route("/api/v1/invitations/{id}/revoke", post(api::revoke_invitation::<S>))
         .merge(api::routes::<S>())
         .layer(
             TraceLayer::new_for_http()

@@ -19,6 +19,8 @@ pub(crate) struct MessageForm {
     team: Option<String>,
     /// Empty: every track.
     track: Option<String>,
+    /// The scenario inject whose thread the message is on; empty: none.
+    inject: Option<String>,
     subject: Option<String>,
     body: Option<String>,
 }
@@ -100,8 +102,21 @@ async fn render<S: Store>(
                 p.muted {
                     (app.live.when(ExerciseMs(m.at))) " · "
                     @if m.to_team { "to " (m.team) @if let Some(t) = &m.track { ", " (t) " track," } " from " (m.username) } @else { "from " (m.team) " (" (m.username) ")" }
+                    @if let Some(subject) = m.inject.as_deref().and_then(|i| inject_subject(&app.live, i)) { " · on the inject «" (subject) "»" }
                 }
                 p { (m.body) }
+                @if !m.to_team && user.role == Role::Instructor {
+                    details {
+                        summary { "Reply to " (app.live.team_name_of(&m.team)) }
+                        form method="post" action="/messages" {
+                            input type="hidden" name="team" value=(m.team);
+                            @if let Some(inject) = &m.inject { input type="hidden" name="inject" value=(inject); }
+                            p { label for={ "subject-" (m.id) } { "Subject " } input id={ "subject-" (m.id) } name="subject" required maxlength="200" size="60" value={ "Re: " (m.subject) }; }
+                            p { label for={ "body-" (m.id) } { "Message" } br; textarea id={ "body-" (m.id) } name="body" required rows="3" cols="72" maxlength="5000" {} }
+                            p { button type="submit" { "Send reply" } }
+                        }
+                    }
+                }
             }
         }
     };
@@ -141,6 +156,7 @@ pub(crate) async fn send<S: Store>(
     let message = atoll_app::messages::Message {
         team: form.team,
         track: form.track,
+        inject: form.inject,
         subject: form.subject.unwrap_or_default(),
         body: form.body.unwrap_or_default(),
     };
@@ -166,9 +182,22 @@ pub(crate) async fn reply<S: Store>(
     Form(form): Form<MessageForm>,
 ) -> Response {
     let (subject, body) = (form.subject.unwrap_or_default(), form.body.unwrap_or_default());
-    match atoll_app::messages::from_team(&app, view.team, &view.user, &subject, &body).await {
-        Ok(sent) => Redirect::to(&format!("/teams/{}/inbox", sent.team)).into_response(),
+    match atoll_app::messages::from_team(&app, view.team, &view.user, &subject, &body, form.inject.as_deref()).await {
+        Ok(sent) => {
+            let at = sent.inject.as_ref().map_or(String::new(), |i| format!("#inject-{i}"));
+            Redirect::to(&format!("/teams/{}/inbox{at}", sent.team)).into_response()
+        }
         Err(e) if e.field.as_deref() == Some("role") => html::problem(StatusCode::FORBIDDEN, &e.message),
         Err(e) => html::problem(crate::html::status_of(e.kind), &e.to_string()),
     }
+}
+
+/// The subject of scenario inject `id`, as teams read it.
+pub(crate) fn inject_subject<'s>(live: &'s crate::Live, id: &str) -> Option<&'s str> {
+    let scenario: &'static atoll_scenario::Scenario = live.scenario;
+    scenario
+        .injects
+        .iter()
+        .find(|i| i.id.name == id)
+        .map(|i| i.subject.get("en"))
 }

@@ -124,7 +124,13 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             }
         }
     };
-    html::page(live, &format!("Network — {team_name}"), Some(&view.user), &body).into_response()
+    html::page(
+        html::heading(&app, &view.user).await,
+        &format!("Network — {team_name}"),
+        Some(&view.user),
+        &body,
+    )
+    .into_response()
 }
 
 /// What the hour-by-hour strip says to a screen reader.

@@ -1,15 +1,22 @@
 //! The start page, and what several pages share: running a page off the async workers,
 //! shortening text, writing a hunt into an address.
 
-use atoll_store::Role;
+use std::sync::Arc;
+
+use atoll_store::{Role, Store};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::auth::Signed;
-use crate::html;
+use crate::{App, html};
 
-/// Each role's start page.
-pub(crate) async fn home(Signed(user): Signed) -> Response {
+/// Each role's start page; the briefing first, for someone who has not opened it since the
+/// server started.
+pub(crate) async fn home<S: Store>(State(app): State<Arc<App<S>>>, Signed(user): Signed) -> Response {
+    if !app.was_briefed(user.id) {
+        return Redirect::to("/briefing").into_response();
+    }
     match (user.role, &user.team) {
         (Role::Player, Some(team)) => Redirect::to(&format!("/teams/{team}")).into_response(),
         _ => Redirect::to("/board").into_response(),

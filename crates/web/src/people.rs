@@ -1,20 +1,35 @@
-//! Who takes part and who is signed in; instructors can end someone's sessions (a lost laptop,
-//! a shared account, a player who moved teams) and choose which teams an observer follows.
+//! Who takes part and who is signed in, on which devices; instructors can end someone's
+//! sessions (a lost laptop, a shared account, a player who moved teams), choose which teams an
+//! observer follows, and make and revoke invitations (one, or a whole team's on a sheet).
 
 use std::sync::Arc;
 
-use atoll_store::{Role, Store};
-use axum::extract::{Form, State};
+use atoll_store::{Role, Store, Unusable};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
 use crate::auth::{Instructor, Staff};
+use crate::invite::utc;
 use crate::{App, clock_now, html};
 
-/// Every account, with its signed-in sessions.
-pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
+/// Invitations listed on one page, newest first.
+const INVITATIONS_PAGE: u32 = 50;
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct PeopleQuery {
+    /// List the invitations older than this one.
+    before: Option<i64>,
+}
+
+/// Every account, with its signed-in sessions, and the invitations.
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    Query(query): Query<PeopleQuery>,
+) -> Response {
     // Every account of every team: not for an observer who follows chosen teams.
     if !user.sees_all() {
         return html::problem(
@@ -22,29 +37,33 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
             "This page lists every team's people; you follow chosen teams only.",
         );
     }
-    let (Ok(users), Ok(active), Ok(invitations)) = (
+    let now = clock_now();
+    let (Ok(users), Ok(sessions), Ok(mut invitations)) = (
         app.db.users().await,
-        app.db.active_sessions(clock_now()).await,
-        app.db.invitations().await,
+        app.db.sessions(None, now).await,
+        app.db.invitations(query.before, INVITATIONS_PAGE + 1).await,
     ) else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The server cannot read its database right now.",
         );
     };
-    let signed_in = |id: i64| active.iter().find(|(u, _, _)| *u == id);
+    let more = invitations.len() > INVITATIONS_PAGE as usize;
+    invitations.truncate(INVITATIONS_PAGE as usize);
+    let sessions_of = |id: i64| sessions.iter().filter(move |s| s.user == id);
+    let signed_in = users.iter().filter(|u| sessions_of(u.id).next().is_some()).count();
     let teams: Vec<(String, String)> = app
         .live
         .scenario
         .player_teams()
         .map(|t| (t.id.name.clone(), t.name.get("en").to_owned()))
         .collect();
-    let now = clock_now();
+    let instructor = user.role == Role::Instructor;
     let body = html! {
         h1 { "People" }
-        p.muted { (active.len()) " of " (users.len()) " accounts signed in." }
+        p.muted { (signed_in) " of " (users.len()) " accounts signed in." }
         table {
-            thead { tr { th { "Username" } th { "Role" } th { "Team" } th { "Signed in" } th {} } }
+            thead { tr { th { "Username" } th { "Role" } th { "Team" } th { "Signed in (device, since)" } th {} } }
             tbody {
                 @for u in &users {
                     tr {
@@ -53,7 +72,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                         td {
                             @match u.role {
                                 Role::Player => { (u.team.as_deref().unwrap_or("")) }
-                                Role::Observer if user.role == Role::Instructor => {
+                                Role::Observer if instructor => {
                                     form.inline method="post" action="/people/follows" {
                                         input type="hidden" name="user" value=(u.id);
                                         "Follows "
@@ -74,13 +93,14 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                             }
                         }
                         td {
-                            @if let Some((_, n, latest)) = signed_in(u.id) {
-                                (n) @if *n == 1 { " session" } @else { " sessions" }
-                                ", latest at " (jiff::Timestamp::from_millisecond(*latest).map(|t| t.strftime("%H:%M UTC").to_string()).unwrap_or_default())
-                            } @else { span.muted { "no" } }
+                            @for (k, s) in sessions_of(u.id).enumerate() {
+                                @if k > 0 { br; }
+                                (s.device.as_deref().unwrap_or("Unknown device")) ", " (utc(s.created_at))
+                            }
+                            @if sessions_of(u.id).next().is_none() { span.muted { "no" } }
                         }
                         td {
-                            @if user.role == Role::Instructor && signed_in(u.id).is_some() && u.id != user.id {
+                            @if instructor && sessions_of(u.id).next().is_some() && u.id != user.id {
                                 form.inline method="post" action="/people/end" {
                                     input type="hidden" name="user" value=(u.id);
                                     button type="submit" { "End sessions" }
@@ -91,33 +111,51 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): 
                 }
             }
         }
-    };
-    let body = html! {
-        (body)
-        h2 { "Invitations" }
-        @if user.role == Role::Instructor {
-            p.muted { "A link lets one person make their own account; it works once, until it expires." }
+        h2 #invitations { "Invitations" }
+        @if instructor {
+            p.muted { "A link lets one person make their own account; it works once, until it expires or is revoked. Links are shown only when made." }
             (crate::invite::invite_form(&teams))
+            (crate::invite::team_form(&teams))
         }
         @if invitations.is_empty() {
-            p.muted { "No invitations yet." }
+            p.muted { @if query.before.is_some() { "No older invitations." } @else { "No invitations yet." } }
         } @else {
             table {
-                thead { tr { th { "For" } th { "Made by" } th { "Expires" } th { "Used" } } }
+                thead { tr { th { "For" } th { "Made" } th { "State" } th {} } }
                 tbody {
                     @for i in &invitations {
                         tr {
                             td { @match &i.team { Some(t) => { "player of " (app.live.team_name_of(t)) }, None => { "observer" } } }
-                            td { (i.created_by) }
-                            td { (crate::invite::utc(i.expires_at)) @if i.used_at.is_none() && i.expires_at <= now { " (expired)" } }
+                            td { "by " (i.created_by) ", " (utc(i.created_at)) }
                             td {
-                                @match (&i.used_by, i.used_at) {
-                                    (Some(by), Some(at)) => { "by " (by) ", " (crate::invite::utc(at)) }
-                                    _ => { span.muted { "not yet" } }
+                                @match i.unusable(now) {
+                                    None => { "unused (expires at " (utc(i.expires_at)) ")" }
+                                    Some(Unusable::Used) => {
+                                        "used by " (i.used_by.as_deref().unwrap_or("an account since removed")) " at " (utc(i.used_at.unwrap_or_default()))
+                                    }
+                                    Some(Unusable::Revoked) => {
+                                        "revoked by " (i.revoked_by.as_deref().unwrap_or("an account since removed")) " at " (utc(i.revoked_at.unwrap_or_default()))
+                                    }
+                                    Some(Unusable::Expired | Unusable::Unknown) => { span.muted { "expired at " (utc(i.expires_at)) } }
+                                }
+                            }
+                            td {
+                                @if instructor && i.unusable(now).is_none() {
+                                    form.inline method="post" action={ "/people/invitations/" (i.id) "/revoke" } {
+                                        button type="submit" aria-label={ "Revoke invitation " (i.id) } { "Revoke" }
+                                    }
                                 }
                             }
                         }
                     }
+                }
+            }
+        }
+        p {
+            @if query.before.is_some() { a href="/people#invitations" { "Newest invitations" } " " }
+            @if more {
+                @if let Some(last) = invitations.last() {
+                    a href={ "/people?before=" (last.id) "#invitations" } rel="next" { "Older invitations" }
                 }
             }
         }

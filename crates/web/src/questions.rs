@@ -69,7 +69,7 @@ async fn render<S: Store>(
     let team_name = app.live.team_name(view.team);
     let problem = problem.map(|(field, message)| format!("{field}: {message}"));
     html::form_page(
-        &app.live,
+        html::heading(app, &view.user).await.reading(crate::Seen::Questions),
         &format!("Questions — {team_name}"),
         &view.user,
         problem.as_deref(),

@@ -137,7 +137,13 @@ async fn render<S: Store>(
         }
     };
     let problem = problem.map(|(field, message)| format!("{field}: {message}"));
-    html::form_page(&app.live, "Reports", &view.user, problem.as_deref(), &body)
+    html::form_page(
+        html::heading(app, &view.user).await,
+        "Reports",
+        &view.user,
+        problem.as_deref(),
+        &body,
+    )
 }
 
 fn field_of<'a>(r: &'a Report, name: &str) -> &'a str {

@@ -68,6 +68,52 @@ fn target_names<S>(app: &App<S>, index: usize) -> Vec<(String, String)> {
     names
 }
 
+/// Event fields that hold an address, and those that hold a domain name, in the telemetry
+/// atoll simulates (Sysmon, Windows Security, web, firewall, DNS and proxy logs).
+const ADDRESS_FIELDS: &[&str] = &["DestinationIp", "SourceIp", "IpAddress", "c-ip", "src_ip", "dst_ip"];
+const DOMAIN_FIELDS: &[&str] = &["QueryName", "DestinationHostname", "query", "domain"];
+/// How many recent alerts the pick-list reads, and how many of each it offers.
+const RECENT_ALERTS: usize = 300;
+const RECENT_OFFERED: usize = 15;
+
+/// Addresses and domain names in the team's most recent alerts, newest first, each with when
+/// it was seen: what a player is likely to block. The team's own hosts' addresses are left
+/// out (they are offered by name), and so are loopback and unspecified addresses.
+fn recently_seen<S>(app: &App<S>, index: usize, own: &[(String, String)]) -> Vec<(String, String)> {
+    let live = &app.live;
+    let runtime = live.team(index);
+    let store = runtime.store();
+    let mut addresses: Vec<(String, String)> = Vec::new();
+    let mut domains: Vec<(String, String)> = Vec::new();
+    let own_address = |value: &str| own.iter().any(|(_, what)| what.strip_prefix("host, ") == Some(value));
+    for alert in runtime.alerts().iter().rev().take(RECENT_ALERTS) {
+        for (field, _, value) in store.event(alert.row) {
+            let value = value.trim();
+            let seen = || format!("in an alert at {}", live.when(atoll_exercise::ExerciseMs(alert.at)));
+            if ADDRESS_FIELDS.contains(&field) {
+                let Ok(ip) = value.parse::<std::net::IpAddr>() else {
+                    continue;
+                };
+                if ip.is_loopback() || ip.is_unspecified() || own_address(value) {
+                    continue;
+                }
+                if addresses.len() < RECENT_OFFERED && !addresses.iter().any(|(a, _)| a == value) {
+                    addresses.push((value.to_owned(), format!("address {}", seen())));
+                }
+            } else if DOMAIN_FIELDS.contains(&field)
+                && value.contains('.')
+                && value.parse::<std::net::IpAddr>().is_err()
+                && domains.len() < RECENT_OFFERED
+                && !domains.iter().any(|(d, _)| d.eq_ignore_ascii_case(value))
+            {
+                domains.push((value.to_owned(), format!("domain {}", seen())));
+            }
+        }
+    }
+    addresses.extend(domains);
+    addresses
+}
+
 /// The response page: the form (for those who may act) and the team's action log.
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     render(&app, &view, None, ("", "")).await
@@ -75,7 +121,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
 
 /// The page; `problem` says why a form was refused and `draft` (action, target) is what it
 /// held, filled in again.
-async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, draft: (&str, &str)) -> Response {
+async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option<&str>, draft: (&str, &str)) -> Response {
     let (team_id, team_name) = (app.live.team_id(view.team), app.live.team_name(view.team));
     let log = match app.db.actions(app.live.exercise).await {
         // The white cell's changes to the campaign are not the team's to see.
@@ -90,9 +136,15 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
             );
         }
     };
-    let names = target_names(app, view.team);
+    let mut names = target_names(app, view.team);
+    let (worker, index, own) = (app.clone(), view.team, names.clone());
+    let recent = tokio::task::spawn_blocking(move || recently_seen(&worker, index, &own))
+        .await
+        .unwrap_or_default();
+    names.extend(recent);
     let body = html! {
         h1 { "Respond — " (team_name) }
+        (crate::briefing::help(crate::briefing::Help::Respond))
         (html::refusal(problem))
         @if view.user.role != Role::Observer {
             form method="post" action={ "/teams/" (team_id) "/respond" } {
@@ -130,7 +182,13 @@ async fn render<S: Store>(app: &App<S>, view: &TeamView, problem: Option<&str>, 
             }
         }
     };
-    html::form_page(&app.live, "Respond", &view.user, problem, &body)
+    html::form_page(
+        html::heading(app, &view.user).await,
+        "Respond",
+        &view.user,
+        problem,
+        &body,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -173,7 +231,13 @@ pub(crate) async fn act<S: Store>(
                 a href={ "/teams/" (team_id) "/respond" } { "Cancel" }
             }
         };
-        return html::page(&app.live, "Confirm", Some(&view.user), &body).into_response();
+        return html::page(
+            html::heading(&app, &view.user).await,
+            "Confirm",
+            Some(&view.user),
+            &body,
+        )
+        .into_response();
     }
     match take_action(&app, view.team, view.user.id, &action, &target).await {
         Ok(_) => Redirect::to(&format!("/teams/{team_id}/respond")).into_response(),

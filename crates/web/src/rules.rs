@@ -218,7 +218,13 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
         }
     };
     let problem = refused.then(|| draft.problems.join("\n"));
-    html::form_page(&app.live, "Detection rules", &view.user, problem.as_deref(), &body)
+    html::form_page(
+        html::heading(app, &view.user).await,
+        "Detection rules",
+        &view.user,
+        problem.as_deref(),
+        &body,
+    )
 }
 
 fn tested(t: &Tested) -> Markup {

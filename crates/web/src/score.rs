@@ -36,6 +36,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let unsettled = score.items.len() - shown.len();
     let body = html! {
         h1 { "Score — " (team_name) }
+        (crate::briefing::help(crate::briefing::Help::Score))
         p {
             strong { (score.total()) " of " (score.possible()) " points" }
             @if score.penalty() > 0 { " (" (score.earned()) " earned, less " (score.penalty()) " for hints)" }
@@ -97,7 +98,13 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             p.muted { "The scenario sets no expectations for this team." }
         }
     };
-    html::page(&app.live, &format!("Score — {team_name}"), Some(&view.user), &body).into_response()
+    html::page(
+        html::heading(&app, &view.user).await,
+        &format!("Score — {team_name}"),
+        Some(&view.user),
+        &body,
+    )
+    .into_response()
 }
 
 fn standing(s: Standing) -> &'static str {

@@ -47,7 +47,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user):
             }
         }
     };
-    html::page(&app.live, "Scoreboard", Some(&user), &body).into_response()
+    html::page(html::heading(&app, &user).await, "Scoreboard", Some(&user), &body).into_response()
 }
 
 #[derive(Debug, Deserialize)]

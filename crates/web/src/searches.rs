@@ -32,13 +32,13 @@ pub(crate) async fn save<S: Store>(
     let query = form.q.unwrap_or_default();
     match atoll_app::searches::save(&app, view.team, &view.user, &name, &query).await {
         Ok(()) => Redirect::to(&format!("/teams/{team_id}/hunt?{}", query_string(&query))).into_response(),
-        Err(e) if e.field.is_some() => refused(&app, &view, &name, &query, &e.to_string()),
-        Err(e) => refused(&app, &view, &name, &query, &e.message),
+        Err(e) if e.field.is_some() => refused(&app, &view, &name, &query, &e.to_string()).await,
+        Err(e) => refused(&app, &view, &name, &query, &e.message).await,
     }
 }
 
 /// The save form again, filled in, with what was wrong: nothing typed is lost.
-fn refused<S: Store>(app: &App<S>, view: &TeamView, name: &str, query: &str, problem: &str) -> Response {
+async fn refused<S: Store>(app: &Arc<App<S>>, view: &TeamView, name: &str, query: &str, problem: &str) -> Response {
     let team_id = app.live.team_id(view.team);
     let body = html! {
         h1 { "Save a search" }
@@ -53,7 +53,13 @@ fn refused<S: Store>(app: &App<S>, view: &TeamView, name: &str, query: &str, pro
         }
         p { a href={ "/teams/" (team_id) "/hunt?" (query_string(query)) } { "Back to the hunt" } }
     };
-    html::form_page(&app.live, "Save a search", &view.user, Some(problem), &body)
+    html::form_page(
+        html::heading(app, &view.user).await,
+        "Save a search",
+        &view.user,
+        Some(problem),
+        &body,
+    )
 }
 
 /// Deletes one of the team's saved searches.

@@ -55,6 +55,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
             "The server cannot read its database right now.",
         );
     };
+    let heading = html::heading(&app, &view.user).await;
     blocking(move || {
         let live = &app.live;
         let runtime = live.team(view.team);
@@ -121,7 +122,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
                 }
             }
         };
-        html::form_page(live, "Suppressions", &view.user, problem.as_deref(), &body)
+        html::form_page(heading, "Suppressions", &view.user, problem.as_deref(), &body)
     })
     .await
 }

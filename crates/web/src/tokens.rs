@@ -1,41 +1,91 @@
-//! The account page: who you are, and your personal API tokens for the JSON API — made with a
-//! name and a lifetime, shown once, listed with when they were last used, revoked in a click.
+//! The account page: who you are, where you are signed in (each session's device and time,
+//! this one marked; any other ended in a click), and your personal API tokens for the JSON
+//! API — made with a name and a lifetime, shown once, listed with when they were last used,
+//! revoked in a click.
 
 use std::sync::Arc;
 
 use atoll_store::{Store, User};
 use axum::extract::{Form, Path, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use atoll_app::accounts::{API_TOKEN_DAYS, API_TOKEN_NAME_CHARS};
+use atoll_app::accounts::{API_TOKEN_DAYS, API_TOKEN_NAME_CHARS, token_hash};
+use atoll_app::sessions::{SESSION_MS, SESSIONS_PER_USER};
 
 use crate::auth::Signed;
 use crate::invite::utc;
 use crate::{App, clock_now, html};
 
-pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Signed(user): Signed) -> Response {
-    render(&app, &user, None, None).await
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Signed(user): Signed,
+    headers: HeaderMap,
+) -> Response {
+    render(&app, &user, &headers, None, None).await
 }
 
-/// The page; `made` is a token just made (name, token), shown this once; `problem` what was
-/// wrong with a refused form.
-async fn render<S: Store>(app: &App<S>, user: &User, made: Option<(&str, &str)>, problem: Option<&str>) -> Response {
-    let Ok(tokens) = app.db.tokens(user.id).await else {
+/// The page, for the request of `headers` (its session is "this device"); `made` is a token
+/// just made (name, token), shown this once; `problem` what was wrong with a refused form.
+async fn render<S: Store>(
+    app: &App<S>,
+    user: &User,
+    headers: &HeaderMap,
+    made: Option<(&str, &str)>,
+    problem: Option<&str>,
+) -> Response {
+    let now = clock_now();
+    let current = crate::auth::session_token(headers).map(|t| token_hash(&t));
+    let this = match &current {
+        Some(hash) => app.db.session_id(hash, now).await,
+        None => Ok(None),
+    };
+    let (Ok(tokens), Ok(sessions), Ok(this)) = (
+        app.db.tokens(user.id).await,
+        app.db.sessions(Some(user.id), now).await,
+        this,
+    ) else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The server cannot read its database right now.",
         );
     };
-    let now = clock_now();
     let body: Markup = html! {
         h1 { "Your account" }
         p {
             "Signed in as " strong { (user.username) } ", " (user.role.as_str())
             @if let Some(team) = &user.team { " of team " (app.live.team_name_of(team)) }
             "."
+        }
+        h2 { "Where you are signed in" }
+        p.muted {
+            "Each sign-in is a session, for " (SESSION_MS / 3_600_000) " hours. You keep at most " (SESSIONS_PER_USER)
+            ": signing in once more ends the oldest. End a session of a device you no longer use, or do not recognise."
+        }
+        table {
+            thead { tr { th { "Device" } th { "Signed in (UTC)" } th { "End" } } }
+            tbody {
+                @for s in &sessions {
+                    tr {
+                        td {
+                            (s.device.as_deref().unwrap_or("Unknown device"))
+                            @if this == Some(s.id) { " " strong { "(this device)" } }
+                        }
+                        td { (utc(s.created_at)) }
+                        td {
+                            @if this == Some(s.id) {
+                                span.muted { "sign out to end it" }
+                            } @else {
+                                form.inline method="post" action={ "/account/sessions/" (s.id) "/end" } {
+                                    button type="submit" aria-label={ "End the session of " (s.device.as_deref().unwrap_or("an unknown device")) " signed in at " (utc(s.created_at)) } { "End" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         h2 { "API tokens" }
         p.muted {
@@ -108,12 +158,28 @@ pub(crate) struct TokenForm {
 pub(crate) async fn create<S: Store>(
     State(app): State<Arc<App<S>>>,
     Signed(user): Signed,
+    headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
     let (name, days) = (form.name.unwrap_or_default(), form.days.unwrap_or_default());
     match atoll_app::people::create_token(&app, &user, &name, &days).await {
-        Ok(token) => render(&app, &user, Some((name.trim(), &token)), None).await,
-        Err(e) if e.is_refusal() => render(&app, &user, None, Some(&e.to_string())).await,
+        Ok(token) => render(&app, &user, &headers, Some((name.trim(), &token)), None).await,
+        Err(e) if e.is_refusal() => render(&app, &user, &headers, None, Some(&e.to_string())).await,
+        Err(e) => html::failure(&e),
+    }
+}
+
+/// Ends one of your sessions on another device (by the session's number, never its token).
+pub(crate) async fn end_session<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Signed(user): Signed,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let current = crate::auth::session_token(&headers);
+    match atoll_app::sessions::end_other(&app, &user, id, current.as_deref()).await {
+        Ok(()) => Redirect::to("/account").into_response(),
+        Err(e) if e.kind == atoll_app::Kind::Invalid => render(&app, &user, &headers, None, Some(&e.to_string())).await,
         Err(e) => html::failure(&e),
     }
 }

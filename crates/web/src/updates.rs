@@ -26,8 +26,8 @@ use serde_json::{Map, Value};
 
 use crate::clock_now;
 
+use crate::App;
 use crate::auth::{Staff, TeamView};
-use crate::{App, Seen};
 
 /// How often a stream looks for changes.
 const EVERY: Duration = Duration::from_secs(1);
@@ -290,7 +290,7 @@ async fn team_poll<S: Store>(
         .collect();
     let worker = app.clone();
     let seen_alerts = seen.as_ref().map_or(usize::MAX, |s| s[0]);
-    let (now, alerts, new_alerts, delivered, (seen_inbox, seen_questions)) = tokio::task::spawn_blocking(move || {
+    let (now, alerts, new_alerts, delivered) = tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let now = live.now();
         let team_id = live.team_id(index);
@@ -318,9 +318,6 @@ async fn team_poll<S: Store>(
             };
             (text, href)
         });
-        let unseen = rows(worker.seen(user, index, Seen::Alerts)).count();
-        let seen_inbox = worker.seen(user, index, Seen::Inbox);
-        let seen_questions = worker.seen(user, index, Seen::Questions);
         let delivered = atoll_app::inbox::delivered(live, &team_id, &runtime.arrivals(), now);
         // Oldest first, as they came.
         let injects: Vec<(String, String)> = delivered
@@ -345,18 +342,16 @@ async fn team_poll<S: Store>(
                 )
             })
             .collect();
-        (
-            now,
-            (alerts.len(), unseen),
-            new_alerts,
-            (injects, questions),
-            (seen_inbox, seen_questions),
-        )
+        (now, alerts.len(), new_alerts, (injects, questions))
     })
     .await
     .ok()?;
     let (injects, questions) = delivered;
-    let (alerts, unseen) = alerts;
+    let worker = app.clone();
+    let to_team = messages.len();
+    let badges = tokio::task::spawn_blocking(move || worker.badges_with(user, index, to_team))
+        .await
+        .ok()?;
     // Alerts not told of yet stay untold (the cursor does not pass them) until their note.
     let told_alerts = match &seen {
         Some(seen) if !tell_alerts => seen[0].min(alerts),
@@ -388,13 +383,10 @@ async fn team_poll<S: Store>(
     let mut values = Map::new();
     values.insert("clock".into(), clock_label(app, now).into());
     // The badges: what came since the user last opened the page; nothing when nothing did.
-    let badge = |count: usize, seen: usize| match count.saturating_sub(seen) {
-        0 => String::new(),
-        n => n.to_string(),
-    };
-    values.insert("alerts".into(), badge(unseen, 0).into());
-    values.insert("inbox".into(), badge(injects.len() + messages.len(), seen_inbox).into());
-    values.insert("questions".into(), badge(questions.len(), seen_questions).into());
+    let badge = |count: usize| crate::html::badge(Some(count));
+    values.insert("alerts".into(), badge(badges.alerts).into());
+    values.insert("inbox".into(), badge(badges.inbox).into());
+    values.insert("questions".into(), badge(badges.questions).into());
     Some(Poll { values, cursor, notes })
 }
 

@@ -603,6 +603,10 @@ pub struct MessageRequest {
     pub team: Option<String>,
     /// One track of the team(s); absent: every track.
     pub track: Option<String>,
+    /// A reply on the thread of this scenario inject (one team only, and the inject must
+    /// have reached it); absent: on none.
+    #[serde(default)]
+    pub inject: Option<String>,
     pub subject: String,
     pub body: String,
 }
@@ -615,6 +619,8 @@ pub struct MessageView {
     /// From the white cell to the team; else the team's message to the white cell.
     pub to_team: bool,
     pub track: Option<String>,
+    /// The scenario inject whose thread it is on, if any.
+    pub inject: Option<String>,
     pub subject: String,
     pub body: String,
     pub from: String,
@@ -633,6 +639,7 @@ pub(super) async fn messages_for<S: Store>(app: &App<S>, user: &User) -> Result<
             team: m.team,
             to_team: m.to_team,
             track: m.track,
+            inject: m.inject,
             subject: m.subject,
             body: m.body,
             from: m.username,
@@ -656,6 +663,7 @@ pub(super) fn sent_view<S>(app: &App<S>, user: &User, m: atoll_app::messages::Se
         team: m.team,
         to_team: m.to_team,
         track: m.track,
+        inject: m.inject,
         subject: m.subject,
         body: m.body,
         from: user.username.clone(),
@@ -671,6 +679,7 @@ pub(crate) async fn send_message<S: Store>(
     let message = atoll_app::messages::Message {
         team: request.team,
         track: request.track,
+        inject: request.inject,
         subject: request.subject,
         body: request.body,
     };

@@ -543,6 +543,15 @@ pub(super) const OPERATIONS: &[Operation] = &[
         status: 201,
         response: schema::<InvitationView>,
     },
+    Operation {
+        method: "post",
+        path: "/invitations/{id}/revoke",
+        summary: "Revoke an unused, unexpired invitation, by the id `POST /invitations` answered with. Its link no longer works. Answers with the invitation as it now stands.",
+        who: Who::Instructor,
+        request: None,
+        status: 200,
+        response: schema::<InvitationState>,
+    },
 ];
 
 /// Every operation as (method, path under [`BASE`]), for tests.

@@ -142,6 +142,8 @@ pub struct InvitationRequest {
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvitationView {
+    /// The invitation's id, to revoke it by.
+    pub id: i64,
     /// The one-time link to send; this is the only time it is given.
     pub link: String,
     pub role: String,
@@ -162,6 +164,7 @@ pub(crate) async fn invite<S: Store>(
             StatusCode::CREATED,
             [(header::CACHE_CONTROL, "no-store")],
             Json(InvitationView {
+                id: made.id,
                 link: made.link,
                 role: made.role.as_str().to_owned(),
                 team: made.team,
@@ -169,6 +172,65 @@ pub(crate) async fn invite<S: Store>(
             }),
         )
             .into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+/// An invitation as it stands (its link is never given again).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationState {
+    pub id: i64,
+    /// `player` or `observer`.
+    pub role: String,
+    pub team: Option<String>,
+    /// Who made it, and when (Unix milliseconds).
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// `unused`, `used`, `expired` or `revoked`.
+    pub state: String,
+    /// Who joined with it, and when.
+    pub used_by: Option<String>,
+    pub used_at: Option<i64>,
+    /// Who revoked it, and when.
+    pub revoked_by: Option<String>,
+    pub revoked_at: Option<i64>,
+}
+
+impl InvitationState {
+    fn of(invitation: atoll_store::Invitation, now: i64) -> InvitationState {
+        let state = match invitation.unusable(now) {
+            None => "unused",
+            Some(atoll_store::Unusable::Used) => "used",
+            Some(atoll_store::Unusable::Revoked) => "revoked",
+            Some(atoll_store::Unusable::Expired | atoll_store::Unusable::Unknown) => "expired",
+        };
+        InvitationState {
+            id: invitation.id,
+            role: invitation.role.as_str().to_owned(),
+            team: invitation.team,
+            created_by: invitation.created_by,
+            created_at: invitation.created_at,
+            expires_at: invitation.expires_at,
+            state: state.to_owned(),
+            used_by: invitation.used_by,
+            used_at: invitation.used_at,
+            revoked_by: invitation.revoked_by,
+            revoked_at: invitation.revoked_at,
+        }
+    }
+}
+
+/// `POST /api/v1/invitations/{id}/revoke`: revokes an unused invitation; its link no longer
+/// works. Answers with the invitation as it now stands.
+pub(crate) async fn revoke_invitation<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    Path(id): Path<i64>,
+) -> Response {
+    match atoll_app::people::revoke_invitation(&app, &user, id).await {
+        Ok(revoked) => Json(InvitationState::of(revoked, clock_now())).into_response(),
         Err(e) => failed(&e),
     }
 }

@@ -406,6 +406,10 @@ pub(crate) async fn delete_search<S: Store>(
 pub struct TeamMessageRequest {
     pub subject: String,
     pub body: String,
+    /// A reply on the thread of this scenario inject (one in the team's inbox); absent: a
+    /// message on its own.
+    #[serde(default)]
+    pub inject: Option<String>,
 }
 
 /// `POST /api/v1/teams/{team}/messages`: the team's players write to the white cell.
@@ -414,7 +418,16 @@ pub(crate) async fn team_message<S: Store>(
     crate::auth::TeamPlayer(view): crate::auth::TeamPlayer,
     Json(request): Json<TeamMessageRequest>,
 ) -> Response {
-    match atoll_app::messages::from_team(&app, view.team, &view.user, &request.subject, &request.body).await {
+    match atoll_app::messages::from_team(
+        &app,
+        view.team,
+        &view.user,
+        &request.subject,
+        &request.body,
+        request.inject.as_deref(),
+    )
+    .await
+    {
         Ok(sent) => (StatusCode::CREATED, Json(sent_view(&app, &view.user, sent))).into_response(),
         Err(e) => failed(&e),
     }

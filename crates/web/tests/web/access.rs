@@ -82,6 +82,17 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "invite a team's players",
+            Box::new(|c| post("/people/invite/team", c, "team=palau&players=2&hours=24")),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
+            // No such invitation: the instructor is told so.
+            "revoke an invitation",
+            Box::new(|c| post("/people/invitations/999999/revoke", c, "")),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             // Anyone may open a link; this one is not known.
             "unknown invitation",
             Box::new(|c| get("/invite/0123456789abcdef", c)),
@@ -504,9 +515,25 @@ async fn every_route_for_every_role_and_team() {
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "briefing",
+            Box::new(|c| get("/briefing", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            "briefing in Japanese",
+            Box::new(|c| get("/briefing?lang=ja", c)),
+            [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
             "own account",
             Box::new(|c| get("/account", c)),
             [S::OK, S::OK, S::OK, S::SEE_OTHER],
+        ),
+        (
+            // Nobody's session, so nobody's to end.
+            "end a session",
+            Box::new(|c| post("/account/sessions/999999/end", c, "")),
+            [S::NOT_FOUND, S::NOT_FOUND, S::NOT_FOUND, S::SEE_OTHER],
         ),
         (
             // Nobody's token, so nobody's to revoke.
@@ -776,15 +803,17 @@ async fn an_invitation_makes_one_account_once_and_expires() {
     let ines = app.db.user_by_name("ines").await.unwrap().unwrap().0;
     let now = clock_now();
     app.db
-        .create_invitation(
-            &sha2::Sha256::digest(b"feedfacefeedfacefeedfacefeedface"),
+        .create_invitations(
+            &[sha2::Sha256::digest(b"feedfacefeedfacefeedfacefeedface").to_vec()],
             Role::Observer,
             None,
             ines.id,
             now - 7_200_000,
             now - 1,
+            200,
         )
         .await
+        .unwrap()
         .unwrap();
     let old = "/invite/feedfacefeedfacefeedfacefeedface";
     let (status, _, page) = send(&app, get(old, "")).await;
@@ -1302,6 +1331,12 @@ async fn every_api_operation_for_every_role_and_team() {
             "/api/v1/invitations",
             Some(r#"{"as":"player:palau","hours":24}"#),
             [S::CREATED, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/invitations/999999/revoke",
+            None,
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
         ),
         (
             // Players see it only once the white cell shows it to teams.

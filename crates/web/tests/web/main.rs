@@ -1,6 +1,7 @@
 //! The server driven in process, one test binary with a module per area: who may do what
 //! (`access`), the white cell's console (`console`), a team's workspace (`workspace`),
-//! scripts through the API (`api`), and pages and streams over thin links (`delivery`).
+//! scripts through the API (`api`), pages and streams over thin links (`delivery`), and
+//! invitations and sessions (`people`).
 //! Here: the test exercise, and the helpers that sign in and send requests.
 
 use std::sync::{Arc, LazyLock};
@@ -20,6 +21,7 @@ mod access;
 mod api;
 mod console;
 mod delivery;
+mod people;
 mod workspace;
 
 static SCENARIO: LazyLock<Scenario> = LazyLock::new(|| {

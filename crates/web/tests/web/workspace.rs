@@ -1468,7 +1468,7 @@ async fn an_action_shows_at_once_even_while_the_clock_is_paused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_first_time_player_names_targets_as_pages_show_them_and_sees_the_time_without_the_script() {
-    let app = app_started(600_000).await;
+    let app = app_with(600_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
     app.live.tick(clock_now());
     let player = sign_in(&app, "pita").await;
     // The exercise time is written by the server (the script only keeps it current), and a
@@ -1487,6 +1487,32 @@ async fn a_first_time_player_names_targets_as_pages_show_them_and_sees_the_time_
         assert!(respond.contains(offered), "{offered}");
     }
     assert!(!respond.contains("FT-WEB01"), "not another team's host");
+    // …and the addresses in the team's newest alerts, an outside address before its own.
+    let seen = {
+        let runtime = app.live.team(0);
+        let store = runtime.store();
+        runtime
+            .alerts()
+            .iter()
+            .rev()
+            .flat_map(|a| {
+                store
+                    .event(a.row)
+                    .into_iter()
+                    .map(|(f, _, v)| (f.to_owned(), v.into_owned()))
+            })
+            .find(|(f, v)| {
+                ["DestinationIp", "src_ip", "dst_ip", "c-ip", "IpAddress"].contains(&f.as_str())
+                    && ["192.0.2.", "198.51.100.", "203.0.113."]
+                        .iter()
+                        .any(|r| v.starts_with(r))
+            })
+    };
+    let (_, address) = seen.expect("an outside address in Palau's alerts by D1 18:30");
+    assert!(
+        respond.contains(&format!(r#"<option value="{address}">address in an alert at D1 "#)),
+        "{address}"
+    );
     // …and takes them: the account as logs write it, the host by its address.
     for (action, target) in [("disable_account", r"PACTEL\svc_prtg"), ("isolate_host", "10.20.5.10")] {
         let form = serde_urlencoded::to_string([("action", action), ("target", target), ("confirm", "yes")]).unwrap();
@@ -1559,5 +1585,135 @@ async fn a_question_shows_its_points_and_time_limit_and_after_it_takes_no_answer
     assert!(
         page.contains("hint: the question it helps with no longer takes answers"),
         "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_first_time_player_is_briefed_first_and_the_badges_count_only_what_is_new_without_the_script() {
+    let app = app_started(900_000).await;
+    app.live.tick(clock_now());
+    // The clock stands still, so that what the inbox holds is the same on every page.
+    let instructor = sign_in(&app, "ines").await;
+    send(&app, post("/clock", &instructor, "action=pause")).await;
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    // The first start page after signing in is the briefing; after it, the team's queue.
+    let (status, headers, _) = send(&app, get("/", &player)).await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/briefing"))
+    );
+    let (status, _, briefing) = send(&app, get("/briefing", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    // The points a team can earn, counted here from the scenario's expectations for Palau.
+    let possible: u32 = app
+        .live
+        .scenario
+        .expectations
+        .iter()
+        .filter(|e| e.teams.is_empty() || e.teams.iter().any(|t| t.name == "palau"))
+        .map(|e| e.points)
+        .sum();
+    assert!(possible > 0);
+    for said in [
+        "Pacific Cable Shield",
+        "Your team: Palau",
+        "Your first fifteen minutes",
+        &format!("<strong>{possible}</strong>"),
+        "True positive / false positive",
+        "TLP (Traffic Light Protocol)",
+        r#"<a href="/teams/palau/network">Network</a>"#,
+        r#"<a href="/briefing?lang=ja" lang="ja">日本語</a>"#,
+    ] {
+        assert!(briefing.contains(said), "{said}");
+    }
+    assert!(!briefing.contains("vt-"), "no step of the attack is named");
+    let (_, _, japanese) = send(&app, get("/briefing?lang=ja", &player)).await;
+    assert!(japanese.contains("用語集") && japanese.contains("パシフィック・ケーブル・シールド"));
+    let (_, headers, _) = send(&app, get("/", &player)).await;
+    assert_eq!(header(&headers, "location"), Some("/teams/palau"));
+    // Every page carries the briefing's link and the help on the pages that need it.
+    let (_, _, queue) = send(&app, get("/teams/palau", &player)).await;
+    assert!(queue.contains(r#"<a href="/briefing">Briefing</a>"#));
+    assert!(queue.contains("<summary>What is this page?</summary>"));
+    // Badges are written by the server: what came since the page that lists it was opened.
+    let badge = |page: &str, what: &str| -> String {
+        let open = format!(r#"data-live="{what}">"#);
+        let at = page.find(&open).map(|i| i + open.len()).expect("a badge");
+        page[at..at + page[at..].find('<').unwrap()].to_owned()
+    };
+    let arrived = atoll_app::inbox::arrivals(&app.live, 0).len();
+    assert!(arrived > 0, "something reached the inbox in the first quarter hour");
+    assert_eq!(badge(&queue, "inbox"), arrived.to_string());
+    assert_eq!(badge(&queue, "alerts"), "", "the queue itself was just opened");
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &player)).await;
+    assert_eq!(badge(&inbox, "inbox"), "", "read now");
+    let (_, _, hunt) = send(&app, get("/teams/palau/hunt", &player)).await;
+    assert_eq!(badge(&hunt, "inbox"), "", "and still read on the next page");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_replies_on_an_inject_and_the_white_cell_answers_in_the_same_thread() {
+    let app = app_started(120_000).await;
+    app.live.tick(clock_now());
+    let arrived = atoll_app::inbox::arrivals(&app.live, 0);
+    let (_, first, _) = arrived.last().expect("the opening inject has arrived");
+    let first = first.id.name.clone();
+    let later = app
+        .live
+        .scenario
+        .injects
+        .iter()
+        .find(|i| !arrived.iter().any(|(_, a, _)| a.id.name == i.id.name))
+        .expect("an inject still to come")
+        .id
+        .name
+        .clone();
+    let player = sign_in(&app, "pita").await;
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &player)).await;
+    assert!(inbox.contains(&format!(r#"<input type="hidden" name="inject" value="{first}">"#)));
+    let form = format!("inject={first}&subject=Re%3A+opening&body=We+have+started+triage.");
+    let (status, headers, _) = send(&app, post("/teams/palau/messages", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        header(&headers, "location").map(str::to_owned),
+        Some(format!("/teams/palau/inbox#inject-{first}"))
+    );
+    // A reply on an inject the team has not had would tell it what comes: refused, naming why.
+    let form = format!("inject={later}&subject=Re%3A+x&body=guess");
+    let (status, _, page) = send(&app, post("/teams/palau/messages", &player, &form)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("inject: `") && page.contains("is not in this team"),
+        "{page}"
+    );
+    // The white cell sees it beside the inject, and answers on the same thread.
+    let instructor = sign_in(&app, "ines").await;
+    let (_, _, messages) = send(&app, get("/messages", &instructor)).await;
+    assert!(messages.contains("We have started triage.") && messages.contains("· on the inject «"));
+    let form = format!("team=palau&inject={first}&subject=Re%3A+opening&body=Good%2C+keep+the+ministry+informed.");
+    assert_eq!(
+        send(&app, post("/messages", &instructor, &form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &player)).await;
+    let article = &inbox[inbox.find(&format!(r#"id="inject-{first}""#)).expect("the inject")..];
+    let article = &article[..article.find("</article>").unwrap()];
+    let reply = article
+        .find("We have started triage.")
+        .expect("the team's reply in the thread");
+    let answer = article
+        .find("Good, keep the ministry informed.")
+        .expect("the answer in the thread");
+    assert!(reply < answer, "oldest first");
+    assert!(
+        !inbox.contains("<h2>Messages</h2>"),
+        "a reply on an inject is in its thread, not among the messages"
+    );
+    // Sent to every team, a reply on one team's inject is refused.
+    let form = format!("team=&inject={first}&subject=x&body=y");
+    assert_eq!(
+        send(&app, post("/messages", &instructor, &form)).await.0,
+        StatusCode::BAD_REQUEST
     );
 }
