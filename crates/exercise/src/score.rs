@@ -210,8 +210,31 @@ pub fn score(
             why: format!("Hint opened by {who} at {}.", label(at)),
         });
     }
+    let plan = Plan::of(scenario);
     for e in &scenario.expectations {
         if !e.teams.is_empty() && !e.teams.iter().any(|t| t.name == facts.team) {
+            continue;
+        }
+        // A step the team's world has not queued: one that runs only as another's fallback
+        // is listed, unscored, from the start (scored if it runs); any other is not this
+        // team's.
+        let step = (e.detect.as_ref().or(e.contain_before.as_ref()))
+            .or(e.rule.as_ref().map(|r| &r.step))
+            .or(e.report.as_ref().map(|r| &r.step));
+        if let Some(step) = step
+            && outcome(facts, &step.name).is_none()
+        {
+            if let Some(why) = plan.fallback_of(facts, &step.name) {
+                items.push(Item {
+                    expectation: e.id.name.clone(),
+                    text: e.text.get("en").to_owned(),
+                    points: 0,
+                    max: e.points,
+                    standing: Standing::Unscored,
+                    why,
+                    closes: None,
+                });
+            }
             continue;
         }
         let deadline = e.deadline.as_ref().map(|d| offset(&d.value).max(0) as Millis);
@@ -222,12 +245,20 @@ pub fn score(
             let Some(outcome) = outcome(facts, &step.name) else {
                 continue;
             };
-            all_or_nothing(skipped(outcome).unwrap_or_else(|| detect(facts, outcome, within, deadline, label)))
+            all_or_nothing(
+                skipped(outcome)
+                    .or_else(|| plan.not_come(outcome, label))
+                    .unwrap_or_else(|| detect(facts, outcome, within, deadline, label)),
+            )
         } else if let Some(step) = &e.contain_before {
             let Some(outcome) = outcome(facts, &step.name) else {
                 continue;
             };
-            all_or_nothing(skipped(outcome).unwrap_or_else(|| contain(outcome, facts.ended, label)))
+            all_or_nothing(
+                skipped(outcome)
+                    .or_else(|| plan.not_come(outcome, label))
+                    .unwrap_or_else(|| contain(outcome, facts.ended, label)),
+            )
         } else if let Some(keep) = &e.keep_up {
             // No service of this team's world is chosen: the expectation is not this team's.
             let Some(result) = keep_up(scenario, facts, keep) else {
@@ -241,6 +272,7 @@ pub fn score(
             let limit = |ran: Millis| limit_of(Some(ran), within, deadline);
             all_or_nothing(
                 skipped(outcome)
+                    .or_else(|| plan.not_come(outcome, label))
                     .unwrap_or_else(|| rule_written(facts, outcome, rule.max_false_positives, &limit, label)),
             )
         } else if let Some(question) = &e.answer {
@@ -249,7 +281,7 @@ pub fn score(
             let Some(outcome) = outcome(facts, &report.step.name) else {
                 continue;
             };
-            match skipped(outcome) {
+            match skipped(outcome).or_else(|| plan.not_come(outcome, label)) {
                 Some(result) => all_or_nothing(result),
                 None => {
                     let within = report.within.as_secs() * 1000;
@@ -508,7 +540,17 @@ fn answer(
         Some(grade) => {
             let earned = grade.scale(points);
             let standing = if earned > 0 { Standing::Earned } else { Standing::Missed };
-            (earned, standing, format!("{when}. {}", grade.why))
+            // The grade's own points (a rubric's 4 + 4 + 2) scale to the expectation's.
+            let scaled = if grade.max == points {
+                String::new()
+            } else {
+                format!(
+                    " {} of {} grade points make {earned} of the expectation's {points} points.",
+                    grade.earned.min(grade.max),
+                    grade.max
+                )
+            };
+            (earned, standing, format!("{when}. {}{scaled}", grade.why))
         }
     }
 }
@@ -527,7 +569,13 @@ fn reported(
         (Status::Succeeded, Some(at)) => Some(at),
         _ => None,
     };
-    let limit = limit_of(ran, Some(within), deadline);
+    // A step the team stopped is an incident too: the report is due as long after the
+    // moment it was stopped as it would have been after the step.
+    let stopped = match (outcome.status, outcome.due) {
+        (Status::Prevented, Some(at)) => Some(at),
+        _ => None,
+    };
+    let limit = limit_of(ran.or(stopped), Some(within), deadline);
     let in_time: Vec<&ReportFact<'_>> = facts
         .reports
         .iter()
@@ -590,7 +638,15 @@ fn reported(
         (None, true) if prevented => (
             0,
             Standing::Missed,
-            format!("Step {step} was prevented, and no report on the incident was handed in before play ended."),
+            match stopped {
+                Some(at) => format!(
+                    "Step {step} was stopped at {}, and no report on the incident was handed in{allowed}.",
+                    label(at)
+                ),
+                None => {
+                    format!("Step {step} was prevented, and no report on the incident was handed in before play ended.")
+                }
+            },
         ),
         (None, true) => (
             0,
@@ -600,7 +656,13 @@ fn reported(
         (None, false) if prevented => (
             0,
             Standing::Open,
-            format!("Step {step} was prevented; a report on the incident counts until play ends."),
+            match stopped {
+                Some(at) => format!(
+                    "Step {step} was stopped at {}; report the incident{allowed}.",
+                    label(at)
+                ),
+                None => format!("Step {step} was prevented; a report on the incident counts until play ends."),
+            },
         ),
         (Some(at), false) => (
             0,
@@ -690,6 +752,73 @@ fn skipped(outcome: &StepOutcome<'_>) -> Option<(bool, Standing, String)> {
             format!("The white cell skipped step {}, so this is not scored.", outcome.step),
         )
     })
+}
+
+/// The scenario's plan for its campaign steps, read from the scenario alone
+/// ([`atoll_scenario::timing::planned_steps`]): what decides from the start of play which
+/// steps can be scored, so that no team's maximum changes when play ends.
+struct Plan<'s> {
+    scenario: &'s Scenario,
+    /// Planned exercise time of each step; `None` for a step that runs only as a fallback.
+    steps: std::collections::HashMap<&'s str, Option<i64>>,
+    /// The planned end of play (exercise milliseconds).
+    end: Millis,
+}
+
+impl<'s> Plan<'s> {
+    fn of(scenario: &'s Scenario) -> Plan<'s> {
+        Plan {
+            scenario,
+            steps: atoll_scenario::timing::planned_steps(scenario),
+            end: scenario.duration.value.as_secs() * 1000,
+        }
+    }
+
+    /// Why a step the team's world has not queued is not scored, if it is the fallback of
+    /// one of the team's steps: it runs only if that step is blocked.
+    fn fallback_of(&self, facts: &Facts<'_>, step: &str) -> Option<String> {
+        let main =
+            self.scenario.campaigns.iter().flat_map(|c| &c.steps).find(|s| {
+                s.fallback.as_ref().is_some_and(|f| f.name == step) && outcome(facts, &s.id.name).is_some()
+            })?;
+        Some(format!(
+            "Step {step} runs only if step {} is blocked: scored if it runs.",
+            main.id.name
+        ))
+    }
+
+    /// What settles an expectation on a step that has not come (still pending), whatever
+    /// the team does: a step planned after the end of play, or one that runs only as the
+    /// fallback of another, is not scored, from the start (as a fallback, it is scored if it
+    /// runs). `None` for a step planned within play (while it can still come, or once it
+    /// has; one play ended before is settled by each kind of expectation).
+    fn not_come(
+        &self,
+        outcome: &StepOutcome<'_>,
+        label: &dyn Fn(Millis) -> String,
+    ) -> Option<(bool, Standing, String)> {
+        if outcome.status != Status::Pending {
+            return None;
+        }
+        let step = outcome.step;
+        match self.steps.get(step).copied().flatten() {
+            None => Some((
+                false,
+                Standing::Unscored,
+                format!("Step {step} comes only if the adversary takes another way in: scored if it runs."),
+            )),
+            Some(at) if at.max(0) as Millis >= self.end => Some((
+                false,
+                Standing::Unscored,
+                format!(
+                    "Step {step} is planned for {}, after the planned end of play ({}): not part of this exercise's score.",
+                    label(at.max(0) as Millis),
+                    label(self.end)
+                ),
+            )),
+            Some(_) => None,
+        }
+    }
 }
 
 fn outcome<'a>(facts: &'a Facts<'a>, step: &str) -> Option<&'a StepOutcome<'a>> {

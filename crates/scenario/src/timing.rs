@@ -56,6 +56,44 @@ where
     out
 }
 
+/// The planned offset from the start of play, in seconds, of every campaign step whose time
+/// is known from the scenario alone: steps `at` a time, and steps following them (or an
+/// inject planned at a time) through `after`, jitter left out. A step that runs only as a
+/// fallback, or follows one, has `None`. What teams do never changes this plan: scoring
+/// reads it to say from the start which steps fall after the end of play.
+pub fn planned_steps(scenario: &crate::Scenario) -> HashMap<&str, Option<i64>> {
+    let start = scenario.start.value;
+    let steps = scenario.campaigns.iter().flat_map(|c| &c.steps);
+    let mut known: HashMap<&str, i64> = HashMap::new();
+    let mut links: HashMap<&str, (&str, i64)> = HashMap::new();
+    let timed = steps.map(|s| (s.id.as_str(), s.at.as_ref(), s.after.as_ref())).chain(
+        scenario
+            .injects
+            .iter()
+            .map(|i| (i.id.as_str(), i.at.as_ref(), i.after.as_ref())),
+    );
+    for (id, at, after) in timed {
+        if let Some(at) = at {
+            known.insert(id, at.value.time.offset_from(start));
+        } else if let Some(after) = after {
+            links.insert(id, (after.value.anchor.as_str(), after.value.delay.as_secs() as i64));
+        }
+    }
+    let ids: Vec<&str> = links.keys().copied().collect();
+    let mut planned = follow(&ids, &known, |id| links.get(id).copied());
+    let steps: BTreeSet<&str> = scenario
+        .campaigns
+        .iter()
+        .flat_map(|c| &c.steps)
+        .map(|s| s.id.as_str())
+        .collect();
+    planned.retain(|id, _| steps.contains(id));
+    for id in steps {
+        planned.entry(id).or_insert(None);
+    }
+    planned
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

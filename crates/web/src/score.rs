@@ -28,6 +28,13 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         return html::problem(StatusCode::INTERNAL_SERVER_ERROR, "This page failed.");
     };
     let ended = crate::ended_at(&app);
+    let planned_ms = app.live.scenario.duration.value.as_secs() * 1000;
+    // Said only when the white cell ended play before the scenario's planned end.
+    let planned_end = app
+        .live
+        .ended()
+        .filter(|&at| at < planned_ms)
+        .map(|_| app.live.when(atoll_exercise::ExerciseMs(planned_ms)));
     let team_name = app.live.team_name(view.team);
     // Players see what is settled; an open item would tell them which step ran when.
     let player = view.user.role == atoll_store::Role::Player;
@@ -88,6 +95,17 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                             td { (t.why) }
                         }
                     }
+                }
+            }
+        }
+        @if let Some(at) = &ended {
+            @let cut: Vec<&atoll_exercise::score::Item> = score.items.iter().filter(|i| i.standing == Standing::Unscored && i.why.starts_with("Play ended before")).collect();
+            @if !cut.is_empty() {
+                @let points: u32 = cut.iter().map(|i| i.max).sum();
+                p {
+                    "Play ended at " (at) @if let Some(planned) = &planned_end { ", before its planned end at " (planned) } ": "
+                    (cut.len()) " expectations worth " (points) " points are about steps the adversary never reached, so they are not scored, and the maximum is "
+                    (score.possible()) " rather than " (score.possible() + points) "."
                 }
             }
         }

@@ -808,3 +808,27 @@ fn a_rule_the_team_writes_is_scored_against_what_really_happened() {
         )
     );
 }
+
+#[test]
+fn a_step_that_runs_only_as_a_fallback_is_out_of_the_maximum_from_the_start() {
+    // The bundled scenario, with one more expectation: detecting the actor's way back in
+    // through a home router, a step that runs only if the port proxy is blocked.
+    let text = std::fs::read_to_string(root().join("scenarios/pacific-cable-shield.yaml")).unwrap();
+    let added = "expectations:\n  - id: e-detect-soho\n    text: {en: Detect the return through a home router., ja: 家庭用ルーター経由の再侵入を検知する。}\n    points: 100\n    detect: vt-soho-proxy\n    teams: [palau]\n";
+    let text = text.replacen("expectations:\n", added, 1);
+    let s: &'static Scenario = Box::leak(Box::new(
+        atoll_scenario::load_str(&text, Some(&root().join("scenarios"))).unwrap_or_else(|d| panic!("{d:?}")),
+    ));
+    let team = runtime(s, Vec::new(), 0);
+    let start = scored(s, &team, &[], 0);
+    let soho = item(&start, "e-detect-soho");
+    assert_eq!((soho.standing, soho.points), (Standing::Unscored, 0));
+    assert_eq!(
+        soho.why,
+        "Step «Return through a compromised home router» runs only if step «Port proxy for a quiet way back in» is blocked: scored if it runs."
+    );
+    // Out of the maximum from the first minute: the same maximum as without it.
+    let without = scored(scenario(), &runtime(scenario(), Vec::new(), 0), &[], 0);
+    assert_eq!(start.possible(), without.possible());
+    assert!(start.possible() > 0);
+}

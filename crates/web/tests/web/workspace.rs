@@ -1717,3 +1717,32 @@ async fn a_team_replies_on_an_inject_and_the_white_cell_answers_in_the_same_thre
         StatusCode::BAD_REQUEST
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn play_ended_early_says_on_the_score_page_why_the_maximum_is_smaller() {
+    let app = app_started(120_000).await;
+    app.live.tick(clock_now());
+    let instructor = sign_in(&app, "ines").await;
+    let (status, _, _) = send(&app, post("/clock", &instructor, "action=end&confirm=yes")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let player = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/teams/palau/score", &player)).await;
+    // Two hours into a play planned for two days and more: most of the campaign never came.
+    let records = atoll_app::score::records(&app, "palau").await.unwrap();
+    let score = atoll_app::score::team_score(&app, 0, &records);
+    let cut: Vec<_> = score
+        .items
+        .iter()
+        .filter(|i| i.standing == atoll_exercise::score::Standing::Unscored && i.why.starts_with("Play ended before"))
+        .collect();
+    assert!(!cut.is_empty());
+    let points: u32 = cut.iter().map(|i| i.max).sum();
+    let said = format!(
+        "before its planned end at D3 16:00: {} expectations worth {points} points are about steps the adversary never reached, so they are not scored, and the maximum is {} rather than {}.",
+        cut.len(),
+        score.possible(),
+        score.possible() + points
+    );
+    assert!(page.contains(&said), "{said}");
+    assert!(page.contains(&format!(" of {} points", score.possible())));
+}
