@@ -333,7 +333,17 @@ fn hint_still_helps(
             _ => Ok(()),
         };
     }
-    // A hint for a detection or a report helps the team learn even once its window has
-    // passed; only a question's hint stops with the question.
-    Ok(())
+    // A hint for an expectation is sold while the expectation can still be earned: once it
+    // is settled, opening one would cost points and could earn none.
+    match status.score.items.iter().find(|i| i.expectation == target) {
+        Some(item) if item.standing != atoll_exercise::score::Standing::Open => {
+            Err("what it helps with is settled in the score: a hint now would cost points and earn none".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether hint `hint` may still be sold to the team ([`hint_still_helps`]).
+pub fn hint_for_sale(scenario: &atoll_scenario::Scenario, status: &TeamStatus, hint: &str) -> bool {
+    hint_still_helps(scenario, status, hint).is_ok()
 }

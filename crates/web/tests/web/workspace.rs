@@ -1746,3 +1746,28 @@ async fn play_ended_early_says_on_the_score_page_why_the_maximum_is_smaller() {
     assert!(page.contains(&said), "{said}");
     assert!(page.contains(&format!(" of {} points", score.possible())));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hint_for_an_expectation_is_sold_only_while_the_expectation_can_be_earned() {
+    // The web shell's hint (the scenario's first) helps detect it within two hours of the
+    // exploit at D1 09:10 (± 10 min); it is on sale from half an hour after the exploit.
+    let offered = r#"<input type="hidden" name="hint" value="1">"#;
+    let app = app_started(100_000).await; // D1 10:10
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains(offered), "on sale while the detection can be earned");
+    let app = app_started(200_000).await; // D1 11:50: the two hours have passed
+    app.live.tick(clock_now());
+    let records = atoll_app::score::records(&app, "palau").await.unwrap();
+    let score = atoll_app::score::team_score(&app, 0, &records);
+    let webshell = score.items.iter().find(|i| i.expectation == "e-detect-webshell").unwrap();
+    assert_eq!(webshell.standing, atoll_exercise::score::Standing::Missed, "{}", webshell.why);
+    let player = sign_in(&app, "pita").await;
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(!page.contains(offered), "no longer offered");
+    let (status, _, page) = send(&app, post("/teams/palau/hints", &player, "hint=1")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("settled in the score"), "{page}");
+    assert!(app.db.hints_opened(app.live.exercise, Some("palau")).await.unwrap().is_empty());
+}
