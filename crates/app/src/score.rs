@@ -35,6 +35,8 @@ pub struct Records {
     pub hints: Vec<HintOpened>,
     /// The team's suppressions, in force and ended.
     pub suppressions: Vec<atoll_store::Suppression>,
+    /// Who of the white cell marked the team absent, if it did.
+    pub absent: Option<String>,
 }
 
 /// Reads team `team`'s records (its verdicts through the app's copy, read incrementally).
@@ -45,6 +47,12 @@ pub async fn records<S: Store>(app: &App<S>, team: &str) -> atoll_store::Result<
         submissions: db.submissions(exercise, Some(team)).await?,
         hints: db.hints_opened(exercise, Some(team)).await?,
         suppressions: db.suppressions(exercise, Some(team)).await?,
+        absent: db
+            .absences(exercise)
+            .await?
+            .into_iter()
+            .find(|a| a.team == team)
+            .map(|a| a.username),
     })
 }
 
@@ -173,6 +181,7 @@ pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStat
         hints: &hints,
         suppressions: &suppressions,
         team_rules: &team_rules,
+        absent: records.absent.as_deref(),
     };
     let hints_available: Vec<(String, u64)> = live
         .scenario
@@ -290,4 +299,26 @@ pub async fn standings<S: Store>(app: &Arc<App<S>>, user: &User) -> Result<(Vec<
         line.rank = shares.iter().position(|t| *t == line.percent).unwrap_or(i) + 1;
     }
     Ok((lines, shown))
+}
+
+/// Instructor `user` marks team `team` absent (nobody of it plays: its availability is not
+/// scored) or, with `absent` false, present again. Written to the audit log.
+pub async fn mark_absent<S: Store>(app: &Arc<App<S>>, user: &User, team: &str, absent: bool) -> Result<()> {
+    if user.role != Role::Instructor {
+        return Err(Error::forbidden("only instructors mark a team absent"));
+    }
+    if !app.live.scenario.player_teams().any(|t| t.id.name == team) {
+        return Err(Error::not_found(format!("`{team}` is not a team of this exercise")).at("team"));
+    }
+    app.db
+        .mark_absent(app.live.exercise, team, absent, user.id, crate::clock_now())
+        .await
+        .map_err(|_| Error::unavailable("The change could not be stored; try again."))?;
+    let what = if absent {
+        "marked the team absent"
+    } else {
+        "marked the team present"
+    };
+    crate::audit::record(app, user, "team.absent", Some(team), what).await;
+    Ok(())
 }

@@ -16,7 +16,8 @@
 //!   before the adversary got there) is not scored either way, as a question never asked is
 //!   not: the team neither stopped it nor failed to see it;
 //! - **keep up** services: the share of play so far that every chosen service was up, against
-//!   the minimum; settled when play ends;
+//!   the minimum; settled when play ends; not scored for a team the white cell marked absent
+//!   (nobody of it played);
 //! - a step the white cell skipped is not scored, either way;
 //! - **answer** a question: the answer's grade (automatic for choices and indicators, the
 //!   white cell's for free text) scales the points, if it was given in time (`within` after
@@ -157,6 +158,8 @@ pub struct Facts<'a> {
     pub suppressions: &'a [SuppressionFact<'a>],
     /// The rules the team wrote, with what each matches in its world.
     pub team_rules: &'a [crate::TeamRuleTruth<'a>],
+    /// Who of the white cell marked the team absent, if it did: nobody of it played.
+    pub absent: Option<&'a str>,
 }
 
 /// A team's suppression, for scoring: what it says and which alerts it hides.
@@ -264,7 +267,15 @@ pub fn score(
             let Some(result) = keep_up(scenario, facts, keep) else {
                 continue;
             };
-            all_or_nothing(result)
+            match facts.absent {
+                // Nobody played: the services stayed up (or not) by no one's doing.
+                Some(marked_by) => (
+                    0,
+                    Standing::Unscored,
+                    format!("The white cell ({marked_by}) marked the team absent: availability is not scored."),
+                ),
+                None => all_or_nothing(result),
+            }
         } else if let Some(rule) = &e.rule {
             let Some(outcome) = outcome(facts, &rule.step.name) else {
                 continue;

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (21, include_str!("../migrations/0021_audit.sql")),
     (22, include_str!("../migrations/0022_revocation_and_devices.sql")),
     (23, include_str!("../migrations/0023_message_threads.sql")),
+    (24, include_str!("../migrations/0024_absent_teams.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,6 +310,16 @@ pub struct TeamRule {
     pub at: u64,
     /// Exercise milliseconds at which it was turned off, and by whom.
     pub off: Option<(u64, String)>,
+}
+
+/// A team the white cell marked absent: nobody of it played.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Absence {
+    pub team: String,
+    /// The instructor who marked it.
+    pub username: String,
+    /// Unix milliseconds.
+    pub at: i64,
 }
 
 /// A hint a team opened.
@@ -836,6 +847,18 @@ pub trait Store: Send + Sync + 'static {
     fn scoreboard_shown(&self, exercise: i64) -> impl Future<Output = Result<bool>> + Send;
     /// Shows the scoreboard to teams, or hides it again.
     fn show_scoreboard(&self, exercise: i64, shown: bool) -> impl Future<Output = Result<()>> + Send;
+    /// The teams marked absent, by team.
+    fn absences(&self, exercise: i64) -> impl Future<Output = Result<Vec<Absence>>> + Send;
+    /// Marks `team` absent (by instructor `user`, at unix milliseconds `now`) or, with `absent`
+    /// false, present again. Marking it as it already is changes nothing.
+    fn mark_absent(
+        &self,
+        exercise: i64,
+        team: &str,
+        absent: bool,
+        user: i64,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
 
     /// Saves a team's search as `name`, replacing the query of a search of that name.
     fn save_search(
@@ -2259,6 +2282,44 @@ impl Store for Sqlite {
             .bind(exercise)
             .execute(&self.pool)
             .await?;
+        Ok(())
+    }
+
+    async fn absences(&self, exercise: i64) -> Result<Vec<Absence>> {
+        let rows = sqlx::query(
+            "SELECT a.team, u.username, a.marked_at FROM absent_teams a JOIN users u ON u.id = a.user_id \
+             WHERE a.exercise = ? ORDER BY a.team",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Absence {
+                    team: r.try_get("team")?,
+                    username: r.try_get("username")?,
+                    at: r.try_get("marked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn mark_absent(&self, exercise: i64, team: &str, absent: bool, user: i64, now: i64) -> Result<()> {
+        let query = if absent {
+            sqlx::query(
+                "INSERT INTO absent_teams (exercise, team, user_id, marked_at) VALUES (?, ?, ?, ?) \
+                 ON CONFLICT (exercise, team) DO NOTHING",
+            )
+            .bind(exercise)
+            .bind(team)
+            .bind(user)
+            .bind(now)
+        } else {
+            sqlx::query("DELETE FROM absent_teams WHERE exercise = ? AND team = ?")
+                .bind(exercise)
+                .bind(team)
+        };
+        query.execute(&self.pool).await?;
         Ok(())
     }
 

@@ -207,6 +207,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
         ..
     } = input;
     let scoreboard = *scoreboard;
+    let ended = app.live.ended();
     let live = &app.live;
     let clock = live.clock();
     let now = clock.now(live.wall_now());
@@ -303,7 +304,7 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
                 }
             }
             tbody {
-                @for ((((team, (events, alerts, high, latest, inbox)), status), online), last) in live.scenario.player_teams().zip(&rows).zip(&statuses).zip(online).zip(last) {
+                @for (((((team, (events, alerts, high, latest, inbox)), status), online), last), team_records) in live.scenario.player_teams().zip(&rows).zip(&statuses).zip(online).zip(last).zip(records) {
                     @if user.sees(&team.id.name) { tr {
                         td { a href={ "/teams/" (team.id.name) } { (team.name.get("en")) } }
                         td { a href={ "/teams/" (team.id.name) "/timeline" } { (status.campaign) } }
@@ -325,6 +326,18 @@ fn board_page<S: Store>(app: &App<S>, user: &User, input: &BoardRecords, notice:
                         }
                         td {
                             @if online.is_empty() { span.muted { "nobody" } } @else { (online.join(", ")) }
+                            @if let Some(by) = &team_records.absent { br; strong { "Absent" } " (marked by " (by) "): availability not scored" }
+                            @if user.role == atoll_store::Role::Instructor && ended.is_none() {
+                                form.inline method="post" action={ "/teams/" (team.id.name) "/absent" } {
+                                    @if team_records.absent.is_some() {
+                                        input type="hidden" name="absent" value="no";
+                                        " " button type="submit" { "Mark present" }
+                                    } @else {
+                                        input type="hidden" name="absent" value="yes";
+                                        " " button type="submit" title="Nobody of this team plays: its availability is not scored" { "Mark absent" }
+                                    }
+                                }
+                            }
                         }
                     } }
                 }
@@ -479,6 +492,30 @@ pub(crate) async fn clock<S: Store>(
             let input = board_records(&app).await;
             blocking(move || board_page(&app, &user, &input, notice)).await
         }
+        Err(e) => html::failure(&e),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct AbsentForm {
+    absent: Option<String>,
+}
+
+/// Marks a team absent (`absent=yes`: nobody of it plays, so its availability is not scored)
+/// or present again (`absent=no`), then shows the board.
+pub(crate) async fn absent<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    crate::auth::Instructor(user): crate::auth::Instructor,
+    axum::extract::Path(team): axum::extract::Path<String>,
+    Form(form): Form<AbsentForm>,
+) -> Response {
+    let absent = match form.absent.as_deref() {
+        Some("yes") => true,
+        Some("no") => false,
+        _ => return html::problem(StatusCode::BAD_REQUEST, "absent: say yes or no."),
+    };
+    match atoll_app::score::mark_absent(&app, &user, &team, absent).await {
+        Ok(()) => axum::response::Redirect::to("/board").into_response(),
         Err(e) => html::failure(&e),
     }
 }

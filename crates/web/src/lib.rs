@@ -228,6 +228,7 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/teams/{team}/hunt", get(hunt::hunt::<S>))
         .route("/teams/{team}/respond", get(respond::page::<S>).post(respond::act::<S>))
         .route("/teams/{team}/score", get(score::page::<S>))
+        .route("/teams/{team}/absent", post(board::absent::<S>))
         .route("/teams/{team}/network", get(network::page::<S>))
         .route("/teams/{team}/timeline", get(timeline::page::<S>).post(timeline::change::<S>))
         .route("/teams/{team}/questions", get(questions::page::<S>).post(questions::answer::<S>))

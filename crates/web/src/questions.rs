@@ -128,7 +128,8 @@ fn body<S>(
             let e = scenario.expectations.iter().find(|e| e.id.name == h.r#for.name)?;
             // What it helps with is not said: that would name a step of the campaign. One not
             // opened is offered only while what it helps with can still be earned.
-            let offered = opened(&h.id.name).is_some() || atoll_app::questions::hint_for_sale(scenario, status, &h.id.name);
+            let offered =
+                opened(&h.id.name).is_some() || atoll_app::questions::hint_for_sale(scenario, status, &h.id.name);
             (offered && hints_for(&e.id.name).iter().any(|x| x.id.name == h.id.name)).then_some(h)
         })
         .collect();

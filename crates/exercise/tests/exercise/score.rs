@@ -92,6 +92,7 @@ fn facts<'a>(
         hints: &handed.hints,
         suppressions: &[],
         team_rules: &[],
+        absent: None,
     }
 }
 

@@ -244,6 +244,8 @@ pub struct BoardTeam {
     pub last_activity: Option<Activity>,
     /// Who of the team is signed in.
     pub online: Vec<String>,
+    /// The instructor who marked the team absent (its availability is not scored), if any.
+    pub absent: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -304,6 +306,7 @@ pub(crate) async fn board<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                         what: what.clone(),
                     }),
                     online: input.online[i].clone(),
+                    absent: input.records[i].absent.clone(),
                 }
             })
             .collect();
@@ -331,6 +334,26 @@ pub(crate) async fn scoreboard<S: Store>(
 ) -> Response {
     match atoll_app::people::show_scoreboard(&app, &user, request.show).await {
         Ok(()) => Json(ScoreboardRequest { show: request.show }).into_response(),
+        Err(e) => failed(&e),
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbsentRequest {
+    /// Whether nobody of the team plays: its availability is then not scored.
+    pub absent: bool,
+}
+
+/// `POST /api/v1/teams/{team}/absent`
+pub(crate) async fn absent<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Instructor(user): Instructor,
+    Path(team): Path<String>,
+    Json(request): Json<AbsentRequest>,
+) -> Response {
+    match atoll_app::score::mark_absent(&app, &user, &team, request.absent).await {
+        Ok(()) => Json(AbsentRequest { absent: request.absent }).into_response(),
         Err(e) => failed(&e),
     }
 }

@@ -191,6 +191,7 @@ pub(crate) fn routes<S: Store>() -> axum::Router<Arc<App<S>>> {
         .route("/api/v1/account/tokens/{id}/revoke", post(revoke_token::<S>))
         .route("/api/v1/board", get(board::<S>))
         .route("/api/v1/scoreboard", get(standings::<S>).post(scoreboard::<S>))
+        .route("/api/v1/teams/{team}/absent", post(console::absent::<S>))
         .route("/api/v1/teams/{team}/score", get(score::<S>))
         .route("/api/v1/teams/{team}/timeline", get(timeline::<S>))
         .route("/api/v1/teams/{team}/steps", post(change_step::<S>))

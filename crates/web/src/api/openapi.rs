@@ -85,6 +85,15 @@ pub(super) const OPERATIONS: &[Operation] = &[
         response: schema::<ScoreboardRequest>,
     },
     Operation {
+        method: "post",
+        path: "/teams/{team}/absent",
+        summary: "Mark a team absent (nobody of it plays: its availability is not scored), or present again.",
+        who: Who::Instructor,
+        request: Some(schema::<AbsentRequest>),
+        status: 200,
+        response: schema::<AbsentRequest>,
+    },
+    Operation {
         method: "get",
         path: "/teams/{team}/score",
         summary: "A team's score with the reason for every point (players: settled items only).",

@@ -478,6 +478,11 @@ async fn every_route_for_every_role_and_team() {
             [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
         ),
         (
+            "mark a team present",
+            Box::new(|c| post("/teams/palau/absent", c, "absent=no")),
+            [S::SEE_OTHER, S::FORBIDDEN, S::FORBIDDEN, S::SEE_OTHER],
+        ),
+        (
             "grading queue",
             Box::new(|c| get("/grading", c)),
             [S::OK, S::OK, S::FORBIDDEN, S::SEE_OTHER],
@@ -1038,6 +1043,18 @@ async fn every_api_operation_for_every_role_and_team() {
             "/api/v1/scoreboard",
             Some(r#"{"show":false}"#),
             [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/palau/absent",
+            Some(r#"{"absent":false}"#),
+            [S::OK, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
+        ),
+        (
+            "POST",
+            "/api/v1/teams/no-such-team/absent",
+            Some(r#"{"absent":false}"#),
+            [S::NOT_FOUND, S::FORBIDDEN, S::FORBIDDEN, S::UNAUTHORIZED],
         ),
         (
             "GET",

@@ -915,3 +915,51 @@ async fn a_test_moves_the_wall_clock_and_hours_of_play_pass_without_waiting() {
     let (_, _, log) = send(&app, get("/audit", &ines)).await;
     assert!(log.contains("paused the clock at D1 11:30"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_team_marked_absent_is_not_scored_for_availability_and_the_board_says_so() {
+    let app = app_started(60_000).await;
+    app.live.tick(clock_now());
+    let instructor = sign_in(&app, "ines").await;
+    let keep = |app: &Arc<App<Sqlite>>| {
+        let app = app.clone();
+        async move {
+            let records = atoll_app::score::records(&app, "palau").await.unwrap();
+            let score = atoll_app::score::team_score(&app, 0, &records);
+            let item = score
+                .items
+                .iter()
+                .find(|i| i.expectation == "e-keep-internet")
+                .cloned()
+                .unwrap();
+            (item, score.possible())
+        }
+    };
+    let (before, possible) = keep(&app).await;
+    assert_eq!(before.standing, atoll_exercise::score::Standing::Open, "{}", before.why);
+    let (status, headers, _) = send(&app, post("/teams/palau/absent", &instructor, "absent=yes")).await;
+    assert_eq!(
+        (status, header(&headers, "location")),
+        (StatusCode::SEE_OTHER, Some("/board"))
+    );
+    let (absent, absent_possible) = keep(&app).await;
+    assert_eq!(absent.standing, atoll_exercise::score::Standing::Unscored);
+    assert_eq!(
+        absent.why,
+        "The white cell (ines) marked the team absent: availability is not scored."
+    );
+    assert_eq!(absent_possible, possible - before.max);
+    let (_, _, board) = send(&app, get("/board", &instructor)).await;
+    assert!(board.contains("<strong>Absent</strong> (marked by ines): availability not scored"));
+    assert!(board.contains("Mark present"));
+    // Present again: scored as before.
+    send(&app, post("/teams/palau/absent", &instructor, "absent=no")).await;
+    let (again, _) = keep(&app).await;
+    assert_eq!(again.standing, atoll_exercise::score::Standing::Open);
+    let audit = app.db.audit_log(app.live.exercise, None, 100).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "team.absent" && a.detail == "marked the team absent")
+    );
+}

@@ -1761,13 +1761,28 @@ async fn a_hint_for_an_expectation_is_sold_only_while_the_expectation_can_be_ear
     app.live.tick(clock_now());
     let records = atoll_app::score::records(&app, "palau").await.unwrap();
     let score = atoll_app::score::team_score(&app, 0, &records);
-    let webshell = score.items.iter().find(|i| i.expectation == "e-detect-webshell").unwrap();
-    assert_eq!(webshell.standing, atoll_exercise::score::Standing::Missed, "{}", webshell.why);
+    let webshell = score
+        .items
+        .iter()
+        .find(|i| i.expectation == "e-detect-webshell")
+        .unwrap();
+    assert_eq!(
+        webshell.standing,
+        atoll_exercise::score::Standing::Missed,
+        "{}",
+        webshell.why
+    );
     let player = sign_in(&app, "pita").await;
     let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
     assert!(!page.contains(offered), "no longer offered");
     let (status, _, page) = send(&app, post("/teams/palau/hints", &player, "hint=1")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("settled in the score"), "{page}");
-    assert!(app.db.hints_opened(app.live.exercise, Some("palau")).await.unwrap().is_empty());
+    assert!(
+        app.db
+            .hints_opened(app.live.exercise, Some("palau"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
