@@ -53,8 +53,14 @@ pub async fn give_answer<S: Store>(
         let when = stake.closes.map_or(String::new(), |c| {
             format!(" at {}", app.live.when(atoll_exercise::ExerciseMs(c)))
         });
+        // Which question, in its own first words: the message stands at the top of the page.
+        let prompt = question.prompt.get("en");
+        let mut first: String = prompt.chars().take(60).collect();
+        if prompt.chars().count() > 60 {
+            first.push('…');
+        }
         return Err(Error::conflict(format!(
-            "the time to answer it ended{when}; answers are no longer taken"
+            "«{first}»: the time to answer it ended{when}; answers are no longer taken"
         ))
         .at("question"));
     }

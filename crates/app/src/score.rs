@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use atoll_exercise::ExerciseMs;
 use atoll_exercise::answers::{self, Answer, Points};
-use atoll_exercise::score::{AnswerFact, Facts, Progress, ReportFact, Score, Verdict, hint_available, progress, score};
+use atoll_exercise::score::{
+    ActionFact, AnswerFact, Facts, Progress, ReportFact, Score, Verdict, hint_available, progress, score,
+};
 use atoll_sim::available_percent;
 use atoll_store::{HintOpened, Kind, Role, Store, Submission, Triage, User};
 
@@ -37,6 +39,8 @@ pub struct Records {
     pub suppressions: Vec<atoll_store::Suppression>,
     /// Who of the white cell marked the team absent, if it did.
     pub absent: Option<String>,
+    /// The team's response actions, oldest first (not the white cell's step changes).
+    pub actions: Vec<atoll_store::ActionRecord>,
 }
 
 /// Reads team `team`'s records (its verdicts through the app's copy, read incrementally).
@@ -53,6 +57,12 @@ pub async fn records<S: Store>(app: &App<S>, team: &str) -> atoll_store::Result<
             .into_iter()
             .find(|a| a.team == team)
             .map(|a| a.username),
+        actions: db
+            .actions(exercise)
+            .await?
+            .into_iter()
+            .filter(|a| a.team == team && !atoll_sim::actions::WHITE_CELL_ACTIONS.contains(&a.action.as_str()))
+            .collect(),
     })
 }
 
@@ -167,6 +177,16 @@ pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStat
         })
         .collect();
     let team_rules = runtime.team_rules();
+    let actions: Vec<ActionFact<'_>> = records
+        .actions
+        .iter()
+        .map(|a| ActionFact {
+            at: a.at,
+            action: &a.action,
+            target: &a.target,
+            username: &a.username,
+        })
+        .collect();
     let facts = Facts {
         team: &team_id,
         outcomes: &outcomes,
@@ -182,6 +202,7 @@ pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStat
         suppressions: &suppressions,
         team_rules: &team_rules,
         absent: records.absent.as_deref(),
+        actions: &actions,
     };
     let hints_available: Vec<(String, u64)> = live
         .scenario

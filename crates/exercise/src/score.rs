@@ -69,9 +69,9 @@ pub struct Item {
     pub max: u32,
     pub standing: Standing,
     pub why: String,
-    /// For an open item, when it closes: the end of a detection window, an answer's or a
-    /// report's time limit (exercise milliseconds), from when its step ran or its question was
-    /// asked. [`score`] sets it when that is known; [`closes_as_planned`] foresees it for a
+    /// For an open item, when it closes (for a missed one, when it closed): the end of a
+    /// detection window, an answer's or a report's time limit (exercise milliseconds), from
+    /// when its step ran or its question was asked. [`score`] sets it when that is known; [`closes_as_planned`] foresees it for a
     /// step or question still to come. A jump past it decides the item.
     pub closes: Option<Millis>,
 }
@@ -160,6 +160,18 @@ pub struct Facts<'a> {
     pub team_rules: &'a [crate::TeamRuleTruth<'a>],
     /// Who of the white cell marked the team absent, if it did: nobody of it played.
     pub absent: Option<&'a str>,
+    /// The team's response actions, oldest first.
+    pub actions: &'a [ActionFact<'a>],
+}
+
+/// A response action the team took, as stored: the target as the player named it.
+#[derive(Debug, Clone)]
+pub struct ActionFact<'a> {
+    pub at: Millis,
+    /// The action word, e.g. `isolate_host`.
+    pub action: &'a str,
+    pub target: &'a str,
+    pub username: &'a str,
 }
 
 /// A team's suppression, for scoring: what it says and which alerts it hides.
@@ -251,7 +263,7 @@ pub fn score(
             all_or_nothing(
                 skipped(outcome)
                     .or_else(|| plan.not_come(outcome, label))
-                    .unwrap_or_else(|| detect(facts, outcome, within, deadline, label)),
+                    .unwrap_or_else(|| detect(scenario, facts, outcome, within, deadline, label)),
             )
         } else if let Some(step) = &e.contain_before {
             let Some(outcome) = outcome(facts, &step.name) else {
@@ -260,7 +272,7 @@ pub fn score(
             all_or_nothing(
                 skipped(outcome)
                     .or_else(|| plan.not_come(outcome, label))
-                    .unwrap_or_else(|| contain(outcome, facts.ended, label)),
+                    .unwrap_or_else(|| contain(scenario, facts, outcome, label)),
             )
         } else if let Some(keep) = &e.keep_up {
             // No service of this team's world is chosen: the expectation is not this team's.
@@ -306,7 +318,8 @@ pub fn score(
                 "Scored when the decision is taken; this build does not take decisions yet.".to_owned(),
             )
         };
-        let closes = (standing == Standing::Open)
+        // A missed item keeps the time it closed at, to say when.
+        let closes = matches!(standing, Standing::Open | Standing::Missed)
             .then(|| closes(e, facts, within, deadline, &|_| None))
             .flatten();
         items.push(Item {
@@ -832,6 +845,114 @@ impl<'s> Plan<'s> {
     }
 }
 
+/// The team's action that stopped a prevented step, in words (`the isolation of PT-DC01 by
+/// pita at D1 10:02`): the latest one, at or before the step came due, that did what the
+/// simulation says blocked it (a target isolated, an address or domain blocked, stolen
+/// credentials disabled or reset). `None` when the team's actions do not explain it (the
+/// step required another that never ran, say).
+fn stopped_by(
+    scenario: &Scenario,
+    facts: &Facts<'_>,
+    outcome: &StepOutcome<'_>,
+    label: &dyn Fn(Millis) -> String,
+) -> Option<String> {
+    let mut needs = Vec::new();
+    let mut current = outcome;
+    // A step that needed another the team stopped: the action that stopped that one.
+    while let Some(needed) = current
+        .reason
+        .and_then(|r| r.strip_prefix("requires step "))
+        .and_then(|r| r.strip_suffix(" succeeded"))
+    {
+        if needs.len() > 32 || needs.contains(&needed) {
+            return None;
+        }
+        current = facts
+            .outcomes
+            .iter()
+            .find(|o| o.team == facts.team && o.step == needed && o.status == Status::Prevented)?;
+        needs.push(needed);
+    }
+    let action = action_that_stopped(scenario, facts, current, label)?;
+    Some(match needs.first() {
+        None => format!("{action} stopped it"),
+        Some(needed) => format!("it needs step {needed}, which {action} stopped"),
+    })
+}
+
+/// Actions that contain an intrusion: what can make a step's `contained` condition hold.
+const CONTAINING: &[&str] = &[
+    "isolate_host",
+    "shutdown_host",
+    "reimage_host",
+    "restore_backup",
+    "block_address",
+    "block_domain",
+    "disable_account",
+    "reset_password",
+];
+
+/// [`stopped_by`] for a step the team's action blocked directly: the action, in words, with
+/// who took it and when.
+fn action_that_stopped(
+    scenario: &Scenario,
+    facts: &Facts<'_>,
+    outcome: &StepOutcome<'_>,
+    label: &dyn Fn(Millis) -> String,
+) -> Option<String> {
+    let reason = outcome.reason?;
+    let due = outcome.due?;
+    let mut before = facts.actions.iter().rev().filter(|a| a.at <= due);
+    // A host as the player named it (its name, address or id), by its name.
+    let host_name = |typed: &str| {
+        scenario
+            .world
+            .hosts
+            .iter()
+            .find(|h| h.hostname.eq_ignore_ascii_case(typed) || h.address.0.to_string() == typed || h.id.name == typed)
+            .map_or_else(|| typed.to_owned(), |h| h.hostname.clone())
+    };
+    let found = if let Some(hosts) = reason.strip_prefix("target isolated or offline: ") {
+        let hosts: Vec<&str> = hosts.split(", ").collect();
+        before.find(|a| {
+            ["isolate_host", "shutdown_host"].contains(&a.action)
+                && hosts.iter().any(|h| h.eq_ignore_ascii_case(&host_name(a.target)))
+        })?
+    } else if let Some(address) = reason
+        .strip_prefix("command-and-control address ")
+        .and_then(|r| r.strip_suffix(" blocked"))
+    {
+        before.find(|a| a.action == "block_address" && a.target == address)?
+    } else if let Some(domain) = reason
+        .strip_prefix("command-and-control domain ")
+        .and_then(|r| r.strip_suffix(" blocked"))
+    {
+        before.find(|a| {
+            a.action == "block_domain"
+                && (domain.eq_ignore_ascii_case(a.target) || domain.ends_with(&format!(".{}", a.target)))
+        })?
+    } else if reason.starts_with("the stolen credentials no longer work") {
+        before.find(|a| a.action == "disable_account" || a.action == "reset_password")?
+    } else if reason.starts_with("requires not (step ") && reason.ends_with(" contained)") {
+        // The step may run only while an earlier one is not contained: the team's latest
+        // containing action before it came due.
+        before.find(|a| CONTAINING.contains(&a.action))?
+    } else {
+        return None;
+    };
+    let target = found.target;
+    let what = match found.action {
+        "isolate_host" => format!("the isolation of {}", host_name(target)),
+        "shutdown_host" => format!("the shutdown of {}", host_name(target)),
+        "reimage_host" => format!("the rebuild of {}", host_name(target)),
+        "restore_backup" => format!("the restore of {}", host_name(target)),
+        "block_address" | "block_domain" => format!("the block on {target}"),
+        "disable_account" => format!("disabling {target}"),
+        _ => format!("the password reset of {target}"),
+    };
+    Some(format!("{what} by {} at {}", found.username, label(found.at)))
+}
+
 fn outcome<'a>(facts: &'a Facts<'a>, step: &str) -> Option<&'a StepOutcome<'a>> {
     facts.outcomes.iter().find(|o| o.team == facts.team && o.step == step)
 }
@@ -847,6 +968,7 @@ pub fn span(ms: Millis) -> String {
 }
 
 fn detect(
+    scenario: &Scenario,
     facts: &Facts<'_>,
     outcome: &StepOutcome<'_>,
     within: Option<Millis>,
@@ -856,13 +978,14 @@ fn detect(
     let step = outcome.step;
     let ran = match (outcome.status, outcome.due) {
         (Status::Prevented, _) => {
-            let reason = outcome.reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            let how = stopped_by(scenario, facts, outcome, label).unwrap_or_else(|| {
+                let reason = outcome.reason.map(|r| format!(" ({r})")).unwrap_or_default();
+                format!("the team's response prevented it{reason}")
+            });
             return (
                 true,
                 Standing::Earned,
-                format!(
-                    "Step {step} never ran: the team's response prevented it{reason}, so there was nothing left to detect."
-                ),
+                format!("Step {step} never ran: {how}, so there was nothing left to detect."),
             );
         }
         (Status::Succeeded, Some(at)) => at,
@@ -1086,11 +1209,20 @@ fn rule_written(
     (false, standing, why)
 }
 
-fn contain(outcome: &StepOutcome<'_>, ended: bool, label: &dyn Fn(Millis) -> String) -> (bool, Standing, String) {
+fn contain(
+    scenario: &Scenario,
+    facts: &Facts<'_>,
+    outcome: &StepOutcome<'_>,
+    label: &dyn Fn(Millis) -> String,
+) -> (bool, Standing, String) {
     let step = outcome.step;
+    let ended = facts.ended;
     match (outcome.status, outcome.due) {
         (Status::Prevented, _) => {
-            let reason = outcome.reason.map(|r| format!(": {r}")).unwrap_or_default();
+            let reason = match stopped_by(scenario, facts, outcome, label) {
+                Some(how) => format!(": {how}"),
+                None => outcome.reason.map(|r| format!(": {r}")).unwrap_or_default(),
+            };
             (true, Standing::Earned, format!("Step {step} was prevented{reason}."))
         }
         (Status::Succeeded, Some(at)) => (

@@ -87,18 +87,26 @@ fn kind_of(e: &Expectation) -> Option<PointKind> {
     })
 }
 
-/// For team `team`: each kind of point with how many expectations and points it holds.
-fn points_by_kind(scenario: &Scenario, team: &str) -> BTreeMap<PointKind, (usize, u32)> {
+/// Each kind of point with how many expectations and points it holds: the items of the
+/// team's score that count toward its maximum (what the Score page adds up).
+fn points_by_kind(scenario: &Scenario, score: &atoll_exercise::score::Score) -> BTreeMap<PointKind, (usize, u32)> {
     let mut kinds = BTreeMap::new();
-    for e in &scenario.expectations {
-        if !(e.teams.is_empty() || e.teams.iter().any(|t| t.name == team)) {
+    for item in score
+        .items
+        .iter()
+        .filter(|i| i.standing != atoll_exercise::score::Standing::Unscored)
+    {
+        let Some(kind) = scenario
+            .expectations
+            .iter()
+            .find(|e| e.id.name == item.expectation)
+            .and_then(kind_of)
+        else {
             continue;
-        }
-        if let Some(kind) = kind_of(e) {
-            let entry = kinds.entry(kind).or_insert((0, 0));
-            entry.0 += 1;
-            entry.1 += e.points;
-        }
+        };
+        let entry = kinds.entry(kind).or_insert((0, 0));
+        entry.0 += 1;
+        entry.1 += item.max;
     }
     kinds
 }
@@ -138,7 +146,7 @@ fn how_earned(kind: PointKind, lang: &str, team: &str) -> (&'static str, Markup)
             html! {
                 (t(lang, "Answer the white cell's ", "白セルからの"))
                 (page("/questions", t(lang, "questions", "質問")))
-                (t(lang, " before their time limit; each shows its points and limit. Points follow the answer's grade.", "に期限内に回答します。各質問に配点と期限が表示されます。得点は回答の評価に応じます。"))
+                (t(lang, ", before the time limit when a question has one; each card shows its points. Points follow the answer's grade.", "に回答します（期限がある場合は期限内に）。各カードに配点が表示されます。得点は回答の評価に応じます。"))
             },
         ),
         PointKind::Report => (
@@ -297,6 +305,25 @@ pub(crate) async fn page<S: Store>(
         (Role::Player, Some(team)) => Some(team.clone()),
         _ => None,
     };
+    // The team's score as it stands: its maximum is what the briefing explains.
+    let score = match (
+        &team,
+        app.live
+            .scenario
+            .player_teams()
+            .position(|t| Some(&t.id.name) == team.as_ref()),
+    ) {
+        (Some(team), Some(index)) => match atoll_app::score::records(&app, team).await {
+            Ok(records) => {
+                let worker = app.clone();
+                tokio::task::spawn_blocking(move || atoll_app::score::team_score(&worker, index, &records))
+                    .await
+                    .ok()
+            }
+            Err(_) => None,
+        },
+        _ => None,
+    };
     let members: Vec<String> = match &team {
         Some(team) => app
             .db
@@ -321,7 +348,7 @@ pub(crate) async fn page<S: Store>(
         }
         (situation(scenario, lang))
         @match &team {
-            Some(team) => (player_part(&app.live, scenario, lang, team, &members)),
+            Some(team) => (player_part(&app.live, scenario, lang, team, &members, score.as_ref())),
             None => (white_cell_part(lang, &user)),
         }
         h2 #glossary { (t(lang, "Words you will meet", "用語集")) }
@@ -329,7 +356,13 @@ pub(crate) async fn page<S: Store>(
             @for (term, meaning) in glossary(lang) { dt { (term) } dd { (meaning) } }
         }
     };
-    html::page(&app.live, t(lang, "Briefing", "ブリーフィング"), Some(&user), &body).into_response()
+    html::page(
+        html::heading(&app, &user).await,
+        t(lang, "Briefing", "ブリーフィング"),
+        Some(&user),
+        &body,
+    )
+    .into_response()
 }
 
 /// What the exercise is: the scenario's summary, audience, tracks and objectives.
@@ -355,7 +388,14 @@ fn situation(scenario: &Scenario, lang: &str) -> Markup {
     }
 }
 
-fn player_part(live: &crate::Live, scenario: &Scenario, lang: &str, team: &str, members: &[String]) -> Markup {
+fn player_part(
+    live: &crate::Live,
+    scenario: &Scenario,
+    lang: &str,
+    team: &str,
+    members: &[String],
+    score: Option<&atoll_exercise::score::Score>,
+) -> Markup {
     let team_name = live.team_name_of(team);
     let organisations: Vec<&str> = scenario
         .world
@@ -364,7 +404,7 @@ fn player_part(live: &crate::Live, scenario: &Scenario, lang: &str, team: &str, 
         .filter(|o| o.team.as_ref().is_some_and(|t| t.name == team))
         .map(|o| o.name.as_str())
         .collect();
-    let kinds = points_by_kind(scenario, team);
+    let kinds = score.map(|s| points_by_kind(scenario, s)).unwrap_or_default();
     let total: u32 = kinds.values().map(|(_, p)| p).sum();
     let link = |path: &str, name: &str| html! { a href={ "/teams/" (team) (path) } { (name) } };
     html! {
@@ -382,7 +422,7 @@ fn player_part(live: &crate::Live, scenario: &Scenario, lang: &str, team: &str, 
             li { (t(lang, "Agree who does what: the technical players take Alerts, Hunt and Respond; the officials follow the Inbox, the Questions and the Reports, and decide what to disconnect and whom to tell.", "役割を決めます。技術担当はアラート・ハント・対応を、政策担当は受信箱・質問・報告を受け持ち、何を切断し誰に知らせるかを判断します。")) }
             li { (t(lang, "Open the ", "")) (link("/network", t(lang, "Network", "ネットワーク"))) (t(lang, " page to learn your hosts, accounts and services by name: the Respond page takes the same names.", "ページで、ホスト・アカウント・サービスの名前を確認します。対応ページでも同じ名前を使えます。")) }
             li { (t(lang, "On ", "")) (link("", t(lang, "Alerts", "アラート"))) (t(lang, ", open the highest-level alert first. Read what ran, on which host, under which account; mark it true positive if it is the attack, false positive if it is normal work. Unsure? Leave it and look at the events around it.", "ページで、レベルの高いアラートから開きます。何が、どのホストで、どのアカウントで実行されたかを読み、攻撃なら真陽性、通常業務なら誤検知と判定します。迷ったら判定せず、前後のイベントを確認します。")) }
-            li { (t(lang, "Look at the ", "")) (link("/questions", t(lang, "Questions", "質問"))) (t(lang, ": each has a time limit. A hint helps when you are stuck, at a cost in points.", "を確認します。それぞれ期限があります。行き詰まったらヒントを使えますが、減点があります。")) }
+            li { (t(lang, "Look at the ", "")) (link("/questions", t(lang, "Questions", "質問"))) (t(lang, ": a question with a time limit shows it, and the time left, on its card. A hint helps when you are stuck, at a cost in points.", "を確認します。期限のある質問は、その期限と残り時間がカードに表示されます。行き詰まったらヒントを使えますが、減点があります。")) }
         }
         h2 #points { (t(lang, "How points are earned", "得点のしくみ")) }
         @if kinds.is_empty() {
@@ -390,11 +430,11 @@ fn player_part(live: &crate::Live, scenario: &Scenario, lang: &str, team: &str, 
         } @else {
             p { (t(lang, "Your team can earn up to ", "あなたのチームの満点は ")) strong { (total) } (t(lang, " points:", " 点です。内訳：")) }
             table {
-                thead { tr { th { (t(lang, "Kind", "種類")) } th { (t(lang, "How", "方法")) } th.num { (t(lang, "Points", "点")) } } }
+                thead { tr { th { (t(lang, "Kind", "種類")) } th { (t(lang, "How", "方法")) } th { (t(lang, "Expectations", "評価項目")) } th { (t(lang, "Points", "点")) } } }
                 tbody {
                     @for (kind, (count, points)) in &kinds {
                         @let (name, how) = how_earned(*kind, lang, team);
-                        tr { td { (name) } td { (how) } td.num { (points) " (" (count) ")" } }
+                        tr { td { (name) } td { (how) } td.num { (count) } td.num { (points) } }
                     }
                 }
             }

@@ -24,6 +24,52 @@ pub(crate) struct ServiceRow {
     pub hosts: String,
 }
 
+/// One account as the page shows it.
+pub(crate) struct AccountRow {
+    /// As logs write it and Respond takes it: `PACTEL\svc_prtg`.
+    pub name: String,
+    pub who: String,
+    pub kind: &'static str,
+    pub org: String,
+    pub state: String,
+}
+
+/// The team's accounts as they stand now. Takes the team's lock: call it off the async
+/// workers.
+pub(crate) fn accounts<S>(app: &App<S>, index: usize) -> Vec<AccountRow> {
+    let live = &app.live;
+    let runtime = live.team(index);
+    let Some(world) = runtime.world() else {
+        return Vec::new();
+    };
+    world
+        .accounts
+        .iter()
+        .map(|a| {
+            let mut state = Vec::new();
+            if a.disabled {
+                state.push("disabled".to_owned());
+            }
+            if let Some(at) = a.reset_at {
+                state.push(format!("password reset at {}", live.when(ExerciseMs(at))));
+            }
+            AccountRow {
+                name: a.def.username.clone(),
+                who: match (&a.def.display_name, &a.def.title) {
+                    (Some(name), Some(title)) if name.as_str() == title.get("en") => name.clone(),
+                    (Some(name), Some(title)) => format!("{name}, {}", title.get("en")),
+                    (Some(name), None) => name.clone(),
+                    (None, Some(title)) => title.get("en").to_owned(),
+                    (None, None) => String::new(),
+                },
+                kind: a.def.kind.as_str(),
+                org: world.orgs.get(a.org).map_or(String::new(), |o| o.def.name.clone()),
+                state: state.join(", "),
+            }
+        })
+        .collect()
+}
+
 /// Hours of availability the page draws at most (the latest ones).
 const HOURS_SHOWN: usize = 120;
 
@@ -41,10 +87,10 @@ pub(crate) struct HostRow {
 pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
     let worker = app.clone();
     let index = view.team;
-    let rows = tokio::task::spawn_blocking(move || rows(&worker, index))
+    let rows = tokio::task::spawn_blocking(move || (rows(&worker, index), accounts(&worker, index)))
         .await
         .unwrap_or_default();
-    let (services, hosts) = rows;
+    let ((services, hosts), accounts) = rows;
     let live = &app.live;
     let team_id = live.team_id(view.team);
     let team_name = live.team_name(view.team);
@@ -91,7 +137,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         }
         h2 { "Hosts" }
         table {
-            thead { tr { th { "Host" } th { "Id (in actions)" } th { "Address" } th { "Role" } th { "Organisation" } th { "State" } } }
+            thead { tr { th { "Host" } th { "Id" } th { "Address" } th { "Role" } th { "Organisation" } th { "State" } } }
             tbody {
                 @for h in &hosts {
                     tr {
@@ -101,6 +147,22 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                         td { (h.role) }
                         td { (h.org) }
                         td { @if h.state.is_empty() { span.muted { "normal" } } @else { (h.state) } }
+                    }
+                }
+            }
+        }
+        h2 { "Accounts" }
+        p.muted { "Named as the logs write them; the Respond page takes the same names (or the user name alone)." }
+        table {
+            thead { tr { th { "Account" } th { "Who" } th { "Kind" } th { "Organisation" } th { "State" } } }
+            tbody {
+                @for a in &accounts {
+                    tr {
+                        td.mono { (a.name) }
+                        td { (a.who) }
+                        td { (a.kind) }
+                        td { (a.org) }
+                        td { @if a.state.is_empty() { span.muted { "in use" } } @else { (a.state) } }
                     }
                 }
             }
@@ -161,6 +223,9 @@ pub(crate) fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostR
     };
     let org_name = |i: usize| world.orgs.get(i).map_or(String::new(), |o| o.def.name.clone());
     let downtime = runtime.downtime(now);
+    // A service's state now as the world stands: an action takes effect at the next whole
+    // second, which the world has reached even while the clock is paused.
+    let current = runtime.downtime(runtime.reached().max(now));
     // Downtime so far at each hour of play, to tell each hour's share.
     let hour = 3_600_000;
     let first = (now / hour).saturating_sub(HOURS_SHOWN as u64 - 1);
@@ -192,7 +257,10 @@ pub(crate) fn rows<S>(app: &App<S>, index: usize) -> (Vec<ServiceRow>, Vec<HostR
                 name: s.def.name.get("en").to_owned(),
                 org: org_name(s.org),
                 criticality: s.def.criticality.as_str(),
-                up: d.is_none_or(|d| d.up),
+                up: current
+                    .iter()
+                    .find(|d| d.service.id.name == s.def.id.name)
+                    .is_none_or(|d| d.up),
                 available,
                 hourly: hourly(&s.def.id.name),
                 hosts: s

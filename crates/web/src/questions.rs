@@ -192,6 +192,9 @@ fn body<S>(
                             "Worth " strong { (stake.max) " points" }
                             @if let Some(c) = stake.closes { " · answer by " strong { (label(c)) } " (" (time_left(c.saturating_sub(status.now))) " left)" }
                         }
+                    } @else if stake.standing == atoll_exercise::score::Standing::Open {
+                        // Answered, waiting for its grade: nothing is scored yet.
+                        p.stake { "Worth " strong { (stake.max) " points" } " — " (stake.why) }
                     } @else {
                         p.stake { strong { (stake.points) " of " (stake.max) " points" } " — " (stake.why) }
                     }

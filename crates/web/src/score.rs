@@ -61,7 +61,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                 @for item in &shown {
                     tr id={ "expectation-" (item.expectation) } {
                         td { (item.text) }
-                        td.num { (item.points) " / " (item.max) }
+                        td.num.nowrap { (item.points) " / " (item.max) }
                         td { (standing(item.standing)) }
                         td { (item.why) }
                     }

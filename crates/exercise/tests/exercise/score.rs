@@ -58,6 +58,7 @@ struct Handed<'a> {
     answers: Vec<AnswerFact<'a>>,
     reports: Vec<ReportFact<'a>>,
     hints: Vec<(&'a str, u64, &'a str)>,
+    actions: Vec<atoll_exercise::score::ActionFact<'a>>,
 }
 
 /// When each question reached Palau by exercise time `now`, as the server reads it.
@@ -93,6 +94,7 @@ fn facts<'a>(
         suppressions: &[],
         team_rules: &[],
         absent: None,
+        actions: &handed.actions,
     }
 }
 
@@ -515,20 +517,43 @@ fn containment_is_scored_from_the_world() {
         kind: ActionKind::IsolateHost("pw-tel-web01".into()),
         line: 0,
     };
+    let isolated_at = isolate.at;
     let team = runtime(s, vec![isolate], 12 * HOUR);
-    let score = scored(s, &team, &[], 12 * HOUR);
+    // The reasons name the team's action that stopped each step, as the player named its
+    // target (here by the host's id), by the host's name.
+    let handed = Handed {
+        actions: vec![atoll_exercise::score::ActionFact {
+            at: isolated_at,
+            action: "isolate_host",
+            target: "pw-tel-web01",
+            username: "pita",
+        }],
+        ..Handed::default()
+    };
+    let score = scored_with(s, &team, &[], 12 * HOUR, false, &handed);
+    let by = format!("the isolation of PT-WEB01 by pita at {}", label(isolated_at));
     let contain = item(&score, "e-contain-before-staging");
     assert_eq!((contain.standing, contain.points), (Standing::Earned, 200));
     assert!(
         contain
             .why
-            .starts_with("Step «Credentials archived for exfiltration» was prevented"),
+            .starts_with("Step «Credentials archived for exfiltration» was prevented: it needs step «")
+            && contain.why.ends_with(&format!("which {by} stopped.")),
         "{}",
         contain.why
     );
     let ntds = item(&score, "e-detect-ntds");
     assert_eq!((ntds.standing, ntds.points), (Standing::Earned, 150));
-    assert!(ntds.why.contains("never ran"), "{}", ntds.why);
+    assert!(
+        ntds.why
+            .starts_with("Step «Active Directory database copied» never ran: ")
+            && ntds.why.contains(&by),
+        "{}",
+        ntds.why
+    );
+    // Without the stored action (a world restored from elsewhere), the simulation's reason.
+    let bare = scored(s, &team, &[], 12 * HOUR);
+    assert!(!item(&bare, "e-detect-ntds").why.contains("pita"));
 }
 
 #[test]
