@@ -616,22 +616,20 @@ async fn the_first_hour_of_a_novice_team() {
 
 /// The text of the element `xpath` selects (the page must be open).
 async fn text_of(visit: &Visit, xpath: &str) -> String {
-    visit
-        .client
-        .find(Locator::XPath(xpath))
-        .await
-        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
-        .text()
-        .await
-        .unwrap()
+    text_at(visit, Locator::XPath(xpath), xpath).await
 }
 
+/// The text of the element `css` selects (the page must be open).
 async fn css_text(visit: &Visit, css: &str) -> String {
+    text_at(visit, Locator::Css(css), css).await
+}
+
+async fn text_at(visit: &Visit, locator: Locator<'_>, what: &str) -> String {
     visit
         .client
-        .find(Locator::Css(css))
+        .find(locator)
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
         .text()
         .await
         .unwrap()
