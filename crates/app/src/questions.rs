@@ -334,6 +334,9 @@ fn hint_still_helps(
     };
     let target = h.r#for.name.as_str();
     if scenario.questions.iter().any(|q| q.id.name == target) {
+        if status.answered.iter().any(|q| q == target) {
+            return Err("the question it helps with is answered, and an answer is final".to_owned());
+        }
         return match stake(scenario, status, target) {
             Some(s) if s.closed(status.now) => Err("the question it helps with no longer takes answers".to_owned()),
             _ => Ok(()),

@@ -22,6 +22,8 @@ pub struct TeamStatus {
     pub lowest: Option<(String, f64)>,
     /// The questions put to the team so far, with when.
     pub asked: Vec<(String, u64)>,
+    /// The questions the team has answered (an answer is final).
+    pub answered: Vec<String>,
     /// Hints the team may open, now or later, with the time they become available.
     pub hints_available: Vec<(String, u64)>,
     /// The exercise time this was worked out at, and whether play had ended.
@@ -235,6 +237,12 @@ pub fn team_status<S>(app: &App<S>, index: usize, records: &Records) -> TeamStat
         progress: progress(&facts),
         lowest,
         asked: asked.iter().map(|&(q, at)| (q.to_owned(), at)).collect(),
+        answered: records
+            .submissions
+            .iter()
+            .filter(|s| s.kind == Kind::Answer)
+            .map(|s| s.subject.clone())
+            .collect(),
         hints_available,
         now,
         ended,

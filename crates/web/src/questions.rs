@@ -206,7 +206,8 @@ fn body<S>(
                     None => p.muted { "Not answered yet." },
                 }
                 // Hints are sold only while the question still takes answers.
-                @for h in hints_for(&q.id.name).into_iter().filter(|h| !closed || opened(&h.id.name).is_some()) { (hint(h, None)) }
+                // A hint is offered while the question takes an answer; one opened stays shown.
+                @for h in hints_for(&q.id.name).into_iter().filter(|h| (!closed && answer.is_none()) || opened(&h.id.name).is_some()) { (hint(h, None)) }
             }
         }
     }

@@ -1783,3 +1783,30 @@ async fn a_hint_for_an_expectation_is_sold_only_while_the_expectation_can_be_ear
             .is_empty()
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_question_answered_sells_no_more_hints() {
+    let app = app_started(100_000).await; // D1 10:10: the indicators question came at 10:00
+    app.live.tick(clock_now());
+    let player = sign_in(&app, "pita").await;
+    let offered = r#"<input type="hidden" name="hint" value="3">"#;
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(page.contains(offered), "its hint is on sale while it takes an answer");
+    let form = "question=q-edge-indicators&indicators=198.51.100.9";
+    assert_eq!(
+        send(&app, post("/teams/palau/questions", &player, form)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
+    assert!(!page.contains(offered), "an answer is final: no hint to buy");
+    let (status, _, page) = send(&app, post("/teams/palau/hints", &player, "hint=3")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("the question it helps with is answered"), "{page}");
+    assert!(
+        app.db
+            .hints_opened(app.live.exercise, Some("palau"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
