@@ -313,6 +313,13 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                         @if !g.comment.is_empty() { ". Comment: " (g.comment) }
                     }
                 }
+                // A rubric's points scale to the answer expectation's: say by how much.
+                @if s.kind == Kind::Answer {
+                    @let rubric: u32 = criteria.iter().map(|c| c.2).sum();
+                    @if let Some(e) = answer_expectation(&app, s).filter(|e| rubric > 0 && e.points != rubric) {
+                        p.muted { "The rubric's " (rubric) " points scale to the " (e.points) " points of «" (e.text.get("en")) "»: each rubric point is worth " (format!("{:.1}", f64::from(e.points) / f64::from(rubric))) "." }
+                    }
+                }
                 @if grades {
                     form method="post" action={ "/grading/" (s.id) } {
                         @if criteria.is_empty() {
@@ -386,4 +393,13 @@ pub(crate) async fn grade<S: Store>(
         Ok(_) => Redirect::to("/grading").into_response(),
         Err(e) => html::problem(html::status_of(e.kind), &e.to_string()),
     }
+}
+
+/// The expectation that scores an answer for its team, if one does.
+fn answer_expectation<S>(app: &App<S>, s: &Submission) -> Option<&'static Expectation> {
+    let scenario: &'static atoll_scenario::Scenario = app.live.scenario;
+    scenario.expectations.iter().find(|e| {
+        e.answer.as_ref().is_some_and(|q| q.name == s.subject)
+            && (e.teams.is_empty() || e.teams.iter().any(|t| t.name == s.team))
+    })
 }

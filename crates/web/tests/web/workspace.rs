@@ -455,6 +455,11 @@ async fn a_team_answers_opens_a_hint_and_reports_and_the_white_cell_grades() {
     let (_, _, queue) = send(&app, get("/grading", &instructor)).await;
     assert!(queue.contains("Waiting (2)"), "{queue}");
     assert!(queue.contains("Names who declares and who is notified"), "{queue}");
+    // The rubric (4 + 4 + 2) says how it scales to the expectation's 50 points.
+    assert!(
+        queue.contains("The rubric's 10 points scale to the 50 points of «Decide when to declare the incident»: each rubric point is worth 5.0."),
+        "{queue}"
+    );
     assert!(
         queue.contains("Report the incident to the national CERT within four hours"),
         "{queue}"
