@@ -82,10 +82,22 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             }
         }
     };
+    // Play ends when the scenario says: nothing is simulated past it (availability is a share
+    // of play, and no step or inject is planned after it).
+    let until = if args.until.as_secs() > scenario.duration.value.as_secs() {
+        let _ = writeln!(
+            stderr,
+            "{name}: warning: --until {} goes past the end of play ({} after the start); simulating to the end",
+            args.until, scenario.duration.value
+        );
+        scenario.duration.value
+    } else {
+        args.until
+    };
     let config = Config {
         seed: args.seed,
         date,
-        until: args.until.as_secs() * 1_000,
+        until: until.as_secs() * 1_000,
         teams: args.teams.clone(),
         actions,
     };
@@ -141,6 +153,6 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    let _ = writeln!(stderr, "{} events over {} of exercise time", sim.events(), args.until);
+    let _ = writeln!(stderr, "{} events over {until} of exercise time", sim.events());
     ExitCode::SUCCESS
 }

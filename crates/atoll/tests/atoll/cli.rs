@@ -641,3 +641,42 @@ fn the_server_logs_each_request_as_json_and_never_a_password() {
     assert_eq!(invite["fields"]["status"], 404, "{invite}");
     assert!(!log.contains(secret) && !log.contains("abcdef0123456789"), "{log}");
 }
+
+#[test]
+fn simulating_past_the_end_of_play_stops_at_the_end_and_says_so() {
+    let _group = crate::group("cli");
+    let dir = std::env::temp_dir().join(format!("atoll-cli-simend-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (long, end) = (dir.join("long.jsonl"), dir.join("end.jsonl"));
+    let simulate = |until: &str, out: &std::path::Path| {
+        atoll(&[
+            "simulate",
+            "crates/exercise/tests/data/conditions.yaml",
+            "--seed",
+            "4",
+            "--until",
+            until,
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    // The scenario plays for 8 hours: a day asked for is 8 hours given, with a warning.
+    let out = simulate("1d", &long);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "crates/exercise/tests/data/conditions.yaml: warning: --until 1d goes past the end of play (8h after the start); simulating to the end"
+        ) && stderr.contains(" events over 8h of exercise time"),
+        "{stderr}"
+    );
+    let out = simulate("8h", &end);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!text(&out.stderr).contains("warning"));
+    assert_eq!(
+        std::fs::read(&long).unwrap(),
+        std::fs::read(&end).unwrap(),
+        "the same events as up to the end"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
