@@ -476,25 +476,37 @@ fn connection<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
 
 fn dns<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
     let host = g.host;
-    let domain = w.orgs[w.hosts[host].org].domain.clone();
-    let name = if g.rng.chance(0.3) {
-        let target = *g
-            .rng
-            .pick(&["intranet", "mail", "fs01", "sharepoint", "wsus", "prtg", "portal"]);
-        format!("{target}.{domain}")
+    let org = w.hosts[host].org;
+    // An internal name is one of the organisation's own hosts, answered with its address; an
+    // external one is a public domain, answered from the internet: an IPv4 address for an A
+    // query, an IPv6 one (documentation range) for AAAA.
+    let (name, record, answer) = if g.rng.chance(0.3) {
+        let own: Vec<usize> = (0..w.hosts.len()).filter(|&h| w.hosts[h].org == org).collect();
+        let target = *g.rng.pick(&own);
+        (w.hosts[target].fqdn.to_ascii_lowercase(), "A", address(w, target))
     } else {
-        (*g.rng.pick(catalog::DOMAINS)).to_string()
+        let name = (*g.rng.pick(catalog::DOMAINS)).to_string();
+        if g.rng.chance(0.85) {
+            (name, "A", ipv4_text(internet_address(&mut g.rng)))
+        } else {
+            let v6 = format!(
+                "2001:db8:{:x}:{:x}::{:x}",
+                g.rng.range(1, 0xffff),
+                g.rng.range(1, 0xffff),
+                g.rng.range(1, 0xffff)
+            );
+            (name, "AAAA", v6)
+        }
     };
     if w.collects(host, Source::Dns) {
         // A resolver (or a DC serving DNS) logs queries from its clients.
         let client = peer(g, w);
         if out.start(w, t, host, Source::Dns) {
             let src = address(w, client);
-            let answer = ipv4_text(internet_address(&mut g.rng));
             out.ev
                 .str("src_ip", &src)
                 .str("query", &name)
-                .str("record_type", if g.rng.chance(0.85) { "A" } else { "AAAA" })
+                .str("record_type", record)
                 .str("rcode", "NOERROR")
                 .str("answer", &answer);
             out.finish(w, Actor::System, &mut g.rng);
@@ -506,7 +518,17 @@ fn dns<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
             }
             _ => "C:\\Windows\\System32\\svchost.exe",
         };
-        out.ev.int("EventID", 22).str("QueryName", &name).str("Image", image);
+        // Sysmon writes an IPv4 answer as an IPv4-mapped IPv6 address.
+        let results = if record == "A" {
+            format!("::ffff:{answer};")
+        } else {
+            format!("{answer};")
+        };
+        out.ev
+            .int("EventID", 22)
+            .str("QueryName", &name)
+            .str("Image", image)
+            .str("QueryResults", &results);
         out.finish(w, g.actor, &mut g.rng);
     }
 }
