@@ -231,6 +231,18 @@ fn expand(template: &str, g: &mut Generator, w: &World<'_>) -> String {
                 out.push_str(d);
             }
             "n" => out.push_str(itoa::Buffer::new().format(g.rng.range(2, 60))),
+            // One of the organisation's routers, by address, and the account its engineers
+            // sign in to it with (the actor's own without one).
+            "router" | "router_user" => {
+                let router = routers_for(w, host).first().copied();
+                let text = match (router, &rest[i + 1..i + j]) {
+                    (Some(r), "router") => address(w, r),
+                    (Some(r), _) => router_login(w, r, &mut g.rng).unwrap_or_else(|| user.clone()),
+                    (None, "router") => "192.0.2.1".to_owned(),
+                    (None, _) => user.clone(),
+                };
+                out.push_str(&text);
+            }
             other => {
                 out.push('{');
                 out.push_str(other);
@@ -644,6 +656,24 @@ fn routers_for(w: &World<'_>, host: usize) -> Vec<usize> {
         .collect()
 }
 
+/// The account a network engineer of the router's organisation signs in to it with: one that
+/// normally logs on to the router, else one of the organisation's administrators; `None` when
+/// the organisation has neither (no one to write the line).
+fn router_login(w: &World<'_>, router: usize, rng: &mut Rng) -> Option<String> {
+    let org = w.hosts[router].org;
+    let id = w.hosts[router].def.id.name.as_str();
+    let of_org = || (0..w.accounts.len()).filter(move |&a| w.accounts[a].org == org);
+    let on_router: Vec<usize> = of_org()
+        .filter(|&a| w.accounts[a].def.hosts.iter().any(|h| h.name == id))
+        .collect();
+    let pool = if on_router.is_empty() {
+        of_org().filter(|&a| w.is_admin(a)).collect()
+    } else {
+        on_router
+    };
+    (!pool.is_empty()).then(|| w.accounts[*rng.pick(&pool)].user.clone())
+}
+
 /// Network engineers' commands on the organisation's routers (AAA command accounting).
 fn router_command<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
     let routers = routers_for(w, g.host);
@@ -653,7 +683,10 @@ fn router_command<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut
     let router = *g.rng.pick(&routers);
     let user = match g.actor {
         Actor::Account(a) => w.accounts[a].user.clone(),
-        _ => "netops".into(),
+        _ => match router_login(w, router, &mut g.rng) {
+            Some(user) => user,
+            None => return,
+        },
     };
     if out.start(w, t, router, Source::CiscoAaa) {
         let cmd = *g.rng.pick(catalog::ROUTER_COMMANDS);
@@ -898,18 +931,34 @@ fn lookalike<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<
                 return;
             }
             let router = *g.rng.pick(&routers);
+            let Some(user) = router_login(w, router, &mut g.rng) else {
+                return;
+            };
             let name = w.hosts[router].def.hostname.clone();
             let org = w.hosts[router].org;
-            let tftp = (0..w.hosts.len())
+            // The organisation's NOC workstation keeps the backups, and its LAN is the one
+            // allowed to manage the router (the router's own LAN without one).
+            let noc = (0..w.hosts.len())
                 .find(|&i| w.hosts[i].org == org && w.hosts[i].def.role == HostRole::NocWorkstation)
-                .map_or_else(|| "10.0.0.60".to_string(), |h| address(w, h));
+                .unwrap_or(router);
+            let tftp = address(w, noc);
+            let lan = match w.hosts[noc].def.address.0 {
+                std::net::IpAddr::V4(a) => {
+                    let [x, y, z, _] = a.octets();
+                    format!("{x}.{y}.{z}.0 0.0.0.255")
+                }
+                std::net::IpAddr::V6(a) => format!("host {a}"),
+            };
             let cmd = match g.rng.below(3) {
                 0 => format!("copy running-config tftp://{tftp}/{name}.cfg"),
-                1 => "access-list 10 permit 10.30.0.0 0.0.0.255".to_string(),
-                _ => "username noc2 privilege 15 secret 9 $9$...".to_string(),
+                1 => format!("access-list 10 permit {lan}"),
+                _ => format!(
+                    "username {}-noc privilege 15 secret 9 $9$...",
+                    w.orgs[org].netbios.to_ascii_lowercase()
+                ),
             };
             if out.start(w, t, router, Source::CiscoAaa) {
-                out.ev.str("user", "netops").str("command", &cmd);
+                out.ev.str("user", &user).str("command", &cmd);
                 out.finish(w, Actor::System, &mut g.rng);
             }
         }

@@ -168,7 +168,7 @@ pub const NOC: &[Proc] = &[
     (
         "C:\\Windows\\explorer.exe",
         "C:\\Program Files\\PuTTY\\putty.exe",
-        "\"C:\\Program Files\\PuTTY\\putty.exe\" -ssh netops@10.{n}.2.1",
+        "\"C:\\Program Files\\PuTTY\\putty.exe\" -ssh {router_user}@{router}",
     ),
     (
         "C:\\Windows\\explorer.exe",

@@ -106,7 +106,7 @@ fn golden_hash_of_a_short_run() {
     assert_eq!(hash, GOLDEN, "events of seed 7, palau, first hour changed");
 }
 
-const GOLDEN: &str = "b1d20d974e3993772c4c28baf5229c38433251c5d3762188e21fbb919b1fc23e";
+const GOLDEN: &str = "b2432b6f44901b795addea6e8f4921783e2399c2dcc3d41518384507dc0173b5";
 
 /// What a step did, without the noise: its outcome, hosts and the kinds of events it left.
 fn structure(r: &Run) -> Vec<(String, String, String, BTreeSet<String>)> {
@@ -569,5 +569,78 @@ fn benign_dns_answers_come_from_the_world() {
     assert!(
         internal > 0 && v6 > 0 && sysmon > 0,
         "internal {internal}, AAAA {v6}, sysmon {sysmon}"
+    );
+}
+
+/// Router accounting and the NOC's SSH sessions come from the team's own world: users of its
+/// own accounts, its own networks and routers; nothing of another nation's or a fixed name.
+#[test]
+fn router_activity_comes_from_the_teams_own_world() {
+    let s = scenario();
+    let r = run(&s, 5, 24, "palau", Vec::new());
+    let orgs = s.team_organisations("palau");
+    // What Palau's world has, read from the scenario: its accounts' user names, its hosts'
+    // addresses and the routers' addresses.
+    let users: BTreeSet<String> = s
+        .world
+        .accounts
+        .iter()
+        .filter(|a| orgs.contains(&a.organisation.name.as_str()))
+        .map(|a| a.username.rsplit('\\').next().unwrap().to_owned())
+        .collect();
+    let in_palau = |h: &&atoll_scenario::model::Host| {
+        let net = s.world.networks.iter().find(|n| n.id.name == h.network.name).unwrap();
+        orgs.contains(&net.organisation.name.as_str())
+    };
+    let addresses: Vec<String> = s
+        .world
+        .hosts
+        .iter()
+        .filter(in_palau)
+        .map(|h| h.address.0.to_string())
+        .collect();
+    let routers: Vec<String> = s
+        .world
+        .hosts
+        .iter()
+        .filter(in_palau)
+        .filter(|h| h.role == atoll_scenario::model::HostRole::Router)
+        .map(|h| h.address.0.to_string())
+        .collect();
+    let attack: BTreeSet<u64> = r
+        .truth
+        .iter()
+        .filter(|v| v["type"] == "step")
+        .flat_map(|v| v["events"].as_array().cloned().unwrap_or_default())
+        .filter_map(|n| n.as_u64())
+        .collect();
+    let (mut accounting, mut acls, mut ssh) = (0, 0, 0);
+    for (i, line) in lines(&r).into_iter().enumerate() {
+        if attack.contains(&(i as u64)) {
+            continue;
+        }
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["log"] == "cisco_aaa" {
+            accounting += 1;
+            let user = v["user"].as_str().unwrap();
+            assert!(users.contains(user), "{line}");
+            let command = v["command"].as_str().unwrap();
+            assert!(!command.contains("noc2"), "{line}");
+            if let Some(acl) = command.strip_prefix("access-list 10 permit ") {
+                acls += 1;
+                let net = acl.split(' ').next().unwrap();
+                let prefix = &net[..net.rfind('.').unwrap() + 1];
+                assert!(addresses.iter().any(|a| a.starts_with(prefix)), "{line}");
+            }
+        }
+        if let Some(cmd) = v["CommandLine"].as_str().filter(|c| c.contains("putty.exe\" -ssh ")) {
+            ssh += 1;
+            let (user, router) = cmd.rsplit_once(' ').unwrap().1.split_once('@').unwrap();
+            assert!(users.contains(user) && routers.iter().any(|r| r == router), "{line}");
+        }
+    }
+    assert!(
+        accounting > 0 && acls > 0 && ssh > 0,
+        "accounting {accounting}, ACLs {acls}, ssh {ssh}"
     );
 }
