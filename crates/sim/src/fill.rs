@@ -888,10 +888,41 @@ impl Filler {
                 ev.str(key, &v);
             }
             "TargetUserSid" => {
-                let v = match (account, event_id) {
-                    (_, Some(4688)) => "S-1-0-0".to_string(),
-                    (_, Some(4625)) => "S-1-0-0".to_string(),
-                    (Some(a), _) => a.sid.clone(),
+                // A user the step names itself is that user, not the actor: an account of the
+                // world by that name (the host's organisation first), else a local account of
+                // the host (the built-in administrator's RID is 500).
+                let named = ev
+                    .get("TargetUserName")
+                    .filter(|n| !n.is_empty() && *n != "-" && !n.ends_with('$') && !n.eq_ignore_ascii_case("SYSTEM"))
+                    .map(|n| {
+                        let by_name = |a: &&crate::world::AccountW<'_>| a.user.eq_ignore_ascii_case(n);
+                        w.accounts
+                            .iter()
+                            .filter(|a| a.org == host.org)
+                            .find(by_name)
+                            .or_else(|| w.accounts.iter().find(by_name))
+                            .map_or_else(
+                                || {
+                                    let rid = if n.eq_ignore_ascii_case("administrator") {
+                                        500
+                                    } else {
+                                        1000 + stable_u32(&n.to_ascii_lowercase()) % 9000
+                                    };
+                                    format!(
+                                        "S-1-5-21-{}-{}-{}-{rid}",
+                                        1_000_000_000 + host_part % 1_000_000_000,
+                                        1_000_000_000 + stable_u32(&host.fqdn) % 1_000_000_000,
+                                        1_000_000_000 + host_part.rotate_left(7) % 1_000_000_000
+                                    )
+                                },
+                                |a| a.sid.clone(),
+                            )
+                    });
+                let v = match (account, event_id, named) {
+                    (_, Some(4688), _) => "S-1-0-0".to_string(),
+                    (_, Some(4625), _) => "S-1-0-0".to_string(),
+                    (_, _, Some(sid)) => sid,
+                    (Some(a), _, None) => a.sid.clone(),
                     _ => "S-1-5-18".to_string(),
                 };
                 ev.str(key, &v);

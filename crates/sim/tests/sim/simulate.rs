@@ -644,3 +644,38 @@ fn router_activity_comes_from_the_teams_own_world() {
         "accounting {accounting}, ACLs {acls}, ssh {ssh}"
     );
 }
+
+/// A logon the step writes for a user it names (no account placeholder) carries that user's
+/// SID, not SYSTEM's: the network monitor's service account signing in to the portal.
+#[test]
+fn a_named_user_logs_on_with_its_own_sid() {
+    let s = scenario();
+    let r = run(&s, 3, 6, "palau", Vec::new());
+    let taken = step(&r, "vt-prtg-creds");
+    assert_eq!(taken["status"], "succeeded", "{taken}");
+    let all = lines(&r);
+    let logons: Vec<Value> = taken["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| serde_json::from_str(all[n.as_u64().unwrap() as usize]).unwrap())
+        .filter(|v: &Value| v["EventID"] == 4624 && v["TargetUserName"] == "svc_prtg")
+        .collect();
+    assert!(!logons.is_empty(), "the step's logon");
+    // The same account's SID wherever the simulation writes it for svc_prtg on its own.
+    let own: BTreeSet<String> = all
+        .iter()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["SubjectUserName"] == "svc_prtg" && v["SubjectUserSid"].is_string())
+        .map(|v| v["SubjectUserSid"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(own.len(), 1, "one SID for svc_prtg: {own:?}");
+    for v in logons {
+        assert_ne!(v["TargetUserSid"], "S-1-5-18", "{v}");
+        assert_eq!(
+            v["TargetUserSid"].as_str(),
+            own.iter().next().map(String::as_str),
+            "{v}"
+        );
+    }
+}
