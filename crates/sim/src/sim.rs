@@ -1257,6 +1257,20 @@ impl<'s> Simulation<'s> {
         to: Option<&str>,
         rng: &mut Rng,
     ) {
+        // The campaign's newest channel that runs through a relay (a compromised edge device)
+        // and is still up carries the data: to the relay host inside, then out from it to the
+        // channel's remote end. Without one, the data goes straight out to `to`.
+        let campaign = self.plan.steps[si].2;
+        let relayed = self
+            .beacons
+            .iter()
+            .rev()
+            .filter(|b| b.team == ti && self.plan.steps[b.c2.step].2 == campaign)
+            .find_map(|b| {
+                let w = &self.teams[ti].world;
+                let via = b.c2.via.iter().copied().find(|&h| w.host_up(h, t))?;
+                Some((via, b.c2.address.clone()?, b.c2.port))
+            });
         let team = &mut self.teams[ti];
         let w = &mut team.world;
         let Some(&src) = from.first() else { return };
@@ -1269,21 +1283,31 @@ impl<'s> Simulation<'s> {
             .collect();
         let chunks = megabytes.div_ceil(25).max(1);
         let src_ip = w.hosts[src].def.address.0.to_string();
+        // (from, to, port) of each hop the data takes.
+        let hops: Vec<(String, String, u32)> = match relayed {
+            Some((via, remote, port)) => {
+                let relay = w.hosts[via].def.address.0.to_string();
+                vec![(src_ip, relay.clone(), port), (relay, remote, port)]
+            }
+            None => vec![(src_ip, dst, 443)],
+        };
         for c in 0..chunks {
             let at = t + u64::from(c) * rng.range(20, 90) * SECOND;
             let bytes = (i64::from(megabytes) * 1_000_000 / i64::from(chunks)) + rng.range(0, 50_000) as i64;
-            for &x in &exporters {
-                if self.out.start(w, at, x, Source::Netflow) {
-                    self.out
-                        .ev
-                        .str("src_ip", &src_ip)
-                        .str("dst_ip", &dst)
-                        .int("dst_port", 443)
-                        .str("protocol", "tcp")
-                        .int("bytes", bytes)
-                        .int("duration_ms", rng.range(60_000, 180_000) as i64);
-                    if let Some(line) = self.out.finish(w, Actor::System, rng) {
-                        team.states[si].events.push(line);
+            for (from_ip, to_ip, port) in &hops {
+                for &x in &exporters {
+                    if self.out.start(w, at, x, Source::Netflow) {
+                        self.out
+                            .ev
+                            .str("src_ip", from_ip)
+                            .str("dst_ip", to_ip)
+                            .int("dst_port", i64::from(*port))
+                            .str("protocol", "tcp")
+                            .int("bytes", bytes)
+                            .int("duration_ms", rng.range(60_000, 180_000) as i64);
+                        if let Some(line) = self.out.finish(w, Actor::System, rng) {
+                            team.states[si].events.push(line);
+                        }
                     }
                 }
             }

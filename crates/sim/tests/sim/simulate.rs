@@ -679,3 +679,61 @@ fn a_named_user_logs_on_with_its_own_sid() {
         );
     }
 }
+
+/// Data taken out while the campaign's channel runs through a relay goes through it: from the
+/// source to the relay inside, then from the relay to the channel's remote end; none goes
+/// straight from the source to the internet.
+#[test]
+fn exfiltration_follows_a_relayed_channel() {
+    let s = scenario();
+    // Blocking the actor's address early makes it come back through the home router (the
+    // port proxy's fallback), and the staged archive then leaves that way.
+    let block = Action {
+        at: 90 * MINUTE,
+        team: "palau".into(),
+        kind: ActionKind::BlockAddress("203.0.113.45".into()),
+        line: 0,
+    };
+    let r = run(&s, 5, 24, "palau", vec![block]);
+    assert_eq!(step(&r, "vt-portproxy")["status"], "prevented");
+    assert_eq!(step(&r, "vt-soho-proxy")["status"], "succeeded");
+    let stage = step(&r, "vt-stage");
+    assert_eq!(stage["status"], "succeeded", "{stage}");
+    // The relay and the source, read from the scenario: Palau's VPN edge and its DC.
+    let address_of = |role: atoll_scenario::model::HostRole| {
+        s.world
+            .hosts
+            .iter()
+            .find(|h| h.role == role && h.hostname.starts_with("PT-"))
+            .map(|h| h.address.0.to_string())
+            .unwrap()
+    };
+    let (relay, dc) = (
+        address_of(atoll_scenario::model::HostRole::VpnEdge),
+        address_of(atoll_scenario::model::HostRole::DomainController),
+    );
+    let all = lines(&r);
+    let flows: Vec<Value> = stage["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| serde_json::from_str(all[n.as_u64().unwrap() as usize]).unwrap())
+        .filter(|v: &Value| v["log"] == "netflow")
+        .collect();
+    assert!(
+        flows
+            .iter()
+            .any(|v| v["src_ip"] == dc.as_str() && v["dst_ip"] == relay.as_str())
+    );
+    assert!(
+        flows
+            .iter()
+            .any(|v| v["src_ip"] == relay.as_str() && v["dst_ip"] == "198.51.100.77")
+    );
+    assert!(
+        flows
+            .iter()
+            .all(|v| v["src_ip"] != dc.as_str() || v["dst_ip"] == relay.as_str()),
+        "nothing straight from the source to the internet"
+    );
+}
