@@ -574,6 +574,40 @@ fn check_profiles(c: &mut Checker<'_>) {
             );
         }
     }
+    // A person's profile on a host runs as the host's user: a host without one would have
+    // Word and Outlook start as SYSTEM.
+    let s = c.s;
+    for h in &s.world.hosts {
+        let Some(r) = &h.profile else { continue };
+        let Some(p) = s.profiles.iter().find(|p| p.id.name == r.name) else {
+            continue;
+        };
+        let person = matches!(
+            p.kind,
+            crate::model::ProfileKind::OfficeWorker
+                | crate::model::ProfileKind::Administrator
+                | crate::model::ProfileKind::HelpDesk
+                | crate::model::ProfileKind::NocEngineer
+        );
+        if person
+            && !s
+                .world
+                .accounts
+                .iter()
+                .any(|a| a.hosts.iter().any(|x| x.name == h.id.name))
+        {
+            c.error(
+                r.span,
+                format!(
+                    "host `{}` has the profile `{}`, a person's ({}), but no account logs on to it",
+                    h.id,
+                    p.id,
+                    p.kind.as_str()
+                ),
+                "list the host under `hosts:` of the account who uses it, or give the profile to that account instead",
+            );
+        }
+    }
 }
 
 fn check_campaigns(c: &mut Checker<'_>) {

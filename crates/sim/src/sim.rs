@@ -387,8 +387,19 @@ impl<'s> Simulation<'s> {
             let owner = format!("host/{}", h.def.id.name);
             match h.def.profile.as_ref().and_then(|r| profiles.get(r.name.as_str())) {
                 Some(p) => {
+                    // A person's profile on a host is the work of the people who use it: as
+                    // its first user (validation requires one), never as SYSTEM.
+                    let actor = match p.kind {
+                        atoll_scenario::model::ProfileKind::OfficeWorker
+                        | atoll_scenario::model::ProfileKind::Administrator
+                        | atoll_scenario::model::ProfileKind::HelpDesk
+                        | atoll_scenario::model::ProfileKind::NocEngineer => {
+                            h.users.first().map_or(Actor::System, |&a| Actor::Account(a))
+                        }
+                        _ => Actor::System,
+                    };
                     for (a, r) in activities(&p.rates) {
-                        add(&mut gens, &owner, hi, Actor::System, Some(p), &tz, a, r)?;
+                        add(&mut gens, &owner, hi, actor, Some(p), &tz, a, r)?;
                     }
                     for &l in &p.lookalikes {
                         let actor = h.users.first().map_or(Actor::System, |&a| Actor::Account(a));

@@ -282,3 +282,31 @@ fn long_after_chains_do_not_exhaust_the_stack() {
         "these wait for each other in a circle: s0 → s19999 → s19998 → s19997 → s19996 → s19995 → s19994 → s19993 → … → s1 → s0 (20000 items)"
     );
 }
+
+/// A person's profile on a host needs someone who uses the host: it runs as them.
+#[test]
+fn a_persons_profile_on_a_host_nobody_uses_is_refused() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/pacific-cable-shield.yaml");
+    let bundled = std::fs::read_to_string(&path).unwrap();
+    // PACTEL's file server: no account lists it under `hosts:`.
+    let text = bundled.replacen(
+        "      telemetry: [security, system, sysmon, powershell]\n      profile: file-server\n",
+        "      telemetry: [security, system, sysmon, powershell]\n      profile: office-worker\n",
+        1,
+    );
+    assert_ne!(text, bundled);
+    let diags = atoll_scenario::load_str(&text, path.parent()).unwrap_err();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(
+        diags[0].message,
+        "host `pw-tel-fs01` has the profile `office-worker`, a person's (office_worker), but no account logs on to it"
+    );
+    assert_eq!(diags[0].span.line, 262);
+    // On a workstation someone uses, it is fine.
+    let used = bundled.replacen(
+        "    - id: pw-tel-ws02\n",
+        "    - id: pw-tel-ws02\n      profile: office-worker\n",
+        1,
+    );
+    atoll_scenario::load_str(&used, path.parent()).unwrap_or_else(|d| panic!("{d:?}"));
+}

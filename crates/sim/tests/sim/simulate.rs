@@ -737,3 +737,36 @@ fn exfiltration_follows_a_relayed_channel() {
         "nothing straight from the source to the internet"
     );
 }
+
+/// A person's profile on a host runs as the person who uses it, never as SYSTEM under
+/// explorer.exe.
+#[test]
+fn a_persons_profile_on_a_host_runs_as_its_user() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/pacific-cable-shield.yaml");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "    - id: pw-tel-ws02\n",
+        "    - id: pw-tel-ws02\n      profile: office-worker\n",
+        1,
+    );
+    let s = atoll_scenario::load_str(&text, path.parent()).unwrap_or_else(|d| panic!("{d:?}"));
+    let r = run(&s, 2, 12, "palau", Vec::new());
+    let (mut by_user, mut as_system) = (0, Vec::new());
+    for line in lines(&r) {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["host"] != "PT-WS02" || v["EventID"] != 1 || v["ParentImage"] != "C:\\Windows\\explorer.exe" {
+            continue;
+        }
+        match v["User"].as_str() {
+            Some("NT AUTHORITY\\SYSTEM") => as_system.push(line.to_owned()),
+            Some(_) => by_user += 1,
+            None => {}
+        }
+    }
+    assert!(by_user > 0, "the office worker's programs ran");
+    assert!(
+        as_system.is_empty(),
+        "{} as SYSTEM, e.g. {}",
+        as_system.len(),
+        as_system[0]
+    );
+}
