@@ -1014,6 +1014,13 @@ fn case_from(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
     })
 }
 
+/// The invitation a query found, or `Unknown` when it found none.
+fn found_invitation(row: Option<&sqlx::sqlite::SqliteRow>) -> Result<Invitation> {
+    row.map(invitation_from)
+        .transpose()?
+        .ok_or(StoreError::Invitation(Unusable::Unknown))
+}
+
 fn invitation_from(row: &sqlx::sqlite::SqliteRow) -> Result<Invitation> {
     let role: String = row.try_get("role")?;
     Ok(Invitation {
@@ -1444,11 +1451,7 @@ impl Store for Sqlite {
             .bind(id)
             .fetch_optional(&mut *tx)
             .await?;
-        let invitation = row
-            .as_ref()
-            .map(invitation_from)
-            .transpose()?
-            .ok_or(StoreError::Invitation(Unusable::Unknown))?;
+        let invitation = found_invitation(row.as_ref())?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Invitation(
                 invitation.unusable(now).unwrap_or(Unusable::Unknown),
@@ -1463,11 +1466,7 @@ impl Store for Sqlite {
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await?;
-        let invitation = row
-            .as_ref()
-            .map(invitation_from)
-            .transpose()?
-            .ok_or(StoreError::Invitation(Unusable::Unknown))?;
+        let invitation = found_invitation(row.as_ref())?;
         match invitation.unusable(now) {
             Some(why) => Err(StoreError::Invitation(why)),
             None => Ok(invitation),
@@ -1488,11 +1487,7 @@ impl Store for Sqlite {
             .bind(token_hash)
             .fetch_optional(&mut *tx)
             .await?;
-        let invitation = row
-            .as_ref()
-            .map(invitation_from)
-            .transpose()?
-            .ok_or(StoreError::Invitation(Unusable::Unknown))?;
+        let invitation = found_invitation(row.as_ref())?;
         if let Some(why) = invitation.unusable(now) {
             return Err(StoreError::Invitation(why));
         }

@@ -349,22 +349,16 @@ async fn the_first_hour_of_a_novice_team() {
     assert!(stake.starts_with("Not scored"), "{stake}");
 
     // A choice, answered at once and graded at once.
-    visit
-        .client
-        .find(Locator::Css("#q-telemetry-sources-iis"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    visit
-        .client
-        .find(Locator::Css("#q-telemetry-sources-process"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    for choice in ["#q-telemetry-sources-iis", "#q-telemetry-sources-process"] {
+        visit
+            .client
+            .find(Locator::Css(choice))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
     visit
         .click(
             &format!("{telemetry} form[action='/teams/palau/questions'] button"),

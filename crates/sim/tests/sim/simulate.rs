@@ -53,6 +53,24 @@ fn lines(r: &Run) -> Vec<&str> {
     std::str::from_utf8(&r.events).unwrap().lines().collect()
 }
 
+/// The lines the benign generators wrote (every line no step of the ground truth claims),
+/// each with its JSON.
+fn benign(r: &Run) -> Vec<(&str, Value)> {
+    let attack: BTreeSet<u64> = r
+        .truth
+        .iter()
+        .filter(|v| v["type"] == "step")
+        .flat_map(|v| v["events"].as_array().cloned().unwrap_or_default())
+        .filter_map(|n| n.as_u64())
+        .collect();
+    lines(r)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !attack.contains(&(*i as u64)))
+        .map(|(_, line)| (line, serde_json::from_str(line).unwrap()))
+        .collect()
+}
+
 /// Exercise milliseconds of a ground-truth `due` time (RFC 3339), given the run's start.
 fn due_ms(v: &Value, start: &str) -> Millis {
     let t: jiff::Timestamp = v["due"].as_str().unwrap().parse().unwrap();
@@ -524,20 +542,8 @@ fn benign_dns_answers_come_from_the_world() {
             names.insert(name, h.address.0.to_string());
         }
     }
-    // The attack's own events are left out: only what the benign generators wrote.
-    let attack: BTreeSet<u64> = r
-        .truth
-        .iter()
-        .filter(|v| v["type"] == "step")
-        .flat_map(|v| v["events"].as_array().cloned().unwrap_or_default())
-        .filter_map(|n| n.as_u64())
-        .collect();
     let (mut internal, mut v6, mut sysmon) = (0, 0, 0);
-    for (i, line) in lines(&r).into_iter().enumerate() {
-        if attack.contains(&(i as u64)) {
-            continue;
-        }
-        let v: Value = serde_json::from_str(line).unwrap();
+    for (line, v) in benign(&r) {
         // (name, answer, whether the answer is an AAAA record's)
         let (query, answer, aaaa) = match (v["log"].as_str(), v["EventID"].as_i64()) {
             (Some("dns"), _) => (
@@ -607,19 +613,8 @@ fn router_activity_comes_from_the_teams_own_world() {
         .filter(|h| h.role == atoll_scenario::model::HostRole::Router)
         .map(|h| h.address.0.to_string())
         .collect();
-    let attack: BTreeSet<u64> = r
-        .truth
-        .iter()
-        .filter(|v| v["type"] == "step")
-        .flat_map(|v| v["events"].as_array().cloned().unwrap_or_default())
-        .filter_map(|n| n.as_u64())
-        .collect();
     let (mut accounting, mut acls, mut ssh) = (0, 0, 0);
-    for (i, line) in lines(&r).into_iter().enumerate() {
-        if attack.contains(&(i as u64)) {
-            continue;
-        }
-        let v: Value = serde_json::from_str(line).unwrap();
+    for (line, v) in benign(&r) {
         if v["log"] == "cisco_aaa" {
             accounting += 1;
             let user = v["user"].as_str().unwrap();

@@ -1777,16 +1777,7 @@ async fn a_hint_for_an_expectation_is_sold_only_while_the_expectation_can_be_ear
     let player = sign_in(&app, "pita").await;
     let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
     assert!(!page.contains(offered), "no longer offered");
-    let (status, _, page) = send(&app, post("/teams/palau/hints", &player, "hint=1")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("settled in the score"), "{page}");
-    assert!(
-        app.db
-            .hints_opened(app.live.exercise, Some("palau"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    hint_refused(&app, &player, 1, "settled in the score").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1804,14 +1795,15 @@ async fn a_question_answered_sells_no_more_hints() {
     );
     let (_, _, page) = send(&app, get("/teams/palau/questions", &player)).await;
     assert!(!page.contains(offered), "an answer is final: no hint to buy");
-    let (status, _, page) = send(&app, post("/teams/palau/hints", &player, "hint=3")).await;
+    hint_refused(&app, &player, 3, "the question it helps with is answered").await;
+}
+
+/// Opening hint `number` is refused saying `why`, and no hint is opened.
+async fn hint_refused(app: &Arc<App<Sqlite>>, player: &str, number: usize, why: &str) {
+    let form = format!("hint={number}");
+    let (status, _, page) = send(app, post("/teams/palau/hints", player, &form)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("the question it helps with is answered"), "{page}");
-    assert!(
-        app.db
-            .hints_opened(app.live.exercise, Some("palau"))
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(page.contains(why), "{page}");
+    let opened = app.db.hints_opened(app.live.exercise, Some("palau")).await.unwrap();
+    assert!(opened.is_empty(), "{opened:?}");
 }
