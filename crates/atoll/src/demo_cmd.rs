@@ -1,4 +1,4 @@
-//! `atoll demo`: the bundled scenario running on embedded SQLite, with demo accounts.
+//! `atoll demo`: a bundled scenario running on embedded SQLite, with demo accounts.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -30,6 +30,12 @@ pub(crate) struct Args {
     /// exercise exists.
     #[arg(long)]
     paused: bool,
+    /// Which bundled scenario the demo exercise runs: `pacific-cable-shield` (five Pacific
+    /// nations, cable landing stations, four campaigns; the default) or `harbour-lights` (three
+    /// Indian Ocean nations, ports, power and health, two campaigns). Used when the exercise is
+    /// created; a data folder that already holds an exercise of another scenario is refused.
+    #[arg(long, value_name = "NAME", value_parser = scenario_names())]
+    scenario: Option<String>,
     /// More Sigma rule files or folders, added to the rule pack inside the binary (SigmaHQ's
     /// and atoll's rules) and chosen like it by the scenario's `detection:` section.
     #[arg(long = "rules", value_name = "PATH")]
@@ -42,6 +48,10 @@ struct Account {
     team: Option<String>,
     username: String,
     password: String,
+}
+
+fn scenario_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(server::SCENARIOS.iter().map(|(name, _)| *name))
 }
 
 fn default_data_dir() -> PathBuf {
@@ -60,10 +70,27 @@ async fn demo(args: Args) -> Result<(), String> {
     let dir = args.data.clone().unwrap_or_else(default_data_dir);
     create_private_dir(&dir)?;
     let db = server::open_private(&dir.join("atoll.db")).await?;
-    let scenario = server::bundled_scenario()?;
+    let existing = db.exercises().await.map_err(|e| e.to_string())?.into_iter().next();
+    let name = match (&existing, &args.scenario) {
+        (Some(e), Some(wanted)) if e.scenario_path != format!("{}{wanted}", server::BUNDLED) => {
+            return Err(format!(
+                "{} already holds the exercise \"{}\" ({}); to run {wanted}, give another folder with --data, or delete this one",
+                dir.display(),
+                e.name,
+                e.scenario_path
+            ));
+        }
+        (Some(e), _) => e
+            .scenario_path
+            .strip_prefix(server::BUNDLED)
+            .unwrap_or(server::SCENARIOS[0].0)
+            .to_owned(),
+        (None, wanted) => wanted.clone().unwrap_or_else(|| server::SCENARIOS[0].0.to_owned()),
+    };
+    let scenario = server::bundled(&name)?;
     let accounts_file = dir.join("demo-accounts.json");
     let created = ensure_accounts(&db, &scenario, &accounts_file).await?;
-    let exercise = match db.exercises().await.map_err(|e| e.to_string())?.into_iter().next() {
+    let exercise = match existing {
         Some(e) => e,
         None => {
             let end = scenario.duration.value.as_secs() * 1000;
@@ -72,11 +99,12 @@ async fn demo(args: Args) -> Result<(), String> {
                 clock.start(clock_now()).map_err(|e| e.0)?;
             }
             let text = serde_json::to_string(&clock).map_err(|e| e.to_string())?;
-            let name = format!("{} (demo)", scenario.title.get("en"));
             let date = atoll_sim::DEFAULT_DATE.to_string();
+            let path = format!("{}{name}", server::BUNDLED);
+            let name = format!("{} (demo)", scenario.title.get("en"));
             let new = NewExercise {
                 name: &name,
-                scenario_path: server::BUNDLED,
+                scenario_path: &path,
                 scenario_text: None,
                 seed: 1,
                 date: &date,

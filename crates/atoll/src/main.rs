@@ -105,10 +105,20 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     let mut failed = 0;
     for path in files {
         let name = path.display().to_string();
-        match atoll_scenario::load_file(path) {
-            Ok(scenario) => {
+        match atoll_scenario::load_file_and_text(path) {
+            Ok((scenario, text)) => {
                 let summary = atoll_scenario::summary(&scenario);
                 let _ = write!(stdout, "{name}: ok — {summary}");
+                let _ = stdout.flush();
+                let warnings = atoll_scenario::validate::warnings(&scenario);
+                for w in &warnings {
+                    let _ = write!(stderr, "{}", w.render_warning(&name, Some(&text)));
+                }
+                match warnings.len() {
+                    0 => {}
+                    1 => drop(writeln!(stderr, "{name}: 1 warning")),
+                    n => drop(writeln!(stderr, "{name}: {n} warnings")),
+                }
             }
             Err(problems) => {
                 failed += 1;

@@ -13,9 +13,18 @@ use atoll_scenario::Scenario;
 use atoll_sigma::RuleSet;
 use atoll_store::{Exercise, Sqlite, Store};
 
-/// The bundled scenario, inside the binary, and the name exercises store for it.
-pub(crate) const SCENARIO: &str = include_str!("../../../scenarios/pacific-cable-shield.yaml");
-pub(crate) const BUNDLED: &str = "bundled:pacific-cable-shield";
+/// The scenarios inside the binary, by name; the first is the default. An exercise made from
+/// one stores `bundled:NAME` as its scenario path, and no text.
+pub(crate) const SCENARIOS: &[(&str, &str)] = &[
+    (
+        "pacific-cable-shield",
+        include_str!("../../../scenarios/pacific-cable-shield.yaml"),
+    ),
+    ("harbour-lights", include_str!("../../../scenarios/harbour-lights.yaml")),
+];
+
+/// The prefix of a bundled scenario's stored path.
+pub(crate) const BUNDLED: &str = "bundled:";
 
 /// The rule pack inside the binary and any folders under `extra`, with the scenario's choice
 /// of the rules that raise alerts (its `detection:` section, else the defaults). Files under
@@ -58,10 +67,22 @@ pub(crate) fn scenario_or_bundled(path: Option<&Path>) -> Result<Scenario, Strin
     }
 }
 
-/// The bundled scenario.
+/// The default bundled scenario.
 pub(crate) fn bundled_scenario() -> Result<Scenario, String> {
-    atoll_scenario::load_str(SCENARIO, None)
-        .map_err(|d| format!("the bundled scenario does not load ({} problems)", d.len()))
+    bundled(SCENARIOS[0].0)
+}
+
+/// The bundled scenario of this name.
+pub(crate) fn bundled(name: &str) -> Result<Scenario, String> {
+    let Some((_, text)) = SCENARIOS.iter().find(|(n, _)| *n == name) else {
+        let names: Vec<&str> = SCENARIOS.iter().map(|(n, _)| *n).collect();
+        return Err(format!(
+            "no bundled scenario `{name}`; this build bundles {}",
+            names.join(", ")
+        ));
+    };
+    atoll_scenario::load_str(text, None)
+        .map_err(|d| format!("the bundled scenario {name} does not load ({} problems)", d.len()))
 }
 
 /// The scenario an exercise runs: its stored text, or the bundled one.
@@ -76,7 +97,7 @@ pub(crate) fn scenario_of(exercise: &Exercise) -> Result<Scenario, String> {
                 first.unwrap_or_default().trim_end()
             )
         }),
-        None if exercise.scenario_path == BUNDLED => bundled_scenario(),
+        None if exercise.scenario_path.starts_with(BUNDLED) => bundled(&exercise.scenario_path[BUNDLED.len()..]),
         None => Err(format!(
             "exercise {} names scenario `{}`, which this build does not bundle",
             exercise.id, exercise.scenario_path

@@ -259,14 +259,14 @@ pub fn rubric_grade(question: &Question, points: &Points, comment: &str) -> Opti
 }
 
 /// The values a placeholder of an accepted indicator takes in one team's world: every host's
-/// name or address for `host.*` (and `peer.*`), every organisation's domain, every account,
+/// name or address for `host.*` (and `peer.*`, `target.*`), every organisation's domain, every account,
 /// and the command-and-control channels of the campaigns run against the team.
 pub fn world_values(scenario: &Scenario, world: &World<'_>, name: &str) -> Vec<String> {
     let hosts = world.hosts.iter();
     match name {
-        "host.hostname" | "peer.hostname" => hosts.map(|h| h.def.hostname.clone()).collect(),
-        "host.address" | "peer.address" => hosts.map(|h| h.def.address.0.to_string()).collect(),
-        "host.fqdn" => hosts.map(|h| h.fqdn.clone()).collect(),
+        "host.hostname" | "peer.hostname" | "target.hostname" => hosts.map(|h| h.def.hostname.clone()).collect(),
+        "host.address" | "peer.address" | "target.address" => hosts.map(|h| h.def.address.0.to_string()).collect(),
+        "host.fqdn" | "target.fqdn" => hosts.map(|h| h.fqdn.clone()).collect(),
         "org.domain" => world.orgs.iter().map(|o| o.domain.clone()).collect(),
         "org.netbios" => world.orgs.iter().map(|o| o.netbios.clone()).collect(),
         "account.username" => world

@@ -266,6 +266,11 @@ impl Os {
     pub fn is_windows(self) -> bool {
         self.as_str().starts_with("windows")
     }
+
+    /// A Linux server system (as opposed to a network device's or an appliance's).
+    pub fn is_linux(self) -> bool {
+        matches!(self, Os::Ubuntu2204 | Os::Ubuntu2404 | Os::Debian12 | Os::Rhel9)
+    }
 }
 
 keywords! {
@@ -497,6 +502,17 @@ keywords! {
         MailGateway = "mail_gateway",
         BackupServer = "backup_server",
         MonitoringServer = "monitoring_server",
+    }
+}
+
+impl ProfileKind {
+    /// A person's kind of work (office worker, administrator, help desk, NOC engineer), as
+    /// opposed to a machine's: on a host, it runs as the host's user.
+    pub fn is_person(self) -> bool {
+        matches!(
+            self,
+            ProfileKind::OfficeWorker | ProfileKind::Administrator | ProfileKind::HelpDesk | ProfileKind::NocEngineer
+        )
     }
 }
 

@@ -94,6 +94,33 @@ pub fn planned_steps(scenario: &crate::Scenario) -> HashMap<&str, Option<i64>> {
     planned
 }
 
+/// The steps a step's own chain needs: the step it is timed `after:` (when that is a step of
+/// `steps`) and every step its `requires` asks to have run — a `step:` condition at the top
+/// level or inside `all:` (one inside `not:` or `any:` is a choice, not a need). A blocked
+/// step's fallback runs only when all of these ran: a fallback carries on an attack whose
+/// chain held and that the team's response stopped, never one whose chain is already broken.
+pub fn chain(step: &crate::model::Step, is_step: impl Fn(&str) -> bool) -> Vec<&str> {
+    fn needs<'a>(c: &'a crate::model::Condition, out: &mut Vec<&'a str>) {
+        match c {
+            crate::model::Condition::Step(r) => out.push(r.as_str()),
+            crate::model::Condition::All(cs) => cs.iter().for_each(|c| needs(c, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(after) = &step.after
+        && is_step(after.value.anchor.as_str())
+    {
+        out.push(after.value.anchor.as_str());
+    }
+    for c in &step.requires {
+        needs(c, &mut out);
+    }
+    let mut seen = BTreeSet::new();
+    out.retain(|s| seen.insert(*s));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "host.hostname",
     "host.address",
     "host.fqdn",
+    "target.hostname",
+    "target.address",
+    "target.fqdn",
     "org.domain",
     "org.netbios",
     "account.username",
@@ -72,6 +75,50 @@ pub fn check(s: &Scenario, cx: &Cx, base_dir: Option<&Path>) -> Vec<Diagnostic> 
     check_expectations(&mut c);
     check_attachments(&mut c, base_dir);
     c.r.diags
+}
+
+/// What loads and runs but is probably not what the author meant: a fallback that does not
+/// require the steps its step needs (atoll runs a fallback only when its step's own chain ran,
+/// but the white cell may run a step by hand, and a reader expects the fallback to say what it
+/// builds on).
+pub fn warnings(s: &Scenario) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for campaign in &s.campaigns {
+        let is_step = |id: &str| campaign.steps.iter().any(|st| st.id.name == id);
+        for step in &campaign.steps {
+            let Some(fb) = &step.fallback else { continue };
+            let Some(fallback) = campaign.steps.iter().find(|st| st.id.name == fb.name) else {
+                continue;
+            };
+            let has = crate::timing::chain(fallback, is_step);
+            let missing: Vec<&str> = crate::timing::chain(step, is_step)
+                .into_iter()
+                .filter(|x| *x != fallback.id.name && !has.contains(x))
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            let yaml = missing
+                .iter()
+                .map(|m| format!("{{step: {m}}}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            out.push(
+                Diagnostic::new(
+                    fb.span,
+                    format!(
+                        "the fallback `{fb}` of step `{}` does not require {list}, which `{}` needs",
+                        step.id, step.id
+                    ),
+                )
+                .hint(format!(
+                    "a fallback runs only when its step's chain ran; add `requires: [{yaml}]` to `{fb}` so that it says so, and so that running it by hand keeps to the chain"
+                )),
+            );
+        }
+    }
+    out
 }
 
 /// Only the id and reference checks, for a file whose model could not be built.
@@ -582,13 +629,7 @@ fn check_profiles(c: &mut Checker<'_>) {
         let Some(p) = s.profiles.iter().find(|p| p.id.name == r.name) else {
             continue;
         };
-        let person = matches!(
-            p.kind,
-            crate::model::ProfileKind::OfficeWorker
-                | crate::model::ProfileKind::Administrator
-                | crate::model::ProfileKind::HelpDesk
-                | crate::model::ProfileKind::NocEngineer
-        );
+        let person = p.kind.is_person();
         if person
             && !s
                 .world

@@ -35,6 +35,16 @@ pub enum Activity {
     Flows,
     /// Routine messages of appliances (NTP, link and alarm notices).
     Syslog,
+    /// A Windows machine's own System log: services starting and stopping, time sync, updates.
+    SystemLog,
+    /// Application log: crashes, installs, licensing, the search and usage databases.
+    ApplicationLog,
+    /// Microsoft Defender at work: health reports, signature updates, scheduled scans.
+    Antivirus,
+    /// PowerShell script blocks (4104) of routine scripts.
+    ScriptBlocks,
+    /// A Linux server's cron sessions in its authentication log.
+    CronSessions,
     Lookalike(Lookalike),
 }
 
@@ -146,6 +156,16 @@ impl Generator {
             return;
         }
         let windows = w.hosts[host].def.os.is_windows();
+        // Administrators of network devices type their commands on the devices: device
+        // command accounting, not Windows processes.
+        if self.activity == Activity::AdminCommands {
+            let devices = self.devices(w);
+            if !devices.is_empty() {
+                let device = *self.rng.pick(&devices);
+                device_command(self, w, t, out, device);
+                return;
+            }
+        }
         match self.activity {
             Activity::Processes | Activity::ScheduledJobs | Activity::AdminCommands if windows => {
                 let table = self.process_table();
@@ -156,7 +176,6 @@ impl Generator {
                 let p = *self.rng.pick(catalog::LINUX);
                 linux_process(self, w, t, out, p);
             }
-            Activity::AdminCommands => router_command(self, w, t, out),
             Activity::Logons => logon(self, w, t, out),
             Activity::FailedLogons => failed_logon(self, w, t, out, None),
             Activity::Connections => connection(self, w, t, out),
@@ -166,8 +185,42 @@ impl Generator {
             Activity::FileWrites => file_write(self, w, t, out),
             Activity::Flows => flow(self, w, t, out),
             Activity::Syslog => appliance_syslog(self, w, t, out),
+            Activity::SystemLog => system_log(self, w, t, out),
+            Activity::ApplicationLog => application_log(self, w, t, out),
+            Activity::Antivirus => antivirus(self, w, t, out),
+            Activity::ScriptBlocks => script_block(self, w, t, out),
+            Activity::CronSessions => cron_session(self, w, t, out),
             Activity::Lookalike(l) => lookalike(self, w, t, out, l),
             _ => {}
+        }
+    }
+
+    /// The network devices whose commands this generator's admin commands are: the devices its
+    /// account lists (a NOC engineer without any works on the organisation's routers), the
+    /// host itself if it is one, and a non-Windows host's organisation routers.
+    fn devices(&self, w: &World<'_>) -> Vec<usize> {
+        if let Actor::Account(a) = self.actor {
+            let listed: Vec<usize> = w.accounts[a]
+                .def
+                .hosts
+                .iter()
+                .filter_map(|h| w.host(&h.name))
+                .filter(|&h| network_device(w, h))
+                .collect();
+            if !listed.is_empty() {
+                return listed;
+            }
+            if self.kind == Some(ProfileKind::NocEngineer) {
+                return routers_for(w, self.host);
+            }
+        }
+        if network_device(w, self.host) {
+            return vec![self.host];
+        }
+        if w.hosts[self.host].def.os.is_windows() {
+            Vec::new()
+        } else {
+            routers_for(w, self.host)
         }
     }
 
@@ -463,7 +516,11 @@ fn connection<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
             }
             _ => "C:\\Windows\\System32\\svchost.exe",
         };
-        (ipv4_text(internet_address(&mut g.rng)), 443, image)
+        let remote = internet_address(&mut g.rng);
+        if image.ends_with("msedge.exe") {
+            proxied(g, w, t, out, remote);
+        }
+        (ipv4_text(remote), 443, image)
     };
     let (image, port) = if g.kind == Some(ProfileKind::MonitoringServer) && internal {
         ("C:\\Program Files (x86)\\PRTG Network Monitor\\PRTG Probe.exe", 161)
@@ -484,6 +541,52 @@ fn connection<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
         };
         out.finish(w, actor, &mut g.rng);
     }
+}
+
+/// A person's browsing as the organisation's web proxy logs it (when it has one): the HTTPS
+/// tunnel, or now and then a plain HTTP fetch, to a public site.
+fn proxied<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, remote: Ipv4Addr) {
+    let org = w.hosts[g.host].org;
+    let Some(proxy) = (0..w.hosts.len()).find(|&h| w.hosts[h].org == org && w.collects(h, Source::Proxy)) else {
+        return;
+    };
+    if !out.start(w, t, proxy, Source::Proxy) {
+        return;
+    }
+    let site = *g.rng.pick(catalog::DOMAINS);
+    let client = address(w, g.host);
+    let ua = catalog::BROWSER_AGENT;
+    let bytes = g.rng.range(800, 250_000) as i64;
+    if g.rng.chance(0.85) {
+        out.ev
+            .str("c-ip", &client)
+            .str("cs-method", "CONNECT")
+            .str("cs-host", site)
+            .fmt("c-uri", format_args!("{site}:443"))
+            .int("sc-status", 200)
+            .str("c-useragent", ua)
+            .int("cs-bytes", bytes)
+            .str("dst_ip", &ipv4_text(remote))
+            .str("s-action", "TCP_TUNNEL");
+    } else {
+        let path = *g.rng.pick(catalog::BROWSE_PATHS);
+        let status = if path == "/favicon.ico" && g.rng.chance(0.3) {
+            404
+        } else {
+            200
+        };
+        out.ev
+            .str("c-ip", &client)
+            .str("cs-method", "GET")
+            .str("cs-host", site)
+            .fmt("c-uri", format_args!("http://{site}{path}"))
+            .int("sc-status", status)
+            .str("c-useragent", ua)
+            .int("cs-bytes", bytes)
+            .str("dst_ip", &ipv4_text(remote))
+            .str("s-action", "TCP_MISS");
+    }
+    out.finish(w, Actor::System, &mut g.rng);
 }
 
 fn dns<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
@@ -620,7 +723,8 @@ fn file_write<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out
             ),
             _ => (
                 "C:\\Windows\\System32\\svchost.exe".to_string(),
-                format!("C:\\Windows\\Temp\\{:08x}.tmp", g.rng.next_u64() as u32),
+                // As GetTempFileName names them: a prefix and four hex digits.
+                format!("C:\\Windows\\Temp\\TMP{:04X}.tmp", g.rng.next_u64() as u16),
             ),
         };
         out.ev
@@ -674,24 +778,70 @@ fn router_login(w: &World<'_>, router: usize, rng: &mut Rng) -> Option<String> {
     (!pool.is_empty()).then(|| w.accounts[*rng.pick(&pool)].user.clone())
 }
 
-/// Network engineers' commands on the organisation's routers (AAA command accounting).
-fn router_command<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
-    let routers = routers_for(w, g.host);
-    if routers.is_empty() {
-        return;
-    }
-    let router = *g.rng.pick(&routers);
+/// Whether a host is a network device administrators type commands on.
+fn network_device(w: &World<'_>, host: usize) -> bool {
+    use atoll_scenario::model::Os;
+    let def = w.hosts[host].def;
+    matches!(def.role, HostRole::Router | HostRole::Firewall | HostRole::VpnEdge)
+        || matches!(
+            def.os,
+            Os::CiscoIos | Os::CiscoIosXe | Os::Fortios | Os::Junos | Os::Routeros
+        )
+}
+
+/// An administrator's command on a network device, as the device logs it: Cisco AAA command
+/// accounting, a FortiOS configuration event, Junos `mgd` command lines, RouterOS change notes.
+fn device_command<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>, device: usize) {
+    use atoll_scenario::model::Os;
     let user = match g.actor {
         Actor::Account(a) => w.accounts[a].user.clone(),
-        _ => match router_login(w, router, &mut g.rng) {
+        _ => match router_login(w, device, &mut g.rng) {
             Some(user) => user,
             None => return,
         },
     };
-    if out.start(w, t, router, Source::CiscoAaa) {
-        let cmd = *g.rng.pick(catalog::ROUTER_COMMANDS);
-        out.ev.str("user", &user).str("command", cmd);
-        out.finish(w, Actor::System, &mut g.rng);
+    match w.hosts[device].def.os {
+        Os::Fortios => {
+            if out.start(w, t, device, Source::Edge) {
+                let path = *g.rng.pick(catalog::FORTIOS_PATHS);
+                out.ev
+                    .str("logid", "0100044546")
+                    .str("type", "event")
+                    .str("subtype", "system")
+                    .str("level", "information")
+                    .str("user", &user)
+                    .str("action", "Edit")
+                    .str("cfgpath", path)
+                    .fmt("msg", format_args!("Edit {path}"));
+                out.finish(w, Actor::System, &mut g.rng);
+            }
+        }
+        Os::Junos => {
+            if out.start(w, t, device, Source::Syslog) {
+                let cmd = *g.rng.pick(catalog::JUNOS_COMMANDS);
+                out.ev.str("program", "mgd").fmt(
+                    "message",
+                    format_args!("UI_CMDLINE_READ_LINE: User '{user}', command '{cmd} '"),
+                );
+                out.finish(w, Actor::System, &mut g.rng);
+            }
+        }
+        Os::Routeros => {
+            if out.start(w, t, device, Source::Syslog) {
+                let what = *g.rng.pick(catalog::ROUTEROS_CHANGES);
+                out.ev
+                    .str("program", "system,info")
+                    .fmt("message", format_args!("{what} changed by {user}"));
+                out.finish(w, Actor::System, &mut g.rng);
+            }
+        }
+        _ => {
+            if out.start(w, t, device, Source::CiscoAaa) {
+                let cmd = *g.rng.pick(catalog::ROUTER_COMMANDS);
+                out.ev.str("user", &user).str("command", cmd);
+                out.finish(w, Actor::System, &mut g.rng);
+            }
+        }
     }
 }
 
@@ -730,6 +880,13 @@ fn flow<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) 
 
 fn appliance_syslog<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
     let host = g.host;
+    let server = w.hosts[host].def.os.is_linux();
+    if server && out.start(w, t, host, Source::Syslog) {
+        let (program, message) = *g.rng.pick(catalog::SERVER_SYSLOG);
+        out.ev.str("program", program).str("message", message);
+        out.finish(w, Actor::System, &mut g.rng);
+        return;
+    }
     if out.start(w, t, host, Source::Syslog) {
         let (program, message) = *g.rng.pick(&[
             ("ntpd", "synchronized to 10.0.0.123, stratum 2"),
@@ -740,6 +897,172 @@ fn appliance_syslog<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &m
         ]);
         out.ev.str("program", program).str("message", message);
         out.finish(w, Actor::System, &mut g.rng);
+    }
+}
+
+/// A Linux server's cron sessions, as the authentication log records them.
+fn cron_session<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    if out.start(w, t, g.host, Source::Auth) {
+        let opened = g.rng.chance(0.5);
+        out.ev.str("program", "CRON").str(
+            "message",
+            if opened {
+                "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"
+            } else {
+                "pam_unix(cron:session): session closed for user root"
+            },
+        );
+        out.finish(w, Actor::System, &mut g.rng);
+    }
+}
+
+/// The System log's routine: services changing state, the time service, installed updates.
+fn system_log<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    if !out.start(w, t, host, Source::System) {
+        return;
+    }
+    match g.rng.below(10) {
+        0..=6 => {
+            let service = *g.rng.pick(catalog::ROUTINE_SERVICES);
+            let state = if g.rng.chance(0.5) { "running" } else { "stopped" };
+            out.ev
+                .int("EventID", 7036)
+                .str("Provider_Name", "Service Control Manager")
+                .str("param1", service)
+                .str("param2", state);
+        }
+        7 | 8 => {
+            let dc = hostname(w, org_host(w, host, HostRole::DomainController), "DC01");
+            let domain = w.orgs[w.hosts[host].org].domain.clone();
+            out.ev
+                .int("EventID", 37)
+                .str("Provider_Name", "Microsoft-Windows-Time-Service")
+                .fmt(
+                    "TimeSource",
+                    format_args!("{dc}.{domain} (ntp.d|0.0.0.0:123->{dc}:123)"),
+                );
+        }
+        _ => {
+            let kb = g.rng.range(5_030_000, 5_060_000);
+            out.ev
+                .int("EventID", 19)
+                .str("Provider_Name", "Microsoft-Windows-WindowsUpdateClient")
+                .fmt(
+                    "updateTitle",
+                    format_args!("Security Intelligence Update for Microsoft Defender Antivirus - KB{kb}"),
+                );
+        }
+    }
+    out.finish(w, Actor::System, &mut g.rng);
+}
+
+/// The Application log's routine: a program crashing, licensing, the usage database, installs.
+fn application_log<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    if !out.start(w, t, host, Source::Application) {
+        return;
+    }
+    match g.rng.below(10) {
+        0..=2 => {
+            let (app, module) = *g.rng.pick(catalog::CRASHING_APPS);
+            out.ev
+                .int("EventID", 1000)
+                .str("Provider_Name", "Application Error")
+                .str("AppName", app)
+                .str("ModuleName", module)
+                .str("ExceptionCode", "c0000005");
+        }
+        3..=5 => {
+            let at = out.utc_text(t + 2 * HOUR);
+            out.ev
+                .int("EventID", 16384)
+                .str("Provider_Name", "Microsoft-Windows-Security-SPP")
+                .fmt(
+                    "Data",
+                    format_args!("Successfully scheduled Software Protection service for re-start at {at}."),
+                );
+        }
+        6..=8 => {
+            let pid = g.rng.range(600, 9_000);
+            let id = if g.rng.chance(0.5) { 326 } else { 327 };
+            let verb = if id == 326 { "attached" } else { "detached" };
+            out.ev.int("EventID", id).str("Provider_Name", "ESENT").fmt(
+                "Data",
+                format_args!(
+                    "svchost ({pid},D,50) SRUJet: The database engine {verb} a database (1, C:\\Windows\\system32\\SRU\\SRUDB.dat). (Time=0 seconds)"
+                ),
+            );
+        }
+        _ => {
+            out.ev
+                .int("EventID", 1033)
+                .str("Provider_Name", "MsiInstaller")
+                .str(
+                    "Data",
+                    "Windows Installer installed the product. Product Name: Microsoft Edge Update Health Tools. Product Version: 3.0.1.0. Installation success or error status: 0.",
+                );
+        }
+    }
+    out.finish(w, Actor::System, &mut g.rng);
+}
+
+/// Microsoft Defender's routine: health reports, signature updates, the scheduled quick scan.
+fn antivirus<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let host = g.host;
+    if !out.start(w, t, host, Source::Defender) {
+        return;
+    }
+    match g.rng.below(10) {
+        0..=4 => {
+            out.ev
+                .int("EventID", 1150)
+                .str("Product Name", "Microsoft Defender Antivirus")
+                .str("Platform version", "4.18.25070.5")
+                .str("Engine version", "1.1.25070.4");
+        }
+        5..=7 => {
+            let build = g.rng.range(100, 999);
+            out.ev
+                .int("EventID", 2000)
+                .str("Product Name", "Microsoft Defender Antivirus")
+                .str("Signature Type", "AntiVirus")
+                .str("Update Type", "Delta")
+                .fmt("Current Signature Version", format_args!("1.431.{build}.0"))
+                .fmt("Previous Signature Version", format_args!("1.431.{}.0", build - 1));
+        }
+        _ => {
+            let id = if g.rng.chance(0.5) { 1000 } else { 1001 };
+            out.ev
+                .int("EventID", id)
+                .str("Product Name", "Microsoft Defender Antivirus")
+                .str("Scan Type", "Antimalware")
+                .str("Scan Parameters", "Quick Scan")
+                .str("User", "NT AUTHORITY\\SYSTEM");
+        }
+    }
+    out.finish(w, Actor::System, &mut g.rng);
+}
+
+/// A script block of routine PowerShell: a server's health checks, an administrator's
+/// directory work, an office computer's logon script.
+fn script_block<'s>(g: &mut Generator, w: &mut World<'s>, t: Millis, out: &mut Out<'s>) {
+    let table = match g.kind {
+        Some(ProfileKind::Administrator | ProfileKind::HelpDesk) => catalog::ADMIN_SCRIPTS,
+        Some(ProfileKind::OfficeWorker | ProfileKind::NocEngineer) => catalog::LOGON_SCRIPTS,
+        _ => catalog::SERVER_SCRIPTS,
+    };
+    let template: &&str = g.rng.pick(table);
+    let text = expand(template, g, w);
+    let host = g.host;
+    if out.start(w, t, host, Source::Powershell) {
+        out.ev
+            .int("EventID", 4104)
+            .int("MessageNumber", 1)
+            .int("MessageTotal", 1)
+            .str("ScriptBlockText", &text)
+            .str("Path", "");
+        out.finish(w, g.actor, &mut g.rng);
     }
 }
 

@@ -408,6 +408,30 @@ pub const ROUTER_COMMANDS: &[&str] = &[
     "show clock",
 ];
 
+/// Operational commands on Junos devices (as `mgd` logs each command line).
+pub const JUNOS_COMMANDS: &[&str] = &[
+    "show interfaces terse",
+    "show route summary",
+    "show bgp summary",
+    "show system alarms",
+    "show chassis environment",
+    "show log messages | last 50",
+    "show configuration | compare rollback 1",
+];
+
+/// Configuration paths FortiOS logs an administrator editing (`cfgpath`).
+pub const FORTIOS_PATHS: &[&str] = &[
+    "firewall.address",
+    "firewall.policy",
+    "system.interface",
+    "router.static",
+    "system.snmp.community",
+    "vpn.ssl.settings",
+];
+
+/// What RouterOS logs an administrator changing (`… changed by USER`).
+pub const ROUTEROS_CHANGES: &[&str] = &["route", "address", "firewall filter rule", "dns settings", "ntp client"];
+
 /// Internet user names that scanners try.
 pub const SPRAY_USERS: &[&str] = &[
     "ADMIN",
@@ -469,4 +493,89 @@ pub const MAIL_SUBJECTS: &[&str] = &[
     "FW: Budget figures",
     "APNIC member update",
     "Cable repair ship schedule",
+];
+
+/// Windows services whose state changes the Service Control Manager logs every day (7036),
+/// by display name.
+pub const ROUTINE_SERVICES: &[&str] = &[
+    "Windows Update",
+    "Background Intelligent Transfer Service",
+    "Windows Modules Installer",
+    "Delivery Optimization",
+    "WinHTTP Web Proxy Auto-Discovery Service",
+    "Software Protection",
+    "Windows Error Reporting Service",
+    "Microsoft Edge Update Service (edgeupdate)",
+    "Network Setup Service",
+    "Device Setup Manager",
+];
+
+/// Programs that crash now and then (Application Error 1000), with their module.
+pub const CRASHING_APPS: &[(&str, &str)] = &[
+    ("SearchProtocolHost.exe", "ntdll.dll"),
+    ("backgroundTaskHost.exe", "combase.dll"),
+    ("explorer.exe", "twinui.pcshell.dll"),
+    ("msedge.exe", "msedge.dll"),
+    ("OUTLOOK.EXE", "mso20win32client.dll"),
+    ("Teams.exe", "KERNELBASE.dll"),
+];
+
+/// Script blocks (4104) of a server's own routine: monitoring agents, log housekeeping,
+/// health checks. `{dc}` and `{fs}` are the organisation's servers.
+pub const SERVER_SCRIPTS: &[&str] = &[
+    "Get-Service -Name W32Time, WinRM, Dnscache | Select-Object Name, Status",
+    "Get-PSDrive -PSProvider FileSystem | Select-Object Name, Used, Free",
+    "Get-Counter -Counter '\\Processor(_Total)\\% Processor Time' -SampleInterval 5 -MaxSamples 3",
+    "Import-Module ServerManager; Get-WindowsFeature | Where-Object Installed | Select-Object -ExpandProperty Name",
+    "Resolve-DnsName -Name {dc} -Type A | Select-Object Name, IPAddress",
+    "Get-HotFix | Sort-Object InstalledOn -Descending | Select-Object -First 5",
+    "Get-ScheduledTask -TaskPath '\\Microsoft\\Windows\\UpdateOrchestrator\\' | Select-Object TaskName, State",
+];
+
+/// Script blocks of administrators and help desk at work.
+pub const ADMIN_SCRIPTS: &[&str] = &[
+    "Get-ADUser -Identity {user} -Properties LastLogonDate, PasswordLastSet, LockedOut",
+    "Unlock-ADAccount -Identity {user}",
+    "Get-DnsServerZone -ComputerName {dc} | Select-Object ZoneName, ZoneType",
+    "Get-ADReplicationFailure -Target {dc}",
+    "Get-SmbShare -CimSession {fs} | Select-Object Name, Path",
+    "Restart-Service -Name Spooler -Force",
+    "Get-GPResultantSetOfPolicy -ReportType Html -Path \"$env:TEMP\\rsop.html\"",
+    "Get-Printer -ComputerName {fs} | Select-Object Name, PrinterStatus",
+];
+
+/// Script blocks of an office computer: the logon script that maps drives and printers.
+pub const LOGON_SCRIPTS: &[&str] = &[
+    "New-PSDrive -Name S -PSProvider FileSystem -Root \\\\{fs}\\Shared -Persist -Scope Global",
+    "Add-Printer -ConnectionName \\\\{fs}\\Office-MFP",
+    "Set-ItemProperty -Path 'HKCU:\\Software\\{netbios}\\Logon' -Name LastLogon -Value (Get-Date -Format s)",
+];
+
+/// Paths browsers fetch from public sites (through the web proxy).
+pub const BROWSE_PATHS: &[&str] = &[
+    "/",
+    "/index.html",
+    "/news/latest",
+    "/static/js/app.js",
+    "/static/css/site.css",
+    "/images/logo.png",
+    "/api/v1/status",
+    "/favicon.ico",
+];
+
+/// The user agent of the browser on the organisations' computers, as a proxy logs it.
+pub const BROWSER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36 Edg/130.0.0.0";
+
+/// A Linux server's routine syslog: timers, time sync, log rotation.
+pub const SERVER_SYSLOG: &[(&str, &str)] = &[
+    ("systemd", "Started Daily apt download activities."),
+    ("systemd", "Starting Rotate log files..."),
+    ("systemd", "logrotate.service: Deactivated successfully."),
+    (
+        "systemd-timesyncd",
+        "Initial synchronization to time server 10.0.0.123:123.",
+    ),
+    ("systemd", "Started Session 4 of User root."),
+    ("rsyslogd", "[origin software=\"rsyslogd\"] rsyslogd was HUPed"),
+    ("chronyd", "Selected source 10.0.0.123"),
 ];

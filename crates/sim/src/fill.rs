@@ -674,6 +674,9 @@ impl Filler {
             _ => None,
         };
         let system = cx.actor == Actor::System;
+        // A step acting as no account runs as a service identity (SYSTEM, or NETWORK SERVICE
+        // where the event says so), with the system's token: never a user's medium integrity.
+        let service = cx.actor == Actor::Service;
         let admin = match cx.actor {
             Actor::Account(a) => w.is_admin(a),
             _ => false,
@@ -782,6 +785,9 @@ impl Filler {
                     && !matches!(event_id, Some(1102 | 4720 | 4728 | 4732 | 4756 | 5140 | 5145))
                 {
                     ev.str(key, "0x3e7");
+                } else if service {
+                    let network = ev.get("User").is_some_and(|u| u.ends_with("NETWORK SERVICE"));
+                    ev.str(key, if network { "0x3e4" } else { "0x3e7" });
                 } else {
                     let id = logon_id(rng);
                     ev.str(key, &id);
@@ -808,7 +814,7 @@ impl Filler {
             "IntegrityLevel" => {
                 ev.str(
                     key,
-                    if system {
+                    if system || service {
                         "System"
                     } else if admin {
                         "High"
@@ -1028,12 +1034,12 @@ impl Filler {
                 ev.str(key, "0xc000006a");
             }
             "TokenElevationType" => {
-                ev.str(key, if admin || system { "%%1936" } else { "%%1938" });
+                ev.str(key, if admin || system || service { "%%1936" } else { "%%1938" });
             }
             "MandatoryLabel" => {
                 ev.str(
                     key,
-                    if system {
+                    if system || service {
                         "S-1-16-16384"
                     } else if admin {
                         "S-1-16-12288"

@@ -39,6 +39,8 @@ pub enum How {
     Condition,
     /// An instructor sent it.
     ByHand,
+    /// The option a team chose in a decision delivers it.
+    Decision,
 }
 
 /// One item that reached a team.

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use atoll_scenario::Scenario;
 use atoll_scenario::decode::FieldValue;
-use atoll_scenario::model::{Effect, HostRole, Lookalike, Profile, Rates, Source};
+use atoll_scenario::model::{Consequence, Effect, HostRole, Lookalike, Profile, ProfileKind, Rates, Source};
 use atoll_scenario::time::ClockTime;
 use jiff::civil::Date;
 use serde_json::{Value, json};
@@ -86,6 +86,13 @@ impl<'s> Out<'s> {
             self.ev.reset(t, host, log);
         }
         self.started
+    }
+
+    /// Exercise time `t` as UTC text, `2026-06-01T08:30:00Z`, for messages that carry a time.
+    pub fn utc_text(&self, t: Millis) -> String {
+        jiff::Timestamp::from_millisecond(self.clock.unix_ms(t))
+            .map(|ts| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default()
     }
 
     /// Completes and writes the started event; returns its line number.
@@ -169,6 +176,10 @@ struct TeamSim<'s> {
     waiting: Vec<usize>,
     /// Per item: its condition held, and it is on its way.
     triggered: Vec<bool>,
+    /// Per decision id: the option taken, and when (the first choice is final).
+    decided: HashMap<&'s str, (&'s str, Millis)>,
+    /// Steps a decision's `prevent:` took off the plan, with why.
+    prevented: HashMap<usize, String>,
 }
 
 /// A campaign step in one team's world, as it stands.
@@ -389,14 +400,10 @@ impl<'s> Simulation<'s> {
                 Some(p) => {
                     // A person's profile on a host is the work of the people who use it: as
                     // its first user (validation requires one), never as SYSTEM.
-                    let actor = match p.kind {
-                        atoll_scenario::model::ProfileKind::OfficeWorker
-                        | atoll_scenario::model::ProfileKind::Administrator
-                        | atoll_scenario::model::ProfileKind::HelpDesk
-                        | atoll_scenario::model::ProfileKind::NocEngineer => {
-                            h.users.first().map_or(Actor::System, |&a| Actor::Account(a))
-                        }
-                        _ => Actor::System,
+                    let actor = if p.kind.is_person() {
+                        h.users.first().map_or(Actor::System, |&a| Actor::Account(a))
+                    } else {
+                        Actor::System
                     };
                     for (a, r) in activities(&p.rates) {
                         add(&mut gens, &owner, hi, actor, Some(p), &tz, a, r)?;
@@ -456,6 +463,61 @@ impl<'s> Simulation<'s> {
                         )?;
                     }
                 }
+            }
+        }
+        // Every machine's own routine in each log it collects, around the clock, so that no log
+        // holds the attacker's events alone: a Linux server's cron in its authentication log
+        // and process audit, and its syslog (appliances without a profile have theirs above);
+        // a Windows machine's System, Application and Defender logs, and PowerShell script
+        // blocks (its people's, in their working hours).
+        for (hi, h) in world.hosts.iter().enumerate() {
+            let tz = world.orgs[h.org].tz.clone();
+            let owner = format!("host/{}", h.def.id.name);
+            let syslog_above = h.def.profile.is_none() && h.users.is_empty();
+            let own: &[(Source, Activity, f64)] = if h.def.os.is_linux() {
+                &[
+                    (Source::Auth, Activity::CronSessions, 2.0),
+                    (Source::Auditd, Activity::ScheduledJobs, 2.0),
+                    (Source::Syslog, Activity::Syslog, if syslog_above { 0.0 } else { 3.0 }),
+                ]
+            } else if h.def.os.is_windows() {
+                &[
+                    (Source::System, Activity::SystemLog, 2.0),
+                    (Source::Application, Activity::ApplicationLog, 1.0),
+                    (Source::Defender, Activity::Antivirus, 0.6),
+                ]
+            } else {
+                &[]
+            };
+            for &(source, activity, per_hour) in own {
+                if world.collects(hi, source) {
+                    add(&mut gens, &owner, hi, Actor::System, None, &tz, activity, per_hour)?;
+                }
+            }
+            if world.collects(hi, Source::Powershell) {
+                let profile = h
+                    .def
+                    .profile
+                    .as_ref()
+                    .and_then(|r| profiles.get(r.name.as_str()))
+                    .copied();
+                let person = profile.filter(|p| p.kind.is_person());
+                let (actor, per_hour) = match person.map(|p| p.kind) {
+                    Some(ProfileKind::Administrator | ProfileKind::HelpDesk) => (h.users.first(), 3.0),
+                    Some(_) => (h.users.first(), 0.4),
+                    None => (None, 1.0),
+                };
+                let actor = actor.map_or(Actor::System, |&a| Actor::Account(a));
+                add(
+                    &mut gens,
+                    &owner,
+                    hi,
+                    actor,
+                    person,
+                    &tz,
+                    Activity::ScriptBlocks,
+                    per_hour,
+                )?;
             }
         }
         for (ai, a) in world.accounts.iter().enumerate() {
@@ -549,6 +611,8 @@ impl<'s> Simulation<'s> {
             arrived: vec![None; items],
             waiting: self.items.conditional.clone(),
             triggered: vec![false; items],
+            decided: HashMap::new(),
+            prevented: HashMap::new(),
         })
     }
 
@@ -578,7 +642,15 @@ impl<'s> Simulation<'s> {
             ActionKind::Delivered(s) => earliest(facts.delivered.entry(s.clone()).or_insert(a.at)),
             ActionKind::Answered(s) => earliest(facts.answered.entry(s.clone()).or_insert(a.at)),
             ActionKind::Chose { decision, option } => {
-                earliest(facts.chose.entry((decision.clone(), option.clone())).or_insert(a.at));
+                // A decision is taken once: the earliest choice holds, the others never do.
+                let earlier = facts
+                    .chose
+                    .iter()
+                    .any(|((d, o), &at)| d == decision && o != option && at <= a.at);
+                if !earlier {
+                    facts.chose.retain(|(d, o), _| d != decision || o == option);
+                    earliest(facts.chose.entry((decision.clone(), option.clone())).or_insert(a.at));
+                }
             }
             _ => {}
         }
@@ -776,13 +848,28 @@ impl<'s> Simulation<'s> {
             st.due = Some(t);
             st.fallback_for = fallback_for;
         }
+        // A step the team's decision took off the plan does not happen, nor does its fallback.
+        if let Some(why) = self.teams[ti].prevented.get(&si).cloned() {
+            let st = &mut self.teams[ti].states[si];
+            st.status = Status::Prevented;
+            st.reason = Some(why);
+            self.schedule_dependents(ti, si, t);
+            return;
+        }
         let reason = self.why_not(ti, si, t);
         match reason {
-            Some(reason) => {
+            Some(mut reason) => {
+                // The fallback carries on an attack whose own chain held and that the team's
+                // response stopped; a step whose chain is already broken has nothing to carry on.
+                let broken = self.broken_chain(ti, si);
+                if let (Some(b), Some(_)) = (broken, &step.fallback) {
+                    reason.push_str(&format!("; no fallback: step {b} it needs did not run"));
+                }
                 let st = &mut self.teams[ti].states[si];
                 st.status = Status::Prevented;
                 st.reason = Some(reason);
-                if let Some(fb) = &step.fallback
+                if broken.is_none()
+                    && let Some(fb) = &step.fallback
                     && let Some(&fi) = self.plan.index.get(fb.name.as_str())
                 {
                     self.step_due(ti, fi, t, Some(si));
@@ -849,6 +936,23 @@ impl<'s> Simulation<'s> {
         if item.kind == Kind::Inject {
             let at = x.facts.delivered.entry(item.id.to_owned()).or_insert(t);
             *at = (*at).min(t);
+        }
+        // A decision with a deadline takes its default then, unless the team chose before.
+        let scenario = self.scenario;
+        if item.kind == Kind::Decision
+            && let Some(d) = scenario.decisions.iter().find(|d| d.id.name == item.id)
+            && let (Some(deadline), Some(default)) = (&d.deadline, &d.default)
+        {
+            let default = Action {
+                at: t.saturating_add(deadline.value.as_secs() * SECOND),
+                team: team.to_owned(),
+                kind: ActionKind::Chose {
+                    decision: d.id.name.clone(),
+                    option: default.name.clone(),
+                },
+                line: 0,
+            };
+            self.enqueue_action(ti, default);
         }
         for f in self.items.after_item[k].clone() {
             self.follow(ti, f, t);
@@ -975,6 +1079,85 @@ impl<'s> Simulation<'s> {
         out
     }
 
+    /// The first step of step `si`'s own chain ([`atoll_scenario::timing::chain`]) that has not
+    /// run in team `ti`'s world, if any (one the white cell skipped counts as run).
+    fn broken_chain(&self, ti: usize, si: usize) -> Option<&'s str> {
+        let (_, step, _) = self.plan.steps[si];
+        let states = &self.teams[ti].states;
+        atoll_scenario::timing::chain(step, |id| self.plan.index.contains_key(id))
+            .into_iter()
+            .find(|id| {
+                let st = &states[self.plan.index[id]];
+                st.status != Status::Succeeded && !st.skipped
+            })
+    }
+
+    /// Team `ti` takes option `option` of decision `decision` at `t`. The first choice of a
+    /// decision is final (a later one, or the default at the deadline, changes nothing); its
+    /// consequences happen at once: hosts isolated, services down, a step off the plan, an
+    /// inject delivered.
+    fn decide(&mut self, ti: usize, decision: &str, option: &str, t: Millis) {
+        let scenario = self.scenario;
+        let Some(d) = scenario.decisions.iter().find(|d| d.id.name == decision) else {
+            return;
+        };
+        let Some(o) = d.options.iter().find(|o| o.id.name == option) else {
+            return;
+        };
+        if self.teams[ti].decided.contains_key(d.id.name.as_str()) {
+            return;
+        }
+        self.teams[ti]
+            .decided
+            .insert(d.id.name.as_str(), (o.id.name.as_str(), t));
+        let mut recheck = Vec::new();
+        for c in &o.consequences {
+            let w = &mut self.teams[ti].world;
+            match c {
+                Consequence::Isolate(sel) => {
+                    for h in w.select(sel) {
+                        w.hosts[h].state.isolated = true;
+                    }
+                }
+                Consequence::Outage(outage) => {
+                    let until = outage.duration.map_or(Millis::MAX, |d| t + d.as_secs() * SECOND);
+                    for s in w.select_services(&outage.service) {
+                        let svc = &mut w.services[s];
+                        svc.degraded_until = svc.degraded_until.max(until);
+                    }
+                    if until != Millis::MAX {
+                        recheck.push(until);
+                    }
+                }
+                Consequence::Prevent(step) => {
+                    if let Some(&si) = self.plan.index.get(step.as_str()) {
+                        let why = format!("prevented by the team's decision {decision}: option {option}");
+                        self.teams[ti].prevented.insert(si, why);
+                    }
+                }
+                Consequence::Inject(inject) => {
+                    if let Some(&k) = self.items.index.get(inject.as_str()) {
+                        self.arrive(ti, k, t, How::Decision);
+                    }
+                }
+            }
+        }
+        for at in recheck {
+            self.push(at, ACTION, ti, RECHECK as usize);
+        }
+        self.record_availability(ti, t);
+    }
+
+    /// The option team `ti` took for each decision so far, with when.
+    pub fn decisions(&self, team: &str) -> Vec<(&'s str, &'s str, Millis)> {
+        let Some(x) = self.teams.iter().find(|x| x.world.team == team) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(&'s str, &'s str, Millis)> = x.decided.iter().map(|(d, (o, at))| (*d, *o, *at)).collect();
+        out.sort_by_key(|&(d, _, at)| (at, d));
+        out
+    }
+
     /// Why a due step cannot run now, or `None` when it can.
     fn why_not(&self, ti: usize, si: usize, t: Millis) -> Option<String> {
         let (_, step, ci) = self.plan.steps[si];
@@ -1014,6 +1197,19 @@ impl<'s> Simulation<'s> {
                 }
             }
         }
+        for e in &step.effects {
+            // Data goes out through the campaign's relayed channel, else to `to`: a team that
+            // blocked where it goes has stopped it.
+            if let Effect::Exfiltrate(x) = e {
+                let to = self
+                    .relay(ti, ci, t)
+                    .map(|(_, remote, _)| remote)
+                    .or_else(|| x.to.clone());
+                if let Some(to) = to.filter(|d| w.is_blocked(d)) {
+                    return Some(format!("exfiltration destination {to} blocked"));
+                }
+            }
+        }
         if campaign::uses(step, "account") {
             let actor = &team.actors[ci];
             if !actor.creds.is_empty() && self.acting_account(ti, ci).is_none() {
@@ -1050,6 +1246,13 @@ impl<'s> Simulation<'s> {
         let mut rng = Rng::stream(self.seed, &[team_name, "step-events", &step.id.name]);
         let mut achieved = Achieved::default();
         let mut exfil = Vec::new();
+        // The account the adversary acts as in this step's events: the credentials it held
+        // before the step (a theft's own events show the thief, not the newly stolen account),
+        // else the target's own user.
+        let acting = self.acting_account(ti, ci).or_else(|| {
+            let w = &self.teams[ti].world;
+            targets.iter().find_map(|&h| w.hosts[h].users.first().copied())
+        });
         for e in &step.effects {
             let w = &self.teams[ti].world;
             match e {
@@ -1116,10 +1319,6 @@ impl<'s> Simulation<'s> {
             achieved.hosts = targets.clone();
         }
         // Events, with placeholders filled from the world as it is now.
-        let acting = self.acting_account(ti, ci).or_else(|| {
-            let w = &self.teams[ti].world;
-            targets.iter().find_map(|&h| w.hosts[h].users.first().copied())
-        });
         let uses_account = campaign::uses(step, "account");
         let actor = match acting {
             Some(a) if uses_account => Actor::Account(a),
@@ -1154,6 +1353,16 @@ impl<'s> Simulation<'s> {
                         "host.hostname" => host.def.hostname.clone(),
                         "host.address" => host.def.address.0.to_string(),
                         "host.fqdn" => host.fqdn.clone(),
+                        // The step's target, for events logged on another host (`on:`).
+                        "target.hostname" | "target.address" | "target.fqdn" => {
+                            let Some(&x) = targets.first() else { return "-".into() };
+                            let x = &w.hosts[x];
+                            match name {
+                                "target.hostname" => x.def.hostname.clone(),
+                                "target.address" => x.def.address.0.to_string(),
+                                _ => x.fqdn.clone(),
+                            }
+                        }
                         "org.domain" => org.domain.clone(),
                         "org.netbios" => org.netbios.clone(),
                         "account.username" => acting.map_or_else(
@@ -1271,17 +1480,7 @@ impl<'s> Simulation<'s> {
         // The campaign's newest channel that runs through a relay (a compromised edge device)
         // and is still up carries the data: to the relay host inside, then out from it to the
         // channel's remote end. Without one, the data goes straight out to `to`.
-        let campaign = self.plan.steps[si].2;
-        let relayed = self
-            .beacons
-            .iter()
-            .rev()
-            .filter(|b| b.team == ti && self.plan.steps[b.c2.step].2 == campaign)
-            .find_map(|b| {
-                let w = &self.teams[ti].world;
-                let via = b.c2.via.iter().copied().find(|&h| w.host_up(h, t))?;
-                Some((via, b.c2.address.clone()?, b.c2.port))
-            });
+        let relayed = self.relay(ti, self.plan.steps[si].2, t);
         let team = &mut self.teams[ti];
         let w = &mut team.world;
         let Some(&src) = from.first() else { return };
@@ -1323,6 +1522,20 @@ impl<'s> Simulation<'s> {
                 }
             }
         }
+    }
+
+    /// The campaign's newest command-and-control channel that runs through a relay host still
+    /// up at `t`: (relay host, remote address, port).
+    fn relay(&self, ti: usize, campaign: usize, t: Millis) -> Option<(usize, String, u32)> {
+        self.beacons
+            .iter()
+            .rev()
+            .filter(|b| b.team == ti && self.plan.steps[b.c2.step].2 == campaign)
+            .find_map(|b| {
+                let w = &self.teams[ti].world;
+                let via = b.c2.via.iter().copied().find(|&h| w.host_up(h, t))?;
+                Some((via, b.c2.address.clone()?, b.c2.port))
+            })
     }
 
     fn beacon(&mut self, bi: usize, t: Millis) {
@@ -1515,6 +1728,9 @@ impl<'s> Simulation<'s> {
         {
             self.arrive(ti, k, t, How::ByHand);
         }
+        if let ActionKind::Chose { decision, option } = &kind {
+            self.decide(ti, decision, option, t);
+        }
         if let Some((account, event_id)) = account_change {
             self.account_event(ti, account, event_id, t);
         }
@@ -1673,6 +1889,15 @@ impl<'s> Simulation<'s> {
                     "fallback_for": st.fallback_for.map(|f| self.plan.steps[f].1.id.name.as_str()),
                     "hosts": st.hosts.iter().map(|&h| w.hosts[h].def.hostname.as_str()).collect::<Vec<_>>(),
                     "events": st.events,
+                }));
+            }
+            for (decision, option, at) in self.decisions(w.team) {
+                out.push(json!({
+                    "type": "decision",
+                    "team": w.team,
+                    "decision": decision,
+                    "option": option,
+                    "at": self.rfc3339(at),
                 }));
             }
             for (s, log) in team.availability.iter().enumerate() {

@@ -48,7 +48,20 @@ impl Diagnostic {
     /// Renders the diagnostic as `FILE:LINE:COL: error: message`, then the offending source
     /// line with a caret under the column (when `source` has that line), then the hint.
     pub fn render(&self, file: &str, source: Option<&str>) -> String {
-        let mut out = format!("{file}:{}:{}: error: {}\n", self.span.line, self.span.col, self.message);
+        self.render_as("error", file, source)
+    }
+
+    /// Renders the diagnostic as [`Diagnostic::render`] does, as a warning: something that
+    /// loads and runs, but probably not as the author meant.
+    pub fn render_warning(&self, file: &str, source: Option<&str>) -> String {
+        self.render_as("warning", file, source)
+    }
+
+    fn render_as(&self, severity: &str, file: &str, source: Option<&str>) -> String {
+        let mut out = format!(
+            "{file}:{}:{}: {severity}: {}\n",
+            self.span.line, self.span.col, self.message
+        );
         if let Some(line) = source.and_then(|s| source_line(s, self.span.line)) {
             let number = self.span.line.to_string();
             let pad = " ".repeat(number.len());
