@@ -194,6 +194,29 @@ fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
     )
 }
 
+/// An address with no page: a page that says so (the API answers in JSON, `api::json_errors`).
+async fn no_page(uri: axum::http::Uri) -> axum::response::Response {
+    if api::is_api(uri.path()) {
+        return axum::http::StatusCode::NOT_FOUND.into_response();
+    }
+    html::problem(
+        axum::http::StatusCode::NOT_FOUND,
+        "There is no page at this address. Your start page links every page you may open.",
+    )
+}
+
+/// A page asked for with a method it does not take (most often: an address that receives a
+/// form, opened as a link).
+async fn wrong_method(uri: axum::http::Uri) -> axum::response::Response {
+    if api::is_api(uri.path()) {
+        return axum::http::StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    html::problem(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "This address receives a form; it is not a page to open. Use the buttons on the pages instead.",
+    )
+}
+
 /// Every route of the server.
 pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
     Router::new()
@@ -252,6 +275,8 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         .route("/account/sessions/{id}/end", post(tokens::end_session::<S>))
         .route("/api/v1/invitations/{id}/revoke", post(api::revoke_invitation::<S>))
         .merge(api::routes::<S>())
+        .fallback(no_page)
+        .method_not_allowed_fallback(wrong_method)
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)

@@ -1609,3 +1609,24 @@ async fn the_openapi_document_lists_every_api_route_and_only_those() {
     }
     assert!(at > 0, "schemas are referenced");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_address_without_a_page_answers_with_a_page_that_says_so() {
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let (status, _, page) = send(&app, get("/no/such/page", &player)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("There is no page at this address"), "{page}");
+    // A form's address opened as a link.
+    let (status, _, page) = send(&app, get("/teams/palau/alerts", &player)).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(page.contains("This address receives a form"), "{page}");
+    // The API keeps answering in JSON.
+    let (status, headers, body) = send(&app, get("/api/v1/no-such-thing", &player)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        header(&headers, "content-type").is_some_and(|c| c.contains("json")),
+        "{headers:?}"
+    );
+    assert!(body.contains("No such API path"), "{body}");
+}
