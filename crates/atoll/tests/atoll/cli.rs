@@ -400,6 +400,68 @@ fn demo_serves_the_exercise_and_its_accounts_sign_in() {
 }
 
 #[test]
+fn demo_runs_the_second_bundled_scenario_and_keeps_a_folder_to_one() {
+    let _group = crate::group("cli");
+    let dir = std::env::temp_dir().join(format!("atoll-demo-hl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (child, greeting, address, mut lines) = Server::start(&[
+        "demo".as_ref(),
+        "--scenario".as_ref(),
+        "harbour-lights".as_ref(),
+        "--data".as_ref(),
+        dir.as_os_str(),
+    ]);
+    assert!(greeting.contains("Harbour Lights (demo)"), "{greeting}");
+    // Read the rest of the greeting (the accounts), so the server never writes to a closed pipe.
+    for line in lines.by_ref() {
+        if line.unwrap().starts_with("Ctrl+C stops the server") {
+            break;
+        }
+    }
+    let accounts: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
+    // One instructor, one observer, two players for each of the three teams.
+    assert_eq!(accounts.len(), 8);
+    let cookie = sign_in(&address, "maldives-1", &demo_password(&dir, "maldives-1"));
+    let page = http(
+        &address,
+        &format!("GET /teams/maldives HTTP/1.1\r\nHost: {address}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(
+        page.starts_with("HTTP/1.1 200") && page.contains("Alerts — Maldives"),
+        "{page}"
+    );
+    drop(child);
+    // The folder holds that exercise: asking it for the other scenario is refused, changing nothing.
+    let out = atoll(&[
+        "demo",
+        "--scenario",
+        "pacific-cable-shield",
+        "--bind",
+        "127.0.0.1:0",
+        "--data",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("already holds the exercise \"Harbour Lights (demo)\"") && stderr.contains("--data"),
+        "{stderr}"
+    );
+    let again: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("demo-accounts.json")).unwrap()).unwrap();
+    assert_eq!(again, accounts);
+    // A name that is not bundled is refused with the names that are.
+    let out = atoll(&["demo", "--scenario", "nowhere", "--data", dir.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("pacific-cable-shield, harbour-lights"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn admin_creates_the_exercise_and_accounts_and_serve_runs_it() {
     let _group = crate::group("cli");
     use std::io::Write as _;
