@@ -37,16 +37,44 @@ pub fn check_username(username: &str) -> Result<(), String> {
     }
 }
 
-/// What is wrong with a new password, if anything.
-pub fn check_new_password(password: &str) -> Result<(), String> {
+/// What is wrong with a new password for `username`, if anything: its length, and whether it
+/// can be guessed — a common password, a keyboard run or a sequence, one character repeated,
+/// the username itself or a word of it (zxcvbn's estimate must reach "safely unguessable",
+/// score 3 of 4, about 10^8 guesses).
+pub fn check_new_password(password: &str, username: &str) -> Result<(), String> {
     let n = password.chars().count();
-    if (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
-        Ok(())
-    } else {
-        Err(format!(
+    if !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&n) {
+        return Err(format!(
             "password: {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters (this one has {n})."
-        ))
+        ));
     }
+    if !username.is_empty() && password.to_lowercase().contains(&username.to_lowercase()) {
+        return Err("password: it must not contain the username.".to_owned());
+    }
+    let estimate = zxcvbn::zxcvbn(password, &[username, "atoll"]);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return Ok(());
+    }
+    let why = estimate
+        .feedback()
+        .and_then(|f| f.warning())
+        .map_or_else(|| "it is too easy to guess".to_owned(), |w| w.to_string());
+    Err(format!(
+        "password: {} Use several unrelated words, or let atoll make one.",
+        sentence(&why)
+    ))
+}
+
+/// `text` as a sentence: upper-case first letter, full stop.
+fn sentence(text: &str) -> String {
+    let text = text.trim().trim_end_matches('.');
+    let mut chars = text.chars();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    out.push('.');
+    out
 }
 
 /// A random secret for sessions and demo passwords, from the operating system.
@@ -98,9 +126,32 @@ mod tests {
         for bad in ["", "two words", "émile", "a/b", &"n".repeat(65)] {
             assert!(check_username(bad).is_err(), "{bad}");
         }
-        assert!(check_new_password("123456789").unwrap_err().contains("this one has 9"));
-        assert_eq!(check_new_password("1234567890"), Ok(()));
-        assert_eq!(check_new_password(&"é".repeat(200)), Ok(()), "characters, not bytes");
-        assert!(check_new_password(&"x".repeat(201)).is_err());
+        assert!(
+            check_new_password("123456789", "pita")
+                .unwrap_err()
+                .contains("this one has 9")
+        );
+        assert!(check_new_password(&"x".repeat(201), "pita").is_err());
+        // What the security review got accepted: a sequence, ten spaces, the username.
+        for guessable in ["1234567890", "          ", "qwertyuiop", "password123", "aaaaaaaaaaaa"] {
+            let e = check_new_password(guessable, "pita").unwrap_err();
+            assert!(e.starts_with("password: "), "{guessable:?}: {e}");
+        }
+        assert!(
+            check_new_password("pita-palau-2026", "pita")
+                .unwrap_err()
+                .contains("username")
+        );
+        assert!(check_new_password("instructor1", "instructor").is_err());
+        // Unrelated words, and atoll's own random passwords, pass.
+        assert_eq!(check_new_password("reef canoe lantern basalt", "pita"), Ok(()));
+        assert_eq!(check_new_password(&random_token(9), "pita"), Ok(()));
+        // Characters, not bytes.
+        assert!(
+            check_new_password(&"é".repeat(9), "pita")
+                .unwrap_err()
+                .contains("this one has 9")
+        );
+        assert_eq!(check_new_password("ñé€ßøåçðþæ", "pita"), Ok(()));
     }
 }

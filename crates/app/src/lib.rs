@@ -44,6 +44,9 @@ pub struct App<S> {
     pub live: Live,
     /// Password checks running at once (each takes ~19 MiB and a core for a moment).
     pub logins: tokio::sync::Semaphore,
+    /// Held while a sign-in is counted and recorded, before its password is checked: the
+    /// count and the record are one step, so parallel guesses cannot slip past the limit.
+    pub login_gate: tokio::sync::Mutex<()>,
     /// Hunts running at once.
     pub hunts: tokio::sync::Semaphore,
     /// Clock changes one at a time, each stored before the next.
@@ -68,6 +71,7 @@ impl<S> App<S> {
             db,
             live,
             logins: tokio::sync::Semaphore::new(2),
+            login_gate: tokio::sync::Mutex::new(()),
             hunts: tokio::sync::Semaphore::new(2),
             clock_writes: tokio::sync::Mutex::new(()),
             verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),

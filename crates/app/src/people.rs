@@ -242,7 +242,7 @@ async fn username<S: Store>(app: &App<S>, id: i64) -> String {
 pub async fn join<S: Store>(app: &App<S>, token: &str, username: &str, password: &str, repeat: &str) -> Result<User> {
     let username = username.trim();
     crate::accounts::check_username(username).map_err(|e| Error::refused(&e))?;
-    crate::accounts::check_new_password(password).map_err(|e| Error::refused(&e))?;
+    crate::accounts::check_new_password(password, username).map_err(|e| Error::refused(&e))?;
     if repeat != password {
         return Err(Error::invalid("password again", "the two passwords differ."));
     }

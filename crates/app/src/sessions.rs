@@ -15,13 +15,15 @@ pub const SESSION_MS: i64 = 12 * 3_600_000;
 /// Sessions one user keeps: a sign-in beyond these ends the oldest, so that sessions of
 /// devices long put away do not pile up.
 pub const SESSIONS_PER_USER: u32 = 5;
-/// Failed sign-ins counted over this window…
+/// Failed sign-ins are counted over this window (also the longest delay they cause).
 const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
-/// …block an account from one address after this many (so that nobody can lock another
-/// person out from elsewhere)…
-const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
-/// …and an address (a whole classroom may share one) after this many.
-const MAX_FAILURES_PER_ADDRESS: u32 = 30;
+/// Failures of one account, from any address, that cost no delay; then 30 s, 1 min, 2 min, …
+const FREE_PER_ACCOUNT: u32 = 5;
+const FIRST_ACCOUNT_DELAY_MS: i64 = 30_000;
+/// Failures from one address (a whole classroom may share one), for any account, that cost no
+/// delay; then 10 s, 20 s, 40 s, …
+const FREE_PER_ADDRESS: u32 = 30;
+const FIRST_ADDRESS_DELAY_MS: i64 = 10_000;
 /// Longest username a sign-in is checked for.
 const MAX_USERNAME_CHARS: usize = 200;
 
@@ -29,34 +31,50 @@ const MAX_USERNAME_CHARS: usize = 200;
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$Bn7S0i1l3ZQ1xb5pdcJtH4Ug8J4oGZ8Cz0Dk3wX3mWk";
 
-/// Checks `username` and `password`, signing in from `address`. A wrong pair is counted;
-/// after too many failures from one address (for the account, or for all) sign-ins are refused
-/// for 15 minutes ([`crate::Kind::TooMany`]).
+/// Checks `username` and `password`, signing in from `address` (an [`address_key`]). Every
+/// try is counted before its password is checked (and forgotten when it proves right), one at
+/// a time, so parallel guesses get no more tries than sequential ones. An account's failures
+/// from any address, and an address's for any account, cost nothing up to a number; after
+/// that each further try waits for a delay that doubles with every failure, up to the
+/// 15-minute window ([`crate::Kind::TooMany`], saying how long): guessing slows to a crawl,
+/// while a classroom behind one address, or a player who mistyped, waits seconds, not a
+/// quarter of an hour.
 pub async fn sign_in<S: Store>(app: &App<S>, username: &str, password: &str, address: &str) -> Result<User> {
     let username = username.trim();
     if username.chars().count() > MAX_USERNAME_CHARS {
         return Err(Error::invalid("username", "a username is at most 200 characters."));
     }
-    // Password checks queue for a permit, and each counts the failures recorded before it,
-    // so parallel guesses get no more tries than sequential ones.
+    let now = clock_now();
+    let unreadable = |_| Error::unavailable("The server cannot read its database right now.");
+    let attempt = {
+        let _gate = app.login_gate.lock().await;
+        let f = app
+            .db
+            .login_failures(username, address, now - FAILURE_WINDOW_MS)
+            .await
+            .map_err(unreadable)?;
+        let until = (f.account_last + delay(f.account, FREE_PER_ACCOUNT, FIRST_ACCOUNT_DELAY_MS))
+            .max(f.address_last + delay(f.address, FREE_PER_ADDRESS, FIRST_ADDRESS_DELAY_MS));
+        if now < until {
+            return Err(Error::too_many(
+                None,
+                format!(
+                    "Too many failed sign-ins. Try again in {}, or ask an instructor for your password.",
+                    wait_text(until - now)
+                ),
+            ));
+        }
+        app.db
+            .record_login_failure(username, address, now)
+            .await
+            .map_err(|_| Error::unavailable("The server cannot write its database right now."))?
+    };
+    // Password checks queue for a core.
     let _permit = app
         .logins
         .acquire()
         .await
         .map_err(|_| Error::unavailable("The server is shutting down."))?;
-    let now = clock_now();
-    let unreadable = |_| Error::unavailable("The server cannot read its database right now.");
-    let (by_account, by_address) = app
-        .db
-        .login_failures(username, address, now - FAILURE_WINDOW_MS)
-        .await
-        .map_err(unreadable)?;
-    if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-        return Err(Error::too_many(
-            None,
-            "Too many failed sign-ins. Wait 15 minutes, or ask an instructor for your password.",
-        ));
-    }
     let found = app.db.user_by_name(username).await.map_err(unreadable)?;
     // Unknown users cost the same hashing work as known ones, so timing does not tell them apart.
     let (user, hash) = match found {
@@ -68,11 +86,46 @@ pub async fn sign_in<S: Store>(app: &App<S>, username: &str, password: &str, add
         .await
         .unwrap_or(false);
     match user.filter(|_| ok) {
-        Some(user) => Ok(user),
-        None => {
-            let _ = app.db.record_login_failure(username, address, now).await;
-            Err(Error::unauthorized("Wrong username or password."))
+        Some(user) => {
+            let _ = app.db.forget_login_failure(attempt).await;
+            Ok(user)
         }
+        None => Err(Error::unauthorized("Wrong username or password.")),
+    }
+}
+
+/// How long after the latest of `failures` the next try must wait: nothing while there are
+/// fewer than `free`, then `first`, doubling with each failure, up to the window.
+fn delay(failures: u32, free: u32, first: i64) -> i64 {
+    if failures < free {
+        return 0;
+    }
+    let doublings = (failures - free).min(20);
+    (first << doublings).min(FAILURE_WINDOW_MS)
+}
+
+/// A wait as people say it: `40 seconds`, `2 minutes`.
+fn wait_text(ms: i64) -> String {
+    let secs = (ms + 999) / 1000;
+    match secs {
+        1 => "1 second".to_owned(),
+        s if s < 90 => format!("{s} seconds"),
+        s => format!("{} minutes", (s + 59) / 60),
+    }
+}
+
+/// The address sign-in failures are counted by: an IPv4 address as it is, an IPv6 one by its
+/// /64 network (one machine may use any address of its network), an IPv4-mapped one as IPv4.
+pub fn address_key(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
     }
 }
 
@@ -229,5 +282,28 @@ mod tests {
         ] {
             assert_eq!(device_label(user_agent), label, "{user_agent}");
         }
+    }
+
+    #[test]
+    fn failures_cost_a_delay_that_doubles_up_to_the_window() {
+        assert_eq!(delay(4, 5, 30_000), 0);
+        assert_eq!(delay(5, 5, 30_000), 30_000);
+        assert_eq!(delay(6, 5, 30_000), 60_000);
+        assert_eq!(delay(9, 5, 30_000), 480_000);
+        assert_eq!(delay(10, 5, 30_000), FAILURE_WINDOW_MS);
+        assert_eq!(delay(u32::MAX, 5, 30_000), FAILURE_WINDOW_MS);
+        assert_eq!(wait_text(1), "1 second");
+        assert_eq!(wait_text(29_500), "30 seconds");
+        assert_eq!(wait_text(240_000), "4 minutes");
+    }
+
+    #[test]
+    fn addresses_count_as_ipv4_or_by_ipv6_network() {
+        let key = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(key("10.1.2.3"), "10.1.2.3");
+        assert_eq!(key("::ffff:10.1.2.3"), "10.1.2.3");
+        assert_eq!(key("2001:db8:1:2::5"), "2001:db8:1:2::/64");
+        assert_eq!(key("2001:db8:1:2:abcd::ffff"), key("2001:db8:1:2::1"));
+        assert_ne!(key("2001:db8:1:3::1"), key("2001:db8:1:2::1"));
     }
 }

@@ -554,14 +554,20 @@ pub trait Store: Send + Sync + 'static {
         failures_before: i64,
     ) -> impl Future<Output = Result<u64>> + Send;
 
-    fn record_login_failure(&self, username: &str, address: &str, now: i64) -> impl Future<Output = Result<()>> + Send;
-    /// Failures since `since` for this username from this address, and for this address.
+    /// Records a failed (or not yet checked) sign-in; returns its id, for
+    /// [`Store::forget_login_failure`].
+    fn record_login_failure(&self, username: &str, address: &str, now: i64)
+    -> impl Future<Output = Result<i64>> + Send;
+    /// Forgets a failure recorded before the password was checked, once it proved right.
+    fn forget_login_failure(&self, id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Failures since `since`: of this username (in any case) from any address, and from this
+    /// address for any username, each with the time of the latest.
     fn login_failures(
         &self,
         username: &str,
         address: &str,
         since: i64,
-    ) -> impl Future<Output = Result<(u32, u32)>> + Send;
+    ) -> impl Future<Output = Result<Failures>> + Send;
 
     /// Stores one invitation per token hash, all alike, in one transaction, unless that would
     /// leave more than `open_at_most` invitations open (unused, unrevoked and unexpired at
@@ -983,6 +989,22 @@ fn user_from(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
 }
 
 /// The `follows` column of [`user_from`], for a query where the users table is `u`.
+/// Failed sign-ins in a window: of one account (from any address) and from one address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failures {
+    pub account: u32,
+    /// Time of the account's latest failure (0 without any).
+    pub account_last: i64,
+    pub address: u32,
+    pub address_last: i64,
+}
+
+/// A new account, unless its username is taken in any mix of upper and lower case (`Instructor`
+/// beside `instructor` would read as the same person in every log); binds: username, hash,
+/// role, team, now, username again. No row is inserted when it is taken.
+const INSERT_USER: &str = "INSERT INTO users (username, password_hash, role, team, created_at) \
+     SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM users WHERE username = ? COLLATE NOCASE)";
+
 const FOLLOWS: &str = "(SELECT group_concat(o.team, char(10)) FROM observer_teams o WHERE o.user_id = u.id) AS follows";
 
 const INVITATIONS_SELECT: &str = "SELECT i.id, i.role, i.team, c.username AS created_by, i.created_at, i.expires_at, \
@@ -1088,16 +1110,17 @@ impl Store for Sqlite {
         if (role == Role::Player) != team.is_some() {
             return Err(StoreError::Team);
         }
-        let result =
-            sqlx::query("INSERT INTO users (username, password_hash, role, team, created_at) VALUES (?, ?, ?, ?, ?)")
-                .bind(username)
-                .bind(password_hash)
-                .bind(role.as_str())
-                .bind(team)
-                .bind(now)
-                .execute(&self.pool)
-                .await;
+        let result = sqlx::query(INSERT_USER)
+            .bind(username)
+            .bind(password_hash)
+            .bind(role.as_str())
+            .bind(team)
+            .bind(now)
+            .bind(username)
+            .execute(&self.pool)
+            .await;
         match result {
+            Ok(done) if done.rows_affected() == 0 => Err(StoreError::Taken(username.to_owned())),
             Ok(done) => Ok(User {
                 id: done.last_insert_rowid(),
                 username: username.to_owned(),
@@ -1354,30 +1377,44 @@ impl Store for Sqlite {
         Ok(())
     }
 
-    async fn record_login_failure(&self, username: &str, address: &str, now: i64) -> Result<()> {
-        sqlx::query("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
+    async fn record_login_failure(&self, username: &str, address: &str, now: i64) -> Result<i64> {
+        let done = sqlx::query("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)")
             .bind(username)
             .bind(address)
             .bind(now)
             .execute(&self.pool)
             .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    async fn forget_login_failure(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE rowid = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
-    async fn login_failures(&self, username: &str, address: &str, since: i64) -> Result<(u32, u32)> {
-        let by_name: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE username = ? AND address = ? AND at >= ?")
-                .bind(username)
+    async fn login_failures(&self, username: &str, address: &str, since: i64) -> Result<Failures> {
+        let (account, account_last): (i64, Option<i64>) = sqlx::query_as(
+            "SELECT count(*), max(at) FROM login_failures WHERE username = ? COLLATE NOCASE AND at >= ?",
+        )
+        .bind(username)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await?;
+        let (address_n, address_last): (i64, Option<i64>) =
+            sqlx::query_as("SELECT count(*), max(at) FROM login_failures WHERE address = ? AND at >= ?")
                 .bind(address)
                 .bind(since)
                 .fetch_one(&self.pool)
                 .await?;
-        let by_address: i64 = sqlx::query_scalar("SELECT count(*) FROM login_failures WHERE address = ? AND at >= ?")
-            .bind(address)
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok((by_name as u32, by_address as u32))
+        Ok(Failures {
+            account: account as u32,
+            account_last: account_last.unwrap_or(0),
+            address: address_n as u32,
+            address_last: address_last.unwrap_or(0),
+        })
     }
 
     async fn create_invitations(
@@ -1491,16 +1528,17 @@ impl Store for Sqlite {
         if let Some(why) = invitation.unusable(now) {
             return Err(StoreError::Invitation(why));
         }
-        let inserted =
-            sqlx::query("INSERT INTO users (username, password_hash, role, team, created_at) VALUES (?, ?, ?, ?, ?)")
-                .bind(username)
-                .bind(password_hash)
-                .bind(invitation.role.as_str())
-                .bind(invitation.team.as_deref())
-                .bind(now)
-                .execute(&mut *tx)
-                .await;
+        let inserted = sqlx::query(INSERT_USER)
+            .bind(username)
+            .bind(password_hash)
+            .bind(invitation.role.as_str())
+            .bind(invitation.team.as_deref())
+            .bind(now)
+            .bind(username)
+            .execute(&mut *tx)
+            .await;
         let id = match inserted {
+            Ok(done) if done.rows_affected() == 0 => return Err(StoreError::Taken(username.to_owned())),
             Ok(done) => done.last_insert_rowid(),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 return Err(StoreError::Taken(username.to_owned()));
@@ -2551,14 +2589,36 @@ mod tests {
         assert_eq!(db.session_user(b"new", 500).await.unwrap(), Some(alice.clone()));
         let kept: Vec<String> = db.tokens(alice.id).await.unwrap().into_iter().map(|t| t.name).collect();
         assert_eq!(kept, ["just expired"]);
-        assert_eq!(db.login_failures("erin", "10.9.9.9", 0).await.unwrap(), (1, 1));
+        let erin = db.login_failures("erin", "10.9.9.9", 0).await.unwrap();
+        assert_eq!((erin.account, erin.address), (1, 1));
 
         for at in [10, 20, 30] {
             db.record_login_failure("alice", "10.0.0.1", at).await.unwrap();
         }
         db.record_login_failure("carol", "10.0.0.1", 40).await.unwrap();
-        assert_eq!(db.login_failures("alice", "10.0.0.1", 15).await.unwrap(), (2, 3));
-        assert_eq!(db.login_failures("dave", "10.0.0.2", 0).await.unwrap(), (0, 0));
+        // The account's failures from any address and in any case; the address's for anyone.
+        let elsewhere = db.record_login_failure("ALICE", "10.0.0.7", 45).await.unwrap();
+        let f = db.login_failures("alice", "10.0.0.1", 15).await.unwrap();
+        assert_eq!(
+            f,
+            Failures {
+                account: 3,
+                account_last: 45,
+                address: 3,
+                address_last: 40
+            }
+        );
+        db.forget_login_failure(elsewhere).await.unwrap();
+        assert_eq!(db.login_failures("alice", "10.0.0.1", 15).await.unwrap().account, 2);
+        assert_eq!(
+            db.login_failures("dave", "10.0.0.2", 0).await.unwrap(),
+            Failures::default()
+        );
+        // Usernames are one per spelling, whatever the case.
+        assert!(matches!(
+            db.create_user("Alice", "h", Role::Observer, None, 2).await,
+            Err(StoreError::Taken(_))
+        ));
     }
 
     #[tokio::test]

@@ -290,7 +290,7 @@ pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -
     let address = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        .map_or_else(|| "unknown".to_owned(), |c| atoll_app::sessions::address_key(c.0.ip()));
     let presented = session_token(request.headers());
     let secure = https(request.headers());
     let agent = user_agent(request.headers());

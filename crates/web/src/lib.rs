@@ -303,6 +303,9 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
         ))
         .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        // Team data (TLP:RED reports among it) never stays in a browser's or a proxy's cache;
+        // only the fingerprinted assets say otherwise.
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         // Pages shrink several times over for satellite links (brotli or gzip, as the browser asks).
         .layer(CompressionLayer::new())
         .with_state(app)

@@ -587,6 +587,15 @@ async fn every_route_for_every_role_and_team() {
     assert!(body.contains("another team") && !body.contains("NT-DC01"));
 }
 
+/// A sign-in request from another address.
+fn login_from(username: &str, password: &str, ip: std::net::IpAddr) -> Request<Body> {
+    let mut request = login_request(username, password);
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::new(ip, 50000)));
+    request
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sign_in_failures_are_counted_and_then_refused() {
     let app = app().await;
@@ -599,20 +608,60 @@ async fn sign_in_failures_are_counted_and_then_refused() {
     for _ in 0..4 {
         send(&app, login_request("pita", "wrong")).await;
     }
-    // Five failures: even the right password waits now.
+    // Five failures: even the right password waits now, for 30 seconds, from any address
+    // (guessing from many addresses gets no more tries), and in any case of the username.
     let (status, _, body) = send(&app, login_request("pita", PASSWORD)).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    assert!(body.contains("Too many failed sign-ins"));
-    // Another account is not locked by them, nor is the same account from another address.
+    assert!(
+        body.contains("Too many failed sign-ins. Try again in 30 seconds"),
+        "{body}"
+    );
+    let elsewhere = login_from("pita", PASSWORD, [10, 9, 9, 9].into());
+    assert_eq!(send(&app, elsewhere).await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        send(&app, login_request("PITA", "wrong")).await.0,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another account is not slowed by them.
     sign_in(&app, "nora").await;
-    let mut elsewhere = login_request("pita", PASSWORD);
-    elsewhere
-        .extensions_mut()
-        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
-            [10, 9, 9, 9],
-            50000,
-        ))));
-    assert_eq!(send(&app, elsewhere).await.0, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn parallel_guesses_get_no_more_tries_than_sequential_ones() {
+    let app = app().await;
+    let guesses = (0..8).map(|n| {
+        let app = app.clone();
+        tokio::spawn(async move { send(&app, login_request("nora", &format!("guess-{n}"))).await.0 })
+    });
+    let mut answers = Vec::new();
+    for g in guesses {
+        answers.push(g.await.unwrap());
+    }
+    let wrong = answers.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let refused = answers.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((wrong, refused), (5, 3), "{answers:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_address_is_counted_by_its_ipv6_network_and_slowed_not_locked_out() {
+    let app = app().await;
+    // Thirty failures from addresses of one /64, each at a different (unknown) account.
+    for n in 0..30u16 {
+        let ip = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0, 0, 0, n + 1);
+        let (status, _, _) = send(&app, login_from(&format!("user{n}"), "wrong", ip.into())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "failure {n}");
+    }
+    // Any address of that network now waits ten seconds, whatever the account…
+    let same_net = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 2, 0xabcd, 0, 0, 0xffff);
+    let (status, _, body) = send(&app, login_from("pita", PASSWORD, same_net.into())).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("Try again in 10 seconds"), "{body}");
+    // …while the next network, and the accounts themselves, are not held up.
+    let next_net = std::net::Ipv6Addr::new(0x2001, 0xdb8, 1, 3, 0, 0, 0, 1);
+    assert_eq!(
+        send(&app, login_from("pita", PASSWORD, next_net.into())).await.0,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -752,7 +801,11 @@ async fn an_invitation_makes_one_account_once_and_expires() {
     assert!(form.contains("invited as a player of Palau"), "{form}");
     let (status, _, form) = send(
         &app,
-        post(&link, "", "username=mele&password=long-enough-1&repeat=long-enough-2"),
+        post(
+            &link,
+            "",
+            "username=mele&password=reef-canoe-lantern-7&repeat=reef-canoe-lantern-8",
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -765,17 +818,51 @@ async fn an_invitation_makes_one_account_once_and_expires() {
     assert!(form.contains("password: 10 to 200 characters"), "{form}");
     let (status, _, form) = send(
         &app,
-        post(&link, "", "username=pita&password=long-enough-1&repeat=long-enough-1"),
+        post(
+            &link,
+            "",
+            "username=pita&password=reef-canoe-lantern-7&repeat=reef-canoe-lantern-7",
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(form.contains("taken"), "an existing username: {form}");
+    // The same name in other letters is the same person in every log.
+    let (status, _, form) = send(
+        &app,
+        post(
+            &link,
+            "",
+            "username=PITA&password=reef-canoe-lantern-7&repeat=reef-canoe-lantern-7",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(form.contains("taken"), "{form}");
+    // Guessable passwords are refused with the reason.
+    for (password, why) in [("1234567890", "password: "), ("mele-of-palau", "username")] {
+        let (status, _, form) = send(
+            &app,
+            post(
+                &link,
+                "",
+                &format!("username=mele&password={password}&repeat={password}"),
+            ),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{password}");
+        assert!(form.contains(why), "{password}: {form}");
+    }
     assert!(app.db.user_by_name("mele").await.unwrap().is_none());
 
     // Joining makes a Palau player and signs them in.
     let (status, headers, _) = send(
         &app,
-        post(&link, "", "username=mele&password=long-enough-1&repeat=long-enough-1"),
+        post(
+            &link,
+            "",
+            "username=mele&password=reef-canoe-lantern-7&repeat=reef-canoe-lantern-7",
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
@@ -788,14 +875,18 @@ async fn an_invitation_makes_one_account_once_and_expires() {
     assert_eq!(send(&app, get("/teams/palau", &cookie)).await.0, StatusCode::OK);
     assert_eq!(send(&app, get("/teams/nauru", &cookie)).await.0, StatusCode::FORBIDDEN);
     assert_eq!(
-        send(&app, login_request("mele", "long-enough-1")).await.0,
+        send(&app, login_request("mele", "reef-canoe-lantern-7")).await.0,
         StatusCode::SEE_OTHER
     );
 
     // Once only.
     let (status, _, page) = send(
         &app,
-        post(&link, "", "username=mele2&password=long-enough-1&repeat=long-enough-1"),
+        post(
+            &link,
+            "",
+            "username=mele2&password=reef-canoe-lantern-7&repeat=reef-canoe-lantern-7",
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::GONE);
@@ -826,7 +917,11 @@ async fn an_invitation_makes_one_account_once_and_expires() {
     assert!(page.contains("expired"), "{page}");
     let (status, _, _) = send(
         &app,
-        post(old, "", "username=late&password=long-enough-1&repeat=long-enough-1"),
+        post(
+            old,
+            "",
+            "username=late&password=reef-canoe-lantern-7&repeat=reef-canoe-lantern-7",
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::GONE);
@@ -1629,4 +1724,30 @@ async fn an_address_without_a_page_answers_with_a_page_that_says_so() {
         "{headers:?}"
     );
     assert!(body.contains("No such API path"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_and_api_answers_are_never_cached_but_assets_are() {
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let (css, _) = asset_paths(&app, &sign_in(&app, "ines").await).await;
+    for path in [
+        "/teams/palau",
+        "/teams/palau/reports",
+        "/teams/palau/inbox",
+        "/briefing",
+    ] {
+        let (status, headers, _) = send(&app, get(path, &player)).await;
+        assert!(status.is_success(), "{path}: {status}");
+        assert_eq!(header(&headers, "cache-control"), Some("no-store"), "{path}");
+    }
+    let token = make_token(&app, &player, "cache check").await;
+    let (status, headers, _) = send(&app, api("GET", "/api/v1/exercise", &token, None)).await;
+    assert!(status.is_success(), "{status}");
+    assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+    let (_, headers, _) = send(&app, get(&css, &player)).await;
+    assert_eq!(
+        header(&headers, "cache-control"),
+        Some("public, max-age=31536000, immutable")
+    );
 }

@@ -18,7 +18,7 @@ fn links(page: &str) -> Vec<String> {
 
 /// The form a person sends to join with username `name`.
 fn join_form(name: &str) -> String {
-    format!("username={name}&password=long-enough-1&repeat=long-enough-1")
+    format!("username={name}&password=reef-canoe-lantern-7&repeat=reef-canoe-lantern-7")
 }
 
 #[tokio::test(flavor = "multi_thread")]
