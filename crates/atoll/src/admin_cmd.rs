@@ -189,7 +189,7 @@ async fn create_user(
             .read_line(&mut line)
             .map_err(|e| format!("reading the password from standard input: {e}"))?;
         let password = line.trim_end_matches(['\r', '\n']).to_owned();
-        check_new_password(&password, &username).map_err(|e| format!("{e} (read from standard input)"))?;
+        check_new_password(&password, username).map_err(|e| format!("{e} (read from standard input)"))?;
         (password, false)
     } else {
         (random_token(9), true)

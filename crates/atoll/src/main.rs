@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod admin_cmd;
 mod config;
+mod conn;
 mod demo_cmd;
 mod hunt_cmd;
 mod rules_cmd;

@@ -170,8 +170,7 @@ pub(crate) async fn listen(bind: SocketAddr) -> Result<(tokio::net::TcpListener,
 /// Runs the clock and serves the app until the process stops.
 pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Arc<App<Sqlite>>) -> Result<(), String> {
     tokio::spawn(atoll_app::run_clock(app.clone()));
-    let service = atoll_web::router(app).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service).await.map_err(|e| e.to_string())
+    crate::conn::serve(listener, atoll_web::router(app)).await
 }
 
 /// Opens (creating if needed) a SQLite database readable only by its owner: it holds

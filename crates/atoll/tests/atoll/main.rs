@@ -9,6 +9,7 @@
 mod browser;
 mod cli;
 mod common;
+mod connections;
 mod crash;
 
 use std::sync::{Condvar, Mutex};
