@@ -1,11 +1,12 @@
 //! `atoll hunt`: a query over an event file, on the engine the server's hunt page uses.
 
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use atoll_hunt::{Answer, Calendar, Context, Limits, Output, Page, Query, Row, Store};
+use atoll_sigma::input::{Line, Lines, too_long};
 use atoll_sigma::{Config, RuleSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -156,37 +157,42 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Reads every line into a store; lines that are not events are reported and skipped.
+/// Reads every line into a store; lines that are not events are reported and skipped. A line
+/// longer than [`MAX_EVENT_BYTES`](atoll_sigma::input::MAX_EVENT_BYTES) is one of them, and is
+/// never held whole.
 fn load(path: &PathBuf, name: &str, stderr: &mut impl Write) -> std::io::Result<(Store, u64)> {
     let reader: Box<dyn Read> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
         Box::new(std::fs::File::open(path)?)
     };
-    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut lines = Lines::new(BufReader::with_capacity(1 << 20, reader));
     let mut store = Store::new();
-    let mut bytes = Vec::new();
-    let (mut number, mut bad) = (0u64, 0u64);
-    loop {
-        bytes.clear();
-        if reader.read_until(b'\n', &mut bytes)? == 0 {
-            break;
-        }
-        number += 1;
-        let problem = match std::str::from_utf8(&bytes) {
-            Err(e) => Some((e.valid_up_to() + 1, "not UTF-8 text".to_owned())),
-            Ok(text) => {
-                let text = text.trim_end_matches(['\n', '\r']);
-                if text.trim().is_empty() {
-                    continue;
+    let mut bad = 0u64;
+    while let Some((number, line)) = lines.next_line()? {
+        let problem = match line {
+            Line::TooLong => Some((None, too_long("line", false))),
+            Line::Endless => Some((None, too_long("line", true))),
+            Line::Text(bytes) => match std::str::from_utf8(bytes) {
+                Err(e) => Some((Some(e.valid_up_to() + 1), "not UTF-8 text".to_owned())),
+                Ok(text) => {
+                    let text = text.trim_end_matches(['\n', '\r']);
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    store
+                        .push_json(text)
+                        .err()
+                        .map(|e| (Some(e.column.unwrap_or(1)), e.message))
                 }
-                store.push_json(text).err().map(|e| (e.column.unwrap_or(1), e.message))
-            }
+            },
         };
         if let Some((column, message)) = problem {
             bad += 1;
-            if bad <= 20 {
-                let _ = writeln!(stderr, "{name}:{number}:{column}: error: {message}");
+            // The first 20, and always the one after which the file was not read.
+            if bad <= 20 || line == Line::Endless {
+                let place = column.map_or(String::new(), |c| format!(":{c}"));
+                let _ = writeln!(stderr, "{name}:{number}{place}: error: {message}");
             }
         }
     }

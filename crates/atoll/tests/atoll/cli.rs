@@ -742,3 +742,90 @@ fn simulating_past_the_end_of_play_stops_at_the_end_and_says_so() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hunt_refuses_a_line_longer_than_a_mebibyte_and_reads_on() {
+    let _group = crate::group("cli");
+    let dir = std::env::temp_dir().join(format!("atoll-cli-hunt-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // 3 MiB of NUL bytes and no newline: one line, refused without being held whole.
+    let zeros = dir.join("zeros.bin");
+    std::fs::write(&zeros, vec![0u8; 3 << 20]).unwrap();
+    let out = atoll(&["hunt", zeros.to_str().unwrap(), "", "--format", "count"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "0\n");
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "{f}:1: error: a line longer than 1 MiB (1048576 bytes) is not an event; skipped\n\
+             {f}: 1 line was not an event and was left out\n",
+            f = zeros.display()
+        )
+    );
+    // Between two events, a line one byte too long is left out and the next is read.
+    let events = dir.join("events.jsonl");
+    let long = format!("{{\"host\":\"{}\"}}", "x".repeat((1 << 20) - 10));
+    assert_eq!(long.len(), (1 << 20) + 1);
+    std::fs::write(
+        &events,
+        format!("{{\"host\":\"a\",\"log\":\"dns\"}}\n{long}\n{{\"host\":\"c\",\"log\":\"dns\"}}\n"),
+    )
+    .unwrap();
+    let out = atoll(&["hunt", events.to_str().unwrap(), "log:dns", "--format", "count"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "2\n");
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "{f}:2: error: a line longer than 1 MiB (1048576 bytes) is not an event; skipped\n\
+             {f}: 1 line was not an event and was left out\n",
+            f = events.display()
+        )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sigma_refuses_an_object_longer_than_a_mebibyte_and_reads_on() {
+    let _group = crate::group("cli");
+    let dir = std::env::temp_dir().join(format!("atoll-cli-sigma-long-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rule = dir.join("whoami.yml");
+    std::fs::write(
+        &rule,
+        "title: Whoami\nid: r-1\nauthor: atoll tests\nlevel: medium\nlogsource: {product: windows, category: process_creation}\n\
+         detection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n  condition: sel\n",
+    )
+    .unwrap();
+    // Objects one after another on one line (an EVTX dump's layout), the middle one too long.
+    let whoami = r#"{"log": "sysmon", "EventID": 1, "Image": "C:\\W\\whoami.exe"}"#;
+    let long = format!(r#"{{"log": "sysmon", "EventID": 1, "pad": "{}"}}"#, "x".repeat(1 << 20));
+    let events = dir.join("events.json");
+    std::fs::write(&events, format!("{whoami}{long}{whoami}\n")).unwrap();
+    let (r, e) = (rule.to_str().unwrap(), events.to_str().unwrap());
+    let out = atoll(&["sigma", "--rules", r, e]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let hits: Vec<u64> = stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(hits, [0, 2], "{stdout}");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{e}:1:{}: a JSON object longer than 1 MiB (1048576 bytes) is not an event; skipped\n",
+            whoami.len() + 1
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.ends_with("2 events, 2 matches, 1 rules, 1 unreadable events or inputs\n"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,9 +1,10 @@
 //! The Sigma engine end to end, in one test binary: conformance with SigmaHQ's regression
-//! data, differential testing against an independent engine, the JSON fast path, and Sigma's
-//! semantics on hand-written rules.
+//! data, differential testing against an independent engine, the JSON fast path, reading event
+//! files within their bounds, and Sigma's semantics on hand-written rules.
 
 mod conformance;
 mod differential;
+mod input;
 mod json;
 mod semantics;
 
