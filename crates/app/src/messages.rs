@@ -12,6 +12,11 @@ use crate::{App, Error, Result, clock_now};
 pub const SUBJECT_CHARS: usize = 200;
 /// Longest message, in characters.
 pub const BODY_CHARS: usize = 5000;
+/// Messages one team may write to the white cell over an exercise: far more than a week of
+/// play needs, few enough that no team can bury the white cell or slow the others.
+pub const TEAM_MESSAGES: u32 = 300;
+/// Of those, how many one player may write.
+pub const PLAYER_MESSAGES: u32 = 150;
 
 /// A message as written: to one team (`None`: every team), for one track (`None`: all), on
 /// the thread of one scenario inject that has reached the team (`None`: on none).
@@ -186,6 +191,25 @@ pub async fn from_team<S: Store>(
     let (subject, body) = checked(subject, body)?;
     let inject = thread_of(app, index, inject)?;
     let team = app.live.team_id(index);
+    let (all, mine) = app
+        .db
+        .messages_from_team(app.live.exercise, &team, user.id)
+        .await
+        .map_err(|_| Error::unavailable("The server cannot read its database right now."))?;
+    if all >= TEAM_MESSAGES || mine >= PLAYER_MESSAGES {
+        let whose = if all >= TEAM_MESSAGES {
+            "your team has"
+        } else {
+            "you have"
+        };
+        return Err(Error::too_many(
+            Some("body"),
+            format!(
+                "{whose} written {} messages to the white cell, the most this exercise takes; talk to an instructor in the room. What you wrote: {subject} — {body}",
+                if all >= TEAM_MESSAGES { all } else { mine }
+            ),
+        ));
+    }
     let at = app.live.now();
     let id = app
         .db

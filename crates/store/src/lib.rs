@@ -757,6 +757,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> impl Future<Output = Result<i64>> + Send;
     /// An exercise's messages, oldest first.
     fn messages(&self, exercise: i64) -> impl Future<Output = Result<Vec<Message>>> + Send;
+    /// The heads of an exercise's messages (no body), oldest first: of one team, or of all.
+    /// What the live updates read every second or so.
+    fn message_heads(&self, exercise: i64, team: Option<&str>)
+    -> impl Future<Output = Result<Vec<MessageHead>>> + Send;
+    /// How many messages team `team` wrote to the white cell, and how many of them `user` wrote.
+    fn messages_from_team(
+        &self,
+        exercise: i64,
+        team: &str,
+        user: i64,
+    ) -> impl Future<Output = Result<(u32, u32)>> + Send;
 
     /// Stores an answer or a report; returns its id. A second answer of the team to the same
     /// question is refused with [`StoreError::Answered`].
@@ -989,6 +1000,15 @@ fn user_from(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
 }
 
 /// The `follows` column of [`user_from`], for a query where the users table is `u`.
+/// A message without its body: what lists and live updates need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageHead {
+    pub id: i64,
+    pub team: String,
+    pub to_team: bool,
+    pub subject: String,
+}
+
 /// Failed sign-ins in a window: of one account (from any address) and from one address.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Failures {
@@ -2069,6 +2089,41 @@ impl Store for Sqlite {
                 })
             })
             .collect()
+    }
+
+    async fn message_heads(&self, exercise: i64, team: Option<&str>) -> Result<Vec<MessageHead>> {
+        let rows = sqlx::query(
+            "SELECT id, team, direction, subject FROM messages WHERE exercise = ? AND (? IS NULL OR team = ?) ORDER BY id",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(team)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let direction: String = r.try_get("direction")?;
+                Ok(MessageHead {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    to_team: direction == "to_team",
+                    subject: r.try_get("subject")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn messages_from_team(&self, exercise: i64, team: &str, user: i64) -> Result<(u32, u32)> {
+        let (all, mine): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(user_id = ?), 0) FROM messages \
+             WHERE exercise = ? AND team = ? AND direction = 'from_team'",
+        )
+        .bind(user)
+        .bind(exercise)
+        .bind(team)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((all as u32, mine as u32))
     }
 
     async fn submit(

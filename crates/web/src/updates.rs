@@ -276,11 +276,11 @@ async fn team_poll<S: Store>(
     let team_id = app.live.team_id(index);
     let messages: Vec<(String, String)> = app
         .db
-        .messages(app.live.exercise)
+        .message_heads(app.live.exercise, Some(&team_id))
         .await
         .ok()?
         .into_iter()
-        .filter(|m| m.team == team_id && m.to_team)
+        .filter(|m| m.to_team)
         .map(|m| {
             (
                 format!("Message from the white cell: {}", m.subject),
@@ -438,7 +438,7 @@ async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<u
         .collect();
     let written: Vec<(String, String)> = app
         .db
-        .messages(app.live.exercise)
+        .message_heads(app.live.exercise, None)
         .await
         .ok()?
         .into_iter()

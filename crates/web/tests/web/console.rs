@@ -963,3 +963,42 @@ async fn a_team_marked_absent_is_not_scored_for_availability_and_the_board_says_
             .any(|a| a.action == "team.absent" && a.detail == "marked the team absent")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_player_cannot_bury_the_white_cell_in_messages() {
+    use atoll_app::messages::PLAYER_MESSAGES;
+    let app = app().await;
+    let palau = sign_in(&app, "pita").await;
+    for n in 0..PLAYER_MESSAGES {
+        let form = format!("subject=Update+{n}&body=Still+looking+at+PT-WEB01.");
+        assert_eq!(
+            send(&app, post("/teams/palau/messages", &palau, &form)).await.0,
+            StatusCode::SEE_OTHER,
+            "message {n}"
+        );
+    }
+    // One more is refused, saying why, with what was written given back.
+    let (status, _, page) = send(
+        &app,
+        post("/teams/palau/messages", &palau, "subject=One+more&body=The+last+word."),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        page.contains("you have written 150 messages to the white cell") && page.contains("The last word."),
+        "{page}"
+    );
+    let stored = app.db.messages(app.live.exercise).await.unwrap();
+    assert_eq!(stored.len(), PLAYER_MESSAGES as usize);
+    // Another team writes as before.
+    let nauru = sign_in(&app, "nora").await;
+    assert_eq!(
+        send(
+            &app,
+            post("/teams/nauru/messages", &nauru, "subject=Hello&body=Nauru+here.")
+        )
+        .await
+        .0,
+        StatusCode::SEE_OTHER
+    );
+}
