@@ -47,8 +47,11 @@ pub struct App<S> {
     /// Held while a sign-in is counted and recorded, before its password is checked: the
     /// count and the record are one step, so parallel guesses cannot slip past the limit.
     pub login_gate: tokio::sync::Mutex<()>,
-    /// Hunts running at once.
+    /// Hunts and rule tests running at once, in all ([`App::hunt_slot`]).
     pub hunts: tokio::sync::Semaphore,
+    /// Per team: its hunt or rule test running (one at a time), so that one team's flood of
+    /// heavy hunts holds one of the shared slots at most.
+    team_hunts: Vec<tokio::sync::Semaphore>,
     /// Clock changes one at a time, each stored before the next.
     pub clock_writes: tokio::sync::Mutex<()>,
     /// Each team's verdicts as last read; the alert pages read only those added since (the
@@ -66,13 +69,26 @@ pub struct App<S> {
 }
 
 impl<S> App<S> {
+    /// A turn to hunt or test a rule for team `team`: first the team's own (one at a time per
+    /// team), then one of the shared slots. `None` while the server shuts down.
+    pub async fn hunt_slot(
+        &self,
+        team: usize,
+    ) -> Option<(tokio::sync::SemaphorePermit<'_>, tokio::sync::SemaphorePermit<'_>)> {
+        let own = self.team_hunts.get(team)?.acquire().await.ok()?;
+        let shared = self.hunts.acquire().await.ok()?;
+        Some((own, shared))
+    }
+
     pub fn new(db: S, live: Live) -> App<S> {
+        let teams = live.scenario.player_teams().count();
         App {
             db,
             live,
             logins: tokio::sync::Semaphore::new(2),
             login_gate: tokio::sync::Mutex::new(()),
             hunts: tokio::sync::Semaphore::new(2),
+            team_hunts: (0..teams).map(|_| tokio::sync::Semaphore::new(1)).collect(),
             clock_writes: tokio::sync::Mutex::new(()),
             verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
             seen: std::sync::Mutex::new(std::collections::HashMap::new()),

@@ -188,7 +188,7 @@ pub struct Truth {
 /// Runs the rule over the team's events so far, as a hunt would (a few at a time, off the
 /// async workers).
 pub async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth: bool) -> Option<Tested> {
-    let _permit = app.hunts.acquire().await.ok()?;
+    let _permit = app.hunt_slot(team).await?;
     let worker = app.clone();
     tokio::task::spawn_blocking(move || {
         let live = &worker.live;

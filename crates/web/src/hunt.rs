@@ -25,7 +25,11 @@ fn histogram(
     query: &str,
     ctx: &Context,
     live: &crate::Live,
+    limits: &Limits,
 ) -> Vec<(String, u64)> {
+    if limits.timeout.is_zero() {
+        return Vec::new();
+    }
     let store = runtime.store();
     let (Some(&first), Some(&last)) = (
         store.times().iter().find(|&&t| t != atoll_hunt::NO_TIME),
@@ -51,7 +55,7 @@ fn histogram(
     } else {
         format!("{query} | timeline {span}")
     };
-    let Ok(answer) = store.search(&text, ctx, &Limits::default(), Page::ALL) else {
+    let Ok(answer) = store.search(&text, ctx, limits, Page::ALL) else {
         return Vec::new();
     };
     match answer.output {
@@ -89,8 +93,8 @@ pub(crate) async fn hunt<S: Store>(
     if text.chars().count() > atoll_hunt::query::MAX_QUERY_CHARS {
         return html::problem(StatusCode::BAD_REQUEST, "A query is at most 10,000 characters.");
     }
-    // A few hunts at a time; the others wait their turn.
-    let Ok(_permit) = app.hunts.acquire().await else {
+    // One hunt at a time per team, a few in all; the others wait their turn.
+    let Some(_permit) = app.hunt_slot(view.team).await else {
         return html::problem(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.");
     };
     let worker = app.clone();
@@ -110,6 +114,8 @@ pub(crate) async fn hunt<S: Store>(
             offset: page_no * HUNT_PAGE,
             limit: HUNT_PAGE,
         };
+        // One time limit for the whole request: the histogram gets what the search left.
+        let started = std::time::Instant::now();
         let answer = if query.trim().is_empty() {
             None
         } else {
@@ -122,7 +128,11 @@ pub(crate) async fn hunt<S: Store>(
         let histogram = if query.contains('|') || query.trim().is_empty() {
             Vec::new()
         } else {
-            histogram(&runtime, &query, &ctx, live)
+            let left = Limits {
+                timeout: Limits::default().timeout.saturating_sub(started.elapsed()),
+                ..Limits::default()
+            };
+            histogram(&runtime, &query, &ctx, live, &left)
         };
         // The rows as text, while the store is at hand.
         let answer = answer.map(|a| {

@@ -646,7 +646,7 @@ pub(crate) async fn hunt<S: Store>(
         return problem(StatusCode::BAD_REQUEST, "q: a query is at most 10,000 characters");
     }
     let page = params.page.unwrap_or(0).min(10_000);
-    let Ok(_permit) = app.hunts.acquire().await else {
+    let Some(_permit) = app.hunt_slot(view.team).await else {
         return problem(StatusCode::SERVICE_UNAVAILABLE, "The server is shutting down.");
     };
     let worker = app.clone();

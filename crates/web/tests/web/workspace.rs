@@ -1807,3 +1807,34 @@ async fn hint_refused(app: &Arc<App<Sqlite>>, player: &str, number: usize, why: 
     let opened = app.db.hints_opened(app.live.exercise, Some("palau")).await.unwrap();
     assert!(opened.is_empty(), "{opened:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_teams_hunts_never_hold_every_slot() {
+    use std::time::Duration;
+    let app = app().await;
+    let index = |team: &str| {
+        app.live
+            .scenario
+            .player_teams()
+            .position(|t| t.id.name == team)
+            .unwrap()
+    };
+    let (palau, nauru) = (index("palau"), index("nauru"));
+    // Palau's hunt runs; Palau's next waits for it, even though a shared slot is free…
+    let running = app.hunt_slot(palau).await.expect("a slot");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), app.hunt_slot(palau))
+            .await
+            .is_err(),
+        "a team's second hunt waits for its first"
+    );
+    // …and Nauru's runs at once.
+    let theirs = tokio::time::timeout(Duration::from_secs(10), app.hunt_slot(nauru)).await;
+    assert!(matches!(theirs, Ok(Some(_))), "another team's hunt is not held up");
+    drop(running);
+    assert!(
+        tokio::time::timeout(Duration::from_secs(10), app.hunt_slot(palau))
+            .await
+            .is_ok_and(|s| s.is_some())
+    );
+}
