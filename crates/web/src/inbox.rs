@@ -45,6 +45,17 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let to_team = messages.iter().filter(|m| m.to_team).count();
     app.saw(view.user.id, view.team, crate::Seen::Inbox, arrived.len() + to_team);
     let can_reply = view.user.role == atoll_store::Role::Player;
+    // Near the most messages this exercise takes, the form says how many are left.
+    let (team_written, mine) = (
+        messages.iter().filter(|m| !m.to_team).count() as u32,
+        messages
+            .iter()
+            .filter(|m| !m.to_team && m.username == view.user.username)
+            .count() as u32,
+    );
+    use atoll_app::messages::{PLAYER_MESSAGES, TEAM_MESSAGES};
+    let left = (TEAM_MESSAGES.saturating_sub(team_written)).min(PLAYER_MESSAGES.saturating_sub(mine));
+    let near = team_written * 5 >= TEAM_MESSAGES * 4 || mine * 5 >= PLAYER_MESSAGES * 4;
     let readers = |inject: &str| -> Vec<&str> {
         reads
             .iter()
@@ -61,6 +72,9 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                 form method="post" action={ "/teams/" (team_id) "/messages" } {
                     p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60"; }
                     p { label for="body" { "Message" } br; textarea #body name="body" required rows="4" cols="72" maxlength="5000" {} }
+                    @if near {
+                        p.muted { "You can write " (left) " more message" @if left != 1 { "s" } " to the white cell in this exercise (at most " (PLAYER_MESSAGES) " each, " (TEAM_MESSAGES) " for the team)." }
+                    }
                     p { button type="submit" { "Send" } }
                 }
             }

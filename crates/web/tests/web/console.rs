@@ -990,6 +990,9 @@ async fn a_player_cannot_bury_the_white_cell_in_messages() {
     );
     let stored = app.db.messages(app.live.exercise).await.unwrap();
     assert_eq!(stored.len(), PLAYER_MESSAGES as usize);
+    // The form says so before it happens.
+    let (_, _, inbox) = send(&app, get("/teams/palau/inbox", &palau)).await;
+    assert!(inbox.contains("You can write 0 more messages"), "{inbox}");
     // Another team writes as before.
     let nauru = sign_in(&app, "nora").await;
     assert_eq!(
