@@ -390,6 +390,12 @@ impl<'a> TeamRuntime<'a> {
         self.sim.arrivals(&self.team)
     }
 
+    /// The option the team took for each decision so far (its own choice, or the default at
+    /// the deadline), with when.
+    pub fn decisions(&self) -> Vec<(&'a str, &'a str, Millis)> {
+        self.sim.decisions(&self.team)
+    }
+
     /// Simulates the team's world up to exercise time `to` (or the earliest time held),
     /// indexing every new event and raising alerts. Returns how many events were added.
     pub fn advance_to(&mut self, to: Millis) -> u64 {

@@ -284,6 +284,48 @@ fn lines<S>(app: &App<S>, index: usize, records: &atoll_app::score::Records, cha
             notes: String::new(),
         });
     }
+    // Decisions: when each reached the team, and the option taken (by the team, or the
+    // default when its deadline passed).
+    let (arrived, decided) = {
+        let runtime = live.team_now(index);
+        (runtime.arrivals(), runtime.decisions())
+    };
+    for a in arrived.iter().filter(|a| a.kind == atoll_sim::items::Kind::Decision) {
+        out.push(Line {
+            at: Some(a.at),
+            pending: None,
+            when: label(a.at),
+            what: html! { "Decision put to the team " span.muted { "(" (a.id) ")" } },
+            status: html! { "arrived" },
+            detected: String::new(),
+            notes: String::new(),
+        });
+    }
+    for (id, option, at) in decided {
+        let Some(d) = live.scenario.decisions.iter().find(|d| d.id.name == id) else {
+            continue;
+        };
+        let text = d
+            .options
+            .iter()
+            .find(|o| o.id.name == option)
+            .map_or(option.to_owned(), |o| o.text.get("en").to_owned());
+        let arrival = arrived.iter().find(|a| a.id == id).map(|a| a.at);
+        let by_default = d.default.as_ref().is_some_and(|x| x.name == option)
+            && d.deadline
+                .as_ref()
+                .zip(arrival)
+                .is_some_and(|(dl, a)| a + dl.value.as_secs() * 1000 == at);
+        out.push(Line {
+            at: Some(at),
+            pending: None,
+            when: label(at),
+            what: html! { "Decision: «" (text) "» " span.muted { "(" (id) ", option " (option) ")" } },
+            status: html! { @if by_default { "default at the deadline" } @else { "chosen" } },
+            detected: String::new(),
+            notes: String::new(),
+        });
+    }
     for c in changes {
         let mut fields = c.target.split('\n');
         let step = fields.next().unwrap_or_default();

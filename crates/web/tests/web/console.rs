@@ -1005,3 +1005,21 @@ async fn a_player_cannot_bury_the_white_cell_in_messages() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_timeline_shows_a_decision_and_the_option_taken() {
+    // Six hours of play at 60×: the eviction decision reached Palau about 12:15 and, with no
+    // choice made, its default (keep monitoring) was taken an hour later.
+    let app = app_started(6 * 60_000).await;
+    let instructor = sign_in(&app, "ines").await;
+    let (status, _, page) = send(&app, get("/teams/palau/timeline", &instructor)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("Decision put to the team") && page.contains("(d-evict-or-monitor)"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Decision: «Keep monitoring»") && page.contains("default at the deadline"),
+        "{page}"
+    );
+}
