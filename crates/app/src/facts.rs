@@ -39,8 +39,8 @@ pub enum Then {
     Nothing,
     /// A fact the world learns ([`atoll_exercise::TeamRuntime::take_fact`]).
     Fact(ActionKind),
-    /// An action the world takes and shows at once ([`atoll_exercise::TeamRuntime::take_now`]);
-    /// its time is set to the time held.
+    /// An action the world takes and shows at once ([`crate::Live::take_now`]); its time is
+    /// set to the time held.
     Action(atoll_sim::Action),
 }
 
@@ -90,7 +90,7 @@ where
                     Then::Fact(kind) => worker.live.take_fact(index, at, kind),
                     Then::Action(mut action) => {
                         action.at = at;
-                        worker.live.team(index).take_now(action).map_err(|e| e.0)
+                        worker.live.take_now(index, action)
                     }
                 })
                 .await

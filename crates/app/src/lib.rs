@@ -30,6 +30,11 @@ pub mod sessions;
 pub mod steps;
 pub mod suppress;
 
+// Unit tests measure what team rules cost, as the server does.
+#[cfg(test)]
+#[global_allocator]
+static ALLOCATOR: atoll_meter::Meter = atoll_meter::Meter;
+
 use std::sync::Arc;
 
 use atoll_store::Store;

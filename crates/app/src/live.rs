@@ -4,6 +4,7 @@
 //! team. Locks are taken clock first, then a team, never the other way round, and never two
 //! teams at once.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use atoll_exercise::{Clock, ExerciseMs, Setup, TeamRuntime, UnixMs};
@@ -40,7 +41,15 @@ pub struct Live {
     wall: Wall,
     /// Whether the teams see the scoreboard (stored; kept here for every page's navigation).
     scoreboard: std::sync::atomic::AtomicBool,
+    /// For each team, whether its world has caught up with the clock after a start
+    /// ([`Live::begin_rebuild`], [`Live::rebuild`]): until it has, the tick leaves it to the
+    /// rebuild, and nothing a request does waits for the whole of it.
+    rebuilt: Vec<AtomicBool>,
 }
+
+/// How far a world being rebuilt moves while holding its lock: a few tens of milliseconds of
+/// work, so that a request for that team waits no longer than that.
+const REBUILD_SLICE: u64 = 5 * 60 * 1000;
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere leaves the data as it was between whole operations.
@@ -67,6 +76,7 @@ impl Live {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let sim_clock = atoll_sim::clock::Clock::new(&scenario.time_zone.0, setup.date, scenario.start.value)?;
+        let rebuilt = teams.iter().map(|_| AtomicBool::new(true)).collect();
         Ok(Live {
             exercise,
             name,
@@ -79,7 +89,8 @@ impl Live {
             failed_rules: Mutex::new(std::collections::BTreeMap::new()),
             detection: None,
             wall: Wall::system(),
-            scoreboard: std::sync::atomic::AtomicBool::new(false),
+            scoreboard: AtomicBool::new(false),
+            rebuilt,
         })
     }
 
@@ -91,12 +102,12 @@ impl Live {
 
     /// Whether the teams see the scoreboard, as last stored.
     pub fn scoreboard_shown(&self) -> bool {
-        self.scoreboard.load(std::sync::atomic::Ordering::Relaxed)
+        self.scoreboard.load(Ordering::Relaxed)
     }
 
     /// Notes that the teams see the scoreboard (`true`) or not, once stored.
     pub fn set_scoreboard_shown(&self, shown: bool) {
-        self.scoreboard.store(shown, std::sync::atomic::Ordering::Relaxed);
+        self.scoreboard.store(shown, Ordering::Relaxed);
     }
 
     /// Wall-clock Unix milliseconds now, as this exercise reads them.
@@ -167,10 +178,105 @@ impl Live {
             }
             (clock.now(wall), settled.then_some(*clock))
         };
-        for team in &self.teams {
-            lock(team).advance_to(now);
-        }
+        self.advance_rebuilt(now);
         settled
+    }
+
+    /// Advances every world that has caught up with the clock to `now`; those still being
+    /// rebuilt follow the clock as they go.
+    fn advance_rebuilt(&self, now: u64) {
+        for (team, _) in self
+            .teams
+            .iter()
+            .zip(&self.rebuilt)
+            .filter(|(_, r)| r.load(Ordering::Acquire))
+        {
+            self.advance_team(&mut lock(team), now);
+        }
+    }
+
+    /// Marks every team's world as still to be rebuilt: called once at start-up, after the
+    /// stored record is replayed and before the server listens, when the worlds stand at the
+    /// start of play while the clock may be days on. [`Live::rebuild`] then brings them up.
+    pub fn begin_rebuild(&self) {
+        for rebuilt in &self.rebuilt {
+            rebuilt.store(false, Ordering::Release);
+        }
+    }
+
+    /// Brings every world still to be rebuilt up to the clock, on `workers` threads at once
+    /// (one team each at a time), a slice of exercise time per turn of its lock: pages and
+    /// actions for a team wait a slice at most, never the whole rebuild. What a team does
+    /// meanwhile is stored and queued in its world at its time, as a replay would be
+    /// ([`Live::take_now`]); the rebuild reaches it in order. Returns when every world has
+    /// caught up; from then on the tick moves them.
+    pub fn rebuild(&self, workers: usize) {
+        let next = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..workers.clamp(1, self.teams.len().max(1)) {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if index >= self.teams.len() {
+                            break;
+                        }
+                        self.rebuild_team(index);
+                    }
+                });
+            }
+        });
+    }
+
+    fn rebuild_team(&self, index: usize) {
+        let started = std::time::Instant::now();
+        loop {
+            let now = self.now();
+            let mut team = lock(&self.teams[index]);
+            let from = team.reached();
+            if from + REBUILD_SLICE >= now {
+                // The last stretch, under the lock: from here the tick takes over.
+                self.advance_team(&mut team, now);
+                self.rebuilt[index].store(true, Ordering::Release);
+                tracing::info!(
+                    team = team.team(),
+                    reached = now,
+                    events = team.store().len(),
+                    seconds = started.elapsed().as_secs_f64(),
+                    "a team's world is rebuilt"
+                );
+                return;
+            }
+            self.advance_team(&mut team, from + REBUILD_SLICE);
+            let moved = team.reached() > from;
+            drop(team);
+            // Let whoever waits for the lock have it before the next slice; a world held at
+            // a time (a write in progress) waits for its release.
+            std::thread::sleep(std::time::Duration::from_millis(if moved { 1 } else { 5 }));
+        }
+    }
+
+    /// Teams whose worlds are still being rebuilt after a start, and how many there are.
+    pub fn rebuilding(&self) -> (usize, usize) {
+        let waiting = self.rebuilt.iter().filter(|r| !r.load(Ordering::Acquire)).count();
+        (waiting, self.rebuilt.len())
+    }
+
+    /// Whether team `index`'s world has caught up with the clock (false while it is rebuilt).
+    pub fn is_rebuilt(&self, index: usize) -> bool {
+        self.rebuilt.get(index).is_none_or(|r| r.load(Ordering::Acquire))
+    }
+
+    /// Takes a team's action (or the white cell's change to its campaign) at `action.at`,
+    /// ending a hold there: a world that has caught up moves to that moment so that what it
+    /// changes shows at once; a world still being rebuilt queues it, and reaches it in order.
+    pub fn take_now(&self, index: usize, action: Action) -> Result<(), String> {
+        let mut team = self.team(index);
+        if self.is_rebuilt(index) {
+            team.take_now(action).map_err(|e| e.0)
+        } else {
+            team.release(action.at);
+            team.act(action).map_err(|e| e.0)
+        }
     }
 
     /// The clock as it is (as it was before a change still in progress): never waits for the
@@ -218,9 +324,7 @@ impl Live {
         let mut after = before;
         change(&mut after)?;
         let now = before.now(wall);
-        for team in &self.teams {
-            lock(team).advance_to(now);
-        }
+        self.advance_rebuilt(now);
         *clock = after;
         *lock(&self.shown) = after;
         Ok((before, after))
@@ -239,11 +343,14 @@ impl Live {
     }
 
     /// One team's runtime, locked, its world brought to the clock's time first (it is at most
-    /// a tick behind): for pages that say what has reached the team by now.
+    /// a tick behind): for pages that say what has reached the team by now. A world still
+    /// being rebuilt after a start is shown as far as it has come.
     pub fn team_now(&self, index: usize) -> MutexGuard<'_, TeamRuntime<'static>> {
         let now = self.now();
         let mut team = lock(&self.teams[index]);
-        team.advance_to(now);
+        if self.is_rebuilt(index) {
+            self.advance_team(&mut team, now);
+        }
         team
     }
 
@@ -359,9 +466,12 @@ impl Live {
         Ok(())
     }
 
-    /// Turns the rules teams wrote on again, each from the time it was turned on (and off
-    /// where it was), before the worlds move. Returns what could not be turned on (a rule this
-    /// build no longer reads), for the log: the rest of the exercise runs regardless.
+    /// Gives each team's world the rules its team wrote, to turn on (and off where they were)
+    /// at the times they were, before the worlds move: each is compiled only when its world
+    /// reaches the time it was turned on, and dropped when turned off, so that a rebuild holds
+    /// no more compiled rules at once than play did. Returns what could not be given (a rule
+    /// of no team), for the log; a rule that fails to compile then is listed by
+    /// [`Live::rule_problem`] and the rest of the exercise runs regardless.
     pub fn replay_rules(&self, rules: &[atoll_store::TeamRule]) -> Vec<String> {
         let mut problems = Vec::new();
         for rule in rules {
@@ -369,23 +479,13 @@ impl Live {
                 problems.push(format!("team rule {}: no team `{}`", rule.id, rule.team));
                 continue;
             };
-            let set = match crate::rules::compile(&rule.yaml) {
-                Ok(set) => set,
-                Err(errors) => {
-                    lock(&self.failed_rules).insert(rule.id, errors.join("; "));
-                    problems.push(format!("team rule {} «{}»: {}", rule.id, rule.title, errors.join("; ")));
-                    continue;
-                }
-            };
-            let mut team = self.team(index);
-            if let Err(e) = team.add_rule(rule.id, set, rule.at) {
-                // Not running: the rules page says so.
-                lock(&self.failed_rules).insert(rule.id, e.to_string());
-                problems.push(format!("team rule {}: {e}", rule.id));
-            } else if let Some((at, _)) = &rule.off
-                && let Err(e) = team.stop_rule(rule.id, *at)
+            let off = rule.off.as_ref().map(|(at, _)| *at);
+            if let Err(e) =
+                self.team(index)
+                    .schedule_rule(rule.id, rule.yaml.clone(), rule.at, off, crate::rules::compile_stored)
             {
-                problems.push(format!("team rule {}: {e}", rule.id));
+                lock(&self.failed_rules).insert(rule.id, e.to_string());
+                problems.push(format!("team rule {} «{}»: {e}", rule.id, rule.title));
             }
         }
         problems
@@ -394,6 +494,24 @@ impl Live {
     /// Why a team's rule could not be turned on again at start-up, if it could not.
     pub fn rule_problem(&self, id: i64) -> Option<String> {
         lock(&self.failed_rules).get(&id).cloned()
+    }
+
+    /// Advances one team's world (locked) to `to`, keeping what its stored rules could not do.
+    fn advance_team(&self, team: &mut TeamRuntime<'static>, to: u64) {
+        team.advance_to(to);
+        let failed = team.take_failed_rules();
+        if !failed.is_empty() {
+            let mut known = lock(&self.failed_rules);
+            for (id, why) in failed {
+                tracing::warn!(
+                    team = team.team(),
+                    rule = id,
+                    why,
+                    "a stored team rule could not be turned on again"
+                );
+                known.insert(id, why);
+            }
+        }
     }
 
     /// The id of player team `index` (`palau`).

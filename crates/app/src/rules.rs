@@ -13,12 +13,48 @@ use crate::{App, Error, Result, clock_now};
 
 /// The longest rule a team may write.
 pub const MAX_RULE_BYTES: usize = 20_000;
-/// A rule the team wrote, compiled alone: exactly one Sigma rule and no correlation. The
-/// errors say where (`line 3, column 5: …`).
+/// The most memory one team rule may keep once compiled and run ([`atoll_meter`]): a rule
+/// of a few hundred plain values takes tens of KiB; one with a thousand `?` patterns, each
+/// compiled to its own automaton, about 9 MiB.
+pub const MAX_RULE_COMPILED_BYTES: usize = 2 * 1024 * 1024;
+/// How many rules a team may have on at once: with [`MAX_RULE_COMPILED_BYTES`], what one
+/// team's rules may hold in memory.
+pub const TEAM_RULES_ON: usize = 25;
+
+/// A rule the team wrote, compiled alone: exactly one Sigma rule and no correlation, taking
+/// at most [`MAX_RULE_COMPILED_BYTES`] once compiled and run (measured where the server counts
+/// its memory). The errors say where (`line 3, column 5: …`), or how big it came out.
 pub fn compile(yaml: &str) -> std::result::Result<RuleSet, Vec<String>> {
     if yaml.len() > MAX_RULE_BYTES {
         return Err(vec![format!("yaml: a rule is at most {MAX_RULE_BYTES} bytes")]);
     }
+    let (set, kept) = atoll_meter::measure(|| {
+        let set = compile_alone(yaml)?;
+        run_once(&set);
+        Ok::<_, Vec<String>>(set)
+    });
+    let set = set?;
+    match kept {
+        Some(bytes) if bytes > MAX_RULE_COMPILED_BYTES => Err(vec![format!(
+            "yaml: this rule takes {} of memory once compiled; a team's rule may take at most {}. \
+             Match fewer values, or write `*` rather than `?` (each value with `?` becomes an automaton of its own).",
+            mebibytes(bytes),
+            mebibytes(MAX_RULE_COMPILED_BYTES)
+        )]),
+        _ => Ok(set),
+    }
+}
+
+/// [`compile`] for a stored rule turned on again after a restart, its problems in one line.
+pub fn compile_stored(yaml: &str) -> std::result::Result<RuleSet, String> {
+    compile(yaml).map_err(|problems| problems.join("; "))
+}
+
+fn mebibytes(bytes: usize) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
+
+fn compile_alone(yaml: &str) -> std::result::Result<RuleSet, Vec<String>> {
     let (rules, correlations) = atoll_sigma::load_str(yaml, &atoll_sigma::Config::default()).map_err(|errors| {
         errors
             .iter()
@@ -37,6 +73,21 @@ pub fn compile(yaml: &str) -> std::result::Result<RuleSet, Vec<String>> {
         )]);
     }
     Ok(RuleSet::new(rules))
+}
+
+/// Runs a rule once on an event holding every field it names, so that what its matchers
+/// build on first use is built (and measured) now rather than in the team's world later.
+fn run_once(set: &RuleSet) {
+    let mut fields = serde_json::Map::new();
+    for rule in set.rules() {
+        for field in rule.fields() {
+            fields.insert(field.to_owned(), serde_json::Value::from("atoll"));
+        }
+    }
+    let line = serde_json::Value::Object(fields).to_string();
+    if let Ok(event) = atoll_sigma::Event::from_json(&line) {
+        let _ = set.matches_unfiltered(&event);
+    }
 }
 
 /// The exercise time a change to team `index`'s rules takes effect at: now, in whole seconds,
@@ -75,6 +126,20 @@ pub async fn turn_on<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, yam
     let team = app.live.team_id(index);
     // One change at a time, so that the time checked is the time the rule goes live.
     let _writing = app.clock_writes.lock().await;
+    let on = app
+        .db
+        .team_rules(app.live.exercise, Some(&team))
+        .await
+        .map_err(|_| Error::unavailable("Your team's rules could not be read; nothing was turned on. Try again."))?
+        .iter()
+        .filter(|r| r.off.is_none())
+        .count();
+    if on >= TEAM_RULES_ON {
+        return Err(Error::too_many(
+            Some("yaml"),
+            format!("Your team has {on} rules on, the most it may have at once ({TEAM_RULES_ON}); turn one off first."),
+        ));
+    }
     let at = change_time(app, index).await?;
     let id = app
         .db
@@ -399,4 +464,44 @@ pub async fn catalog<S: Store>(app: &App<S>, filter: &CatalogFilter) -> Result<C
     // On first, then by level, highest first, then by title.
     rows.sort_by(|a, b| b.on.cmp(&a.on).then(b.level.cmp(&a.level)).then(a.title.cmp(&b.title)));
     Ok(Catalog { rows, on, all })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(values: &str) -> String {
+        format!(
+            "title: Many values\nid: 6f1d2a43-8c4e-4b59-9a61-0d1b2c3e4f50\nlogsource: {{product: windows, category: process_creation}}\n\
+             detection:\n  selection:\n    CommandLine|contains:\n{values}  condition: selection\nlevel: high\n"
+        )
+    }
+
+    #[test]
+    fn a_rule_too_big_once_compiled_is_refused_with_its_size_and_a_plain_one_is_not() {
+        // A thousand `?` patterns (under the 20,000-byte limit on the text): each becomes an
+        // automaton of its own.
+        let many: String = (0..1_000).map(|i| format!("      - 'a?{i:04}'\n")).collect();
+        let yaml = rule(&many);
+        assert!(yaml.len() < MAX_RULE_BYTES, "{}", yaml.len());
+        let problems = compile(&yaml).expect_err("refused");
+        let text = problems.join("; ");
+        assert!(
+            text.contains("of memory once compiled") && text.contains("at most 2.0 MiB"),
+            "{text}"
+        );
+        let size: f64 = text
+            .split("takes ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .expect("the size is given");
+        assert!(size > 2.0, "{size}");
+        // The same thousand values without `?` are one automaton, and well within the limit.
+        let plain: String = (0..1_000).map(|i| format!("      - 'ab{i:04}'\n")).collect();
+        let set = compile(&rule(&plain)).expect("a plain list of values is fine");
+        assert_eq!(set.rules().len(), 1);
+        let (_, kept) = atoll_meter::measure(|| compile(&rule(&plain)));
+        assert!(kept.is_some_and(|b| b < MAX_RULE_COMPILED_BYTES), "{kept:?}");
+    }
 }

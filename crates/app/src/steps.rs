@@ -54,6 +54,14 @@ pub async fn change_step<S: Store>(
         // The clock before the team, as everywhere.
         let clock_time = worker.live.now();
         let mut runtime = worker.live.team(team);
+        if !worker.live.is_rebuilt(team) {
+            // Which steps are still to come is known only once the world has caught up.
+            return Err(Error::unavailable(format!(
+                "The server restarted and this team's world is still being rebuilt (it stands at {}); \
+                 change its campaign in a minute or two.",
+                worker.live.when(ExerciseMs(runtime.reached()))
+            )));
+        }
         // Whole seconds, never before the time the world has reached.
         let at = clock_time.max(runtime.reached()).div_ceil(1000) * 1000;
         // The world as it stands when the change takes effect: a step that comes due before

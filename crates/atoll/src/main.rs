@@ -78,6 +78,11 @@ enum Command {
     Hunt(hunt_cmd::Args),
 }
 
+/// Counts what each thread keeps on the heap, so that a team's rule is refused by what it
+/// costs once compiled ([`atoll_meter`]).
+#[global_allocator]
+static ALLOCATOR: atoll_meter::Meter = atoll_meter::Meter;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {

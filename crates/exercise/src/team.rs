@@ -64,13 +64,30 @@ impl Alert {
 #[derive(Debug)]
 struct TeamRule {
     id: i64,
-    /// The rule alone, routed by its log source like any other.
-    set: RuleSet,
+    title: String,
+    /// The rule alone, routed by its log source like any other; dropped once the world
+    /// passes `until`, when the rule has nothing left to do.
+    set: Option<RuleSet>,
     from: Millis,
     until: Option<Millis>,
-    /// Every event of the world it matches, from the start of play, on or off: what the
-    /// rule would catch, for scoring it against ground truth.
+    /// Every event of the world it matches from the start of play until it is turned off:
+    /// what the rule would catch, for scoring it against ground truth.
     matched: Vec<Row>,
+}
+
+/// Turns a team's rule text into its compiled form, or says why it cannot be.
+pub type RuleCompiler = fn(&str) -> Result<RuleSet, String>;
+
+/// A stored team rule that the world turns on when it reaches `from` (after a restart): each
+/// is compiled then, and its compiled form dropped when it is turned off, so that a rebuild
+/// holds no more compiled rules at once than play did.
+#[derive(Debug)]
+struct PendingRule {
+    id: i64,
+    yaml: String,
+    from: Millis,
+    until: Option<Millis>,
+    compile: RuleCompiler,
 }
 
 /// A rule the team wrote, as scoring reads it.
@@ -81,7 +98,8 @@ pub struct TeamRuleTruth<'r> {
     /// When it was turned on, and off if it was.
     pub from: Millis,
     pub until: Option<Millis>,
-    /// The events of the team's world it matches, from the start of play, in order.
+    /// The events of the team's world it matches, from the start of play until it was turned
+    /// off, in order.
     pub matched: &'r [Row],
 }
 
@@ -116,6 +134,10 @@ pub struct TeamRuntime<'a> {
     correlations: Vec<Correlation>,
     /// The team's own rules, in the order turned on.
     team_rules: Vec<TeamRule>,
+    /// Stored rules still to be turned on as the world reaches their time, in that order.
+    pending_rules: std::collections::VecDeque<PendingRule>,
+    /// Stored rules that could not be turned on again, with why.
+    failed_rules: Vec<(i64, String)>,
     alerts: Vec<Alert>,
     /// Whether each shared rule raises alerts at the start (empty: every one does), and the
     /// white cell's changes since: (rule, exercise time, on), in time order.
@@ -165,6 +187,8 @@ impl<'a> TeamRuntime<'a> {
             rules,
             correlations,
             team_rules: Vec::new(),
+            pending_rules: std::collections::VecDeque::new(),
+            failed_rules: Vec::new(),
             alerts: Vec::new(),
             rules_on: Vec::new(),
             switches: Vec::new(),
@@ -311,12 +335,61 @@ impl<'a> TeamRuntime<'a> {
         }
         self.team_rules.push(TeamRule {
             id,
-            set,
+            title: set.rules().first().map(|r| r.title.clone()).unwrap_or_default(),
+            set: Some(set),
             from,
             until: None,
             matched,
         });
         Ok(())
+    }
+
+    /// Turns on the team's stored rule `id` when the world reaches `from` (and off at
+    /// `until`), compiling `yaml` with `compile` only then: how a start-up gives the world
+    /// the rules its team turned on, in the order and at the times they were. Rules are
+    /// given in the order they were turned on.
+    pub fn schedule_rule(
+        &mut self,
+        id: i64,
+        yaml: String,
+        from: Millis,
+        until: Option<Millis>,
+        compile: RuleCompiler,
+    ) -> Result<(), RuntimeError> {
+        if from < self.reached() {
+            return Err(RuntimeError(format!(
+                "rule {id} cannot be turned on before the time the world has reached"
+            )));
+        }
+        let place = self.pending_rules.partition_point(|p| p.from <= from);
+        self.pending_rules.insert(
+            place,
+            PendingRule {
+                id,
+                yaml,
+                from,
+                until,
+                compile,
+            },
+        );
+        Ok(())
+    }
+
+    /// Stored rules that could not be turned on again when the world reached them, with why,
+    /// since the last call.
+    pub fn take_failed_rules(&mut self) -> Vec<(i64, String)> {
+        std::mem::take(&mut self.failed_rules)
+    }
+
+    /// How many of the team's rules are on now.
+    pub fn rules_on(&self) -> usize {
+        self.team_rules.iter().filter(|r| r.until.is_none()).count()
+    }
+
+    /// How many of the team's rules hold a compiled form now (those on, and those turned off
+    /// at a time the world has not reached yet).
+    pub fn rules_compiled(&self) -> usize {
+        self.team_rules.iter().filter(|r| r.set.is_some()).count()
     }
 
     /// Turns the team's rule `id` off from exercise time `at` (not before the time reached).
@@ -400,6 +473,31 @@ impl<'a> TeamRuntime<'a> {
     /// indexing every new event and raising alerts. Returns how many events were added.
     pub fn advance_to(&mut self, to: Millis) -> u64 {
         let to = self.holds.iter().copied().min().map_or(to, |h| to.min(h));
+        let mut added = 0;
+        while let Some(next) = self.pending_rules.front()
+            && next.from <= to
+        {
+            added += self.advance_events(next.from);
+            let Some(rule) = self.pending_rules.pop_front() else {
+                break;
+            };
+            let turned_on = (rule.compile)(&rule.yaml)
+                .map_err(RuntimeError)
+                .and_then(|set| self.add_rule(rule.id, set, rule.from));
+            let turned_off = match (turned_on, rule.until) {
+                (Ok(()), Some(until)) => self.stop_rule(rule.id, until),
+                (other, _) => other,
+            };
+            if let Err(e) = turned_off {
+                self.failed_rules.push((rule.id, e.0));
+            }
+        }
+        added + self.advance_events(to)
+    }
+
+    /// Moves the simulation to `to` and takes in what it wrote; drops the compiled form of
+    /// each team rule turned off by then.
+    fn advance_events(&mut self, to: Millis) -> u64 {
         self.sim.advance_to(to);
         let output = std::mem::take(self.sim.take_output());
         let start = self.sim.clock().unix_ms(0);
@@ -422,6 +520,12 @@ impl<'a> TeamRuntime<'a> {
         let buffer = self.sim.take_output();
         *buffer = output;
         buffer.clear();
+        let reached = self.reached();
+        for rule in &mut self.team_rules {
+            if rule.until.is_some_and(|until| until <= reached) {
+                rule.set = None;
+            }
+        }
         added
     }
 
@@ -496,16 +600,24 @@ impl<'a> TeamRuntime<'a> {
         }
         let mut raised = Vec::new();
         for team_rule in &mut self.team_rules {
-            let hits = team_rule.set.matches(event);
+            // A rule turned off sees nothing more.
+            let Some(set) = team_rule
+                .set
+                .as_ref()
+                .filter(|_| team_rule.until.is_none_or(|until| at < until))
+            else {
+                continue;
+            };
+            let hits = set.matches(event);
             if !hits.is_empty() {
                 team_rule.matched.push(row);
             }
-            if at < team_rule.from || team_rule.until.is_some_and(|until| at >= until) {
+            if at < team_rule.from {
                 continue;
             }
             for i in hits {
                 let id = format!("{TEAM_RULE}{}", team_rule.id);
-                raised.push(rule_alert(&team_rule.set.rules()[i], Some(id), at, row, &host));
+                raised.push(rule_alert(&set.rules()[i], Some(id), at, row, &host));
             }
         }
         for alert in raised {
@@ -519,7 +631,7 @@ impl<'a> TeamRuntime<'a> {
             .iter()
             .map(|r| TeamRuleTruth {
                 id: r.id,
-                title: r.set.rules().first().map_or("", |rule| rule.title.as_str()),
+                title: &r.title,
                 from: r.from,
                 until: r.until,
                 matched: &r.matched,

@@ -130,6 +130,9 @@ pub(crate) struct Heading {
     scoreboard: bool,
     /// A player's badges, written by the server (the script keeps them current).
     badges: Option<atoll_app::Badges>,
+    /// While the server rebuilds the teams' worlds after a start: (teams still rebuilding,
+    /// teams).
+    rebuilding: Option<(usize, usize)>,
 }
 
 impl Heading {
@@ -149,6 +152,7 @@ impl From<&str> for Heading {
             clock: None,
             scoreboard: false,
             badges: None,
+            rebuilding: None,
         }
     }
 }
@@ -161,6 +165,7 @@ impl From<&crate::Live> for Heading {
             clock: Some(live.when(ExerciseMs(live.now()))),
             scoreboard: live.scoreboard_shown(),
             badges: None,
+            rebuilding: Some(live.rebuilding()).filter(|(waiting, _)| *waiting > 0),
         }
     }
 }
@@ -209,6 +214,12 @@ pub(crate) fn page(exercise: impl Into<Heading>, title: &str, user: Option<&User
                 div.banner role="note" { "EXERCISE · EXERCISE · EXERCISE" }
                 @if let Some(at) = &heading.ended {
                     p.ended role="status" { "Play ended at " (at) ". Every page stays open to read; nothing more can be handed in or changed, and scores are final." }
+                }
+                @if let (Some((waiting, teams)), Some(_)) = (heading.rebuilding, user) {
+                    p.ended role="status" {
+                        "The server restarted a moment ago and is rebuilding the simulated networks from the record (" (teams - waiting) " of " (teams) " ready). "
+                        "Until then, pages show a network as far as it has been rebuilt. Whatever you do now is recorded at once and takes effect at the time shown; refresh in a minute to see it all."
+                    }
                 }
                 header {
                     strong { (exercise) }

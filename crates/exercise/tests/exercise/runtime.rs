@@ -220,6 +220,78 @@ fn a_rule_the_team_writes_sees_events_from_when_it_is_turned_on_until_it_is_turn
     );
 }
 
+/// One team rule's text: every successful sign-in, or every failed one.
+const SIGN_INS: &str = "title: Any successful sign-in\nlevel: low\n\
+                        logsource: {product: windows, service: security}\n\
+                        detection: {selection: {EventID: 4624}, condition: selection}\n";
+
+fn compile_text(text: &str) -> Result<RuleSet, String> {
+    let (rules, _) = atoll_sigma::load_str(text, &RuleConfig::default()).map_err(|e| format!("{e:?}"))?;
+    Ok(RuleSet::new(rules))
+}
+
+/// What a team's own rules did: each alert's row and rule, and each rule's matched rows.
+type RuleStory = (Vec<(u32, Option<i64>)>, Vec<(i64, Vec<u32>)>);
+
+fn team_rule_story(team: &TeamRuntime<'_>) -> RuleStory {
+    (
+        team.alerts().iter().map(|a| (a.row, a.team_rule())).collect(),
+        team.team_rules().iter().map(|r| (r.id, r.matched.to_vec())).collect(),
+    )
+}
+
+#[test]
+fn stored_rules_are_compiled_only_when_the_world_reaches_them_and_dropped_when_turned_off() {
+    let s = scenario();
+    let empty = RuleSet::new(Vec::new());
+    // Live: rule 1 on from 1 h to 2 h, rule 2 from 3 h on.
+    let mut live = TeamRuntime::new(&s, &setup(), "palau", &empty, Vec::new()).unwrap();
+    live.advance_to(HOUR);
+    live.add_rule(1, compile_text(SIGN_INS).unwrap(), HOUR).unwrap();
+    live.advance_to(HOUR + MINUTE);
+    live.stop_rule(1, 2 * HOUR).unwrap();
+    assert_eq!(
+        (live.rules_on(), live.rules_compiled()),
+        (0, 1),
+        "off from 2 h, still running until then"
+    );
+    live.advance_to(2 * HOUR + MINUTE);
+    assert_eq!(live.rules_compiled(), 0, "past 2 h, rule 1's compiled form is gone");
+    live.advance_to(3 * HOUR);
+    live.add_rule(2, compile_text(SIGN_INS).unwrap(), 3 * HOUR).unwrap();
+    live.advance_to(4 * HOUR);
+
+    // After a restart: both given before the world moves, compiled as it reaches them.
+    let mut again = TeamRuntime::new(&s, &setup(), "palau", &empty, Vec::new()).unwrap();
+    again
+        .schedule_rule(2, SIGN_INS.to_owned(), 3 * HOUR, None, compile_text)
+        .unwrap();
+    again
+        .schedule_rule(1, SIGN_INS.to_owned(), HOUR, Some(2 * HOUR), compile_text)
+        .unwrap();
+    again
+        .schedule_rule(3, "title: broken\n".to_owned(), 90 * MINUTE, None, compile_text)
+        .unwrap();
+    again.advance_to(HOUR - MINUTE);
+    assert_eq!(again.rules_compiled(), 0, "nothing compiled before its time");
+    again.advance_to(HOUR + MINUTE);
+    assert_eq!(again.rules_compiled(), 1);
+    again.advance_to(2 * HOUR + MINUTE);
+    assert_eq!(again.rules_compiled(), 0);
+    let failed = again.take_failed_rules();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].0, 3);
+    again.advance_to(4 * HOUR);
+    assert_eq!((again.rules_on(), again.rules_compiled()), (1, 1));
+    let story = team_rule_story(&live);
+    assert!(story.0.len() > 5, "sign-ins alerted: {}", story.0.len());
+    assert_eq!(team_rule_story(&again), story, "the same alerts and matches as live");
+    // Rule 1 saw nothing after it was turned off.
+    let start = live.start_unix_ms();
+    let last = *story.1[0].1.last().unwrap();
+    assert!(((live.store().times()[last as usize] - start) as u64) < 2 * HOUR);
+}
+
 #[test]
 fn one_process_seen_by_sysmon_and_by_security_auditing_is_one_detection() {
     let s = scenario();

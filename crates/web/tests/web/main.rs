@@ -17,6 +17,10 @@ use axum::http::{Request, StatusCode, header};
 use sha2::Digest as _;
 use tower::ServiceExt as _;
 
+/// Memory counted as the server counts it: team rules are refused by their compiled size.
+#[global_allocator]
+static ALLOCATOR: atoll_meter::Meter = atoll_meter::Meter;
+
 mod access;
 mod api;
 mod console;
