@@ -12,6 +12,7 @@ use atoll_rules::{Catalog, Selected, Selection};
 use atoll_scenario::Scenario;
 use atoll_sigma::RuleSet;
 use atoll_store::{Exercise, Sqlite, Store};
+use atoll_web::Site;
 
 /// The scenarios inside the binary, by name; the first is the default. An exercise made from
 /// one stores `bundled:NAME` as its scenario path, and no text.
@@ -167,10 +168,10 @@ pub(crate) async fn listen(bind: SocketAddr) -> Result<(tokio::net::TcpListener,
     Ok((listener, address))
 }
 
-/// Runs the clock and serves the app until the process stops.
-pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Arc<App<Sqlite>>) -> Result<(), String> {
+/// Runs the clock and serves the app, reached as `site` says, until the process stops.
+pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Arc<App<Sqlite>>, site: Site) -> Result<(), String> {
     tokio::spawn(atoll_app::run_clock(app.clone()));
-    crate::conn::serve(listener, atoll_web::router(app)).await
+    crate::conn::serve(listener, atoll_web::router(app, site.clone()), &site).await
 }
 
 /// Opens (creating if needed) a SQLite database readable only by its owner: it holds
