@@ -2,13 +2,17 @@
 //! within [`HEADER_TIMEOUT`] (a client that opens connections and trickles bytes is cut off),
 //! and at most [`PER_ADDRESS`] connections from one address and [`TOTAL`] in all are open at
 //! once — beyond, new ones are closed at once and logged — so that no one client can use up
-//! the server's file descriptors and time out everyone else's requests.
+//! the server's file descriptors and time out everyone else's requests. A trusted proxy
+//! carries every client's connections, so it counts only in the total: which client a
+//! connection serves is known only from its requests' `X-Forwarded-For`, too late to count
+//! it here (the proxy in front is the place to limit each client's connections).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use atoll_web::Site;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -48,10 +52,12 @@ impl Drop for Slot {
     }
 }
 
-fn admit(counts: &Arc<Mutex<Counts>>, ip: IpAddr) -> Option<Slot> {
+/// A place for a connection from `ip`, if there is one; a trusted `proxy` is not held to
+/// [`PER_ADDRESS`].
+fn admit(counts: &Arc<Mutex<Counts>>, ip: IpAddr, proxy: bool) -> Option<Slot> {
     let mut c = counts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let mine = c.by_address.get(&ip).copied().unwrap_or(0);
-    if c.total >= TOTAL || mine >= PER_ADDRESS {
+    if c.total >= TOTAL || (mine >= PER_ADDRESS && !proxy) {
         return None;
     }
     c.total += 1;
@@ -62,8 +68,9 @@ fn admit(counts: &Arc<Mutex<Counts>>, ip: IpAddr) -> Option<Slot> {
     })
 }
 
-/// Serves `router` on `listener` until the process stops, each connection on its own task.
-pub(crate) async fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> Result<(), String> {
+/// Serves `router` on `listener` until the process stops, each connection on its own task;
+/// `site` says which peers are trusted proxies.
+pub(crate) async fn serve(listener: tokio::net::TcpListener, router: axum::Router, site: &Site) -> Result<(), String> {
     let counts = Arc::new(Mutex::new(Counts::default()));
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -75,7 +82,7 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, router: axum::Route
                 continue;
             }
         };
-        let Some(slot) = admit(&counts, peer.ip()) else {
+        let Some(slot) = admit(&counts, peer.ip(), site.is_proxy(peer.ip())) else {
             tracing::warn!(address = %peer.ip(), "connection refused: too many open connections");
             drop(stream);
             continue;
@@ -108,21 +115,31 @@ mod tests {
         let counts = Arc::new(Mutex::new(Counts::default()));
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
-        let mut held: Vec<Slot> = (0..PER_ADDRESS).map(|_| admit(&counts, a).unwrap()).collect();
-        assert!(admit(&counts, a).is_none(), "one address is capped");
-        let other = admit(&counts, b).expect("another address is not");
+        let mut held: Vec<Slot> = (0..PER_ADDRESS).map(|_| admit(&counts, a, false).unwrap()).collect();
+        assert!(admit(&counts, a, false).is_none(), "one address is capped");
+        let other = admit(&counts, b, false).expect("another address is not");
         drop(other);
         held.pop();
-        assert!(admit(&counts, a).is_some(), "a closed connection gives its place back");
+        assert!(
+            admit(&counts, a, false).is_some(),
+            "a closed connection gives its place back"
+        );
+        // A trusted proxy carries many clients: it is held to the total only.
+        let proxy: IpAddr = [10, 0, 0, 3].into();
+        let through: Vec<Slot> = (0..=PER_ADDRESS)
+            .map(|_| admit(&counts, proxy, true).unwrap())
+            .collect();
+        drop(through);
         // The total caps every address together.
         let mut many = Vec::new();
         for i in 0..TOTAL {
-            match admit(&counts, IpAddr::from([10, 1, (i / 250) as u8, (i % 250) as u8])) {
+            match admit(&counts, IpAddr::from([10, 1, (i / 250) as u8, (i % 250) as u8]), false) {
                 Some(s) => many.push(s),
                 None => break,
             }
         }
-        assert!(admit(&counts, [10, 9, 9, 9].into()).is_none());
+        assert!(admit(&counts, [10, 9, 9, 9].into(), false).is_none());
+        assert!(admit(&counts, proxy, true).is_none(), "nor a proxy beyond the total");
         let c = counts.lock().unwrap();
         assert_eq!(c.total, TOTAL);
     }

@@ -11,6 +11,7 @@ use atoll_exercise::Clock;
 use atoll_scenario::Scenario;
 use atoll_store::{NewExercise, Role, Sqlite, Store};
 
+use crate::config::{File, Reach};
 use crate::server;
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +41,8 @@ pub(crate) struct Args {
     /// and atoll's rules) and chosen like it by the scenario's `detection:` section.
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
+    #[command(flatten)]
+    reach: Reach,
 }
 
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
@@ -115,8 +118,12 @@ async fn demo(args: Args) -> Result<(), String> {
     };
     let app = server::start(db, &exercise, &args.rules).await?;
     let (listener, address) = server::listen(args.bind).await?;
+    let site = args.reach.site(&File::default(), address.ip());
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "atoll demo: {} — open http://{address}/", exercise.name);
+    let open = site
+        .public()
+        .map_or_else(|| format!("http://{address}"), |p| p.origin().to_owned());
+    let _ = writeln!(out, "atoll demo: {} — open {open}/", exercise.name);
     let _ = writeln!(
         out,
         "data: {} (run `atoll demo` again to continue; delete the folder to start over)",
@@ -153,7 +160,7 @@ async fn demo(args: Args) -> Result<(), String> {
     let _ = out.flush();
     drop(out);
 
-    server::serve(listener, app).await
+    server::serve(listener, app, site).await
 }
 
 /// The demo accounts: read from the accounts file, or made (random passwords) and written there

@@ -7,13 +7,15 @@ use std::process::ExitCode;
 
 use atoll_store::{Role, Store};
 
-use crate::config::{Common, Database};
+use crate::config::{Common, Database, Reach};
 use crate::server;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     #[command(flatten)]
     common: Common,
+    #[command(flatten)]
+    reach: Reach,
     /// Address to serve on [default: 127.0.0.1:8080, or `bind` in the settings file].
     #[arg(long, env = "ATOLL_BIND", value_name = "ADDR")]
     bind: Option<SocketAddr>,
@@ -37,7 +39,11 @@ async fn serve(args: Args) -> Result<(), String> {
         .bind
         .or(file.bind)
         .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
-    let rules = if args.rules.is_empty() { file.rules } else { args.rules };
+    let rules = if args.rules.is_empty() {
+        file.rules.clone()
+    } else {
+        args.rules
+    };
 
     let db = server::open_private(&path).await?;
     let exercises = db.exercises().await.map_err(|e| e.to_string())?;
@@ -55,13 +61,18 @@ async fn serve(args: Args) -> Result<(), String> {
     let users = db.users().await.map_err(|e| e.to_string())?;
     let app = server::start(db, &exercise, &rules).await?;
     let (listener, address) = server::listen(bind).await?;
+    let site = args.reach.site(&file, address.ip());
 
     let mut out = std::io::stdout().lock();
+    let open = site
+        .public()
+        .map_or_else(|| format!("http://{address}"), |p| p.origin().to_owned());
     let _ = writeln!(
         out,
-        "atoll: exercise {} «{}» — open http://{address}/",
+        "atoll: exercise {} «{}» — open {open}/",
         exercise.id, exercise.name
     );
+    let _ = writeln!(out, "answering to host names {}", site.hosts_text());
     if !users.iter().any(|u| u.role == Role::Instructor) {
         let _ = writeln!(
             out,
@@ -78,5 +89,5 @@ async fn serve(args: Args) -> Result<(), String> {
     let _ = writeln!(out, "Ctrl+C stops the server; the exercise clock keeps its time.");
     let _ = out.flush();
     drop(out);
-    server::serve(listener, app).await
+    server::serve(listener, app, site).await
 }

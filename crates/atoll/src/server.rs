@@ -12,6 +12,7 @@ use atoll_rules::{Catalog, Selected, Selection};
 use atoll_scenario::Scenario;
 use atoll_sigma::RuleSet;
 use atoll_store::{Exercise, Sqlite, Store};
+use atoll_web::Site;
 
 /// The scenarios inside the binary, by name; the first is the default. An exercise made from
 /// one stores `bundled:NAME` as its scenario path, and no text.
@@ -167,17 +168,17 @@ pub(crate) async fn listen(bind: SocketAddr) -> Result<(tokio::net::TcpListener,
     Ok((listener, address))
 }
 
-/// Runs the clock and serves the app until the process stops. The teams' worlds, which
+/// Runs the clock and serves the app, reached as `site` says, until the process stops. The teams' worlds, which
 /// [`start`] left at the start of play with the record queued in them, are rebuilt up to the
 /// clock in the background, on every core: the server answers at once, and a team's actions
 /// wait for a slice of its rebuild at most ([`atoll_app::Live::rebuild`]).
-pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Arc<App<Sqlite>>) -> Result<(), String> {
+pub(crate) async fn serve(listener: tokio::net::TcpListener, app: Arc<App<Sqlite>>, site: Site) -> Result<(), String> {
     app.live.begin_rebuild();
     let builder = app.clone();
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     tokio::task::spawn_blocking(move || builder.live.rebuild(workers));
     tokio::spawn(atoll_app::run_clock(app.clone()));
-    crate::conn::serve(listener, atoll_web::router(app)).await
+    crate::conn::serve(listener, atoll_web::router(app, site.clone()), &site).await
 }
 
 /// Opens (creating if needed) a SQLite database readable only by its owner: it holds

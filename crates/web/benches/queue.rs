@@ -16,7 +16,7 @@ use std::time::Instant;
 use atoll_exercise::{Clock, Setup};
 use atoll_sigma::RuleSet;
 use atoll_store::{NewExercise, Role, Sqlite, Store};
-use atoll_web::{App, Live, clock_now, router};
+use atoll_web::{App, Live, Site, clock_now, router};
 use axum::body::Body;
 use axum::http::{Request, header};
 use tower::ServiceExt as _;
@@ -99,11 +99,12 @@ async fn main() {
     let alerts = live.team(0).alerts().len();
     let app = Arc::new(App::new(db, live));
     let login = Request::post("/login")
+        .header(header::HOST, "localhost")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "same-origin")
         .body(Body::from("username=pita&password=correct+horse"))
         .unwrap();
-    let response = router(app.clone()).oneshot(login).await.unwrap();
+    let response = router(app.clone(), Site::loopback()).oneshot(login).await.unwrap();
     let cookie = response
         .headers()
         .get(header::SET_COOKIE)
@@ -113,6 +114,7 @@ async fn main() {
         .to_owned();
     let get = |path: String| {
         Request::get(path)
+            .header(header::HOST, "localhost")
             .header(header::COOKIE, &cookie)
             .header(header::ACCEPT_ENCODING, "br")
             .body(Body::empty())
@@ -145,7 +147,10 @@ async fn main() {
         let mut size = 0;
         for i in 0..60 {
             let t = Instant::now();
-            let response = router(app.clone()).oneshot(get(path.clone())).await.unwrap();
+            let response = router(app.clone(), Site::loopback())
+                .oneshot(get(path.clone()))
+                .await
+                .unwrap();
             assert!(response.status().is_success(), "{path}: {}", response.status());
             let body = axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap();
             // The first request warms caches; it is not counted.
@@ -183,13 +188,14 @@ async fn main() {
         to_minute -= 5;
     };
     let request = Request::post("/teams/palau/alerts/bulk")
+        .header(header::HOST, "localhost")
         .header(header::COOKIE, &cookie)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header("sec-fetch-site", "same-origin")
         .body(Body::from(form))
         .unwrap();
     let t = Instant::now();
-    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let response = router(app.clone(), Site::loopback()).oneshot(request).await.unwrap();
     let took = t.elapsed().as_secs_f64() * 1000.0;
     assert!(response.status().is_redirection(), "{}", response.status());
     let stored = app.db.triages(exercise.id, "palau").await.unwrap().len();
@@ -204,7 +210,10 @@ async fn main() {
         let mut times = Vec::new();
         for i in 0..60 {
             let t = Instant::now();
-            let response = router(app.clone()).oneshot(get(path.clone())).await.unwrap();
+            let response = router(app.clone(), Site::loopback())
+                .oneshot(get(path.clone()))
+                .await
+                .unwrap();
             let _ = axum::body::to_bytes(response.into_body(), 1 << 24).await.unwrap();
             if i > 0 {
                 times.push(t.elapsed().as_secs_f64() * 1000.0);

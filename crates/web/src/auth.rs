@@ -1,18 +1,18 @@
 //! Sign-in, sessions, the extractors that authorise every page, and the same-origin rule for
 //! requests that change anything.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use atoll_app::accounts::token_hash;
 use atoll_store::{Role, Store, User};
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Request, State};
+use axum::extract::{Form, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use crate::site::Reached;
 use crate::{App, clock_now, html};
 
 const COOKIE: &str = "atoll_session";
@@ -250,15 +250,12 @@ pub async fn same_origin_only(request: Request, next: Next) -> Response {
     }
     let headers = request.headers();
     // Browsers say where a form comes from; a request that says neither is refused too, so
-    // that a browser sending no such header cannot be used either.
+    // that a browser sending no such header cannot be used either. The origin is compared
+    // with the public address and the (allowed) one the request was made to.
     let cross = match headers.get("sec-fetch-site") {
         Some(site) => !matches!(site.to_str(), Ok("same-origin" | "none")),
-        None => match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-            (Some(origin), Some(host)) => {
-                let origin = origin.to_str().unwrap_or_default();
-                let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-                Some(origin_host) != host.to_str().ok()
-            }
+        None => match (headers.get(header::ORIGIN), request.extensions().get::<Reached>()) {
+            (Some(origin), Some(reached)) => !reached.is_own_origin(origin.to_str().unwrap_or_default()),
             _ => true,
         },
     };
@@ -287,12 +284,12 @@ pub struct LoginForm {
 }
 
 pub async fn login<S: Store>(State(app): State<Arc<App<S>>>, request: Request) -> Response {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| atoll_app::sessions::address_key(c.0.ip()));
+    let reached = request.extensions().get::<Reached>();
+    let address = reached
+        .and_then(|r| r.client)
+        .map_or_else(|| "unknown".to_owned(), atoll_app::sessions::address_key);
+    let secure = reached.is_some_and(|r| r.https);
     let presented = session_token(request.headers());
-    let secure = https(request.headers());
     let agent = user_agent(request.headers());
     let Ok(Form(form)) = Form::<LoginForm>::from_request(request, &app).await else {
         return html::login(
@@ -322,15 +319,6 @@ fn capital(text: &str) -> String {
         .next()
         .map(|first| first.to_uppercase().chain(chars).collect())
         .unwrap_or_default()
-}
-
-/// Whether the browser reached this server over HTTPS, as a TLS proxy in front of it says
-/// (`X-Forwarded-Proto: https`); the session cookie is then marked `Secure`.
-pub(crate) fn https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"))
 }
 
 /// The browser's `User-Agent`, only to label the session with its kind of device (never kept

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use atoll_app::people::{TEAM_INVITATIONS_MAX, VALIDITY_HOURS};
 use atoll_store::{Store, StoreError, Unusable};
-use axum::extract::{Form, Path, State};
+use axum::extract::{Extension, Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
@@ -16,6 +16,7 @@ use serde::Deserialize;
 use atoll_app::accounts::{MIN_PASSWORD_CHARS, token_hash};
 
 use crate::auth::{Instructor, start_session};
+use crate::site::Reached;
 use crate::{App, clock_now, html};
 
 /// The form on the people page.
@@ -71,11 +72,11 @@ pub(crate) struct InviteForm {
 pub(crate) async fn create<S: Store>(
     State(app): State<Arc<App<S>>>,
     Instructor(user): Instructor,
-    headers: HeaderMap,
+    Extension(reached): Extension<Reached>,
     Form(form): Form<InviteForm>,
 ) -> Response {
     let (as_, hours) = (form.as_.unwrap_or_default(), form.hours.unwrap_or_default());
-    let made = match make(&app, &user, &headers, &as_, &hours).await {
+    let made = match make(&app, &user, &reached, &as_, &hours).await {
         Ok(made) => made,
         Err(e) => return html::problem(html::status_of(e.kind), &e.to_string()),
     };
@@ -118,7 +119,7 @@ const SHEET_CSS: &str = "\
 pub(crate) async fn create_team<S: Store>(
     State(app): State<Arc<App<S>>>,
     Instructor(user): Instructor,
-    headers: HeaderMap,
+    Extension(reached): Extension<Reached>,
     Form(form): Form<TeamForm>,
 ) -> Response {
     let (team, players, hours) = (
@@ -130,7 +131,7 @@ pub(crate) async fn create_team<S: Store>(
         Ok(made) => made,
         Err(e) => return html::problem(html::status_of(e.kind), &e.to_string()),
     };
-    let origin = origin(&headers);
+    let origin = reached.base();
     let team_name = app.live.team_name_of(team.trim());
     let n = made.len();
     let expires = made.first().map_or_else(String::new, |m| utc(m.expires));
@@ -187,34 +188,23 @@ pub(crate) struct Made {
     pub expires: i64,
 }
 
-/// Makes an invitation by `user`; its link, made from the address the browser reached this
-/// server at, holds the only copy of the token.
+/// Makes an invitation by `user`; its link, made from the server's public address (or the
+/// allowed one the request was made to: [`Reached::base`]), holds the only copy of the token.
 pub(crate) async fn make<S: Store>(
     app: &App<S>,
     user: &atoll_store::User,
-    headers: &HeaderMap,
+    reached: &Reached,
     as_: &str,
     hours: &str,
 ) -> atoll_app::Result<Made> {
     let made = atoll_app::people::invite(app, user, as_, hours).await?;
     Ok(Made {
         id: made.id,
-        link: format!("{}/invite/{}", origin(headers), made.token),
+        link: format!("{}/invite/{}", reached.base(), made.token),
         role: made.role,
         team: made.team,
         expires: made.expires,
     })
-}
-
-/// `https://host` as the inviting browser reached this server (behind a TLS proxy that says
-/// so, https).
-fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = if crate::auth::https(headers) { "https" } else { "http" };
-    format!("{scheme}://{host}")
 }
 
 pub(crate) fn utc(ms: i64) -> String {
@@ -300,6 +290,7 @@ pub(crate) struct JoinForm {
 pub(crate) async fn join<S: Store>(
     State(app): State<Arc<App<S>>>,
     Path(token): Path<String>,
+    Extension(reached): Extension<Reached>,
     headers: HeaderMap,
     Form(form): Form<JoinForm>,
 ) -> Response {
@@ -321,14 +312,7 @@ pub(crate) async fn join<S: Store>(
         Ok(user) => {
             let presented = crate::auth::session_token(&headers);
             let agent = crate::auth::user_agent(&headers);
-            start_session(
-                &app,
-                &user,
-                presented.as_deref(),
-                crate::auth::https(&headers),
-                agent.as_deref(),
-            )
-            .await
+            start_session(&app, &user, presented.as_deref(), reached.https, agent.as_deref()).await
         }
         Err(e) if e.kind == atoll_app::Kind::Invalid => join_page(
             &app.live.name,

@@ -10,7 +10,8 @@
 //! instructors, observers) and its narrower forms [`auth::TeamActor`], [`auth::TeamPlayer`],
 //! [`auth::StaffTeamView`] — so a handler cannot forget the check. State-changing requests
 //! must come from a page of this server (`Sec-Fetch-Site` / `Origin`), and sign-in failures
-//! are counted in the database per account and per address.
+//! are counted in the database per account and per address. A request for a host name the
+//! server does not answer to is refused first ([`site`]).
 
 mod alerts;
 pub mod api;
@@ -35,6 +36,7 @@ mod rules;
 mod score;
 mod scoreboard;
 mod searches;
+pub mod site;
 mod suppress;
 mod timeline;
 mod tokens;
@@ -53,6 +55,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use atoll_app::{App, Live, Seen, clock_now, run_clock};
+pub use site::Site;
 
 /// When play ended, as people read it (`D1 17:30`), if it has.
 fn ended_at<S>(app: &App<S>) -> Option<String> {
@@ -217,8 +220,8 @@ async fn wrong_method(uri: axum::http::Uri) -> axum::response::Response {
     )
 }
 
-/// Every route of the server.
-pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
+/// Every route of the server, reached as `site` says.
+pub fn router<S: Store>(app: Arc<App<S>>, site: Site) -> Router {
     Router::new()
         .route("/", get(pages::home::<S>))
         .route("/briefing", get(briefing::page::<S>))
@@ -293,8 +296,11 @@ pub fn router<S: Store>(app: Arc<App<S>>) -> Router {
                 .on_failure(()),
         )
         .layer(axum::middleware::from_fn_with_state(app.clone(), closed_after_play::<S>))
-        .layer(axum::middleware::from_fn(api::json_errors))
         .layer(axum::middleware::from_fn(auth::same_origin_only))
+        // Before anything reads the request: only host names the server answers to, and what
+        // a proxy says only from a trusted one.
+        .layer(axum::middleware::from_fn_with_state(Arc::new(site), site::reached))
+        .layer(axum::middleware::from_fn(api::json_errors))
         // Nothing on a page may load from anywhere but this server, run inline script, or be
         // framed by another site.
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -676,6 +676,18 @@ fn the_server_logs_each_request_as_json_and_never_a_password() {
         401
     );
     assert_eq!(status_of(&address, "GET", "/invite/abcdef0123456789", ""), 404);
+    // A request for a name the demo does not answer to is refused, and logged.
+    let misdirected = http(
+        &address,
+        "GET /login HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+    );
+    assert!(misdirected.starts_with("HTTP/1.1 421"), "{misdirected}");
+    let port = address.rsplit(':').next().unwrap();
+    let localhost = http(
+        &address,
+        &format!("GET /login HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(localhost.starts_with("HTTP/1.1 200"), "{localhost}");
     let _ = child.kill();
     let _ = child.wait();
     let mut log = String::new();
@@ -702,6 +714,13 @@ fn the_server_logs_each_request_as_json_and_never_a_password() {
     let invite = answered("GET", "/invite/{token}").unwrap_or_else(|| panic!("{log}"));
     assert_eq!(invite["fields"]["status"], 404, "{invite}");
     assert!(!log.contains(secret) && !log.contains("abcdef0123456789"), "{log}");
+    assert!(
+        events.iter().any(
+            |e| e["fields"]["message"] == "request refused: not a host name this server answers to"
+                && e["fields"]["host"] == "evil.example"
+        ),
+        "{log}"
+    );
 }
 
 #[test]

@@ -156,10 +156,10 @@ pub struct InvitationView {
 pub(crate) async fn invite<S: Store>(
     State(app): State<Arc<App<S>>>,
     Instructor(user): Instructor,
-    headers: axum::http::HeaderMap,
+    axum::Extension(reached): axum::Extension<crate::site::Reached>,
     Json(request): Json<InvitationRequest>,
 ) -> Response {
-    match crate::invite::make(&app, &user, &headers, &request.as_, &request.hours.to_string()).await {
+    match crate::invite::make(&app, &user, &reached, &request.as_, &request.hours.to_string()).await {
         Ok(made) => (
             StatusCode::CREATED,
             [(header::CACHE_CONTROL, "no-store")],

@@ -679,7 +679,7 @@ async fn requests_from_other_sites_change_nothing() {
     let other_origin = Request::post("/clock")
         .header(header::COOKIE, &instructor)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::HOST, "atoll.local:8080")
+        .header(header::HOST, "localhost:8080")
         .header(header::ORIGIN, "http://evil.example")
         .body(Body::from("action=pause"))
         .unwrap();
@@ -709,8 +709,8 @@ async fn requests_from_other_sites_change_nothing() {
     let same = Request::post("/clock")
         .header(header::COOKIE, &instructor)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::HOST, "atoll.local:8080")
-        .header(header::ORIGIN, "http://atoll.local:8080")
+        .header(header::HOST, "localhost:8080")
+        .header(header::ORIGIN, "http://localhost:8080")
         .body(Body::from("action=pause"))
         .unwrap();
     assert_eq!(send(&app, same).await.0, StatusCode::SEE_OTHER);
@@ -719,6 +719,29 @@ async fn requests_from_other_sites_change_nothing() {
         matches!(stored.state, atoll_exercise::State::Paused { .. }),
         "{stored:?}"
     );
+    // With a public address set, a form of its pages is this site's even when the proxy
+    // in front passes on a `Host` of its own; another port of an allowed name is not.
+    let public = || {
+        Site::new(
+            Some("https://cyber.example.org".parse().unwrap()),
+            Vec::new(),
+            Vec::new(),
+            [127, 0, 0, 1].into(),
+        )
+    };
+    let resume = |origin: &str| {
+        Request::post("/clock")
+            .header(header::COOKIE, &instructor)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:8080")
+            .header(header::ORIGIN, origin)
+            .body(Body::from("action=resume"))
+            .unwrap()
+    };
+    let (status, _, _) = send_at(&app, public(), resume("http://127.0.0.1:3000")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send_at(&app, public(), resume("https://cyber.example.org")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -736,22 +759,158 @@ async fn signing_out_ends_the_session() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_session_cookie_is_secure_behind_an_https_proxy() {
-    let app = app().await;
-    let (_, headers, _) = send(&app, login_request("olga", PASSWORD)).await;
-    assert!(
-        !header(&headers, "set-cookie").unwrap().contains("Secure"),
-        "plain HTTP"
-    );
-    let mut request = login_request("olga", PASSWORD);
+/// A server behind a proxy at 10.0.0.0/8, with no public address set.
+fn behind_a_proxy() -> Site {
+    Site::new(
+        None,
+        Vec::new(),
+        vec!["10.0.0.0/8".parse().unwrap()],
+        [127, 0, 0, 1].into(),
+    )
+}
+
+/// `request` with a header added.
+fn with(mut request: Request<Body>, name: &'static str, value: &str) -> Request<Body> {
+    request.headers_mut().append(name, value.parse().unwrap());
     request
-        .headers_mut()
-        .insert("x-forwarded-proto", "https".parse().unwrap());
-    let (status, headers, _) = send(&app, request).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn https_and_the_client_address_come_from_settings_or_a_trusted_proxy_only() {
+    let app = app().await;
+    let secure = |headers: &[(String, String)]| {
+        let cookie = header(headers, "set-cookie").unwrap();
+        assert!(cookie.contains("HttpOnly"), "{cookie}");
+        cookie.ends_with("; Secure")
+    };
+    let https_from = |ip: [u8; 4]| with(login_from("olga", PASSWORD, ip.into()), "x-forwarded-proto", "https");
+    let (_, headers, _) = send(&app, login_request("olga", PASSWORD)).await;
+    assert!(!secure(&headers), "plain HTTP");
+    // Anyone can send X-Forwarded-Proto: believed only from a trusted proxy.
+    let (_, headers, _) = send(&app, https_from([10, 0, 0, 2])).await;
+    assert!(!secure(&headers), "no proxy is trusted");
+    let (_, headers, _) = send_at(&app, behind_a_proxy(), https_from([203, 0, 113, 9])).await;
+    assert!(!secure(&headers), "a client beside the proxy");
+    let (status, headers, _) = send_at(&app, behind_a_proxy(), https_from([10, 0, 0, 2])).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let cookie = header(&headers, "set-cookie").unwrap();
-    assert!(cookie.ends_with("; Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(secure(&headers), "the trusted proxy");
+    // A public https address decides, whatever a proxy says.
+    let public = Site::new(
+        Some("https://cyber.example.org".parse().unwrap()),
+        Vec::new(),
+        vec!["10.0.0.0/8".parse().unwrap()],
+        [0, 0, 0, 0].into(),
+    );
+    let request = with(
+        with(
+            login_from("olga", PASSWORD, [10, 0, 0, 2].into()),
+            "x-forwarded-proto",
+            "http",
+        ),
+        "x-forwarded-host",
+        "cyber.example.org",
+    );
+    let (_, headers, _) = send_at(&app, public, request).await;
+    assert!(secure(&headers), "the public address is https");
+
+    // Sign-in failures are counted by the client the trusted proxy names (the last address it
+    // added, not what the client wrote before it), never by the proxy; from anyone else the
+    // header is not believed.
+    let failures = |address: &'static str| {
+        let app = app.clone();
+        async move { app.db.login_failures("pita", address, 0).await.unwrap().address }
+    };
+    let forwarded = |peer: [u8; 4]| {
+        with(
+            login_from("pita", "wrong", peer.into()),
+            "x-forwarded-for",
+            "192.0.2.1, 198.51.100.7",
+        )
+    };
+    let (status, _, _) = send_at(&app, behind_a_proxy(), forwarded([10, 0, 0, 2])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = send_at(&app, behind_a_proxy(), forwarded([203, 0, 113, 9])).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        [
+            failures("198.51.100.7").await,
+            failures("10.0.0.2").await,
+            failures("192.0.2.1").await,
+            failures("203.0.113.9").await,
+        ],
+        [1, 0, 0, 1]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_for_another_host_name_is_refused_and_changes_nothing() {
+    let app = app().await;
+    let instructor = sign_in(&app, "ines").await;
+    let token = make_token(&app, &instructor, "hosts").await;
+    let before = app.db.exercises().await.unwrap()[0].clock.clone();
+    let to = |host: &str, request: Request<Body>| with(request, "host", host);
+    let pause = || post("/clock", &instructor, "action=pause");
+
+    // A page of another site whose name was pointed at this server (DNS rebinding) gets
+    // nothing: no page, no form taken, no API call.
+    let (status, _, page) = send(&app, to("evil.example", get("/board", &instructor))).await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    assert!(
+        page.contains("This server answers to localhost, 127.0.0.1 and [::1] only."),
+        "{page}"
+    );
+    assert_eq!(
+        send(&app, to("evil.example:8080", pause())).await.0,
+        StatusCode::MISDIRECTED_REQUEST
+    );
+    let call = api("POST", "/api/v1/clock", &token, Some(r#"{"action":"pause"}"#));
+    let (status, headers, body) = send(&app, to("evil.example", call)).await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(header(&headers, "content-type"), Some("application/json"));
+    assert!(body.contains("answers to localhost"), "{body}");
+    // An absolute address in the request line names the host, whatever `Host` says.
+    let absolute = Request::post("http://evil.example/clock")
+        .header(header::HOST, "localhost")
+        .header(header::COOKIE, &instructor)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from("action=pause"))
+        .unwrap();
+    assert_eq!(send(&app, absolute).await.0, StatusCode::MISDIRECTED_REQUEST);
+    // A request naming no host is refused too.
+    let response = router(app.clone(), Site::loopback()).oneshot(pause()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    // X-Forwarded-Host names the host only from a trusted proxy.
+    let forwarded = |peer: [u8; 4], host: &str| {
+        let mut request = with(pause(), "x-forwarded-host", host);
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((peer, 40000))));
+        request
+    };
+    let (status, _, _) = send_at(&app, behind_a_proxy(), forwarded([10, 0, 0, 2], "evil.example")).await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    assert_eq!(app.db.exercises().await.unwrap()[0].clock, before, "nothing changed");
+
+    // The addresses `atoll demo` prints and their loopback twins are answered; a server on
+    // every address (0.0.0.0) answers to any IP address, never to a name it was not given.
+    for host in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "LOCALHOST"] {
+        assert_eq!(
+            send(&app, to(host, get("/board", &instructor))).await.0,
+            StatusCode::OK,
+            "{host}"
+        );
+    }
+    let everywhere = || Site::new(None, Vec::new(), Vec::new(), [0, 0, 0, 0].into());
+    let (status, _, _) = send_at(&app, everywhere(), to("10.1.2.3:8080", get("/board", &instructor))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, _) = send_at(&app, everywhere(), to("atoll.example", get("/board", &instructor))).await;
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+    // From a peer that is no trusted proxy, X-Forwarded-Host is not even read: the pause
+    // sent to localhost goes through.
+    let (status, _, _) = send_at(&app, behind_a_proxy(), forwarded([203, 0, 113, 9], "evil.example")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_ne!(app.db.exercises().await.unwrap()[0].clock, before, "paused");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1727,25 +1886,55 @@ async fn an_address_without_a_page_answers_with_a_page_that_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn pages_and_api_answers_are_never_cached_but_assets_are() {
+async fn every_answer_has_the_security_headers_and_team_data_is_never_cached() {
     let app = app().await;
     let player = sign_in(&app, "pita").await;
     let (css, _) = asset_paths(&app, &sign_in(&app, "ines").await).await;
+    let token = make_token(&app, &player, "cache check").await;
+    let secured = |what: &str, headers: &[(String, String)]| {
+        let csp = header(headers, "content-security-policy").unwrap_or_else(|| panic!("{what}: no CSP"));
+        let script = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("script-src"))
+            .unwrap_or_else(|| panic!("{what}: {csp}"));
+        assert_eq!(script, "script-src 'self'", "{what}: no inline script");
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert_eq!(header(headers, "x-content-type-options"), Some("nosniff"), "{what}");
+        assert_eq!(header(headers, "referrer-policy"), Some("same-origin"), "{what}");
+    };
+    // Team pages, the API's answers and refusals of both: never kept in a cache.
+    let mut answers = Vec::new();
     for path in [
         "/teams/palau",
         "/teams/palau/reports",
         "/teams/palau/inbox",
         "/briefing",
+        "/no/such/page",
     ] {
-        let (status, headers, _) = send(&app, get(path, &player)).await;
-        assert!(status.is_success(), "{path}: {status}");
-        assert_eq!(header(&headers, "cache-control"), Some("no-store"), "{path}");
+        answers.push((path, send(&app, get(path, &player)).await));
     }
-    let token = make_token(&app, &player, "cache check").await;
-    let (status, headers, _) = send(&app, api("GET", "/api/v1/exercise", &token, None)).await;
-    assert!(status.is_success(), "{status}");
-    assert_eq!(header(&headers, "cache-control"), Some("no-store"));
+    answers.push(("API", send(&app, api("GET", "/api/v1/exercise", &token, None)).await));
+    answers.push((
+        "API 404",
+        send(&app, api("GET", "/api/v1/teams/palau/nothing", &token, None)).await,
+    ));
+    answers.push((
+        "another host",
+        send(&app, with(get("/teams/palau", &player), "host", "evil.example")).await,
+    ));
+    for (what, (status, headers, _)) in &answers {
+        match *what {
+            "/no/such/page" | "API 404" => assert_eq!(*status, StatusCode::NOT_FOUND, "{what}"),
+            "another host" => assert_eq!(*status, StatusCode::MISDIRECTED_REQUEST),
+            _ => assert!(status.is_success(), "{what}: {status}"),
+        }
+        secured(what, headers);
+        assert_eq!(header(headers, "cache-control"), Some("no-store"), "{what}");
+    }
+    // The fingerprinted assets alone are cached, and carry the same headers.
     let (_, headers, _) = send(&app, get(&css, &player)).await;
+    secured("stylesheet", &headers);
     assert_eq!(
         header(&headers, "cache-control"),
         Some("public, max-age=31536000, immutable")

@@ -13,7 +13,7 @@ async fn pages_are_compressed_and_load_nothing_from_elsewhere() {
     request
         .headers_mut()
         .insert(header::ACCEPT_ENCODING, "br, gzip".parse().unwrap());
-    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let response = answer(&app, request).await;
     assert_eq!(response.headers().get(header::CONTENT_ENCODING).unwrap(), "br");
     let csp = response
         .headers()
@@ -129,7 +129,7 @@ async fn a_live_stream_ends_when_its_session_does() {
     let app = app().await;
     for (user, path) in [("pita", "/teams/palau/live"), ("ines", "/live")] {
         let cookie = sign_in(&app, user).await;
-        let response = router(app.clone()).oneshot(get(path, &cookie)).await.unwrap();
+        let response = answer(&app, get(path, &cookie)).await;
         assert_eq!(response.status(), StatusCode::OK);
         let mut body = response.into_body().into_data_stream();
         // The stream goes on while the session lasts…
@@ -155,7 +155,7 @@ async fn an_observers_live_stream_ends_when_the_teams_they_follow_change() {
     use futures_util::StreamExt as _;
     let app = app().await;
     let observer = sign_in(&app, "olga").await;
-    let response = router(app.clone()).oneshot(get("/live", &observer)).await.unwrap();
+    let response = answer(&app, get("/live", &observer)).await;
     assert_eq!(response.status(), StatusCode::OK);
     let mut body = response.into_body().into_data_stream();
     let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await;
@@ -283,7 +283,7 @@ async fn a_live_stream_is_gzipped_for_browsers_that_take_it_each_event_readable_
     request
         .headers_mut()
         .insert(header::ACCEPT_ENCODING, "gzip, deflate, br".parse().unwrap());
-    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let response = answer(&app, request).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
     let mut body = response.into_body().into_data_stream();
@@ -309,6 +309,6 @@ async fn a_live_stream_is_gzipped_for_browsers_that_take_it_each_event_readable_
     request
         .headers_mut()
         .insert(header::ACCEPT_ENCODING, "br;q=1, gzip;q=0".parse().unwrap());
-    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let response = answer(&app, request).await;
     assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
 }

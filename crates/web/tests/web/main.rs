@@ -11,7 +11,7 @@ use atoll_exercise::{Clock, Setup};
 use atoll_scenario::Scenario;
 use atoll_sigma::RuleSet;
 use atoll_store::{NewExercise, Role, Sqlite, Store};
-use atoll_web::{App, Live, clock_now, router};
+use atoll_web::{App, Live, Site, clock_now, router};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use sha2::Digest as _;
@@ -136,8 +136,31 @@ async fn app_on(
     Arc::new(App::new(db, live))
 }
 
+/// The server's answer to `request`, reached as `site` says. A request that names no host is
+/// sent to `localhost`, as a browser at `http://localhost/` sends it.
+async fn answer_at(app: &Arc<App<Sqlite>>, site: Site, mut request: Request<Body>) -> axum::response::Response {
+    if !request.headers().contains_key(header::HOST) {
+        request.headers_mut().insert(header::HOST, "localhost".parse().unwrap());
+    }
+    router(app.clone(), site).oneshot(request).await.unwrap()
+}
+
+/// The answer of the server as `atoll demo` runs it on this machine ([`Site::loopback`]).
+async fn answer(app: &Arc<App<Sqlite>>, request: Request<Body>) -> axum::response::Response {
+    answer_at(app, Site::loopback(), request).await
+}
+
 async fn send(app: &Arc<App<Sqlite>>, request: Request<Body>) -> (StatusCode, Vec<(String, String)>, String) {
-    let response = router(app.clone()).oneshot(request).await.unwrap();
+    send_at(app, Site::loopback(), request).await
+}
+
+/// [`send`] to a server reached as `site` says.
+async fn send_at(
+    app: &Arc<App<Sqlite>>,
+    site: Site,
+    request: Request<Body>,
+) -> (StatusCode, Vec<(String, String)>, String) {
+    let response = answer_at(app, site, request).await;
     let status = response.status();
     let headers = response
         .headers()
@@ -227,7 +250,7 @@ async fn compressed_size(app: &Arc<App<Sqlite>>, path: &str, cookie: &str) -> (S
     request
         .headers_mut()
         .insert(header::ACCEPT_ENCODING, "br".parse().unwrap());
-    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let response = answer(app, request).await;
     let status = response.status();
     (
         status,
@@ -269,7 +292,7 @@ async fn live_events(
     if let Some(id) = last_id {
         request.headers_mut().insert("last-event-id", id.parse().unwrap());
     }
-    let response = router(app.clone()).oneshot(request).await.unwrap();
+    let response = answer(app, request).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response.headers().get(header::CONTENT_TYPE).unwrap(),

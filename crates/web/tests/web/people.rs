@@ -114,6 +114,76 @@ async fn a_team_sheet_makes_six_working_links_shown_once() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn invitation_links_start_with_the_public_address_whatever_the_request_says() {
+    let app = app().await;
+    let ines = sign_in(&app, "ines").await;
+    let token = make_token(&app, &ines, "invitations").await;
+    let public = || {
+        Site::new(
+            Some("https://cyber.example.org".parse().unwrap()),
+            Vec::new(),
+            Vec::new(),
+            [0, 0, 0, 0].into(),
+        )
+    };
+    // Sent to the machine itself, with forwarded headers nobody trusted wrote.
+    let spoofed = |mut request: Request<Body>| {
+        let headers = request.headers_mut();
+        headers.insert(header::HOST, "localhost:8080".parse().unwrap());
+        headers.insert("x-forwarded-host", "evil.example".parse().unwrap());
+        headers.insert("x-forwarded-proto", "http".parse().unwrap());
+        request
+    };
+    let invite = || post("/people/invite", &ines, "as=observer&hours=1");
+    let (status, _, page) = send_at(&app, public(), spoofed(invite())).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page.matches("https://cyber.example.org/invite/").count(), 1, "{page}");
+    assert!(!page.contains("evil.example") && !page.contains("localhost"), "{page}");
+    let sheet = post("/people/invite/team", &ines, "team=palau&players=2&hours=1");
+    let (status, _, page) = send_at(&app, public(), spoofed(sheet)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page.matches("https://cyber.example.org/invite/").count(), 2, "{page}");
+    let call = api(
+        "POST",
+        "/api/v1/invitations",
+        &token,
+        Some(r#"{"as":"player:palau","hours":24}"#),
+    );
+    let (status, _, body) = send_at(&app, public(), spoofed(call)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let made: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert!(
+        made["link"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://cyber.example.org/invite/"),
+        "{made}"
+    );
+    // With no public address set, a link names the host the request was for (one the
+    // server answers to), and forwarded headers only from a trusted proxy.
+    let (_, _, page) = send(&app, spoofed(invite())).await;
+    assert_eq!(page.matches("http://localhost:8080/invite/").count(), 1, "{page}");
+    let proxied = Site::new(
+        None,
+        vec!["cyber.example.org".parse().unwrap()],
+        vec!["10.0.0.2".parse().unwrap()],
+        [127, 0, 0, 1].into(),
+    );
+    let mut request = invite();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            [10, 0, 0, 2],
+            40000,
+        ))));
+    let headers = request.headers_mut();
+    headers.insert("x-forwarded-host", "cyber.example.org".parse().unwrap());
+    headers.insert("x-forwarded-proto", "https".parse().unwrap());
+    let (_, _, page) = send_at(&app, proxied, request).await;
+    assert_eq!(page.matches("https://cyber.example.org/invite/").count(), 1, "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn no_more_than_two_hundred_links_are_open_at_once() {
     let app = app().await;
     let ines = sign_in(&app, "ines").await;
