@@ -251,18 +251,41 @@ pub struct Truth {
 }
 
 /// Runs the rule over the team's events so far, as a hunt would (a few at a time, off the
-/// async workers).
-pub async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth: bool) -> Option<Tested> {
-    let _permit = app.hunt_slot(team).await?;
+/// async workers, within one hunt's time limit for the whole test). The error says why there
+/// is no result: the time ran out (narrow the rule), or the server could not run it.
+pub async fn test<S: Store>(
+    app: &Arc<App<S>>,
+    team: usize,
+    set: RuleSet,
+    truth: bool,
+) -> std::result::Result<Tested, String> {
+    let failed = || "the server could not run the test; try again.".to_owned();
+    // Only the time limit stops a search of every event; say what to do about it.
+    let stopped = |e: atoll_hunt::query::QueryError| match e.message.split_once("longer than its limit of ") {
+        Some((_, rest)) => format!(
+            "the test stopped after {}: the rule takes too long to run over your team's events. \
+             Name fewer values or fields, avoid leading `*` and `?` in values, or add a condition on a field \
+             such as EventID or Image that few events have.",
+            rest.split(';').next().unwrap_or(rest)
+        ),
+        None => e.message,
+    };
+    let _permit = app.hunt_slot(team).await.ok_or_else(failed)?;
+    let started = std::time::Instant::now();
+    // One limit for the whole test: what the first search leaves is the second's.
+    let left = move || Limits {
+        timeout: Limits::default().timeout.saturating_sub(started.elapsed()),
+        ..Limits::default()
+    };
     let worker = app.clone();
     tokio::task::spawn_blocking(move || {
         let live = &worker.live;
         let runtime = live.team(team);
         let store = runtime.store();
-        let by_host = atoll_hunt::query::Query::parse("* | stats count by host | sort -count").ok()?;
+        let by_host = atoll_hunt::query::Query::parse("* | stats count by host | sort -count").map_err(|_| failed())?;
         let answer = store
-            .run(&by_host, Some(&set), &Context::default(), &Limits::default(), Page::ALL)
-            .ok()?;
+            .run(&by_host, Some(&set), &Context::default(), &left(), Page::ALL)
+            .map_err(stopped)?;
         let by_host = match answer.output {
             atoll_hunt::Output::Table(t) => t
                 .rows
@@ -271,15 +294,15 @@ pub async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth:
                 .collect(),
             atoll_hunt::Output::Events(_) => Vec::new(),
         };
-        let all = atoll_hunt::query::Query::parse("*").ok()?;
+        let all = atoll_hunt::query::Query::parse("*").map_err(|_| failed())?;
         let offset = (answer.matched as usize).saturating_sub(EVENTS_SHOWN);
         let page = Page {
             offset,
             limit: EVENTS_SHOWN,
         };
         let events = store
-            .run(&all, Some(&set), &Context::default(), &Limits::default(), page)
-            .ok()?;
+            .run(&all, Some(&set), &Context::default(), &left(), page)
+            .map_err(stopped)?;
         let rows = match events.output {
             atoll_hunt::Output::Events(rows) => rows,
             atoll_hunt::Output::Table(_) => Vec::new(),
@@ -335,7 +358,7 @@ pub async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth:
                 missed,
             }
         });
-        Some(Tested {
+        Ok(Tested {
             matched: answer.matched,
             events: store.len() as u64,
             by_host,
@@ -344,8 +367,7 @@ pub async fn test<S: Store>(app: &Arc<App<S>>, team: usize, set: RuleSet, truth:
         })
     })
     .await
-    .ok()
-    .flatten()
+    .unwrap_or_else(|_| Err(failed()))
 }
 
 /// What the detection rules list asks for (every field optional).

@@ -40,7 +40,8 @@ detection:
 struct Draft<'a> {
     yaml: &'a str,
     problems: Vec<String>,
-    tested: Option<Tested>,
+    /// The test's result, or why there is none.
+    tested: Option<Result<Tested, String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -97,7 +98,7 @@ pub(crate) async fn submit<S: Store>(
             let draft = Draft {
                 yaml: &yaml,
                 problems: Vec::new(),
-                tested,
+                tested: Some(tested),
             };
             render(&app, &view, draft).await
         }
@@ -169,7 +170,14 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
                 }
             }
         }
-        @if let Some(t) = &draft.tested { (tested(t)) }
+        @match &draft.tested {
+            Some(Ok(t)) => (tested(t)),
+            Some(Err(why)) => {
+                h2 { "Test result" }
+                p.error #test-problem role="alert" { "The rule was not tested: " (why) }
+            }
+            None => {}
+        }
         h2 { "Your team's rules" }
         @if rules.is_empty() {
             p.muted { "No rule turned on yet." }

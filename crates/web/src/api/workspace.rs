@@ -701,11 +701,14 @@ pub(crate) async fn test_rule<S: Store>(
         }
     };
     let truth = view.user.role != atoll_store::Role::Player || app.live.ended().is_some();
-    let Some(tested) = atoll_app::rules::test(&app, view.team, set, truth).await else {
-        return problem(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "The rule could not be tested now; try again.",
-        );
+    let tested = match atoll_app::rules::test(&app, view.team, set, truth).await {
+        Ok(tested) => tested,
+        Err(why) => {
+            return problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &format!("The rule was not tested: {why}"),
+            );
+        }
     };
     Json(RuleTestView {
         matched: tested.matched,
