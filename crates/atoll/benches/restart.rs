@@ -100,6 +100,7 @@ fn start(binary: &str, data: &Path, paused: bool) -> (std::process::Child, Strin
 /// Sets the demo exercise's stored clock paused at exercise time `at`.
 fn stop_clock_at(data: &Path, at: u64) {
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
         .build()
         .expect("a runtime");
     runtime.block_on(async {
