@@ -7,17 +7,16 @@ use atoll_exercise::ExerciseMs;
 use atoll_exercise::UnixMs;
 use atoll_hunt::{Context, Limits, Page};
 use atoll_sigma::RuleSet;
-use atoll_store::{Store, StoreError, User};
+use atoll_store::{AtMost, Store, StoreError, User};
 
+use crate::limits::{RULE_BYTES, TEAM_RULES_STORED};
 use crate::{App, Error, Result, clock_now};
 
-/// The longest rule a team may write.
-pub const MAX_RULE_BYTES: usize = 20_000;
 /// A rule the team wrote, compiled alone: exactly one Sigma rule and no correlation. The
 /// errors say where (`line 3, column 5: …`).
 pub fn compile(yaml: &str) -> std::result::Result<RuleSet, Vec<String>> {
-    if yaml.len() > MAX_RULE_BYTES {
-        return Err(vec![format!("yaml: a rule is at most {MAX_RULE_BYTES} bytes")]);
+    if yaml.len() > RULE_BYTES {
+        return Err(vec![format!("yaml: a rule is at most {RULE_BYTES} bytes")]);
     }
     let (rules, correlations) = atoll_sigma::load_str(yaml, &atoll_sigma::Config::default()).map_err(|errors| {
         errors
@@ -78,9 +77,27 @@ pub async fn turn_on<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, yam
     let at = change_time(app, index).await?;
     let id = app
         .db
-        .add_team_rule(app.live.exercise, &team, &title, yaml, user.id, at, clock_now())
+        .add_team_rule(
+            app.live.exercise,
+            &team,
+            &title,
+            yaml,
+            user.id,
+            at,
+            clock_now(),
+            AtMost::all(TEAM_RULES_STORED),
+        )
         .await
-        .map_err(|_| Error::unavailable("The rule could not be stored; nothing was turned on. Try again."))?;
+        .map_err(|e| match e {
+            // Counted with the insert: rules turned off count too, as they stay for the record.
+            StoreError::TooMany => Error::too_many(
+                Some("yaml"),
+                format!(
+                    "your team has stored {TEAM_RULES_STORED} rules (on or off), the most an exercise takes; nothing was turned on. Improve a rule you have rather than adding another."
+                ),
+            ),
+            _ => Error::unavailable("The rule could not be stored; nothing was turned on. Try again."),
+        })?;
     let worker = app.clone();
     let applied = tokio::task::spawn_blocking(move || worker.live.team(index).add_rule(id, set, at)).await;
     if !matches!(applied, Ok(Ok(()))) {
