@@ -96,12 +96,9 @@ pub const API_TOKEN_PREFIX: &str = "atoll_";
 /// How many days an API token may last: the account page's choices, and `admin create-token`'s.
 pub const API_TOKEN_DAYS: [i64; 4] = [1, 7, 30, 90];
 
-/// API tokens one user may have at once, on the account page and from `admin create-token`
-/// (expired ones count until they are forgotten, a week after they expire).
-pub const API_TOKENS_MAX: usize = 20;
-
-/// Longest name of an API token, in characters.
-pub const API_TOKEN_NAME_CHARS: usize = 100;
+// `admin create-token` names the limit from here.
+use crate::limits::API_TOKEN_NAME_CHARS;
+pub use crate::limits::API_TOKENS_MAX;
 
 /// The name a token is known by, trimmed; `None` when empty, too long or on several lines.
 pub fn api_token_name(name: &str) -> Option<&str> {

@@ -5,12 +5,10 @@ use std::sync::Arc;
 
 use atoll_exercise::answers::normalise;
 use atoll_scenario::model::IndicatorKind;
-use atoll_store::{Store, StoreError, User};
+use atoll_store::{AtMost, Store, StoreError, User};
 
+use crate::limits::{CASE_ENTRIES, CASE_NOTE_CHARS, CASE_TITLE_CHARS, INDICATOR_CHARS, TEAM_CASES};
 use crate::{App, Error, Result, clock_now};
-
-/// Longest case title, in characters.
-pub const TITLE_CHARS: usize = 200;
 
 /// A case's statuses, in the order an incident goes through them.
 pub const STATUSES: &[(&str, &str)] = &[
@@ -49,19 +47,36 @@ pub struct Opened {
 /// `user` of team `index` opens a case titled `title` now.
 pub async fn open<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, title: &str) -> Result<Opened> {
     let title = title.trim();
-    if title.is_empty() || title.chars().count() > TITLE_CHARS {
+    if title.is_empty() || title.chars().count() > CASE_TITLE_CHARS {
         return Err(Error::invalid(
             "title",
-            "give the case a title of at most 200 characters",
+            format!("give the case a title of at most {CASE_TITLE_CHARS} characters"),
         ));
     }
     let team = app.live.team_id(index);
     let at = app.live.now();
     let id = app
         .db
-        .open_case(app.live.exercise, &team, title, "open", user.id, at, clock_now())
+        .open_case(
+            app.live.exercise,
+            &team,
+            title,
+            "open",
+            user.id,
+            at,
+            clock_now(),
+            AtMost::all(TEAM_CASES),
+        )
         .await
-        .map_err(|_| Error::unavailable("The case could not be opened; try again."))?;
+        .map_err(|e| match e {
+            StoreError::TooMany => Error::too_many(
+                Some("title"),
+                format!(
+                    "your team has opened {TEAM_CASES} cases, the most an exercise takes; add to a case you have (one per incident)."
+                ),
+            ),
+            _ => Error::unavailable("The case could not be opened; try again."),
+        })?;
     Ok(Opened {
         id,
         team,
@@ -93,8 +108,8 @@ pub async fn add<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, case: i
     let checked: std::result::Result<String, (&str, String)> = match kind.as_str() {
         "note" => {
             let note = entry.note.unwrap_or_default().trim().to_owned();
-            if note.is_empty() || note.chars().count() > 10_000 {
-                Err(("note", "write a note of at most 10,000 characters".into()))
+            if note.is_empty() || note.chars().count() > CASE_NOTE_CHARS {
+                Err(("note", format!("write a note of at most {CASE_NOTE_CHARS} characters")))
             } else {
                 Ok(note)
             }
@@ -112,8 +127,11 @@ pub async fn add<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, case: i
             let value = entry.indicator.unwrap_or_default().trim().to_owned();
             match INDICATOR_KINDS.iter().find(|(k, _)| k.as_str() == word) {
                 None => Err(("indicator_kind", format!("`{word}` is not a kind of indicator"))),
-                Some(_) if value.is_empty() || value.chars().count() > 500 || value.contains('\n') => {
-                    Err(("indicator", "give one value of at most 500 characters".into()))
+                Some(_) if value.is_empty() || value.chars().count() > INDICATOR_CHARS || value.contains('\n') => {
+                    Err((
+                        "indicator",
+                        format!("give one value of at most {INDICATOR_CHARS} characters"),
+                    ))
                 }
                 Some((k, text)) if matches!(k, IndicatorKind::Ipv4 | IndicatorKind::Ipv6) => {
                     let ip = normalise(*k, &value).parse::<std::net::IpAddr>();
@@ -163,11 +181,36 @@ pub async fn add<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, case: i
     let at = app.live.now();
     match app
         .db
-        .add_case_entry(app.live.exercise, &team, case, &kind, &body, user.id, at, clock_now())
+        .add_case_entry(
+            app.live.exercise,
+            &team,
+            case,
+            &kind,
+            &body,
+            user.id,
+            at,
+            clock_now(),
+            AtMost::all(CASE_ENTRIES),
+        )
         .await
     {
         Ok(()) => Ok(()),
         Err(StoreError::NoCase) => Err(Error::not_found("No such case of this team.")),
+        Err(StoreError::TooMany) => Err(full_case(&kind)),
         Err(_) => Err(Error::unavailable("The entry could not be stored; try again.")),
     }
+}
+
+/// The refusal of an entry beyond [`CASE_ENTRIES`], at the field of its `kind`.
+pub(crate) fn full_case(kind: &str) -> Error {
+    let field = match kind {
+        "status" | "alert" | "event" | "indicator" | "note" => kind,
+        _ => "kind",
+    };
+    Error::too_many(
+        Some(field),
+        format!(
+            "this case holds {CASE_ENTRIES} entries, the most a case takes; open another case for what follows and name this one in it."
+        ),
+    )
 }

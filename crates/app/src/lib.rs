@@ -17,6 +17,7 @@ pub mod clock;
 mod error;
 pub mod facts;
 pub mod inbox;
+pub mod limits;
 mod live;
 pub mod messages;
 pub mod people;
@@ -187,8 +188,8 @@ impl<S: Store + 'static> App<S> {
     /// cannot be read.
     pub async fn badges(self: &Arc<Self>, user: i64, index: usize) -> Option<Badges> {
         let team_id = self.live.team_id(index);
-        let messages = self.db.messages(self.live.exercise).await.ok()?;
-        let to_team = messages.iter().filter(|m| m.team == team_id && m.to_team).count();
+        let counts = self.db.message_counts(self.live.exercise, &team_id, user).await.ok()?;
+        let to_team = counts.to_team as usize;
         let app = self.clone();
         tokio::task::spawn_blocking(move || app.badges_with(user, index, to_team))
             .await

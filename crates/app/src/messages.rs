@@ -4,19 +4,10 @@
 
 use std::sync::Arc;
 
-use atoll_store::{Role, Store, User};
+use atoll_store::{AtMost, Role, Store, StoreError, User};
 
+use crate::limits::{BODY_CHARS, PLAYER_MESSAGES, SUBJECT_CHARS, TEAM_MESSAGES, WHITE_CELL_MESSAGES};
 use crate::{App, Error, Result, clock_now};
-
-/// Longest subject, in characters.
-pub const SUBJECT_CHARS: usize = 200;
-/// Longest message, in characters.
-pub const BODY_CHARS: usize = 5000;
-/// Messages one team may write to the white cell over an exercise: far more than a week of
-/// play needs, few enough that no team can bury the white cell or slow the others.
-pub const TEAM_MESSAGES: u32 = 300;
-/// Of those, how many one player may write.
-pub const PLAYER_MESSAGES: u32 = 150;
 
 /// A message as written: to one team (`None`: every team), for one track (`None`: all), on
 /// the thread of one scenario inject that has reached the team (`None`: on none).
@@ -74,7 +65,10 @@ fn checked(subject: &str, body: &str) -> Result<(String, String)> {
         ));
     }
     if body.is_empty() || body.chars().count() > BODY_CHARS {
-        return Err(Error::invalid("body", "write a message, of at most 5,000 characters."));
+        return Err(Error::invalid(
+            "body",
+            format!("write a message, of at most {BODY_CHARS} characters."),
+        ));
     }
     Ok((subject.to_owned(), body.to_owned()))
 }
@@ -142,18 +136,30 @@ pub async fn send<S: Store>(app: &Arc<App<S>>, user: &User, message: Message) ->
                 user.id,
                 at,
                 clock_now(),
+                AtMost::all(WHITE_CELL_MESSAGES),
             )
             .await;
-        let Ok(id) = stored else {
-            let reached: Vec<&str> = sent.iter().map(|s: &Sent| s.team.as_str()).collect();
-            let before = if reached.is_empty() {
-                String::new()
-            } else {
-                format!(" ({} have it)", reached.join(", "))
-            };
-            return Err(Error::unavailable(format!(
-                "The message to {team} could not be stored{before}. What you wrote: {subject} — {body}"
-            )));
+        let id = match stored {
+            Ok(id) => id,
+            Err(e) => {
+                let reached: Vec<&str> = sent.iter().map(|s: &Sent| s.team.as_str()).collect();
+                let before = if reached.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} have it)", reached.join(", "))
+                };
+                return Err(match e {
+                    StoreError::TooMany => Error::too_many(
+                        Some("team"),
+                        format!(
+                            "{team} has had {WHITE_CELL_MESSAGES} messages from the white cell, the most an exercise takes, so this one was not sent to it{before}; talk to the team in the room. What you wrote: {subject} — {body}"
+                        ),
+                    ),
+                    _ => Error::unavailable(format!(
+                        "The message to {team} could not be stored{before}. What you wrote: {subject} — {body}"
+                    )),
+                });
+            }
         };
         let to = track.as_deref().map_or(String::new(), |t| format!(" (the {t} track)"));
         crate::audit::record(app, user, "message", Some(&team), &format!("message{to}: {subject}")).await;
@@ -191,25 +197,6 @@ pub async fn from_team<S: Store>(
     let (subject, body) = checked(subject, body)?;
     let inject = thread_of(app, index, inject)?;
     let team = app.live.team_id(index);
-    let (all, mine) = app
-        .db
-        .messages_from_team(app.live.exercise, &team, user.id)
-        .await
-        .map_err(|_| Error::unavailable("The server cannot read its database right now."))?;
-    if all >= TEAM_MESSAGES || mine >= PLAYER_MESSAGES {
-        let whose = if all >= TEAM_MESSAGES {
-            "your team has"
-        } else {
-            "you have"
-        };
-        return Err(Error::too_many(
-            Some("body"),
-            format!(
-                "{whose} written {} messages to the white cell, the most this exercise takes; talk to an instructor in the room. What you wrote: {subject} — {body}",
-                if all >= TEAM_MESSAGES { all } else { mine }
-            ),
-        ));
-    }
     let at = app.live.now();
     let id = app
         .db
@@ -224,13 +211,29 @@ pub async fn from_team<S: Store>(
             user.id,
             at,
             clock_now(),
+            AtMost {
+                all: TEAM_MESSAGES,
+                user: PLAYER_MESSAGES,
+            },
         )
         .await
-        .map_err(|_| {
-            // Nothing typed is lost: the text comes back to be sent again.
-            Error::unavailable(format!(
-                "The message could not be stored; try again. What you wrote: {subject} — {body}"
-            ))
+        // Nothing typed is lost: the text comes back to be sent again.
+        .map_err(|e| {
+            let whose = match e {
+                StoreError::TooMany => format!("your team has written {TEAM_MESSAGES}"),
+                StoreError::TooManyOfUser => format!("you have written {PLAYER_MESSAGES}"),
+                _ => {
+                    return Error::unavailable(format!(
+                        "The message could not be stored; try again. What you wrote: {subject} — {body}"
+                    ));
+                }
+            };
+            Error::too_many(
+                Some("body"),
+                format!(
+                    "{whose} messages to the white cell, the most this exercise takes; talk to an instructor in the room. What you wrote: {subject} — {body}"
+                ),
+            )
         })?;
     Ok(Sent {
         id,

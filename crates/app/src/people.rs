@@ -5,17 +5,11 @@
 use atoll_store::{Role, Store, StoreError, Unusable, User};
 
 use crate::accounts::{random_token, token_hash};
+use crate::limits::{OPEN_INVITATIONS_MAX, TEAM_INVITATIONS_MAX};
 use crate::{App, Error, Result, clock_now};
 
 /// How long an invitation link may work, in hours, with how people say it.
 pub const VALIDITY_HOURS: [(u32, &str); 3] = [(1, "1 hour"), (24, "1 day"), (168, "7 days")];
-
-/// Most players of one team invited in one go.
-pub const TEAM_INVITATIONS_MAX: u32 = 12;
-
-/// Most invitations open (unused, unrevoked, unexpired) in the exercise at once: a mistake
-/// cannot fill the database with live links.
-pub const OPEN_INVITATIONS_MAX: u32 = 200;
 
 /// An invitation just made. The token is its only copy: the database keeps its hash.
 #[derive(Debug)]
@@ -272,7 +266,8 @@ pub async fn join<S: Store>(app: &App<S>, token: &str, username: &str, password:
 /// `user` makes a personal API token called `name`, valid for `days` (one of
 /// [`crate::accounts::API_TOKEN_DAYS`]). Returns the token: this is its only copy.
 pub async fn create_token<S: Store>(app: &App<S>, user: &User, name: &str, days: &str) -> Result<String> {
-    use crate::accounts::{API_TOKEN_DAYS, API_TOKENS_MAX, api_token_name, new_api_token};
+    use crate::accounts::{API_TOKEN_DAYS, api_token_name, new_api_token};
+    use crate::limits::API_TOKENS_MAX;
     let Some(name) = api_token_name(name) else {
         return Err(Error::invalid(
             "name",

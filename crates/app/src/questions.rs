@@ -88,6 +88,8 @@ pub async fn give_answer<S: Store>(
                 by,
                 at,
                 clock_now(),
+                // One answer a question (the store refuses a second): the scenario bounds them.
+                atoll_store::AtMost::NONE,
             )
             .await
             .map(|id| {

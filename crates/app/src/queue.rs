@@ -816,7 +816,12 @@ pub async fn link_to_case<S: Store>(
     let (_, chosen) = choose(app, index, filter, &records, many).await?;
     let linked: Vec<String> = app
         .db
-        .case(app.live.exercise, &team, case)
+        .case(
+            app.live.exercise,
+            &team,
+            case,
+            atoll_store::Page::newest(crate::limits::CASE_ENTRIES),
+        )
         .await?
         .1
         .into_iter()
@@ -839,9 +844,13 @@ pub async fn link_to_case<S: Store>(
             user.id,
             app.live.now(),
             clock_now(),
+            atoll_store::AtMost::all(crate::limits::CASE_ENTRIES),
         )
         .await
-        .map_err(|_| Error::unavailable("The alerts could not be added (none was); try again."))?;
+        .map_err(|e| match e {
+            atoll_store::StoreError::TooMany => crate::cases::full_case("alert").at("case"),
+            _ => Error::unavailable("The alerts could not be added (none was); try again."),
+        })?;
     Ok(bodies.len())
 }
 

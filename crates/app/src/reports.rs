@@ -8,16 +8,10 @@ use std::sync::Arc;
 
 use atoll_exercise::answers::{REPORT_RECIPIENTS, Report, TLP};
 use atoll_scenario::model::Expectation;
-use atoll_store::{Grade, Kind, Store, Submission, User};
+use atoll_store::{AtMost, Grade, Kind, Store, StoreError, Submission, User};
 
+use crate::limits::{GRADE_COMMENT_CHARS, REPORT_FIELD_CHARS, REPORT_TITLE_CHARS, TEAM_REPORTS};
 use crate::{App, Error, Result, clock_now};
-
-/// Longest title of a report, in characters.
-pub const TITLE_CHARS: usize = 200;
-/// Longest text of one report field, in characters.
-pub const FIELD_LIMIT: usize = 20_000;
-/// Longest comment with a grade, in characters.
-pub const COMMENT_CHARS: usize = 5_000;
 
 /// The report expectations that apply to a team.
 pub fn report_expectations<'s>(scenario: &'s atoll_scenario::Scenario, team: &str) -> Vec<&'s Expectation> {
@@ -68,10 +62,10 @@ pub fn graded_by_hand<S>(app: &App<S>, s: &Submission) -> bool {
 
 /// What is wrong with a report, by field.
 fn check(title: &str, report: &Report) -> Result<()> {
-    if title.trim().is_empty() || title.chars().count() > TITLE_CHARS {
+    if title.trim().is_empty() || title.chars().count() > REPORT_TITLE_CHARS {
         return Err(Error::invalid(
             "title",
-            "give the report a title of at most 200 characters",
+            format!("give the report a title of at most {REPORT_TITLE_CHARS} characters"),
         ));
     }
     if !REPORT_RECIPIENTS.iter().any(|(id, _)| *id == report.to) {
@@ -91,8 +85,14 @@ fn check(title: &str, report: &Report) -> Result<()> {
         ("indicators", &report.indicators),
         ("next_steps", &report.next_steps),
     ];
-    match fields.iter().find(|(_, text)| text.chars().count() > FIELD_LIMIT) {
-        Some((name, _)) => Err(Error::invalid(name, "keep each field under 20,000 characters")),
+    match fields
+        .iter()
+        .find(|(_, text)| text.chars().count() > REPORT_FIELD_CHARS)
+    {
+        Some((name, _)) => Err(Error::invalid(
+            name,
+            format!("keep each field to {REPORT_FIELD_CHARS} characters at most"),
+        )),
         None => Ok(()),
     }
 }
@@ -128,9 +128,18 @@ pub async fn send<S: Store>(
             user.id,
             at,
             clock_now(),
+            AtMost::all(TEAM_REPORTS),
         )
         .await
-        .map_err(|_| Error::unavailable("The report could not be stored; send it again."))?;
+        .map_err(|e| match e {
+            StoreError::TooMany => Error::too_many(
+                Some("title"),
+                format!(
+                    "your team has handed in {TEAM_REPORTS} reports, the most an exercise takes; this one was not sent. Keep its text, and tell an instructor in the room."
+                ),
+            ),
+            _ => Error::unavailable("The report could not be stored; send it again."),
+        })?;
     Ok(Submission {
         id,
         team,
@@ -190,10 +199,10 @@ pub async fn grade<S: Store>(
         }
     }
     let comment = comment.trim();
-    if comment.chars().count() > COMMENT_CHARS {
+    if comment.chars().count() > GRADE_COMMENT_CHARS {
         return Err(Error::invalid(
             "comment",
-            "keep it under 5,000 characters; nothing was stored.",
+            format!("keep it to {GRADE_COMMENT_CHARS} characters at most; nothing was stored."),
         ));
     }
     let points_json = serde_json::to_string(&given).map_err(|_| Error::failed("The grade could not be stored."))?;

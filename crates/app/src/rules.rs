@@ -7,26 +7,17 @@ use atoll_exercise::ExerciseMs;
 use atoll_exercise::UnixMs;
 use atoll_hunt::{Context, Limits, Page};
 use atoll_sigma::RuleSet;
-use atoll_store::{Store, StoreError, User};
+use atoll_store::{AtMost, Store, StoreError, User};
 
+use crate::limits::{RULE_BYTES, RULE_COMPILED_BYTES, TEAM_RULES_ON, TEAM_RULES_STORED};
 use crate::{App, Error, Result, clock_now};
 
-/// The longest rule a team may write.
-pub const MAX_RULE_BYTES: usize = 20_000;
-/// The most memory one team rule may keep once compiled and run ([`atoll_meter`]): a rule
-/// of a few hundred plain values takes tens of KiB; one with a thousand `?` patterns, each
-/// compiled to its own automaton, about 9 MiB.
-pub const MAX_RULE_COMPILED_BYTES: usize = 2 * 1024 * 1024;
-/// How many rules a team may have on at once: with [`MAX_RULE_COMPILED_BYTES`], what one
-/// team's rules may hold in memory.
-pub const TEAM_RULES_ON: usize = 25;
-
 /// A rule the team wrote, compiled alone: exactly one Sigma rule and no correlation, taking
-/// at most [`MAX_RULE_COMPILED_BYTES`] once compiled and run (measured where the server counts
+/// at most [`RULE_COMPILED_BYTES`] once compiled and run (measured where the server counts
 /// its memory). The errors say where (`line 3, column 5: …`), or how big it came out.
 pub fn compile(yaml: &str) -> std::result::Result<RuleSet, Vec<String>> {
-    if yaml.len() > MAX_RULE_BYTES {
-        return Err(vec![format!("yaml: a rule is at most {MAX_RULE_BYTES} bytes")]);
+    if yaml.len() > RULE_BYTES {
+        return Err(vec![format!("yaml: a rule is at most {RULE_BYTES} bytes")]);
     }
     let (set, kept) = atoll_meter::measure(|| {
         let set = compile_alone(yaml)?;
@@ -35,11 +26,11 @@ pub fn compile(yaml: &str) -> std::result::Result<RuleSet, Vec<String>> {
     });
     let set = set?;
     match kept {
-        Some(bytes) if bytes > MAX_RULE_COMPILED_BYTES => Err(vec![format!(
+        Some(bytes) if bytes > RULE_COMPILED_BYTES => Err(vec![format!(
             "yaml: this rule takes {} of memory once compiled; a team's rule may take at most {}. \
              Match fewer values, or write `*` rather than `?` (each value with `?` becomes an automaton of its own).",
             mebibytes(bytes),
-            mebibytes(MAX_RULE_COMPILED_BYTES)
+            mebibytes(RULE_COMPILED_BYTES)
         )]),
         _ => Ok(set),
     }
@@ -143,9 +134,27 @@ pub async fn turn_on<S: Store>(app: &Arc<App<S>>, index: usize, user: &User, yam
     let at = change_time(app, index).await?;
     let id = app
         .db
-        .add_team_rule(app.live.exercise, &team, &title, yaml, user.id, at, clock_now())
+        .add_team_rule(
+            app.live.exercise,
+            &team,
+            &title,
+            yaml,
+            user.id,
+            at,
+            clock_now(),
+            AtMost::all(TEAM_RULES_STORED),
+        )
         .await
-        .map_err(|_| Error::unavailable("The rule could not be stored; nothing was turned on. Try again."))?;
+        .map_err(|e| match e {
+            // Counted with the insert: rules turned off count too, as they stay for the record.
+            StoreError::TooMany => Error::too_many(
+                Some("yaml"),
+                format!(
+                    "your team has stored {TEAM_RULES_STORED} rules (on or off), the most an exercise takes; nothing was turned on. Improve a rule you have rather than adding another."
+                ),
+            ),
+            _ => Error::unavailable("The rule could not be stored; nothing was turned on. Try again."),
+        })?;
     let worker = app.clone();
     let applied = tokio::task::spawn_blocking(move || worker.live.team(index).add_rule(id, set, at)).await;
     if !matches!(applied, Ok(Ok(()))) {
@@ -505,7 +514,7 @@ mod tests {
         // automaton of its own.
         let many: String = (0..1_000).map(|i| format!("      - 'a?{i:04}'\n")).collect();
         let yaml = rule(&many);
-        assert!(yaml.len() < MAX_RULE_BYTES, "{}", yaml.len());
+        assert!(yaml.len() < RULE_BYTES, "{}", yaml.len());
         let problems = compile(&yaml).expect_err("refused");
         let text = problems.join("; ");
         assert!(
@@ -524,6 +533,6 @@ mod tests {
         let set = compile(&rule(&plain)).expect("a plain list of values is fine");
         assert_eq!(set.rules().len(), 1);
         let (_, kept) = atoll_meter::measure(|| compile(&rule(&plain)));
-        assert!(kept.is_some_and(|b| b < MAX_RULE_COMPILED_BYTES), "{kept:?}");
+        assert!(kept.is_some_and(|b| b < RULE_COMPILED_BYTES), "{kept:?}");
     }
 }

@@ -8,13 +8,11 @@
 use atoll_store::{Store, User};
 
 use crate::accounts::{random_token, token_hash, verify_password};
+use crate::limits::SESSIONS_PER_USER;
 use crate::{App, Error, Result, clock_now};
 
 /// How long a session lasts: a working day and a half.
 pub const SESSION_MS: i64 = 12 * 3_600_000;
-/// Sessions one user keeps: a sign-in beyond these ends the oldest, so that sessions of
-/// devices long put away do not pile up.
-pub const SESSIONS_PER_USER: u32 = 5;
 /// Failed sign-ins are counted over this window (also the longest delay they cause).
 const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
 /// Failures of one account, from any address, that cost no delay; then 30 s, 1 min, 2 min, …

@@ -7,12 +7,8 @@ use std::sync::Arc;
 use atoll_exercise::Alert;
 use atoll_store::{Store, StoreError, Suppression, User};
 
+use crate::limits::{SUPPRESSION_REASON_CHARS, SUPPRESSION_VALUE_CHARS, SUPPRESSIONS_IN_FORCE};
 use crate::{App, Error, Result, clock_now};
-
-/// Suppressions a team may have in force at once.
-pub const MAX_IN_FORCE: usize = 50;
-pub const MAX_REASON: usize = 500;
-pub const MAX_VALUE: usize = 500;
 
 /// The suppressions in force, by the rule they name.
 #[derive(Debug)]
@@ -106,10 +102,10 @@ fn check(asked: &NewSuppression) -> Result<Checked> {
         return Err(Error::invalid("rule", "choose the rule whose alerts to suppress."));
     }
     let reason = asked.reason.trim();
-    if reason.chars().count() < 3 || reason.chars().count() > MAX_REASON {
+    if reason.chars().count() < 3 || reason.chars().count() > SUPPRESSION_REASON_CHARS {
         return Err(Error::invalid(
             "reason",
-            format!("say why, in 3 to {MAX_REASON} characters (the white cell reads it)."),
+            format!("say why, in 3 to {SUPPRESSION_REASON_CHARS} characters (the white cell reads it)."),
         ));
     }
     let mut conditions = Vec::new();
@@ -140,10 +136,10 @@ fn check(asked: &NewSuppression) -> Result<Checked> {
             if field == "host" {
                 return Err(Error::invalid("field", "use “Only on host” for the host."));
             }
-            if value.chars().count() > MAX_VALUE || value.chars().any(char::is_control) {
+            if value.chars().count() > SUPPRESSION_VALUE_CHARS || value.chars().any(char::is_control) {
                 return Err(Error::invalid(
                     "value",
-                    format!("at most {MAX_VALUE} characters on one line."),
+                    format!("at most {SUPPRESSION_VALUE_CHARS} characters on one line."),
                 ));
             }
             conditions.push((field.to_owned(), value.to_owned()));
@@ -202,7 +198,7 @@ pub async fn create<S: Store>(
             user.id,
             at,
             clock_now(),
-            MAX_IN_FORCE,
+            SUPPRESSIONS_IN_FORCE,
         )
         .await;
     match stored {
@@ -218,7 +214,7 @@ pub async fn create<S: Store>(
         }),
         Err(StoreError::TooMany) => Err(Error::too_many(
             Some("rule"),
-            format!("your team has {MAX_IN_FORCE} suppressions in force, the most it may; end one first."),
+            format!("your team has {SUPPRESSIONS_IN_FORCE} suppressions in force, the most it may; end one first."),
         )),
         Err(e) => Err(e.into()),
     }

@@ -40,6 +40,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("../migrations/0022_revocation_and_devices.sql")),
     (23, include_str!("../migrations/0023_message_threads.sql")),
     (24, include_str!("../migrations/0024_absent_teams.sql")),
+    (25, include_str!("../migrations/0025_quota_indexes.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -443,8 +444,10 @@ pub enum StoreError {
     NoToken,
     /// No such suppression of this team in force.
     NoSuppression,
-    /// The team has as many suppressions in force as it may.
+    /// An insert would pass its limit ([`AtMost::all`]: of the team, or of the case).
     TooMany,
+    /// An insert would pass the limit of the user's own ([`AtMost::user`]).
+    TooManyOfUser,
     Database(sqlx::Error),
 }
 
@@ -465,7 +468,8 @@ impl std::fmt::Display for StoreError {
             StoreError::NoRule => f.write_str("no such rule of this team that is on"),
             StoreError::NoToken => f.write_str("no such API token of yours"),
             StoreError::NoSuppression => f.write_str("no such suppression of this team in force"),
-            StoreError::TooMany => f.write_str("the team has as many suppressions in force as it may"),
+            StoreError::TooMany => f.write_str("there are as many of these as the limit allows"),
+            StoreError::TooManyOfUser => f.write_str("you have as many of these as the limit allows"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -754,24 +758,45 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> impl Future<Output = Result<i64>> + Send;
-    /// An exercise's messages, oldest first.
-    fn messages(&self, exercise: i64) -> impl Future<Output = Result<Vec<Message>>> + Send;
-    /// The heads of an exercise's messages (no body), oldest first: of one team, or of all.
-    /// What the live updates read every second or so.
-    fn message_heads(&self, exercise: i64, team: Option<&str>)
-    -> impl Future<Output = Result<Vec<MessageHead>>> + Send;
-    /// How many messages team `team` wrote to the white cell, and how many of them `user` wrote.
-    fn messages_from_team(
+    /// Every message of an exercise, oldest first (tests; pages read a page at a time).
+    fn messages(&self, exercise: i64) -> impl Future<Output = Result<Vec<Message>>> + Send {
+        self.messages_page(exercise, None, Page::after(None, u32::MAX))
+    }
+    /// A page of an exercise's messages ([`Page`]), of the teams named (`None`: every team).
+    fn messages_page(
+        &self,
+        exercise: i64,
+        teams: Option<&[String]>,
+        page: Page,
+    ) -> impl Future<Output = Result<Vec<Message>>> + Send;
+    /// How many messages team `team` has: from the white cell, from the team, and from `user`.
+    fn message_counts(
         &self,
         exercise: i64,
         team: &str,
         user: i64,
-    ) -> impl Future<Output = Result<(u32, u32)>> + Send;
+    ) -> impl Future<Output = Result<MessageCounts>> + Send;
+    /// The messages of one direction (to the teams, or from them) of the teams named (`None`:
+    /// every team) with an id above `after`: how many, the last id, and the heads (no body) of
+    /// the newest `newest`. What the live updates read every second or so: only what was added
+    /// since their cursor.
+    fn message_heads_after(
+        &self,
+        exercise: i64,
+        teams: Option<&[String]>,
+        to_team: bool,
+        after: i64,
+        newest: u32,
+    ) -> impl Future<Output = Result<HeadsAfter>> + Send;
+    /// Each team's latest message to the white cell: (team, exercise time, username).
+    fn last_from_teams(&self, exercise: i64) -> impl Future<Output = Result<Vec<(String, u64, String)>>> + Send;
 
     /// Stores an answer or a report; returns its id. A second answer of the team to the same
-    /// question is refused with [`StoreError::Answered`].
-    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    /// question is refused with [`StoreError::Answered`]; one beyond `at_most` of its kind for
+    /// the team with [`StoreError::TooMany`].
+    #[expect(clippy::too_many_arguments, reason = "one row's columns and its limit")]
     fn submit(
         &self,
         exercise: i64,
@@ -782,7 +807,27 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> impl Future<Output = Result<i64>> + Send;
+    /// The submissions of the teams named (`None`: every team) with an id above `after`: how
+    /// many, the last id, and the heads of the newest `newest`, oldest first. What the white cell's live updates read: only what was added since their cursor.
+    fn submission_heads_after(
+        &self,
+        exercise: i64,
+        teams: Option<&[String]>,
+        after: i64,
+        newest: u32,
+    ) -> impl Future<Output = Result<SubmissionsAfter>> + Send;
+    /// How many of `what` team `team` has stored (forms say how many are left near a limit).
+    fn count(&self, exercise: i64, team: &str, what: Counted) -> impl Future<Output = Result<u32>> + Send;
+    /// A page of the submissions `filter` chooses, each with its newest grade, and how many it
+    /// chooses in all.
+    fn submissions_page(
+        &self,
+        exercise: i64,
+        filter: SubmissionFilter<'_>,
+        page: Page,
+    ) -> impl Future<Output = Result<(Vec<Submission>, u32)>> + Send;
     /// An exercise's answers and reports, of one team or of all, oldest first, each with its
     /// newest grade.
     fn submissions(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<Submission>>> + Send;
@@ -809,8 +854,9 @@ pub trait Store: Send + Sync + 'static {
     /// The hints teams opened, of one team or of all, in the order opened.
     fn hints_opened(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<HintOpened>>> + Send;
 
-    /// Opens a case for a team with status `status`; returns its id.
-    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    /// Opens a case for a team with status `status`, unless the team has `at_most` cases
+    /// already ([`StoreError::TooMany`]); returns its id.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns and its limit")]
     fn open_case(
         &self,
         exercise: i64,
@@ -820,15 +866,25 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> impl Future<Output = Result<i64>> + Send;
     /// A team's cases, newest first.
-    fn cases(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Case>>> + Send;
-    /// One case of a team with its entries, oldest first ([`StoreError::NoCase`] if the case
-    /// is not this team's).
-    fn case(&self, exercise: i64, team: &str, case: i64)
-    -> impl Future<Output = Result<(Case, Vec<CaseEntry>)>> + Send;
+    fn cases(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<Case>>> + Send {
+        self.cases_page(exercise, team, Page::newest(u32::MAX))
+    }
+    /// A page of a team's cases.
+    fn cases_page(&self, exercise: i64, team: &str, page: Page) -> impl Future<Output = Result<Vec<Case>>> + Send;
+    /// One case of a team with a page of its entries ([`StoreError::NoCase`] if the case is
+    /// not this team's).
+    fn case(
+        &self,
+        exercise: i64,
+        team: &str,
+        case: i64,
+        page: Page,
+    ) -> impl Future<Output = Result<(Case, Vec<CaseEntry>)>> + Send;
     /// Adds an entry to a team's case; a `status` entry also sets the case's status.
-    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    #[expect(clippy::too_many_arguments, reason = "one row's columns and its limit")]
     fn add_case_entry(
         &self,
         exercise: i64,
@@ -839,15 +895,17 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> impl Future<Output = Result<()>> + Send {
         async move {
-            self.add_case_entries(exercise, team, case, kind, &[body], user, at, now)
+            self.add_case_entries(exercise, team, case, kind, &[body], user, at, now, at_most)
                 .await
         }
     }
     /// Adds entries of one kind to a team's case, all or none (alerts a filter selects, say);
-    /// a `status` entry also sets the case's status.
-    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    /// a `status` entry also sets the case's status. Refused with [`StoreError::TooMany`] when
+    /// the case would hold more than `at_most` entries.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns and its limit")]
     fn add_case_entries(
         &self,
         exercise: i64,
@@ -858,6 +916,7 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> impl Future<Output = Result<()>> + Send;
 
     /// Whether teams may see the scoreboard of this exercise.
@@ -877,7 +936,9 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> impl Future<Output = Result<()>> + Send;
 
-    /// Saves a team's search as `name`, replacing the query of a search of that name.
+    /// Saves a team's search as `name`, replacing the query of a search of that name. A new
+    /// name is refused beyond `at_most` searches of the team, or of `user`.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns and its limit")]
     fn save_search(
         &self,
         exercise: i64,
@@ -886,14 +947,16 @@ pub trait Store: Send + Sync + 'static {
         query: &str,
         user: i64,
         now: i64,
+        at_most: AtMost,
     ) -> impl Future<Output = Result<()>> + Send;
     /// A team's saved searches, by name.
     fn saved_searches(&self, exercise: i64, team: &str) -> impl Future<Output = Result<Vec<SavedSearch>>> + Send;
     /// Deletes a team's saved search ([`StoreError::NoSearch`] if it is not this team's).
     fn delete_search(&self, exercise: i64, team: &str, search: i64) -> impl Future<Output = Result<()>> + Send;
 
-    /// Turns on a Sigma rule a team wrote, live from exercise time `at`; returns its id.
-    #[expect(clippy::too_many_arguments, reason = "one row's columns")]
+    /// Turns on a Sigma rule a team wrote, live from exercise time `at`, unless the team has
+    /// stored `at_most` rules (on or off) already; returns its id.
+    #[expect(clippy::too_many_arguments, reason = "one row's columns and its limit")]
     fn add_team_rule(
         &self,
         exercise: i64,
@@ -903,6 +966,7 @@ pub trait Store: Send + Sync + 'static {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> impl Future<Output = Result<i64>> + Send;
     /// The rules teams turned on (of one team, or of all), oldest first.
     fn team_rules(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<TeamRule>>> + Send;
@@ -956,6 +1020,21 @@ impl Sqlite {
         Ok(store)
     }
 
+    /// Counts, from now on, the steps of SQLite's virtual machine run on this store's
+    /// connection, about one count per step: what a request costs the database, whatever the
+    /// machine's speed (tests check that a page or a live update costs the same however much is
+    /// stored). The count goes on until the store is dropped.
+    pub async fn count_steps(&self) -> Result<std::sync::Arc<std::sync::atomic::AtomicU64>> {
+        let steps = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = steps.clone();
+        let mut connection = self.pool.acquire().await?;
+        connection.lock_handle().await?.set_progress_handler(1, move || {
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            true
+        });
+        Ok(steps)
+    }
+
     async fn migrate(&self) -> Result<()> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
@@ -999,7 +1078,6 @@ fn user_from(row: &sqlx::sqlite::SqliteRow) -> Result<User> {
     })
 }
 
-/// The `follows` column of [`user_from`], for a query where the users table is `u`.
 /// A message without its body: what lists and live updates need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageHead {
@@ -1007,6 +1085,163 @@ pub struct MessageHead {
     pub team: String,
     pub to_team: bool,
     pub subject: String,
+}
+
+/// The messages of one direction added after a cursor ([`Store::message_heads_after`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeadsAfter {
+    /// How many there are.
+    pub count: u32,
+    /// The largest id among them; the cursor itself when there are none.
+    pub last: i64,
+    /// The newest few, oldest first.
+    pub newest: Vec<MessageHead>,
+}
+
+/// A submission without its body: what live updates tell of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionHead {
+    pub id: i64,
+    pub team: String,
+    pub kind: Kind,
+    pub subject: String,
+}
+
+/// The submissions added after a cursor ([`Store::submission_heads_after`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SubmissionsAfter {
+    /// How many there are.
+    pub count: u32,
+    /// The largest id among them; the cursor itself when there are none.
+    pub last: i64,
+    /// The newest few, oldest first.
+    pub newest: Vec<SubmissionHead>,
+}
+
+/// How many messages a team has: from the white cell, from the team, and of those from one
+/// of its players.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MessageCounts {
+    pub to_team: u32,
+    pub from_team: u32,
+    pub from_user: u32,
+}
+
+/// The most rows of its kind an insert may leave, counted in the insert's own transaction (so
+/// that two requests at once cannot both take the last place): of the team (or the case), and
+/// of the user among them. Beyond: [`StoreError::TooMany`] or [`StoreError::TooManyOfUser`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AtMost {
+    pub all: u32,
+    pub user: u32,
+}
+
+impl AtMost {
+    /// A limit for the team (or case) only.
+    pub const fn all(all: u32) -> AtMost {
+        AtMost { all, user: u32::MAX }
+    }
+
+    /// No limit (the white cell's own writes where none is set).
+    pub const NONE: AtMost = AtMost::all(u32::MAX);
+}
+
+/// One page of a list by id: with `after`, the oldest `limit` above it (oldest first);
+/// otherwise the newest `limit` below `before` (all, without it), newest first. Either way a
+/// page costs the same wherever it is in the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub before: Option<i64>,
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+impl Page {
+    /// The newest `limit`.
+    pub const fn newest(limit: u32) -> Page {
+        Page {
+            before: None,
+            after: None,
+            limit,
+        }
+    }
+
+    /// The newest `limit` below `before`.
+    pub const fn before(before: Option<i64>, limit: u32) -> Page {
+        Page {
+            before,
+            after: None,
+            limit,
+        }
+    }
+
+    /// The oldest `limit` above `after`.
+    pub const fn after(after: Option<i64>, limit: u32) -> Page {
+        Page {
+            before: None,
+            after: Some(match after {
+                Some(id) => id,
+                None => 0,
+            }),
+            limit,
+        }
+    }
+
+    /// The `WHERE` condition on `column` and the `ORDER BY … LIMIT ?` it takes, and the id to
+    /// bind to the condition (bind it first, then the limit).
+    fn sql(&self, column: &str) -> (String, String, i64) {
+        match self.after {
+            Some(after) => (format!("{column} > ?"), format!("ORDER BY {column} LIMIT ?"), after),
+            None => (
+                format!("{column} < ?"),
+                format!("ORDER BY {column} DESC LIMIT ?"),
+                self.before.unwrap_or(i64::MAX),
+            ),
+        }
+    }
+}
+
+/// What a team has stored that has a limit, for [`Store::count`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    Reports,
+    Cases,
+    /// The entries of one case (its id).
+    CaseEntries(i64),
+    SavedSearches,
+    TeamRules,
+}
+
+/// Which submissions a page lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SubmissionFilter<'a> {
+    /// The teams (`None`: every team).
+    pub teams: Option<&'a [String]>,
+    /// Reports.
+    pub reports: bool,
+    /// Answers to these questions (`None`: no answers).
+    pub answers_to: Option<&'a [String]>,
+    /// Only graded ones (`Some(true)`), only those waiting (`Some(false)`), or both.
+    pub graded: Option<bool>,
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// `query` with each of `values` bound in turn (for the `?, ?, …` of [`placeholders`]).
+fn bind_each<'q>(mut query: Query<'q>, values: Option<&'q [String]>) -> Query<'q> {
+    for value in values.unwrap_or_default() {
+        query = query.bind(value.as_str());
+    }
+    query
+}
+
+/// `?, ?, …` for `n` values (at least one `NULL`, so that `IN ()` is never written).
+fn placeholders(n: usize) -> String {
+    if n == 0 {
+        "NULL".to_owned()
+    } else {
+        vec!["?"; n].join(", ")
+    }
 }
 
 /// Failed sign-ins in a window: of one account (from any address) and from one address.
@@ -1038,6 +1273,37 @@ const CASES_SELECT: &str = "SELECT c.id, c.team, c.title, c.status, u.username, 
      (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'event') AS events, \
      (SELECT count(*) FROM case_entries e WHERE e.case_id = c.id AND e.kind = 'indicator') AS indicators \
      FROM cases c JOIN users u ON u.id = c.user_id";
+
+/// A submission with its newest grade, if any; the submissions table is `s`.
+const SUBMISSIONS_SELECT: &str = "SELECT s.id, s.team, s.kind, s.subject, s.body, u.username, s.at, \
+     g.points, g.comment, gu.username AS grader, g.created_at AS graded_at \
+     FROM submissions s JOIN users u ON u.id = s.user_id \
+     LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE submission_id = s.id) \
+     LEFT JOIN users gu ON gu.id = g.user_id";
+
+fn submission_from(r: &sqlx::sqlite::SqliteRow) -> Result<Submission> {
+    let kind: String = r.try_get("kind")?;
+    let at: i64 = r.try_get("at")?;
+    let grade = match r.try_get::<Option<String>, _>("points")? {
+        Some(points) => Some(Grade {
+            points,
+            comment: r.try_get("comment")?,
+            username: r.try_get("grader")?,
+            created_at: r.try_get("graded_at")?,
+        }),
+        None => None,
+    };
+    Ok(Submission {
+        id: r.try_get("id")?,
+        team: r.try_get("team")?,
+        kind: if kind == "answer" { Kind::Answer } else { Kind::Report },
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
+        username: r.try_get("username")?,
+        at: at as u64,
+        grade,
+    })
+}
 
 fn case_from(row: &sqlx::sqlite::SqliteRow) -> Result<Case> {
     let at: i64 = row.try_get("at")?;
@@ -2045,13 +2311,32 @@ impl Store for Sqlite {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> Result<i64> {
+        let direction = if to_team { "to_team" } else { "from_team" };
+        let mut tx = self.pool.begin().await?;
+        let (all, mine): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(user_id = ?), 0) FROM messages \
+             WHERE exercise = ? AND direction = ? AND team = ?",
+        )
+        .bind(user)
+        .bind(exercise)
+        .bind(direction)
+        .bind(team)
+        .fetch_one(&mut *tx)
+        .await?;
+        if all >= i64::from(at_most.all) {
+            return Err(StoreError::TooMany);
+        }
+        if mine >= i64::from(at_most.user) {
+            return Err(StoreError::TooManyOfUser);
+        }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (exercise, team, direction, track, inject, subject, body, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(exercise)
         .bind(team)
-        .bind(if to_team { "to_team" } else { "from_team" })
+        .bind(direction)
         .bind(track)
         .bind(inject)
         .bind(subject)
@@ -2059,19 +2344,27 @@ impl Store for Sqlite {
         .bind(user)
         .bind(at as i64)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
-    async fn messages(&self, exercise: i64) -> Result<Vec<Message>> {
-        let rows = sqlx::query(
+    async fn messages_page(&self, exercise: i64, teams: Option<&[String]>, page: Page) -> Result<Vec<Message>> {
+        let (cond, order, bound) = page.sql("m.id");
+        let teams_cond = match teams {
+            Some(teams) => format!("AND m.team IN ({})", placeholders(teams.len())),
+            None => String::new(),
+        };
+        let sql = format!(
             "SELECT m.id, m.team, m.direction, m.track, m.inject, m.subject, m.body, u.username, m.at FROM messages m \
-             JOIN users u ON u.id = m.user_id WHERE m.exercise = ? ORDER BY m.id",
-        )
-        .bind(exercise)
-        .fetch_all(&self.pool)
-        .await?;
+             JOIN users u ON u.id = m.user_id WHERE m.exercise = ? {teams_cond} AND {cond} {order}"
+        );
+        let rows = bind_each(sqlx::query(&sql).bind(exercise), teams)
+            .bind(bound)
+            .bind(i64::from(page.limit))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let direction: String = r.try_get("direction")?;
@@ -2091,39 +2384,82 @@ impl Store for Sqlite {
             .collect()
     }
 
-    async fn message_heads(&self, exercise: i64, team: Option<&str>) -> Result<Vec<MessageHead>> {
-        let rows = sqlx::query(
-            "SELECT id, team, direction, subject FROM messages WHERE exercise = ? AND (? IS NULL OR team = ?) ORDER BY id",
-        )
-        .bind(exercise)
-        .bind(team)
-        .bind(team)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let direction: String = r.try_get("direction")?;
-                Ok(MessageHead {
-                    id: r.try_get("id")?,
-                    team: r.try_get("team")?,
-                    to_team: direction == "to_team",
-                    subject: r.try_get("subject")?,
-                })
-            })
-            .collect()
-    }
-
-    async fn messages_from_team(&self, exercise: i64, team: &str, user: i64) -> Result<(u32, u32)> {
-        let (all, mine): (i64, i64) = sqlx::query_as(
-            "SELECT count(*), coalesce(sum(user_id = ?), 0) FROM messages \
-             WHERE exercise = ? AND team = ? AND direction = 'from_team'",
+    async fn message_counts(&self, exercise: i64, team: &str, user: i64) -> Result<MessageCounts> {
+        let (to_team, from_team, from_user): (i64, i64, i64) = sqlx::query_as(
+            "SELECT coalesce(sum(direction = 'to_team'), 0), coalesce(sum(direction = 'from_team'), 0), \
+             coalesce(sum(direction = 'from_team' AND user_id = ?), 0) FROM messages WHERE exercise = ? AND team = ?",
         )
         .bind(user)
         .bind(exercise)
         .bind(team)
         .fetch_one(&self.pool)
         .await?;
-        Ok((all as u32, mine as u32))
+        Ok(MessageCounts {
+            to_team: to_team as u32,
+            from_team: from_team as u32,
+            from_user: from_user as u32,
+        })
+    }
+
+    async fn message_heads_after(
+        &self,
+        exercise: i64,
+        teams: Option<&[String]>,
+        to_team: bool,
+        after: i64,
+        newest: u32,
+    ) -> Result<HeadsAfter> {
+        let direction = if to_team { "to_team" } else { "from_team" };
+        let teams_cond = match teams {
+            Some(teams) => format!("AND team IN ({})", placeholders(teams.len())),
+            None => String::new(),
+        };
+        let from = format!("FROM messages WHERE exercise = ? AND direction = ? {teams_cond} AND id > ?");
+        let count_sql = format!("SELECT count(*) AS n, coalesce(max(id), 0) AS last {from}");
+        let counted = bind_each(sqlx::query(&count_sql).bind(exercise).bind(direction), teams)
+            .bind(after)
+            .fetch_one(&self.pool)
+            .await?;
+        let count: i64 = counted.try_get("n")?;
+        let last: i64 = counted.try_get("last")?;
+        let mut heads = Vec::new();
+        if count > 0 && newest > 0 {
+            let heads_sql = format!("SELECT id, team, direction, subject {from} ORDER BY id DESC LIMIT ?");
+            let rows = bind_each(sqlx::query(&heads_sql).bind(exercise).bind(direction), teams)
+                .bind(after)
+                .bind(i64::from(newest))
+                .fetch_all(&self.pool)
+                .await?;
+            for r in rows.iter().rev() {
+                heads.push(MessageHead {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    to_team,
+                    subject: r.try_get("subject")?,
+                });
+            }
+        }
+        Ok(HeadsAfter {
+            count: count as u32,
+            last: last.max(after),
+            newest: heads,
+        })
+    }
+
+    async fn last_from_teams(&self, exercise: i64) -> Result<Vec<(String, u64, String)>> {
+        let rows = sqlx::query(
+            "SELECT m.team, m.at, u.username FROM messages m JOIN users u ON u.id = m.user_id WHERE m.id IN \
+             (SELECT max(id) FROM messages WHERE exercise = ? AND direction = 'from_team' GROUP BY team) ORDER BY m.team",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let at: i64 = r.try_get("at")?;
+                Ok((r.try_get("team")?, at as u64, r.try_get("username")?))
+            })
+            .collect()
     }
 
     async fn submit(
@@ -2136,7 +2472,24 @@ impl Store for Sqlite {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let (all, mine): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(user_id = ?), 0) FROM submissions WHERE exercise = ? AND team = ? AND kind = ?",
+        )
+        .bind(user)
+        .bind(exercise)
+        .bind(team)
+        .bind(kind.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
+        if all >= i64::from(at_most.all) {
+            return Err(StoreError::TooMany);
+        }
+        if mine >= i64::from(at_most.user) {
+            return Err(StoreError::TooManyOfUser);
+        }
         let done = sqlx::query(
             "INSERT INTO submissions (exercise, team, kind, subject, body, user_id, at, created_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -2149,55 +2502,142 @@ impl Store for Sqlite {
         .bind(user)
         .bind(at as i64)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await;
-        match done {
-            Ok(done) => Ok(done.last_insert_rowid()),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(StoreError::Answered),
-            Err(e) => Err(e.into()),
-        }
+        let id = match done {
+            Ok(done) => done.last_insert_rowid(),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(StoreError::Answered),
+            Err(e) => return Err(e.into()),
+        };
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn submissions(&self, exercise: i64, team: Option<&str>) -> Result<Vec<Submission>> {
-        // The newest grade of each submission, if any.
-        let rows = sqlx::query(
-            "SELECT s.id, s.team, s.kind, s.subject, s.body, u.username, s.at, \
-                    g.points, g.comment, gu.username AS grader, g.created_at AS graded_at \
-             FROM submissions s JOIN users u ON u.id = s.user_id \
-             LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE submission_id = s.id) \
-             LEFT JOIN users gu ON gu.id = g.user_id \
-             WHERE s.exercise = ? AND (? IS NULL OR s.team = ?) ORDER BY s.id",
-        )
+        let rows = sqlx::query(&format!(
+            "{SUBMISSIONS_SELECT} WHERE s.exercise = ? AND (? IS NULL OR s.team = ?) ORDER BY s.id"
+        ))
         .bind(exercise)
         .bind(team)
         .bind(team)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
+        rows.iter().map(submission_from).collect()
+    }
+
+    async fn count(&self, exercise: i64, team: &str, what: Counted) -> Result<u32> {
+        let (sql, id) = match what {
+            Counted::Reports => (
+                "SELECT count(*) FROM submissions WHERE exercise = ? AND team = ? AND kind = 'report'",
+                None,
+            ),
+            Counted::Cases => ("SELECT count(*) FROM cases WHERE exercise = ? AND team = ?", None),
+            Counted::CaseEntries(case) => (
+                "SELECT count(*) FROM case_entries e JOIN cases c ON c.id = e.case_id \
+                 WHERE c.exercise = ? AND c.team = ? AND c.id = ?",
+                Some(case),
+            ),
+            Counted::SavedSearches => (
+                "SELECT count(*) FROM saved_searches WHERE exercise = ? AND team = ?",
+                None,
+            ),
+            Counted::TeamRules => ("SELECT count(*) FROM team_rules WHERE exercise = ? AND team = ?", None),
+        };
+        let mut query = sqlx::query_scalar::<_, i64>(sql).bind(exercise).bind(team);
+        if let Some(id) = id {
+            query = query.bind(id);
+        }
+        Ok(query.fetch_one(&self.pool).await? as u32)
+    }
+
+    async fn submission_heads_after(
+        &self,
+        exercise: i64,
+        teams: Option<&[String]>,
+        after: i64,
+        newest: u32,
+    ) -> Result<SubmissionsAfter> {
+        let teams_cond = match teams {
+            Some(teams) => format!("AND team IN ({})", placeholders(teams.len())),
+            None => String::new(),
+        };
+        let from = format!("FROM submissions WHERE exercise = ? {teams_cond} AND id > ?");
+        let count_sql = format!("SELECT count(*) AS n, coalesce(max(id), 0) AS last {from}");
+        let counted = bind_each(sqlx::query(&count_sql).bind(exercise), teams)
+            .bind(after)
+            .fetch_one(&self.pool)
+            .await?;
+        let count: i64 = counted.try_get("n")?;
+        let last: i64 = counted.try_get("last")?;
+        let mut heads = Vec::new();
+        if count > 0 && newest > 0 {
+            let heads_sql = format!("SELECT id, team, kind, subject {from} ORDER BY id DESC LIMIT ?");
+            let rows = bind_each(sqlx::query(&heads_sql).bind(exercise), teams)
+                .bind(after)
+                .bind(i64::from(newest))
+                .fetch_all(&self.pool)
+                .await?;
+            for r in rows.iter().rev() {
                 let kind: String = r.try_get("kind")?;
-                let at: i64 = r.try_get("at")?;
-                let grade = match r.try_get::<Option<String>, _>("points")? {
-                    Some(points) => Some(Grade {
-                        points,
-                        comment: r.try_get("comment")?,
-                        username: r.try_get("grader")?,
-                        created_at: r.try_get("graded_at")?,
-                    }),
-                    None => None,
-                };
-                Ok(Submission {
+                let kind = if kind == "answer" { Kind::Answer } else { Kind::Report };
+                heads.push(SubmissionHead {
                     id: r.try_get("id")?,
                     team: r.try_get("team")?,
-                    kind: if kind == "answer" { Kind::Answer } else { Kind::Report },
+                    kind,
                     subject: r.try_get("subject")?,
-                    body: r.try_get("body")?,
-                    username: r.try_get("username")?,
-                    at: at as u64,
-                    grade,
-                })
-            })
-            .collect()
+                });
+            }
+        }
+        Ok(SubmissionsAfter {
+            count: count as u32,
+            last: last.max(after),
+            newest: heads,
+        })
+    }
+
+    async fn submissions_page(
+        &self,
+        exercise: i64,
+        filter: SubmissionFilter<'_>,
+        page: Page,
+    ) -> Result<(Vec<Submission>, u32)> {
+        let mut cond = "s.exercise = ?".to_owned();
+        if let Some(teams) = filter.teams {
+            cond.push_str(&format!(" AND s.team IN ({})", placeholders(teams.len())));
+        }
+        let answers = filter.answers_to.unwrap_or_default();
+        cond.push_str(&format!(
+            " AND ((? AND s.kind = 'report') OR (s.kind = 'answer' AND s.subject IN ({})))",
+            placeholders(answers.len())
+        ));
+        match filter.graded {
+            Some(true) => cond.push_str(" AND g.id IS NOT NULL"),
+            Some(false) => cond.push_str(" AND g.id IS NULL"),
+            None => {}
+        }
+        let count_sql = format!(
+            "SELECT count(*) AS n FROM submissions s \
+             LEFT JOIN grades g ON g.id = (SELECT max(id) FROM grades WHERE submission_id = s.id) WHERE {cond}"
+        );
+        let total: i64 = bind_each(
+            bind_each(sqlx::query(&count_sql).bind(exercise), filter.teams).bind(filter.reports),
+            Some(answers),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let (by_id, order, bound) = page.sql("s.id");
+        let page_sql = format!("{SUBMISSIONS_SELECT} WHERE {cond} AND {by_id} {order}");
+        let rows = bind_each(
+            bind_each(sqlx::query(&page_sql).bind(exercise), filter.teams).bind(filter.reports),
+            Some(answers),
+        )
+        .bind(bound)
+        .bind(i64::from(page.limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows.iter().map(submission_from).collect::<Result<Vec<_>>>()?;
+        Ok((items, total as u32))
     }
 
     async fn grade(
@@ -2251,7 +2691,22 @@ impl Store for Sqlite {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let (all, mine): (i64, i64) =
+            sqlx::query_as("SELECT count(*), coalesce(sum(user_id = ?), 0) FROM cases WHERE exercise = ? AND team = ?")
+                .bind(user)
+                .bind(exercise)
+                .bind(team)
+                .fetch_one(&mut *tx)
+                .await?;
+        if all >= i64::from(at_most.all) {
+            return Err(StoreError::TooMany);
+        }
+        if mine >= i64::from(at_most.user) {
+            return Err(StoreError::TooManyOfUser);
+        }
         let done = sqlx::query(
             "INSERT INTO cases (exercise, team, title, status, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -2262,23 +2717,27 @@ impl Store for Sqlite {
         .bind(user)
         .bind(at as i64)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.last_insert_rowid())
     }
 
-    async fn cases(&self, exercise: i64, team: &str) -> Result<Vec<Case>> {
+    async fn cases_page(&self, exercise: i64, team: &str, page: Page) -> Result<Vec<Case>> {
+        let (cond, order, bound) = page.sql("c.id");
         let rows = sqlx::query(&format!(
-            "{CASES_SELECT} WHERE c.exercise = ? AND c.team = ? ORDER BY c.id DESC"
+            "{CASES_SELECT} WHERE c.exercise = ? AND c.team = ? AND {cond} {order}"
         ))
         .bind(exercise)
         .bind(team)
+        .bind(bound)
+        .bind(i64::from(page.limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(case_from).collect()
     }
 
-    async fn case(&self, exercise: i64, team: &str, case: i64) -> Result<(Case, Vec<CaseEntry>)> {
+    async fn case(&self, exercise: i64, team: &str, case: i64, page: Page) -> Result<(Case, Vec<CaseEntry>)> {
         let row = sqlx::query(&format!(
             "{CASES_SELECT} WHERE c.exercise = ? AND c.team = ? AND c.id = ?"
         ))
@@ -2288,11 +2747,14 @@ impl Store for Sqlite {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NoCase)?;
-        let entries = sqlx::query(
+        let (cond, order, bound) = page.sql("e.id");
+        let entries = sqlx::query(&format!(
             "SELECT e.id, e.kind, e.body, u.username, e.at FROM case_entries e JOIN users u ON u.id = e.user_id \
-             WHERE e.case_id = ? ORDER BY e.id",
-        )
+             WHERE e.case_id = ? AND {cond} {order}"
+        ))
         .bind(case)
+        .bind(bound)
+        .bind(i64::from(page.limit))
         .fetch_all(&self.pool)
         .await?;
         let entries = entries
@@ -2321,6 +2783,7 @@ impl Store for Sqlite {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> Result<()> {
         let mut tx = self.pool.begin().await?;
         let mine = sqlx::query("SELECT 1 FROM cases WHERE id = ? AND exercise = ? AND team = ?")
@@ -2331,6 +2794,19 @@ impl Store for Sqlite {
             .await?;
         if mine.is_none() {
             return Err(StoreError::NoCase);
+        }
+        let (all, by_user): (i64, i64) =
+            sqlx::query_as("SELECT count(*), coalesce(sum(user_id = ?), 0) FROM case_entries WHERE case_id = ?")
+                .bind(user)
+                .bind(case)
+                .fetch_one(&mut *tx)
+                .await?;
+        let adding = bodies.len() as i64;
+        if all + adding > i64::from(at_most.all) {
+            return Err(StoreError::TooMany);
+        }
+        if by_user + adding > i64::from(at_most.user) {
+            return Err(StoreError::TooManyOfUser);
         }
         for &body in bodies {
             sqlx::query(
@@ -2411,7 +2887,34 @@ impl Store for Sqlite {
         Ok(())
     }
 
-    async fn save_search(&self, exercise: i64, team: &str, name: &str, query: &str, user: i64, now: i64) -> Result<()> {
+    async fn save_search(
+        &self,
+        exercise: i64,
+        team: &str,
+        name: &str,
+        query: &str,
+        user: i64,
+        now: i64,
+        at_most: AtMost,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        // Saving a name again replaces its query and takes no new place.
+        let (all, mine, same): (i64, i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(user_id = ?), 0), coalesce(sum(name = ?), 0) FROM saved_searches \
+             WHERE exercise = ? AND team = ?",
+        )
+        .bind(user)
+        .bind(name)
+        .bind(exercise)
+        .bind(team)
+        .fetch_one(&mut *tx)
+        .await?;
+        if same == 0 && all >= i64::from(at_most.all) {
+            return Err(StoreError::TooMany);
+        }
+        if same == 0 && mine >= i64::from(at_most.user) {
+            return Err(StoreError::TooManyOfUser);
+        }
         sqlx::query(
             "INSERT INTO saved_searches (exercise, team, name, query, user_id, created_at) VALUES (?, ?, ?, ?, ?, ?) \
              ON CONFLICT (exercise, team, name) DO UPDATE SET query = excluded.query, user_id = excluded.user_id, \
@@ -2423,8 +2926,9 @@ impl Store for Sqlite {
         .bind(query)
         .bind(user)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -2471,7 +2975,23 @@ impl Store for Sqlite {
         user: i64,
         at: u64,
         now: i64,
+        at_most: AtMost,
     ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let (all, mine): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(user_id = ?), 0) FROM team_rules WHERE exercise = ? AND team = ?",
+        )
+        .bind(user)
+        .bind(exercise)
+        .bind(team)
+        .fetch_one(&mut *tx)
+        .await?;
+        if all >= i64::from(at_most.all) {
+            return Err(StoreError::TooMany);
+        }
+        if mine >= i64::from(at_most.user) {
+            return Err(StoreError::TooManyOfUser);
+        }
         let done = sqlx::query(
             "INSERT INTO team_rules (exercise, team, title, yaml, user_id, at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
@@ -2482,8 +3002,9 @@ impl Store for Sqlite {
         .bind(user)
         .bind(at as i64)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.last_insert_rowid())
     }
 
@@ -3169,6 +3690,7 @@ mod tests {
                 pita.id,
                 5_000,
                 2,
+                AtMost::NONE,
             )
             .await
             .unwrap();
@@ -3183,16 +3705,37 @@ mod tests {
                 pita.id,
                 6_000,
                 3,
+                AtMost::NONE,
             )
             .await;
         assert!(matches!(again, Err(StoreError::Answered)), "{again:?}");
         // Another team, or another exercise, answers the same question freely.
-        db.submit(e.id, "nauru", Kind::Answer, "q-tlp", "{}", pita.id, 6_000, 3)
-            .await
-            .unwrap();
-        db.submit(other.id, "palau", Kind::Answer, "q-tlp", "{}", pita.id, 6_000, 3)
-            .await
-            .unwrap();
+        db.submit(
+            e.id,
+            "nauru",
+            Kind::Answer,
+            "q-tlp",
+            "{}",
+            pita.id,
+            6_000,
+            3,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
+        db.submit(
+            other.id,
+            "palau",
+            Kind::Answer,
+            "q-tlp",
+            "{}",
+            pita.id,
+            6_000,
+            3,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
         // Reports: as many as the team writes, even with the same title.
         let r1 = db
             .submit(
@@ -3204,6 +3747,7 @@ mod tests {
                 pita.id,
                 7_000,
                 4,
+                AtMost::NONE,
             )
             .await
             .unwrap();
@@ -3217,6 +3761,7 @@ mod tests {
                 pita.id,
                 8_000,
                 5,
+                AtMost::NONE,
             )
             .await
             .unwrap();
@@ -3277,16 +3822,40 @@ mod tests {
             .create_user("sione", "h", Role::Player, Some("palau"), 1)
             .await
             .unwrap();
-        db.save_search(e.id, "palau", "web shell", "cs-uri-stem:*aspx*", pita.id, 2)
-            .await
-            .unwrap();
-        db.save_search(e.id, "palau", "dumps", "CommandLine:*ntdsutil*", pita.id, 3)
-            .await
-            .unwrap();
+        db.save_search(
+            e.id,
+            "palau",
+            "web shell",
+            "cs-uri-stem:*aspx*",
+            pita.id,
+            2,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
+        db.save_search(
+            e.id,
+            "palau",
+            "dumps",
+            "CommandLine:*ntdsutil*",
+            pita.id,
+            3,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
         // The same name again replaces the query and says who saved it last.
-        db.save_search(e.id, "palau", "web shell", "cs-uri-stem:/aspnet_client/*", sione.id, 4)
-            .await
-            .unwrap();
+        db.save_search(
+            e.id,
+            "palau",
+            "web shell",
+            "cs-uri-stem:/aspnet_client/*",
+            sione.id,
+            4,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
         let saved = db.saved_searches(e.id, "palau").await.unwrap();
         let shown: Vec<(&str, &str, &str)> = saved
             .iter()
@@ -3314,6 +3883,7 @@ mod tests {
                 pita.id,
                 60_000,
                 5,
+                AtMost::NONE,
             )
             .await
             .unwrap();
@@ -3350,12 +3920,31 @@ mod tests {
             .await
             .unwrap();
         let case = db
-            .open_case(e.id, "palau", "Web shell on the portal", "open", pita.id, 1_000, 2)
+            .open_case(
+                e.id,
+                "palau",
+                "Web shell on the portal",
+                "open",
+                pita.id,
+                1_000,
+                2,
+                AtMost::NONE,
+            )
             .await
             .unwrap();
-        db.add_case_entry(e.id, "palau", case, "note", "Found iisstart.aspx", pita.id, 2_000, 3)
-            .await
-            .unwrap();
+        db.add_case_entry(
+            e.id,
+            "palau",
+            case,
+            "note",
+            "Found iisstart.aspx",
+            pita.id,
+            2_000,
+            3,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
         db.add_case_entry(
             e.id,
             "palau",
@@ -3365,21 +3954,35 @@ mod tests {
             pita.id,
             3_000,
             4,
+            AtMost::NONE,
         )
         .await
         .unwrap();
-        db.add_case_entry(e.id, "palau", case, "status", "contained", pita.id, 4_000, 5)
-            .await
-            .unwrap();
+        db.add_case_entry(
+            e.id,
+            "palau",
+            case,
+            "status",
+            "contained",
+            pita.id,
+            4_000,
+            5,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
         // Another team cannot add to it, or read it.
         let foreign = db
-            .add_case_entry(e.id, "nauru", case, "note", "x", pita.id, 5_000, 6)
+            .add_case_entry(e.id, "nauru", case, "note", "x", pita.id, 5_000, 6, AtMost::NONE)
             .await;
         assert!(matches!(foreign, Err(StoreError::NoCase)), "{foreign:?}");
-        assert!(matches!(db.case(e.id, "nauru", case).await, Err(StoreError::NoCase)));
+        assert!(matches!(
+            db.case(e.id, "nauru", case, Page::after(None, 100)).await,
+            Err(StoreError::NoCase)
+        ));
         assert_eq!(db.cases(e.id, "nauru").await.unwrap(), vec![]);
 
-        let (c, entries) = db.case(e.id, "palau", case).await.unwrap();
+        let (c, entries) = db.case(e.id, "palau", case, Page::after(None, 100)).await.unwrap();
         assert_eq!(
             (c.title.as_str(), c.status.as_str(), c.at),
             ("Web shell on the portal", "contained", 1_000)
@@ -3390,10 +3993,157 @@ mod tests {
         assert_eq!(entries[1].body, "ipv4\n203.0.113.45");
         assert_eq!(entries[2].at, 4_000);
         let later = db
-            .open_case(e.id, "palau", "Second", "open", pita.id, 6_000, 7)
+            .open_case(e.id, "palau", "Second", "open", pita.id, 6_000, 7, AtMost::NONE)
             .await
             .unwrap();
         let ids: Vec<i64> = db.cases(e.id, "palau").await.unwrap().iter().map(|c| c.id).collect();
         assert_eq!(ids, vec![later, case], "newest first");
+    }
+
+    #[tokio::test]
+    async fn limits_are_counted_with_the_insert_and_pages_go_by_id() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let e = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let player = |name: &'static str| db.create_user(name, "h", Role::Player, Some("palau"), 1);
+        let (pita, sione) = (player("pita").await.unwrap(), player("sione").await.unwrap());
+        let ana = db.create_user("ana", "h", Role::Instructor, None, 1).await.unwrap();
+        let limit = AtMost { all: 3, user: 2 };
+        let write = |user: i64, to_team: bool, at_most: AtMost| {
+            db.send_message(e.id, "palau", to_team, None, None, "s", "b", user, 1, 1, at_most)
+        };
+        let mut ids = Vec::new();
+        for (user, expected) in [
+            (pita.id, "ok"),
+            (pita.id, "ok"),
+            (pita.id, "user"),
+            (sione.id, "ok"),
+            (sione.id, "team"),
+        ] {
+            let got = match write(user, false, limit).await {
+                Ok(id) => {
+                    ids.push(id);
+                    "ok"
+                }
+                Err(StoreError::TooManyOfUser) => "user",
+                Err(StoreError::TooMany) => "team",
+                Err(e) => panic!("{e}"),
+            };
+            assert_eq!(got, expected, "message {} by {user}", ids.len());
+        }
+        // The white cell's messages to the team are counted apart from the team's.
+        ids.push(write(ana.id, true, AtMost::all(1)).await.unwrap());
+        assert!(matches!(
+            write(ana.id, true, AtMost::all(1)).await,
+            Err(StoreError::TooMany)
+        ));
+        assert_eq!(
+            db.message_counts(e.id, "palau", pita.id).await.unwrap(),
+            MessageCounts {
+                to_team: 1,
+                from_team: 3,
+                from_user: 2
+            }
+        );
+
+        // Pages go by id, newest first, each starting below the last one shown.
+        let teams = ["palau".to_owned()];
+        let first = db.messages_page(e.id, Some(&teams), Page::newest(3)).await.unwrap();
+        let first: Vec<i64> = first.iter().map(|m| m.id).collect();
+        assert_eq!(first, [ids[3], ids[2], ids[1]]);
+        let second = db
+            .messages_page(e.id, None, Page::before(Some(ids[1]), 3))
+            .await
+            .unwrap();
+        assert_eq!(second.iter().map(|m| m.id).collect::<Vec<_>>(), [ids[0]]);
+        assert!(
+            db.messages_page(e.id, Some(&["nauru".to_owned()]), Page::newest(3))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // What a live update reads: only what came after its cursor, the newest few heads.
+        let after = db.message_heads_after(e.id, None, false, ids[0], 1).await.unwrap();
+        assert_eq!((after.count, after.last), (2, ids[2]));
+        assert_eq!(after.newest.iter().map(|h| h.id).collect::<Vec<_>>(), [ids[2]]);
+        let none = db
+            .message_heads_after(e.id, Some(&teams), true, ids[3], 5)
+            .await
+            .unwrap();
+        assert_eq!(
+            none,
+            HeadsAfter {
+                count: 0,
+                last: ids[3],
+                newest: vec![]
+            }
+        );
+        assert_eq!(
+            db.last_from_teams(e.id).await.unwrap(),
+            [("palau".to_owned(), 1, "sione".to_owned())]
+        );
+
+        // Reports are counted apart from answers; cases, case entries (a batch all or none),
+        // rules and searches likewise refuse the one beyond.
+        let report = |n: u64| db.submit(e.id, "palau", Kind::Report, "r", "{}", pita.id, n, 1, AtMost::all(2));
+        report(1).await.unwrap();
+        let graded = report(2).await.unwrap();
+        assert!(matches!(report(3).await, Err(StoreError::TooMany)));
+        db.submit(e.id, "palau", Kind::Answer, "q1", "{}", pita.id, 4, 1, AtMost::all(2))
+            .await
+            .unwrap();
+        db.grade(e.id, graded, "{}", "", ana.id, 5).await.unwrap();
+        let waiting = SubmissionFilter {
+            reports: true,
+            graded: Some(false),
+            ..SubmissionFilter::default()
+        };
+        let (page, total) = db.submissions_page(e.id, waiting, Page::after(None, 10)).await.unwrap();
+        assert_eq!((page.len(), total, page[0].at), (1, 1, 1));
+        let questions = ["q1".to_owned()];
+        let all = SubmissionFilter {
+            teams: Some(&teams),
+            reports: true,
+            answers_to: Some(&questions),
+            graded: None,
+        };
+        let (page, total) = db.submissions_page(e.id, all, Page::newest(2)).await.unwrap();
+        assert_eq!((page.len(), total, page[0].kind), (2, 3, Kind::Answer));
+
+        let case = db
+            .open_case(e.id, "palau", "c", "open", pita.id, 1, 1, AtMost::all(1))
+            .await
+            .unwrap();
+        let again = db
+            .open_case(e.id, "palau", "c", "open", pita.id, 1, 1, AtMost::all(1))
+            .await;
+        assert!(matches!(again, Err(StoreError::TooMany)));
+        let entries = AtMost::all(4);
+        db.add_case_entries(e.id, "palau", case, "note", &["a", "b", "c"], pita.id, 1, 1, entries)
+            .await
+            .unwrap();
+        let over = db
+            .add_case_entries(e.id, "palau", case, "note", &["d", "e"], pita.id, 1, 1, entries)
+            .await;
+        assert!(matches!(over, Err(StoreError::TooMany)));
+        let (_, shown) = db.case(e.id, "palau", case, Page::newest(2)).await.unwrap();
+        assert_eq!(
+            shown.iter().map(|e| e.body.as_str()).collect::<Vec<_>>(),
+            ["c", "b"],
+            "nothing of the refused batch"
+        );
+
+        let rule = |n: u64| db.add_team_rule(e.id, "palau", "t", "y", pita.id, n, 1, AtMost::all(1));
+        rule(1).await.unwrap();
+        assert!(matches!(rule(2).await, Err(StoreError::TooMany)));
+
+        let searches = AtMost { all: 2, user: 1 };
+        let save = |name: &'static str, user: i64| db.save_search(e.id, "palau", name, "*", user, 1, searches);
+        save("a", pita.id).await.unwrap();
+        save("a", pita.id).await.unwrap();
+        assert!(matches!(save("b", pita.id).await, Err(StoreError::TooManyOfUser)));
+        save("c", sione.id).await.unwrap();
+        assert!(matches!(save("d", sione.id).await, Err(StoreError::TooMany)));
+        // Saving a name again takes no new place, even at the limit.
+        save("c", sione.id).await.unwrap();
     }
 }

@@ -17,7 +17,7 @@ use crate::auth::Instructor;
 use crate::{App, html};
 
 /// Entries on one page of the log.
-pub(crate) const PAGE: u32 = 100;
+pub(crate) const PAGE: u32 = atoll_app::limits::AUDIT_PAGE;
 
 /// One entry as JSON (a line of the export, an item of the API's list).
 pub(crate) fn json<S>(app: &App<S>, e: &AuditEntry) -> serde_json::Value {

@@ -333,7 +333,7 @@ pub(crate) fn user_agent(headers: &HeaderMap) -> Option<String> {
 /// Signs `user` in: a new session labelled with the device of `user_agent`, its cookie
 /// (`Secure` when `secure`: reached over HTTPS), and off to their start page. A session the
 /// browser already had (perhaps planted) ends here, and so do the user's oldest sessions
-/// beyond [`atoll_app::sessions::SESSIONS_PER_USER`].
+/// beyond [`atoll_app::limits::SESSIONS_PER_USER`].
 pub(crate) async fn start_session<S: Store>(
     app: &App<S>,
     user: &User,

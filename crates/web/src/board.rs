@@ -103,7 +103,8 @@ pub(crate) async fn board_records<S: Store>(app: &App<S>) -> BoardRecords {
         .collect();
     // What each team last did: a verdict, a response action or a message to the white cell.
     let actions = app.db.actions(app.live.exercise).await.unwrap_or_default();
-    let messages = app.db.messages(app.live.exercise).await.unwrap_or_default();
+    // Each team's latest message only: the board never reads the messages themselves.
+    let messages = app.db.last_from_teams(app.live.exercise).await.unwrap_or_default();
     let last: Vec<Option<(u64, String)>> = records
         .iter()
         .enumerate()
@@ -119,8 +120,8 @@ pub(crate) async fn board_records<S: Store>(app: &App<S>) -> BoardRecords {
                 .map(|a| (a.at, format!("{} took {}", a.username, a.action.replace('_', " "))));
             let wrote = messages
                 .iter()
-                .filter(|m| m.team == team && !m.to_team)
-                .map(|m| (m.at, format!("{} wrote to the white cell", m.username)));
+                .filter(|(t, _, _)| *t == team)
+                .map(|(_, at, username)| (*at, format!("{username} wrote to the white cell")));
             let handed = records.submissions.iter().map(|s| {
                 let what = match s.kind {
                     atoll_store::Kind::Answer => "answered a question",

@@ -5,17 +5,22 @@
 use std::sync::Arc;
 
 use atoll_exercise::{ExerciseMs, UnixMs};
-use atoll_store::{CaseEntry, Role, Store, StoreError};
-use axum::extract::{Form, Path, State};
+use atoll_store::{CaseEntry, Counted, Page, Role, Store, StoreError};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::auth::{TeamActor, TeamView};
+use crate::messages::PageQuery;
 use crate::{App, html};
 use atoll_app::alerts::alert_key;
 use atoll_app::cases::{INDICATOR_KINDS, STATUSES};
+use atoll_app::limits::{
+    CASE_ENTRIES, CASE_ENTRIES_PAGE, CASE_NOTE_CHARS, CASE_TITLE_CHARS, CASES_PAGE, INDICATOR_CHARS, TEAM_CASES, left,
+    near,
+};
 
 /// How many of the team's newest alerts the case page offers to link.
 const ALERTS_OFFERED: usize = 100;
@@ -24,14 +29,31 @@ fn status_label(id: &str) -> &str {
     STATUSES.iter().find(|(k, _)| *k == id).map_or(id, |(_, l)| l)
 }
 
-/// The team's cases, newest first, and a form to open one.
-pub(crate) async fn list<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    list_page(&app, &view, None).await
+/// The team's cases, newest first a page at a time, and a form to open one.
+pub(crate) async fn list<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    match html::before(query.before.as_deref()) {
+        Ok(before) => list_page(&app, &view, None, "", before).await,
+        Err(page) => *page,
+    }
 }
 
-async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option<&str>) -> Response {
+async fn list_page<S: Store>(
+    app: &Arc<App<S>>,
+    view: &TeamView,
+    problem: Option<&str>,
+    typed: &str,
+    before: Option<i64>,
+) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(cases) = app.db.cases(app.live.exercise, &team_id).await else {
+    let page = Page::before(before, CASES_PAGE);
+    let (Ok(cases), Ok(opened)) = (
+        app.db.cases_page(app.live.exercise, &team_id, page).await,
+        app.db.count(app.live.exercise, &team_id, Counted::Cases).await,
+    ) else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The cases could not be read; try again.",
@@ -45,9 +67,12 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
         @if view.user.role != Role::Observer {
             form method="post" action={ "/teams/" (team_id) "/cases" } {
                 label for="title" { "New case " }
-                input #title name="title" required maxlength="200" size="50" placeholder="Web shell on the customer portal";
+                input #title name="title" required maxlength=(CASE_TITLE_CHARS) size="50" placeholder="Web shell on the customer portal" value=(typed);
                 " "
                 button type="submit" { "Open case" }
+                @if near(opened, TEAM_CASES) {
+                    p.muted { "Your team can open " (left(opened, TEAM_CASES)) " more cases in this exercise (at most " (TEAM_CASES) ")." }
+                }
             }
         }
         @if cases.is_empty() { p.muted { "No case opened yet." } } @else {
@@ -68,6 +93,7 @@ async fn list_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, problem: Option
                 }
             }
         }
+        (html::pager(&format!("/teams/{team_id}/cases"), before, cases.len(), CASES_PAGE, cases.last().map(|c| c.id)))
     };
     html::form_page(
         html::heading(app, &view.user).await,
@@ -91,7 +117,12 @@ pub(crate) async fn open<S: Store>(
     let title = form.title.unwrap_or_default();
     match atoll_app::cases::open(&app, view.team, &view.user, &title).await {
         Ok(opened) => Redirect::to(&format!("/teams/{}/cases/{}", opened.team, opened.id)).into_response(),
-        Err(e) if e.is_refusal() => list_page(&app, &view, Some(&e.to_string())).await,
+        // What was typed comes back in the form.
+        Err(e) if e.is_refusal() => {
+            let mut page = list_page(&app, &view, Some(&e.to_string()), &title, None).await;
+            *page.status_mut() = html::status_of(e.kind);
+            page
+        }
         Err(e) => html::failure(&e),
     }
 }
@@ -105,8 +136,19 @@ pub(crate) async fn page<S: Store>(
     State(app): State<Arc<App<S>>>,
     view: TeamView,
     Path(CasePath { id }): Path<CasePath>,
+    Query(query): Query<PageQuery>,
 ) -> Response {
-    case_page(&app, &view, id, None).await
+    match html::before(query.before.as_deref()) {
+        Ok(before) => case_page(&app, &view, id, None, &Typed::default(), before).await,
+        Err(page) => *page,
+    }
+}
+
+/// What was typed in a refused entry's form, shown again.
+#[derive(Debug, Default)]
+struct Typed {
+    note: String,
+    indicator: String,
 }
 
 /// An event linked to a case, as its page shows it.
@@ -126,18 +168,37 @@ struct AlertLine {
     event: Vec<(String, String)>,
 }
 
-async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, problem: Option<(&str, &str)>) -> Response {
+async fn case_page<S: Store>(
+    app: &Arc<App<S>>,
+    view: &TeamView,
+    id: i64,
+    problem: Option<(&str, &str)>,
+    typed: &Typed,
+    before: Option<i64>,
+) -> Response {
     let team_id = app.live.team_id(view.team);
-    let (case, entries) = match app.db.case(app.live.exercise, &team_id, id).await {
-        Ok(found) => found,
-        Err(StoreError::NoCase) => return html::problem(StatusCode::NOT_FOUND, "No such case of this team."),
-        Err(_) => {
+    // The newest entries, a page at a time, read in the order they came.
+    let page = Page::before(before, CASE_ENTRIES_PAGE);
+    let (case, entries, stored) = match (
+        app.db.case(app.live.exercise, &team_id, id, page).await,
+        app.db
+            .count(app.live.exercise, &team_id, Counted::CaseEntries(id))
+            .await,
+    ) {
+        (Ok((case, mut entries)), Ok(stored)) => {
+            entries.reverse();
+            (case, entries, stored)
+        }
+        (Err(StoreError::NoCase), _) => return html::problem(StatusCode::NOT_FOUND, "No such case of this team."),
+        _ => {
             return html::problem(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The case could not be read; try again.",
             );
         }
     };
+    let oldest_shown = entries.first().map(|e| e.id);
+    let shown_count = entries.len();
     // The alerts on offer and the linked ones' events, read under the team's lock.
     // An alert is its event's row and its rule: two rules can fire on one event.
     let linked: Vec<(u32, String)> = entries
@@ -254,6 +315,10 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         (html::refusal(problem.map(|(field, message)| format!("{field}: {message}")).as_deref()))
         h2 { "Timeline" }
         @if entries.is_empty() { p.muted { "Nothing recorded yet." } }
+        @if shown_count >= CASE_ENTRIES_PAGE as usize || before.is_some() {
+            p.muted { "The newest entries" @if before.is_some() { " before those of the page you came from" } ", oldest first." }
+            (html::pager(&action, before, shown_count, CASE_ENTRIES_PAGE, oldest_shown))
+        }
         ol.timeline {
             @for e in &entries {
                 li id={ "entry-" (e.id) } {
@@ -264,10 +329,13 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
         }
         @if acts {
             h2 { "Add to the case" }
+            @if near(stored, CASE_ENTRIES) {
+                p.muted { "This case can take " (left(stored, CASE_ENTRIES)) " more entries (at most " (CASE_ENTRIES) " a case)." }
+            }
             form method="post" action=(action) {
                 input type="hidden" name="kind" value="note";
                 label for="note" { "Note" } br;
-                textarea #note name="note" rows="3" cols="80" maxlength="10000" required {}
+                textarea #note name="note" rows="3" cols="80" maxlength=(CASE_NOTE_CHARS) required { (typed.note) }
                 br; button type="submit" { "Add note" }
             }
             p.muted { "Alerts marked true positive or investigating are offered first, false positives not at all. In the "
@@ -289,7 +357,7 @@ async fn case_page<S: Store>(app: &Arc<App<S>>, view: &TeamView, id: i64, proble
                     @for (k, text) in INDICATOR_KINDS { option value=(k.as_str()) { (text) } }
                 }
                 " "
-                input name="indicator" aria-label="Indicator value" required maxlength="500" size="40" placeholder="203.0.113.45";
+                input name="indicator" aria-label="Indicator value" required maxlength=(INDICATOR_CHARS) size="40" placeholder="203.0.113.45" value=(typed.indicator);
                 " " button type="submit" { "Add indicator" }
             }
             form method="post" action=(action) {
@@ -420,6 +488,10 @@ pub(crate) async fn record<S: Store>(
     id: i64,
     form: EntryForm,
 ) -> Response {
+    let typed = Typed {
+        note: form.note.clone().unwrap_or_default(),
+        indicator: form.indicator.clone().unwrap_or_default(),
+    };
     let entry = atoll_app::cases::Entry {
         kind: form.kind.unwrap_or_default(),
         note: form.note,
@@ -431,9 +503,14 @@ pub(crate) async fn record<S: Store>(
     };
     match atoll_app::cases::add(app, view.team, &view.user, id, entry).await {
         Ok(()) => Redirect::to(&format!("/teams/{}/cases/{id}", app.live.team_id(view.team))).into_response(),
-        Err(e) if e.kind == atoll_app::Kind::Invalid => {
+        Err(e) if matches!(e.kind, atoll_app::Kind::Invalid | atoll_app::Kind::TooMany) => {
             let field = e.field.clone().unwrap_or_else(|| "kind".to_owned());
-            case_page(app, &view, id, Some((&field, &e.message))).await
+            let mut page = case_page(app, &view, id, Some((&field, &e.message)), &typed, None).await;
+            // The form's refusal, as its kind says (a case that is not the team's stays 404).
+            if page.status() == StatusCode::BAD_REQUEST {
+                *page.status_mut() = html::status_of(e.kind);
+            }
+            page
         }
         Err(e) => html::failure(&e),
     }

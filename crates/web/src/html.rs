@@ -353,3 +353,34 @@ pub(crate) fn problem(status: StatusCode, message: &str) -> Response {
     response.extensions_mut().insert(Refusal(message.to_owned()));
     response
 }
+
+/// The `?before=` of a paged list: the id the page starts below (none: the newest page), or
+/// the page that says it is not one.
+pub(crate) fn before(raw: Option<&str>) -> Result<Option<i64>, Box<Response>> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(raw) => raw.parse::<i64>().map(Some).map_err(|_| {
+            Box::new(problem(
+                StatusCode::BAD_REQUEST,
+                "before: give the number of an item of the list.",
+            ))
+        }),
+    }
+}
+
+/// The links under a page of a list, newest first: to the newest page when this is an older
+/// one, and to the older ones when this page is full (`last`: the id of its last item).
+pub(crate) fn pager(path: &str, before: Option<i64>, shown: usize, limit: u32, last: Option<i64>) -> Markup {
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    maud::html! {
+        @if before.is_some() || shown >= limit as usize {
+            p.pager {
+                @if before.is_some() { a href=(path) { "Newest" } }
+                @if before.is_some() && shown >= limit as usize { " · " }
+                @if let Some(last) = last.filter(|_| shown >= limit as usize) {
+                    a href={ (path) (joiner) "before=" (last) } { "Older" }
+                }
+            }
+        }
+    }
+}

@@ -288,8 +288,11 @@ pub(crate) async fn hunt<S: Store>(
             form method="post" action={ "/teams/" (team_id) "/searches" } {
                 input type="hidden" name="q" value=(text);
                 label for="save-name" { "Save this search as " }
-                input #save-name name="name" required maxlength=(atoll_app::searches::MAX_NAME_CHARS) placeholder="web shell requests";
+                input #save-name name="name" required maxlength=(atoll_app::limits::SEARCH_NAME_CHARS) placeholder="web shell requests";
                 " " button type="submit" { "Save search" }
+                @if atoll_app::limits::near(saved.len() as u32, atoll_app::limits::TEAM_SEARCHES) {
+                    p.muted { "Your team can save " (atoll_app::limits::left(saved.len() as u32, atoll_app::limits::TEAM_SEARCHES)) " more searches (at most " (atoll_app::limits::TEAM_SEARCHES) "; deleting one frees its place)." }
+                }
             }
         }
         @if !saved.is_empty() {

@@ -2,12 +2,15 @@
 //! as they arrive on the exercise clock.
 //!
 //! When each inject arrives is the simulation's to say ([`atoll_app::inbox::delivered`]).
+//! The messages between the team and the white cell come a page at a time, newest first: the
+//! first page shows them with the injects (replies in their inject's thread), older pages list
+//! them alone.
 
 use std::sync::Arc;
 
 use atoll_exercise::ExerciseMs;
 use atoll_store::Store;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
@@ -15,16 +18,25 @@ use crate::auth::TeamView;
 use atoll_app::inbox::arrivals;
 
 use crate::{App, clock_now, html};
+use atoll_app::limits::{BODY_CHARS, MESSAGES_PAGE, PLAYER_MESSAGES, SUBJECT_CHARS, TEAM_MESSAGES, left, near};
 
 /// The team's inbox, newest first. A player opening it is a read receipt for what it shows.
-pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Query(query): Query<crate::messages::PageQuery>,
+) -> Response {
+    let before = match html::before(query.before.as_deref()) {
+        Ok(before) => before,
+        Err(page) => return *page,
+    };
     let worker = app.clone();
     let index = view.team;
     let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index))
         .await
         .unwrap_or_default();
     let team_id = app.live.team_id(view.team);
-    if view.user.team.as_deref() == Some(team_id.as_str()) {
+    if before.is_none() && view.user.team.as_deref() == Some(team_id.as_str()) {
         let ids: Vec<String> = arrived.iter().map(|(_, i, _)| i.id.name.clone()).collect();
         // A receipt that cannot be written is not worth refusing the page for.
         let _ = app
@@ -33,29 +45,37 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             .await;
     }
     let reads = app.db.reads(app.live.exercise).await.unwrap_or_default();
-    let messages: Vec<atoll_store::Message> = app
-        .db
-        .messages(app.live.exercise)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|m| m.team == team_id)
-        .collect();
+    let teams = [team_id.clone()];
+    let page = atoll_store::Page::before(before, MESSAGES_PAGE);
+    let (Ok(newest_first), Ok(counts)) = (
+        app.db.messages_page(app.live.exercise, Some(&teams), page).await,
+        app.db.message_counts(app.live.exercise, &team_id, view.user.id).await,
+    ) else {
+        return html::problem(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "The server cannot read its database right now.",
+        );
+    };
+    let last = newest_first.last().map(|m| m.id);
+    let shown = newest_first.len();
+    // Threads read oldest first.
+    let messages: Vec<atoll_store::Message> = newest_first.into_iter().rev().collect();
     // The badge in the navigation counts what arrives after this.
-    let to_team = messages.iter().filter(|m| m.to_team).count();
-    app.saw(view.user.id, view.team, crate::Seen::Inbox, arrived.len() + to_team);
+    app.saw(
+        view.user.id,
+        view.team,
+        crate::Seen::Inbox,
+        arrived.len() + counts.to_team as usize,
+    );
     let can_reply = view.user.role == atoll_store::Role::Player;
     // Near the most messages this exercise takes, the form says how many are left.
-    let (team_written, mine) = (
-        messages.iter().filter(|m| !m.to_team).count() as u32,
-        messages
-            .iter()
-            .filter(|m| !m.to_team && m.username == view.user.username)
-            .count() as u32,
-    );
-    use atoll_app::messages::{PLAYER_MESSAGES, TEAM_MESSAGES};
-    let left = (TEAM_MESSAGES.saturating_sub(team_written)).min(PLAYER_MESSAGES.saturating_sub(mine));
-    let near = team_written * 5 >= TEAM_MESSAGES * 4 || mine * 5 >= PLAYER_MESSAGES * 4;
+    let (team_written, mine) = (counts.from_team, counts.from_user);
+    let left = left(team_written, TEAM_MESSAGES).min(left(mine, PLAYER_MESSAGES));
+    let near = near(team_written, TEAM_MESSAGES) || near(mine, PLAYER_MESSAGES);
+    let pager = html::pager(&format!("/teams/{team_id}/inbox"), before, shown, MESSAGES_PAGE, last);
+    if before.is_some() {
+        return older(&app, &view, &team_id, &messages, pager).await;
+    }
     let readers = |inject: &str| -> Vec<&str> {
         reads
             .iter()
@@ -70,8 +90,8 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
             details {
                 summary { "Write to the white cell" }
                 form method="post" action={ "/teams/" (team_id) "/messages" } {
-                    p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60"; }
-                    p { label for="body" { "Message" } br; textarea #body name="body" required rows="4" cols="72" maxlength="5000" {} }
+                    p { label for="subject" { "Subject " } input #subject name="subject" required maxlength=(SUBJECT_CHARS) size="60"; }
+                    p { label for="body" { "Message" } br; textarea #body name="body" required rows="4" cols="72" maxlength=(BODY_CHARS) {} }
                     @if near {
                         p.muted { "You can write " (left) " more message" @if left != 1 { "s" } " to the white cell in this exercise (at most " (PLAYER_MESSAGES) " each, " (TEAM_MESSAGES) " for the team)." }
                     }
@@ -94,6 +114,12 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                     p { (m.body) }
                 }
             }
+        }
+        @if shown >= MESSAGES_PAGE as usize {
+            p.muted { "The newest " (shown) " messages and replies are shown here, with their injects." }
+        }
+        (pager)
+        @if messages.iter().any(|m| m.inject.is_none()) {
             h2 { "Injects" }
         }
         @if arrived.is_empty() { p.muted { "Nothing has arrived yet." } }
@@ -131,7 +157,7 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
                         form method="post" action={ "/teams/" (team_id) "/messages" } {
                             input type="hidden" name="inject" value=(inject.id.name);
                             input type="hidden" name="subject" value={ "Re: " (inject.subject.get("en")) };
-                            p { label for={ "reply-" (inject.id.name) } { "Your reply to " (inject.from.get("en")) } br; textarea id={ "reply-" (inject.id.name) } name="body" required rows="3" cols="72" maxlength="5000" {} }
+                            p { label for={ "reply-" (inject.id.name) } { "Your reply to " (inject.from.get("en")) } br; textarea id={ "reply-" (inject.id.name) } name="body" required rows="3" cols="72" maxlength=(BODY_CHARS) {} }
                             p { button type="submit" { "Send reply" } }
                         }
                     }
@@ -146,6 +172,36 @@ pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         &body,
     )
     .into_response()
+}
+
+/// An older page of the team's messages, newest first, each with the inject it replies on.
+async fn older<S: Store>(
+    app: &Arc<App<S>>,
+    view: &TeamView,
+    team_id: &str,
+    messages: &[atoll_store::Message],
+    pager: maud::Markup,
+) -> Response {
+    let body = html! {
+        h1 { "Inbox — " (app.live.team_name(view.team)) }
+        h2 { "Older messages" }
+        @if messages.is_empty() { p.muted { "No older messages." } }
+        @for m in messages.iter().rev() {
+            article.inject {
+                h2 { (m.subject) }
+                p.muted {
+                    (app.live.when(ExerciseMs(m.at))) " · "
+                    @if m.to_team { "from the white cell (" (m.username) ")" } @else { "from your team (" (m.username) ") to the white cell" }
+                    @if let Some(subject) = m.inject.as_deref().and_then(|i| crate::messages::inject_subject(&app.live, i)) {
+                        " · on " a href={ "/teams/" (team_id) "/inbox#inject-" (m.inject.as_deref().unwrap_or_default()) } { "«" (subject) "»" }
+                    }
+                }
+                p { (m.body) }
+            }
+        }
+        (pager)
+    };
+    html::page(html::heading(app, &view.user).await, "Inbox", Some(&view.user), &body).into_response()
 }
 
 /// A track's name as players read it (its id if the scenario has no such track).

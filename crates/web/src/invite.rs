@@ -5,7 +5,8 @@
 
 use std::sync::Arc;
 
-use atoll_app::people::{TEAM_INVITATIONS_MAX, VALIDITY_HOURS};
+use atoll_app::limits::TEAM_INVITATIONS_MAX;
+use atoll_app::people::VALIDITY_HOURS;
 use atoll_store::{Store, StoreError, Unusable};
 use axum::extract::{Extension, Form, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, Store};
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::auth::{Instructor, Staff, TeamActor};
 use crate::{App, html};
+use atoll_app::limits::{BODY_CHARS, MESSAGES_PAGE, SUBJECT_CHARS};
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct MessageForm {
@@ -25,9 +26,36 @@ pub(crate) struct MessageForm {
     body: Option<String>,
 }
 
-/// Every message of the exercise, newest first, and (for instructors) the form to send one.
-pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    render(&app, &user, None, &Typed::default()).await
+/// Which page of a list: the items below this id (none: the newest).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct PageQuery {
+    pub(crate) before: Option<String>,
+}
+
+/// The exercise's messages, newest first a page at a time, and (for instructors) the form to
+/// send one.
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let before = match html::before(query.before.as_deref()) {
+        Ok(before) => before,
+        Err(page) => return *page,
+    };
+    render(&app, &user, None, &Typed::default(), before).await
+}
+
+/// The teams whose messages `user` reads: `None` for every team.
+pub(crate) fn teams_seen<S>(app: &App<S>, user: &atoll_store::User) -> Option<Vec<String>> {
+    (!user.sees_all()).then(|| {
+        app.live
+            .scenario
+            .player_teams()
+            .map(|t| t.id.name.clone())
+            .filter(|t| user.sees(t))
+            .collect()
+    })
 }
 
 /// What an instructor typed into the message form, shown again when it is refused.
@@ -43,15 +71,17 @@ async fn render<S: Store>(
     user: &atoll_store::User,
     problem: Option<&str>,
     typed: &Typed,
+    before: Option<i64>,
 ) -> Response {
-    let Ok(messages) = app.db.messages(app.live.exercise).await else {
+    // An observer who follows chosen teams reads only their messages.
+    let teams = teams_seen(app, user);
+    let page = atoll_store::Page::before(before, MESSAGES_PAGE);
+    let Ok(messages) = app.db.messages_page(app.live.exercise, teams.as_deref(), page).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The server cannot read its database right now.",
         );
     };
-    // An observer who follows chosen teams reads only their messages.
-    let messages: Vec<_> = messages.into_iter().filter(|m| user.sees(&m.team)).collect();
     let body = html! {
         h1 { "Messages" }
         (html::refusal(problem))
@@ -72,8 +102,8 @@ async fn render<S: Store>(
                         }
                     }
                 }
-                p { label for="subject" { "Subject " } input #subject name="subject" required maxlength="200" size="60" value=(typed.subject); }
-                p { label for="body" { "Message" } br; textarea #body name="body" required rows="5" cols="72" maxlength="5000" { (typed.body) } }
+                p { label for="subject" { "Subject " } input #subject name="subject" required maxlength=(SUBJECT_CHARS) size="60" value=(typed.subject); }
+                p { label for="body" { "Message" } br; textarea #body name="body" required rows="5" cols="72" maxlength=(BODY_CHARS) { (typed.body) } }
                 p { button type="submit" { "Send now" } }
             }
             h2 { "Send a scenario inject now" }
@@ -95,8 +125,9 @@ async fn render<S: Store>(
                 button type="submit" { "Send inject" }
             }
         }
+        @if before.is_some() { h2 { "Older messages" } }
         @if messages.is_empty() { p.muted { "No messages yet." } }
-        @for m in messages.iter().rev() {
+        @for m in &messages {
             article.inject {
                 h2 { (m.subject) }
                 p.muted {
@@ -111,14 +142,15 @@ async fn render<S: Store>(
                         form method="post" action="/messages" {
                             input type="hidden" name="team" value=(m.team);
                             @if let Some(inject) = &m.inject { input type="hidden" name="inject" value=(inject); }
-                            p { label for={ "subject-" (m.id) } { "Subject " } input id={ "subject-" (m.id) } name="subject" required maxlength="200" size="60" value={ "Re: " (m.subject) }; }
-                            p { label for={ "body-" (m.id) } { "Message" } br; textarea id={ "body-" (m.id) } name="body" required rows="3" cols="72" maxlength="5000" {} }
+                            p { label for={ "subject-" (m.id) } { "Subject " } input id={ "subject-" (m.id) } name="subject" required maxlength=(SUBJECT_CHARS) size="60" value={ "Re: " (m.subject) }; }
+                            p { label for={ "body-" (m.id) } { "Message" } br; textarea id={ "body-" (m.id) } name="body" required rows="3" cols="72" maxlength=(BODY_CHARS) {} }
                             p { button type="submit" { "Send reply" } }
                         }
                     }
                 }
             }
         }
+        (html::pager("/messages", before, messages.len(), MESSAGES_PAGE, messages.last().map(|m| m.id)))
     };
     html::form_page(&app.live, "Messages", user, problem, &body)
 }
@@ -139,7 +171,7 @@ pub(crate) async fn send_inject<S: Store>(
     match atoll_app::messages::send_inject(&app, &user, &inject, form.team.as_deref()).await {
         Ok(_) => Redirect::to("/messages").into_response(),
         Err(e) if e.is_refusal() => {
-            let mut page = render(&app, &user, Some(&e.to_string()), &Typed::default()).await;
+            let mut page = render(&app, &user, Some(&e.to_string()), &Typed::default(), None).await;
             *page.status_mut() = crate::html::status_of(e.kind);
             page
         }
@@ -168,7 +200,7 @@ pub(crate) async fn send<S: Store>(
         Ok(_) => Redirect::to("/messages").into_response(),
         // What was typed comes back in the form, to be sent again.
         Err(e) => {
-            let mut page = render(&app, &user, Some(&e.to_string()), &typed).await;
+            let mut page = render(&app, &user, Some(&e.to_string()), &typed, None).await;
             *page.status_mut() = crate::html::status_of(e.kind);
             page
         }

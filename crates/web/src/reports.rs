@@ -12,8 +12,8 @@ use std::sync::Arc;
 use atoll_exercise::ExerciseMs;
 use atoll_exercise::answers::{Answer, Points, REPORT_RECIPIENTS, Report, TLP};
 use atoll_scenario::model::Expectation;
-use atoll_store::{Kind, Role, Store, Submission};
-use axum::extract::{Form, Path, State};
+use atoll_store::{Kind, Page, Role, Store, Submission, SubmissionFilter};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -22,7 +22,11 @@ use serde::Deserialize;
 use crate::auth::{Instructor, Staff, TeamPlayer, TeamView};
 use atoll_app::reports::{criteria, graded_by_hand, report_expectations};
 
+use crate::messages::PageQuery;
 use crate::{App, html};
+use atoll_app::limits::{
+    GRADE_COMMENT_CHARS, REPORT_FIELD_CHARS, REPORT_TITLE_CHARS, REPORTS_PAGE, TEAM_REPORTS, left, near,
+};
 
 /// The report form's text fields: name, label, what to write.
 const FIELDS: &[(&str, &str, &str)] = &[
@@ -61,8 +65,15 @@ fn recipient(id: &str) -> &str {
         .map_or(id, |(_, label)| label)
 }
 
-pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    render(&app, &view, None, None).await
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    match html::before(query.before.as_deref()) {
+        Ok(before) => render(&app, &view, None, None, before).await,
+        Err(page) => *page,
+    }
 }
 
 /// The team's reports, newest first, and the form (kept filled in when it was refused).
@@ -71,16 +82,23 @@ async fn render<S: Store>(
     view: &TeamView,
     problem: Option<(&str, &str)>,
     draft: Option<(&str, &Report)>,
+    before: Option<i64>,
 ) -> Response {
     let team_id = app.live.team_id(view.team);
-    let Ok(submissions) = app.db.submissions(app.live.exercise, Some(&team_id)).await else {
+    let teams = [team_id.clone()];
+    let filter = SubmissionFilter {
+        teams: Some(&teams),
+        reports: true,
+        ..SubmissionFilter::default()
+    };
+    let page = Page::before(before, REPORTS_PAGE);
+    let Ok((reports, sent)) = app.db.submissions_page(app.live.exercise, filter, page).await else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The reports could not be read; try again.",
         );
     };
     let label = |t: u64| app.live.when(ExerciseMs(t));
-    let reports: Vec<&Submission> = submissions.iter().rev().filter(|s| s.kind == Kind::Report).collect();
     // Only players write the team's reports, while play lasts.
     // The clock's lock is taken off the async workers, as everywhere.
     let worker = app.clone();
@@ -107,7 +125,7 @@ async fn render<S: Store>(
                 form method="post" action={ "/teams/" (team_id) "/reports" } {
                     p {
                         label for="title" { "Title" } br;
-                        input #title name="title" required maxlength="200" size="60" value=(title);
+                        input #title name="title" required maxlength=(REPORT_TITLE_CHARS) size="60" value=(title);
                     }
                     p {
                         label for="to" { "To " }
@@ -124,8 +142,11 @@ async fn render<S: Store>(
                         p {
                             label for=(name) { (text) } br;
                             span.muted id={ (name) "-help" } { (help) } br;
-                            textarea id=(name) name=(name) rows="4" cols="80" maxlength="20000" aria-describedby={ (name) "-help" } required[*name == "what"] { (field_of(draft, name)) }
+                            textarea id=(name) name=(name) rows="4" cols="80" maxlength=(REPORT_FIELD_CHARS) aria-describedby={ (name) "-help" } required[*name == "what"] { (field_of(draft, name)) }
                         }
+                    }
+                    @if near(sent, TEAM_REPORTS) {
+                        p.muted { "Your team can send " (left(sent, TEAM_REPORTS)) " more reports in this exercise (at most " (TEAM_REPORTS) ")." }
                     }
                     p { button type="submit" { "Send report" } }
                 }
@@ -135,6 +156,7 @@ async fn render<S: Store>(
         @for s in &reports {
             (report_view(s, &label, &expectations, staff))
         }
+        (html::pager(&format!("/teams/{team_id}/reports"), before, reports.len(), REPORTS_PAGE, reports.last().map(|s| s.id)))
     };
     let problem = problem.map(|(field, message)| format!("{field}: {message}"));
     html::form_page(
@@ -246,26 +268,57 @@ pub(crate) async fn send<S: Store>(
         // Nothing is lost: the form comes back as it was sent.
         Err(e) => {
             let field = e.field.clone().unwrap_or_else(|| "report".to_owned());
-            render(&app, &view, Some((&field, &e.message)), Some((&title, &report))).await
+            let mut page = render(&app, &view, Some((&field, &e.message)), Some((&title, &report)), None).await;
+            *page.status_mut() = html::status_of(e.kind);
+            page
         }
     }
 }
 
-/// The grading queue: what waits for a grade, oldest first, then what has been graded.
-/// Observers see it (of the teams they follow) without the forms.
-pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    let Ok(all) = app.db.submissions(app.live.exercise, None).await else {
+/// The grading queue: what waits for a grade, oldest first (a page of it: grading one brings
+/// the next), then what has been graded, newest first a page at a time. Observers see it (of
+/// the teams they follow) without the forms.
+pub(crate) async fn queue<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    let before = match html::before(query.before.as_deref()) {
+        Ok(before) => before,
+        Err(page) => return *page,
+    };
+    let teams = crate::messages::teams_seen(&app, &user);
+    // Reports, and answers written in free text: what the white cell grades by hand.
+    let written: Vec<String> = app
+        .live
+        .scenario
+        .questions
+        .iter()
+        .filter(|q| q.free_text.is_some())
+        .map(|q| q.id.name.clone())
+        .collect();
+    let filter = |graded| SubmissionFilter {
+        teams: teams.as_deref(),
+        reports: true,
+        answers_to: Some(&written),
+        graded: Some(graded),
+    };
+    let exercise = app.live.exercise;
+    let (Ok((waiting, waiting_count)), Ok((done, done_count))) = (
+        app.db
+            .submissions_page(exercise, filter(false), Page::after(None, REPORTS_PAGE))
+            .await,
+        app.db
+            .submissions_page(exercise, filter(true), Page::before(before, REPORTS_PAGE))
+            .await,
+    ) else {
         return html::problem(
             StatusCode::SERVICE_UNAVAILABLE,
             "The grading queue could not be read; try again.",
         );
     };
-    let items: Vec<&Submission> = all
-        .iter()
-        .filter(|s| user.sees(&s.team) && graded_by_hand(&app, s))
-        .collect();
-    let waiting: Vec<&&Submission> = items.iter().filter(|s| s.grade.is_none()).collect();
-    let done: Vec<&&Submission> = items.iter().rev().filter(|s| s.grade.is_some()).collect();
+    let waiting: Vec<&Submission> = waiting.iter().filter(|s| graded_by_hand(&app, s)).collect();
+    let done: Vec<&Submission> = done.iter().filter(|s| graded_by_hand(&app, s)).collect();
     let label = |t: u64| app.live.when(ExerciseMs(t));
     let grades = user.role == Role::Instructor;
     let team_name = |id: &str| {
@@ -348,7 +401,7 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
                         }
                         p {
                             label for={ "s" (s.id) "-comment" } { "Comment for the team" } br;
-                            textarea id={ "s" (s.id) "-comment" } name="comment" rows="3" cols="80" maxlength="5000" {
+                            textarea id={ "s" (s.id) "-comment" } name="comment" rows="3" cols="80" maxlength=(GRADE_COMMENT_CHARS) {
                                 (s.grade.as_ref().map_or("", |g| g.comment.as_str()))
                             }
                         }
@@ -364,12 +417,18 @@ pub(crate) async fn queue<S: Store>(State(app): State<Arc<App<S>>>, Staff(user):
             "Reports and written answers: those waiting oldest first, those graded newest first. Choices and indicators are graded automatically and do not appear here. "
             "On a report, leave an expectation blank if the report is not about it."
         }
-        h2 { "Waiting (" (waiting.len()) ")" }
-        @if waiting.is_empty() { p.muted { "Nothing waits for a grade." } }
-        @for s in &waiting { (entry(s)) }
-        h2 { "Graded (" (done.len()) ")" }
+        @if before.is_none() {
+            h2 { "Waiting (" (waiting_count) ")" }
+            @if waiting.is_empty() { p.muted { "Nothing waits for a grade." } }
+            @for s in &waiting { (entry(s)) }
+            @if waiting_count as usize > waiting.len() {
+                p.muted { "The oldest " (waiting.len()) " are shown; the next come as these are graded." }
+            }
+        }
+        h2 { "Graded (" (done_count) ")" }
         @if done.is_empty() { p.muted { "Nothing graded yet." } }
         @for s in &done { (entry(s)) }
+        (html::pager("/grading", before, done.len(), REPORTS_PAGE, done.last().map(|s| s.id)))
     };
     html::page(&app.live, "Grading", Some(&user), &body).into_response()
 }

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use crate::auth::{TeamActor, TeamView};
 
 use crate::{App, html};
+use atoll_app::limits::{TEAM_RULES_STORED, left, near};
 
 /// What the form starts with: a rule to adapt, not one that finds this scenario's attack.
 const EXAMPLE: &str = "\
@@ -87,6 +88,17 @@ pub(crate) async fn submit<S: Store>(
             None => match atoll_app::rules::turn_on(&app, view.team, &view.user, &yaml).await {
                 Ok(on) => Redirect::to(&format!("/teams/{}/rules#rule-{}", app.live.team_id(view.team), on.id))
                     .into_response(),
+                // Refused (too many rules, say): the rule comes back in the form.
+                Err(e) if e.is_refusal() => {
+                    let draft = Draft {
+                        yaml: &yaml,
+                        problems: vec![e.to_string()],
+                        tested: None,
+                    };
+                    let mut page = render(&app, &view, draft).await;
+                    *page.status_mut() = html::status_of(e.kind);
+                    page
+                }
                 Err(e) => html::failure(&e),
             },
         },
@@ -167,6 +179,9 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
                     button name="action" value="test" { "Test against our events" }
                     " "
                     button name="action" value="on" { "Turn on" }
+                }
+                @if near(rules.len() as u32, TEAM_RULES_STORED) {
+                    p.muted { "Your team can turn on " (left(rules.len() as u32, TEAM_RULES_STORED)) " more rules in this exercise (at most " (TEAM_RULES_STORED) " stored, those turned off included)." }
                 }
             }
         }

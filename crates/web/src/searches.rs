@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::auth::{TeamActor, TeamView};
 use crate::pages::query_string;
-use atoll_app::searches::MAX_NAME_CHARS;
+use atoll_app::limits::SEARCH_NAME_CHARS;
 
 use crate::{App, html};
 
@@ -32,8 +32,18 @@ pub(crate) async fn save<S: Store>(
     let query = form.q.unwrap_or_default();
     match atoll_app::searches::save(&app, view.team, &view.user, &name, &query).await {
         Ok(()) => Redirect::to(&format!("/teams/{team_id}/hunt?{}", query_string(&query))).into_response(),
-        Err(e) if e.field.is_some() => refused(&app, &view, &name, &query, &e.to_string()).await,
-        Err(e) => refused(&app, &view, &name, &query, &e.message).await,
+        Err(e) => {
+            let problem = if e.field.is_some() {
+                e.to_string()
+            } else {
+                e.message.clone()
+            };
+            let mut page = refused(&app, &view, &name, &query, &problem).await;
+            if e.is_refusal() {
+                *page.status_mut() = html::status_of(e.kind);
+            }
+            page
+        }
     }
 }
 
@@ -47,7 +57,7 @@ async fn refused<S: Store>(app: &Arc<App<S>>, view: &TeamView, name: &str, query
             p { label for="save-q" { "Query" } br; textarea #save-q name="q" rows="3" cols="90" class="mono" { (query) } }
             p {
                 label for="save-name" { "Name " }
-                input #save-name name="name" value=(name) required maxlength=(MAX_NAME_CHARS);
+                input #save-name name="name" value=(name) required maxlength=(SEARCH_NAME_CHARS);
                 " " button type="submit" { "Save search" }
             }
         }

@@ -9,7 +9,8 @@
 
 use std::sync::Arc;
 
-use atoll_app::suppress::{MAX_REASON, MAX_VALUE, describe, hidden};
+use atoll_app::limits::{SUPPRESSION_REASON_CHARS, SUPPRESSION_VALUE_CHARS, SUPPRESSIONS_IN_FORCE, left, near};
+use atoll_app::suppress::{describe, hidden};
 use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, Store};
 use axum::extract::{Form, Path, Query, State};
@@ -65,6 +66,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
         let label = |at: u64| live.when(ExerciseMs(at));
         let acts = view.user.role != Role::Observer;
         let suppressed: usize = hidden.iter().map(|(_, h)| h.len()).sum();
+        let in_force = list.iter().filter(|s| s.ended.is_none()).count();
         let body = html! {
             p { a href={ "/teams/" (team_id) } { "← Alerts" } }
             h1 { "Suppressions — " (live.team_name(view.team)) }
@@ -116,9 +118,12 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
                         } }
                     p { label for="host" { "Only on host " } input #host name="host" value=(form.host) size="20" placeholder="host name (optional)"; }
                     p { label for="field" { "Only where the field " } input #field name="field" value=(form.field) size="16" placeholder="Image (optional)";
-                        label for="value" { " is " } input #value name="value" value=(form.value) size="40" maxlength=(MAX_VALUE) placeholder="C:\\Program Files\\…"; }
-                    p { label for="reason" { "Reason " } input #reason name="reason" value=(form.reason) size="60" maxlength=(MAX_REASON) required placeholder="the monitoring server's nightly inventory"; }
+                        label for="value" { " is " } input #value name="value" value=(form.value) size="40" maxlength=(SUPPRESSION_VALUE_CHARS) placeholder="C:\\Program Files\\…"; }
+                    p { label for="reason" { "Reason " } input #reason name="reason" value=(form.reason) size="60" maxlength=(SUPPRESSION_REASON_CHARS) required placeholder="the monitoring server's nightly inventory"; }
                     button type="submit" { "Suppress" }
+                    @if near(in_force as u32, SUPPRESSIONS_IN_FORCE as u32) {
+                        p.muted { "Your team can put " (left(in_force as u32, SUPPRESSIONS_IN_FORCE as u32)) " more suppressions in force (at most " (SUPPRESSIONS_IN_FORCE) " at once; ending one frees its place)." }
+                    }
                 }
             }
         };

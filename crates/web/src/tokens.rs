@@ -12,8 +12,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use atoll_app::accounts::{API_TOKEN_DAYS, API_TOKEN_NAME_CHARS, token_hash};
-use atoll_app::sessions::{SESSION_MS, SESSIONS_PER_USER};
+use atoll_app::accounts::{API_TOKEN_DAYS, token_hash};
+use atoll_app::limits::{API_TOKEN_NAME_CHARS, SESSIONS_PER_USER};
+use atoll_app::sessions::SESSION_MS;
 
 use crate::auth::Signed;
 use crate::invite::utc;

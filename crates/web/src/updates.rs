@@ -6,10 +6,16 @@
 //! at most every five seconds for all the alerts that came meanwhile (`14 new alerts, 2 high or
 //! critical; newest: …`). The white cell's stream (`/live`) sends
 //! the board's numbers for the teams the user sees, and a note for each report or answer
-//! handed in and each message from a team. Every event carries a cursor (how many of each
-//! kind of item the browser has been told of) as its id: a browser that lost the connection
-//! sends it back as `Last-Event-ID` and is told what it missed, so a satellite dropout costs
-//! nothing. Pages work the same without it: this only saves a refresh.
+//! handed in and each message from a team. Every event carries a cursor as its id: for each
+//! kind of item, how many the browser has been told of (alerts, injects, questions, which the
+//! team's world holds in order) or the id of the last one (messages, reports and answers,
+//! which the database numbers). A browser that lost the connection sends it back as
+//! `Last-Event-ID` and is told what it missed, so a satellite dropout costs nothing. Pages
+//! work the same without it: this only saves a refresh.
+//!
+//! A poll reads from the database only what came after its cursor (the newest few heads, no
+//! bodies, and how many there are), never a whole list: a team with a thousand messages costs
+//! a poll what a team with none does.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -54,6 +60,16 @@ fn parse_cursor(headers: &HeaderMap, kinds: usize) -> Option<Vec<usize>> {
 
 fn cursor_text(cursor: &[usize]) -> String {
     cursor.iter().map(usize::to_string).collect::<Vec<_>>().join(".")
+}
+
+/// Notes for the `count` items of one kind added since the cursor, of which `newest` are the
+/// newest few: one each, and a count of the others.
+fn notes_since(count: u32, newest: Vec<(String, String)>, what: &str, href: &str, notes: &mut Vec<(String, String)>) {
+    let skipped = (count as usize).saturating_sub(newest.len());
+    if skipped > 0 {
+        notes.push((format!("{skipped} more {what} while you were away"), href.to_owned()));
+    }
+    notes.extend(newest);
 }
 
 /// Notes for the items of one kind beyond `seen`: one per item, the newest `MAX_NOTES`, and
@@ -247,23 +263,38 @@ pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
     let resumed = parse_cursor(&headers, 4);
     let index = view.team;
     let user = Arc::new(view.user);
+    // The white cell's messages to the team so far (the inbox badge counts them), kept up to
+    // date by each poll from what came after its cursor.
+    let tally: Arc<std::sync::Mutex<Option<Tally>>> = Arc::default();
     let session: Arc<[u8]> = crate::auth::session_token(&headers)
         .map(|t| atoll_app::accounts::token_hash(&t))
         .unwrap_or_default()
         .into();
     stream(resumed, takes_gzip(&headers), move |seen, due| {
-        let (app, user, session) = (app.clone(), user.clone(), session.clone());
+        let (app, user, session, tally) = (app.clone(), user.clone(), session.clone(), tally.clone());
         async move {
             if due.session && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             // Alerts are told of together, at most once every few seconds (and at once on a
             // reconnection): at high speed they come several a second.
-            team_poll(&app, index, user.id, seen, due.alerts)
+            team_poll(&app, index, user.id, seen, due.alerts, &tally)
                 .await
                 .map_or(Polled::Nothing, Polled::Changes)
         }
     })
+}
+
+/// How many messages of one kind there are, up to the one with id `last`.
+#[derive(Debug, Clone, Copy)]
+struct Tally {
+    last: i64,
+    count: usize,
+}
+
+/// A cursor's id, as the database's ids go.
+fn id_of(seen: usize) -> i64 {
+    i64::try_from(seen).unwrap_or(i64::MAX)
 }
 
 async fn team_poll<S: Store>(
@@ -272,15 +303,46 @@ async fn team_poll<S: Store>(
     user: i64,
     seen: Option<Vec<usize>>,
     tell_alerts: bool,
+    tally: &std::sync::Mutex<Option<Tally>>,
 ) -> Option<Poll> {
     let team_id = app.live.team_id(index);
-    let messages: Vec<(String, String)> = app
+    let teams = [team_id.clone()];
+    let exercise = app.live.exercise;
+    // The white cell's messages after the cursor: how many, and the newest few (no bodies).
+    let since = seen.as_ref().map(|s| id_of(s[2]));
+    let newest = if since.is_some() { MAX_NOTES as u32 } else { 0 };
+    let new = app
         .db
-        .message_heads(app.live.exercise, Some(&team_id))
+        .message_heads_after(exercise, Some(&teams), true, since.unwrap_or(0), newest)
         .await
-        .ok()?
-        .into_iter()
-        .filter(|m| m.to_team)
+        .ok()?;
+    let known = *tally.lock().unwrap_or_else(|e| e.into_inner());
+    let counted = match (since, known) {
+        (None, _) => Tally {
+            last: new.last,
+            count: new.count as usize,
+        },
+        (Some(since), Some(known)) if known.last == since => Tally {
+            last: new.last,
+            count: known.count + new.count as usize,
+        },
+        // A resumed stream's first poll: counted once, from the start.
+        (Some(_), _) => {
+            let all = app
+                .db
+                .message_heads_after(exercise, Some(&teams), true, 0, 0)
+                .await
+                .ok()?;
+            Tally {
+                last: all.last,
+                count: all.count as usize,
+            }
+        }
+    };
+    *tally.lock().unwrap_or_else(|e| e.into_inner()) = Some(counted);
+    let message_notes: Vec<(String, String)> = new
+        .newest
+        .iter()
         .map(|m| {
             (
                 format!("Message from the white cell: {}", m.subject),
@@ -348,7 +410,7 @@ async fn team_poll<S: Store>(
     .ok()?;
     let (injects, questions) = delivered;
     let worker = app.clone();
-    let to_team = messages.len();
+    let to_team = counted.count;
     let badges = tokio::task::spawn_blocking(move || worker.badges_with(user, index, to_team))
         .await
         .ok()?;
@@ -357,7 +419,12 @@ async fn team_poll<S: Store>(
         Some(seen) if !tell_alerts => seen[0].min(alerts),
         _ => alerts,
     };
-    let cursor = vec![told_alerts, injects.len(), messages.len(), questions.len()];
+    let cursor = vec![
+        told_alerts,
+        injects.len(),
+        usize::try_from(new.last).unwrap_or_default(),
+        questions.len(),
+    ];
     let mut notes = Vec::new();
     if let Some(seen) = &seen {
         if tell_alerts && let Some(note) = new_alerts {
@@ -370,9 +437,9 @@ async fn team_poll<S: Store>(
             &format!("/teams/{team_id}/inbox"),
             &mut notes,
         );
-        notes_for(
-            &messages,
-            seen[2],
+        notes_since(
+            new.count,
+            message_notes,
             "messages",
             &format!("/teams/{team_id}/inbox"),
             &mut notes,
@@ -421,13 +488,19 @@ pub(crate) async fn staff<S: Store>(
 
 async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<usize>>) -> Option<Poll> {
     let name = |team: &str| app.live.team_name_of(team).to_owned();
-    let handed_in: Vec<(String, String)> = app
+    let exercise = app.live.exercise;
+    let visible = crate::messages::teams_seen(app, user);
+    let visible = visible.as_deref();
+    // What teams handed in and wrote after the cursor: how many, and the newest few heads.
+    let newest = if seen.is_some() { MAX_NOTES as u32 } else { 0 };
+    let handed = app
         .db
-        .submissions(app.live.exercise, None)
+        .submission_heads_after(exercise, visible, seen.as_ref().map_or(0, |s| id_of(s[0])), newest)
         .await
-        .ok()?
-        .into_iter()
-        .filter(|s| user.sees(&s.team))
+        .ok()?;
+    let handed_in: Vec<(String, String)> = handed
+        .newest
+        .iter()
         .map(|s| {
             let what = match s.kind {
                 Kind::Report => format!("a report: {}", s.subject),
@@ -436,13 +509,20 @@ async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<u
             (format!("{} sent {what}", name(&s.team)), "/grading".to_owned())
         })
         .collect();
-    let written: Vec<(String, String)> = app
+    let written = app
         .db
-        .message_heads(app.live.exercise, None)
+        .message_heads_after(
+            exercise,
+            visible,
+            false,
+            seen.as_ref().map_or(0, |s| id_of(s[1])),
+            newest,
+        )
         .await
-        .ok()?
-        .into_iter()
-        .filter(|m| !m.to_team && user.sees(&m.team))
+        .ok()?;
+    let written_notes: Vec<(String, String)> = written
+        .newest
+        .iter()
         .map(|m| {
             (
                 format!("Message from {}: {}", name(&m.team), m.subject),
@@ -498,13 +578,14 @@ async fn staff_poll<S: Store>(app: &Arc<App<S>>, user: &User, seen: Option<Vec<u
         }
     }
     let mut notes = Vec::new();
-    if let Some(seen) = &seen {
-        notes_for(&handed_in, seen[0], "reports and answers", "/grading", &mut notes);
-        notes_for(&written, seen[1], "messages", "/messages", &mut notes);
+    if seen.is_some() {
+        notes_since(handed.count, handed_in, "reports and answers", "/grading", &mut notes);
+        notes_since(written.count, written_notes, "messages", "/messages", &mut notes);
     }
+    let id = |last: i64| usize::try_from(last).unwrap_or_default();
     Some(Poll {
         values,
-        cursor: vec![handed_in.len(), written.len()],
+        cursor: vec![id(handed.last), id(written.last)],
         notes,
     })
 }

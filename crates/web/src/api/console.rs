@@ -650,12 +650,19 @@ pub struct MessageView {
     pub at: When,
 }
 
-/// The messages `user` may read, oldest first.
-pub(super) async fn messages_for<S: Store>(app: &App<S>, user: &User) -> Result<Vec<MessageView>, Response> {
-    let messages = app.db.messages(app.live.exercise).await.map_err(|_| unreadable())?;
+/// A page of the messages of `teams` (`None`: every team).
+pub(super) async fn messages_of<S: Store>(
+    app: &App<S>,
+    teams: Option<&[String]>,
+    page: atoll_store::Page,
+) -> Result<Vec<MessageView>, Response> {
+    let messages = app
+        .db
+        .messages_page(app.live.exercise, teams, page)
+        .await
+        .map_err(|_| unreadable())?;
     Ok(messages
         .into_iter()
-        .filter(|m| user.sees(&m.team))
         .map(|m| MessageView {
             id: m.id,
             at: when(app, m.at),
@@ -670,9 +677,14 @@ pub(super) async fn messages_for<S: Store>(app: &App<S>, user: &User) -> Result<
         .collect())
 }
 
-/// `GET /api/v1/messages`
-pub(crate) async fn messages<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    match messages_for(&app, &user).await {
+/// `GET /api/v1/messages`: a page of the messages `user` may read, oldest first.
+pub(crate) async fn messages<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Response {
+    let teams = crate::messages::teams_seen(&app, &user);
+    match messages_of(&app, teams.as_deref(), query.page(true)).await {
         Ok(list) => Json(list).into_response(),
         Err(e) => e,
     }
@@ -809,24 +821,47 @@ pub struct GradingItem {
     pub grade: Option<GradeView>,
 }
 
-/// `GET /api/v1/grading`: reports and written answers, oldest first.
-pub(crate) async fn grading<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
-    match grading_items(&app, &user).await {
+/// `GET /api/v1/grading`: a page of reports and written answers, oldest first.
+pub(crate) async fn grading<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    Staff(user): Staff,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Response {
+    match grading_items(&app, &user, query.page(true)).await {
         Ok(items) => Json(items).into_response(),
         Err(e) => e,
     }
 }
 
-/// The reports and written answers `user` may see, oldest first.
-pub(super) async fn grading_items<S: Store>(app: &App<S>, user: &User) -> Result<Vec<GradingItem>, Response> {
-    let all = app
+/// A page of the reports and written answers `user` may see.
+pub(super) async fn grading_items<S: Store>(
+    app: &App<S>,
+    user: &User,
+    page: atoll_store::Page,
+) -> Result<Vec<GradingItem>, Response> {
+    let teams = crate::messages::teams_seen(app, user);
+    let written: Vec<String> = app
+        .live
+        .scenario
+        .questions
+        .iter()
+        .filter(|q| q.free_text.is_some())
+        .map(|q| q.id.name.clone())
+        .collect();
+    let filter = atoll_store::SubmissionFilter {
+        teams: teams.as_deref(),
+        reports: true,
+        answers_to: Some(&written),
+        graded: None,
+    };
+    let (all, _) = app
         .db
-        .submissions(app.live.exercise, None)
+        .submissions_page(app.live.exercise, filter, page)
         .await
         .map_err(|_| unreadable())?;
     Ok(all
         .into_iter()
-        .filter(|s| user.sees(&s.team) && atoll_app::reports::graded_by_hand(app, s))
+        .filter(|s| atoll_app::reports::graded_by_hand(app, s))
         .map(|s| grading_item(app, s))
         .collect())
 }

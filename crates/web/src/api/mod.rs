@@ -34,6 +34,7 @@ use serde_json::{Value, json};
 use crate::auth::{Instructor, Signed, Staff, StaffTeamView, TeamActor, TeamView};
 use crate::html::Refusal;
 use crate::{App, clock_now};
+use atoll_app::limits::API_PAGE;
 
 /// Where the API lives.
 pub const BASE: &str = "/api/v1";
@@ -155,6 +156,29 @@ async fn blocking_json<T: Serialize + Send + 'static>(work: impl FnOnce() -> T +
     match blocking(work).await {
         Ok(value) => Json(value).into_response(),
         Err(e) => e,
+    }
+}
+
+/// A page of a list (`?after=`, `?before=`, `?limit=`): with `after`, the oldest items above
+/// that id, oldest first; with `before`, the newest below it, newest first; without either,
+/// the list's own order from its start. At most [`API_PAGE`] items, fewer with `limit`.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListQuery {
+    after: Option<i64>,
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+impl ListQuery {
+    fn page(&self, oldest_first: bool) -> atoll_store::Page {
+        use atoll_store::Page;
+        let limit = self.limit.unwrap_or(API_PAGE).clamp(1, API_PAGE);
+        match (self.before, self.after) {
+            (Some(before), _) => Page::before(Some(before), limit),
+            (None, Some(after)) => Page::after(Some(after), limit),
+            (None, None) if oldest_first => Page::after(None, limit),
+            (None, None) => Page::newest(limit),
+        }
     }
 }
 

@@ -123,7 +123,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/messages",
-        summary: "Messages between the white cell and the teams, oldest first.",
+        summary: "Messages between the white cell and the teams, oldest first, a page at a time (at most 100; `after`: the id of the last message of the page before; `before`: newest first below that id; `limit`).",
         who: Who::Staff,
         request: None,
         status: 200,
@@ -150,7 +150,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/grading",
-        summary: "Reports and answers written in free text, with what they are graded on and their grade.",
+        summary: "Reports and answers written in free text, with what they are graded on and their grade; oldest first, a page at a time (`after`, `before`, `limit`, at most 100).",
         who: Who::Staff,
         request: None,
         status: 200,
@@ -213,7 +213,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/teams/{team}/reports",
-        summary: "The team's incident reports, with the white cell's grade and comment once graded.",
+        summary: "The team's incident reports, with the white cell's grade and comment once graded; oldest first, a page at a time (`after`, `before`, `limit`, at most 100).",
         who: Who::TeamView,
         request: None,
         status: 200,
@@ -249,7 +249,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/teams/{team}/inbox",
-        summary: "What reached the team: the scenario's injects (by their time, after what they follow, when their condition held, or sent by hand), newest first, with attachments; and the messages between the team and the white cell.",
+        summary: "What reached the team: the scenario's injects (by their time, after what they follow, when their condition held, or sent by hand), newest first, with attachments; and the messages between the team and the white cell (oldest first, a page at a time: `after`, `before`, `limit`, at most 100).",
         who: Who::TeamView,
         request: None,
         status: 200,
@@ -375,7 +375,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/teams/{team}/cases",
-        summary: "The team's cases, newest first, with how many entries of each kind.",
+        summary: "The team's cases, newest first, with how many entries of each kind; a page at a time (`before`: the id of the last case of the page before; `limit`, at most 100).",
         who: Who::TeamView,
         request: None,
         status: 200,

@@ -88,7 +88,9 @@ pub struct CaseView {
 }
 
 pub(super) async fn case_view<S: Store>(app: &App<S>, team: &str, id: i64, status: StatusCode) -> Response {
-    match app.db.case(app.live.exercise, team, id).await {
+    // Every entry, oldest first: a case holds at most `CASE_ENTRIES`.
+    let entries = atoll_store::Page::after(None, atoll_app::limits::CASE_ENTRIES);
+    match app.db.case(app.live.exercise, team, id, entries).await {
         Ok((case, entries)) => (
             status,
             Json(CaseView {
@@ -360,10 +362,14 @@ pub struct InboxView {
 
 /// `GET /api/v1/teams/{team}/inbox`: what reached the team, as its inbox page shows it (reading
 /// it through the API leaves no read receipt).
-pub(crate) async fn inbox<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    let team = app.live.team_id(view.team);
-    let messages = match messages_for(&app, &view.user).await {
-        Ok(list) => list.into_iter().filter(|m| m.team == team).collect(),
+pub(crate) async fn inbox<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Response {
+    let teams = [app.live.team_id(view.team)];
+    let messages = match messages_of(&app, Some(&teams), query.page(true)).await {
+        Ok(list) => list,
         Err(e) => return e,
     };
     let worker = app.clone();
@@ -891,11 +897,22 @@ pub struct ReportView {
     pub grade: Option<GradeView>,
 }
 
-/// The team's reports, oldest first.
-pub(super) async fn reports_of<S: Store>(app: &App<S>, team: &str, staff: bool) -> Result<Vec<ReportView>, Response> {
-    let all = app
+/// A page of the team's reports.
+pub(super) async fn reports_of<S: Store>(
+    app: &App<S>,
+    team: &str,
+    staff: bool,
+    page: atoll_store::Page,
+) -> Result<Vec<ReportView>, Response> {
+    let teams = [team.to_owned()];
+    let filter = atoll_store::SubmissionFilter {
+        teams: Some(&teams),
+        reports: true,
+        ..atoll_store::SubmissionFilter::default()
+    };
+    let (all, _) = app
         .db
-        .submissions(app.live.exercise, Some(team))
+        .submissions_page(app.live.exercise, filter, page)
         .await
         .map_err(|_| unreadable())?;
     Ok(all
@@ -917,10 +934,14 @@ pub(super) fn report_view<S>(app: &App<S>, s: atoll_store::Submission, staff: bo
     }
 }
 
-/// `GET /api/v1/teams/{team}/reports`
-pub(crate) async fn reports<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+/// `GET /api/v1/teams/{team}/reports`: a page of the team's reports, oldest first.
+pub(crate) async fn reports<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Response {
     let staff = view.user.role != Role::Player;
-    match reports_of(&app, &app.live.team_id(view.team), staff).await {
+    match reports_of(&app, &app.live.team_id(view.team), staff, query.page(true)).await {
         Ok(list) => Json(list).into_response(),
         Err(e) => e,
     }

@@ -166,9 +166,18 @@ pub struct CaseSummary {
     pub notes: u32,
 }
 
-/// `GET /api/v1/teams/{team}/cases`: the team's cases, newest first.
-pub(crate) async fn cases<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    let Ok(cases) = app.db.cases(app.live.exercise, &app.live.team_id(view.team)).await else {
+/// `GET /api/v1/teams/{team}/cases`: a page of the team's cases, newest first.
+pub(crate) async fn cases<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(query): axum::extract::Query<super::ListQuery>,
+) -> Response {
+    let page = query.page(false);
+    let Ok(cases) = app
+        .db
+        .cases_page(app.live.exercise, &app.live.team_id(view.team), page)
+        .await
+    else {
         return unreadable();
     };
     let list: Vec<CaseSummary> = cases

@@ -966,7 +966,7 @@ async fn a_team_marked_absent_is_not_scored_for_availability_and_the_board_says_
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_player_cannot_bury_the_white_cell_in_messages() {
-    use atoll_app::messages::PLAYER_MESSAGES;
+    use atoll_app::limits::PLAYER_MESSAGES;
     let app = app().await;
     let palau = sign_in(&app, "pita").await;
     for n in 0..PLAYER_MESSAGES {

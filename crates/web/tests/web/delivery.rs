@@ -312,3 +312,99 @@ async fn a_live_stream_is_gzipped_for_browsers_that_take_it_each_event_readable_
     let response = answer(&app, request).await;
     assert!(response.headers().get(header::CONTENT_ENCODING).is_none());
 }
+
+/// Stores `n` messages of 5,000 characters for Palau, from the team (pita) and the white cell
+/// (ines) in turn, subjects `m000`, `m001`, …, straight into the store (the limits are not what
+/// is tested here). Returns their ids, oldest first.
+async fn long_messages(app: &Arc<App<Sqlite>>, n: usize) -> Vec<i64> {
+    let users = app.db.users().await.unwrap();
+    let id = |name: &str| users.iter().find(|u| u.username == name).unwrap().id;
+    let (pita, ines) = (id("pita"), id("ines"));
+    let body = "x".repeat(atoll_app::limits::BODY_CHARS);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let (to_team, user) = if i % 2 == 0 { (false, pita) } else { (true, ines) };
+        let subject = format!("m{i:03}");
+        let stored = app.db.send_message(
+            app.live.exercise,
+            "palau",
+            to_team,
+            None,
+            None,
+            &subject,
+            &body,
+            user,
+            0,
+            0,
+            atoll_store::AtMost::NONE,
+        );
+        ids.push(stored.await.unwrap());
+    }
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_of_messages_stay_small_however_many_are_stored() {
+    // 400 messages of 5,000 characters: 2 MB of text in one team's inbox.
+    let app = app().await;
+    long_messages(&app, 400).await;
+    let (pita, ines) = (sign_in(&app, "pita").await, sign_in(&app, "ines").await);
+    let page_size = atoll_app::limits::MESSAGES_PAGE as usize;
+    for (path, cookie) in [("/teams/palau/inbox", &pita), ("/messages", &ines)] {
+        let (status, _, page) = send(&app, get(path, cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(page.len() < 200_000, "{path}: {} bytes", page.len());
+        // The newest page, then the one before it by its link.
+        assert!(
+            page.contains("m399") && page.contains(&format!("m{:03}", 400 - page_size)),
+            "{path}"
+        );
+        assert!(!page.contains(&format!("m{:03}", 399 - page_size)), "{path}");
+        let older = page
+            .split("before=")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("{path} links to older messages"));
+        let (status, _, second) = send(&app, get(&format!("{path}?before={older}"), cookie)).await;
+        assert_eq!(status, StatusCode::OK, "{path} page 2");
+        assert!(second.len() < 200_000, "{path} page 2: {} bytes", second.len());
+        assert!(
+            second.contains(&format!("m{:03}", 399 - page_size)) && !second.contains("m399"),
+            "{path} page 2 holds the next older ones"
+        );
+    }
+    // The API pages likewise: at most a page, and the next starts after the last id given.
+    let token = make_token(&app, &ines, "pages").await;
+    let (status, first) = call(&app, "GET", "/api/v1/messages?limit=50", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let first = first.as_array().unwrap().clone();
+    assert_eq!(first.len(), 50);
+    let last = first[49]["id"].as_i64().unwrap();
+    let (_, next) = call(&app, "GET", &format!("/api/v1/messages?after={last}"), &token, None).await;
+    let next = next.as_array().unwrap();
+    assert_eq!(next.len(), atoll_app::limits::API_PAGE as usize);
+    assert_eq!(next[0]["subject"], "m050");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_live_poll_reads_only_what_came_after_its_cursor() {
+    use futures_util::StreamExt as _;
+    // 400 long messages stored; a player's live tab stays open.
+    let app = app().await;
+    long_messages(&app, 400).await;
+    let player = sign_in(&app, "pita").await;
+    let steps = app.db.count_steps().await.unwrap();
+    let response = answer(&app, get("/teams/palau/live", &player)).await;
+    let mut body = response.into_body().into_data_stream();
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), body.next()).await;
+    assert!(matches!(first, Ok(Some(Ok(_)))), "the stream sends");
+    // Polls while the browser reads: each looks only past its cursor, so it costs the
+    // database a few dozen steps, not a read of every message (thousands).
+    let reading = tokio::spawn(async move { while body.next().await.is_some() {} });
+    let before = steps.load(std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(std::time::Duration::from_millis(3_500)).await;
+    let during = steps.load(std::sync::atomic::Ordering::Relaxed) - before;
+    reading.abort();
+    assert!(during > 0, "the stream polled");
+    assert!(during < 1_000, "{during} steps of SQLite's machine in three polls");
+}

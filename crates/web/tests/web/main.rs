@@ -464,7 +464,13 @@ async fn palau_stored(app: &Arc<App<Sqlite>>) -> Vec<usize> {
     let (db, x) = (&app.db, app.live.exercise);
     let mut entries = 0;
     for case in db.cases(x, "palau").await.unwrap() {
-        entries += db.case(x, "palau", case.id).await.unwrap().1.len() + 1;
+        entries += db
+            .case(x, "palau", case.id, atoll_store::Page::after(None, u32::MAX))
+            .await
+            .unwrap()
+            .1
+            .len()
+            + 1;
     }
     vec![
         db.triages(x, "palau").await.unwrap().len(),

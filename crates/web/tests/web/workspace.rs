@@ -951,6 +951,7 @@ async fn a_rule_that_cannot_be_read_again_after_a_restart_says_so_on_the_rules_p
             pita,
             0,
             0,
+            atoll_store::AtMost::NONE,
         )
         .await
         .unwrap();
@@ -1097,7 +1098,12 @@ async fn a_team_links_an_event_it_found_by_hunting_to_a_case() {
     assert!(case.contains("log: dns"), "the event's fields: {case}");
     let (_, _, list) = send(&app, get("/teams/palau/cases", &player)).await;
     assert!(list.contains("<th>Events</th>"), "{list}");
-    let entries = app.db.case(app.live.exercise, "palau", 1).await.unwrap().1;
+    let entries = app
+        .db
+        .case(app.live.exercise, "palau", 1, atoll_store::Page::after(None, u32::MAX))
+        .await
+        .unwrap()
+        .1;
     assert_eq!(
         entries
             .iter()
@@ -1496,7 +1502,16 @@ async fn the_alerts_a_filter_selects_go_into_a_case_at_once() {
     let shell = matching(&page);
     assert!(shell > 0 && page.contains("Add them to the case"), "{page}");
     let linked = |app: Arc<App<Sqlite>>| async move {
-        let (_, entries) = app.db.case(app.live.exercise, "palau", case).await.unwrap();
+        let (_, entries) = app
+            .db
+            .case(
+                app.live.exercise,
+                "palau",
+                case,
+                atoll_store::Page::after(None, u32::MAX),
+            )
+            .await
+            .unwrap();
         entries.into_iter().filter(|e| e.kind == "alert").count()
     };
     // Refused, storing nothing: no filter; a case that is not the team's; a count that changed.
@@ -1938,4 +1953,111 @@ async fn one_teams_hunts_never_hold_every_slot() {
             .await
             .is_ok_and(|s| s.is_some())
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn what_a_team_stores_has_a_limit_said_near_it_and_refused_with_the_text_back() {
+    use atoll_app::limits::{CASE_ENTRIES, TEAM_CASES, TEAM_REPORTS, TEAM_RULES_STORED, USER_SEARCHES};
+    use atoll_store::{AtMost, Kind};
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let pita = app.db.user_by_name("pita").await.unwrap().unwrap().0.id;
+    let (db, x) = (&app.db, app.live.exercise);
+    // Each quota filled to one below its limit, straight into the store.
+    for n in 1..TEAM_REPORTS {
+        db.submit(
+            x,
+            "palau",
+            Kind::Report,
+            &format!("r{n}"),
+            "{}",
+            pita,
+            0,
+            0,
+            AtMost::NONE,
+        )
+        .await
+        .unwrap();
+    }
+    let mut case = 0;
+    for n in 1..TEAM_CASES {
+        case = db
+            .open_case(x, "palau", &format!("c{n}"), "open", pita, 0, 0, AtMost::NONE)
+            .await
+            .unwrap();
+    }
+    let notes: Vec<String> = (1..CASE_ENTRIES).map(|n| format!("n{n}")).collect();
+    let notes: Vec<&str> = notes.iter().map(String::as_str).collect();
+    db.add_case_entries(x, "palau", case, "note", &notes, pita, 0, 0, AtMost::NONE)
+        .await
+        .unwrap();
+    for n in 1..USER_SEARCHES {
+        db.save_search(x, "palau", &format!("s{n}"), "*", pita, 0, AtMost::NONE)
+            .await
+            .unwrap();
+    }
+    for n in 1..TEAM_RULES_STORED {
+        db.add_team_rule(x, "palau", &format!("t{n}"), "title: t", pita, 0, 0, AtMost::NONE)
+            .await
+            .unwrap();
+    }
+    let rule = serde_urlencoded::to_string([("action", "on"), ("yaml", SIGN_IN_RULE)]).unwrap();
+    let report = "to=national_cert&tlp=TLP%3AAMBER&what=Web+shell+on+PT-WEB01&title=";
+    // (the page that says how many are left, the form, the first and second sending, and what
+    // the refusal gives back)
+    let case_page = format!("/teams/palau/cases/{case}");
+    let families: [(&str, &str, &str, String, String, &str); 5] = [
+        (
+            "/teams/palau/reports",
+            "/teams/palau/reports",
+            "1 more reports",
+            format!("{report}Last"),
+            format!("{report}Over+the+top"),
+            "Over the top",
+        ),
+        (
+            "/teams/palau/cases",
+            "/teams/palau/cases",
+            "1 more cases",
+            "title=Last".into(),
+            "title=Over+the+top".into(),
+            "Over the top",
+        ),
+        (
+            &case_page,
+            &case_page,
+            "1 more entries",
+            "kind=note&note=Last".into(),
+            "kind=note&note=Over+the+top".into(),
+            "Over the top</textarea>",
+        ),
+        (
+            "",
+            "/teams/palau/searches",
+            "",
+            "name=Last&q=*".into(),
+            "name=Over+the+top&q=*".into(),
+            "Over the top",
+        ),
+        (
+            "/teams/palau/rules",
+            "/teams/palau/rules",
+            "1 more rules",
+            rule.clone(),
+            rule,
+            "Successful sign-in",
+        ),
+    ];
+    for (page, form, near, last, over, given_back) in families {
+        if !near.is_empty() {
+            let (_, _, shown) = send(&app, get(page, &player)).await;
+            assert!(shown.contains(near), "{page} says how many are left");
+        }
+        let (status, _, _) = send(&app, post(form, &player, &last)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{form}: the last one is taken");
+        let (status, _, refused) = send(&app, post(form, &player, &over)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{form}: {refused}");
+        assert!(refused.contains("the most"), "{form} says which limit: {refused}");
+        assert!(refused.contains(given_back), "{form} gives the text back: {refused}");
+    }
 }
