@@ -147,7 +147,9 @@ impl From<StoreError> for Error {
             | StoreError::NoRule
             | StoreError::NoToken
             | StoreError::NoSuppression => Error::not_found(capitalised(&e.to_string())),
-            StoreError::TooMany | StoreError::TooManyOfUser => Error::too_many(None, capitalised(&e.to_string())),
+            StoreError::TooMany | StoreError::TooManyOfUser | StoreError::TooManyStored => {
+                Error::too_many(None, capitalised(&e.to_string()))
+            }
             StoreError::Database(_) => {
                 Error::unavailable("The database did not answer, so nothing was changed; try again.")
             }

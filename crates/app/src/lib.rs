@@ -72,6 +72,29 @@ pub struct App<S> {
     /// The users who have opened the briefing since the server started: the others are shown
     /// it first after signing in.
     briefed: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// Live-update streams open, by the session (or account) that opened them
+    /// ([`App::open_stream`]).
+    streams: Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, usize>>>,
+}
+
+/// One live-update stream counted against its session ([`App::open_stream`]); the count goes
+/// down when the stream ends and this is dropped.
+#[derive(Debug)]
+pub struct StreamTicket {
+    key: Vec<u8>,
+    streams: Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, usize>>>,
+}
+
+impl Drop for StreamTicket {
+    fn drop(&mut self) {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = streams.get_mut(&self.key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                streams.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl<S> App<S> {
@@ -84,6 +107,23 @@ impl<S> App<S> {
         let own = self.team_hunts.get(team)?.acquire().await.ok()?;
         let shared = self.hunts.acquire().await.ok()?;
         Some((own, shared))
+    }
+
+    /// Counts a live-update stream opened by the session `key` (its token's digest): at most
+    /// [`limits::STREAMS_PER_SESSION`] at once, so that one person's tabs, or a script
+    /// holding streams open, cannot take the server's connections from the others. `None`
+    /// when the session has that many open already.
+    pub fn open_stream(&self, key: Vec<u8>) -> Option<StreamTicket> {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let open = streams.entry(key.clone()).or_insert(0);
+        if *open >= limits::STREAMS_PER_SESSION {
+            return None;
+        }
+        *open += 1;
+        Some(StreamTicket {
+            key,
+            streams: self.streams.clone(),
+        })
     }
 
     pub fn new(db: S, live: Live) -> App<S> {
@@ -99,6 +139,7 @@ impl<S> App<S> {
             verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
             seen: std::sync::Mutex::new(std::collections::HashMap::new()),
             briefed: std::sync::Mutex::new(std::collections::HashSet::new()),
+            streams: Arc::default(),
         }
     }
 

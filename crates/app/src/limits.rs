@@ -19,10 +19,11 @@
 //! | Case entry (note, indicator, alert, event, status) | [`CASE_ENTRIES`] 1,000 a case | note [`CASE_NOTE_CHARS`] 10,000, indicator [`INDICATOR_CHARS`] 500 | alerts are linked in bulk (up to 200 at once), so many go into one case |
 //! | Saved search                  | [`TEAM_SEARCHES`] 50 a team, [`USER_SEARCHES`] 25 a user | name [`SEARCH_NAME_CHARS`] 80, query 10,000 (`atoll_hunt::query::MAX_QUERY_CHARS`) | saving a name again replaces it; deleting frees a place |
 //! | Team Sigma rule               | [`TEAM_RULES_STORED`] 100 a team (on or off), [`TEAM_RULES_ON`] 25 on at once | [`RULE_BYTES`] 20,000 bytes, [`RULE_COMPILED_BYTES`] 2 MiB once compiled (measured) | a rule turned off stays, for the record; what is on is what the server holds in memory |
-//! | Suppression                   | [`SUPPRESSIONS_IN_FORCE`] 50 in force a team | reason [`SUPPRESSION_REASON_CHARS`] 500, value [`SUPPRESSION_VALUE_CHARS`] 500 | ending one frees a place |
+//! | Suppression                   | [`SUPPRESSIONS_IN_FORCE`] 50 in force a team, [`SUPPRESSIONS_STORED`] 500 made a team (ended ones stay, for the record) | reason [`SUPPRESSION_REASON_CHARS`] 500, value [`SUPPRESSION_VALUE_CHARS`] 500 | ending one frees a place |
 //! | Invitation                    | [`OPEN_INVITATIONS_MAX`] 200 open; [`TEAM_INVITATIONS_MAX`] 12 a team at once | | revoking or using one frees a place |
 //! | API token                     | [`API_TOKENS_MAX`] 20 a user      | name [`API_TOKEN_NAME_CHARS`] 100 | revoking one frees a place |
 //! | Session                       | [`SESSIONS_PER_USER`] 5 a user (the oldest ends) | | |
+//! | Live-update stream            | [`STREAMS_PER_SESSION`] 6 open at once a session | | a tab each: a player keeps two or three pages open |
 //!
 //! Pages and API lists show a page at a time, newest first, and the next page starts below the
 //! last id shown (`?before=ID`), so page 40 costs what page 1 does. The alert queue pages by
@@ -83,6 +84,9 @@ pub const RULE_COMPILED_BYTES: usize = 2 * 1024 * 1024;
 
 /// Suppressions one team may have in force at once.
 pub const SUPPRESSIONS_IN_FORCE: usize = 50;
+/// Suppressions one team may make over an exercise, ended ones included (they stay, for the
+/// record): 100 a day, far more than tuning a queue takes.
+pub const SUPPRESSIONS_STORED: usize = 500;
 /// Longest reason for a suppression, in characters.
 pub const SUPPRESSION_REASON_CHARS: usize = 500;
 /// Longest value a suppression matches, in characters.
@@ -101,6 +105,8 @@ pub const API_TOKEN_NAME_CHARS: usize = 100;
 
 /// Sessions one user keeps: signing in again ends the oldest beyond these.
 pub const SESSIONS_PER_USER: u32 = 5;
+/// Live-update streams one session may hold open at once (one per open tab).
+pub const STREAMS_PER_SESSION: usize = 6;
 
 /// Messages a page shows at once (each up to [`BODY_CHARS`]).
 pub const MESSAGES_PAGE: u32 = 25;

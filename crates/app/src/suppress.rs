@@ -7,7 +7,7 @@ use std::sync::Arc;
 use atoll_exercise::Alert;
 use atoll_store::{Store, StoreError, Suppression, User};
 
-use crate::limits::{SUPPRESSION_REASON_CHARS, SUPPRESSION_VALUE_CHARS, SUPPRESSIONS_IN_FORCE};
+use crate::limits::{SUPPRESSION_REASON_CHARS, SUPPRESSION_VALUE_CHARS, SUPPRESSIONS_IN_FORCE, SUPPRESSIONS_STORED};
 use crate::{App, Error, Result, clock_now};
 
 /// The suppressions in force, by the rule they name.
@@ -199,6 +199,7 @@ pub async fn create<S: Store>(
             at,
             clock_now(),
             SUPPRESSIONS_IN_FORCE,
+            SUPPRESSIONS_STORED,
         )
         .await;
     match stored {
@@ -215,6 +216,13 @@ pub async fn create<S: Store>(
         Err(StoreError::TooMany) => Err(Error::too_many(
             Some("rule"),
             format!("your team has {SUPPRESSIONS_IN_FORCE} suppressions in force, the most it may; end one first."),
+        )),
+        Err(StoreError::TooManyStored) => Err(Error::too_many(
+            Some("rule"),
+            format!(
+                "your team has made {SUPPRESSIONS_STORED} suppressions in this exercise, ended ones included, the most it may; \
+                 mark alerts false positive instead, or ask the white cell."
+            ),
         )),
         Err(e) => Err(e.into()),
     }

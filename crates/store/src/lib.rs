@@ -446,6 +446,8 @@ pub enum StoreError {
     NoSuppression,
     /// An insert would pass its limit ([`AtMost::all`]: of the team, or of the case).
     TooMany,
+    /// A suppression would pass the most a team may make over an exercise, ended ones included.
+    TooManyStored,
     /// An insert would pass the limit of the user's own ([`AtMost::user`]).
     TooManyOfUser,
     Database(sqlx::Error),
@@ -470,6 +472,7 @@ impl std::fmt::Display for StoreError {
             StoreError::NoSuppression => f.write_str("no such suppression of this team in force"),
             StoreError::TooMany => f.write_str("there are as many of these as the limit allows"),
             StoreError::TooManyOfUser => f.write_str("you have as many of these as the limit allows"),
+            StoreError::TooManyStored => f.write_str("there have been as many of these as the limit allows"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -663,6 +666,7 @@ pub trait Store: Send + Sync + 'static {
         at: u64,
         now: i64,
         limit: usize,
+        stored: usize,
     ) -> impl Future<Output = Result<i64>> + Send;
     /// A team's suppressions (or every team's), oldest first.
     fn suppressions(&self, exercise: i64, team: Option<&str>) -> impl Future<Output = Result<Vec<Suppression>>> + Send;
@@ -2008,12 +2012,13 @@ impl Store for Sqlite {
         at: u64,
         now: i64,
         limit: usize,
+        stored: usize,
     ) -> Result<i64> {
         let conditions =
             serde_json::to_string(conditions).map_err(|e| StoreError::Database(sqlx::Error::Decode(Box::new(e))))?;
         let mut tx = self.pool.begin().await?;
-        let in_force: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM suppressions WHERE exercise = ? AND team = ? AND ended_at IS NULL",
+        let (all, in_force): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE ended_at IS NULL) FROM suppressions WHERE exercise = ? AND team = ?",
         )
         .bind(exercise)
         .bind(team)
@@ -2021,6 +2026,9 @@ impl Store for Sqlite {
         .await?;
         if in_force as usize >= limit {
             return Err(StoreError::TooMany);
+        }
+        if all as usize >= stored {
+            return Err(StoreError::TooManyStored);
         }
         let id = sqlx::query(
             "INSERT INTO suppressions (exercise, team, rule, conditions, reason, user_id, at, created_at) \
@@ -3998,6 +4006,27 @@ mod tests {
             .unwrap();
         let ids: Vec<i64> = db.cases(e.id, "palau").await.unwrap().iter().map(|c| c.id).collect();
         assert_eq!(ids, vec![later, case], "newest first");
+    }
+
+    #[tokio::test]
+    async fn suppressions_are_limited_in_force_and_over_the_exercise() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let e = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let pita = db
+            .create_user("pita", "h", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        let make = || db.suppress(e.id, "palau", "Rule", &[], "noisy backup job", pita.id, 1, 1, 1, 3);
+        // One in force at a time; three in all, ended ones included.
+        let first = make().await.unwrap();
+        assert!(matches!(make().await, Err(StoreError::TooMany)));
+        db.end_suppression(e.id, "palau", first, pita.id, 2).await.unwrap();
+        let second = make().await.unwrap();
+        db.end_suppression(e.id, "palau", second, pita.id, 3).await.unwrap();
+        let third = make().await.unwrap();
+        db.end_suppression(e.id, "palau", third, pita.id, 4).await.unwrap();
+        assert!(matches!(make().await, Err(StoreError::TooManyStored)));
+        assert_eq!(db.suppressions(e.id, Some("palau")).await.unwrap().len(), 3);
     }
 
     #[tokio::test]

@@ -408,3 +408,32 @@ async fn a_live_poll_reads_only_what_came_after_its_cursor() {
     assert!(during > 0, "the stream polled");
     assert!(during < 1_000, "{during} steps of SQLite's machine in three polls");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_holds_a_few_live_streams_at_most_and_a_closed_one_frees_its_place() {
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let live = || get("/teams/palau/live", &player);
+    let mut open = Vec::new();
+    for _ in 0..atoll_app::limits::STREAMS_PER_SESSION {
+        let response = answer(&app, live()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        open.push(response);
+    }
+    let refused = answer(&app, live()).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let text = axum::body::to_bytes(refused.into_body(), 1 << 20).await.unwrap();
+    let text = String::from_utf8_lossy(&text);
+    assert!(text.contains("6 pages with live updates open already"), "{text}");
+    // Another sign-in, and the white cell, are not held back by this one.
+    let other = sign_in(&app, "pita").await;
+    assert_eq!(
+        answer(&app, get("/teams/palau/live", &other)).await.status(),
+        StatusCode::OK
+    );
+    let ines = sign_in(&app, "ines").await;
+    assert_eq!(answer(&app, get("/live", &ines)).await.status(), StatusCode::OK);
+    // A tab closed frees its place.
+    drop(open.pop());
+    assert_eq!(answer(&app, live()).await.status(), StatusCode::OK);
+}

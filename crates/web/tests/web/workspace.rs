@@ -1956,6 +1956,41 @@ async fn one_teams_hunts_never_hold_every_slot() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_team_has_a_few_dozen_rules_on_at_most() {
+    use atoll_app::limits::TEAM_RULES_ON;
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let pita = app.db.user_by_name("pita").await.unwrap().unwrap().0.id;
+    for n in 0..TEAM_RULES_ON {
+        app.db
+            .add_team_rule(
+                app.live.exercise,
+                "palau",
+                &format!("t{n}"),
+                "title: t",
+                pita,
+                0,
+                0,
+                atoll_store::AtMost::NONE,
+            )
+            .await
+            .unwrap();
+    }
+    let form = serde_urlencoded::to_string([("action", "on"), ("yaml", SIGN_IN_RULE)]).unwrap();
+    let (status, _, page) = send(&app, post("/teams/palau/rules", &player, &form)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{page}");
+    assert!(
+        page.contains("25 rules on, the most it may have at once") && page.contains("Successful sign-in"),
+        "says which limit, and gives the rule back: {page}"
+    );
+    // Turned off, one frees a place.
+    let (status, _, _) = send(&app, post("/teams/palau/rules/1/off", &player, "")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, _, _) = send(&app, post("/teams/palau/rules", &player, &form)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn what_a_team_stores_has_a_limit_said_near_it_and_refused_with_the_text_back() {
     use atoll_app::limits::{CASE_ENTRIES, TEAM_CASES, TEAM_REPORTS, TEAM_RULES_STORED, USER_SEARCHES};
     use atoll_store::{AtMost, Kind};
@@ -1996,10 +2031,13 @@ async fn what_a_team_stores_has_a_limit_said_near_it_and_refused_with_the_text_b
             .await
             .unwrap();
     }
+    // Stored, and turned off since: the limit on rules on at once is another.
     for n in 1..TEAM_RULES_STORED {
-        db.add_team_rule(x, "palau", &format!("t{n}"), "title: t", pita, 0, 0, AtMost::NONE)
+        let id = db
+            .add_team_rule(x, "palau", &format!("t{n}"), "title: t", pita, 0, 0, AtMost::NONE)
             .await
             .unwrap();
+        db.turn_off_rule(x, "palau", id, pita, 0).await.unwrap();
     }
     let rule = serde_urlencoded::to_string([("action", "on"), ("yaml", SIGN_IN_RULE)]).unwrap();
     let report = "to=national_cert&tlp=TLP%3AAMBER&what=Web+shell+on+PT-WEB01&title=";
