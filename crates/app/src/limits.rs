@@ -23,7 +23,7 @@
 //! | Invitation                    | [`OPEN_INVITATIONS_MAX`] 200 open; [`TEAM_INVITATIONS_MAX`] 12 a team at once | | revoking or using one frees a place |
 //! | API token                     | [`API_TOKENS_MAX`] 20 a user      | name [`API_TOKEN_NAME_CHARS`] 100 | revoking one frees a place |
 //! | Session                       | [`SESSIONS_PER_USER`] 5 a user (the oldest ends) | | |
-//! | Live-update stream            | [`STREAMS_PER_SESSION`] 6 open at once a session | | a tab each: a player keeps two or three pages open |
+//! | Live-update stream            | [`STREAMS_PER_SESSION`] 6 open at once a session (a new one ends the oldest) | | a tab each: a player keeps two or three pages open |
 //!
 //! Pages and API lists show a page at a time, newest first, and the next page starts below the
 //! last id shown (`?before=ID`), so page 40 costs what page 1 does. The alert queue pages by

@@ -267,18 +267,6 @@ fn stream_key(session: &[u8], user: &User) -> Vec<u8> {
     }
 }
 
-/// The answer to a session that has [`atoll_app::limits::STREAMS_PER_SESSION`] streams open.
-fn too_many_streams() -> Response {
-    crate::html::problem(
-        axum::http::StatusCode::TOO_MANY_REQUESTS,
-        &format!(
-            "You have {} pages with live updates open already, the most one sign-in may; close one. \
-             This page works without them: refresh it to see what is new.",
-            atoll_app::limits::STREAMS_PER_SESSION
-        ),
-    )
-}
-
 /// The team's stream.
 pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView, headers: HeaderMap) -> Response {
     let resumed = parse_cursor(&headers, 4);
@@ -291,14 +279,12 @@ pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .map(|t| atoll_app::accounts::token_hash(&t))
         .unwrap_or_default()
         .into();
-    let Some(ticket) = app.open_stream(stream_key(&session, &user)) else {
-        return too_many_streams();
-    };
+    let ticket = Arc::new(app.open_stream(stream_key(&session, &user)));
     stream(resumed, takes_gzip(&headers), move |seen, due| {
-        let _open = &ticket;
+        let ticket = ticket.clone();
         let (app, user, session, tally) = (app.clone(), user.clone(), session.clone(), tally.clone());
         async move {
-            if due.session && !still_allowed(&app, &session, &user).await {
+            if ticket.is_ended() || due.session && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             // Alerts are told of together, at most once every few seconds (and at once on a
@@ -498,14 +484,12 @@ pub(crate) async fn staff<S: Store>(
         .map(|t| atoll_app::accounts::token_hash(&t))
         .unwrap_or_default()
         .into();
-    let Some(ticket) = app.open_stream(stream_key(&session, &user)) else {
-        return too_many_streams();
-    };
+    let ticket = Arc::new(app.open_stream(stream_key(&session, &user)));
     stream(resumed, takes_gzip(&headers), move |seen, due| {
-        let _open = &ticket;
+        let ticket = ticket.clone();
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if due.session && !still_allowed(&app, &session, &user).await {
+            if ticket.is_ended() || due.session && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             staff_poll(&app, &user, seen)
