@@ -23,7 +23,6 @@
 //! | Invitation                    | [`OPEN_INVITATIONS_MAX`] 200 open; [`TEAM_INVITATIONS_MAX`] 12 a team at once | | revoking or using one frees a place |
 //! | API token                     | [`API_TOKENS_MAX`] 20 a user      | name [`API_TOKEN_NAME_CHARS`] 100 | revoking one frees a place |
 //! | Session                       | [`SESSIONS_PER_USER`] 5 a user (the oldest ends) | | |
-//! | Live-update stream            | [`STREAMS_PER_SESSION`] 6 open at once a session (a new one ends the oldest) | | a tab each: a player keeps two or three pages open |
 //!
 //! Pages and API lists show a page at a time, newest first, and the next page starts below the
 //! last id shown (`?before=ID`), so page 40 costs what page 1 does. The alert queue pages by
@@ -105,8 +104,6 @@ pub const API_TOKEN_NAME_CHARS: usize = 100;
 
 /// Sessions one user keeps: signing in again ends the oldest beyond these.
 pub const SESSIONS_PER_USER: u32 = 5;
-/// Live-update streams one session may hold open at once (one per open tab).
-pub const STREAMS_PER_SESSION: usize = 6;
 
 /// Messages a page shows at once (each up to [`BODY_CHARS`]).
 pub const MESSAGES_PAGE: u32 = 25;
