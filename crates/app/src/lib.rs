@@ -37,6 +37,7 @@ pub mod suppress;
 static ALLOCATOR: atoll_meter::Meter = atoll_meter::Meter;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use atoll_store::Store;
 
@@ -72,6 +73,40 @@ pub struct App<S> {
     /// The users who have opened the briefing since the server started: the others are shown
     /// it first after signing in.
     briefed: std::sync::Mutex<std::collections::HashSet<i64>>,
+    /// Live-update streams open, by the session (or account) that opened them, oldest first
+    /// ([`App::open_stream`]).
+    streams: Streams,
+}
+
+/// Each session's open streams, oldest first: the flag that ends each.
+type Streams = Arc<std::sync::Mutex<std::collections::HashMap<Vec<u8>, std::collections::VecDeque<Arc<AtomicBool>>>>>;
+
+/// One live-update stream counted against its session ([`App::open_stream`]); it leaves the
+/// count when the stream ends and this is dropped.
+#[derive(Debug)]
+pub struct StreamTicket {
+    key: Vec<u8>,
+    ended: Arc<AtomicBool>,
+    streams: Streams,
+}
+
+impl StreamTicket {
+    /// Whether a newer stream of the same session took this one's place: the stream ends.
+    pub fn is_ended(&self) -> bool {
+        self.ended.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Drop for StreamTicket {
+    fn drop(&mut self) {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = streams.get_mut(&self.key) {
+            open.retain(|e| !Arc::ptr_eq(e, &self.ended));
+            if open.is_empty() {
+                streams.remove(&self.key);
+            }
+        }
+    }
 }
 
 impl<S> App<S> {
@@ -84,6 +119,28 @@ impl<S> App<S> {
         let own = self.team_hunts.get(team)?.acquire().await.ok()?;
         let shared = self.hunts.acquire().await.ok()?;
         Some((own, shared))
+    }
+
+    /// Counts a live-update stream opened by the session `key` (its token's digest): at most
+    /// [`limits::STREAMS_PER_SESSION`] at once, so that one person's tabs, or a script
+    /// holding streams open, cannot take the server's connections from the others. Beyond,
+    /// the session's oldest stream is ended (a tab closed long ago, over a link that never
+    /// said so, or the oldest of too many), as the oldest session ends at sign-in.
+    pub fn open_stream(&self, key: Vec<u8>) -> StreamTicket {
+        let mut streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        let open = streams.entry(key.clone()).or_default();
+        while open.len() >= limits::STREAMS_PER_SESSION {
+            if let Some(oldest) = open.pop_front() {
+                oldest.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        let ended = Arc::new(AtomicBool::new(false));
+        open.push_back(ended.clone());
+        StreamTicket {
+            key,
+            ended,
+            streams: self.streams.clone(),
+        }
     }
 
     pub fn new(db: S, live: Live) -> App<S> {
@@ -99,6 +156,7 @@ impl<S> App<S> {
             verdicts: std::sync::Mutex::new(std::collections::HashMap::new()),
             seen: std::sync::Mutex::new(std::collections::HashMap::new()),
             briefed: std::sync::Mutex::new(std::collections::HashSet::new()),
+            streams: Arc::default(),
         }
     }
 

@@ -23,9 +23,12 @@
 //! | Invitation                    | [`OPEN_INVITATIONS_MAX`] 200 open; [`TEAM_INVITATIONS_MAX`] 12 a team at once | | revoking or using one frees a place |
 //! | API token                     | [`API_TOKENS_MAX`] 20 a user      | name [`API_TOKEN_NAME_CHARS`] 100 | revoking one frees a place |
 //! | Session                       | [`SESSIONS_PER_USER`] 5 a user (the oldest ends) | | |
+//! | Live-update stream            | [`STREAMS_PER_SESSION`] 6 open at once a session (a new one ends the oldest) | | a tab each: a player keeps two or three pages open |
 //!
 //! Pages and API lists show a page at a time, newest first, and the next page starts below the
-//! last id shown (`?before=ID`), so page 40 costs what page 1 does. The alert queue pages by
+//! last id shown (`?before=ID`), so page 40 costs what page 1 does. Suppressions and team rules
+//! are read whole (their counts are bounded, and the queue and the scoring need them all) and
+//! shown a page at a time ([`newest_page`]). The alert queue pages by
 //! its own rule (`queue::PAGE`); the audit log by [`AUDIT_PAGE`].
 
 /// Longest subject of a message, in characters.
@@ -104,6 +107,8 @@ pub const API_TOKEN_NAME_CHARS: usize = 100;
 
 /// Sessions one user keeps: signing in again ends the oldest beyond these.
 pub const SESSIONS_PER_USER: u32 = 5;
+/// Live-update streams one session may hold open at once (one per open tab).
+pub const STREAMS_PER_SESSION: usize = 6;
 
 /// Messages a page shows at once (each up to [`BODY_CHARS`]).
 pub const MESSAGES_PAGE: u32 = 25;
@@ -118,6 +123,28 @@ pub const CASE_ENTRIES_PAGE: u32 = 100;
 pub const AUDIT_PAGE: u32 = 100;
 /// Items an API list answers with when not asked for fewer, and the most it answers with.
 pub const API_PAGE: u32 = 100;
+/// Ended suppressions a page shows at once (those in force, at most
+/// [`SUPPRESSIONS_IN_FORCE`], are all shown).
+pub const ENDED_SUPPRESSIONS_PAGE: u32 = 25;
+/// Team rules turned off a page shows at once, each with its text (those on, at most
+/// [`TEAM_RULES_ON`], are all shown).
+pub const RULES_OFF_PAGE: u32 = 10;
+
+/// One page, newest first, of a list read whole because its count is bounded (suppressions,
+/// team rules): the items with an id below `before` (all without it), at most `limit`.
+/// `items` come oldest first.
+pub fn newest_page<T>(
+    items: impl DoubleEndedIterator<Item = T>,
+    id: impl Fn(&T) -> i64,
+    before: Option<i64>,
+    limit: u32,
+) -> Vec<T> {
+    items
+        .rev()
+        .filter(|item| before.is_none_or(|b| id(item) < b))
+        .take(limit as usize)
+        .collect()
+}
 
 /// Whether `used` of `limit` is near it (80 % or more): forms then say how many are left.
 pub fn near(used: u32, limit: u32) -> bool {
@@ -132,6 +159,14 @@ pub fn left(used: u32, limit: u32) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_of_a_bounded_list_is_newest_first_below_its_start() {
+        let ids = [1_i64, 2, 3, 5, 8, 13];
+        assert_eq!(newest_page(ids.iter(), |i| **i, None, 4), [&13, &8, &5, &3]);
+        assert_eq!(newest_page(ids.iter(), |i| **i, Some(3), 4), [&2, &1]);
+        assert!(newest_page(ids.iter(), |i| **i, Some(1), 4).is_empty());
+    }
 
     #[test]
     fn near_is_four_fifths_and_left_never_goes_below_zero() {

@@ -268,6 +268,17 @@ pub async fn test<S: Store>(
     set: RuleSet,
     truth: bool,
 ) -> std::result::Result<Tested, String> {
+    test_within(app, team, set, truth, Limits::default().timeout).await
+}
+
+/// [`test`] within `limit` for its searches together.
+pub async fn test_within<S: Store>(
+    app: &Arc<App<S>>,
+    team: usize,
+    set: RuleSet,
+    truth: bool,
+    limit: std::time::Duration,
+) -> std::result::Result<Tested, String> {
     let failed = || "the server could not run the test; try again.".to_owned();
     // Only the time limit stops a search of every event; say what to do about it.
     let stopped = |e: atoll_hunt::query::QueryError| match e.message.split_once("longer than its limit of ") {
@@ -283,7 +294,7 @@ pub async fn test<S: Store>(
     let started = std::time::Instant::now();
     // One limit for the whole test: what the first search leaves is the second's.
     let left = move || Limits {
-        timeout: Limits::default().timeout.saturating_sub(started.elapsed()),
+        timeout: limit.saturating_sub(started.elapsed()),
         ..Limits::default()
     };
     let worker = app.clone();

@@ -162,6 +162,14 @@ impl Clock {
         Ok(())
     }
 
+    /// A running clock counts on from wall time `wall` at the time it showed at its last
+    /// change: time spent between the two (the worlds catching up after a jump) is not play.
+    pub fn count_from(&mut self, wall: Wall) {
+        if let State::Running { since, .. } = &mut self.state {
+            *since = (*since).max(wall);
+        }
+    }
+
     /// Ends play now, before the planned end.
     pub fn end_now(&mut self, wall: Wall) -> Result<(), ClockError> {
         if let State::Ended { .. } = self.state {
@@ -248,6 +256,11 @@ mod tests {
         );
         c.jump(T0 + 61 * S, 7_200_000).unwrap();
         assert_eq!(c.now(T0 + 61 * S), 7_200_000);
+        // The worlds took 5 s to catch up: the clock counts on from there, at the jump's time.
+        c.count_from(T0 + 66 * S);
+        assert_eq!((c.now(T0 + 66 * S), c.now(T0 + 67 * S)), (7_200_000, 7_320_000));
+        c.count_from(T0 + 61 * S);
+        assert_eq!(c.now(T0 + 66 * S), 7_200_000, "never counts from further back");
         c.pause(T0 + 62 * S).unwrap();
         c.jump(T0 + 70 * S, 9_000_000).unwrap();
         assert_eq!(c.state, State::Paused { at: 9_000_000 });

@@ -20,6 +20,16 @@ use atoll_app::inbox::arrivals;
 use crate::{App, clock_now, html};
 use atoll_app::limits::{BODY_CHARS, MESSAGES_PAGE, PLAYER_MESSAGES, SUBJECT_CHARS, TEAM_MESSAGES, left, near};
 
+/// A message to the white cell that was refused: why, and what was typed, back in its form.
+#[derive(Debug, Default)]
+pub(crate) struct Refused {
+    pub problem: String,
+    /// The inject it replied on (its reply form opens), or none (the form to write one).
+    pub inject: Option<String>,
+    pub subject: String,
+    pub body: String,
+}
+
 /// The team's inbox, newest first. A player opening it is a read receipt for what it shows.
 pub(crate) async fn page<S: Store>(
     State(app): State<Arc<App<S>>>,
@@ -30,6 +40,16 @@ pub(crate) async fn page<S: Store>(
         Ok(before) => before,
         Err(page) => return *page,
     };
+    show(app, view, before, None).await
+}
+
+/// The inbox's first page (or an older one, `before`), with a refused message back in its form.
+pub(crate) async fn show<S: Store>(
+    app: Arc<App<S>>,
+    view: TeamView,
+    before: Option<i64>,
+    refused: Option<Refused>,
+) -> Response {
     let worker = app.clone();
     let index = view.team;
     let arrived = tokio::task::spawn_blocking(move || arrivals(&worker.live, index))
@@ -84,14 +104,20 @@ pub(crate) async fn page<S: Store>(
             .collect()
     };
     let team_name = app.live.team_name(view.team);
+    let refused = refused.unwrap_or_default();
+    // The form a refused message came from: open, with what was typed.
+    let kept =
+        |inject: Option<&str>| (!refused.problem.is_empty() && refused.inject.as_deref() == inject).then_some(&refused);
     let body = html! {
         h1 { "Inbox — " (team_name) }
+        (html::refusal((!refused.problem.is_empty()).then_some(refused.problem.as_str())))
         @if can_reply {
-            details {
+            @let typed = kept(None);
+            details open[typed.is_some()] {
                 summary { "Write to the white cell" }
                 form method="post" action={ "/teams/" (team_id) "/messages" } {
-                    p { label for="subject" { "Subject " } input #subject name="subject" required maxlength=(SUBJECT_CHARS) size="60"; }
-                    p { label for="body" { "Message" } br; textarea #body name="body" required rows="4" cols="72" maxlength=(BODY_CHARS) {} }
+                    p { label for="subject" { "Subject " } input #subject name="subject" required maxlength=(SUBJECT_CHARS) size="60" value=[typed.map(|t| t.subject.as_str())]; }
+                    p { label for="body" { "Message" } br; textarea #body name="body" required rows="4" cols="72" maxlength=(BODY_CHARS) { @if let Some(t) = typed { (t.body) } } }
                     @if near {
                         p.muted { "You can write " (left) " more message" @if left != 1 { "s" } " to the white cell in this exercise (at most " (PLAYER_MESSAGES) " each, " (TEAM_MESSAGES) " for the team)." }
                     }
@@ -152,12 +178,13 @@ pub(crate) async fn page<S: Store>(
                     }
                 }
                 @if can_reply {
-                    details {
+                    @let typed = kept(Some(inject.id.name.as_str()));
+                    details open[typed.is_some()] {
                         summary { @if thread.is_empty() { "Reply" } @else { "Reply again" } }
                         form method="post" action={ "/teams/" (team_id) "/messages" } {
                             input type="hidden" name="inject" value=(inject.id.name);
                             input type="hidden" name="subject" value={ "Re: " (inject.subject.get("en")) };
-                            p { label for={ "reply-" (inject.id.name) } { "Your reply to " (inject.from.get("en")) } br; textarea id={ "reply-" (inject.id.name) } name="body" required rows="3" cols="72" maxlength=(BODY_CHARS) {} }
+                            p { label for={ "reply-" (inject.id.name) } { "Your reply to " (inject.from.get("en")) } br; textarea id={ "reply-" (inject.id.name) } name="body" required rows="3" cols="72" maxlength=(BODY_CHARS) { @if let Some(t) = typed { (t.body) } } }
                             p { button type="submit" { "Send reply" } }
                         }
                     }

@@ -220,6 +220,18 @@ pub(crate) async fn reply<S: Store>(
             Redirect::to(&format!("/teams/{}/inbox{at}", sent.team)).into_response()
         }
         Err(e) if e.field.as_deref() == Some("role") => html::problem(StatusCode::FORBIDDEN, &e.message),
+        // Refused (too long, too many): the inbox again, with what was typed in its form.
+        Err(e) if e.is_refusal() => {
+            let refused = crate::inbox::Refused {
+                problem: e.to_string(),
+                inject: form.inject.filter(|i| !i.is_empty()),
+                subject,
+                body,
+            };
+            let mut page = crate::inbox::show(app, view, None, Some(refused)).await;
+            *page.status_mut() = crate::html::status_of(e.kind);
+            page
+        }
         Err(e) => html::problem(crate::html::status_of(e.kind), &e.to_string()),
     }
 }

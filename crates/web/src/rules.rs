@@ -8,7 +8,7 @@ use std::sync::Arc;
 use atoll_app::rules::{Tested, compile};
 use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, Store};
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
@@ -17,7 +17,7 @@ use serde::Deserialize;
 use crate::auth::{TeamActor, TeamView};
 
 use crate::{App, html};
-use atoll_app::limits::{TEAM_RULES_STORED, left, near};
+use atoll_app::limits::{RULES_OFF_PAGE, TEAM_RULES_STORED, left, near, newest_page};
 
 /// What the form starts with: a rule to adapt, not one that finds this scenario's attack.
 const EXAMPLE: &str = "\
@@ -43,6 +43,14 @@ struct Draft<'a> {
     problems: Vec<String>,
     /// The test's result, or why there is none.
     tested: Option<Result<Tested, String>>,
+    /// The page of rules turned off: those below this id.
+    before: Option<i64>,
+}
+
+/// Which page of the rules turned off to show.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct RulesPage {
+    before: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -53,8 +61,20 @@ pub(crate) struct RuleForm {
 }
 
 /// The team's rules and the form to write one.
-pub(crate) async fn page<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    render(&app, &view, Draft::default()).await
+pub(crate) async fn page<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    Query(asked): Query<RulesPage>,
+) -> Response {
+    let before = match html::before(asked.before.as_deref()) {
+        Ok(before) => before,
+        Err(page) => return *page,
+    };
+    let draft = Draft {
+        before,
+        ..Draft::default()
+    };
+    render(&app, &view, draft).await
 }
 
 /// Tests a rule over the team's events, or turns it on.
@@ -71,6 +91,7 @@ pub(crate) async fn submit<S: Store>(
                 yaml: &yaml,
                 problems,
                 tested: None,
+                before: None,
             };
             return render(&app, &view, draft).await;
         }
@@ -94,6 +115,7 @@ pub(crate) async fn submit<S: Store>(
                         yaml: &yaml,
                         problems: vec![e.to_string()],
                         tested: None,
+                        before: None,
                     };
                     let mut page = render(&app, &view, draft).await;
                     *page.status_mut() = html::status_of(e.kind);
@@ -111,6 +133,7 @@ pub(crate) async fn submit<S: Store>(
                 yaml: &yaml,
                 problems: Vec::new(),
                 tested: Some(tested),
+                before: None,
             };
             render(&app, &view, draft).await
         }
@@ -154,6 +177,27 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
     let label = |at: u64| app.live.when(ExerciseMs(at));
     let acts = view.user.role != Role::Observer;
     let refused = !draft.problems.is_empty();
+    // The rules on (a few dozen at most), newest first, then a page of those turned off:
+    // each is shown with its text.
+    let off = newest_page(
+        rules.iter().filter(|r| r.off.is_some()),
+        |r| r.id,
+        draft.before,
+        RULES_OFF_PAGE,
+    );
+    let shown: Vec<_> = rules
+        .iter()
+        .rev()
+        .filter(|r| r.off.is_none() && draft.before.is_none())
+        .chain(off.iter().copied())
+        .collect();
+    let pager = html::pager(
+        &format!("/teams/{team_id}/rules"),
+        draft.before,
+        off.len(),
+        RULES_OFF_PAGE,
+        off.last().map(|r| r.id),
+    );
     let body = html! {
         h1 { "Detection rules — " (app.live.team_name(view.team)) }
         p.muted {
@@ -200,7 +244,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
             table {
                 thead { tr { th { "Rule" } th { "On since" } th { "State" } th.num { "Alerts raised" } } }
                 tbody {
-                    @for r in rules.iter().rev() {
+                    @for r in &shown {
                         tr id={ "rule-" (r.id) } {
                             td {
                                 details {
@@ -238,6 +282,7 @@ async fn render<S: Store>(app: &Arc<App<S>>, view: &TeamView, draft: Draft<'_>) 
                     }
                 }
             }
+            (pager)
         }
     };
     let problem = refused.then(|| draft.problems.join("\n"));

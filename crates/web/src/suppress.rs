@@ -9,7 +9,10 @@
 
 use std::sync::Arc;
 
-use atoll_app::limits::{SUPPRESSION_REASON_CHARS, SUPPRESSION_VALUE_CHARS, SUPPRESSIONS_IN_FORCE, left, near};
+use atoll_app::limits::{
+    ENDED_SUPPRESSIONS_PAGE, SUPPRESSION_REASON_CHARS, SUPPRESSION_VALUE_CHARS, SUPPRESSIONS_IN_FORCE, left, near,
+    newest_page,
+};
 use atoll_app::suppress::{describe, hidden};
 use atoll_exercise::ExerciseMs;
 use atoll_store::{Role, Store};
@@ -36,6 +39,9 @@ pub(crate) struct SuppressForm {
     value: String,
     #[serde(default)]
     reason: String,
+    /// The page of ended suppressions: those below this id.
+    #[serde(default)]
+    before: Option<String>,
 }
 
 /// The team's suppressions, and the form to make one (filled from the address: the queue's
@@ -49,6 +55,10 @@ pub(crate) async fn page<S: Store>(
 }
 
 async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, problem: Option<String>) -> Response {
+    let before = match html::before(form.before.as_deref()) {
+        Ok(before) => before,
+        Err(page) => return *page,
+    };
     let team_id = app.live.team_id(view.team);
     let Ok(list) = app.db.suppressions(app.live.exercise, Some(&team_id)).await else {
         return html::problem(
@@ -67,6 +77,27 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
         let acts = view.user.role != Role::Observer;
         let suppressed: usize = hidden.iter().map(|(_, h)| h.len()).sum();
         let in_force = list.iter().filter(|s| s.ended.is_none()).count();
+        // Those in force, all of them (a few dozen at most), newest first; then a page of
+        // the ended ones.
+        let ended = newest_page(
+            list.iter().filter(|s| s.ended.is_some()),
+            |s| s.id,
+            before,
+            ENDED_SUPPRESSIONS_PAGE,
+        );
+        let shown: Vec<_> = list
+            .iter()
+            .rev()
+            .filter(|s| s.ended.is_none() && before.is_none())
+            .chain(ended.iter().copied())
+            .collect();
+        let pager = html::pager(
+            &format!("/teams/{team_id}/suppressions"),
+            before,
+            ended.len(),
+            ENDED_SUPPRESSIONS_PAGE,
+            ended.last().map(|s| s.id),
+        );
         let body = html! {
             p { a href={ "/teams/" (team_id) } { "← Alerts" } }
             h1 { "Suppressions — " (live.team_name(view.team)) }
@@ -81,7 +112,7 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
             @else { table {
                 thead { tr { th { "Suppression" } th { "Reason" } th { "By" } th { "Hides" } th { "" } } }
                 tbody {
-                    @for s in list.iter().rev() {
+                    @for s in &shown {
                         tr id={ "suppression-" (s.id) } {
                             td { (describe(s)) }
                             td { (s.reason) }
@@ -107,7 +138,8 @@ async fn show<S: Store>(app: Arc<App<S>>, view: TeamView, form: SuppressForm, pr
                         }
                     }
                 }
-            } }
+            }
+            (pager) }
             @if acts {
                 h2 { "Suppress" }
                 form method="post" action={ "/teams/" (team_id) "/suppressions" } {

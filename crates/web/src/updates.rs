@@ -258,6 +258,15 @@ fn gzipped(response: Response) -> Response {
     Response::from_parts(parts, axum::body::Body::from_stream(chunks))
 }
 
+/// What a stream is counted against: its session, or its account when it has none.
+fn stream_key(session: &[u8], user: &User) -> Vec<u8> {
+    if session.is_empty() {
+        format!("account {}", user.id).into_bytes()
+    } else {
+        session.to_vec()
+    }
+}
+
 /// The team's stream.
 pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView, headers: HeaderMap) -> Response {
     let resumed = parse_cursor(&headers, 4);
@@ -270,10 +279,12 @@ pub(crate) async fn team<S: Store>(State(app): State<Arc<App<S>>>, view: TeamVie
         .map(|t| atoll_app::accounts::token_hash(&t))
         .unwrap_or_default()
         .into();
+    let ticket = Arc::new(app.open_stream(stream_key(&session, &user)));
     stream(resumed, takes_gzip(&headers), move |seen, due| {
+        let ticket = ticket.clone();
         let (app, user, session, tally) = (app.clone(), user.clone(), session.clone(), tally.clone());
         async move {
-            if due.session && !still_allowed(&app, &session, &user).await {
+            if ticket.is_ended() || due.session && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             // Alerts are told of together, at most once every few seconds (and at once on a
@@ -473,10 +484,12 @@ pub(crate) async fn staff<S: Store>(
         .map(|t| atoll_app::accounts::token_hash(&t))
         .unwrap_or_default()
         .into();
+    let ticket = Arc::new(app.open_stream(stream_key(&session, &user)));
     stream(resumed, takes_gzip(&headers), move |seen, due| {
+        let ticket = ticket.clone();
         let (app, user, session) = (app.clone(), user.clone(), session.clone());
         async move {
-            if due.session && !still_allowed(&app, &session, &user).await {
+            if ticket.is_ended() || due.session && !still_allowed(&app, &session, &user).await {
                 return Polled::Ended;
             }
             staff_poll(&app, &user, seen)

@@ -180,6 +180,20 @@ impl ListQuery {
             (None, None) => Page::newest(limit),
         }
     }
+
+    /// This page of a list read whole because its count is bounded; `items` come oldest
+    /// first.
+    fn of<T>(&self, items: Vec<T>, id: impl Fn(&T) -> i64, oldest_first: bool) -> Vec<T> {
+        let page = self.page(oldest_first);
+        match page.after {
+            Some(after) => items
+                .into_iter()
+                .filter(|item| id(item) > after)
+                .take(page.limit as usize)
+                .collect(),
+            None => atoll_app::limits::newest_page(items.into_iter(), id, page.before, page.limit),
+        }
+    }
 }
 
 fn unreadable() -> Response {

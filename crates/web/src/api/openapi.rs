@@ -267,7 +267,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/teams/{team}/rules",
-        summary: "The Sigma rules the team wrote, on and off, in the order turned on, each with who turned it on and from when, and why it is not running if the server could not turn it on again.",
+        summary: "The Sigma rules the team wrote, on and off, in the order turned on, each with who turned it on and from when, and why it is not running if the server could not turn it on again; a page at a time (`after`, `before`, `limit`, at most 100).",
         who: Who::TeamView,
         request: None,
         status: 200,
@@ -276,7 +276,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/teams/{team}/searches",
-        summary: "The searches the team saved by name (run one with `GET /teams/{team}/hunt?q=`).",
+        summary: "The searches the team saved by name, in the order saved (run one with `GET /teams/{team}/hunt?q=`); a page at a time (`after`, `before`, `limit`, at most 100).",
         who: Who::TeamView,
         request: None,
         status: 200,
@@ -393,7 +393,7 @@ pub(super) const OPERATIONS: &[Operation] = &[
     Operation {
         method: "get",
         path: "/teams/{team}/suppressions",
-        summary: "The team's suppressions, newest first, in force and ended, each with how many alerts it hides now.",
+        summary: "The team's suppressions, newest first, in force and ended, each with how many alerts it hides now; a page at a time (`before`, or `after` for oldest first; `limit`, at most 100).",
         who: Who::TeamView,
         request: None,
         status: 200,

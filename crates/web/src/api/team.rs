@@ -738,12 +738,17 @@ pub struct TeamRuleView {
 
 /// `GET /api/v1/teams/{team}/rules`: the Sigma rules the team wrote, on and off, in the order
 /// turned on.
-pub(crate) async fn team_rules<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+pub(crate) async fn team_rules<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Response {
     let team = app.live.team_id(view.team);
     let Ok(rules) = app.db.team_rules(app.live.exercise, Some(&team)).await else {
         return unreadable();
     };
-    let list: Vec<TeamRuleView> = rules
+    let list: Vec<TeamRuleView> = query
+        .of(rules, |r| r.id, true)
         .into_iter()
         .map(|r| TeamRuleView {
             problem: app.live.rule_problem(r.id),
@@ -771,12 +776,18 @@ pub struct SavedSearchView {
 }
 
 /// `GET /api/v1/teams/{team}/searches`: the searches the team saved.
-pub(crate) async fn searches<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
+pub(crate) async fn searches<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Response {
     let team = app.live.team_id(view.team);
-    let Ok(saved) = app.db.saved_searches(app.live.exercise, &team).await else {
+    let Ok(mut saved) = app.db.saved_searches(app.live.exercise, &team).await else {
         return unreadable();
     };
-    let list: Vec<SavedSearchView> = saved
+    saved.sort_by_key(|s| s.id);
+    let list: Vec<SavedSearchView> = query
+        .of(saved, |s| s.id, true)
         .into_iter()
         .map(|s| SavedSearchView {
             id: s.id,

@@ -248,8 +248,8 @@ fn suppression_views<S>(app: &App<S>, index: usize, list: Vec<atoll_store::Suppr
         .collect()
 }
 
-/// The team's suppressions, newest first, as the answer.
-async fn suppressions_of<S: Store>(app: &Arc<App<S>>, index: usize, status: StatusCode) -> Response {
+/// A page of the team's suppressions (newest first unless asked `after` an id), as the answer.
+async fn suppressions_of<S: Store>(app: &Arc<App<S>>, index: usize, query: ListQuery) -> Response {
     let Ok(mut list) = app
         .db
         .suppressions(app.live.exercise, Some(&app.live.team_id(index)))
@@ -257,17 +257,22 @@ async fn suppressions_of<S: Store>(app: &Arc<App<S>>, index: usize, status: Stat
     else {
         return unreadable();
     };
-    list.sort_by_key(|s| std::cmp::Reverse(s.id));
+    list.sort_by_key(|s| s.id);
     let worker = app.clone();
-    match tokio::task::spawn_blocking(move || suppression_views(&worker, index, list)).await {
-        Ok(views) => (status, Json(views)).into_response(),
+    match tokio::task::spawn_blocking(move || query.of(suppression_views(&worker, index, list), |s| s.id, false)).await
+    {
+        Ok(views) => Json(views).into_response(),
         Err(_) => problem(StatusCode::INTERNAL_SERVER_ERROR, "The suppressions could not be read."),
     }
 }
 
 /// `GET /api/v1/teams/{team}/suppressions`
-pub(crate) async fn suppressions<S: Store>(State(app): State<Arc<App<S>>>, view: TeamView) -> Response {
-    suppressions_of(&app, view.team, StatusCode::OK).await
+pub(crate) async fn suppressions<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    view: TeamView,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Response {
+    suppressions_of(&app, view.team, query).await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -324,7 +329,7 @@ pub(crate) async fn end_suppression<S: Store>(
     if let Err(e) = atoll_app::suppress::end(&app, view.team, &view.user, id).await {
         return failed(&e);
     }
-    suppressions_of(&app, view.team, StatusCode::OK).await
+    suppressions_of(&app, view.team, ListQuery::default()).await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -370,7 +375,7 @@ pub(crate) async fn turn_off_rule<S: Store>(
     if let Err(e) = atoll_app::rules::turn_off(&app, view.team, &view.user, id).await {
         return failed(&e);
     }
-    team_rules(State(app), view).await
+    team_rules(State(app), view, axum::extract::Query(ListQuery::default())).await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -391,7 +396,7 @@ pub(crate) async fn save_search<S: Store>(
     if let Err(e) = atoll_app::searches::save(&app, view.team, &view.user, &request.name, &request.q).await {
         return failed(&e);
     }
-    let mut answer = searches(State(app), view).await;
+    let mut answer = searches(State(app), view, axum::extract::Query(ListQuery::default())).await;
     if answer.status() == StatusCode::OK {
         *answer.status_mut() = StatusCode::CREATED;
     }
@@ -407,7 +412,7 @@ pub(crate) async fn delete_search<S: Store>(
     if let Err(e) = atoll_app::searches::delete(&app, view.team, id).await {
         return failed(&e);
     }
-    searches(State(app), view).await
+    searches(State(app), view, axum::extract::Query(ListQuery::default())).await
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]

@@ -52,11 +52,22 @@ async fn the_clock_pauses_and_resumes_and_refuses_nonsense() {
         "{body}"
     );
     assert!(app.live.now() < 3 * 3_600_000, "the clock did not jump: {before}");
+    let asked = clock_now();
     assert_eq!(
         send(&app, post("/clock", &instructor, "action=jump&to=%2B3h&confirm=yes"))
             .await
             .0,
         StatusCode::SEE_OTHER
+    );
+    // Every world has reached the jump's time when the board answers, and the clock counts on
+    // from then: the time the worlds took to catch up is not taken from play.
+    for team in 0..app.live.rebuilding().1 {
+        assert!(app.live.team(team).reached() >= 3 * 3_600_000, "team {team} caught up");
+    }
+    let stored: Clock = serde_json::from_str(&app.db.exercises().await.unwrap()[0].clock).unwrap();
+    assert!(
+        matches!(stored.state, atoll_exercise::State::Running { since, at } if at == 3 * 3_600_000 && since >= asked),
+        "{stored:?}"
     );
     let now = app.live.now();
     assert!(
@@ -986,6 +997,14 @@ async fn a_player_cannot_bury_the_white_cell_in_messages() {
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     assert!(
         page.contains("you have written 150 messages to the white cell") && page.contains("The last word."),
+        "{page}"
+    );
+    // It is the inbox, the message back in its form, open.
+    assert!(
+        page.contains("<h1>Inbox — Palau</h1>")
+            && page.contains("value=\"One more\"")
+            && page.contains(">The last word.</textarea>")
+            && page.contains("<details open><summary>Write to the white cell"),
         "{page}"
     );
     let stored = app.db.messages(app.live.exercise).await.unwrap();

@@ -408,3 +408,32 @@ async fn a_live_poll_reads_only_what_came_after_its_cursor() {
     assert!(during > 0, "the stream polled");
     assert!(during < 1_000, "{during} steps of SQLite's machine in three polls");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sign_in_holds_a_few_live_streams_at_most_and_a_new_one_ends_the_oldest() {
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let live = || get("/teams/palau/live", &player);
+    let mut open = Vec::new();
+    for _ in 0..atoll_app::limits::STREAMS_PER_SESSION {
+        let response = answer(&app, live()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        open.push(response.into_body().into_data_stream());
+    }
+    // One more: it is served, and the oldest (a tab closed over a link that never said so,
+    // or the oldest of too many) ends.
+    let newest = answer(&app, live()).await;
+    assert_eq!(newest.status(), StatusCode::OK);
+    let mut oldest = open.remove(0);
+    assert!(ends_within(&mut oldest, 10).await, "the oldest stream ends");
+    let mut second = open.remove(0);
+    assert!(!ends_within(&mut second, 3).await, "the others go on");
+    // Another sign-in, and the white cell, are not touched by this one.
+    let other = sign_in(&app, "pita").await;
+    assert_eq!(
+        answer(&app, get("/teams/palau/live", &other)).await.status(),
+        StatusCode::OK
+    );
+    let ines = sign_in(&app, "ines").await;
+    assert_eq!(answer(&app, get("/live", &ines)).await.status(), StatusCode::OK);
+}

@@ -2099,3 +2099,189 @@ async fn what_a_team_stores_has_a_limit_said_near_it_and_refused_with_the_text_b
         assert!(refused.contains(given_back), "{form} gives the text back: {refused}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_rule_test_that_runs_out_of_time_says_so_and_what_to_change() {
+    let app = app_started(2 * 60_000).await;
+    app.live.tick(clock_now());
+    let events = app.live.team(0).store().len();
+    assert!(
+        events > 65_536,
+        "enough events for the search to look at the clock: {events}"
+    );
+    let rule = || atoll_app::rules::compile(SIGN_IN_RULE).unwrap();
+    let stopped = atoll_app::rules::test_within(&app, 0, rule(), false, std::time::Duration::ZERO)
+        .await
+        .expect_err("no time at all: the test stops");
+    assert!(
+        stopped.starts_with("the test stopped after 0 s")
+            && stopped.contains("takes too long")
+            && stopped.contains("Name fewer values"),
+        "{stopped}"
+    );
+    // The same rule with time to run: a result.
+    let tested = atoll_app::rules::test_within(&app, 0, rule(), false, std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert!(tested.matched > 0 && tested.events as usize >= events, "{tested:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn suppressions_and_team_rules_are_shown_a_page_at_a_time() {
+    use atoll_app::limits::{ENDED_SUPPRESSIONS_PAGE, RULES_OFF_PAGE};
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    let pita = app.db.user_by_name("pita").await.unwrap().unwrap().0.id;
+    let (db, x) = (&app.db, app.live.exercise);
+    // 40 suppressions made and ended, then 2 in force; 30 rules turned off, then 2 on.
+    let mut ended = Vec::new();
+    for n in 0..40 {
+        let id = db
+            .suppress(
+                x,
+                "palau",
+                &format!("Rule {n}"),
+                &[],
+                "checked, harmless",
+                pita,
+                0,
+                0,
+                50,
+                500,
+            )
+            .await
+            .unwrap();
+        db.end_suppression(x, "palau", id, pita, 1).await.unwrap();
+        ended.push(id);
+    }
+    for n in 40..42 {
+        db.suppress(
+            x,
+            "palau",
+            &format!("Rule {n}"),
+            &[],
+            "checked, harmless",
+            pita,
+            2,
+            0,
+            50,
+            500,
+        )
+        .await
+        .unwrap();
+    }
+    let mut off = Vec::new();
+    for n in 0..30 {
+        let id = db
+            .add_team_rule(
+                x,
+                "palau",
+                &format!("Old rule {n}"),
+                "title: x",
+                pita,
+                0,
+                0,
+                atoll_store::AtMost::NONE,
+            )
+            .await
+            .unwrap();
+        db.turn_off_rule(x, "palau", id, pita, 1).await.unwrap();
+        off.push(id);
+    }
+    for n in 30..32 {
+        db.add_team_rule(
+            x,
+            "palau",
+            &format!("Live rule {n}"),
+            "title: x",
+            pita,
+            2,
+            0,
+            atoll_store::AtMost::NONE,
+        )
+        .await
+        .unwrap();
+    }
+
+    // The suppressions page: both in force, then the newest ended ones; "Older" goes on.
+    let (status, _, page) = send(&app, get("/teams/palau/suppressions", &player)).await;
+    assert_eq!(status, StatusCode::OK);
+    let rows = page.matches("<tr id=\"suppression-").count();
+    assert_eq!(rows, 2 + ENDED_SUPPRESSIONS_PAGE as usize, "{page}");
+    let last_shown = ended[ended.len() - ENDED_SUPPRESSIONS_PAGE as usize];
+    assert!(
+        page.contains(&format!("href=\"/teams/palau/suppressions?before={last_shown}\"")),
+        "{page}"
+    );
+    let (_, _, older) = send(
+        &app,
+        get(&format!("/teams/palau/suppressions?before={last_shown}"), &player),
+    )
+    .await;
+    assert_eq!(
+        older.matches("<tr id=\"suppression-").count(),
+        40 - ENDED_SUPPRESSIONS_PAGE as usize,
+        "the rest of the ended ones, none in force: {older}"
+    );
+    assert!(older.contains(&format!("id=\"suppression-{}\"", ended[0])) && !older.contains("Rule 41"));
+    let (status, _, _) = send(&app, get("/teams/palau/suppressions?before=x", &player)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // The rules page: both on, then the newest turned off, each with its text.
+    let (_, _, page) = send(&app, get("/teams/palau/rules", &player)).await;
+    assert_eq!(
+        page.matches("<tr id=\"rule-").count(),
+        2 + RULES_OFF_PAGE as usize,
+        "{page}"
+    );
+    let last_shown = off[off.len() - RULES_OFF_PAGE as usize];
+    assert!(
+        page.contains(&format!("href=\"/teams/palau/rules?before={last_shown}\"")),
+        "{page}"
+    );
+    let (_, _, older) = send(&app, get(&format!("/teams/palau/rules?before={last_shown}"), &player)).await;
+    assert_eq!(
+        older.matches("<tr id=\"rule-").count(),
+        RULES_OFF_PAGE as usize,
+        "{older}"
+    );
+    assert!(!older.contains("Live rule"));
+
+    // The API pages them too.
+    let player = make_token(&app, &player, "paging").await;
+    let (status, list) = call(&app, "GET", "/api/v1/teams/palau/suppressions?limit=5", &player, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<i64> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 5);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+    let (_, list) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/teams/palau/suppressions?before={}&limit=100", ids[4]),
+        &player,
+        None,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 42 - 5);
+    let (_, list) = call(&app, "GET", "/api/v1/teams/palau/rules?limit=20", &player, None).await;
+    let rules = list.as_array().unwrap();
+    assert_eq!(
+        (rules.len(), rules[0]["id"].as_i64()),
+        (20, Some(off[0])),
+        "oldest first"
+    );
+    let (_, list) = call(
+        &app,
+        "GET",
+        &format!("/api/v1/teams/palau/rules?after={}", rules[19]["id"]),
+        &player,
+        None,
+    )
+    .await;
+    assert_eq!(list.as_array().unwrap().len(), 12);
+}
