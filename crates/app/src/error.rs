@@ -146,7 +146,8 @@ impl From<StoreError> for Error {
             | StoreError::NoSearch
             | StoreError::NoRule
             | StoreError::NoToken
-            | StoreError::NoSuppression => Error::not_found(capitalised(&e.to_string())),
+            | StoreError::NoSuppression
+            | StoreError::NoLesson => Error::not_found(capitalised(&e.to_string())),
             StoreError::TooMany | StoreError::TooManyOfUser | StoreError::TooManyStored => {
                 Error::too_many(None, capitalised(&e.to_string()))
             }

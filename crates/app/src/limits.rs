@@ -23,6 +23,7 @@
 //! | Invitation                    | [`OPEN_INVITATIONS_MAX`] 200 open; [`TEAM_INVITATIONS_MAX`] 12 a team at once | | revoking or using one frees a place |
 //! | API token                     | [`API_TOKENS_MAX`] 20 a user      | name [`API_TOKEN_NAME_CHARS`] 100 | revoking one frees a place |
 //! | Session                       | [`SESSIONS_PER_USER`] 5 a user (the oldest ends) | | |
+//! | Lesson or improvement action  | [`LESSONS`] 200 about a team, 200 about the exercise | text [`LESSON_CHARS`] 5,000, owner [`LESSON_OWNER_CHARS`] 200 | a debrief writes a few dozen; removing one frees a place |
 //! | Live-update stream            | [`STREAMS_PER_SESSION`] 6 open at once a session (a new one ends the oldest) | | a tab each: a player keeps two or three pages open |
 //!
 //! Pages and API lists show a page at a time, newest first, and the next page starts below the
@@ -104,6 +105,14 @@ pub const OPEN_INVITATIONS_MAX: u32 = 200;
 pub const API_TOKENS_MAX: usize = 20;
 /// Longest name of an API token, in characters.
 pub const API_TOKEN_NAME_CHARS: usize = 100;
+
+/// Lessons (observations, strengths, areas for improvement, improvement actions) about one
+/// team, or about the whole exercise.
+pub const LESSONS: u32 = 200;
+/// Longest lesson, in characters.
+pub const LESSON_CHARS: usize = 5_000;
+/// Longest owner of an improvement action, in characters.
+pub const LESSON_OWNER_CHARS: usize = 200;
 
 /// Sessions one user keeps: signing in again ends the oldest beyond these.
 pub const SESSIONS_PER_USER: u32 = 5;

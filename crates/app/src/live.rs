@@ -41,6 +41,8 @@ pub struct Live {
     wall: Wall,
     /// Whether the teams see the scoreboard (stored; kept here for every page's navigation).
     scoreboard: std::sync::atomic::AtomicBool,
+    /// Whether the teams may read their after-action reports (stored; kept here likewise).
+    report: std::sync::atomic::AtomicBool,
     /// For each team, whether its world has caught up with the clock after a start
     /// ([`Live::begin_rebuild`], [`Live::rebuild`]): until it has, the tick leaves it to the
     /// rebuild, and nothing a request does waits for the whole of it.
@@ -90,6 +92,7 @@ impl Live {
             detection: None,
             wall: Wall::system(),
             scoreboard: AtomicBool::new(false),
+            report: AtomicBool::new(false),
             rebuilt,
         })
     }
@@ -108,6 +111,16 @@ impl Live {
     /// Notes that the teams see the scoreboard (`true`) or not, once stored.
     pub fn set_scoreboard_shown(&self, shown: bool) {
         self.scoreboard.store(shown, Ordering::Relaxed);
+    }
+
+    /// Whether the teams may read their after-action reports, as last stored.
+    pub fn report_released(&self) -> bool {
+        self.report.load(Ordering::Relaxed)
+    }
+
+    /// Notes that the teams may read their reports (`true`) or not, once stored.
+    pub fn set_report_released(&self, released: bool) {
+        self.report.store(released, Ordering::Relaxed);
     }
 
     /// Wall-clock Unix milliseconds now, as this exercise reads them.
@@ -586,6 +599,11 @@ impl Live {
     /// Exercise time now, on the wall clock.
     pub fn now(&self) -> u64 {
         self.clock().now(self.wall.now())
+    }
+
+    /// The first day of play, in the exercise's time zone.
+    pub fn day_one(&self) -> jiff::civil::Date {
+        self.day_one
     }
 
     /// `D2 08:30` for a moment (an event's time), in the exercise's time zone: the one way

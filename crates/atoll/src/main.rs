@@ -11,6 +11,7 @@ mod config;
 mod conn;
 mod demo_cmd;
 mod hunt_cmd;
+mod report_cmd;
 mod rules_cmd;
 mod serve_cmd;
 mod server;
@@ -76,6 +77,9 @@ enum Command {
     Simulate(simulate_cmd::Args),
     /// Search an event file with the hunting language (docs/hunting.md).
     Hunt(hunt_cmd::Args),
+    /// Write the after-action report of a stored exercise: the whole exercise or one team, as
+    /// HTML, JSON, an ATT&CK Navigator layer or a STIX 2.1 bundle.
+    Report(report_cmd::Args),
 }
 
 /// Counts what each thread keeps on the heap, so that a team's rule is refused by what it
@@ -101,6 +105,7 @@ fn main() -> ExitCode {
         Command::Rules(args) => rules_cmd::run(args),
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Hunt(args) => hunt_cmd::run(&args),
+        Command::Report(args) => report_cmd::run(args),
     }
 }
 

@@ -46,18 +46,7 @@ async fn serve(args: Args) -> Result<(), String> {
     };
 
     let db = server::open_private(&path).await?;
-    let exercises = db.exercises().await.map_err(|e| e.to_string())?;
-    let exercise = match args.exercise {
-        Some(id) => exercises.into_iter().find(|e| e.id == id).ok_or(format!(
-            "{}: no exercise {id}; `atoll admin list` shows them",
-            path.display()
-        ))?,
-        None => exercises.into_iter().next_back().ok_or(format!(
-            "{}: no exercise yet; create one with `atoll admin create-exercise SCENARIO --database sqlite://{}`",
-            path.display(),
-            path.display()
-        ))?,
-    };
+    let exercise = server::pick_exercise(&db, &path, args.exercise).await?;
     let users = db.users().await.map_err(|e| e.to_string())?;
     let app = server::start(db, &exercise, &rules).await?;
     let (listener, address) = server::listen(bind).await?;

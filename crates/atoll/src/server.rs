@@ -156,7 +156,25 @@ pub(crate) async fn start(db: Sqlite, exercise: &Exercise, rules: &[PathBuf]) ->
     }
     // Every page's navigation links the scoreboard while the teams see it.
     live.set_scoreboard_shown(db.scoreboard_shown(exercise.id).await.unwrap_or(false));
+    live.set_report_released(db.report_released(exercise.id).await.unwrap_or(false));
     Ok(Arc::new(App::new(db, live)))
+}
+
+/// Exercise `id` of the database at `path`, or its newest; the error says how to find or make
+/// one.
+pub(crate) async fn pick_exercise(db: &Sqlite, path: &Path, id: Option<i64>) -> Result<Exercise, String> {
+    let exercises = db.exercises().await.map_err(|e| e.to_string())?;
+    match id {
+        Some(id) => exercises.into_iter().find(|e| e.id == id).ok_or(format!(
+            "{}: no exercise {id}; `atoll admin list` shows them",
+            path.display()
+        )),
+        None => exercises.into_iter().next_back().ok_or(format!(
+            "{}: no exercise yet; create one with `atoll admin create-exercise SCENARIO --database sqlite://{}`",
+            path.display(),
+            path.display()
+        )),
+    }
 }
 
 /// Listens on `bind` and returns the listener with the address it got (port 0 picks one).

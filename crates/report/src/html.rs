@@ -57,6 +57,25 @@ pub fn team(report: &ExerciseReport, team_id: &str) -> Option<String> {
     ))
 }
 
+/// The exercise's sections without the document around them (no masthead, contents or
+/// colophon): for a page that has its own frame and heading, such as the white cell's Report
+/// page. The charts need no style; tables take the page's.
+pub fn exercise_sections(report: &ExerciseReport) -> String {
+    html! {
+        (side_by_side(report))
+        @for (index, team) in report.teams.iter().enumerate() {
+            (team_section(report, team, index, false))
+        }
+    }
+    .into_string()
+}
+
+/// One team's section without the document around it (see [`exercise_sections`]).
+pub fn team_sections(report: &ExerciseReport, team_id: &str) -> Option<String> {
+    let index = report.teams.iter().position(|t| t.id == team_id)?;
+    Some(team_section(report, &report.teams[index], index, false).into_string())
+}
+
 fn document(title: &str, body: &Markup) -> String {
     html! {
         (DOCTYPE)

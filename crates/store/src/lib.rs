@@ -41,6 +41,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (23, include_str!("../migrations/0023_message_threads.sql")),
     (24, include_str!("../migrations/0024_absent_teams.sql")),
     (25, include_str!("../migrations/0025_quota_indexes.sql")),
+    (26, include_str!("../migrations/0026_reports_and_lessons.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,6 +324,35 @@ pub struct Absence {
     pub at: i64,
 }
 
+/// A lesson learned or an improvement action, about a team or (`team` none) the exercise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lesson {
+    pub id: i64,
+    pub team: Option<String>,
+    /// A scenario objective's id, or empty for the exercise as a whole.
+    pub objective: String,
+    /// `observation`, `strength`, `improvement` or `action`.
+    pub kind: String,
+    pub text: String,
+    /// For an action: who does it, and by when (`YYYY-MM-DD`).
+    pub owner: String,
+    pub due: String,
+    /// Who wrote it, and when (Unix milliseconds).
+    pub username: String,
+    pub at: i64,
+}
+
+/// A lesson as written, to store.
+#[derive(Debug, Clone, Copy)]
+pub struct NewLesson<'a> {
+    pub team: Option<&'a str>,
+    pub objective: &'a str,
+    pub kind: &'a str,
+    pub text: &'a str,
+    pub owner: &'a str,
+    pub due: &'a str,
+}
+
 /// A hint a team opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HintOpened {
@@ -444,6 +474,8 @@ pub enum StoreError {
     NoToken,
     /// No such suppression of this team in force.
     NoSuppression,
+    /// No such lesson about this team (or about the exercise).
+    NoLesson,
     /// An insert would pass its limit ([`AtMost::all`]: of the team, or of the case).
     TooMany,
     /// A suppression would pass the most a team may make over an exercise, ended ones included.
@@ -470,6 +502,7 @@ impl std::fmt::Display for StoreError {
             StoreError::NoRule => f.write_str("no such rule of this team that is on"),
             StoreError::NoToken => f.write_str("no such API token of yours"),
             StoreError::NoSuppression => f.write_str("no such suppression of this team in force"),
+            StoreError::NoLesson => f.write_str("no such lesson here"),
             StoreError::TooMany => f.write_str("there are as many of these as the limit allows"),
             StoreError::TooManyOfUser => f.write_str("you have as many of these as the limit allows"),
             StoreError::TooManyStored => f.write_str("there have been as many of these as the limit allows"),
@@ -923,6 +956,25 @@ pub trait Store: Send + Sync + 'static {
         at_most: AtMost,
     ) -> impl Future<Output = Result<()>> + Send;
 
+    /// Whether the white cell has released the after-action report to the teams.
+    fn report_released(&self, exercise: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Releases the after-action report to the teams, or holds it back again.
+    fn release_report(&self, exercise: i64, released: bool) -> impl Future<Output = Result<()>> + Send;
+    /// Stores a lesson written by `user` at Unix milliseconds `now`, at most `at_most.all`
+    /// about its team (or about the exercise); answers with its id.
+    fn add_lesson(
+        &self,
+        exercise: i64,
+        lesson: NewLesson<'_>,
+        user: i64,
+        now: i64,
+        at_most: AtMost,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    /// Every lesson of the exercise, about the teams and about the exercise, oldest first.
+    fn lessons(&self, exercise: i64) -> impl Future<Output = Result<Vec<Lesson>>> + Send;
+    /// Removes lesson `id` about `team` (none: about the exercise); `NoLesson` when there is
+    /// no such lesson there.
+    fn remove_lesson(&self, exercise: i64, team: Option<&str>, id: i64) -> impl Future<Output = Result<()>> + Send;
     /// Whether teams may see the scoreboard of this exercise.
     fn scoreboard_shown(&self, exercise: i64) -> impl Future<Output = Result<bool>> + Send;
     /// Shows the scoreboard to teams, or hides it again.
@@ -993,6 +1045,23 @@ pub struct Sqlite {
 }
 
 impl Sqlite {
+    /// A yes/no column of an exercise (`column` is one of ours, never a user's text).
+    async fn flag(&self, exercise: i64, column: &'static str) -> Result<bool> {
+        let value: Option<i64> = sqlx::query_scalar(&format!("SELECT {column} FROM exercises WHERE id = ?"))
+            .bind(exercise)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(value == Some(1))
+    }
+
+    async fn set_flag(&self, exercise: i64, column: &'static str, value: bool) -> Result<()> {
+        sqlx::query(&format!("UPDATE exercises SET {column} = ? WHERE id = ?"))
+            .bind(i64::from(value))
+            .bind(exercise)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
     /// Opens (creating if needed) the database file and brings its schema up to date.
     pub async fn open(path: &Path) -> Result<Sqlite> {
         let options = SqliteConnectOptions::from_str("sqlite://")?
@@ -2840,21 +2909,101 @@ impl Store for Sqlite {
         Ok(())
     }
 
-    async fn scoreboard_shown(&self, exercise: i64) -> Result<bool> {
-        let shown: Option<i64> = sqlx::query_scalar("SELECT scoreboard FROM exercises WHERE id = ?")
+    async fn report_released(&self, exercise: i64) -> Result<bool> {
+        self.flag(exercise, "report_released").await
+    }
+
+    async fn release_report(&self, exercise: i64, released: bool) -> Result<()> {
+        self.set_flag(exercise, "report_released", released).await
+    }
+
+    async fn add_lesson(
+        &self,
+        exercise: i64,
+        lesson: NewLesson<'_>,
+        user: i64,
+        now: i64,
+        at_most: AtMost,
+    ) -> Result<i64> {
+        let mut tx = self.pool.begin().await?;
+        let (all, mine): (i64, i64) = sqlx::query_as(
+            "SELECT count(*), coalesce(sum(user_id = ?), 0) FROM lessons WHERE exercise = ? AND team IS ?",
+        )
+        .bind(user)
+        .bind(exercise)
+        .bind(lesson.team)
+        .fetch_one(&mut *tx)
+        .await?;
+        if all >= i64::from(at_most.all) {
+            return Err(StoreError::TooMany);
+        }
+        if mine >= i64::from(at_most.user) {
+            return Err(StoreError::TooManyOfUser);
+        }
+        let id = sqlx::query(
+            "INSERT INTO lessons (exercise, team, objective, kind, text, owner, due, user_id, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(lesson.team)
+        .bind(lesson.objective)
+        .bind(lesson.kind)
+        .bind(lesson.text)
+        .bind(lesson.owner)
+        .bind(lesson.due)
+        .bind(user)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn lessons(&self, exercise: i64) -> Result<Vec<Lesson>> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.team, l.objective, l.kind, l.text, l.owner, l.due, u.username, l.created_at \
+             FROM lessons l JOIN users u ON u.id = l.user_id WHERE l.exercise = ? ORDER BY l.id",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Lesson {
+                    id: r.try_get("id")?,
+                    team: r.try_get("team")?,
+                    objective: r.try_get("objective")?,
+                    kind: r.try_get("kind")?,
+                    text: r.try_get("text")?,
+                    owner: r.try_get("owner")?,
+                    due: r.try_get("due")?,
+                    username: r.try_get("username")?,
+                    at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_lesson(&self, exercise: i64, team: Option<&str>, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM lessons WHERE exercise = ? AND team IS ? AND id = ?")
             .bind(exercise)
-            .fetch_optional(&self.pool)
+            .bind(team)
+            .bind(id)
+            .execute(&self.pool)
             .await?;
-        Ok(shown == Some(1))
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NoLesson);
+        }
+        Ok(())
+    }
+
+    async fn scoreboard_shown(&self, exercise: i64) -> Result<bool> {
+        self.flag(exercise, "scoreboard").await
     }
 
     async fn show_scoreboard(&self, exercise: i64, shown: bool) -> Result<()> {
-        sqlx::query("UPDATE exercises SET scoreboard = ? WHERE id = ?")
-            .bind(i64::from(shown))
-            .bind(exercise)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        self.set_flag(exercise, "scoreboard", shown).await
     }
 
     async fn absences(&self, exercise: i64) -> Result<Vec<Absence>> {
@@ -4027,6 +4176,71 @@ mod tests {
         db.end_suppression(e.id, "palau", third, pita.id, 4).await.unwrap();
         assert!(matches!(make().await, Err(StoreError::TooManyStored)));
         assert_eq!(db.suppressions(e.id, Some("palau")).await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn lessons_are_kept_per_team_or_exercise_within_a_limit_and_the_report_is_released_once_asked() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let e = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let ines = db.create_user("ines", "h", Role::Instructor, None, 1).await.unwrap();
+        assert!(!db.report_released(e.id).await.unwrap(), "held back at first");
+        db.release_report(e.id, true).await.unwrap();
+        assert!(db.report_released(e.id).await.unwrap());
+        let lesson = |team, text| NewLesson {
+            team,
+            objective: "obj-detect",
+            kind: "action",
+            text,
+            owner: "Palau CERT",
+            due: "2027-03-01",
+        };
+        let two = AtMost::all(2);
+        let first = db
+            .add_lesson(e.id, lesson(Some("palau"), "Log the portal's uploads"), ines.id, 5, two)
+            .await
+            .unwrap();
+        db.add_lesson(e.id, lesson(Some("palau"), "Train the NOC"), ines.id, 6, two)
+            .await
+            .unwrap();
+        assert!(matches!(
+            db.add_lesson(e.id, lesson(Some("palau"), "One more"), ines.id, 7, two)
+                .await,
+            Err(StoreError::TooMany)
+        ));
+        // The exercise's own lessons and another team's have their own places.
+        let general = db
+            .add_lesson(e.id, lesson(None, "Run it again in 2027"), ines.id, 8, two)
+            .await
+            .unwrap();
+        db.add_lesson(e.id, lesson(Some("nauru"), "Patch the VPN"), ines.id, 9, two)
+            .await
+            .unwrap();
+        let all = db.lessons(e.id).await.unwrap();
+        assert_eq!(all.len(), 4);
+        assert_eq!(
+            (
+                all[0].team.as_deref(),
+                all[0].owner.as_str(),
+                all[0].due.as_str(),
+                all[0].username.as_str()
+            ),
+            (Some("palau"), "Palau CERT", "2027-03-01", "ines")
+        );
+        assert_eq!(all[2].team, None);
+        // Removing goes by where the lesson is: not another team's, not the exercise's.
+        assert!(matches!(
+            db.remove_lesson(e.id, Some("nauru"), first).await,
+            Err(StoreError::NoLesson)
+        ));
+        assert!(matches!(
+            db.remove_lesson(e.id, Some("palau"), general).await,
+            Err(StoreError::NoLesson)
+        ));
+        db.remove_lesson(e.id, Some("palau"), first).await.unwrap();
+        db.add_lesson(e.id, lesson(Some("palau"), "One more"), ines.id, 10, two)
+            .await
+            .unwrap();
+        assert_eq!(db.lessons(e.id).await.unwrap().len(), 4);
     }
 
     #[tokio::test]

@@ -128,6 +128,8 @@ pub(crate) struct Heading {
     clock: Option<String>,
     /// Whether the teams see the scoreboard: players' navigation links it then.
     scoreboard: bool,
+    /// Whether the teams may read their after-action reports: players' navigation links it.
+    report: bool,
     /// A player's badges, written by the server (the script keeps them current).
     badges: Option<atoll_app::Badges>,
     /// While the server rebuilds the teams' worlds after a start: (teams still rebuilding,
@@ -151,6 +153,7 @@ impl From<&str> for Heading {
             ended: None,
             clock: None,
             scoreboard: false,
+            report: false,
             badges: None,
             rebuilding: None,
         }
@@ -164,6 +167,7 @@ impl From<&crate::Live> for Heading {
             ended: live.ended().map(|at| live.when(ExerciseMs(at))),
             clock: Some(live.when(ExerciseMs(live.now()))),
             scoreboard: live.scoreboard_shown(),
+            report: live.report_released(),
             badges: None,
             rebuilding: Some(live.rebuilding()).filter(|(waiting, _)| *waiting > 0),
         }
@@ -241,12 +245,13 @@ pub(crate) fn page(exercise: impl Into<Heading>, title: &str, user: Option<&User
                                         a href={ "/teams/" (team) "/reports" } { "Reports" }
                                         a href={ "/teams/" (team) "/score" } { "Score" }
                                         @if heading.scoreboard { a href="/scoreboard" { "Scoreboard" } }
+                                        @if heading.report { a href={ "/teams/" (team) "/report" } { "Report" } }
                                     }
                                 }
                                 _ => {
                                     a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/grading" { "Grading" } a href="/detection" { "Detection rules" }
                                     @if user.sees_all() { a href="/people" { "People" } }
-                                    @if user.role == atoll_store::Role::Instructor { a href="/audit" { "Audit log" } }
+                                    @if user.role == atoll_store::Role::Instructor { a href="/report" { "Report" } a href="/audit" { "Audit log" } }
                                 }
                             }
                         }

@@ -30,6 +30,7 @@ mod network;
 mod pages;
 mod people;
 mod questions;
+mod report;
 mod reports;
 mod respond;
 mod rules;
@@ -268,6 +269,15 @@ pub fn router<S: Store>(app: Arc<App<S>>, site: Site) -> Router {
         .route("/teams/{team}/searches", post(searches::save::<S>))
         .route("/teams/{team}/searches/{id}/delete", post(searches::delete::<S>))
         .route("/scoreboard", get(scoreboard::page::<S>).post(scoreboard::show::<S>))
+        .route("/report", get(report::exercise_page::<S>))
+        .route("/report/release", post(report::release::<S>))
+        .route("/report/download", get(report::download_exercise::<S>))
+        .route("/lessons", post(report::add_lesson::<S>))
+        .route("/lessons/{id}/remove", post(report::remove_lesson::<S>))
+        .route("/teams/{team}/report", get(report::team_page::<S>))
+        .route("/teams/{team}/report/download", get(report::download_team::<S>))
+        .route("/teams/{team}/lessons", post(report::add_team_lesson::<S>))
+        .route("/teams/{team}/lessons/{id}/remove", post(report::remove_team_lesson::<S>))
         .route("/grading", get(reports::queue::<S>))
         .route("/grading/{id}", post(reports::grade::<S>))
         .route("/live", get(updates::staff::<S>))

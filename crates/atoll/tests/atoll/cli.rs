@@ -848,3 +848,64 @@ fn sigma_refuses_an_object_longer_than_a_mebibyte_and_reads_on() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn report_writes_a_stored_exercises_report_without_a_server() {
+    let _group = crate::group("cli");
+    let dir = std::env::temp_dir().join(format!("atoll-report-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = format!("sqlite://{}", dir.join("atoll.db").display());
+    let with_db = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--database", database.as_str()]);
+        atoll(&all)
+    };
+    // Nothing there yet: said, and no database is made.
+    let out = with_db(&["report", "--out", "-"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("no such database"), "{}", text(&out.stderr));
+    let out = with_db(&[
+        "admin",
+        "create-exercise",
+        "scenarios/pacific-cable-shield.yaml",
+        "--name",
+        "Guam 2026",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    // The whole exercise as JSON: every team, play not started.
+    let out = with_db(&["report", "--format", "json", "--out", "-"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["exercise"], "Guam 2026");
+    let teams: Vec<&str> = report["teams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(teams, ["palau", "micronesia", "marshall-islands", "nauru", "kiribati"]);
+    // One team's HTML, to a file; the same report twice gives the same bytes.
+    let file = dir.join("palau.html");
+    for _ in 0..2 {
+        let out = with_db(&["report", "--team", "palau", "--out", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    let first = std::fs::read_to_string(&file).unwrap();
+    assert!(first.contains("Palau") && !first.contains("Nauru") && !first.contains("<script"));
+    let again = with_db(&["report", "--team", "palau", "--out", "-"]);
+    assert_eq!(text(&again.stdout), first, "same exercise, same bytes");
+    // Mistakes are named.
+    let out = with_db(&["report", "--team", "guam", "--out", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("--team: no team `guam`"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = with_db(&["report", "--format", "stix", "--out", "-"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("add --team"), "{}", text(&out.stderr));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -26,6 +26,7 @@ mod api;
 mod console;
 mod delivery;
 mod people;
+mod report;
 mod workspace;
 
 static SCENARIO: LazyLock<Scenario> = LazyLock::new(|| {

@@ -1,0 +1,120 @@
+//! `atoll report`: the after-action report of a stored exercise, written to a file, without a
+//! server: the exercise is rebuilt from its record exactly as `atoll serve` rebuilds it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::config::{Common, Database};
+use crate::server;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Format {
+    /// One self-contained, printable HTML file.
+    Html,
+    /// The report's facts as JSON (docs/report.schema.json describes them).
+    Json,
+    /// An ATT&CK Navigator layer (format 4.5) of one team's detections (needs --team).
+    Navigator,
+    /// A STIX 2.1 bundle of the indicators one team reported (needs --team).
+    Stix,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(flatten)]
+    common: Common,
+    /// More Sigma rule files or folders, as the exercise was served with [default: `rules` in
+    /// the settings file].
+    #[arg(long = "rules", env = "ATOLL_RULES", value_name = "PATH", value_delimiter = ',')]
+    rules: Vec<PathBuf>,
+    /// The exercise [default: the newest].
+    #[arg(long, value_name = "ID")]
+    exercise: Option<i64>,
+    /// One team's report (its id, e.g. `palau`) [default: the whole exercise].
+    #[arg(long, value_name = "TEAM")]
+    team: Option<String>,
+    #[arg(long, value_enum, default_value = "html")]
+    format: Format,
+    /// Where to write it (`-`: standard output).
+    #[arg(long, value_name = "PATH")]
+    out: PathBuf,
+}
+
+pub(crate) fn run(args: Args) -> ExitCode {
+    server::run_async(report(args))
+}
+
+async fn report(args: Args) -> Result<(), String> {
+    let file = args.common.file()?;
+    let Database::Sqlite(path) = args.common.database(&file)?;
+    if !path.exists() {
+        return Err(format!("{}: no such database", path.display()));
+    }
+    let rules = if args.rules.is_empty() {
+        file.rules.clone()
+    } else {
+        args.rules
+    };
+    let db = server::open_private(&path).await?;
+    let exercise = server::pick_exercise(&db, &path, args.exercise).await?;
+    let app = server::start(db, &exercise, &rules).await?;
+    let teams: Vec<usize> = match &args.team {
+        Some(team) => vec![
+            app.live
+                .scenario
+                .player_teams()
+                .position(|t| &t.id.name == team)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = app.live.scenario.player_teams().map(|t| t.id.name.as_str()).collect();
+                    format!(
+                        "--team: no team `{team}` in exercise {}; its teams are {}",
+                        exercise.id,
+                        known.join(", ")
+                    )
+                })?,
+        ],
+        None => (0..app.live.scenario.player_teams().count()).collect(),
+    };
+    if matches!(args.format, Format::Navigator | Format::Stix) && args.team.is_none() {
+        return Err("--format navigator and stix are one team's: add --team".to_owned());
+    }
+    // Every world up to the clock, one team per core, before the report reads them.
+    let builder = app.clone();
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    tokio::task::spawn_blocking(move || {
+        builder.live.begin_rebuild();
+        builder.live.rebuild(workers);
+    })
+    .await
+    .map_err(|_| "the worlds could not be rebuilt".to_owned())?;
+    let report = atoll_app::report::gather(&app, &teams)
+        .await
+        .map_err(|e| e.to_string())?;
+    let team = args.team.as_deref().unwrap_or_default();
+    let text = match (args.format, args.team.is_some()) {
+        (Format::Html, false) => atoll_report::html::exercise(&report),
+        (Format::Html, true) => atoll_report::html::team(&report, team).unwrap_or_default(),
+        (Format::Json, _) => atoll_report::json::to_string(&report),
+        (Format::Navigator, _) => pretty(atoll_report::navigator::layer(&report, team)),
+        (Format::Stix, _) => pretty(atoll_report::stix::bundle(
+            &report,
+            team,
+            &atoll_app::report::infrastructure(&app),
+        )),
+    };
+    if args.out.as_os_str() == "-" {
+        use std::io::Write as _;
+        std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| format!("standard output: {e}"))
+    } else {
+        std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out.display()))
+    }
+}
+
+fn pretty(value: Option<serde_json::Value>) -> String {
+    value.map_or_else(String::new, |v| {
+        serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+    })
+}

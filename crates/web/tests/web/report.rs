@@ -1,0 +1,124 @@
+//! The after-action report: the white cell's whole report, lessons and the improvement plan,
+//! and each team's own report once released.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_white_cell_writes_lessons_and_releases_each_teams_report_to_it_alone() {
+    let app = app_started(2 * 60_000).await;
+    app.live.tick(clock_now());
+    let ines = sign_in(&app, "ines").await;
+    let pita = sign_in(&app, "pita").await;
+
+    // Held back at first: a player reads only that it is not out yet.
+    let (status, _, page) = send(&app, get("/teams/palau/report", &pita)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(page.contains("has not released"), "{page}");
+    assert!(!page.contains("Time to detect"), "{page}");
+    let (status, _, _) = send(&app, get("/teams/palau/report/download?format=json", &pita)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(send(&app, get("/report", &pita)).await.0, StatusCode::FORBIDDEN);
+
+    // The white cell's report: every team, side by side, with charts drawn in the page.
+    let (status, _, page) = send(&app, get("/report", &ines)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains("Palau") && page.contains("Nauru") && page.contains("<svg"),
+        "{page}"
+    );
+    assert!(page.contains("Play is still on"), "{page}");
+
+    // A lesson with a bad field is refused by name, and what was typed comes back.
+    let bad = "objective=&kind=action&text=Log+the+portal%27s+uploads&owner=Palau+CERT&due=31%2F03%2F2027";
+    let (status, _, page) = send(&app, post("/lessons", &ines, bad)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(page.contains("due:") && page.contains("YYYY-MM-DD"), "{page}");
+    assert!(
+        page.contains("Log the portal&#39;s uploads") || page.contains("Log the portal's uploads"),
+        "{page}"
+    );
+    assert!(
+        app.db.lessons(app.live.exercise).await.unwrap().is_empty(),
+        "nothing stored"
+    );
+    let good = "objective=&kind=action&text=Run+the+exercise+again+in+2027&owner=Programme+office&due=2027-06-30";
+    assert_eq!(send(&app, post("/lessons", &ines, good)).await.0, StatusCode::SEE_OTHER);
+    let (_, _, page) = send(&app, get("/report", &ines)).await;
+    assert!(
+        page.contains("Run the exercise again in 2027") && page.contains("2027-06-30"),
+        "{page}"
+    );
+
+    // Released: each team reads its own report, and only its own.
+    assert_eq!(
+        send(&app, post("/report/release", &ines, "release=yes")).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let (status, _, page) = send(&app, get("/teams/palau/report", &pita)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("After-action report — Palau"), "{page}");
+    assert!(
+        !page.contains("Run the exercise again in 2027"),
+        "the exercise's lessons are the white cell's"
+    );
+    assert!(
+        page.contains(r#"href="/teams/palau/report">Report</a>"#),
+        "the navigation links it now"
+    );
+    assert_eq!(
+        send(&app, get("/teams/nauru/report", &pita)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    // The team writes its own lessons; another team's player cannot.
+    let strength = "objective=obj-detect-lotl&kind=strength&text=Found+the+web+shell+through+the+queue%27s+filters";
+    assert_eq!(
+        send(&app, post("/teams/palau/lessons", &pita, strength)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let nora = sign_in(&app, "nora").await;
+    assert_eq!(
+        send(&app, post("/teams/palau/lessons", &nora, strength)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (_, _, page) = send(&app, get("/teams/palau/report", &pita)).await;
+    assert!(page.contains("Found the web shell through the queue"), "{page}");
+
+    // The downloads: JSON of this team alone, a Navigator layer, a STIX bundle, one HTML file.
+    let (status, headers, json) = send(&app, get("/teams/palau/report/download?format=json", &pita)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(header(&headers, "content-disposition").unwrap().contains("attachment"));
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let teams = report["teams"].as_array().unwrap();
+    assert_eq!((teams.len(), teams[0]["id"].as_str()), (1, Some("palau")));
+    let (_, _, layer) = send(&app, get("/teams/palau/report/download?format=navigator", &pita)).await;
+    let layer: serde_json::Value = serde_json::from_str(&layer).unwrap();
+    assert_eq!(layer["versions"]["layer"], "4.5", "{layer}");
+    let (_, _, bundle) = send(&app, get("/teams/palau/report/download?format=stix", &pita)).await;
+    let bundle: serde_json::Value = serde_json::from_str(&bundle).unwrap();
+    assert_eq!(bundle["type"], "bundle", "{bundle}");
+    let (_, _, file) = send(&app, get("/teams/palau/report/download?format=html", &pita)).await;
+    assert!(
+        file.starts_with("<!") && !file.contains("<script") && !file.contains("https://"),
+        "{file}"
+    );
+    let (status, _, _) = send(&app, get("/teams/palau/report/download?format=pdf", &pita)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Held back again: gone for the players; the audit log says who did what.
+    send(&app, post("/report/release", &ines, "release=no")).await;
+    assert_eq!(
+        send(&app, get("/teams/palau/report", &pita)).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let audit = app.db.audit_log(app.live.exercise, None, 100).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "report.release" && a.detail == "released the teams' reports")
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.action == "lesson.add" && a.team.as_deref() == Some("palau"))
+    );
+}
