@@ -143,13 +143,7 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
         .iter()
         .filter_map(|p| {
             let (campaign, step) = steps_of().find(|(_, s)| s.id.name == p.step)?;
-            let skipped = p.reason.as_deref() == Some(atoll_sim::actions::SKIPPED);
-            let status = match p.status {
-                Status::Succeeded => StepStatus::Ran,
-                Status::Prevented if skipped => StepStatus::Skipped,
-                Status::Prevented => StepStatus::Prevented,
-                Status::Pending => StepStatus::ToCome,
-            };
+            let status = step_status(&status.progress, p);
             let within = scenario
                 .expectations
                 .iter()
@@ -179,7 +173,7 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
             (StepStatus::Ran, Some(_)) => Coverage::Detected,
             (StepStatus::Ran, None) => Coverage::Missed,
             (StepStatus::Prevented, _) => Coverage::Prevented,
-            (StepStatus::Skipped | StepStatus::ToCome, _) => Coverage::NotRun,
+            (StepStatus::Skipped | StepStatus::NotRun | StepStatus::ToCome, _) => Coverage::NotRun,
         };
         match techniques.iter_mut().find(|t| t.id == s.technique) {
             Some(t) => {
@@ -219,7 +213,7 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
                 StepStatus::Ran => "ran",
                 StepStatus::Prevented => "was prevented",
                 StepStatus::Skipped => "was skipped by the white cell",
-                StepStatus::ToCome => continue,
+                StepStatus::NotRun | StepStatus::ToCome => continue,
             };
             timeline.push(entry(
                 at.ms,
@@ -430,6 +424,39 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
         reports,
         hints,
     }
+}
+
+/// How a step went, for the report: a step that waited for something that never held is not
+/// one the team prevented, unless what it needed was (a step it needed, stopped by the team).
+fn step_status(progress: &[atoll_exercise::score::Progress], step: &atoll_exercise::score::Progress) -> StepStatus {
+    let mut current = step;
+    for _ in 0..32 {
+        let reason = current.reason.as_deref().unwrap_or_default();
+        match current.status {
+            Status::Succeeded => {
+                return if std::ptr::eq(current, step) {
+                    StepStatus::Ran
+                } else {
+                    StepStatus::NotRun
+                };
+            }
+            Status::Pending => return StepStatus::ToCome,
+            Status::Prevented if reason == atoll_sim::actions::SKIPPED => return StepStatus::Skipped,
+            Status::Prevented => match reason
+                .strip_prefix("requires step ")
+                .and_then(|r| r.strip_suffix(" succeeded"))
+            {
+                // It needed a step that did not run: as that one went.
+                Some(needed) => match progress.iter().find(|p| p.step == needed) {
+                    Some(before) => current = before,
+                    None => return StepStatus::NotRun,
+                },
+                None if reason.starts_with("requires ") => return StepStatus::NotRun,
+                None => return StepStatus::Prevented,
+            },
+        }
+    }
+    StepStatus::NotRun
 }
 
 /// Releases the teams' reports to them (`released`), or holds them back again: stored, then

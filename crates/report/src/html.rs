@@ -176,7 +176,8 @@ fn step_status_words(status: StepStatus) -> &'static str {
     match status {
         StepStatus::Ran => "● ran",
         StepStatus::Prevented => "⊗ prevented",
-        StepStatus::Skipped => "○ skipped",
+        StepStatus::Skipped => "○ skipped by the white cell",
+        StepStatus::NotRun => "– not run (not needed)",
         StepStatus::ToCome => "◌ to come",
     }
 }
@@ -336,7 +337,7 @@ fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
         h3 { "The story" }
         (chart::story(report, team))
         p.legend {
-            "Campaign steps: ● ran, ⊗ prevented, ○ skipped, ◌ to come. "
+            "Campaign steps: ● ran, ⊗ prevented, ○ skipped or not run, ◌ to come. "
             "▲ detection, ■ response action, ◆ inject, □ report, ◇ answer, △ hint. "
             @if !report.play_ended { "The dashed line is the moment this report stands at." }
         }

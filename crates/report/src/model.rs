@@ -346,10 +346,13 @@ pub struct Step {
 pub enum StepStatus {
     /// It ran.
     Ran,
-    /// A team action stopped it before it could run.
+    /// A team action stopped it before it could run (or stopped a step it needed).
     Prevented,
-    /// It did not run because a step it needed did not.
+    /// The white cell skipped it.
     Skipped,
+    /// It did not run: what it waits for never held (a fallback that was not needed, or a
+    /// step it needed that did not run).
+    NotRun,
     /// It has not come yet.
     ToCome,
 }

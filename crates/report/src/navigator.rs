@@ -135,6 +135,7 @@ fn step_words(step: &Step) -> String {
         }
         StepStatus::Prevented => format!("prevented{at}"),
         StepStatus::Skipped => format!("skipped{at}"),
+        StepStatus::NotRun => "not run".to_owned(),
         StepStatus::ToCome => "to come".to_owned(),
     };
     format!("{}: {what}", step.name)

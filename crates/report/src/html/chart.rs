@@ -160,6 +160,7 @@ pub(super) fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
             StepStatus::Ran => (Shape::Dot, "ran"),
             StepStatus::Prevented => (Shape::Crossed, "prevented"),
             StepStatus::Skipped => (Shape::Ring, "skipped"),
+            StepStatus::NotRun => (Shape::Ring, "not run"),
             StepStatus::ToCome => (Shape::DashedRing, "to come"),
         };
         let what = format!("{}: step {} ({}, {words})", at.label, step.name, step.technique);
@@ -217,6 +218,8 @@ pub(super) fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
 /// hatched for the rest, with the percentage printed where there is room.
 pub(super) fn services(team: &TeamReport, index: usize) -> Markup {
     const ROW: f64 = 100.0;
+    // Services have long names and several hosts: a wider column for them than other charts.
+    const LEFT: f64 = 300.0;
     const BAR: f64 = 50.0;
     let pattern = format!("hatch-{}", index + 1);
     let height = 10.0 + ROW * team.availability.len() as f64;
