@@ -479,9 +479,9 @@ pub async fn release<S: Store>(app: &Arc<App<S>>, user: &atoll_store::User, rele
     Ok(())
 }
 
-/// The adversary's infrastructure as the scenario names it (command-and-control endpoints,
-/// exfiltration targets, the addresses its steps come from), for a STIX bundle.
-pub fn infrastructure<S>(app: &App<S>) -> Vec<atoll_report::stix::Infrastructure> {
+/// The adversary's infrastructure against team `team` as the scenario names it (the
+/// command-and-control endpoints of the campaigns against it), for a STIX bundle.
+pub fn infrastructure<S>(app: &App<S>, team: &str) -> Vec<atoll_report::stix::Infrastructure> {
     let mut found: Vec<atoll_report::stix::Infrastructure> = Vec::new();
     use atoll_report::stix::Address;
     let mut add = |kind: Address, value: String, name: String| {
@@ -489,7 +489,9 @@ pub fn infrastructure<S>(app: &App<S>) -> Vec<atoll_report::stix::Infrastructure
             found.push(atoll_report::stix::Infrastructure { kind, value, name });
         }
     };
-    for campaign in &app.live.scenario.campaigns {
+    let against_team =
+        |c: &&atoll_scenario::model::Campaign| c.teams.is_empty() || c.teams.iter().any(|t| t.name == team);
+    for campaign in app.live.scenario.campaigns.iter().filter(against_team) {
         let actor = campaign
             .actor
             .clone()

@@ -79,6 +79,7 @@ async fn report(args: Args) -> Result<(), String> {
         return Err("--format navigator and stix are one team's: add --team".to_owned());
     }
     // Every world up to the clock, one team per core, before the report reads them.
+    let started = std::time::Instant::now();
     let builder = app.clone();
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     tokio::task::spawn_blocking(move || {
@@ -87,9 +88,11 @@ async fn report(args: Args) -> Result<(), String> {
     })
     .await
     .map_err(|_| "the worlds could not be rebuilt".to_owned())?;
+    let rebuilt = started.elapsed();
     let report = atoll_app::report::gather(&app, &teams)
         .await
         .map_err(|e| e.to_string())?;
+    let gathered = started.elapsed() - rebuilt;
     let team = args.team.as_deref().unwrap_or_default();
     let text = match (args.format, args.team.is_some()) {
         (Format::Html, false) => atoll_report::html::exercise(&report),
@@ -99,9 +102,20 @@ async fn report(args: Args) -> Result<(), String> {
         (Format::Stix, _) => pretty(atoll_report::stix::bundle(
             &report,
             team,
-            &atoll_app::report::infrastructure(&app),
+            &atoll_app::report::infrastructure(&app, team),
         )),
     };
+    let written = started.elapsed() - rebuilt - gathered;
+    // What took how long, on standard error: rebuilding days of play takes a while.
+    eprintln!(
+        "atoll: {} worlds rebuilt to {} in {:.1} s; the report gathered in {:.2} s and written in {:.2} s ({} bytes)",
+        teams.len(),
+        report.as_of.label,
+        rebuilt.as_secs_f64(),
+        gathered.as_secs_f64(),
+        written.as_secs_f64(),
+        text.len()
+    );
     if args.out.as_os_str() == "-" {
         use std::io::Write as _;
         std::io::stdout()

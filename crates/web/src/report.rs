@@ -394,7 +394,7 @@ pub(crate) async fn download_team<S: Store>(
             json(atoll_report::stix::bundle(
                 &report,
                 &team_id,
-                &atoll_app::report::infrastructure(&app),
+                &atoll_app::report::infrastructure(&app, &team_id),
             )),
             "application/json",
             &format!("{name}-stix.json"),

@@ -896,6 +896,37 @@ fn report_writes_a_stored_exercises_report_without_a_server() {
     assert!(first.contains("Palau") && !first.contains("Nauru") && !first.contains("<script"));
     let again = with_db(&["report", "--team", "palau", "--out", "-"]);
     assert_eq!(text(&again.stdout), first, "same exercise, same bytes");
+    // The STIX bundle passes OASIS's validator (installed by .ci/run).
+    let stix = dir.join("palau-stix.json");
+    let out = with_db(&[
+        "report",
+        "--team",
+        "palau",
+        "--format",
+        "stix",
+        "--out",
+        stix.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let validator = std::env::var_os("ATOLL_PYTHON_BIN").map_or_else(
+        || std::path::PathBuf::from("stix2_validator"),
+        |bin| std::path::PathBuf::from(bin).join("stix2_validator"),
+    );
+    let checked = std::process::Command::new(&validator)
+        .arg(&stix)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e}; this test needs PyPI's stix2-validator (.ci/run installs it and sets ATOLL_PYTHON_BIN)",
+                validator.display()
+            )
+        });
+    assert!(
+        checked.status.success() && text(&checked.stdout).contains("STIX JSON: Valid"),
+        "{}{}",
+        text(&checked.stdout),
+        text(&checked.stderr)
+    );
     // Mistakes are named.
     let out = with_db(&["report", "--team", "guam", "--out", "-"]);
     assert_eq!(out.status.code(), Some(1));
