@@ -223,6 +223,7 @@ async fn wrong_method(uri: axum::http::Uri) -> axum::response::Response {
 
 /// Every route of the server, reached as `site` says.
 pub fn router<S: Store>(app: Arc<App<S>>, site: Site) -> Router {
+    let body_timeout = site.body_timeout();
     Router::new()
         .route("/", get(pages::home::<S>))
         .route("/briefing", get(briefing::page::<S>))
@@ -311,6 +312,8 @@ pub fn router<S: Store>(app: Arc<App<S>>, site: Site) -> Router {
         // a proxy says only from a trusted one.
         .layer(axum::middleware::from_fn_with_state(Arc::new(site), site::reached))
         .layer(axum::middleware::from_fn(api::json_errors))
+        // A body that does not arrive in time fails its read (the form or JSON is refused).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_timeout))
         // Nothing on a page may load from anywhere but this server, run inline script, or be
         // framed by another site.
         .layer(SetResponseHeaderLayer::if_not_present(

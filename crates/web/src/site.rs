@@ -219,7 +219,14 @@ pub struct Site {
     /// set, the server cannot know its own. An address is never a rebound name.
     any_address: bool,
     proxies: Vec<Proxy>,
+    /// Longest a request's body may take to arrive ([`BODY_TIMEOUT`] unless a test says).
+    body_timeout: std::time::Duration,
 }
+
+/// Longest a request's body may take to arrive: a form is a few kilobytes at most (a report,
+/// six fields of text), well inside a minute over the slowest satellite link, and a client that
+/// trickles its body no longer holds its connection.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl Site {
     /// The host names answered to are `allowed` (and the public address's host) when given;
@@ -253,7 +260,18 @@ impl Site {
             hosts,
             any_address,
             proxies,
+            body_timeout: BODY_TIMEOUT,
         }
+    }
+
+    /// The same, giving up on a request's body after `timeout` (a test's shorter one).
+    pub fn with_body_timeout(mut self, timeout: std::time::Duration) -> Site {
+        self.body_timeout = timeout;
+        self
+    }
+
+    pub fn body_timeout(&self) -> std::time::Duration {
+        self.body_timeout
     }
 
     /// A server on this machine only, as `atoll demo` runs by default and the tests reach it:

@@ -437,3 +437,19 @@ async fn a_sign_in_holds_a_few_live_streams_at_most_and_a_new_one_ends_the_oldes
     let ines = sign_in(&app, "ines").await;
     assert_eq!(answer(&app, get("/live", &ines)).await.status(), StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_body_that_never_arrives_is_given_up_and_stores_nothing() {
+    let app = app().await;
+    let player = sign_in(&app, "pita").await;
+    // Headers sent, then nothing: a client trickling its body to hold the connection.
+    let (parts, _) = post("/teams/palau/messages", &player, "").into_parts();
+    let never = futures_util::stream::pending::<Result<axum::body::Bytes, std::io::Error>>();
+    let request = Request::from_parts(parts, Body::from_stream(never));
+    let site = Site::loopback().with_body_timeout(std::time::Duration::from_millis(300));
+    let (status, _, _) = tokio::time::timeout(std::time::Duration::from_secs(30), send_at(&app, site, request))
+        .await
+        .expect("answered once the body's time is up, not never");
+    assert!(status.is_client_error(), "{status}");
+    assert!(app.db.messages(app.live.exercise).await.unwrap().is_empty());
+}
