@@ -19,6 +19,11 @@ use crate::{App, Error, Result};
 
 /// The report of teams `teams` (indexes of player teams), as play stands now.
 pub async fn gather<S: Store>(app: &Arc<App<S>>, teams: &[usize]) -> Result<ExerciseReport> {
+    let lessons = app
+        .db
+        .lessons(app.live.exercise)
+        .await
+        .map_err(|_| Error::unavailable("The report could not be read from the database; try again."))?;
     let mut all = Vec::new();
     for &index in teams {
         let team = app.live.team_id(index);
@@ -28,9 +33,36 @@ pub async fn gather<S: Store>(app: &Arc<App<S>>, teams: &[usize]) -> Result<Exer
         all.push((index, records));
     }
     let worker = app.clone();
-    tokio::task::spawn_blocking(move || exercise(&worker, &all))
+    let mut report = tokio::task::spawn_blocking(move || exercise(&worker, &all))
         .await
-        .map_err(|_| Error::failed("The server failed while writing the report."))
+        .map_err(|_| Error::failed("The server failed while writing the report."))?;
+    // The lessons: each team's with it; those about the exercise only in a whole report.
+    let whole = teams.len() == app.live.scenario.player_teams().count();
+    for lesson in lessons {
+        let written = atoll_report::model::Lesson {
+            kind: match lesson.kind.as_str() {
+                "strength" => atoll_report::model::LessonKind::Strength,
+                "improvement" => atoll_report::model::LessonKind::Improvement,
+                "action" => atoll_report::model::LessonKind::Action,
+                _ => atoll_report::model::LessonKind::Observation,
+            },
+            objective: lesson.objective,
+            text: lesson.text,
+            owner: lesson.owner,
+            due: lesson.due,
+            by: lesson.username,
+        };
+        match lesson.team {
+            Some(team) => {
+                if let Some(t) = report.teams.iter_mut().find(|t| t.id == team) {
+                    t.lessons.push(written);
+                }
+            }
+            None if whole => report.lessons.push(written),
+            None => {}
+        }
+    }
+    Ok(report)
 }
 
 /// The report of the teams whose records are given. Takes each team's lock in turn: call it
@@ -68,6 +100,7 @@ pub fn exercise<S>(app: &App<S>, teams: &[(usize, Records)]) -> ExerciseReport {
             .iter()
             .map(|(index, records)| team(app, *index, records))
             .collect(),
+        lessons: Vec::new(),
     }
 }
 
@@ -423,6 +456,7 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
         answers,
         reports,
         hints,
+        lessons: Vec::new(),
     }
 }
 

@@ -34,6 +34,7 @@ pub fn exercise(report: &ExerciseReport) -> String {
                 }
             }
             (side_by_side(report))
+            (lessons(report, &report.lessons, "Lessons learned and improvement plan for the exercise"))
             @for (index, team) in report.teams.iter().enumerate() {
                 (team_section(report, team, index, true))
             }
@@ -326,6 +327,45 @@ fn team_section(report: &ExerciseReport, team: &TeamReport, index: usize, page_b
             (triage(team))
             (exchanges(team))
             (score_sheet(team))
+            (lessons(report, &team.lessons, "Lessons learned and improvement plan"))
+        }
+    }
+}
+
+/// Lessons grouped by objective (the exercise as a whole last): observations, strengths and
+/// areas for improvement, then the improvement plan's actions with owner and due date.
+fn lessons(report: &ExerciseReport, lessons: &[crate::model::Lesson], title: &str) -> Markup {
+    use crate::model::LessonKind;
+    let mut objectives: Vec<(&str, &str)> = report
+        .objectives
+        .iter()
+        .map(|o| (o.id.as_str(), o.text.as_str()))
+        .collect();
+    objectives.push(("", "The exercise as a whole"));
+    let kind_words = |kind: LessonKind| match kind {
+        LessonKind::Observation => "Observation",
+        LessonKind::Strength => "Strength",
+        LessonKind::Improvement => "Area for improvement",
+        LessonKind::Action => "Improvement action",
+    };
+    html! {
+        h3 { (title) }
+        @if lessons.is_empty() {
+            p.quiet { "None written." }
+        }
+        @for (id, text) in &objectives {
+            @let these: Vec<_> = lessons.iter().filter(|l| l.objective == *id).collect();
+            @if !these.is_empty() {
+                h4 { (text) }
+                table {
+                    thead { tr { th { "Kind" } th { "Lesson" } th { "Owner" } th { "Due" } th { "By" } } }
+                    tbody {
+                        @for l in &these {
+                            tr { td { (kind_words(l.kind)) } td { (l.text) } td { (l.owner) } td { (l.due) } td { (l.by) } }
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -41,6 +41,10 @@ pub struct ExerciseReport {
     pub objectives: Vec<Objective>,
     /// One entry per team, in the order the white cell lists them.
     pub teams: Vec<TeamReport>,
+    /// Lessons learned and improvement actions about the exercise as a whole (the white
+    /// cell's).
+    #[serde(default)]
+    pub lessons: Vec<Lesson>,
 }
 
 impl ExerciseReport {
@@ -195,6 +199,9 @@ pub struct TeamReport {
     pub reports: Vec<Report>,
     /// The hints the team took.
     pub hints: Vec<Hint>,
+    /// Lessons learned and improvement actions about this team (the white cell's and its own).
+    #[serde(default)]
+    pub lessons: Vec<Lesson>,
 }
 
 /// A team's score.
@@ -541,4 +548,33 @@ pub struct Hint {
     pub at: Moment,
     /// Points it cost.
     pub cost: u32,
+}
+
+/// A lesson learned or an improvement action, as the white cell or a team wrote it.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Lesson {
+    /// The objective it is about (its id), or empty for the exercise as a whole.
+    pub objective: String,
+    pub kind: LessonKind,
+    pub text: String,
+    /// For an improvement action: who does it, and by when (`YYYY-MM-DD`); empty otherwise.
+    pub owner: String,
+    pub due: String,
+    /// Who wrote it.
+    pub by: String,
+}
+
+/// What a lesson is, in the words of an after-action report and improvement plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LessonKind {
+    /// Something seen, neither good nor bad.
+    Observation,
+    /// Something that went well.
+    Strength,
+    /// An area for improvement.
+    Improvement,
+    /// An improvement action, with an owner and a due date.
+    Action,
 }

@@ -198,3 +198,31 @@ fn an_ended_exercise_is_not_provisional() {
     );
     assert!(page.contains("Play ended at D2 10:30."));
 }
+
+#[test]
+fn lessons_and_the_improvement_plan_are_in_the_documents_by_objective() {
+    let report = sample::report();
+    let page = html::exercise(&report);
+    // The exercise's own plan, then each team's lessons under their objective.
+    let exercise = page
+        .find("Lessons learned and improvement plan for the exercise")
+        .unwrap();
+    assert!(exercise < page.find("Run the exercise again next year").unwrap());
+    assert!(
+        page.contains("<td>Programme office</td><td>2026-06-30</td>"),
+        "owner and due date"
+    );
+    let palau = html::team(&report, "palau").unwrap();
+    let objective = palau
+        .find("<h4>Detect the intrusion early</h4>")
+        .expect("grouped by objective");
+    assert!(objective < palau.find("Found the web shell through the queue").unwrap());
+    assert!(palau.contains("<td>Strength</td>") && palau.contains("<td>Improvement action</td>"));
+    assert!(palau.contains("&lt;b&gt;before&lt;/b&gt;"), "escaped");
+    assert!(
+        !palau.contains("Run the exercise again next year"),
+        "the exercise's plan is the white cell's document's"
+    );
+    let nauru = html::team(&report, "nauru").unwrap();
+    assert!(nauru.contains("None written."));
+}

@@ -344,6 +344,24 @@ fn palau() -> TeamReport {
                 graded_by: None,
             },
         ],
+        lessons: vec![
+            Lesson {
+                objective: text("O1"),
+                kind: LessonKind::Strength,
+                text: text("Found the web shell through the queue's filters within the hour"),
+                owner: String::new(),
+                due: String::new(),
+                by: text("White cell"),
+            },
+            Lesson {
+                objective: text("O1"),
+                kind: LessonKind::Action,
+                text: text("Send the portal's upload log to the SOC <b>before</b> next year"),
+                owner: text("Palau CERT"),
+                due: text("2026-03-31"),
+                by: text("Kiele"),
+            },
+        ],
         hints: vec![Hint {
             question: text("Which technique gave the adversary initial access?"),
             text: text("Look at the VPN appliance's logs around D1 09:20."),
@@ -482,6 +500,7 @@ fn nauru() -> TeamReport {
             graded_by: Some(text("Ana (white cell)")),
         }],
         hints: vec![],
+        lessons: vec![],
     }
 }
 
@@ -522,6 +541,14 @@ pub(crate) fn report() -> ExerciseReport {
             },
         ],
         teams: vec![palau(), nauru()],
+        lessons: vec![Lesson {
+            objective: String::new(),
+            kind: LessonKind::Action,
+            text: text("Run the exercise again next year with the same teams"),
+            owner: text("Programme office"),
+            due: text("2026-06-30"),
+            by: text("Ana (white cell)"),
+        }],
     }
 }
 

@@ -101,6 +101,18 @@ async fn the_white_cell_writes_lessons_and_releases_each_teams_report_to_it_alon
         file.starts_with("<!") && !file.contains("<script") && !file.contains("https://"),
         "{file}"
     );
+    assert!(
+        file.contains("Found the web shell through the queue"),
+        "the team's lessons are in its document"
+    );
+    assert!(
+        !file.contains("Run the exercise again in 2027"),
+        "the exercise's are not"
+    );
+    let (_, _, whole) = send(&app, get("/report/download?format=html", &ines)).await;
+    assert!(
+        whole.contains("Run the exercise again in 2027") && whole.contains("Found the web shell through the queue")
+    );
     let (status, _, _) = send(&app, get("/teams/palau/report/download?format=pdf", &pita)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
