@@ -485,7 +485,8 @@ fn limit_words(step: &Step) -> String {
         (_, Some(taken)) if taken <= limit => "in time".to_owned(),
         (_, Some(taken)) => format!("late by {}", span(taken - limit)),
         (StepStatus::Ran, None) => "not detected".to_owned(),
-        _ => "does not apply".to_owned(),
+        (StepStatus::ToCome, None) => "the step has not run yet".to_owned(),
+        _ => "the step did not run".to_owned(),
     };
     format!("within {}: {verdict}", span(limit))
 }

@@ -134,3 +134,92 @@ async fn the_white_cell_writes_lessons_and_releases_each_teams_report_to_it_alon
             .any(|a| a.action == "lesson.add" && a.team.as_deref() == Some("palau"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_report_tells_what_the_team_did_in_every_format() {
+    // Forty minutes in: the web shell (about D1 09:00) has raised its alerts.
+    let app = app_with(40_000, &ATOLL_RULES.0, &ATOLL_RULES.1).await;
+    app.live.tick(clock_now());
+    let pita = sign_in(&app, "pita").await;
+    let title = "Script+Page+Uploaded+Or+Run+Under+IIS+aspnet_client+Folder";
+    let marked = format!("rule={title}&host=PT-WEB01&verdict=true_positive&note=web+shell");
+    assert_eq!(
+        send(&app, post("/teams/palau/alerts/bulk", &pita, &marked)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let sent = "title=Web+shell+on+the+portal&to=national_cert&tlp=TLP%3AAMBER&what=A+web+shell+on+PT-WEB01\
+                &indicators=203.0.113.45%0Aevil.example";
+    assert_eq!(
+        send(&app, post("/teams/palau/reports", &pita, sent)).await.0,
+        StatusCode::SEE_OTHER
+    );
+    let ines = sign_in(&app, "ines").await;
+
+    let (_, _, json) = send(&app, get("/teams/palau/report/download?format=json", &ines)).await;
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let palau = &report["teams"][0];
+    let step = palau["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "vt-edge-exploit")
+        .unwrap();
+    assert_eq!(step["status"], "ran", "{step}");
+    let (ran, detected) = (
+        step["at"]["ms"].as_u64().unwrap(),
+        step["detected"]["ms"].as_u64().unwrap(),
+    );
+    assert!(detected >= ran, "{step}");
+    assert_eq!(step["detect_within_ms"], 2 * 3_600_000, "the scenario's `within: 2h`");
+    let technique = palau["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "T1190")
+        .unwrap();
+    assert_eq!(technique["outcome"], "detected");
+    assert!(palau["triage"]["true_positives"].as_u64().unwrap() >= 1);
+    let kinds: Vec<&str> = palau["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"detection") && kinds.contains(&"report"), "{kinds:?}");
+    assert_eq!(
+        palau["reports"][0]["indicators"],
+        serde_json::json!(["203.0.113.45", "evil.example"])
+    );
+    // The score earned it: the detection line, with its reason.
+    let line = palau["score"]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["expectation"] == "e-detect-webshell")
+        .unwrap();
+    assert_eq!(
+        (line["standing"].as_str(), line["points"].as_u64()),
+        (Some("earned"), Some(100)),
+        "{line}"
+    );
+
+    // The same facts in the other formats.
+    let (_, _, page) = send(&app, get("/teams/palau/report", &ines)).await;
+    assert!(
+        page.contains("Web shell on the portal") && page.contains("203.0.113"),
+        "{page}"
+    );
+    let (_, _, layer) = send(&app, get("/teams/palau/report/download?format=navigator", &ines)).await;
+    let layer: serde_json::Value = serde_json::from_str(&layer).unwrap();
+    let scored = layer["techniques"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["techniqueID"] == "T1190")
+        .unwrap();
+    assert_eq!(scored["tactic"], "initial-access", "{scored}");
+    assert!(scored["score"].as_u64().unwrap() > 0, "{scored}");
+    let (_, _, stix) = send(&app, get("/teams/palau/report/download?format=stix", &ines)).await;
+    assert!(stix.contains("[ipv4-addr:value = '203.0.113.45']"), "{stix}");
+    assert!(stix.contains("[domain-name:value = 'evil.example']"), "{stix}");
+}
