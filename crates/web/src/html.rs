@@ -251,7 +251,8 @@ pub(crate) fn page(exercise: impl Into<Heading>, title: &str, user: Option<&User
                                 _ => {
                                     a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/grading" { "Grading" } a href="/detection" { "Detection rules" }
                                     @if user.sees_all() { a href="/people" { "People" } }
-                                    @if user.role == atoll_store::Role::Instructor { a href="/report" { "Report" } a href="/audit" { "Audit log" } }
+                                    a href="/report" { "Report" }
+                                    @if user.role == atoll_store::Role::Instructor { a href="/audit" { "Audit log" } }
                                 }
                             }
                         }

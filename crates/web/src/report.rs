@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
-use crate::auth::{Instructor, TeamActor, TeamView};
+use crate::auth::{Instructor, Staff, TeamActor, TeamView};
 use crate::{App, html};
 
 /// A lesson as typed into the form (kept when refused).
@@ -52,13 +52,26 @@ pub(crate) struct Download {
     format: Option<String>,
 }
 
-/// The whole exercise's report, for the white cell.
-pub(crate) async fn exercise_page<S: Store>(State(app): State<Arc<App<S>>>, Instructor(user): Instructor) -> Response {
+/// The whole exercise's report, for the white cell; an observer reads the teams it follows.
+pub(crate) async fn exercise_page<S: Store>(State(app): State<Arc<App<S>>>, Staff(user): Staff) -> Response {
     show_exercise(app, user, None, LessonForm::default()).await
 }
 
+/// The teams `user` sees, by index.
+fn seen_teams<S>(app: &App<S>, user: &User) -> Vec<usize> {
+    app.live
+        .scenario
+        .player_teams()
+        .enumerate()
+        .filter(|(_, t)| user.sees(&t.id.name))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 async fn show_exercise<S: Store>(app: Arc<App<S>>, user: User, problem: Option<String>, typed: LessonForm) -> Response {
-    let teams: Vec<usize> = (0..app.live.scenario.player_teams().count()).collect();
+    let teams = seen_teams(&app, &user);
+    let whole = teams.len() == app.live.scenario.player_teams().count();
+    let instructor = user.role == Role::Instructor;
     let report = match atoll_app::report::gather(&app, &teams).await {
         Ok(report) => report,
         Err(e) => return html::failure(&e),
@@ -76,13 +89,16 @@ async fn show_exercise<S: Store>(app: Arc<App<S>>, user: User, problem: Option<S
         }
         section.release {
             h2 { "The teams' reports" }
-            form method="post" action="/report/release" {
-                @if released {
-                    p { "Each team can read its own report (on its Score page's “Report” link and at " code { "/teams/<team>/report" } ")." }
-                    button name="release" value="no" { "Hold the teams' reports back" }
-                } @else {
-                    p { "The teams cannot read their reports yet. Release them once the white cell has written its lessons (below and on each team's report)." }
-                    button name="release" value="yes" { "Release each team's report to it" }
+            @if !whole { p.muted { "You follow some of the teams: this report is theirs." } }
+            @if instructor {
+                form method="post" action="/report/release" {
+                    @if released {
+                        p { "Each team can read its own report (the “Report” link in its navigation)." }
+                        button name="release" value="no" { "Hold the teams' reports back" }
+                    } @else {
+                        p { "The teams cannot read their reports yet. Release them once the white cell has written its lessons (below and on each team's report)." }
+                        button name="release" value="yes" { "Release each team's report to it" }
+                    }
                 }
             }
             p {
@@ -96,7 +112,7 @@ async fn show_exercise<S: Store>(app: Arc<App<S>>, user: User, problem: Option<S
                 }
             }
         }
-        (lessons_section(&app, "/lessons", &lessons, true, problem.as_deref(), &typed))
+        @if whole { (lessons_section(&app, "/lessons", &lessons, instructor, problem.as_deref(), &typed)) }
         div.aar { (PreEscaped(atoll_report::html::exercise_sections(&report))) }
     };
     page(&app, &user, "Report", problem.as_deref(), &body).await
@@ -329,13 +345,14 @@ pub(crate) async fn remove_team_lesson<S: Store>(
     }
 }
 
-/// The whole report as a file: `format=html` (default) or `json`.
+/// The whole report as a file (an observer's, of the teams it follows): `format=html`
+/// (default) or `json`.
 pub(crate) async fn download_exercise<S: Store>(
     State(app): State<Arc<App<S>>>,
-    Instructor(_): Instructor,
+    Staff(user): Staff,
     Query(asked): Query<Download>,
 ) -> Response {
-    let teams: Vec<usize> = (0..app.live.scenario.player_teams().count()).collect();
+    let teams = seen_teams(&app, &user);
     let report = match atoll_app::report::gather(&app, &teams).await {
         Ok(report) => report,
         Err(e) => return html::failure(&e),

@@ -28,6 +28,26 @@ async fn the_white_cell_writes_lessons_and_releases_each_teams_report_to_it_alon
     );
     assert!(page.contains("Play is still on"), "{page}");
 
+    // An observer reads it too, without the white cell's switch, and cannot release it.
+    let olga = sign_in(&app, "olga").await;
+    let (status, _, page) = send(&app, get("/report", &olga)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Palau") && !page.contains("Release each team"), "{page}");
+    assert!(
+        page.contains(r#"<a href="/report">Report</a>"#),
+        "the navigation links it"
+    );
+    assert_eq!(
+        send(&app, post("/report/release", &olga, "release=yes")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&app, post("/lessons", &olga, "kind=strength&text=Well+played"))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+
     // A lesson with a bad field is refused by name, and what was typed comes back.
     let bad = "objective=&kind=action&text=Log+the+portal%27s+uploads&owner=Palau+CERT&due=31%2F03%2F2027";
     let (status, _, page) = send(&app, post("/lessons", &ines, bad)).await;
