@@ -285,22 +285,35 @@ pub(crate) async fn release<S: Store>(
     }
 }
 
+/// The answer to a lesson's form: back to the lessons at `back` once done; refused, the page
+/// again (`again`, given why) with what was typed, under the refusal's status.
+async fn answered<F: std::future::Future<Output = Response>>(
+    done: atoll_app::Result<()>,
+    back: &str,
+    again: impl FnOnce(String) -> F,
+) -> Response {
+    match done {
+        Ok(()) => Redirect::to(&format!("{back}#lessons")).into_response(),
+        Err(e) if e.is_refusal() => {
+            let status = html::status_of(e.kind);
+            let mut page = again(e.to_string()).await;
+            *page.status_mut() = status;
+            page
+        }
+        Err(e) => html::failure(&e),
+    }
+}
+
 /// A lesson about the whole exercise.
 pub(crate) async fn add_lesson<S: Store>(
     State(app): State<Arc<App<S>>>,
     Instructor(user): Instructor,
     Form(form): Form<LessonForm>,
 ) -> Response {
-    match atoll_app::lessons::add(&app, &user, None, &form.written()).await {
-        Ok(_) => Redirect::to("/report#lessons").into_response(),
-        Err(e) if e.is_refusal() => {
-            let status = html::status_of(e.kind);
-            let mut page = show_exercise(app, user, Some(e.to_string()), form).await;
-            *page.status_mut() = status;
-            page
-        }
-        Err(e) => html::failure(&e),
-    }
+    let done = atoll_app::lessons::add(&app, &user, None, &form.written())
+        .await
+        .map(|_| ());
+    answered(done, "/report", |why| show_exercise(app, user, Some(why), form)).await
 }
 
 pub(crate) async fn remove_lesson<S: Store>(
@@ -308,29 +321,31 @@ pub(crate) async fn remove_lesson<S: Store>(
     Instructor(user): Instructor,
     Path(id): Path<i64>,
 ) -> Response {
-    match atoll_app::lessons::remove(&app, &user, None, id).await {
-        Ok(()) => Redirect::to("/report#lessons").into_response(),
-        Err(e) => html::failure(&e),
-    }
+    let done = atoll_app::lessons::remove(&app, &user, None, id).await;
+    answered(done, "/report", |why| {
+        show_exercise(app, user, Some(why), LessonForm::default())
+    })
+    .await
 }
 
-/// A lesson about a team, by the white cell or the team's own players.
+/// A lesson about a team, by the white cell or the team's own players (once they can read
+/// their report).
 pub(crate) async fn add_team_lesson<S: Store>(
     State(app): State<Arc<App<S>>>,
     TeamActor(view): TeamActor,
     Form(form): Form<LessonForm>,
 ) -> Response {
-    let team_id = app.live.team_id(view.team);
-    match atoll_app::lessons::add(&app, &view.user, Some(&team_id), &form.written()).await {
-        Ok(_) => Redirect::to(&format!("/teams/{team_id}/report#lessons")).into_response(),
-        Err(e) if e.is_refusal() => {
-            let status = html::status_of(e.kind);
-            let mut page = show_team(app, view, Some(e.to_string()), form).await;
-            *page.status_mut() = status;
-            page
-        }
-        Err(e) => html::failure(&e),
+    if let Some(held) = held_back(&app, &view.user) {
+        return held;
     }
+    let team_id = app.live.team_id(view.team);
+    let done = atoll_app::lessons::add(&app, &view.user, Some(&team_id), &form.written())
+        .await
+        .map(|_| ());
+    answered(done, &format!("/teams/{team_id}/report"), |why| {
+        show_team(app, view, Some(why), form)
+    })
+    .await
 }
 
 pub(crate) async fn remove_team_lesson<S: Store>(
@@ -338,11 +353,15 @@ pub(crate) async fn remove_team_lesson<S: Store>(
     TeamActor(view): TeamActor,
     Path((_, id)): Path<(String, i64)>,
 ) -> Response {
-    let team_id = app.live.team_id(view.team);
-    match atoll_app::lessons::remove(&app, &view.user, Some(&team_id), id).await {
-        Ok(()) => Redirect::to(&format!("/teams/{team_id}/report#lessons")).into_response(),
-        Err(e) => html::failure(&e),
+    if let Some(held) = held_back(&app, &view.user) {
+        return held;
     }
+    let team_id = app.live.team_id(view.team);
+    let done = atoll_app::lessons::remove(&app, &view.user, Some(&team_id), id).await;
+    answered(done, &format!("/teams/{team_id}/report"), |why| {
+        show_team(app, view, Some(why), LessonForm::default())
+    })
+    .await
 }
 
 /// The whole report as a file (an observer's, of the teams it follows): `format=html`

@@ -18,6 +18,12 @@ async fn the_white_cell_writes_lessons_and_releases_each_teams_report_to_it_alon
     let (status, _, _) = send(&app, get("/teams/palau/report/download?format=json", &pita)).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(send(&app, get("/report", &pita)).await.0, StatusCode::FORBIDDEN);
+    // Nor can it write lessons into a report it cannot read yet.
+    let early = "objective=&kind=observation&text=Written+before+the+release";
+    assert_eq!(
+        send(&app, post("/teams/palau/lessons", &pita, early)).await.0,
+        StatusCode::FORBIDDEN
+    );
 
     // The white cell's report: every team, side by side, with charts drawn in the page.
     let (status, _, page) = send(&app, get("/report", &ines)).await;
