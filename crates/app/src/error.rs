@@ -151,6 +151,7 @@ impl From<StoreError> for Error {
             StoreError::TooMany | StoreError::TooManyOfUser | StoreError::TooManyStored => {
                 Error::too_many(None, capitalised(&e.to_string()))
             }
+            StoreError::Record(_) => Error::conflict(capitalised(&e.to_string())),
             StoreError::Database(_) => {
                 Error::unavailable("The database did not answer, so nothing was changed; try again.")
             }

@@ -21,6 +21,7 @@ pub mod lessons;
 pub mod limits;
 mod live;
 pub mod messages;
+pub mod package;
 pub mod people;
 pub mod questions;
 pub mod queue;

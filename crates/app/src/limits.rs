@@ -165,6 +165,9 @@ pub fn left(used: u32, limit: u32) -> u32 {
     limit.saturating_sub(used)
 }
 
+/// Earlier exercises a team's report sets beside its own (year to year), the newest kept.
+pub const EARLIER_RESULTS: u32 = 5;
+
 #[cfg(test)]
 mod tests {
     use super::*;

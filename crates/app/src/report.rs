@@ -8,12 +8,13 @@ use atoll_exercise::ExerciseMs;
 use atoll_exercise::answers::{Answer as Answered, Points, Report as Written};
 use atoll_exercise::score::Standing as Standing_;
 use atoll_report::model::{
-    Adjustment, Answer, Coverage, Entry, EntryKind, ExerciseReport, Hint, HourBar, Line, Moment, Objective, Report,
-    Score, Service, Standing, Step, StepStatus, Suppression, TeamReport, Technique, Triage,
+    Adjustment, Answer, Coverage, EarlierResult, Entry, EntryKind, ExerciseReport, Hint, HourBar, Line, Moment,
+    Objective, Report, Score, Service, Standing, Step, StepStatus, Suppression, TeamReport, Technique, Triage,
 };
 use atoll_sim::campaign::Status;
 use atoll_store::{Kind, Store};
 
+use crate::limits::EARLIER_RESULTS;
 use crate::score::{Records, records, team_status};
 use crate::{App, Error, Result};
 
@@ -60,6 +61,38 @@ pub async fn gather<S: Store>(app: &Arc<App<S>>, teams: &[usize]) -> Result<Exer
             }
             None if whole => report.lessons.push(written),
             None => {}
+        }
+    }
+    // Year to year: each nation's figures in earlier exercises beside its own; and this
+    // exercise's figures kept for the exercises that follow.
+    for team in &mut report.teams {
+        let nation = if team.nation.is_empty() {
+            team.id.clone()
+        } else {
+            team.nation.clone()
+        };
+        let earlier = app
+            .db
+            .earlier_results(app.live.exercise, &nation, EARLIER_RESULTS)
+            .await
+            .map_err(|_| Error::unavailable("The report could not be read from the database; try again."))?;
+        team.earlier = earlier
+            .iter()
+            .filter_map(|figures| match serde_json::from_str(figures) {
+                Ok(result) => Some(result),
+                Err(e) => {
+                    // Figures kept by another version of atoll: left out, and said in the log.
+                    tracing::warn!(error = %e, nation = %nation, "earlier figures that do not read were left out");
+                    None
+                }
+            })
+            .collect();
+    }
+    for team in &report.teams {
+        let nation = if team.nation.is_empty() { &team.id } else { &team.nation };
+        let figures = serde_json::to_string(&EarlierResult::of(&report, team)).expect("figures serialise");
+        if let Err(e) = app.db.save_result(app.live.exercise, &team.id, nation, &figures).await {
+            tracing::warn!(error = %e, team = %team.id, "the team's figures were not kept for later years");
         }
     }
     Ok(report)
@@ -198,6 +231,27 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
             })
         })
         .collect();
+    // A step that ran is contained when a team action later stopped its campaign: the first
+    // step of the same campaign prevented after it ran.
+    let stopped: Vec<(String, Moment, Option<String>)> = steps
+        .iter()
+        .filter(|s| s.status == StepStatus::Prevented)
+        .filter_map(|s| Some((s.campaign.clone(), s.at.clone()?, s.contained_by.clone())))
+        .collect();
+    let mut steps = steps;
+    for step in steps.iter_mut().filter(|s| s.status == StepStatus::Ran) {
+        let Some(ran) = step.at.as_ref().map(|m| m.ms) else {
+            continue;
+        };
+        if let Some((_, at, by)) = stopped
+            .iter()
+            .filter(|(campaign, at, _)| *campaign == step.campaign && at.ms >= ran)
+            .min_by_key(|(_, at, _)| at.ms)
+        {
+            step.contained = Some(at.clone());
+            step.contained_by = by.clone();
+        }
+    }
 
     // ATT&CK: each technique the campaign used, and how the team fared against it.
     let mut techniques: Vec<Technique> = Vec::new();
@@ -443,6 +497,7 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
         (availability, triage)
     };
 
+    let tactics = atoll_report::model::tactic_figures(&steps);
     TeamReport {
         id: live.team_id(index),
         name: live.team_name(index).to_owned(),
@@ -456,6 +511,8 @@ fn team<S>(app: &App<S>, index: usize, records: &Records) -> TeamReport {
         answers,
         reports,
         hints,
+        tactics,
+        earlier: Vec::new(),
         lessons: Vec::new(),
     }
 }

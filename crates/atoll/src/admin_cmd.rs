@@ -53,6 +53,14 @@ enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Give an account a new password (an account imported without one has none), and end
+    /// its sessions and API tokens. The password is read as for create-user.
+    SetPassword {
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
     /// Create an exercise from a scenario file (checked first, as `atoll validate` does). The
     /// scenario's text is stored with the exercise.
     CreateExercise {
@@ -114,6 +122,10 @@ async fn admin(args: Args) -> Result<(), String> {
             speed,
             start,
         } => create_exercise(&db, &scenario, name, seed, date, speed, start).await,
+        Command::SetPassword {
+            username,
+            password_stdin,
+        } => set_password(&db, &username, password_stdin).await,
         Command::CreateToken { username, name, days } => create_token(&db, &username, &name, days).await,
         Command::List => list(&db).await,
     }
@@ -182,23 +194,9 @@ async fn create_user(
     for team in &follows {
         check_team(db, team, "--follows").await?;
     }
-    let (password, made) = if password_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| format!("reading the password from standard input: {e}"))?;
-        let password = line.trim_end_matches(['\r', '\n']).to_owned();
-        check_new_password(&password, username).map_err(|e| format!("{e} (read from standard input)"))?;
-        (password, false)
-    } else {
-        (random_token(9), true)
-    };
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password).map(|h| (h, password)))
-        .await
-        .map_err(|e| e.to_string())??;
+    let (hash, made) = new_password(username, password_stdin).await?;
     let user = db
-        .create_user(username, &hash.0, role, team.as_deref(), clock_now())
+        .create_user(username, &hash, role, team.as_deref(), clock_now())
         .await
         .map_err(|e| match e {
             StoreError::Taken(name) => format!("username `{name}` is taken"),
@@ -220,8 +218,48 @@ async fn create_user(
         user.username,
         user.id
     );
-    if made {
-        let _ = writeln!(out, "password (shown once): {}", hash.1);
+    if let Some(password) = made {
+        let _ = writeln!(out, "password (shown once): {password}");
+    }
+    Ok(())
+}
+
+/// A new password for `username`, read from standard input or made at random, and its hash;
+/// the password is given back when it was made (to be printed once).
+async fn new_password(username: &str, password_stdin: bool) -> Result<(String, Option<String>), String> {
+    let (password, made) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| format!("reading the password from standard input: {e}"))?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        check_new_password(&password, username).map_err(|e| format!("{e} (read from standard input)"))?;
+        (password, false)
+    } else {
+        (random_token(9), true)
+    };
+    let (hash, password) = tokio::task::spawn_blocking(move || hash_password(&password).map(|h| (h, password)))
+        .await
+        .map_err(|e| e.to_string())??;
+    Ok((hash, made.then_some(password)))
+}
+
+async fn set_password(db: &Sqlite, username: &str, password_stdin: bool) -> Result<(), String> {
+    let (user, _) = db
+        .user_by_name(username)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no account `{username}` (`atoll admin list` lists them)"))?;
+    let (hash, made) = new_password(username, password_stdin).await?;
+    db.set_password(user.id, &hash).await.map_err(|e| e.to_string())?;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "new password for {username}; their sessions and API tokens have ended"
+    );
+    if let Some(password) = made {
+        let _ = writeln!(out, "password (shown once): {password}");
     }
     Ok(())
 }

@@ -11,6 +11,7 @@ mod config;
 mod conn;
 mod demo_cmd;
 mod hunt_cmd;
+mod package_cmd;
 mod report_cmd;
 mod rules_cmd;
 mod serve_cmd;
@@ -80,6 +81,12 @@ enum Command {
     /// Write the after-action report of a stored exercise: the whole exercise or one team, as
     /// HTML, JSON, an ATT&CK Navigator layer or a STIX 2.1 bundle.
     Report(report_cmd::Args),
+    /// Write a stored exercise to one portable, checksummed file: the scenario, the settings
+    /// and seed, and the whole record of play (or, with --scenario-only, none of it).
+    Export(package_cmd::ExportArgs),
+    /// Read a package written by `atoll export` into a database, as a new exercise whose
+    /// report is the original's, byte for byte.
+    Import(package_cmd::ImportArgs),
 }
 
 /// Counts what each thread keeps on the heap, so that a team's rule is refused by what it
@@ -106,6 +113,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate_cmd::run(&args),
         Command::Hunt(args) => hunt_cmd::run(&args),
         Command::Report(args) => report_cmd::run(args),
+        Command::Export(args) => package_cmd::export(args),
+        Command::Import(args) => package_cmd::import(args),
     }
 }
 

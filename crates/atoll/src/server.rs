@@ -86,6 +86,14 @@ pub(crate) fn bundled(name: &str) -> Result<Scenario, String> {
         .map_err(|d| format!("the bundled scenario {name} does not load ({} problems)", d.len()))
 }
 
+/// The text of the bundled scenario a stored path names (`bundled:NAME`).
+pub(crate) fn bundled_text(path: &str) -> Result<&'static str, String> {
+    path.strip_prefix(BUNDLED)
+        .and_then(|name| SCENARIOS.iter().find(|(n, _)| *n == name))
+        .map(|(_, text)| *text)
+        .ok_or_else(|| format!("scenario `{path}` is not bundled in this build"))
+}
+
 /// The scenario an exercise runs: its stored text, or the bundled one.
 pub(crate) fn scenario_of(exercise: &Exercise) -> Result<Scenario, String> {
     match &exercise.scenario_text {

@@ -7,14 +7,12 @@
 
 mod chart;
 
-use std::collections::BTreeMap;
-
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use crate::model::{
     Attainment, Coverage, EntryKind, ExerciseReport, Moment, Score, Standing, Step, StepStatus, TeamReport,
 };
-use crate::{span, tactic_rank, tactic_words};
+use crate::{span, tactic_words};
 
 const CSS: &str = include_str!("html/style.css");
 
@@ -229,10 +227,6 @@ fn label(moment: Option<&Moment>) -> &str {
 }
 
 /// Time from a step's run to its detection.
-fn time_to_detect(step: &Step) -> Option<u64> {
-    Some(step.detected.as_ref()?.ms.saturating_sub(step.at.as_ref()?.ms))
-}
-
 fn side_by_side(report: &ExerciseReport) -> Markup {
     html! {
         section id="side-by-side" {
@@ -327,7 +321,64 @@ fn team_section(report: &ExerciseReport, team: &TeamReport, index: usize, page_b
             (triage(team))
             (exchanges(team))
             (score_sheet(team))
+            (year_to_year(report, team))
             (lessons(report, &team.lessons, "Lessons learned and improvement plan"))
+        }
+    }
+}
+
+/// The nation's earlier exercises beside this one: the same figures, oldest first, this
+/// exercise last; and each objective's attainment where the earlier exercise had it too.
+fn year_to_year(report: &ExerciseReport, team: &TeamReport) -> Markup {
+    if team.earlier.is_empty() {
+        return html! {};
+    }
+    let now = crate::model::EarlierResult::of(report, team);
+    let all: Vec<&crate::model::EarlierResult> = team.earlier.iter().chain(std::iter::once(&now)).collect();
+    let dash = || "—".to_owned();
+    let attainment_words = |word: &str| match word {
+        "met" => "met",
+        "partly" => "partly met",
+        "not_met" => "not met",
+        "pending" => "open",
+        _ => "not scored",
+    };
+    html! {
+        h3 { "Year to year" }
+        p {
+            (team.nation) "'s results in the exercises this installation holds, oldest first; the last "
+            "column is this exercise. Times are exercise time."
+        }
+        table {
+            thead {
+                tr {
+                    th { "" }
+                    @for r in &all {
+                        th.n { (r.exercise) br; span.quiet { (r.date) @if !r.play_ended { ", provisional" } } }
+                    }
+                }
+            }
+            tbody {
+                tr { th { "Share of possible points" } @for r in &all { td.n { (r.percent.map_or_else(dash, whole_percent)) } } }
+                tr {
+                    th { "Time to detect the intrusion (first step to first detection)" }
+                    @for r in &all { td.n { (r.first_detection_ms.map_or_else(|| "not detected".to_owned(), span)) } }
+                }
+                tr { th { "Steps detected" } @for r in &all { td.n { (r.detected) " of " (r.ran) } } }
+                tr { th { "Median time to detect" } @for r in &all { td.n { (r.median_detect_ms.map_or_else(dash, span)) } } }
+                tr { th { "Median time to contain" } @for r in &all { td.n { (r.median_contain_ms.map_or_else(dash, span)) } } }
+                @for objective in &report.objectives {
+                    tr {
+                        th { "Objective: " (objective.text) }
+                        @for r in &all {
+                            td.n {
+                                (r.objectives.iter().find(|o| o.id == objective.id)
+                                    .map_or("not in that exercise", |o| attainment_words(&o.attainment)))
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -397,12 +448,7 @@ fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
 }
 
 fn detect_and_contain(team: &TeamReport) -> Markup {
-    // Tactics in matrix order, those without one last; only the steps that ran.
-    let mut by_tactic: BTreeMap<(usize, String), Vec<&Step>> = BTreeMap::new();
-    for step in team.steps.iter().filter(|s| s.status == StepStatus::Ran) {
-        let key = step.tactic.as_deref().map_or((usize::MAX, String::new()), tactic_rank);
-        by_tactic.entry(key).or_default().push(step);
-    }
+    let dash = || "—".to_owned();
     html! {
         h3 { "Time to detect and contain" }
         @if team.steps.is_empty() {
@@ -430,7 +476,7 @@ fn detect_and_contain(team: &TeamReport) -> Markup {
                                     (label(step.detected.as_ref()))
                                 }
                             }
-                            td.n { (time_to_detect(step).map_or("—".to_owned(), span)) }
+                            td.n { (step.time_to_detect().map_or("—".to_owned(), span)) }
                             td { (limit_words(step)) }
                             td {
                                 @if let Some(contained) = &step.contained {
@@ -447,7 +493,7 @@ fn detect_and_contain(team: &TeamReport) -> Markup {
                     }
                 }
             }
-            @if by_tactic.is_empty() {
+            @if team.tactics.is_empty() {
                 p { "No step has run yet." }
             } @else {
                 table {
@@ -455,18 +501,23 @@ fn detect_and_contain(team: &TeamReport) -> Markup {
                     thead {
                         tr {
                             th { "Tactic" } th.n { "Steps that ran" } th.n { "Detected" }
-                            th.n { "Median time to detect" } th.n { "Worst time to detect" }
+                            th.n { "Detected in time" } th.n { "Median time to detect" }
+                            th.n { "Worst time to detect" } th.n { "Contained" } th.n { "Median time to contain" }
                         }
                     }
                     tbody {
-                        @for ((_, tactic), steps) in &by_tactic {
-                            @let times = detection_times(steps);
+                        @for t in &team.tactics {
                             tr {
-                                td { @if tactic.is_empty() { "No tactic given" } @else { (tactic_words(tactic)) } }
-                                td.n { (steps.len()) }
-                                td.n { (times.len()) " of " (steps.len()) }
-                                td.n { (median(&times).map_or("—".to_owned(), span)) }
-                                td.n { (times.last().copied().map_or("—".to_owned(), span)) }
+                                td { (t.tactic.as_deref().map_or("No tactic given".to_owned(), tactic_words)) }
+                                td.n { (t.ran) }
+                                td.n { (t.detected) " of " (t.ran) }
+                                td.n {
+                                    @if t.with_limit == 0 { "no limit set" } @else { (t.in_time) " of " (t.with_limit) }
+                                }
+                                td.n { (t.median_detect_ms.map_or_else(dash, span)) }
+                                td.n { (t.worst_detect_ms.map_or_else(dash, span)) }
+                                td.n { (t.contained) " of " (t.ran) }
+                                td.n { (t.median_contain_ms.map_or_else(dash, span)) }
                             }
                         }
                     }
@@ -481,7 +532,7 @@ fn limit_words(step: &Step) -> String {
     let Some(limit) = step.detect_within_ms else {
         return "—".to_owned();
     };
-    let verdict = match (step.status, time_to_detect(step)) {
+    let verdict = match (step.status, step.time_to_detect()) {
         (_, Some(taken)) if taken <= limit => "in time".to_owned(),
         (_, Some(taken)) => format!("late by {}", span(taken - limit)),
         (StepStatus::Ran, None) => "not detected".to_owned(),
@@ -489,23 +540,6 @@ fn limit_words(step: &Step) -> String {
         _ => "the step did not run".to_owned(),
     };
     format!("within {}: {verdict}", span(limit))
-}
-
-/// The times to detect of those of these steps that were detected, shortest first.
-fn detection_times(steps: &[&Step]) -> Vec<u64> {
-    let mut times: Vec<u64> = steps.iter().filter_map(|s| time_to_detect(s)).collect();
-    times.sort_unstable();
-    times
-}
-
-/// The median of sorted values; of an even count, the mean of the middle two (rounded down).
-fn median(sorted: &[u64]) -> Option<u64> {
-    let mid = sorted.len() / 2;
-    match sorted.len() {
-        0 => None,
-        n if n % 2 == 1 => Some(sorted[mid]),
-        _ => Some(sorted[mid - 1] + (sorted[mid] - sorted[mid - 1]) / 2),
-    }
 }
 
 fn coverage(team: &TeamReport) -> Markup {

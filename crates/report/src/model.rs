@@ -199,6 +199,13 @@ pub struct TeamReport {
     pub reports: Vec<Report>,
     /// The hints the team took.
     pub hints: Vec<Hint>,
+    /// Time to detect and to contain by ATT&CK tactic, for the steps that ran (in matrix order;
+    /// [`tactic_figures`] computes them from `steps`).
+    #[serde(default)]
+    pub tactics: Vec<TacticFigures>,
+    /// The same nation's results in earlier exercises held by the same database, oldest first.
+    #[serde(default)]
+    pub earlier: Vec<EarlierResult>,
     /// Lessons learned and improvement actions about this team (the white cell's and its own).
     #[serde(default)]
     pub lessons: Vec<Lesson>,
@@ -275,6 +282,20 @@ pub enum Attainment {
     NoScoredLines,
 }
 
+impl Attainment {
+    /// The attainment as the JSON writes it: `met`, `partly`, `not_met`, `pending` or
+    /// `no_scored_lines`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Attainment::Met => "met",
+            Attainment::Partly { .. } => "partly",
+            Attainment::NotMet => "not_met",
+            Attainment::Pending => "pending",
+            Attainment::NoScoredLines => "no_scored_lines",
+        }
+    }
+}
+
 /// One expectation on the score sheet.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -345,6 +366,167 @@ pub struct Step {
     pub contained: Option<Moment>,
     /// The action that contained it.
     pub contained_by: Option<String>,
+}
+
+impl Step {
+    /// How long the team took to detect the step after it ran.
+    pub fn time_to_detect(&self) -> Option<u64> {
+        Some(self.detected.as_ref()?.ms.saturating_sub(self.at.as_ref()?.ms))
+    }
+
+    /// How long after the step ran a team action stopped its campaign (for a step that ran).
+    pub fn time_to_contain(&self) -> Option<u64> {
+        (self.status == StepStatus::Ran)
+            .then(|| Some(self.contained.as_ref()?.ms.saturating_sub(self.at.as_ref()?.ms)))
+            .flatten()
+    }
+}
+
+/// Time to detect and to contain for the steps of one ATT&CK tactic that ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TacticFigures {
+    /// The tactic as the scenario writes it ("initial_access"); `None` for steps without one.
+    pub tactic: Option<String>,
+    /// Steps of the tactic that ran.
+    pub ran: u32,
+    /// Of those, the steps the team detected.
+    pub detected: u32,
+    /// Of those with a limit on the time to detect, the steps detected within it.
+    pub in_time: u32,
+    /// Steps with a limit on the time to detect.
+    pub with_limit: u32,
+    /// Median time to detect of the steps detected (milliseconds; of an even count, the mean
+    /// of the middle two, rounded down).
+    pub median_detect_ms: Option<u64>,
+    /// Longest time to detect of the steps detected.
+    pub worst_detect_ms: Option<u64>,
+    /// Of the steps that ran, those whose campaign a team action stopped afterwards.
+    pub contained: u32,
+    /// Median time from the step to the action that stopped its campaign.
+    pub median_contain_ms: Option<u64>,
+}
+
+/// Figures by tactic of the steps that ran, tactics in ATT&CK's matrix order and steps without
+/// a tactic last.
+pub fn tactic_figures(steps: &[Step]) -> Vec<TacticFigures> {
+    let mut by_tactic: std::collections::BTreeMap<(usize, String), Vec<&Step>> = std::collections::BTreeMap::new();
+    for step in steps.iter().filter(|s| s.status == StepStatus::Ran) {
+        let key = step
+            .tactic
+            .as_deref()
+            .map_or((usize::MAX, String::new()), crate::tactic_rank);
+        by_tactic.entry(key).or_default().push(step);
+    }
+    by_tactic
+        .into_values()
+        .map(|steps| {
+            let mut detect: Vec<u64> = steps.iter().filter_map(|s| s.time_to_detect()).collect();
+            detect.sort_unstable();
+            let mut contain: Vec<u64> = steps.iter().filter_map(|s| s.time_to_contain()).collect();
+            contain.sort_unstable();
+            let limited = steps.iter().filter(|s| s.detect_within_ms.is_some());
+            let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+            TacticFigures {
+                tactic: steps[0].tactic.clone(),
+                ran: count(steps.len()),
+                detected: count(detect.len()),
+                in_time: count(
+                    limited
+                        .clone()
+                        .filter(|s| s.time_to_detect().zip(s.detect_within_ms).is_some_and(|(t, l)| t <= l))
+                        .count(),
+                ),
+                with_limit: count(limited.count()),
+                median_detect_ms: median(&detect),
+                worst_detect_ms: detect.last().copied(),
+                contained: count(contain.len()),
+                median_contain_ms: median(&contain),
+            }
+        })
+        .collect()
+}
+
+/// The median of sorted values; of an even count, the mean of the middle two (rounded down).
+pub fn median(sorted: &[u64]) -> Option<u64> {
+    let mid = sorted.len() / 2;
+    match sorted.len() {
+        0 => None,
+        n if n % 2 == 1 => Some(sorted[mid]),
+        _ => Some(sorted[mid - 1] + (sorted[mid] - sorted[mid - 1]) / 2),
+    }
+}
+
+/// A nation's result in an earlier exercise, to set beside this one's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EarlierResult {
+    /// Name of the earlier exercise.
+    pub exercise: String,
+    /// Its first day of play.
+    pub date: Day,
+    /// Title of the scenario it played.
+    pub scenario: String,
+    /// Whether its play had ended when these figures were taken.
+    pub play_ended: bool,
+    /// The team's total as a percentage of its maximum, if anything could be earned.
+    pub percent: Option<f64>,
+    /// From the first step that ran to the team's first detection (milliseconds): the time to
+    /// detect the intrusion.
+    pub first_detection_ms: Option<u64>,
+    /// Steps that ran, and of those the steps detected.
+    pub ran: u32,
+    pub detected: u32,
+    /// Median time to detect of the steps detected.
+    pub median_detect_ms: Option<u64>,
+    /// Median time to contain of the steps contained.
+    pub median_contain_ms: Option<u64>,
+    /// How far the team met each objective of that exercise.
+    pub objectives: Vec<ObjectiveResult>,
+}
+
+/// How far a team met one objective.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveResult {
+    /// The objective's id in its scenario.
+    pub id: String,
+    /// `met`, `partly`, `not_met`, `pending` or `no_scored_lines`.
+    pub attainment: String,
+}
+
+impl EarlierResult {
+    /// The figures of `team` in `report`, to keep for the exercises that follow.
+    pub fn of(report: &ExerciseReport, team: &TeamReport) -> EarlierResult {
+        let ran: Vec<&Step> = team.steps.iter().filter(|s| s.status == StepStatus::Ran).collect();
+        let first_ran = ran.iter().filter_map(|s| s.at.as_ref().map(|m| m.ms)).min();
+        let first_detected = ran.iter().filter_map(|s| s.detected.as_ref().map(|m| m.ms)).min();
+        let mut detect: Vec<u64> = ran.iter().filter_map(|s| s.time_to_detect()).collect();
+        detect.sort_unstable();
+        let mut contain: Vec<u64> = ran.iter().filter_map(|s| s.time_to_contain()).collect();
+        contain.sort_unstable();
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        EarlierResult {
+            exercise: report.exercise.clone(),
+            date: report.date,
+            scenario: report.scenario.clone(),
+            play_ended: report.play_ended,
+            percent: team.score.percent(),
+            first_detection_ms: first_ran.zip(first_detected).map(|(r, d)| d.saturating_sub(r)),
+            ran: count(ran.len()),
+            detected: count(detect.len()),
+            median_detect_ms: median(&detect),
+            median_contain_ms: median(&contain),
+            objectives: report
+                .objectives
+                .iter()
+                .map(|o| ObjectiveResult {
+                    id: o.id.clone(),
+                    attainment: team.score.attainment(&o.id).word().to_owned(),
+                })
+                .collect(),
+        }
+    }
 }
 
 /// What became of a campaign step.

@@ -27,7 +27,7 @@ pub fn layer(report: &ExerciseReport, team_id: &str) -> Option<Value> {
         .collect();
     Some(crate::json::sorted(json!({
         "name": format!("{} — {}", report.exercise, team.name),
-        "versions": { "attack": "16", "navigator": "4.9.0", "layer": "4.5" },
+        "versions": { "attack": "16", "navigator": "5.1.0", "layer": "4.5" },
         "domain": "enterprise-attack",
         "description": format!(
             "Detection coverage of team {} ({}) in {}, scenario {} version {}, as of {}{}.",

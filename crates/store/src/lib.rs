@@ -12,6 +12,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use sqlx::Row as _;
+
+mod record;
+pub use record::{Account, Dump, ExerciseRow, NO_PASSWORD, Rows};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Numbered migrations, applied in order.
@@ -42,6 +45,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (24, include_str!("../migrations/0024_absent_teams.sql")),
     (25, include_str!("../migrations/0025_quota_indexes.sql")),
     (26, include_str!("../migrations/0026_reports_and_lessons.sql")),
+    (27, include_str!("../migrations/0027_results.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -482,6 +486,8 @@ pub enum StoreError {
     TooManyStored,
     /// An insert would pass the limit of the user's own ([`AtMost::user`]).
     TooManyOfUser,
+    /// A record to restore that does not hold together: where, and what is wrong.
+    Record(String),
     Database(sqlx::Error),
 }
 
@@ -506,6 +512,7 @@ impl std::fmt::Display for StoreError {
             StoreError::TooMany => f.write_str("there are as many of these as the limit allows"),
             StoreError::TooManyOfUser => f.write_str("you have as many of these as the limit allows"),
             StoreError::TooManyStored => f.write_str("there have been as many of these as the limit allows"),
+            StoreError::Record(what) => f.write_str(what),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -542,6 +549,9 @@ pub trait Store: Send + Sync + 'static {
     fn users(&self) -> impl Future<Output = Result<Vec<User>>> + Send;
     /// Sets the teams an observer follows (none: every team). Only observers follow teams.
     fn set_follows(&self, user: i64, teams: &[String]) -> impl Future<Output = Result<()>> + Send;
+
+    /// Gives account `user` a new password hash, and ends its sessions and API tokens.
+    fn set_password(&self, user: i64, password_hash: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Stores a new session of `user` (by its token's SHA-256) signed in with `device`, and
     /// ends the user's oldest sessions beyond the newest `keep`, in one transaction. Returns
@@ -975,6 +985,28 @@ pub trait Store: Send + Sync + 'static {
     /// Removes lesson `id` about `team` (none: about the exercise); `NoLesson` when there is
     /// no such lesson there.
     fn remove_lesson(&self, exercise: i64, team: Option<&str>, id: i64) -> impl Future<Output = Result<()>> + Send;
+    /// Exercise `exercise` as plain rows, for a portable package: with the record of its play
+    /// unless `record` is false, and with every account (password hashes only if `passwords`).
+    fn dump(&self, exercise: i64, record: bool, passwords: bool) -> impl Future<Output = Result<Dump>> + Send;
+    /// Writes a dump as a new exercise at Unix milliseconds `now`, whole or not at all
+    /// (`Record` says where it does not hold together), and answers with its id.
+    fn restore(&self, dump: &Dump, now: i64) -> impl Future<Output = Result<i64>> + Send;
+    /// Keeps `team`'s figures (JSON) as its latest report gave them, replacing earlier ones.
+    fn save_result(
+        &self,
+        exercise: i64,
+        team: &str,
+        nation: &str,
+        figures: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The figures kept of `nation`'s teams in the exercises before `exercise` (by day 1, then
+    /// by id), oldest first, at most `limit` of the newest.
+    fn earlier_results(
+        &self,
+        exercise: i64,
+        nation: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// Whether teams may see the scoreboard of this exercise.
     fn scoreboard_shown(&self, exercise: i64) -> impl Future<Output = Result<bool>> + Send;
     /// Shows the scoreboard to teams, or hides it again.
@@ -1636,6 +1668,28 @@ impl Store for Sqlite {
                 Ok((r.try_get("user_id")?, n as u32, r.try_get("latest")?))
             })
             .collect()
+    }
+
+    async fn set_password(&self, user: i64, password_hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Record(format!("no account {user}")));
+        }
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM api_tokens WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn end_sessions(&self, user: i64) -> Result<u64> {
@@ -2998,6 +3052,43 @@ impl Store for Sqlite {
         Ok(())
     }
 
+    async fn dump(&self, exercise: i64, record: bool, passwords: bool) -> Result<Dump> {
+        self.dump_rows(exercise, record, passwords).await
+    }
+
+    async fn restore(&self, dump: &Dump, now: i64) -> Result<i64> {
+        self.restore_rows(dump, now).await
+    }
+
+    async fn save_result(&self, exercise: i64, team: &str, nation: &str, figures: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO results (exercise, team, nation, figures) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (exercise, team) DO UPDATE SET nation = excluded.nation, figures = excluded.figures",
+        )
+        .bind(exercise)
+        .bind(team)
+        .bind(nation)
+        .bind(figures)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn earlier_results(&self, exercise: i64, nation: &str, limit: u32) -> Result<Vec<String>> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT r.figures FROM results r JOIN exercises e ON e.id = r.exercise \
+             JOIN exercises this ON this.id = ? \
+             WHERE r.nation = ? AND r.exercise <> this.id AND (e.date < this.date OR (e.date = this.date AND e.id < this.id)) \
+             ORDER BY e.date DESC, e.id DESC, r.team LIMIT ?",
+        )
+        .bind(exercise)
+        .bind(nation)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().rev().collect())
+    }
+
     async fn scoreboard_shown(&self, exercise: i64) -> Result<bool> {
         self.flag(exercise, "scoreboard").await
     }
@@ -4176,6 +4267,97 @@ mod tests {
         db.end_suppression(e.id, "palau", third, pita.id, 4).await.unwrap();
         assert!(matches!(make().await, Err(StoreError::TooManyStored)));
         assert_eq!(db.suppressions(e.id, Some("palau")).await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_dump_restores_whole_into_another_database_or_not_at_all() {
+        let db = Sqlite::in_memory().await.unwrap();
+        let e = db.create_exercise(&test_exercise(), 1).await.unwrap();
+        let ines = db
+            .create_user("ines", "hash-i", Role::Instructor, None, 1)
+            .await
+            .unwrap();
+        let pat = db
+            .create_user("pat", "hash-p", Role::Player, Some("palau"), 1)
+            .await
+            .unwrap();
+        let olu = db.create_user("olu", "hash-o", Role::Observer, None, 1).await.unwrap();
+        db.set_follows(olu.id, &["palau".to_owned()]).await.unwrap();
+        let many = AtMost::all(10);
+        db.record_action(e.id, "palau", 60_000, "block_address", "203.0.113.45", pat.id, 2)
+            .await
+            .unwrap();
+        let report = db
+            .submit(e.id, "palau", Kind::Report, "Intrusion", "{}", pat.id, 70_000, 3, many)
+            .await
+            .unwrap();
+        db.grade(e.id, report, "{\"report-early\":2}", "Good", ines.id, 4)
+            .await
+            .unwrap();
+        let case = db
+            .open_case(e.id, "palau", "Logons", "open", pat.id, 80_000, 5, many)
+            .await
+            .unwrap();
+        db.add_case_entry(
+            e.id,
+            "palau",
+            case,
+            "indicator",
+            "ipv4\n203.0.113.45",
+            pat.id,
+            81_000,
+            6,
+            many,
+        )
+        .await
+        .unwrap();
+        db.release_report(e.id, true).await.unwrap();
+        let dump = db.dump(e.id, true, false).await.unwrap();
+        assert_eq!(dump.accounts.len(), 3);
+        assert!(
+            dump.accounts.iter().all(|a| a.password_hash.is_none()),
+            "names and roles only"
+        );
+        assert_eq!(dump.accounts[2].follows, ["palau"]);
+        let rows = |d: &Dump, table: &str| d.record.iter().find(|t| t.table == table).map_or(0, |t| t.rows.len());
+        assert_eq!(
+            (
+                rows(&dump, "actions"),
+                rows(&dump, "grades"),
+                rows(&dump, "case_entries")
+            ),
+            (1, 1, 1)
+        );
+
+        // Into a fresh database: the same rows, the same ids, the same dump again.
+        let other = Sqlite::in_memory().await.unwrap();
+        let id = other.restore(&dump, 9).await.unwrap();
+        assert_eq!(other.dump(id, true, false).await.unwrap(), dump);
+        assert!(other.report_released(id).await.unwrap());
+        let (imported, hash) = other.user_by_name("pat").await.unwrap().unwrap();
+        assert_eq!((imported.team.as_deref(), hash.as_str()), (Some("palau"), NO_PASSWORD));
+
+        // An account that is someone else here: refused by name, and nothing is written.
+        let third = Sqlite::in_memory().await.unwrap();
+        third.create_user("pat", "h", Role::Observer, None, 1).await.unwrap();
+        let refused = third.restore(&dump, 9).await.unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            "account `pat`: here it is an observer, in the package a player of team `palau`; rename one of them first"
+        );
+        assert!(third.exercises().await.unwrap().is_empty());
+        assert_eq!(third.users().await.unwrap().len(), 1);
+        // A row that names a row the dump does not hold: refused where it is.
+        let mut broken = dump.clone();
+        let grades = broken.record.iter_mut().find(|t| t.table == "grades").unwrap();
+        let at = grades.columns.iter().position(|c| c == "submission_id").unwrap();
+        grades.rows[0][at] = 99.into();
+        let refused = other.restore(&broken, 9).await.unwrap_err().to_string();
+        assert_eq!(
+            refused,
+            "table `grades`, row 1, column `submission_id`: row 99 of `submissions`, which the package does not hold"
+        );
+        assert_eq!(other.exercises().await.unwrap().len(), 1, "nothing more was written");
     }
 
     #[tokio::test]

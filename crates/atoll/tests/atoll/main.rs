@@ -11,6 +11,7 @@ mod cli;
 mod common;
 mod connections;
 mod crash;
+mod package;
 
 use std::sync::{Condvar, Mutex};
 

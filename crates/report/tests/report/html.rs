@@ -226,3 +226,27 @@ fn lessons_and_the_improvement_plan_are_in_the_documents_by_objective() {
     let nauru = html::team(&report, "nauru").unwrap();
     assert!(nauru.contains("None written."));
 }
+
+#[test]
+fn a_team_sees_its_nation_year_to_year_when_earlier_exercises_are_kept() {
+    let mut report = sample::report();
+    let page = atoll_report::html::team(&report, "palau").unwrap();
+    assert!(!page.contains("Year to year"), "no earlier exercise, no section");
+    let palau = report.team("palau").unwrap();
+    let mut last_year = atoll_report::EarlierResult::of(&report, palau);
+    last_year.exercise = "Guam 2025".to_owned();
+    last_year.date = atoll_report::Day::parse("2025-06-02").unwrap();
+    last_year.first_detection_ms = Some(190 * 60_000);
+    last_year.objectives.truncate(1);
+    report.teams[0].earlier.push(last_year);
+    let page = atoll_report::html::team(&report, "palau").unwrap();
+    let section = &page[page.find("Year to year").expect("the section is there")..];
+    // 3 h 10 min last year, 15 min this year, in that order.
+    let (then, now) = (section.find("3 h 10 min").unwrap(), section.find(">15 min<").unwrap());
+    assert!(then < now, "oldest first");
+    assert!(section.contains("Guam 2025") && section.contains("2025-06-02"));
+    assert!(
+        section.contains("not in that exercise"),
+        "objectives the earlier exercise lacked are said so"
+    );
+}

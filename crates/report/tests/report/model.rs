@@ -79,3 +79,62 @@ fn objectives_are_met_partly_or_not_by_their_scored_lines() {
     pending.lines[0].standing = Standing::Unscored;
     assert_eq!(pending.attainment("O2"), Attainment::NoScoredLines);
 }
+
+#[test]
+fn figures_by_tactic_follow_the_matrix_and_count_what_ran() {
+    let report = sample::report();
+    let palau = report.team("palau").unwrap();
+    let minutes = |m: u64| Some(m * 60_000);
+    let words: Vec<Option<&str>> = palau.tactics.iter().map(|t| t.tactic.as_deref()).collect();
+    // s1 initial access, s7 persistence, s2 credential access, s3 command and control ran;
+    // the prevented, skipped and coming steps do not count.
+    assert_eq!(
+        words,
+        [
+            Some("initial_access"),
+            Some("persistence"),
+            Some("credential_access"),
+            Some("command_and_control")
+        ]
+    );
+    let first = &palau.tactics[0];
+    // Ran at +20 min, detected at +35 (limit 30 min), its campaign stopped at +95.
+    assert_eq!(
+        (
+            first.ran,
+            first.detected,
+            first.in_time,
+            first.with_limit,
+            first.median_detect_ms
+        ),
+        (1, 1, 1, 1, minutes(15))
+    );
+    assert_eq!((first.contained, first.median_contain_ms), (1, minutes(75)));
+    // Persistence: detected an hour after it ran, against a limit of 30 min: late.
+    let persistence = &palau.tactics[1];
+    assert_eq!(
+        (persistence.in_time, persistence.with_limit, persistence.worst_detect_ms),
+        (0, 1, minutes(60))
+    );
+    // Credential access: never detected.
+    assert_eq!(
+        (palau.tactics[2].detected, palau.tactics[2].median_detect_ms),
+        (0, None)
+    );
+}
+
+#[test]
+fn a_teams_figures_for_later_years_are_taken_from_its_report() {
+    let report = sample::report();
+    let palau = report.team("palau").unwrap();
+    let figures = EarlierResult::of(&report, palau);
+    // First step ran at +20 min and was detected at +35; detections took 15, 60 and 65 min.
+    assert_eq!(figures.first_detection_ms, Some(15 * 60_000));
+    assert_eq!((figures.ran, figures.detected), (4, 3));
+    assert_eq!(figures.median_detect_ms, Some(60 * 60_000));
+    assert_eq!(figures.median_contain_ms, Some(75 * 60_000));
+    // 312 of 480 points.
+    assert_eq!(figures.percent, Some(65.0));
+    assert_eq!(figures.objectives.len(), report.objectives.len());
+    assert_eq!(median(&[1, 2, 3, 10]), Some(2));
+}

@@ -344,6 +344,8 @@ fn palau() -> TeamReport {
                 graded_by: None,
             },
         ],
+        tactics: vec![],
+        earlier: vec![],
         lessons: vec![
             Lesson {
                 objective: text("O1"),
@@ -500,6 +502,8 @@ fn nauru() -> TeamReport {
             graded_by: Some(text("Ana (white cell)")),
         }],
         hints: vec![],
+        tactics: vec![],
+        earlier: vec![],
         lessons: vec![],
     }
 }
@@ -540,7 +544,13 @@ pub(crate) fn report() -> ExerciseReport {
                 text: text("Brief the minister"),
             },
         ],
-        teams: vec![palau(), nauru()],
+        teams: [palau(), nauru()]
+            .into_iter()
+            .map(|mut team| {
+                team.tactics = tactic_figures(&team.steps);
+                team
+            })
+            .collect(),
         lessons: vec![Lesson {
             objective: String::new(),
             kind: LessonKind::Action,
