@@ -140,7 +140,9 @@ impl From<StoreError> for Error {
             StoreError::Taken(_) => Error::invalid("username", e.to_string()),
             StoreError::Team => Error::invalid("team", e.to_string()),
             StoreError::Follows => Error::invalid("follows", e.to_string()),
-            StoreError::Invitation(_) | StoreError::Answered => Error::conflict(capitalised(&e.to_string())),
+            StoreError::Invitation(_) | StoreError::Answered | StoreError::FeedbackGiven => {
+                Error::conflict(capitalised(&e.to_string()))
+            }
             StoreError::NoSubmission
             | StoreError::NoCase
             | StoreError::NoSearch

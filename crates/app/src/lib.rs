@@ -16,6 +16,7 @@ pub mod cases;
 pub mod clock;
 mod error;
 pub mod facts;
+pub mod feedback;
 pub mod inbox;
 pub mod lessons;
 pub mod limits;

@@ -63,6 +63,9 @@ pub async fn gather<S: Store>(app: &Arc<App<S>>, teams: &[usize]) -> Result<Exer
             None => {}
         }
     }
+    if whole {
+        report.feedback = crate::feedback::summary(app).await?;
+    }
     // Year to year: each nation's figures in earlier exercises beside its own; and this
     // exercise's figures kept for the exercises that follow.
     for team in &mut report.teams {
@@ -134,6 +137,7 @@ pub fn exercise<S>(app: &App<S>, teams: &[(usize, Records)]) -> ExerciseReport {
             .map(|(index, records)| team(app, *index, records))
             .collect(),
         lessons: Vec::new(),
+        feedback: None,
     }
 }
 

@@ -10,10 +10,12 @@
 //! Architecture invariant: this crate depends on no other atoll crate and reads no clock and no
 //! randomness. The same report gives the same bytes, so documents can be compared and archived.
 
+pub mod feedback;
 pub mod html;
 pub mod json;
 pub mod model;
 pub mod navigator;
+pub mod plan;
 pub mod stix;
 
 pub use model::*;

@@ -45,6 +45,10 @@ pub struct ExerciseReport {
     /// cell's).
     #[serde(default)]
     pub lessons: Vec<Lesson>,
+    /// What participants said in the feedback form, summarised; none until someone answers,
+    /// and only in the whole exercise's report.
+    #[serde(default)]
+    pub feedback: Option<crate::feedback::Summary>,
 }
 
 impl ExerciseReport {

@@ -46,6 +46,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (25, include_str!("../migrations/0025_quota_indexes.sql")),
     (26, include_str!("../migrations/0026_reports_and_lessons.sql")),
     (27, include_str!("../migrations/0027_results.sql")),
+    (28, include_str!("../migrations/0028_feedback.sql")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,6 +120,16 @@ pub struct Exercise {
     pub date: String,
     /// The exercise clock as JSON.
     pub clock: String,
+}
+
+/// A feedback response as stored: the username and team are absent when it is anonymous.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feedback {
+    pub role: String,
+    pub team: Option<String>,
+    pub username: Option<String>,
+    /// JSON, as given.
+    pub answers: String,
 }
 
 /// What an exercise is created from.
@@ -488,6 +499,8 @@ pub enum StoreError {
     TooManyOfUser,
     /// A record to restore that does not hold together: where, and what is wrong.
     Record(String),
+    /// This user has given feedback on this exercise already.
+    FeedbackGiven,
     Database(sqlx::Error),
 }
 
@@ -513,6 +526,7 @@ impl std::fmt::Display for StoreError {
             StoreError::TooManyOfUser => f.write_str("you have as many of these as the limit allows"),
             StoreError::TooManyStored => f.write_str("there have been as many of these as the limit allows"),
             StoreError::Record(what) => f.write_str(what),
+            StoreError::FeedbackGiven => f.write_str("you have given your feedback on this exercise already"),
             StoreError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -991,6 +1005,24 @@ pub trait Store: Send + Sync + 'static {
     /// Writes a dump as a new exercise at Unix milliseconds `now`, whole or not at all
     /// (`Record` says where it does not hold together), and answers with its id.
     fn restore(&self, dump: &Dump, now: i64) -> impl Future<Output = Result<i64>> + Send;
+    /// Stores `user`'s feedback (answers as JSON) at Unix milliseconds `now`: with their
+    /// username and team, or with neither if `anonymous`. `FeedbackGiven` if they gave it
+    /// already.
+    #[expect(clippy::too_many_arguments, reason = "one response's columns")]
+    fn give_feedback(
+        &self,
+        exercise: i64,
+        user: i64,
+        role: Role,
+        team: Option<&str>,
+        anonymous: bool,
+        answers: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Whether `user` has given feedback on the exercise.
+    fn gave_feedback(&self, exercise: i64, user: i64) -> impl Future<Output = Result<bool>> + Send;
+    /// Every response, oldest first.
+    fn feedback(&self, exercise: i64) -> impl Future<Output = Result<Vec<Feedback>>> + Send;
     /// Keeps `team`'s figures (JSON) as its latest report gave them, replacing earlier ones.
     fn save_result(
         &self,
@@ -3058,6 +3090,69 @@ impl Store for Sqlite {
 
     async fn restore(&self, dump: &Dump, now: i64) -> Result<i64> {
         self.restore_rows(dump, now).await
+    }
+
+    async fn give_feedback(
+        &self,
+        exercise: i64,
+        user: i64,
+        role: Role,
+        team: Option<&str>,
+        anonymous: bool,
+        answers: &str,
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        let given = sqlx::query("INSERT OR IGNORE INTO feedback_given (exercise, user_id) VALUES (?, ?)")
+            .bind(exercise)
+            .bind(user)
+            .execute(&mut *tx)
+            .await?;
+        if given.rows_affected() == 0 {
+            return Err(StoreError::FeedbackGiven);
+        }
+        sqlx::query(
+            "INSERT INTO feedback (exercise, role, team, user_id, answers, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(exercise)
+        .bind(role.as_str())
+        .bind(if anonymous { None } else { team })
+        .bind(if anonymous { None } else { Some(user) })
+        .bind(answers)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn gave_feedback(&self, exercise: i64, user: i64) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM feedback_given WHERE exercise = ? AND user_id = ?")
+            .bind(exercise)
+            .bind(user)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(found.is_some())
+    }
+
+    async fn feedback(&self, exercise: i64) -> Result<Vec<Feedback>> {
+        let rows = sqlx::query(
+            "SELECT f.role, f.team, u.username, f.answers FROM feedback f LEFT JOIN users u ON u.id = f.user_id \
+             WHERE f.exercise = ? ORDER BY f.id",
+        )
+        .bind(exercise)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Feedback {
+                    role: r.try_get("role")?,
+                    team: r.try_get("team")?,
+                    username: r.try_get("username")?,
+                    answers: r.try_get("answers")?,
+                })
+            })
+            .collect()
     }
 
     async fn save_result(&self, exercise: i64, team: &str, nation: &str, figures: &str) -> Result<()> {

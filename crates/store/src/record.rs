@@ -329,6 +329,24 @@ const TABLES: &[Table] = &[
         columns: &[("team", Text), ("nation", Text), ("figures", Text)],
     },
     Table {
+        name: "feedback",
+        has_id: true,
+        owner: Owner::Exercise,
+        columns: &[
+            ("role", Text),
+            ("team", OptText),
+            ("user_id", OptUser),
+            ("answers", Text),
+            ("created_at", Int),
+        ],
+    },
+    Table {
+        name: "feedback_given",
+        has_id: false,
+        owner: Owner::Exercise,
+        columns: &[("user_id", User)],
+    },
+    Table {
         name: "lessons",
         has_id: true,
         owner: Owner::Exercise,

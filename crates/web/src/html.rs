@@ -245,13 +245,17 @@ pub(crate) fn page(exercise: impl Into<Heading>, title: &str, user: Option<&User
                                         a href={ "/teams/" (team) "/reports" } { "Reports" }
                                         a href={ "/teams/" (team) "/score" } { "Score" }
                                         @if heading.scoreboard { a href="/scoreboard" { "Scoreboard" } }
-                                        @if heading.report { a href={ "/teams/" (team) "/report" } { "Report" } }
+                                        @if heading.report {
+                                            a href={ "/teams/" (team) "/report" } { "Report" }
+                                            a href="/feedback" { "Feedback" }
+                                        }
                                     }
                                 }
                                 _ => {
                                     a href="/board" { "Board" } a href="/messages" { "Messages" } a href="/grading" { "Grading" } a href="/detection" { "Detection rules" }
                                     @if user.sees_all() { a href="/people" { "People" } }
                                     a href="/report" { "Report" }
+                                    a href="/feedback" { "Feedback" }
                                     @if user.role == atoll_store::Role::Instructor { a href="/audit" { "Audit log" } }
                                 }
                             }

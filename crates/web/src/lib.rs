@@ -21,6 +21,7 @@ mod board;
 mod briefing;
 mod cases;
 mod detection;
+mod feedback;
 mod html;
 mod hunt;
 mod inbox;
@@ -271,6 +272,7 @@ pub fn router<S: Store>(app: Arc<App<S>>, site: Site) -> Router {
         .route("/teams/{team}/searches/{id}/delete", post(searches::delete::<S>))
         .route("/scoreboard", get(scoreboard::page::<S>).post(scoreboard::show::<S>))
         .route("/report", get(report::exercise_page::<S>))
+        .route("/feedback", get(feedback::page::<S>).post(feedback::give::<S>))
         .route("/report/release", post(report::release::<S>))
         .route("/report/download", get(report::download_exercise::<S>))
         .route("/lessons", post(report::add_lesson::<S>))

@@ -551,6 +551,7 @@ pub(crate) fn report() -> ExerciseReport {
                 team
             })
             .collect(),
+        feedback: None,
         lessons: vec![Lesson {
             objective: String::new(),
             kind: LessonKind::Action,
