@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod audit;
 pub mod cases;
 pub mod clock;
+pub mod documents;
 mod error;
 pub mod facts;
 pub mod feedback;

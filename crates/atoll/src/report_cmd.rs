@@ -17,6 +17,24 @@ pub(crate) enum Format {
     Navigator,
     /// A STIX 2.1 bundle of the indicators one team reported (needs --team).
     Stix,
+    /// PDF on A4, fonts inside (Japanese included).
+    Pdf,
+}
+
+/// Which document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Document {
+    /// The after-action report (the whole exercise, or one team's with --team).
+    Report,
+    /// The Situation Manual for participants, from the scenario: nothing of the adversary's
+    /// plan.
+    SituationManual,
+    /// The facilitator and evaluator guide for the white cell: the whole plan with its notes.
+    FacilitatorGuide,
+    /// The participant feedback form, to print.
+    FeedbackForm,
+    /// The After-Action Report / Improvement Plan of the whole exercise.
+    AfterAction,
 }
 
 #[derive(Debug, clap::Args)]
@@ -35,6 +53,9 @@ pub(crate) struct Args {
     team: Option<String>,
     #[arg(long, value_enum, default_value = "html")]
     format: Format,
+    /// Which document: the standard exercise documents come as HTML or PDF.
+    #[arg(long, value_enum, default_value = "report")]
+    document: Document,
     /// Where to write it (`-`: standard output).
     #[arg(long, value_name = "PATH")]
     out: PathBuf,
@@ -78,6 +99,31 @@ async fn report(args: Args) -> Result<(), String> {
     if matches!(args.format, Format::Navigator | Format::Stix) && args.team.is_none() {
         return Err("--format navigator and stix are one team's: add --team".to_owned());
     }
+    if args.document != Document::Report {
+        if !matches!(args.format, Format::Html | Format::Pdf) {
+            return Err("--document: the standard documents come as --format html or pdf".to_owned());
+        }
+        if args.team.is_some() {
+            return Err("--document: the standard documents are the whole exercise's; leave out --team".to_owned());
+        }
+    }
+    let plan = atoll_app::documents::plan(&app);
+    let write = |document: &atoll_report::pdf::Document| -> Result<Vec<u8>, String> {
+        match args.format {
+            Format::Pdf => document.to_pdf(),
+            _ => Ok(atoll_report::documents::html(document).into_bytes()),
+        }
+    };
+    // The documents written from the scenario alone need no play rebuilt.
+    let before_play = match args.document {
+        Document::SituationManual => Some(atoll_report::documents::situation_manual(&plan)),
+        Document::FacilitatorGuide => Some(atoll_report::documents::facilitator_guide(&plan)),
+        Document::FeedbackForm => Some(atoll_report::documents::feedback_form(&plan)),
+        Document::Report | Document::AfterAction => None,
+    };
+    if let Some(document) = before_play {
+        return output(&args.out, &write(&document)?);
+    }
     // Every world up to the clock, one team per core, before the report reads them.
     let started = std::time::Instant::now();
     let builder = app.clone();
@@ -94,16 +140,20 @@ async fn report(args: Args) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let gathered = started.elapsed() - rebuilt;
     let team = args.team.as_deref().unwrap_or_default();
-    let text = match (args.format, args.team.is_some()) {
-        (Format::Html, false) => atoll_report::html::exercise(&report),
-        (Format::Html, true) => atoll_report::html::team(&report, team).unwrap_or_default(),
-        (Format::Json, _) => atoll_report::json::to_string(&report),
-        (Format::Navigator, _) => pretty(atoll_report::navigator::layer(&report, team)),
-        (Format::Stix, _) => pretty(atoll_report::stix::bundle(
+    let text: Vec<u8> = match (args.document, args.format, args.team.is_some()) {
+        (Document::AfterAction, _, _) => write(&atoll_report::documents::after_action_report(&report, &plan))?,
+        (_, Format::Html, false) => atoll_report::html::exercise(&report).into_bytes(),
+        (_, Format::Html, true) => atoll_report::html::team(&report, team).unwrap_or_default().into_bytes(),
+        (_, Format::Json, _) => atoll_report::json::to_string(&report).into_bytes(),
+        (_, Format::Navigator, _) => pretty(atoll_report::navigator::layer(&report, team)).into_bytes(),
+        (_, Format::Stix, _) => pretty(atoll_report::stix::bundle(
             &report,
             team,
             &atoll_app::report::infrastructure(&app, team),
-        )),
+        ))
+        .into_bytes(),
+        (_, Format::Pdf, false) => atoll_report::pdf::exercise(&report),
+        (_, Format::Pdf, true) => atoll_report::pdf::team(&report, team).unwrap_or_default(),
     };
     let written = started.elapsed() - rebuilt - gathered;
     // What took how long, on standard error: rebuilding days of play takes a while.
@@ -116,14 +166,19 @@ async fn report(args: Args) -> Result<(), String> {
         written.as_secs_f64(),
         text.len()
     );
-    if args.out.as_os_str() == "-" {
+    output(&args.out, &text)
+}
+
+/// Writes `bytes` to the file `out`, or to standard output for `-`.
+fn output(out: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    if out.as_os_str() == "-" {
         use std::io::Write as _;
         std::io::stdout()
             .lock()
-            .write_all(text.as_bytes())
+            .write_all(bytes)
             .map_err(|e| format!("standard output: {e}"))
     } else {
-        std::fs::write(&args.out, text).map_err(|e| format!("{}: {e}", args.out.display()))
+        std::fs::write(out, bytes).map_err(|e| format!("{}: {e}", out.display()))
     }
 }
 

@@ -5,16 +5,22 @@
 //! - one self-contained, printable HTML document for the white cell or for one team ([`html`]),
 //! - JSON, with the JSON Schema that describes it ([`json`], `docs/report.schema.json`),
 //! - an ATT&CK Navigator layer of a team's detection coverage ([`navigator`]),
-//! - a STIX 2.1 bundle of the indicators a team reported ([`stix`]).
+//! - a STIX 2.1 bundle of the indicators a team reported ([`stix`]),
+//! - PDF, the same documents as the HTML on A4, made in process by Typst used as a library,
+//!   with its fonts (Japanese included) compiled in; other documents can be printed through
+//!   the same layer ([`pdf::Document`], [`pdf::render`]).
 //!
-//! Architecture invariant: this crate depends on no other atoll crate and reads no clock and no
-//! randomness. The same report gives the same bytes, so documents can be compared and archived.
+//! Architecture invariant: this crate depends on no other atoll crate and reads no clock, no
+//! randomness, no file and no network (Typst included: its world is in memory). The same
+//! report gives the same bytes, so documents can be compared and archived.
 
+pub mod documents;
 pub mod feedback;
 pub mod html;
 pub mod json;
 pub mod model;
 pub mod navigator;
+pub mod pdf;
 pub mod plan;
 pub mod stix;
 

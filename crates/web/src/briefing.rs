@@ -347,6 +347,10 @@ pub(crate) async fn page<S: Store>(
             }
         }
         (situation(scenario, lang))
+        p {
+            (t(lang, "To print or read offline: the Situation Manual", "印刷・オフライン用：状況説明書（英語）"))
+            " (" a href="/documents/situation-manual" download { "HTML" } ", " a href="/documents/situation-manual?format=pdf" download { "PDF" } ")."
+        }
         @match &team {
             Some(team) => (player_part(&app.live, scenario, lang, team, &members, score.as_ref())),
             None => (white_cell_part(lang, &user)),

@@ -273,6 +273,7 @@ pub fn router<S: Store>(app: Arc<App<S>>, site: Site) -> Router {
         .route("/scoreboard", get(scoreboard::page::<S>).post(scoreboard::show::<S>))
         .route("/report", get(report::exercise_page::<S>))
         .route("/feedback", get(feedback::page::<S>).post(feedback::give::<S>))
+        .route("/documents/{which}", get(report::document::<S>))
         .route("/report/release", post(report::release::<S>))
         .route("/report/download", get(report::download_exercise::<S>))
         .route("/lessons", post(report::add_lesson::<S>))

@@ -104,12 +104,24 @@ async fn show_exercise<S: Store>(app: Arc<App<S>>, user: User, problem: Option<S
             p {
                 "Download: "
                 a href="/report/download?format=html" download { "the whole report (HTML, one file, prints)" } " · "
+                a href="/report/download?format=pdf" download { "PDF" } " · "
                 a href="/report/download?format=json" download { "its facts (JSON)" }
                 " · each team's report: "
                 @for (i, t) in report.teams.iter().enumerate() {
                     @if i > 0 { ", " }
                     a href={ "/teams/" (t.id) "/report" } { (t.name) }
                 }
+            }
+        }
+        section.documents {
+            h2 { "Exercise documents" }
+            ul {
+                li { "Situation Manual, for participants before play: " a href="/documents/situation-manual" download { "HTML" } " · " a href="/documents/situation-manual?format=pdf" download { "PDF" } }
+                @if instructor {
+                    li { "Facilitator and evaluator guide, for the white cell only: " a href="/documents/facilitator-guide" download { "HTML" } " · " a href="/documents/facilitator-guide?format=pdf" download { "PDF" } }
+                    li { "After-Action Report / Improvement Plan: " a href="/documents/after-action" download { "HTML" } " · " a href="/documents/after-action?format=pdf" download { "PDF" } }
+                }
+                li { "Participant feedback form, to print (the same questions as the " a href="/feedback" { "Feedback" } " page): " a href="/documents/feedback-form" download { "HTML" } " · " a href="/documents/feedback-form?format=pdf" download { "PDF" } }
             }
         }
         @if whole { (lessons_section(&app, "/lessons", &lessons, instructor, problem.as_deref(), &typed)) }
@@ -145,6 +157,7 @@ async fn show_team<S: Store>(app: Arc<App<S>>, view: TeamView, problem: Option<S
             @else { "Play is still on: the figures are as of " (report.as_of.label) " and will change." }
             " Download: "
             a href={ "/teams/" (team_id) "/report/download?format=html" } download { "the report (HTML, one file, prints)" } " · "
+            a href={ "/teams/" (team_id) "/report/download?format=pdf" } download { "PDF" } " · "
             a href={ "/teams/" (team_id) "/report/download?format=json" } download { "its facts (JSON)" } " · "
             a href={ "/teams/" (team_id) "/report/download?format=navigator" } download { "ATT&CK Navigator layer" } " · "
             a href={ "/teams/" (team_id) "/report/download?format=stix" } download { "STIX 2.1 bundle of the indicators reported" }
@@ -388,7 +401,14 @@ pub(crate) async fn download_exercise<S: Store>(
             "application/json",
             &format!("{name}-report.json"),
         ),
-        _ => html::problem(StatusCode::BAD_REQUEST, "format: choose html or json."),
+        "pdf" => {
+            pdf(
+                move || Some(atoll_report::pdf::exercise(&report)),
+                &format!("{name}-report.pdf"),
+            )
+            .await
+        }
+        _ => html::problem(StatusCode::BAD_REQUEST, "format: choose html, json or pdf."),
     }
 }
 
@@ -435,7 +455,18 @@ pub(crate) async fn download_team<S: Store>(
             "application/json",
             &format!("{name}-stix.json"),
         ),
-        _ => html::problem(StatusCode::BAD_REQUEST, "format: choose html, json, navigator or stix."),
+        "pdf" => {
+            let team = team_id.clone();
+            pdf(
+                move || atoll_report::pdf::team(&report, &team),
+                &format!("{name}-report.pdf"),
+            )
+            .await
+        }
+        _ => html::problem(
+            StatusCode::BAD_REQUEST,
+            "format: choose html, json, navigator, stix or pdf.",
+        ),
     }
 }
 
@@ -453,13 +484,66 @@ fn file_stem(name: &str) -> String {
     }
 }
 
-fn file(body: String, kind: &'static str, name: &str) -> Response {
+fn file(body: impl Into<axum::body::Body>, kind: &'static str, name: &str) -> Response {
     (
         [
             (header::CONTENT_TYPE, kind.to_owned()),
             (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
-        body,
+        body.into(),
     )
         .into_response()
+}
+
+/// A document laid out as PDF off the async workers (it takes a core for a second or two).
+async fn pdf(make: impl FnOnce() -> Option<Vec<u8>> + Send + 'static, name: &str) -> Response {
+    match tokio::task::spawn_blocking(make).await {
+        Ok(Some(bytes)) => file(bytes, "application/pdf", name),
+        Ok(None) => html::problem(StatusCode::NOT_FOUND, "There is no such document."),
+        Err(_) => html::problem(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The server failed while laying out the PDF; the HTML download has the same content.",
+        ),
+    }
+}
+
+/// Which standard document: `situation-manual` and `feedback-form` for everyone,
+/// `facilitator-guide` and `after-action` for the white cell; `format=html` (default) or `pdf`.
+pub(crate) async fn document<S: Store>(
+    State(app): State<Arc<App<S>>>,
+    crate::auth::Signed(user): crate::auth::Signed,
+    Path(which): Path<String>,
+    Query(asked): Query<Download>,
+) -> Response {
+    use atoll_report::documents;
+    let plan = atoll_app::documents::plan(&app);
+    let document = match which.as_str() {
+        "situation-manual" => documents::situation_manual(&plan),
+        "feedback-form" => documents::feedback_form(&plan),
+        "facilitator-guide" | "after-action" if user.role != Role::Instructor => {
+            return html::problem(
+                StatusCode::FORBIDDEN,
+                "Only the white cell reads this document: it reveals the exercise's plan.",
+            );
+        }
+        "facilitator-guide" => documents::facilitator_guide(&plan),
+        "after-action" => {
+            let teams = seen_teams(&app, &user);
+            match atoll_app::report::gather(&app, &teams).await {
+                Ok(report) => documents::after_action_report(&report, &plan),
+                Err(e) => return html::failure(&e),
+            }
+        }
+        _ => return html::problem(StatusCode::NOT_FOUND, "There is no such document."),
+    };
+    let name = format!("{}-{which}", file_stem(&plan.exercise));
+    match asked.format.as_deref().unwrap_or("html") {
+        "html" => file(
+            documents::html(&document),
+            "text/html; charset=utf-8",
+            &format!("{name}.html"),
+        ),
+        "pdf" => pdf(move || document.to_pdf().ok(), &format!("{name}.pdf")).await,
+        _ => html::problem(StatusCode::BAD_REQUEST, "format: choose html or pdf."),
+    }
 }

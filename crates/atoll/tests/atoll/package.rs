@@ -191,6 +191,12 @@ fn play(data: &Path) {
     form(
         &address,
         &player,
+        "/feedback",
+        "rating.scenario=4&rating.telemetry=5&comment.next=More+policy+injects+on+day+two.&anonymous=yes",
+    );
+    form(
+        &address,
+        &player,
         "/teams/palau/lessons",
         "objective=obj-detect-lotl&kind=action&text=Forward+jump+host+logs+to+the+CERT.&owner=Palau+CERT&due=2027-03-01",
     );
@@ -206,6 +212,12 @@ fn documents(database: &str, out: &Path) -> Vec<(String, Vec<u8>)> {
         ("palau.html", vec!["--team", "palau", "--format", "html"]),
         ("palau.navigator.json", vec!["--team", "palau", "--format", "navigator"]),
         ("palau.stix.json", vec!["--team", "palau", "--format", "stix"]),
+        ("exercise.pdf", vec!["--format", "pdf"]),
+        ("after-action.html", vec!["--document", "after-action"]),
+        (
+            "after-action.pdf",
+            vec!["--document", "after-action", "--format", "pdf"],
+        ),
     ] {
         let path = out.join(name);
         let mut full = vec!["report", "--database", database, "--out", path.to_str().unwrap()];
@@ -264,6 +276,48 @@ fn a_played_exercise_is_reported_exported_imported_and_reported_the_same() {
     assert!(ok && said.contains("STIX JSON: Valid"), "{said}");
     let stix = String::from_utf8_lossy(&before[4].1).into_owned();
     assert!(stix.contains("203.0.113.45"), "the bundle holds the reported address");
+    assert!(before[5].1.starts_with(b"%PDF-") && before[7].1.starts_with(b"%PDF-"));
+    // The After-Action Report / Improvement Plan carries the team's improvement action with
+    // its owner and date, and the anonymous feedback.
+    let aar = String::from_utf8_lossy(&before[6].1).into_owned();
+    for expected in [
+        "Improvement plan",
+        "Forward jump host logs to the CERT.",
+        "Palau CERT",
+        "2027-03-01",
+        "More policy injects on day two.",
+        "anonymous (player)",
+    ] {
+        assert!(aar.contains(expected), "the AAR/IP holds `{expected}`");
+    }
+    // The Situation Manual tells participants nothing of the campaigns; the facilitator
+    // guide tells the white cell all of it.
+    let manual = text(&atoll_ok(&[
+        "report",
+        "--database",
+        &original,
+        "--document",
+        "situation-manual",
+        "--out",
+        "-",
+    ]));
+    let guide = text(&atoll_ok(&[
+        "report",
+        "--database",
+        &original,
+        "--document",
+        "facilitator-guide",
+        "--out",
+        "-",
+    ]));
+    assert!(
+        manual.contains("Rules of play") && manual.contains("Objectives"),
+        "{manual}"
+    );
+    for secret in ["Volt Typhoon", "T1190", "score sheet", "Events list"] {
+        assert!(!manual.contains(secret), "the Situation Manual reveals `{secret}`");
+        assert!(guide.contains(secret), "the facilitator guide holds `{secret}`");
+    }
 
     // Exported, imported into a fresh database elsewhere, reported again: the same bytes.
     let package = dir.join("guam-2026.atoll");

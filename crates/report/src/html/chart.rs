@@ -11,12 +11,39 @@ use maud::{Markup, html};
 use super::{availability, whole_percent};
 use crate::model::{EntryKind, ExerciseReport, Moment, StepStatus, TeamReport};
 
-/// Width of every chart in SVG units; the page scales it to fit.
-const WIDTH: f64 = 960.0;
-/// Where the plot starts: left of it are the row labels.
-const LEFT: f64 = 180.0;
-/// Where the plot ends.
-const RIGHT: f64 = 920.0;
+/// The box a chart is drawn in, in SVG units; the page scales it to its width, so a narrower
+/// box prints its text larger.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Frame {
+    /// Width of every chart.
+    width: f64,
+    /// Where the plot starts: left of it are the row labels.
+    left: f64,
+    /// Where the plot ends.
+    right: f64,
+    /// Where the service chart's bars start: services have long names and several hosts.
+    service_left: f64,
+    /// Length of a full (100 %) bar of the score chart.
+    score_bar: f64,
+}
+
+/// For a screen: wide, scaled down to the page's width.
+pub(crate) const SCREEN: Frame = Frame {
+    width: 960.0,
+    left: 180.0,
+    right: 920.0,
+    service_left: 300.0,
+    score_bar: 520.0,
+};
+
+/// For an A4 page: narrower, so that labels print at 7 to 8 points rather than 5 to 6.
+pub(crate) const A4: Frame = Frame {
+    width: 660.0,
+    left: 150.0,
+    right: 640.0,
+    service_left: 190.0,
+    score_bar: 300.0,
+};
 /// At most this many labels along a time axis.
 const MOST_LABELS: usize = 12;
 const INK: &str = "#111";
@@ -31,14 +58,16 @@ fn thin<T>(items: &[T], most: usize) -> impl Iterator<Item = &T> {
     items.iter().step_by(items.len().div_ceil(most).max(1))
 }
 
-/// Exercise time from 0 to `end` mapped onto the plot.
+/// Exercise time from 0 to `end` mapped onto the plot, from `left` to `right`.
 struct Axis {
     end: u64,
+    left: f64,
+    right: f64,
 }
 
 impl Axis {
     fn x(&self, ms: u64) -> f64 {
-        LEFT + (RIGHT - LEFT) * ms.min(self.end) as f64 / self.end as f64
+        self.left + (self.right - self.left) * ms.min(self.end) as f64 / self.end as f64
     }
 }
 
@@ -129,7 +158,8 @@ const LANES: [&str; 5] = [
 ];
 
 /// A team's story: one lane per kind of event along exercise time.
-pub(super) fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
+pub(crate) fn story(frame: Frame, report: &ExerciseReport, team: &TeamReport) -> Markup {
+    let Frame { width, left, right, .. } = frame;
     const TOP: f64 = 34.0;
     const LANE: f64 = 32.0;
     let lane_y = |lane: usize| TOP + LANE * (lane as f64 + 0.5);
@@ -151,6 +181,8 @@ pub(super) fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
         .unwrap_or(0);
     let axis = Axis {
         end: report.duration_ms.max(report.as_of.ms).max(latest).max(1),
+        left,
+        right,
     };
     let ticks: Vec<&Moment> = report.ticks.iter().filter(|t| t.ms <= axis.end).collect();
 
@@ -183,7 +215,7 @@ pub(super) fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
     let markers: Vec<(Shape, usize, u64, String)> = steps.chain(events).collect();
 
     html! {
-        svg viewBox=(format!("0 0 {WIDTH} {}", num(height))) role="img"
+        svg viewBox=(format!("0 0 {width} {}", num(height))) role="img"
             aria-label=(format!("Timeline of team {}: campaign steps, detections, response actions, injects and reports over exercise time", team.name)) {
             @for tick in thin(&ticks, MOST_LABELS) {
                 @let x = num(axis.x(tick.ms));
@@ -191,17 +223,17 @@ pub(super) fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
                 text x=(x) y=(num(axis_y + 18.0)) font-size="11" text-anchor="middle" { (tick.label) }
             }
             @if ticks.is_empty() {
-                text x=(num(LEFT)) y=(num(axis_y + 18.0)) font-size="11" { "start of play" }
-                text x=(num(RIGHT)) y=(num(axis_y + 18.0)) font-size="11" text-anchor="end" {
+                text x=(num(left)) y=(num(axis_y + 18.0)) font-size="11" { "start of play" }
+                text x=(num(right)) y=(num(axis_y + 18.0)) font-size="11" text-anchor="end" {
                     (crate::span(axis.end)) " into play"
                 }
             }
             @for (lane, name) in LANES.iter().enumerate() {
                 @let y = num(lane_y(lane));
-                text x=(num(LEFT - 10.0)) y=(num(lane_y(lane) + 4.0)) font-size="12" text-anchor="end" { (name) }
-                line x1=(num(LEFT)) x2=(num(RIGHT)) y1=(y) y2=(y) stroke="#999" stroke-width="0.5" stroke-dasharray="2 3" {}
+                text x=(num(left - 10.0)) y=(num(lane_y(lane) + 4.0)) font-size="12" text-anchor="end" { (name) }
+                line x1=(num(left)) x2=(num(right)) y1=(y) y2=(y) stroke="#999" stroke-width="0.5" stroke-dasharray="2 3" {}
             }
-            line x1=(num(LEFT)) x2=(num(RIGHT)) y1=(num(axis_y)) y2=(num(axis_y)) stroke=(INK) stroke-width="1" {}
+            line x1=(num(left)) x2=(num(right)) y1=(num(axis_y)) y2=(num(axis_y)) stroke=(INK) stroke-width="1" {}
             @if !report.play_ended {
                 @let x = num(axis.x(report.as_of.ms));
                 line x1=(x) x2=(x) y1=(num(TOP - 14.0)) y2=(num(axis_y)) stroke=(INK) stroke-width="1.5" stroke-dasharray="6 4" {}
@@ -216,15 +248,19 @@ pub(super) fn story(report: &ExerciseReport, team: &TeamReport) -> Markup {
 
 /// Each service's availability hour by hour: a bar per hour, filled for the share available and
 /// hatched for the rest, with the percentage printed where there is room.
-pub(super) fn services(team: &TeamReport, index: usize) -> Markup {
+pub(crate) fn services(frame: Frame, team: &TeamReport, index: usize) -> Markup {
     const ROW: f64 = 100.0;
-    // Services have long names and several hosts: a wider column for them than other charts.
-    const LEFT: f64 = 300.0;
+    let Frame {
+        width,
+        right,
+        service_left: left,
+        ..
+    } = frame;
     const BAR: f64 = 50.0;
     let pattern = format!("hatch-{}", index + 1);
     let height = 10.0 + ROW * team.availability.len() as f64;
     html! {
-        svg viewBox=(format!("0 0 {WIDTH} {}", num(height))) role="img"
+        svg viewBox=(format!("0 0 {width} {}", num(height))) role="img"
             aria-label=(format!("Hourly availability of the services of team {}", team.name)) {
             defs {
                 pattern id=(pattern) patternUnits="userSpaceOnUse" width="6" height="6" {
@@ -234,16 +270,16 @@ pub(super) fn services(team: &TeamReport, index: usize) -> Markup {
             @for (row, service) in team.availability.iter().enumerate() {
                 @let top = 10.0 + ROW * row as f64;
                 @let base = top + 16.0 + BAR;
-                @let slot = (RIGHT - LEFT) / service.hourly.len().max(1) as f64;
-                text x=(num(LEFT - 10.0)) y=(num(top + 28.0)) font-size="12" font-weight="600" text-anchor="end" {
+                @let slot = (right - left) / service.hourly.len().max(1) as f64;
+                text x=(num(left - 10.0)) y=(num(top + 28.0)) font-size="12" font-weight="600" text-anchor="end" {
                     (service.name)
                 }
-                text x=(num(LEFT - 10.0)) y=(num(top + 44.0)) font-size="11" text-anchor="end" { (service.host) }
-                text x=(num(LEFT - 10.0)) y=(num(top + 60.0)) font-size="11" text-anchor="end" {
+                text x=(num(left - 10.0)) y=(num(top + 44.0)) font-size="11" text-anchor="end" { (service.host) }
+                text x=(num(left - 10.0)) y=(num(top + 60.0)) font-size="11" text-anchor="end" {
                     (availability(service.percent)) " overall"
                 }
                 @for (hour, bar) in service.hourly.iter().enumerate() {
-                    @let x = LEFT + slot * hour as f64 + slot * 0.1;
+                    @let x = left + slot * hour as f64 + slot * 0.1;
                     @let width = slot * 0.8;
                     @let filled = BAR * bar.percent.clamp(0.0, 100.0) / 100.0;
                     g {
@@ -259,7 +295,7 @@ pub(super) fn services(team: &TeamReport, index: usize) -> Markup {
                     }
                 }
                 @for (hour, bar) in service.hourly.iter().enumerate().step_by(service.hourly.len().div_ceil(MOST_LABELS).max(1)) {
-                    text x=(num(LEFT + slot * (hour as f64 + 0.5))) y=(num(base + 14.0)) font-size="10" text-anchor="middle" {
+                    text x=(num(left + slot * (hour as f64 + 0.5))) y=(num(base + 14.0)) font-size="10" text-anchor="middle" {
                         (bar.label)
                     }
                 }
@@ -269,27 +305,32 @@ pub(super) fn services(team: &TeamReport, index: usize) -> Markup {
 }
 
 /// Each team's total as a share of its own possible points, as horizontal bars on one scale.
-pub(super) fn scores(report: &ExerciseReport) -> Markup {
+pub(crate) fn scores(frame: Frame, report: &ExerciseReport) -> Markup {
+    let Frame {
+        width,
+        left,
+        score_bar: full,
+        ..
+    } = frame;
     const TOP: f64 = 26.0;
     const ROW: f64 = 30.0;
-    const FULL: f64 = 520.0;
     let height = TOP + ROW * report.teams.len() as f64 + 8.0;
     html! {
-        svg viewBox=(format!("0 0 {WIDTH} {}", num(height))) role="img"
+        svg viewBox=(format!("0 0 {width} {}", num(height))) role="img"
             aria-label="Each team's total as a share of the points it could have earned" {
             @for step in 0..=4 {
-                @let x = num(LEFT + FULL * f64::from(step) / 4.0);
+                @let x = num(left + full * f64::from(step) / 4.0);
                 line x1=(x) x2=(x) y1=(num(TOP - 6.0)) y2=(num(height - 8.0)) stroke="#bbb" stroke-width="1" {}
                 text x=(x) y=(num(TOP - 10.0)) font-size="11" text-anchor="middle" { (step * 25) " %" }
             }
             @for (row, team) in report.teams.iter().enumerate() {
                 @let y = TOP + ROW * row as f64;
                 @let percent = team.score.percent();
-                text x=(num(LEFT - 10.0)) y=(num(y + 18.0)) font-size="12" text-anchor="end" { (team.name) }
-                rect x=(num(LEFT)) y=(num(y + 6.0)) width=(num(FULL)) height="16" fill="none" stroke=(INK) stroke-width="0.5" {}
-                rect x=(num(LEFT)) y=(num(y + 6.0)) height="16" fill="#555"
-                    width=(num(FULL * percent.unwrap_or(0.0).clamp(0.0, 100.0) / 100.0)) {}
-                text x=(num(LEFT + FULL + 10.0)) y=(num(y + 18.0)) font-size="12" {
+                text x=(num(left - 10.0)) y=(num(y + 18.0)) font-size="12" text-anchor="end" { (team.name) }
+                rect x=(num(left)) y=(num(y + 6.0)) width=(num(full)) height="16" fill="none" stroke=(INK) stroke-width="0.5" {}
+                rect x=(num(left)) y=(num(y + 6.0)) height="16" fill="#555"
+                    width=(num(full * percent.unwrap_or(0.0).clamp(0.0, 100.0) / 100.0)) {}
+                text x=(num(left + full + 10.0)) y=(num(y + 18.0)) font-size="12" {
                     @match percent {
                         Some(p) => { (whole_percent(p)) " (" (team.score.total) " of " (team.score.possible) ")" }
                         None => { "nothing to score yet" }
@@ -297,5 +338,15 @@ pub(super) fn scores(report: &ExerciseReport) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// A chart as an SVG file of its own (for the PDF): the HTML page's inline `<svg>` needs no
+/// namespace, a file does.
+pub(crate) fn standalone(chart: &Markup) -> String {
+    let svg = chart.0.as_str();
+    match svg.strip_prefix("<svg ") {
+        Some(rest) => format!(r#"<svg xmlns="http://www.w3.org/2000/svg" {rest}"#),
+        None => svg.to_owned(),
     }
 }
