@@ -139,7 +139,11 @@ async fn the_white_cell_writes_lessons_and_releases_each_teams_report_to_it_alon
     assert!(
         whole.contains("Run the exercise again in 2027") && whole.contains("Found the web shell through the queue")
     );
-    let (status, _, _) = send(&app, get("/teams/palau/report/download?format=pdf", &pita)).await;
+    // The same report as PDF; a format that does not exist is refused.
+    let (status, _, pdf) = send(&app, get("/teams/palau/report/download?format=pdf", &pita)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(pdf.starts_with("%PDF-"), "a PDF file");
+    let (status, _, _) = send(&app, get("/teams/palau/report/download?format=docx", &pita)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
     // Held back again: gone for the players; the audit log says who did what.
