@@ -17,38 +17,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html as markup};
 
 use crate::feedback::{COMMENTS, RATINGS, SCALE};
 use crate::model::{ExerciseReport, LessonKind};
+use crate::pdf::report::{heading, paragraph, plain, table};
 use crate::pdf::{Block, Cell, Column, Document, Look, Run, Table};
 use crate::plan::Plan;
 use crate::{span, tactic_words};
-
-fn heading(level: u8, text: impl Into<String>) -> Block {
-    Block::Heading {
-        level,
-        text: text.into(),
-        anchor: None,
-    }
-}
-
-fn paragraph(look: Look, text: impl Into<String>) -> Block {
-    Block::Paragraph {
-        look,
-        runs: vec![Run::Text(text.into())],
-    }
-}
-
-fn plain(text: impl Into<String>) -> Block {
-    paragraph(Look::Plain, text)
-}
-
-fn table(columns: Vec<Column>, header: &[&str], rows: Vec<Vec<Cell>>) -> Block {
-    Block::Table(Table {
-        caption: None,
-        columns,
-        header: header.iter().map(|h| (*h).to_owned()).collect(),
-        rows,
-        compact: false,
-    })
-}
 
 /// A table of named figures: a name and a value a row.
 fn facts(rows: &[(&str, String)]) -> Block {

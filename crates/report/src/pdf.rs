@@ -17,7 +17,7 @@
 
 mod document;
 mod engine;
-mod report;
+pub(crate) mod report;
 
 pub use document::{Block, Cell, Column, Document, Look, Run, Table};
 

@@ -58,7 +58,7 @@ pub(crate) fn team(report: &ExerciseReport, team_id: &str) -> Option<Document> {
     Some(Document { title, blocks })
 }
 
-fn heading(level: u8, text: impl Into<String>) -> Block {
+pub(crate) fn heading(level: u8, text: impl Into<String>) -> Block {
     Block::Heading {
         level,
         text: text.into(),
@@ -66,18 +66,18 @@ fn heading(level: u8, text: impl Into<String>) -> Block {
     }
 }
 
-fn paragraph(look: Look, text: impl Into<String>) -> Block {
+pub(crate) fn paragraph(look: Look, text: impl Into<String>) -> Block {
     Block::Paragraph {
         look,
         runs: vec![Run::Text(text.into())],
     }
 }
 
-fn plain(text: impl Into<String>) -> Block {
+pub(crate) fn plain(text: impl Into<String>) -> Block {
     paragraph(Look::Plain, text)
 }
 
-fn table(columns: Vec<Column>, header: &[&str], rows: Vec<Vec<Cell>>) -> Block {
+pub(crate) fn table(columns: Vec<Column>, header: &[&str], rows: Vec<Vec<Cell>>) -> Block {
     Block::Table(Table {
         caption: None,
         columns,
