@@ -52,6 +52,7 @@ async fn show<S: Store>(app: &Arc<App<S>>, user: &User, problem: Option<String>,
                 "A few minutes, once, for the people who prepare next year's exercise. Rate what you can, "
                 "leave out what you cannot, and say in your own words what should change."
             }
+            (html::refusal(problem.as_deref()))
             (form(typed))
         }
     };
